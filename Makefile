@@ -1,0 +1,41 @@
+# partner-center: `make run` serves the demo on SQLite; `make test` runs lint, types, layering and tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export PARTNER_CENTER_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: venv run test lint types layers unit bench clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	PARTNER_CENTER_SANDBOX=$${PARTNER_CENTER_SANDBOX:-true} $(BIN)/partner-center db upgrade
+	PARTNER_CENTER_SANDBOX=$${PARTNER_CENTER_SANDBOX:-true} $(BIN)/partner-center demo seed --if-empty
+	PARTNER_CENTER_SANDBOX=$${PARTNER_CENTER_SANDBOX:-true} $(BIN)/partner-center serve --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
+
+types: venv
+	$(BIN)/mypy
+
+layers: venv
+	$(BIN)/lint-imports
+
+test: lint types layers
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/gateway.py
+
+clean:
+	rm -rf $(VENV) var/*.db var/*.db-* .mypy_cache .ruff_cache

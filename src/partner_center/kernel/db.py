@@ -1,0 +1,206 @@
+"""Database plumbing shared by every domain: the declarative base, exact column types, engines
+tuned for SQLite and PostgreSQL, and the unit of work (one transaction per request or job).
+
+Services ``flush()`` but never ``commit()``; only ``Database.unit_of_work`` commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, event, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+from partner_center.kernel.clock import SandboxClock, SandboxState, utc
+from partner_center.kernel.money import from_storage_units, to_decimal, to_storage_units
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: Tables that belong to no tenant, each with the reason. A test fails for any other table
+#: without a ``tenant_id`` column.
+GLOBAL_TABLES: dict[str, str] = {}
+
+
+def global_table(name: str, reason: str) -> None:
+    """Declare a table as tenant-less (system state), with the reason."""
+    GLOBAL_TABLES[name] = reason
+
+
+class TenantOwned:
+    """Mixin: the account (operator, partner or customer id) that owns the row."""
+
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class MoneyAmount(TypeDecorator[Decimal]):
+    """A Decimal stored exactly as a BIGINT of 10⁻⁸ units (SQLite NUMERIC is lossy)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return to_storage_units(to_decimal(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return from_storage_units(int(value))
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on both backends (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return utc(value)
+
+
+class SandboxClockRow(Base):
+    """The persisted sandbox business time (a single row, id = 1)."""
+
+    __tablename__ = "sandbox_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Microseconds added to real time (signed)."""
+    frozen_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """If set, business time stands still at this instant (µs since the epoch, UTC)."""
+
+
+global_table("sandbox_clock", "system clock state shared by every tenant")
+global_table("alembic_version", "migration bookkeeping")
+
+
+def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
+    """An async engine; on SQLite every transaction is ``BEGIN IMMEDIATE`` with WAL and a busy
+    timeout, so concurrent writers queue instead of failing or deadlocking."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 60}, poolclass=NullPool)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if pool:
+        kwargs.update(pool_size=10, max_overflow=40)
+    else:
+        kwargs["poolclass"] = NullPool
+    return create_async_engine(url, **kwargs)
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """One transaction. Collects callbacks to run only after a successful commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._after_commit: list[AfterCommit] = []
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        self._after_commit.append(callback)
+
+
+class Database:
+    """Engine + session factory; the composition root owns one."""
+
+    def __init__(self, url: str, *, pool: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool=pool)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Open a transaction; commit on success, roll back on any exception."""
+        async with self.sessions() as session:
+            uow = UnitOfWork(session)
+            try:
+                yield uow
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        for callback in uow._after_commit:
+            await callback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def load_sandbox_state(session: AsyncSession) -> SandboxState:
+    row = await session.get(SandboxClockRow, 1)
+    if row is None:
+        return SandboxState()
+    return SandboxState(offset_us=row.offset_us, frozen_at_us=row.frozen_at_us)
+
+
+async def save_sandbox_state(session: AsyncSession, state: SandboxState) -> None:
+    row = (
+        await session.execute(select(SandboxClockRow).where(SandboxClockRow.id == 1))
+    ).scalar_one_or_none()
+    if row is None:
+        session.add(
+            SandboxClockRow(id=1, offset_us=state.offset_us, frozen_at_us=state.frozen_at_us)
+        )
+    else:
+        row.offset_us = state.offset_us
+        row.frozen_at_us = state.frozen_at_us
+    await session.flush()
+
+
+async def refresh_sandbox_clock(clock: SandboxClock, session: AsyncSession) -> None:
+    """Load the shared sandbox time into ``clock`` (call at the start of a request or job)."""
+    clock.state = await load_sandbox_state(session)

@@ -1,0 +1,118 @@
+"""All configuration, from the environment (documented in README.md, "Configuration")."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Environment-driven settings. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; empty means SQLite at <data dir>/partner-center.db. "
+        "postgresql:// URLs are served by asyncpg.",
+    )
+    sandbox: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("PARTNER_CENTER_SANDBOX", "sandbox"),
+        description="Sandbox mode: a persisted, movable business clock and time-travel endpoints.",
+    )
+    billing_timezone: str = Field(
+        default="Asia/Shanghai",
+        validation_alias=AliasChoices("BILLING_TIMEZONE", "billing_timezone"),
+    )
+    currency: str = Field(default="USD", validation_alias=AliasChoices("CURRENCY", "currency"))
+    secret_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PARTNER_CENTER_SECRET_KEY", "secret_key"),
+        description="Key that encrypts secret access keys at rest. If unset, a random key is "
+        "created once in <data dir>/secret.key.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), validation_alias=AliasChoices("PARTNER_CENTER_DATA_DIR", "data_dir")
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "host"))
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "port"))
+    rate_limit_per_second: int = Field(
+        default=10,
+        validation_alias=AliasChoices("PARTNER_CENTER_RATE_LIMIT", "rate_limit_per_second"),
+        description="Requests per second per (caller, API); 0 disables limiting.",
+    )
+    signature_skew_seconds: int = Field(
+        default=900,
+        validation_alias=AliasChoices("PARTNER_CENTER_SIGNATURE_SKEW", "signature_skew_seconds"),
+    )
+    token_ttl_seconds: int = Field(
+        default=86_400,
+        validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),
+    )
+    log_level: str = Field(
+        default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("CURRENCY must be an ISO-4217 code such as USD or CNY")
+        return value.upper()
+
+    @field_validator("billing_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL actually used."""
+        url = self.database_url.strip()
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'partner-center.db').resolve()}"
+        for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+        return url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.billing_timezone)
+
+    @cached_property
+    def encryption_key(self) -> bytes:
+        """A Fernet key derived from the configured secret (or the generated key file)."""
+        secret = self.secret_key
+        if not secret:
+            key_file = self.data_dir / "secret.key"
+            if key_file.exists():
+                secret = key_file.read_text().strip()
+            else:
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                secret = secrets.token_urlsafe(32)
+                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secret)
+        return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
+
+
+def load_settings() -> Settings:
+    return Settings()
