@@ -1,0 +1,52 @@
+"""Fresh databases for tests: a temporary SQLite file, or a new PostgreSQL database created on the
+server that DATABASE_URL points at (dropped afterwards)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from partner_center.settings import Settings
+
+
+def backend_url() -> str:
+    """The configured test backend (SQLite unless DATABASE_URL is set)."""
+    return os.environ.get("DATABASE_URL", "")
+
+
+def is_postgres() -> bool:
+    return backend_url().startswith(("postgres://", "postgresql"))
+
+
+async def create_fresh_database() -> tuple[str, str | None]:
+    """Return (async url, postgres db name or None) of a new, empty database."""
+    if not is_postgres():
+        path = Path(tempfile.mkdtemp(prefix="pc-test-")) / "test.db"
+        return f"sqlite+aiosqlite:///{path}", None
+    base = Settings(database_url=backend_url()).resolved_database_url
+    name = f"pc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def drop_database(name: str | None) -> None:
+    if name is None:
+        return
+    base = Settings(database_url=backend_url()).resolved_database_url
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def run(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
