@@ -50,3 +50,10 @@ async def drop_database(name: str | None) -> None:
 
 def run(coro: object) -> object:
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def migrate(url: str) -> None:
+    """Bring a fresh database to head with the real migrations."""
+    from partner_center.kernel.migrate import upgrade
+
+    upgrade(url)

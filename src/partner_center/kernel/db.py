@@ -14,12 +14,18 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, event, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from partner_center.kernel.clock import SandboxClock, SandboxState, utc
+from partner_center.kernel.errors import DomainError
 from partner_center.kernel.money import from_storage_units, to_decimal, to_storage_units
 
 NAMING_CONVENTION = {
@@ -170,6 +176,12 @@ class Database:
             try:
                 yield uow
                 await session.commit()
+            except DomainError as exc:
+                if exc.keep_changes:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                raise
             except BaseException:
                 await session.rollback()
                 raise

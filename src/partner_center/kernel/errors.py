@@ -66,11 +66,20 @@ ERROR_STATUS: dict[str, int] = {
 class DomainError(Exception):
     """An expected business error with a reference code; never a 500 unless the code says so."""
 
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        keep_changes: bool = False,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.details = details or {}
+        #: Commit what the transaction did before failing (e.g. a counted failed attempt).
+        self.keep_changes = keep_changes
 
     @property
     def status(self) -> int:

@@ -30,7 +30,7 @@ class MoneyError(ValueError):
 
 def to_decimal(value: Any) -> Decimal:
     """Convert an int, str or Decimal to a finite Decimal. Floats and bools are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"money must not be a {type(value).__name__}: {value!r}")
     if isinstance(value, Decimal):
         result = value

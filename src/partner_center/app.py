@@ -1,0 +1,101 @@
+"""Composition root: builds the ASGI app from settings — database, clocks, cipher, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+from partner_center import __version__
+from partner_center.domains.identity.public import SecretCipher
+from partner_center.http import system
+from partner_center.http.bss import customers as bss_customers
+from partner_center.http.errors import install_error_handlers
+from partner_center.http.iam import routes as iam_routes
+from partner_center.http.middleware import RequestContextMiddleware
+from partner_center.http.ratelimit import RateLimiter
+from partner_center.http.state import AppState
+from partner_center.http.wire import SCHEMAS
+from partner_center.kernel.clock import Clock, SandboxClock, SystemClock, WallClock
+from partner_center.kernel.db import Database
+from partner_center.kernel.logging import configure_logging
+from partner_center.settings import Settings, load_settings
+
+DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point the official
+`huaweicloudsdkbss` / `huaweicloudsdkbssintl` clients at this server with `with_endpoint(...)` and
+`GlobalCredentials(ak, sk, domain_id)`. Every operation is signed with SDK-HMAC-SHA256 (or carries
+an IAM `X-Auth-Token`). Errors are `{"error_code", "error_msg"}` with an `X-Request-Id` header.
+Paths under `/v1/sandbox` are extensions of ours, available in sandbox mode."""
+
+
+def build_state(
+    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+) -> AppState:
+    wall = WallClock()
+    business: Clock = clock or (SandboxClock(wall) if settings.sandbox else SystemClock())
+    return AppState(
+        settings=settings,
+        db=db or Database(settings.resolved_database_url),
+        clock=business,
+        wall=wall,
+        cipher=SecretCipher(settings.encryption_key),
+        limiter=RateLimiter(settings.rate_limit_per_second),
+    )
+
+
+def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
+    settings = settings or (state.settings if state else load_settings())
+    state = state or build_state(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.db.dispose()
+
+    app = FastAPI(
+        title="partner-center",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.partner_center = state
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(system.router)
+    app.include_router(iam_routes.router)
+    app.include_router(bss_customers.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _, defs = models_json_schema(
+            [(m, "validation") for m in SCHEMAS.values()],
+            ref_template="#/components/schemas/{model}",
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.get("$defs", {}))
+        schema["components"]["securitySchemes"] = {
+            "sdkHmac": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "SDK-HMAC-SHA256 Access=AK, SignedHeaders=..., Signature=...",
+            },
+            "iamToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+        }
+        schema["security"] = [{"sdkHmac": []}, {"iamToken": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    configure_logging(settings.log_level)
+    return app

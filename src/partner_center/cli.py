@@ -1,0 +1,219 @@
+"""The ``partner-center`` command: serve, migrate, seed, provision, move the sandbox clock,
+run due jobs, reconcile the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partner_center.app import build_state
+from partner_center.domains.partners.public import PartnerType
+from partner_center.http.state import AppState
+from partner_center.kernel.errors import DomainError
+from partner_center.settings import Settings, load_settings
+
+app = typer.Typer(help="partner-center: a self-hostable Partner Center.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+partners_app = typer.Typer(help="Partners (operator actions).", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers.", no_args_is_help=True)
+credentials_app = typer.Typer(help="Access keys.", no_args_is_help=True)
+clock_app = typer.Typer(help="The sandbox business clock.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(partners_app, name="partners")
+app.add_typer(customers_app, name="customers")
+app.add_typer(credentials_app, name="credentials")
+app.add_typer(clock_app, name="clock")
+app.add_typer(jobs_app, name="jobs")
+
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except DomainError as exc:
+        err.print(f"[red]{exc.code}[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+
+
+async def _with_state(settings: Settings, work: Any) -> Any:
+    state = build_state(settings)
+    try:
+        return await work(state)
+    finally:
+        await state.db.dispose()
+
+
+def _emit(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+        return
+    table = Table(show_header=False)
+    for key, value in data.items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Bind address (default HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="Port (default PORT or 8000)"),
+) -> None:
+    """Serve the API and the console."""
+    import uvicorn
+
+    from partner_center.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    from partner_center.kernel.migrate import upgrade
+
+    settings = load_settings()
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    console.print(f"database at head: {settings.resolved_database_url.split('@')[-1]}")
+
+
+@demo_app.command("seed")
+def demo_seed(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if partners exist"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create demo partners, resellers and customers, and print the demo credentials."""
+    from partner_center.demo import saved_credentials, seed_demo
+
+    settings = load_settings()
+    result = _run(_with_state(settings, lambda s: seed_demo(s, if_empty=if_empty)))
+    if result is None:
+        result = saved_credentials(settings)
+        if result is None:
+            console.print("demo data already present (no saved demo credentials)")
+            return
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    console.print("[bold]Demo credentials[/bold] (secret keys are shown only now):")
+    for role, creds in result.items():
+        _emit({"role": role, **creds}, False)
+
+
+@partners_app.command("create")
+def partners_create(
+    name: str = typer.Option(..., "--name"),
+    partner_type: str = typer.Option(..., "--type", help="csp | distributor | reseller"),
+    distributor: str | None = typer.Option(
+        None, "--distributor", help="Distributor id (resellers)"
+    ),
+    password: str | None = typer.Option(None, "--password", help="Console password for the admin"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Onboard a partner and print its id and the administrator's AK/SK."""
+    from partner_center.provisioning import create_partner
+
+    try:
+        kind = PartnerType(partner_type.upper())
+    except ValueError as exc:
+        raise typer.BadParameter("use csp, distributor or reseller", param_hint="--type") from exc
+
+    async def work(state: AppState) -> dict[str, str]:
+        creds, xaccount_type = await create_partner(
+            state, name=name, partner_type=kind, distributor_id=distributor, password=password
+        )
+        return {
+            "partner_id": creds.account_id,
+            "domain_id": creds.account_id,
+            "domain_name": creds.domain_name,
+            "xaccount_type": xaccount_type,
+            "access_key": creds.access_key,
+            "secret_key": creds.secret_key,
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+@customers_app.command("create")
+def customers_create(
+    partner: str = typer.Option(..., "--partner", help="Owning partner id"),
+    xaccount_id: str = typer.Option(..., "--xaccount-id"),
+    name: str | None = typer.Option(None, "--name", help="Login name (random if omitted)"),
+    area: str | None = typer.Option(None, "--area", help="ISO country code"),
+    reseller: str | None = typer.Option(None, "--reseller", help="Reseller id (distributors)"),
+    password: str | None = typer.Option(None, "--password"),
+    authorize: bool = typer.Option(False, "--authorize", help="Customer authorizes the partner"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create a customer of a partner (as the partner's administrator) with an AK/SK."""
+    from partner_center.provisioning import create_customer
+
+    async def work(state: AppState) -> dict[str, str]:
+        creds = await create_customer(
+            state,
+            partner_id=partner,
+            xaccount_id=xaccount_id,
+            domain_name=name,
+            domain_area=area,
+            indirect_partner_id=reseller,
+            password=password,
+            authorize_partner=authorize,
+        )
+        return {
+            "customer_id": creds.account_id,
+            "domain_id": creds.account_id,
+            "domain_name": creds.domain_name,
+            "access_key": creds.access_key,
+            "secret_key": creds.secret_key,
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+@credentials_app.command("create")
+def credentials_create(
+    account: str = typer.Option(..., "--account", help="Account (domain) id"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create an AK/SK for an account's administrator; the secret is shown only now."""
+    from partner_center.provisioning import create_credentials
+
+    async def work(state: AppState) -> dict[str, str]:
+        creds = await create_credentials(state, account_id=account)
+        return {
+            "domain_id": creds.account_id,
+            "domain_name": creds.domain_name,
+            "access_key": creds.access_key,
+            "secret_key": creds.secret_key,
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

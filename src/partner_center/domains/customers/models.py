@@ -1,0 +1,88 @@
+"""Customers associated with partners, and the verification codes used to create them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partner_center.kernel.db import Base, TenantOwned, UtcDateTime
+
+
+class AssociationType(enum.StrEnum):
+    REFERRAL = "REFERRAL"
+    RESELLER = "RESELLER"
+
+
+class FreezeType(enum.StrEnum):
+    ACCOUNT = "ACCOUNT"
+    ACCOUNT_AND_RESOURCE = "ACCOUNT_AND_RESOURCE"
+
+
+class Customer(TenantOwned, Base):
+    """A customer account's association with a partner.
+
+    ``tenant_id`` is the partner that owns the customer: the reseller for a reseller's customer
+    (whose distributor is ``distributor_id``), otherwise the CSP or distributor itself.
+    """
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("xaccount_type", "xaccount_id"),
+        Index("ix_customers_tenant_associated", "tenant_id", "associated_on"),
+    )
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    distributor_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    """Distributor above the owning reseller; NULL for direct customers."""
+    created_by: Mapped[str] = mapped_column(String(32))
+    """The partner whose platform created the customer (a distributor for its reseller's)."""
+    association_type: Mapped[AssociationType] = mapped_column(
+        Enum(AssociationType, native_enum=False, length=16)
+    )
+    associated_on: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of association (UTC)."""
+    xaccount_id: Mapped[str] = mapped_column(String(128))
+    xaccount_type: Mapped[str] = mapped_column(String(64))
+    account_name: Mapped[str] = mapped_column(String(64), index=True)
+    """Copy of the account's login name, for fuzzy search without a join."""
+    customer_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """Real-name (verified) name; NULL until verified."""
+    label: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    domain_area: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mobile: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    country_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    customer_type: Mapped[int] = mapped_column(Integer, default=-1)
+    verified_status: Mapped[str] = mapped_column(String(4), default="-1")
+    customer_level: Mapped[str] = mapped_column(String(4), default="V0")
+    is_close_market_ms: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Purchase restricted: reseller-model customers start restricted until the partner lifts it."""
+    freeze_type: Mapped[FreezeType | None] = mapped_column(
+        Enum(FreezeType, native_enum=False, length=32), nullable=True
+    )
+    """NULL when not frozen."""
+    account_manager_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    """Member (account manager) the customer is assigned to."""
+
+
+class VerificationCode(TenantOwned, Base):
+    """A one-time code sent to an e-mail address or mobile number. ``tenant_id`` is the partner
+    that requested it; only that partner can consume it."""
+
+    __tablename__ = "verification_codes"
+    __table_args__ = (Index("ix_verification_codes_receiver", "receiver", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    receiver: Mapped[str] = mapped_column(String(255))
+    scene: Mapped[int] = mapped_column(Integer, default=29)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Wall-clock time sent (UTC); send limits count these."""
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Wall-clock expiry (UTC)."""
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

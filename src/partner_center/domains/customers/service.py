@@ -1,0 +1,523 @@
+"""Creating, finding and checking customers on a partner's behalf (api-semantics.md §3.2)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_center.domains.customers import validation
+from partner_center.domains.customers.models import AssociationType, Customer, VerificationCode
+from partner_center.domains.identity.public import (
+    AccountKind,
+    Caller,
+    IdentityService,
+    Permission,
+    hash_token,
+    same_secret,
+    sees_only_own_customers,
+)
+from partner_center.domains.notifications.public import Channel, NotificationService
+from partner_center.domains.partners.public import (
+    PartnerService,
+    PartnerStatus,
+    PartnerType,
+    PartnerView,
+)
+from partner_center.kernel.clock import Clock
+from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
+from partner_center.kernel.ids import new_id
+from partner_center.kernel.pagination import Page
+
+#: How many accounts one mobile number may register (check_user_identity reports the rest).
+MAX_ACCOUNTS_PER_MOBILE = 5
+CODE_SENDS_PER_HOUR = 15
+CODE_SENDS_PER_DAY = 60
+CODE_MAX_FAILURES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerActor:
+    """A partner (or one of its members) acting through the API or the console."""
+
+    caller: Caller
+    partner: PartnerView
+
+    @property
+    def partner_id(self) -> str:
+        return self.partner.partner_id
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    xaccount_id: str
+    xaccount_type: str
+    domain_name: str | None = None
+    password: str | None = None
+    email: str | None = None
+    mobile_phone: str | None = None
+    verification_code: str | None = None
+    domain_area: str | None = None
+    is_close_market_ms: str | None = None
+    cooperation_type: str | None = None
+    indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedCustomer:
+    domain_id: str
+    domain_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    account_name: str | None = None
+    customer: str | None = None
+    label: str | None = None
+    association_type: AssociationType | None = None
+    associated_on_begin: datetime | None = None
+    associated_on_end: datetime | None = None
+    customer_id: str | None = None
+    indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    customer_id: str
+    account_name: str
+    customer_name: str | None
+    associated_on: datetime
+    association_type: AssociationType
+    label: str | None
+    mobile: str | None
+    country_code: str | None
+    email: str | None
+    verified_status: str
+    customer_type: int
+    is_frozen: bool
+    restricted: bool
+    xaccount_id: str
+    xaccount_type: str
+    customer_level: str
+    account_manager_names: tuple[str, ...]
+    owner_partner_id: str
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CustomerService:
+    """Customer operations of a partner; every query is scoped to the acting partner."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        wall: Clock,
+        identity: IdentityService,
+        partners: PartnerService,
+        notifications: NotificationService,
+        site: str,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.wall = wall
+        self.identity = identity
+        self.partners = partners
+        self.notifications = notifications
+        self.site = site
+
+    # -- scope ------------------------------------------------------------------------
+
+    async def owner_for(self, actor: PartnerActor, indirect_partner_id: str | None) -> str:
+        """The partner whose customers the call addresses: the caller itself, or (for a
+        distributor passing ``indirect_partner_id``) one of its resellers."""
+        if indirect_partner_id:
+            if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
+                raise DomainError(
+                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                )
+            reseller = await self.partners.reseller_of(
+                distributor_id=actor.partner_id, reseller_id=indirect_partner_id
+            )
+            return reseller.partner_id
+        return actor.partner_id
+
+    # -- verification codes -----------------------------------------------------------
+
+    async def send_verification_code(
+        self,
+        actor: PartnerActor,
+        *,
+        receiver: str,
+        channel: Channel,
+        timeout_minutes: int | None,
+        lang: str | None,
+        scene: int = 29,
+    ) -> None:
+        """Send a 6-digit code (15 an hour, 60 a day per receiver)."""
+        if not actor.caller.has(Permission.CREATE_CUSTOMER):
+            raise access_denied("The member lacks the permission to create customers.")
+        minutes = 10 if timeout_minutes is None else timeout_minutes
+        if minutes <= 0:
+            raise invalid_parameter("timeout", "Must be a positive number of minutes.")
+        if minutes > 60:
+            minutes = 5  # the reference clamps values over 60 to 5
+        now = self.wall.now()
+        day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
+        rows = (
+            (
+                await self.session.execute(
+                    select(VerificationCode.created_at).where(
+                        VerificationCode.receiver == receiver, VerificationCode.created_at > day_ago
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if len(rows) >= CODE_SENDS_PER_DAY or sum(1 for r in rows if r > hour_ago) >= (
+            CODE_SENDS_PER_HOUR
+        ):
+            raise DomainError(
+                "CBC.99004015",
+                "Verification codes are limited to 15 an hour and 60 a day for one receiver.",
+            )
+        code = "".join(secrets.choice(string.digits) for _ in range(6))
+        self.session.add(
+            VerificationCode(
+                id=new_id(),
+                tenant_id=actor.partner_id,
+                receiver=receiver,
+                scene=scene,
+                code_hash=hash_token(code),
+                created_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+        )
+        chinese = (lang or "").lower() == "zh-cn"
+        subject = "验证码" if chinese else "Your verification code"
+        body = (
+            f"您的验证码是 {code}，{minutes} 分钟内有效。"
+            if chinese
+            else f"Your verification code is {code}. It is valid for {minutes} minutes."
+        )
+        await self.notifications.queue(
+            tenant_id=actor.partner_id,
+            channel=channel,
+            recipient=receiver,
+            subject=subject,
+            body=body,
+        )
+
+    async def _consume_code(self, actor: PartnerActor, *, receiver: str, code: str) -> None:
+        stmt = (
+            select(VerificationCode)
+            .where(
+                VerificationCode.tenant_id == actor.partner_id,
+                VerificationCode.receiver == receiver,
+                VerificationCode.consumed_at.is_(None),
+            )
+            .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        if row is None:
+            raise DomainError("CBC.99004010", "The verification code is wrong.")
+        if row.failed_attempts >= CODE_MAX_FAILURES:
+            raise DomainError(
+                "CBC.99004009", "The verification code failed more than 3 times; send a new one."
+            )
+        if row.expires_at <= self.wall.now():
+            raise DomainError("CBC.99004008", "The verification code has expired.")
+        if not same_secret(row.code_hash, hash_token(code)):
+            row.failed_attempts += 1
+            await self.session.flush()
+            raise DomainError("CBC.99004010", "The verification code is wrong.", keep_changes=True)
+        row.consumed_at = self.wall.now()
+
+    # -- create -------------------------------------------------------------------------
+
+    def _require_customer_creator(self, actor: PartnerActor) -> None:
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        if not actor.caller.has(Permission.CREATE_CUSTOMER):
+            raise access_denied("The member lacks the permission to create customers.")
+
+    async def _check_partner_may_acquire(self, owner_id: str, actor: PartnerActor) -> None:
+        if actor.partner.status == PartnerStatus.RESTRICTED:
+            raise DomainError(
+                "CBC.50010085",
+                "Your partner enterprise is restricted; it cannot acquire customers.",
+            )
+        if actor.partner.status == PartnerStatus.EXITED:
+            raise DomainError(
+                "CBC.50010065", "The partner has exited; it cannot associate customers."
+            )
+        if owner_id != actor.partner_id:
+            reseller = await self.partners.get(owner_id)
+            assert reseller is not None
+            if reseller.status == PartnerStatus.RESTRICTED:
+                raise DomainError("CBC.50010085", "The reseller is restricted.")
+            if reseller.status == PartnerStatus.EXITED:
+                raise DomainError("CBC.50010065", "The reseller has exited.")
+
+    async def _random_domain_name(self) -> str:
+        alphabet = string.ascii_lowercase + string.digits
+        while True:
+            name = "hw" + "".join(secrets.choice(alphabet) for _ in range(30))
+            if not await self.identity.account_name_taken(name):
+                return name
+
+    async def create_sub_customer(self, actor: PartnerActor, new: NewCustomer) -> CreatedCustomer:
+        """Create a customer account and associate it with the partner (or the distributor's
+        reseller). Reseller-model customers start purchase-restricted (rules.md §2.3.1)."""
+        self._require_customer_creator(actor)
+        if not new.xaccount_id or len(new.xaccount_id) > 128:
+            raise invalid_parameter("xaccount_id", "Required, at most 128 characters.")
+        if not new.xaccount_type or len(new.xaccount_type) > 64:
+            raise invalid_parameter("xaccount_type", "Required, at most 64 characters.")
+        if new.xaccount_type != actor.partner.xaccount_type:
+            raise invalid_parameter(
+                "xaccount_type",
+                "It must be the platform identifier issued to your partner account.",
+            )
+        if new.indirect_partner_id is not None and len(new.indirect_partner_id) > 64:
+            raise invalid_parameter("indirect_partner_id", "At most 64 characters.")
+        owner_id = await self.owner_for(actor, new.indirect_partner_id)
+        await self._check_partner_may_acquire(owner_id, actor)
+
+        if new.is_close_market_ms not in (None, "true", "false"):
+            raise invalid_parameter("is_close_market_ms", "Use 'true' or 'false'.")
+        association = AssociationType.RESELLER
+        if new.cooperation_type is not None:
+            if new.cooperation_type != "1":
+                raise invalid_parameter("cooperation_type", "Only '1' (referral) is accepted.")
+            association = AssociationType.REFERRAL
+
+        email: str | None = None
+        mobile: str | None = None
+        if self.site == "intl":
+            if new.mobile_phone is not None:
+                raise invalid_parameter(
+                    "mobile_phone", "Not available on the international site; give an e-mail."
+                )
+            if not new.domain_area:
+                raise invalid_parameter("domain_area", "Required on the international site.")
+            validation.check_domain_area(new.domain_area)
+        elif new.domain_area:
+            validation.check_domain_area(new.domain_area)
+        if new.email:
+            validation.check_email(new.email)
+            email = new.email.lower()
+        if new.mobile_phone:
+            mobile = "0086-" + validation.check_cn_mobile(new.mobile_phone)
+        if (email or mobile) and not new.verification_code:
+            raise invalid_parameter(
+                "verification_code", "Required when an e-mail address or mobile number is given."
+            )
+        if new.verification_code is not None and len(new.verification_code) != 6:
+            raise DomainError("CBC.99004010", "The verification code is wrong.")
+
+        if new.domain_name:
+            validation.check_domain_name(new.domain_name)
+            if await self.identity.account_name_taken(new.domain_name):
+                raise DomainError("CBC.99000038", "The account name already exists.")
+            name = new.domain_name
+        else:
+            name = await self._random_domain_name()
+        if new.password is not None:
+            validation.check_password(new.password, account_name=name, email=email, mobile=mobile)
+
+        duplicate = await self.session.execute(
+            select(Customer.account_id).where(
+                Customer.xaccount_type == new.xaccount_type, Customer.xaccount_id == new.xaccount_id
+            )
+        )
+        if duplicate.first() is not None:
+            raise DomainError("CBC.99000039", "The xaccount_id is already used.")
+        if email and await self._contact_used(email=email):
+            raise DomainError("CBC.99000051", "The e-mail address is already registered.")
+        if mobile:
+            used = await self._accounts_on_mobile(mobile)
+            if used >= MAX_ACCOUNTS_PER_MOBILE:
+                raise DomainError(
+                    "CBC.99000030", "Too many accounts are registered with this mobile number."
+                )
+        if email or mobile:
+            assert new.verification_code is not None
+            await self._consume_code(
+                actor, receiver=email or mobile or "", code=new.verification_code
+            )
+
+        account = await self.identity.create_account(
+            kind=AccountKind.CUSTOMER,
+            name=name,
+            email=email,
+            mobile=mobile,
+            admin_password=new.password,
+        )
+        owner_partner = await self.partners.get(owner_id)
+        assert owner_partner is not None
+        self.session.add(
+            Customer(
+                account_id=account.id,
+                tenant_id=owner_id,
+                distributor_id=owner_partner.distributor_id,
+                created_by=actor.partner_id,
+                association_type=association,
+                associated_on=self.clock.now(),
+                xaccount_id=new.xaccount_id,
+                xaccount_type=new.xaccount_type,
+                account_name=name,
+                domain_area=new.domain_area,
+                email=email,
+                mobile=mobile,
+                country_code="0086" if mobile else None,
+                is_close_market_ms=new.is_close_market_ms == "true",
+                restricted=association == AssociationType.RESELLER,
+                account_manager_id=(
+                    actor.caller.member_id
+                    if actor.caller.member_id
+                    and sees_only_own_customers(
+                        list(actor.caller.roles), is_admin=actor.caller.is_admin
+                    )
+                    else None
+                ),
+            )
+        )
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise DomainError("CBC.99000039", "The xaccount_id is already used.") from exc
+        return CreatedCustomer(domain_id=account.id, domain_name=name)
+
+    async def _contact_used(self, *, email: str) -> bool:
+        stmt = select(func.count()).select_from(Customer).where(Customer.email == email)
+        return bool((await self.session.execute(stmt)).scalar_one())
+
+    async def _accounts_on_mobile(self, mobile: str) -> int:
+        stmt = select(func.count()).select_from(Customer).where(Customer.mobile == mobile)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    # -- check identity -------------------------------------------------------------------
+
+    async def check_user_identity(
+        self, actor: PartnerActor, *, search_type: str, search_value: str
+    ) -> tuple[str, int | None]:
+        """Whether a login name, e-mail or mobile can still register: ("available" |
+        "used_by_user", remaining accounts for a mobile)."""
+        self._require_customer_creator(actor)
+        value = validation.check_identity_value(search_type, search_value, site=self.site)
+        if search_type == "name":
+            used = await self.identity.account_name_taken(value)
+            return ("used_by_user" if used else "available"), None
+        if search_type == "email":
+            return ("used_by_user" if await self._contact_used(email=value) else "available"), None
+        count = await self._accounts_on_mobile(value)
+        remaining = max(0, MAX_ACCOUNTS_PER_MOBILE - count)
+        return ("available" if remaining > 0 else "used_by_user"), remaining
+
+    # -- list ------------------------------------------------------------------------------
+
+    async def list_sub_customers(
+        self, actor: PartnerActor, filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        """The partner's customers (or a reseller's, for its distributor), newest first."""
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        needed = (
+            Permission.LIST_RESELLER_CUSTOMERS
+            if filters.indirect_partner_id
+            else Permission.LIST_CUSTOMERS
+        )
+        if not actor.caller.has(needed):
+            raise access_denied("The member lacks the permission to view these customers.")
+        owner_id = await self.owner_for(actor, filters.indirect_partner_id)
+        stmt: Select[tuple[Customer]] = select(Customer).where(Customer.tenant_id == owner_id)
+        if actor.caller.member_id and sees_only_own_customers(
+            list(actor.caller.roles), is_admin=actor.caller.is_admin
+        ):
+            stmt = stmt.where(Customer.account_manager_id == actor.caller.member_id)
+        if filters.account_name:
+            stmt = stmt.where(
+                Customer.account_name.ilike(f"%{_escape_like(filters.account_name)}%", escape="\\")
+            )
+        if filters.customer:
+            stmt = stmt.where(
+                Customer.customer_name.ilike(f"%{_escape_like(filters.customer)}%", escape="\\")
+            )
+        if filters.label:
+            stmt = stmt.where(Customer.label.like(f"%{_escape_like(filters.label)}%", escape="\\"))
+        if filters.association_type is not None:
+            stmt = stmt.where(Customer.association_type == filters.association_type)
+        if filters.associated_on_begin is not None:
+            stmt = stmt.where(Customer.associated_on >= filters.associated_on_begin)
+        if filters.associated_on_end is not None:
+            stmt = stmt.where(Customer.associated_on <= filters.associated_on_end)
+        if filters.customer_id:
+            stmt = stmt.where(Customer.account_id == filters.customer_id)
+        total = (
+            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
+        ).scalar_one()
+        rows = (
+            (
+                await self.session.execute(
+                    stmt.order_by(Customer.associated_on.desc(), Customer.account_id.desc())
+                    .offset(page.offset)
+                    .limit(page.limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
+        return [self._view(r, managers) for r in rows], int(total)
+
+    async def _manager_names(self, member_ids: set[str | None]) -> dict[str, str]:
+        ids = [m for m in member_ids if m]
+        if not ids:
+            return {}
+        return await self.identity.member_names(ids)
+
+    @staticmethod
+    def _view(row: Customer, managers: dict[str, str]) -> CustomerView:
+        manager = managers.get(row.account_manager_id or "")
+        return CustomerView(
+            customer_id=row.account_id,
+            account_name=row.account_name,
+            customer_name=row.customer_name,
+            associated_on=row.associated_on,
+            association_type=row.association_type,
+            label=row.label,
+            mobile=row.mobile,
+            country_code=row.country_code,
+            email=row.email,
+            verified_status=row.verified_status,
+            customer_type=row.customer_type,
+            is_frozen=row.freeze_type is not None,
+            restricted=row.restricted,
+            xaccount_id=row.xaccount_id,
+            xaccount_type=row.xaccount_type,
+            customer_level=row.customer_level,
+            account_manager_names=(manager,) if manager else (),
+            owner_partner_id=row.tenant_id,
+        )
+
+    async def get_for_partner(self, actor: PartnerActor, customer_id: str) -> Customer:
+        """A customer the acting partner owns directly or through one of its resellers;
+        ``CBC.99000035`` otherwise."""
+        row = await self.session.get(Customer, customer_id)
+        if row is None or (
+            row.tenant_id != actor.partner_id and row.distributor_id != actor.partner_id
+        ):
+            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+        return row

@@ -1,0 +1,36 @@
+"""The identity domain's public surface (the only module other domains import)."""
+
+from partner_center.domains.identity.crypto import SecretCipher, hash_token, same_secret
+from partner_center.domains.identity.models import Account, AccountKind, AccountStatus, Agency
+from partner_center.domains.identity.permissions import (
+    Permission,
+    Role,
+    sees_only_own_customers,
+    validate_roles,
+)
+from partner_center.domains.identity.service import (
+    Caller,
+    IdentityService,
+    IssuedKey,
+    IssuedToken,
+    KeyMaterial,
+)
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "AccountStatus",
+    "Agency",
+    "Caller",
+    "IdentityService",
+    "IssuedKey",
+    "IssuedToken",
+    "KeyMaterial",
+    "Permission",
+    "Role",
+    "SecretCipher",
+    "hash_token",
+    "same_secret",
+    "sees_only_own_customers",
+    "validate_roles",
+]

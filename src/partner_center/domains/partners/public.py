@@ -1,0 +1,6 @@
+"""The partners domain's public surface."""
+
+from partner_center.domains.partners.models import PartnerStatus, PartnerType
+from partner_center.domains.partners.service import PartnerService, PartnerView
+
+__all__ = ["PartnerService", "PartnerStatus", "PartnerType", "PartnerView"]

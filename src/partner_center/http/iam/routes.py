@@ -1,0 +1,247 @@
+"""IAM-compatible endpoints (api-semantics.md §4.3–4.6): tokens by password or assume_role,
+temporary AK/SK with a security token, and the caller's domain for ``with_region`` clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.identity.public import Caller, IssuedToken
+from partner_center.http.auth import CallerKind, authenticate, identity_service
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.state import app_state
+from partner_center.http.wire import WireModel, WireResponse, parse_model, wire_body, wire_responses
+from partner_center.kernel.clock import utc
+from partner_center.kernel.db import refresh_sandbox_clock
+from partner_center.kernel.errors import DomainError
+
+router = APIRouter(tags=["iam"])
+
+
+class DomainRef(WireModel):
+    id: str | None = None
+    name: str | None = None
+
+
+class PasswordUser(WireModel):
+    name: str
+    password: str
+    domain: DomainRef
+
+
+class PasswordIdentity(WireModel):
+    user: PasswordUser
+
+
+class AssumeRole(WireModel):
+    agency_name: str
+    domain_name: str | None = None
+    domain_id: str | None = None
+    duration_seconds: int | None = None
+
+
+class TokenIdentity(WireModel):
+    id: str | None = None
+    duration_seconds: int | None = None
+
+
+class Identity(WireModel):
+    methods: list[str] = Field(min_length=1)
+    password: PasswordIdentity | None = None
+    assume_role: AssumeRole | None = None
+    token: TokenIdentity | None = None
+
+
+class Auth(WireModel):
+    identity: Identity
+    scope: dict[str, Any] | None = None
+
+
+class AuthRequest(WireModel):
+    auth: Auth
+
+
+class TokenUser(WireModel):
+    id: str | None
+    name: str | None
+    domain: DomainRef
+
+
+class TokenBody(WireModel):
+    expires_at: str
+    issued_at: str
+    methods: list[str]
+    user: TokenUser
+    domain: DomainRef
+    roles: list[dict[str, str]]
+    catalog: list[Any]
+
+
+class TokenResponse(WireModel):
+    token: TokenBody
+
+
+class Credential(WireModel):
+    access: str
+    secret: str
+    securitytoken: str
+    expires_at: str
+
+
+class CredentialResponse(WireModel):
+    credential: Credential
+
+
+class DomainsResponse(WireModel):
+    domains: list[dict[str, Any]]
+
+
+def _iso(value: Any) -> str:
+    return str(utc(value).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")
+
+
+def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
+    caller = issued.caller
+    body = TokenResponse(
+        token=TokenBody(
+            expires_at=_iso(issued.expires_at),
+            issued_at=_iso(issued.issued_at),
+            methods=methods,
+            user=TokenUser(
+                id=caller.member_id,
+                name=caller.member_name or caller.account_name,
+                domain=DomainRef(id=caller.account_id, name=caller.account_name),
+            ),
+            domain=DomainRef(id=caller.account_id, name=caller.account_name),
+            roles=[{"name": r.lower(), "id": r} for r in caller.roles],
+            catalog=[],
+        )
+    )
+    response = WireResponse(body, status_code=201)
+    response.headers["X-Subject-Token"] = issued.token
+    return response
+
+
+@router.post(
+    "/v3/auth/tokens",
+    operation_id="keystone_create_token",
+    summary="Obtain an IAM token (password, or assume_role with a partner token)",
+    openapi_extra=wire_body(AuthRequest),
+    responses=wire_responses(TokenResponse, 201),
+    status_code=201,
+)
+async def create_token(request: Request) -> Response:
+    state = app_state(request)
+    raw = await request.body()
+    async with state.db.unit_of_work() as uow:
+        if state.sandbox_clock is not None:
+            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+        body = parse_model(AuthRequest, raw)
+        identity = identity_service(state, uow.session)
+        methods = body.auth.identity.methods
+        if methods == ["password"]:
+            pw = body.auth.identity.password
+            if pw is None or not pw.user.domain.name:
+                raise DomainError("IAM.0002", "password.user.domain.name is required.")
+            issued = await identity.token_by_password(
+                domain_name=pw.user.domain.name, user_name=pw.user.name, password=pw.user.password
+            )
+        elif methods == ["assume_role"]:
+            role = body.auth.identity.assume_role
+            if role is None:
+                raise DomainError("IAM.0002", "assume_role is required.")
+            caller = await authenticate(request, raw, state, uow.session)
+            issued = await identity.assume_role(
+                caller,
+                agency_name=role.agency_name,
+                domain_name=role.domain_name,
+                domain_id=role.domain_id,
+            )
+        else:
+            raise DomainError("IAM.0002", "Supported methods: password, assume_role.")
+    return _token_response(issued, methods)
+
+
+@router.post(
+    "/v3.0/OS-CREDENTIAL/securitytokens",
+    operation_id="create_temporary_access_key",
+    summary="Exchange a token (or assume a role) for temporary AK/SK and a security token",
+    openapi_extra=wire_body(AuthRequest),
+    responses=wire_responses(CredentialResponse, 201),
+    status_code=201,
+)
+async def create_security_token(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: AuthRequest) -> Response:
+        ident = body.auth.identity
+        caller: Caller = ctx.caller
+        if ident.methods == ["token"]:
+            if ident.token is not None and ident.token.id:
+                caller = await ctx.identity.caller_for_token(ident.token.id)
+            duration = (ident.token.duration_seconds if ident.token else None) or 900
+        elif ident.methods == ["assume_role"]:
+            if ident.assume_role is None:
+                raise DomainError("IAM.0002", "assume_role is required.")
+            role = ident.assume_role
+            issued = await ctx.identity.assume_role(
+                caller,
+                agency_name=role.agency_name,
+                domain_name=role.domain_name,
+                domain_id=role.domain_id,
+            )
+            caller = issued.caller
+            duration = role.duration_seconds or 900
+        else:
+            raise DomainError("IAM.0002", "Supported methods: token, assume_role.")
+        key = await ctx.identity.temporary_credentials(caller, duration_seconds=duration)
+        assert key.security_token is not None and key.expires_at is not None
+        return WireResponse(
+            CredentialResponse(
+                credential=Credential(
+                    access=key.access_key,
+                    secret=key.secret_key,
+                    securitytoken=key.security_token,
+                    expires_at=_iso(key.expires_at),
+                )
+            ),
+            status_code=201,
+        )
+
+    return await run_operation(
+        request,
+        api="create_temporary_access_key",
+        kind=CallerKind.ANY,
+        body_model=AuthRequest,
+        handler=handle,
+    )
+
+
+@router.get(
+    "/v3/auth/domains",
+    operation_id="keystone_list_auth_domains",
+    summary="The caller's account (used by SDK clients built with with_region)",
+    responses=wire_responses(DomainsResponse),
+)
+async def list_auth_domains(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> DomainsResponse:
+        return DomainsResponse(
+            domains=[
+                {
+                    "id": ctx.caller.account_id,
+                    "name": ctx.caller.account_name,
+                    "enabled": True,
+                    "description": "",
+                }
+            ]
+        )
+
+    return await run_operation(
+        request,
+        api="keystone_list_auth_domains",
+        kind=CallerKind.ANY,
+        body_model=None,
+        handler=handle,
+    )

@@ -1,0 +1,93 @@
+"""Running one API operation: authenticate, check the caller kind, throttle, validate the body,
+do the work in one unit of work, and write the wire response."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.customers.public import CustomerService, PartnerActor
+from partner_center.domains.identity.public import Caller, IdentityService
+from partner_center.domains.notifications.public import NotificationService
+from partner_center.domains.partners.public import PartnerService, PartnerView
+from partner_center.http.auth import CallerKind, authenticate, identity_service, require_kind
+from partner_center.http.state import AppState, app_state
+from partner_center.http.wire import WireResponse, parse_model
+from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.kernel.logging import caller_var
+
+B = TypeVar("B", bound=BaseModel)
+
+
+@dataclass
+class OperationContext:
+    """Everything a handler needs: the caller, its partner profile, and domain services bound
+    to this request's unit of work."""
+
+    state: AppState
+    uow: UnitOfWork
+    caller: Caller
+    partner: PartnerView | None
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        return identity_service(self.state, self.uow.session)
+
+    @cached_property
+    def partners(self) -> PartnerService:
+        return PartnerService(self.uow.session, clock=self.state.clock, identity=self.identity)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.uow.session, clock=self.state.clock)
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        return CustomerService(
+            self.uow.session,
+            clock=self.state.clock,
+            wall=self.state.wall,
+            identity=self.identity,
+            partners=self.partners,
+            notifications=self.notifications,
+            site=self.state.site,
+        )
+
+    @property
+    def actor(self) -> PartnerActor:
+        assert self.partner is not None, "operation is not a partner operation"
+        return PartnerActor(caller=self.caller, partner=self.partner)
+
+
+async def run_operation(
+    request: Request,
+    *,
+    api: str,
+    kind: CallerKind,
+    body_model: type[B] | None,
+    handler: Callable[[OperationContext, Any], Awaitable[Any]],
+    status: int = 200,
+) -> Response:
+    """Authenticate first (401 beats 400), then throttle, then validate, then run ``handler``."""
+    state = app_state(request)
+    raw = await request.body()
+    async with state.db.unit_of_work() as uow:
+        if state.sandbox_clock is not None:
+            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+        caller = await authenticate(request, raw, state, uow.session)
+        caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
+        identity = identity_service(state, uow.session)
+        partner = await require_kind(caller, kind, uow.session, identity)
+        state.limiter.check(caller.account_id, api)
+        body = parse_model(body_model, raw) if body_model is not None else None
+        ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
+        result = await handler(ctx, body)
+    if isinstance(result, Response):
+        return result
+    return WireResponse(result if result is not None else {}, status_code=status)

@@ -1,0 +1,152 @@
+"""Operator-side provisioning used by the CLI and the demo: the operator account, partners,
+customers and credentials, each in its own unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from partner_center.domains.customers.public import CustomerService, NewCustomer, PartnerActor
+from partner_center.domains.identity.public import AccountKind, IdentityService
+from partner_center.domains.notifications.public import NotificationService
+from partner_center.domains.partners.public import PartnerService, PartnerType
+from partner_center.http.auth import identity_service
+from partner_center.http.state import AppState
+from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.kernel.errors import DomainError
+
+OPERATOR_NAME = "operator"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    account_id: str
+    domain_name: str
+    access_key: str
+    secret_key: str
+
+
+@dataclass(frozen=True)
+class Services:
+    identity: IdentityService
+    partners: PartnerService
+    customers: CustomerService
+
+
+async def services(state: AppState, uow: UnitOfWork) -> Services:
+    if state.sandbox_clock is not None:
+        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+    identity = identity_service(state, uow.session)
+    partners = PartnerService(uow.session, clock=state.clock, identity=identity)
+    customers = CustomerService(
+        uow.session,
+        clock=state.clock,
+        wall=state.wall,
+        identity=identity,
+        partners=partners,
+        notifications=NotificationService(uow.session, clock=state.clock),
+        site=state.site,
+    )
+    return Services(identity, partners, customers)
+
+
+async def ensure_operator(state: AppState, *, password: str | None = None) -> str:
+    """The single operator (cloud vendor) account; created on first use."""
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        existing = await svc.identity.get_account_by_name(OPERATOR_NAME)
+        if existing is not None:
+            return existing.id
+        account = await svc.identity.create_account(
+            kind=AccountKind.OPERATOR, name=OPERATOR_NAME, admin_password=password
+        )
+        return account.id
+
+
+async def create_partner(
+    state: AppState,
+    *,
+    name: str,
+    partner_type: PartnerType,
+    distributor_id: str | None = None,
+    password: str | None = None,
+    email: str | None = None,
+) -> tuple[Credentials, str]:
+    """Onboard a partner and give its administrator an AK/SK. Returns (credentials, xaccount_type)."""
+    await ensure_operator(state)
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        partner = await svc.partners.create_partner(
+            name=name,
+            partner_type=partner_type,
+            distributor_id=distributor_id,
+            admin_password=password,
+            email=email,
+        )
+        key = await svc.identity.create_access_key(account_id=partner.partner_id)
+    return (
+        Credentials(partner.partner_id, partner.name, key.access_key, key.secret_key),
+        partner.xaccount_type,
+    )
+
+
+async def create_customer(
+    state: AppState,
+    *,
+    partner_id: str,
+    xaccount_id: str,
+    domain_name: str | None = None,
+    domain_area: str | None = None,
+    password: str | None = None,
+    indirect_partner_id: str | None = None,
+    authorize_partner: bool = False,
+) -> Credentials:
+    """Create a customer of ``partner_id`` as its administrator would through the API, give the
+    customer an AK/SK, and optionally have the customer authorize the partner (an agency)."""
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        partner = await svc.partners.get(partner_id)
+        if partner is None:
+            raise DomainError("CBC.99000047", f"Partner {partner_id} does not exist.")
+        admin = await svc.identity.admin_member(partner_id)
+        caller = await svc.identity.caller_for(partner_id, admin.id, method="cli")
+        created = await svc.customers.create_sub_customer(
+            PartnerActor(caller=caller, partner=partner),
+            NewCustomer(
+                xaccount_id=xaccount_id,
+                xaccount_type=partner.xaccount_type,
+                domain_name=domain_name,
+                password=password,
+                domain_area=domain_area or ("CN" if state.site == "cn" else "US"),
+                indirect_partner_id=indirect_partner_id,
+            ),
+        )
+        key = await svc.identity.create_access_key(account_id=created.domain_id)
+        if authorize_partner:
+            await svc.identity.grant_agency(
+                customer_id=created.domain_id, partner_id=partner_id, name=partner.xaccount_type
+            )
+    return Credentials(created.domain_id, created.domain_name, key.access_key, key.secret_key)
+
+
+async def create_credentials(state: AppState, *, account_id: str) -> Credentials:
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        account = await svc.identity.get_account(account_id)
+        if account is None:
+            raise DomainError("CBC.99000047", f"Account {account_id} does not exist.")
+        key = await svc.identity.create_access_key(account_id=account_id)
+    return Credentials(account.id, account.name, key.access_key, key.secret_key)
+
+
+async def authorize_partner(state: AppState, *, customer_id: str, partner_id: str) -> str:
+    """The customer authorizes the partner (agency named after the partner's platform id)."""
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        partner = await svc.partners.get(partner_id)
+        customer = await svc.identity.get_account(customer_id)
+        if partner is None or customer is None or customer.kind != AccountKind.CUSTOMER:
+            raise DomainError("CBC.0100", "Invalid parameter: unknown customer or partner.")
+        agency = await svc.identity.grant_agency(
+            customer_id=customer_id, partner_id=partner_id, name=partner.xaccount_type
+        )
+        return agency.id
