@@ -24,6 +24,7 @@ def signed_request(
     date_shift: timedelta = timedelta(0),
     secret_key: str | None = None,
     extra_headers: dict[str, str] | None = None,
+    client: httpx.Client | None = None,
 ) -> httpx.Response:
     """Sign (path, query, body) as the SDK does, then send ``sent_*`` instead if given."""
     host = base_url.split("://", 1)[1]
@@ -47,6 +48,7 @@ def signed_request(
     q = sent_query if sent_query is not None else query
     url = f"{base_url}{path}" + (f"?{q}" if q else "")
     send_headers: dict[str, Any] = {**headers, "authorization": authorization}
-    return httpx.request(
-        method, url, headers=send_headers, content=sent_body if sent_body is not None else body
-    )
+    content = sent_body if sent_body is not None else body
+    if client is not None:
+        return client.request(method, url, headers=send_headers, content=content)
+    return httpx.request(method, url, headers=send_headers, content=content)

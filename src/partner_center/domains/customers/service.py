@@ -442,7 +442,7 @@ class CustomerService:
         if not actor.caller.has(needed):
             raise access_denied("The member lacks the permission to view these customers.")
         owner_id = await self.owner_for(actor, filters.indirect_partner_id)
-        stmt: Select[tuple[Customer]] = select(Customer).where(Customer.tenant_id == owner_id)
+        stmt: Select[Customer] = select(Customer).where(Customer.tenant_id == owner_id)
         if actor.caller.member_id and sees_only_own_customers(
             list(actor.caller.roles), is_admin=actor.caller.is_admin
         ):

@@ -222,6 +222,7 @@ class IdentityService:
         member = await self.session.get(Member, member_id) if member_id else None
         if member is not None and member.status != AccountStatus.ACTIVE:
             raise errors.token_invalid()
+        roles: tuple[str, ...]
         if delegated_by is not None:
             # Acting through an agency: the agency's permissions in the customer account.
             is_admin, roles = False, ("AGENCY",)
