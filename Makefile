@@ -22,8 +22,8 @@ run: venv
 	PARTNER_CENTER_SANDBOX=$${PARTNER_CENTER_SANDBOX:-true} $(BIN)/partner-center serve --host $(HOST) --port $(PORT)
 
 lint: venv
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 types: venv
 	$(BIN)/mypy

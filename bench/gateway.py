@@ -24,18 +24,19 @@ from starlette.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from partner_center.domains.customers.models import AssociationType, Customer  # noqa: E402
-from partner_center.domains.customers.public import CustomerFilter, PartnerActor  # noqa: E402
-from partner_center.domains.identity.models import Account, AccountKind, Member  # noqa: E402
-from partner_center.domains.partners.public import PartnerType  # noqa: E402
-from partner_center.http.operations import OperationContext  # noqa: E402
-from partner_center.http.state import app_state  # noqa: E402
-from partner_center.http.wire import WireResponse  # noqa: E402
-from partner_center.kernel.ids import new_domain_id, new_id  # noqa: E402
-from partner_center.kernel.pagination import page  # noqa: E402
-from tests.dbutil import create_fresh_database, drop_database, migrate  # noqa: E402
-from tests.harness import LiveServer  # noqa: E402
-from tests.signed import signed_request  # noqa: E402
+from tests.dbutil import create_fresh_database, drop_database, migrate
+from tests.harness import LiveServer
+from tests.signed import signed_request
+
+from partner_center.domains.customers.models import AssociationType, Customer
+from partner_center.domains.customers.public import CustomerFilter, PartnerActor
+from partner_center.domains.identity.models import Account, AccountKind, Member
+from partner_center.domains.partners.public import PartnerType
+from partner_center.http.operations import OperationContext
+from partner_center.http.state import app_state
+from partner_center.http.wire import WireResponse
+from partner_center.kernel.ids import new_domain_id, new_id
+from partner_center.kernel.pagination import page
 
 PATH = "/v2/partners/sub-customers/query"
 BODY = b'{"offset": 0, "limit": 10, "account_name": "cust-00"}'
@@ -49,19 +50,42 @@ async def seed(server: LiveServer, partner_id: str, platform: str, count: int) -
         cid = new_domain_id()
         name = f"cust-{i:05d}"
         accounts.append(
-            {"id": cid, "tenant_id": cid, "name": name, "kind": AccountKind.CUSTOMER,
-             "status": "ACTIVE", "created_at": now}
+            {
+                "id": cid,
+                "tenant_id": cid,
+                "name": name,
+                "kind": AccountKind.CUSTOMER,
+                "status": "ACTIVE",
+                "created_at": now,
+            }
         )
         members.append(
-            {"id": new_id(), "tenant_id": cid, "name": name, "roles": ["ADMIN"], "is_admin": True,
-             "status": "ACTIVE", "created_at": now}
+            {
+                "id": new_id(),
+                "tenant_id": cid,
+                "name": name,
+                "roles": ["ADMIN"],
+                "is_admin": True,
+                "status": "ACTIVE",
+                "created_at": now,
+            }
         )
         customers.append(
-            {"account_id": cid, "tenant_id": partner_id, "created_by": partner_id,
-             "association_type": AssociationType.RESELLER, "associated_on": now,
-             "xaccount_id": f"x-{i}", "xaccount_type": platform, "account_name": name,
-             "customer_type": -1, "verified_status": "-1", "customer_level": "V0",
-             "is_close_market_ms": False, "restricted": True}
+            {
+                "account_id": cid,
+                "tenant_id": partner_id,
+                "created_by": partner_id,
+                "association_type": AssociationType.RESELLER,
+                "associated_on": now,
+                "xaccount_id": f"x-{i}",
+                "xaccount_type": platform,
+                "account_name": name,
+                "customer_type": -1,
+                "verified_status": "-1",
+                "customer_level": "V0",
+                "is_close_market_ms": False,
+                "restricted": True,
+            }
         )
     async with state.db.unit_of_work() as uow:
         for table, rows in ((Account, accounts), (Member, members), (Customer, customers)):
@@ -135,7 +159,9 @@ def main() -> None:
         client = httpx.Client(base_url=server.url)
 
         def bare() -> None:
-            r = client.post("/bench/bare", content=BODY, headers={"content-type": "application/json"})
+            r = client.post(
+                "/bench/bare", content=BODY, headers={"content-type": "application/json"}
+            )
             assert r.status_code == 200 and r.json()["count"] == 1000, r.text
 
         def signed() -> None:

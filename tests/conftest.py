@@ -10,10 +10,10 @@ import pytest
 
 os.environ.setdefault("PARTNER_CENTER_SECRET_KEY", "test-secret-key-not-for-production")
 
-from partner_center.domains import all_models  # noqa: E402,F401
-from partner_center.kernel.clock import FixedClock  # noqa: E402
-from partner_center.kernel.db import Base, Database  # noqa: E402
-from tests.dbutil import create_fresh_database, drop_database  # noqa: E402
+from partner_center.domains import all_models  # noqa: F401
+from partner_center.kernel.clock import FixedClock
+from partner_center.kernel.db import Base, Database
+from tests.dbutil import create_fresh_database, drop_database
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ from partner_center.kernel.clock import Clock, SandboxClock, SystemClock, WallCl
 from partner_center.kernel.db import Database
 from partner_center.kernel.logging import configure_logging
 from partner_center.settings import Settings, load_settings
+from partner_center.worker.registry import build_registry
+from partner_center.worker.runner import DueJobRunner
 
 DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point the official
 `huaweicloudsdkbss` / `huaweicloudsdkbssintl` clients at this server with `with_endpoint(...)` and
@@ -44,6 +46,7 @@ def build_state(
         wall=wall,
         cipher=SecretCipher(settings.encryption_key),
         limiter=RateLimiter(settings.rate_limit_per_second),
+        jobs=build_registry(),
     )
 
 
@@ -53,8 +56,20 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await state.db.dispose()
+        runner = DueJobRunner(
+            state.db,
+            state.jobs,
+            clock=state.clock,
+            zone=settings.zone,
+            interval_seconds=settings.job_interval_seconds,
+        )
+        if settings.run_jobs_in_process:
+            runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await state.db.dispose()
 
     app = FastAPI(
         title="partner-center",

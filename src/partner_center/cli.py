@@ -7,15 +7,19 @@ import asyncio
 import json
 import sys
 from collections.abc import Coroutine
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from partner_center.app import build_state
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
+from partner_center.kernel.clock import SystemClock, format_utc, parse_utc
+from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
 from partner_center.settings import Settings, load_settings
 
@@ -193,14 +197,19 @@ def customers_create(
 
 @credentials_app.command("create")
 def credentials_create(
-    account: str = typer.Option(..., "--account", help="Account (domain) id"),
+    account: str | None = typer.Option(None, "--account", help="Account (domain) id"),
+    operator: bool = typer.Option(False, "--operator", help="For the operator account"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an AK/SK for an account's administrator; the secret is shown only now."""
-    from partner_center.provisioning import create_credentials
+    from partner_center.provisioning import create_credentials, ensure_operator
+
+    if bool(account) == operator:
+        raise typer.BadParameter("give --account ID or --operator")
 
     async def work(state: AppState) -> dict[str, str]:
-        creds = await create_credentials(state, account_id=account)
+        account_id = account or await ensure_operator(state)
+        creds = await create_credentials(state, account_id=account_id)
         return {
             "domain_id": creds.account_id,
             "domain_name": creds.domain_name,
@@ -209,6 +218,138 @@ def credentials_create(
         }
 
     _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+def _require_sandbox(settings: Settings) -> None:
+    if not settings.sandbox:
+        err.print(
+            "[red]The clock can be moved only in sandbox mode[/red] (PARTNER_CENTER_SANDBOX=true)."
+        )
+        raise typer.Exit(2)
+
+
+def _print_time(now: Any) -> None:
+    mode = "frozen" if now.frozen else f"running, {now.offset_seconds:+d} s from real time"
+    console.print(f"business time {format_utc(now.now)} ({mode})")
+
+
+def _move(settings: Settings, **kwargs: Any) -> None:
+    from partner_center.kernel.clock import WallClock
+    from partner_center.kernel.sandbox import move_sandbox_clock
+    from partner_center.worker.registry import build_registry
+
+    _require_sandbox(settings)
+
+    async def work(state: AppState) -> Any:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress:
+            progress.add_task("moving the clock and running due jobs", total=None)
+            return await move_sandbox_clock(
+                state.db, build_registry(), zone=settings.zone, wall=WallClock(), **kwargs
+            )
+
+    now, records = _run(_with_state(settings, work))
+    for record in records:
+        console.print(
+            f"  ran {record.name} due {format_utc(record.due_at)}: {record.outcome.value}"
+        )
+    _print_time(now)
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """Print the business time."""
+    from partner_center.kernel.clock import WallClock
+    from partner_center.kernel.sandbox import sandbox_time
+
+    settings = load_settings()
+    if not settings.sandbox:
+        console.print(f"business time {format_utc(SystemClock().now())} (system clock)")
+        return
+    _print_time(_run(_with_state(settings, lambda s: sandbox_time(s.db, WallClock()))))
+
+
+@clock_app.command("set")
+def clock_set(
+    when: str = typer.Argument(..., help="Target time, UTC, e.g. 2027-01-05T04:00:00Z"),
+    freeze: bool | None = typer.Option(None, "--freeze/--run", help="Stop time there, or run on"),
+) -> None:
+    """Move the sandbox clock forward to a time, running every job due on the way."""
+    try:
+        target = parse_utc(when)
+    except ValueError as exc:
+        raise typer.BadParameter("use yyyy-MM-ddTHH:mm:ssZ") from exc
+    _move(load_settings(), to=target, freeze=freeze)
+
+
+@clock_app.command("advance")
+def clock_advance(
+    days: int = typer.Option(0, "--days", min=0),
+    hours: int = typer.Option(0, "--hours", min=0),
+    minutes: int = typer.Option(0, "--minutes", min=0),
+) -> None:
+    """Move the sandbox clock forward, running every job due on the way, in time order."""
+    _move(load_settings(), delta=timedelta(days=days, hours=hours, minutes=minutes))
+
+
+@jobs_app.command("run-due")
+def jobs_run_due() -> None:
+    """Run every job due at the current business time (what the server does every few seconds)."""
+    from partner_center.kernel.jobs import run_due
+    from partner_center.worker.registry import build_registry
+
+    settings = load_settings()
+
+    async def work(state: AppState) -> Any:
+        if state.sandbox_clock is not None:
+            async with state.db.unit_of_work() as uow:
+                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+        return await run_due(
+            state.db, build_registry(), until=state.clock.now(), zone=settings.zone
+        )
+
+    records = _run(_with_state(settings, work))
+    for record in records:
+        console.print(f"ran {record.name} due {format_utc(record.due_at)}: {record.outcome.value}")
+    console.print(f"{len(records)} job(s) run")
+
+
+@app.command()
+def reconcile() -> None:
+    """Prove every cached ledger balance against the transfers; exits 1 on any difference."""
+    from partner_center.domains.ledger.public import format_report
+    from partner_center.domains.ledger.public import reconcile as reconcile_ledger
+
+    async def work(state: AppState) -> Any:
+        async with state.db.unit_of_work() as uow:
+            return await reconcile_ledger(uow.session)
+
+    report = _run(_with_state(load_settings(), work))
+    for line in format_report(report):
+        console.print(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker() -> None:
+    """Run due jobs under procrastinate (PostgreSQL); on SQLite the server runs them itself."""
+    from partner_center.worker.procrastinate_app import build_procrastinate_app
+    from partner_center.worker.registry import build_registry
+    from partner_center.worker.runner import DueJobRunner
+
+    settings = load_settings()
+    if not settings.is_postgres:
+        err.print("[red]procrastinate needs PostgreSQL[/red]; on SQLite `serve` runs due jobs.")
+        raise typer.Exit(2)
+
+    async def work(state: AppState) -> None:
+        runner = DueJobRunner(state.db, build_registry(), clock=state.clock, zone=settings.zone)
+        procrastinate = build_procrastinate_app(settings.resolved_database_url, runner=runner)
+        async with procrastinate.open_async():
+            await procrastinate.schema_manager.apply_schema_async()
+            await procrastinate.run_worker_async()
+
+    _run(_with_state(settings, work))
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from partner_center.provisioning import (
 )
 from partner_center.settings import Settings
 
-DEMO_PASSWORD = "Demo-Passw0rd"
+DEMO_PASSWORD = "Demo-Passw0rd"  # noqa: S105  (documented demo password)
 
 
 async def _has_partners(state: AppState) -> bool:

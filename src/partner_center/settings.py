@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         default=86_400,
         validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),
     )
+    job_interval_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=AliasChoices("PARTNER_CENTER_JOB_INTERVAL", "job_interval_seconds"),
+        description="How often the in-process runner looks for due jobs, seconds.",
+    )
+    run_jobs_in_process: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("PARTNER_CENTER_INPROCESS_JOBS", "run_jobs_in_process"),
+        description="Run due jobs inside the server; turn off when a procrastinate worker runs.",
+    )
     log_level: str = Field(
         default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
     )

@@ -65,6 +65,19 @@ class OperationContext:
         return PartnerActor(caller=self.caller, partner=self.partner)
 
 
+async def authorize(
+    request: Request, raw: bytes, state: AppState, uow: UnitOfWork, *, api: str, kind: CallerKind
+) -> tuple[Caller, PartnerView | None]:
+    """Load the shared sandbox time, authenticate, check the caller kind and throttle."""
+    if state.sandbox_clock is not None:
+        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+    caller = await authenticate(request, raw, state, uow.session)
+    caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
+    partner = await require_kind(caller, kind, uow.session, identity_service(state, uow.session))
+    state.limiter.check(caller.account_id, api)
+    return caller, partner
+
+
 async def run_operation(
     request: Request,
     *,
@@ -78,13 +91,7 @@ async def run_operation(
     state = app_state(request)
     raw = await request.body()
     async with state.db.unit_of_work() as uow:
-        if state.sandbox_clock is not None:
-            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-        caller = await authenticate(request, raw, state, uow.session)
-        caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
-        identity = identity_service(state, uow.session)
-        partner = await require_kind(caller, kind, uow.session, identity)
-        state.limiter.check(caller.account_id, api)
+        caller, partner = await authorize(request, raw, state, uow, api=api, kind=kind)
         body = parse_model(body_model, raw) if body_model is not None else None
         ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
         result = await handler(ctx, body)

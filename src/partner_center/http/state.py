@@ -8,8 +8,9 @@ from starlette.requests import Request
 
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.http.ratelimit import RateLimiter
-from partner_center.kernel.clock import Clock, SandboxClock
+from partner_center.kernel.clock import Clock, SandboxClock, WallClock
 from partner_center.kernel.db import Database
+from partner_center.kernel.jobs import JobRegistry
 from partner_center.settings import Settings
 
 
@@ -18,9 +19,10 @@ class AppState:
     settings: Settings
     db: Database
     clock: Clock
-    wall: Clock
+    wall: WallClock
     cipher: SecretCipher
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10))
+    jobs: JobRegistry = field(default_factory=JobRegistry)
 
     @property
     def sandbox_clock(self) -> SandboxClock | None:

@@ -3,6 +3,8 @@ notification outbox. Extensions of ours, not part of the reference API."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter
 from pydantic import Field
 from starlette.requests import Request
@@ -10,11 +12,19 @@ from starlette.responses import Response
 
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, authorize, run_operation
 from partner_center.http.state import app_state
-from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
-from partner_center.kernel.clock import format_utc
+from partner_center.http.wire import (
+    WireModel,
+    WireResponse,
+    parse_model,
+    wire_body,
+    wire_responses,
+)
+from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.sandbox import move_sandbox_clock
 
 router = APIRouter()
 
@@ -30,8 +40,6 @@ async def health(request: Request) -> Response:
     state = app_state(request)
     async with state.db.unit_of_work() as uow:
         if state.sandbox_clock is not None:
-            from partner_center.kernel.db import refresh_sandbox_clock
-
             await refresh_sandbox_clock(state.sandbox_clock, uow.session)
     return WireResponse(
         Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
@@ -57,7 +65,7 @@ class ClockMoveResult(ClockView):
 
 def _require_sandbox(ctx: OperationContext) -> None:
     if ctx.state.sandbox_clock is None:
-        raise DomainError("CBC.0151", "The clock can be moved only in sandbox mode.")
+        raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
 
 
 def _clock_view(ctx: OperationContext) -> ClockView:
@@ -130,4 +138,50 @@ async def read_outbox(request: Request) -> Response:
     )
 
 
-CLOCK_MOVE_BODY = wire_body(ClockMove)
+@router.post(
+    "/v1/sandbox/clock",
+    tags=["sandbox"],
+    operation_id="sandbox_move_clock",
+    summary="Move business time forward (operator, sandbox); due jobs run on the way",
+    openapi_extra=wire_body(ClockMove),
+    responses=wire_responses(ClockMoveResult),
+)
+async def move_clock(request: Request) -> Response:
+    state = app_state(request)
+    raw = await request.body()
+    async with state.db.unit_of_work() as uow:
+        await authorize(
+            request, raw, state, uow, api="sandbox_move_clock", kind=CallerKind.OPERATOR
+        )
+    if state.sandbox_clock is None:
+        raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
+    body = parse_model(ClockMove, raw)
+    delta = None
+    if body.days is not None or body.hours is not None:
+        delta = timedelta(days=body.days or 0, hours=body.hours or 0)
+    to = None
+    if body.to is not None:
+        try:
+            to = parse_utc(body.to)
+        except ValueError as exc:
+            raise invalid_parameter("to", "Use yyyy-MM-ddTHH:mm:ssZ.") from exc
+    now, records = await move_sandbox_clock(
+        state.db,
+        state.jobs,
+        zone=state.settings.zone,
+        wall=state.wall,
+        to=to,
+        delta=delta,
+        freeze=body.freeze,
+    )
+    return WireResponse(
+        ClockMoveResult(
+            now=format_utc(now.now),
+            frozen=now.frozen,
+            offset_seconds=now.offset_seconds,
+            jobs_run=[
+                {"name": r.name, "due_at": format_utc(r.due_at), "outcome": r.outcome.value}
+                for r in records
+            ],
+        )
+    )
