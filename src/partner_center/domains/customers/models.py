@@ -16,6 +16,11 @@ class AssociationType(enum.StrEnum):
     RESELLER = "RESELLER"
 
 
+class AssociationStatus(enum.StrEnum):
+    ASSOCIATED = "ASSOCIATED"
+    DISASSOCIATED = "DISASSOCIATED"
+
+
 class FreezeType(enum.StrEnum):
     ACCOUNT = "ACCOUNT"
     ACCOUNT_AND_RESOURCE = "ACCOUNT_AND_RESOURCE"
@@ -44,6 +49,12 @@ class Customer(TenantOwned, Base):
     )
     associated_on: Mapped[datetime] = mapped_column(UtcDateTime())
     """Business time of association (UTC)."""
+    association_status: Mapped[AssociationStatus] = mapped_column(
+        Enum(AssociationStatus, native_enum=False, length=16), default=AssociationStatus.ASSOCIATED
+    )
+    """DISASSOCIATED rows stay for history (consumption stays queryable) but leave every list."""
+    disassociated_on: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time the association ended (UTC); NULL while associated."""
     xaccount_id: Mapped[str] = mapped_column(String(128))
     xaccount_type: Mapped[str] = mapped_column(String(64))
     account_name: Mapped[str] = mapped_column(String(64), index=True)
@@ -65,6 +76,11 @@ class Customer(TenantOwned, Base):
         Enum(FreezeType, native_enum=False, length=32), nullable=True
     )
     """NULL when not frozen."""
+    freeze_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time of the current freeze (UTC)."""
+    frozen_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Account that froze it, or NULL when the system froze it (budget exhaustion)."""
     account_manager_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     """Member (account manager) the customer is assigned to."""
 

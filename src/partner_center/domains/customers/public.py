@@ -1,6 +1,11 @@
 """The customers domain's public surface."""
 
-from partner_center.domains.customers.models import AssociationType, Customer, FreezeType
+from partner_center.domains.customers.models import (
+    AssociationStatus,
+    AssociationType,
+    Customer,
+    FreezeType,
+)
 from partner_center.domains.customers.service import (
     CreatedCustomer,
     CustomerFilter,
@@ -12,6 +17,7 @@ from partner_center.domains.customers.service import (
 from partner_center.domains.customers.validation import check_cn_mobile, check_email
 
 __all__ = [
+    "AssociationStatus",
     "AssociationType",
     "CreatedCustomer",
     "Customer",

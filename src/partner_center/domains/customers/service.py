@@ -12,7 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers import validation
-from partner_center.domains.customers.models import AssociationType, Customer, VerificationCode
+from partner_center.domains.customers.models import (
+    AssociationStatus,
+    AssociationType,
+    Customer,
+    VerificationCode,
+)
 from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
@@ -442,7 +447,10 @@ class CustomerService:
         if not actor.caller.has(needed):
             raise access_denied("The member lacks the permission to view these customers.")
         owner_id = await self.owner_for(actor, filters.indirect_partner_id)
-        stmt: Select[Customer] = select(Customer).where(Customer.tenant_id == owner_id)
+        stmt: Select[Customer] = select(Customer).where(
+            Customer.tenant_id == owner_id,
+            Customer.association_status == AssociationStatus.ASSOCIATED,
+        )
         if actor.caller.member_id and sees_only_own_customers(
             list(actor.caller.roles), is_admin=actor.caller.is_admin
         ):
@@ -516,8 +524,10 @@ class CustomerService:
         """A customer the acting partner owns directly or through one of its resellers;
         ``CBC.99000035`` otherwise."""
         row = await self.session.get(Customer, customer_id)
-        if row is None or (
-            row.tenant_id != actor.partner_id and row.distributor_id != actor.partner_id
+        if (
+            row is None
+            or row.association_status != AssociationStatus.ASSOCIATED
+            or (row.tenant_id != actor.partner_id and row.distributor_id != actor.partner_id)
         ):
             raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
         return row

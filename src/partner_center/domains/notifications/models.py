@@ -30,3 +30,18 @@ class OutboxMessage(TenantOwned, Base):
     """Business time the message was queued (UTC)."""
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """When a deliverer handed it to the mail/SMS server; NULL while queued."""
+
+
+class Recipient(TenantOwned, Base):
+    """Someone an account wants told about a topic (Message Center > SMS & Email Settings),
+    e.g. topic ``PARTNER_BUDGET`` for budget alerts. ``tenant_id`` is the account."""
+
+    __tablename__ = "notification_recipients"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mobile: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time it was added (UTC)."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_center.kernel.db import Base, TenantOwned, UtcDateTime
+from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime
 
 
 class PartnerType(enum.StrEnum):
@@ -44,4 +45,33 @@ class Partner(TenantOwned, Base):
     xaccount_type: Mapped[str] = mapped_column(String(64), unique=True)
     """The platform identifier issued to the partner for its sales platform (agency name)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    """Business time the partner joined (UTC)."""
+    """Business time the partner joined (UTC); for a reseller, when it was linked to its
+    distributor."""
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The partner's own account is frozen (a frozen reseller cannot unfreeze customers)."""
+    account_manager_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """For a reseller: the distributor's member managing it."""
+
+
+class ResellerGrant(TenantOwned, Base):
+    """What a distributor lets one of its resellers do for the reseller's customers (rules.md
+    §1.9–1.13). ``tenant_id`` is the distributor; one row per reseller.
+
+    Quotas cap the *total* of the reseller's customer budgets of each type; NULL means the
+    reseller has no quota of that type (and so cannot set budgets of that type).
+    """
+
+    __tablename__ = "reseller_grants"
+
+    reseller_id: Mapped[str] = mapped_column(ForeignKey("partners.account_id"), primary_key=True)
+    can_set_budget: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_restrict: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Restrict purchases / lift the restriction (freeze type ACCOUNT)."""
+    can_freeze_resources: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Restrict purchases and freeze resources / unfreeze (freeze type ACCOUNT_AND_RESOURCE)."""
+    monthly_quota: Mapped[Decimal | None] = mapped_column(MoneyAmount(), nullable=True)
+    """Cap on the sum of the reseller's customers' MONTHLY budgets, site currency, 2 decimals."""
+    package_quota: Mapped[Decimal | None] = mapped_column(MoneyAmount(), nullable=True)
+    """Cap on the sum of the reseller's customers' PACKAGE (one-time) budgets, site currency."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the last change (UTC)."""
