@@ -13,8 +13,14 @@ from pydantic.json_schema import models_json_schema
 from partner_center import __version__
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.http import system
+from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import customers as bss_customers
+from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.errors import install_error_handlers
+from partner_center.http.ext import associations as ext_associations
+from partner_center.http.ext import notifications as ext_notifications
+from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
 from partner_center.http.ratelimit import RateLimiter
@@ -84,7 +90,16 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.add_middleware(RequestContextMiddleware)
     app.include_router(system.router)
     app.include_router(iam_routes.router)
-    app.include_router(bss_customers.router)
+    for router in (
+        bss_customers.router,
+        bss_budgets.router,
+        bss_freezing.router,
+        bss_resellers.router,
+        ext_associations.router,
+        ext_resellers.router,
+        ext_notifications.router,
+    ):
+        app.include_router(router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

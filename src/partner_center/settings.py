@@ -70,6 +70,45 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_INPROCESS_JOBS", "run_jobs_in_process"),
         description="Run due jobs inside the server; turn off when a procrastinate worker runs.",
     )
+    disassociation_limit: int = Field(
+        default=3,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_DISASSOCIATION_LIMIT", "disassociation_limit"
+        ),
+        description="Disassociation requests a party may start per window (rules.md §2.6.4).",
+    )
+    disassociation_window_months: int = Field(
+        default=3,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", "disassociation_window_months"
+        ),
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SMTP_HOST", "smtp_host"),
+        description="Mail server for the notification outbox; unset keeps messages queued "
+        "(readable in the sandbox outbox).",
+    )
+    smtp_port: int = Field(default=25, validation_alias=AliasChoices("SMTP_PORT", "smtp_port"))
+    smtp_user: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_USER", "smtp_user")
+    )
+    smtp_password: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "smtp_password")
+    )
+    smtp_starttls: bool = Field(
+        default=False, validation_alias=AliasChoices("SMTP_STARTTLS", "smtp_starttls")
+    )
+    mail_from: str = Field(
+        default="partner-center@localhost", validation_alias=AliasChoices("MAIL_FROM", "mail_from")
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias=AliasChoices("PARTNER_CENTER_PUBLIC_URL", "public_url"),
+        description="Base URL used in links sent to people (invitations).",
+    )
     log_level: str = Field(
         default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
     )

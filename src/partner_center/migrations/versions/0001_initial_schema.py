@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:34:02.211975
+Create Date: 2026-11-29 07:35:00.054950
 """
 
 from collections.abc import Sequence
