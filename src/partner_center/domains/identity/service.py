@@ -273,7 +273,16 @@ class IdentityService:
 
     async def key_material(self, access_key: str) -> KeyMaterial:
         """Look up an AK for signature verification; unknown, disabled or expired → 401."""
-        key = await self.session.get(AccessKey, access_key)
+        # One round trip: the key, its account and member land in the session's identity map,
+        # so building the caller below issues no further queries.
+        stmt = (
+            select(AccessKey, Account, Member)
+            .join(Account, Account.id == AccessKey.tenant_id)
+            .outerjoin(Member, Member.id == AccessKey.member_id)
+            .where(AccessKey.access_key == access_key)
+        )
+        row = (await self.session.execute(stmt)).first()
+        key = row[0] if row is not None else None
         if key is None or key.status != AccountStatus.ACTIVE:
             raise errors.unknown_access_key()
         if key.expires_at is not None and key.expires_at <= self.wall.now():
