@@ -54,7 +54,11 @@ class LiveServer:
     """A running server. Provisioning helpers act directly on its database (as the operator
     would through the CLI); SDK clients talk to it over HTTP."""
 
-    def __init__(self, url: str, *, sandbox: bool = True, rate_limit: int = 1000) -> None:
+    def __init__(
+        self, url: str, *, sandbox: bool = True, rate_limit: int = 1000, **overrides: Any
+    ) -> None:
+        """``overrides`` are further ``Settings`` fields (``currency="CNY"``, ``smtp_host=...``,
+        ``job_interval_seconds=0.1`` ...)."""
         self.db_url = url
         self.settings = Settings(
             database_url=url,
@@ -62,6 +66,7 @@ class LiveServer:
             secret_key="test-secret-key-not-for-production",
             rate_limit_per_second=rate_limit,
             log_level="WARNING",
+            **overrides,
         )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -13,12 +13,18 @@ from pydantic.json_schema import models_json_schema
 from partner_center import __version__
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.http import system
+from partner_center.http.bss import balances as bss_balances
 from partner_center.http.bss import budgets as bss_budgets
+from partner_center.http.bss import catalog as bss_catalog
+from partner_center.http.bss import coupons as bss_coupons
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import associations as ext_associations
+from partner_center.http.ext import balances as ext_balances
+from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.iam import routes as iam_routes
@@ -52,7 +58,7 @@ def build_state(
         wall=wall,
         cipher=SecretCipher(settings.encryption_key),
         limiter=RateLimiter(settings.rate_limit_per_second),
-        jobs=build_registry(),
+        jobs=build_registry(settings),
     )
 
 
@@ -95,6 +101,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_budgets.router,
         bss_freezing.router,
         bss_resellers.router,
+        bss_catalog.router,
+        bss_ratings.router,
+        bss_coupons.router,
+        bss_balances.router,
+        ext_balances.router,
+        ext_coupons.router,
         ext_associations.router,
         ext_resellers.router,
         ext_notifications.router,

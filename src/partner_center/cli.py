@@ -8,11 +8,12 @@ import json
 import sys
 from collections.abc import Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from partner_center.app import build_state
@@ -31,6 +32,7 @@ customers_app = typer.Typer(help="Customers.", no_args_is_help=True)
 credentials_app = typer.Typer(help="Access keys.", no_args_is_help=True)
 clock_app = typer.Typer(help="The sandbox business clock.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The product catalogue and list prices.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(partners_app, name="partners")
@@ -38,6 +40,7 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(clock_app, name="clock")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(catalog_app, name="catalog")
 
 console = Console()
 err = Console(stderr=True)
@@ -195,6 +198,28 @@ def customers_create(
     _emit(_run(_with_state(load_settings(), work)), as_json)
 
 
+@customers_app.command("register")
+def customers_register(
+    name: str = typer.Option(..., "--name", help="Login name"),
+    email: str | None = typer.Option(None, "--email"),
+    password: str | None = typer.Option(None, "--password"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Register a customer account of no partner (it can accept invitations) with an AK/SK."""
+    from partner_center.provisioning import create_customer_account
+
+    async def work(state: AppState) -> dict[str, str]:
+        creds = await create_customer_account(state, name=name, email=email, password=password)
+        return {
+            "domain_id": creds.account_id,
+            "domain_name": creds.domain_name,
+            "access_key": creds.access_key,
+            "secret_key": creds.secret_key,
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
 @credentials_app.command("create")
 def credentials_create(
     account: str | None = typer.Option(None, "--account", help="Account (domain) id"),
@@ -311,6 +336,119 @@ def jobs_run_due() -> None:
     for record in records:
         console.print(f"ran {record.name} due {format_utc(record.due_at)}: {record.outcome.value}")
     console.print(f"{len(records)} job(s) run")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing"),
+) -> None:
+    """Import a version of the catalogue data file (JSON). Re-importing the same version changes
+    nothing; a new version closes changed prices at its effective_from instead of editing them."""
+    from partner_center.domains.catalog.public import import_catalog, read_catalog
+
+    settings = load_settings()
+    text = file.read_text(encoding="utf-8")
+
+    async def work(state: AppState) -> Any:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=err
+        ) as progress:
+            task = progress.add_task("checking the file", total=None)
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            return await import_catalog(
+                state.db,
+                read_catalog(text),
+                clock=state.clock,
+                source=file.name,
+                dry_run=dry_run,
+                expected_currency=settings.currency,
+                on_progress=on_progress,
+            )
+
+    report = _run(_with_state(settings, work))
+    if report.unchanged:
+        console.print(f"catalogue version {report.version} is already imported: nothing changed")
+        return
+    verb = "would import" if report.dry_run else "imported"
+    console.print(
+        f"{verb} catalogue version {report.version}, effective {format_utc(report.effective_from)}:"
+        f" {report.prices_added} price(s) added, {report.prices_closed} closed,"
+        f" {report.prices_kept} unchanged; {report.specs_added} spec(s) added,"
+        f" {report.specs_updated} updated; {report.structure_changes} other change(s)"
+    )
+    for note in report.notes:
+        console.print(f"  {note}")
+
+
+@catalog_app.command("discount-grant")
+def catalog_discount_grant(
+    customer: str = typer.Option(..., "--customer", help="Customer (account) id"),
+    percent: str = typer.Option(..., "--percent", help="Percent off the list price, e.g. 12.5"),
+    name: str = typer.Option(..., "--name"),
+    service_type: str | None = typer.Option(None, "--service-type", help="Only this service"),
+    starts: str | None = typer.Option(None, "--from", help="UTC start (default now)"),
+    ends: str | None = typer.Option(None, "--to", help="UTC end (default none)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Grant a business (contract) discount, type 605, to a referral-model customer."""
+    from decimal import Decimal, InvalidOperation
+
+    from partner_center.domains.catalog.public import DiscountService
+    from partner_center.provisioning import ensure_operator
+
+    try:
+        percent_off = Decimal(percent)
+        window = [parse_utc(t) if t else None for t in (starts, ends)]
+    except (InvalidOperation, ValueError) as exc:
+        raise typer.BadParameter("give a decimal percent and yyyy-MM-ddTHH:mm:ssZ times") from exc
+
+    async def work(state: AppState) -> dict[str, str]:
+        operator_id = await ensure_operator(state)
+        async with state.db.unit_of_work() as uow:
+            if state.sandbox_clock is not None:
+                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+            granted = await DiscountService(uow.session, clock=state.clock).grant_business_discount(
+                operator_id=operator_id,
+                customer_id=customer,
+                percent_off=percent_off,
+                name=name,
+                service_type=service_type,
+                effective_from=window[0],
+                effective_to=window[1],
+            )
+        return {
+            "discount_id": granted.discount_id,
+            "discount_type": str(granted.discount_type.value),
+            "customer_id": granted.customer_id,
+            "percent_off": str(granted.percent_off.normalize()),
+            "effective_from": format_utc(granted.effective_from),
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+@catalog_app.command("discount-revoke")
+def catalog_discount_revoke(discount_id: str = typer.Argument(...)) -> None:
+    """End a business discount the operator granted, from now on."""
+    from partner_center.domains.catalog.public import DiscountService
+    from partner_center.provisioning import ensure_operator
+
+    async def work(state: AppState) -> Any:
+        operator_id = await ensure_operator(state)
+        async with state.db.unit_of_work() as uow:
+            if state.sandbox_clock is not None:
+                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+            return await DiscountService(uow.session, clock=state.clock).revoke(
+                discount_id, by=operator_id
+            )
+
+    ended = _run(_with_state(load_settings(), work))
+    assert ended.effective_to is not None
+    console.print(f"discount {ended.discount_id} ends {format_utc(ended.effective_to)}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.partners.models import Partner
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
@@ -99,6 +100,7 @@ async def seed_demo(state: AppState, *, if_empty: bool) -> dict[str, Any] | None
             **extra,
         }
 
+    await import_demo_catalog(state.db, clock=state.clock, site_currency=state.settings.currency)
     result = {
         "csp": entry(csp, xaccount_type=csp_platform),
         "distributor": entry(dist),

@@ -128,6 +128,23 @@ async def create_customer(
     return Credentials(created.domain_id, created.domain_name, key.access_key, key.secret_key)
 
 
+async def create_customer_account(
+    state: AppState, *, name: str, email: str | None = None, password: str | None = None
+) -> Credentials:
+    """A customer account associated with no partner yet (it can accept an invitation), with an
+    AK/SK for its administrator."""
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        account = await svc.identity.create_account(
+            kind=AccountKind.CUSTOMER,
+            name=name,
+            email=email.lower() if email else None,
+            admin_password=password,
+        )
+        key = await svc.identity.create_access_key(account_id=account.id)
+    return Credentials(account.id, account.name, key.access_key, key.secret_key)
+
+
 async def create_credentials(state: AppState, *, account_id: str) -> Credentials:
     async with state.db.unit_of_work() as uow:
         svc = await services(state, uow)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -85,6 +86,43 @@ class Settings(BaseSettings):
             "PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", "disassociation_window_months"
         ),
     )
+    usage_late_window_hours: int = Field(
+        default=72,
+        ge=0,
+        le=24 * 90,
+        validation_alias=AliasChoices("PARTNER_CENTER_USAGE_LATE_HOURS", "usage_late_window_hours"),
+        description="Hours after the end of its hour that a usage record is still accepted.",
+    )
+    order_payment_days: int = Field(
+        default=7,
+        ge=1,
+        le=30,
+        validation_alias=AliasChoices("PARTNER_CENTER_ORDER_PAYMENT_DAYS", "order_payment_days"),
+        description="Days a pending yearly/monthly order may be paid (then CBC.99003110).",
+    )
+    period_grace_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices("PARTNER_CENTER_PERIOD_GRACE_DAYS", "period_grace_days"),
+        description="Grace period of an expired yearly/monthly resource, days.",
+    )
+    period_retention_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_PERIOD_RETENTION_DAYS", "period_retention_days"
+        ),
+        description="Retention period after the grace period, days; then the resource is released.",
+    )
+    full_refund_days: int = Field(
+        default=5,
+        ge=0,
+        le=30,
+        validation_alias=AliasChoices("PARTNER_CENTER_FULL_REFUND_DAYS", "full_refund_days"),
+        description="Days after a new purchase in which unsubscribing refunds everything paid.",
+    )
     smtp_host: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SMTP_HOST", "smtp_host"),
@@ -113,6 +151,15 @@ class Settings(BaseSettings):
         default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
     )
 
+    def order_policy(self) -> dict[str, int]:
+        """The order and resource durations, as ``OrderPolicy`` keyword arguments."""
+        return {
+            "payment_days": self.order_payment_days,
+            "grace_days": self.period_grace_days,
+            "retention_days": self.period_retention_days,
+            "unconditional_refund_days": self.full_refund_days,
+        }
+
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
@@ -125,6 +172,11 @@ class Settings(BaseSettings):
     def _zone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @property
+    def usage_late_window(self) -> timedelta:
+        """How long after the end of its hour a usage record is still accepted."""
+        return timedelta(hours=self.usage_late_window_hours)
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,7 +1,10 @@
 """Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests, tooling)."""
 
 from partner_center.domains.associations import models as _associations  # noqa: F401
+from partner_center.domains.balances import models as _balances  # noqa: F401
 from partner_center.domains.budgets import models as _budgets  # noqa: F401
+from partner_center.domains.catalog import models as _catalog  # noqa: F401
+from partner_center.domains.coupons import models as _coupons  # noqa: F401
 from partner_center.domains.customers import models as _customers  # noqa: F401
 from partner_center.domains.identity import models as _identity  # noqa: F401
 from partner_center.domains.ledger import models as _ledger_models  # noqa: F401

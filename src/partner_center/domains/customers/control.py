@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.customers.models import AssociationStatus, Customer, FreezeType
+from partner_center.domains.customers.models import (
+    AssociationStatus,
+    ControlAction,
+    Customer,
+    CustomerControlEvent,
+    FreezeType,
+)
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
+from partner_center.kernel.ids import new_id
 
 
 class Action(enum.StrEnum):
@@ -51,6 +60,18 @@ class ControlState:
     @property
     def normal(self) -> bool:
         return not self.restricted and self.freeze_type is None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlEventView:
+    """One recorded change of a customer's restriction or freeze state."""
+
+    action: ControlAction
+    freeze_type: FreezeType | None
+    reason: str | None
+    responsible_partner_id: str | None
+    performed_by: str | None
+    occurred_at: datetime
 
 
 def _state(row: Customer) -> ControlState:
@@ -107,40 +128,75 @@ class CustomerControl:
         check_allowed(state, action)
         return state
 
-    async def restrict(self, customer_id: str, *, by: str | None, reason: str) -> ControlState:
+    async def restrict(
+        self, customer_id: str, *, by: str | None, reason: str, performed_by: str | None = None
+    ) -> ControlState:
         """Restrict purchases (``by`` None = the system, e.g. budget exhaustion)."""
         row = await self._row(customer_id, lock=True)
         row.restricted = True
-        row.freeze_reason = reason
-        row.frozen_by = by
+        if row.freeze_type is None:
+            # A freeze in force keeps its own reason and author; the event log keeps this one.
+            row.freeze_reason = reason
+            row.frozen_by = by
+        self._record(row, ControlAction.RESTRICT, None, reason, by, performed_by)
         await self.session.flush()
         return _state(row)
 
-    async def lift_restriction(self, customer_id: str) -> ControlState:
+    async def lift_restriction(
+        self,
+        customer_id: str,
+        *,
+        by: str | None = None,
+        reason: str | None = None,
+        performed_by: str | None = None,
+    ) -> ControlState:
         row = await self._row(customer_id, lock=True)
         row.restricted = False
         if row.freeze_type is None:
             row.freeze_reason = None
             row.frozen_by = None
+        self._record(row, ControlAction.LIFT_RESTRICTION, None, reason, by, performed_by)
         await self.session.flush()
         return _state(row)
 
     async def freeze(
-        self, customer_id: str, *, freeze_type: FreezeType, by: str | None, reason: str
+        self,
+        customer_id: str,
+        *,
+        freeze_type: FreezeType,
+        by: str | None,
+        reason: str,
+        performed_by: str | None = None,
     ) -> ControlState:
-        """Freeze the account (and resources). Freezing an already frozen customer with the
-        same type is refused (``CBC.30000052``), a different type replaces it."""
+        """Freeze the account (and resources). Freezing again with the same type is refused
+        (``CBC.30000052``); ACCOUNT → ACCOUNT_AND_RESOURCE escalates. The way back down is an
+        unfreeze: a "freeze ACCOUNT" over ACCOUNT_AND_RESOURCE would restart pay-per-use without
+        passing the unfreeze rules (type match, frozen partner, grants), so it is refused too."""
         row = await self._row(customer_id, lock=True)
         if row.freeze_type == freeze_type:
             raise DomainError("CBC.30000052", "The customer is already frozen.")
+        if row.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE:
+            raise DomainError(
+                "CBC.30000052",
+                "The customer's account and resources are already frozen; unfreeze them first.",
+            )
         row.freeze_type = freeze_type
         row.freeze_reason = reason
         row.frozen_by = by
         row.frozen_at = self.clock.now()
+        self._record(row, ControlAction.FREEZE, freeze_type, reason, by, performed_by)
         await self.session.flush()
         return _state(row)
 
-    async def unfreeze(self, customer_id: str, *, unfreeze_type: FreezeType) -> ControlState:
+    async def unfreeze(
+        self,
+        customer_id: str,
+        *,
+        unfreeze_type: FreezeType,
+        by: str | None = None,
+        reason: str | None = None,
+        performed_by: str | None = None,
+    ) -> ControlState:
         """Unfreeze; the type must equal the current freeze type (rules.md §4.13). Unfreezing
         also lifts the purchase restriction."""
         row = await self._row(customer_id, lock=True)
@@ -157,5 +213,48 @@ class CustomerControl:
         row.frozen_by = None
         row.frozen_at = None
         row.restricted = False
+        self._record(row, ControlAction.UNFREEZE, unfreeze_type, reason, by, performed_by)
         await self.session.flush()
         return _state(row)
+
+    async def history(self, customer_id: str) -> list[ControlEventView]:
+        """Every recorded change of the customer's state, oldest first."""
+        stmt = (
+            select(CustomerControlEvent)
+            .where(CustomerControlEvent.customer_id == customer_id)
+            .order_by(CustomerControlEvent.occurred_at, CustomerControlEvent.id)
+        )
+        return [
+            ControlEventView(
+                action=e.action,
+                freeze_type=e.freeze_type,
+                reason=e.reason,
+                responsible_partner_id=e.responsible_partner_id,
+                performed_by=e.performed_by,
+                occurred_at=e.occurred_at,
+            )
+            for e in (await self.session.execute(stmt)).scalars()
+        ]
+
+    def _record(
+        self,
+        row: Customer,
+        action: ControlAction,
+        freeze_type: FreezeType | None,
+        reason: str | None,
+        by: str | None,
+        performed_by: str | None,
+    ) -> None:
+        self.session.add(
+            CustomerControlEvent(
+                id=new_id(),
+                tenant_id=row.tenant_id,
+                customer_id=row.account_id,
+                action=action,
+                freeze_type=freeze_type,
+                reason=reason,
+                responsible_partner_id=by,
+                performed_by=performed_by,
+                occurred_at=self.clock.now(),
+            )
+        )

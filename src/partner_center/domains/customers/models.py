@@ -85,6 +85,39 @@ class Customer(TenantOwned, Base):
     """Member (account manager) the customer is assigned to."""
 
 
+class ControlAction(enum.StrEnum):
+    RESTRICT = "RESTRICT"
+    LIFT_RESTRICTION = "LIFT_RESTRICTION"
+    FREEZE = "FREEZE"
+    UNFREEZE = "UNFREEZE"
+
+
+class CustomerControlEvent(TenantOwned, Base):
+    """One change of a customer's restriction or freeze state, with its reason; appended by
+    ``CustomerControl`` and never changed. ``tenant_id`` is the partner owning the customer."""
+
+    __tablename__ = "customer_control_events"
+    __table_args__ = (
+        Index("ix_customer_control_events_customer_at", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[ControlAction] = mapped_column(Enum(ControlAction, native_enum=False, length=32))
+    freeze_type: Mapped[FreezeType | None] = mapped_column(
+        Enum(FreezeType, native_enum=False, length=32), nullable=True
+    )
+    """The freeze or unfreeze type; NULL for restrictions."""
+    reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    responsible_partner_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Partner answering for the change (a reseller acting through its grant, its distributor,
+    a CSP); NULL when the system acted (budget exhaustion)."""
+    performed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Member (or account, for an administrator's AK/SK) that made the call; NULL for the system."""
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the change (UTC)."""
+
+
 class VerificationCode(TenantOwned, Base):
     """A one-time code sent to an e-mail address or mobile number. ``tenant_id`` is the partner
     that requested it; only that partner can consume it."""

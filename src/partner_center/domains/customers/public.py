@@ -1,14 +1,23 @@
 """The customers domain's public surface."""
 
+from partner_center.domains.customers.association import AssociationView, CustomerAssociations
 from partner_center.domains.customers.control import (
     Action,
+    ControlEventView,
     ControlState,
     CustomerControl,
     check_allowed,
 )
+from partner_center.domains.customers.freezing import (
+    MAX_CUSTOMERS_PER_CALL,
+    FreezingService,
+    ItemFailure,
+    parse_freeze_type,
+)
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
+    ControlAction,
     Customer,
     FreezeType,
 )
@@ -20,23 +29,36 @@ from partner_center.domains.customers.service import (
     NewCustomer,
     PartnerActor,
 )
-from partner_center.domains.customers.validation import check_cn_mobile, check_email
+from partner_center.domains.customers.validation import (
+    check_cn_mobile,
+    check_email,
+    check_password,
+)
 
 __all__ = [
+    "MAX_CUSTOMERS_PER_CALL",
     "Action",
     "AssociationStatus",
     "AssociationType",
+    "AssociationView",
+    "ControlAction",
+    "ControlEventView",
     "ControlState",
     "CreatedCustomer",
     "Customer",
+    "CustomerAssociations",
     "CustomerControl",
     "CustomerFilter",
     "CustomerService",
     "CustomerView",
     "FreezeType",
+    "FreezingService",
+    "ItemFailure",
     "NewCustomer",
     "PartnerActor",
     "check_allowed",
     "check_cn_mobile",
     "check_email",
+    "check_password",
+    "parse_freeze_type",
 ]

@@ -207,7 +207,8 @@ class CustomerService:
                 expires_at=now + timedelta(minutes=minutes),
             )
         )
-        chinese = (lang or "").lower() == "zh-cn"
+        # Without a language, a message speaks the site's: Chinese on the China site.
+        chinese = (lang or ("zh-cn" if self.site == "cn" else "en-us")).lower() == "zh-cn"
         subject = "验证码" if chinese else "Your verification code"
         body = (
             f"您的验证码是 {code}，{minutes} 分钟内有效。"
@@ -222,16 +223,22 @@ class CustomerService:
             body=body,
         )
 
-    async def _consume_code(self, actor: PartnerActor, *, receiver: str, code: str) -> None:
+    async def _consume_code(
+        self, actor: PartnerActor, *, receiver: str, code: str, scene: int = 29
+    ) -> None:
+        """Check ``code`` against the newest unused code of the scene sent to ``receiver``."""
         stmt = (
             select(VerificationCode)
             .where(
                 VerificationCode.tenant_id == actor.partner_id,
                 VerificationCode.receiver == receiver,
+                VerificationCode.scene == scene,
                 VerificationCode.consumed_at.is_(None),
             )
             .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
             .limit(1)
+            # Two requests presenting the same code: the second waits and finds it used.
+            .with_for_update()
         )
         row = (await self.session.execute(stmt)).scalar_one_or_none()
         if row is None:

@@ -14,6 +14,7 @@ from partner_center.domains.identity.service import (
     IssuedKey,
     IssuedToken,
     KeyMaterial,
+    MemberView,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "IssuedKey",
     "IssuedToken",
     "KeyMaterial",
+    "MemberView",
     "Permission",
     "Role",
     "SecretCipher",

@@ -87,6 +87,31 @@ class IssuedToken:
     caller: Caller
 
 
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A member of an account, without secrets."""
+
+    member_id: str
+    account_id: str
+    name: str
+    roles: tuple[str, ...]
+    is_admin: bool
+    status: AccountStatus
+    created_at: datetime
+
+
+def _member_view(member: Member) -> MemberView:
+    return MemberView(
+        member_id=member.id,
+        account_id=member.tenant_id,
+        name=member.name,
+        roles=tuple(member.roles),
+        is_admin=member.is_admin,
+        status=member.status,
+        created_at=member.created_at,
+    )
+
+
 class IdentityService:
     """Accounts, members and credentials.
 
@@ -197,6 +222,47 @@ class IdentityService:
     async def member_names(self, member_ids: list[str]) -> dict[str, str]:
         stmt = select(Member.id, Member.name).where(Member.id.in_(member_ids))
         return {row.id: row.name for row in (await self.session.execute(stmt)).all()}
+
+    async def member_by_name(self, account_id: str, name: str) -> Member | None:
+        """The active member of ``account_id`` with this login name (never another account's)."""
+        stmt = select(Member).where(
+            Member.tenant_id == account_id,
+            Member.name == name,
+            Member.status == AccountStatus.ACTIVE,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def get_member(self, *, account_id: str, member_id: str) -> MemberView | None:
+        """A member of ``account_id`` (never another account's), or None."""
+        member = await self.session.get(Member, member_id)
+        if member is None or member.tenant_id != account_id:
+            return None
+        return _member_view(member)
+
+    async def list_members(self, account_id: str) -> list[MemberView]:
+        """The account's members, administrator first, then by creation."""
+        stmt = (
+            select(Member)
+            .where(Member.tenant_id == account_id)
+            .order_by(Member.is_admin.desc(), Member.created_at, Member.id)
+        )
+        return [_member_view(m) for m in (await self.session.execute(stmt)).scalars()]
+
+    async def set_member_roles(
+        self, *, account_id: str, member_id: str, roles: list[str]
+    ) -> MemberView:
+        """Replace a member's roles (rules.md §1.18–1.19); the administrator keeps Admin."""
+        validate_roles(roles)
+        member = await self.session.get(Member, member_id)
+        if member is None or member.tenant_id != account_id:
+            raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
+        if member.is_admin:
+            raise DomainError(
+                "CBC.0100", "Invalid parameter: member_id. The administrator's roles are fixed."
+            )
+        member.roles = list(roles)
+        await self.session.flush()
+        return _member_view(member)
 
     async def set_password(self, *, member_id: str, password: str) -> None:
         member = await self.session.get(Member, member_id)

@@ -381,12 +381,22 @@ class LedgerService:
         """
         return _balance_view(await self._account(account_id))
 
-    async def set_limit(self, *, account_id: str, limit: Decimal) -> BalanceView:
+    async def set_limit(
+        self, *, account_id: str, limit: Decimal, clamp_to_usage: bool = False
+    ) -> BalanceView:
         """Change a guarded account's overdraft/credit limit. Not a balance change: no transfer.
 
+        Args:
+            clamp_to_usage: when the account already uses more than ``limit`` would allow
+                (holds included), set the lowest limit that keeps its guard intact instead of
+                refusing. The account then has no headroom left: nothing more can be drawn,
+                but everything already drawn or held stays valid. Quotas and budgets that are
+                lowered below what was spent use this.
+
         Raises:
-            DomainError: ``CBC.0100`` if the limit is invalid, the account is unguarded, or the
-                account already uses more than the new limit would allow.
+            DomainError: ``CBC.0100`` if the limit is invalid, the account is unguarded, or
+                (without ``clamp_to_usage``) the account already uses more than the new limit
+                would allow.
         """
         row = (await self._lock([account_id]))[account_id]
         guard = Guard(row.guard)
@@ -399,7 +409,9 @@ class LedgerService:
             debits_pending=row.debits_pending,
             credits_pending=row.credits_pending,
         )
-        if headroom is not None and headroom < 0:
+        if headroom is not None and headroom < 0 and clamp_to_usage:
+            new_limit = _checked_limit(guard, new_limit - headroom)
+        elif headroom is not None and headroom < 0:
             minimum = new_limit - headroom
             raise ledger_error(
                 LedgerErrorCode.LIMIT_BELOW_USAGE,

@@ -1,9 +1,57 @@
 """The notifications domain's public surface."""
 
-from partner_center.domains.notifications.models import Channel, OutboxMessage, Recipient
-from partner_center.domains.notifications.service import NotificationService
+from partner_center.domains.notifications.delivery import (
+    DELIVER_JOB,
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    DeliveryError,
+    OutboxDelivery,
+    OutgoingMessage,
+    Sender,
+    Senders,
+)
+from partner_center.domains.notifications.models import (
+    Channel,
+    DeliveryStatus,
+    OutboxMessage,
+    Recipient,
+)
+from partner_center.domains.notifications.service import (
+    MAX_RECIPIENTS_PER_TOPIC,
+    NotificationService,
+)
+from partner_center.domains.notifications.smtp import SMTPS_PORT, SmtpConfig, SmtpSender
+from partner_center.domains.notifications.topics import (
+    CUSTOMER_ASSOCIATION,
+    PARTNER_BUDGET,
+    TOPICS,
+    Topic,
+    may_manage,
+    require_manager,
+)
 
-#: Topic of partner-budget alerts (75 %, 90 %, 100 %).
-PARTNER_BUDGET = "PARTNER_BUDGET"
-
-__all__ = ["PARTNER_BUDGET", "Channel", "NotificationService", "OutboxMessage", "Recipient"]
+__all__ = [
+    "CUSTOMER_ASSOCIATION",
+    "DELIVER_JOB",
+    "MAX_ATTEMPTS",
+    "MAX_RECIPIENTS_PER_TOPIC",
+    "PARTNER_BUDGET",
+    "RETRY_DELAYS",
+    "SMTPS_PORT",
+    "TOPICS",
+    "Channel",
+    "DeliveryError",
+    "DeliveryStatus",
+    "NotificationService",
+    "OutboxDelivery",
+    "OutboxMessage",
+    "OutgoingMessage",
+    "Recipient",
+    "Sender",
+    "Senders",
+    "SmtpConfig",
+    "SmtpSender",
+    "Topic",
+    "may_manage",
+    "require_manager",
+]

@@ -1,14 +1,52 @@
-"""Queue notifications; delivery happens after commit, outside the request."""
+"""Queue notifications and manage who receives them; delivery happens after commit, in a job
+(``delivery.py``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.notifications.models import Channel, OutboxMessage, Recipient
+from partner_center.domains.notifications.delivery import schedule_attempt
+from partner_center.domains.notifications.models import (
+    Channel,
+    DeliveryStatus,
+    OutboxMessage,
+    Recipient,
+)
+from partner_center.domains.notifications.topics import topic as known_topic
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.errors import DomainError
+from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.pagination import Page
+
+#: Recipients one account may have per topic.
+MAX_RECIPIENTS_PER_TOPIC = 50
+NAME_MAX = 128
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Digits with an optional leading "+" (or "00") and one "-" after the country code:
+# 13800138000, +8613800138000, 0086-13800138000.
+_MOBILE = re.compile(r"^\+?\d{1,4}-?\d{4,16}$")
+
+
+def normalize_email(email: str) -> str:
+    """A recipient e-mail address, lower-cased; ``CBC.0100`` if it is not one."""
+    value = email.strip().lower()
+    if len(value) > 255 or not _EMAIL.match(value):
+        raise invalid_parameter("email", "Not a valid e-mail address.")
+    return value
+
+
+def normalize_mobile(mobile: str) -> str:
+    """A recipient mobile number without spaces; ``CBC.0100`` if it is not one."""
+    value = "".join(mobile.split())
+    if len(value) > 32 or not _MOBILE.match(value):
+        raise invalid_parameter(
+            "mobile", "Use digits with an optional country code, e.g. 0086-13800138000."
+        )
+    return value
 
 
 class NotificationService:
@@ -16,9 +54,14 @@ class NotificationService:
         self.session = session
         self.clock = clock
 
+    # -- the outbox ------------------------------------------------------------------------
+
     async def queue(
         self, *, tenant_id: str, channel: Channel, recipient: str, subject: str, body: str
     ) -> OutboxMessage:
+        """Queue a message and its first delivery attempt, both in the caller's transaction:
+        it is delivered only if the caller commits."""
+        now = self.clock.now()
         message = OutboxMessage(
             id=new_id(),
             tenant_id=tenant_id,
@@ -26,11 +69,53 @@ class NotificationService:
             recipient=recipient,
             subject=subject,
             body=body,
-            created_at=self.clock.now(),
+            created_at=now,
+            status=DeliveryStatus.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
         )
         self.session.add(message)
         await self.session.flush()
+        await schedule_attempt(self.session, message, attempt=1, at=now)
         return message
+
+    async def messages_for(
+        self, recipient: str, *, tenant_id: str, limit: int = 50
+    ) -> list[OutboxMessage]:
+        """Messages the tenant sent to ``recipient``, newest first (the sandbox mailbox)."""
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == recipient, OutboxMessage.tenant_id == tenant_id)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def messages(
+        self,
+        *,
+        tenant_id: str,
+        page: Page,
+        status: DeliveryStatus | None = None,
+        recipient: str | None = None,
+    ) -> tuple[list[OutboxMessage], int]:
+        """The tenant's messages with their delivery state, newest first, and how many match."""
+        stmt: Select[OutboxMessage] = select(OutboxMessage).where(
+            OutboxMessage.tenant_id == tenant_id
+        )
+        if status is not None:
+            stmt = stmt.where(OutboxMessage.status == status)
+        if recipient:
+            stmt = stmt.where(OutboxMessage.recipient == recipient)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .offset(page.offset)
+            .limit(page.limit)
+        )
+        return list(rows.all()), int(total or 0)
+
+    # -- recipients ------------------------------------------------------------------------
 
     async def add_recipient(
         self,
@@ -41,30 +126,76 @@ class NotificationService:
         email: str | None = None,
         mobile: str | None = None,
     ) -> Recipient:
-        """Subscribe someone to a topic of the account (e-mail and/or SMS)."""
-        if not email and not mobile:
+        """Subscribe someone to a topic of the account, by e-mail and/or SMS.
+
+        Raises:
+            DomainError: ``CBC.0100`` for an unknown topic, a missing or too long name, a
+                malformed address, no address at all, an address already subscribed to the
+                topic, or a topic that has ``MAX_RECIPIENTS_PER_TOPIC`` recipients already.
+        """
+        known_topic(topic)
+        display = name.strip()
+        if not display or len(display) > NAME_MAX:
+            raise invalid_parameter("name", f"Required, at most {NAME_MAX} characters.")
+        address = normalize_email(email) if email else None
+        number = normalize_mobile(mobile) if mobile else None
+        if address is None and number is None:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: a recipient needs an e-mail or mobile."
+                "CBC.0100",
+                "Invalid parameter: a recipient needs an e-mail address or a mobile number.",
+                {"field": "email"},
+            )
+        existing = await self.recipients(tenant_id=tenant_id, topic=topic)
+        for other in existing:
+            if address is not None and other.email == address:
+                raise invalid_parameter("email", f"{address} already receives {topic}.")
+            if number is not None and other.mobile == number:
+                raise invalid_parameter("mobile", f"{number} already receives {topic}.")
+        if len(existing) >= MAX_RECIPIENTS_PER_TOPIC:
+            raise invalid_parameter(
+                "topic", f"{topic} has {MAX_RECIPIENTS_PER_TOPIC} recipients already."
             )
         recipient = Recipient(
             id=new_id(),
             tenant_id=tenant_id,
             topic=topic,
-            name=name,
-            email=email,
-            mobile=mobile,
+            name=display,
+            email=address,
+            mobile=number,
             created_at=self.clock.now(),
         )
         self.session.add(recipient)
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError as exc:
+            # Another request added the same address in the meantime.
+            raise invalid_parameter("email", f"The address already receives {topic}.") from exc
+        return recipient
+
+    async def find_recipient(self, *, tenant_id: str, recipient_id: str) -> Recipient:
+        """One of the account's recipients; ``CBC.0100`` if the account has no recipient with
+        that id (another account's recipient is not found either)."""
+        recipient = await self.session.scalar(
+            select(Recipient).where(Recipient.id == recipient_id, Recipient.tenant_id == tenant_id)
+        )
+        if recipient is None:
+            raise invalid_parameter("recipient_id", "No recipient of yours has this id.")
+        return recipient
+
+    async def remove_recipient(self, *, tenant_id: str, recipient_id: str) -> Recipient:
+        """Unsubscribe one of the account's recipients (``find_recipient``'s errors)."""
+        recipient = await self.find_recipient(tenant_id=tenant_id, recipient_id=recipient_id)
+        await self.session.delete(recipient)
         await self.session.flush()
         return recipient
 
-    async def recipients(self, *, tenant_id: str, topic: str) -> list[Recipient]:
-        stmt = (
-            select(Recipient)
-            .where(Recipient.tenant_id == tenant_id, Recipient.topic == topic)
-            .order_by(Recipient.id)
-        )
+    async def recipients(self, *, tenant_id: str, topic: str | None = None) -> list[Recipient]:
+        """The account's recipients of ``topic`` (of every topic if None), oldest first."""
+        stmt = select(Recipient).where(Recipient.tenant_id == tenant_id)
+        if topic is not None:
+            stmt = stmt.where(Recipient.topic == topic)
+        stmt = stmt.order_by(Recipient.topic, Recipient.created_at, Recipient.id)
         return list((await self.session.execute(stmt)).scalars().all())
 
     async def notify_topic(
@@ -94,15 +225,3 @@ class NotificationService:
                     )
                 )
         return queued
-
-    async def messages_for(
-        self, recipient: str, *, tenant_id: str, limit: int = 50
-    ) -> list[OutboxMessage]:
-        """Messages the tenant sent to ``recipient``, newest first (the sandbox mailbox)."""
-        stmt = (
-            select(OutboxMessage)
-            .where(OutboxMessage.recipient == recipient, OutboxMessage.tenant_id == tenant_id)
-            .order_by(OutboxMessage.id.desc())
-            .limit(limit)
-        )
-        return list((await self.session.execute(stmt)).scalars().all())

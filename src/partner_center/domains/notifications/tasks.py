@@ -1,9 +1,31 @@
-"""Scheduled jobs of this domain."""
+"""Scheduled jobs of this domain: delivering the outbox.
+
+Why a one-off job per message rather than a periodic sweep: the scheduler's periodic jobs run at
+every occurrence, and the sandbox clock's time travel replays each occurrence on the way, so a
+sweep every minute would cost 57,600 empty runs when a developer advances the clock 40 days (an
+hourly sweep would delay a verification code, valid for 10 minutes, by up to an hour). A
+one-off ``notifications.deliver`` job, enqueued in the transaction that queues the message
+(dedupe key per message and attempt), runs at the next pass of the runner (every
+``PARTNER_CENTER_JOB_INTERVAL`` seconds, or the procrastinate worker's minute), costs nothing
+while the outbox is empty, and its retries are jobs due at the retry time.
+"""
 
 from __future__ import annotations
 
-from partner_center.kernel.jobs import JobRegistry
+from typing import Any
+
+from partner_center.domains.notifications.delivery import DELIVER_JOB, OutboxDelivery, Senders
+from partner_center.kernel.jobs import JobContext, JobRegistry
 
 
-def register(registry: JobRegistry) -> None:
-    """Register this domain's periodic and one-off jobs."""
+def register(registry: JobRegistry, *, senders: Senders | None = None) -> None:
+    """Register this domain's jobs. ``senders`` deliver each channel; without them (no
+    ``SMTP_HOST``) messages stay queued, readable in the sandbox outbox."""
+    configured = senders or Senders()
+
+    async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Make the due delivery attempt of ``payload["message_id"]``."""
+        delivery = OutboxDelivery(ctx.session, clock=ctx.clock, senders=configured)
+        await delivery.deliver(str(payload["message_id"]))
+
+    registry.register(DELIVER_JOB, deliver)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime
@@ -49,6 +49,13 @@ class Partner(TenantOwned, Base):
     distributor."""
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     """The partner's own account is frozen (a frozen reseller cannot unfreeze customers)."""
+    frozen_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    """Why the account is frozen; NULL while not frozen."""
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time of the current freeze (UTC); NULL while not frozen."""
+    frozen_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Account (the operator or the reseller's distributor) that froze it; only that account or
+    the operator may unfreeze it."""
     account_manager_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     """For a reseller: the distributor's member managing it."""
 
@@ -75,3 +82,48 @@ class ResellerGrant(TenantOwned, Base):
     """Cap on the sum of the reseller's customers' PACKAGE (one-time) budgets, site currency."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     """Business time of the last change (UTC)."""
+
+
+class PartnerAccountAction(enum.StrEnum):
+    FREEZE = "FREEZE"
+    UNFREEZE = "UNFREEZE"
+
+
+class PartnerAccountEvent(TenantOwned, Base):
+    """One freeze or unfreeze of a partner's own account, kept with its reason. ``tenant_id`` is
+    the partner whose account changed."""
+
+    __tablename__ = "partner_account_events"
+    __table_args__ = (Index("ix_partner_account_events_partner_at", "tenant_id", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[PartnerAccountAction] = mapped_column(
+        Enum(PartnerAccountAction, native_enum=False, length=16)
+    )
+    reason: Mapped[str] = mapped_column(String(256))
+    by_account_id: Mapped[str] = mapped_column(String(32))
+    """The operator or distributor account that acted."""
+    by_member_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The member of that account who acted; NULL for the CLI or an administrator's AK/SK."""
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the change (UTC)."""
+
+
+class ResellerManagerAssignment(TenantOwned, Base):
+    """One period during which a distributor's member managed a reseller (rules.md §1.15).
+    ``tenant_id`` is the distributor. The member's name is copied so the history still reads
+    after the member is renamed or removed."""
+
+    __tablename__ = "reseller_manager_assignments"
+    __table_args__ = (
+        Index("ix_reseller_manager_assignments_reseller", "reseller_id", "assigned_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reseller_id: Mapped[str] = mapped_column(ForeignKey("partners.account_id"))
+    member_id: Mapped[str] = mapped_column(String(32))
+    member_name: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the assignment (UTC)."""
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time the member stopped managing the reseller (UTC); NULL while current."""

@@ -1,6 +1,26 @@
 """The partners domain's public surface."""
 
 from partner_center.domains.partners.models import PartnerStatus, PartnerType
-from partner_center.domains.partners.service import GrantView, PartnerService, PartnerView
+from partner_center.domains.partners.service import (
+    MAX_QUOTA,
+    GrantView,
+    IndirectPartnerFilter,
+    IndirectPartnerView,
+    ManagerAssignmentView,
+    PartnerService,
+    PartnerView,
+    ResellerPermission,
+)
 
-__all__ = ["GrantView", "PartnerService", "PartnerStatus", "PartnerType", "PartnerView"]
+__all__ = [
+    "MAX_QUOTA",
+    "GrantView",
+    "IndirectPartnerFilter",
+    "IndirectPartnerView",
+    "ManagerAssignmentView",
+    "PartnerService",
+    "PartnerStatus",
+    "PartnerType",
+    "PartnerView",
+    "ResellerPermission",
+]

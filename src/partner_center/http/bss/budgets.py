@@ -1,7 +1,540 @@
-"""Routes (see the module's operations)."""
+"""Budget operations of the partner API (api-semantics.md §3.3): show_sub_customer_budget,
+list_sub_customer_budget, update_sub_customer_budget, list_sub_customer_budget_records; and two
+extensions of ours under ``/v1/partner-center/budgets`` (batch setting, the exhaustion action).
+
+Wire mapping decisions:
+
+* ``frozen_operate_type`` 0 = MANUAL (no automatic action), 1 = RESTRICT (purchases are
+  restricted automatically when the budget runs out). The newest third option, restrict
+  purchases *and freeze resources*, needs the partner to accept an agreement, which the
+  reference API cannot express: it is set through ``POST /v1/partner-center/budgets/
+  exhaustion-action`` with ``accept_agreement: true``.
+* ``cancel_partner_frozen`` "1" also lifts the customer's purchase restriction and freeze;
+  absent, empty or "0" leaves them.
+* Amounts are JSON numbers rounded half-up to 2 decimals; ``measure_id`` is 1 (the main unit)
+  and ``currency`` the site currency.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from decimal import Decimal
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.budgets.public import (
+    BudgetService,
+    BudgetSetting,
+    BudgetType,
+    BudgetView,
+    ExhaustionAction,
+    RecordFilter,
+    RecordOperation,
+    display_amount,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["budgets"])
+
+MEASURE_ID = 1
+#: ``frozen_operate_type`` → the exhaustion action it selects.
+FROZEN_OPERATE_TYPES = {0: ExhaustionAction.MANUAL, 1: ExhaustionAction.RESTRICT}
+
+
+# -- wire models (field for field as the official SDK's) --------------------------------------
+
+
+class ModSubCustomerBudgetReq(WireModel):
+    customer_id: str = Field(max_length=64)
+    budget_amount: Decimal = Field(description="(0, 2147483647], at most 2 decimals")
+    cancel_partner_frozen: str | None = Field(
+        default=None, description='"1" also lifts the restriction and freeze; default "0"'
+    )
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+    budget_type: str | None = Field(default=None, description="MONTHLY (default) | PACKAGE")
+    frozen_operate_type: int | None = Field(
+        default=None,
+        description="Action on exhaustion: 0 manual, 1 restrict purchases. Absent keeps the "
+        "current action (manual on a first budget).",
+    )
+
+
+class ShowSubCustomerBudgetResponse(WireModel):
+    budget_amount: Decimal | None = None
+    used_amount: Decimal | None = None
+    measure_id: int | None = None
+    currency: str | None = None
+    budget_type: str | None = None
+
+
+class ListSubCustomerBudgetReq(WireModel):
+    customer_ids: list[str] = Field(description="1 to 100 customer IDs")
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class BudgetInfo(WireModel):
+    customer_id: str | None = None
+    budget_amount: Decimal | None = None
+    used_amount: Decimal | None = None
+    budget_type: str | None = None
+
+
+class ListSubCustomerBudgetResponse(WireModel):
+    measure_id: int | None = None
+    currency: str | None = None
+    budget_infos: list[BudgetInfo] = Field(default_factory=list)
+
+
+class BudgetRecordInfo(WireModel):
+    budget_amount: Decimal | None = None
+    operation_type: str | None = None
+    operation_time: str | None = None
+    operator: str | None = None
+    budget_type: str | None = None
+    partner_corp_name: str | None = None
+    partner_account_name: str | None = None
+
+
+class ListSubCustomerBudgetRecordsResponse(WireModel):
+    total_count: int | None = None
+    measure_id: int | None = None
+    currency: str | None = None
+    record_list: list[BudgetRecordInfo] = Field(default_factory=list)
+
+
+# -- extension wire models --------------------------------------------------------------------
+
+
+class BudgetDetail(WireModel):
+    """A customer's budget with what the reference API does not show."""
+
+    customer_id: str
+    is_set: bool = Field(description="False: no budget, the customer cannot buy")
+    budget_type: str
+    budget_amount: Decimal
+    used_amount: Decimal
+    reserved_amount: Decimal = Field(description="Held by purchases not yet charged")
+    remaining_amount: Decimal = Field(description="Budget − used − reserved; may be negative")
+    measure_id: int
+    currency: str
+    exhaustion_action: str = Field(description="MANUAL | RESTRICT | RESTRICT_AND_FREEZE")
+    period_starts_at: str | None = Field(default=None, description="UTC")
+
+
+class ExhaustionActionReq(WireModel):
+    customer_id: str = Field(max_length=64)
+    action: str = Field(description="MANUAL | RESTRICT | RESTRICT_AND_FREEZE")
+    accept_agreement: bool = Field(
+        default=False,
+        description="Required true for RESTRICT_AND_FREEZE: the partner accepts the Agreement "
+        "for Partners to Manage Customer Budgets.",
+    )
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class BatchBudgetReq(WireModel):
+    customer_ids: list[str] = Field(description="1 to 100 customer IDs")
+    budget_amount: Decimal = Field(description="(0, 2147483647], at most 2 decimals")
+    budget_type: str | None = Field(default=None, description="MONTHLY (default) | PACKAGE")
+    frozen_operate_type: int | None = Field(default=None, description="0 manual, 1 restrict")
+    cancel_partner_frozen: str | None = Field(default=None, description='"0" (default) | "1"')
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class ErrorDetail(WireModel):
+    id: str
+    error_code: str
+    error_msg: str
+
+
+class BatchBudgetResponse(WireModel):
+    success_customer_ids: list[str] = Field(default_factory=list)
+    error_details: list[ErrorDetail] = Field(default_factory=list)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def budgets(ctx: OperationContext) -> BudgetService:
+    settings = ctx.state.settings
+    return BudgetService(
+        ctx.uow.session,
+        clock=ctx.state.clock,
+        zone=settings.zone,
+        currency=settings.currency,
+        customers=ctx.customers,
+        partners=ctx.partners,
+        notifications=ctx.notifications,
+    )
+
+
+def _optional(value: str | None) -> str | None:
+    """Absent and empty mean "not given" for identifiers (api-semantics.md §1.4)."""
+    return value or None
+
+
+def budget_type_of(value: str | None) -> BudgetType:
+    if value is None:
+        return BudgetType.MONTHLY
+    try:
+        return BudgetType(value)
+    except ValueError as exc:
+        raise invalid_parameter("budget_type", "Use MONTHLY or PACKAGE.") from exc
+
+
+def action_of(frozen_operate_type: int | None) -> ExhaustionAction | None:
+    if frozen_operate_type is None:
+        return None
+    if frozen_operate_type not in FROZEN_OPERATE_TYPES:
+        raise invalid_parameter(
+            "frozen_operate_type", "Use 0 (manual) or 1 (restrict purchases automatically)."
+        )
+    return FROZEN_OPERATE_TYPES[frozen_operate_type]
+
+
+def lift_of(cancel_partner_frozen: str | None) -> bool:
+    if cancel_partner_frozen in (None, "", "0"):
+        return False
+    if cancel_partner_frozen == "1":
+        return True
+    raise invalid_parameter("cancel_partner_frozen", 'Use "0" or "1".')
+
+
+def _query(request: Request, name: str) -> str | None:
+    return request.query_params.get(name)
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise invalid_parameter(name, "Must be an integer.") from exc
+
+
+def _required_customer_id(request: Request) -> str:
+    customer_id = _query(request, "customer_id")
+    if not customer_id or len(customer_id) > 64:
+        raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
+    return customer_id
+
+
+def _detail(view: BudgetView) -> BudgetDetail:
+    return BudgetDetail(
+        customer_id=view.customer_id,
+        is_set=view.is_set,
+        budget_type=view.budget_type.value,
+        budget_amount=display_amount(view.budget_amount),
+        used_amount=display_amount(view.used_amount),
+        reserved_amount=display_amount(view.reserved_amount),
+        remaining_amount=display_amount(view.remaining),
+        measure_id=MEASURE_ID,
+        currency=view.currency,
+        exhaustion_action=view.exhaustion_action.value,
+        period_starts_at=format_utc(view.period_starts_at) if view.period_starts_at else None,
+    )
+
+
+def _query_parameters(*params: tuple[str, str, bool, str]) -> dict[str, Any]:
+    """``openapi_extra`` documenting query parameters (name, type, required, description)."""
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "query",
+                "required": required,
+                "schema": {"type": kind},
+                "description": description,
+            }
+            for name, kind, required, description in params
+        ]
+    }
+
+
+_CUSTOMER_QUERY = ("customer_id", "string", True, "The customer (1 to 64 characters)")
+_RESELLER_QUERY = (
+    "indirect_partner_id",
+    "string",
+    False,
+    "A distributor's reseller whose customer this is",
+)
+
+
+# -- the reference operations -----------------------------------------------------------------
+
+
+@router.get(
+    "/v2/partners/sub-customers/budget",
+    operation_id="show_sub_customer_budget",
+    summary="Show a reseller-model customer's budget and its use in the current period",
+    openapi_extra=_query_parameters(_CUSTOMER_QUERY, _RESELLER_QUERY),
+    responses=wire_responses(ShowSubCustomerBudgetResponse),
+)
+async def show_sub_customer_budget(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ShowSubCustomerBudgetResponse:
+        view = await budgets(ctx).show_budget(
+            ctx.actor,
+            _required_customer_id(request),
+            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
+        )
+        return ShowSubCustomerBudgetResponse(
+            budget_amount=display_amount(view.budget_amount),
+            used_amount=display_amount(view.used_amount),
+            measure_id=MEASURE_ID,
+            currency=view.currency,
+            budget_type=view.budget_type.value,
+        )
+
+    return await run_operation(
+        request,
+        api="show_sub_customer_budget",
+        kind=CallerKind.PARTNER,
+        body_model=None,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/partners/sub-customers/budget/query",
+    operation_id="list_sub_customer_budget",
+    summary="Budgets of up to 100 customers; others' and referral customers are left out",
+    openapi_extra=wire_body(ListSubCustomerBudgetReq),
+    responses=wire_responses(ListSubCustomerBudgetResponse),
+)
+async def list_sub_customer_budget(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: ListSubCustomerBudgetReq
+    ) -> ListSubCustomerBudgetResponse:
+        views = await budgets(ctx).list_budgets(
+            ctx.actor, body.customer_ids, indirect_partner_id=_optional(body.indirect_partner_id)
+        )
+        return ListSubCustomerBudgetResponse(
+            measure_id=MEASURE_ID,
+            currency=ctx.state.settings.currency,
+            budget_infos=[
+                BudgetInfo(
+                    customer_id=v.customer_id,
+                    budget_amount=display_amount(v.budget_amount),
+                    used_amount=display_amount(v.used_amount),
+                    budget_type=v.budget_type.value,
+                )
+                for v in views
+            ],
+        )
+
+    return await run_operation(
+        request,
+        api="list_sub_customer_budget",
+        kind=CallerKind.PARTNER,
+        body_model=ListSubCustomerBudgetReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/partners/sub-customers/budget",
+    operation_id="update_sub_customer_budget",
+    summary="Set a reseller-model customer's budget (and optionally lift its restriction)",
+    openapi_extra=wire_body(ModSubCustomerBudgetReq),
+    responses=wire_responses(None, 204),
+    status_code=204,
+)
+async def update_sub_customer_budget(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: ModSubCustomerBudgetReq) -> Response:
+        setting = BudgetSetting(
+            customer_id=body.customer_id,
+            amount=body.budget_amount,
+            budget_type=budget_type_of(body.budget_type),
+            exhaustion_action=action_of(body.frozen_operate_type),
+            lift_restrictions=lift_of(body.cancel_partner_frozen),
+        )
+        await budgets(ctx).set_budget(
+            ctx.actor, setting, indirect_partner_id=_optional(body.indirect_partner_id)
+        )
+        return Response(status_code=204)
+
+    return await run_operation(
+        request,
+        api="update_sub_customer_budget",
+        kind=CallerKind.PARTNER,
+        body_model=ModSubCustomerBudgetReq,
+        handler=handle,
+    )
+
+
+@router.get(
+    "/v2/partners/sub-customers/budget/records",
+    operation_id="list_sub_customer_budget_records",
+    summary="Budget adjustment records of a customer, newest first",
+    openapi_extra=_query_parameters(
+        _CUSTOMER_QUERY,
+        _RESELLER_QUERY,
+        ("operation_type", "string", False, "SETTING | DELETE (association removed)"),
+        ("budget_type", "string", False, "MONTHLY | PACKAGE"),
+        ("offset", "integer", False, "0-based row offset, 0 to 2147483647 (default 0)"),
+        ("limit", "integer", False, "1 to 100 (default 10)"),
+    ),
+    responses=wire_responses(ListSubCustomerBudgetRecordsResponse),
+)
+async def list_sub_customer_budget_records(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListSubCustomerBudgetRecordsResponse:
+        customer_id = _required_customer_id(request)
+        operation = _query(request, "operation_type")
+        try:
+            operation_type = None if operation is None else RecordOperation(operation)
+        except ValueError as exc:
+            raise invalid_parameter("operation_type", "Use SETTING or DELETE.") from exc
+        kind = _query(request, "budget_type")
+        window = page(_query_int(request, "offset"), _query_int(request, "limit"))
+        rows, total = await budgets(ctx).records(
+            ctx.actor,
+            customer_id,
+            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
+            filters=RecordFilter(
+                operation_type=operation_type,
+                budget_type=None if kind is None else budget_type_of(kind),
+            ),
+            page=window,
+        )
+        return ListSubCustomerBudgetRecordsResponse(
+            total_count=total,
+            measure_id=MEASURE_ID,
+            currency=ctx.state.settings.currency,
+            record_list=[
+                BudgetRecordInfo(
+                    budget_amount=display_amount(r.budget_amount),
+                    operation_type=r.operation_type.value,
+                    operation_time=format_utc(r.operation_time),
+                    operator=r.operator,
+                    budget_type=r.budget_type.value,
+                    partner_corp_name=r.partner_corp_name,
+                    partner_account_name=r.partner_account_name,
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request,
+        api="list_sub_customer_budget_records",
+        kind=CallerKind.PARTNER,
+        body_model=None,
+        handler=handle,
+    )
+
+
+# -- extensions of ours -----------------------------------------------------------------------
+
+
+@router.get(
+    "/v1/partner-center/budgets",
+    tags=["budgets (extension)"],
+    operation_id="show_budget_detail",
+    summary="A customer's budget with its reservations, remaining amount and exhaustion action",
+    openapi_extra=_query_parameters(_CUSTOMER_QUERY, _RESELLER_QUERY),
+    responses=wire_responses(BudgetDetail),
+)
+async def show_budget_detail(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> BudgetDetail:
+        view = await budgets(ctx).show_budget(
+            ctx.actor,
+            _required_customer_id(request),
+            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
+        )
+        return _detail(view)
+
+    return await run_operation(
+        request,
+        api="show_budget_detail",
+        kind=CallerKind.PARTNER,
+        body_model=None,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v1/partner-center/budgets/exhaustion-action",
+    tags=["budgets (extension)"],
+    operation_id="set_budget_exhaustion_action",
+    summary="Choose the action on budget exhaustion: MANUAL, RESTRICT or RESTRICT_AND_FREEZE",
+    description="RESTRICT_AND_FREEZE restricts purchases and freezes the customer's resources "
+    "when its budget runs out; it needs `accept_agreement: true` (the Agreement for Partners "
+    "to Manage Customer Budgets). A restriction from exhaustion is lifted automatically when "
+    "the budget is restored or raised; a freeze stays until the partner unfreezes. The action "
+    "applies from the next exhaustion on.",
+    openapi_extra=wire_body(ExhaustionActionReq),
+    responses=wire_responses(BudgetDetail),
+)
+async def set_budget_exhaustion_action(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: ExhaustionActionReq) -> BudgetDetail:
+        try:
+            action = ExhaustionAction(body.action)
+        except ValueError as exc:
+            raise invalid_parameter(
+                "action", "Use MANUAL, RESTRICT or RESTRICT_AND_FREEZE."
+            ) from exc
+        view = await budgets(ctx).set_exhaustion_action(
+            ctx.actor,
+            body.customer_id,
+            action,
+            accept_agreement=body.accept_agreement,
+            indirect_partner_id=_optional(body.indirect_partner_id),
+        )
+        return _detail(view)
+
+    return await run_operation(
+        request,
+        api="set_budget_exhaustion_action",
+        kind=CallerKind.PARTNER,
+        body_model=ExhaustionActionReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v1/partner-center/budgets/batch",
+    tags=["budgets (extension)"],
+    operation_id="batch_update_sub_customer_budget",
+    summary="Set one budget on up to 100 customers; failures are listed per customer",
+    description="Each customer's previous budget is overwritten and an adjustment record kept. "
+    "Answers 200 when the request is valid; customers that could not be set are listed in "
+    "`error_details` and keep their previous budget.",
+    openapi_extra=wire_body(BatchBudgetReq),
+    responses=wire_responses(BatchBudgetResponse),
+)
+async def batch_update_sub_customer_budget(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: BatchBudgetReq) -> BatchBudgetResponse:
+        outcome = await budgets(ctx).set_budgets(
+            ctx.actor,
+            body.customer_ids,
+            amount=body.budget_amount,
+            budget_type=budget_type_of(body.budget_type),
+            exhaustion_action=action_of(body.frozen_operate_type),
+            lift_restrictions=lift_of(body.cancel_partner_frozen),
+            indirect_partner_id=_optional(body.indirect_partner_id),
+        )
+        return BatchBudgetResponse(
+            success_customer_ids=list(outcome.succeeded),
+            error_details=[
+                ErrorDetail(id=f.id, error_code=f.error_code, error_msg=f.error_msg)
+                for f in outcome.failed
+            ],
+        )
+
+    return await run_operation(
+        request,
+        api="batch_update_sub_customer_budget",
+        kind=CallerKind.PARTNER,
+        body_model=BatchBudgetReq,
+        handler=handle,
+    )

@@ -1,7 +1,115 @@
-"""Routes (see the module's operations)."""
+"""list_indirect_partners: a distributor's resellers (api-semantics.md §3.4), on both clients."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
 
-router = APIRouter()
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.partners.public import IndirectPartnerFilter
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["resellers"])
+
+
+class QueryIndirectPartnersReq(WireModel):
+    account_name: str | None = Field(
+        default=None, max_length=64, description="Fuzzy match on the login name; '' = no filter"
+    )
+    associated_on_begin: str | None = Field(
+        default=None, description="Linked to the distributor at or after (UTC)"
+    )
+    associated_on_end: str | None = Field(
+        default=None, description="Linked to the distributor at or before (UTC)"
+    )
+    offset: int | None = Field(default=None, description="0-based row offset; default 0")
+    limit: int | None = Field(default=None, description="1 to 100; default 10")
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class IndirectPartnerInfo(WireModel):
+    indirect_partner_id: str | None = None
+    mobile_phone: str | None = None
+    email: str | None = None
+    account_name: str | None = None
+    name: str | None = None
+    associated_on: str | None = Field(default=None, description="UTC")
+    account_manager_id: str | None = Field(
+        default=None, description="Login name of the distributor's account manager"
+    )
+    account_manager_name: str | None = None
+
+
+class ListIndirectPartnersResponse(WireModel):
+    count: int
+    indirect_partners: list[IndirectPartnerInfo]
+
+
+def _time(value: str | None, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError as exc:
+        raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
+
+
+@router.post(
+    "/v2/partners/indirect-partners/query",
+    operation_id="list_indirect_partners",
+    summary="List the distributor's resellers (indirect partners)",
+    description="Distributor credentials only; a distributor sees only its own resellers.",
+    openapi_extra=wire_body(QueryIndirectPartnersReq, required=False),
+    responses=wire_responses(ListIndirectPartnersResponse),
+)
+async def list_indirect_partners(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: QueryIndirectPartnersReq
+    ) -> ListIndirectPartnersResponse:
+        begin = _time(body.associated_on_begin, "associated_on_begin")
+        end = _time(body.associated_on_end, "associated_on_end")
+        if begin is not None and end is not None and begin > end:
+            raise invalid_parameter("associated_on_end", "Must not be before the begin.")
+        window = page(body.offset, body.limit, max_limit=100)
+        rows, total = await ctx.partners.list_indirect_partners(
+            ctx.actor.partner_id,
+            IndirectPartnerFilter(
+                account_name=body.account_name or None,
+                associated_on_begin=begin,
+                associated_on_end=end,
+                indirect_partner_id=body.indirect_partner_id or None,
+            ),
+            window,
+        )
+        return ListIndirectPartnersResponse(
+            count=total,
+            indirect_partners=[
+                IndirectPartnerInfo(
+                    indirect_partner_id=r.indirect_partner_id,
+                    mobile_phone=r.mobile_phone,
+                    email=r.email,
+                    account_name=r.account_name,
+                    name=r.name,
+                    associated_on=format_utc(r.associated_on),
+                    account_manager_id=r.account_manager_name,
+                    account_manager_name=r.account_manager_name,
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request,
+        api="list_indirect_partners",
+        kind=CallerKind.DISTRIBUTOR,
+        body_model=QueryIndirectPartnersReq,
+        handler=handle,
+    )

@@ -1,7 +1,419 @@
-"""Routes (see the module's operations)."""
+"""Extension endpoints (ours, not the reference API) for what a distributor does for its
+resellers in the console: grant permissions and budget quotas (rules.md §1.9–1.13), assign
+account managers (§1.15), and freeze a reseller's own account (§4.9) — the last also for the
+platform operator, on any partner.
+
+Every call is signed like the SDK's (AK/SK or X-Auth-Token). A CSP, a reseller or a customer is
+refused (403 ``CBC.0151``); a distributor naming another distributor's reseller gets
+``CBC.99000037``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from decimal import Decimal
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter
+from pydantic import Field, StrictBool, field_validator
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.identity.public import AccountKind
+from partner_center.domains.partners.public import (
+    MAX_QUOTA,
+    GrantView,
+    PartnerView,
+)
+from partner_center.http.auth import CallerKind, require_kind
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import access_denied
+from partner_center.kernel.money import to_cents
+
+router = APIRouter(tags=["resellers (extension)"])
+
+_PREFIX = "/v1/partner-center"
+
+
+# -- wire models ----------------------------------------------------------------------------
+
+
+class ResellerGrants(WireModel):
+    reseller_id: str
+    distributor_id: str
+    can_set_budget: bool = Field(description="May set its customers' budgets")
+    can_restrict: bool = Field(
+        description="May restrict purchases and lift it (freeze / unfreeze type ACCOUNT)"
+    )
+    can_freeze_resources: bool = Field(
+        description="May restrict purchases and freeze resources, and undo it "
+        "(type ACCOUNT_AND_RESOURCE)"
+    )
+    monthly_quota: Decimal | None = Field(
+        default=None, description="Cap on the sum of its customers' monthly budgets; null = none"
+    )
+    package_quota: Decimal | None = Field(
+        default=None,
+        description="Cap on the sum of its customers' one-time budgets; null = none",
+    )
+    updated_at: str | None = Field(default=None, description="Last change (UTC)")
+
+
+def _quota(value: Any) -> Any:
+    # Amounts are exact JSON numbers (parsed as Decimal); a float, bool or string is refused
+    # rather than coerced.
+    if value is None or (isinstance(value, int | Decimal) and not isinstance(value, bool)):
+        return value
+    raise ValueError("must be a JSON number with at most 2 decimals, or null")
+
+
+class ResellerGrantsUpdate(WireModel):
+    """The complete grant: every permission is stated, a quota left out is removed."""
+
+    can_set_budget: StrictBool
+    can_restrict: StrictBool
+    can_freeze_resources: StrictBool
+    monthly_quota: Decimal | None = Field(
+        default=None, description=f"0 to {MAX_QUOTA}, 2 decimals; null or absent = no quota"
+    )
+    package_quota: Decimal | None = Field(
+        default=None, description=f"0 to {MAX_QUOTA}, 2 decimals; null or absent = no quota"
+    )
+
+    @field_validator("monthly_quota", "package_quota", mode="before")
+    @classmethod
+    def _exact_amount(cls, value: Any) -> Any:
+        return _quota(value)
+
+
+class ResellerDetail(WireModel):
+    reseller_id: str
+    account_name: str
+    name: str
+    distributor_id: str | None
+    associated_on: str | None = Field(default=None, description="Linked to the distributor (UTC)")
+    frozen: bool
+    frozen_reason: str | None = None
+    frozen_at: str | None = None
+    account_manager_id: str | None = None
+    grants: ResellerGrants
+
+
+class AccountStateChange(WireModel):
+    reason: str = Field(min_length=1, max_length=256)
+
+
+class PartnerAccountState(WireModel):
+    partner_id: str
+    frozen: bool
+    frozen_reason: str | None = None
+    frozen_at: str | None = Field(default=None, description="UTC")
+
+
+class AccountManagerAssignment(WireModel):
+    reseller_ids: list[str] = Field(min_length=1, max_length=100)
+    account_manager: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Login name of one of your members holding the Account Manager role; "
+        "null withdraws the current manager",
+    )
+
+
+class ResellerManager(WireModel):
+    indirect_partner_id: str
+    account_manager_id: str | None = None
+
+
+class AccountManagerAssignmentResult(WireModel):
+    resellers: list[ResellerManager]
+
+
+class AccountManagerRecord(WireModel):
+    account_manager_id: str
+    assigned_at: str
+    withdrawn_at: str | None = None
+
+
+class AccountManagerHistory(WireModel):
+    records: list[AccountManagerRecord]
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _amount(value: Decimal | None) -> Decimal | None:
+    return None if value is None else to_cents(value)
+
+
+def _grants(view: GrantView) -> ResellerGrants:
+    return ResellerGrants(
+        reseller_id=view.reseller_id,
+        distributor_id=view.distributor_id,
+        can_set_budget=view.can_set_budget,
+        can_restrict=view.can_restrict,
+        can_freeze_resources=view.can_freeze_resources,
+        monthly_quota=_amount(view.monthly_quota),
+        package_quota=_amount(view.package_quota),
+        updated_at=format_utc(view.updated_at) if view.updated_at else None,
+    )
+
+
+def _account_state(view: PartnerView) -> PartnerAccountState:
+    return PartnerAccountState(
+        partner_id=view.partner_id,
+        frozen=view.frozen,
+        frozen_reason=view.frozen_reason,
+        frozen_at=format_utc(view.frozen_at) if view.frozen_at else None,
+    )
+
+
+async def _distributor_or_operator(ctx: OperationContext) -> str | None:
+    """The acting distributor's id, or None for the platform operator."""
+    if ctx.caller.kind == AccountKind.OPERATOR and ctx.caller.delegated_by is None:
+        return None
+    distributor = await require_kind(
+        ctx.caller, CallerKind.DISTRIBUTOR, ctx.uow.session, ctx.identity
+    )
+    assert distributor is not None
+    return distributor.partner_id
+
+
+def _require_admin(ctx: OperationContext, what: str) -> None:
+    if not ctx.caller.is_admin:
+        raise access_denied(f"Only the account's administrator may {what}.")
+
+
+# -- grants --------------------------------------------------------------------------------
+
+
+@router.get(
+    f"{_PREFIX}/resellers/{{reseller_id}}",
+    operation_id="ext_show_reseller",
+    summary="A reseller's profile, account state and grants (its distributor or the operator)",
+    responses=wire_responses(ResellerDetail),
+)
+async def show_reseller(request: Request, reseller_id: str) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ResellerDetail:
+        distributor_id = await _distributor_or_operator(ctx)
+        if distributor_id is None:
+            grants = await ctx.partners.grants_for(reseller_id)
+            reseller = await ctx.partners.get(reseller_id)
+            assert reseller is not None
+        else:
+            reseller = await ctx.partners.reseller_of(
+                distributor_id=distributor_id, reseller_id=reseller_id
+            )
+            grants = await ctx.partners.grants_for(reseller_id)
+        managers = await ctx.identity.member_names(
+            [reseller.account_manager_id] if reseller.account_manager_id else []
+        )
+        return ResellerDetail(
+            reseller_id=reseller.partner_id,
+            account_name=reseller.name,
+            name=reseller.company_name,
+            distributor_id=reseller.distributor_id,
+            associated_on=format_utc(reseller.created_at) if reseller.created_at else None,
+            frozen=reseller.frozen,
+            frozen_reason=reseller.frozen_reason,
+            frozen_at=format_utc(reseller.frozen_at) if reseller.frozen_at else None,
+            account_manager_id=managers.get(reseller.account_manager_id or ""),
+            grants=_grants(grants),
+        )
+
+    return await run_operation(
+        request, api="ext_show_reseller", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
+    operation_id="ext_show_reseller_grants",
+    summary="The permissions and budget quotas the distributor granted a reseller",
+    responses=wire_responses(ResellerGrants),
+)
+async def show_reseller_grants(request: Request, reseller_id: str) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ResellerGrants:
+        await ctx.partners.reseller_of(distributor_id=ctx.actor.partner_id, reseller_id=reseller_id)
+        return _grants(await ctx.partners.grants_for(reseller_id))
+
+    return await run_operation(
+        request,
+        api="ext_show_reseller_grants",
+        kind=CallerKind.DISTRIBUTOR,
+        body_model=None,
+        handler=handle,
+    )
+
+
+@router.put(
+    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
+    operation_id="ext_update_reseller_grants",
+    summary="Grant or revoke a reseller's permissions and budget quotas (distributor admin)",
+    description="Replaces the whole grant. While a permission is not granted the distributor "
+    "freezes and sets budgets for the reseller's customers itself; once granted, the reseller "
+    "answers for it. Revoking leaves budgets already set in force.",
+    openapi_extra=wire_body(ResellerGrantsUpdate),
+    responses=wire_responses(ResellerGrants),
+)
+async def update_reseller_grants(request: Request, reseller_id: str) -> Response:
+    async def handle(ctx: OperationContext, body: ResellerGrantsUpdate) -> ResellerGrants:
+        _require_admin(ctx, "grant reseller permissions")
+        view = await ctx.partners.set_grants(
+            distributor_id=ctx.actor.partner_id,
+            reseller_id=reseller_id,
+            can_set_budget=body.can_set_budget,
+            can_restrict=body.can_restrict,
+            can_freeze_resources=body.can_freeze_resources,
+            monthly_quota=body.monthly_quota,
+            package_quota=body.package_quota,
+        )
+        return _grants(view)
+
+    return await run_operation(
+        request,
+        api="ext_update_reseller_grants",
+        kind=CallerKind.DISTRIBUTOR,
+        body_model=ResellerGrantsUpdate,
+        handler=handle,
+    )
+
+
+# -- a partner's own account ---------------------------------------------------------------
+
+
+@router.post(
+    f"{_PREFIX}/partners/{{partner_id}}/freeze",
+    operation_id="ext_freeze_partner_account",
+    summary="Freeze a partner's own account (operator: any partner; distributor: its resellers)",
+    description="A frozen partner cannot unfreeze customers. A distributor's administrator may "
+    "freeze its resellers; the platform operator any partner.",
+    openapi_extra=wire_body(AccountStateChange),
+    responses=wire_responses(PartnerAccountState),
+)
+async def freeze_partner_account(request: Request, partner_id: str) -> Response:
+    async def handle(ctx: OperationContext, body: AccountStateChange) -> PartnerAccountState:
+        distributor_id = await _distributor_or_operator(ctx)
+        if distributor_id is not None:
+            _require_admin(ctx, "freeze a reseller's account")
+        view = await ctx.partners.freeze_account(
+            partner_id,
+            reason=body.reason,
+            by_account_id=ctx.caller.account_id,
+            by_member_id=ctx.caller.member_id,
+            distributor_id=distributor_id,
+        )
+        return _account_state(view)
+
+    return await run_operation(
+        request,
+        api="ext_freeze_partner_account",
+        kind=CallerKind.ANY,
+        body_model=AccountStateChange,
+        handler=handle,
+    )
+
+
+@router.post(
+    f"{_PREFIX}/partners/{{partner_id}}/unfreeze",
+    operation_id="ext_unfreeze_partner_account",
+    summary="Unfreeze a partner's own account",
+    description="A distributor lifts only a freeze it put on; the operator lifts any.",
+    openapi_extra=wire_body(AccountStateChange),
+    responses=wire_responses(PartnerAccountState),
+)
+async def unfreeze_partner_account(request: Request, partner_id: str) -> Response:
+    async def handle(ctx: OperationContext, body: AccountStateChange) -> PartnerAccountState:
+        distributor_id = await _distributor_or_operator(ctx)
+        if distributor_id is not None:
+            _require_admin(ctx, "unfreeze a reseller's account")
+        view = await ctx.partners.unfreeze_account(
+            partner_id,
+            reason=body.reason,
+            by_account_id=ctx.caller.account_id,
+            by_member_id=ctx.caller.member_id,
+            distributor_id=distributor_id,
+        )
+        return _account_state(view)
+
+    return await run_operation(
+        request,
+        api="ext_unfreeze_partner_account",
+        kind=CallerKind.ANY,
+        body_model=AccountStateChange,
+        handler=handle,
+    )
+
+
+# -- account managers ------------------------------------------------------------------------
+
+
+@router.put(
+    f"{_PREFIX}/resellers/account-manager",
+    operation_id="ext_assign_reseller_account_manager",
+    summary="Assign (or withdraw) the account manager of one or more resellers",
+    openapi_extra=wire_body(AccountManagerAssignment),
+    responses=wire_responses(AccountManagerAssignmentResult),
+)
+async def assign_account_manager(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: AccountManagerAssignment
+    ) -> AccountManagerAssignmentResult:
+        _require_admin(ctx, "assign account managers")
+        views = await ctx.partners.assign_account_manager(
+            distributor_id=ctx.actor.partner_id,
+            reseller_ids=body.reseller_ids,
+            member_name=body.account_manager,
+        )
+        names = await ctx.identity.member_names(
+            [v.account_manager_id for v in views if v.account_manager_id]
+        )
+        return AccountManagerAssignmentResult(
+            resellers=[
+                ResellerManager(
+                    indirect_partner_id=v.partner_id,
+                    account_manager_id=names.get(v.account_manager_id or ""),
+                )
+                for v in views
+            ]
+        )
+
+    return await run_operation(
+        request,
+        api="ext_assign_reseller_account_manager",
+        kind=CallerKind.DISTRIBUTOR,
+        body_model=AccountManagerAssignment,
+        handler=handle,
+    )
+
+
+@router.get(
+    f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
+    operation_id="ext_list_reseller_account_manager_history",
+    summary="Every account manager a reseller had, newest first",
+    responses=wire_responses(AccountManagerHistory),
+)
+async def account_manager_history(request: Request, reseller_id: str) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> AccountManagerHistory:
+        rows = await ctx.partners.account_manager_history(
+            distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
+        )
+        return AccountManagerHistory(
+            records=[
+                AccountManagerRecord(
+                    account_manager_id=r.member_name,
+                    assigned_at=format_utc(r.assigned_at),
+                    withdrawn_at=format_utc(r.withdrawn_at) if r.withdrawn_at else None,
+                )
+                for r in rows
+            ]
+        )
+
+    return await run_operation(
+        request,
+        api="ext_list_reseller_account_manager_history",
+        kind=CallerKind.DISTRIBUTOR,
+        body_model=None,
+        handler=handle,
+    )

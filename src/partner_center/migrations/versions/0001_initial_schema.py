@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:35:00.054950
+Create Date: 2026-11-29 08:37:56.278096
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,628 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_accounts_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "association_type_changes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "from_type",
+            sa.Enum("REFERRAL", "RESELLER", name="associationtype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "to_type",
+            sa.Enum("REFERRAL", "RESELLER", name="associationtype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "APPROVED",
+                "REJECTED",
+                "CANCELLED",
+                name="requeststatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_by", sa.String(length=32), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("decided_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_association_type_changes")),
+    )
+    with op.batch_alter_table("association_type_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_association_type_changes_customer", ["customer_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_association_type_changes_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "balance_entries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "statement",
+            sa.Enum(
+                "PARTNER_DEBIT",
+                "PARTNER_CREDIT",
+                "CUSTOMER_DEBIT",
+                name="statement",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("trade_id", sa.String(length=100), nullable=False),
+        sa.Column("transfer_id", sa.String(length=128), nullable=True),
+        sa.Column("trade_type", sa.String(length=24), nullable=False),
+        sa.Column("trade_detail_type", sa.String(length=48), nullable=False),
+        sa.Column("direction", sa.Integer(), nullable=False),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("balance_after", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("counterparty_id", sa.String(length=32), nullable=True),
+        sa.Column("counterparty_account_name", sa.String(length=64), nullable=True),
+        sa.Column("payment_channel_id", sa.String(length=8), nullable=True),
+        sa.Column("payment_channel_no", sa.String(length=64), nullable=True),
+        sa.Column("description", sa.String(length=200), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_balance_entries")),
+        sa.UniqueConstraint(
+            "tenant_id", "statement", "seq", name=op.f("uq_balance_entries_tenant_id_statement_seq")
+        ),
+    )
+    with op.batch_alter_table("balance_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_balance_entries_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_balance_entries_tenant_statement_created",
+            ["tenant_id", "statement", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_balance_entries_trade_id"), ["trade_id"], unique=False)
+
+    op.create_table(
+        "balance_operations",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "TOP_UP",
+                "QUOTA_CHANGE",
+                "ALLOCATE",
+                "RECLAIM",
+                "UNBIND_RETURN",
+                "REFUND",
+                name="operationkind",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("counterparty_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "counterparty_kind",
+            sa.Enum("CUSTOMER", "RESELLER", name="counterpartykind", native_enum=False, length=16),
+            nullable=True,
+        ),
+        sa.Column("counterparty_account_name", sa.String(length=64), nullable=True),
+        sa.Column("counterparty_name", sa.String(length=255), nullable=True),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("actor_id", sa.String(length=32), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("reference_id", sa.String(length=100), nullable=True),
+        sa.Column("channel", sa.String(length=8), nullable=True),
+        sa.Column("memo", sa.String(length=256), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_balance_operations")),
+    )
+    with op.batch_alter_table("balance_operations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_balance_operations_counterparty_id"), ["counterparty_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_balance_operations_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_balance_operations_tenant_kind_created",
+            ["tenant_id", "kind", "created_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "budget_periods",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column(
+            "budget_type",
+            sa.Enum("MONTHLY", "PACKAGE", name="budgettype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("period_key", sa.String(length=48), nullable=False),
+        sa.Column("starts_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("ledger_account_id", sa.String(length=32), nullable=False),
+        sa.Column("opening_usage", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_periods")),
+    )
+    with op.batch_alter_table("budget_periods", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_budget_periods_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_budget_periods_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "budget_records",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "operation_type",
+            sa.Enum("SETTING", "DELETE", name="recordoperation", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "budget_type",
+            sa.Enum("MONTHLY", "PACKAGE", name="budgettype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("budget_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "operation_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("operator", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("partner_corp_name", sa.String(length=128), nullable=False),
+        sa.Column("partner_account_name", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_records")),
+    )
+    with op.batch_alter_table("budget_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_budget_records_customer_time",
+            ["customer_id", "tenant_id", "operation_time"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_budget_records_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "catalog_measure_units",
+        sa.Column("measure_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("measure_type", sa.Integer(), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_zh", sa.String(length=128), nullable=False),
+        sa.Column("abbreviation", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("measure_id", name=op.f("pk_catalog_measure_units")),
+    )
+    op.create_table(
+        "catalog_regions",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_zh", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_catalog_regions")),
+    )
+    op.create_table(
+        "catalog_service_types",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("abbreviation", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_zh", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_catalog_service_types")),
+    )
+    op.create_table(
+        "catalog_versions",
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column(
+            "effective_from", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "imported_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("checksum", sa.String(length=64), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("source", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("version", name=op.f("pk_catalog_versions")),
+    )
+    op.create_table(
+        "coupon_changes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("coupon_id", sa.String(length=32), nullable=False),
+        sa.Column("trade_type", sa.String(length=16), nullable=False),
+        sa.Column("trade_detail_type", sa.String(length=64), nullable=False),
+        sa.Column("revenue_expense_type", sa.String(length=8), nullable=False),
+        sa.Column("change_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("balance_after", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("trade_id", sa.String(length=128), nullable=False),
+        sa.Column("transfer_id", sa.String(length=128), nullable=False),
+        sa.Column(
+            "trade_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("cloud_service_type_name", sa.String(length=200), nullable=True),
+        sa.Column("resource_type_name", sa.String(length=200), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_changes")),
+    )
+    with op.batch_alter_table("coupon_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coupon_changes_coupon_id"), ["coupon_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupon_changes_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_coupon_changes_tenant_time", ["tenant_id", "trade_time"], unique=False
+        )
+
+    op.create_table(
+        "coupon_idempotency_keys",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("operation", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("response", sa.JSON(), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_idempotency_keys")),
+        sa.UniqueConstraint(
+            "tenant_id",
+            "operation",
+            "key",
+            name=op.f("uq_coupon_idempotency_keys_tenant_id_operation_key"),
+        ),
+    )
+    with op.batch_alter_table("coupon_idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coupon_idempotency_keys_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "coupon_quota_records",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("operator", sa.String(length=64), nullable=False),
+        sa.Column("operation_type", sa.Integer(), nullable=False),
+        sa.Column("quota_id", sa.String(length=32), nullable=True),
+        sa.Column("parent_quota_id", sa.String(length=32), nullable=False),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "operation_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("result", sa.String(length=2), nullable=False),
+        sa.Column("indirect_partner_id", sa.String(length=64), nullable=False),
+        sa.Column("indirect_partner_account_name", sa.String(length=64), nullable=True),
+        sa.Column("indirect_partner_name", sa.String(length=128), nullable=True),
+        sa.Column("remark", sa.String(length=1000), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_quota_records")),
+    )
+    with op.batch_alter_table("coupon_quota_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coupon_quota_records_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_coupon_quota_records_tenant_time", ["tenant_id", "operation_time"], unique=False
+        )
+
+    op.create_table(
+        "coupon_quotas",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("parent_id", sa.String(length=32), nullable=True),
+        sa.Column("granted_by", sa.String(length=32), nullable=False),
+        sa.Column("quota_type", sa.Integer(), nullable=False),
+        sa.Column("quota_value", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column(
+            "effective_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("limits", sa.JSON(), nullable=False),
+        sa.Column("ledger_account_id", sa.String(length=32), nullable=False),
+        sa.Column("coupons_issued", sa.Integer(), nullable=False),
+        sa.Column("remark", sa.String(length=256), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "reclaimed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint("effective_time < expire_time", name=op.f("ck_coupon_quotas_window")),
+        sa.CheckConstraint("quota_type IN (0, 1)", name=op.f("ck_coupon_quotas_quota_type")),
+        sa.CheckConstraint("quota_value > 0", name=op.f("ck_coupon_quotas_value_positive")),
+        sa.CheckConstraint("status IN (0, 3, 4, 5, 6)", name=op.f("ck_coupon_quotas_status")),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["coupon_quotas.id"],
+            name=op.f("fk_coupon_quotas_parent_id_coupon_quotas"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_quotas")),
+    )
+    with op.batch_alter_table("coupon_quotas", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_coupon_quotas_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_coupon_quotas_tenant_created", ["tenant_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_coupon_quotas_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "coupon_records",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("operation_type", sa.Integer(), nullable=False),
+        sa.Column("quota_id", sa.String(length=32), nullable=False),
+        sa.Column("quota_type", sa.Integer(), nullable=False),
+        sa.Column("coupon_id", sa.String(length=32), nullable=True),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("operation_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "operation_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("result", sa.String(length=2), nullable=False),
+        sa.Column("remark", sa.String(length=1000), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_records")),
+    )
+    with op.batch_alter_table("coupon_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coupon_records_coupon_id"), ["coupon_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupon_records_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_coupon_records_tenant_time", ["tenant_id", "operation_time"], unique=False
+        )
+
+    op.create_table(
+        "customer_authorizations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("permission", sa.String(length=32), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "AUTHORIZED",
+                "REJECTED",
+                "REVOKED",
+                "CANCELLED",
+                name="authorizationstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("agency_id", sa.String(length=32), nullable=True),
+        sa.Column("requested_by", sa.String(length=32), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("decided_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_authorizations")),
+    )
+    with op.batch_alter_table("customer_authorizations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_authorizations_customer", ["customer_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_authorizations_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_charges",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("PURCHASE", "USAGE", name="chargekind", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "funding",
+            sa.Enum("BALANCE", "POSTPAID", name="chargefunding", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "HELD", "CAPTURED", "RELEASED", name="chargestatus", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("held", sa.Boolean(), nullable=False),
+        sa.Column("owner_partner_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "associated_on", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("billed_partner_id", sa.String(length=32), nullable=False),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("captured_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("arrears_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("refunded_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=True),
+        sa.Column("memo", sa.String(length=256), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "resolved_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_charges")),
+    )
+    with op.batch_alter_table("customer_charges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_charges_billed_partner_id"), ["billed_partner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_charges_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_funds",
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "funded_association_at",
+            partner_center.kernel.db.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("statement_seq", sa.Integer(), nullable=False),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_funds")),
+    )
+    with op.batch_alter_table("customer_funds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_funds_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_manager_assignments",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("member_name", sa.String(length=64), nullable=False),
+        sa.Column("assigned_by", sa.String(length=32), nullable=True),
+        sa.Column(
+            "assigned_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "effective_from", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("ended_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "effective_to", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_manager_assignments")),
+    )
+    with op.batch_alter_table("customer_manager_assignments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_manager_assignments_customer", ["customer_id", "assigned_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_manager_assignments_member_id"), ["member_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_manager_assignments_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "disassociation_requests",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("distributor_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "initiator",
+            sa.Enum("PARTNER", "CUSTOMER", name="initiator", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "association_type",
+            sa.Enum("REFERRAL", "RESELLER", name="associationtype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("reason", sa.String(length=512), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "APPROVED",
+                "REJECTED",
+                "CANCELLED",
+                name="requeststatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_by", sa.String(length=32), nullable=True),
+        sa.Column("decided_by", sa.String(length=32), nullable=True),
+        sa.Column("rejection_reason", sa.String(length=512), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("decided_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disassociation_requests")),
+    )
+    with op.batch_alter_table("disassociation_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_disassociation_requests_customer",
+            ["customer_id", "initiator", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_disassociation_requests_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum(
+                "EMAIL", "LINK", "QR_CODE", name="invitationchannel", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "association_type",
+            sa.Enum("REFERRAL", "RESELLER", name="associationtype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("created_by", sa.String(length=32), nullable=True),
+        sa.Column("created_by_name", sa.String(length=64), nullable=True),
+        sa.Column("account_manager_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("expires_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+    )
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitations_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "ledger_accounts",
@@ -120,6 +742,19 @@ def upgrade() -> None:
         sa.Column(
             "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
         ),
+        sa.Column(
+            "status",
+            sa.Enum("QUEUED", "SENT", "FAILED", name="deliverystatus", native_enum=False, length=8),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "last_attempt_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("last_error", sa.String(length=1000), nullable=True),
         sa.Column("sent_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_outbox")),
@@ -127,6 +762,9 @@ def upgrade() -> None:
     with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_notification_outbox_recipient"), ["recipient"], unique=False
+        )
+        batch_op.create_index(
+            "ix_notification_outbox_tenant_created", ["tenant_id", "created_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_notification_outbox_tenant_id"), ["tenant_id"], unique=False
@@ -144,6 +782,18 @@ def upgrade() -> None:
         ),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_recipients")),
+        sa.UniqueConstraint(
+            "tenant_id",
+            "topic",
+            "email",
+            name=op.f("uq_notification_recipients_tenant_id_topic_email"),
+        ),
+        sa.UniqueConstraint(
+            "tenant_id",
+            "topic",
+            "mobile",
+            name=op.f("uq_notification_recipients_tenant_id_topic_mobile"),
+        ),
     )
     with op.batch_alter_table("notification_recipients", schema=None) as batch_op:
         batch_op.create_index(
@@ -152,6 +802,52 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_notification_recipients_topic"), ["topic"], unique=False
         )
+
+    op.create_table(
+        "partner_account_events",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum(
+                "FREEZE", "UNFREEZE", name="partneraccountaction", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("reason", sa.String(length=256), nullable=False),
+        sa.Column("by_account_id", sa.String(length=32), nullable=False),
+        sa.Column("by_member_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "occurred_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_account_events")),
+    )
+    with op.batch_alter_table("partner_account_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_partner_account_events_partner_at", ["tenant_id", "occurred_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_partner_account_events_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "partner_funds",
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("consumption_quota", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column(
+            "quota_restricted_at",
+            partner_center.kernel.db.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column("statement_seq", sa.Integer(), nullable=False),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("partner_id", name=op.f("pk_partner_funds")),
+    )
+    with op.batch_alter_table("partner_funds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_partner_funds_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "periodic_job_cursors",
@@ -316,6 +1012,305 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agencies_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "budget_alerts",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("period_id", sa.String(length=32), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("used_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("budget_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("fired_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["period_id"],
+            ["budget_periods.id"],
+            name=op.f("fk_budget_alerts_period_id_budget_periods"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_alerts")),
+        sa.UniqueConstraint(
+            "period_id", "threshold", name=op.f("uq_budget_alerts_period_id_threshold")
+        ),
+    )
+    with op.batch_alter_table("budget_alerts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_budget_alerts_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_budget_alerts_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "budget_reservations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("purchase_id", sa.String(length=128), nullable=False),
+        sa.Column("period_id", sa.String(length=32), nullable=False),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("committed_amount", partner_center.kernel.db.MoneyAmount(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "RESERVED",
+                "COMMITTED",
+                "RELEASED",
+                name="reservationstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("hold_transfer_id", sa.String(length=128), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "resolved_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["period_id"],
+            ["budget_periods.id"],
+            name=op.f("fk_budget_reservations_period_id_budget_periods"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_reservations")),
+        sa.UniqueConstraint(
+            "customer_id",
+            "purchase_id",
+            name=op.f("uq_budget_reservations_customer_id_purchase_id"),
+        ),
+    )
+    with op.batch_alter_table("budget_reservations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_budget_reservations_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_budget_reservations_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "catalog_conversions",
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.Column("ref_measure_id", sa.Integer(), nullable=False),
+        sa.Column("conversion_ratio", sa.BigInteger(), nullable=False),
+        sa.Column("measure_type", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["measure_id"],
+            ["catalog_measure_units.measure_id"],
+            name=op.f("fk_catalog_conversions_measure_id_catalog_measure_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ref_measure_id"],
+            ["catalog_measure_units.measure_id"],
+            name=op.f("fk_catalog_conversions_ref_measure_id_catalog_measure_units"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "measure_id", "ref_measure_id", name=op.f("pk_catalog_conversions")
+        ),
+    )
+    op.create_table(
+        "catalog_discounts",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("discount_type", sa.Integer(), nullable=False),
+        sa.Column("granted_by", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("service_type", sa.String(length=64), nullable=True),
+        sa.Column("percent_off", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column(
+            "effective_from", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "effective_to", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "discount_type IN (605, 606, 607)", name=op.f("ck_catalog_discounts_discount_type")
+        ),
+        sa.CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from",
+            name=op.f("ck_catalog_discounts_effective_window"),
+        ),
+        sa.CheckConstraint(
+            "percent_off > 0 AND percent_off < 10000000000",
+            name=op.f("ck_catalog_discounts_percent_off"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_type"],
+            ["catalog_service_types.code"],
+            name=op.f("fk_catalog_discounts_service_type_catalog_service_types"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_discounts")),
+    )
+    with op.batch_alter_table("catalog_discounts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_catalog_discounts_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "catalog_resource_types",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("owner_service_type", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_zh", sa.String(length=128), nullable=False),
+        sa.Column("description_en", sa.String(length=512), nullable=False),
+        sa.Column("description_zh", sa.String(length=512), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_service_type"],
+            ["catalog_service_types.code"],
+            name=op.f("fk_catalog_resource_types_owner_service_type_catalog_service_types"),
+        ),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_catalog_resource_types")),
+    )
+    op.create_table(
+        "coupons",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("quota_id", sa.String(length=32), nullable=False),
+        sa.Column("coupon_type", sa.Integer(), nullable=False),
+        sa.Column("face_value", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "valid_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("limits", sa.JSON(), nullable=False),
+        sa.Column("memo", sa.String(length=256), nullable=True),
+        sa.Column("ledger_account_id", sa.String(length=32), nullable=False),
+        sa.Column("issued_by", sa.String(length=64), nullable=False),
+        sa.Column("lock_order_id", sa.String(length=64), nullable=True),
+        sa.Column("times_used", sa.Integer(), nullable=False),
+        sa.Column(
+            "last_used_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("used_up_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("expired_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "reclaimed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint("coupon_type IN (1, 4)", name=op.f("ck_coupons_coupon_type")),
+        sa.CheckConstraint("face_value > 0", name=op.f("ck_coupons_face_value_positive")),
+        sa.CheckConstraint("valid_time < expire_time", name=op.f("ck_coupons_window")),
+        sa.ForeignKeyConstraint(
+            ["quota_id"], ["coupon_quotas.id"], name=op.f("fk_coupons_quota_id_coupon_quotas")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupons")),
+    )
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_coupons_customer_created", ["customer_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_coupons_quota_id"), ["quota_id"], unique=False)
+        batch_op.create_index(
+            "ix_coupons_tenant_created", ["tenant_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_coupons_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "customer_budgets",
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("distributor_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("ACTIVE", "REMOVED", name="budgetstatus", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column(
+            "budget_type",
+            sa.Enum("MONTHLY", "PACKAGE", name="budgettype", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "exhaustion_action",
+            sa.Enum(
+                "MANUAL",
+                "RESTRICT",
+                "RESTRICT_AND_FREEZE",
+                name="exhaustionaction",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("current_period_id", sa.String(length=32), nullable=True),
+        sa.Column("restricted_by_exhaustion", sa.Boolean(), nullable=False),
+        sa.Column(
+            "first_set_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["current_period_id"],
+            ["budget_periods.id"],
+            name=op.f("fk_customer_budgets_current_period_id_budget_periods"),
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_budgets")),
+    )
+    with op.batch_alter_table("customer_budgets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_budgets_distributor_id"), ["distributor_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_budgets_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_control_events",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum(
+                "RESTRICT",
+                "LIFT_RESTRICTION",
+                "FREEZE",
+                "UNFREEZE",
+                name="controlaction",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "freeze_type",
+            sa.Enum(
+                "ACCOUNT", "ACCOUNT_AND_RESOURCE", name="freezetype", native_enum=False, length=32
+            ),
+            nullable=True,
+        ),
+        sa.Column("reason", sa.String(length=256), nullable=True),
+        sa.Column("responsible_partner_id", sa.String(length=32), nullable=True),
+        sa.Column("performed_by", sa.String(length=32), nullable=True),
+        sa.Column(
+            "occurred_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["accounts.id"],
+            name=op.f("fk_customer_control_events_customer_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_control_events")),
+    )
+    with op.batch_alter_table("customer_control_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_control_events_customer_at", ["customer_id", "occurred_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_control_events_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "customers",
         sa.Column("account_id", sa.String(length=32), nullable=False),
         sa.Column("distributor_id", sa.String(length=32), nullable=True),
@@ -391,6 +1386,56 @@ def upgrade() -> None:
             "ix_customers_tenant_associated", ["tenant_id", "associated_on"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_customers_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "invitation_records",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("invitation_id", sa.String(length=32), nullable=False),
+        sa.Column("invitee_email", sa.String(length=255), nullable=True),
+        sa.Column("customer_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "ACCEPTED",
+                "EXPIRED",
+                "FAILED",
+                name="invitationstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("failure_reason", sa.String(length=64), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitations.id"],
+            name=op.f("fk_invitation_records_invitation_id_invitations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation_records")),
+    )
+    with op.batch_alter_table("invitation_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_invitation_records_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_invitation_records_invitation_customer",
+            ["invitation_id", "customer_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_invitation_records_tenant_created", ["tenant_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invitation_records_tenant_id"), ["tenant_id"], unique=False
+        )
 
     op.create_table(
         "ledger_transfers",
@@ -484,6 +1529,9 @@ def upgrade() -> None:
             "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
         ),
         sa.Column("frozen", sa.Boolean(), nullable=False),
+        sa.Column("frozen_reason", sa.String(length=256), nullable=True),
+        sa.Column("frozen_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("frozen_by", sa.String(length=32), nullable=True),
         sa.Column("account_manager_id", sa.String(length=32), nullable=True),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
@@ -502,6 +1550,167 @@ def upgrade() -> None:
             batch_op.f("ix_partners_distributor_id"), ["distributor_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_partners_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "catalog_service_resources",
+        sa.Column("service_type", sa.String(length=64), nullable=False),
+        sa.Column("resource_type", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resource_type"],
+            ["catalog_resource_types.code"],
+            name=op.f("fk_catalog_service_resources_resource_type_catalog_resource_types"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_type"],
+            ["catalog_service_types.code"],
+            name=op.f("fk_catalog_service_resources_service_type_catalog_service_types"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "service_type", "resource_type", name=op.f("pk_catalog_service_resources")
+        ),
+    )
+    op.create_table(
+        "catalog_specs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("service_type", sa.String(length=64), nullable=False),
+        sa.Column("resource_type", sa.String(length=64), nullable=False),
+        sa.Column("spec_code", sa.String(length=128), nullable=False),
+        sa.Column("name_en", sa.String(length=256), nullable=False),
+        sa.Column("name_zh", sa.String(length=256), nullable=False),
+        sa.Column("size_measure_id", sa.Integer(), nullable=True),
+        sa.Column("size_min", sa.BigInteger(), nullable=True),
+        sa.Column("size_max", sa.BigInteger(), nullable=True),
+        sa.Column("size_step", sa.BigInteger(), nullable=True),
+        sa.Column("attributes", sa.JSON(), nullable=False),
+        sa.CheckConstraint(
+            "(size_measure_id IS NULL AND size_min IS NULL AND size_max IS NULL AND size_step IS NULL) OR (size_measure_id IS NOT NULL AND size_min >= 1 AND size_max >= size_min AND size_step >= 1)",
+            name=op.f("ck_catalog_specs_linear_range"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_type"],
+            ["catalog_resource_types.code"],
+            name=op.f("fk_catalog_specs_resource_type_catalog_resource_types"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_type"],
+            ["catalog_service_types.code"],
+            name=op.f("fk_catalog_specs_service_type_catalog_service_types"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["size_measure_id"],
+            ["catalog_measure_units.measure_id"],
+            name=op.f("fk_catalog_specs_size_measure_id_catalog_measure_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_specs")),
+        sa.UniqueConstraint(
+            "service_type",
+            "resource_type",
+            "spec_code",
+            name=op.f("uq_catalog_specs_service_type_resource_type_spec_code"),
+        ),
+    )
+    op.create_table(
+        "catalog_usage_types",
+        sa.Column("resource_type", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_zh", sa.String(length=128), nullable=False),
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["measure_id"],
+            ["catalog_measure_units.measure_id"],
+            name=op.f("fk_catalog_usage_types_measure_id_catalog_measure_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_type"],
+            ["catalog_resource_types.code"],
+            name=op.f("fk_catalog_usage_types_resource_type_catalog_resource_types"),
+        ),
+        sa.PrimaryKeyConstraint("resource_type", "code", name=op.f("pk_catalog_usage_types")),
+    )
+    op.create_table(
+        "coupon_redemptions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("coupon_id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("active_order_id", sa.String(length=64), nullable=True),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("captured_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("refunded_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("hold_transfer_id", sa.String(length=128), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "resolved_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('HELD', 'CAPTURED', 'RELEASED')", name=op.f("ck_coupon_redemptions_status")
+        ),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_coupon_redemptions_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["coupon_id"], ["coupons.id"], name=op.f("fk_coupon_redemptions_coupon_id_coupons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_redemptions")),
+        sa.UniqueConstraint("active_order_id", name=op.f("uq_coupon_redemptions_active_order_id")),
+    )
+    with op.batch_alter_table("coupon_redemptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coupon_redemptions_coupon_id"), ["coupon_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupon_redemptions_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupon_redemptions_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "on_behalf_grants",
+        sa.Column("reseller_id", sa.String(length=32), nullable=False),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reseller_id"],
+            ["partners.account_id"],
+            name=op.f("fk_on_behalf_grants_reseller_id_partners"),
+        ),
+        sa.PrimaryKeyConstraint("reseller_id", name=op.f("pk_on_behalf_grants")),
+    )
+    with op.batch_alter_table("on_behalf_grants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_on_behalf_grants_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "partner_association_settings",
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("referral_enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "commitment_accepted_at",
+            partner_center.kernel.db.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column("commitment_accepted_by", sa.String(length=32), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.account_id"],
+            name=op.f("fk_partner_association_settings_partner_id_partners"),
+        ),
+        sa.PrimaryKeyConstraint("partner_id", name=op.f("pk_partner_association_settings")),
+    )
+    with op.batch_alter_table("partner_association_settings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_partner_association_settings_tenant_id"), ["tenant_id"], unique=False
+        )
 
     op.create_table(
         "reseller_grants",
@@ -527,6 +1736,108 @@ def upgrade() -> None:
             batch_op.f("ix_reseller_grants_tenant_id"), ["tenant_id"], unique=False
         )
 
+    op.create_table(
+        "reseller_manager_assignments",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("reseller_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("member_name", sa.String(length=64), nullable=False),
+        sa.Column(
+            "assigned_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "withdrawn_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reseller_id"],
+            ["partners.account_id"],
+            name=op.f("fk_reseller_manager_assignments_reseller_id_partners"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reseller_manager_assignments")),
+    )
+    with op.batch_alter_table("reseller_manager_assignments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reseller_manager_assignments_reseller", ["reseller_id", "assigned_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_reseller_manager_assignments_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "catalog_prices",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("offering_id", sa.String(length=32), nullable=False),
+        sa.Column("spec_id", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=64), nullable=False),
+        sa.Column("charging_mode", sa.String(length=16), nullable=False),
+        sa.Column("period_type", sa.Integer(), nullable=True),
+        sa.Column("period_nums", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("usage_factor", sa.String(length=64), nullable=True),
+        sa.Column("usage_measure_id", sa.Integer(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "effective_from", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "effective_to", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "(charging_mode = 'PERIOD' AND period_type IS NOT NULL AND usage_factor IS NULL) OR (charging_mode = 'ON_DEMAND' AND usage_factor IS NOT NULL AND usage_measure_id IS NOT NULL AND period_type IS NULL)",
+            name=op.f("ck_catalog_prices_mode_fields"),
+        ),
+        sa.CheckConstraint(
+            "charging_mode IN ('PERIOD', 'ON_DEMAND')", name=op.f("ck_catalog_prices_charging_mode")
+        ),
+        sa.CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from",
+            name=op.f("ck_catalog_prices_effective_window"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region"],
+            ["catalog_regions.code"],
+            name=op.f("fk_catalog_prices_region_catalog_regions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["spec_id"], ["catalog_specs.id"], name=op.f("fk_catalog_prices_spec_id_catalog_specs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["usage_measure_id"],
+            ["catalog_measure_units.measure_id"],
+            name=op.f("fk_catalog_prices_usage_measure_id_catalog_measure_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["version"],
+            ["catalog_versions.version"],
+            name=op.f("fk_catalog_prices_version_catalog_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_prices")),
+    )
+    with op.batch_alter_table("catalog_prices", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_prices_offering_window", ["offering_id", "effective_from"], unique=False
+        )
+        batch_op.create_index(
+            "ix_catalog_prices_spec_region", ["spec_id", "region", "charging_mode"], unique=False
+        )
+
+    op.create_table(
+        "catalog_price_tiers",
+        sa.Column("price_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("up_to", partner_center.kernel.db.MoneyAmount(), nullable=True),
+        sa.Column("unit_price", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.CheckConstraint(
+            "unit_price >= 0", name=op.f("ck_catalog_price_tiers_unit_price_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["price_id"],
+            ["catalog_prices.id"],
+            name=op.f("fk_catalog_price_tiers_price_id_catalog_prices"),
+        ),
+        sa.PrimaryKeyConstraint("price_id", "position", name=op.f("pk_catalog_price_tiers")),
+    )
     # ### end Alembic commands ###
     for statement in immutable_transfers_ddl(op.get_bind().dialect.name):
         op.execute(statement)
@@ -536,10 +1847,38 @@ def downgrade() -> None:
     for statement in drop_immutable_transfers_ddl(op.get_bind().dialect.name):
         op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("catalog_price_tiers")
+    with op.batch_alter_table("catalog_prices", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_prices_spec_region")
+        batch_op.drop_index("ix_catalog_prices_offering_window")
+
+    op.drop_table("catalog_prices")
+    with op.batch_alter_table("reseller_manager_assignments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reseller_manager_assignments_tenant_id"))
+        batch_op.drop_index("ix_reseller_manager_assignments_reseller")
+
+    op.drop_table("reseller_manager_assignments")
     with op.batch_alter_table("reseller_grants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reseller_grants_tenant_id"))
 
     op.drop_table("reseller_grants")
+    with op.batch_alter_table("partner_association_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partner_association_settings_tenant_id"))
+
+    op.drop_table("partner_association_settings")
+    with op.batch_alter_table("on_behalf_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_on_behalf_grants_tenant_id"))
+
+    op.drop_table("on_behalf_grants")
+    with op.batch_alter_table("coupon_redemptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupon_redemptions_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_coupon_redemptions_order_id"))
+        batch_op.drop_index(batch_op.f("ix_coupon_redemptions_coupon_id"))
+
+    op.drop_table("coupon_redemptions")
+    op.drop_table("catalog_usage_types")
+    op.drop_table("catalog_specs")
+    op.drop_table("catalog_service_resources")
     with op.batch_alter_table("partners", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_partners_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_partners_distributor_id"))
@@ -551,6 +1890,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ledger_transfers_credit_kind")
 
     op.drop_table("ledger_transfers")
+    with op.batch_alter_table("invitation_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_records_tenant_id"))
+        batch_op.drop_index("ix_invitation_records_tenant_created")
+        batch_op.drop_index("ix_invitation_records_invitation_customer")
+        batch_op.drop_index(batch_op.f("ix_invitation_records_customer_id"))
+
+    op.drop_table("invitation_records")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_tenant_id"))
         batch_op.drop_index("ix_customers_tenant_associated")
@@ -560,6 +1906,39 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customers_account_manager_id"))
 
     op.drop_table("customers")
+    with op.batch_alter_table("customer_control_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_control_events_tenant_id"))
+        batch_op.drop_index("ix_customer_control_events_customer_at")
+
+    op.drop_table("customer_control_events")
+    with op.batch_alter_table("customer_budgets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_budgets_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_budgets_distributor_id"))
+
+    op.drop_table("customer_budgets")
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupons_tenant_id"))
+        batch_op.drop_index("ix_coupons_tenant_created")
+        batch_op.drop_index(batch_op.f("ix_coupons_quota_id"))
+        batch_op.drop_index("ix_coupons_customer_created")
+
+    op.drop_table("coupons")
+    op.drop_table("catalog_resource_types")
+    with op.batch_alter_table("catalog_discounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_catalog_discounts_tenant_id"))
+
+    op.drop_table("catalog_discounts")
+    op.drop_table("catalog_conversions")
+    with op.batch_alter_table("budget_reservations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_reservations_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_budget_reservations_customer_id"))
+
+    op.drop_table("budget_reservations")
+    with op.batch_alter_table("budget_alerts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_alerts_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_budget_alerts_customer_id"))
+
+    op.drop_table("budget_alerts")
     with op.batch_alter_table("agencies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agencies_tenant_id"))
         batch_op.drop_index("ix_agencies_lookup")
@@ -587,6 +1966,15 @@ def downgrade() -> None:
     op.drop_table("sandbox_clock")
     op.drop_table("periodic_job_runs")
     op.drop_table("periodic_job_cursors")
+    with op.batch_alter_table("partner_funds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partner_funds_tenant_id"))
+
+    op.drop_table("partner_funds")
+    with op.batch_alter_table("partner_account_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partner_account_events_tenant_id"))
+        batch_op.drop_index("ix_partner_account_events_partner_at")
+
+    op.drop_table("partner_account_events")
     with op.batch_alter_table("notification_recipients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_recipients_topic"))
         batch_op.drop_index(batch_op.f("ix_notification_recipients_tenant_id"))
@@ -594,6 +1982,7 @@ def downgrade() -> None:
     op.drop_table("notification_recipients")
     with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_outbox_tenant_id"))
+        batch_op.drop_index("ix_notification_outbox_tenant_created")
         batch_op.drop_index(batch_op.f("ix_notification_outbox_recipient"))
 
     op.drop_table("notification_outbox")
@@ -605,6 +1994,93 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_accounts_tenant_id"))
 
     op.drop_table("ledger_accounts")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitations_tenant_id"))
+
+    op.drop_table("invitations")
+    with op.batch_alter_table("disassociation_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_disassociation_requests_tenant_id"))
+        batch_op.drop_index("ix_disassociation_requests_customer")
+
+    op.drop_table("disassociation_requests")
+    with op.batch_alter_table("customer_manager_assignments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_manager_assignments_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_manager_assignments_member_id"))
+        batch_op.drop_index("ix_customer_manager_assignments_customer")
+
+    op.drop_table("customer_manager_assignments")
+    with op.batch_alter_table("customer_funds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_funds_tenant_id"))
+
+    op.drop_table("customer_funds")
+    with op.batch_alter_table("customer_charges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_charges_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_charges_billed_partner_id"))
+
+    op.drop_table("customer_charges")
+    with op.batch_alter_table("customer_authorizations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_authorizations_tenant_id"))
+        batch_op.drop_index("ix_customer_authorizations_customer")
+
+    op.drop_table("customer_authorizations")
+    with op.batch_alter_table("coupon_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_coupon_records_tenant_time")
+        batch_op.drop_index(batch_op.f("ix_coupon_records_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_coupon_records_coupon_id"))
+
+    op.drop_table("coupon_records")
+    with op.batch_alter_table("coupon_quotas", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupon_quotas_tenant_id"))
+        batch_op.drop_index("ix_coupon_quotas_tenant_created")
+        batch_op.drop_index(batch_op.f("ix_coupon_quotas_parent_id"))
+
+    op.drop_table("coupon_quotas")
+    with op.batch_alter_table("coupon_quota_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_coupon_quota_records_tenant_time")
+        batch_op.drop_index(batch_op.f("ix_coupon_quota_records_tenant_id"))
+
+    op.drop_table("coupon_quota_records")
+    with op.batch_alter_table("coupon_idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupon_idempotency_keys_tenant_id"))
+
+    op.drop_table("coupon_idempotency_keys")
+    with op.batch_alter_table("coupon_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_coupon_changes_tenant_time")
+        batch_op.drop_index(batch_op.f("ix_coupon_changes_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_coupon_changes_coupon_id"))
+
+    op.drop_table("coupon_changes")
+    op.drop_table("catalog_versions")
+    op.drop_table("catalog_service_types")
+    op.drop_table("catalog_regions")
+    op.drop_table("catalog_measure_units")
+    with op.batch_alter_table("budget_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_records_tenant_id"))
+        batch_op.drop_index("ix_budget_records_customer_time")
+
+    op.drop_table("budget_records")
+    with op.batch_alter_table("budget_periods", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_periods_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_budget_periods_customer_id"))
+
+    op.drop_table("budget_periods")
+    with op.batch_alter_table("balance_operations", schema=None) as batch_op:
+        batch_op.drop_index("ix_balance_operations_tenant_kind_created")
+        batch_op.drop_index(batch_op.f("ix_balance_operations_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_balance_operations_counterparty_id"))
+
+    op.drop_table("balance_operations")
+    with op.batch_alter_table("balance_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_balance_entries_trade_id"))
+        batch_op.drop_index("ix_balance_entries_tenant_statement_created")
+        batch_op.drop_index(batch_op.f("ix_balance_entries_tenant_id"))
+
+    op.drop_table("balance_entries")
+    with op.batch_alter_table("association_type_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_association_type_changes_tenant_id"))
+        batch_op.drop_index("ix_association_type_changes_customer")
+
+    op.drop_table("association_type_changes")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_tenant_id"))
 

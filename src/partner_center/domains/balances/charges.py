@@ -1,0 +1,535 @@
+"""Charging customers for what they buy and use, for the orders and pay-per-use domains.
+
+A charge is paid from the customer's allocated balance when the customer has received an
+allocation in its current association (China-site resale model); otherwise — an international
+reseller-model customer — it is billed to the partner's postpaid consumption, within the
+partner's consumption quota. Every
+call is idempotent on the caller's ids (``charge_id``, ``refund_id``): a retry with the same
+parameters returns the first result and moves nothing.
+
+Ledger transfer ids: ``chg:<charge_id>`` (the charge or its hold), ``chg:<charge_id>:arrears``
+(uncovered usage), ``chg:<charge_id>:capture`` / ``:release`` (resolving a hold),
+``rfd:<refund_id>`` (a refund) and ``rfd:<refund_id>:writeoff``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from partner_center.domains.balances import errors, trades
+from partner_center.domains.balances.chart import (
+    Code,
+    EntryLine,
+    Side,
+    customer_side,
+    partner_side,
+    revenue_side,
+)
+from partner_center.domains.balances.core import (
+    ZERO,
+    balance_funded,
+    check_amount,
+    display_name,
+    fingerprint,
+    left_association,
+)
+from partner_center.domains.balances.models import (
+    ChargeFunding,
+    ChargeKind,
+    ChargeStatus,
+    CounterpartyKind,
+    CustomerCharge,
+    CustomerFunds,
+    Direction,
+    OperationKind,
+    PartnerFunds,
+    Statement,
+)
+from partner_center.domains.balances.movements import MovementOps
+from partner_center.domains.balances.views import ChargeView, MoneyMovement
+from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.kernel.errors import DomainError, invalid_parameter
+
+#: Charges carry rating precision (api-semantics.md §1.7: bill amounts up to 8 decimals).
+CHARGE_PLACES = 8
+
+
+def _charge_view(row: CustomerCharge) -> ChargeView:
+    return ChargeView(
+        charge_id=row.id,
+        customer_id=row.tenant_id,
+        billed_partner_id=row.billed_partner_id,
+        kind=row.kind,
+        funding=row.funding,
+        status=row.status,
+        amount=row.amount,
+        captured_amount=row.captured_amount,
+        arrears_amount=row.arrears_amount,
+        refunded_amount=row.refunded_amount,
+        currency=row.currency,
+        created_at=row.created_at,
+    )
+
+
+def _text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise invalid_parameter(field, f"A non-empty string of at most {max_length} characters.")
+    return value
+
+
+class ChargeOps(MovementOps):
+    async def charge_customer(
+        self,
+        customer_id: str,
+        amount: Decimal,
+        charge_id: str,
+        *,
+        hold: bool = False,
+        kind: ChargeKind = ChargeKind.PURCHASE,
+        description: str | None = None,
+        memo: str | None = None,
+    ) -> ChargeView:
+        """Charge an associated customer ``amount`` (up to 8 decimals).
+
+        Balance-funded: ``customer_balance`` → ``revenue:B``; a PURCHASE beyond the free balance
+        is refused, USAGE is always recorded and its uncovered part becomes arrears
+        (``customer_arrears`` → ``revenue:B``). Postpaid: B's ``partner_receivable`` →
+        ``revenue:B``; a PURCHASE is refused while the partner is quota-restricted or when it
+        would take the used consumption quota (plus open holds) over the quota; USAGE is always
+        recorded and may restrict the partner. ``hold=True`` (PURCHASE only) holds the amount
+        until ``capture_charge`` or ``release_charge``.
+
+        Raises:
+            DomainError: ``CBC.0100`` bad parameters; ``CBC.99000035`` customer not associated;
+                ``CBC.99005003`` balance or consumption quota insufficient (or a referral
+                customer without a balance); ``CBC.99003656`` the partner is quota-restricted;
+                ``CBC.99007009`` ``charge_id`` already used for a different charge.
+        """
+        amount = check_amount(amount, "amount", places=CHARGE_PLACES)
+        charge_id = _text(charge_id, "charge_id", 100) or ""
+        description = _text(description, "description", 200, required=False)
+        memo = _text(memo, "memo", 256, required=False)
+        if hold and kind is ChargeKind.USAGE:
+            raise invalid_parameter("hold", "Usage that already happened cannot be held.")
+        existing = await self._charge(charge_id)
+        if existing is not None:
+            return self._same_charge(existing, customer_id, amount, kind, hold)
+        customer = await self._customer(customer_id)
+        if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
+            raise errors.not_your_customer()
+        billed_id = self._billed_partner(customer)
+        customer_funds = await self.books.lock_customer(customer_id)
+        billed_funds = await self.books.lock_partner(billed_id)
+        existing = await self._charge(charge_id)
+        if existing is not None:
+            return self._same_charge(existing, customer_id, amount, kind, hold)
+        row = CustomerCharge(
+            id=charge_id,
+            tenant_id=customer_id,
+            kind=kind,
+            status=ChargeStatus.HELD if hold else ChargeStatus.CAPTURED,
+            held=hold,
+            owner_partner_id=customer.tenant_id,
+            associated_on=customer.associated_on,
+            billed_partner_id=billed_id,
+            amount=amount,
+            captured_amount=ZERO if hold else amount,
+            arrears_amount=ZERO,
+            refunded_amount=ZERO,
+            currency=self.currency,
+            description=description,
+            memo=memo,
+            created_at=self.clock.now(),
+        )
+        if balance_funded(customer_funds, customer):
+            row.funding = ChargeFunding.BALANCE
+            await self._charge_balance(row, customer, customer_funds)
+        elif customer.association_type == AssociationType.REFERRAL:
+            raise errors.insufficient("the customer's balance", ZERO, self.currency)
+        else:
+            row.funding = ChargeFunding.POSTPAID
+            await self._charge_postpaid(row, customer, billed_funds)
+        self.session.add(row)
+        await self.session.flush()
+        return _charge_view(row)
+
+    async def _charge_balance(
+        self, row: CustomerCharge, customer: Customer, funds: CustomerFunds
+    ) -> None:
+        balance = customer_side(customer.account_id, Code.CUSTOMER_BALANCE)
+        revenue = revenue_side(row.billed_partner_id)
+        free = await self.books.free_balance(balance)
+        if row.kind is ChargeKind.PURCHASE:
+            if free < row.amount:
+                raise errors.insufficient("the customer's balance", free, self.currency)
+            covered = row.amount
+        else:
+            covered = min(max(free, ZERO), row.amount)
+        if covered > 0:
+            transfer = await self.books.move(
+                transfer_id=f"chg:{row.id}",
+                debit=balance,
+                credit=revenue,
+                amount=covered,
+                code="charge",
+                caused_by=customer.account_id,
+                pending=row.held,
+                memo=row.memo,
+            )
+            if not row.held:
+                await self._charge_line(row, funds, covered, transfer.id, customer)
+        shortfall = row.amount - covered
+        if shortfall > 0:
+            await self.books.move(
+                transfer_id=f"chg:{row.id}:arrears",
+                debit=customer_side(customer.account_id, Code.CUSTOMER_ARREARS),
+                credit=revenue,
+                amount=shortfall,
+                code="charge_arrears",
+                caused_by=customer.account_id,
+                memo=row.memo,
+            )
+            row.arrears_amount = shortfall
+
+    async def _charge_postpaid(
+        self, row: CustomerCharge, customer: Customer, funds: PartnerFunds
+    ) -> None:
+        if row.kind is ChargeKind.PURCHASE:
+            if funds.quota_restricted_at is not None:
+                raise self._restricted_error()
+            view = await self._quota_view(funds.partner_id, funds)
+            held = await self.books.pending_debits(
+                partner_side(funds.partner_id, Code.PARTNER_RECEIVABLE)
+            )
+            headroom = view.consumption_quota - view.used_consumption_quota - held
+            if row.amount > headroom:
+                raise DomainError(
+                    errors.INSUFFICIENT_BALANCE,
+                    "Insufficient balance: the partner's consumption quota has "
+                    f"{max(headroom, ZERO):f} {self.currency} left.",
+                    {"available": f"{max(headroom, ZERO):f}"},
+                )
+        transfer = await self.books.move(
+            transfer_id=f"chg:{row.id}",
+            debit=partner_side(funds.partner_id, Code.PARTNER_RECEIVABLE),
+            credit=revenue_side(funds.partner_id),
+            amount=row.amount,
+            code="charge",
+            caused_by=customer.account_id,
+            pending=row.held,
+            memo=row.memo,
+        )
+        if not row.held:
+            await self._charge_line(row, funds, row.amount, transfer.id, customer)
+            await self._settle_quota_state(funds)
+
+    async def _charge_line(
+        self,
+        row: CustomerCharge,
+        owner: CustomerFunds | PartnerFunds,
+        amount: Decimal,
+        transfer_id: str,
+        customer: Customer,
+    ) -> None:
+        usage = row.kind is ChargeKind.USAGE
+        partner_statement = isinstance(owner, PartnerFunds)
+        await self.books.record(
+            owner,
+            EntryLine(
+                statement=Statement.PARTNER_CREDIT
+                if partner_statement
+                else Statement.CUSTOMER_DEBIT,
+                trade_id=row.id,
+                transfer_id=transfer_id,
+                trade_type=trades.DEDEUCT,
+                trade_detail_type=trades.DETAIL_USAGE if usage else trades.DETAIL_DEDUCT,
+                direction=Direction.EXPENSE,
+                amount=amount,
+                counterparty_id=customer.account_id if partner_statement else None,
+                counterparty_account_name=customer.account_name if partner_statement else None,
+                description=row.description,
+            ),
+        )
+
+    @staticmethod
+    def _restricted_error() -> DomainError:
+        return DomainError(
+            errors.PURCHASE_RESTRICTED,
+            "The customer cannot purchase: its partner's consumption quota is exceeded. The "
+            "partner must repay or top up first.",
+            {"reason": "consumption_quota_exceeded"},
+        )
+
+    async def _charge(self, charge_id: str) -> CustomerCharge | None:
+        return await self.session.get(CustomerCharge, charge_id, populate_existing=True)
+
+    def _same_charge(
+        self,
+        row: CustomerCharge,
+        customer_id: str,
+        amount: Decimal,
+        kind: ChargeKind,
+        hold: bool,
+    ) -> ChargeView:
+        if (row.tenant_id, row.amount, row.kind, row.held) != (customer_id, amount, kind, hold):
+            raise errors.duplicate_transaction(row.id)
+        return _charge_view(row)
+
+    async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, Customer | None]:
+        row = await self._charge(_text(charge_id, "charge_id", 100) or "")
+        if row is None:
+            raise invalid_parameter("charge_id", f"Charge {charge_id} does not exist.")
+        customer_funds = await self.books.lock_customer(row.tenant_id)
+        await self.books.lock_partners([row.billed_partner_id])
+        del customer_funds
+        locked = await self._charge(charge_id)
+        assert locked is not None
+        return locked, await self._customer(locked.tenant_id)
+
+    async def capture_charge(self, charge_id: str, *, amount: Decimal | None = None) -> ChargeView:
+        """Pay all (``amount=None``) or part of a held charge; the rest of the hold is freed.
+        Capturing again with the same amount returns the charge unchanged.
+
+        Raises:
+            DomainError: ``CBC.0100`` unknown charge, released, already captured with another
+                amount, or more than held.
+        """
+        wanted = None if amount is None else check_amount(amount, "amount", places=CHARGE_PLACES)
+        row, customer = await self._locked_charge(charge_id)
+        if row.status is ChargeStatus.CAPTURED and wanted in (None, row.captured_amount):
+            return _charge_view(row)
+        if row.status is not ChargeStatus.HELD:
+            raise invalid_parameter(
+                "charge_id",
+                f"Charge {row.id} is {row.status.value.lower()}; it cannot be captured.",
+            )
+        posted = row.amount if wanted is None else wanted
+        if posted > row.amount:
+            raise invalid_parameter("amount", f"At most the held {row.amount:f}.")
+        transfer = await self.books.ledger.post_pending(
+            transfer_id=f"chg:{row.id}:capture", pending_id=f"chg:{row.id}", amount=posted
+        )
+        row.status = ChargeStatus.CAPTURED
+        row.captured_amount = posted
+        row.resolved_at = self.clock.now()
+        assert customer is not None
+        if row.funding is ChargeFunding.BALANCE:
+            funds: CustomerFunds | PartnerFunds = await self.books.lock_customer(row.tenant_id)
+            await self._charge_line(row, funds, posted, transfer.id, customer)
+        else:
+            partner_funds = await self.books.lock_partner(row.billed_partner_id)
+            await self._charge_line(row, partner_funds, posted, transfer.id, customer)
+            await self._settle_quota_state(partner_funds)
+        await self.session.flush()
+        return _charge_view(row)
+
+    async def release_charge(self, charge_id: str) -> ChargeView:
+        """Release a held charge: nothing is paid. Releasing again returns it unchanged.
+
+        Raises:
+            DomainError: ``CBC.0100`` unknown or captured charge.
+        """
+        row, customer = await self._locked_charge(charge_id)
+        if row.status is ChargeStatus.RELEASED:
+            return _charge_view(row)
+        if row.status is not ChargeStatus.HELD:
+            raise invalid_parameter(
+                "charge_id", f"Charge {row.id} was captured; refund it instead."
+            )
+        released = await self.books.ledger.void_pending(
+            transfer_id=f"chg:{row.id}:release", pending_id=f"chg:{row.id}"
+        )
+        row.status = ChargeStatus.RELEASED
+        row.resolved_at = self.clock.now()
+        await self.session.flush()
+        if (
+            row.funding is ChargeFunding.BALANCE
+            and customer is not None
+            and left_association(customer, row.associated_on)
+        ):
+            # The customer has left since: what the hold kept goes back to the partner too
+            # (rules.md §2.6.11), as the disassociation return would have sent it.
+            owner_funds = await self.books.lock_partner(row.owner_partner_id)
+            await self._return_to_owner(
+                customer,
+                await self.books.lock_customer(row.tenant_id),
+                owner_funds,
+                amount=released.amount,
+                operation_id=self._operation_id(
+                    row.tenant_id, OperationKind.UNBIND_RETURN, f"release:{row.id}"
+                ),
+                request=fingerprint("unbind-release", row.id),
+                actor_id=row.owner_partner_id,
+                memo="Released hold returned after disassociation.",
+            )
+        return _charge_view(row)
+
+    async def refund_customer(
+        self,
+        customer_id: str,
+        amount: Decimal,
+        refund_id: str,
+        *,
+        charge_id: str,
+        memo: str | None = None,
+    ) -> MoneyMovement:
+        """Give back up to what a captured charge paid (all refunds of a charge together).
+
+        The money returns where it came from: ``revenue:B`` → ``customer_balance`` (and any
+        arrears are paid from it), or — once the customer has left the partner that owned it
+        when charged — that partner's ``partner_cash`` (rules.md §2.6.10), or, for a postpaid
+        charge, B's ``partner_receivable`` (which can lift a quota restriction).
+
+        Raises:
+            DomainError: ``CBC.0100`` bad parameters, unknown charge of this customer, charge
+                not captured, or more than is left to refund; ``CBC.99007009`` ``refund_id``
+                already used for a different refund.
+        """
+        amount = check_amount(amount, "amount", places=CHARGE_PLACES)
+        refund_id = _text(refund_id, "refund_id", 60) or ""
+        memo = _text(memo, "memo", 256, required=False)
+        request = fingerprint("refund", customer_id, charge_id, amount)
+        operation_id = f"rfd:{refund_id}"
+        replay = await self._replay(operation_id, request, refund_id)
+        if replay is not None:
+            return replay
+        row, customer = await self._locked_charge(charge_id)
+        if row.tenant_id != customer_id or customer is None:
+            raise invalid_parameter("charge_id", f"Charge {charge_id} is not this customer's.")
+        returned_to_owner = row.funding is ChargeFunding.BALANCE and left_association(
+            customer, row.associated_on
+        )
+        owner_funds = None
+        if returned_to_owner and row.owner_partner_id != row.billed_partner_id:
+            owner_funds = await self.books.lock_partner(row.owner_partner_id)
+        replay = await self._replay(operation_id, request, refund_id)
+        if replay is not None:
+            return replay
+        if row.status is not ChargeStatus.CAPTURED:
+            raise invalid_parameter("charge_id", f"Charge {row.id} was not captured.")
+        refundable = row.captured_amount - row.refunded_amount
+        if amount > refundable:
+            raise invalid_parameter("amount", f"At most {refundable:f} is left to refund.")
+        operation = await self._record_operation(
+            operation_id=operation_id,
+            kind=OperationKind.REFUND,
+            tenant_id=row.owner_partner_id if returned_to_owner else row.billed_partner_id,
+            amount=amount,
+            actor_id=row.billed_partner_id,
+            request_hash=request,
+            key=refund_id,
+            counterparty_id=customer.account_id,
+            counterparty_kind=CounterpartyKind.CUSTOMER,
+            counterparty_account_name=customer.account_name,
+            counterparty_name=display_name(customer),
+            reference_id=row.id,
+            memo=memo,
+        )
+        target: Side
+        if row.funding is ChargeFunding.POSTPAID:
+            target = partner_side(row.billed_partner_id, Code.PARTNER_RECEIVABLE)
+        elif returned_to_owner:
+            target = partner_side(row.owner_partner_id, Code.PARTNER_CASH)
+        else:
+            target = customer_side(customer_id, Code.CUSTOMER_BALANCE)
+        transfer = await self.books.move(
+            transfer_id=operation_id,
+            debit=revenue_side(row.billed_partner_id),
+            credit=target,
+            amount=amount,
+            code="refund",
+            caused_by=row.billed_partner_id,
+            memo=memo,
+        )
+        row.refunded_amount += amount
+        line = EntryLine(
+            statement=Statement.CUSTOMER_DEBIT,
+            trade_id=refund_id,
+            transfer_id=transfer.id,
+            trade_type=trades.REFUND,
+            trade_detail_type=trades.DETAIL_REFUND,
+            direction=Direction.INCOME,
+            amount=amount,
+            counterparty_id=customer_id,
+            counterparty_account_name=customer.account_name,
+            description=row.description,
+        )
+        if row.funding is ChargeFunding.POSTPAID:
+            billed = await self.books.lock_partner(row.billed_partner_id)
+            await self.books.record(billed, _on(line, Statement.PARTNER_CREDIT))
+            await self._settle_quota_state(billed)
+        elif returned_to_owner:
+            funds = owner_funds or await self.books.lock_partner(row.owner_partner_id)
+            await self.books.record(funds, _on(line, Statement.PARTNER_DEBIT))
+            await self._settle_quota_state(funds)
+        else:
+            customer_funds = await self.books.lock_customer(customer_id)
+            await self.books.record(
+                customer_funds,
+                EntryLine(
+                    statement=Statement.CUSTOMER_DEBIT,
+                    trade_id=refund_id,
+                    transfer_id=transfer.id,
+                    trade_type=trades.REFUND,
+                    trade_detail_type=trades.DETAIL_REFUND,
+                    direction=Direction.INCOME,
+                    amount=amount,
+                    description=row.description,
+                ),
+            )
+            await self._write_off_arrears(
+                customer_funds, f"rfd:{refund_id}:writeoff", row.billed_partner_id
+            )
+        await self.session.flush()
+        return self._movement(operation)
+
+    # -- purchase checks for other domains ------------------------------------------------
+
+    async def is_quota_restricted(self, partner_id: str) -> bool:
+        """Whether the partner's used consumption quota is over its quota (rules.md §6.9)."""
+        funds = await self.books.partner_funds(partner_id)
+        return funds is not None and funds.quota_restricted_at is not None
+
+    async def ensure_purchase_allowed(self, customer_id: str) -> None:
+        """Refuse (``CBC.99003656``) a purchase by a postpaid reseller-model customer whose
+        billed partner is quota-restricted. The orders domain calls it next to
+        ``CustomerControl.ensure_allowed``; ``charge_customer`` applies it too."""
+        customer = await self._customer(customer_id)
+        if (
+            customer is None
+            or customer.association_status != AssociationStatus.ASSOCIATED
+            or customer.association_type != AssociationType.RESELLER
+        ):
+            return
+        if balance_funded(await self.books.customer_funds(customer_id), customer):
+            return
+        if await self.is_quota_restricted(self._billed_partner(customer)):
+            raise self._restricted_error()
+
+    async def charges_of(self, customer_id: str) -> list[ChargeView]:
+        """The customer's charges, newest first."""
+        stmt = (
+            select(CustomerCharge)
+            .where(CustomerCharge.tenant_id == customer_id)
+            .order_by(CustomerCharge.created_at.desc(), CustomerCharge.id.desc())
+        )
+        return [_charge_view(r) for r in (await self.session.execute(stmt)).scalars()]
+
+
+def _on(line: EntryLine, statement: Statement) -> EntryLine:
+    return EntryLine(
+        statement=statement,
+        trade_id=line.trade_id,
+        transfer_id=line.transfer_id,
+        trade_type=line.trade_type,
+        trade_detail_type=line.trade_detail_type,
+        direction=line.direction,
+        amount=line.amount,
+        counterparty_id=line.counterparty_id,
+        counterparty_account_name=line.counterparty_account_name,
+        description=line.description,
+    )

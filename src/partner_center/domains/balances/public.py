@@ -1,0 +1,113 @@
+"""The balances domain's public surface (the only module other domains import).
+
+Orders and pay-per-use::
+
+    balances = BalanceService(session, clock=clock, zone=zone, currency=currency,
+                              partners=partners)
+    await balances.ensure_purchase_allowed(customer_id)      # next to CustomerControl's check
+    charge = await balances.charge_customer(customer_id, amount, order_id, hold=True)
+    await balances.capture_charge(order_id)                  # or release_charge(order_id)
+    await balances.charge_customer(customer_id, amount, usage_id, kind=ChargeKind.USAGE)
+    await balances.refund_customer(customer_id, amount, refund_id, charge_id=order_id)
+
+Associations (rules.md §2.6.11): importing this module registers ``hooks.HOOK_NAME`` on the
+associations domain's ``on_disassociated`` hooks, which runs, in the transaction that ends the
+association (idempotent, so a direct call as well changes nothing)::
+
+    await balances.return_remaining_on_disassociation(customer_id)
+
+Billing registers its debt figures with ``register_partner_debt_source`` and calls
+``recheck_consumption_quota(partner_id)`` after a repayment.
+"""
+
+from partner_center.domains.balances.chart import PLATFORM_TENANT, Code
+from partner_center.domains.balances.core import MAX_AMOUNT, check_amount
+from partner_center.domains.balances.hooks import HOOK_NAME, return_balance_on_disassociation
+from partner_center.domains.balances.models import (
+    ChargeFunding,
+    ChargeKind,
+    ChargeStatus,
+    Direction,
+    OperationKind,
+    Statement,
+)
+from partner_center.domains.balances.movements import ONLINE_PAYMENT_LIMIT_USD, TopUpChannel
+from partner_center.domains.balances.queries import MAX_BALANCE_QUERY
+from partner_center.domains.balances.service import BalanceService
+from partner_center.domains.balances.sources import (
+    ExpenditureQuota,
+    ExpenditureSource,
+    PartnerDebt,
+    PartnerDebtSource,
+    Sources,
+    register_expenditure_source,
+    register_partner_debt_source,
+)
+from partner_center.domains.balances.trades import (
+    ADJUST_OPERATION_TYPES,
+    BALANCE_TYPE_CREDIT,
+    BALANCE_TYPE_DEBIT,
+    CONSUMPTION_TRADE_TYPES,
+    CUSTOMER_TRADE_TYPES,
+    PARTNER_TRADE_TYPES,
+    PAYMENT_CHANNELS,
+)
+from partner_center.domains.balances.views import (
+    AccountBalance,
+    AdjustRecord,
+    AdjustRecordQuery,
+    ChargeView,
+    ConsumptionQuotaView,
+    CustomerAccountView,
+    CustomerBalanceSummary,
+    ExpenditureQuotaView,
+    MoneyMovement,
+    StatementLine,
+    StatementMismatch,
+    StatementQuery,
+)
+
+__all__ = [
+    "ADJUST_OPERATION_TYPES",
+    "BALANCE_TYPE_CREDIT",
+    "BALANCE_TYPE_DEBIT",
+    "CONSUMPTION_TRADE_TYPES",
+    "CUSTOMER_TRADE_TYPES",
+    "HOOK_NAME",
+    "MAX_AMOUNT",
+    "MAX_BALANCE_QUERY",
+    "ONLINE_PAYMENT_LIMIT_USD",
+    "PARTNER_TRADE_TYPES",
+    "PAYMENT_CHANNELS",
+    "PLATFORM_TENANT",
+    "AccountBalance",
+    "AdjustRecord",
+    "AdjustRecordQuery",
+    "BalanceService",
+    "ChargeFunding",
+    "ChargeKind",
+    "ChargeStatus",
+    "ChargeView",
+    "Code",
+    "ConsumptionQuotaView",
+    "CustomerAccountView",
+    "CustomerBalanceSummary",
+    "Direction",
+    "ExpenditureQuota",
+    "ExpenditureQuotaView",
+    "ExpenditureSource",
+    "MoneyMovement",
+    "OperationKind",
+    "PartnerDebt",
+    "PartnerDebtSource",
+    "Sources",
+    "Statement",
+    "StatementLine",
+    "StatementMismatch",
+    "StatementQuery",
+    "TopUpChannel",
+    "check_amount",
+    "register_expenditure_source",
+    "register_partner_debt_source",
+    "return_balance_on_disassociation",
+]

@@ -1,0 +1,61 @@
+"""The reference vocabulary of account change records (api-semantics.md §3.5), spelled exactly
+as the reference spells it — including its typos (``DEDEUCT``, ``SOURCE_OPERAIION_*``)."""
+
+from __future__ import annotations
+
+from partner_center.domains.balances.models import OperationKind
+
+RECHARGE = "RECHARGE"
+DEDEUCT = "DEDEUCT"
+REFUND = "REFUND"
+ADJUST = "ADJUST"
+BEADJUST = "BEADJUST"
+BERETRIEVE = "BERETRIEVE"
+BEUNBIND = "BEUNBIND"
+
+#: ``trade_type`` filter values of list_partner_account_change_records.
+PARTNER_TRADE_TYPES = frozenset(
+    {
+        RECHARGE,
+        DEDEUCT,
+        REFUND,
+        "RFROZEN",
+        "TRANS",
+        ADJUST,
+        BEADJUST,
+        BERETRIEVE,
+        BEUNBIND,
+        "BONUSCONVERT",
+        "TRADE_MODE_TRANSFER",
+    }
+)
+#: Trade types of consumption and its refunds (records carrying a consumption time).
+CONSUMPTION_TRADE_TYPES = frozenset({DEDEUCT, REFUND})
+#: ``trade_type`` filter values of list_customer_account_change_records.
+CUSTOMER_TRADE_TYPES = PARTNER_TRADE_TYPES | {"EXPIRED", "DEPOSIT"}
+
+DETAIL_RECHARGE = "SOURCE_OPERAIION_RECHARGE"
+DETAIL_ADJUST_CREDIT = "SOURCE_OPERAIION_ADJUST_CREDIT"
+DETAIL_DEDUCT = "SOURCE_OPERAIION_DEDEUCT"
+DETAIL_USAGE = "SOURCE_OPERAIION_USAGE"
+DETAIL_WRITEOFF = "SOURCE_OPERAIION_WRITEOFF"
+DETAIL_REFUND = "SOURCE_OPERAIION_REFUND"
+DETAIL_BEADJUST = "SOURCE_OPERATION_BEADJUST"
+DETAIL_BERETRIEVE = "SOURCE_OPERATION_BERETRIEVE"
+DETAIL_BEUNBIND = "SOURCE_OPERATION_BEUNBIND"
+
+#: list_partner_adjust_records ``operation_type`` → the operations it shows.
+ADJUST_OPERATION_TYPES: dict[str, OperationKind] = {
+    DETAIL_BEADJUST: OperationKind.ALLOCATE,
+    DETAIL_BERETRIEVE: OperationKind.RECLAIM,
+    DETAIL_BEUNBIND: OperationKind.UNBIND_RETURN,
+}
+ADJUST_DETAIL_OF: dict[OperationKind, str] = {v: k for k, v in ADJUST_OPERATION_TYPES.items()}
+
+#: Payment channels of customer records (comma-separated ``payment_channel_id`` filter).
+PAYMENT_CHANNELS = frozenset({"1", "2", "4", "5", "6", "7", "10", "11", "317", "319", "320"})
+CHANNEL_BANK_TRANSFER = "2"
+CHANNEL_ONLINE = "4"
+
+BALANCE_TYPE_DEBIT = "BALANCE_TYPE_DEBIT"
+BALANCE_TYPE_CREDIT = "BALANCE_TYPE_CREDIT"

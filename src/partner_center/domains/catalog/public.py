@@ -1,0 +1,89 @@
+"""The catalog domain's public surface (the only module other domains import)."""
+
+from partner_center.domains.catalog.discounts import (
+    DiscountService,
+    DiscountType,
+    DiscountView,
+    takes_discounts,
+)
+from partner_center.domains.catalog.document import demo_catalog, read_catalog
+from partner_center.domains.catalog.errors import CatalogErrorCode
+from partner_center.domains.catalog.importer import (
+    CatalogImporter,
+    ImportReport,
+    import_catalog,
+    import_demo_catalog,
+    imported_versions,
+)
+from partner_center.domains.catalog.inquiry import (
+    MAX_PRODUCTS,
+    AppliedDiscount,
+    DiscountOption,
+    InquiryService,
+    OnDemandItem,
+    OnDemandRating,
+    PeriodItem,
+    PeriodRating,
+    RatedLine,
+)
+from partner_center.domains.catalog.projects import project_id_for
+from partner_center.domains.catalog.rating import PeriodType, TierSchedule
+from partner_center.domains.catalog.service import (
+    CHARGE_MODE_CODES,
+    CatalogService,
+    ChargingMode,
+    ConversionView,
+    Language,
+    MeasureUnitView,
+    PeriodQuote,
+    PriceView,
+    ProductKey,
+    ResourceTypeView,
+    ServiceTypeView,
+    SpecPage,
+    SpecPriceQuery,
+    SpecView,
+    UsageTypeView,
+)
+
+__all__ = [
+    "CHARGE_MODE_CODES",
+    "MAX_PRODUCTS",
+    "AppliedDiscount",
+    "CatalogErrorCode",
+    "CatalogImporter",
+    "CatalogService",
+    "ChargingMode",
+    "ConversionView",
+    "DiscountOption",
+    "DiscountService",
+    "DiscountType",
+    "DiscountView",
+    "ImportReport",
+    "InquiryService",
+    "Language",
+    "MeasureUnitView",
+    "OnDemandItem",
+    "OnDemandRating",
+    "PeriodItem",
+    "PeriodQuote",
+    "PeriodRating",
+    "PeriodType",
+    "PriceView",
+    "ProductKey",
+    "RatedLine",
+    "ResourceTypeView",
+    "ServiceTypeView",
+    "SpecPage",
+    "SpecPriceQuery",
+    "SpecView",
+    "TierSchedule",
+    "UsageTypeView",
+    "demo_catalog",
+    "import_catalog",
+    "import_demo_catalog",
+    "imported_versions",
+    "project_id_for",
+    "read_catalog",
+    "takes_discounts",
+]

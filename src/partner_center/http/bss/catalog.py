@@ -1,0 +1,661 @@
+"""Product catalogue operations (api-semantics.md §3.1): service, resource and usage types,
+measure units and conversions, resource specifications and their list prices. Any
+authenticated account may read the catalogue."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.catalog.public import (
+    CHARGE_MODE_CODES,
+    CatalogService,
+    ChargingMode,
+    Language,
+    MeasureUnitView,
+    PeriodType,
+    PriceView,
+    SpecPriceQuery,
+    SpecView,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["products"])
+
+#: The reference's measure id of an hour: pay-per-use prices per hour are sold by the hour.
+_HOUR_MEASURE_ID = 4
+
+# -- request helpers ---------------------------------------------------------------------------
+
+
+def query_parameters(*specs: tuple[str, str, bool, str]) -> dict[str, Any]:
+    """OpenAPI ``parameters`` for (name, type, required, description) query/header specs; the
+    handler validates them after authentication, so a bad value is a 400 only for a caller."""
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "header" if name == "X-Language" else "query",
+                "required": required,
+                "schema": {"type": kind},
+                "description": text,
+            }
+            for name, kind, required, text in specs
+        ]
+    }
+
+
+_LANGUAGE = ("X-Language", "string", False, "zh_CN | en_US (default: the site's language)")
+_OFFSET = ("offset", "integer", False, "0-based row offset, default 0")
+_LIMIT = ("limit", "integer", False, "page size 1-100, default 10")
+
+
+def language_of(request: Request, site: str) -> Language:
+    """``X-Language`` (``zh_CN``/``en_US``, any case, ``-`` or ``_``); absent or empty = the
+    site's language: Chinese on the China site, English on the international site."""
+    value = request.headers.get("x-language", "").strip()
+    if not value:
+        return Language.ZH if site == "cn" else Language.EN
+    normalized = value.replace("-", "_").lower()
+    for language in Language:
+        if language.value.lower() == normalized:
+            return language
+    raise invalid_parameter("X-Language", "Use zh_CN or en_US.")
+
+
+def int_query(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid_parameter(name, "Must be an integer.") from None
+
+
+def window_of(request: Request) -> Any:
+    return page(int_query(request, "offset"), int_query(request, "limit"), max_limit=100)
+
+
+# -- wire models -------------------------------------------------------------------------------
+
+
+class ServiceTypes(WireModel):
+    service_type_name: str | None = None
+    service_type_code: str | None = None
+    abbreviation: str | None = None
+
+
+class ListServiceTypesResponse(WireModel):
+    total_count: int
+    service_types: list[ServiceTypes]
+
+
+class ResourceTypes(WireModel):
+    resource_type_code: str | None = None
+    resource_type_name: str | None = None
+    resource_type_desc: str | None = None
+    service_type_code: str | None = None
+
+
+class ListResourceTypesResponse(WireModel):
+    total_count: int
+    resource_types: list[ResourceTypes]
+
+
+class ResourceBasicInfo(WireModel):
+    resource_type_code: str | None = None
+    product_owner_service: str | None = None
+    name: str | None = None
+    description: str | None = None
+
+
+class ServiceResourceInfo(WireModel):
+    basic_info: ResourceBasicInfo | None = None
+
+
+class ListServiceResourcesResponse(WireModel):
+    total_count: int
+    infos: list[ServiceResourceInfo]
+
+
+class UsageType(WireModel):
+    code: str | None = None
+    name: str | None = None
+    resource_type_code: str | None = None
+    service_type_code: str | None = None
+    resource_type_name: str | None = None
+    service_type_name: str | None = None
+
+
+class ListUsageTypesResponse(WireModel):
+    total_count: int
+    usage_types: list[UsageType]
+
+
+class MeasureUnitRest(WireModel):
+    measure_id: int | None = None
+    measure_name: str | None = None
+    abbreviation: str | None = None
+    measure_type: int | None = None
+
+
+class ListMeasureUnitsResponse(WireModel):
+    measure_units: list[MeasureUnitRest]
+
+
+class Conversion(WireModel):
+    measure_id: int | None = None
+    ref_measure_id: int | None = None
+    conversion_ratio: int | None = None
+    measure_type: int | None = None
+
+
+class ListConversionsResponse(WireModel):
+    conversions: list[Conversion]
+
+
+class ResourceSpecsFilter(WireModel):
+    key: str = Field(description="RESOURCE_SPEC")
+    value: str
+
+
+class ResourceSpecsQueryReq(WireModel):
+    cloud_service_type: str = Field(min_length=1, max_length=64)
+    resource_type: str = Field(min_length=1, max_length=64)
+    region_code: str = Field(min_length=1, max_length=64)
+    charge_mode: str = Field(description="1 yearly/monthly, 3 pay-per-use")
+    filters: list[ResourceSpecsFilter] | None = Field(default=None, max_length=1)
+    marker: str | None = None
+    limit: int | None = Field(default=None, description="1-100, default 100")
+
+
+class PageInfo(WireModel):
+    next_marker: str | None = Field(default=None, description="null on the last page")
+
+
+class CloudServiceBasic(WireModel):
+    cloud_service_type: str | None = None
+    cloud_service_type_name: str | None = None
+    resource_type: str | None = None
+    resource_type_name: str | None = None
+    resource_spec: str | None = None
+    resource_spec_name: str | None = None
+    charge_mode: str | None = None
+    region_code: str | None = None
+
+
+class ListResourceSpecsResponse(WireModel):
+    page_info: PageInfo
+    cloud_service_basics: list[CloudServiceBasic]
+
+
+class ResourceSpecsPriceFilter(WireModel):
+    key: str = Field(description="RESOURCE_SPEC | CHARGING_MODE")
+    value: str
+
+
+class ResourceSpecsPriceQueryReq(WireModel):
+    cloud_service_type: str | None = Field(default=None, min_length=1, max_length=64)
+    resource_type: str | None = Field(default=None, min_length=1, max_length=64)
+    region_code: str = Field(min_length=1, max_length=64)
+    filters: list[ResourceSpecsPriceFilter] | None = Field(default=None, max_length=1)
+    need_attributes: bool | None = None
+    need_price: bool | None = None
+    marker: str | None = None
+    limit: int | None = Field(default=None, description="1-50, default 50")
+
+
+class LinearRange(WireModel):
+    min: int | None = None
+    max: int | None = None
+    step: int | None = None
+
+
+class Attribute(WireModel):
+    code: str | None = None
+    name: str | None = None
+    value: str | None = None
+    unit: str | None = None
+    linear_range: LinearRange | None = None
+
+
+class PriceItem(WireModel):
+    offering_id: str | None = None
+    currency: str | None = None
+    official_price: str | None = Field(
+        default=None, description="Price per unit; for tiered prices the first tier's"
+    )
+    charging_mode: str | None = None
+    period_type: int | None = None
+    period_nums: list[int] | None = None
+    billing_usage_factor: str | None = None
+
+
+class ResourceSpecInfo(WireModel):
+    cloud_service_type: str | None = None
+    cloud_service_type_name: str | None = None
+    resource_type: str | None = None
+    resource_type_name: str | None = None
+    resource_spec: str | None = None
+    resource_spec_name: str | None = None
+    attributes: list[Attribute] | None = None
+    price_lists: list[PriceItem] | None = None
+
+
+class ListResourceSpecsPriceResponse(WireModel):
+    page_info: PageInfo
+    region_code: str
+    resource_spec_infos: list[ResourceSpecInfo]
+
+
+def _with_page_info(model: WireModel, next_marker: str | None) -> dict[str, Any]:
+    """The body with ``page_info.next_marker`` written even when null (the last page)."""
+    body = model.model_dump(mode="python", exclude_none=True)
+    body["page_info"] = {"next_marker": next_marker}
+    return body
+
+
+def price_text(value: Decimal) -> str:
+    """A list price as the reference writes it: exact, at least 2 decimals, no exponent."""
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/v2/products/service-types",
+    operation_id="list_service_types",
+    summary="List cloud service types",
+    openapi_extra=query_parameters(
+        _OFFSET, _LIMIT, ("service_type_name", "string", False, "fuzzy name filter"), _LANGUAGE
+    ),
+    responses=wire_responses(ListServiceTypesResponse),
+)
+async def list_service_types(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListServiceTypesResponse:
+        language = language_of(request, ctx.state.site)
+        name = request.query_params.get("service_type_name")
+        if name is not None and len(name) > 128:
+            raise invalid_parameter("service_type_name", "At most 128 characters.")
+        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).service_types(
+            name_contains=name or None, window=window_of(request), language=language
+        )
+        return ListServiceTypesResponse(
+            total_count=total,
+            service_types=[
+                ServiceTypes(
+                    service_type_name=r.name, service_type_code=r.code, abbreviation=r.abbreviation
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request, api="list_service_types", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    "/v2/products/resource-types",
+    operation_id="list_resource_types",
+    summary="List resource types",
+    openapi_extra=query_parameters(_OFFSET, _LIMIT, _LANGUAGE),
+    responses=wire_responses(ListResourceTypesResponse),
+)
+async def list_resource_types(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListResourceTypesResponse:
+        language = language_of(request, ctx.state.site)
+        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).resource_types(
+            window=window_of(request), language=language
+        )
+        return ListResourceTypesResponse(
+            total_count=total,
+            resource_types=[
+                ResourceTypes(
+                    resource_type_code=r.code,
+                    resource_type_name=r.name,
+                    resource_type_desc=r.description,
+                    service_type_code=r.service_type,
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request, api="list_resource_types", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    "/v2/products/service-resources",
+    operation_id="list_service_resources",
+    summary="List the resource types a cloud service type is made of",
+    openapi_extra=query_parameters(
+        ("service_type_code", "string", True, "e.g. hws.service.type.ec2"),
+        _OFFSET,
+        _LIMIT,
+        _LANGUAGE,
+    ),
+    responses=wire_responses(ListServiceResourcesResponse),
+)
+async def list_service_resources(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListServiceResourcesResponse:
+        language = language_of(request, ctx.state.site)
+        code = request.query_params.get("service_type_code")
+        if not code:
+            raise invalid_parameter("service_type_code", "Required, e.g. hws.service.type.ec2.")
+        if len(code) > 64:
+            raise invalid_parameter("service_type_code", "At most 64 characters.")
+        rows, total = await CatalogService(
+            ctx.uow.session, clock=ctx.state.clock
+        ).service_resources(code, window=window_of(request), language=language)
+        return ListServiceResourcesResponse(
+            total_count=total,
+            infos=[
+                ServiceResourceInfo(
+                    basic_info=ResourceBasicInfo(
+                        resource_type_code=r.code,
+                        product_owner_service=r.service_type,
+                        name=r.name,
+                        description=r.description,
+                    )
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request, api="list_service_resources", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    "/v2/products/usage-types",
+    operation_id="list_usage_types",
+    summary="List usage types (the usage factors of pay-per-use ratings)",
+    openapi_extra=query_parameters(
+        ("resource_type_code", "string", False, "absent = all; an empty string matches none"),
+        _OFFSET,
+        _LIMIT,
+        _LANGUAGE,
+    ),
+    responses=wire_responses(ListUsageTypesResponse),
+)
+async def list_usage_types(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListUsageTypesResponse:
+        language = language_of(request, ctx.state.site)
+        code = request.query_params.get("resource_type_code")
+        if code is not None and len(code) > 64:
+            raise invalid_parameter("resource_type_code", "At most 64 characters.")
+        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).usage_types(
+            resource_type=code, window=window_of(request), language=language
+        )
+        return ListUsageTypesResponse(
+            total_count=total,
+            usage_types=[
+                UsageType(
+                    code=r.code,
+                    name=r.name,
+                    resource_type_code=r.resource_type,
+                    service_type_code=r.service_type,
+                    resource_type_name=r.resource_type_name,
+                    service_type_name=r.service_type_name,
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request, api="list_usage_types", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    "/v2/bases/measurements",
+    operation_id="list_measure_units",
+    summary="List measure units",
+    openapi_extra=query_parameters(_LANGUAGE),
+    responses=wire_responses(ListMeasureUnitsResponse),
+)
+async def list_measure_units(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListMeasureUnitsResponse:
+        language = language_of(request, ctx.state.site)
+        rows = await CatalogService(ctx.uow.session, clock=ctx.state.clock).measure_units(
+            language=language
+        )
+        return ListMeasureUnitsResponse(
+            measure_units=[
+                MeasureUnitRest(
+                    measure_id=r.measure_id,
+                    measure_name=r.name,
+                    abbreviation=r.abbreviation,
+                    measure_type=r.measure_type,
+                )
+                for r in rows
+            ]
+        )
+
+    return await run_operation(
+        request, api="list_measure_units", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+@router.get(
+    "/v2/bases/conversions",
+    operation_id="list_conversions",
+    summary="List measure-unit conversions (1 measure = ratio × ref measure)",
+    openapi_extra=query_parameters(
+        ("measure_type", "integer", False, "1 currency, 2 duration, 3 traffic ..."), _LANGUAGE
+    ),
+    responses=wire_responses(ListConversionsResponse),
+)
+async def list_conversions(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListConversionsResponse:
+        language_of(request, ctx.state.site)
+        if request.query_params.get("measure_type") == "":
+            raise invalid_parameter("measure_type", "An empty value is not allowed.")
+        rows = await CatalogService(ctx.uow.session, clock=ctx.state.clock).conversions(
+            measure_type=int_query(request, "measure_type")
+        )
+        return ListConversionsResponse(
+            conversions=[
+                Conversion(
+                    measure_id=r.measure_id,
+                    ref_measure_id=r.ref_measure_id,
+                    conversion_ratio=r.conversion_ratio,
+                    measure_type=r.measure_type,
+                )
+                for r in rows
+            ]
+        )
+
+    return await run_operation(
+        request, api="list_conversions", kind=CallerKind.ANY, body_model=None, handler=handle
+    )
+
+
+def _marker_limit(value: int | None, *, default: int, maximum: int) -> int:
+    if value is None:
+        return default
+    if not 1 <= value <= maximum:
+        raise invalid_parameter("limit", f"Must be between 1 and {maximum}.")
+    return value
+
+
+@router.post(
+    "/v2/products/resource-specs-query",
+    operation_id="list_resource_specs",
+    summary="List the specifications of a resource type on sale in a region",
+    openapi_extra=wire_body(ResourceSpecsQueryReq) | query_parameters(_LANGUAGE),
+    responses=wire_responses(ListResourceSpecsResponse),
+)
+async def list_resource_specs(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: ResourceSpecsQueryReq) -> Response:
+        language = language_of(request, ctx.state.site)
+        mode = CHARGE_MODE_CODES.get(body.charge_mode)
+        if mode is None:
+            raise invalid_parameter("charge_mode", "Use 1 (yearly/monthly) or 3 (pay-per-use).")
+        spec_filter = None
+        for item in body.filters or []:
+            if item.key != "RESOURCE_SPEC":
+                raise invalid_parameter("filters.key", "Only RESOURCE_SPEC is supported.")
+            if not item.value:
+                raise invalid_parameter("filters.value", "Give the specification code.")
+            spec_filter = item.value
+        limit = _marker_limit(body.limit, default=100, maximum=100)
+        result = await CatalogService(ctx.uow.session, clock=ctx.state.clock).specs(
+            service_type=body.cloud_service_type,
+            resource_type=body.resource_type,
+            region=body.region_code,
+            mode=mode,
+            resource_spec=spec_filter,
+            marker=body.marker,
+            limit=limit,
+            language=language,
+            as_of=ctx.state.clock.now(),
+        )
+        response = ListResourceSpecsResponse(
+            page_info=PageInfo(next_marker=result.next_marker),
+            cloud_service_basics=[
+                CloudServiceBasic(
+                    cloud_service_type=s.service_type,
+                    cloud_service_type_name=s.service_type_name,
+                    resource_type=s.resource_type,
+                    resource_type_name=s.resource_type_name,
+                    resource_spec=s.spec_code,
+                    resource_spec_name=s.spec_name,
+                    charge_mode=body.charge_mode,
+                    region_code=body.region_code,
+                )
+                for s in result.specs
+            ],
+        )
+        return WireResponse(_with_page_info(response, result.next_marker))
+
+    return await run_operation(
+        request,
+        api="list_resource_specs",
+        kind=CallerKind.ANY,
+        body_model=ResourceSpecsQueryReq,
+        handler=handle,
+    )
+
+
+def _attributes(
+    spec: SpecView, units: dict[int, MeasureUnitView], language: Language
+) -> list[Attribute]:
+    out = [
+        Attribute(code=a["code"], name=a["name"], value=a["value"], unit=a.get("unit"))
+        for a in spec.attributes
+    ]
+    if spec.size_measure_id is not None:
+        unit = units.get(spec.size_measure_id)
+        out.append(
+            Attribute(
+                code="resource_size",
+                name=language.pick("Size", "容量"),
+                unit=unit.abbreviation if unit else None,
+                linear_range=LinearRange(min=spec.size_min, max=spec.size_max, step=spec.size_step),
+            )
+        )
+    return out
+
+
+def _price_item(price: PriceView) -> PriceItem:
+    if price.charging_mode == ChargingMode.PERIOD:
+        assert price.period_type is not None
+        period_type: int | None = price.period_type.value
+    else:
+        period_type = PeriodType.HOUR.value if price.usage_measure_id == _HOUR_MEASURE_ID else None
+    return PriceItem(
+        offering_id=price.offering_id,
+        currency=price.currency,
+        official_price=price_text(price.schedule.first_price),
+        charging_mode=price.charging_mode.value,
+        period_type=period_type,
+        period_nums=list(price.period_nums) or None,
+        billing_usage_factor=price.usage_factor,
+    )
+
+
+@router.post(
+    "/v2/products/resource-specs-price/query",
+    operation_id="list_resource_specs_price",
+    summary="List specifications on sale in a region, with attributes and list prices",
+    openapi_extra=wire_body(ResourceSpecsPriceQueryReq) | query_parameters(_LANGUAGE),
+    responses=wire_responses(ListResourceSpecsPriceResponse),
+)
+async def list_resource_specs_price(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: ResourceSpecsPriceQueryReq) -> Response:
+        language = language_of(request, ctx.state.site)
+        spec_filter: str | None = None
+        mode_filter: ChargingMode | None = None
+        for item in body.filters or []:
+            if item.key == "RESOURCE_SPEC" and item.value:
+                spec_filter = item.value
+            elif item.key == "CHARGING_MODE" and item.value in ChargingMode.__members__:
+                mode_filter = ChargingMode(item.value)
+            elif item.key == "CHARGING_MODE":
+                raise invalid_parameter(
+                    "filters.value", "Use PERIOD, ON_DEMAND, ONE_TIME or ON_DEMAND_PKG."
+                )
+            else:
+                raise invalid_parameter(
+                    "filters", "Use key RESOURCE_SPEC or CHARGING_MODE with a value."
+                )
+        catalog = CatalogService(ctx.uow.session, clock=ctx.state.clock)
+        result, prices = await catalog.spec_prices(
+            SpecPriceQuery(
+                region=body.region_code,
+                service_type=body.cloud_service_type,
+                resource_type=body.resource_type,
+                resource_spec=spec_filter,
+                charging_mode=mode_filter,
+                marker=body.marker,
+                limit=_marker_limit(body.limit, default=50, maximum=50),
+            ),
+            language=language,
+            as_of=ctx.state.clock.now(),
+        )
+        units = {u.measure_id: u for u in await catalog.measure_units(language=language)}
+        response = ListResourceSpecsPriceResponse(
+            page_info=PageInfo(next_marker=result.next_marker),
+            region_code=body.region_code,
+            resource_spec_infos=[
+                ResourceSpecInfo(
+                    cloud_service_type=s.service_type,
+                    cloud_service_type_name=s.service_type_name,
+                    resource_type=s.resource_type,
+                    resource_type_name=s.resource_type_name,
+                    resource_spec=s.spec_code,
+                    resource_spec_name=s.spec_name,
+                    attributes=_attributes(s, units, language) if body.need_attributes else None,
+                    price_lists=[_price_item(p) for p in prices[s.spec_id]]
+                    if body.need_price
+                    else None,
+                )
+                for s in result.specs
+            ],
+        )
+        return WireResponse(_with_page_info(response, result.next_marker))
+
+    return await run_operation(
+        request,
+        api="list_resource_specs_price",
+        kind=CallerKind.ANY,
+        body_model=ResourceSpecsPriceQueryReq,
+        handler=handle,
+    )

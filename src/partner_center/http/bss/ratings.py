@@ -1,0 +1,311 @@
+"""Inquiry operations (api-semantics.md §3.1): pay-per-use ratings and yearly/monthly
+subscription ratings, at list price and with the caller's discounts.
+
+Callers: the customer itself (its AK/SK or token) or a partner holding a customer token obtained
+through the customer's agency (§2 point 4, §4.6); partner credentials are refused with
+``403 CBC.0151``. ``project_id`` must be one of the token owner's projects (``CBC.99006073``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.catalog.public import (
+    MAX_PRODUCTS,
+    InquiryService,
+    OnDemandItem,
+    PeriodItem,
+    ProductKey,
+    RatedLine,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.errors import invalid_parameter
+
+router = APIRouter(tags=["ratings"])
+
+#: ``measure_id`` of amounts: the site currency's main unit (dollar / yuan).
+_CURRENCY_UNIT = 1
+_ID = Field(min_length=1, max_length=64)
+_CODE = Field(min_length=1, max_length=64)
+
+
+class DemandProductInfo(WireModel):
+    id: str = _ID
+    cloud_service_type: str = _CODE
+    resource_type: str = _CODE
+    resource_spec: str = Field(min_length=1, max_length=128)
+    region: str = _CODE
+    available_zone: str | None = Field(default=None, max_length=64)
+    resource_size: int | None = Field(default=None, description="Mandatory for linear products")
+    size_measure_id: int | None = Field(default=None, description="15 Mbit/s, 17 GB, 14 count")
+    usage_factor: str = _CODE
+    usage_value: Decimal
+    usage_measure_id: int
+    subscription_num: int
+
+
+class RateOnDemandReq(WireModel):
+    project_id: str = Field(min_length=1, max_length=64)
+    inquiry_precision: int | None = Field(default=None, description="0: 6 decimals, 1: 10")
+    product_infos: list[DemandProductInfo] = Field(min_length=1, max_length=MAX_PRODUCTS)
+
+
+class DemandDiscountRatingResult(WireModel):
+    discount_id: str | None = None
+    discount_type: int | None = None
+    amount: Decimal | None = None
+    measure_id: int | None = None
+    discount_name: str | None = None
+
+
+class DemandProductRatingResult(WireModel):
+    id: str | None = None
+    product_id: str | None = None
+    amount: Decimal | None = None
+    discount_amount: Decimal | None = None
+    official_website_amount: Decimal | None = None
+    measure_id: int | None = None
+    discount_rating_results: list[DemandDiscountRatingResult] | None = None
+
+
+class ListOnDemandResourceRatingsResponse(WireModel):
+    amount: Decimal
+    discount_amount: Decimal
+    official_website_amount: Decimal
+    measure_id: int
+    currency: str
+    product_rating_results: list[DemandProductRatingResult]
+
+
+class PeriodProductInfo(WireModel):
+    id: str = _ID
+    cloud_service_type: str = _CODE
+    resource_type: str = _CODE
+    resource_spec: str = Field(min_length=1, max_length=128)
+    region: str = _CODE
+    available_zone: str | None = Field(default=None, max_length=64)
+    resource_size: int | None = None
+    size_measure_id: int | None = None
+    period_type: int = Field(description="0 day, 2 month, 3 year, 4 hour")
+    period_num: int
+    subscription_num: int
+    fee_installment_mode: str | None = Field(
+        default=None, description="NA (installments are not offered)"
+    )
+
+
+class RateOnPeriodReq(WireModel):
+    project_id: str = Field(min_length=1, max_length=64)
+    product_infos: list[PeriodProductInfo] = Field(min_length=1, max_length=MAX_PRODUCTS)
+
+
+class PeriodProductOfficialRatingResult(WireModel):
+    id: str | None = None
+    product_id: str | None = None
+    official_website_amount: Decimal | None = None
+    measure_id: int | None = None
+
+
+class OfficialWebsiteRatingResult(WireModel):
+    official_website_amount: Decimal | None = None
+    measure_id: int | None = None
+    product_rating_results: list[PeriodProductOfficialRatingResult] | None = None
+
+
+class PeriodProductRatingResult(WireModel):
+    id: str | None = None
+    product_id: str | None = None
+    amount: Decimal | None = None
+    official_website_amount: Decimal | None = None
+    discount_amount: Decimal | None = None
+    measure_id: int | None = None
+
+
+class OptionalDiscountRatingResult(WireModel):
+    discount_id: str | None = None
+    amount: Decimal | None = None
+    official_website_amount: Decimal | None = None
+    discount_amount: Decimal | None = None
+    measure_id: int | None = None
+    discount_type: int | None = None
+    discount_name: str | None = None
+    best_offer: int | None = Field(default=None, description="1 for the best discount")
+    product_rating_results: list[PeriodProductRatingResult] | None = None
+
+
+class ListRateOnPeriodDetailResponse(WireModel):
+    official_website_rating_result: OfficialWebsiteRatingResult
+    optional_discount_rating_results: list[OptionalDiscountRatingResult]
+    currency: str
+
+
+def _key(info: DemandProductInfo | PeriodProductInfo) -> ProductKey:
+    return ProductKey(info.cloud_service_type, info.resource_type, info.resource_spec, info.region)
+
+
+def _demand_line(line: RatedLine) -> DemandProductRatingResult:
+    return DemandProductRatingResult(
+        id=line.id,
+        product_id=line.product_id,
+        amount=line.amount,
+        discount_amount=line.discount,
+        official_website_amount=line.official,
+        measure_id=_CURRENCY_UNIT,
+        discount_rating_results=[
+            DemandDiscountRatingResult(
+                discount_id=d.discount_id,
+                discount_type=d.discount_type,
+                amount=d.amount,
+                measure_id=_CURRENCY_UNIT,
+                discount_name=d.name,
+            )
+            for d in line.discounts
+        ],
+    )
+
+
+@router.post(
+    "/v2/bills/ratings/on-demand-resources",
+    operation_id="list_on_demand_resource_ratings",
+    summary="Price pay-per-use usage (customer token)",
+    openapi_extra=wire_body(RateOnDemandReq),
+    responses=wire_responses(ListOnDemandResourceRatingsResponse),
+)
+async def list_on_demand_resource_ratings(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: RateOnDemandReq
+    ) -> ListOnDemandResourceRatingsResponse:
+        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
+        await inquiry.require_project(ctx.caller.account_id, body.project_id)
+        rating = await inquiry.rate_on_demand(
+            ctx.caller.account_id,
+            [
+                OnDemandItem(
+                    id=info.id,
+                    key=_key(info),
+                    usage_factor=info.usage_factor,
+                    usage_value=info.usage_value,
+                    usage_measure_id=info.usage_measure_id,
+                    subscription_num=info.subscription_num,
+                    resource_size=info.resource_size,
+                    size_measure_id=info.size_measure_id,
+                )
+                for info in body.product_infos
+            ],
+            inquiry_precision=0 if body.inquiry_precision is None else body.inquiry_precision,
+        )
+        return ListOnDemandResourceRatingsResponse(
+            amount=rating.amount,
+            discount_amount=rating.discount,
+            official_website_amount=rating.official,
+            measure_id=_CURRENCY_UNIT,
+            currency=rating.currency,
+            product_rating_results=[_demand_line(line) for line in rating.lines],
+        )
+
+    return await run_operation(
+        request,
+        api="list_on_demand_resource_ratings",
+        kind=CallerKind.CUSTOMER,
+        body_model=RateOnDemandReq,
+        handler=handle,
+    )
+
+
+def _check_installments(infos: list[PeriodProductInfo]) -> None:
+    for info in infos:
+        mode = info.fee_installment_mode
+        if mode in (None, "", "NA"):
+            continue
+        if mode in ("HALF_PAY", "ZERO_PAY"):
+            raise invalid_parameter(
+                "fee_installment_mode",
+                f"Product {info.id!r}: installments are not offered; use NA.",
+            )
+        raise invalid_parameter("fee_installment_mode", "Use HALF_PAY, ZERO_PAY or NA.")
+
+
+def _period_line(line: RatedLine) -> PeriodProductRatingResult:
+    return PeriodProductRatingResult(
+        id=line.id,
+        product_id=line.product_id,
+        amount=line.amount,
+        official_website_amount=line.official,
+        discount_amount=line.discount,
+        measure_id=_CURRENCY_UNIT,
+    )
+
+
+@router.post(
+    "/v2/bills/ratings/period-resources/subscribe-rate",
+    operation_id="list_rate_on_period_detail",
+    summary="Price a yearly/monthly subscription (customer token)",
+    openapi_extra=wire_body(RateOnPeriodReq),
+    responses=wire_responses(ListRateOnPeriodDetailResponse),
+)
+async def list_rate_on_period_detail(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: RateOnPeriodReq
+    ) -> ListRateOnPeriodDetailResponse:
+        _check_installments(body.product_infos)
+        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
+        await inquiry.require_project(ctx.caller.account_id, body.project_id)
+        rating = await inquiry.rate_period(
+            ctx.caller.account_id,
+            [
+                PeriodItem(
+                    id=info.id,
+                    key=_key(info),
+                    period_type=info.period_type,
+                    period_num=info.period_num,
+                    subscription_num=info.subscription_num,
+                    resource_size=info.resource_size,
+                    size_measure_id=info.size_measure_id,
+                )
+                for info in body.product_infos
+            ],
+        )
+        return ListRateOnPeriodDetailResponse(
+            official_website_rating_result=OfficialWebsiteRatingResult(
+                official_website_amount=rating.official,
+                measure_id=_CURRENCY_UNIT,
+                product_rating_results=[
+                    PeriodProductOfficialRatingResult(
+                        id=line.id,
+                        product_id=line.product_id,
+                        official_website_amount=line.official,
+                        measure_id=_CURRENCY_UNIT,
+                    )
+                    for line in rating.lines
+                ],
+            ),
+            optional_discount_rating_results=[
+                OptionalDiscountRatingResult(
+                    discount_id=option.discount_id,
+                    amount=option.amount,
+                    official_website_amount=option.official,
+                    discount_amount=option.discount,
+                    measure_id=_CURRENCY_UNIT,
+                    discount_type=option.discount_type,
+                    discount_name=option.name,
+                    best_offer=1 if option.best_offer else 0,
+                    product_rating_results=[_period_line(line) for line in option.lines],
+                )
+                for option in rating.options
+            ],
+            currency=rating.currency,
+        )
+
+    return await run_operation(
+        request,
+        api="list_rate_on_period_detail",
+        kind=CallerKind.CUSTOMER,
+        body_model=RateOnPeriodReq,
+        handler=handle,
+    )

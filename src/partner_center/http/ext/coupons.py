@@ -1,0 +1,214 @@
+"""Extension endpoints (ours, not the reference API) for the platform operator: grant coupon
+quotas to CSPs and distributors (rules.md §7.1 — "a cash-coupon quota that Huawei operations set
+up"), change a quota's status, and list quotas.
+
+Every call is signed like the SDK's; only the operator account may call them (403 ``CBC.0151``).
+``limit_infos`` uses the reference's wire form; the keys are documented in
+``partner_center.domains.coupons.limits``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.coupons.public import (
+    CouponService,
+    LimitInfo,
+    QuotaStatus,
+    QuotaType,
+    QuotaView,
+    Restrictions,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.bss.coupons import (
+    LimitValue,
+    QuotaLimitInfo,
+    parse_time,
+    wire_limit_infos,
+)
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.money import to_cents
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["coupon quotas (extension)"])
+
+_PREFIX = "/v1/partner-center/coupon-quotas"
+
+
+class GrantCouponQuotaReq(WireModel):
+    partner_id: str = Field(max_length=32, description="A CSP or distributor")
+    quota_type: int = Field(default=0, description="0 cash-coupon quota, 1 flexi-purchase quota")
+    quota_value: Decimal = Field(description="> 0, 2 decimals, in the site currency")
+    effective_time: str | None = Field(default=None, description="UTC; default now")
+    expire_time: str = Field(description="UTC")
+    limit_infos: list[QuotaLimitInfo] | None = None
+    remark: str | None = Field(default=None, max_length=256)
+
+
+class SetQuotaStatusReq(WireModel):
+    quota_status: int = Field(description="0 normal, 3 disabled, 4 being adjusted, 5 frozen")
+
+
+class OperatorQuota(WireModel):
+    quota_id: str
+    partner_id: str
+    parent_quota_id: str | None = None
+    quota_type: int
+    quota_value: Decimal
+    balance: Decimal
+    currency: str
+    quota_status: int
+    effective_time: str
+    expire_time: str
+    create_time: str
+    last_update_time: str
+    limit_infos: list[QuotaLimitInfo]
+    remark: str | None = None
+
+
+class OperatorQuotaList(WireModel):
+    total_count: int
+    quotas: list[OperatorQuota]
+
+
+def _wire(view: QuotaView) -> OperatorQuota:
+    return OperatorQuota(
+        quota_id=view.quota_id,
+        partner_id=view.owner_id,
+        parent_quota_id=view.parent_id,
+        quota_type=int(view.quota_type),
+        quota_value=to_cents(view.quota_value),
+        balance=to_cents(view.balance),
+        currency=view.currency,
+        quota_status=int(view.status),
+        effective_time=format_utc(view.effective_time),
+        expire_time=format_utc(view.expire_time),
+        create_time=format_utc(view.created_at),
+        last_update_time=format_utc(view.updated_at),
+        limit_infos=wire_limit_infos(view.restrictions, for_coupon=False),
+        remark=view.remark,
+    )
+
+
+def _restrictions(infos: list[QuotaLimitInfo] | None) -> Restrictions:
+    parsed = []
+    for info in infos or []:
+        if not info.limit_key:
+            raise invalid_parameter("limit_infos.limit_key", "Required.")
+        values: list[LimitValue] = info.limit_values or []
+        parsed.append(
+            LimitInfo(
+                info.limit_key,
+                tuple((v.value1 or "", v.value2) for v in values),
+            )
+        )
+    return Restrictions.parse(parsed)
+
+
+def _service(ctx: OperationContext) -> CouponService:
+    return CouponService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+
+
+@router.post(
+    _PREFIX,
+    operation_id="grant_coupon_quota",
+    summary="Grant a coupon quota to a CSP or distributor (operator)",
+    openapi_extra=wire_body(GrantCouponQuotaReq),
+    responses=wire_responses(OperatorQuota, 201),
+    status_code=201,
+)
+async def grant_coupon_quota(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
+        if body.quota_type not in (0, 1):
+            raise invalid_parameter("quota_type", "Use 0 (cash coupon) or 1 (flexi-purchase).")
+        expire = parse_time(body.expire_time, "expire_time")
+        assert expire is not None
+        view = await _service(ctx).quotas.grant(
+            operator_id=ctx.caller.account_id,
+            partner_id=body.partner_id,
+            quota_type=QuotaType(body.quota_type),
+            quota_value=body.quota_value,
+            currency=ctx.state.settings.currency,
+            effective_time=parse_time(body.effective_time, "effective_time"),
+            expire_time=expire,
+            restrictions=_restrictions(body.limit_infos),
+            remark=body.remark,
+        )
+        return _wire(view)
+
+    return await run_operation(
+        request,
+        api="grant_coupon_quota",
+        kind=CallerKind.OPERATOR,
+        body_model=GrantCouponQuotaReq,
+        handler=handle,
+        status=201,
+    )
+
+
+@router.put(
+    _PREFIX + "/{quota_id}/status",
+    operation_id="set_coupon_quota_status",
+    summary="Disable, freeze, mark as being adjusted or restore a coupon quota (operator)",
+    openapi_extra=wire_body(SetQuotaStatusReq),
+    responses=wire_responses(OperatorQuota),
+)
+async def set_coupon_quota_status(request: Request, quota_id: str) -> Response:
+    async def handle(ctx: OperationContext, body: SetQuotaStatusReq) -> OperatorQuota:
+        if body.quota_status not in [int(s) for s in QuotaStatus]:
+            raise invalid_parameter("quota_status", "Use 0, 3, 4 or 5.")
+        view = await _service(ctx).quotas.set_status(
+            quota_id=quota_id, status=QuotaStatus(body.quota_status)
+        )
+        return _wire(view)
+
+    return await run_operation(
+        request,
+        api="set_coupon_quota_status",
+        kind=CallerKind.OPERATOR,
+        body_model=SetQuotaStatusReq,
+        handler=handle,
+    )
+
+
+@router.get(
+    _PREFIX,
+    operation_id="list_coupon_quotas_operator",
+    summary="List coupon quotas, optionally of one partner (operator)",
+    openapi_extra={
+        "parameters": [
+            {"name": "partner_id", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer"}},
+            {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}},
+        ]
+    },
+    responses=wire_responses(OperatorQuotaList),
+)
+async def list_coupon_quotas_operator(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> OperatorQuotaList:
+        params = request.query_params
+        try:
+            offset = int(params["offset"]) if "offset" in params else None
+            limit = int(params["limit"]) if "limit" in params else None
+        except ValueError as exc:
+            raise invalid_parameter("offset/limit", "Whole numbers.") from exc
+        views, total = await _service(ctx).quotas.list_all(
+            partner_id=params.get("partner_id") or None, page=page(offset, limit)
+        )
+        return OperatorQuotaList(total_count=total, quotas=[_wire(v) for v in views])
+
+    return await run_operation(
+        request,
+        api="list_coupon_quotas_operator",
+        kind=CallerKind.OPERATOR,
+        body_model=None,
+        handler=handle,
+    )
