@@ -236,6 +236,12 @@ class PeriodicJob:
     name: str
     schedule: Schedule
     func: JobFunc
+    coalesce: bool = False
+    """Catching up, run only the latest missed occurrence before the next other due work.
+
+    For jobs that process everything pending up to their run time (hourly rating, hand-overs):
+    moving the sandbox clock 30 days then costs one run between two other events instead of
+    720, and the result is the same because nothing else happened in between."""
 
 
 class JobRegistry:
@@ -250,10 +256,16 @@ class JobRegistry:
         self._check_new(name)
         self._one_off[name] = func
 
-    def register_periodic(self, name: str, schedule: Schedule, func: JobFunc) -> None:
-        """Register a job that runs at every occurrence of ``schedule`` (payload ``{}``)."""
+    def register_periodic(
+        self, name: str, schedule: Schedule, func: JobFunc, *, coalesce: bool = False
+    ) -> None:
+        """Register a job that runs at every occurrence of ``schedule`` (payload ``{}``).
+
+        With ``coalesce`` the job must handle everything pending up to its run time: missed
+        occurrences between two other due items run once, at the latest of them.
+        """
         self._check_new(name)
-        self._periodic[name] = PeriodicJob(name, schedule, func)
+        self._periodic[name] = PeriodicJob(name, schedule, func, coalesce)
 
     def job(self, name: str) -> Callable[[_F], _F]:
         """Decorator form of ``register``."""
@@ -500,6 +512,8 @@ class _Due:
     name: str
     job_id: str  # "" for a periodic job
     due_at: datetime = field(compare=False)
+    first_at: datetime | None = field(default=None, compare=False)
+    """For a coalesced periodic item: the cursor's next occurrence it stands for."""
 
     @property
     def periodic(self) -> bool:
@@ -557,7 +571,37 @@ async def _next_due(
             due = _periodic_due(cursor, periodic[cursor.name], zone)
             if due.at <= until:
                 candidates.append(due)
-    return min(candidates) if candidates else None
+    if not candidates:
+        return None
+    first = min(candidates)
+    job = periodic.get(first.name) if first.periodic else None
+    if job is None or not job.coalesce or first.at != first.due_at:
+        return first  # not coalescing, or a retry (retries keep their own time)
+    others = [c for c in candidates if not (c.periodic and periodic[c.name].coalesce)]
+    horizon = min(others) if others else None
+    return _coalesced(first, job, zone, until=until, before=horizon)
+
+
+#: Bound on how many missed occurrences one coalesced run may stand for (a year of minutes).
+_COALESCE_MAX = 600_000
+
+
+def _coalesced(
+    first: _Due, job: PeriodicJob, zone: ZoneInfo, *, until: datetime, before: _Due | None
+) -> _Due:
+    """The latest occurrence from ``first`` on that is due by ``until`` and still sorts before
+    the next other due item ``before``."""
+    latest = first.due_at
+    for _ in range(_COALESCE_MAX):
+        following = job.schedule.next_after(latest, zone)
+        if following > until:
+            break
+        if before is not None and not (
+            _Due(at=following, kind=0, name=job.name, job_id="", due_at=following) < before
+        ):
+            break
+        latest = following
+    return _Due(at=latest, kind=0, name=job.name, job_id="", due_at=latest, first_at=first.due_at)
 
 
 async def run_due(
@@ -696,7 +740,8 @@ async def _lock_cursor(
     if cursor is None:
         raise _ClaimLost
     current = _periodic_due(cursor, registry.periodic_jobs[due.name], zone)
-    if (current.at, current.due_at) != (due.at, due.due_at):
+    expected = due.first_at or due.due_at
+    if current.due_at != expected or (due.first_at is None and current.at != due.at):
         raise _ClaimLost
     return cursor
 
