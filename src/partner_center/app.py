@@ -11,7 +11,6 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from partner_center import __version__
-from partner_center.domains.identity.public import SecretCipher
 from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
 from partner_center.http.bss import budgets as bss_budgets
@@ -19,24 +18,27 @@ from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import coupons as bss_coupons
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
+from partner_center.http.bss import resources as bss_resources
+from partner_center.http.bss import usage as bss_usage
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import associations as ext_associations
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import coupons as ext_coupons
+from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import notifications as ext_notifications
+from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
+from partner_center.http.ext import usage as ext_usage
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
-from partner_center.http.ratelimit import RateLimiter
 from partner_center.http.state import AppState
 from partner_center.http.wire import SCHEMAS
-from partner_center.kernel.clock import Clock, SandboxClock, SystemClock, WallClock
-from partner_center.kernel.db import Database
 from partner_center.kernel.logging import configure_logging
+from partner_center.runtime import build_state
 from partner_center.settings import Settings, load_settings
-from partner_center.worker.registry import build_registry
 from partner_center.worker.runner import DueJobRunner
 
 DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point the official
@@ -44,22 +46,6 @@ DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point
 `GlobalCredentials(ak, sk, domain_id)`. Every operation is signed with SDK-HMAC-SHA256 (or carries
 an IAM `X-Auth-Token`). Errors are `{"error_code", "error_msg"}` with an `X-Request-Id` header.
 Paths under `/v1/sandbox` are extensions of ours, available in sandbox mode."""
-
-
-def build_state(
-    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
-) -> AppState:
-    wall = WallClock()
-    business: Clock = clock or (SandboxClock(wall) if settings.sandbox else SystemClock())
-    return AppState(
-        settings=settings,
-        db=db or Database(settings.resolved_database_url),
-        clock=business,
-        wall=wall,
-        cipher=SecretCipher(settings.encryption_key),
-        limiter=RateLimiter(settings.rate_limit_per_second),
-        jobs=build_registry(settings),
-    )
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -105,11 +91,17 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_ratings.router,
         bss_coupons.router,
         bss_balances.router,
+        bss_orders.router,
+        bss_resources.router,
+        ext_orders.router,
         ext_balances.router,
         ext_coupons.router,
         ext_associations.router,
+        ext_customers.router,
         ext_resellers.router,
         ext_notifications.router,
+        bss_usage.router,
+        ext_usage.router,
     ):
         app.include_router(router)
 

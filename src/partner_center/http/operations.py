@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.customers.public import CustomerService, PartnerActor
+from partner_center.domains.budgets.public import BudgetService
+from partner_center.domains.customers.public import CustomerControl, CustomerService, PartnerActor
 from partner_center.domains.identity.public import Caller, IdentityService
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerView
@@ -58,6 +59,23 @@ class OperationContext:
             notifications=self.notifications,
             site=self.state.site,
         )
+
+    @cached_property
+    def budgets(self) -> BudgetService:
+        settings = self.state.settings
+        return BudgetService(
+            self.uow.session,
+            clock=self.state.clock,
+            zone=settings.zone,
+            currency=settings.currency,
+            customers=self.customers,
+            partners=self.partners,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def control(self) -> CustomerControl:
+        return CustomerControl(self.uow.session, clock=self.state.clock)
 
     @property
     def actor(self) -> PartnerActor:

@@ -12,6 +12,10 @@ from partner_center.domains.notifications.public import (
     SmtpConfig,
     SmtpSender,
 )
+from partner_center.domains.orders import tasks as order_tasks
+from partner_center.domains.orders.public import OrderPolicy
+from partner_center.domains.resources import tasks as resource_tasks
+from partner_center.domains.usage import tasks as usage_tasks
 from partner_center.kernel.jobs import JobRegistry
 from partner_center.settings import Settings, load_settings
 
@@ -40,7 +44,13 @@ def build_registry(settings: Settings | None = None) -> JobRegistry:
     (the environment's when None, as the CLI commands run)."""
     configured = settings or load_settings()
     registry = JobRegistry()
-    for module in (budget_tasks, association_tasks, coupon_tasks):
+    for module in (budget_tasks, association_tasks, coupon_tasks, resource_tasks):
         module.register(registry)
     notification_tasks.register(registry, senders=notification_senders(configured))
+    order_tasks.register(
+        registry,
+        currency=configured.currency,
+        policy=OrderPolicy(**configured.order_policy()),
+    )
+    usage_tasks.register(registry, currency=configured.currency)
     return registry

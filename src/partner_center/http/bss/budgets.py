@@ -164,16 +164,7 @@ class BatchBudgetResponse(WireModel):
 
 
 def budgets(ctx: OperationContext) -> BudgetService:
-    settings = ctx.state.settings
-    return BudgetService(
-        ctx.uow.session,
-        clock=ctx.state.clock,
-        zone=settings.zone,
-        currency=settings.currency,
-        customers=ctx.customers,
-        partners=ctx.partners,
-        notifications=ctx.notifications,
-    )
+    return ctx.budgets
 
 
 def _optional(value: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 08:37:56.278096
+Create Date: 2026-11-29 09:16:45.559525
 """
 
 from collections.abc import Sequence
@@ -592,6 +592,136 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "customer_order_lines",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("parent_line_id", sa.String(length=32), nullable=True),
+        sa.Column("resource_ref", sa.String(length=32), nullable=True),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("service_type_name", sa.String(length=128), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_name", sa.String(length=128), nullable=False),
+        sa.Column("resource_spec_code", sa.String(length=128), nullable=False),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("product_spec_desc", sa.String(length=256), nullable=False),
+        sa.Column("spec_size", sa.Integer(), nullable=True),
+        sa.Column("spec_size_measure_id", sa.Integer(), nullable=True),
+        sa.Column("period_type", sa.Integer(), nullable=False),
+        sa.Column("period_num", sa.Integer(), nullable=True),
+        sa.Column("subscription_num", sa.Integer(), nullable=False),
+        sa.Column("official_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("discount_offered", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("discount_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("amount_after_discount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("coupon_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column(
+            "effective_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "subscription_num >= 1", name=op.f("ck_customer_order_lines_subscription_num")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_order_lines")),
+    )
+    with op.batch_alter_table("customer_order_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_order_lines_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_order_lines_resource_ref"), ["resource_ref"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_order_lines_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_order_refund_lines",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("resource_ref", sa.String(length=32), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_name", sa.String(length=128), nullable=False),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("service_type_name", sa.String(length=128), nullable=False),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("base_order_id", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_order_refund_lines")),
+    )
+    with op.batch_alter_table("customer_order_refund_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_order_refund_lines_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_order_refund_lines_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_orders",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("distributor_id", sa.String(length=32), nullable=True),
+        sa.Column("order_type", sa.Integer(), nullable=False),
+        sa.Column("source_type", sa.Integer(), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("service_type_name", sa.String(length=128), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("official_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("discount_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("amount_after_discount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("coupon_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("consumed_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("discount_id", sa.String(length=64), nullable=True),
+        sa.Column("discount_type", sa.Integer(), nullable=True),
+        sa.Column("discount_percent", partner_center.kernel.db.MoneyAmount(), nullable=True),
+        sa.Column("discount_offered", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("coupon_id", sa.String(length=64), nullable=True),
+        sa.Column("period_type", sa.Integer(), nullable=True),
+        sa.Column("period_num", sa.Integer(), nullable=True),
+        sa.Column("auto_renew", sa.Boolean(), nullable=False),
+        sa.Column("base_order_id", sa.String(length=64), nullable=True),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "payment_deadline", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("paid_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "official_amount >= 0 AND amount_after_discount >= 0 AND coupon_amount >= 0",
+            name=op.f("ck_customer_orders_amounts"),
+        ),
+        sa.CheckConstraint(
+            "status IN (1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13)",
+            name=op.f("ck_customer_orders_status"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_orders")),
+    )
+    with op.batch_alter_table("customer_orders", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customer_orders_customer_created", ["tenant_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_orders_distributor_id"), ["distributor_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_orders_partner_created", ["partner_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_orders_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "disassociation_requests",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("customer_id", sa.String(length=32), nullable=False),
@@ -850,6 +980,150 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_partner_funds_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "period_on_demand_handoffs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("resource_ref", sa.String(length=32), nullable=False),
+        sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("switch_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "accepted_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_period_on_demand_handoffs")),
+        sa.UniqueConstraint("resource_ref", name="uq_period_handoffs_resource"),
+    )
+    with op.batch_alter_table("period_on_demand_handoffs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_period_on_demand_handoffs_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "period_renew_configs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("deduction_days", sa.Integer(), nullable=False),
+        sa.Column("expire_day", sa.Integer(), nullable=True),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_period_renew_configs")),
+        sa.UniqueConstraint("tenant_id", name="uq_period_renew_configs_tenant"),
+    )
+    with op.batch_alter_table("period_renew_configs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_period_renew_configs_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "period_resource_terms",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("resource_ref", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("line_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("starts_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("list_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("paid_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("coupon_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("charge_id", sa.String(length=100), nullable=True),
+        sa.Column(
+            "refunded_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("refund_order_id", sa.String(length=64), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "paid_amount >= 0 AND coupon_amount >= 0", name=op.f("ck_period_resource_terms_amounts")
+        ),
+        sa.CheckConstraint("starts_at < ends_at", name=op.f("ck_period_resource_terms_window")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_period_resource_terms")),
+        sa.UniqueConstraint("resource_ref", "order_id", name="uq_period_resource_terms_order"),
+    )
+    with op.batch_alter_table("period_resource_terms", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_period_resource_terms_resource_ref"), ["resource_ref"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_period_resource_terms_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "period_resources",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("distributor_id", sa.String(length=32), nullable=True),
+        sa.Column("resource_name", sa.String(length=128), nullable=False),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("service_type_name", sa.String(length=128), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_name", sa.String(length=128), nullable=False),
+        sa.Column("resource_spec_code", sa.String(length=128), nullable=False),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("product_spec_desc", sa.String(length=256), nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("spec_size", sa.Integer(), nullable=True),
+        sa.Column("spec_size_measure_id", sa.Integer(), nullable=True),
+        sa.Column("parent_id", sa.String(length=32), nullable=True),
+        sa.Column("is_main", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("expire_policy", sa.Integer(), nullable=False),
+        sa.Column("auto_renew_times", sa.Integer(), nullable=False),
+        sa.Column("auto_renew_period_type", sa.Integer(), nullable=False),
+        sa.Column("period_type", sa.Integer(), nullable=False),
+        sa.Column("period_num", sa.Integer(), nullable=False),
+        sa.Column(
+            "effective_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "grace_ends_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "retention_ends_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("closed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("grace_days", sa.Integer(), nullable=False),
+        sa.Column("retention_days", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("busy_order_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "update_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.CheckConstraint(
+            "expire_policy BETWEEN 0 AND 5", name=op.f("ck_period_resources_expire_policy")
+        ),
+        sa.CheckConstraint("status IN (2, 3, 4, 5)", name=op.f("ck_period_resources_status")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_period_resources")),
+        sa.UniqueConstraint("resource_id", name="uq_period_resources_resource_id"),
+    )
+    with op.batch_alter_table("period_resources", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_period_resources_customer_expire", ["tenant_id", "expire_time"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_period_resources_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_period_resources_parent_id"), ["parent_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_period_resources_partner_id"), ["partner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_period_resources_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "periodic_job_cursors",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column(
@@ -929,6 +1203,198 @@ def upgrade() -> None:
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.create_index("ix_tokens_expires_at", ["expires_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_tokens_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "usage_fee_records",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_spec_code", sa.String(length=128), nullable=False),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("usage_type", sa.String(length=64), nullable=False),
+        sa.Column(
+            "usage_hour", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("rated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("bill_cycle", sa.String(length=7), nullable=False),
+        sa.Column("usage_measure_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("free_quantity", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("charged_quantity", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("official_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("charge_state", sa.String(length=16), nullable=False),
+        sa.Column("charge_id", sa.String(length=100), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_fee_records")),
+        sa.UniqueConstraint(
+            "resource_id",
+            "usage_type",
+            "usage_hour",
+            "rated_at",
+            name=op.f("uq_usage_fee_records_resource_id_usage_type_usage_hour_rated_at"),
+        ),
+    )
+    with op.batch_alter_table("usage_fee_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_usage_fee_records_tenant_cycle", ["tenant_id", "bill_cycle"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_usage_fee_records_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "usage_free_deductions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("free_resource_id", sa.String(length=32), nullable=False),
+        sa.Column("package_id", sa.String(length=32), nullable=False),
+        sa.Column("fee_record_id", sa.String(length=32), nullable=False),
+        sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("usage_type", sa.String(length=64), nullable=False),
+        sa.Column(
+            "cycle_start", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "deduct_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("available_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("used_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("remaining_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_free_deductions")),
+        sa.UniqueConstraint(
+            "free_resource_id",
+            "fee_record_id",
+            name=op.f("uq_usage_free_deductions_free_resource_id_fee_record_id"),
+        ),
+    )
+    with op.batch_alter_table("usage_free_deductions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_usage_free_deductions_cycle", ["free_resource_id", "cycle_start"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_usage_free_deductions_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_usage_free_deductions_tenant_time", ["tenant_id", "deduct_time"], unique=False
+        )
+
+    op.create_table(
+        "usage_free_packages",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=True),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("product_name", sa.String(length=128), nullable=False),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("source_type", sa.SmallInteger(), nullable=False),
+        sa.Column("bundle_type", sa.String(length=16), nullable=False),
+        sa.Column("quota_reuse_mode", sa.SmallInteger(), nullable=False),
+        sa.Column("quota_reuse_cycle", sa.SmallInteger(), nullable=True),
+        sa.Column(
+            "effective_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "unsubscribed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_free_packages")),
+    )
+    with op.batch_alter_table("usage_free_packages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_usage_free_packages_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "usage_free_resources",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("package_id", sa.String(length=32), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_spec_code", sa.String(length=128), nullable=True),
+        sa.Column("usage_type", sa.String(length=64), nullable=False),
+        sa.Column("usage_type_name", sa.String(length=128), nullable=False),
+        sa.Column("original_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_free_resources")),
+    )
+    with op.batch_alter_table("usage_free_resources", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_usage_free_resources_package_id"), ["package_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_usage_free_resources_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "usage_records",
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("usage_type", sa.String(length=64), nullable=False),
+        sa.Column(
+            "usage_hour", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("quantity", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "received_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("status", sa.SmallInteger(), nullable=False),
+        sa.Column("fee_record_id", sa.String(length=32), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_usage_records")),
+    )
+    with op.batch_alter_table("usage_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_usage_records_status_hour", ["status", "usage_hour"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_usage_records_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "usage_resources",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("distributor_id", sa.String(length=32), nullable=True),
+        sa.Column("region_code", sa.String(length=64), nullable=False),
+        sa.Column("availability_zone_code", sa.String(length=64), nullable=True),
+        sa.Column("service_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_type_code", sa.String(length=64), nullable=False),
+        sa.Column("resource_spec_code", sa.String(length=128), nullable=False),
+        sa.Column("resource_name", sa.String(length=128), nullable=False),
+        sa.Column("resource_size", sa.Integer(), nullable=True),
+        sa.Column("size_measure_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.SmallInteger(), nullable=False),
+        sa.Column(
+            "effective_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expire_time", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("source_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_resources")),
+        sa.UniqueConstraint("source_id", name=op.f("uq_usage_resources_source_id")),
+    )
+    with op.batch_alter_table("usage_resources", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_usage_resources_partner_customer", ["partner_id", "tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_usage_resources_tenant_id"), ["tenant_id"], unique=False
+        )
 
     op.create_table(
         "verification_codes",
@@ -1953,6 +2419,36 @@ def downgrade() -> None:
         batch_op.drop_index("ix_verification_codes_receiver")
 
     op.drop_table("verification_codes")
+    with op.batch_alter_table("usage_resources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_usage_resources_tenant_id"))
+        batch_op.drop_index("ix_usage_resources_partner_customer")
+
+    op.drop_table("usage_resources")
+    with op.batch_alter_table("usage_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_usage_records_tenant_id"))
+        batch_op.drop_index("ix_usage_records_status_hour")
+
+    op.drop_table("usage_records")
+    with op.batch_alter_table("usage_free_resources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_usage_free_resources_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_usage_free_resources_package_id"))
+
+    op.drop_table("usage_free_resources")
+    with op.batch_alter_table("usage_free_packages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_usage_free_packages_tenant_id"))
+
+    op.drop_table("usage_free_packages")
+    with op.batch_alter_table("usage_free_deductions", schema=None) as batch_op:
+        batch_op.drop_index("ix_usage_free_deductions_tenant_time")
+        batch_op.drop_index(batch_op.f("ix_usage_free_deductions_tenant_id"))
+        batch_op.drop_index("ix_usage_free_deductions_cycle")
+
+    op.drop_table("usage_free_deductions")
+    with op.batch_alter_table("usage_fee_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_usage_fee_records_tenant_id"))
+        batch_op.drop_index("ix_usage_fee_records_tenant_cycle")
+
+    op.drop_table("usage_fee_records")
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tokens_tenant_id"))
         batch_op.drop_index("ix_tokens_expires_at")
@@ -1966,6 +2462,27 @@ def downgrade() -> None:
     op.drop_table("sandbox_clock")
     op.drop_table("periodic_job_runs")
     op.drop_table("periodic_job_cursors")
+    with op.batch_alter_table("period_resources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_period_resources_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_period_resources_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_period_resources_parent_id"))
+        batch_op.drop_index(batch_op.f("ix_period_resources_order_id"))
+        batch_op.drop_index("ix_period_resources_customer_expire")
+
+    op.drop_table("period_resources")
+    with op.batch_alter_table("period_resource_terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_period_resource_terms_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_period_resource_terms_resource_ref"))
+
+    op.drop_table("period_resource_terms")
+    with op.batch_alter_table("period_renew_configs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_period_renew_configs_tenant_id"))
+
+    op.drop_table("period_renew_configs")
+    with op.batch_alter_table("period_on_demand_handoffs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_period_on_demand_handoffs_tenant_id"))
+
+    op.drop_table("period_on_demand_handoffs")
     with op.batch_alter_table("partner_funds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_partner_funds_tenant_id"))
 
@@ -2003,6 +2520,24 @@ def downgrade() -> None:
         batch_op.drop_index("ix_disassociation_requests_customer")
 
     op.drop_table("disassociation_requests")
+    with op.batch_alter_table("customer_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_orders_tenant_id"))
+        batch_op.drop_index("ix_customer_orders_partner_created")
+        batch_op.drop_index(batch_op.f("ix_customer_orders_distributor_id"))
+        batch_op.drop_index("ix_customer_orders_customer_created")
+
+    op.drop_table("customer_orders")
+    with op.batch_alter_table("customer_order_refund_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_order_refund_lines_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_order_refund_lines_order_id"))
+
+    op.drop_table("customer_order_refund_lines")
+    with op.batch_alter_table("customer_order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_order_lines_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_order_lines_resource_ref"))
+        batch_op.drop_index(batch_op.f("ix_customer_order_lines_order_id"))
+
+    op.drop_table("customer_order_lines")
     with op.batch_alter_table("customer_manager_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_manager_assignments_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_customer_manager_assignments_member_id"))

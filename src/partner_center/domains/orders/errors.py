@@ -1,0 +1,22 @@
+"""Reference error codes of orders and payments (api-semantics.md §3.7, §5.2)."""
+
+from __future__ import annotations
+
+import enum
+
+from partner_center.kernel.errors import DomainError
+
+
+class OrderErrorCode(enum.StrEnum):
+    INVALID_ORDER = "CBC.30000010"
+    STATUS_CHANGED = "CBC.99003106"
+    DISCOUNT_NOT_APPLICABLE = "CBC.99003108"
+    DEADLINE_PASSED = "CBC.99003110"
+    CANNOT_CANCEL = "CBC.99005010"
+    NOT_REFUND_ORDER = "CBC.99005026"
+    AUTO_PAY_FAILED = "CBC.30050006"
+    NOT_YOUR_CUSTOMER = "CBC.99000035"
+
+
+def order_error(code: OrderErrorCode, message: str) -> DomainError:
+    return DomainError(code.value, message)

@@ -1,0 +1,89 @@
+"""The orders domain's public surface (the only module other domains import).
+
+``OrderService`` creates (for a partner, on behalf of an authorized customer), pays, cancels and
+lists yearly/monthly orders; ``SubscriptionService`` wraps it for what customers do with their
+resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-use).
+"""
+
+from partner_center.domains.orders.errors import OrderErrorCode, order_error
+from partner_center.domains.orders.models import (
+    FILTERABLE_STATUSES,
+    OrderStatus,
+    OrderType,
+    SourceType,
+)
+from partner_center.domains.orders.service import (
+    EXPIRE_UNPAID_JOB,
+    MAX_PRODUCTS,
+    PERIOD_LIMITS,
+    SYSTEM_USER,
+    OrderPolicy,
+    OrderService,
+    check_period,
+    split,
+    wire_discount_type,
+)
+from partner_center.domains.orders.subscriptions import (
+    AUTO_RENEW_PERIODS,
+    DEDUCTION_DATE,
+    EXPIRE_DATE,
+    MAX_INSTANT,
+    MAX_RENEW,
+    MAX_TO_ON_DEMAND,
+    MAX_UNSUBSCRIBE,
+    SubscriptionService,
+    TermRefund,
+    check_status_filter,
+    term_refund,
+)
+from partner_center.domains.orders.views import (
+    BatchResult,
+    InstantSwitch,
+    ItemFailure,
+    LineView,
+    NewOrder,
+    OrderFilter,
+    OrderView,
+    Payment,
+    ProductRequest,
+    RefundLineView,
+)
+
+__all__ = [
+    "AUTO_RENEW_PERIODS",
+    "DEDUCTION_DATE",
+    "EXPIRE_DATE",
+    "EXPIRE_UNPAID_JOB",
+    "FILTERABLE_STATUSES",
+    "MAX_INSTANT",
+    "MAX_PRODUCTS",
+    "MAX_RENEW",
+    "MAX_TO_ON_DEMAND",
+    "MAX_UNSUBSCRIBE",
+    "PERIOD_LIMITS",
+    "SYSTEM_USER",
+    "BatchResult",
+    "InstantSwitch",
+    "ItemFailure",
+    "LineView",
+    "NewOrder",
+    "OrderErrorCode",
+    "OrderFilter",
+    "OrderPolicy",
+    "OrderService",
+    "OrderStatus",
+    "OrderType",
+    "OrderView",
+    "Payment",
+    "ProductRequest",
+    "RefundLineView",
+    "SourceType",
+    "SubscriptionService",
+    "TermRefund",
+    "check_period",
+    "check_status_filter",
+    "order_error",
+    "split",
+    "term_refund",
+    "wire_discount_type",
+]

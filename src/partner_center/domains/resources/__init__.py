@@ -1,0 +1,1 @@
+"""Yearly/monthly resources: what a paid order provisions, their terms and their lifecycle."""

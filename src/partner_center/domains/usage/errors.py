@@ -1,0 +1,41 @@
+"""Refusals of the pay-per-use domain, with the reference codes (api-semantics.md §5)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from partner_center.kernel.errors import DomainError, invalid_parameter
+
+
+class RejectReason(StrEnum):
+    """Why one usage record of a batch was not accepted (reported per record, never a 500)."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_RESOURCE = "unknown_resource"
+    UNKNOWN_USAGE_TYPE = "unknown_usage_type"
+    WRONG_MEASURE = "wrong_measure"
+    TOO_LATE = "too_late"
+    IN_THE_FUTURE = "in_the_future"
+    OUTSIDE_RESOURCE_LIFETIME = "outside_resource_lifetime"
+
+
+def invalid(field: str, message: str) -> DomainError:
+    return invalid_parameter(field, message)
+
+
+def not_your_customer() -> DomainError:
+    return DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+
+
+def not_reseller_model() -> DomainError:
+    return DomainError(
+        "CBC.5024",
+        "This API applies only to reseller-model customers; a referral customer manages its own "
+        "resources.",
+    )
+
+
+def resource_exists(resource_id: str) -> DomainError:
+    return DomainError(
+        "CBC.99007009", f"Resource {resource_id} already exists with other attributes."
+    )

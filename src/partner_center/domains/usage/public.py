@@ -1,0 +1,94 @@
+"""The pay-per-use domain's public surface (the only module other domains import).
+
+Yearly/monthly resources that switch to pay-per-use are taken over every hour from the
+resources domain's hand-over outbox (``take_over_handoffs``), which calls::
+
+    await UsageService(session, clock=clock).start_on_demand(
+        customer_id, ResourceSpec(...), since=expired_at, source_id=period_resource_id)
+
+Orders that sell a resource package deliver it with
+``PackageService.grant(customer_id, PackageGrant(..., order_id=order_id))``.
+"""
+
+from partner_center.domains.usage.errors import RejectReason
+from partner_center.domains.usage.handoffs import take_over_handoffs
+from partner_center.domains.usage.ingest import (
+    BATCH_SIZE,
+    CSV_FIELDS,
+    DEFAULT_LATE_WINDOW,
+    IngestReport,
+    Rejection,
+    UsageIngest,
+    ingest_csv_file,
+    read_records,
+    records_from_body,
+)
+from partner_center.domains.usage.models import (
+    ChargeState,
+    PackageStatus,
+    QuotaReuseMode,
+    ResourceStatus,
+    ReuseCycle,
+    UsageStatus,
+)
+from partner_center.domains.usage.packages import (
+    MAX_DEDUCTION_WINDOW_DAYS,
+    MAX_FREE_RESOURCE_IDS,
+    DeductionView,
+    FreeQuota,
+    FreeResourceView,
+    PackageGrant,
+    PackageQuery,
+    PackageService,
+    PackageView,
+)
+from partner_center.domains.usage.queries import FeeRecordView, UsageQueries
+from partner_center.domains.usage.rating import RatingSummary, UsageRating
+from partner_center.domains.usage.resources import (
+    MAX_RESOURCE_IDS,
+    ResourceQuery,
+    ResourceSpec,
+    ResourceView,
+    UsageService,
+)
+from partner_center.domains.usage.tasks import RATE_HOURLY, TAKE_OVER_HANDOFFS
+
+__all__ = [
+    "BATCH_SIZE",
+    "CSV_FIELDS",
+    "DEFAULT_LATE_WINDOW",
+    "MAX_DEDUCTION_WINDOW_DAYS",
+    "MAX_FREE_RESOURCE_IDS",
+    "MAX_RESOURCE_IDS",
+    "RATE_HOURLY",
+    "TAKE_OVER_HANDOFFS",
+    "ChargeState",
+    "DeductionView",
+    "FeeRecordView",
+    "FreeQuota",
+    "FreeResourceView",
+    "IngestReport",
+    "PackageGrant",
+    "PackageQuery",
+    "PackageService",
+    "PackageStatus",
+    "PackageView",
+    "QuotaReuseMode",
+    "RatingSummary",
+    "RejectReason",
+    "Rejection",
+    "ResourceQuery",
+    "ResourceSpec",
+    "ResourceStatus",
+    "ResourceView",
+    "ReuseCycle",
+    "UsageIngest",
+    "UsageQueries",
+    "UsageRating",
+    "UsageService",
+    "UsageStatus",
+    "ingest_csv_file",
+    "read_records",
+    "records_from_body",
+    "take_over_handoffs",
+]

@@ -1,0 +1,449 @@
+"""Yearly/monthly resources of the partner API (api-semantics.md §3.8): the resource list
+(customer, or partner with ``customer_id``; the path keeps the reference's "suscriptions"
+typo), renewal, unsubscription, auto-renew and its settings, and switching to pay-per-use.
+
+Batch operations answer 200 with the failed ids listed (``fail_resource_infos`` /
+``error_details``) once the request itself is valid (api-semantics.md §1.8).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.identity.public import Permission
+from partner_center.domains.orders.public import ItemFailure, check_status_filter
+from partner_center.domains.resources.public import ResourceFilter, ResourceView
+from partner_center.http.auth import CallerKind
+from partner_center.http.bss.coupons import parse_time
+from partner_center.http.bss.orders import (
+    EnterpriseProject,
+    caller_name,
+    order_service,
+    partner_or_customer,
+    subscriptions,
+)
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import access_denied, invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["yearly/monthly resources"])
+
+MAX_QUERY_IDS = 50
+
+
+class QueryResourcesReq(WireModel):
+    resource_ids: list[str] | None = None
+    order_id: str | None = Field(default=None, max_length=64)
+    only_main_resource: int | None = None
+    status_list: list[int] | None = None
+    offset: int | None = None
+    limit: int | None = None
+    expire_time_begin: str | None = None
+    expire_time_end: str | None = None
+    service_type_code: str | None = None
+    customer_id: str | None = Field(default=None, max_length=64)
+
+
+class OrderInstanceV2(WireModel):
+    id: str
+    resource_id: str
+    resource_name: str | None = None
+    region_code: str | None = None
+    service_type_code: str | None = None
+    resource_type_code: str | None = None
+    resource_type_name: str | None = None
+    service_type_name: str | None = None
+    resource_spec_code: str | None = None
+    project_id: str | None = None
+    product_id: str | None = None
+    parent_resource_id: str | None = None
+    is_main_resource: int
+    status: int
+    effective_time: str | None = None
+    expire_time: str | None = None
+    expire_policy: int
+    product_spec_desc: str | None = None
+    spec_size: Decimal | None = None
+    spec_size_measure_id: int | None = None
+    update_time: str | None = None
+    enterprise_project: EnterpriseProject | None = None
+
+
+class ListPayPerUseCustomerResourcesResponse(WireModel):
+    data: list[OrderInstanceV2]
+    total_count: int
+
+
+class RenewalResourcesReq(WireModel):
+    resource_ids: list[str]
+    period_type: int
+    period_num: int
+    is_auto_pay: int | None = None
+
+
+class FailResourceInfo(WireModel):
+    error_code: str
+    error_msg: str
+    resource_id: str
+
+
+class RenewalResourcesResponse(WireModel):
+    order_ids: list[str]
+    fail_resource_infos: list[FailResourceInfo]
+
+
+class UnsubscribeResourcesReq(WireModel):
+    resource_ids: list[str]
+    unsubscribe_type: int
+    unsubscribe_reason_type: int | None = None
+    unsubscribe_reason: str | None = Field(default=None, max_length=512)
+
+
+class AutoRenewalResourcesReq(WireModel):
+    auto_renew_times: int | None = None
+    period_type: str | None = None
+
+
+class RenewResourceConfigReq(WireModel):
+    config_name: str
+    config_value: str
+
+
+class SetResourcesRenewConfigResponse(WireModel):
+    error_code: str | None = None
+    error_msg: str | None = None
+
+
+class PeriodToOnDemandReq(WireModel):
+    operation: str
+    resource_ids: list[str]
+
+
+class ErrorDetail(WireModel):
+    error_code: str
+    error_msg: str
+    id: str
+
+
+class UpdatePeriodToOnDemandResponse(WireModel):
+    error_details: list[ErrorDetail]
+
+
+class PeriodToOnDemandInstantlyReq(WireModel):
+    resource_ids: list[str]
+
+
+class ToOndemandServiceResult(WireModel):
+    resource_id: str
+    result: str
+    error_code: str | None = None
+    error_msg: str | None = None
+    order_id: str | None = None
+
+
+class UpdatePeriodToOnDemandInstantlyResponse(WireModel):
+    to_ondemand_service_results: list[ToOndemandServiceResult]
+
+
+def _time(value: datetime | None) -> str | None:
+    return format_utc(value) if value is not None else None
+
+
+def instance_wire(view: ResourceView) -> OrderInstanceV2:
+    return OrderInstanceV2(
+        id=view.id,
+        resource_id=view.resource_id,
+        resource_name=view.resource_name,
+        region_code=view.region_code,
+        service_type_code=view.service_type_code,
+        resource_type_code=view.resource_type_code,
+        resource_type_name=view.resource_type_name,
+        service_type_name=view.service_type_name,
+        resource_spec_code=view.resource_spec_code,
+        project_id=view.project_id,
+        product_id=view.product_id,
+        parent_resource_id=view.parent_resource_id,
+        is_main_resource=1 if view.is_main else 0,
+        status=int(view.status),
+        effective_time=_time(view.effective_time),
+        expire_time=_time(view.expire_time),
+        expire_policy=int(view.expire_policy),
+        product_spec_desc=view.product_spec_desc,
+        spec_size=Decimal(view.spec_size) if view.spec_size is not None else None,
+        spec_size_measure_id=view.spec_size_measure_id,
+        update_time=_time(view.update_time),
+        enterprise_project=EnterpriseProject(id="0", name="default"),
+    )
+
+
+def _failures(items: list[ItemFailure]) -> list[FailResourceInfo]:
+    return [
+        FailResourceInfo(resource_id=x.id, error_code=x.error_code, error_msg=x.error_msg)
+        for x in items
+    ]
+
+
+@router.post(
+    "/v2/orders/suscriptions/resources/query",
+    operation_id="list_pay_per_use_customer_resources",
+    summary="A customer's yearly/monthly resources (the partner names the customer)",
+    openapi_extra=wire_body(QueryResourcesReq, required=False),
+    responses=wire_responses(ListPayPerUseCustomerResourcesResponse),
+)
+async def list_pay_per_use_customer_resources(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: QueryResourcesReq
+    ) -> ListPayPerUseCustomerResourcesResponse:
+        actor = await partner_or_customer(ctx)
+        service = order_service(ctx)
+        if actor is None:
+            customer_id = ctx.caller.account_id
+            if body.customer_id and body.customer_id != customer_id:
+                raise access_denied("A customer sees only its own resources.")
+        else:
+            if not body.customer_id:
+                raise invalid_parameter("customer_id", "A partner names the customer.")
+            if not ctx.caller.has(Permission.VIEW_CUSTOMER_RESOURCES):
+                raise access_denied("The member lacks the permission to view customer resources.")
+            customer_id = (await ctx.customers.get_for_partner(actor, body.customer_id)).account_id
+        ids = body.resource_ids or []
+        if len(ids) > MAX_QUERY_IDS:
+            raise invalid_parameter("resource_ids", f"At most {MAX_QUERY_IDS} ids.")
+        if body.only_main_resource not in (None, 0, 1):
+            raise invalid_parameter("only_main_resource", "Use 0 or 1.")
+        if body.service_type_code == "":
+            raise invalid_parameter("service_type_code", "Must not be empty.")
+        filters = ResourceFilter(
+            resource_ids=tuple(ids),
+            order_id=body.order_id.upper() if body.order_id else None,
+            only_main=body.only_main_resource == 1,
+            statuses=check_status_filter(body.status_list or []),
+            expire_after=parse_time(body.expire_time_begin, "expire_time_begin"),
+            expire_before=parse_time(body.expire_time_end, "expire_time_end"),
+            service_type_code=body.service_type_code,
+        )
+        views, total = await service.resources.list_for_customer(
+            customer_id, filters, page(body.offset, body.limit)
+        )
+        return ListPayPerUseCustomerResourcesResponse(
+            data=[instance_wire(v) for v in views], total_count=total
+        )
+
+    return await run_operation(
+        request,
+        api="list_pay_per_use_customer_resources",
+        kind=CallerKind.ANY,
+        body_model=QueryResourcesReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/renew",
+    operation_id="renewal_resources",
+    summary="Renew 1 to 10 primary resources (pending order, or paid at once)",
+    openapi_extra=wire_body(RenewalResourcesReq),
+    responses=wire_responses(RenewalResourcesResponse),
+)
+async def renewal_resources(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: RenewalResourcesReq) -> RenewalResourcesResponse:
+        if body.is_auto_pay not in (None, 0, 1):
+            raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
+        result = await subscriptions(ctx).renew(
+            ctx.caller.account_id,
+            body.resource_ids,
+            period_type=body.period_type,
+            period_num=body.period_num,
+            auto_pay=body.is_auto_pay == 1,
+            created_by=caller_name(ctx),
+        )
+        return RenewalResourcesResponse(
+            order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
+        )
+
+    return await run_operation(
+        request,
+        api="renewal_resources",
+        kind=CallerKind.CUSTOMER,
+        body_model=RenewalResourcesReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/unsubscribe",
+    operation_id="cancel_resources_subscription",
+    summary="Unsubscribe resources (1: all periods, 2: renewals not started) with a refund",
+    openapi_extra=wire_body(UnsubscribeResourcesReq),
+    responses=wire_responses(RenewalResourcesResponse),
+)
+async def cancel_resources_subscription(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: UnsubscribeResourcesReq
+    ) -> RenewalResourcesResponse:
+        if body.unsubscribe_reason_type not in (None, 1, 2, 3, 4, 5):
+            raise invalid_parameter("unsubscribe_reason_type", "Use 1 to 5.")
+        result = await subscriptions(ctx).unsubscribe(
+            ctx.caller.account_id,
+            body.resource_ids,
+            unsubscribe_type=body.unsubscribe_type,
+            created_by=caller_name(ctx),
+        )
+        return RenewalResourcesResponse(
+            order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
+        )
+
+    return await run_operation(
+        request,
+        api="cancel_resources_subscription",
+        kind=CallerKind.CUSTOMER,
+        body_model=UnsubscribeResourcesReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    operation_id="auto_renewal_resources",
+    summary="Turn auto-renew on (expire_policy 3); attached resources follow",
+    openapi_extra=wire_body(AutoRenewalResourcesReq, required=False),
+    responses=wire_responses(None, 204),
+    status_code=204,
+)
+async def auto_renewal_resources(request: Request, resource_id: str) -> Response:
+    async def handle(ctx: OperationContext, body: AutoRenewalResourcesReq) -> Response:
+        await subscriptions(ctx).enable_auto_renew(
+            ctx.caller.account_id,
+            resource_id,
+            times=body.auto_renew_times,
+            period_type=body.period_type,
+        )
+        return Response(status_code=204)
+
+    return await run_operation(
+        request,
+        api="auto_renewal_resources",
+        kind=CallerKind.CUSTOMER,
+        body_model=AutoRenewalResourcesReq,
+        handler=handle,
+    )
+
+
+@router.delete(
+    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    operation_id="cancel_auto_renewal_resources",
+    summary="Turn auto-renew off",
+    responses=wire_responses(None, 204),
+    status_code=204,
+)
+async def cancel_auto_renewal_resources(request: Request, resource_id: str) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> Response:
+        await subscriptions(ctx).disable_auto_renew(ctx.caller.account_id, resource_id)
+        return Response(status_code=204)
+
+    return await run_operation(
+        request,
+        api="cancel_auto_renewal_resources",
+        kind=CallerKind.CUSTOMER,
+        body_model=None,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/renew/config",
+    operation_id="set_resources_renew_config",
+    summary="Renewal settings: DEDUCTION_DATE (2..7 days) or EXPIRE_DATE (1..28, -1)",
+    openapi_extra=wire_body(RenewResourceConfigReq),
+    responses=wire_responses(SetResourcesRenewConfigResponse),
+)
+async def set_resources_renew_config(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: RenewResourceConfigReq
+    ) -> SetResourcesRenewConfigResponse:
+        await subscriptions(ctx).set_renew_config(
+            ctx.caller.account_id, body.config_name, body.config_value
+        )
+        return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
+
+    return await run_operation(
+        request,
+        api="set_resources_renew_config",
+        kind=CallerKind.CUSTOMER,
+        body_model=RenewResourceConfigReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/to-on-demand",
+    operation_id="update_period_to_on_demand",
+    summary="Switch resources to pay-per-use at expiry (SET_UP) or undo it (CANCEL)",
+    openapi_extra=wire_body(PeriodToOnDemandReq),
+    responses=wire_responses(UpdatePeriodToOnDemandResponse),
+)
+async def update_period_to_on_demand(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: PeriodToOnDemandReq
+    ) -> UpdatePeriodToOnDemandResponse:
+        failures = await subscriptions(ctx).to_on_demand(
+            ctx.caller.account_id, body.operation, body.resource_ids
+        )
+        return UpdatePeriodToOnDemandResponse(
+            error_details=[
+                ErrorDetail(id=x.id, error_code=x.error_code, error_msg=x.error_msg)
+                for x in failures
+            ]
+        )
+
+    return await run_operation(
+        request,
+        api="update_period_to_on_demand",
+        kind=CallerKind.CUSTOMER,
+        body_model=PeriodToOnDemandReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    "/v2/orders/subscriptions/resources/to-on-demand/instantly",
+    operation_id="update_period_to_on_demand_instantly",
+    summary="Switch resources to pay-per-use now, refunding the unused paid time",
+    openapi_extra=wire_body(PeriodToOnDemandInstantlyReq),
+    responses=wire_responses(UpdatePeriodToOnDemandInstantlyResponse),
+)
+async def update_period_to_on_demand_instantly(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
+    ) -> UpdatePeriodToOnDemandInstantlyResponse:
+        results = await subscriptions(ctx).to_on_demand_now(
+            ctx.caller.account_id, body.resource_ids, created_by=caller_name(ctx)
+        )
+        return UpdatePeriodToOnDemandInstantlyResponse(
+            to_ondemand_service_results=[
+                ToOndemandServiceResult(
+                    resource_id=x.resource_id,
+                    result=x.result,
+                    error_code=x.error_code,
+                    error_msg=x.error_msg,
+                    order_id=x.order_id,
+                )
+                for x in results
+            ]
+        )
+
+    return await run_operation(
+        request,
+        api="update_period_to_on_demand_instantly",
+        kind=CallerKind.CUSTOMER,
+        body_model=PeriodToOnDemandInstantlyReq,
+        handler=handle,
+    )

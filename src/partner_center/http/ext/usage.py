@@ -1,0 +1,396 @@
+"""Extension endpoints (ours, not the reference API) for pay-per-use:
+
+* ``POST /v1/partner-center/usage/records`` (operator — the platform's metering): bulk usage
+  ingest, a JSON array of records or JSON lines (``application/x-ndjson``). Idempotent by
+  ``record_id``; each record is accepted, a duplicate, or rejected with its reason — a bad record
+  never fails the batch. Records are accepted up to ``PARTNER_CENTER_USAGE_LATE_HOURS`` after
+  the end of their hour.
+* ``POST /v1/partner-center/on-demand-resources`` (customer credentials — the customer itself, or
+  its authorized partner through the agency): start a pay-per-use resource; ``.../{id}/close``
+  releases it.
+* ``POST /v1/partner-center/operator/customers/{customer_id}/free-resource-packages``
+  (operator): give a customer a resource package.
+* ``GET /v1/partner-center/usage/fee-records?customer_id=…[&bill_cycle=YYYY-MM]`` (partner):
+  the hourly fee records of one of the partner's customers, amounts at 8 decimals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from partner_center.domains.usage.public import (
+    CSV_FIELDS,
+    FreeQuota,
+    IngestReport,
+    PackageGrant,
+    QuotaReuseMode,
+    ResourceSpec,
+    ReuseCycle,
+    UsageIngest,
+    UsageQueries,
+    UsageService,
+    records_from_body,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.bss.usage import (
+    CustomerOnDemandResource,
+    FreeResourcePackageV3,
+    amount_text,
+    package_wire,
+    packages,
+    resource_wire,
+)
+from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.kernel.errors import invalid_parameter
+
+router = APIRouter(tags=["pay-per-use (extension)"])
+
+_PREFIX = "/v1/partner-center"
+
+
+class UsageRecordIn(WireModel):
+    """One record of the ingest body (documentation of the array items / JSON lines)."""
+
+    record_id: str = Field(max_length=64, description="Unique forever: a replay is ignored")
+    resource_id: str = Field(max_length=64)
+    usage_type: str = Field(description="A usage factor of the resource type, e.g. Duration")
+    usage_hour: str = Field(description="UTC start of the hour, yyyy-MM-ddTHH:00:00Z")
+    quantity: Decimal = Field(description=">= 0, at most 8 decimals (a JSON number or string)")
+    measure_id: int = Field(description="Unit of quantity; must convert to the usage type's")
+
+
+class UsageBatch(WireModel):
+    records: list[UsageRecordIn] = Field(
+        description="The body is the bare JSON array of records, or one JSON object per line "
+        "(application/x-ndjson)"
+    )
+
+
+class RejectionOut(WireModel):
+    line: int = Field(description="1-based position in the batch")
+    record_id: str | None = None
+    reason: str = Field(
+        description="malformed | unknown_resource | unknown_usage_type | wrong_measure | "
+        "too_late | in_the_future | outside_resource_lifetime"
+    )
+    message: str
+
+
+class IngestResult(WireModel):
+    received: int
+    accepted: int
+    duplicates: int = Field(description="Record ids stored already: nothing changed")
+    rejected: int
+    rejections: list[RejectionOut] = Field(description="The first 1,000 rejections")
+
+
+def report_wire(report: IngestReport) -> IngestResult:
+    return IngestResult(
+        received=report.received,
+        accepted=report.accepted,
+        duplicates=report.duplicates,
+        rejected=report.rejected,
+        rejections=[
+            RejectionOut(
+                line=r.line, record_id=r.record_id, reason=r.reason.value, message=r.message
+            )
+            for r in report.rejections
+        ],
+    )
+
+
+@router.post(
+    _PREFIX + "/usage/records",
+    operation_id="ingest_usage_records",
+    summary="Ingest metered usage in bulk (operator); idempotent by record_id",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/UsageRecordIn"},
+                    }
+                },
+                "application/x-ndjson": {
+                    "schema": {"$ref": "#/components/schemas/UsageRecordIn"},
+                },
+            },
+            "description": "Fields: " + ", ".join(CSV_FIELDS),
+        }
+    },
+    responses=wire_responses(IngestResult),
+)
+async def ingest_usage_records(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> IngestResult:
+        raw = await request.body()
+        if not raw.strip():
+            raise invalid_parameter("body", "A JSON array of usage records, or JSON lines.")
+        try:
+            records = list(records_from_body(raw))
+        except UnicodeDecodeError as exc:
+            raise invalid_parameter("body", "The body must be UTF-8.") from exc
+        ingest = UsageIngest(
+            ctx.uow.session,
+            clock=ctx.state.clock,
+            late_window=ctx.state.settings.usage_late_window,
+        )
+        return report_wire(await ingest.ingest(records))
+
+    return await run_operation(
+        request,
+        api="ingest_usage_records",
+        kind=CallerKind.OPERATOR,
+        body_model=None,
+        handler=handle,
+    )
+
+
+class CreateOnDemandResourceReq(WireModel):
+    region_code: str = Field(max_length=64)
+    service_type_code: str = Field(max_length=64)
+    resource_type_code: str = Field(max_length=64)
+    resource_spec_code: str = Field(max_length=128)
+    resource_name: str = Field(max_length=128)
+    resource_id: str | None = Field(
+        default=None, max_length=64, description="Choose it to make creation idempotent"
+    )
+    availability_zone_code: str | None = Field(default=None, max_length=64)
+    resource_size: int | None = Field(default=None, description="Linear products: the size")
+    size_measure_id: int | None = None
+
+
+@router.post(
+    _PREFIX + "/on-demand-resources",
+    operation_id="create_on_demand_resource",
+    summary="Start a pay-per-use resource (customer, or its authorized partner via the agency)",
+    openapi_extra=wire_body(CreateOnDemandResourceReq),
+    responses=wire_responses(CustomerOnDemandResource),
+)
+async def create_on_demand_resource(request: Request) -> Response:
+    async def handle(
+        ctx: OperationContext, body: CreateOnDemandResourceReq
+    ) -> CustomerOnDemandResource:
+        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).start_on_demand(
+            ctx.caller.account_id,
+            ResourceSpec(
+                region_code=body.region_code,
+                service_type_code=body.service_type_code,
+                resource_type_code=body.resource_type_code,
+                resource_spec_code=body.resource_spec_code,
+                resource_name=body.resource_name,
+                resource_id=body.resource_id or None,
+                availability_zone_code=body.availability_zone_code or None,
+                resource_size=body.resource_size,
+                size_measure_id=body.size_measure_id,
+            ),
+        )
+        return resource_wire(view)
+
+    return await run_operation(
+        request,
+        api="create_on_demand_resource",
+        kind=CallerKind.CUSTOMER,
+        body_model=CreateOnDemandResourceReq,
+        handler=handle,
+    )
+
+
+@router.post(
+    _PREFIX + "/on-demand-resources/{resource_id}/close",
+    operation_id="close_on_demand_resource",
+    summary="Release a pay-per-use resource: metering ends now (customer)",
+    responses=wire_responses(CustomerOnDemandResource),
+)
+async def close_on_demand_resource(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> CustomerOnDemandResource:
+        resource_id = str(request.path_params["resource_id"])
+        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).close(
+            ctx.caller.account_id, resource_id
+        )
+        return resource_wire(view)
+
+    return await run_operation(
+        request,
+        api="close_on_demand_resource",
+        kind=CallerKind.CUSTOMER,
+        body_model=None,
+        handler=handle,
+    )
+
+
+class FreeQuotaIn(WireModel):
+    resource_type_code: str = Field(max_length=64)
+    usage_type: str = Field(max_length=64)
+    amount: Decimal = Field(description="> 0, at most 8 decimals, in measure_id")
+    measure_id: int
+    usage_type_name: str | None = Field(default=None, max_length=128)
+    resource_spec_code: str | None = Field(
+        default=None, max_length=128, description="Only this specification; absent: any"
+    )
+
+
+class GivePackageReq(WireModel):
+    product_name: str = Field(max_length=128)
+    service_type_code: str = Field(max_length=64)
+    region_code: str = Field(max_length=64)
+    effective_time: str = Field(description="UTC")
+    expire_time: str = Field(description="UTC")
+    quota_reuse_mode: int = Field(default=2, description="1 resettable each cycle, 2 not")
+    quota_reuse_cycle: int | None = Field(
+        default=None, description="1 hour, 2 day, 3 week, 4 month, 5 year (mode 1 only)"
+    )
+    product_id: str | None = Field(default=None, max_length=64)
+    package_id: str | None = Field(default=None, max_length=32, description="Idempotency")
+    free_resources: list[FreeQuotaIn]
+
+
+@router.post(
+    _PREFIX + "/operator/customers/{customer_id}/free-resource-packages",
+    operation_id="operator_give_free_resource_package",
+    summary="Give a customer a resource package (operator)",
+    openapi_extra=wire_body(GivePackageReq),
+    responses=wire_responses(FreeResourcePackageV3),
+)
+async def give_free_resource_package(request: Request) -> Response:
+    async def handle(ctx: OperationContext, body: GivePackageReq) -> FreeResourcePackageV3:
+        customer_id = str(request.path_params["customer_id"])
+        try:
+            effective, expire = parse_utc(body.effective_time), parse_utc(body.expire_time)
+        except ValueError as exc:
+            raise invalid_parameter("effective_time", "Use yyyy-MM-ddTHH:mm:ssZ.") from exc
+        try:
+            mode = QuotaReuseMode(body.quota_reuse_mode)
+            cycle = ReuseCycle(body.quota_reuse_cycle) if body.quota_reuse_cycle else None
+        except ValueError as exc:
+            raise invalid_parameter("quota_reuse_mode", "Mode 1 or 2; cycle 1 to 5.") from exc
+        view = await packages(ctx).grant(
+            customer_id,
+            PackageGrant(
+                product_name=body.product_name,
+                service_type_code=body.service_type_code,
+                region_code=body.region_code,
+                quotas=tuple(
+                    FreeQuota(
+                        resource_type_code=q.resource_type_code,
+                        usage_type=q.usage_type,
+                        amount=q.amount,
+                        measure_id=q.measure_id,
+                        usage_type_name=q.usage_type_name,
+                        resource_spec_code=q.resource_spec_code,
+                    )
+                    for q in body.free_resources
+                ),
+                effective_time=effective,
+                expire_time=expire,
+                quota_reuse_mode=mode,
+                quota_reuse_cycle=cycle,
+                product_id=body.product_id or None,
+                package_id=body.package_id or None,
+            ),
+        )
+        return package_wire(view)
+
+    return await run_operation(
+        request,
+        api="operator_give_free_resource_package",
+        kind=CallerKind.OPERATOR,
+        body_model=GivePackageReq,
+        handler=handle,
+    )
+
+
+class FeeRecordOut(WireModel):
+    fee_record_id: str
+    customer_id: str
+    resource_id: str
+    resource_spec_code: str
+    region_code: str
+    usage_type: str
+    usage_hour: str = Field(description="UTC start of the hour rated")
+    rated_at: str
+    bill_cycle: str
+    usage_measure_id: int
+    quantity: str
+    free_quantity: str
+    charged_quantity: str
+    official_amount: str = Field(description="List price, up to 8 decimals")
+    currency: str
+    charge_state: str
+
+
+class FeeRecordsResponse(WireModel):
+    fee_records: list[FeeRecordOut]
+    total_count: int
+    total_amount: str
+
+
+@router.get(
+    _PREFIX + "/usage/fee-records",
+    operation_id="list_usage_fee_records",
+    summary="Hourly pay-per-use fee records of one of the partner's customers (partner)",
+    openapi_extra={
+        "parameters": [
+            {"name": "customer_id", "in": "query", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "bill_cycle",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "YYYY-MM in the billing time zone",
+            },
+        ]
+    },
+    responses=wire_responses(FeeRecordsResponse),
+)
+async def list_usage_fee_records(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> FeeRecordsResponse:
+        customer_id = request.query_params.get("customer_id") or ""
+        if not 0 < len(customer_id) <= 64:
+            raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
+        cycle = request.query_params.get("bill_cycle") or None
+        if cycle is not None and (len(cycle) != 7 or cycle[4] != "-"):
+            raise invalid_parameter("bill_cycle", "Use YYYY-MM.")
+        await ctx.customers.get_for_partner(ctx.actor, customer_id)
+        views = await UsageQueries(ctx.uow.session).fee_records(customer_id, bill_cycle=cycle)
+        return FeeRecordsResponse(
+            fee_records=[
+                FeeRecordOut(
+                    fee_record_id=v.fee_record_id,
+                    customer_id=v.customer_id,
+                    resource_id=v.resource_id,
+                    resource_spec_code=v.resource_spec_code,
+                    region_code=v.region_code,
+                    usage_type=v.usage_type,
+                    usage_hour=format_utc(v.usage_hour),
+                    rated_at=format_utc(v.rated_at),
+                    bill_cycle=v.bill_cycle,
+                    usage_measure_id=v.usage_measure_id,
+                    quantity=amount_text(v.quantity),
+                    free_quantity=amount_text(v.free_quantity),
+                    charged_quantity=amount_text(v.charged_quantity),
+                    official_amount=amount_text(v.official_amount),
+                    currency=v.currency,
+                    charge_state=v.charge_state.value,
+                )
+                for v in views
+            ],
+            total_count=len(views),
+            total_amount=amount_text(sum((v.official_amount for v in views), Decimal(0))),
+        )
+
+    return await run_operation(
+        request,
+        api="list_usage_fee_records",
+        kind=CallerKind.PARTNER,
+        body_model=None,
+        handler=handle,
+    )
