@@ -17,6 +17,7 @@ from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import coupons as bss_coupons
 from partner_center.http.bss import customers as bss_customers
+from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import ratings as bss_ratings
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_resellers.router,
         ext_notifications.router,
         bss_usage.router,
+        bss_enterprises.router,
         ext_usage.router,
     ):
         app.include_router(router)

@@ -6,6 +6,7 @@ from partner_center.domains.budgets import models as _budgets  # noqa: F401
 from partner_center.domains.catalog import models as _catalog  # noqa: F401
 from partner_center.domains.coupons import models as _coupons  # noqa: F401
 from partner_center.domains.customers import models as _customers  # noqa: F401
+from partner_center.domains.enterprises import models as _enterprises  # noqa: F401
 from partner_center.domains.identity import models as _identity  # noqa: F401
 from partner_center.domains.ledger import models as _ledger_models  # noqa: F401
 from partner_center.domains.notifications import models as _notifications  # noqa: F401

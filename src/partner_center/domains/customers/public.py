@@ -31,6 +31,7 @@ from partner_center.domains.customers.service import (
 )
 from partner_center.domains.customers.validation import (
     check_cn_mobile,
+    check_domain_name,
     check_email,
     check_password,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "PartnerActor",
     "check_allowed",
     "check_cn_mobile",
+    "check_domain_name",
     "check_email",
     "check_password",
     "parse_freeze_type",

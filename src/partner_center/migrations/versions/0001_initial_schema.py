@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:16:45.559525
+Create Date: 2026-11-29 09:18:17.070423
 """
 
 from collections.abc import Sequence
@@ -1854,6 +1854,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_customers_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "enterprise_members",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("member_account_id", sa.String(length=32), nullable=False),
+        sa.Column("display_name", sa.String(length=64), nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_enterprise_members_member_account_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_members")),
+        sa.UniqueConstraint(
+            "member_account_id", name=op.f("uq_enterprise_members_member_account_id")
+        ),
+    )
+    with op.batch_alter_table("enterprise_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_enterprise_members_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(
+            "ix_enterprise_members_tenant_created", ["tenant_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_enterprise_members_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "invitation_records",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("invitation_id", sa.String(length=32), nullable=False),
@@ -2363,6 +2393,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invitation_records_customer_id"))
 
     op.drop_table("invitation_records")
+    with op.batch_alter_table("enterprise_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_enterprise_members_tenant_id"))
+        batch_op.drop_index("ix_enterprise_members_tenant_created")
+        batch_op.drop_index(batch_op.f("ix_enterprise_members_org_id"))
+
+    op.drop_table("enterprise_members")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_tenant_id"))
         batch_op.drop_index("ix_customers_tenant_associated")
