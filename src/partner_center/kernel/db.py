@@ -51,6 +51,16 @@ def global_table(name: str, reason: str) -> None:
     GLOBAL_TABLES[name] = reason
 
 
+#: Tenant-owned tables whose ``tenant_id`` is deliberately not indexed, each with the reason (a
+#: test fails for any other tenant table without an index on it).
+UNINDEXED_TENANT: dict[str, str] = {}
+
+
+def unindexed_tenant(name: str, reason: str) -> None:
+    """Declare that a tenant table never filters by ``tenant_id`` (so it needs no index)."""
+    UNINDEXED_TENANT[name] = reason
+
+
 class TenantOwned:
     """Mixin: the account (operator, partner or customer id) that owns the row."""
 

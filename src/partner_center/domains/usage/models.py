@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime
+from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime, unindexed_tenant
 
 
 class ResourceStatus(enum.IntEnum):
@@ -116,6 +116,9 @@ class UsageRecord(TenantOwned, Base):
     # bulk ingest maintains as few as possible.
     __table_args__ = (Index("ix_usage_records_status_hour", "status", "usage_hour"),)
 
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    """The customer; carried for ownership, never a filter (tenant reads go through fees)."""
+
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource_id: Mapped[str] = mapped_column(String(64))
     usage_type: Mapped[str] = mapped_column(String(64))
@@ -127,6 +130,13 @@ class UsageRecord(TenantOwned, Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[int] = mapped_column(SmallInteger, default=UsageStatus.PENDING)
     fee_record_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+unindexed_tenant(
+    "usage_records",
+    "append-only bulk ingest; read only by (status, usage_hour) and the record id, never by "
+    "tenant, so a tenant index would only slow every import",
+)
 
 
 class FeeRecord(TenantOwned, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:18:17.070423
+Create Date: 2026-11-29 09:24:38.632251
 """
 
 from collections.abc import Sequence
@@ -1338,6 +1338,7 @@ def upgrade() -> None:
 
     op.create_table(
         "usage_records",
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.String(length=64), nullable=False),
         sa.Column("resource_id", sa.String(length=64), nullable=False),
         sa.Column("usage_type", sa.String(length=64), nullable=False),
@@ -1351,14 +1352,12 @@ def upgrade() -> None:
         ),
         sa.Column("status", sa.SmallInteger(), nullable=False),
         sa.Column("fee_record_id", sa.String(length=32), nullable=True),
-        sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_usage_records")),
     )
     with op.batch_alter_table("usage_records", schema=None) as batch_op:
         batch_op.create_index(
             "ix_usage_records_status_hour", ["status", "usage_hour"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_usage_records_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "usage_resources",
@@ -2461,7 +2460,6 @@ def downgrade() -> None:
 
     op.drop_table("usage_resources")
     with op.batch_alter_table("usage_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_usage_records_tenant_id"))
         batch_op.drop_index("ix_usage_records_status_hour")
 
     op.drop_table("usage_records")
