@@ -492,14 +492,6 @@ def worker() -> None:
     _run(_with_state(settings, work))
 
 
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
-
-
 def _count_records(file: Path, fmt: str) -> int:
     """Lines holding records (the progress bar's total): a fast pass over the bytes."""
     with file.open("rb") as raw:
@@ -585,3 +577,11 @@ def usage_import(
         )
     if report.rejected > 20:
         console.print(f"  … and {report.rejected - 20:,} more (use --json for the first 1,000)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
