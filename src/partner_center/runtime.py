@@ -3,6 +3,10 @@ web application, so CLI commands start without importing every HTTP router."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_center.domains.associations.public import AssociationEvent, association_hooks
+from partner_center.domains.coupons.public import reclaim_coupons_on_disassociation
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.http.ratelimit import RateLimiter
 from partner_center.http.state import AppState
@@ -11,11 +15,25 @@ from partner_center.kernel.db import Database
 from partner_center.settings import Settings
 from partner_center.worker.registry import build_registry
 
+COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
+
+
+async def _reclaim_coupons(session: AsyncSession, event: AssociationEvent) -> None:
+    """Partner coupons go back to their quotas when the customer leaves (rules.md §2.6.12)."""
+    await reclaim_coupons_on_disassociation(session, customer_id=event.customer_id, at=event.at)
+
+
+def wire_association_hooks() -> None:
+    """What other domains do when an association ends, registered in one visible place
+    (idempotent: hooks are keyed by name)."""
+    association_hooks.on_disassociated(COUPON_RECLAIM_HOOK, _reclaim_coupons)
+
 
 def build_state(
     settings: Settings, *, db: Database | None = None, clock: Clock | None = None
 ) -> AppState:
     """The shared state of the server, the CLI and jobs."""
+    wire_association_hooks()
     wall = WallClock()
     business: Clock = clock or (SandboxClock(wall) if settings.sandbox else SystemClock())
     return AppState(
