@@ -36,6 +36,10 @@ test: lint types layers
 
 bench: venv
 	$(BIN)/python bench/gateway.py
+	@case "$$DATABASE_URL" in \
+	  postgresql*) $(BIN)/python bench/usage_ingest.py ;; \
+	  *) echo "bench/usage_ingest.py skipped: its baseline is a PostgreSQL COPY (set DATABASE_URL=postgresql://...)" ;; \
+	esac
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* .mypy_cache .ruff_cache

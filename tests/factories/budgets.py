@@ -7,8 +7,10 @@ unique name, so tests sharing the session's database never see each other's rows
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from partner_center.domains.budgets.public import (
     ExhaustionAction,
     Reservation,
 )
+from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import (
     ControlState,
     CustomerControl,
@@ -38,8 +41,9 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.kernel.clock import Clock, FixedClock
-from partner_center.kernel.db import Database
+from partner_center.kernel.db import Base, Database
 from partner_center.settings import Settings
+from tests.dbutil import create_fresh_database, drop_database
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CURRENCY = "USD"
@@ -271,3 +275,20 @@ class BudgetWorld:
         return [b.account_id for b in report.limit_breaches] + [
             d.account_id for d in report.discrepancies
         ]
+
+
+@asynccontextmanager
+async def catalog_world(at: datetime) -> AsyncIterator[BudgetWorld]:
+    """A world on a database of its own (dropped after), with the schema and the demo
+    catalogue, on a ``FixedClock`` at ``at``."""
+    url, pg_name = await create_fresh_database()
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        clock = FixedClock(at)
+        await import_demo_catalog(db, clock=clock, site_currency="USD")
+        yield BudgetWorld(db, clock)
+    finally:
+        await db.dispose()
+        await drop_database(pg_name)

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from partner_center.domains.budgets.public import ExhaustionAction
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.domains.partners.public import PartnerView
 from partner_center.domains.resources.public import NewResource, ResourceService
@@ -42,12 +41,10 @@ from partner_center.domains.usage.public import (
     take_over_handoffs,
 )
 from partner_center.kernel.clock import FixedClock
-from partner_center.kernel.db import Base, Database
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
-from tests.dbutil import create_fresh_database, drop_database
-from tests.factories.budgets import CURRENCY, ZONE, BudgetWorld
+from tests.factories.budgets import CURRENCY, ZONE, BudgetWorld, catalog_world
 
 D = Decimal
 T0 = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 March in UTC+8
@@ -63,15 +60,8 @@ HOUR, MINUTE = 4, 5
 
 @pytest.fixture(scope="module")
 async def world() -> AsyncIterator[BudgetWorld]:
-    url, pg_name = await create_fresh_database()
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    clock = FixedClock(T0)
-    await import_demo_catalog(db, clock=clock, site_currency="USD")
-    yield BudgetWorld(db, clock)
-    await db.dispose()
-    await drop_database(pg_name)
+    async with catalog_world(T0) as world:
+        yield world
 
 
 async def customer(world: BudgetWorld, budget: str = "1000", **kw: Any) -> tuple[PartnerView, str]:

@@ -2,19 +2,16 @@
 
 The import is built for volume (a million records in one call):
 
-* the input is stream-parsed (JSON lines, a JSON array already decoded, or CSV) into small
-  Python tuples, batch by batch; the checks that need the database (the resource, its usage
-  types) use caches filled with one query per batch;
-* PostgreSQL: each batch is ``COPY``-ed into a temporary staging table (asyncpg
-  ``copy_records_to_table``) and moved with one ``INSERT ... SELECT ... ON CONFLICT (record_id)
-  DO NOTHING``; SQLite: ``INSERT OR IGNORE`` executemany in big batches, all in the caller's one
-  transaction.
-
-A well-formed CSV file on PostgreSQL takes a faster path (``ingest_csv_file``): the file itself
-is ``COPY``-ed into a staging table of text columns and every check runs in SQL — the few
-distinct hours are parsed in Python, the resources and usage types are joined — before one
-``INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING``; a file ``COPY`` cannot read
-(a ragged row) falls back to the path above.
+* the input is stream-parsed (CSV with a header, JSON lines, or a JSON array already decoded)
+  into small Python tuples, batch by batch; the checks that need the database (the resource,
+  its usage types, unit conversions) use caches filled with one query per batch, so each
+  record is then checked with dictionary look-ups only;
+* PostgreSQL: the batch's valid rows are ``COPY``-ed straight into ``usage_records`` as they are
+  checked (binary ``COPY``: the server writes one part while the next is checked), inside a
+  savepoint. When a record id is already stored (a re-import, a duplicate within the batch, a
+  concurrent import of the same records) ``COPY`` fails: the batch goes back to its savepoint and
+  is stored through a staging table with ``INSERT ... ON CONFLICT (record_id) DO NOTHING``;
+* SQLite: ``INSERT OR IGNORE`` executemany, all in the caller's one transaction.
 
 A record is accepted, a duplicate (its ``record_id`` is stored already: re-importing a batch
 changes nothing), or rejected with a reason; rejections never fail the batch.
@@ -22,14 +19,17 @@ changes nothing), or rejected with a reason; rejections never fail the batch.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from itertools import islice
 from typing import Any, TextIO, cast
 
 from sqlalchemy import Table, insert, select, text
@@ -42,8 +42,9 @@ from partner_center.kernel.clock import Clock, format_utc, parse_utc
 from partner_center.kernel.money import STORAGE_SCALE
 from partner_center.kernel.pagination import Page
 
-#: Records checked and written together.
-BATCH_SIZE = 20_000
+#: Records checked and written together (one savepoint, one `COPY` on PostgreSQL; fewer,
+#: larger batches keep the database busy while the next one is parsed).
+BATCH_SIZE = 100_000
 #: Rejections reported one by one; beyond this only counted.
 MAX_REPORTED_REJECTIONS = 1_000
 #: Default time after the end of its hour that a record is still accepted.
@@ -93,13 +94,17 @@ class IngestReport:
 class _Resource:
     tenant_id: str
     resource_type: str
-    effective_time: datetime
+    not_after_start: datetime
+    """``effective_time`` − 1 h: an hour starting at or before it ended before the resource
+    started."""
     expire_time: datetime | None
+    copy_prefix: str
+    """``tenant_id<TAB>resource_id<TAB>`` in ``COPY`` text format."""
 
 
-RecordFields = tuple[Any, Any, Any, Any, Any, Any]
+RecordFields = tuple[Any, ...] | list[Any]
 """``CSV_FIELDS`` in order: record_id, resource_id, usage_type, usage_hour, quantity,
-measure_id."""
+measure_id (a CSV row as the reader gives it, or a tuple)."""
 RawRecord = Mapping[str, Any] | RecordFields | str
 """A decoded record (an object, or its fields in ``CSV_FIELDS`` order), or the text of a line
 that could not be decoded (reported as malformed)."""
@@ -134,9 +139,12 @@ def read_records(stream: TextIO, *, fmt: str | None = None) -> Iterator[RawRecor
         at = [header.index(name) for name in CSV_FIELDS]
         width = max(at) + 1
         if at == list(range(len(CSV_FIELDS))):
+            size = len(CSV_FIELDS)
             for row in rows:
-                if len(row) >= width:
-                    yield (row[0], row[1], row[2], row[3], row[4], row[5])
+                if len(row) == size:
+                    yield row
+                elif len(row) > size:
+                    yield row[:size]
                 elif any(row):
                     yield ",".join(row)[:200]
             return
@@ -173,8 +181,29 @@ def records_from_body(raw: bytes) -> Iterator[RawRecord]:
     yield from read_records(io.StringIO(body))
 
 
+_UNIT = 10**STORAGE_SCALE
+
+
 def _quantity_units(value: Any) -> int | None:
     """A quantity ≥ 0 with at most 8 decimals as 10⁻⁸ units, else None."""
+    if type(value) is str:
+        # Plain ``digits[.digits]``, by far the common form, without a Decimal.
+        whole, dot, fraction = value.partition(".")
+        if (
+            0 < len(whole) <= 10
+            and whole.isascii()
+            and whole.isdigit()
+            and (
+                not dot
+                or (
+                    0 < len(fraction) <= STORAGE_SCALE and fraction.isascii() and fraction.isdigit()
+                )
+            )
+        ):
+            units: int = int(whole) * _UNIT
+            if dot:
+                units += int(fraction) * 10 ** (STORAGE_SCALE - len(fraction))
+            return units
     if isinstance(value, str):
         try:
             amount = Decimal(value)
@@ -214,10 +243,15 @@ class UsageIngest:
         self.batch_size = batch_size
         self.catalog = CatalogService(session, clock=clock)
         self._resources: dict[str, _Resource | None] = {}
-        self._usage_types: dict[str, dict[str, int]] = {}
-        self._hours: dict[str, datetime | None] = {}
+        self._usage_types: dict[str, dict[str, tuple[int, str]]] = {}
+        """resource type → usage type → (its measure id, its code in ``COPY`` text)."""
+        self._hours: dict[str, tuple[datetime, str] | None] = {}
+        """``usage_hour`` as given → (the hour, its ``COPY`` text), None if malformed."""
+        self._quantities: dict[str, int | None] = {}
+        self._measures: dict[Any, int | None] = {}
         self._convertible: dict[tuple[int, int], bool] = {}
         self._conversions: Any = None
+        self._optimistic = True
 
     async def ingest(
         self,
@@ -238,22 +272,34 @@ class UsageIngest:
         """
         report = IngestReport()
         now = self.clock.now()
-        batch: list[tuple[int, RawRecord]] = []
-        for record in records:
-            report.received += 1
-            batch.append((report.received, record))
-            if len(batch) >= self.batch_size:
-                await self._batch(batch, report, now)
-                batch = []
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        iterator = iter(records)
+        loop = asyncio.get_running_loop()
+        # The next batch is read and parsed in a worker thread while this one is checked and
+        # written: the database works in parallel with the parsing.
+        upcoming = loop.run_in_executor(None, _read_batch, iterator, self.batch_size)
+        try:
+            while True:
+                batch, ids = await upcoming
+                if not batch:
+                    break
+                upcoming = loop.run_in_executor(None, _read_batch, iterator, self.batch_size)
+                first = report.received + 1
+                report.received += len(batch)
+                await self._load_resources(ids)
+                if postgres:
+                    await self._store_postgresql(batch, first, report, now)
+                else:
+                    await self._store_sqlite(batch, first, report, now)
                 if on_progress is not None:
                     on_progress(report.received)
-        if batch:
-            await self._batch(batch, report, now)
-            if on_progress is not None:
-                on_progress(report.received)
+        finally:
+            # Never leave the reader running on a stream the caller is about to close.
+            with suppress(Exception):
+                await upcoming
         return report
 
-    def _hour(self, value: Any) -> datetime | None:
+    def _hour(self, value: Any) -> tuple[datetime, str] | None:
         if not isinstance(value, str):
             return None
         if value in self._hours:
@@ -264,9 +310,40 @@ class UsageIngest:
             parsed = None
         if parsed is not None and (parsed.minute or parsed.second or parsed.microsecond):
             parsed = None
-        if len(self._hours) < 100_000:
-            self._hours[value] = parsed
-        return parsed
+        entry = (parsed, parsed.isoformat()) if parsed is not None else None
+        if len(self._hours) < _CACHE_LIMIT:
+            self._hours[value] = entry
+        return entry
+
+    def _quantity(self, value: Any) -> int | None:
+        if type(value) is not str:
+            return _quantity_units(value)
+        units: int | None = self._quantities.get(value, _MISSING)
+        if units is _MISSING:
+            units = _quantity_units(value)
+            if len(self._quantities) < _CACHE_LIMIT:
+                self._quantities[value] = units
+        return units
+
+    def _measure(self, value: Any) -> int | None:
+        """``measure_id`` as an int (an int, or a string or Decimal holding one), else None."""
+        if type(value) is bool:
+            return None
+        try:
+            return self._measures[value]
+        except (KeyError, TypeError):
+            pass
+        measure: int | None = None
+        if isinstance(value, int | str | Decimal):
+            try:
+                measure = int(value)
+            except (TypeError, ValueError, ArithmeticError):
+                measure = None
+            if isinstance(value, Decimal) and measure is not None and measure != value:
+                measure = None
+        if len(self._measures) < _CACHE_LIMIT:
+            self._measures[value] = measure
+        return measure
 
     async def _load_resources(self, ids: set[str]) -> None:
         missing = [i for i in ids if i not in self._resources]
@@ -282,7 +359,9 @@ class UsageIngest:
                 ).where(OnDemandResource.id.in_(chunk))
             )
             for rid, tenant, rtype, effective, expire in rows:
-                self._resources[rid] = _Resource(tenant, rtype, effective, expire)
+                self._resources[rid] = _Resource(
+                    tenant, rtype, effective - _HOUR, expire, f"{tenant}\t{_copy_text(rid)}\t"
+                )
             for rid in chunk:
                 self._resources.setdefault(rid, None)
         for resource in {r for i in ids if (r := self._resources.get(i)) is not None}:
@@ -292,127 +371,156 @@ class UsageIngest:
                     window=Page(0, 1000),
                     language=Language.EN,
                 )
-                self._usage_types[resource.resource_type] = {v.code: v.measure_id for v in views}
+                self._usage_types[resource.resource_type] = {
+                    v.code: (v.measure_id, _copy_text(v.code) or "") for v in views
+                }
+        if self._conversions is None:
+            self._conversions = await self.catalog.conversion_table()
 
-    async def _converts(self, source: int, target: int) -> bool:
-        key = (source, target)
-        if key not in self._convertible:
-            if self._conversions is None:
-                self._conversions = await self.catalog.conversion_table()
-            self._convertible[key] = self._conversions.factor(source, target) is not None
-        return self._convertible[key]
+    def _converts(self, source: int, target: int) -> bool:
+        convertible = self._conversions.factor(source, target) is not None
+        self._convertible[(source, target)] = convertible
+        return convertible
 
-    async def _batch(
-        self, batch: list[tuple[int, RawRecord]], report: IngestReport, now: datetime
-    ) -> None:
-        records: list[tuple[int, RecordFields | str]] = [
-            (line, _fields(r) if isinstance(r, Mapping) else r) for line, r in batch
-        ]
-        ids = {r[1] for _, r in records if isinstance(r, tuple) and isinstance(r[1], str)}
-        await self._load_resources(ids)
+    def _checked(
+        self,
+        batch: list[RecordFields | str],
+        first: int,
+        now: datetime,
+        rejected: list[Rejection],
+        *,
+        as_text: bool,
+    ) -> Iterator[Any]:
+        """The valid records of ``batch`` (line ``first`` onwards) as rows to store, in input
+        order: ``COPY`` text lines (``as_text``) or tuples in ``_COLUMNS`` order; a
+        ``Rejection`` appended to ``rejected`` for each other record. Lazy, so the rows stream
+        into ``COPY`` while the server writes the ones before.
+
+        Every check but the record id's is a dictionary look-up (the caches are filled per
+        batch by ``_load_resources``): this loop is the import's hot path."""
         oldest = now - self.late_window - _HOUR
-        rows: list[tuple[Any, ...]] = []
         resources = self._resources
-        for line, record in records:
-            if not isinstance(record, tuple):
-                report.reject(line, None, RejectReason.MALFORMED, "Not a JSON object.")
+        usage_types = self._usage_types
+        hours = self._hours
+        quantities = self._quantities
+        measures = self._measures
+        convertible = self._convertible
+        pending = int(UsageStatus.PENDING)
+        suffix = f"\t{now.isoformat()}\t{pending}\n"
+        late_hours = int(self.late_window.total_seconds() // 3600)
+        size = len(CSV_FIELDS)
+        unsafe = _UNSAFE.search
+        for line, record in enumerate(batch, first):
+            if isinstance(record, str) or len(record) != size:
+                rejected.append(Rejection(line, None, MALFORMED, _NOT_A_RECORD))
                 continue
             record_id, resource_id, usage_type, usage_hour, quantity, measure = record
-            if not isinstance(record_id, str) or not 0 < len(record_id) <= _ID_MAX:
-                report.reject(line, None, RejectReason.MALFORMED, "record_id: 1 to 64 characters.")
+            if type(record_id) is not str or not 0 < len(record_id) <= _ID_MAX:
+                rejected.append(Rejection(line, None, MALFORMED, _RECORD_ID))
                 continue
-            if not isinstance(resource_id, str) or not isinstance(usage_type, str):
-                report.reject(
-                    line, record_id, RejectReason.MALFORMED, "resource_id and usage_type required."
-                )
+            record_text: str | None = record_id
+            if unsafe(record_id) is not None:
+                record_text = _copy_text(record_id)
+                if record_text is None:
+                    rejected.append(Rejection(line, None, MALFORMED, _RECORD_ID))
+                    continue
+            if type(resource_id) is not str or type(usage_type) is not str:
+                rejected.append(Rejection(line, record_id, MALFORMED, _IDS))
                 continue
-            hour = self._hours.get(usage_hour) if isinstance(usage_hour, str) else None
-            if hour is None:
-                hour = self._hour(usage_hour)
-            if hour is None:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.MALFORMED,
-                    "usage_hour: UTC yyyy-MM-ddTHH:00:00Z (the start of an hour).",
-                )
-                continue
-            units = _quantity_units(quantity)
+            hour_entry = hours.get(usage_hour) if type(usage_hour) is str else None
+            if hour_entry is None:
+                hour_entry = self._hour(usage_hour)
+                if hour_entry is None:
+                    rejected.append(Rejection(line, record_id, MALFORMED, _HOUR_FORMAT))
+                    continue
+            hour, hour_text = hour_entry
+            units = quantities.get(quantity, _MISSING) if type(quantity) is str else _MISSING
+            if units is _MISSING:
+                units = self._quantity(quantity)
             if units is None:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.MALFORMED,
-                    "quantity: a number >= 0 with at most 8 decimals.",
-                )
+                rejected.append(Rejection(line, record_id, MALFORMED, _QUANTITY_FORMAT))
                 continue
-            measure_id: int | None = None
-            if isinstance(measure, int | str | Decimal) and not isinstance(measure, bool):
-                try:
-                    measure_id = int(measure)
-                except (TypeError, ValueError, ArithmeticError):
-                    measure_id = None
+            measure_id = measures.get(measure) if type(measure) is str else None
             if measure_id is None:
-                report.reject(line, record_id, RejectReason.MALFORMED, "measure_id: an integer.")
-                continue
+                measure_id = self._measure(measure)
+                if measure_id is None:
+                    rejected.append(Rejection(line, record_id, MALFORMED, _MEASURE_FORMAT))
+                    continue
             resource = resources.get(resource_id)
             if resource is None:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.UNKNOWN_RESOURCE,
-                    f"No pay-per-use resource {resource_id[:64]}.",
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.UNKNOWN_RESOURCE,
+                        f"No pay-per-use resource {resource_id[:64]}.",
+                    )
                 )
                 continue
-            target = self._usage_types.get(resource.resource_type, {}).get(usage_type)
+            types = usage_types.get(resource.resource_type)
+            target = types.get(usage_type) if types is not None else None
             if target is None:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.UNKNOWN_USAGE_TYPE,
-                    f"{usage_type[:64]} is not a usage type of {resource.resource_type}.",
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.UNKNOWN_USAGE_TYPE,
+                        f"{usage_type[:64]} is not a usage type of {resource.resource_type}.",
+                    )
                 )
                 continue
-            convertible = self._convertible.get((measure_id, target))
-            if convertible is None:
-                convertible = await self._converts(measure_id, target)
-            if not convertible:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.WRONG_MEASURE,
-                    f"measure_id {measure_id} does not convert to {target}.",
+            ok = convertible.get((measure_id, target[0]))
+            if ok is None:
+                ok = self._converts(measure_id, target[0])
+            if not ok:
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.WRONG_MEASURE,
+                        f"measure_id {measure_id} does not convert to {target[0]}.",
+                    )
                 )
                 continue
             if hour > now:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.IN_THE_FUTURE,
-                    f"The hour {format_utc(hour)} has not begun.",
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.IN_THE_FUTURE,
+                        f"The hour {format_utc(hour)} has not begun.",
+                    )
                 )
                 continue
             if hour < oldest:
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.TOO_LATE,
-                    f"The hour {format_utc(hour)} ended more than "
-                    f"{int(self.late_window.total_seconds() // 3600)} h ago.",
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.TOO_LATE,
+                        f"The hour {format_utc(hour)} ended more than {late_hours} h ago.",
+                    )
                 )
                 continue
-            if hour + _HOUR <= resource.effective_time or (
+            if hour <= resource.not_after_start or (
                 resource.expire_time is not None and hour >= resource.expire_time
             ):
-                report.reject(
-                    line,
-                    record_id,
-                    RejectReason.OUTSIDE_RESOURCE_LIFETIME,
-                    f"The resource did not run in the hour {format_utc(hour)}.",
+                rejected.append(
+                    Rejection(
+                        line,
+                        record_id,
+                        RejectReason.OUTSIDE_RESOURCE_LIFETIME,
+                        f"The resource did not run in the hour {format_utc(hour)}.",
+                    )
                 )
                 continue
-            rows.append(
-                (
+            if as_text:
+                yield (
+                    f"{record_text}\t{resource.copy_prefix}{target[1]}\t{hour_text}\t"
+                    f"{units}\t{measure_id}{suffix}"
+                )
+            else:
+                yield (
                     record_id,
                     resource.tenant_id,
                     resource_id,
@@ -421,33 +529,74 @@ class UsageIngest:
                     units,
                     measure_id,
                     now,
-                    int(UsageStatus.PENDING),
+                    pending,
                 )
+
+    async def _store_sqlite(
+        self, batch: list[RecordFields | str], first: int, report: IngestReport, now: datetime
+    ) -> None:
+        rejected: list[Rejection] = []
+        rows = list(self._checked(batch, first, now, rejected, as_text=False))
+        inserted = 0
+        if rows:
+            table = cast(Table, UsageRecord.__table__)
+            connection = await self.session.connection()
+            result = await connection.execute(
+                insert(table).prefix_with("OR IGNORE"),
+                [
+                    {
+                        **dict(zip(_COLUMNS, row, strict=True)),
+                        "quantity": Decimal(row[5]).scaleb(-STORAGE_SCALE),
+                    }
+                    for row in rows
+                ],
             )
-        if not rows:
-            return
-        inserted = await self._store(rows)
-        report.accepted += inserted
-        report.duplicates += len(rows) - inserted
+            inserted = int(result.rowcount)
+        _settle(report, rejected, accepted=inserted, duplicates=len(rows) - inserted)
 
-    async def _store(self, rows: list[tuple[Any, ...]]) -> int:
-        if self.session.get_bind().dialect.name == "postgresql":
-            return await self._store_postgresql(rows)
-        table = cast(Table, UsageRecord.__table__)
+    async def _store_postgresql(
+        self, batch: list[RecordFields | str], first: int, report: IngestReport, now: datetime
+    ) -> None:
+        """``COPY`` the batch's valid rows straight into ``usage_records`` (the cheapest write
+        there is) inside a savepoint, checking them as they stream.
+
+        A record id stored already (a re-import, a duplicate within the batch, another import
+        writing the same records right now) makes ``COPY`` fail: the batch goes back to its
+        savepoint and is stored through a staging table with ``ON CONFLICT (record_id) DO
+        NOTHING`` instead, as are the batches after one that held duplicates (a re-import is
+        usually whole), until one holds none."""
+        rejected: list[Rejection] = []
+        lines: list[str] = []
+        checked = self._checked(batch, first, now, rejected, as_text=True)
+        if self._optimistic:
+            nested = await self.session.begin_nested()
+            # Asking for the connection emits the SAVEPOINT (the session begins it lazily).
+            driver = await self._driver()
+            try:
+                status = await driver.copy_to_table(
+                    "usage_records", source=_copy_data(checked, lines), columns=list(_COLUMNS)
+                )
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                    raise
+                await nested.rollback()
+            else:
+                await nested.commit()
+                copied = int(str(status).split()[-1])
+                _settle(report, rejected, accepted=copied, duplicates=0)
+                return
+        lines.extend(checked)  # the rows COPY had not asked for yet
+        inserted = await self._store_new_postgresql(lines) if lines else 0
+        self._optimistic = inserted == len(lines)
+        _settle(report, rejected, accepted=inserted, duplicates=len(lines) - inserted)
+
+    async def _driver(self) -> Any:
         connection = await self.session.connection()
-        result = await connection.execute(
-            insert(table).prefix_with("OR IGNORE"),
-            [
-                {
-                    **dict(zip(_COLUMNS, row, strict=True)),
-                    "quantity": Decimal(row[5]).scaleb(-STORAGE_SCALE),
-                }
-                for row in rows
-            ],
-        )
-        return int(result.rowcount)
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
 
-    async def _store_postgresql(self, rows: list[tuple[Any, ...]]) -> int:
+    async def _store_new_postgresql(self, lines: list[str]) -> int:
+        """Rows whose record id is not stored yet, through a staging table."""
         connection = await self.session.connection()
         await connection.execute(
             text(
@@ -455,12 +604,9 @@ class UsageIngest:
                 "(LIKE usage_records INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
         )
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
-        await driver.copy_records_to_table(
-            _STAGING,
-            records=[(*row[:4], row[4].astimezone(UTC), *row[5:]) for row in rows],
-            columns=list(_COLUMNS),
+        driver = await self._driver()
+        await driver.copy_to_table(
+            _STAGING, source=_copy_data(iter(lines), None), columns=list(_COLUMNS)
         )
         names = ", ".join(_COLUMNS)
         result = await connection.execute(
@@ -474,227 +620,76 @@ class UsageIngest:
         return int(result.rowcount)
 
 
-#: Reason codes of the SQL checks → (reason, message) of the report.
-_SQL_REASONS: dict[str, tuple[RejectReason, str]] = {
-    "record_id": (RejectReason.MALFORMED, "record_id: 1 to 64 characters."),
-    "ids": (RejectReason.MALFORMED, "resource_id and usage_type required."),
-    "hour": (
-        RejectReason.MALFORMED,
-        "usage_hour: UTC yyyy-MM-ddTHH:00:00Z (the start of an hour).",
-    ),
-    "quantity": (RejectReason.MALFORMED, "quantity: a number >= 0 with at most 8 decimals."),
-    "measure": (RejectReason.MALFORMED, "measure_id: an integer."),
-    "resource": (RejectReason.UNKNOWN_RESOURCE, "No such pay-per-use resource."),
-    "usage_type": (RejectReason.UNKNOWN_USAGE_TYPE, "Not a usage type of the resource."),
-    "wrong_measure": (
-        RejectReason.WRONG_MEASURE,
-        "measure_id does not convert to the usage type's.",
-    ),
-    "future": (RejectReason.IN_THE_FUTURE, "The hour has not begun."),
-    "late": (RejectReason.TOO_LATE, "The hour ended longer ago than the late-record window."),
-    "lifetime": (RejectReason.OUTSIDE_RESOURCE_LIFETIME, "The resource did not run in the hour."),
-}
-_QUANTITY = r"^[0-9]{1,10}(\.[0-9]{1,8})?$"
-_INTEGER = r"^[0-9]{1,9}$"
-# The check of every staged row, in the order of the Python path's checks.
-_CHECKED_TABLE = (
-    "CREATE TEMP TABLE usage_import_checked (line bigint, record_id text, resource_id text, "
-    "usage_type text, usage_hour timestamptz, tenant_id text, quantity bigint, "
-    "measure_id int, reason text) ON COMMIT DROP"
-)
-_CHECK = """
-INSERT INTO usage_import_checked
-SELECT r.line, r.record_id, r.resource_id, r.usage_type, h.ts AS usage_hour,
-       res.tenant_id,
-       CASE WHEN q.ok THEN (r.quantity::numeric * 100000000)::bigint END AS quantity,
-       a.measure_id,
-       CASE
-         WHEN r.record_id IS NULL OR length(r.record_id) > 64 THEN 'record_id'
-         WHEN r.resource_id IS NULL OR r.usage_type IS NULL THEN 'ids'
-         WHEN h.ts IS NULL THEN 'hour'
-         WHEN NOT q.ok THEN 'quantity'
-         WHEN a.usage_type IS NULL AND NOT coalesce(r.measure_id ~ :integer_re, false)
-              THEN 'measure'
-         WHEN res.id IS NULL THEN 'resource'
-         WHEN t.usage_type IS NULL THEN 'usage_type'
-         WHEN a.usage_type IS NULL THEN 'wrong_measure'
-         WHEN h.ts > :now THEN 'future'
-         WHEN h.ts < :oldest THEN 'late'
-         WHEN h.ts + interval '1 hour' <= res.effective_time
-              OR (res.expire_time IS NOT NULL AND h.ts >= res.expire_time) THEN 'lifetime'
-       END AS reason
-FROM usage_import_raw r
-CROSS JOIN LATERAL (SELECT coalesce(r.quantity ~ :quantity_re, false) AS ok) q
-LEFT JOIN usage_import_hours h ON h.text = r.usage_hour
-LEFT JOIN usage_resources res ON res.id = r.resource_id
-LEFT JOIN usage_import_types t
-       ON t.resource_type = res.resource_type_code AND t.usage_type = r.usage_type
-LEFT JOIN usage_import_allowed a
-       ON a.resource_type = res.resource_type_code AND a.usage_type = r.usage_type
-      AND a.measure_text = r.measure_id
-"""
-_CHUNK = 1 << 20
+MALFORMED = RejectReason.MALFORMED
+_UNIQUE_VIOLATION = "23505"
+_CACHE_LIMIT = 100_000
+_MISSING: Any = object()
+_NOT_A_RECORD = "Not a record: a JSON object, or a CSV row with every column of the header."
+_RECORD_ID = "record_id: 1 to 64 characters (no NUL)."
+_IDS = "resource_id and usage_type required."
+_HOUR_FORMAT = "usage_hour: UTC yyyy-MM-ddTHH:00:00Z (the start of an hour)."
+_QUANTITY_FORMAT = "quantity: a number >= 0 with at most 8 decimals."
+_MEASURE_FORMAT = "measure_id: an integer."
+#: Characters that ``COPY`` text needs escaped, and anything not ASCII (checked for encoding).
+_UNSAFE = re.compile(r"[\x00-\x1f\\\x7f-\U0010ffff]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_CHUNK = 2_000
 
 
-async def _chunks(path: Path, on_lines: Callable[[int], None] | None) -> AsyncIterator[bytes]:
-    lines = 0
-    with path.open("rb") as raw:
-        while chunk := raw.read(_CHUNK):
-            lines += chunk.count(b"\n")
-            if on_lines is not None:
-                on_lines(lines)
-            yield chunk
+def _copy_text(value: str) -> str | None:
+    """``value`` as a ``COPY`` text field, or None if PostgreSQL text cannot hold it (a NUL
+    character, or a lone surrogate that has no UTF-8 form)."""
+    if "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value.translate(_COPY_ESCAPES)
 
 
-class _CsvFastPath:
-    """``UsageIngest.ingest_csv_file`` on PostgreSQL."""
-
-    def __init__(self, ingest: UsageIngest) -> None:
-        self.ingest = ingest
-        self.session = ingest.session
-
-    async def _execute(self, sql: str, **params: Any) -> Any:
-        connection = await self.session.connection()
-        return await connection.execute(text(sql), params)
-
-    async def _reference_tables(self) -> None:
-        catalog = self.ingest.catalog
-        views, _ = await catalog.usage_types(
-            resource_type=None, window=Page(0, 100_000), language=Language.EN
-        )
-        conversions = await catalog.conversion_table()
-        measures = sorted(await catalog.measure_ids())
-        await self._execute(
-            "CREATE TEMP TABLE usage_import_types (resource_type text, usage_type text) "
-            "ON COMMIT DROP"
-        )
-        await self._execute(
-            "CREATE TEMP TABLE usage_import_allowed "
-            "(resource_type text, usage_type text, measure_id int, measure_text text) "
-            "ON COMMIT DROP"
-        )
-        types = [{"r": v.resource_type, "u": v.code} for v in views]
-        allowed = [
-            {"r": v.resource_type, "u": v.code, "m": m, "t": str(m)}
-            for v in views
-            for m in measures
-            if conversions.factor(m, v.measure_id) is not None
-        ]
-        if types:
-            await self._execute_many("INSERT INTO usage_import_types VALUES (:r, :u)", types)
-        if allowed:
-            await self._execute_many(
-                "INSERT INTO usage_import_allowed VALUES (:r, :u, :m, :t)", allowed
-            )
-
-    async def _execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
-        connection = await self.session.connection()
-        await connection.execute(text(sql), rows)
-
-    async def _hours(self) -> None:
-        await self._execute(
-            "CREATE TEMP TABLE usage_import_hours (text text PRIMARY KEY, ts timestamptz) "
-            "ON COMMIT DROP"
-        )
-        distinct = (
-            (
-                await self._execute(
-                    "SELECT DISTINCT usage_hour FROM usage_import_raw WHERE usage_hour IS NOT NULL"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        rows = [{"t": value, "ts": self.ingest._hour(value)} for value in distinct]
-        for start in range(0, len(rows), 10_000):
-            await self._execute_many(
-                "INSERT INTO usage_import_hours VALUES (:t, :ts)", rows[start : start + 10_000]
-            )
-
-    async def run(
-        self, path: Path, header: list[str], on_progress: Callable[[int], None] | None
-    ) -> IngestReport | None:
-        """The report, or None when ``COPY`` could not read the file (nothing was kept)."""
-        nested = await self.session.begin_nested()
-        try:
-            await self._execute(
-                "CREATE TEMP TABLE usage_import_raw (line bigint GENERATED ALWAYS AS IDENTITY, "
-                + ", ".join(f"{name} text" for name in CSV_FIELDS)
-                + ") ON COMMIT DROP"
-            )
-            connection = await self.session.connection()
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            await driver.copy_to_table(
-                "usage_import_raw",
-                source=_chunks(path, on_progress),
-                columns=header,
-                format="csv",
-                header=True,
-            )
-        except Exception as exc:
-            # The server refused the file (a ragged row, bad encoding): its errors carry a
-            # SQLSTATE. Anything else is a bug and propagates.
-            if getattr(exc, "sqlstate", None) is None:
-                raise
-            await nested.rollback()
-            return None
-        await nested.commit()
-        # Hash joins and sorts of a million staged rows in memory, for this transaction only.
-        await self._execute("SET LOCAL work_mem = '256MB'")
-        now = self.ingest.clock.now()
-        oldest = now - self.ingest.late_window - _HOUR
-        await self._reference_tables()
-        await self._hours()
-        for table in ("usage_import_raw", "usage_import_types", "usage_import_allowed"):
-            # Temporary tables have no statistics until analysed: the planner needs the sizes.
-            await self._execute(f"ANALYZE {table}")
-        await self._execute(_CHECKED_TABLE)
-        await self._execute(
-            _CHECK, now=now, oldest=oldest, quantity_re=_QUANTITY, integer_re=_INTEGER
-        )
-        received, valid = (
-            await self._execute(
-                "SELECT count(*), count(*) FILTER (WHERE reason IS NULL) FROM usage_import_checked"
-            )
-        ).one()
-        inserted = await self._execute(
-            "INSERT INTO usage_records (record_id, tenant_id, resource_id, usage_type, "
-            "usage_hour, quantity, measure_id, received_at, status) "
-            "SELECT record_id, tenant_id, resource_id, usage_type, usage_hour, quantity, "
-            "measure_id, :now, :pending FROM usage_import_checked WHERE reason IS NULL "
-            "ON CONFLICT (record_id) DO NOTHING",
-            now=now,
-            pending=int(UsageStatus.PENDING),
-        )
-        report = IngestReport(received=int(received), accepted=int(inserted.rowcount))
-        report.duplicates = int(valid) - report.accepted
-        report.rejected = int(received) - int(valid)
-        rejected = await self._execute(
-            "SELECT line, record_id, reason FROM usage_import_checked "
-            "WHERE reason IS NOT NULL ORDER BY line LIMIT :limit",
-            limit=MAX_REPORTED_REJECTIONS,
-        )
-        for line, record_id, code in rejected:
-            reason, message = _SQL_REASONS[code]
-            keep_id = record_id if code != "record_id" else None
-            report.rejections.append(Rejection(int(line), keep_id, reason, message))
-        if on_progress is not None:
-            on_progress(report.received)
-        return report
+async def _copy_data(lines: Iterator[str], kept: list[str] | None) -> AsyncIterator[bytes]:
+    """``COPY`` text lines as the bytes ``COPY`` reads, a few thousand lines at a time; each
+    line also appended to ``kept`` (for a retry) when given."""
+    while chunk := list(islice(lines, _COPY_CHUNK)):
+        if kept is not None:
+            kept.extend(chunk)
+        yield "".join(chunk).encode()
 
 
-async def ingest_csv_file(
-    ingest: UsageIngest, path: Path, *, on_progress: Callable[[int], None] | None = None
-) -> IngestReport:
-    """Import a CSV file (header naming ``CSV_FIELDS``): ``COPY`` and checks in SQL on
-    PostgreSQL, else (or when ``COPY`` cannot read the file) the streaming path."""
-    with path.open(encoding="utf-8", newline="") as stream:
-        header = next(csv.reader(stream), None) or []
-    postgres = ingest.session.get_bind().dialect.name == "postgresql"
-    if postgres and sorted(header) == sorted(CSV_FIELDS):
-        report = await _CsvFastPath(ingest).run(path, header, on_progress)
-        if report is not None:
-            return report
-    with path.open(encoding="utf-8", newline="") as stream:
-        return await ingest.ingest(read_records(stream, fmt="csv"), on_progress=on_progress)
+def _read_batch(
+    records: Iterator[RawRecord], size: int
+) -> tuple[list[RecordFields | str], set[str]]:
+    """The next ``size`` records (fewer at the end, none after it) and the resource ids they
+    name."""
+    raw = list(islice(records, size))
+    batch: list[RecordFields | str] = (
+        cast(list[RecordFields | str], raw)
+        if all(type(r) is list or type(r) is tuple or type(r) is str for r in raw)
+        else [_normalise(r) for r in raw]
+    )
+    ids = {
+        r[1]
+        for r in batch
+        if not isinstance(r, str) and len(r) == len(CSV_FIELDS) and type(r[1]) is str
+    }
+    return batch, ids
+
+
+def _normalise(record: RawRecord) -> RecordFields | str:
+    if isinstance(record, Mapping):
+        return _fields(record)
+    if isinstance(record, tuple | list):
+        return record
+    return str(record)[:200]
+
+
+def _settle(
+    report: IngestReport, rejected: list[Rejection], *, accepted: int, duplicates: int
+) -> None:
+    report.accepted += accepted
+    report.duplicates += duplicates
+    report.rejected += len(rejected)
+    room = MAX_REPORTED_REJECTIONS - len(report.rejections)
+    if room > 0:
+        report.rejections.extend(rejected[:room])

@@ -19,7 +19,6 @@ from partner_center.domains.usage.ingest import (
     IngestReport,
     Rejection,
     UsageIngest,
-    ingest_csv_file,
     read_records,
     records_from_body,
 )
@@ -87,7 +86,6 @@ __all__ = [
     "UsageRating",
     "UsageService",
     "UsageStatus",
-    "ingest_csv_file",
     "read_records",
     "records_from_body",
     "take_over_handoffs",
