@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations.public import AssociationEvent, association_hooks
+from partner_center.domains.balances.public import HOOK_NAME as BALANCE_RETURN_HOOK
+from partner_center.domains.balances.public import return_balance_on_disassociation
 from partner_center.domains.coupons.public import reclaim_coupons_on_disassociation
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.http.ratelimit import RateLimiter
@@ -27,6 +29,7 @@ def wire_association_hooks() -> None:
     """What other domains do when an association ends, registered in one visible place
     (idempotent: hooks are keyed by name)."""
     association_hooks.on_disassociated(COUPON_RECLAIM_HOOK, _reclaim_coupons)
+    association_hooks.on_disassociated(BALANCE_RETURN_HOOK, return_balance_on_disassociation)
 
 
 def build_state(

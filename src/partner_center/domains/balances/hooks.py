@@ -1,6 +1,6 @@
 """What this domain does when an association ends: the customer's remaining balance goes back
-to its partner (rules.md §2.6.11). Registered on the associations domain's hooks when this
-domain is imported, as that domain asks of the domains that react to association changes."""
+to its partner (rules.md §2.6.11). The composition root registers it on the associations
+domain's hooks (``runtime.wire_association_hooks``) under ``HOOK_NAME``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.associations.public import AssociationEvent, association_hooks
+from partner_center.domains.associations.public import AssociationEvent
 from partner_center.domains.balances.models import CustomerFunds
 from partner_center.domains.balances.service import BalanceService
 from partner_center.kernel.clock import FixedClock
@@ -27,6 +27,3 @@ async def return_balance_on_disassociation(session: AsyncSession, event: Associa
         session, clock=FixedClock(event.at), zone=_UNUSED_ZONE, currency=funds.currency
     )
     await balances.return_remaining_on_disassociation(event.customer_id, actor_id=event.partner_id)
-
-
-association_hooks.on_disassociated(HOOK_NAME, return_balance_on_disassociation)

@@ -10,9 +10,10 @@ Orders and pay-per-use::
     await balances.charge_customer(customer_id, amount, usage_id, kind=ChargeKind.USAGE)
     await balances.refund_customer(customer_id, amount, refund_id, charge_id=order_id)
 
-Associations (rules.md §2.6.11): importing this module registers ``hooks.HOOK_NAME`` on the
-associations domain's ``on_disassociated`` hooks, which runs, in the transaction that ends the
-association (idempotent, so a direct call as well changes nothing)::
+Associations (rules.md §2.6.11): the composition root registers
+``return_balance_on_disassociation`` as ``HOOK_NAME`` on the associations domain's
+``on_disassociated`` hooks; it runs, in the transaction that ends the association (idempotent,
+so a direct call as well changes nothing)::
 
     await balances.return_remaining_on_disassociation(customer_id)
 
