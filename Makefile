@@ -29,7 +29,7 @@ types: venv
 	$(BIN)/mypy
 
 layers: venv
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 test: lint types layers
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
