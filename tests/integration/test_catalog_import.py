@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from partner_center.domains.catalog.models import CatalogPrice, CatalogSpec, CatalogVersion
+from partner_center.domains.catalog.models import (
+    CatalogPrice,
+    CatalogServicePolicy,
+    CatalogSpec,
+    CatalogVersion,
+)
 from partner_center.domains.catalog.public import (
     CatalogImporter,
     CatalogService,
@@ -28,6 +33,7 @@ from partner_center.domains.catalog.public import (
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Base, Database
 from partner_center.kernel.errors import DomainError
+from partner_center.kernel.pagination import Page
 from tests.dbutil import create_fresh_database, drop_database
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -323,3 +329,58 @@ async def test_the_site_currency_must_match(db: Database) -> None:
         await run_import(db, demo_catalog(), expected_currency="CNY")
     assert "the site sells in CNY" in info.value.message
     assert await count(db, CatalogVersion) == 0
+
+
+async def policy_rows(db: Database, at: datetime) -> dict[str, tuple[int, bool]]:
+    async with db.unit_of_work() as uow:
+        views, _ = await CatalogService(uow.session, clock=FixedClock(at)).service_policies(
+            at=at, service_type=None, window=Page(0, 100), language=Language.EN
+        )
+    return {v.service_type: (v.incentive_policy, v.allow_discount) for v in views}
+
+
+async def barred(db: Database, at: datetime) -> set[str]:
+    async with db.unit_of_work() as uow:
+        return await CatalogService(uow.session, clock=FixedClock(at)).discounts_barred(at)
+
+
+async def test_a_new_version_dates_policy_changes_and_keeps_the_old_ones(db: Database) -> None:
+    v1 = demo_catalog()
+    await run_import(db, v1)
+    assert await count(db, CatalogServicePolicy) == 5
+    v2 = copy.deepcopy(v1)
+    v2["version"] = 2
+    v2["effective_from"] = "2026-12-01T00:00:00Z"
+    services = {s["code"]: s for s in v2["service_types"]}
+    services[ECS]["allow_discount"] = False
+    services["hws.service.type.rds"]["incentive_policy"] = 2
+
+    dry = await run_import(db, v2, dry_run=True)
+    assert dry.structure_changes == 2
+    assert await count(db, CatalogServicePolicy) == 5
+    await run_import(db, v2)
+    assert await count(db, CatalogServicePolicy) == 7  # two closed, two opened, none rewritten
+
+    before, after = (
+        datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert (await policy_rows(db, before))[ECS] == (0, True)
+    assert (await policy_rows(db, after))[ECS] == (0, False)
+    assert (await policy_rows(db, before))["hws.service.type.rds"] == (13, False)
+    assert (await policy_rows(db, after))["hws.service.type.rds"] == (2, False)
+    assert (await policy_rows(db, after))["hws.service.type.obs"] == (1, True)
+    assert await barred(db, before) == {"hws.service.type.rds"}
+    assert await barred(db, after) == {ECS, "hws.service.type.rds"}
+    assert await policy_rows(db, datetime(2024, 12, 31, tzinfo=UTC)) == {}
+
+
+async def test_a_policy_that_is_not_a_known_value_is_refused(db: Database) -> None:
+    for field, value in (("incentive_policy", 3), ("allow_discount", "no")):
+        raw = demo_catalog()
+        raw["service_types"][0][field] = value
+        with pytest.raises(DomainError) as info:
+            await run_import(db, raw)
+        assert info.value.code == "CATALOG.INVALID_FILE"
+        assert field in info.value.message
+    assert await count(db, CatalogServicePolicy) == 0

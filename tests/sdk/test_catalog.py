@@ -401,3 +401,45 @@ def test_resource_specs_price_refusals(
     body.update(changes)
     error = refused(lambda: prices_query(server.intl(csp.creds), **body))
     assert (error.status_code, error.error_code) == (400, "CBC.0100")
+
+
+def policies(client: Any, **fields: Any) -> Any:
+    return client.list_incentive_discount_policies(
+        bss_model.ListIncentiveDiscountPoliciesRequest(**fields)
+    )
+
+
+def test_incentive_and_discount_policies_by_month(server: LiveServer, csp: Partner) -> None:
+    client = server.bss(csp.creds)
+    listed = policies(client, time="2026-11")
+    assert listed.total_count == 5
+    assert [
+        (p.service_type_code, p.service_type_name, p.incentive_policy, p.allow_discount)
+        for p in listed.policies
+    ] == [
+        ("hws.service.type.ebs", "Elastic Volume Service", "0", "YES"),
+        (ECS, "Elastic Cloud Server", "0", "YES"),
+        (OBS, "Object Storage Service", "1", "YES"),
+        ("hws.service.type.rds", "Relational Database Service", "13", "NO"),
+        (VPC, "Virtual Private Cloud", "0", "YES"),
+    ]
+    one = policies(client, time="2026-11", service_type_code="hws.service.type.rds", limit=1)
+    assert (one.total_count, [p.allow_discount for p in one.policies]) == (1, ["NO"])
+    page = policies(client, time="2026-11", offset=3, limit=2)
+    assert [p.service_type_code for p in page.policies] == ["hws.service.type.rds", VPC]
+    # the demo catalogue takes effect on 2025-01-01: no policy was in force before
+    assert policies(client, time="2024-12").total_count == 0
+    assert (
+        policies(client, time="2026-11", service_type_code="hws.service.type.none").policies == []
+    )
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-11", "", "1969-12", "2026-11-01"])
+def test_policies_need_a_month(server: LiveServer, csp: Partner, month: str) -> None:
+    error = refused(lambda: policies(server.bss(csp.creds), time=month))
+    assert (error.status_code, error.error_code) == (400, "CBC.0100")
+
+
+def test_policies_are_for_partners(server: LiveServer, customer: Credentials) -> None:
+    error = refused(lambda: policies(server.bss(customer), time="2026-11"))
+    assert error.status_code == 403

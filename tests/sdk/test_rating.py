@@ -733,3 +733,48 @@ def test_a_later_price_leaves_earlier_ratings_unchanged(
     assert rate_on_demand(client, customer, [product]).amount == Decimal("0.4")
     other = rate_on_demand(client, customer, [VM_HOUR])
     assert other.amount == Decimal("0.0474")  # unchanged offerings keep their price
+
+
+def test_partner_discounts_skip_services_that_bar_them(server: LiveServer, csp: Partner) -> None:
+    """The demo catalogue's RDS takes no partner-granted discount (``allow_discount`` false in
+    its policy); the operator's business discount still applies to it."""
+    customer = referral_customer(server, csp)
+    partner = grant(
+        server,
+        "partner",
+        partner_id=csp.id,
+        customer_id=customer.account_id,
+        percent_off=Decimal(20),
+        name="Everything",
+    )
+    business = grant(
+        server, "business", customer_id=customer.account_id, percent_off=Decimal(5), name="B"
+    )
+    rds = ("hws.service.type.rds", "hws.resource.type.rds.vm", "rds.mysql.n1.large.2")
+    client = server.intl(customer)
+    periods = rate_period(client, customer, [MONTH_VM, period("db", *rds, 2, 1)])
+    assert periods.official_website_rating_result.official_website_amount == Decimal("84.40")
+    options = {o.discount_id: o for o in periods.optional_discount_rating_results}
+    # 20 % off the server only (25.40 → 20.32); RDS stays at 59.00
+    assert (options[partner].amount, options[partner].discount_amount) == (
+        Decimal("79.32"),
+        Decimal("5.08"),
+    )
+    assert {r.id: r.discount_amount for r in options[partner].product_rating_results} == {
+        "p": Decimal("5.08"),
+        "db": Decimal("0"),
+    }
+    # 5 % off both: 24.13 + 56.05
+    assert (options[business].amount, options[business].discount_amount) == (
+        Decimal("80.18"),
+        Decimal("4.22"),
+    )
+    assert (options[partner].best_offer, options[business].best_offer) == (1, 0)
+
+    demanded = rate_on_demand(client, customer, [demand("db", *rds, "Duration", 10, HOUR)])
+    (line,) = demanded.product_rating_results
+    # 10 h at 0.11: only the business discount applies, 5 %
+    assert (line.official_website_amount, line.amount) == (Decimal("1.1"), Decimal("1.045"))
+    assert [(d.discount_id, d.discount_type) for d in line.discount_rating_results] == [
+        (business, 605)
+    ]

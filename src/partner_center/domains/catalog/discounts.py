@@ -54,6 +54,15 @@ class DiscountView:
         return self.service_type is None or self.service_type == service_type
 
 
+def applies(discount: DiscountView, service_type: str, barred: set[str]) -> bool:
+    """Whether ``discount`` takes money off a product of ``service_type``: it covers the
+    service type, and is the operator's business discount or the service type's policy lets
+    partner-granted discounts apply (``barred``: ``CatalogService.discounts_barred``)."""
+    return discount.covers(service_type) and (
+        discount.discount_type == DiscountType.BUSINESS or service_type not in barred
+    )
+
+
 def _view(row: CatalogDiscount) -> DiscountView:
     return DiscountView(
         discount_id=row.id,

@@ -7,6 +7,10 @@ floats) with a ``version``; see ``partner_center/catalog_data/demo-catalog.json`
     {"version": 2, "effective_from": "2027-01-01T00:00:00Z", "currency": "USD",
      "regions": [...], "measure_units": [...], "conversions": [...],
      "service_types": [...], "resource_types": [...], "specs": [...]}
+
+A service type may carry its incentive policy (``incentive_policy``: 0, 1, 2 or 13) and whether
+partner-granted discounts apply to it (``allow_discount``); both are effective-dated with the
+version.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from decimal import Decimal
 from importlib.resources import files
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from partner_center.domains.catalog.errors import CatalogErrorCode, catalog_error
 from partner_center.domains.catalog.rating import PeriodType, Tier, TierSchedule
@@ -81,6 +85,14 @@ class ServiceTypeEntry(_Strict):
     abbreviation: str = Field(min_length=1, max_length=64)
     name: Names
     resource_types: list[str] = Field(min_length=1)
+    incentive_policy: Literal[0, 1, 2, 13] = Field(
+        default=0,
+        description="0 non-specific product, 1 specific product, 2 no performance and no "
+        "rebate, 13 performance but no rebate",
+    )
+    allow_discount: StrictBool = Field(
+        default=True, description="Whether partner-granted discounts may apply to it"
+    )
 
 
 class UsageTypeEntry(_Strict):

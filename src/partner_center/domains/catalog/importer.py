@@ -42,6 +42,7 @@ from partner_center.domains.catalog.models import (
     CatalogPriceTier,
     CatalogRegion,
     CatalogResourceType,
+    CatalogServicePolicy,
     CatalogServiceResource,
     CatalogServiceType,
     CatalogSpec,
@@ -260,6 +261,7 @@ class CatalogImporter:
             )
         if not dry_run:
             await self.session.flush()
+        changes += await self._policies(doc, dry_run)
         for res in doc.resource_types:
             changes += await self._upsert(
                 CatalogResourceType,
@@ -290,6 +292,44 @@ class CatalogImporter:
         changes += await self._memberships(doc, dry_run)
         if not dry_run:
             await self.session.flush()
+        return changes
+
+    async def _policies(self, doc: CatalogDocument, dry_run: bool) -> int:
+        """Effective-dated like prices: a service type whose incentive or discount policy
+        changes gets its open row closed at the version's ``effective_from`` and a new one
+        from then on; a service type the file leaves out keeps its policy."""
+        at = doc.effective_at
+        open_rows = {
+            row.service_type: row
+            for row in (
+                await self.session.execute(
+                    select(CatalogServicePolicy).where(CatalogServicePolicy.effective_to.is_(None))
+                )
+            ).scalars()
+        }
+        changes = 0
+        for svc in doc.service_types:
+            row = open_rows.get(svc.code)
+            if row is not None and (row.incentive_policy, row.allow_discount) == (
+                svc.incentive_policy,
+                svc.allow_discount,
+            ):
+                continue
+            changes += 1
+            if dry_run:
+                continue
+            if row is not None:
+                row.effective_to = at
+            self.session.add(
+                CatalogServicePolicy(
+                    service_type=svc.code,
+                    incentive_policy=svc.incentive_policy,
+                    allow_discount=svc.allow_discount,
+                    effective_from=at,
+                    effective_to=None,
+                    version=doc.version,
+                )
+            )
         return changes
 
     async def _conversions(self, doc: CatalogDocument, dry_run: bool) -> int:

@@ -20,7 +20,12 @@ from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.catalog.discounts import PRIORITY, DiscountService, DiscountView
+from partner_center.domains.catalog.discounts import (
+    PRIORITY,
+    DiscountService,
+    DiscountView,
+    applies,
+)
 from partner_center.domains.catalog.errors import CatalogErrorCode, catalog_error, invalid
 from partner_center.domains.catalog.projects import project_id_for
 from partner_center.domains.catalog.rating import (
@@ -226,6 +231,7 @@ class InquiryService:
         conversions = await self.catalog.conversion_table()
         measures = await self.catalog.measure_ids()
         discounts = await self.discounts.in_force(customer_id, when)
+        barred = await self.catalog.discounts_barred(when) if discounts else set()
         lines: list[RatedLine] = []
         currency = ""
         for item in items:
@@ -271,7 +277,7 @@ class InquiryService:
                 [
                     (d, official - inquiry_amount(discounted(exact, d.percent_off), places))
                     for d in discounts
-                    if d.covers(item.key.service_type)
+                    if applies(d, item.key.service_type, barred)
                 ]
             )
             applied: tuple[AppliedDiscount, ...] = ()
@@ -327,13 +333,15 @@ class InquiryService:
             for item, offering, exact in exact_lines
         ]
         options: list[DiscountOption] = []
-        for discount in await self.discounts.in_force(customer_id, when):
+        in_force = await self.discounts.in_force(customer_id, when)
+        barred = await self.catalog.discounts_barred(when) if in_force else set()
+        for discount in in_force:
             priced = []
             for item, offering, exact in exact_lines:
                 official = period_amount_in_cents(exact)
                 amount = (
                     period_amount_in_cents(discounted(exact, discount.percent_off))
-                    if discount.covers(item.key.service_type)
+                    if applies(discount, item.key.service_type, barred)
                     else official
                 )
                 priced.append(RatedLine(item.id, offering, official, amount))

@@ -13,6 +13,7 @@ rating at a past instant finds the price that was in force then.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -246,6 +248,47 @@ class CatalogPriceTier(Base):
     specs)."""
 
 
+class IncentivePolicy(enum.IntEnum):
+    """How a service type's sales count for partner incentives (``incentive_policy``)."""
+
+    NON_SPECIFIC = 0
+    """A non-specific product."""
+    SPECIFIC = 1
+    """A specific product."""
+    NO_PERFORMANCE_NO_REBATE = 2
+    """Counts neither for performance nor for rebates."""
+    PERFORMANCE_NO_REBATE = 13
+    """Counts for performance, earns no rebate."""
+
+
+class CatalogServicePolicy(Base):
+    """The incentive and discount policy of a service type, in force from ``effective_from``
+    until ``effective_to`` (exclusive; NULL = open), imported with the catalogue and
+    effective-dated like prices: a version that changes it closes the old row and opens a new
+    one, so the policy of any past month can still be read."""
+
+    __tablename__ = "catalog_service_policies"
+    __table_args__ = (
+        CheckConstraint("incentive_policy IN (0, 1, 2, 13)", name="incentive_policy"),
+        CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from", name="effective_window"
+        ),
+        Index("ix_catalog_service_policies_service_window", "service_type", "effective_from"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_type: Mapped[str] = mapped_column(ForeignKey("catalog_service_types.code"))
+    incentive_policy: Mapped[int] = mapped_column(Integer)
+    """An ``IncentivePolicy``."""
+    allow_discount: Mapped[bool] = mapped_column(Boolean)
+    """Whether partner-granted discounts (606, 607) may apply to the service's products; the
+    operator's business discounts (605) always may."""
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    effective_to: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    version: Mapped[int] = mapped_column(ForeignKey("catalog_versions.version"))
+    """The catalogue version that set it."""
+
+
 class CatalogDiscount(TenantOwned, Base):
     """A discount on a customer's list prices: a business (contract) discount the operator
     grants (605), a distributor-granted discount (606) or a partner-set discount (607).
@@ -294,5 +337,6 @@ for _table in (
     "catalog_specs",
     "catalog_prices",
     "catalog_price_tiers",
+    "catalog_service_policies",
 ):
     global_table(_table, _PUBLIC)

@@ -22,6 +22,7 @@ from partner_center.domains.catalog.models import (
     CatalogPriceTier,
     CatalogRegion,
     CatalogResourceType,
+    CatalogServicePolicy,
     CatalogServiceResource,
     CatalogServiceType,
     CatalogSpec,
@@ -69,6 +70,15 @@ class ServiceTypeView:
     code: str
     name: str
     abbreviation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePolicyView:
+    service_type: str
+    service_type_name: str
+    incentive_policy: int
+    """An ``IncentivePolicy``: 0, 1, 2 or 13."""
+    allow_discount: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +196,12 @@ def _fuzzy(text: str) -> str:
     return f"%{escaped}%"
 
 
-def in_force(as_of: datetime) -> ColumnElement[bool]:
-    """Price rows whose window contains ``as_of`` (from inclusive, to exclusive)."""
+def in_force(as_of: datetime, model: Any = CatalogPrice) -> ColumnElement[bool]:
+    """Rows of an effective-dated table (prices by default) whose window contains ``as_of``
+    (from inclusive, to exclusive)."""
     return and_(
-        CatalogPrice.effective_from <= as_of,
-        or_(CatalogPrice.effective_to.is_(None), CatalogPrice.effective_to > as_of),
+        model.effective_from <= as_of,
+        or_(model.effective_to.is_(None), model.effective_to > as_of),
     )
 
 
@@ -234,6 +245,44 @@ class CatalogService:
             ServiceTypeView(r.code, language.pick(r.name_en, r.name_zh), r.abbreviation)
             for r in rows
         ], total
+
+    async def service_policies(
+        self, *, at: datetime, service_type: str | None, window: Page, language: Language
+    ) -> tuple[list[ServicePolicyView], int]:
+        """The incentive and discount policy of each service type in force at ``at``, by
+        service type code (one service type with ``service_type``)."""
+        query = (
+            select(CatalogServicePolicy, CatalogServiceType)
+            .join(CatalogServiceType, CatalogServiceType.code == CatalogServicePolicy.service_type)
+            .where(in_force(at, CatalogServicePolicy))
+        )
+        if service_type is not None:
+            query = query.where(CatalogServicePolicy.service_type == service_type)
+        total = await self._count(query)
+        rows = await self.session.execute(
+            query.order_by(CatalogServicePolicy.service_type)
+            .offset(window.offset)
+            .limit(window.limit)
+        )
+        return [
+            ServicePolicyView(
+                policy.service_type,
+                language.pick(svc.name_en, svc.name_zh),
+                policy.incentive_policy,
+                policy.allow_discount,
+            )
+            for policy, svc in rows
+        ], total
+
+    async def discounts_barred(self, at: datetime) -> set[str]:
+        """Service types whose products take no partner-granted discount at ``at``."""
+        rows = await self.session.execute(
+            select(CatalogServicePolicy.service_type).where(
+                in_force(at, CatalogServicePolicy),
+                CatalogServicePolicy.allow_discount.is_(False),
+            )
+        )
+        return set(rows.scalars())
 
     async def resource_types(
         self, *, window: Page, language: Language

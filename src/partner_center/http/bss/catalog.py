@@ -4,8 +4,11 @@ authenticated account may read the catalogue."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -657,5 +660,81 @@ async def list_resource_specs_price(request: Request) -> Response:
         api="list_resource_specs_price",
         kind=CallerKind.ANY,
         body_model=ResourceSpecsPriceQueryReq,
+        handler=handle,
+    )
+
+
+class IncentiveAndDiscountPolicy(WireModel):
+    service_type_code: str
+    service_type_name: str
+    incentive_policy: str = Field(
+        description="0 non-specific product, 1 specific product, 2 no performance and no "
+        "rebate, 13 performance but no rebate"
+    )
+    allow_discount: str = Field(description="YES or NO: whether partner discounts may apply")
+
+
+class ListIncentiveDiscountPoliciesResponse(WireModel):
+    policies: list[IncentiveAndDiscountPolicy]
+    total_count: int
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def end_of_month(text: str | None, zone: ZoneInfo) -> datetime:
+    """``time`` = ``YYYY-MM``: the last second of that month in the billing time zone (UTC)."""
+    match = _MONTH.match(text or "")
+    if match is None or int(match[1]) < 1970:
+        raise invalid_parameter("time", "A month as YYYY-MM (from 1970-01).")
+    year, month = int(match[1]), int(match[2])
+    following = date(year + month // 12, month % 12 + 1, 1)
+    start = datetime(following.year, following.month, 1, tzinfo=zone)
+    return (start - timedelta(seconds=1)).astimezone(UTC)
+
+
+@router.get(
+    "/v2/products/incentive-discount-policies",
+    operation_id="list_incentive_discount_policies",
+    summary="Incentive and discount policy of each service type at the end of a month",
+    openapi_extra=query_parameters(
+        ("time", "string", True, "YYYY-MM: the policies in force at its last second"),
+        ("service_type_code", "string", False, "one service type"),
+        _OFFSET,
+        _LIMIT,
+        _LANGUAGE,
+    ),
+    responses=wire_responses(ListIncentiveDiscountPoliciesResponse),
+)
+async def list_incentive_discount_policies(request: Request) -> Response:
+    async def handle(ctx: OperationContext, _body: None) -> ListIncentiveDiscountPoliciesResponse:
+        at = end_of_month(request.query_params.get("time"), ctx.state.settings.zone)
+        code = request.query_params.get("service_type_code")
+        if code is not None and not 0 < len(code) <= 64:
+            raise invalid_parameter("service_type_code", "1 to 64 characters.")
+        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).service_policies(
+            at=at,
+            service_type=code,
+            window=window_of(request),
+            language=language_of(request, ctx.state.site),
+        )
+        return ListIncentiveDiscountPoliciesResponse(
+            total_count=total,
+            policies=[
+                IncentiveAndDiscountPolicy(
+                    service_type_code=r.service_type,
+                    service_type_name=r.service_type_name,
+                    incentive_policy=str(r.incentive_policy),
+                    allow_discount="YES" if r.allow_discount else "NO",
+                )
+                for r in rows
+            ],
+        )
+
+    return await run_operation(
+        request,
+        api="list_incentive_discount_policies",
+        kind=CallerKind.PARTNER,
+        body_model=None,
         handler=handle,
     )
