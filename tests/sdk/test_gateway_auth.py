@@ -137,3 +137,40 @@ def test_openapi_describes_operations_with_wire_schemas(server: LiveServer) -> N
         "ListSubCustomersResponse"
     )
     assert httpx.get(server.url + "/docs").status_code == 200
+
+
+# -- issue 8: request bodies -----------------------------------------------------------------
+
+
+def nested(levels: int) -> bytes:
+    """A JSON object nested ``levels`` deep."""
+    return b'{"a":' * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+
+def test_json_nested_ten_thousand_levels_is_400_not_500(server: LiveServer, csp: Partner) -> None:
+    for body in (nested(10_000), b"[" * 10_000 + b"]" * 10_000):
+        response = signed_request(server.url, csp.creds, "POST", QUERY, body=body)
+        assert response.status_code == 400, response.text
+        assert response.json() == {
+            "error_code": "CBC.0100",
+            "error_msg": "Invalid parameter: the body's arrays and objects nest deeper than "
+            "64 levels.",
+        }
+
+
+def test_json_nests_at_most_64_levels(server: LiveServer, csp: Partner) -> None:
+    def query(levels: int) -> int:
+        body = b'{"limit": 5, "ignored": ' + nested(levels - 1) + b"}"
+        return signed_request(server.url, csp.creds, "POST", QUERY, body=body).status_code
+
+    assert (query(64), query(65)) == (200, 400)
+
+
+def test_iam_sign_in_with_deep_json_is_400_not_500(server: LiveServer) -> None:
+    response = httpx.post(
+        server.url + "/v3/auth/tokens",
+        content=nested(10_000),
+        headers={"content-type": "application/json;charset=utf8"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "CBC.0100"

@@ -452,3 +452,39 @@ def test_ingest_refusals(server: LiveServer, csp: Partner, operator: Credentials
     malformed = post(server, operator, INGEST, b"[1, 2")
     assert malformed.status_code == 200, malformed.text
     assert malformed.json()["rejected"] == 1
+
+
+def test_ingest_survives_json_nested_ten_thousand_levels(
+    server: LiveServer, csp: Partner, operator: Credentials
+) -> None:
+    """Issue 8: a record nested ten thousand levels deep is one malformed record, as JSON lines
+    or as an array, never a 500; the other records of the batch are stored."""
+    customer = ready(server, csp)
+    machine = vm(server, customer)["resource_id"]
+    clock = parse_utc(
+        signed_request(server.url, operator, "GET", "/v1/sandbox/clock").json()["now"]
+    )
+
+    def rec() -> str:
+        return json.dumps(
+            {
+                "record_id": unique("deep"),
+                "resource_id": machine,
+                "usage_type": "Duration",
+                "usage_hour": hour_text(clock),
+                "quantity": "1",
+                "measure_id": HOUR,
+            }
+        )
+
+    deep = '{"record_id": "x", "quantity": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    lines = post(server, operator, INGEST, f"{rec()}\n{deep}\n{rec()}".encode())
+    assert lines.status_code == 200, lines.text
+    report = lines.json()
+    assert (report["accepted"], report["rejected"]) == (2, 1)
+    assert report["rejections"][0]["line"] == 2
+    assert report["rejections"][0]["reason"] == "malformed"
+
+    array = post(server, operator, INGEST, ("[" * 10_000 + "]" * 10_000).encode())
+    assert array.status_code == 200, array.text
+    assert (array.json()["accepted"], array.json()["rejected"]) == (0, 1)

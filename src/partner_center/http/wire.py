@@ -4,14 +4,13 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import simplejson
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.responses import Response
 
+from partner_center.kernel import jsontext
 from partner_center.kernel.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
@@ -70,12 +69,15 @@ class ErrorBody(WireModel):
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decode a JSON body, numbers with a fraction as Decimal. Empty body = empty object."""
+    """Decode a JSON body (UTF-8), numbers with a fraction as Decimal. Empty body = empty
+    object. Nesting deeper than ``jsontext.MAX_DEPTH`` is refused before decoding."""
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return jsontext.loads(raw)
+    except jsontext.TooDeeplyNested as exc:
+        raise DomainError("CBC.0100", f"Invalid parameter: the body's {exc}.") from exc
+    except ValueError as exc:
         raise DomainError(
             "CBC.0100", f"Invalid parameter: the body is not valid JSON ({exc})."
         ) from exc
