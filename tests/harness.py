@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ from partner_center.provisioning import (
     create_partner,
 )
 from partner_center.settings import Settings
+from tests.dbutil import create_fresh_database, drop_database, migrate
 
 
 def free_port() -> int:
@@ -161,8 +164,9 @@ class LiveServer:
     ) -> Any:
         return self._client(BssintlClient, creds, domain_id, security_token, secret_key)
 
-    def bss(self, creds: Credentials, *, domain_id: bool = True) -> Any:
-        return self._client(BssClient, creds, domain_id, None, None)
+    def bss(self, creds: Credentials, *, domain_id: bool = True, http_handler: Any = None) -> Any:
+        """``http_handler``: an SDK ``HttpHandler`` (its request hooks see each signed request)."""
+        return self._client(BssClient, creds, domain_id, None, None, http_handler)
 
     def _client(
         self,
@@ -171,6 +175,7 @@ class LiveServer:
         domain_id: bool,
         security_token: str | None,
         secret_key: str | None,
+        http_handler: Any = None,
     ) -> Any:
         credentials = GlobalCredentials(
             creds.access_key,
@@ -181,10 +186,26 @@ class LiveServer:
             credentials = credentials.with_security_token(security_token)
         config = HttpConfig.get_default_config()
         config.timeout = (5, 30)
-        return (
+        builder = (
             client_cls.new_builder()
             .with_http_config(config)
             .with_credentials(credentials)
             .with_endpoint(self.url)
-            .build()
         )
+        if http_handler is not None:
+            builder = builder.with_http_handler(http_handler)
+        return builder.build()
+
+
+@contextmanager
+def fresh_server(**overrides: Any) -> Iterator[LiveServer]:
+    """A ``LiveServer`` (``overrides``: its keyword arguments) over a new migrated database,
+    stopped and dropped afterwards."""
+    url, pg_name = asyncio.run(create_fresh_database())
+    migrate(url)
+    live = LiveServer(url, **overrides).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        asyncio.run(drop_database(pg_name))

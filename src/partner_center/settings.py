@@ -56,6 +56,19 @@ class Settings(BaseSettings):
         default=900,
         validation_alias=AliasChoices("PARTNER_CENTER_SIGNATURE_SKEW", "signature_skew_seconds"),
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        validation_alias=AliasChoices("PARTNER_CENTER_MAX_BODY_BYTES", "max_body_bytes"),
+        description="Largest request body of an API operation, bytes; a larger one is refused "
+        "with 413 APIG.0201 as soon as it is known (Content-Length) or read (chunked).",
+    )
+    max_upload_bytes: int = Field(
+        default=104_857_600,
+        ge=1024,
+        validation_alias=AliasChoices("PARTNER_CENTER_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+        description="Largest body of a bulk upload (the usage ingest), bytes.",
+    )
     token_ttl_seconds: int = Field(
         default=86_400,
         validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
 
 from partner_center.domains.partners.public import PartnerType
-from tests.dbutil import create_fresh_database, drop_database
-from tests.harness import LiveServer, Partner
+from tests.harness import LiveServer, Partner, fresh_server
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    url, pg_name = asyncio.run(create_fresh_database())
-    from tests.dbutil import migrate
-
-    migrate(url)
-    live = LiveServer(url).start()
-    yield live
-    live.stop()
-    asyncio.run(drop_database(pg_name))
+    with fresh_server() as live:
+        yield live
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from huaweicloudsdkbssintl.v2.model import ListSubCustomersRequest, QuerySubCust
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from tests.harness import LiveServer, Partner
-from tests.signed import signed_request
+from tests.signed import sdk_capture, signed_request
 
 QUERY = "/v2/partners/sub-customers/query"
 
@@ -137,3 +137,119 @@ def test_openapi_describes_operations_with_wire_schemas(server: LiveServer) -> N
         "ListSubCustomersResponse"
     )
     assert httpx.get(server.url + "/docs").status_code == 200
+
+
+# -- issue 8: request bodies -----------------------------------------------------------------
+
+
+def nested(levels: int) -> bytes:
+    """A JSON object nested ``levels`` deep."""
+    return b'{"a":' * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+
+def test_json_nested_ten_thousand_levels_is_400_not_500(server: LiveServer, csp: Partner) -> None:
+    for body in (nested(10_000), b"[" * 10_000 + b"]" * 10_000):
+        response = signed_request(server.url, csp.creds, "POST", QUERY, body=body)
+        assert response.status_code == 400, response.text
+        assert response.json() == {
+            "error_code": "CBC.0100",
+            "error_msg": "Invalid parameter: the body's arrays and objects nest deeper than "
+            "64 levels.",
+        }
+
+
+def test_json_nests_at_most_64_levels(server: LiveServer, csp: Partner) -> None:
+    def query(levels: int) -> int:
+        body = b'{"limit": 5, "ignored": ' + nested(levels - 1) + b"}"
+        return signed_request(server.url, csp.creds, "POST", QUERY, body=body).status_code
+
+    assert (query(64), query(65)) == (200, 400)
+
+
+def test_iam_sign_in_with_deep_json_is_400_not_500(server: LiveServer) -> None:
+    response = httpx.post(
+        server.url + "/v3/auth/tokens",
+        content=nested(10_000),
+        headers={"content-type": "application/json;charset=utf8"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "CBC.0100"
+
+
+def query_as(server: LiveServer, csp: Partner, content_type: str) -> httpx.Response:
+    """list_sub_customers signed over its JSON body, declared as ``content_type``."""
+    return signed_request(
+        server.url,
+        csp.creds,
+        "POST",
+        QUERY,
+        body=b'{"limit": 5}',
+        extra_headers={"Content-Type": content_type},
+    )
+
+
+def test_a_json_operation_refuses_a_body_declared_otherwise(
+    server: LiveServer, csp: Partner
+) -> None:
+    """Signed over its body (so authenticated), the body is still not taken as JSON when it
+    says it is something else: a careful client gets a clear 400, a careless one no guess."""
+    answers = {
+        content_type: query_as(server, csp, content_type)
+        for content_type in (
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=utf8",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        )
+    }
+    assert {k: r.status_code for k, r in answers.items()} == {
+        "application/json; charset=utf-8": 200,
+        "Application/JSON;charset=utf8": 200,
+        "text/plain": 400,
+        "application/x-www-form-urlencoded": 400,
+        "multipart/form-data; boundary=x": 400,
+    }
+    refused = answers["text/plain"].json()
+    assert refused == {
+        "error_code": "CBC.0100",
+        "error_msg": "Invalid parameter: Content-Type. This API takes application/json, not "
+        "text/plain.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type"),
+    [
+        ("GET", "/v3/auth/domains", "text/plain"),
+        ("GET", "/v3/auth/domains", "application/x-www-form-urlencoded"),
+        ("POST", QUERY, "text/plain"),
+    ],
+)
+def test_sdk_requests_with_a_non_json_content_type_and_no_body_are_accepted(
+    server: LiveServer, csp: Partner, method: str, path: str, content_type: str
+) -> None:
+    """Issue 8 point 2: the SDK marks these UNSIGNED-PAYLOAD but signs the empty-body hash."""
+    captured = sdk_capture(
+        server.intl(csp.creds), server.url, method, path, content_type=content_type
+    )
+    assert ("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD") in captured.headers
+    response = captured.send()
+    assert response.status_code == 200, response.text
+
+
+def test_sdk_delete_with_a_form_content_type_and_no_body_is_authenticated(
+    server: LiveServer, csp: Partner
+) -> None:
+    customer = server.customer(csp)
+    captured = sdk_capture(
+        server.intl(customer),
+        server.url,
+        "DELETE",
+        "/v2/orders/subscriptions/resources/autorenew/no-such-resource",
+        content_type="application/x-www-form-urlencoded",
+        body={},
+    )
+    response = captured.send()
+    assert response.status_code != 401, response.text
+    assert response.json()["error_code"] != "APIG.0301"

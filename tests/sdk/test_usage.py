@@ -32,7 +32,7 @@ from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
 from partner_center.provisioning import Credentials, create_credentials, ensure_operator
 from tests.harness import LiveServer, Partner, unique
-from tests.signed import signed_request
+from tests.signed import sdk_capture, signed_request
 
 HK, BKK = "ap-southeast-1", "ap-southeast-2"
 ECS, EVS, OBS = "hws.service.type.ec2", "hws.service.type.ebs", "hws.service.type.obs"
@@ -452,3 +452,85 @@ def test_ingest_refusals(server: LiveServer, csp: Partner, operator: Credentials
     malformed = post(server, operator, INGEST, b"[1, 2")
     assert malformed.status_code == 200, malformed.text
     assert malformed.json()["rejected"] == 1
+
+
+def test_ingest_survives_json_nested_ten_thousand_levels(
+    server: LiveServer, csp: Partner, operator: Credentials
+) -> None:
+    """Issue 8: a record nested ten thousand levels deep is one malformed record, as JSON lines
+    or as an array, never a 500; the other records of the batch are stored."""
+    customer = ready(server, csp)
+    machine = vm(server, customer)["resource_id"]
+    clock = parse_utc(
+        signed_request(server.url, operator, "GET", "/v1/sandbox/clock").json()["now"]
+    )
+
+    def rec() -> str:
+        return json.dumps(
+            {
+                "record_id": unique("deep"),
+                "resource_id": machine,
+                "usage_type": "Duration",
+                "usage_hour": hour_text(clock),
+                "quantity": "1",
+                "measure_id": HOUR,
+            }
+        )
+
+    deep = '{"record_id": "x", "quantity": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    lines = post(server, operator, INGEST, f"{rec()}\n{deep}\n{rec()}".encode())
+    assert lines.status_code == 200, lines.text
+    report = lines.json()
+    assert (report["accepted"], report["rejected"]) == (2, 1)
+    assert report["rejections"][0]["line"] == 2
+    assert report["rejections"][0]["reason"] == "malformed"
+
+    array = post(server, operator, INGEST, ("[" * 10_000 + "]" * 10_000).encode())
+    assert array.status_code == 200, array.text
+    assert (array.json()["accepted"], array.json()["rejected"]) == (0, 1)
+
+
+def test_ingest_takes_json_lines_signed_as_the_sdk_signs_an_upload(
+    server: LiveServer, csp: Partner, operator: Credentials
+) -> None:
+    """The usage upload is the one operation that takes an unsigned payload, as the SDK sends
+    any non-JSON body (``application/x-ndjson`` here); an operation declared JSON refuses it."""
+    customer = ready(server, csp)
+    machine = vm(server, customer)["resource_id"]
+    clock = parse_utc(
+        signed_request(server.url, operator, "GET", "/v1/sandbox/clock").json()["now"]
+    )
+    record = {
+        "record_id": unique("sdk"),
+        "resource_id": machine,
+        "usage_type": "Duration",
+        "usage_hour": hour_text(clock),
+        "quantity": "1",
+        "measure_id": HOUR,
+    }
+    client = server.intl(operator)
+    upload = sdk_capture(
+        client,
+        server.url,
+        "POST",
+        INGEST,
+        content_type="application/x-ndjson",
+        body=json.dumps(record) + "\n",
+    )
+    assert ("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD") in upload.headers
+    response = upload.send()
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    # A type the upload does not read: authenticated, then refused.
+    csv = sdk_capture(client, server.url, "POST", INGEST, content_type="text/csv", body="a,b\n")
+    refused(csv.send(), 400, "CBC.0100")
+    # The same unsigned payload to a JSON operation: not authenticated.
+    other = sdk_capture(
+        client,
+        server.url,
+        "POST",
+        CREATE,
+        content_type="application/x-ndjson",
+        body=json.dumps({"region_code": HK}),
+    )
+    refused(other.send(), 401, "APIG.0301")

@@ -1,10 +1,16 @@
 """The gateway's authentication: AK/SK signatures (SDK-HMAC-SHA256), temporary credentials with
 ``X-Security-Token``, and IAM tokens in ``X-Auth-Token``; then the caller-kind rules of
-api-semantics.md §2."""
+api-semantics.md §2.
+
+Order: everything the headers alone can prove is checked before a byte of the body is read
+(``authenticate_headers``), so an unauthenticated client cannot make the server buffer
+anything; then the body is read within its size limit; then the signature is verified over
+the body received (``verify_body``)."""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +26,7 @@ from partner_center.domains.identity.public import (
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.http import signing
 from partner_center.http.state import AppState
+from partner_center.http.wire import JSON_PAYLOAD, Payload, read_body
 from partner_center.kernel.errors import DomainError
 
 
@@ -37,56 +44,84 @@ def identity_service(state: AppState, session: AsyncSession) -> IdentityService:
     )
 
 
-async def authenticate(
-    request: Request, body: bytes, state: AppState, session: AsyncSession
-) -> Caller:
-    """Resolve the caller from the request, or raise 401 with a reference code."""
+@dataclass(frozen=True, slots=True)
+class PendingSignature:
+    """An AK/SK signature whose headers checked out; the body it covers is still to come."""
+
+    authorization: signing.AuthorizationHeader
+    sdk_date: str
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderCredentials:
+    """The caller the request's headers prove, as far as headers alone can: an IAM token
+    completely, an AK/SK signature up to the body it signs (``signature``)."""
+
+    caller: Caller
+    signature: PendingSignature | None
+
+
+def _received_headers(request: Request) -> tuple[dict[str, str], set[str]]:
+    """Lower-case header names → values as received, and the names that came more than once."""
+    headers: dict[str, str] = {}
+    repeated: set[str] = set()
+    for name, value in request.scope["headers"]:
+        key = name.decode("latin-1").lower()
+        if key in headers:
+            repeated.add(key)
+        headers[key] = value.decode("latin-1")
+    return headers, repeated
+
+
+async def authenticate_headers(
+    request: Request, state: AppState, session: AsyncSession
+) -> HeaderCredentials:
+    """Everything that can be checked before the body is read (401 with a reference code):
+    the Authorization header's form, a known and usable access key, X-Sdk-Date within the skew
+    window, the security token of temporary credentials, X-Domain-Id; or a valid IAM token."""
     identity = identity_service(state, session)
-    authorization = request.headers.get("authorization")
-    token = request.headers.get("x-auth-token")
+    headers, repeated = _received_headers(request)
+    authorization = headers.get("authorization")
+    token = headers.get("x-auth-token")
     if authorization:
-        caller = await _verify_signature(request, body, state, identity, authorization)
+        credentials = await _check_signature_headers(
+            state, identity, authorization, headers, repeated
+        )
     elif token:
-        caller = await identity.caller_for_token(token)
+        credentials = HeaderCredentials(await identity.caller_for_token(token), None)
     else:
         raise _unauthorized("no Authorization or X-Auth-Token header.")
-    domain_id = request.headers.get("x-domain-id")
-    if domain_id and domain_id != caller.account_id:
+    domain_ids = request.headers.getlist("x-domain-id")
+    if any(domain_id != credentials.caller.account_id for domain_id in domain_ids):
         raise _unauthorized("X-Domain-Id does not match the credentials.")
-    return caller
+    return credentials
 
 
-async def _verify_signature(
-    request: Request, body: bytes, state: AppState, identity: IdentityService, value: str
-) -> Caller:
+async def _check_signature_headers(
+    state: AppState,
+    identity: IdentityService,
+    value: str,
+    headers: dict[str, str],
+    repeated: set[str],
+) -> HeaderCredentials:
     try:
         header = signing.parse_authorization(value)
-        sdk_date_text = request.headers.get("x-sdk-date", "")
+        sdk_date_text = headers.get("x-sdk-date", "")
         sdk_date = signing.parse_sdk_date(sdk_date_text)
     except signing.SignatureFormatError as exc:
         raise _unauthorized(str(exc)) from exc
     if "host" not in header.signed_headers or "x-sdk-date" not in header.signed_headers:
         raise _unauthorized("host and x-sdk-date must be signed.")
+    # A signed header sent twice would be read one way by the signature and another way by the
+    # operation (an idempotency key, say): refused, as the SDK never does it.
+    twice = sorted(repeated.intersection(header.signed_headers))
+    if twice:
+        raise _unauthorized(f"signed header {twice[0]} appears more than once.")
     skew = abs((state.wall.now() - sdk_date).total_seconds())
     if skew > state.settings.signature_skew_seconds:
         raise _unauthorized("the request has expired (X-Sdk-Date is too far from server time).")
     material = await identity.key_material(header.access_key)
-    headers = {
-        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]
-    }
-    creq = signing.canonical_request(
-        method=request.method,
-        raw_path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
-        raw_query=request.scope.get("query_string", b"").decode("latin-1"),
-        headers=headers,
-        signed_headers=header.signed_headers,
-        body=body,
-    )
-    expected = signing.compute_signature(
-        material.secret, signing.string_to_sign(sdk_date_text, creq)
-    )
-    if not signing.signature_matches(expected, header.signature):
-        raise _unauthorized("verify aksk signature fail.")
     if material.security_token_hash is not None:
         token = headers.get("x-security-token")
         if not token or "x-security-token" not in header.signed_headers:
@@ -95,7 +130,64 @@ async def _verify_signature(
             raise _unauthorized("the security token does not match the access key.")
     elif "x-security-token" in headers:
         raise _unauthorized("X-Security-Token sent with a permanent access key.")
-    return material.caller
+    return HeaderCredentials(
+        material.caller, PendingSignature(header, sdk_date_text, material.secret)
+    )
+
+
+def verify_body(
+    request: Request, credentials: HeaderCredentials, body: bytes, payload: Payload
+) -> Caller:
+    """Finish authentication with the body received: the AK/SK signature over it (the payload
+    hash rules in ``signing``), or nothing more for an IAM token."""
+    pending = credentials.signature
+    if pending is None:
+        return credentials.caller
+    headers, _ = _received_headers(request)
+    try:
+        valid = signing.signature_valid(
+            authorization=pending.authorization,
+            secret_key=pending.secret,
+            sdk_date=pending.sdk_date,
+            method=request.method,
+            raw_path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
+            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            unsigned_allowed=payload.accepts_unsigned(headers.get("content-type")),
+        )
+    except signing.PayloadNotAuthenticated as exc:
+        raise _unauthorized(str(exc)) from exc
+    if not valid:
+        raise _unauthorized("verify aksk signature fail.")
+    return credentials.caller
+
+
+async def authenticate(
+    request: Request,
+    body: bytes,
+    state: AppState,
+    session: AsyncSession,
+    payload: Payload = JSON_PAYLOAD,
+) -> Caller:
+    """Headers and body at once, for a route that had to read its body before it knew how the
+    caller authenticates (IAM sign-in). Everywhere else ``authenticate_and_read_body``."""
+    credentials = await authenticate_headers(request, state, session)
+    return verify_body(request, credentials, body, payload)
+
+
+async def authenticate_and_read_body(
+    request: Request, state: AppState, payload: Payload = JSON_PAYLOAD
+) -> tuple[HeaderCredentials, bytes]:
+    """Authenticate from the headers (401 before any body byte is read), then read the body
+    within the operation's size limit (413 as soon as it is exceeded). The header checks run in
+    a short transaction of their own: no database transaction stays open while a client
+    sends its body, however slowly. ``verify_body`` then checks the signature over it."""
+    async with state.db.unit_of_work() as uow:
+        credentials = await authenticate_headers(request, state, uow.session)
+    settings = state.settings
+    limit = settings.max_upload_bytes if payload.upload else settings.max_body_bytes
+    return credentials, await read_body(request, limit)
 
 
 class CallerKind(enum.Enum):

@@ -1,5 +1,6 @@
-"""Running one API operation: authenticate, check the caller kind, throttle, validate the body,
-do the work in one unit of work, and write the wire response."""
+"""Running one API operation: authenticate from the headers, read the body within its limit,
+verify the signature over it, check the caller kind, throttle, validate the body, do the work in
+one unit of work, and write the wire response."""
 
 from __future__ import annotations
 
@@ -17,9 +18,22 @@ from partner_center.domains.customers.public import CustomerControl, CustomerSer
 from partner_center.domains.identity.public import Caller, IdentityService
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerView
-from partner_center.http.auth import CallerKind, authenticate, identity_service, require_kind
+from partner_center.http.auth import (
+    CallerKind,
+    HeaderCredentials,
+    authenticate_and_read_body,
+    identity_service,
+    require_kind,
+    verify_body,
+)
 from partner_center.http.state import AppState, app_state
-from partner_center.http.wire import WireResponse, parse_model
+from partner_center.http.wire import (
+    JSON_PAYLOAD,
+    Payload,
+    WireResponse,
+    parse_model,
+    require_media_type,
+)
 from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
 from partner_center.kernel.logging import caller_var
 
@@ -84,12 +98,21 @@ class OperationContext:
 
 
 async def authorize(
-    request: Request, raw: bytes, state: AppState, uow: UnitOfWork, *, api: str, kind: CallerKind
+    request: Request,
+    credentials: HeaderCredentials,
+    raw: bytes,
+    state: AppState,
+    uow: UnitOfWork,
+    *,
+    api: str,
+    kind: CallerKind,
+    payload: Payload = JSON_PAYLOAD,
 ) -> tuple[Caller, PartnerView | None]:
-    """Load the shared sandbox time, authenticate, check the caller kind and throttle."""
+    """Load the shared sandbox time, verify the signature over the body received, check the
+    caller kind and throttle."""
     if state.sandbox_clock is not None:
         await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    caller = await authenticate(request, raw, state, uow.session)
+    caller = verify_body(request, credentials, raw, payload)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
     partner = await require_kind(caller, kind, uow.session, identity_service(state, uow.session))
     state.limiter.check(caller.account_id, api)
@@ -104,12 +127,17 @@ async def run_operation(
     body_model: type[B] | None,
     handler: Callable[[OperationContext, Any], Awaitable[Any]],
     status: int = 200,
+    payload: Payload = JSON_PAYLOAD,
 ) -> Response:
-    """Authenticate first (401 beats 400), then throttle, then validate, then run ``handler``."""
+    """Authenticate first (401 beats 413 beats 400), then throttle, then validate, then run
+    ``handler``."""
     state = app_state(request)
-    raw = await request.body()
+    credentials, raw = await authenticate_and_read_body(request, state, payload)
     async with state.db.unit_of_work() as uow:
-        caller, partner = await authorize(request, raw, state, uow, api=api, kind=kind)
+        caller, partner = await authorize(
+            request, credentials, raw, state, uow, api=api, kind=kind, payload=payload
+        )
+        require_media_type(request, raw, payload)
         body = parse_model(body_model, raw) if body_model is not None else None
         ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
         result = await handler(ctx, body)

@@ -11,13 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.domains.notifications.public import NotificationService
-from partner_center.http.auth import CallerKind
+from partner_center.http.auth import CallerKind, authenticate_and_read_body
 from partner_center.http.operations import OperationContext, authorize, run_operation
 from partner_center.http.state import app_state
 from partner_center.http.wire import (
+    JSON_PAYLOAD,
     WireModel,
     WireResponse,
     parse_model,
+    require_media_type,
     wire_body,
     wire_responses,
 )
@@ -148,13 +150,20 @@ async def read_outbox(request: Request) -> Response:
 )
 async def move_clock(request: Request) -> Response:
     state = app_state(request)
-    raw = await request.body()
+    credentials, raw = await authenticate_and_read_body(request, state)
     async with state.db.unit_of_work() as uow:
         await authorize(
-            request, raw, state, uow, api="sandbox_move_clock", kind=CallerKind.OPERATOR
+            request,
+            credentials,
+            raw,
+            state,
+            uow,
+            api="sandbox_move_clock",
+            kind=CallerKind.OPERATOR,
         )
     if state.sandbox_clock is None:
         raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
+    require_media_type(request, raw, JSON_PAYLOAD)
     body = parse_model(ClockMove, raw)
     delta = None
     if body.days is not None or body.hours is not None:

@@ -4,14 +4,17 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
+from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import simplejson
 from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
 from starlette.responses import Response
 
+from partner_center.http import signing
+from partner_center.kernel import jsontext
 from partner_center.kernel.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
@@ -70,15 +73,78 @@ class ErrorBody(WireModel):
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decode a JSON body, numbers with a fraction as Decimal. Empty body = empty object."""
+    """Decode a JSON body (UTF-8), numbers with a fraction as Decimal. Empty body = empty
+    object. Nesting deeper than ``jsontext.MAX_DEPTH`` is refused before decoding."""
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return jsontext.loads(raw)
+    except jsontext.TooDeeplyNested as exc:
+        raise DomainError("CBC.0100", f"Invalid parameter: the body's {exc}.") from exc
+    except ValueError as exc:
         raise DomainError(
             "CBC.0100", f"Invalid parameter: the body is not valid JSON ({exc})."
         ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """The request body an operation takes."""
+
+    media_types: tuple[str, ...] = ("application/json",)
+    """Accepted Content-Types (without parameters) of a non-empty body."""
+    upload: bool = False
+    """A bulk upload: read up to the larger upload limit, and signed as the SDK signs a
+    non-JSON body (``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD``) when sent as one."""
+
+    def accepts_unsigned(self, content_type: str | None) -> bool:
+        """Whether a signature may leave this body unsigned (never for a JSON operation)."""
+        return self.upload and signing.sdk_marks_unsigned(content_type)
+
+
+#: Every operation of the reference API: a JSON body (or none), signed.
+JSON_PAYLOAD = Payload()
+
+
+def body_too_large(limit: int) -> DomainError:
+    return DomainError(
+        "APIG.0201", f"Request entity too large: this API takes at most {limit} bytes."
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413 ``APIG.0201``) as soon as it is known to exceed ``limit``
+    bytes: from its Content-Length before any byte is read, else (chunked) while it streams.
+    Afterwards ``request.body()`` returns it without reading again."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise body_too_large(limit)
+    chunks: list[bytes] = []
+    received = 0
+    async with aclosing(request.stream()) as stream:
+        async for chunk in stream:
+            received += len(chunk)
+            if received > limit:
+                raise body_too_large(limit)
+            chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # Starlette's own cache, which request.body() and stream() answer from
+    return body
+
+
+def require_media_type(request: Request, raw: bytes, payload: Payload) -> None:
+    """A non-empty body must be declared as one of the operation's media types: a JSON
+    operation does not guess at a body sent as ``text/plain`` or a form (400 ``CBC.0100``)."""
+    if not raw.strip():
+        return
+    declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if declared not in payload.media_types:
+        raise DomainError(
+            "CBC.0100",
+            f"Invalid parameter: Content-Type. This API takes {' or '.join(payload.media_types)}"
+            f", not {declared or 'a body without a Content-Type'}.",
+            {"field": "Content-Type"},
+        )
 
 
 def validation_message(exc: ValidationError) -> str:

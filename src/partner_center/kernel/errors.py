@@ -22,6 +22,7 @@ ERROR_STATUS: dict[str, int] = {
     "CBC.0250": 429,
     "CBC.0999": 500,
     "APIG.0101": 404,
+    "APIG.0201": 413,  # the reference gateway's "Request entity too large"
     "APIG.0301": 401,
     "APIG.0302": 401,
     "APIG.0303": 401,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
@@ -38,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.domains.catalog.public import CatalogService, Language
 from partner_center.domains.usage.errors import RejectReason, invalid
 from partner_center.domains.usage.models import OnDemandResource, UsageRecord, UsageStatus
+from partner_center.kernel import jsontext
 from partner_center.kernel.clock import Clock, format_utc, parse_utc
 from partner_center.kernel.money import STORAGE_SCALE
 from partner_center.kernel.pagination import Page
@@ -125,7 +125,8 @@ def _fields(record: Mapping[str, Any]) -> RecordFields:
 def read_records(stream: TextIO, *, fmt: str | None = None) -> Iterator[RawRecord]:
     """Stream records from a file: CSV with a header naming ``CSV_FIELDS`` in any order
     (``fmt="csv"``), else JSON lines (one object per line; blank lines skipped). Numbers are
-    decoded as exact Decimals.
+    decoded as exact Decimals; a line that is not JSON, or nests deeper than
+    ``jsontext.MAX_DEPTH``, is a malformed record.
 
     Raises:
         DomainError: ``CBC.0100`` a CSV header without the required columns.
@@ -159,20 +160,21 @@ def read_records(stream: TextIO, *, fmt: str | None = None) -> Iterator[RawRecor
         if not stripped:
             continue
         try:
-            value = json.loads(stripped, parse_float=Decimal)
-        except ValueError:
+            value = jsontext.loads(stripped)
+        except ValueError:  # not JSON, or nested deeper than jsontext.MAX_DEPTH
             yield stripped[:200]
             continue
         yield _fields(value) if isinstance(value, dict) else stripped[:200]
 
 
 def records_from_body(raw: bytes) -> Iterator[RawRecord]:
-    """An HTTP body: a JSON array of objects, or JSON lines."""
+    """An HTTP body: a JSON array of objects, or JSON lines. An array that cannot be decoded
+    (not JSON, or nested deeper than ``jsontext.MAX_DEPTH``) is one malformed record."""
     body = raw.decode("utf-8")
     if body.lstrip().startswith("["):
         try:
-            values = json.loads(body, parse_float=Decimal)
-        except ValueError:
+            values = jsontext.loads(body)
+        except ValueError:  # not JSON, or nested deeper than jsontext.MAX_DEPTH
             yield body[:200]
             return
         for value in values:

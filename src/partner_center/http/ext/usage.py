@@ -46,13 +46,17 @@ from partner_center.http.bss.usage import (
     resource_wire,
 )
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.wire import Payload, WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 
 router = APIRouter(tags=["pay-per-use (extension)"])
 
 _PREFIX = "/v1/partner-center"
+
+#: The one bulk upload: up to PARTNER_CENTER_MAX_UPLOAD_BYTES, a JSON array or JSON lines; as
+#: JSON lines (a non-JSON type) the SDK signs it with an unsigned payload.
+USAGE_UPLOAD = Payload(media_types=("application/json", "application/x-ndjson"), upload=True)
 
 
 class UsageRecordIn(WireModel):
@@ -151,6 +155,7 @@ async def ingest_usage_records(request: Request) -> Response:
         kind=CallerKind.OPERATOR,
         body_model=None,
         handler=handle,
+        payload=USAGE_UPLOAD,
     )
 
 

@@ -14,7 +14,16 @@ from partner_center.domains.identity.public import Caller, IssuedToken
 from partner_center.http.auth import CallerKind, authenticate, identity_service
 from partner_center.http.operations import OperationContext, run_operation
 from partner_center.http.state import app_state
-from partner_center.http.wire import WireModel, WireResponse, parse_model, wire_body, wire_responses
+from partner_center.http.wire import (
+    JSON_PAYLOAD,
+    WireModel,
+    WireResponse,
+    parse_model,
+    read_body,
+    require_media_type,
+    wire_body,
+    wire_responses,
+)
 from partner_center.kernel.clock import utc
 from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
@@ -136,7 +145,9 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
 )
 async def create_token(request: Request) -> Response:
     state = app_state(request)
-    raw = await request.body()
+    # A password sign-in authenticates with its body, so it is read first (within the limit).
+    raw = await read_body(request, state.settings.max_body_bytes)
+    require_media_type(request, raw, JSON_PAYLOAD)
     async with state.db.unit_of_work() as uow:
         if state.sandbox_clock is not None:
             await refresh_sandbox_clock(state.sandbox_clock, uow.session)
