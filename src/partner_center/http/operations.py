@@ -22,6 +22,7 @@ from partner_center.http.state import AppState, app_state
 from partner_center.http.wire import WireResponse, parse_model
 from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
 from partner_center.kernel.logging import caller_var
+from partner_center.kernel.text import check_text
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -96,6 +97,17 @@ async def authorize(
     return caller, partner
 
 
+def check_url_text(request: Request) -> None:
+    """Query-string and path parameters follow the text rule (``kernel/text.py``) like body
+    strings do, whichever handler reads them: ``CBC.0100`` before anything is looked up."""
+    for name, value in request.query_params.multi_items():
+        check_text("query parameter name", name)
+        check_text(name, value)
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(name, value)
+
+
 async def run_operation(
     request: Request,
     *,
@@ -110,6 +122,7 @@ async def run_operation(
     raw = await request.body()
     async with state.db.unit_of_work() as uow:
         caller, partner = await authorize(request, raw, state, uow, api=api, kind=kind)
+        check_url_text(request)
         body = parse_model(body_model, raw) if body_model is not None else None
         ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
         result = await handler(ctx, body)

@@ -34,6 +34,7 @@ from partner_center.domains.identity.permissions import (
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_access_key, new_domain_id, new_id, new_secret
+from partner_center.kernel.text import check_text, check_texts
 
 #: Bounds for temporary credentials, as IAM documents them (15 min .. 24 h).
 MIN_TEMPORARY_SECONDS = 900
@@ -155,6 +156,7 @@ class IdentityService:
         account_id: str | None = None,
     ) -> Account:
         """Create an account and its administrator member (same name as the account)."""
+        check_texts({"name": name, "email": email, "mobile": mobile, "password": admin_password})
         if await self.account_name_taken(name):
             raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
         now = self.clock.now()
@@ -200,6 +202,7 @@ class IdentityService:
         self, *, account_id: str, name: str, roles: list[str], password: str | None = None
     ) -> Member:
         """Add a member to an account with 1–3 roles (role rules of rules.md §1.18–1.19)."""
+        check_texts({"name": name, "password": password})
         validate_roles(roles)
         exists = await self.session.execute(
             select(Member.id).where(Member.tenant_id == account_id, Member.name == name)
@@ -265,6 +268,7 @@ class IdentityService:
         return _member_view(member)
 
     async def set_password(self, *, member_id: str, password: str) -> None:
+        check_text("password", password)
         member = await self.session.get(Member, member_id)
         if member is None:
             raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")

@@ -54,7 +54,13 @@ from partner_center.http.auth import CallerKind, identity_service
 from partner_center.http.bss.customers import association_code
 from partner_center.http.operations import OperationContext, run_operation
 from partner_center.http.state import AppState, app_state
-from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
+from partner_center.http.wire import (
+    MultiLineText,
+    WireModel,
+    WireResponse,
+    wire_body,
+    wire_responses,
+)
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -311,16 +317,16 @@ class TypeChangeListResponse(WireModel):
 
 
 class PartnerDisassociationReq(WireModel):
-    reason: str = Field(max_length=256)
+    reason: MultiLineText = Field(max_length=256)
     statement_accepted: StrictBool = Field(description="The disassociation statement, read")
 
 
 class CustomerDisassociationReq(WireModel):
-    reason: str = Field(max_length=256)
+    reason: MultiLineText = Field(max_length=256)
 
 
 class DecisionReq(WireModel):
-    rejection_reason: str | None = Field(default=None, max_length=256)
+    rejection_reason: MultiLineText | None = Field(default=None, max_length=256)
 
 
 class DisassociationItem(WireModel):
