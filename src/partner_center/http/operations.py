@@ -9,9 +9,11 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from partner_center.domains.associations.public import AssociationPolicy, AssociationServices
 from partner_center.domains.budgets.public import BudgetService
 from partner_center.domains.customers.public import CustomerControl, CustomerService, PartnerActor
 from partner_center.domains.identity.public import Caller, IdentityService
@@ -25,6 +27,28 @@ from partner_center.kernel.logging import caller_var
 from partner_center.kernel.text import check_text
 
 B = TypeVar("B", bound=BaseModel)
+
+
+def association_services(state: AppState, session: AsyncSession) -> AssociationServices:
+    """The association services (invitations, authorizations …) on one unit of work, configured
+    from the settings; the API and operator-side provisioning (CLI, demo) use the same ones."""
+    settings = state.settings
+    identity = identity_service(state, session)
+    return AssociationServices.build(
+        session,
+        clock=state.clock,
+        identity=identity,
+        partners=PartnerService(session, clock=state.clock, identity=identity),
+        notifications=NotificationService(session, clock=state.clock),
+        policy=AssociationPolicy(
+            public_url=settings.public_url,
+            disassociation_limit=settings.disassociation_limit,
+            disassociation_window_months=settings.disassociation_window_months,
+            zone=settings.zone,
+            currency=settings.currency,
+            site=state.site,
+        ),
+    )
 
 
 @dataclass
