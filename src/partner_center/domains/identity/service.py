@@ -31,6 +31,7 @@ from partner_center.domains.identity.permissions import (
     permissions_for,
     validate_roles,
 )
+from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_access_key, new_domain_id, new_id, new_secret
@@ -116,8 +117,8 @@ def _member_view(member: Member) -> MemberView:
 class IdentityService:
     """Accounts, members and credentials.
 
-    ``clock`` is business time (creation dates); ``wall`` is real time for credential lifetimes,
-    so moving the sandbox clock never expires a token or a temporary key.
+    ``clock`` is business time (creation dates); ``wall`` is real time for credential lifetimes
+    and sign-in lockouts, so moving the sandbox clock never expires a token or a temporary key.
     """
 
     def __init__(
@@ -128,12 +129,16 @@ class IdentityService:
         wall: Clock,
         cipher: SecretCipher,
         token_ttl: timedelta = timedelta(hours=24),
+        sign_in_policy: SignInPolicy | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.wall = wall
         self.cipher = cipher
         self.token_ttl = token_ttl
+        self.sign_in_guard = SignInGuard(
+            session, wall=wall, policy=sign_in_policy or SignInPolicy()
+        )
 
     # -- accounts and members -------------------------------------------------------------
 
@@ -405,19 +410,44 @@ class IdentityService:
         )
         return IssuedToken(token=token, issued_at=issued, expires_at=expires, caller=caller)
 
-    async def token_by_password(
-        self, *, domain_name: str, user_name: str, password: str
-    ) -> IssuedToken:
-        """IAM password method: a member of the named account with its password."""
+    async def sign_in(
+        self, *, domain_name: str, user_name: str, password: str, source: str | None = None
+    ) -> Caller:
+        """Password sign-in of a member of the named account, throttled and locked out by the
+        sign-in guard (``signin.py``); ``source`` is the client address. Every way of getting it
+        wrong (unknown account or user, suspended, wrong password) is the same ``IAM.0001`` and
+        costs the same password hash.
+
+        Raises:
+            DomainError: ``IAM.0001`` wrong credentials; ``IAM.0004`` locked; ``APIG.0308``
+                the source is blocked.
+        """
+        subject = SignInSubject(domain_name, user_name, source)
+        await self.sign_in_guard.check(subject)
         account = await self.get_account_by_name(domain_name)
-        if account is None or account.status != AccountStatus.ACTIVE:
-            raise errors.bad_credentials()
-        stmt = select(Member).where(Member.tenant_id == account.id, Member.name == user_name)
-        member = (await self.session.execute(stmt)).scalar_one_or_none()
-        if member is None or not verify_password(member.password_hash, password):
-            raise errors.bad_credentials()
+        member = None
+        if account is not None and account.status == AccountStatus.ACTIVE:
+            stmt = select(Member).where(
+                Member.tenant_id == account.id,
+                Member.name == user_name,
+                Member.status == AccountStatus.ACTIVE,
+            )
+            member = (await self.session.execute(stmt)).scalar_one_or_none()
+        matches = verify_password(member.password_hash if member else None, password)
+        if member is None or not matches:
+            await self.sign_in_guard.record_failure(subject)
+        await self.sign_in_guard.record_success(subject)
+        return await self.caller_for(member.tenant_id, member.id, method="password")
+
+    async def token_by_password(
+        self, *, domain_name: str, user_name: str, password: str, source: str | None = None
+    ) -> IssuedToken:
+        """IAM password method: ``sign_in``, then a token for the member."""
+        caller = await self.sign_in(
+            domain_name=domain_name, user_name=user_name, password=password, source=source
+        )
         return await self._issue_token(
-            account_id=account.id, member_id=member.id, methods=["password"]
+            account_id=caller.account_id, member_id=caller.member_id, methods=["password"]
         )
 
     async def caller_for_token(self, token: str) -> Caller:
