@@ -178,7 +178,12 @@ def customers_create(
     area: str | None = typer.Option(None, "--area", help="ISO country code"),
     reseller: str | None = typer.Option(None, "--reseller", help="Reseller id (distributors)"),
     password: str | None = typer.Option(None, "--password"),
-    authorize: bool = typer.Option(False, "--authorize", help="Customer authorizes the partner"),
+    authorize: bool = typer.Option(
+        False,
+        "--authorize",
+        help="The customer authorizes its partner (the reseller with --reseller) through the "
+        "API's authorization flow: the customer can list and revoke it",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a customer of a partner (as the partner's administrator) with an AK/SK."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from partner_center.domains.associations.public import AssociationServices, AuthorizationView
 from partner_center.domains.customers.public import CustomerService, NewCustomer, PartnerActor
 from partner_center.domains.identity.public import AccountKind, IdentityService
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerType
 from partner_center.http.auth import identity_service
+from partner_center.http.operations import association_services
 from partner_center.http.state import AppState
 from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
@@ -30,6 +32,7 @@ class Services:
     identity: IdentityService
     partners: PartnerService
     customers: CustomerService
+    associations: AssociationServices
 
 
 async def services(state: AppState, uow: UnitOfWork) -> Services:
@@ -46,7 +49,31 @@ async def services(state: AppState, uow: UnitOfWork) -> Services:
         notifications=NotificationService(uow.session, clock=state.clock),
         site=state.site,
     )
-    return Services(identity, partners, customers)
+    return Services(identity, partners, customers, association_services(state, uow.session))
+
+
+async def _authorize(svc: Services, *, customer_id: str, partner_id: str) -> AuthorizationView:
+    """The customer authorizes its partner exactly as through the API, so the authorization
+    record exists and the customer can list and revoke it: the partner's administrator asks
+    (accepting the commitment letter for operation on customers' behalf), the customer's
+    administrator approves, which grants the agency ``assume_role`` checks. Every rule of that
+    flow holds (a reseller-model customer of this partner; a reseller needs its distributor's
+    permission first)."""
+    partner = await svc.partners.get(partner_id)
+    customer = await svc.identity.get_account(customer_id)
+    if partner is None or customer is None or customer.kind != AccountKind.CUSTOMER:
+        raise DomainError("CBC.0100", "Invalid parameter: unknown customer or partner.")
+    partner_admin = await svc.identity.admin_member(partner_id)
+    partner_caller = await svc.identity.caller_for(partner_id, partner_admin.id, method="cli")
+    authorizations = svc.associations.authorizations
+    asked = await authorizations.request(
+        PartnerActor(caller=partner_caller, partner=partner),
+        customer_id,
+        commitment_accepted=True,
+    )
+    customer_admin = await svc.identity.admin_member(customer_id)
+    customer_caller = await svc.identity.caller_for(customer_id, customer_admin.id, method="cli")
+    return await authorizations.approve(customer_caller, asked.authorization_id)
 
 
 async def ensure_operator(state: AppState, *, password: str | None = None) -> str:
@@ -101,7 +128,8 @@ async def create_customer(
     authorize_partner: bool = False,
 ) -> Credentials:
     """Create a customer of ``partner_id`` as its administrator would through the API, give the
-    customer an AK/SK, and optionally have the customer authorize the partner (an agency)."""
+    customer an AK/SK, and optionally have the customer authorize its partner (the reseller when
+    ``indirect_partner_id`` is given) through the authorization flow of the API."""
     async with state.db.unit_of_work() as uow:
         svc = await services(state, uow)
         partner = await svc.partners.get(partner_id)
@@ -122,8 +150,8 @@ async def create_customer(
         )
         key = await svc.identity.create_access_key(account_id=created.domain_id)
         if authorize_partner:
-            await svc.identity.grant_agency(
-                customer_id=created.domain_id, partner_id=partner_id, name=partner.xaccount_type
+            await _authorize(
+                svc, customer_id=created.domain_id, partner_id=indirect_partner_id or partner_id
             )
     return Credentials(created.domain_id, created.domain_name, key.access_key, key.secret_key)
 
@@ -156,14 +184,8 @@ async def create_credentials(state: AppState, *, account_id: str) -> Credentials
 
 
 async def authorize_partner(state: AppState, *, customer_id: str, partner_id: str) -> str:
-    """The customer authorizes the partner (agency named after the partner's platform id)."""
+    """The customer authorizes the partner (see ``_authorize``); returns the authorization id."""
     async with state.db.unit_of_work() as uow:
         svc = await services(state, uow)
-        partner = await svc.partners.get(partner_id)
-        customer = await svc.identity.get_account(customer_id)
-        if partner is None or customer is None or customer.kind != AccountKind.CUSTOMER:
-            raise DomainError("CBC.0100", "Invalid parameter: unknown customer or partner.")
-        agency = await svc.identity.grant_agency(
-            customer_id=customer_id, partner_id=partner_id, name=partner.xaccount_type
-        )
-        return agency.id
+        authorization = await _authorize(svc, customer_id=customer_id, partner_id=partner_id)
+        return authorization.authorization_id

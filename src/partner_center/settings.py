@@ -73,6 +73,40 @@ class Settings(BaseSettings):
         default=86_400,
         validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),
     )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("PARTNER_CENTER_SIGNIN_MAX_FAILURES", "sign_in_max_failures"),
+        description="Failed password sign-ins of one account + user that lock it.",
+    )
+    sign_in_source_max_failures: int = Field(
+        default=30,
+        ge=0,
+        le=100_000,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_SIGNIN_SOURCE_MAX_FAILURES", "sign_in_source_max_failures"
+        ),
+        description="Failed password sign-ins from one client address that block it; 0: no limit.",
+    )
+    sign_in_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_SIGNIN_WINDOW_MINUTES", "sign_in_window_minutes"
+        ),
+        description="A failure this long after the previous one starts the count again.",
+    )
+    sign_in_lockout_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_SIGNIN_LOCKOUT_MINUTES", "sign_in_lockout_minutes"
+        ),
+        description="How long a locked account + user, or a blocked address, is refused.",
+    )
     job_interval_seconds: float = Field(
         default=30.0,
         gt=0,

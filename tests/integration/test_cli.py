@@ -80,6 +80,62 @@ def test_provisioning_commands_give_working_sdk_credentials(
     assert [c.customer_id for c in listed.customer_infos] == [customer["customer_id"]]
 
 
+def creds_of(created: dict[str, str]) -> Credentials:
+    return Credentials(
+        created["domain_id"], created["domain_name"], created["access_key"], created["secret_key"]
+    )
+
+
+def assume_with_keys(server: LiveServer, partner: Credentials, customer: str, agency: str) -> int:
+    """The partner's temporary credentials acting as ``customer`` through its agency."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["assume_role"],
+                "assume_role": {"domain_name": customer, "agency_name": agency},
+            }
+        }
+    }
+    response = signed_request(
+        server.url,
+        partner,
+        "POST",
+        "/v3.0/OS-CREDENTIAL/securitytokens",
+        body=json.dumps(body).encode(),
+    )
+    return response.status_code
+
+
+def test_customers_create_authorize_leaves_a_record_the_customer_can_revoke(
+    env: dict[str, str], server: LiveServer
+) -> None:
+    partner = cli_json(env, "partners", "create", "--name", unique("cli"), "--type", "csp")
+    customer = cli_json(
+        env,
+        "customers",
+        "create",
+        "--partner",
+        partner["partner_id"],
+        "--xaccount-id",
+        unique("cli"),
+        "--authorize",
+    )
+    partner_creds, customer_creds = creds_of(partner), creds_of(customer)
+    agency = partner["xaccount_type"]
+    assert assume_with_keys(server, partner_creds, customer["domain_name"], agency) == 201
+
+    listed = signed_request(
+        server.url, customer_creds, "GET", "/v1/partner-center/authorizations"
+    ).json()
+    assert [(a["status"], a["partner_id"]) for a in listed["authorizations"]] == [
+        ("AUTHORIZED", partner["partner_id"])
+    ]
+    path = f"/v1/partner-center/authorizations/{listed['authorizations'][0]['authorization_id']}"
+    revoked = signed_request(server.url, customer_creds, "POST", path + "/revoke")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "REVOKED"
+    assert assume_with_keys(server, partner_creds, customer["domain_name"], agency) == 403
+
+
 def test_reseller_needs_its_distributor(env: dict[str, str]) -> None:
     distributor = cli_json(
         env, "partners", "create", "--name", unique("d"), "--type", "distributor"
@@ -166,5 +222,13 @@ def test_demo_seed_prints_working_credentials(env: dict[str, str], server: LiveS
         ListSubCustomersRequest(body=QuerySubCustomerListReq(limit=100))
     )
     assert listed.count == 5
+    # the demo customer authorized the CSP through the authorization flow: it sees the record
+    customer = creds_of(seeded["customer"])
+    authorizations = signed_request(
+        server.url, customer, "GET", "/v1/partner-center/authorizations"
+    ).json()["authorizations"]
+    assert [(a["status"], a["partner_id"]) for a in authorizations] == [
+        ("AUTHORIZED", csp["domain_id"])
+    ]
     again = json.loads(cli(env, "demo", "seed", "--if-empty", "--json").stdout)
     assert again["csp"]["access_key"] == csp["access_key"]

@@ -5,9 +5,13 @@ needs first (§1.14), and tenancy."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from partner_center.domains.partners.public import PartnerType
+from partner_center.kernel.errors import DomainError
 from partner_center.provisioning import Credentials
 from tests.harness import LiveServer, Partner
 from tests.sdk.test_association_helpers import (
@@ -36,6 +40,12 @@ def act(
     server: LiveServer, creds: Credentials, authorization_id: str, action: str
 ) -> httpx.Response:
     return call(server, creds, "POST", f"/authorizations/{authorization_id}/{action}")
+
+
+def partner_view(server: LiveServer, partner: Partner, customer: Credentials) -> Any:
+    """The partner's authorizations of one customer."""
+    query = f"customer_id={customer.account_id}"
+    return ok(call(server, partner.creds, "GET", "/authorizations", query=query))
 
 
 def whoami(server: LiveServer, token: str) -> httpx.Response:
@@ -87,15 +97,7 @@ def test_commitment_letter_then_approve_assume_role_and_revoke(server: LiveServe
     rejected = ok(act(server, customer, again["authorization_id"], "reject"))
     assert rejected["status"] == "REJECTED"
     refused(assume_role(server, token, customer, partner.xaccount_type), 403, "IAM.0003")
-    history = ok(
-        call(
-            server,
-            partner.creds,
-            "GET",
-            "/authorizations",
-            query=f"customer_id={customer.account_id}",
-        )
-    )
+    history = partner_view(server, partner, customer)
     assert [a["status"] for a in history["authorizations"]] == ["REJECTED", "REVOKED"]
 
 
@@ -225,3 +227,51 @@ def test_authorization_tenancy(server: LiveServer, csp: Partner) -> None:
     )
     refused(call(server, manager, "GET", "/authorizations"), 400, "CBC.0100")
     assert ok(act(server, customer, authorization_id, "approve"))["status"] == "AUTHORIZED"
+
+
+def test_an_authorization_made_at_creation_is_listed_and_revocable(server: LiveServer) -> None:
+    """``customers create --authorize`` (provisioning) goes through the same flow as the API:
+    the customer sees the record, and revoking it stops the partner's customer tokens."""
+    partner = server.partner(PartnerType.CSP, password=PARTNER_PASSWORD)
+    customer = server.customer(partner, authorize=True)
+    token = partner_token(server, partner)
+    granted = assume_role(server, token, customer, partner.xaccount_type)
+    assert granted.status_code == 201, granted.text
+    customer_token = granted.headers["X-Subject-Token"]
+
+    listed = ok(call(server, customer, "GET", "/authorizations"))
+    assert listed["count"] == 1
+    record = listed["authorizations"][0]
+    assert (record["status"], record["partner_id"], record["agency_name"]) == (
+        "AUTHORIZED",
+        partner.id,
+        partner.xaccount_type,
+    )
+    seen_by_partner = partner_view(server, partner, customer)
+    assert [a["authorization_id"] for a in seen_by_partner["authorizations"]] == [
+        record["authorization_id"]
+    ]
+
+    revoked = ok(act(server, customer, record["authorization_id"], "revoke"))
+    assert revoked["status"] == "REVOKED"
+    refused(whoami(server, customer_token), 401, "CBC.0154")
+    refused(assume_role(server, token, customer, partner.xaccount_type), 403, "IAM.0003")
+
+
+def test_authorizing_a_resellers_customer_needs_the_distributors_permission(
+    server: LiveServer, distributor: Partner
+) -> None:
+    """The provisioning path keeps the API's rules: a reseller is authorized only once its
+    distributor allows it to act for customers (rules.md §1.14)."""
+    reseller = server.partner(PartnerType.RESELLER, distributor=distributor)
+    customer = server.customer(distributor, reseller=reseller)
+    with pytest.raises(DomainError) as info:
+        server.authorize(customer, reseller)
+    assert info.value.code == "CBC.18000016"
+    path = f"/resellers/{reseller.id}/on-behalf-permission"
+    ok(call(server, distributor.creds, "PUT", path, {"granted": True}))
+    server.authorize(customer, reseller)
+    listed = ok(call(server, customer, "GET", "/authorizations"))
+    assert [(a["status"], a["partner_id"]) for a in listed["authorizations"]] == [
+        ("AUTHORIZED", reseller.id)
+    ]

@@ -29,6 +29,7 @@ from sqlalchemy import update
 from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.domains.orders.models import CustomerOrder
+from partner_center.http.auth import identity_service
 from partner_center.http.state import AppState
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.provisioning import Credentials, create_credentials, ensure_operator
@@ -602,6 +603,14 @@ def test_tenancy_of_orders_and_resources(
 
     # A distributor sees its reseller's customers' orders only with indirect_partner_id.
     reseller_customer = server.customer(distributor, reseller=reseller)
+    permitted = signed(
+        server,
+        distributor.creds,
+        "PUT",
+        f"{EXT}/resellers/{reseller.id}/on-behalf-permission",
+        {"granted": True},
+    )
+    assert permitted.status_code == 200, permitted.text  # before the customer can authorize it
     server.authorize(reseller_customer, reseller)
     set_consumption_quota(server, distributor, "5000")
     grants = signed(
@@ -683,9 +692,25 @@ def test_openapi_documents_the_order_endpoints(server: LiveServer) -> None:
     assert "/v2/orders/suscriptions/resources/query" in spec["paths"]
 
 
+def agency_without_authorization(
+    server: LiveServer, customer: Credentials, partner: Partner
+) -> None:
+    """An agency granted directly in the database. No flow gives a referral customer's partner
+    one (authorizations are for reseller-model customers, rules.md §5.1); this reaches the
+    pricing of an order on behalf of a referral customer all the same."""
+
+    async def grant(state: AppState) -> None:
+        async with state.db.unit_of_work() as uow:
+            await identity_service(state, uow.session).grant_agency(
+                customer_id=customer.account_id, partner_id=partner.id, name=partner.xaccount_type
+            )
+
+    server._call(grant)
+
+
 def test_a_referral_customer_is_offered_its_discount(server: LiveServer, csp: Partner) -> None:
     customer = referral_customer(server, csp)
-    server.authorize(customer, csp)
+    agency_without_authorization(server, customer, csp)
     discount_id = grant_discount(
         server,
         "partner",

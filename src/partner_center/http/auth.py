@@ -20,6 +20,7 @@ from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
     IdentityService,
+    SignInPolicy,
     hash_token,
     same_secret,
 )
@@ -35,13 +36,26 @@ def _unauthorized(message: str) -> DomainError:
 
 
 def identity_service(state: AppState, session: AsyncSession) -> IdentityService:
+    settings = state.settings
     return IdentityService(
         session,
         clock=state.clock,
         wall=state.wall,
         cipher=state.cipher,
-        token_ttl=timedelta(seconds=state.settings.token_ttl_seconds),
+        token_ttl=timedelta(seconds=settings.token_ttl_seconds),
+        sign_in_policy=SignInPolicy(
+            max_failures=settings.sign_in_max_failures,
+            source_max_failures=settings.sign_in_source_max_failures,
+            window=timedelta(minutes=settings.sign_in_window_minutes),
+            lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
+        ),
     )
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (uvicorn takes it from ``X-Forwarded-For``
+    only when the peer is in ``FORWARDED_ALLOW_IPS``, by default 127.0.0.1)."""
+    return request.client.host if request.client is not None else None
 
 
 @dataclass(frozen=True, slots=True)

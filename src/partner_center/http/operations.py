@@ -10,9 +10,11 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from partner_center.domains.associations.public import AssociationPolicy, AssociationServices
 from partner_center.domains.budgets.public import BudgetService
 from partner_center.domains.customers.public import CustomerControl, CustomerService, PartnerActor
 from partner_center.domains.identity.public import Caller, IdentityService
@@ -36,8 +38,31 @@ from partner_center.http.wire import (
 )
 from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
 from partner_center.kernel.logging import caller_var
+from partner_center.kernel.text import check_text
 
 B = TypeVar("B", bound=BaseModel)
+
+
+def association_services(state: AppState, session: AsyncSession) -> AssociationServices:
+    """The association services (invitations, authorizations …) on one unit of work, configured
+    from the settings; the API and operator-side provisioning (CLI, demo) use the same ones."""
+    settings = state.settings
+    identity = identity_service(state, session)
+    return AssociationServices.build(
+        session,
+        clock=state.clock,
+        identity=identity,
+        partners=PartnerService(session, clock=state.clock, identity=identity),
+        notifications=NotificationService(session, clock=state.clock),
+        policy=AssociationPolicy(
+            public_url=settings.public_url,
+            disassociation_limit=settings.disassociation_limit,
+            disassociation_window_months=settings.disassociation_window_months,
+            zone=settings.zone,
+            currency=settings.currency,
+            site=state.site,
+        ),
+    )
 
 
 @dataclass
@@ -119,6 +144,17 @@ async def authorize(
     return caller, partner
 
 
+def check_url_text(request: Request) -> None:
+    """Query-string and path parameters follow the text rule (``kernel/text.py``) like body
+    strings do, whichever handler reads them: ``CBC.0100`` before anything is looked up."""
+    for name, value in request.query_params.multi_items():
+        check_text("query parameter name", name)
+        check_text(name, value)
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(name, value)
+
+
 async def run_operation(
     request: Request,
     *,
@@ -138,6 +174,7 @@ async def run_operation(
             request, credentials, raw, state, uow, api=api, kind=kind, payload=payload
         )
         require_media_type(request, raw, payload)
+        check_url_text(request)
         body = parse_model(body_model, raw) if body_model is not None else None
         ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
         result = await handler(ctx, body)

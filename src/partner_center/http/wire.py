@@ -4,26 +4,94 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import simplejson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.http import signing
 from partner_center.kernel import jsontext
 from partner_center.kernel.errors import DomainError
+from partner_center.kernel.text import text_problem
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Validation context of data that came from a client (request bodies, query strings): only
+#: there are strings held to the text rule, so a response built from stored text never fails.
+WIRE_INPUT: dict[str, bool] = {"wire_input": True}
+
+
+class _MultiLine:
+    """Metadata marking a wire string as free text a person writes (remarks, reasons)."""
+
+
+#: A request string that may hold tabs and line breaks; every other wire string is single-line
+#: (``kernel/text.py``).
+MultiLineText = Annotated[str, _MultiLine()]
+
+
+def _is_multiline(annotation: Any) -> bool:
+    """Whether a field's annotation carries ``MultiLineText`` (also inside ``| None``)."""
+    if get_origin(annotation) is Annotated and any(
+        isinstance(item, _MultiLine) for item in annotation.__metadata__
+    ):
+        return True
+    return any(_is_multiline(arg) for arg in get_args(annotation))
+
+
+@cache
+def _field_is_multiline(model: type[BaseModel], field: str) -> bool:
+    info = model.model_fields[field]
+    return any(isinstance(item, _MultiLine) for item in info.metadata) or _is_multiline(
+        info.annotation
+    )
+
+
+def _first_problem(value: Any, *, multiline: bool) -> str | None:
+    """The text rule over a field's value, strings inside lists and mappings included."""
+    if isinstance(value, str):
+        return text_problem(value, multiline=multiline)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            problem = _first_problem(key, multiline=False) or _first_problem(
+                item, multiline=multiline
+            )
+            if problem is not None:
+                return problem
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            problem = _first_problem(item, multiline=multiline)
+            if problem is not None:
+                return problem
+    return None
+
 
 class WireModel(BaseModel):
-    """Base of request/response wire models: snake_case, unknown keys ignored (as the SDK does)."""
+    """Base of request/response wire models: snake_case, unknown keys ignored (as the SDK does).
+
+    Every string a client sends is held to the text rule of ``kernel/text.py`` (no NUL or other
+    control characters; tabs and line breaks only in ``MultiLineText`` fields), so such input is
+    a ``CBC.0100`` naming the field and nothing is stored.
+    """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if not (info.context or {}).get("wire_input") or info.field_name is None:
+            return value
+        problem = _first_problem(value, multiline=_field_is_multiline(cls, info.field_name))
+        if problem is not None:
+            raise PydanticCustomError("text", problem)
+        return value
 
 
 #: Every wire model referenced by a route; merged into the OpenAPI components.
@@ -158,7 +226,7 @@ def parse_model(model: type[M], raw: bytes) -> M:
     if not isinstance(data, dict):
         raise DomainError("CBC.0100", "Invalid parameter: the body must be a JSON object.")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=WIRE_INPUT)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first.get("loc", ()))

@@ -32,6 +32,7 @@ ERROR_STATUS: dict[str, int] = {
     "IAM.0001": 401,
     "IAM.0002": 400,
     "IAM.0003": 403,
+    "IAM.0004": 401,
     # partners, customers, association, registration
     "CBC.5001": 400,
     "CBC.5017": 400,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
@@ -292,6 +292,7 @@ class CustomerService:
         """Create a customer account and associate it with the partner (or the distributor's
         reseller). Reseller-model customers start purchase-restricted (rules.md §2.3.1)."""
         self._require_customer_creator(actor)
+        validation.check_plain_text(asdict(new))
         if not new.xaccount_id or len(new.xaccount_id) > 128:
             raise invalid_parameter("xaccount_id", "Required, at most 128 characters.")
         if not new.xaccount_type or len(new.xaccount_type) > 64:

@@ -4,8 +4,10 @@ api-semantics.md §3.2). Each function raises a DomainError with the reference c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.text import check_text, check_texts
 
 # Login name: 5–32 characters, letters/digits/_/-, starting with a letter, '_' or '-'.
 _DOMAIN_NAME = re.compile(r"^[a-zA-Z_-][a-zA-Z0-9_-]*$")
@@ -274,12 +276,19 @@ ISO_COUNTRIES = frozenset(
 )
 
 
+def check_plain_text(record: Mapping[str, object]) -> None:
+    """``CBC.0100`` for a NUL or other control character in any text input of ``record`` (the
+    fields of a request as a mapping): the same rule the API applies to every body string, for
+    the paths that do not come through HTTP (CLI, provisioning, demo)."""
+    check_texts(record)
+
+
 def check_domain_name(name: str) -> None:
     """``CBC.99000031`` unless 5–32 chars, the allowed alphabet, no reserved prefix, not digits."""
     lowered = name.lower()
     if (
         not 5 <= len(name) <= 32
-        or not _DOMAIN_NAME.match(name)
+        or not _DOMAIN_NAME.fullmatch(name)
         or lowered.startswith(_FORBIDDEN_PREFIXES)
         or name.isdigit()
     ):
@@ -321,13 +330,14 @@ def check_password(
 
 
 def check_email(email: str, field: str = "email") -> None:
-    if len(email) > 255 or not _EMAIL.match(email):
+    check_text(field, email)
+    if len(email) > 255 or not _EMAIL.fullmatch(email):
         raise invalid_parameter(field, "Not a valid e-mail address.")
 
 
 def check_cn_mobile(mobile: str) -> str:
     """China-site mobile numbers; ``CBC.5017`` otherwise. Returns the bare 11-digit number."""
-    if len(mobile) > 32 or not _CN_MOBILE.match(mobile):
+    if len(mobile) > 32 or not _CN_MOBILE.fullmatch(mobile):
         raise DomainError(
             "CBC.5017", "The mobile number format is invalid: use a Chinese mobile number."
         )
@@ -335,7 +345,7 @@ def check_cn_mobile(mobile: str) -> str:
 
 
 def check_domain_area(area: str) -> None:
-    if not _AREA.match(area) or area not in ISO_COUNTRIES:
+    if not _AREA.fullmatch(area) or area not in ISO_COUNTRIES:
         raise invalid_parameter("domain_area", "Use an ISO 3166-1 alpha-2 code such as MX.")
 
 
@@ -347,7 +357,7 @@ def check_identity_value(search_type: str, value: str, *, site: str) -> str:
         check_email(value, "search_value")
         return value.lower()
     if search_type == "mobile":
-        if not _MOBILE.match(value):
+        if not _MOBILE.fullmatch(value):
             raise invalid_parameter("search_value", "Mobile numbers look like 0086-13800000000.")
         if site == "cn" and not value.startswith("0086-"):
             raise invalid_parameter("search_value", "Only the country code 0086 is supported.")
@@ -355,7 +365,7 @@ def check_identity_value(search_type: str, value: str, *, site: str) -> str:
     if search_type == "name":
         lowered = value.lower()
         if (
-            not _CHECK_NAME.match(value)
+            not _CHECK_NAME.fullmatch(value)
             or lowered.startswith(_FORBIDDEN_PREFIXES)
             or value.isdigit()
         ):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,11 +34,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
+    """Whether ``password`` matches. Without a hash (no such user, no password) a decoy hash is
+    checked all the same, so the time taken does not tell whether the user exists."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _decoy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_center.kernel.db import Base, TenantOwned, UtcDateTime
+from partner_center.kernel.db import Base, TenantOwned, UtcDateTime, global_table
 
 
 class AccountKind(enum.StrEnum):
@@ -133,3 +133,39 @@ class Agency(TenantOwned, Base):
     """Business time the customer granted it (UTC)."""
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Business time it was revoked (UTC); NULL while active."""
+
+
+class ThrottleScope(enum.StrEnum):
+    USER = "USER"
+    """An account name + user name as presented at sign-in (existing or not)."""
+    SOURCE = "SOURCE"
+    """A client address (IPv4, or the /64 network of an IPv6 address)."""
+
+
+class SignInThrottle(Base):
+    """Failed password sign-ins of one subject and its lock (``SignInGuard``).
+
+    One row per subject, shared by every server process through the database; the row is locked
+    for the whole sign-in, so concurrent attempts on one subject are counted one after another.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 hex of the scope and the normalised subject (no name or address is stored)."""
+    scope: Mapped[ThrottleScope] = mapped_column(Enum(ThrottleScope, native_enum=False, length=8))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    """Failures counted since the window began; back to 0 on a success (user rows) or a lock."""
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Wall-clock time (UTC) of the latest counted failure; the count restarts when the next
+    failure comes a whole window later."""
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Wall-clock time (UTC) until which every sign-in of the subject is refused; NULL if never
+    locked or after a success."""
+
+
+global_table(
+    "sign_in_throttles",
+    "keyed by the names presented at sign-in and by client address, before (and whether or not) "
+    "any account is known",
+)

@@ -16,6 +16,7 @@ from partner_center.domains.identity.service import (
     KeyMaterial,
     MemberView,
 )
+from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
 
 __all__ = [
     "Account",
@@ -31,6 +32,9 @@ __all__ = [
     "Permission",
     "Role",
     "SecretCipher",
+    "SignInGuard",
+    "SignInPolicy",
+    "SignInSubject",
     "hash_token",
     "same_secret",
     "sees_only_own_customers",

@@ -31,9 +31,11 @@ from partner_center.domains.identity.permissions import (
     permissions_for,
     validate_roles,
 )
+from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_access_key, new_domain_id, new_id, new_secret
+from partner_center.kernel.text import check_text, check_texts
 
 #: Bounds for temporary credentials, as IAM documents them (15 min .. 24 h).
 MIN_TEMPORARY_SECONDS = 900
@@ -115,8 +117,8 @@ def _member_view(member: Member) -> MemberView:
 class IdentityService:
     """Accounts, members and credentials.
 
-    ``clock`` is business time (creation dates); ``wall`` is real time for credential lifetimes,
-    so moving the sandbox clock never expires a token or a temporary key.
+    ``clock`` is business time (creation dates); ``wall`` is real time for credential lifetimes
+    and sign-in lockouts, so moving the sandbox clock never expires a token or a temporary key.
     """
 
     def __init__(
@@ -127,12 +129,16 @@ class IdentityService:
         wall: Clock,
         cipher: SecretCipher,
         token_ttl: timedelta = timedelta(hours=24),
+        sign_in_policy: SignInPolicy | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.wall = wall
         self.cipher = cipher
         self.token_ttl = token_ttl
+        self.sign_in_guard = SignInGuard(
+            session, wall=wall, policy=sign_in_policy or SignInPolicy()
+        )
 
     # -- accounts and members -------------------------------------------------------------
 
@@ -155,6 +161,7 @@ class IdentityService:
         account_id: str | None = None,
     ) -> Account:
         """Create an account and its administrator member (same name as the account)."""
+        check_texts({"name": name, "email": email, "mobile": mobile, "password": admin_password})
         if await self.account_name_taken(name):
             raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
         now = self.clock.now()
@@ -200,6 +207,7 @@ class IdentityService:
         self, *, account_id: str, name: str, roles: list[str], password: str | None = None
     ) -> Member:
         """Add a member to an account with 1–3 roles (role rules of rules.md §1.18–1.19)."""
+        check_texts({"name": name, "password": password})
         validate_roles(roles)
         exists = await self.session.execute(
             select(Member.id).where(Member.tenant_id == account_id, Member.name == name)
@@ -265,6 +273,7 @@ class IdentityService:
         return _member_view(member)
 
     async def set_password(self, *, member_id: str, password: str) -> None:
+        check_text("password", password)
         member = await self.session.get(Member, member_id)
         if member is None:
             raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
@@ -401,19 +410,44 @@ class IdentityService:
         )
         return IssuedToken(token=token, issued_at=issued, expires_at=expires, caller=caller)
 
-    async def token_by_password(
-        self, *, domain_name: str, user_name: str, password: str
-    ) -> IssuedToken:
-        """IAM password method: a member of the named account with its password."""
+    async def sign_in(
+        self, *, domain_name: str, user_name: str, password: str, source: str | None = None
+    ) -> Caller:
+        """Password sign-in of a member of the named account, throttled and locked out by the
+        sign-in guard (``signin.py``); ``source`` is the client address. Every way of getting it
+        wrong (unknown account or user, suspended, wrong password) is the same ``IAM.0001`` and
+        costs the same password hash.
+
+        Raises:
+            DomainError: ``IAM.0001`` wrong credentials; ``IAM.0004`` locked; ``APIG.0308``
+                the source is blocked.
+        """
+        subject = SignInSubject(domain_name, user_name, source)
+        await self.sign_in_guard.check(subject)
         account = await self.get_account_by_name(domain_name)
-        if account is None or account.status != AccountStatus.ACTIVE:
-            raise errors.bad_credentials()
-        stmt = select(Member).where(Member.tenant_id == account.id, Member.name == user_name)
-        member = (await self.session.execute(stmt)).scalar_one_or_none()
-        if member is None or not verify_password(member.password_hash, password):
-            raise errors.bad_credentials()
+        member = None
+        if account is not None and account.status == AccountStatus.ACTIVE:
+            stmt = select(Member).where(
+                Member.tenant_id == account.id,
+                Member.name == user_name,
+                Member.status == AccountStatus.ACTIVE,
+            )
+            member = (await self.session.execute(stmt)).scalar_one_or_none()
+        matches = verify_password(member.password_hash if member else None, password)
+        if member is None or not matches:
+            await self.sign_in_guard.record_failure(subject)
+        await self.sign_in_guard.record_success(subject)
+        return await self.caller_for(member.tenant_id, member.id, method="password")
+
+    async def token_by_password(
+        self, *, domain_name: str, user_name: str, password: str, source: str | None = None
+    ) -> IssuedToken:
+        """IAM password method: ``sign_in``, then a token for the member."""
+        caller = await self.sign_in(
+            domain_name=domain_name, user_name=user_name, password=password, source=source
+        )
         return await self._issue_token(
-            account_id=account.id, member_id=member.id, methods=["password"]
+            account_id=caller.account_id, member_id=caller.member_id, methods=["password"]
         )
 
     async def caller_for_token(self, token: str) -> Caller:

@@ -27,6 +27,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
+from partner_center.kernel.text import check_texts
 
 _NAME = re.compile(r"^[a-zA-Z_-][a-zA-Z0-9_-]{4,31}$")
 
@@ -163,7 +164,8 @@ class PartnerService:
         admin_password: str | None = None,
     ) -> PartnerView:
         """Onboard a partner (operator action). A reseller needs its distributor."""
-        if not _NAME.match(name):
+        check_texts({"company_name": company_name})
+        if not _NAME.fullmatch(name):
             raise DomainError(
                 "CBC.0100",
                 "Invalid parameter: name. 5-32 letters, digits, '_' or '-', starting with a "

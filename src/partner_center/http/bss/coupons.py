@@ -43,7 +43,13 @@ from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import AccountKind
 from partner_center.http.auth import CallerKind, require_kind
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, validation_message, wire_body, wire_responses
+from partner_center.http.wire import (
+    WIRE_INPUT,
+    WireModel,
+    validation_message,
+    wire_body,
+    wire_responses,
+)
 from partner_center.kernel.clock import format_utc, parse_utc, utc
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -434,7 +440,7 @@ def parse_query(request: Request, model: type[M]) -> M:
         else:
             data[key] = value
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=WIRE_INPUT)
     except ValidationError as exc:
         raise DomainError("CBC.0100", validation_message(exc)) from exc
 

@@ -17,7 +17,7 @@ from partner_center.domains.customers.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
 
 router = APIRouter(tags=["customers"])
 
@@ -28,7 +28,7 @@ class FreezeSubCustomersReq(WireModel):
     customer_ids: list[str] = Field(
         description=f"1 to {MAX_CUSTOMERS_PER_CALL} customer ids; a repeated id counts once"
     )
-    reason: str = Field(description="Why; required, at most 256 characters")
+    reason: MultiLineText = Field(description="Why; required, at most 256 characters")
     indirect_partner_id: str | None = Field(
         default=None,
         max_length=64,
@@ -41,7 +41,7 @@ class UnfreezeSubCustomersReq(WireModel):
     customer_ids: list[str] = Field(
         description=f"1 to {MAX_CUSTOMERS_PER_CALL} customer ids; a repeated id counts once"
     )
-    reason: str = Field(description="Why; required, at most 256 characters")
+    reason: MultiLineText = Field(description="Why; required, at most 256 characters")
     indirect_partner_id: str | None = Field(
         default=None,
         max_length=64,

@@ -29,7 +29,7 @@ from partner_center.http.bss.orders import (
     subscriptions,
 )
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -104,7 +104,7 @@ class UnsubscribeResourcesReq(WireModel):
     resource_ids: list[str]
     unsubscribe_type: int
     unsubscribe_reason_type: int | None = None
-    unsubscribe_reason: str | None = Field(default=None, max_length=512)
+    unsubscribe_reason: MultiLineText | None = Field(default=None, max_length=512)
 
 
 class AutoRenewalResourcesReq(WireModel):

@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from pydantic import Field, StrictBool
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,7 +30,6 @@ from partner_center.domains.associations.public import (
     PERMISSIONS,
     AcceptedInvitation,
     AssignmentView,
-    AssociationPolicy,
     AssociationServices,
     AuthorizationStatus,
     AuthorizationView,
@@ -48,13 +46,17 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.domains.customers.public import AssociationType, PartnerActor
 from partner_center.domains.identity.public import AccountKind, MemberView
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService
-from partner_center.http.auth import CallerKind, identity_service
+from partner_center.http.auth import CallerKind
 from partner_center.http.bss.customers import association_code
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.state import AppState, app_state
-from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, association_services, run_operation
+from partner_center.http.state import app_state
+from partner_center.http.wire import (
+    MultiLineText,
+    WireModel,
+    WireResponse,
+    wire_body,
+    wire_responses,
+)
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -74,32 +76,8 @@ _TYPES_IN = {
 # -- plumbing -------------------------------------------------------------------------------
 
 
-def _policy(state: AppState) -> AssociationPolicy:
-    settings = state.settings
-    return AssociationPolicy(
-        public_url=settings.public_url,
-        disassociation_limit=settings.disassociation_limit,
-        disassociation_window_months=settings.disassociation_window_months,
-        zone=settings.zone,
-        currency=settings.currency,
-        site=state.site,
-    )
-
-
-def _build(state: AppState, session: AsyncSession) -> AssociationServices:
-    identity = identity_service(state, session)
-    return AssociationServices.build(
-        session,
-        clock=state.clock,
-        identity=identity,
-        partners=PartnerService(session, clock=state.clock, identity=identity),
-        notifications=NotificationService(session, clock=state.clock),
-        policy=_policy(state),
-    )
-
-
 def _services(ctx: OperationContext) -> AssociationServices:
-    return _build(ctx.state, ctx.uow.session)
+    return association_services(ctx.state, ctx.uow.session)
 
 
 async def _actor(ctx: OperationContext) -> PartnerActor:
@@ -311,16 +289,16 @@ class TypeChangeListResponse(WireModel):
 
 
 class PartnerDisassociationReq(WireModel):
-    reason: str = Field(max_length=256)
+    reason: MultiLineText = Field(max_length=256)
     statement_accepted: StrictBool = Field(description="The disassociation statement, read")
 
 
 class CustomerDisassociationReq(WireModel):
-    reason: str = Field(max_length=256)
+    reason: MultiLineText = Field(max_length=256)
 
 
 class DecisionReq(WireModel):
-    rejection_reason: str | None = Field(default=None, max_length=256)
+    rejection_reason: MultiLineText | None = Field(default=None, max_length=256)
 
 
 class DisassociationItem(WireModel):
@@ -705,7 +683,7 @@ async def show_invitation_link(request: Request, token: str) -> Response:
     async with state.db.unit_of_work() as uow:
         if state.sandbox_clock is not None:
             await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-        details = await _build(state, uow.session).invitations.describe(token)
+        details = await association_services(state, uow.session).invitations.describe(token)
     reason = details.failure_reason
     return WireResponse(
         LinkDetailsResponse(

@@ -32,7 +32,7 @@ from partner_center.http.bss.coupons import (
     wire_limit_infos,
 )
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -50,7 +50,7 @@ class GrantCouponQuotaReq(WireModel):
     effective_time: str | None = Field(default=None, description="UTC; default now")
     expire_time: str = Field(description="UTC")
     limit_infos: list[QuotaLimitInfo] | None = None
-    remark: str | None = Field(default=None, max_length=256)
+    remark: MultiLineText | None = Field(default=None, max_length=256)
 
 
 class SetQuotaStatusReq(WireModel):

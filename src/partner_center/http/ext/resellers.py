@@ -26,7 +26,7 @@ from partner_center.domains.partners.public import (
 )
 from partner_center.http.auth import CallerKind, require_kind
 from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
 from partner_center.kernel.money import to_cents
@@ -101,7 +101,7 @@ class ResellerDetail(WireModel):
 
 
 class AccountStateChange(WireModel):
-    reason: str = Field(min_length=1, max_length=256)
+    reason: MultiLineText = Field(min_length=1, max_length=256)
 
 
 class PartnerAccountState(WireModel):

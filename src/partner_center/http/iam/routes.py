@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.domains.identity.public import Caller, IssuedToken
-from partner_center.http.auth import CallerKind, authenticate, identity_service
+from partner_center.http.auth import CallerKind, authenticate, client_address, identity_service
 from partner_center.http.operations import OperationContext, run_operation
 from partner_center.http.state import app_state
 from partner_center.http.wire import (
@@ -159,7 +159,10 @@ async def create_token(request: Request) -> Response:
             if pw is None or not pw.user.domain.name:
                 raise DomainError("IAM.0002", "password.user.domain.name is required.")
             issued = await identity.token_by_password(
-                domain_name=pw.user.domain.name, user_name=pw.user.name, password=pw.user.password
+                domain_name=pw.user.domain.name,
+                user_name=pw.user.name,
+                password=pw.user.password,
+                source=client_address(request),
             )
         elif methods == ["assume_role"]:
             role = body.auth.identity.assume_role
