@@ -35,11 +35,11 @@ from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
-from partner_center.http.state import AppState
 from partner_center.http.wire import SCHEMAS
 from partner_center.kernel.logging import configure_logging
 from partner_center.runtime import build_state
 from partner_center.settings import Settings, load_settings
+from partner_center.state import AppState
 from partner_center.worker.runner import DueJobRunner
 
 DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point the official

@@ -22,7 +22,7 @@ from partner_center.kernel.errors import DomainError
 from partner_center.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from partner_center.http.state import AppState
+    from partner_center.state import AppState
 
 app = typer.Typer(help="partner-center: a self-hostable Partner Center.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.partners.models import Partner
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import (
     create_customer,
     create_partner,
     ensure_operator,
 )
 from partner_center.settings import Settings
+from partner_center.state import AppState
 
 DEMO_PASSWORD = "Demo-Passw0rd"  # noqa: S105  (documented demo password)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from partner_center.domains.customers.public import CustomerService, NewCustomer, PartnerActor
-from partner_center.domains.identity.public import AccountKind, IdentityService
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService, PartnerType
-from partner_center.http.auth import identity_service
-from partner_center.http.state import AppState
-from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.domains.customers.public import NewCustomer, PartnerActor
+from partner_center.domains.identity.public import AccountKind
+from partner_center.domains.partners.public import PartnerType
+from partner_center.kernel.db import UnitOfWork
 from partner_center.kernel.errors import DomainError
+from partner_center.services import Services
+from partner_center.state import AppState
 
 OPERATOR_NAME = "operator"
 
@@ -25,28 +24,10 @@ class Credentials:
     secret_key: str
 
 
-@dataclass(frozen=True)
-class Services:
-    identity: IdentityService
-    partners: PartnerService
-    customers: CustomerService
-
-
 async def services(state: AppState, uow: UnitOfWork) -> Services:
-    if state.sandbox_clock is not None:
-        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    identity = identity_service(state, uow.session)
-    partners = PartnerService(uow.session, clock=state.clock, identity=identity)
-    customers = CustomerService(
-        uow.session,
-        clock=state.clock,
-        wall=state.wall,
-        identity=identity,
-        partners=partners,
-        notifications=NotificationService(uow.session, clock=state.clock),
-        site=state.site,
-    )
-    return Services(identity, partners, customers)
+    """The container of ``uow`` at the current (sandbox) business time."""
+    await state.refresh_clock(uow.session)
+    return state.services(uow.session)
 
 
 async def ensure_operator(state: AppState, *, password: str | None = None) -> str:

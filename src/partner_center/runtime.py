@@ -9,12 +9,12 @@ from partner_center.domains.associations.public import AssociationEvent, associa
 from partner_center.domains.balances.public import HOOK_NAME as BALANCE_RETURN_HOOK
 from partner_center.domains.balances.public import return_balance_on_disassociation
 from partner_center.domains.coupons.public import reclaim_coupons_on_disassociation
-from partner_center.domains.identity.public import SecretCipher
-from partner_center.http.ratelimit import RateLimiter
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import Clock, SandboxClock, SystemClock, WallClock
 from partner_center.kernel.db import Database
+from partner_center.kernel.ratelimit import RateLimiter
+from partner_center.services import Wiring
 from partner_center.settings import Settings
+from partner_center.state import AppState
 from partner_center.worker.registry import build_registry
 
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
@@ -33,18 +33,21 @@ def wire_association_hooks() -> None:
 
 
 def build_state(
-    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    wall: WallClock | None = None,
 ) -> AppState:
-    """The shared state of the server, the CLI and jobs."""
+    """The shared state of the server, the CLI and jobs. ``clock`` and ``wall`` replace the
+    business and security clocks (tests)."""
     wire_association_hooks()
-    wall = WallClock()
-    business: Clock = clock or (SandboxClock(wall) if settings.sandbox else SystemClock())
+    wiring = Wiring.from_settings(settings, wall=wall)
+    business: Clock = clock or (SandboxClock(wiring.wall) if settings.sandbox else SystemClock())
     return AppState(
-        settings=settings,
+        wiring=wiring,
         db=db or Database(settings.resolved_database_url),
         clock=business,
-        wall=wall,
-        cipher=SecretCipher(settings.encryption_key),
         limiter=RateLimiter(settings.rate_limit_per_second),
         jobs=build_registry(settings),
     )

@@ -36,8 +36,9 @@ from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.jobs import JobRegistry, RunRecord, ScheduledJob, run_due, schedule
+from partner_center.services import notification_senders
 from partner_center.settings import Settings
-from partner_center.worker.registry import build_registry, notification_senders
+from partner_center.worker.registry import build_registry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _day = iter(range(1, 10_000))

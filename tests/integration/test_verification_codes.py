@@ -42,8 +42,7 @@ class Site:
             currency=currency,
             secret_key="test-secret-key-not-for-production",
         )
-        self.state: AppState = build_state(settings, db=db, clock=self.business)
-        self.state.wall = self.wall
+        self.state: AppState = build_state(settings, db=db, clock=self.business, wall=self.wall)
 
     async def partner(self) -> PartnerActor:
         creds, _ = await create_partner(

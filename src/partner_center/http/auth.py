@@ -5,7 +5,6 @@ api-semantics.md §2."""
 from __future__ import annotations
 
 import enum
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -19,8 +18,8 @@ from partner_center.domains.identity.public import (
 )
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.http import signing
-from partner_center.http.state import AppState
 from partner_center.kernel.errors import DomainError
+from partner_center.state import AppState
 
 
 def _unauthorized(message: str) -> DomainError:
@@ -28,20 +27,15 @@ def _unauthorized(message: str) -> DomainError:
 
 
 def identity_service(state: AppState, session: AsyncSession) -> IdentityService:
-    return IdentityService(
-        session,
-        clock=state.clock,
-        wall=state.wall,
-        cipher=state.cipher,
-        token_ttl=timedelta(seconds=state.settings.token_ttl_seconds),
-    )
+    """TEMPORARY, for the route files written before ``ctx.services``: the identity service of
+    ``session``'s unit of work, from the container (the lead removes it at merge)."""
+    return state.services(session).identity
 
 
 async def authenticate(
-    request: Request, body: bytes, state: AppState, session: AsyncSession
+    request: Request, body: bytes, state: AppState, identity: IdentityService
 ) -> Caller:
     """Resolve the caller from the request, or raise 401 with a reference code."""
-    identity = identity_service(state, session)
     authorization = request.headers.get("authorization")
     token = request.headers.get("x-auth-token")
     if authorization:
@@ -109,7 +103,7 @@ class CallerKind(enum.Enum):
 
 
 async def require_kind(
-    caller: Caller, kind: CallerKind, session: AsyncSession, identity: IdentityService
+    caller: Caller, kind: CallerKind, partners: PartnerService
 ) -> PartnerView | None:
     """Enforce the caller kind; returns the partner profile for partner kinds."""
     if kind == CallerKind.ANY:
@@ -126,9 +120,7 @@ async def require_kind(
         return None
     if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
         raise DomainError("CBC.0151", "Access denied: this API is called with partner credentials.")
-    partner = await PartnerService(session, clock=identity.clock, identity=identity).get(
-        caller.account_id
-    )
+    partner = await partners.get(caller.account_id)
     if partner is None or partner.partner_type == PartnerType.RESELLER:
         raise DomainError(
             "CBC.0151",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -17,65 +16,53 @@ from partner_center.domains.customers.public import CustomerControl, CustomerSer
 from partner_center.domains.identity.public import Caller, IdentityService
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerView
-from partner_center.http.auth import CallerKind, authenticate, identity_service, require_kind
-from partner_center.http.state import AppState, app_state
+from partner_center.http.auth import CallerKind, authenticate, require_kind
+from partner_center.http.state import app_state
 from partner_center.http.wire import WireResponse, parse_model
-from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.kernel.db import UnitOfWork
 from partner_center.kernel.logging import caller_var
+from partner_center.services import Services
+from partner_center.state import AppState
 
 B = TypeVar("B", bound=BaseModel)
 
 
 @dataclass
 class OperationContext:
-    """Everything a handler needs: the caller, its partner profile, and domain services bound
-    to this request's unit of work."""
+    """Everything a handler needs: the caller, its partner profile, and ``services``, the
+    domain services of this request's unit of work (built by the composition root)."""
 
     state: AppState
     uow: UnitOfWork
     caller: Caller
     partner: PartnerView | None
+    services: Services
 
-    @cached_property
+    # TEMPORARY shortcuts for the route files written before ``services`` existed; they go
+    # once every handler says ``ctx.services.<name>`` (the lead removes them at merge).
+    @property
     def identity(self) -> IdentityService:
-        return identity_service(self.state, self.uow.session)
+        return self.services.identity
 
-    @cached_property
+    @property
     def partners(self) -> PartnerService:
-        return PartnerService(self.uow.session, clock=self.state.clock, identity=self.identity)
+        return self.services.partners
 
-    @cached_property
+    @property
     def notifications(self) -> NotificationService:
-        return NotificationService(self.uow.session, clock=self.state.clock)
+        return self.services.notifications
 
-    @cached_property
+    @property
     def customers(self) -> CustomerService:
-        return CustomerService(
-            self.uow.session,
-            clock=self.state.clock,
-            wall=self.state.wall,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            site=self.state.site,
-        )
+        return self.services.customers
 
-    @cached_property
+    @property
     def budgets(self) -> BudgetService:
-        settings = self.state.settings
-        return BudgetService(
-            self.uow.session,
-            clock=self.state.clock,
-            zone=settings.zone,
-            currency=settings.currency,
-            customers=self.customers,
-            partners=self.partners,
-            notifications=self.notifications,
-        )
+        return self.services.budgets
 
-    @cached_property
+    @property
     def control(self) -> CustomerControl:
-        return CustomerControl(self.uow.session, clock=self.state.clock)
+        return self.services.control
 
     @property
     def actor(self) -> PartnerActor:
@@ -84,14 +71,19 @@ class OperationContext:
 
 
 async def authorize(
-    request: Request, raw: bytes, state: AppState, uow: UnitOfWork, *, api: str, kind: CallerKind
+    request: Request,
+    raw: bytes,
+    state: AppState,
+    services: Services,
+    *,
+    api: str,
+    kind: CallerKind,
 ) -> tuple[Caller, PartnerView | None]:
     """Load the shared sandbox time, authenticate, check the caller kind and throttle."""
-    if state.sandbox_clock is not None:
-        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    caller = await authenticate(request, raw, state, uow.session)
+    await state.refresh_clock(services.session)
+    caller = await authenticate(request, raw, state, services.identity)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
-    partner = await require_kind(caller, kind, uow.session, identity_service(state, uow.session))
+    partner = await require_kind(caller, kind, services.partners)
     state.limiter.check(caller.account_id, api)
     return caller, partner
 
@@ -109,9 +101,12 @@ async def run_operation(
     state = app_state(request)
     raw = await request.body()
     async with state.db.unit_of_work() as uow:
-        caller, partner = await authorize(request, raw, state, uow, api=api, kind=kind)
+        services = state.services(uow.session)
+        caller, partner = await authorize(request, raw, state, services, api=api, kind=kind)
         body = parse_model(body_model, raw) if body_model is not None else None
-        ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
+        ctx = OperationContext(
+            state=state, uow=uow, caller=caller, partner=partner, services=services
+        )
         result = await handler(ctx, body)
     if isinstance(result, Response):
         return result

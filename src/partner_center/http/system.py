@@ -10,7 +10,6 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, authorize, run_operation
 from partner_center.http.state import app_state
@@ -22,7 +21,6 @@ from partner_center.http.wire import (
     wire_responses,
 )
 from partner_center.kernel.clock import format_utc, parse_utc
-from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.sandbox import move_sandbox_clock
 
@@ -39,8 +37,7 @@ class Health(WireModel):
 async def health(request: Request) -> Response:
     state = app_state(request)
     async with state.db.unit_of_work() as uow:
-        if state.sandbox_clock is not None:
-            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+        await state.refresh_clock(uow.session)
     return WireResponse(
         Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
     )
@@ -117,7 +114,7 @@ async def read_outbox(request: Request) -> Response:
         recipient = request.query_params.get("recipient", "").lower()
         if not recipient:
             raise invalid_parameter("recipient", "Required.")
-        messages = await NotificationService(ctx.uow.session, clock=ctx.state.clock).messages_for(
+        messages = await ctx.services.notifications.messages_for(
             recipient, tenant_id=ctx.caller.account_id
         )
         return OutboxResponse(
@@ -151,7 +148,12 @@ async def move_clock(request: Request) -> Response:
     raw = await request.body()
     async with state.db.unit_of_work() as uow:
         await authorize(
-            request, raw, state, uow, api="sandbox_move_clock", kind=CallerKind.OPERATOR
+            request,
+            raw,
+            state,
+            state.services(uow.session),
+            api="sandbox_move_clock",
+            kind=CallerKind.OPERATOR,
         )
     if state.sandbox_clock is None:
         raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")

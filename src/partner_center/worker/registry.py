@@ -6,37 +6,13 @@ from partner_center.domains.associations import tasks as association_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
 from partner_center.domains.coupons import tasks as coupon_tasks
 from partner_center.domains.notifications import tasks as notification_tasks
-from partner_center.domains.notifications.public import (
-    SMTPS_PORT,
-    Senders,
-    SmtpConfig,
-    SmtpSender,
-)
 from partner_center.domains.orders import tasks as order_tasks
 from partner_center.domains.orders.public import OrderPolicy
 from partner_center.domains.resources import tasks as resource_tasks
 from partner_center.domains.usage import tasks as usage_tasks
 from partner_center.kernel.jobs import JobRegistry
+from partner_center.services import notification_senders
 from partner_center.settings import Settings, load_settings
-
-
-def notification_senders(settings: Settings) -> Senders:
-    """The e-mail sender when ``SMTP_HOST`` is set; no SMS gateway ships with partner-center."""
-    if not settings.smtp_host:
-        return Senders()
-    return Senders(
-        email=SmtpSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                user=settings.smtp_user,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-                implicit_tls=settings.smtp_port == SMTPS_PORT,
-                mail_from=settings.mail_from,
-            )
-        )
-    )
 
 
 def build_registry(settings: Settings | None = None) -> JobRegistry:

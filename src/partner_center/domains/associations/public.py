@@ -31,6 +31,7 @@ from partner_center.domains.associations.service.authorizations import (
 from partner_center.domains.associations.service.common import (
     ASSOCIATION_TOPIC,
     AssociationPolicy,
+    ServiceBase,
     next_local_midnight,
 )
 from partner_center.domains.associations.service.invitations import (
@@ -99,6 +100,7 @@ __all__ = [
     "OverviewService",
     "PartnerSettingsView",
     "RequestStatus",
+    "ServiceBase",
     "TypeChangeService",
     "TypeChangeView",
     "association_hooks",

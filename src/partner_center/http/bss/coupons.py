@@ -967,9 +967,7 @@ async def list_sub_customer_coupons(request: Request) -> Response:
         query = parse_query(request, ListSubCustomerCouponsQuery)
         actor: PartnerActor | None = None
         if ctx.caller.kind == AccountKind.PARTNER:
-            partner = await require_kind(
-                ctx.caller, CallerKind.PARTNER, ctx.uow.session, ctx.identity
-            )
+            partner = await require_kind(ctx.caller, CallerKind.PARTNER, ctx.services.partners)
             assert partner is not None
             actor = PartnerActor(caller=ctx.caller, partner=partner)
         elif ctx.caller.kind != AccountKind.CUSTOMER:

@@ -90,7 +90,7 @@ async def partner_or_customer(ctx: OperationContext) -> PartnerActor | None:
     """The acting partner for partner credentials, None for the customer's own; any other caller
     (an operator, a customer token acting for a partner) is refused with ``CBC.0151``."""
     if ctx.caller.kind == AccountKind.PARTNER:
-        partner = await require_kind(ctx.caller, CallerKind.PARTNER, ctx.uow.session, ctx.identity)
+        partner = await require_kind(ctx.caller, CallerKind.PARTNER, ctx.services.partners)
         assert partner is not None
         return PartnerActor(caller=ctx.caller, partner=partner)
     if ctx.caller.kind != AccountKind.CUSTOMER:

@@ -173,9 +173,7 @@ async def _distributor_or_operator(ctx: OperationContext) -> str | None:
     """The acting distributor's id, or None for the platform operator."""
     if ctx.caller.kind == AccountKind.OPERATOR and ctx.caller.delegated_by is None:
         return None
-    distributor = await require_kind(
-        ctx.caller, CallerKind.DISTRIBUTOR, ctx.uow.session, ctx.identity
-    )
+    distributor = await require_kind(ctx.caller, CallerKind.DISTRIBUTOR, ctx.services.partners)
     assert distributor is not None
     return distributor.partner_id
 

@@ -11,12 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.domains.identity.public import Caller, IssuedToken
-from partner_center.http.auth import CallerKind, authenticate, identity_service
+from partner_center.http.auth import CallerKind, authenticate
 from partner_center.http.operations import OperationContext, run_operation
 from partner_center.http.state import app_state
 from partner_center.http.wire import WireModel, WireResponse, parse_model, wire_body, wire_responses
 from partner_center.kernel.clock import utc
-from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
 
 router = APIRouter(tags=["iam"])
@@ -137,11 +136,9 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
 async def create_token(request: Request) -> Response:
     state = app_state(request)
     raw = await request.body()
-    async with state.db.unit_of_work() as uow:
-        if state.sandbox_clock is not None:
-            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
+    async with state.work() as services:
         body = parse_model(AuthRequest, raw)
-        identity = identity_service(state, uow.session)
+        identity = services.identity
         methods = body.auth.identity.methods
         if methods == ["password"]:
             pw = body.auth.identity.password
@@ -154,7 +151,7 @@ async def create_token(request: Request) -> Response:
             role = body.auth.identity.assume_role
             if role is None:
                 raise DomainError("IAM.0002", "assume_role is required.")
-            caller = await authenticate(request, raw, state, uow.session)
+            caller = await authenticate(request, raw, state, identity)
             issued = await identity.assume_role(
                 caller,
                 agency_name=role.agency_name,

@@ -1,0 +1,366 @@
+"""The services container: every domain service of one unit of work, wired once.
+
+One ``Services`` is built per unit of work (an API request, a job, a CLI command) from the
+session of that unit of work, the business clock it runs at, and the process-wide ``Wiring``
+(settings, wall clock, cipher, message senders). Each attribute is built on first use and then
+shared, so every service of the unit of work talks to the same collaborators: the API, the
+jobs, the CLI, provisioning and the demo all get the same object graph, and no service is built
+anywhere else (``tests/unit/test_wiring.py`` checks it).
+
+Layering: this module sits between the edges (``http``, ``worker``) and the domains; the
+composition root (``runtime``) builds the ``Wiring`` and the edges ask ``AppState.services``
+for a container.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_center.domains.associations.public import (
+    AccountManagerService,
+    AssociationPolicy,
+    AuthorizationService,
+    DisassociationService,
+    InvitationService,
+    MemberService,
+    OverviewService,
+    ServiceBase,
+    TypeChangeService,
+)
+from partner_center.domains.balances.public import BalanceService
+from partner_center.domains.budgets.public import BudgetEngine, BudgetService
+from partner_center.domains.catalog.public import (
+    CatalogImporter,
+    CatalogService,
+    DiscountService,
+    InquiryService,
+)
+from partner_center.domains.coupons.public import CouponService
+from partner_center.domains.customers.public import (
+    CustomerAssociations,
+    CustomerControl,
+    CustomerService,
+    FreezingService,
+)
+from partner_center.domains.enterprises.public import EnterpriseService
+from partner_center.domains.identity.public import IdentityService, SecretCipher
+from partner_center.domains.ledger.public import LedgerService
+from partner_center.domains.notifications.public import (
+    SMTPS_PORT,
+    NotificationService,
+    OutboxDelivery,
+    Senders,
+    SmtpConfig,
+    SmtpSender,
+)
+from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
+from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.usage.public import (
+    PackageService,
+    UsageIngest,
+    UsageQueries,
+    UsageRating,
+    UsageService,
+)
+from partner_center.kernel.clock import Clock, WallClock
+from partner_center.settings import Settings
+
+_A = TypeVar("_A", bound=ServiceBase)
+
+
+def site_of(settings: Settings) -> str:
+    """``cn`` on a CNY deployment (China-site field rules), else ``intl``."""
+    return "cn" if settings.currency == "CNY" else "intl"
+
+
+def notification_senders(settings: Settings) -> Senders:
+    """The e-mail sender when ``SMTP_HOST`` is set; no SMS gateway ships with partner-center."""
+    if not settings.smtp_host:
+        return Senders()
+    return Senders(
+        email=SmtpSender(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                user=settings.smtp_user,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+                implicit_tls=settings.smtp_port == SMTPS_PORT,
+                mail_from=settings.mail_from,
+            )
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What every unit of work shares: configuration and process-wide collaborators."""
+
+    settings: Settings
+    wall: WallClock
+    cipher: SecretCipher
+    senders: Senders
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, wall: WallClock | None = None) -> Wiring:
+        return cls(
+            settings=settings,
+            wall=wall or WallClock(),
+            cipher=SecretCipher(settings.encryption_key),
+            senders=notification_senders(settings),
+        )
+
+    @property
+    def site(self) -> str:
+        return site_of(self.settings)
+
+
+class Services:
+    """The domain services of one unit of work, each built on first use and then shared.
+
+    Args:
+        session: the unit of work's session (services flush; the unit of work commits).
+        clock: business time of the unit of work (the request's clock, or a job's fixed clock).
+        wiring: the process-wide configuration and collaborators.
+    """
+
+    def __init__(self, session: AsyncSession, *, clock: Clock, wiring: Wiring) -> None:
+        self.session = session
+        self.clock = clock
+        self.wiring = wiring
+        self.settings = wiring.settings
+
+    # -- accounts, partners, customers --------------------------------------------------------
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        return IdentityService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            cipher=self.wiring.cipher,
+            token_ttl=timedelta(seconds=self.settings.token_ttl_seconds),
+        )
+
+    @cached_property
+    def partners(self) -> PartnerService:
+        return PartnerService(self.session, clock=self.clock, identity=self.identity)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.session, clock=self.clock)
+
+    @cached_property
+    def outbox_delivery(self) -> OutboxDelivery:
+        return OutboxDelivery(self.session, clock=self.clock, senders=self.wiring.senders)
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        return CustomerService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            identity=self.identity,
+            partners=self.partners,
+            notifications=self.notifications,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def control(self) -> CustomerControl:
+        return CustomerControl(self.session, clock=self.clock)
+
+    @cached_property
+    def customer_associations(self) -> CustomerAssociations:
+        return CustomerAssociations(self.session, clock=self.clock)
+
+    @cached_property
+    def freezing(self) -> FreezingService:
+        return FreezingService(self.session, clock=self.clock, partners=self.partners)
+
+    @cached_property
+    def enterprises(self) -> EnterpriseService:
+        return EnterpriseService(self.session, clock=self.clock, identity=self.identity)
+
+    # -- associations -------------------------------------------------------------------------
+
+    @cached_property
+    def association_policy(self) -> AssociationPolicy:
+        settings = self.settings
+        return AssociationPolicy(
+            public_url=settings.public_url,
+            disassociation_limit=settings.disassociation_limit,
+            disassociation_window_months=settings.disassociation_window_months,
+            zone=settings.zone,
+            currency=settings.currency,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def invitations(self) -> InvitationService:
+        return self._association_service(InvitationService)
+
+    @cached_property
+    def type_changes(self) -> TypeChangeService:
+        return self._association_service(TypeChangeService)
+
+    @cached_property
+    def disassociations(self) -> DisassociationService:
+        return self._association_service(DisassociationService)
+
+    @cached_property
+    def authorizations(self) -> AuthorizationService:
+        return self._association_service(AuthorizationService)
+
+    @cached_property
+    def members(self) -> MemberService:
+        return self._association_service(MemberService)
+
+    @cached_property
+    def account_managers(self) -> AccountManagerService:
+        return self._association_service(AccountManagerService)
+
+    @cached_property
+    def association_overview(self) -> OverviewService:
+        return self._association_service(OverviewService)
+
+    def _association_service(self, cls: type[_A]) -> _A:
+        """The association services share one set of collaborators."""
+        return cls(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            partners=self.partners,
+            notifications=self.notifications,
+            policy=self.association_policy,
+        )
+
+    # -- money --------------------------------------------------------------------------------
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        return LedgerService(self.session, self.clock)
+
+    @cached_property
+    def balances(self) -> BalanceService:
+        return BalanceService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            partners=self.partners,
+        )
+
+    @cached_property
+    def budgets(self) -> BudgetService:
+        return BudgetService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            customers=self.customers,
+            partners=self.partners,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def budget_engine(self) -> BudgetEngine:
+        return BudgetEngine(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def coupons(self) -> CouponService:
+        return CouponService(self.session, clock=self.clock, partners=self.partners)
+
+    # -- catalogue ----------------------------------------------------------------------------
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        return CatalogService(self.session, clock=self.clock)
+
+    @cached_property
+    def catalog_importer(self) -> CatalogImporter:
+        return CatalogImporter(self.session, clock=self.clock)
+
+    @cached_property
+    def discounts(self) -> DiscountService:
+        return DiscountService(self.session, clock=self.clock)
+
+    @cached_property
+    def inquiry(self) -> InquiryService:
+        return InquiryService(
+            self.session, clock=self.clock, catalog=self.catalog, discounts=self.discounts
+        )
+
+    # -- yearly/monthly -----------------------------------------------------------------------
+
+    @cached_property
+    def order_policy(self) -> OrderPolicy:
+        return OrderPolicy(**self.settings.order_policy())
+
+    @cached_property
+    def resources(self) -> ResourceService:
+        return ResourceService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            grace_days=self.order_policy.grace_days,
+            retention_days=self.order_policy.retention_days,
+        )
+
+    @cached_property
+    def orders(self) -> OrderService:
+        return OrderService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            balances=self.balances,
+            notifications=self.notifications,
+            customers=self.customers,
+            identity=self.identity,
+            policy=self.order_policy,
+        )
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionService:
+        return SubscriptionService(self.orders)
+
+    # -- pay-per-use --------------------------------------------------------------------------
+
+    @cached_property
+    def usage(self) -> UsageService:
+        return UsageService(self.session, clock=self.clock)
+
+    @cached_property
+    def usage_queries(self) -> UsageQueries:
+        return UsageQueries(self.session)
+
+    @cached_property
+    def usage_ingest(self) -> UsageIngest:
+        return UsageIngest(
+            self.session, clock=self.clock, late_window=self.settings.usage_late_window
+        )
+
+    @cached_property
+    def usage_rating(self) -> UsageRating:
+        return UsageRating(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+        )
+
+    @cached_property
+    def packages(self) -> PackageService:
+        return PackageService(self.session, clock=self.clock, zone=self.settings.zone)
