@@ -93,39 +93,74 @@ async def _verify_signature(
 
 
 class CallerKind(enum.Enum):
-    """Who may call an operation (api-semantics.md §2)."""
+    """Who may call an operation (api-semantics.md §2). The operation declares it; the gateway
+    checks it before the body is validated, so no handler checks the caller's kind again."""
 
-    PARTNER = "partner"  # a CSP or a distributor (resellers have no API access of their own)
+    PARTNER = "partner"
+    """A CSP or a distributor with its own credentials (resellers have no reference API)."""
     DISTRIBUTOR = "distributor"
-    CUSTOMER = "customer"  # the customer itself, or a partner through its agency
+    CUSTOMER = "customer"
+    """The customer itself, or a partner through the customer's agency."""
     OPERATOR = "operator"
+    ANY_PARTNER = "any partner"
+    """A CSP, a distributor or a reseller with its own credentials (our console extensions)."""
+    PARTNER_OR_CUSTOMER = "partner or customer"
+    """``PARTNER`` (then ``ctx.partner`` is set) or ``CUSTOMER`` (then it is None)."""
+    ANY_PARTNER_OR_CUSTOMER = "any partner or customer"
+    """``ANY_PARTNER`` (then ``ctx.partner`` is set) or ``CUSTOMER`` (then it is None)."""
+    DISTRIBUTOR_OR_OPERATOR = "distributor or operator"
+    """``DISTRIBUTOR`` (then ``ctx.partner`` is set) or the operator's own account."""
     ANY = "any"
+    """Any authenticated account; the domain service decides what it may do."""
+    PUBLIC = "public"
+    """No credentials checked before the handler (health, sign-in, an invitation link)."""
+
+
+def _denied(message: str) -> DomainError:
+    return DomainError("CBC.0151", message)
 
 
 async def require_kind(
     caller: Caller, kind: CallerKind, partners: PartnerService
 ) -> PartnerView | None:
-    """Enforce the caller kind; returns the partner profile for partner kinds."""
-    if kind == CallerKind.ANY:
+    """Enforce the caller kind; returns the partner profile when a partner kind admits the
+    caller, None otherwise."""
+    if kind in (CallerKind.ANY, CallerKind.PUBLIC):
         return None
-    if kind == CallerKind.CUSTOMER:
+    if kind == CallerKind.CUSTOMER or (
+        kind in (CallerKind.PARTNER_OR_CUSTOMER, CallerKind.ANY_PARTNER_OR_CUSTOMER)
+        and caller.kind == AccountKind.CUSTOMER
+    ):
         if caller.kind != AccountKind.CUSTOMER:
-            raise DomainError(
-                "CBC.0151", "Access denied: this API is called with the customer's credentials."
-            )
+            raise _denied("Access denied: this API is called with the customer's credentials.")
         return None
-    if kind == CallerKind.OPERATOR:
+    if kind == CallerKind.OPERATOR or (
+        kind == CallerKind.DISTRIBUTOR_OR_OPERATOR
+        and caller.kind == AccountKind.OPERATOR
+        and caller.delegated_by is None
+    ):
         if caller.kind != AccountKind.OPERATOR:
-            raise DomainError("CBC.0151", "Access denied: only the operator may call this API.")
+            raise _denied("Access denied: only the operator may call this API.")
         return None
+    if kind in (CallerKind.ANY_PARTNER, CallerKind.ANY_PARTNER_OR_CUSTOMER):
+        if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
+            raise _denied("Access denied: this operation is called with partner credentials.")
+        any_partner = await partners.get(caller.account_id)
+        if any_partner is None:
+            raise _denied("Access denied: the account is not a partner.")
+        return any_partner
+    if kind == CallerKind.PARTNER_OR_CUSTOMER and caller.kind != AccountKind.PARTNER:
+        raise _denied("Access denied: call with partner or customer credentials.")
     if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
-        raise DomainError("CBC.0151", "Access denied: this API is called with partner credentials.")
+        raise _denied("Access denied: this API is called with partner credentials.")
     partner = await partners.get(caller.account_id)
     if partner is None or partner.partner_type == PartnerType.RESELLER:
-        raise DomainError(
-            "CBC.0151",
-            "Access denied: only a cloud solution provider or a distributor may call this API.",
+        raise _denied(
+            "Access denied: only a cloud solution provider or a distributor may call this API."
         )
-    if kind == CallerKind.DISTRIBUTOR and partner.partner_type != PartnerType.DISTRIBUTOR:
-        raise DomainError("CBC.0151", "Access denied: only a distributor may call this API.")
+    if (
+        kind in (CallerKind.DISTRIBUTOR, CallerKind.DISTRIBUTOR_OR_OPERATOR)
+        and partner.partner_type != PartnerType.DISTRIBUTOR
+    ):
+        raise _denied("Access denied: only a distributor may call this API.")
     return partner

@@ -1,12 +1,40 @@
-"""Running one API operation: authenticate, check the caller kind, throttle, validate the body,
-do the work in one unit of work, and write the wire response."""
+"""The one way to write an API operation: ``@operation`` declares it next to its handler.
+
+    router = APIRouter(tags=["budgets"])
+
+    class BudgetQuery(QueryModel):
+        customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
+
+    @operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER,
+               summary="Show a customer's budget")
+    async def show_sub_customer_budget(
+        ctx: OperationContext, query: BudgetQuery
+    ) -> ShowSubCustomerBudgetResponse:
+        view = await ctx.services.budgets.show_budget(ctx.actor, ...)
+        return ShowSubCustomerBudgetResponse(...)
+
+The function's name is the operation's name: its ``operationId`` in ``/openapi.json`` and its
+throttling key. Its parameters say what it takes: the ``OperationContext`` first; a wire model
+(``WireModel``) is the JSON body; a ``QueryModel`` is the query string (``http/query.py``);
+a parameter named like a ``{path}`` segment gets that segment; ``Annotated[str | None,
+Header("X-Name")]`` a header; ``bytes`` the raw body. Its return annotation is the response
+model documented for ``status`` (``None``: no content).
+
+Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
+400), check the declared caller kind (``CallerKind``, 403), throttle per caller and operation
+(429), validate the body and the query string (400), then run the handler in one unit of work
+that commits before the response is written with exact decimals (``WireResponse``).
+"""
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
+from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,29 +45,62 @@ from partner_center.domains.identity.public import Caller, IdentityService
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerView
 from partner_center.http.auth import CallerKind, authenticate, require_kind
+from partner_center.http.query import UNDOCUMENTED, QueryModel, parse_query, query_parameters
 from partner_center.http.state import app_state
-from partner_center.http.wire import WireResponse, parse_model
+from partner_center.http.wire import WireResponse, parse_model, wire_body, wire_responses
 from partner_center.kernel.db import UnitOfWork
+from partner_center.kernel.errors import DomainError
 from partner_center.kernel.logging import caller_var
 from partner_center.services import Services
 from partner_center.state import AppState
 
-B = TypeVar("B", bound=BaseModel)
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-@dataclass
 class OperationContext:
     """Everything a handler needs: the caller, its partner profile, and ``services``, the
     domain services of this request's unit of work (built by the composition root)."""
 
-    state: AppState
-    uow: UnitOfWork
-    caller: Caller
-    partner: PartnerView | None
-    services: Services
+    def __init__(
+        self,
+        *,
+        state: AppState,
+        uow: UnitOfWork,
+        services: Services,
+        caller: Caller | None,
+        partner: PartnerView | None,
+        request: Request,
+        raw: bytes,
+    ) -> None:
+        self.state = state
+        self.uow = uow
+        self.services = services
+        self.partner = partner
+        """The calling partner's profile when a partner kind admitted the caller."""
+        self._caller = caller
+        self._request = request
+        self._raw = raw
 
-    # TEMPORARY shortcuts for the route files written before ``services`` existed; they go
-    # once every handler says ``ctx.services.<name>`` (the lead removes them at merge).
+    @property
+    def caller(self) -> Caller:
+        assert self._caller is not None, "a PUBLIC operation has no authenticated caller"
+        return self._caller
+
+    @property
+    def actor(self) -> PartnerActor:
+        """The calling partner: for operations whose caller kind admits only partners."""
+        assert self.partner is not None, "operation is not a partner operation"
+        return PartnerActor(caller=self.caller, partner=self.partner)
+
+    @property
+    def partner_actor(self) -> PartnerActor | None:
+        """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
+        (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
+        return None if self.partner is None else self.actor
+
+    # TRANSITION shortcuts for the route files written before ``services`` existed.
     @property
     def identity(self) -> IdentityService:
         return self.services.identity
@@ -64,10 +125,234 @@ class OperationContext:
     def control(self) -> CustomerControl:
         return self.services.control
 
-    @property
-    def actor(self) -> PartnerActor:
-        assert self.partner is not None, "operation is not a partner operation"
-        return PartnerActor(caller=self.caller, partner=self.partner)
+    async def authenticate(self) -> Caller:
+        """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
+        them for some of its uses (sign-in by ``assume_role``)."""
+        return await authenticate(self._request, self._raw, self.state, self.services.identity)
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header a handler takes: ``Annotated[str | None, Header("X-Language")]``."""
+
+    name: str
+    description: str | None = None
+    max_length: int | None = None
+    documented: bool = True
+
+    def openapi(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        out: dict[str, Any] = {"name": self.name, "in": "header", "required": False}
+        out["schema"] = schema
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One declared operation: what ``run_operation`` needs to run it."""
+
+    name: str
+    kind: CallerKind
+    status: int
+    handler: Callable[..., Awaitable[Any]]
+    body: type[BaseModel] | None
+    query: tuple[str, type[QueryModel]] | None
+    path: tuple[str, ...]
+    headers: tuple[tuple[str, Header], ...]
+    raw_body: str | None
+    throttle: bool
+    sandbox_only: bool
+    transaction: bool
+
+    def arguments(self, request: Request, raw: bytes) -> dict[str, Any]:
+        """Validate the body and the query string (``CBC.0100``) and collect the arguments."""
+        args: dict[str, Any] = {}
+        if self.body is not None:
+            args["body"] = parse_model(self.body, raw)
+        if self.query is not None:
+            name, model = self.query
+            args[name] = parse_query(model, request.query_params)
+        for name in self.path:
+            args[name] = str(request.path_params[name])
+        for name, header in self.headers:
+            args[name] = request.headers.get(header.name)
+        if self.raw_body is not None:
+            args[self.raw_body] = raw
+        return args
+
+    def respond(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None and self.status == 204:
+            return Response(status_code=204)
+        return WireResponse(result if result is not None else {}, status_code=self.status)
+
+
+_NOT_GIVEN: Any = object()
+
+
+def operation(
+    router: APIRouter,
+    method: Method,
+    path: str,
+    *,
+    kind: CallerKind,
+    summary: str | None = None,
+    description: str | None = None,
+    status: int = 200,
+    tags: list[str] | None = None,
+    body_required: bool = True,
+    response: type[BaseModel] | None = _NOT_GIVEN,
+    responses: dict[int | str, Any] | None = None,
+    openapi_extra: dict[str, Any] | None = None,
+    throttle: bool = True,
+    sandbox_only: bool = False,
+    transaction: bool = True,
+) -> Callable[[H], H]:
+    """Declare the decorated handler as the operation ``method path`` on ``router``.
+
+    Args:
+        kind: who may call it; checked before the body is validated.
+        summary, description: its documentation in ``/openapi.json``.
+        status: the success status; ``None`` returned with 204 is an empty response.
+        tags: OpenAPI tags in addition to the router's.
+        body_required: whether ``/openapi.json`` marks the JSON body required.
+        response: the documented success model when the handler returns a ``Response``
+            (the return annotation's model otherwise).
+        responses, openapi_extra: OpenAPI overrides for what models cannot say (a PNG, a
+            JSON-lines body).
+        throttle: ``False`` for an operation the reference does not throttle (health,
+            sign-in); a ``PUBLIC`` operation is throttled per client address.
+        sandbox_only: refuse it (``CBC.0151``) unless the server runs in sandbox mode.
+        transaction: ``False`` runs the handler after the unit of work that authorized the
+            caller has committed, for a handler that opens its own (``ctx.services`` is then
+            closed).
+    """
+
+    def register(handler: H) -> H:
+        op, model, documented_path = _declare(
+            handler,
+            path=path,
+            kind=kind,
+            status=status,
+            throttle=throttle,
+            sandbox_only=sandbox_only,
+            transaction=transaction,
+        )
+        if response is not _NOT_GIVEN:
+            model = response
+        extra: dict[str, Any] = {}
+        if op.body is not None:
+            extra |= wire_body(op.body, required=body_required)
+        parameters = query_parameters(op.query[1]) if op.query is not None else []
+        parameters += [h.openapi() for _, h in op.headers if h.documented]
+        if parameters:
+            extra["parameters"] = parameters
+        extra |= openapi_extra or {}
+
+        async def endpoint(request: Request, **_path: str) -> Response:
+            return await run_operation(request, op)
+
+        endpoint.__name__ = endpoint.__qualname__ = op.name
+        endpoint.__doc__ = handler.__doc__
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(
+                    "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+                )
+            ]
+            + [
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+                for name in documented_path
+            ],
+            return_annotation=Response,
+        )
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=op.name,
+            summary=summary,
+            description=description,
+            tags=list(tags) if tags else None,
+            status_code=status if status != 200 else None,
+            responses=responses if responses is not None else wire_responses(model, status),
+            openapi_extra=extra or None,
+        )
+        return handler
+
+    return register
+
+
+def _declare(
+    handler: Callable[..., Awaitable[Any]],
+    *,
+    path: str,
+    kind: CallerKind,
+    status: int,
+    throttle: bool,
+    sandbox_only: bool,
+    transaction: bool,
+) -> tuple[Operation, type[BaseModel] | None, list[str]]:
+    """Read what ``handler`` takes from its signature; returns the operation, the documented
+    response model and the path parameters ``/openapi.json`` lists."""
+    hints = get_type_hints(handler, include_extras=True)
+    parameters = list(inspect.signature(handler).parameters.values())
+    if not parameters or hints.get(parameters[0].name) is not OperationContext:
+        raise TypeError(f"{handler.__name__}: the first parameter is the OperationContext")
+    segments = set(_PATH_PARAMETER.findall(path))
+    body: type[BaseModel] | None = None
+    query: tuple[str, type[QueryModel]] | None = None
+    raw_body: str | None = None
+    path_names: list[str] = []
+    documented_path: list[str] = []
+    headers: list[tuple[str, Header]] = []
+    for parameter in parameters[1:]:
+        name, hint = parameter.name, hints[parameter.name]
+        metadata: tuple[Any, ...] = ()
+        if get_origin(hint) is Annotated:
+            hint, *rest = get_args(hint)
+            metadata = tuple(rest)
+        header = next((m for m in metadata if isinstance(m, Header)), None)
+        if header is not None:
+            headers.append((name, header))
+        elif name in segments:
+            path_names.append(name)
+            if UNDOCUMENTED not in metadata:
+                documented_path.append(name)
+        elif hint is bytes:
+            raw_body = name
+        elif isinstance(hint, type) and issubclass(hint, QueryModel):
+            query = (name, hint)
+        elif isinstance(hint, type) and issubclass(hint, BaseModel) and name == "body":
+            body = hint
+        else:
+            raise TypeError(f"{handler.__name__}: what is parameter {name!r}?")
+    returned = hints.get("return")
+    model = returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None
+    op = Operation(
+        name=handler.__name__,
+        kind=kind,
+        status=status,
+        handler=handler,
+        body=body,
+        query=query,
+        path=tuple(path_names),
+        headers=tuple(headers),
+        raw_body=raw_body,
+        throttle=throttle,
+        sandbox_only=sandbox_only,
+        transaction=transaction,
+    )
+    return op, model, documented_path
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def authorize(
@@ -78,26 +363,62 @@ async def authorize(
     *,
     api: str,
     kind: CallerKind,
-) -> tuple[Caller, PartnerView | None]:
-    """Load the shared sandbox time, authenticate, check the caller kind and throttle."""
+    throttle: bool = True,
+) -> tuple[Caller | None, PartnerView | None]:
+    """Load the shared sandbox time, authenticate, check the caller kind and throttle (a
+    ``PUBLIC`` operation per client address)."""
     await state.refresh_clock(services.session)
+    if kind == CallerKind.PUBLIC:
+        if throttle:
+            state.limiter.check(f"ip:{_client(request)}", api)
+        return None, None
     caller = await authenticate(request, raw, state, services.identity)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
     partner = await require_kind(caller, kind, services.partners)
-    state.limiter.check(caller.account_id, api)
+    if throttle:
+        state.limiter.check(caller.account_id, api)
     return caller, partner
 
 
-async def run_operation(
+async def run_operation(request: Request, op: Operation) -> Response:
+    """Authenticate first (401 beats 400), then check the caller kind and throttle, then
+    validate the body and the query string, then run the handler in one unit of work."""
+    state = app_state(request)
+    raw = await request.body()
+    async with state.db.unit_of_work() as uow:
+        services = state.services(uow.session)
+        caller, partner = await authorize(
+            request, raw, state, services, api=op.name, kind=op.kind, throttle=op.throttle
+        )
+        if op.sandbox_only and state.sandbox_clock is None:
+            raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
+        arguments = op.arguments(request, raw)
+        ctx = OperationContext(
+            state=state,
+            uow=uow,
+            services=services,
+            caller=caller,
+            partner=partner,
+            request=request,
+            raw=raw,
+        )
+        if op.transaction:
+            return op.respond(await op.handler(ctx, **arguments))
+    return op.respond(await op.handler(ctx, **arguments))
+
+
+# -- TRANSITION: removed once every route is declared with @operation ----------------------------
+
+
+async def run_legacy_operation(
     request: Request,
     *,
     api: str,
     kind: CallerKind,
-    body_model: type[B] | None,
+    body_model: type[BaseModel] | None,
     handler: Callable[[OperationContext, Any], Awaitable[Any]],
     status: int = 200,
 ) -> Response:
-    """Authenticate first (401 beats 400), then throttle, then validate, then run ``handler``."""
     state = app_state(request)
     raw = await request.body()
     async with state.db.unit_of_work() as uow:
@@ -105,7 +426,13 @@ async def run_operation(
         caller, partner = await authorize(request, raw, state, services, api=api, kind=kind)
         body = parse_model(body_model, raw) if body_model is not None else None
         ctx = OperationContext(
-            state=state, uow=uow, caller=caller, partner=partner, services=services
+            state=state,
+            uow=uow,
+            services=services,
+            caller=caller,
+            partner=partner,
+            request=request,
+            raw=raw,
         )
         result = await handler(ctx, body)
     if isinstance(result, Response):

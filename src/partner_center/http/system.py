@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, authorize, run_operation
+from partner_center.http.operations import OperationContext, authorize, run_legacy_operation
 from partner_center.http.state import app_state
 from partner_center.http.wire import (
     WireModel,
@@ -84,7 +84,7 @@ async def show_clock(request: Request) -> Response:
         _require_sandbox(ctx)
         return _clock_view(ctx)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="sandbox_show_clock", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -130,7 +130,7 @@ async def read_outbox(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="sandbox_read_outbox", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 

@@ -51,7 +51,7 @@ from partner_center.domains.balances.public import (
     StatementQuery,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, local_date_in, parse_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -421,7 +421,7 @@ async def list_partner_balances(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_partner_balances",
         kind=CallerKind.PARTNER,
@@ -450,7 +450,7 @@ async def update_customer_account_amount(request: Request) -> Response:
         )
         return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_customer_account_amount",
         kind=CallerKind.PARTNER,
@@ -479,7 +479,7 @@ async def reclaim_to_partner_account(request: Request) -> Response:
         )
         return ReclaimToPartnerAccountResponse(trans_id=movement.id)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="reclaim_to_partner_account",
         kind=CallerKind.PARTNER,
@@ -517,7 +517,7 @@ async def list_customers_balances_detail(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_customers_balances_detail",
         kind=CallerKind.PARTNER,
@@ -569,7 +569,7 @@ async def list_partner_account_change_records(request: Request) -> Response:
             records=[_partner_record(line) for line in lines],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_partner_account_change_records",
         kind=CallerKind.PARTNER,
@@ -634,7 +634,7 @@ async def list_partner_adjust_records(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_partner_adjust_records",
         kind=CallerKind.PARTNER,
@@ -671,7 +671,7 @@ async def show_customer_account_balances(request: Request) -> Response:
             currency=view.currency,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_customer_account_balances",
         kind=CallerKind.CUSTOMER,
@@ -756,7 +756,7 @@ async def list_customer_account_change_records(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_customer_account_change_records",
         kind=CallerKind.CUSTOMER,
@@ -783,7 +783,7 @@ async def show_partner_consumption_quota(request: Request) -> Response:
             currency=view.currency,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_partner_consumption_quota",
         kind=CallerKind.PARTNER,
@@ -832,7 +832,7 @@ async def show_customer_expenditure_quota(request: Request) -> Response:
             currency=view.currency,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_customer_expenditure_quota",
         kind=CallerKind.CUSTOMER,
@@ -863,7 +863,7 @@ async def update_indirect_partner_account(request: Request) -> Response:
         )
         return UpdateIndirectPartnerAccountResponse(transfer_id=movement.id)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_indirect_partner_account",
         kind=CallerKind.DISTRIBUTOR,
@@ -891,7 +891,7 @@ async def reclaim_indirect_partner_account(request: Request) -> Response:
         )
         return ReclaimIndirectPartnerAccountResponse(trans_id=movement.id)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="reclaim_indirect_partner_account",
         kind=CallerKind.DISTRIBUTOR,

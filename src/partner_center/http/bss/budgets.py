@@ -36,7 +36,7 @@ from partner_center.domains.budgets.public import (
     display_amount,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -286,7 +286,7 @@ async def show_sub_customer_budget(request: Request) -> Response:
             budget_type=view.budget_type.value,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_sub_customer_budget",
         kind=CallerKind.PARTNER,
@@ -323,7 +323,7 @@ async def list_sub_customer_budget(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_sub_customer_budget",
         kind=CallerKind.PARTNER,
@@ -354,7 +354,7 @@ async def update_sub_customer_budget(request: Request) -> Response:
         )
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_sub_customer_budget",
         kind=CallerKind.PARTNER,
@@ -415,7 +415,7 @@ async def list_sub_customer_budget_records(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_sub_customer_budget_records",
         kind=CallerKind.PARTNER,
@@ -444,7 +444,7 @@ async def show_budget_detail(request: Request) -> Response:
         )
         return _detail(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_budget_detail",
         kind=CallerKind.PARTNER,
@@ -483,7 +483,7 @@ async def set_budget_exhaustion_action(request: Request) -> Response:
         )
         return _detail(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="set_budget_exhaustion_action",
         kind=CallerKind.PARTNER,
@@ -522,7 +522,7 @@ async def batch_update_sub_customer_budget(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="batch_update_sub_customer_budget",
         kind=CallerKind.PARTNER,

@@ -27,7 +27,7 @@ from partner_center.domains.catalog.public import (
     SpecView,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -306,7 +306,7 @@ async def list_service_types(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_service_types", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -337,7 +337,7 @@ async def list_resource_types(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_resource_types", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -380,7 +380,7 @@ async def list_service_resources(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_service_resources", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -421,7 +421,7 @@ async def list_usage_types(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_usage_types", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -451,7 +451,7 @@ async def list_measure_units(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_measure_units", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -485,7 +485,7 @@ async def list_conversions(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_conversions", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -548,7 +548,7 @@ async def list_resource_specs(request: Request) -> Response:
         )
         return WireResponse(_with_page_info(response, result.next_marker))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_resource_specs",
         kind=CallerKind.ANY,
@@ -655,7 +655,7 @@ async def list_resource_specs_price(request: Request) -> Response:
         )
         return WireResponse(_with_page_info(response, result.next_marker))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_resource_specs_price",
         kind=CallerKind.ANY,
@@ -731,7 +731,7 @@ async def list_incentive_discount_policies(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_incentive_discount_policies",
         kind=CallerKind.PARTNER,

@@ -42,7 +42,7 @@ from partner_center.domains.coupons.public import (
 from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import AccountKind
 from partner_center.http.auth import CallerKind, require_kind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, validation_message, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, parse_utc, utc
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
@@ -558,7 +558,7 @@ async def list_quota_coupons(request: Request) -> Response:
             total_count=total, quotas=[CouponQuotaV2(**_quota_wire(v)) for v in views]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_quota_coupons",
         kind=CallerKind.PARTNER,
@@ -601,7 +601,7 @@ async def update_coupon_quotas(request: Request) -> Response:
             simple_quota_infos=[QuotaSimpleInfo(id=r, quota_id=q) for r, q in issued],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_coupon_quotas",
         kind=CallerKind.DISTRIBUTOR,
@@ -631,7 +631,7 @@ async def reclaim_coupon_quotas(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="reclaim_coupon_quotas",
         kind=CallerKind.DISTRIBUTOR,
@@ -671,7 +671,7 @@ async def list_issued_coupon_quotas(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_issued_coupon_quotas",
         kind=CallerKind.DISTRIBUTOR,
@@ -727,7 +727,7 @@ async def list_coupon_quotas_records(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_coupon_quotas_records",
         kind=CallerKind.DISTRIBUTOR,
@@ -786,7 +786,7 @@ async def create_partner_coupons(request: Request) -> Response:
             coupon_infos=[CouponSimpleInfo(id=c, coupon_id=k) for c, k in result.coupons],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="create_partner_coupons",
         kind=CallerKind.PARTNER,
@@ -812,7 +812,7 @@ async def reclaim_partner_coupons(request: Request) -> Response:
         )
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="reclaim_partner_coupons",
         kind=CallerKind.PARTNER,
@@ -883,7 +883,7 @@ async def list_issued_partner_coupons(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_issued_partner_coupons",
         kind=CallerKind.PARTNER,
@@ -946,7 +946,7 @@ async def list_partner_coupons_record(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_partner_coupons_record",
         kind=CallerKind.PARTNER,
@@ -1020,7 +1020,7 @@ async def list_sub_customer_coupons(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_sub_customer_coupons",
         kind=CallerKind.ANY,
@@ -1105,7 +1105,7 @@ async def list_customer_coupon_change_records(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_customer_coupon_change_records",
         kind=CallerKind.CUSTOMER,

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from partner_center.domains.enterprises.public import EnterpriseService, MemberFilter, MemberView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import parse_query, query_parameters
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -106,7 +106,7 @@ async def list_enterprise_sub_customers(request: Request) -> Response:
             total_count=total, sub_customer_infos=[_info(v) for v in views]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_enterprise_sub_customers",
         kind=CallerKind.CUSTOMER,
@@ -137,7 +137,7 @@ async def create_enterprise_member(request: Request) -> Response:
             **_info(view).model_dump(), created_at=format_utc(view.created_at)
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="create_enterprise_member",
         kind=CallerKind.CUSTOMER,

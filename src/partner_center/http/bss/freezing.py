@@ -16,7 +16,7 @@ from partner_center.domains.customers.public import (
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 
 router = APIRouter(tags=["customers"])
@@ -104,7 +104,7 @@ async def freeze_sub_customers(request: Request) -> Response:
         )
         return FreezeSubCustomersResponse(error_details=_details(failures))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="freeze_sub_customers",
         kind=CallerKind.PARTNER,
@@ -136,7 +136,7 @@ async def unfreeze_sub_customers(request: Request) -> Response:
         )
         return UnfreezeSubCustomersResponse(error_details=_details(failures))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="unfreeze_sub_customers",
         kind=CallerKind.PARTNER,

@@ -40,7 +40,7 @@ from partner_center.http.bss.coupons import (
     parse_time,
     query_parameters,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
@@ -541,7 +541,7 @@ async def list_customer_orders(request: Request) -> Response:
             total_count=total, order_infos=[order_wire(v) for v in views]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="list_customer_orders", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -571,7 +571,7 @@ async def show_customer_order_details(request: Request, order_id: str) -> Respon
             order_line_items=[line_wire(x, view) for x in lines],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_customer_order_details",
         kind=CallerKind.ANY,
@@ -628,7 +628,7 @@ async def list_order_discounts(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_order_discounts",
         kind=CallerKind.CUSTOMER,
@@ -683,7 +683,7 @@ async def list_order_coupons_by_order_id(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_order_coupons_by_order_id",
         kind=CallerKind.CUSTOMER,
@@ -705,7 +705,7 @@ async def pay_orders(request: Request) -> Response:
         await order_service(ctx).pay(ctx.caller.account_id, payment_of(body))
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="pay_orders",
         kind=CallerKind.CUSTOMER,
@@ -727,7 +727,7 @@ async def cancel_customer_order(request: Request) -> Response:
         await order_service(ctx).cancel(ctx.caller.account_id, body.order_id)
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="cancel_customer_order",
         kind=CallerKind.CUSTOMER,
@@ -773,7 +773,7 @@ async def show_refund_order_details(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_refund_order_details",
         kind=CallerKind.ANY,

@@ -23,7 +23,7 @@ from partner_center.domains.catalog.public import (
     RatedLine,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.errors import invalid_parameter
 
@@ -209,7 +209,7 @@ async def list_on_demand_resource_ratings(request: Request) -> Response:
             product_rating_results=[_demand_line(line) for line in rating.lines],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_on_demand_resource_ratings",
         kind=CallerKind.CUSTOMER,
@@ -302,7 +302,7 @@ async def list_rate_on_period_detail(request: Request) -> Response:
             currency=rating.currency,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_rate_on_period_detail",
         kind=CallerKind.CUSTOMER,

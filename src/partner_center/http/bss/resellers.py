@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from partner_center.domains.partners.public import IndirectPartnerFilter
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -106,7 +106,7 @@ async def list_indirect_partners(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_indirect_partners",
         kind=CallerKind.DISTRIBUTOR,

@@ -28,7 +28,7 @@ from partner_center.http.bss.orders import (
     partner_or_customer,
     subscriptions,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -237,7 +237,7 @@ async def list_pay_per_use_customer_resources(request: Request) -> Response:
             data=[instance_wire(v) for v in views], total_count=total
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_pay_per_use_customer_resources",
         kind=CallerKind.ANY,
@@ -269,7 +269,7 @@ async def renewal_resources(request: Request) -> Response:
             order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="renewal_resources",
         kind=CallerKind.CUSTOMER,
@@ -301,7 +301,7 @@ async def cancel_resources_subscription(request: Request) -> Response:
             order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="cancel_resources_subscription",
         kind=CallerKind.CUSTOMER,
@@ -328,7 +328,7 @@ async def auto_renewal_resources(request: Request, resource_id: str) -> Response
         )
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="auto_renewal_resources",
         kind=CallerKind.CUSTOMER,
@@ -349,7 +349,7 @@ async def cancel_auto_renewal_resources(request: Request, resource_id: str) -> R
         await subscriptions(ctx).disable_auto_renew(ctx.caller.account_id, resource_id)
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="cancel_auto_renewal_resources",
         kind=CallerKind.CUSTOMER,
@@ -374,7 +374,7 @@ async def set_resources_renew_config(request: Request) -> Response:
         )
         return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="set_resources_renew_config",
         kind=CallerKind.CUSTOMER,
@@ -404,7 +404,7 @@ async def update_period_to_on_demand(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_period_to_on_demand",
         kind=CallerKind.CUSTOMER,
@@ -440,7 +440,7 @@ async def update_period_to_on_demand_instantly(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="update_period_to_on_demand_instantly",
         kind=CallerKind.CUSTOMER,

@@ -31,7 +31,7 @@ from partner_center.domains.usage.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.catalog import language_of
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -153,7 +153,7 @@ async def list_customer_on_demand_resources(request: Request) -> Response:
             resources=[resource_wire(v) for v in views], total_count=total
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_customer_on_demand_resources",
         kind=CallerKind.PARTNER,
@@ -274,7 +274,7 @@ async def list_free_resource_infos(request: Request) -> Response:
             free_resource_packages=[package_wire(v) for v in views], total_count=total
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_free_resource_infos",
         kind=CallerKind.CUSTOMER,
@@ -340,7 +340,7 @@ async def list_free_resource_usages(request: Request) -> Response:
         views = await packages(ctx).usages(ctx.caller.account_id, body.free_resource_ids)
         return ListFreeResourceUsagesResponse(free_resources=[usage_wire(v) for v in views])
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_free_resource_usages",
         kind=CallerKind.CUSTOMER,
@@ -463,7 +463,7 @@ async def list_free_resources_usage_records(request: Request) -> Response:
             free_resource_records=[deduction_wire(v) for v in views], total_count=total
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_free_resources_usage_records",
         kind=CallerKind.CUSTOMER,

@@ -51,8 +51,8 @@ from partner_center.domains.identity.public import AccountKind, MemberView
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService
 from partner_center.http.auth import CallerKind, identity_service
-from partner_center.http.bss.customers import association_code
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.bss.schemas import association_code
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.state import AppState, app_state
 from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
@@ -186,7 +186,7 @@ async def _run(
     *,
     status: int = 200,
 ) -> Response:
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api=api,
         kind=CallerKind.ANY,

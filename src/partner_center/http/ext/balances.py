@@ -30,7 +30,7 @@ from partner_center.http.bss.balances import (
     cents_text,
     wire_amount,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -158,7 +158,7 @@ async def top_up(request: Request) -> Response:
             replayed=movement.replayed,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="operator_top_up_partner",
         kind=CallerKind.OPERATOR,
@@ -182,7 +182,7 @@ async def set_consumption_quota(request: Request) -> Response:
         )
         return _state(partner_id, view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="operator_set_consumption_quota",
         kind=CallerKind.OPERATOR,
@@ -203,7 +203,7 @@ async def show_consumption_quota(request: Request) -> Response:
         view = await balance_service(ctx).partner_quota(partner_id)
         return _state(partner_id, view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="operator_show_consumption_quota",
         kind=CallerKind.OPERATOR,
@@ -223,7 +223,7 @@ async def show_own_consumption_quota(request: Request) -> Response:
         view = await balance_service(ctx).consumption_quota(ctx.actor)
         return _state(ctx.actor.partner_id, view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_own_consumption_quota_state",
         kind=CallerKind.PARTNER,
@@ -251,7 +251,7 @@ async def verify_statements(request: Request) -> Response:
             ],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="operator_verify_statements",
         kind=CallerKind.OPERATOR,

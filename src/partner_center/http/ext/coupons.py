@@ -31,7 +31,7 @@ from partner_center.http.bss.coupons import (
     parse_time,
     wire_limit_infos,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -144,7 +144,7 @@ async def grant_coupon_quota(request: Request) -> Response:
         )
         return _wire(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="grant_coupon_quota",
         kind=CallerKind.OPERATOR,
@@ -170,7 +170,7 @@ async def set_coupon_quota_status(request: Request, quota_id: str) -> Response:
         )
         return _wire(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="set_coupon_quota_status",
         kind=CallerKind.OPERATOR,
@@ -205,7 +205,7 @@ async def list_coupon_quotas_operator(request: Request) -> Response:
         )
         return OperatorQuotaList(total_count=total, quotas=[_wire(v) for v in views])
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_coupon_quotas_operator",
         kind=CallerKind.OPERATOR,

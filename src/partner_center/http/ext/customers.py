@@ -14,8 +14,8 @@ from starlette.responses import Response
 from partner_center.domains.customers.public import CustomerFilter
 from partner_center.domains.identity.public import Permission
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.customers import association_code
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.bss.schemas import association_code
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, access_denied
@@ -117,7 +117,7 @@ async def show_customer_detail(request: Request, customer_id: str) -> Response:
             ),
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="show_customer_detail",
         kind=CallerKind.PARTNER,

@@ -25,7 +25,7 @@ from partner_center.domains.notifications.public import (
     require_manager,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -162,7 +162,7 @@ async def list_recipients(request: Request) -> Response:
         visible = [r for r in rows if r.topic in manageable]
         return RecipientList(recipients=[_recipient_item(r) for r in visible], count=len(visible))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_notification_recipients",
         kind=CallerKind.PARTNER,
@@ -192,7 +192,7 @@ async def add_recipient(request: Request) -> Response:
         )
         return _recipient_item(row)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="add_notification_recipient",
         kind=CallerKind.PARTNER,
@@ -221,7 +221,7 @@ async def remove_recipient(request: Request, recipient_id: str) -> Response:
         )
         return Response(status_code=204)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="remove_notification_recipient",
         kind=CallerKind.PARTNER,
@@ -273,7 +273,7 @@ async def list_messages(request: Request) -> Response:
         )
         return MessageList(messages=[_message_item(r) for r in rows], count=total)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_notification_messages",
         kind=CallerKind.PARTNER,

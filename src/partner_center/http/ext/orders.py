@@ -28,7 +28,7 @@ from partner_center.http.bss.orders import (
     order_service,
     order_wire,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.errors import invalid_parameter
 
@@ -108,7 +108,7 @@ async def create_customer_order(request: Request) -> Response:
             order_line_items=[line_wire(x, view) for x in view.lines],
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="create_customer_order",
         kind=CallerKind.PARTNER,

@@ -25,7 +25,7 @@ from partner_center.domains.partners.public import (
     PartnerView,
 )
 from partner_center.http.auth import CallerKind, require_kind
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
@@ -220,7 +220,7 @@ async def show_reseller(request: Request, reseller_id: str) -> Response:
             grants=_grants(grants),
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request, api="ext_show_reseller", kind=CallerKind.ANY, body_model=None, handler=handle
     )
 
@@ -236,7 +236,7 @@ async def show_reseller_grants(request: Request, reseller_id: str) -> Response:
         await ctx.partners.reseller_of(distributor_id=ctx.actor.partner_id, reseller_id=reseller_id)
         return _grants(await ctx.partners.grants_for(reseller_id))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_show_reseller_grants",
         kind=CallerKind.DISTRIBUTOR,
@@ -269,7 +269,7 @@ async def update_reseller_grants(request: Request, reseller_id: str) -> Response
         )
         return _grants(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_update_reseller_grants",
         kind=CallerKind.DISTRIBUTOR,
@@ -304,7 +304,7 @@ async def freeze_partner_account(request: Request, partner_id: str) -> Response:
         )
         return _account_state(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_freeze_partner_account",
         kind=CallerKind.ANY,
@@ -335,7 +335,7 @@ async def unfreeze_partner_account(request: Request, partner_id: str) -> Respons
         )
         return _account_state(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_unfreeze_partner_account",
         kind=CallerKind.ANY,
@@ -377,7 +377,7 @@ async def assign_account_manager(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_assign_reseller_account_manager",
         kind=CallerKind.DISTRIBUTOR,
@@ -408,7 +408,7 @@ async def account_manager_history(request: Request, reseller_id: str) -> Respons
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ext_list_reseller_account_manager_history",
         kind=CallerKind.DISTRIBUTOR,

@@ -45,7 +45,7 @@ from partner_center.http.bss.usage import (
     packages,
     resource_wire,
 )
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.wire import WireModel, wire_body, wire_responses
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -145,7 +145,7 @@ async def ingest_usage_records(request: Request) -> Response:
         )
         return report_wire(await ingest.ingest(records))
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="ingest_usage_records",
         kind=CallerKind.OPERATOR,
@@ -195,7 +195,7 @@ async def create_on_demand_resource(request: Request) -> Response:
         )
         return resource_wire(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="create_on_demand_resource",
         kind=CallerKind.CUSTOMER,
@@ -218,7 +218,7 @@ async def close_on_demand_resource(request: Request) -> Response:
         )
         return resource_wire(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="close_on_demand_resource",
         kind=CallerKind.CUSTOMER,
@@ -299,7 +299,7 @@ async def give_free_resource_package(request: Request) -> Response:
         )
         return package_wire(view)
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="operator_give_free_resource_package",
         kind=CallerKind.OPERATOR,
@@ -387,7 +387,7 @@ async def list_usage_fee_records(request: Request) -> Response:
             total_amount=amount_text(sum((v.official_amount for v in views), Decimal(0))),
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="list_usage_fee_records",
         kind=CallerKind.PARTNER,

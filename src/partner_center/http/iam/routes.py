@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from partner_center.domains.identity.public import Caller, IssuedToken
 from partner_center.http.auth import CallerKind, authenticate
-from partner_center.http.operations import OperationContext, run_operation
+from partner_center.http.operations import OperationContext, run_legacy_operation
 from partner_center.http.state import app_state
 from partner_center.http.wire import WireModel, WireResponse, parse_model, wire_body, wire_responses
 from partner_center.kernel.clock import utc
@@ -207,7 +207,7 @@ async def create_security_token(request: Request) -> Response:
             status_code=201,
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="create_temporary_access_key",
         kind=CallerKind.ANY,
@@ -235,7 +235,7 @@ async def list_auth_domains(request: Request) -> Response:
             ]
         )
 
-    return await run_operation(
+    return await run_legacy_operation(
         request,
         api="keystone_list_auth_domains",
         kind=CallerKind.ANY,
