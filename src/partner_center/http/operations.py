@@ -138,7 +138,6 @@ class Header:
     name: str
     description: str | None = None
     max_length: int | None = None
-    documented: bool = True
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string"}
@@ -163,6 +162,7 @@ class Operation:
     query: tuple[str, type[QueryModel]] | None
     path: tuple[str, ...]
     headers: tuple[tuple[str, Header], ...]
+    documented_headers: tuple[Header, ...]
     raw_body: str | None
     throttle: bool
     sandbox_only: bool
@@ -249,7 +249,7 @@ def operation(
         if op.body is not None:
             extra |= wire_body(op.body, required=body_required)
         parameters = query_parameters(op.query[1]) if op.query is not None else []
-        parameters += [h.openapi() for _, h in op.headers if h.documented]
+        parameters += [h.openapi() for h in op.documented_headers]
         if parameters:
             extra["parameters"] = parameters
         extra |= openapi_extra or {}
@@ -311,6 +311,7 @@ def _declare(
     path_names: list[str] = []
     documented_path: list[str] = []
     headers: list[tuple[str, Header]] = []
+    documented_headers: list[Header] = []
     for parameter in parameters[1:]:
         name, hint = parameter.name, hints[parameter.name]
         metadata: tuple[Any, ...] = ()
@@ -320,6 +321,8 @@ def _declare(
         header = next((m for m in metadata if isinstance(m, Header)), None)
         if header is not None:
             headers.append((name, header))
+            if UNDOCUMENTED not in metadata:
+                documented_headers.append(header)
         elif name in segments:
             path_names.append(name)
             if UNDOCUMENTED not in metadata:
@@ -343,6 +346,7 @@ def _declare(
         query=query,
         path=tuple(path_names),
         headers=tuple(headers),
+        documented_headers=tuple(documented_headers),
         raw_body=raw_body,
         throttle=throttle,
         sandbox_only=sandbox_only,

@@ -10,6 +10,7 @@ What a value means is the field's type:
 * ``str | None`` — the text as sent; ``""`` stays ``""`` (a handler decides whether an empty
   filter means "no filter" or is refused, api-semantics.md §1.4).
 * ``Int`` — a whole number; ``""`` is refused. ``IntOrBlank`` — the same, ``""`` = absent.
+* ``Annotated[Int, NOT_BLANK]`` — ``""`` refused with "An empty value is not allowed".
 * ``Annotated[SomeEnum | None, CHOICE]`` — one of the enumeration's values; ``""`` = absent.
 * plain pydantic types (``int | None``, ``list[str] | None``) — pydantic's own rules and
   messages.
@@ -105,6 +106,15 @@ def _choice(value: Any, handler: ValidatorFunctionWrapHandler, _info: Validation
     except ValidationError:
         raise PydanticCustomError("choice", "Not one of the documented values") from None
 
+
+def _not_blank(value: Any) -> Any:
+    if value == "":
+        raise PydanticCustomError("blank", "An empty value is not allowed")
+    return value
+
+
+NOT_BLANK = BeforeValidator(_not_blank)
+"""On any field: ``""`` is refused ("An empty value is not allowed")."""
 
 CHOICE = WrapValidator(_choice)
 """On an enumeration field: ``""`` reads as absent; another value is "Not one of the
