@@ -8,7 +8,8 @@ fields in ``/openapi.json``.
 What a value means is the field's type:
 
 * ``str | None`` — the text as sent; ``""`` stays ``""`` (a handler decides whether an empty
-  filter means "no filter" or is refused, api-semantics.md §1.4).
+  filter means "no filter" or is refused, api-semantics.md §1.4). ``TextFilter``: ``""`` is
+  absent.
 * ``Int`` — a whole number; ``""`` is refused. ``IntOrBlank`` — the same, ``""`` = absent.
 * ``Annotated[Int, NOT_BLANK]`` — ``""`` refused with "An empty value is not allowed".
 * ``Annotated[SomeEnum | None, CHOICE]`` — one of the enumeration's values; ``""`` = absent.
@@ -78,8 +79,8 @@ UNDOCUMENTED = _Undocumented()
 # -- value types --------------------------------------------------------------------------------
 
 
-def _whole_number(value: Any, *, blank_is_absent: bool) -> int | None:
-    if value is None or (blank_is_absent and value == ""):
+def _whole_number(value: Any) -> int | None:
+    if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -89,13 +90,21 @@ def _whole_number(value: Any, *, blank_is_absent: bool) -> int | None:
         raise PydanticCustomError("integer", "Must be an integer") from None
 
 
-Int = Annotated[int | None, BeforeValidator(lambda v: _whole_number(v, blank_is_absent=False))]
+def _blank_is_absent(value: Any) -> Any:
+    return None if value == "" else value
+
+
+BLANK_IS_ABSENT = BeforeValidator(_blank_is_absent)
+"""On any field: ``""`` reads as absent."""
+
+Int = Annotated[int | None, BeforeValidator(_whole_number)]
 """A whole number; ``""`` is refused ("Must be an integer")."""
 
-IntOrBlank = Annotated[
-    int | None, BeforeValidator(lambda v: _whole_number(v, blank_is_absent=True))
-]
+IntOrBlank = Annotated[Int, BLANK_IS_ABSENT]
 """A whole number; ``""`` reads as absent."""
+
+TextFilter = Annotated[str | None, BLANK_IS_ABSENT]
+"""A free-text or id filter: ``""`` means no filter (api-semantics.md §1.4)."""
 
 
 def _choice(value: Any, handler: ValidatorFunctionWrapHandler, _info: ValidationInfo) -> Any:
