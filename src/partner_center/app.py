@@ -15,7 +15,6 @@ from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
-from partner_center.http.bss import coupons as bss_coupons
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
@@ -24,6 +23,8 @@ from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.bss import resources as bss_resources
 from partner_center.http.bss import usage as bss_usage
+from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
+from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import associations as ext_associations
 from partner_center.http.ext import balances as ext_balances
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_resellers.router,
         bss_catalog.router,
         bss_ratings.router,
-        bss_coupons.router,
+        bss_coupon_quotas.router,
+        bss_coupon_benefits.router,
         bss_balances.router,
         bss_orders.router,
         bss_resources.router,

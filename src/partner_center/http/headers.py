@@ -39,3 +39,13 @@ IdempotencyKey = Annotated[
     ),
 ]
 """``X-Idempotency-Key`` of the balance operations (1–64 of letters, digits, ``._:-``)."""
+
+CouponIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        IDEMPOTENCY_HEADER,
+        "Extension: replaying a key returns the first answer and issues nothing.",
+        max_length=128,
+    ),
+]
+"""``X-Idempotency-Key`` of the coupon operations (1–128 printable characters)."""
