@@ -26,7 +26,6 @@ from partner_center.http.bss import usage as bss_usage
 from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.errors import install_error_handlers
-from partner_center.http.ext import associations as ext_associations
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
@@ -34,6 +33,12 @@ from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import usage as ext_usage
+from partner_center.http.ext.associations import authorizations as ext_authorizations
+from partner_center.http.ext.associations import disassociations as ext_disassociations
+from partner_center.http.ext.associations import invitations as ext_invitations
+from partner_center.http.ext.associations import members as ext_members
+from partner_center.http.ext.associations import overview as ext_association_overview
+from partner_center.http.ext.associations import type_changes as ext_type_changes
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
 from partner_center.http.wire import SCHEMAS
@@ -99,7 +104,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_orders.router,
         ext_balances.router,
         ext_coupons.router,
-        ext_associations.router,
+        ext_invitations.router,
+        ext_type_changes.router,
+        ext_disassociations.router,
+        ext_authorizations.router,
+        ext_members.router,
+        ext_association_overview.router,
         ext_customers.router,
         ext_resellers.router,
         ext_notifications.router,

@@ -1,0 +1,150 @@
+"""Association-type changes (rules.md §2.5): the partner asks, the customer approves or
+rejects, the partner may withdraw; both sides list their requests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from partner_center.domains.associations.public import (
+    RequestStatus,
+    TypeChangeView,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
+from partner_center.http.ext.associations import (
+    PREFIX,
+    TAG,
+    Limit,
+    Offset,
+    optional_time,
+    type_code,
+)
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import CHOICE, Doc, QueryModel
+from partner_center.http.wire import WireModel
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=[TAG])
+
+
+class TypeChangeReq(WireModel):
+    association_type: str = Field(description="Target: 1 referral or 3 reseller")
+
+
+class TypeChangeItem(WireModel):
+    request_id: str
+    partner_id: str
+    customer_id: str
+    from_association_type: str
+    to_association_type: str
+    status: str = Field(description="PENDING | APPROVED | REJECTED | CANCELLED")
+    created_at: str
+    decided_at: str | None = None
+
+
+class TypeChangeListResponse(WireModel):
+    requests: list[TypeChangeItem]
+    count: int
+
+
+def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
+    return TypeChangeItem(
+        request_id=item.request_id,
+        partner_id=item.partner_id,
+        customer_id=item.customer_id,
+        from_association_type=type_code(ctx, item.from_type),
+        to_association_type=type_code(ctx, item.to_type),
+        status=item.status.value,
+        created_at=format_utc(item.created_at),
+        decided_at=optional_time(item.decided_at),
+    )
+
+
+class TypeChangesQuery(QueryModel):
+    status: Annotated[
+        RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
+    ] = None
+    offset: Offset = None
+    limit: Limit = None
+
+
+@operation(
+    router,
+    "POST",
+    f"{PREFIX}/customers/{{customer_id}}/association-type-changes",
+    kind=CallerKind.ANY_PARTNER,
+    summary="Ask the customer to switch its association type (one per customer per 3 months)",
+)
+async def request_association_type_change(
+    ctx: OperationContext, customer_id: str, body: TypeChangeReq
+) -> TypeChangeItem:
+    to_type = ASSOCIATION_TYPES_IN.get(body.association_type)
+    if to_type is None:
+        raise invalid_parameter("association_type", "Use 1 (referral) or 3 (reseller).")
+    view = await ctx.services.type_changes.request(ctx.actor, customer_id, to_type)
+    return _type_change(ctx, view)
+
+
+@operation(
+    router,
+    "GET",
+    f"{PREFIX}/association-type-changes",
+    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
+    summary="Type-change requests: the partner's, or (customer credentials) the customer's",
+)
+async def list_association_type_changes(
+    ctx: OperationContext, query: TypeChangesQuery
+) -> TypeChangeListResponse:
+    service = ctx.services.type_changes
+    status, window = query.status, page(query.offset, query.limit)
+    if ctx.partner is None:
+        rows, total = await service.list_for_customer(ctx.caller, window, status=status)
+    else:
+        rows, total = await service.list_for_partner(ctx.actor, window, status=status)
+    return TypeChangeListResponse(requests=[_type_change(ctx, r) for r in rows], count=total)
+
+
+async def _decide_type_change(
+    ctx: OperationContext, request_id: str, *, approve: bool
+) -> TypeChangeItem:
+    view = await ctx.services.type_changes.decide(ctx.caller, request_id, approve=approve)
+    return _type_change(ctx, view)
+
+
+@operation(
+    router,
+    "POST",
+    f"{PREFIX}/association-type-changes/{{request_id}}/approve",
+    kind=CallerKind.ANY,
+    summary="Approve an association type change request (customer)",
+)
+async def approve_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    return await _decide_type_change(ctx, request_id, approve=True)
+
+
+@operation(
+    router,
+    "POST",
+    f"{PREFIX}/association-type-changes/{{request_id}}/reject",
+    kind=CallerKind.ANY,
+    summary="Reject an association type change request (customer)",
+)
+async def reject_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    return await _decide_type_change(ctx, request_id, approve=False)
+
+
+@operation(
+    router,
+    "POST",
+    f"{PREFIX}/association-type-changes/{{request_id}}/cancel",
+    kind=CallerKind.ANY_PARTNER,
+    summary="Cancel an association type change request (partner)",
+)
+async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    view = await ctx.services.type_changes.cancel(ctx.actor, request_id)
+    return _type_change(ctx, view)
