@@ -39,11 +39,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.budgets.public import BudgetService
-from partner_center.domains.customers.public import CustomerControl, CustomerService, PartnerActor
-from partner_center.domains.identity.public import Caller, IdentityService
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService, PartnerView
+from partner_center.domains.customers.public import PartnerActor
+from partner_center.domains.identity.public import Caller
+from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import CallerKind, authenticate, require_kind
 from partner_center.http.query import UNDOCUMENTED, QueryModel, parse_query, query_parameters
 from partner_center.http.state import app_state
@@ -99,31 +97,6 @@ class OperationContext:
         """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
         (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
         return None if self.partner is None else self.actor
-
-    # TRANSITION shortcuts for the route files written before ``services`` existed.
-    @property
-    def identity(self) -> IdentityService:
-        return self.services.identity
-
-    @property
-    def partners(self) -> PartnerService:
-        return self.services.partners
-
-    @property
-    def notifications(self) -> NotificationService:
-        return self.services.notifications
-
-    @property
-    def customers(self) -> CustomerService:
-        return self.services.customers
-
-    @property
-    def budgets(self) -> BudgetService:
-        return self.services.budgets
-
-    @property
-    def control(self) -> CustomerControl:
-        return self.services.control
 
     async def authenticate(self) -> Caller:
         """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
@@ -409,36 +382,3 @@ async def run_operation(request: Request, op: Operation) -> Response:
         if op.transaction:
             return op.respond(await op.handler(ctx, **arguments))
     return op.respond(await op.handler(ctx, **arguments))
-
-
-# -- TRANSITION: removed once every route is declared with @operation ----------------------------
-
-
-async def run_legacy_operation(
-    request: Request,
-    *,
-    api: str,
-    kind: CallerKind,
-    body_model: type[BaseModel] | None,
-    handler: Callable[[OperationContext, Any], Awaitable[Any]],
-    status: int = 200,
-) -> Response:
-    state = app_state(request)
-    raw = await request.body()
-    async with state.db.unit_of_work() as uow:
-        services = state.services(uow.session)
-        caller, partner = await authorize(request, raw, state, services, api=api, kind=kind)
-        body = parse_model(body_model, raw) if body_model is not None else None
-        ctx = OperationContext(
-            state=state,
-            uow=uow,
-            services=services,
-            caller=caller,
-            partner=partner,
-            request=request,
-            raw=raw,
-        )
-        result = await handler(ctx, body)
-    if isinstance(result, Response):
-        return result
-    return WireResponse(result if result is not None else {}, status_code=status)
