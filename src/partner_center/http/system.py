@@ -26,7 +26,18 @@ class Health(WireModel):
     now: str
 
 
-@operation(router, "GET", "/health", kind=CallerKind.PUBLIC, tags=["system"], throttle=False)
+@operation(
+    router,
+    "GET",
+    "/health",
+    kind=CallerKind.PUBLIC,
+    tags=["system"],
+    throttle=False,
+    description=(
+        "Liveness of the server and its database: answers ok with the business time (the sandbox "
+        "clock in sandbox mode). No credentials, not throttled."
+    ),
+)
 async def health(ctx: OperationContext) -> Health:
     state = ctx.state
     return Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
@@ -64,6 +75,11 @@ def _clock_view(ctx: OperationContext) -> ClockView:
     tags=["sandbox"],
     summary="Business time (sandbox)",
     sandbox_only=True,
+    description=(
+        "The business time every API call, job and CLI command uses, whether it is frozen, and "
+        "how far it runs ahead of real time. Any authenticated account; sandbox mode only "
+        "(CBC.0151 otherwise)."
+    ),
 )
 async def sandbox_show_clock(ctx: OperationContext) -> ClockView:
     return _clock_view(ctx)
@@ -93,6 +109,11 @@ class OutboxQuery(QueryModel):
     tags=["sandbox"],
     summary="Messages queued for a recipient (sandbox): read verification codes here",
     sandbox_only=True,
+    description=(
+        "The e-mails and SMS queued for `recipient` (required) on behalf of the calling account, "
+        "so that a sandbox user can read verification codes and invitation links. Sandbox mode "
+        "only."
+    ),
 )
 async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> OutboxResponse:
     recipient = (query.recipient or "").lower()
@@ -124,6 +145,12 @@ async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> Outb
     summary="Move business time forward (operator, sandbox); due jobs run on the way",
     sandbox_only=True,
     transaction=False,
+    description=(
+        "Moves business time forward to `to`, or by `days` and `hours` (never back), optionally "
+        "freezing it there; the scheduled jobs that fall due on the way (bill runs, renewals, "
+        "expiries) run in order, each in its own unit of work, and are listed with their outcome. "
+        "Operator credentials; sandbox mode only."
+    ),
 )
 async def sandbox_move_clock(ctx: OperationContext, body: ClockMove) -> ClockMoveResult:
     """Each due job runs in its own unit of work, so this runs after the authorizing one."""

@@ -364,6 +364,12 @@ async def list_sub_customer_budget_records(
     kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
     summary="A customer's budget with its reservations, remaining amount and exhaustion action",
+    description=(
+        "What show_sub_customer_budget answers plus what the reference does not show: the amount "
+        "reserved by purchases not yet charged, the remaining amount (budget − used − reserved), "
+        "the exhaustion action and the start of the current period. A distributor names a "
+        "reseller's customer with indirect_partner_id."
+    ),
 )
 async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) -> BudgetDetail:
     view = await ctx.services.budgets.show_budget(

@@ -110,6 +110,11 @@ async def list_enterprise_sub_customers(
     kind=CallerKind.CUSTOMER,
     summary="Create a member account under the calling enterprise master (extension)",
     status=201,
+    description=(
+        "Creates a member account under the calling enterprise master (customer credentials), in "
+        "the master's root unit unless org_id names another; list_enterprise_sub_customers then "
+        "lists it."
+    ),
 )
 async def create_enterprise_member(
     ctx: OperationContext, body: CreateEnterpriseMemberReq

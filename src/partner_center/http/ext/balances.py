@@ -114,6 +114,12 @@ def _checked(partner_id: str) -> str:
     _PREFIX + "/operator/partners/{partner_id}/top-ups",
     kind=CallerKind.OPERATOR,
     summary="Credit a partner's cash account with money received (operator)",
+    description=(
+        "Posts money received for a partner (a confirmed bank transfer or an online payment) to "
+        "its cash account through the ledger; designated money counts in the balance but can "
+        "never be allocated. With X-Idempotency-Key a retry with the same body posts nothing "
+        "again and answers replayed=true; the same key with another body is CBC.99007009."
+    ),
 )
 async def operator_top_up_partner(
     ctx: OperationContext,
@@ -152,6 +158,11 @@ async def operator_top_up_partner(
     _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
     summary="Set a partner's consumption quota (credit line) (operator)",
+    description=(
+        "Sets a partner's consumption quota (credit line), ≥ 0 with at most 2 decimals, and "
+        "answers the resulting state; a partner whose used quota exceeds its quota is restricted "
+        "from buying. Operator credentials."
+    ),
 )
 async def operator_set_consumption_quota(
     ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: ConsumptionQuotaReq
@@ -169,6 +180,11 @@ async def operator_set_consumption_quota(
     _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
     summary="A partner's consumption quota and restriction state (operator)",
+    description=(
+        "A partner's credit line, its balance, coupon, due and unbilled amounts, the used quota "
+        "(due + unbilled − amount − coupon) and whether it is restricted for exceeding it. "
+        "Operator credentials."
+    ),
 )
 async def operator_show_consumption_quota(
     ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED]
@@ -184,6 +200,11 @@ async def operator_show_consumption_quota(
     _PREFIX + "/consumption-quota",
     kind=CallerKind.PARTNER,
     summary="The calling partner's consumption quota and whether it is restricted",
+    description=(
+        "The calling CSP's or distributor's credit line and its use, as the operator sees it, "
+        "including whether the partner (and its postpaid reseller-model customers) is restricted "
+        "for exceeding it."
+    ),
 )
 async def show_own_consumption_quota_state(ctx: OperationContext) -> ConsumptionQuotaState:
     view = await ctx.services.balances.consumption_quota(ctx.actor)
@@ -196,6 +217,10 @@ async def show_own_consumption_quota_state(ctx: OperationContext) -> Consumption
     _PREFIX + "/operator/balances/statements/verify",
     kind=CallerKind.OPERATOR,
     summary="Prove every partner and customer statement against the ledger (operator)",
+    description=(
+        "Recomputes every partner and customer statement from the double-entry ledger and lists "
+        "each difference found; ok is true when there is none. Operator credentials."
+    ),
 )
 async def operator_verify_statements(ctx: OperationContext) -> StatementProof:
     problems = await ctx.services.balances.verify_statements()

@@ -120,6 +120,12 @@ class OperatorQuotasQuery(QueryModel):
     kind=CallerKind.OPERATOR,
     summary="Grant a coupon quota to a CSP or distributor (operator)",
     status=201,
+    description=(
+        "Gives a CSP or distributor a cash-coupon (0) or flexi-purchase (1) quota in the site "
+        "currency, valid from effective_time (default now) to expire_time, with optional use "
+        "restrictions in the reference's limit_infos form; the partner then issues coupons to its "
+        "customers within it. Operator credentials."
+    ),
 )
 async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
     if body.quota_type not in (0, 1):
@@ -146,6 +152,10 @@ async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -
     _PREFIX + "/{quota_id}/status",
     kind=CallerKind.OPERATOR,
     summary="Disable, freeze, mark as being adjusted or restore a coupon quota (operator)",
+    description=(
+        "Sets a quota's status: 0 normal, 3 disabled, 4 being adjusted, 5 frozen; only a normal "
+        "quota can issue coupons. Operator credentials."
+    ),
 )
 async def set_coupon_quota_status(
     ctx: OperationContext, quota_id: str, body: SetQuotaStatusReq
@@ -164,6 +174,10 @@ async def set_coupon_quota_status(
     _PREFIX,
     kind=CallerKind.OPERATOR,
     summary="List coupon quotas, optionally of one partner (operator)",
+    description=(
+        "Every coupon quota, or those of one partner, newest first, with their balance, status "
+        "and restrictions. Operator credentials."
+    ),
 )
 async def list_coupon_quotas_operator(
     ctx: OperationContext, query: OperatorQuotasQuery

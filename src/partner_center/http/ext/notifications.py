@@ -135,6 +135,11 @@ def _message_item(row: OutboxMessage) -> MessageItem:
     "/v1/notifications/recipients",
     kind=CallerKind.PARTNER,
     summary="List the recipients of a topic (or of every topic the member manages)",
+    description=(
+        "The recipients subscribed to a topic (e.g. PARTNER_BUDGET budget alerts), or to every "
+        "topic the member may manage. The partner's administrator, or a member holding a role the "
+        "topic names."
+    ),
 )
 async def list_notification_recipients(
     ctx: OperationContext, query: RecipientsQuery
@@ -162,6 +167,11 @@ async def list_notification_recipients(
     kind=CallerKind.PARTNER,
     summary="Subscribe an e-mail address and/or a mobile number to a topic",
     status=201,
+    description=(
+        "Subscribes an e-mail address, a mobile number or both to a topic of the calling partner; "
+        "the same address twice on a topic is refused. The partner's administrator, or a member "
+        "holding a role the topic names."
+    ),
 )
 async def add_notification_recipient(ctx: OperationContext, body: NewRecipientReq) -> RecipientItem:
     caller = ctx.caller
@@ -183,6 +193,10 @@ async def add_notification_recipient(ctx: OperationContext, body: NewRecipientRe
     kind=CallerKind.PARTNER,
     summary="Unsubscribe a recipient",
     status=204,
+    description=(
+        "Unsubscribes one of the calling partner's recipients. The partner's administrator, or a "
+        "member holding a role its topic names."
+    ),
 )
 async def remove_notification_recipient(ctx: OperationContext, recipient_id: str) -> None:
     caller = ctx.caller
@@ -201,6 +215,11 @@ async def remove_notification_recipient(ctx: OperationContext, recipient_id: str
     "/v1/notifications/messages",
     kind=CallerKind.PARTNER,
     summary="The delivery log: messages sent on the partner's behalf, newest first (no bodies)",
+    description=(
+        "The delivery log of messages sent on the calling partner's behalf, newest first: "
+        "channel, recipient, subject, status (QUEUED, SENT or FAILED), attempts and the latest "
+        "error; never the bodies. The partner's administrator."
+    ),
 )
 async def list_notification_messages(ctx: OperationContext, query: MessagesQuery) -> MessageList:
     if not ctx.caller.is_admin:

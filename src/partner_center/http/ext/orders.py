@@ -68,6 +68,13 @@ class CreateCustomerOrderResponse(WireModel):
     kind=CallerKind.PARTNER,
     summary="Place a pending-payment yearly/monthly order for an authorized customer",
     status=201,
+    description=(
+        "Creates a yearly/monthly order pending payment (status 6) for a customer that authorized "
+        "the partner, priced at the catalogue's list prices in force now with the customer's best "
+        "discount offered; the customer, or the partner through its agency, pays it with "
+        "pay_orders before PARTNER_CENTER_ORDER_PAYMENT_DAYS pass. A distributor orders for a "
+        "reseller's customer with indirect_partner_id."
+    ),
 )
 async def create_customer_order(
     ctx: OperationContext, body: CreateCustomerOrderReq

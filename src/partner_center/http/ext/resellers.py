@@ -185,6 +185,11 @@ def _require_admin(ctx: OperationContext, what: str) -> None:
     f"{_PREFIX}/resellers/{{reseller_id}}",
     kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
     summary="A reseller's profile, account state and grants (its distributor or the operator)",
+    description=(
+        "A reseller's profile, account state (frozen, why and when), account manager and grants. "
+        "Its distributor (only its own resellers, CBC.99000037 otherwise) or the platform "
+        "operator."
+    ),
 )
 async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> ResellerDetail:
     distributor_id = _distributor_id(ctx)
@@ -220,6 +225,10 @@ async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> Reseller
     f"{_PREFIX}/resellers/{{reseller_id}}/grants",
     kind=CallerKind.DISTRIBUTOR,
     summary="The permissions and budget quotas the distributor granted a reseller",
+    description=(
+        "The permissions (set budgets, restrict purchases, freeze resources) and the monthly and "
+        "one-time budget quotas the calling distributor granted one of its resellers."
+    ),
 )
 async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> ResellerGrants:
     await ctx.services.partners.reseller_of(
@@ -315,6 +324,11 @@ async def ext_unfreeze_partner_account(
     f"{_PREFIX}/resellers/account-manager",
     kind=CallerKind.DISTRIBUTOR,
     summary="Assign (or withdraw) the account manager of one or more resellers",
+    description=(
+        "Makes one of the distributor's members holding the account-manager role the manager of 1 "
+        "to 100 resellers, or withdraws the current manager (account_manager null). The "
+        "distributor's administrator."
+    ),
 )
 async def ext_assign_reseller_account_manager(
     ctx: OperationContext, body: AccountManagerAssignment
@@ -345,6 +359,10 @@ async def ext_assign_reseller_account_manager(
     f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
     kind=CallerKind.DISTRIBUTOR,
     summary="Every account manager a reseller had, newest first",
+    description=(
+        "Every account manager one of the calling distributor's resellers had, newest first, with "
+        "when each was assigned and withdrawn."
+    ),
 )
 async def ext_list_reseller_account_manager_history(
     ctx: OperationContext, reseller_id: str

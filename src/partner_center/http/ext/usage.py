@@ -125,6 +125,13 @@ def report_wire(report: IngestReport) -> IngestResult:
             "description": "Fields: " + ", ".join(CSV_FIELDS),
         }
     },
+    description=(
+        "The platform's metering posts hourly usage: a JSON array of records, or one JSON object "
+        "per line (application/x-ndjson). Idempotent by record_id: each record is accepted, a "
+        "duplicate, or rejected with its reason (the first 1,000 listed), and a bad record never "
+        "fails the batch. Records are accepted up to PARTNER_CENTER_USAGE_LATE_HOURS after the "
+        "end of their hour. Operator credentials."
+    ),
 )
 async def ingest_usage_records(ctx: OperationContext, raw: bytes) -> IngestResult:
     if not raw.strip():
@@ -156,6 +163,11 @@ class CreateOnDemandResourceReq(WireModel):
     _PREFIX + "/on-demand-resources",
     kind=CallerKind.CUSTOMER,
     summary="Start a pay-per-use resource (customer, or its authorized partner via the agency)",
+    description=(
+        "Starts a pay-per-use resource of a specification on sale in a region, metered from now; "
+        "giving resource_id makes the creation idempotent. Customer credentials: the customer "
+        "itself, or its authorized partner through the agency."
+    ),
 )
 async def create_on_demand_resource(
     ctx: OperationContext, body: CreateOnDemandResourceReq
@@ -183,6 +195,10 @@ async def create_on_demand_resource(
     _PREFIX + "/on-demand-resources/{resource_id}/close",
     kind=CallerKind.CUSTOMER,
     summary="Release a pay-per-use resource: metering ends now (customer)",
+    description=(
+        "Releases one of the customer's pay-per-use resources: metering ends now. Customer "
+        "credentials."
+    ),
 )
 async def close_on_demand_resource(
     ctx: OperationContext, resource_id: Annotated[str, UNDOCUMENTED]
@@ -223,6 +239,11 @@ class GivePackageReq(WireModel):
     _PREFIX + "/operator/customers/{customer_id}/free-resource-packages",
     kind=CallerKind.OPERATOR,
     summary="Give a customer a resource package (operator)",
+    description=(
+        "Gives a customer a resource package of free quotas for a service in a region, valid from "
+        "effective_time to expire_time, resettable each cycle (mode 1) or not (mode 2); "
+        "package_id makes it idempotent. Operator credentials."
+    ),
 )
 async def operator_give_free_resource_package(
     ctx: OperationContext, customer_id: Annotated[str, UNDOCUMENTED], body: GivePackageReq
@@ -300,6 +321,11 @@ class FeeRecordsResponse(WireModel):
     _PREFIX + "/usage/fee-records",
     kind=CallerKind.PARTNER,
     summary="Hourly pay-per-use fee records of one of the partner's customers (partner)",
+    description=(
+        "The hourly pay-per-use fee records of one of the calling partner's customers, in one "
+        "bill cycle (YYYY-MM in the billing time zone) or all, with amounts at 8 decimals and "
+        "their total."
+    ),
 )
 async def list_usage_fee_records(
     ctx: OperationContext, query: FeeRecordsQuery

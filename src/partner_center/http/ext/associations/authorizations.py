@@ -114,6 +114,13 @@ class AuthorizationsQuery(QueryModel):
     summary="Ask a reseller-model customer for authorization to order and operate on its "
     "behalf (the first request accepts the commitment letter)",
     body_required=False,
+    description=(
+        "Asks a reseller-model customer for the agency that lets the partner order and operate on "
+        "its behalf (assume_role), with permission te_admin (default) or readonly; the partner's "
+        "first request accepts the commitment letter (commitment_letter_accepted: true). Any "
+        "partner with its own credentials; a reseller needs its distributor's on-behalf "
+        "permission."
+    ),
 )
 async def request_customer_authorization(
     ctx: OperationContext, customer_id: str, body: AuthorizationReq
@@ -135,6 +142,11 @@ async def request_customer_authorization(
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Authorizations: the partner's (customer_id filter), or (customer credentials) "
     "the customer's (status, offset, limit)",
+    description=(
+        "With partner credentials, the partner's authorizations (one customer with customer_id; "
+        "an account manager must name one); with the customer's credentials, the customer's. "
+        "Filtered by status, newest first."
+    ),
 )
 async def list_customer_authorizations(
     ctx: OperationContext, query: AuthorizationsQuery
@@ -159,6 +171,10 @@ async def list_customer_authorizations(
     f"{PREFIX}/authorizations/{{authorization_id}}/approve",
     kind=CallerKind.ANY,
     summary="The customer authorizes the partner (grants the agency)",
+    description=(
+        "The customer, with its own credentials, grants the agency the partner's assume_role "
+        "needs; the answer names the agency."
+    ),
 )
 async def approve_customer_authorization(
     ctx: OperationContext, authorization_id: str
@@ -172,6 +188,7 @@ async def approve_customer_authorization(
     f"{PREFIX}/authorizations/{{authorization_id}}/reject",
     kind=CallerKind.ANY,
     summary="The customer rejects the authorization request",
+    description="The customer, with its own credentials, rejects a pending authorization request.",
 )
 async def reject_customer_authorization(
     ctx: OperationContext, authorization_id: str
@@ -185,6 +202,10 @@ async def reject_customer_authorization(
     f"{PREFIX}/authorizations/{{authorization_id}}/revoke",
     kind=CallerKind.ANY,
     summary="The customer withdraws the authorization; the partner's tokens stop at once",
+    description=(
+        "The customer withdraws an authorization it granted; the partner's tokens for the "
+        "customer stop working at once."
+    ),
 )
 async def revoke_customer_authorization(
     ctx: OperationContext, authorization_id: str
@@ -198,6 +219,10 @@ async def revoke_customer_authorization(
     f"{PREFIX}/authorizations/{{authorization_id}}/cancel",
     kind=CallerKind.ANY_PARTNER,
     summary="The partner withdraws its pending request",
+    description=(
+        "The partner withdraws its own pending authorization request. Any partner with its own "
+        "credentials."
+    ),
 )
 async def cancel_customer_authorization(
     ctx: OperationContext, authorization_id: str
@@ -212,6 +237,11 @@ async def cancel_customer_authorization(
     kind=CallerKind.ANY_PARTNER,
     summary="The distributor lets a reseller order and operate on its customers' behalf "
     "(withdrawing it revokes the customers' authorizations of the reseller)",
+    description=(
+        "The distributor grants or withdraws a reseller's permission to order and operate on "
+        "behalf of its customers; withdrawing it revokes the customers' authorizations of that "
+        "reseller (their count is answered)."
+    ),
 )
 async def update_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str, body: OnBehalfReq
@@ -229,6 +259,10 @@ async def update_reseller_on_behalf_permission(
     kind=CallerKind.ANY_PARTNER,
     summary="Whether the reseller may order and operate on customers' behalf (distributor or "
     "the reseller itself)",
+    description=(
+        "Whether the reseller holds its distributor's permission to act for customers, as the "
+        "distributor or the reseller itself sees it."
+    ),
 )
 async def show_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str

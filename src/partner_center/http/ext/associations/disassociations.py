@@ -93,6 +93,13 @@ class DisassociationsQuery(QueryModel):
     f"{PREFIX}/customers/{{customer_id}}/disassociations",
     kind=CallerKind.ANY_PARTNER,
     summary="The partner administrator asks to end an association (referral: ends at once)",
+    description=(
+        "The partner's administrator asks to end the association with a customer, having read the "
+        "disassociation statement (statement_accepted: true); a referral association ends at "
+        "once, a reseller association when the customer approves. The number of requests per "
+        "period is limited (PARTNER_CENTER_DISASSOCIATION_LIMIT). Any partner with its own "
+        "credentials."
+    ),
 )
 async def request_disassociation(
     ctx: OperationContext, customer_id: str, body: PartnerDisassociationReq
@@ -112,6 +119,11 @@ async def request_disassociation(
     f"{PREFIX}/my-partner/disassociations",
     kind=CallerKind.ANY,
     summary="The customer asks its partner to end the association (referral: ends at once)",
+    description=(
+        "The customer, with its own credentials, asks its partner to end the association "
+        "(rules.md §2.6.3); a referral association ends at once (§2.6.7), a reseller association "
+        "when the partner approves."
+    ),
 )
 async def request_disassociation_by_customer(
     ctx: OperationContext, body: CustomerDisassociationReq
@@ -127,6 +139,10 @@ async def request_disassociation_by_customer(
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Association records: the partner's, or (customer credentials) the customer's "
     "(status, initiator, offset, limit)",
+    description=(
+        "With partner credentials, the partner's association records; with the customer's "
+        "credentials, the customer's. Filtered by status and initiator, newest first."
+    ),
 )
 async def list_disassociations(
     ctx: OperationContext, query: DisassociationsQuery
@@ -167,6 +183,11 @@ async def _decide_disassociation(
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Approve the other side's disassociation request: the association ends",
     body_required=False,
+    description=(
+        "The side that did not ask (the customer with its own credentials, or the partner) "
+        "approves a pending request: the association ends, the customer's budget is removed and "
+        "what the rules return on disassociation is returned."
+    ),
 )
 async def approve_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
@@ -181,6 +202,10 @@ async def approve_disassociation(
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Reject the other side's disassociation request",
     body_required=False,
+    description=(
+        "The side that did not ask rejects a pending request, optionally with a rejection_reason; "
+        "the association continues."
+    ),
 )
 async def reject_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
@@ -195,6 +220,7 @@ async def reject_disassociation(
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Withdraw your own pending disassociation request",
     body_required=False,
+    description="The side that asked withdraws its request while it is pending.",
 )
 async def cancel_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq

@@ -100,6 +100,11 @@ def _assignment(item: AssignmentView) -> AssignmentItem:
     kind=CallerKind.ANY_PARTNER,
     summary="Add an organization member with 1 to 3 roles (administrator)",
     status=201,
+    description=(
+        "Adds a member to the calling partner's organization with 1 to 3 roles (the administrator "
+        "role alone; account manager and account director exclusive). The partner's "
+        "administrator."
+    ),
 )
 async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     view = await ctx.services.members.create_member(
@@ -114,6 +119,10 @@ async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     f"{PREFIX}/members",
     kind=CallerKind.ANY_PARTNER,
     summary="The organization's members (administrator)",
+    description=(
+        "The calling partner's organization members with their roles and status. The partner's "
+        "administrator."
+    ),
 )
 async def list_members(ctx: OperationContext) -> MemberListResponse:
     rows = await ctx.services.members.list_members(ctx.actor)
@@ -126,6 +135,11 @@ async def list_members(ctx: OperationContext) -> MemberListResponse:
     f"{PREFIX}/members/{{member_id}}/roles",
     kind=CallerKind.ANY_PARTNER,
     summary="Replace a member's roles (administrator)",
+    description=(
+        "Replaces a member's roles; a member who still manages customers keeps the "
+        "account-manager role until they are given to someone else (one manager per customer). "
+        "The partner's administrator."
+    ),
 )
 async def update_member_roles(ctx: OperationContext, member_id: str, body: RolesReq) -> MemberItem:
     view = await ctx.services.members.set_roles(ctx.actor, member_id, body.roles)
@@ -139,6 +153,10 @@ async def update_member_roles(ctx: OperationContext, member_id: str, body: Roles
     kind=CallerKind.ANY_PARTNER,
     summary="A permanent AK/SK for a member (administrator); the SK is shown once",
     status=201,
+    description=(
+        "Issues a permanent AK/SK for one member; the SK is shown only in this answer. The "
+        "partner's administrator."
+    ),
 )
 async def create_member_access_key(ctx: OperationContext, member_id: str) -> AccessKeyResponse:
     key = await ctx.services.members.issue_access_key(ctx.actor, member_id)
@@ -152,6 +170,11 @@ async def create_member_access_key(ctx: OperationContext, member_id: str) -> Acc
     kind=CallerKind.ANY_PARTNER,
     summary="Make a member the customer's account manager (administrator or account "
     "director); attribution starts the next day",
+    description=(
+        "Makes a member holding the account-manager role the customer's account manager: it sees "
+        "the customer at once, and the customer's spend counts towards it from the next 00:00 in "
+        "the billing time zone. The partner's administrator or an account director."
+    ),
 )
 async def assign_customer_account_manager(
     ctx: OperationContext, customer_id: str, body: AssignManagerReq
@@ -166,6 +189,10 @@ async def assign_customer_account_manager(
     f"{PREFIX}/customers/{{customer_id}}/account-manager",
     kind=CallerKind.ANY_PARTNER,
     summary="Withdraw the customer's account manager; attribution ends the next day",
+    description=(
+        "Takes the customer's account manager away; attribution ends at the next 00:00 in the "
+        "billing time zone."
+    ),
 )
 async def withdraw_customer_account_manager(
     ctx: OperationContext, customer_id: str
@@ -180,6 +207,10 @@ async def withdraw_customer_account_manager(
     f"{PREFIX}/customers/{{customer_id}}/account-manager-history",
     kind=CallerKind.ANY_PARTNER,
     summary="Every account manager the customer had with you, newest first",
+    description=(
+        "Every account manager the customer had with the calling partner, newest first, with when "
+        "attribution started and ended."
+    ),
 )
 async def list_customer_account_manager_history(
     ctx: OperationContext, customer_id: str

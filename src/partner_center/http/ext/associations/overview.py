@@ -45,6 +45,10 @@ class AssociationSettingsResponse(WireModel):
     f"{PREFIX}/my-partner",
     kind=CallerKind.ANY,
     summary="The customer's partner and association (customer credentials)",
+    description=(
+        "The calling customer's partner, association type and dates, and whether the customer is "
+        "purchase-restricted; also readable by a partner through the customer's agency."
+    ),
 )
 async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     view = await ctx.services.association_overview.my_partner(ctx.caller)
@@ -65,6 +69,10 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     f"{PREFIX}/association-settings",
     kind=CallerKind.ANY_PARTNER,
     summary="Whether the referral model is unlocked and when the commitment letter was accepted",
+    description=(
+        "Whether the operator unlocked the referral model for the calling partner, and when it "
+        "accepted the authorization commitment letter. Any partner with its own credentials."
+    ),
 )
 async def show_association_settings(ctx: OperationContext) -> AssociationSettingsResponse:
     view = await ctx.services.association_overview.settings(ctx.actor)
@@ -81,6 +89,10 @@ async def show_association_settings(ctx: OperationContext) -> AssociationSetting
     f"{PREFIX}/partners/{{partner_id}}/association-settings",
     kind=CallerKind.ANY,
     summary="The operator (ecosystem manager) unlocks or locks the referral model for a partner",
+    description=(
+        "The operator (ecosystem manager) unlocks or locks the referral model for a partner "
+        "(rules.md §1.2); invitations of type 1 need it unlocked. Operator credentials."
+    ),
 )
 async def update_association_settings(
     ctx: OperationContext, partner_id: str, body: AssociationSettingsReq

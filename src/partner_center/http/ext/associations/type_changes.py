@@ -79,6 +79,11 @@ class TypeChangesQuery(QueryModel):
     f"{PREFIX}/customers/{{customer_id}}/association-type-changes",
     kind=CallerKind.ANY_PARTNER,
     summary="Ask the customer to switch its association type (one per customer per 3 months)",
+    description=(
+        "Asks the customer to switch between referral (1) and reseller (3): one request per "
+        "customer per 3 months; the customer approves or rejects it. Any partner with its own "
+        "credentials."
+    ),
 )
 async def request_association_type_change(
     ctx: OperationContext, customer_id: str, body: TypeChangeReq
@@ -96,6 +101,10 @@ async def request_association_type_change(
     f"{PREFIX}/association-type-changes",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     summary="Type-change requests: the partner's, or (customer credentials) the customer's",
+    description=(
+        "With partner credentials, the requests the partner filed; with the customer's "
+        "credentials, the requests filed to it. Filtered by status, newest first."
+    ),
 )
 async def list_association_type_changes(
     ctx: OperationContext, query: TypeChangesQuery
@@ -122,6 +131,11 @@ async def _decide_type_change(
     f"{PREFIX}/association-type-changes/{{request_id}}/approve",
     kind=CallerKind.ANY,
     summary="Approve an association type change request (customer)",
+    description=(
+        "The customer, with its own credentials, approves a pending request: the association type "
+        "changes at once. A partner acting through the customer's agency may read but never "
+        "decide."
+    ),
 )
 async def approve_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     return await _decide_type_change(ctx, request_id, approve=True)
@@ -133,6 +147,10 @@ async def approve_association_type_change(ctx: OperationContext, request_id: str
     f"{PREFIX}/association-type-changes/{{request_id}}/reject",
     kind=CallerKind.ANY,
     summary="Reject an association type change request (customer)",
+    description=(
+        "The customer, with its own credentials, rejects a pending request; the association is "
+        "unchanged."
+    ),
 )
 async def reject_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     return await _decide_type_change(ctx, request_id, approve=False)
@@ -144,6 +162,10 @@ async def reject_association_type_change(ctx: OperationContext, request_id: str)
     f"{PREFIX}/association-type-changes/{{request_id}}/cancel",
     kind=CallerKind.ANY_PARTNER,
     summary="Cancel an association type change request (partner)",
+    description=(
+        "The partner withdraws a request the customer has not decided yet. Any partner with its "
+        "own credentials."
+    ),
 )
 async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     view = await ctx.services.type_changes.cancel(ctx.actor, request_id)
