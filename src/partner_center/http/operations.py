@@ -5,16 +5,19 @@
     class BudgetQuery(QueryModel):
         customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
 
-    @operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER,
-               summary="Show a customer's budget")
+    @operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER)
     async def show_sub_customer_budget(
         ctx: OperationContext, query: BudgetQuery
     ) -> ShowSubCustomerBudgetResponse:
+        '''Show a reseller-model customer's budget (the summary in /openapi.json)
+
+        What the operation does, who may call it, the rule that matters (its description).
+        '''
         view = await ctx.services.budgets.show_budget(ctx.actor, ...)
         return ShowSubCustomerBudgetResponse(...)
 
 The function's name is the operation's name: its ``operationId`` in ``/openapi.json`` and its
-throttling key. Its parameters say what it takes: the ``OperationContext`` first; a wire model
+throttling key; its docstring is the operation's summary (first paragraph) and description. Its parameters say what it takes: the ``OperationContext`` first; a wire model
 (``WireModel``) is the JSON body; a ``QueryModel`` is the query string (``http/query.py``);
 a parameter named like a ``{path}`` segment gets that segment; ``Annotated[str | None,
 Header("X-Name")]`` a header; ``bytes`` the raw body. Its return annotation is the response
@@ -124,22 +127,64 @@ class Header:
 
 
 @dataclass(frozen=True)
-class Operation:
-    """One declared operation: what ``run_operation`` needs to run it."""
+class Parameters:
+    """What a handler takes, read from its signature once, when it is declared."""
 
-    name: str
-    kind: CallerKind
-    status: int
-    handler: Callable[..., Awaitable[Any]]
     body: type[BaseModel] | None
     query: tuple[str, type[QueryModel]] | None
     path: tuple[str, ...]
     headers: tuple[tuple[str, Header], ...]
-    documented_headers: tuple[Header, ...]
     raw_body: str | None
-    throttle: bool
-    sandbox_only: bool
-    transaction: bool
+    documented_path: tuple[str, ...]
+    documented_headers: tuple[Header, ...]
+    response: type[BaseModel] | None
+    """The model the return annotation names, if any."""
+
+    @classmethod
+    def of(cls, handler: Callable[..., Awaitable[Any]], route: str) -> Parameters:
+        hints = get_type_hints(handler, include_extras=True)
+        parameters = list(inspect.signature(handler).parameters.values())
+        if not parameters or hints.get(parameters[0].name) is not OperationContext:
+            raise TypeError(f"{handler.__name__}: the first parameter is the OperationContext")
+        segments = set(_PATH_PARAMETER.findall(route))
+        body: type[BaseModel] | None = None
+        query: tuple[str, type[QueryModel]] | None = None
+        raw_body: str | None = None
+        path: list[tuple[str, bool]] = []
+        headers: list[tuple[str, Header, bool]] = []
+        for parameter in parameters[1:]:
+            name, hint = parameter.name, hints[parameter.name]
+            metadata: tuple[Any, ...] = ()
+            if get_origin(hint) is Annotated:
+                hint, *rest = get_args(hint)
+                metadata = tuple(rest)
+            documented = UNDOCUMENTED not in metadata
+            header = next((m for m in metadata if isinstance(m, Header)), None)
+            if header is not None:
+                headers.append((name, header, documented))
+            elif name in segments:
+                path.append((name, documented))
+            elif hint is bytes:
+                raw_body = name
+            elif isinstance(hint, type) and issubclass(hint, QueryModel):
+                query = (name, hint)
+            elif isinstance(hint, type) and issubclass(hint, BaseModel) and name == "body":
+                body = hint
+            else:
+                raise TypeError(f"{handler.__name__}: what is parameter {name!r}?")
+        returned = hints.get("return")
+        return cls(
+            body=body,
+            query=query,
+            path=tuple(name for name, _ in path),
+            headers=tuple((name, header) for name, header, _ in headers),
+            raw_body=raw_body,
+            documented_path=tuple(name for name, documented in path if documented),
+            documented_headers=tuple(header for _, header, documented in headers if documented),
+            response=returned
+            if isinstance(returned, type) and issubclass(returned, BaseModel)
+            else None,
+        )
 
     def arguments(self, request: Request, raw: bytes) -> dict[str, Any]:
         """Validate the body and the query string (``CBC.0100``) and collect the arguments."""
@@ -156,6 +201,43 @@ class Operation:
         if self.raw_body is not None:
             args[self.raw_body] = raw
         return args
+
+    def openapi_extra(self, *, body_required: bool) -> dict[str, Any]:
+        """The request body and the query and header parameters for ``/openapi.json`` (path
+        parameters FastAPI documents from the endpoint's signature)."""
+        extra: dict[str, Any] = {}
+        if self.body is not None:
+            extra |= wire_body(self.body, required=body_required)
+        parameters = query_parameters(self.query[1]) if self.query is not None else []
+        parameters += [header.openapi() for header in self.documented_headers]
+        if parameters:
+            extra["parameters"] = parameters
+        return extra
+
+    def endpoint_signature(self) -> inspect.Signature:
+        """``(request, *, <documented path parameters>)``, which FastAPI reads."""
+        request = inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        )
+        path = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+            for name in self.documented_path
+        ]
+        return inspect.Signature([request, *path], return_annotation=Response)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One declared operation: what ``run_operation`` needs to run it."""
+
+    name: str
+    kind: CallerKind
+    status: int
+    handler: Callable[..., Awaitable[Any]]
+    parameters: Parameters
+    throttle: bool
+    sandbox_only: bool
+    transaction: bool
 
     def respond(self, result: Any) -> Response:
         if isinstance(result, Response):
@@ -190,7 +272,8 @@ def operation(
 
     Args:
         kind: who may call it; checked before the body is validated.
-        summary, description: its documentation in ``/openapi.json``.
+        summary, description: its documentation in ``/openapi.json``; by default the first
+            paragraph of the handler's docstring and the rest of it.
         status: the success status; ``None`` returned with 204 is an empty response.
         tags: OpenAPI tags in addition to the router's.
         body_required: whether ``/openapi.json`` marks the JSON body required.
@@ -207,125 +290,47 @@ def operation(
     """
 
     def register(handler: H) -> H:
-        op, model, documented_path = _declare(
-            handler,
-            path=path,
+        parameters = Parameters.of(handler, path)
+        op = Operation(
+            name=handler.__name__,
             kind=kind,
             status=status,
+            handler=handler,
+            parameters=parameters,
             throttle=throttle,
             sandbox_only=sandbox_only,
             transaction=transaction,
         )
-        if response is not _NOT_GIVEN:
-            model = response
-        extra: dict[str, Any] = {}
-        if op.body is not None:
-            extra |= wire_body(op.body, required=body_required)
-        parameters = query_parameters(op.query[1]) if op.query is not None else []
-        parameters += [h.openapi() for h in op.documented_headers]
-        if parameters:
-            extra["parameters"] = parameters
-        extra |= openapi_extra or {}
 
         async def endpoint(request: Request, **_path: str) -> Response:
             return await run_operation(request, op)
 
         endpoint.__name__ = endpoint.__qualname__ = op.name
-        endpoint.__doc__ = handler.__doc__
-        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [
-                inspect.Parameter(
-                    "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-                )
-            ]
-            + [
-                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
-                for name in documented_path
-            ],
-            return_annotation=Response,
-        )
+        endpoint.__signature__ = parameters.endpoint_signature()  # type: ignore[attr-defined]
+        head, _, rest = (inspect.getdoc(handler) or "").partition("\n\n")
+        model = parameters.response if response is _NOT_GIVEN else response
         router.add_api_route(
             path,
             endpoint,
             methods=[method],
             operation_id=op.name,
-            summary=summary,
-            description=description,
+            summary=summary if summary is not None else " ".join(head.split()) or None,
+            description=description if description is not None else _prose(rest) or None,
             tags=list(tags) if tags else None,
             status_code=status if status != 200 else None,
             responses=responses if responses is not None else wire_responses(model, status),
-            openapi_extra=extra or None,
+            openapi_extra=parameters.openapi_extra(body_required=body_required)
+            | (openapi_extra or {})
+            or None,
         )
         return handler
 
     return register
 
 
-def _declare(
-    handler: Callable[..., Awaitable[Any]],
-    *,
-    path: str,
-    kind: CallerKind,
-    status: int,
-    throttle: bool,
-    sandbox_only: bool,
-    transaction: bool,
-) -> tuple[Operation, type[BaseModel] | None, list[str]]:
-    """Read what ``handler`` takes from its signature; returns the operation, the documented
-    response model and the path parameters ``/openapi.json`` lists."""
-    hints = get_type_hints(handler, include_extras=True)
-    parameters = list(inspect.signature(handler).parameters.values())
-    if not parameters or hints.get(parameters[0].name) is not OperationContext:
-        raise TypeError(f"{handler.__name__}: the first parameter is the OperationContext")
-    segments = set(_PATH_PARAMETER.findall(path))
-    body: type[BaseModel] | None = None
-    query: tuple[str, type[QueryModel]] | None = None
-    raw_body: str | None = None
-    path_names: list[str] = []
-    documented_path: list[str] = []
-    headers: list[tuple[str, Header]] = []
-    documented_headers: list[Header] = []
-    for parameter in parameters[1:]:
-        name, hint = parameter.name, hints[parameter.name]
-        metadata: tuple[Any, ...] = ()
-        if get_origin(hint) is Annotated:
-            hint, *rest = get_args(hint)
-            metadata = tuple(rest)
-        header = next((m for m in metadata if isinstance(m, Header)), None)
-        if header is not None:
-            headers.append((name, header))
-            if UNDOCUMENTED not in metadata:
-                documented_headers.append(header)
-        elif name in segments:
-            path_names.append(name)
-            if UNDOCUMENTED not in metadata:
-                documented_path.append(name)
-        elif hint is bytes:
-            raw_body = name
-        elif isinstance(hint, type) and issubclass(hint, QueryModel):
-            query = (name, hint)
-        elif isinstance(hint, type) and issubclass(hint, BaseModel) and name == "body":
-            body = hint
-        else:
-            raise TypeError(f"{handler.__name__}: what is parameter {name!r}?")
-    returned = hints.get("return")
-    model = returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None
-    op = Operation(
-        name=handler.__name__,
-        kind=kind,
-        status=status,
-        handler=handler,
-        body=body,
-        query=query,
-        path=tuple(path_names),
-        headers=tuple(headers),
-        documented_headers=tuple(documented_headers),
-        raw_body=raw_body,
-        throttle=throttle,
-        sandbox_only=sandbox_only,
-        transaction=transaction,
-    )
-    return op, model, documented_path
+def _prose(text: str) -> str:
+    """Docstring paragraphs without their line wrapping."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
 def _client(request: Request) -> str:
@@ -369,7 +374,7 @@ async def run_operation(request: Request, op: Operation) -> Response:
         )
         if op.sandbox_only and state.sandbox_clock is None:
             raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
-        arguments = op.arguments(request, raw)
+        arguments = op.parameters.arguments(request, raw)
         ctx = OperationContext(
             state=state,
             uow=uow,

@@ -26,19 +26,13 @@ class Health(WireModel):
     now: str
 
 
-@operation(
-    router,
-    "GET",
-    "/health",
-    kind=CallerKind.PUBLIC,
-    tags=["system"],
-    throttle=False,
-    description=(
-        "Liveness of the server and its database: answers ok with the business time (the sandbox "
-        "clock in sandbox mode). No credentials, not throttled."
-    ),
-)
+@operation(router, "GET", "/health", kind=CallerKind.PUBLIC, tags=["system"], throttle=False)
 async def health(ctx: OperationContext) -> Health:
+    """Health
+
+    Liveness of the server and its database: answers ok with the business time (the sandbox
+    clock in sandbox mode). No credentials, not throttled.
+    """
     state = ctx.state
     return Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
 
@@ -68,20 +62,15 @@ def _clock_view(ctx: OperationContext) -> ClockView:
 
 
 @operation(
-    router,
-    "GET",
-    "/v1/sandbox/clock",
-    kind=CallerKind.ANY,
-    tags=["sandbox"],
-    summary="Business time (sandbox)",
-    sandbox_only=True,
-    description=(
-        "The business time every API call, job and CLI command uses, whether it is frozen, and "
-        "how far it runs ahead of real time. Any authenticated account; sandbox mode only "
-        "(CBC.0151 otherwise)."
-    ),
+    router, "GET", "/v1/sandbox/clock", kind=CallerKind.ANY, tags=["sandbox"], sandbox_only=True
 )
 async def sandbox_show_clock(ctx: OperationContext) -> ClockView:
+    """Business time (sandbox)
+
+    The business time every API call, job and CLI command uses, whether it is frozen, and how
+    far it runs ahead of real time. Any authenticated account; sandbox mode only (CBC.0151
+    otherwise).
+    """
     return _clock_view(ctx)
 
 
@@ -102,20 +91,14 @@ class OutboxQuery(QueryModel):
 
 
 @operation(
-    router,
-    "GET",
-    "/v1/sandbox/outbox",
-    kind=CallerKind.ANY,
-    tags=["sandbox"],
-    summary="Messages queued for a recipient (sandbox): read verification codes here",
-    sandbox_only=True,
-    description=(
-        "The e-mails and SMS queued for `recipient` (required) on behalf of the calling account, "
-        "so that a sandbox user can read verification codes and invitation links. Sandbox mode "
-        "only."
-    ),
+    router, "GET", "/v1/sandbox/outbox", kind=CallerKind.ANY, tags=["sandbox"], sandbox_only=True
 )
 async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> OutboxResponse:
+    """Messages queued for a recipient (sandbox): read verification codes here
+
+    The e-mails and SMS queued for `recipient` (required) on behalf of the calling account, so
+    that a sandbox user can read verification codes and invitation links. Sandbox mode only.
+    """
     recipient = (query.recipient or "").lower()
     if not recipient:
         raise invalid_parameter("recipient", "Required.")
@@ -142,18 +125,17 @@ async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> Outb
     "/v1/sandbox/clock",
     kind=CallerKind.OPERATOR,
     tags=["sandbox"],
-    summary="Move business time forward (operator, sandbox); due jobs run on the way",
     sandbox_only=True,
     transaction=False,
-    description=(
-        "Moves business time forward to `to`, or by `days` and `hours` (never back), optionally "
-        "freezing it there; the scheduled jobs that fall due on the way (bill runs, renewals, "
-        "expiries) run in order, each in its own unit of work, and are listed with their outcome. "
-        "Operator credentials; sandbox mode only."
-    ),
 )
 async def sandbox_move_clock(ctx: OperationContext, body: ClockMove) -> ClockMoveResult:
-    """Each due job runs in its own unit of work, so this runs after the authorizing one."""
+    """Move business time forward (operator, sandbox); due jobs run on the way
+
+    Moves business time forward to `to`, or by `days` and `hours` (never back), optionally
+    freezing it there; the scheduled jobs that fall due on the way (bill runs, renewals,
+    expiries) run in order, each in its own unit of work, and are listed with their outcome.
+    Operator credentials; sandbox mode only.
+    """
     state = ctx.state
     delta = None
     if body.days is not None or body.hours is not None:

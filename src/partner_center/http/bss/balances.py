@@ -335,16 +335,11 @@ def _statement_query(
 # -- partner balances and allocations ---------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/accounts/partner-accounts/balances",
-    kind=CallerKind.PARTNER,
-    summary="The partner's cash and credit accounts (or a reseller's, for its distributor)",
-)
+@operation(router, "GET", "/v2/accounts/partner-accounts/balances", kind=CallerKind.PARTNER)
 async def list_partner_balances(
     ctx: OperationContext, query: PartnerBalancesQuery
 ) -> ListPartnerBalancesResponse:
+    """The partner's cash and credit accounts (or a reseller's, for its distributor)"""
     rows = await ctx.services.balances.partner_balances(
         ctx.actor, indirect_partner_id=query.indirect_partner_id
     )
@@ -365,16 +360,11 @@ async def list_partner_balances(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/accounts/partner-accounts/adjust-amount",
-    kind=CallerKind.PARTNER,
-    summary="Allocate funds from the partner's (or a reseller's) account to a customer",
-)
+@operation(router, "POST", "/v2/accounts/partner-accounts/adjust-amount", kind=CallerKind.PARTNER)
 async def update_customer_account_amount(
     ctx: OperationContext, body: AdjustAccountReq, idempotency_key: IdempotencyKey
 ) -> UpdateCustomerAccountAmountResponse:
+    """Allocate funds from the partner's (or a reseller's) account to a customer"""
     movement = await ctx.services.balances.allocate_to_customer(
         ctx.actor,
         customer_id=body.customer_id,
@@ -385,16 +375,11 @@ async def update_customer_account_amount(
     return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/accounts/partner-accounts/reclaim",
-    kind=CallerKind.PARTNER,
-    summary="Reclaim funds from a customer's balance to the partner's (or reseller's) account",
-)
+@operation(router, "POST", "/v2/accounts/partner-accounts/reclaim", kind=CallerKind.PARTNER)
 async def reclaim_to_partner_account(
     ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq, idempotency_key: IdempotencyKey
 ) -> ReclaimToPartnerAccountResponse:
+    """Reclaim funds from a customer's balance to the partner's (or reseller's) account"""
     movement = await ctx.services.balances.reclaim_from_customer(
         ctx.actor,
         customer_id=body.customer_id,
@@ -406,15 +391,12 @@ async def reclaim_to_partner_account(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/accounts/customer-accounts/balances/batch-query",
-    kind=CallerKind.PARTNER,
-    summary="Balances of the partner's reseller-model customers (referral customers left out)",
+    router, "POST", "/v2/accounts/customer-accounts/balances/batch-query", kind=CallerKind.PARTNER
 )
 async def list_customers_balances_detail(
     ctx: OperationContext, body: QueryCustomersBalancesReq
 ) -> ListCustomersBalancesDetailResponse:
+    """Balances of the partner's reseller-model customers (referral customers left out)"""
     rows = await ctx.services.balances.customer_balances(
         ctx.actor,
         [c.customer_id for c in body.customer_infos],
@@ -449,15 +431,12 @@ def _partner_record(line: StatementLine) -> AccountChangeRecord:
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/accounts/partner-accounts/account-change-records",
-    kind=CallerKind.PARTNER,
-    summary="The partner's (or a reseller's) income and expense records, newest first",
+    router, "GET", "/v2/accounts/partner-accounts/account-change-records", kind=CallerKind.PARTNER
 )
 async def list_partner_account_change_records(
     ctx: OperationContext, query: PartnerStatementQuery
 ) -> ListPartnerAccountChangeRecordsResponse:
+    """The partner's (or a reseller's) income and expense records, newest first"""
     credit, statement = _statement_query(ctx, query, PARTNER_TRADE_TYPES)
     lines, total = await ctx.services.balances.partner_statement(
         ctx.actor,
@@ -473,16 +452,11 @@ async def list_partner_account_change_records(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v3/accounts/partner-accounts/adjust-records",
-    kind=CallerKind.PARTNER,
-    summary="Allocations, reclaims and disassociation returns of the partner (or a reseller)",
-)
+@operation(router, "GET", "/v3/accounts/partner-accounts/adjust-records", kind=CallerKind.PARTNER)
 async def list_partner_adjust_records(
     ctx: OperationContext, query: AdjustRecordsQuery
 ) -> ListPartnerAdjustRecordsResponse:
+    """Allocations, reclaims and disassociation returns of the partner (or a reseller)"""
     operation_type = query.operation_type
     if operation_type is not None and operation_type not in ADJUST_OPERATION_TYPES:
         raise invalid_parameter(
@@ -526,16 +500,11 @@ async def list_partner_adjust_records(
 # -- customer self-service ----------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/accounts/customer-accounts/balances",
-    kind=CallerKind.CUSTOMER,
-    summary="The calling customer's balance (customer credentials)",
-)
+@operation(router, "GET", "/v2/accounts/customer-accounts/balances", kind=CallerKind.CUSTOMER)
 async def show_customer_account_balances(
     ctx: OperationContext,
 ) -> ShowCustomerAccountBalancesResponse:
+    """The calling customer's balance (customer credentials)"""
     view = await ctx.services.balances.customer_account(ctx.caller.account_id)
     return ShowCustomerAccountBalancesResponse(
         account_balances=[
@@ -555,15 +524,12 @@ async def show_customer_account_balances(
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/accounts/customer-accounts/account-change-records",
-    kind=CallerKind.CUSTOMER,
-    summary="The calling customer's income and expense records (not for reseller-model customers)",
+    router, "GET", "/v2/accounts/customer-accounts/account-change-records", kind=CallerKind.CUSTOMER
 )
 async def list_customer_account_change_records(
     ctx: OperationContext, query: CustomerStatementQuery
 ) -> ListCustomerAccountChangeRecordsResponse:
+    """The calling customer's income and expense records (not for reseller-model customers)"""
     credit, period = _statement_query(ctx, query, CUSTOMER_TRADE_TYPES)
     direction = None
     revenue_expense = query.revenue_expense_type
@@ -622,16 +588,11 @@ async def list_customer_account_change_records(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/credit/consumption-quota",
-    kind=CallerKind.PARTNER,
-    summary="The partner's consumption quota (credit line) and how much of it is used",
-)
+@operation(router, "GET", "/v2/partners/credit/consumption-quota", kind=CallerKind.PARTNER)
 async def show_partner_consumption_quota(
     ctx: OperationContext,
 ) -> ShowPartnerConsumptionQuotaResponse:
+    """The partner's consumption quota (credit line) and how much of it is used"""
     view = await ctx.services.balances.consumption_quota(ctx.actor)
     return consumption_quota_response(
         quota=view.consumption_quota,
@@ -667,15 +628,12 @@ def consumption_quota_response(
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/accounts/customer-accounts/expenditure-quota",
-    kind=CallerKind.CUSTOMER,
-    summary="The calling reseller-model customer's spending cap and its use (customer)",
+    router, "GET", "/v2/accounts/customer-accounts/expenditure-quota", kind=CallerKind.CUSTOMER
 )
 async def show_customer_expenditure_quota(
     ctx: OperationContext,
 ) -> ShowCustomerExpenditureQuotaResponse:
+    """The calling reseller-model customer's spending cap and its use (customer)"""
     view = await ctx.services.balances.expenditure_quota(ctx.caller.account_id)
     return ShowCustomerExpenditureQuotaResponse(
         granting_amount=to_cents(view.granting_amount),
@@ -694,11 +652,11 @@ async def show_customer_expenditure_quota(
     "POST",
     "/v2/accounts/partner-accounts/indirect-partner-adjust",
     kind=CallerKind.DISTRIBUTOR,
-    summary="Allocate funds from the distributor's account to one of its resellers",
 )
 async def update_indirect_partner_account(
     ctx: OperationContext, body: AdjustToIndirectPartnerReq, idempotency_key: IdempotencyKey
 ) -> UpdateIndirectPartnerAccountResponse:
+    """Allocate funds from the distributor's account to one of its resellers"""
     movement = await ctx.services.balances.allocate_to_reseller(
         ctx.actor,
         reseller_id=body.indirect_partner_id,
@@ -713,11 +671,11 @@ async def update_indirect_partner_account(
     "POST",
     "/v2/accounts/partner-accounts/indirect-partner-reclaim",
     kind=CallerKind.DISTRIBUTOR,
-    summary="Reclaim funds from a reseller's account to its distributor's",
 )
 async def reclaim_indirect_partner_account(
     ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq, idempotency_key: IdempotencyKey
 ) -> ReclaimIndirectPartnerAccountResponse:
+    """Reclaim funds from a reseller's account to its distributor's"""
     movement = await ctx.services.balances.reclaim_from_reseller(
         ctx.actor,
         reseller_id=body.indirect_partner_id,

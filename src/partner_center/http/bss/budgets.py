@@ -234,16 +234,11 @@ def _detail(view: BudgetView) -> BudgetDetail:
 # -- the reference operations -----------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/sub-customers/budget",
-    kind=CallerKind.PARTNER,
-    summary="Show a reseller-model customer's budget and its use in the current period",
-)
+@operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER)
 async def show_sub_customer_budget(
     ctx: OperationContext, query: CustomerBudgetQuery
 ) -> ShowSubCustomerBudgetResponse:
+    """Show a reseller-model customer's budget and its use in the current period"""
     view = await ctx.services.budgets.show_budget(
         ctx.actor,
         query.required_customer_id,
@@ -258,16 +253,11 @@ async def show_sub_customer_budget(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/budget/query",
-    kind=CallerKind.PARTNER,
-    summary="Budgets of up to 100 customers; others' and referral customers are left out",
-)
+@operation(router, "POST", "/v2/partners/sub-customers/budget/query", kind=CallerKind.PARTNER)
 async def list_sub_customer_budget(
     ctx: OperationContext, body: ListSubCustomerBudgetReq
 ) -> ListSubCustomerBudgetResponse:
+    """Budgets of up to 100 customers; others' and referral customers are left out"""
     views = await ctx.services.budgets.list_budgets(
         ctx.actor, body.customer_ids, indirect_partner_id=_optional(body.indirect_partner_id)
     )
@@ -286,15 +276,9 @@ async def list_sub_customer_budget(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/budget",
-    kind=CallerKind.PARTNER,
-    summary="Set a reseller-model customer's budget (and optionally lift its restriction)",
-    status=204,
-)
+@operation(router, "POST", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER, status=204)
 async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomerBudgetReq) -> None:
+    """Set a reseller-model customer's budget (and optionally lift its restriction)"""
     setting = BudgetSetting(
         customer_id=body.customer_id,
         amount=body.budget_amount,
@@ -307,16 +291,11 @@ async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomer
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/sub-customers/budget/records",
-    kind=CallerKind.PARTNER,
-    summary="Budget adjustment records of a customer, newest first",
-)
+@operation(router, "GET", "/v2/partners/sub-customers/budget/records", kind=CallerKind.PARTNER)
 async def list_sub_customer_budget_records(
     ctx: OperationContext, query: BudgetRecordsQuery
 ) -> ListSubCustomerBudgetRecordsResponse:
+    """Budget adjustment records of a customer, newest first"""
     customer_id = query.required_customer_id
     operation = query.operation_type
     try:
@@ -363,15 +342,15 @@ async def list_sub_customer_budget_records(
     "/v1/partner-center/budgets",
     kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    summary="A customer's budget with its reservations, remaining amount and exhaustion action",
-    description=(
-        "What show_sub_customer_budget answers plus what the reference does not show: the amount "
-        "reserved by purchases not yet charged, the remaining amount (budget − used − reserved), "
-        "the exhaustion action and the start of the current period. A distributor names a "
-        "reseller's customer with indirect_partner_id."
-    ),
 )
 async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) -> BudgetDetail:
+    """A customer's budget with its reservations, remaining amount and exhaustion action
+
+    What show_sub_customer_budget answers plus what the reference does not show: the amount
+    reserved by purchases not yet charged, the remaining amount (budget − used − reserved), the
+    exhaustion action and the start of the current period. A distributor names a reseller's
+    customer with indirect_partner_id.
+    """
     view = await ctx.services.budgets.show_budget(
         ctx.actor,
         query.required_customer_id,
@@ -386,16 +365,18 @@ async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) 
     "/v1/partner-center/budgets/exhaustion-action",
     kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    summary="Choose the action on budget exhaustion: MANUAL, RESTRICT or RESTRICT_AND_FREEZE",
-    description="RESTRICT_AND_FREEZE restricts purchases and freezes the customer's resources "
-    "when its budget runs out; it needs `accept_agreement: true` (the Agreement for Partners "
-    "to Manage Customer Budgets). A restriction from exhaustion is lifted automatically when "
-    "the budget is restored or raised; a freeze stays until the partner unfreezes. The action "
-    "applies from the next exhaustion on.",
 )
 async def set_budget_exhaustion_action(
     ctx: OperationContext, body: ExhaustionActionReq
 ) -> BudgetDetail:
+    """Choose the action on budget exhaustion: MANUAL, RESTRICT or RESTRICT_AND_FREEZE
+
+    RESTRICT_AND_FREEZE restricts purchases and freezes the customer's resources when its budget
+    runs out; it needs `accept_agreement: true` (the Agreement for Partners to Manage Customer
+    Budgets). A restriction from exhaustion is lifted automatically when the budget is restored
+    or raised; a freeze stays until the partner unfreezes. The action applies from the next
+    exhaustion on.
+    """
     try:
         action = ExhaustionAction(body.action)
     except ValueError as exc:
@@ -416,14 +397,16 @@ async def set_budget_exhaustion_action(
     "/v1/partner-center/budgets/batch",
     kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    summary="Set one budget on up to 100 customers; failures are listed per customer",
-    description="Each customer's previous budget is overwritten and an adjustment record kept. "
-    "Answers 200 when the request is valid; customers that could not be set are listed in "
-    "`error_details` and keep their previous budget.",
 )
 async def batch_update_sub_customer_budget(
     ctx: OperationContext, body: BatchBudgetReq
 ) -> BatchBudgetResponse:
+    """Set one budget on up to 100 customers; failures are listed per customer
+
+    Each customer's previous budget is overwritten and an adjustment record kept. Answers 200
+    when the request is valid; customers that could not be set are listed in `error_details` and
+    keep their previous budget.
+    """
     outcome = await ctx.services.budgets.set_budgets(
         ctx.actor,
         body.customer_ids,

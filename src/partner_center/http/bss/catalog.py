@@ -268,16 +268,11 @@ def price_text(value: Decimal) -> str:
 # -- routes ------------------------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/products/service-types",
-    kind=CallerKind.ANY,
-    summary="List cloud service types",
-)
+@operation(router, "GET", "/v2/products/service-types", kind=CallerKind.ANY)
 async def list_service_types(
     ctx: OperationContext, query: ServiceTypesQuery, x_language: XLanguage
 ) -> ListServiceTypesResponse:
+    """List cloud service types"""
     language = language_of(x_language, ctx.state.site)
     name = query.service_type_name
     if name is not None and len(name) > 128:
@@ -296,16 +291,11 @@ async def list_service_types(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/products/resource-types",
-    kind=CallerKind.ANY,
-    summary="List resource types",
-)
+@operation(router, "GET", "/v2/products/resource-types", kind=CallerKind.ANY)
 async def list_resource_types(
     ctx: OperationContext, query: PageQuery, x_language: XLanguage
 ) -> ListResourceTypesResponse:
+    """List resource types"""
     language = language_of(x_language, ctx.state.site)
     rows, total = await ctx.services.catalog.resource_types(
         window=page(query.offset, query.limit), language=language
@@ -324,16 +314,11 @@ async def list_resource_types(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/products/service-resources",
-    kind=CallerKind.ANY,
-    summary="List the resource types a cloud service type is made of",
-)
+@operation(router, "GET", "/v2/products/service-resources", kind=CallerKind.ANY)
 async def list_service_resources(
     ctx: OperationContext, query: ServiceResourcesQuery, x_language: XLanguage
 ) -> ListServiceResourcesResponse:
+    """List the resource types a cloud service type is made of"""
     language = language_of(x_language, ctx.state.site)
     code = query.service_type_code
     if not code:
@@ -359,16 +344,11 @@ async def list_service_resources(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/products/usage-types",
-    kind=CallerKind.ANY,
-    summary="List usage types (the usage factors of pay-per-use ratings)",
-)
+@operation(router, "GET", "/v2/products/usage-types", kind=CallerKind.ANY)
 async def list_usage_types(
     ctx: OperationContext, query: UsageTypesQuery, x_language: XLanguage
 ) -> ListUsageTypesResponse:
+    """List usage types (the usage factors of pay-per-use ratings)"""
     language = language_of(x_language, ctx.state.site)
     code = query.resource_type_code
     if code is not None and len(code) > 64:
@@ -392,16 +372,11 @@ async def list_usage_types(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/bases/measurements",
-    kind=CallerKind.ANY,
-    summary="List measure units",
-)
+@operation(router, "GET", "/v2/bases/measurements", kind=CallerKind.ANY)
 async def list_measure_units(
     ctx: OperationContext, x_language: XLanguage
 ) -> ListMeasureUnitsResponse:
+    """List measure units"""
     language = language_of(x_language, ctx.state.site)
     rows = await ctx.services.catalog.measure_units(language=language)
     return ListMeasureUnitsResponse(
@@ -417,16 +392,11 @@ async def list_measure_units(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/bases/conversions",
-    kind=CallerKind.ANY,
-    summary="List measure-unit conversions (1 measure = ratio × ref measure)",
-)
+@operation(router, "GET", "/v2/bases/conversions", kind=CallerKind.ANY)
 async def list_conversions(
     ctx: OperationContext, query: ConversionsQuery, x_language: XLanguage
 ) -> ListConversionsResponse:
+    """List measure-unit conversions (1 measure = ratio × ref measure)"""
     language_of(x_language, ctx.state.site)
     rows = await ctx.services.catalog.conversions(measure_type=query.measure_type)
     return ListConversionsResponse(
@@ -455,12 +425,12 @@ def _marker_limit(value: int | None, *, default: int, maximum: int) -> int:
     "POST",
     "/v2/products/resource-specs-query",
     kind=CallerKind.ANY,
-    summary="List the specifications of a resource type on sale in a region",
     response=ListResourceSpecsResponse,
 )
 async def list_resource_specs(
     ctx: OperationContext, body: ResourceSpecsQueryReq, x_language: XLanguage
 ) -> Response:
+    """List the specifications of a resource type on sale in a region"""
     language = language_of(x_language, ctx.state.site)
     mode = CHARGE_MODE_CODES.get(body.charge_mode)
     if mode is None:
@@ -545,12 +515,12 @@ def _price_item(price: PriceView) -> PriceItem:
     "POST",
     "/v2/products/resource-specs-price/query",
     kind=CallerKind.ANY,
-    summary="List specifications on sale in a region, with attributes and list prices",
     response=ListResourceSpecsPriceResponse,
 )
 async def list_resource_specs_price(
     ctx: OperationContext, body: ResourceSpecsPriceQueryReq, x_language: XLanguage
 ) -> Response:
+    """List specifications on sale in a region, with attributes and list prices"""
     language = language_of(x_language, ctx.state.site)
     spec_filter: str | None = None
     mode_filter: ChargingMode | None = None
@@ -633,16 +603,11 @@ def end_of_month(text: str | None, zone: ZoneInfo) -> datetime:
     return (start - timedelta(seconds=1)).astimezone(UTC)
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/products/incentive-discount-policies",
-    kind=CallerKind.PARTNER,
-    summary="Incentive and discount policy of each service type at the end of a month",
-)
+@operation(router, "GET", "/v2/products/incentive-discount-policies", kind=CallerKind.PARTNER)
 async def list_incentive_discount_policies(
     ctx: OperationContext, query: PoliciesQuery, x_language: XLanguage
 ) -> ListIncentiveDiscountPoliciesResponse:
+    """Incentive and discount policy of each service type at the end of a month"""
     at = end_of_month(query.time, ctx.state.settings.zone)
     code = query.service_type_code
     if code is not None and not 0 < len(code) <= 64:

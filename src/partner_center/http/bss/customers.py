@@ -23,32 +23,23 @@ router = APIRouter(tags=["customers"])
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/users/check-identity",
-    kind=CallerKind.PARTNER,
-    summary="Check whether a name, e-mail or mobile number can still register",
+    router, "POST", "/v2/partners/sub-customers/users/check-identity", kind=CallerKind.PARTNER
 )
 async def check_user_identity(
     ctx: OperationContext, body: s.CheckSubcustomerUserReq
 ) -> s.CheckUserIdentityResponse:
+    """Check whether a name, e-mail or mobile number can still register"""
     result, remaining = await ctx.services.customers.check_user_identity(
         ctx.actor, search_type=body.search_type, search_value=body.search_value
     )
     return s.CheckUserIdentityResponse(check_result=result, mobile_remain_available_num=remaining)
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/bases/verificationcode/send",
-    kind=CallerKind.PARTNER,
-    summary="Send a verification code to a future customer's e-mail or mobile",
-    status=204,
-)
+@operation(router, "POST", "/v2/bases/verificationcode/send", kind=CallerKind.PARTNER, status=204)
 async def send_verification_message_code(
     ctx: OperationContext, body: s.SendVerificationCodeV2Req
 ) -> None:
+    """Send a verification code to a future customer's e-mail or mobile"""
     if body.receiver_type == 2:
         if not body.email:
             raise invalid_parameter("email", "Required when receiver_type is 2 (e-mail).")
@@ -74,16 +65,11 @@ async def send_verification_message_code(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers",
-    kind=CallerKind.PARTNER,
-    summary="Create a customer account and associate it with the partner",
-)
+@operation(router, "POST", "/v2/partners/sub-customers", kind=CallerKind.PARTNER)
 async def create_sub_customer(
     ctx: OperationContext, body: s.CreateCustomerV2Req
 ) -> s.CreateSubCustomerResponse:
+    """Create a customer account and associate it with the partner"""
     created = await ctx.services.customers.create_sub_customer(
         ctx.actor,
         NewCustomer(
@@ -113,16 +99,12 @@ def _time_filter(value: str | None, field: str) -> object:
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/query",
-    kind=CallerKind.PARTNER,
-    summary="List the partner's customers (or a reseller's, for its distributor)",
-    body_required=False,
+    router, "POST", "/v2/partners/sub-customers/query", kind=CallerKind.PARTNER, body_required=False
 )
 async def list_sub_customers(
     ctx: OperationContext, body: s.QuerySubCustomerListReq
 ) -> s.ListSubCustomersResponse:
+    """List the partner's customers (or a reseller's, for its distributor)"""
     association = None
     if body.association_type is not None:
         if body.association_type not in s.ASSOCIATION_TYPES_IN:

@@ -77,16 +77,11 @@ def _info(view: MemberView) -> SubCustomerInfoV2:
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/enterprises/multi-accounts/sub-customers",
-    kind=CallerKind.CUSTOMER,
-    summary="List the member accounts of the calling enterprise master",
-)
+@operation(router, "GET", "/v2/enterprises/multi-accounts/sub-customers", kind=CallerKind.CUSTOMER)
 async def list_enterprise_sub_customers(
     ctx: OperationContext, query: ListEnterpriseSubCustomersQuery
 ) -> ListEnterpriseSubCustomersResponse:
+    """List the member accounts of the calling enterprise master"""
     if query.fuzzy_query not in (None, 0, 1):
         raise invalid_parameter("fuzzy_query", "Use 0 (exact) or 1 (fuzzy).")
     filters = MemberFilter(
@@ -104,21 +99,16 @@ async def list_enterprise_sub_customers(
 
 
 @operation(
-    router,
-    "POST",
-    "/v1/partner-center/enterprise/members",
-    kind=CallerKind.CUSTOMER,
-    summary="Create a member account under the calling enterprise master (extension)",
-    status=201,
-    description=(
-        "Creates a member account under the calling enterprise master (customer credentials), in "
-        "the master's root unit unless org_id names another; list_enterprise_sub_customers then "
-        "lists it."
-    ),
+    router, "POST", "/v1/partner-center/enterprise/members", kind=CallerKind.CUSTOMER, status=201
 )
 async def create_enterprise_member(
     ctx: OperationContext, body: CreateEnterpriseMemberReq
 ) -> EnterpriseMemberDetail:
+    """Create a member account under the calling enterprise master (extension)
+
+    Creates a member account under the calling enterprise master (customer credentials), in the
+    master's root unit unless org_id names another; list_enterprise_sub_customers then lists it.
+    """
     view = await ctx.services.enterprises.create_member(
         ctx.caller.account_id,
         name=body.name,

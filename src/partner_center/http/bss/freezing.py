@@ -74,19 +74,16 @@ def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
     ]
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/freeze",
-    kind=CallerKind.PARTNER,
-    summary="Freeze reseller-model customers' accounts (and resources)",
-    description="A CSP or distributor freezes its own customers; a distributor freezes a "
-    "reseller's customers with indirect_partner_id. Customers that cannot be frozen are listed "
-    "in error_details (HTTP 200); the others are frozen.",
-)
+@operation(router, "POST", "/v2/partners/sub-customers/freeze", kind=CallerKind.PARTNER)
 async def freeze_sub_customers(
     ctx: OperationContext, body: FreezeSubCustomersReq
 ) -> FreezeSubCustomersResponse:
+    """Freeze reseller-model customers' accounts (and resources)
+
+    A CSP or distributor freezes its own customers; a distributor freezes a reseller's customers
+    with indirect_partner_id. Customers that cannot be frozen are listed in error_details (HTTP
+    200); the others are frozen.
+    """
     failures = await ctx.services.freezing.freeze_customers(
         ctx.actor,
         body.customer_ids,
@@ -97,19 +94,16 @@ async def freeze_sub_customers(
     return FreezeSubCustomersResponse(error_details=_details(failures))
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/unfreeze",
-    kind=CallerKind.PARTNER,
-    summary="Unfreeze reseller-model customers (the type must match their freeze)",
-    description="Also lifts the purchase restriction new reseller-model customers start with "
-    "(unfreeze_type ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers "
-    "that cannot be unfrozen are listed in error_details (HTTP 200); the others are unfrozen.",
-)
+@operation(router, "POST", "/v2/partners/sub-customers/unfreeze", kind=CallerKind.PARTNER)
 async def unfreeze_sub_customers(
     ctx: OperationContext, body: UnfreezeSubCustomersReq
 ) -> UnfreezeSubCustomersResponse:
+    """Unfreeze reseller-model customers (the type must match their freeze)
+
+    Also lifts the purchase restriction new reseller-model customers start with (unfreeze_type
+    ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers that cannot be
+    unfrozen are listed in error_details (HTTP 200); the others are unfrozen.
+    """
     failures = await ctx.services.freezing.unfreeze_customers(
         ctx.actor,
         body.customer_ids,

@@ -272,16 +272,11 @@ def payment_of(body: PayCustomerOrderV3Req) -> Payment:
 # ---------------------------------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
-    summary="Orders of the caller (a customer) or of the partner's customers",
-)
+@operation(router, "GET", "/v2/orders/customer-orders", kind=CallerKind.PARTNER_OR_CUSTOMER)
 async def list_customer_orders(
     ctx: OperationContext, query: ListCustomerOrdersQuery
 ) -> ListCustomerOrdersResponse:
+    """Orders of the caller (a customer) or of the partner's customers"""
     actor = ctx.partner_actor
     if query.status is not None and query.status not in FILTERABLE_STATUSES:
         raise invalid_parameter("status", "Use 1, 3, 4, 5, 6 or 9.")
@@ -329,11 +324,11 @@ async def list_customer_orders(
     "GET",
     "/v2/orders/customer-orders/details/{order_id}",
     kind=CallerKind.PARTNER_OR_CUSTOMER,
-    summary="One order with its line items (paged)",
 )
 async def show_customer_order_details(
     ctx: OperationContext, order_id: str, query: DetailsQuery
 ) -> ShowCustomerOrderDetailsResponse:
+    """One order with its line items (paged)"""
     actor = ctx.partner_actor
     window = page(query.offset, query.limit)
     view = await ctx.services.orders.visible_order(
@@ -356,16 +351,11 @@ def _required_order_id(order_id: str | None) -> str:
     return order_id
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders/order-discounts",
-    kind=CallerKind.CUSTOMER,
-    summary="Discounts the customer may use for its order",
-)
+@operation(router, "GET", "/v2/orders/customer-orders/order-discounts", kind=CallerKind.CUSTOMER)
 async def list_order_discounts(
     ctx: OperationContext, query: OrderIdQuery
 ) -> ListOrderDiscountsResponse:
+    """Discounts the customer may use for its order"""
     view = await ctx.services.orders.own_order(
         ctx.caller.account_id, _required_order_id(query.order_id)
     )
@@ -399,16 +389,11 @@ async def list_order_discounts(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders/order-coupons",
-    kind=CallerKind.CUSTOMER,
-    summary="The customer's coupons usable for its pending order",
-)
+@operation(router, "GET", "/v2/orders/customer-orders/order-coupons", kind=CallerKind.CUSTOMER)
 async def list_order_coupons_by_order_id(
     ctx: OperationContext, query: OrderIdQuery
 ) -> ListOrderCouponsByOrderIdResponse:
+    """The customer's coupons usable for its pending order"""
     service = ctx.services.orders
     view = await service.own_order(ctx.caller.account_id, _required_order_id(query.order_id))
     found = []
@@ -447,40 +432,25 @@ async def list_order_coupons_by_order_id(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v3/orders/customer-orders/pay",
-    kind=CallerKind.CUSTOMER,
-    summary="The customer pays its pending order (discount first, then one coupon)",
-    status=204,
-)
+@operation(router, "POST", "/v3/orders/customer-orders/pay", kind=CallerKind.CUSTOMER, status=204)
 async def pay_orders(ctx: OperationContext, body: PayCustomerOrderV3Req) -> None:
+    """The customer pays its pending order (discount first, then one coupon)"""
     await ctx.services.orders.pay(ctx.caller.account_id, payment_of(body))
 
 
-@operation(
-    router,
-    "PUT",
-    "/v2/orders/customer-orders/cancel",
-    kind=CallerKind.CUSTOMER,
-    summary="Cancel a pending-payment order",
-    status=204,
-)
+@operation(router, "PUT", "/v2/orders/customer-orders/cancel", kind=CallerKind.CUSTOMER, status=204)
 async def cancel_customer_order(ctx: OperationContext, body: CancelCustomerOrderReq) -> None:
+    """Cancel a pending-payment order"""
     await ctx.services.orders.cancel(ctx.caller.account_id, body.order_id)
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders/refund-orders",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
-    summary="Refund lines of an unsubscription order",
+    router, "GET", "/v2/orders/customer-orders/refund-orders", kind=CallerKind.PARTNER_OR_CUSTOMER
 )
 async def show_refund_order_details(
     ctx: OperationContext, query: RefundQuery
 ) -> ShowRefundOrderDetailsResponse:
+    """Refund lines of an unsubscription order"""
     actor = ctx.partner_actor
     lines = await ctx.services.orders.refund_lines(
         ctx.caller,

@@ -167,16 +167,11 @@ def _demand_line(line: RatedLine) -> DemandProductRatingResult:
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/bills/ratings/on-demand-resources",
-    kind=CallerKind.CUSTOMER,
-    summary="Price pay-per-use usage (customer token)",
-)
+@operation(router, "POST", "/v2/bills/ratings/on-demand-resources", kind=CallerKind.CUSTOMER)
 async def list_on_demand_resource_ratings(
     ctx: OperationContext, body: RateOnDemandReq
 ) -> ListOnDemandResourceRatingsResponse:
+    """Price pay-per-use usage (customer token)"""
     inquiry = ctx.services.inquiry
     await inquiry.require_project(ctx.caller.account_id, body.project_id)
     rating = await inquiry.rate_on_demand(
@@ -231,15 +226,12 @@ def _period_line(line: RatedLine) -> PeriodProductRatingResult:
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/bills/ratings/period-resources/subscribe-rate",
-    kind=CallerKind.CUSTOMER,
-    summary="Price a yearly/monthly subscription (customer token)",
+    router, "POST", "/v2/bills/ratings/period-resources/subscribe-rate", kind=CallerKind.CUSTOMER
 )
 async def list_rate_on_period_detail(
     ctx: OperationContext, body: RateOnPeriodReq
 ) -> ListRateOnPeriodDetailResponse:
+    """Price a yearly/monthly subscription (customer token)"""
     _check_installments(body.product_infos)
     inquiry = ctx.services.inquiry
     await inquiry.require_project(ctx.caller.account_id, body.project_id)

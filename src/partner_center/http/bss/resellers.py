@@ -65,13 +65,15 @@ def _time(value: str | None, field: str) -> datetime | None:
     "POST",
     "/v2/partners/indirect-partners/query",
     kind=CallerKind.DISTRIBUTOR,
-    summary="List the distributor's resellers (indirect partners)",
-    description="Distributor credentials only; a distributor sees only its own resellers.",
     body_required=False,
 )
 async def list_indirect_partners(
     ctx: OperationContext, body: QueryIndirectPartnersReq
 ) -> ListIndirectPartnersResponse:
+    """List the distributor's resellers (indirect partners)
+
+    Distributor credentials only; a distributor sees only its own resellers.
+    """
     begin = _time(body.associated_on_begin, "associated_on_begin")
     end = _time(body.associated_on_end, "associated_on_end")
     if begin is not None and end is not None and begin > end:

@@ -188,12 +188,12 @@ def _failures(items: list[ItemFailure]) -> list[FailResourceInfo]:
     "POST",
     "/v2/orders/suscriptions/resources/query",
     kind=CallerKind.PARTNER_OR_CUSTOMER,
-    summary="A customer's yearly/monthly resources (the partner names the customer)",
     body_required=False,
 )
 async def list_pay_per_use_customer_resources(
     ctx: OperationContext, body: QueryResourcesReq
 ) -> ListPayPerUseCustomerResourcesResponse:
+    """A customer's yearly/monthly resources (the partner names the customer)"""
     actor = ctx.partner_actor
     service = ctx.services.orders
     if actor is None:
@@ -232,16 +232,11 @@ async def list_pay_per_use_customer_resources(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/renew",
-    kind=CallerKind.CUSTOMER,
-    summary="Renew 1 to 10 primary resources (pending order, or paid at once)",
-)
+@operation(router, "POST", "/v2/orders/subscriptions/resources/renew", kind=CallerKind.CUSTOMER)
 async def renewal_resources(
     ctx: OperationContext, body: RenewalResourcesReq
 ) -> RenewalResourcesResponse:
+    """Renew 1 to 10 primary resources (pending order, or paid at once)"""
     if body.is_auto_pay not in (None, 0, 1):
         raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
     result = await ctx.services.subscriptions.renew(
@@ -258,15 +253,12 @@ async def renewal_resources(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/unsubscribe",
-    kind=CallerKind.CUSTOMER,
-    summary="Unsubscribe resources (1: all periods, 2: renewals not started) with a refund",
+    router, "POST", "/v2/orders/subscriptions/resources/unsubscribe", kind=CallerKind.CUSTOMER
 )
 async def cancel_resources_subscription(
     ctx: OperationContext, body: UnsubscribeResourcesReq
 ) -> RenewalResourcesResponse:
+    """Unsubscribe resources (1: all periods, 2: renewals not started) with a refund"""
     if body.unsubscribe_reason_type not in (None, 1, 2, 3, 4, 5):
         raise invalid_parameter("unsubscribe_reason_type", "Use 1 to 5.")
     result = await ctx.services.subscriptions.unsubscribe(
@@ -285,13 +277,13 @@ async def cancel_resources_subscription(
     "POST",
     "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
     kind=CallerKind.CUSTOMER,
-    summary="Turn auto-renew on (expire_policy 3); attached resources follow",
     status=204,
     body_required=False,
 )
 async def auto_renewal_resources(
     ctx: OperationContext, resource_id: str, body: AutoRenewalResourcesReq
 ) -> None:
+    """Turn auto-renew on (expire_policy 3); attached resources follow"""
     await ctx.services.subscriptions.enable_auto_renew(
         ctx.caller.account_id,
         resource_id,
@@ -305,23 +297,20 @@ async def auto_renewal_resources(
     "DELETE",
     "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
     kind=CallerKind.CUSTOMER,
-    summary="Turn auto-renew off",
     status=204,
 )
 async def cancel_auto_renewal_resources(ctx: OperationContext, resource_id: str) -> None:
+    """Turn auto-renew off"""
     await ctx.services.subscriptions.disable_auto_renew(ctx.caller.account_id, resource_id)
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/renew/config",
-    kind=CallerKind.CUSTOMER,
-    summary="Renewal settings: DEDUCTION_DATE (2..7 days) or EXPIRE_DATE (1..28, -1)",
+    router, "POST", "/v2/orders/subscriptions/resources/renew/config", kind=CallerKind.CUSTOMER
 )
 async def set_resources_renew_config(
     ctx: OperationContext, body: RenewResourceConfigReq
 ) -> SetResourcesRenewConfigResponse:
+    """Renewal settings: DEDUCTION_DATE (2..7 days) or EXPIRE_DATE (1..28, -1)"""
     await ctx.services.subscriptions.set_renew_config(
         ctx.caller.account_id, body.config_name, body.config_value
     )
@@ -329,15 +318,12 @@ async def set_resources_renew_config(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/to-on-demand",
-    kind=CallerKind.CUSTOMER,
-    summary="Switch resources to pay-per-use at expiry (SET_UP) or undo it (CANCEL)",
+    router, "POST", "/v2/orders/subscriptions/resources/to-on-demand", kind=CallerKind.CUSTOMER
 )
 async def update_period_to_on_demand(
     ctx: OperationContext, body: PeriodToOnDemandReq
 ) -> UpdatePeriodToOnDemandResponse:
+    """Switch resources to pay-per-use at expiry (SET_UP) or undo it (CANCEL)"""
     failures = await ctx.services.subscriptions.to_on_demand(
         ctx.caller.account_id, body.operation, body.resource_ids
     )
@@ -353,11 +339,11 @@ async def update_period_to_on_demand(
     "POST",
     "/v2/orders/subscriptions/resources/to-on-demand/instantly",
     kind=CallerKind.CUSTOMER,
-    summary="Switch resources to pay-per-use now, refunding the unused paid time",
 )
 async def update_period_to_on_demand_instantly(
     ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
 ) -> UpdatePeriodToOnDemandInstantlyResponse:
+    """Switch resources to pay-per-use now, refunding the unused paid time"""
     results = await ctx.services.subscriptions.to_on_demand_now(
         ctx.caller.account_id, body.resource_ids, created_by=caller_name(ctx)
     )

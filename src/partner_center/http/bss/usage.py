@@ -78,17 +78,14 @@ def _time(value: str | None, field: str) -> datetime | None:
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/on-demand-resources/query",
-    kind=CallerKind.PARTNER,
-    summary="A customer's pay-per-use resources (partner)",
+    router, "POST", "/v2/partners/sub-customers/on-demand-resources/query", kind=CallerKind.PARTNER
 )
 async def list_customer_on_demand_resources(
     ctx: OperationContext,
     body: QueryCustomerOnDemandResourcesReq,
     x_language: Annotated[XLanguage, UNDOCUMENTED],
 ) -> ListCustomerOnDemandResourcesResponse:
+    """A customer's pay-per-use resources (partner)"""
     window = page(body.offset, body.limit)
     begin = _time(body.effective_time_begin, "effective_time_begin")
     end = _time(body.effective_time_end, "effective_time_end")
@@ -139,12 +136,12 @@ class ListFreeResourceInfosResponse(WireModel):
     "POST",
     "/v3/payments/free-resources/query",
     kind=CallerKind.CUSTOMER,
-    summary="The customer's resource packages (customer)",
     body_required=False,
 )
 async def list_free_resource_infos(
     ctx: OperationContext, body: ListFreeResourceInfosReq
 ) -> ListFreeResourceInfosResponse:
+    """The customer's resource packages (customer)"""
     window = page(body.offset, body.limit)
     views, total = await ctx.services.packages.list_packages(
         ctx.caller.account_id,
@@ -210,15 +207,12 @@ def usage_wire(view: FreeResourceView) -> FreeResourceDetail:
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/payments/free-resources/usages/details/query",
-    kind=CallerKind.CUSTOMER,
-    summary="What is left of the customer's free quotas in their current cycle (customer)",
+    router, "POST", "/v2/payments/free-resources/usages/details/query", kind=CallerKind.CUSTOMER
 )
 async def list_free_resource_usages(
     ctx: OperationContext, body: ListFreeResourceUsagesReq
 ) -> ListFreeResourceUsagesResponse:
+    """What is left of the customer's free quotas in their current cycle (customer)"""
     views = await ctx.services.packages.usages(ctx.caller.account_id, body.free_resource_ids)
     return ListFreeResourceUsagesResponse(free_resources=[usage_wire(v) for v in views])
 
@@ -291,15 +285,12 @@ def deduction_wire(view: DeductionView) -> FreeResourceRecord:
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/bills/customer-bills/free-resources-usage-records",
-    kind=CallerKind.CUSTOMER,
-    summary="Deductions from the customer's free quotas (customer)",
+    router, "GET", "/v2/bills/customer-bills/free-resources-usage-records", kind=CallerKind.CUSTOMER
 )
 async def list_free_resources_usage_records(
     ctx: OperationContext, query: FreeResourcesUsageRecordsQuery
 ) -> ListFreeResourcesUsageRecordsResponse:
+    """Deductions from the customer's free quotas (customer)"""
     begin = _date(query.deduct_time_begin, "deduct_time_begin")
     end = _date(query.deduct_time_end, "deduct_time_end")
     window = page(query.offset, query.limit)

@@ -109,17 +109,7 @@ def _checked(partner_id: str) -> str:
 
 
 @operation(
-    router,
-    "POST",
-    _PREFIX + "/operator/partners/{partner_id}/top-ups",
-    kind=CallerKind.OPERATOR,
-    summary="Credit a partner's cash account with money received (operator)",
-    description=(
-        "Posts money received for a partner (a confirmed bank transfer or an online payment) to "
-        "its cash account through the ledger; designated money counts in the balance but can "
-        "never be allocated. With X-Idempotency-Key a retry with the same body posts nothing "
-        "again and answers replayed=true; the same key with another body is CBC.99007009."
-    ),
+    router, "POST", _PREFIX + "/operator/partners/{partner_id}/top-ups", kind=CallerKind.OPERATOR
 )
 async def operator_top_up_partner(
     ctx: OperationContext,
@@ -127,6 +117,13 @@ async def operator_top_up_partner(
     body: TopUpReq,
     idempotency_key: IdempotencyKey,
 ) -> TopUpResult:
+    """Credit a partner's cash account with money received (operator)
+
+    Posts money received for a partner (a confirmed bank transfer or an online payment) to its
+    cash account through the ledger; designated money counts in the balance but can never be
+    allocated. With X-Idempotency-Key a retry with the same body posts nothing again and answers
+    replayed=true; the same key with another body is CBC.99007009.
+    """
     try:
         channel = TopUpChannel(body.channel)
     except ValueError as exc:
@@ -157,16 +154,16 @@ async def operator_top_up_partner(
     "PUT",
     _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
-    summary="Set a partner's consumption quota (credit line) (operator)",
-    description=(
-        "Sets a partner's consumption quota (credit line), ≥ 0 with at most 2 decimals, and "
-        "answers the resulting state; a partner whose used quota exceeds its quota is restricted "
-        "from buying. Operator credentials."
-    ),
 )
 async def operator_set_consumption_quota(
     ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: ConsumptionQuotaReq
 ) -> ConsumptionQuotaState:
+    """Set a partner's consumption quota (credit line) (operator)
+
+    Sets a partner's consumption quota (credit line), ≥ 0 with at most 2 decimals, and answers
+    the resulting state; a partner whose used quota exceeds its quota is restricted from buying.
+    Operator credentials.
+    """
     partner_id = _checked(partner_id)
     view = await ctx.services.balances.set_consumption_quota(
         partner_id, body.consumption_quota, actor_id=ctx.caller.account_id
@@ -179,50 +176,42 @@ async def operator_set_consumption_quota(
     "GET",
     _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
-    summary="A partner's consumption quota and restriction state (operator)",
-    description=(
-        "A partner's credit line, its balance, coupon, due and unbilled amounts, the used quota "
-        "(due + unbilled − amount − coupon) and whether it is restricted for exceeding it. "
-        "Operator credentials."
-    ),
 )
 async def operator_show_consumption_quota(
     ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED]
 ) -> ConsumptionQuotaState:
+    """A partner's consumption quota and restriction state (operator)
+
+    A partner's credit line, its balance, coupon, due and unbilled amounts, the used quota (due
+    + unbilled − amount − coupon) and whether it is restricted for exceeding it. Operator
+    credentials.
+    """
     partner_id = _checked(partner_id)
     view = await ctx.services.balances.partner_quota(partner_id)
     return _state(partner_id, view)
 
 
-@operation(
-    router,
-    "GET",
-    _PREFIX + "/consumption-quota",
-    kind=CallerKind.PARTNER,
-    summary="The calling partner's consumption quota and whether it is restricted",
-    description=(
-        "The calling CSP's or distributor's credit line and its use, as the operator sees it, "
-        "including whether the partner (and its postpaid reseller-model customers) is restricted "
-        "for exceeding it."
-    ),
-)
+@operation(router, "GET", _PREFIX + "/consumption-quota", kind=CallerKind.PARTNER)
 async def show_own_consumption_quota_state(ctx: OperationContext) -> ConsumptionQuotaState:
+    """The calling partner's consumption quota and whether it is restricted
+
+    The calling CSP's or distributor's credit line and its use, as the operator sees it,
+    including whether the partner (and its postpaid reseller-model customers) is restricted for
+    exceeding it.
+    """
     view = await ctx.services.balances.consumption_quota(ctx.actor)
     return _state(ctx.actor.partner_id, view)
 
 
 @operation(
-    router,
-    "GET",
-    _PREFIX + "/operator/balances/statements/verify",
-    kind=CallerKind.OPERATOR,
-    summary="Prove every partner and customer statement against the ledger (operator)",
-    description=(
-        "Recomputes every partner and customer statement from the double-entry ledger and lists "
-        "each difference found; ok is true when there is none. Operator credentials."
-    ),
+    router, "GET", _PREFIX + "/operator/balances/statements/verify", kind=CallerKind.OPERATOR
 )
 async def operator_verify_statements(ctx: OperationContext) -> StatementProof:
+    """Prove every partner and customer statement against the ledger (operator)
+
+    Recomputes every partner and customer statement from the double-entry ledger and lists each
+    difference found; ok is true when there is none. Operator credentials.
+    """
     problems = await ctx.services.balances.verify_statements()
     return StatementProof(
         ok=not problems,

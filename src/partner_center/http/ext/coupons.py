@@ -113,21 +113,15 @@ class OperatorQuotasQuery(QueryModel):
     limit: Int = None
 
 
-@operation(
-    router,
-    "POST",
-    _PREFIX,
-    kind=CallerKind.OPERATOR,
-    summary="Grant a coupon quota to a CSP or distributor (operator)",
-    status=201,
-    description=(
-        "Gives a CSP or distributor a cash-coupon (0) or flexi-purchase (1) quota in the site "
-        "currency, valid from effective_time (default now) to expire_time, with optional use "
-        "restrictions in the reference's limit_infos form; the partner then issues coupons to its "
-        "customers within it. Operator credentials."
-    ),
-)
+@operation(router, "POST", _PREFIX, kind=CallerKind.OPERATOR, status=201)
 async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
+    """Grant a coupon quota to a CSP or distributor (operator)
+
+    Gives a CSP or distributor a cash-coupon (0) or flexi-purchase (1) quota in the site
+    currency, valid from effective_time (default now) to expire_time, with optional use
+    restrictions in the reference's limit_infos form; the partner then issues coupons to its
+    customers within it. Operator credentials.
+    """
     if body.quota_type not in (0, 1):
         raise invalid_parameter("quota_type", "Use 0 (cash coupon) or 1 (flexi-purchase).")
     expire = parse_time(body.expire_time, "expire_time")
@@ -146,20 +140,15 @@ async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -
     return _wire(view)
 
 
-@operation(
-    router,
-    "PUT",
-    _PREFIX + "/{quota_id}/status",
-    kind=CallerKind.OPERATOR,
-    summary="Disable, freeze, mark as being adjusted or restore a coupon quota (operator)",
-    description=(
-        "Sets a quota's status: 0 normal, 3 disabled, 4 being adjusted, 5 frozen; only a normal "
-        "quota can issue coupons. Operator credentials."
-    ),
-)
+@operation(router, "PUT", _PREFIX + "/{quota_id}/status", kind=CallerKind.OPERATOR)
 async def set_coupon_quota_status(
     ctx: OperationContext, quota_id: str, body: SetQuotaStatusReq
 ) -> OperatorQuota:
+    """Disable, freeze, mark as being adjusted or restore a coupon quota (operator)
+
+    Sets a quota's status: 0 normal, 3 disabled, 4 being adjusted, 5 frozen; only a normal quota
+    can issue coupons. Operator credentials.
+    """
     if body.quota_status not in [int(s) for s in QuotaStatus]:
         raise invalid_parameter("quota_status", "Use 0, 3, 4 or 5.")
     view = await ctx.services.coupons.quotas.set_status(
@@ -168,20 +157,15 @@ async def set_coupon_quota_status(
     return _wire(view)
 
 
-@operation(
-    router,
-    "GET",
-    _PREFIX,
-    kind=CallerKind.OPERATOR,
-    summary="List coupon quotas, optionally of one partner (operator)",
-    description=(
-        "Every coupon quota, or those of one partner, newest first, with their balance, status "
-        "and restrictions. Operator credentials."
-    ),
-)
+@operation(router, "GET", _PREFIX, kind=CallerKind.OPERATOR)
 async def list_coupon_quotas_operator(
     ctx: OperationContext, query: OperatorQuotasQuery
 ) -> OperatorQuotaList:
+    """List coupon quotas, optionally of one partner (operator)
+
+    Every coupon quota, or those of one partner, newest first, with their balance, status and
+    restrictions. Operator credentials.
+    """
     views, total = await ctx.services.coupons.quotas.list_all(
         partner_id=query.partner_id or None, page=page(query.offset, query.limit)
     )

@@ -66,23 +66,18 @@ class CustomerDetailQuery(QueryModel):
     indirect_partner_id: Annotated[TextFilter, UNDOCUMENTED] = None
 
 
-@operation(
-    router,
-    "GET",
-    "/v1/partner-center/customers/{customer_id}",
-    kind=CallerKind.PARTNER,
-    summary="One customer's association, budget, freeze state and account manager",
-    description=(
-        "One of the partner's customers in one answer: association, contact, account manager, "
-        "budget (with reservations and the exhaustion action) and control state (restriction, "
-        "freeze and who applied it) — what the console's customer page shows (rules.md §5.9). A "
-        "distributor names a reseller's customer with indirect_partner_id; members need the "
-        "permission to list those customers."
-    ),
-)
+@operation(router, "GET", "/v1/partner-center/customers/{customer_id}", kind=CallerKind.PARTNER)
 async def show_customer_detail(
     ctx: OperationContext, customer_id: str, query: CustomerDetailQuery
 ) -> CustomerDetail:
+    """One customer's association, budget, freeze state and account manager
+
+    One of the partner's customers in one answer: association, contact, account manager, budget
+    (with reservations and the exhaustion action) and control state (restriction, freeze and who
+    applied it) — what the console's customer page shows (rules.md §5.9). A distributor names a
+    reseller's customer with indirect_partner_id; members need the permission to list those
+    customers.
+    """
     indirect = query.indirect_partner_id
     if not ctx.caller.has(
         Permission.LIST_RESELLER_CUSTOMERS if indirect else Permission.LIST_CUSTOMERS

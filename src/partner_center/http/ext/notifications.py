@@ -129,21 +129,16 @@ def _message_item(row: OutboxMessage) -> MessageItem:
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v1/notifications/recipients",
-    kind=CallerKind.PARTNER,
-    summary="List the recipients of a topic (or of every topic the member manages)",
-    description=(
-        "The recipients subscribed to a topic (e.g. PARTNER_BUDGET budget alerts), or to every "
-        "topic the member may manage. The partner's administrator, or a member holding a role the "
-        "topic names."
-    ),
-)
+@operation(router, "GET", "/v1/notifications/recipients", kind=CallerKind.PARTNER)
 async def list_notification_recipients(
     ctx: OperationContext, query: RecipientsQuery
 ) -> RecipientList:
+    """List the recipients of a topic (or of every topic the member manages)
+
+    The recipients subscribed to a topic (e.g. PARTNER_BUDGET budget alerts), or to every topic
+    the member may manage. The partner's administrator, or a member holding a role the topic
+    names.
+    """
     caller = ctx.caller
     name = query.topic
     if name is not None:
@@ -160,20 +155,14 @@ async def list_notification_recipients(
     return RecipientList(recipients=[_recipient_item(r) for r in visible], count=len(visible))
 
 
-@operation(
-    router,
-    "POST",
-    "/v1/notifications/recipients",
-    kind=CallerKind.PARTNER,
-    summary="Subscribe an e-mail address and/or a mobile number to a topic",
-    status=201,
-    description=(
-        "Subscribes an e-mail address, a mobile number or both to a topic of the calling partner; "
-        "the same address twice on a topic is refused. The partner's administrator, or a member "
-        "holding a role the topic names."
-    ),
-)
+@operation(router, "POST", "/v1/notifications/recipients", kind=CallerKind.PARTNER, status=201)
 async def add_notification_recipient(ctx: OperationContext, body: NewRecipientReq) -> RecipientItem:
+    """Subscribe an e-mail address and/or a mobile number to a topic
+
+    Subscribes an e-mail address, a mobile number or both to a topic of the calling partner; the
+    same address twice on a topic is refused. The partner's administrator, or a member holding a
+    role the topic names.
+    """
     caller = ctx.caller
     require_manager(body.topic, roles=caller.roles, is_admin=caller.is_admin)
     row = await ctx.services.notifications.add_recipient(
@@ -191,14 +180,14 @@ async def add_notification_recipient(ctx: OperationContext, body: NewRecipientRe
     "DELETE",
     "/v1/notifications/recipients/{recipient_id}",
     kind=CallerKind.PARTNER,
-    summary="Unsubscribe a recipient",
     status=204,
-    description=(
-        "Unsubscribes one of the calling partner's recipients. The partner's administrator, or a "
-        "member holding a role its topic names."
-    ),
 )
 async def remove_notification_recipient(ctx: OperationContext, recipient_id: str) -> None:
+    """Unsubscribe a recipient
+
+    Unsubscribes one of the calling partner's recipients. The partner's administrator, or a
+    member holding a role its topic names.
+    """
     caller = ctx.caller
     found = await ctx.services.notifications.find_recipient(
         tenant_id=caller.account_id, recipient_id=recipient_id
@@ -209,19 +198,14 @@ async def remove_notification_recipient(ctx: OperationContext, recipient_id: str
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v1/notifications/messages",
-    kind=CallerKind.PARTNER,
-    summary="The delivery log: messages sent on the partner's behalf, newest first (no bodies)",
-    description=(
-        "The delivery log of messages sent on the calling partner's behalf, newest first: "
-        "channel, recipient, subject, status (QUEUED, SENT or FAILED), attempts and the latest "
-        "error; never the bodies. The partner's administrator."
-    ),
-)
+@operation(router, "GET", "/v1/notifications/messages", kind=CallerKind.PARTNER)
 async def list_notification_messages(ctx: OperationContext, query: MessagesQuery) -> MessageList:
+    """The delivery log: messages sent on the partner's behalf, newest first (no bodies)
+
+    The delivery log of messages sent on the calling partner's behalf, newest first: channel,
+    recipient, subject, status (QUEUED, SENT or FAILED), attempts and the latest error; never
+    the bodies. The partner's administrator.
+    """
     if not ctx.caller.is_admin:
         raise access_denied("Only the partner's administrator may read the delivery log.")
     status_text = query.status

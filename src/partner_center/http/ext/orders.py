@@ -62,23 +62,19 @@ class CreateCustomerOrderResponse(WireModel):
 
 
 @operation(
-    router,
-    "POST",
-    "/v1/partner-center/customer-orders",
-    kind=CallerKind.PARTNER,
-    summary="Place a pending-payment yearly/monthly order for an authorized customer",
-    status=201,
-    description=(
-        "Creates a yearly/monthly order pending payment (status 6) for a customer that authorized "
-        "the partner, priced at the catalogue's list prices in force now with the customer's best "
-        "discount offered; the customer, or the partner through its agency, pays it with "
-        "pay_orders before PARTNER_CENTER_ORDER_PAYMENT_DAYS pass. A distributor orders for a "
-        "reseller's customer with indirect_partner_id."
-    ),
+    router, "POST", "/v1/partner-center/customer-orders", kind=CallerKind.PARTNER, status=201
 )
 async def create_customer_order(
     ctx: OperationContext, body: CreateCustomerOrderReq
 ) -> CreateCustomerOrderResponse:
+    """Place a pending-payment yearly/monthly order for an authorized customer
+
+    Creates a yearly/monthly order pending payment (status 6) for a customer that authorized the
+    partner, priced at the catalogue's list prices in force now with the customer's best
+    discount offered; the customer, or the partner through its agency, pays it with pay_orders
+    before PARTNER_CENTER_ORDER_PAYMENT_DAYS pass. A distributor orders for a reseller's
+    customer with indirect_partner_id.
+    """
     if body.is_auto_renew not in (0, 1):
         raise invalid_parameter("is_auto_renew", "Use 0 or 1.")
     view = await ctx.services.orders.create_for_customer(

@@ -180,18 +180,14 @@ def _require_admin(ctx: OperationContext, what: str) -> None:
 
 
 @operation(
-    router,
-    "GET",
-    f"{_PREFIX}/resellers/{{reseller_id}}",
-    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
-    summary="A reseller's profile, account state and grants (its distributor or the operator)",
-    description=(
-        "A reseller's profile, account state (frozen, why and when), account manager and grants. "
-        "Its distributor (only its own resellers, CBC.99000037 otherwise) or the platform "
-        "operator."
-    ),
+    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR
 )
 async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> ResellerDetail:
+    """A reseller's profile, account state and grants (its distributor or the operator)
+
+    A reseller's profile, account state (frozen, why and when), account manager and grants. Its
+    distributor (only its own resellers, CBC.99000037 otherwise) or the platform operator.
+    """
     distributor_id = _distributor_id(ctx)
     if distributor_id is None:
         grants = await ctx.services.partners.grants_for(reseller_id)
@@ -220,17 +216,14 @@ async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> Reseller
 
 
 @operation(
-    router,
-    "GET",
-    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
-    kind=CallerKind.DISTRIBUTOR,
-    summary="The permissions and budget quotas the distributor granted a reseller",
-    description=(
-        "The permissions (set budgets, restrict purchases, freeze resources) and the monthly and "
-        "one-time budget quotas the calling distributor granted one of its resellers."
-    ),
+    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
 )
 async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> ResellerGrants:
+    """The permissions and budget quotas the distributor granted a reseller
+
+    The permissions (set budgets, restrict purchases, freeze resources) and the monthly and
+    one-time budget quotas the calling distributor granted one of its resellers.
+    """
     await ctx.services.partners.reseller_of(
         distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
     )
@@ -238,18 +231,17 @@ async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> R
 
 
 @operation(
-    router,
-    "PUT",
-    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
-    kind=CallerKind.DISTRIBUTOR,
-    summary="Grant or revoke a reseller's permissions and budget quotas (distributor admin)",
-    description="Replaces the whole grant. While a permission is not granted the distributor "
-    "freezes and sets budgets for the reseller's customers itself; once granted, the reseller "
-    "answers for it. Revoking leaves budgets already set in force.",
+    router, "PUT", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
 )
 async def ext_update_reseller_grants(
     ctx: OperationContext, reseller_id: str, body: ResellerGrantsUpdate
 ) -> ResellerGrants:
+    """Grant or revoke a reseller's permissions and budget quotas (distributor admin)
+
+    Replaces the whole grant. While a permission is not granted the distributor freezes and sets
+    budgets for the reseller's customers itself; once granted, the reseller answers for it.
+    Revoking leaves budgets already set in force.
+    """
     _require_admin(ctx, "grant reseller permissions")
     view = await ctx.services.partners.set_grants(
         distributor_id=ctx.actor.partner_id,
@@ -266,22 +258,16 @@ async def ext_update_reseller_grants(
 # -- a partner's own account ---------------------------------------------------------------
 
 
-@operation(
-    router,
-    "POST",
-    f"{_PREFIX}/partners/{{partner_id}}/freeze",
-    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
-    summary="Freeze a partner's own account (operator: any partner; distributor: its resellers)",
-    description="A frozen partner cannot unfreeze customers. A distributor's administrator may "
-    "freeze its resellers; the platform operator any partner.",
-)
-async def ext_freeze_partner_account(
-    ctx: OperationContext, partner_id: str, body: AccountStateChange
+async def _set_account_frozen(
+    ctx: OperationContext, partner_id: str, body: AccountStateChange, *, frozen: bool
 ) -> PartnerAccountState:
+    """A distributor's administrator acts on its own resellers; the operator on any partner."""
     distributor_id = _distributor_id(ctx)
     if distributor_id is not None:
-        _require_admin(ctx, "freeze a reseller's account")
-    view = await ctx.services.partners.freeze_account(
+        _require_admin(ctx, f"{'freeze' if frozen else 'unfreeze'} a reseller's account")
+    partners = ctx.services.partners
+    change = partners.freeze_account if frozen else partners.unfreeze_account
+    view = await change(
         partner_id,
         reason=body.reason,
         by_account_id=ctx.caller.account_id,
@@ -289,6 +275,23 @@ async def ext_freeze_partner_account(
         distributor_id=distributor_id,
     )
     return _account_state(view)
+
+
+@operation(
+    router,
+    "POST",
+    f"{_PREFIX}/partners/{{partner_id}}/freeze",
+    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
+)
+async def ext_freeze_partner_account(
+    ctx: OperationContext, partner_id: str, body: AccountStateChange
+) -> PartnerAccountState:
+    """Freeze a partner's own account (operator: any partner; distributor: its resellers)
+
+    A frozen partner cannot unfreeze customers. A distributor's administrator may freeze its
+    resellers; the platform operator any partner.
+    """
+    return await _set_account_frozen(ctx, partner_id, body, frozen=True)
 
 
 @operation(
@@ -296,43 +299,30 @@ async def ext_freeze_partner_account(
     "POST",
     f"{_PREFIX}/partners/{{partner_id}}/unfreeze",
     kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
-    summary="Unfreeze a partner's own account",
-    description="A distributor lifts only a freeze it put on; the operator lifts any.",
 )
 async def ext_unfreeze_partner_account(
     ctx: OperationContext, partner_id: str, body: AccountStateChange
 ) -> PartnerAccountState:
-    distributor_id = _distributor_id(ctx)
-    if distributor_id is not None:
-        _require_admin(ctx, "unfreeze a reseller's account")
-    view = await ctx.services.partners.unfreeze_account(
-        partner_id,
-        reason=body.reason,
-        by_account_id=ctx.caller.account_id,
-        by_member_id=ctx.caller.member_id,
-        distributor_id=distributor_id,
-    )
-    return _account_state(view)
+    """Unfreeze a partner's own account
+
+    A distributor lifts only a freeze it put on; the operator lifts any.
+    """
+    return await _set_account_frozen(ctx, partner_id, body, frozen=False)
 
 
 # -- account managers ------------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "PUT",
-    f"{_PREFIX}/resellers/account-manager",
-    kind=CallerKind.DISTRIBUTOR,
-    summary="Assign (or withdraw) the account manager of one or more resellers",
-    description=(
-        "Makes one of the distributor's members holding the account-manager role the manager of 1 "
-        "to 100 resellers, or withdraws the current manager (account_manager null). The "
-        "distributor's administrator."
-    ),
-)
+@operation(router, "PUT", f"{_PREFIX}/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
 async def ext_assign_reseller_account_manager(
     ctx: OperationContext, body: AccountManagerAssignment
 ) -> AccountManagerAssignmentResult:
+    """Assign (or withdraw) the account manager of one or more resellers
+
+    Makes one of the distributor's members holding the account-manager role the manager of 1 to
+    100 resellers, or withdraws the current manager (account_manager null). The distributor's
+    administrator.
+    """
     _require_admin(ctx, "assign account managers")
     views = await ctx.services.partners.assign_account_manager(
         distributor_id=ctx.actor.partner_id,
@@ -358,15 +348,15 @@ async def ext_assign_reseller_account_manager(
     "GET",
     f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
     kind=CallerKind.DISTRIBUTOR,
-    summary="Every account manager a reseller had, newest first",
-    description=(
-        "Every account manager one of the calling distributor's resellers had, newest first, with "
-        "when each was assigned and withdrawn."
-    ),
 )
 async def ext_list_reseller_account_manager_history(
     ctx: OperationContext, reseller_id: str
 ) -> AccountManagerHistory:
+    """Every account manager a reseller had, newest first
+
+    Every account manager one of the calling distributor's resellers had, newest first, with
+    when each was assigned and withdrawn.
+    """
     rows = await ctx.services.partners.account_manager_history(
         distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
     )

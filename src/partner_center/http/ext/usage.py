@@ -107,7 +107,6 @@ def report_wire(report: IngestReport) -> IngestResult:
     "POST",
     _PREFIX + "/usage/records",
     kind=CallerKind.OPERATOR,
-    summary="Ingest metered usage in bulk (operator); idempotent by record_id",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -125,15 +124,16 @@ def report_wire(report: IngestReport) -> IngestResult:
             "description": "Fields: " + ", ".join(CSV_FIELDS),
         }
     },
-    description=(
-        "The platform's metering posts hourly usage: a JSON array of records, or one JSON object "
-        "per line (application/x-ndjson). Idempotent by record_id: each record is accepted, a "
-        "duplicate, or rejected with its reason (the first 1,000 listed), and a bad record never "
-        "fails the batch. Records are accepted up to PARTNER_CENTER_USAGE_LATE_HOURS after the "
-        "end of their hour. Operator credentials."
-    ),
 )
 async def ingest_usage_records(ctx: OperationContext, raw: bytes) -> IngestResult:
+    """Ingest metered usage in bulk (operator); idempotent by record_id
+
+    The platform's metering posts hourly usage: a JSON array of records, or one JSON object per
+    line (application/x-ndjson). Idempotent by record_id: each record is accepted, a duplicate,
+    or rejected with its reason (the first 1,000 listed), and a bad record never fails the
+    batch. Records are accepted up to PARTNER_CENTER_USAGE_LATE_HOURS after the end of their
+    hour. Operator credentials.
+    """
     if not raw.strip():
         raise invalid_parameter("body", "A JSON array of usage records, or JSON lines.")
     try:
@@ -157,21 +157,16 @@ class CreateOnDemandResourceReq(WireModel):
     size_measure_id: int | None = None
 
 
-@operation(
-    router,
-    "POST",
-    _PREFIX + "/on-demand-resources",
-    kind=CallerKind.CUSTOMER,
-    summary="Start a pay-per-use resource (customer, or its authorized partner via the agency)",
-    description=(
-        "Starts a pay-per-use resource of a specification on sale in a region, metered from now; "
-        "giving resource_id makes the creation idempotent. Customer credentials: the customer "
-        "itself, or its authorized partner through the agency."
-    ),
-)
+@operation(router, "POST", _PREFIX + "/on-demand-resources", kind=CallerKind.CUSTOMER)
 async def create_on_demand_resource(
     ctx: OperationContext, body: CreateOnDemandResourceReq
 ) -> CustomerOnDemandResource:
+    """Start a pay-per-use resource (customer, or its authorized partner via the agency)
+
+    Starts a pay-per-use resource of a specification on sale in a region, metered from now;
+    giving resource_id makes the creation idempotent. Customer credentials: the customer itself,
+    or its authorized partner through the agency.
+    """
     view = await ctx.services.usage.start_on_demand(
         ctx.caller.account_id,
         ResourceSpec(
@@ -190,19 +185,16 @@ async def create_on_demand_resource(
 
 
 @operation(
-    router,
-    "POST",
-    _PREFIX + "/on-demand-resources/{resource_id}/close",
-    kind=CallerKind.CUSTOMER,
-    summary="Release a pay-per-use resource: metering ends now (customer)",
-    description=(
-        "Releases one of the customer's pay-per-use resources: metering ends now. Customer "
-        "credentials."
-    ),
+    router, "POST", _PREFIX + "/on-demand-resources/{resource_id}/close", kind=CallerKind.CUSTOMER
 )
 async def close_on_demand_resource(
     ctx: OperationContext, resource_id: Annotated[str, UNDOCUMENTED]
 ) -> CustomerOnDemandResource:
+    """Release a pay-per-use resource: metering ends now (customer)
+
+    Releases one of the customer's pay-per-use resources: metering ends now. Customer
+    credentials.
+    """
     view = await ctx.services.usage.close(ctx.caller.account_id, resource_id)
     return resource_wire(view)
 
@@ -238,16 +230,16 @@ class GivePackageReq(WireModel):
     "POST",
     _PREFIX + "/operator/customers/{customer_id}/free-resource-packages",
     kind=CallerKind.OPERATOR,
-    summary="Give a customer a resource package (operator)",
-    description=(
-        "Gives a customer a resource package of free quotas for a service in a region, valid from "
-        "effective_time to expire_time, resettable each cycle (mode 1) or not (mode 2); "
-        "package_id makes it idempotent. Operator credentials."
-    ),
 )
 async def operator_give_free_resource_package(
     ctx: OperationContext, customer_id: Annotated[str, UNDOCUMENTED], body: GivePackageReq
 ) -> FreeResourcePackageV3:
+    """Give a customer a resource package (operator)
+
+    Gives a customer a resource package of free quotas for a service in a region, valid from
+    effective_time to expire_time, resettable each cycle (mode 1) or not (mode 2); package_id
+    makes it idempotent. Operator credentials.
+    """
     try:
         effective, expire = parse_utc(body.effective_time), parse_utc(body.expire_time)
     except ValueError as exc:
@@ -315,21 +307,15 @@ class FeeRecordsResponse(WireModel):
     total_amount: str
 
 
-@operation(
-    router,
-    "GET",
-    _PREFIX + "/usage/fee-records",
-    kind=CallerKind.PARTNER,
-    summary="Hourly pay-per-use fee records of one of the partner's customers (partner)",
-    description=(
-        "The hourly pay-per-use fee records of one of the calling partner's customers, in one "
-        "bill cycle (YYYY-MM in the billing time zone) or all, with amounts at 8 decimals and "
-        "their total."
-    ),
-)
+@operation(router, "GET", _PREFIX + "/usage/fee-records", kind=CallerKind.PARTNER)
 async def list_usage_fee_records(
     ctx: OperationContext, query: FeeRecordsQuery
 ) -> FeeRecordsResponse:
+    """Hourly pay-per-use fee records of one of the partner's customers (partner)
+
+    The hourly pay-per-use fee records of one of the calling partner's customers, in one bill
+    cycle (YYYY-MM in the billing time zone) or all, with amounts at 8 decimals and their total.
+    """
     customer_id = query.customer_id or ""
     if not 0 < len(customer_id) <= 64:
         raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")

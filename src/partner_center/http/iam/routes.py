@@ -128,12 +128,12 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
     "POST",
     "/v3/auth/tokens",
     kind=CallerKind.PUBLIC,
-    summary="Obtain an IAM token (password, or assume_role with a partner token)",
     status=201,
     response=TokenResponse,
     throttle=False,
 )
 async def keystone_create_token(ctx: OperationContext, body: AuthRequest) -> Response:
+    """Obtain an IAM token (password, or assume_role with a partner token)"""
     identity = ctx.services.identity
     methods = body.auth.identity.methods
     if methods == ["password"]:
@@ -158,17 +158,11 @@ async def keystone_create_token(ctx: OperationContext, body: AuthRequest) -> Res
     return _token_response(issued, methods)
 
 
-@operation(
-    router,
-    "POST",
-    "/v3.0/OS-CREDENTIAL/securitytokens",
-    kind=CallerKind.ANY,
-    summary="Exchange a token (or assume a role) for temporary AK/SK and a security token",
-    status=201,
-)
+@operation(router, "POST", "/v3.0/OS-CREDENTIAL/securitytokens", kind=CallerKind.ANY, status=201)
 async def create_temporary_access_key(
     ctx: OperationContext, body: AuthRequest
 ) -> CredentialResponse:
+    """Exchange a token (or assume a role) for temporary AK/SK and a security token"""
     identity = ctx.services.identity
     ident = body.auth.identity
     caller: Caller = ctx.caller
@@ -202,14 +196,9 @@ async def create_temporary_access_key(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v3/auth/domains",
-    kind=CallerKind.ANY,
-    summary="The caller's account (used by SDK clients built with with_region)",
-)
+@operation(router, "GET", "/v3/auth/domains", kind=CallerKind.ANY)
 async def keystone_list_auth_domains(ctx: OperationContext) -> DomainsResponse:
+    """The caller's account (used by SDK clients built with with_region)"""
     return DomainsResponse(
         domains=[
             {

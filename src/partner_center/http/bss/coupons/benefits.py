@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -252,6 +253,28 @@ class ListCustomerCouponChangeRecordsResponse(WireModel):
 # ---------------------------------------------------------------------------------------------
 
 
+def _coupon_fields(v: CouponView) -> dict[str, Any]:
+    """What the partner's and the customer's coupon lists write alike."""
+    return {
+        "coupon_id": v.coupon_id,
+        "status": int(v.status),
+        "customer_id": v.customer_id,
+        "coupon_type": int(v.coupon_type),
+        "measure_id": MEASURE_YUAN,
+        "face_value": to_cents(v.face_value),
+        "expire_time": format_utc(v.expire_time),
+        "order_id": v.order_id,
+        "media_type": _ELECTRONIC,
+        "fetch_method": _ONLINE_ISSUE,
+        "use_limits": _use_limits(v),
+        "active_time": format_utc(v.created_at),
+        "create_time": format_utc(v.created_at),
+        "balance": to_cents(v.balance),
+        "lock_order_id": v.lock_order_id,
+        "is_frozen": "1" if v.frozen else "0",
+    }
+
+
 def _use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
     out: list[ICouponUseLimitInfoV2] = []
     for info in coupon.restrictions.limit_infos(for_coupon=True):
@@ -272,16 +295,11 @@ def _use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
 # ---------------------------------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/promotions/benefits/partner-coupons",
-    kind=CallerKind.PARTNER,
-    summary="Issue coupons to resale customers within a coupon quota",
-)
+@operation(router, "POST", "/v2/promotions/benefits/partner-coupons", kind=CallerKind.PARTNER)
 async def create_partner_coupons(
     ctx: OperationContext, body: CreatePartnerCouponsReq, idempotency_key: CouponIdempotencyKey
 ) -> CreatePartnerCouponsResponse:
+    """Issue coupons to resale customers within a coupon quota"""
     issue = IssueRequest(
         quota_id=body.quota_id,
         customer_ids=tuple(body.customer_ids),
@@ -306,10 +324,10 @@ async def create_partner_coupons(
     "POST",
     "/v2/promotions/benefits/partner-coupons/reclaim",
     kind=CallerKind.PARTNER,
-    summary="Reclaim an available coupon; its whole balance returns to the quota",
     status=204,
 )
 async def reclaim_partner_coupons(ctx: OperationContext, body: ReclaimPartnerCouponsReq) -> None:
+    """Reclaim an available coupon; its whole balance returns to the quota"""
     await ctx.services.coupons.reclaim(
         ctx.actor,
         coupon_id=body.coupon_id,
@@ -322,16 +340,11 @@ def _status(value: int | None) -> CouponStatus | None:
     return None if checked is None else CouponStatus(checked)
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/promotions/benefits/partner-coupons",
-    kind=CallerKind.PARTNER,
-    summary="List the coupons the partner (or a reseller, for its distributor) issued",
-)
+@operation(router, "GET", "/v2/promotions/benefits/partner-coupons", kind=CallerKind.PARTNER)
 async def list_issued_partner_coupons(
     ctx: OperationContext, query: ListIssuedPartnerCouponsQuery
 ) -> ListIssuedPartnerCouponsResponse:
+    """List the coupons the partner (or a reseller, for its distributor) issued"""
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 4])
     filters = CouponFilter(
         coupon_id=text_filter(query.coupon_id),
@@ -356,24 +369,9 @@ async def list_issued_partner_coupons(
         total_count=total,
         user_coupons=[
             IQueryUserPartnerCouponsResultV2(
-                coupon_id=v.coupon_id,
-                status=int(v.status),
-                customer_id=v.customer_id,
-                coupon_type=int(v.coupon_type),
-                measure_id=MEASURE_YUAN,
-                face_value=to_cents(v.face_value),
+                **_coupon_fields(v),
                 effective_time=format_utc(v.valid_time),
-                expire_time=format_utc(v.expire_time),
-                order_id=v.order_id,
-                media_type=_ELECTRONIC,
-                fetch_method=_ONLINE_ISSUE,
-                use_limits=_use_limits(v),
-                active_time=format_utc(v.created_at),
                 last_used_time=format_utc(v.last_used_at) if v.last_used_at else None,
-                create_time=format_utc(v.created_at),
-                balance=to_cents(v.balance),
-                lock_order_id=v.lock_order_id,
-                is_frozen="1" if v.frozen else "0",
             )
             for v in views
         ],
@@ -381,15 +379,12 @@ async def list_issued_partner_coupons(
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/promotions/benefits/partner-coupons/records/query",
-    kind=CallerKind.PARTNER,
-    summary="List the partner's coupon issue and reclaim records",
+    router, "GET", "/v2/promotions/benefits/partner-coupons/records/query", kind=CallerKind.PARTNER
 )
 async def list_partner_coupons_record(
     ctx: OperationContext, query: ListPartnerCouponsRecordQuery
 ) -> ListPartnerCouponsRecordResponse:
+    """List the partner's coupon issue and reclaim records"""
     operations = None
     if query.operation_types is not None:
         allowed = {str(int(o)) for o in CouponOperation}
@@ -433,16 +428,11 @@ async def list_partner_coupons_record(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/promotions/benefits/coupons",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
-    summary="A customer's own coupons, or the coupons of a partner's customers",
-)
+@operation(router, "GET", "/v2/promotions/benefits/coupons", kind=CallerKind.PARTNER_OR_CUSTOMER)
 async def list_sub_customer_coupons(
     ctx: OperationContext, query: ListSubCustomerCouponsQuery
 ) -> ListSubCustomerCouponsResponse:
+    """A customer's own coupons, or the coupons of a partner's customers"""
     actor = ctx.partner_actor
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 2, 3, 4])
     filters = CouponFilter(
@@ -466,25 +456,10 @@ async def list_sub_customer_coupons(
         count=total,
         user_coupons=[
             IQueryUserCouponsResultV2(
-                coupon_id=v.coupon_id,
-                status=int(v.status),
-                customer_id=v.customer_id,
-                coupon_type=int(v.coupon_type),
-                measure_id=MEASURE_YUAN,
-                face_value=to_cents(v.face_value),
+                **_coupon_fields(v),
                 valid_time=format_utc(v.valid_time),
-                expire_time=format_utc(v.expire_time),
-                order_id=v.order_id,
-                media_type=_ELECTRONIC,
-                fetch_method=_ONLINE_ISSUE,
-                use_limits=_use_limits(v),
-                active_time=format_utc(v.created_at),
                 reserve_time=format_utc(v.last_used_at) if v.last_used_at else None,
-                create_time=format_utc(v.created_at),
                 coupon_version=_REUSABLE,
-                balance=to_cents(v.balance),
-                lock_order_id=v.lock_order_id,
-                is_frozen="1" if v.frozen else "0",
                 currency=v.currency,
                 source_id=v.issuer_id,
             )
@@ -509,15 +484,12 @@ def _local_date(value: str | None, field: str, default: date) -> date:
 
 
 @operation(
-    router,
-    "GET",
-    "/v2/promotions/benefits/account-change-records",
-    kind=CallerKind.CUSTOMER,
-    summary="The customer's coupon balance changes",
+    router, "GET", "/v2/promotions/benefits/account-change-records", kind=CallerKind.CUSTOMER
 )
 async def list_customer_coupon_change_records(
     ctx: OperationContext, query: ListCustomerCouponChangeRecordsQuery
 ) -> ListCustomerCouponChangeRecordsResponse:
+    """The customer's coupon balance changes"""
     if query.balance_type != "BALANCE_TYPE_COUPON":
         raise invalid_parameter("balance_type", "Required: BALANCE_TYPE_COUPON.")
     if query.revenue_expense_type is not None and query.revenue_expense_type not in (

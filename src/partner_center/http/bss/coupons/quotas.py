@@ -184,16 +184,12 @@ def _quota_wire(view: QuotaView) -> dict[str, Any]:
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/partners/coupon-quotas/query",
-    kind=CallerKind.PARTNER,
-    summary="List the partner's coupon quotas (or a reseller's, for its distributor)",
-    body_required=False,
+    router, "POST", "/v2/partners/coupon-quotas/query", kind=CallerKind.PARTNER, body_required=False
 )
 async def list_quota_coupons(
     ctx: OperationContext, body: QueryCouponQuotasReqExt
 ) -> ListQuotaCouponsResponse:
+    """List the partner's coupon quotas (or a reseller's, for its distributor)"""
     statuses = None
     if body.quota_status_list:
         allowed = [int(s) for s in QuotaStatus]
@@ -228,11 +224,11 @@ async def list_quota_coupons(
     "POST",
     "/v2/partners/coupon-quotas/indirect-partner-adjust",
     kind=CallerKind.DISTRIBUTOR,
-    summary="Give resellers coupon quotas split from one of the distributor's quotas",
 )
 async def update_coupon_quotas(
     ctx: OperationContext, body: AdjustCouponQuotasReq, idempotency_key: CouponIdempotencyKey
 ) -> UpdateCouponQuotasResponse:
+    """Give resellers coupon quotas split from one of the distributor's quotas"""
     issued, errors, _replayed = await ctx.services.coupons.issue_quotas(
         ctx.actor,
         quota_id=body.quota_id,
@@ -251,11 +247,11 @@ async def update_coupon_quotas(
     "POST",
     "/v2/partners/coupon-quotas/indirect-partner-reclaim",
     kind=CallerKind.DISTRIBUTOR,
-    summary="Take back what is left of up to 10 reseller coupon quotas",
 )
 async def reclaim_coupon_quotas(
     ctx: OperationContext, body: ReclaimCouponQuotasReq
 ) -> ReclaimCouponQuotasResponse:
+    """Take back what is left of up to 10 reseller coupon quotas"""
     done, errors = await ctx.services.coupons.quotas.reclaim_from_resellers(
         ctx.actor, quota_ids=body.quota_ids, remark=body.remark
     )
@@ -265,16 +261,11 @@ async def reclaim_coupon_quotas(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/issued-coupon-quotas",
-    kind=CallerKind.DISTRIBUTOR,
-    summary="List the coupon quotas the distributor gave its resellers",
-)
+@operation(router, "GET", "/v2/partners/issued-coupon-quotas", kind=CallerKind.DISTRIBUTOR)
 async def list_issued_coupon_quotas(
     ctx: OperationContext, query: ListIssuedCouponQuotasQuery
 ) -> ListIssuedCouponQuotasResponse:
+    """List the coupon quotas the distributor gave its resellers"""
     views, total = await ctx.services.coupons.quotas.list_issued(
         ctx.actor,
         quota_id=text_filter(query.quota_id),
@@ -297,16 +288,11 @@ async def list_issued_coupon_quotas(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/coupon-quotas/records",
-    kind=CallerKind.DISTRIBUTOR,
-    summary="List the distributor's quota issue and reclaim records",
-)
+@operation(router, "GET", "/v2/partners/coupon-quotas/records", kind=CallerKind.DISTRIBUTOR)
 async def list_coupon_quotas_records(
     ctx: OperationContext, query: ListCouponQuotasRecordsQuery
 ) -> ListCouponQuotasRecordsResponse:
+    """List the distributor's quota issue and reclaim records"""
     operation = None
     if query.operation_type is not None:
         if query.operation_type not in ("10", "11"):

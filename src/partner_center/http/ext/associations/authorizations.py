@@ -111,20 +111,19 @@ class AuthorizationsQuery(QueryModel):
     "POST",
     f"{PREFIX}/customers/{{customer_id}}/authorizations",
     kind=CallerKind.ANY_PARTNER,
-    summary="Ask a reseller-model customer for authorization to order and operate on its "
-    "behalf (the first request accepts the commitment letter)",
     body_required=False,
-    description=(
-        "Asks a reseller-model customer for the agency that lets the partner order and operate on "
-        "its behalf (assume_role), with permission te_admin (default) or readonly; the partner's "
-        "first request accepts the commitment letter (commitment_letter_accepted: true). Any "
-        "partner with its own credentials; a reseller needs its distributor's on-behalf "
-        "permission."
-    ),
 )
 async def request_customer_authorization(
     ctx: OperationContext, customer_id: str, body: AuthorizationReq
 ) -> AuthorizationItem:
+    """Ask a reseller-model customer for authorization to order and operate on its behalf (the
+    first request accepts the commitment letter)
+
+    Asks a reseller-model customer for the agency that lets the partner order and operate on its
+    behalf (assume_role), with permission te_admin (default) or readonly; the partner's first
+    request accepts the commitment letter (commitment_letter_accepted: true). Any partner with
+    its own credentials; a reseller needs its distributor's on-behalf permission.
+    """
     permission = body.permission if body.permission is not None else PERMISSIONS[0]
     view = await ctx.services.authorizations.request(
         ctx.actor,
@@ -135,22 +134,17 @@ async def request_customer_authorization(
     return _authorization(view)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/authorizations",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Authorizations: the partner's (customer_id filter), or (customer credentials) "
-    "the customer's (status, offset, limit)",
-    description=(
-        "With partner credentials, the partner's authorizations (one customer with customer_id; "
-        "an account manager must name one); with the customer's credentials, the customer's. "
-        "Filtered by status, newest first."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/authorizations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
 async def list_customer_authorizations(
     ctx: OperationContext, query: AuthorizationsQuery
 ) -> AuthorizationListResponse:
+    """Authorizations: the partner's (customer_id filter), or (customer credentials) the customer's
+    (status, offset, limit)
+
+    With partner credentials, the partner's authorizations (one customer with customer_id; an
+    account manager must name one); with the customer's credentials, the customer's. Filtered by
+    status, newest first.
+    """
     service = ctx.services.authorizations
     status, window = query.status, page(query.offset, query.limit)
     if ctx.partner is None:
@@ -166,50 +160,43 @@ async def list_customer_authorizations(
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/authorizations/{{authorization_id}}/approve",
-    kind=CallerKind.ANY,
-    summary="The customer authorizes the partner (grants the agency)",
-    description=(
-        "The customer, with its own credentials, grants the agency the partner's assume_role "
-        "needs; the answer names the agency."
-    ),
+    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/approve", kind=CallerKind.ANY
 )
 async def approve_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
+    """The customer authorizes the partner (grants the agency)
+
+    The customer, with its own credentials, grants the agency the partner's assume_role needs;
+    the answer names the agency.
+    """
     return _authorization(await ctx.services.authorizations.approve(ctx.caller, authorization_id))
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/authorizations/{{authorization_id}}/reject",
-    kind=CallerKind.ANY,
-    summary="The customer rejects the authorization request",
-    description="The customer, with its own credentials, rejects a pending authorization request.",
+    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/reject", kind=CallerKind.ANY
 )
 async def reject_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
+    """The customer rejects the authorization request
+
+    The customer, with its own credentials, rejects a pending authorization request.
+    """
     return _authorization(await ctx.services.authorizations.reject(ctx.caller, authorization_id))
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/authorizations/{{authorization_id}}/revoke",
-    kind=CallerKind.ANY,
-    summary="The customer withdraws the authorization; the partner's tokens stop at once",
-    description=(
-        "The customer withdraws an authorization it granted; the partner's tokens for the "
-        "customer stop working at once."
-    ),
+    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/revoke", kind=CallerKind.ANY
 )
 async def revoke_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
+    """The customer withdraws the authorization; the partner's tokens stop at once
+
+    The customer withdraws an authorization it granted; the partner's tokens for the customer
+    stop working at once.
+    """
     return _authorization(await ctx.services.authorizations.revoke(ctx.caller, authorization_id))
 
 
@@ -218,15 +205,15 @@ async def revoke_customer_authorization(
     "POST",
     f"{PREFIX}/authorizations/{{authorization_id}}/cancel",
     kind=CallerKind.ANY_PARTNER,
-    summary="The partner withdraws its pending request",
-    description=(
-        "The partner withdraws its own pending authorization request. Any partner with its own "
-        "credentials."
-    ),
 )
 async def cancel_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
+    """The partner withdraws its pending request
+
+    The partner withdraws its own pending authorization request. Any partner with its own
+    credentials.
+    """
     return _authorization(await ctx.services.authorizations.cancel(ctx.actor, authorization_id))
 
 
@@ -235,17 +222,17 @@ async def cancel_customer_authorization(
     "PUT",
     f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
     kind=CallerKind.ANY_PARTNER,
-    summary="The distributor lets a reseller order and operate on its customers' behalf "
-    "(withdrawing it revokes the customers' authorizations of the reseller)",
-    description=(
-        "The distributor grants or withdraws a reseller's permission to order and operate on "
-        "behalf of its customers; withdrawing it revokes the customers' authorizations of that "
-        "reseller (their count is answered)."
-    ),
 )
 async def update_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str, body: OnBehalfReq
 ) -> OnBehalfResponse:
+    """The distributor lets a reseller order and operate on its customers' behalf (withdrawing it
+    revokes the customers' authorizations of the reseller)
+
+    The distributor grants or withdraws a reseller's permission to order and operate on behalf
+    of its customers; withdrawing it revokes the customers' authorizations of that reseller
+    (their count is answered).
+    """
     view = await ctx.services.authorizations.set_on_behalf_permission(
         ctx.actor, reseller_id, granted=body.granted
     )
@@ -257,15 +244,15 @@ async def update_reseller_on_behalf_permission(
     "GET",
     f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
     kind=CallerKind.ANY_PARTNER,
-    summary="Whether the reseller may order and operate on customers' behalf (distributor or "
-    "the reseller itself)",
-    description=(
-        "Whether the reseller holds its distributor's permission to act for customers, as the "
-        "distributor or the reseller itself sees it."
-    ),
 )
 async def show_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str
 ) -> OnBehalfResponse:
+    """Whether the reseller may order and operate on customers' behalf (distributor or the reseller
+    itself)
+
+    Whether the reseller holds its distributor's permission to act for customers, as the
+    distributor or the reseller itself sees it.
+    """
     view = await ctx.services.authorizations.on_behalf_permission(ctx.actor, reseller_id)
     return _on_behalf(view)

@@ -92,18 +92,17 @@ class DisassociationsQuery(QueryModel):
     "POST",
     f"{PREFIX}/customers/{{customer_id}}/disassociations",
     kind=CallerKind.ANY_PARTNER,
-    summary="The partner administrator asks to end an association (referral: ends at once)",
-    description=(
-        "The partner's administrator asks to end the association with a customer, having read the "
-        "disassociation statement (statement_accepted: true); a referral association ends at "
-        "once, a reseller association when the customer approves. The number of requests per "
-        "period is limited (PARTNER_CENTER_DISASSOCIATION_LIMIT). Any partner with its own "
-        "credentials."
-    ),
 )
 async def request_disassociation(
     ctx: OperationContext, customer_id: str, body: PartnerDisassociationReq
 ) -> DisassociationItem:
+    """The partner administrator asks to end an association (referral: ends at once)
+
+    The partner's administrator asks to end the association with a customer, having read the
+    disassociation statement (statement_accepted: true); a referral association ends at once, a
+    reseller association when the customer approves. The number of requests per period is
+    limited (PARTNER_CENTER_DISASSOCIATION_LIMIT). Any partner with its own credentials.
+    """
     view = await ctx.services.disassociations.request_by_partner(
         ctx.actor,
         customer_id,
@@ -113,40 +112,30 @@ async def request_disassociation(
     return _disassociation(ctx, view)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/my-partner/disassociations",
-    kind=CallerKind.ANY,
-    summary="The customer asks its partner to end the association (referral: ends at once)",
-    description=(
-        "The customer, with its own credentials, asks its partner to end the association "
-        "(rules.md §2.6.3); a referral association ends at once (§2.6.7), a reseller association "
-        "when the partner approves."
-    ),
-)
+@operation(router, "POST", f"{PREFIX}/my-partner/disassociations", kind=CallerKind.ANY)
 async def request_disassociation_by_customer(
     ctx: OperationContext, body: CustomerDisassociationReq
 ) -> DisassociationItem:
+    """The customer asks its partner to end the association (referral: ends at once)
+
+    The customer, with its own credentials, asks its partner to end the association (rules.md
+    §2.6.3); a referral association ends at once (§2.6.7), a reseller association when the
+    partner approves.
+    """
     view = await ctx.services.disassociations.request_by_customer(ctx.caller, reason=body.reason)
     return _disassociation(ctx, view)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/disassociations",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Association records: the partner's, or (customer credentials) the customer's "
-    "(status, initiator, offset, limit)",
-    description=(
-        "With partner credentials, the partner's association records; with the customer's "
-        "credentials, the customer's. Filtered by status and initiator, newest first."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/disassociations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
 async def list_disassociations(
     ctx: OperationContext, query: DisassociationsQuery
 ) -> DisassociationListResponse:
+    """Association records: the partner's, or (customer credentials) the customer's (status,
+    initiator, offset, limit)
+
+    With partner credentials, the partner's association records; with the customer's
+    credentials, the customer's. Filtered by status and initiator, newest first.
+    """
     service = ctx.services.disassociations
     status, initiator, window = query.status, query.initiator, page(query.offset, query.limit)
     if ctx.partner is None:
@@ -181,17 +170,17 @@ async def _decide_disassociation(
     "POST",
     f"{PREFIX}/disassociations/{{request_id}}/approve",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Approve the other side's disassociation request: the association ends",
     body_required=False,
-    description=(
-        "The side that did not ask (the customer with its own credentials, or the partner) "
-        "approves a pending request: the association ends, the customer's budget is removed and "
-        "what the rules return on disassociation is returned."
-    ),
 )
 async def approve_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:
+    """Approve the other side's disassociation request: the association ends
+
+    The side that did not ask (the customer with its own credentials, or the partner) approves a
+    pending request: the association ends, the customer's budget is removed and what the rules
+    return on disassociation is returned.
+    """
     return await _decide_disassociation(ctx, request_id, body, approve=True)
 
 
@@ -200,16 +189,16 @@ async def approve_disassociation(
     "POST",
     f"{PREFIX}/disassociations/{{request_id}}/reject",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Reject the other side's disassociation request",
     body_required=False,
-    description=(
-        "The side that did not ask rejects a pending request, optionally with a rejection_reason; "
-        "the association continues."
-    ),
 )
 async def reject_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:
+    """Reject the other side's disassociation request
+
+    The side that did not ask rejects a pending request, optionally with a rejection_reason; the
+    association continues.
+    """
     return await _decide_disassociation(ctx, request_id, body, approve=False)
 
 
@@ -218,13 +207,15 @@ async def reject_disassociation(
     "POST",
     f"{PREFIX}/disassociations/{{request_id}}/cancel",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Withdraw your own pending disassociation request",
     body_required=False,
-    description="The side that asked withdraws its request while it is pending.",
 )
 async def cancel_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:
+    """Withdraw your own pending disassociation request
+
+    The side that asked withdraws its request while it is pending.
+    """
     service = ctx.services.disassociations
     actor = ctx.partner_actor
     view = (

@@ -201,23 +201,18 @@ class InvitationRecordsQuery(QueryModel):
     limit: Limit = None
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/invitations",
-    kind=CallerKind.ANY_PARTNER,
-    summary="Invite customers: e-mail links (7 days, one use), an offline link or a QR code",
-    description=(
-        "channel EMAIL sends each of 1 to 50 addresses its own link, valid 7 days and usable "
-        "once; LINK and QR_CODE make one offline link (the QR code as a base64 PNG). The "
-        "association type is 3 reseller by default, 1 referral once the operator unlocked it. The "
-        "link is shown only in this answer: the server keeps a hash of its token. Any partner "
-        "(CSP, distributor or reseller) with its own credentials."
-    ),
-)
+@operation(router, "POST", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
 async def create_invitations(
     ctx: OperationContext, body: CreateInvitationReq
 ) -> CreateInvitationResponse:
+    """Invite customers: e-mail links (7 days, one use), an offline link or a QR code
+
+    channel EMAIL sends each of 1 to 50 addresses its own link, valid 7 days and usable once;
+    LINK and QR_CODE make one offline link (the QR code as a base64 PNG). The association type
+    is 3 reseller by default, 1 referral once the operator unlocked it. The link is shown only
+    in this answer: the server keeps a hash of its token. Any partner (CSP, distributor or
+    reseller) with its own credentials.
+    """
     actor = ctx.actor
     try:
         channel = InvitationChannel(body.channel)
@@ -234,41 +229,30 @@ async def create_invitations(
     return CreateInvitationResponse(invitations=[_issued(ctx, i) for i in issued])
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/invitations",
-    kind=CallerKind.ANY_PARTNER,
-    summary="The partner's invitation links, newest first (offset, limit)",
-    description=(
-        "The calling partner's invitation links (e-mail, offline and QR code), newest first, with "
-        "who made them and when they expire or were revoked. Any partner with its own "
-        "credentials."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
 async def list_invitations(ctx: OperationContext, query: PageQuery) -> InvitationListResponse:
+    """The partner's invitation links, newest first (offset, limit)
+
+    The calling partner's invitation links (e-mail, offline and QR code), newest first, with who
+    made them and when they expire or were revoked. Any partner with its own credentials.
+    """
     rows, total = await ctx.services.invitations.invitations(
         ctx.actor, page(query.offset, query.limit)
     )
     return InvitationListResponse(invitations=[_invitation(ctx, r) for r in rows], count=total)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/invitations/records",
-    kind=CallerKind.ANY_PARTNER,
-    summary="Invitation history per invitee with status and failure reason "
-    "(status, channel, offset, limit)",
-    description=(
-        "One record per invitee and attempt: PENDING, ACCEPTED, EXPIRED or FAILED, with the "
-        "failure reason, its CBC.9911xxxx code and whether sending again can succeed; filtered by "
-        "status and channel. Any partner with its own credentials."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/invitations/records", kind=CallerKind.ANY_PARTNER)
 async def list_invitation_records(
     ctx: OperationContext, query: InvitationRecordsQuery
 ) -> InvitationHistoryResponse:
+    """Invitation history per invitee with status and failure reason (status, channel, offset,
+    limit)
+
+    One record per invitee and attempt: PENDING, ACCEPTED, EXPIRED or FAILED, with the failure
+    reason, its CBC.9911xxxx code and whether sending again can succeed; filtered by status and
+    channel. Any partner with its own credentials.
+    """
     rows, total = await ctx.services.invitations.history(
         ctx.actor, page(query.offset, query.limit), status=query.status, channel=query.channel
     )
@@ -276,17 +260,14 @@ async def list_invitation_records(
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/invitations/{{invitation_id}}/revoke",
-    kind=CallerKind.ANY_PARTNER,
-    summary="Withdraw an invitation link (administrator or its maker)",
-    description=(
-        "The link stops working at once and invitees still waiting are told it no longer exists. "
-        "The partner's administrator or the member who made the link."
-    ),
+    router, "POST", f"{PREFIX}/invitations/{{invitation_id}}/revoke", kind=CallerKind.ANY_PARTNER
 )
 async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> InvitationItem:
+    """Withdraw an invitation link (administrator or its maker)
+
+    The link stops working at once and invitees still waiting are told it no longer exists. The
+    partner's administrator or the member who made the link.
+    """
     view = await ctx.services.invitations.revoke(ctx.actor, invitation_id)
     return _invitation(ctx, view)
 
@@ -296,34 +277,29 @@ async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> Invita
     "POST",
     f"{PREFIX}/invitations/qrcode",
     kind=CallerKind.ANY_PARTNER,
-    summary="The QR code (PNG) of one of your invitation links",
     responses={
         **wire_responses(None),
         200: {"description": "The QR code", "content": {"image/png": {}}},
     },
-    description=(
-        "The QR code (PNG) of one of the calling partner's links again: the server keeps only a "
-        "hash of the token, so the partner brings the link."
-    ),
 )
 async def render_invitation_qrcode(ctx: OperationContext, body: QrCodeReq) -> Response:
+    """The QR code (PNG) of one of your invitation links
+
+    The QR code (PNG) of one of the calling partner's links again: the server keeps only a hash
+    of the token, so the partner brings the link.
+    """
     png = await ctx.services.invitations.qr_code(ctx.actor, body.link)
     return Response(content=png, media_type="image/png")
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/invitation-links/{{token}}",
-    kind=CallerKind.PUBLIC,
-    summary="What an invitation link offers (the link itself; no sign-in needed)",
-    description=(
-        "What the invitation whose token is in the path offers: the partner's name, the "
-        "association type, the channel, when it expires, and whether it can still be accepted "
-        "(with the reason if not). No sign-in needed; throttled per client address."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/invitation-links/{{token}}", kind=CallerKind.PUBLIC)
 async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetailsResponse:
+    """What an invitation link offers (the link itself; no sign-in needed)
+
+    What the invitation whose token is in the path offers: the partner's name, the association
+    type, the channel, when it expires, and whether it can still be accepted (with the reason if
+    not). No sign-in needed; throttled per client address.
+    """
     details = await ctx.services.invitations.describe(token)
     reason = details.failure_reason
     return LinkDetailsResponse(
@@ -337,23 +313,18 @@ async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetails
     )
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/invitations/accept",
-    kind=CallerKind.ANY,
-    summary="The signed-in customer accepts an invitation (link or token) and is associated",
-    description=(
-        "The signed-in account accepts an invitation (the link or its token) and becomes the "
-        "partner's customer; a reseller-model customer starts purchase-restricted (rules.md "
-        "§2.3.1). A failure is recorded on the invitee's record with its reason and answered with "
-        "its CBC.9911xxxx code; accepting again after success answers the same association. A "
-        "partner acting through the account's agency cannot accept for it."
-    ),
-)
+@operation(router, "POST", f"{PREFIX}/invitations/accept", kind=CallerKind.ANY)
 async def accept_invitation(
     ctx: OperationContext, body: AcceptInvitationReq
 ) -> AcceptInvitationResponse:
+    """The signed-in customer accepts an invitation (link or token) and is associated
+
+    The signed-in account accepts an invitation (the link or its token) and becomes the
+    partner's customer; a reseller-model customer starts purchase-restricted (rules.md §2.3.1).
+    A failure is recorded on the invitee's record with its reason and answered with its
+    CBC.9911xxxx code; accepting again after success answers the same association. A partner
+    acting through the account's agency cannot accept for it.
+    """
     value = body.link or body.token
     if not value:
         raise invalid_parameter("link", "Give the invitation link (or its token).")

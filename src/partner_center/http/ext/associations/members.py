@@ -93,55 +93,38 @@ def _assignment(item: AssignmentView) -> AssignmentItem:
     )
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/members",
-    kind=CallerKind.ANY_PARTNER,
-    summary="Add an organization member with 1 to 3 roles (administrator)",
-    status=201,
-    description=(
-        "Adds a member to the calling partner's organization with 1 to 3 roles (the administrator "
-        "role alone; account manager and account director exclusive). The partner's "
-        "administrator."
-    ),
-)
+@operation(router, "POST", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER, status=201)
 async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
+    """Add an organization member with 1 to 3 roles (administrator)
+
+    Adds a member to the calling partner's organization with 1 to 3 roles (the administrator
+    role alone; account manager and account director exclusive). The partner's administrator.
+    """
     view = await ctx.services.members.create_member(
         ctx.actor, name=body.name, roles=body.roles, password=body.password
     )
     return _member(view)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/members",
-    kind=CallerKind.ANY_PARTNER,
-    summary="The organization's members (administrator)",
-    description=(
-        "The calling partner's organization members with their roles and status. The partner's "
-        "administrator."
-    ),
-)
+@operation(router, "GET", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER)
 async def list_members(ctx: OperationContext) -> MemberListResponse:
+    """The organization's members (administrator)
+
+    The calling partner's organization members with their roles and status. The partner's
+    administrator.
+    """
     rows = await ctx.services.members.list_members(ctx.actor)
     return MemberListResponse(members=[_member(r) for r in rows])
 
 
-@operation(
-    router,
-    "PUT",
-    f"{PREFIX}/members/{{member_id}}/roles",
-    kind=CallerKind.ANY_PARTNER,
-    summary="Replace a member's roles (administrator)",
-    description=(
-        "Replaces a member's roles; a member who still manages customers keeps the "
-        "account-manager role until they are given to someone else (one manager per customer). "
-        "The partner's administrator."
-    ),
-)
+@operation(router, "PUT", f"{PREFIX}/members/{{member_id}}/roles", kind=CallerKind.ANY_PARTNER)
 async def update_member_roles(ctx: OperationContext, member_id: str, body: RolesReq) -> MemberItem:
+    """Replace a member's roles (administrator)
+
+    Replaces a member's roles; a member who still manages customers keeps the account-manager
+    role until they are given to someone else (one manager per customer). The partner's
+    administrator.
+    """
     view = await ctx.services.members.set_roles(ctx.actor, member_id, body.roles)
     return _member(view)
 
@@ -151,14 +134,14 @@ async def update_member_roles(ctx: OperationContext, member_id: str, body: Roles
     "POST",
     f"{PREFIX}/members/{{member_id}}/access-keys",
     kind=CallerKind.ANY_PARTNER,
-    summary="A permanent AK/SK for a member (administrator); the SK is shown once",
     status=201,
-    description=(
-        "Issues a permanent AK/SK for one member; the SK is shown only in this answer. The "
-        "partner's administrator."
-    ),
 )
 async def create_member_access_key(ctx: OperationContext, member_id: str) -> AccessKeyResponse:
+    """A permanent AK/SK for a member (administrator); the SK is shown once
+
+    Issues a permanent AK/SK for one member; the SK is shown only in this answer. The partner's
+    administrator.
+    """
     key = await ctx.services.members.issue_access_key(ctx.actor, member_id)
     return AccessKeyResponse(access_key=key.access_key, secret_key=key.secret_key)
 
@@ -168,17 +151,17 @@ async def create_member_access_key(ctx: OperationContext, member_id: str) -> Acc
     "PUT",
     f"{PREFIX}/customers/{{customer_id}}/account-manager",
     kind=CallerKind.ANY_PARTNER,
-    summary="Make a member the customer's account manager (administrator or account "
-    "director); attribution starts the next day",
-    description=(
-        "Makes a member holding the account-manager role the customer's account manager: it sees "
-        "the customer at once, and the customer's spend counts towards it from the next 00:00 in "
-        "the billing time zone. The partner's administrator or an account director."
-    ),
 )
 async def assign_customer_account_manager(
     ctx: OperationContext, customer_id: str, body: AssignManagerReq
 ) -> AssignmentItem:
+    """Make a member the customer's account manager (administrator or account director);
+    attribution starts the next day
+
+    Makes a member holding the account-manager role the customer's account manager: it sees the
+    customer at once, and the customer's spend counts towards it from the next 00:00 in the
+    billing time zone. The partner's administrator or an account director.
+    """
     view = await ctx.services.account_managers.assign(ctx.actor, customer_id, body.member_id)
     return _assignment(view)
 
@@ -188,15 +171,15 @@ async def assign_customer_account_manager(
     "DELETE",
     f"{PREFIX}/customers/{{customer_id}}/account-manager",
     kind=CallerKind.ANY_PARTNER,
-    summary="Withdraw the customer's account manager; attribution ends the next day",
-    description=(
-        "Takes the customer's account manager away; attribution ends at the next 00:00 in the "
-        "billing time zone."
-    ),
 )
 async def withdraw_customer_account_manager(
     ctx: OperationContext, customer_id: str
 ) -> AssignmentItem:
+    """Withdraw the customer's account manager; attribution ends the next day
+
+    Takes the customer's account manager away; attribution ends at the next 00:00 in the billing
+    time zone.
+    """
     view = await ctx.services.account_managers.withdraw(ctx.actor, customer_id)
     return _assignment(view)
 
@@ -206,14 +189,14 @@ async def withdraw_customer_account_manager(
     "GET",
     f"{PREFIX}/customers/{{customer_id}}/account-manager-history",
     kind=CallerKind.ANY_PARTNER,
-    summary="Every account manager the customer had with you, newest first",
-    description=(
-        "Every account manager the customer had with the calling partner, newest first, with when "
-        "attribution started and ended."
-    ),
 )
 async def list_customer_account_manager_history(
     ctx: OperationContext, customer_id: str
 ) -> AssignmentHistoryResponse:
+    """Every account manager the customer had with you, newest first
+
+    Every account manager the customer had with the calling partner, newest first, with when
+    attribution started and ended.
+    """
     rows = await ctx.services.account_managers.history(ctx.actor, customer_id)
     return AssignmentHistoryResponse(assignments=[_assignment(r) for r in rows])

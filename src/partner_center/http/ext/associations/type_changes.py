@@ -78,16 +78,15 @@ class TypeChangesQuery(QueryModel):
     "POST",
     f"{PREFIX}/customers/{{customer_id}}/association-type-changes",
     kind=CallerKind.ANY_PARTNER,
-    summary="Ask the customer to switch its association type (one per customer per 3 months)",
-    description=(
-        "Asks the customer to switch between referral (1) and reseller (3): one request per "
-        "customer per 3 months; the customer approves or rejects it. Any partner with its own "
-        "credentials."
-    ),
 )
 async def request_association_type_change(
     ctx: OperationContext, customer_id: str, body: TypeChangeReq
 ) -> TypeChangeItem:
+    """Ask the customer to switch its association type (one per customer per 3 months)
+
+    Asks the customer to switch between referral (1) and reseller (3): one request per customer
+    per 3 months; the customer approves or rejects it. Any partner with its own credentials.
+    """
     to_type = ASSOCIATION_TYPES_IN.get(body.association_type)
     if to_type is None:
         raise invalid_parameter("association_type", "Use 1 (referral) or 3 (reseller).")
@@ -96,19 +95,16 @@ async def request_association_type_change(
 
 
 @operation(
-    router,
-    "GET",
-    f"{PREFIX}/association-type-changes",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    summary="Type-change requests: the partner's, or (customer credentials) the customer's",
-    description=(
-        "With partner credentials, the requests the partner filed; with the customer's "
-        "credentials, the requests filed to it. Filtered by status, newest first."
-    ),
+    router, "GET", f"{PREFIX}/association-type-changes", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER
 )
 async def list_association_type_changes(
     ctx: OperationContext, query: TypeChangesQuery
 ) -> TypeChangeListResponse:
+    """Type-change requests: the partner's, or (customer credentials) the customer's
+
+    With partner credentials, the requests the partner filed; with the customer's credentials,
+    the requests filed to it. Filtered by status, newest first.
+    """
     service = ctx.services.type_changes
     status, window = query.status, page(query.offset, query.limit)
     if ctx.partner is None:
@@ -126,33 +122,26 @@ async def _decide_type_change(
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/association-type-changes/{{request_id}}/approve",
-    kind=CallerKind.ANY,
-    summary="Approve an association type change request (customer)",
-    description=(
-        "The customer, with its own credentials, approves a pending request: the association type "
-        "changes at once. A partner acting through the customer's agency may read but never "
-        "decide."
-    ),
+    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/approve", kind=CallerKind.ANY
 )
 async def approve_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    """Approve an association type change request (customer)
+
+    The customer, with its own credentials, approves a pending request: the association type
+    changes at once. A partner acting through the customer's agency may read but never decide.
+    """
     return await _decide_type_change(ctx, request_id, approve=True)
 
 
 @operation(
-    router,
-    "POST",
-    f"{PREFIX}/association-type-changes/{{request_id}}/reject",
-    kind=CallerKind.ANY,
-    summary="Reject an association type change request (customer)",
-    description=(
-        "The customer, with its own credentials, rejects a pending request; the association is "
-        "unchanged."
-    ),
+    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/reject", kind=CallerKind.ANY
 )
 async def reject_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    """Reject an association type change request (customer)
+
+    The customer, with its own credentials, rejects a pending request; the association is
+    unchanged.
+    """
     return await _decide_type_change(ctx, request_id, approve=False)
 
 
@@ -161,12 +150,12 @@ async def reject_association_type_change(ctx: OperationContext, request_id: str)
     "POST",
     f"{PREFIX}/association-type-changes/{{request_id}}/cancel",
     kind=CallerKind.ANY_PARTNER,
-    summary="Cancel an association type change request (partner)",
-    description=(
-        "The partner withdraws a request the customer has not decided yet. Any partner with its "
-        "own credentials."
-    ),
 )
 async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
+    """Cancel an association type change request (partner)
+
+    The partner withdraws a request the customer has not decided yet. Any partner with its own
+    credentials.
+    """
     view = await ctx.services.type_changes.cancel(ctx.actor, request_id)
     return _type_change(ctx, view)
