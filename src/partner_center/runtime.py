@@ -49,5 +49,5 @@ def build_state(
         db=db or Database(settings.resolved_database_url),
         clock=business,
         limiter=RateLimiter(settings.rate_limit_per_second),
-        jobs=build_registry(settings),
+        jobs=build_registry(wiring),
     )

@@ -62,6 +62,7 @@ from partner_center.domains.orders.public import OrderPolicy, OrderService, Subs
 from partner_center.domains.partners.public import PartnerService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.public import (
+    HandoffTakeover,
     PackageService,
     UsageIngest,
     UsageQueries,
@@ -360,6 +361,10 @@ class Services:
             zone=self.settings.zone,
             currency=self.settings.currency,
         )
+
+    @cached_property
+    def usage_handoffs(self) -> HandoffTakeover:
+        return HandoffTakeover(resources=self.resources, usage=self.usage)
 
     @cached_property
     def packages(self) -> PackageService:

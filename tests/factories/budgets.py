@@ -24,7 +24,6 @@ from partner_center.domains.budgets.public import (
     ExhaustionAction,
     Reservation,
 )
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import (
     ControlState,
     CustomerControl,
@@ -44,6 +43,7 @@ from partner_center.kernel.clock import Clock, FixedClock
 from partner_center.kernel.db import Base, Database
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database
+from tests.wiring import services_for
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CURRENCY = "USD"
@@ -287,7 +287,8 @@ async def catalog_world(at: datetime) -> AsyncIterator[BudgetWorld]:
         async with db.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
         clock = FixedClock(at)
-        await import_demo_catalog(db, clock=clock, site_currency="USD")
+        async with db.unit_of_work() as uow:
+            await services_for(uow.session, clock).catalog_importer.import_demo(site_currency="USD")
         yield BudgetWorld(db, clock)
     finally:
         await db.dispose()

@@ -18,7 +18,6 @@ from partner_center.domains.catalog.public import (
     OnDemandItem,
     PeriodItem,
     ProductKey,
-    import_demo_catalog,
     project_id_for,
     read_catalog,
 )
@@ -28,7 +27,7 @@ from partner_center.http.state import AppState
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Base, Database
 from partner_center.kernel.errors import DomainError
-from partner_center.provisioning import create_customer, create_partner
+from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database
 
@@ -51,7 +50,7 @@ async def state() -> AsyncIterator[AppState]:
         db=db,
         clock=FixedClock(T0),
     )
-    await import_demo_catalog(db, clock=app_state.clock, site_currency="USD")
+    await import_demo_catalog(app_state)
     yield app_state
     await db.dispose()
     await drop_database(pg_name)

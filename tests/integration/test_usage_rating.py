@@ -38,13 +38,13 @@ from partner_center.domains.usage.public import (
     UsageRating,
     UsageService,
     UsageStatus,
-    take_over_handoffs,
 )
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
 from tests.factories.budgets import CURRENCY, ZONE, BudgetWorld, catalog_world
+from tests.wiring import services_for
 
 D = Decimal
 T0 = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 March in UTC+8
@@ -406,9 +406,9 @@ async def test_resources_switched_to_pay_per_use_are_taken_over(world: BudgetWor
         await periods.switch_now(rows, order_id=new_id())
     world.clock.set(at(1))
     async with world.db.unit_of_work() as uow:
-        assert await take_over_handoffs(uow.session, clock=world.clock, zone=ZONE) == 1
+        assert await services_for(uow.session, world.clock).usage_handoffs.take_over() == 1
     async with world.db.unit_of_work() as uow:
-        assert await take_over_handoffs(uow.session, clock=world.clock, zone=ZONE) == 0
+        assert await services_for(uow.session, world.clock).usage_handoffs.take_over() == 0
         assert (
             await ResourceService(uow.session, clock=world.clock, zone=ZONE).pending_handoffs()
             == []

@@ -400,6 +400,29 @@ class InvitationService(ServiceBase):
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def expire_link(self, invitation_id: str) -> None:
+        """Mark the e-mail invitation's waiting invitees EXPIRED once the link has lapsed (the
+        ``EXPIRE_JOB`` runs at the expiry time; reads show it EXPIRED before the job has run)."""
+        invitation = await self.session.get(Invitation, invitation_id)
+        if invitation is None or invitation.expires_at is None:
+            return
+        now = self.clock.now()
+        if now < invitation.expires_at:
+            return
+        rows = await self.session.scalars(
+            select(InvitationRecord)
+            .where(
+                InvitationRecord.invitation_id == invitation.id,
+                InvitationRecord.status == InvitationStatus.PENDING,
+            )
+            .with_for_update()
+        )
+        for record in rows.all():
+            record.status = InvitationStatus.EXPIRED
+            record.failure_reason = FailureReason.LINK_EXPIRED.value
+            record.updated_at = now
+        await self.session.flush()
+
     async def describe(self, link_or_token: str) -> LinkDetails:
         """What a link offers, for whoever holds it (no sign-in needed)."""
         invitation = await self._by_token(_token_of(link_or_token))
