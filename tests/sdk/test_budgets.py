@@ -512,7 +512,7 @@ def test_the_batch_extension(server: LiveServer, csp: Partner) -> None:
 
 
 def test_every_budget_route_is_documented(server: LiveServer) -> None:
-    spec = httpx.get(f"{server.url}/openapi.json").json()
+    spec = httpx.get(f"{server.url}/openapi.json", timeout=60).json()
     operations = {
         op["operationId"]: (path, method)
         for path, item in spec["paths"].items()

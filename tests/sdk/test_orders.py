@@ -672,7 +672,7 @@ def test_a_concurrent_double_payment_pays_once(server: LiveServer, csp: Partner)
 
 
 def test_openapi_documents_the_order_endpoints(server: LiveServer) -> None:
-    spec = json.loads(httpx.get(server.url + "/openapi.json").text)
+    spec = json.loads(httpx.get(server.url + "/openapi.json", timeout=60).text)
     ops = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {
         "create_customer_order",
