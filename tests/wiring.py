@@ -16,12 +16,17 @@ from partner_center.settings import Settings
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 
 
-def wiring_for(*, senders: Senders | None = None, **settings: Any) -> Wiring:
-    """The wiring of a deployment configured with ``settings`` (and the test secret key)."""
-    wiring = Wiring.from_settings(Settings(**{"secret_key": TEST_SECRET_KEY, **settings}))
+def wiring_for(*, senders: Senders | None = None, wall: Any = None, **settings: Any) -> Wiring:
+    """The wiring of a deployment configured with ``settings`` (and the test secret key);
+    ``senders`` and ``wall`` replace the message senders and the security clock."""
+    wiring = Wiring.from_settings(
+        Settings(**{"secret_key": TEST_SECRET_KEY, **settings}), wall=wall
+    )
     return dataclasses.replace(wiring, senders=senders) if senders is not None else wiring
 
 
-def services_for(session: AsyncSession, clock: Clock, **settings: Any) -> Services:
+def services_for(
+    session: AsyncSession, clock: Clock, *, wall: Any = None, **settings: Any
+) -> Services:
     """The container of a unit of work on ``session`` at ``clock``."""
-    return Services(session, clock=clock, wiring=wiring_for(**settings))
+    return Services(session, clock=clock, wiring=wiring_for(wall=wall, **settings))

@@ -10,14 +10,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.budgets.public import (
-    BudgetService,
     BudgetSetting,
     BudgetType,
     BudgetView,
@@ -27,20 +26,19 @@ from partner_center.domains.budgets.public import (
 from partner_center.domains.customers.public import (
     ControlState,
     CustomerControl,
-    CustomerService,
     NewCustomer,
     PartnerActor,
 )
-from partner_center.domains.identity.public import IdentityService, SecretCipher
+from partner_center.domains.identity.public import SecretCipher
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.notifications.public import (
     PARTNER_BUDGET,
-    NotificationService,
     OutboxMessage,
 )
-from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
+from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.clock import Clock, FixedClock
 from partner_center.kernel.db import Base, Database
+from partner_center.services import Services
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database
 from tests.wiring import services_for
@@ -54,43 +52,9 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-@dataclass
-class Services:
-    identity: IdentityService
-    partners: PartnerService
-    customers: CustomerService
-    notifications: NotificationService
-    budgets: BudgetService
-    control: CustomerControl
-
-
 def services(session: AsyncSession, clock: Clock) -> Services:
-    identity = IdentityService(
-        session, clock=clock, wall=clock, cipher=_CIPHER, token_ttl=timedelta(hours=1)
-    )
-    partners = PartnerService(session, clock=clock, identity=identity)
-    notifications = NotificationService(session, clock=clock)
-    customers = CustomerService(
-        session,
-        clock=clock,
-        wall=clock,
-        identity=identity,
-        partners=partners,
-        notifications=notifications,
-        site="intl",
-    )
-    budgets = BudgetService(
-        session,
-        clock=clock,
-        zone=ZONE,
-        currency=CURRENCY,
-        customers=customers,
-        partners=partners,
-        notifications=notifications,
-    )
-    return Services(
-        identity, partners, customers, notifications, budgets, CustomerControl(session, clock=clock)
-    )
+    """The container of a unit of work at ``clock`` (security time stands still with it)."""
+    return services_for(session, clock, wall=clock)
 
 
 async def admin_actor(svc: Services, partner_id: str) -> PartnerActor:

@@ -22,7 +22,7 @@ from partner_center.app import build_state
 from partner_center.domains.customers.public import CustomerControl
 from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.usage.models import UsageRecord
-from partner_center.domains.usage.public import ResourceSpec, UsageService
+from partner_center.domains.usage.public import ResourceSpec
 from partner_center.kernel.db import Database
 from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
@@ -72,7 +72,7 @@ def resource(env: dict[str, str]) -> tuple[str, datetime]:
                 await CustomerControl(uow.session, clock=state.clock).lift_restriction(
                     customer.account_id, reason="budget set"
                 )
-                view = await UsageService(uow.session, clock=state.clock).start_on_demand(
+                view = await state.services(uow.session).usage.start_on_demand(
                     customer.account_id,
                     ResourceSpec(
                         region_code="ap-southeast-1",

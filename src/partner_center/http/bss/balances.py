@@ -66,13 +66,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def balance_service(ctx: OperationContext) -> BalanceService:
-    return BalanceService(
-        ctx.uow.session,
-        clock=ctx.state.clock,
-        zone=ctx.state.settings.zone,
-        currency=ctx.state.settings.currency,
-        partners=ctx.partners,
-    )
+    return ctx.services.balances
 
 
 def _number_only(value: Any) -> Any:

@@ -490,7 +490,7 @@ def _errors(errors: Sequence[ItemError]) -> list[ErrorDetail]:
 
 
 def _coupons(ctx: OperationContext) -> CouponService:
-    return CouponService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+    return ctx.services.coupons
 
 
 def _quota_wire(view: QuotaView) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
 
 
 def _freezing(ctx: OperationContext) -> FreezingService:
-    return FreezingService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+    return ctx.services.freezing
 
 
 @router.post(

@@ -17,7 +17,6 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.balances.public import BalanceService
 from partner_center.domains.coupons.public import CouponType
 from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import AccountKind
@@ -25,7 +24,6 @@ from partner_center.domains.orders.public import (
     FILTERABLE_STATUSES,
     LineView,
     OrderFilter,
-    OrderPolicy,
     OrderService,
     OrderType,
     OrderView,
@@ -62,28 +60,11 @@ _DISCOUNT_TYPES = (0, 2, 3, 609)
 
 
 def order_service(ctx: OperationContext) -> OrderService:
-    settings = ctx.state.settings
-    return OrderService(
-        ctx.uow.session,
-        clock=ctx.state.clock,
-        zone=settings.zone,
-        currency=settings.currency,
-        balances=BalanceService(
-            ctx.uow.session,
-            clock=ctx.state.clock,
-            zone=settings.zone,
-            currency=settings.currency,
-            partners=ctx.partners,
-        ),
-        notifications=ctx.notifications,
-        customers=ctx.customers,
-        identity=ctx.identity,
-        policy=OrderPolicy(**settings.order_policy()),
-    )
+    return ctx.services.orders
 
 
 def subscriptions(ctx: OperationContext) -> SubscriptionService:
-    return SubscriptionService(order_service(ctx))
+    return ctx.services.subscriptions
 
 
 async def partner_or_customer(ctx: OperationContext) -> PartnerActor | None:

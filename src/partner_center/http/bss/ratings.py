@@ -16,7 +16,6 @@ from starlette.responses import Response
 
 from partner_center.domains.catalog.public import (
     MAX_PRODUCTS,
-    InquiryService,
     OnDemandItem,
     PeriodItem,
     ProductKey,
@@ -181,7 +180,7 @@ async def list_on_demand_resource_ratings(request: Request) -> Response:
     async def handle(
         ctx: OperationContext, body: RateOnDemandReq
     ) -> ListOnDemandResourceRatingsResponse:
-        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
+        inquiry = ctx.services.inquiry
         await inquiry.require_project(ctx.caller.account_id, body.project_id)
         rating = await inquiry.rate_on_demand(
             ctx.caller.account_id,
@@ -254,7 +253,7 @@ async def list_rate_on_period_detail(request: Request) -> Response:
         ctx: OperationContext, body: RateOnPeriodReq
     ) -> ListRateOnPeriodDetailResponse:
         _check_installments(body.product_infos)
-        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
+        inquiry = ctx.services.inquiry
         await inquiry.require_project(ctx.caller.account_id, body.project_id)
         rating = await inquiry.rate_period(
             ctx.caller.account_id,

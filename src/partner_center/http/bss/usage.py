@@ -27,7 +27,6 @@ from partner_center.domains.usage.public import (
     PackageView,
     ResourceQuery,
     ResourceView,
-    UsageService,
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.catalog import language_of
@@ -146,7 +145,7 @@ async def list_customer_on_demand_resources(request: Request) -> Response:
             indirect_partner_id=body.indirect_partner_id or None,
         )
         language = language_of(request, ctx.state.site)
-        views, total = await UsageService(ctx.uow.session, clock=ctx.state.clock).list_for_partner(
+        views, total = await ctx.services.usage.list_for_partner(
             ctx.actor, query, window, customers=ctx.customers, language=language
         )
         return ListCustomerOnDemandResourcesResponse(

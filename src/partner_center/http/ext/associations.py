@@ -31,8 +31,6 @@ from partner_center.domains.associations.public import (
     PERMISSIONS,
     AcceptedInvitation,
     AssignmentView,
-    AssociationPolicy,
-    AssociationServices,
     AuthorizationStatus,
     AuthorizationView,
     DisassociationView,
@@ -48,9 +46,7 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.domains.customers.public import AssociationType, PartnerActor
 from partner_center.domains.identity.public import AccountKind, MemberView
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService
-from partner_center.http.auth import CallerKind, identity_service
+from partner_center.http.auth import CallerKind
 from partner_center.http.bss.customers import association_code
 from partner_center.http.operations import OperationContext, run_operation
 from partner_center.http.state import AppState, app_state
@@ -59,6 +55,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import Page, page
+from partner_center.services import Services
 
 router = APIRouter()
 E = TypeVar("E")
@@ -74,32 +71,12 @@ _TYPES_IN = {
 # -- plumbing -------------------------------------------------------------------------------
 
 
-def _policy(state: AppState) -> AssociationPolicy:
-    settings = state.settings
-    return AssociationPolicy(
-        public_url=settings.public_url,
-        disassociation_limit=settings.disassociation_limit,
-        disassociation_window_months=settings.disassociation_window_months,
-        zone=settings.zone,
-        currency=settings.currency,
-        site=state.site,
-    )
+def _build(state: AppState, session: AsyncSession) -> Services:
+    return state.services(session)
 
 
-def _build(state: AppState, session: AsyncSession) -> AssociationServices:
-    identity = identity_service(state, session)
-    return AssociationServices.build(
-        session,
-        clock=state.clock,
-        identity=identity,
-        partners=PartnerService(session, clock=state.clock, identity=identity),
-        notifications=NotificationService(session, clock=state.clock),
-        policy=_policy(state),
-    )
-
-
-def _services(ctx: OperationContext) -> AssociationServices:
-    return _build(ctx.state, ctx.uow.session)
+def _services(ctx: OperationContext) -> Services:
+    return ctx.services
 
 
 async def _actor(ctx: OperationContext) -> PartnerActor:
@@ -1200,7 +1177,7 @@ async def list_customer_account_manager_history(request: Request, customer_id: s
 )
 async def show_my_partner(request: Request) -> Response:
     async def handle(ctx: OperationContext, _body: None) -> MyPartnerResponse:
-        view = await _services(ctx).overview.my_partner(ctx.caller)
+        view = await _services(ctx).association_overview.my_partner(ctx.caller)
         return MyPartnerResponse(
             associated=view.associated,
             partner_id=view.partner_id,
@@ -1223,7 +1200,7 @@ async def show_my_partner(request: Request) -> Response:
 )
 async def show_association_settings(request: Request) -> Response:
     async def handle(ctx: OperationContext, _body: None) -> AssociationSettingsResponse:
-        view = await _services(ctx).overview.settings(await _actor(ctx))
+        view = await _services(ctx).association_overview.settings(await _actor(ctx))
         return AssociationSettingsResponse(
             partner_id=view.partner_id,
             referral_enabled=view.referral_enabled,
@@ -1245,7 +1222,7 @@ async def update_association_settings(request: Request, partner_id: str) -> Resp
     async def handle(
         ctx: OperationContext, body: AssociationSettingsReq
     ) -> AssociationSettingsResponse:
-        view = await _services(ctx).overview.set_referral_enabled(
+        view = await _services(ctx).association_overview.set_referral_enabled(
             ctx.caller, partner_id, enabled=body.referral_enabled
         )
         return AssociationSettingsResponse(

@@ -114,7 +114,7 @@ def _restrictions(infos: list[QuotaLimitInfo] | None) -> Restrictions:
 
 
 def _service(ctx: OperationContext) -> CouponService:
-    return CouponService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+    return ctx.services.coupons
 
 
 @router.post(

@@ -31,9 +31,7 @@ from partner_center.domains.usage.public import (
     QuotaReuseMode,
     ResourceSpec,
     ReuseCycle,
-    UsageIngest,
     UsageQueries,
-    UsageService,
     records_from_body,
 )
 from partner_center.http.auth import CallerKind
@@ -138,12 +136,7 @@ async def ingest_usage_records(request: Request) -> Response:
             records = list(records_from_body(raw))
         except UnicodeDecodeError as exc:
             raise invalid_parameter("body", "The body must be UTF-8.") from exc
-        ingest = UsageIngest(
-            ctx.uow.session,
-            clock=ctx.state.clock,
-            late_window=ctx.state.settings.usage_late_window,
-        )
-        return report_wire(await ingest.ingest(records))
+        return report_wire(await ctx.services.usage_ingest.ingest(records))
 
     return await run_operation(
         request,
@@ -179,7 +172,7 @@ async def create_on_demand_resource(request: Request) -> Response:
     async def handle(
         ctx: OperationContext, body: CreateOnDemandResourceReq
     ) -> CustomerOnDemandResource:
-        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).start_on_demand(
+        view = await ctx.services.usage.start_on_demand(
             ctx.caller.account_id,
             ResourceSpec(
                 region_code=body.region_code,
@@ -213,9 +206,7 @@ async def create_on_demand_resource(request: Request) -> Response:
 async def close_on_demand_resource(request: Request) -> Response:
     async def handle(ctx: OperationContext, _body: None) -> CustomerOnDemandResource:
         resource_id = str(request.path_params["resource_id"])
-        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).close(
-            ctx.caller.account_id, resource_id
-        )
+        view = await ctx.services.usage.close(ctx.caller.account_id, resource_id)
         return resource_wire(view)
 
     return await run_operation(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import segno
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.errors import FailureReason
@@ -21,7 +22,10 @@ from partner_center.domains.associations.models import (
     InvitationRecord,
     InvitationStatus,
 )
-from partner_center.domains.associations.service.common import ServiceBase
+from partner_center.domains.associations.service.common import (
+    AssociationCollaborators,
+    ServiceBase,
+)
 from partner_center.domains.associations.service.managers import AccountManagerService
 from partner_center.domains.customers.public import (
     AssociationType,
@@ -140,6 +144,16 @@ def qr_png(link: str) -> bytes:
 
 class InvitationService(ServiceBase):
     """Invitations of one partner (tenant) and their acceptance by customers."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        shared: AssociationCollaborators,
+        *,
+        account_managers: AccountManagerService,
+    ) -> None:
+        super().__init__(session, shared)
+        self.account_managers = account_managers
 
     # -- making invitations ----------------------------------------------------------------
 
@@ -650,16 +664,7 @@ class InvitationService(ServiceBase):
         )
         if member is None or "ACCOUNT_MANAGER" not in member.roles:
             return None
-        managers = AccountManagerService(
-            self.session,
-            clock=self.clock,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            policy=self.policy,
-            hooks=self.hooks,
-        )
-        await managers.open_assignment(
+        await self.account_managers.open_assignment(
             customer_id=customer_id,
             partner_id=invitation.tenant_id,
             member_id=member.member_id,
