@@ -1,10 +1,14 @@
 """Operator-side provisioning used by the CLI and the demo: the operator account, partners,
-customers and credentials, each in its own unit of work."""
+customers, credentials and catalogue imports, each in its own unit of work with the services of
+the container."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from partner_center.domains.catalog.public import CatalogImportProgress, ImportReport
 from partner_center.domains.customers.public import NewCustomer, PartnerActor
 from partner_center.domains.identity.public import AccountKind
 from partner_center.domains.partners.public import PartnerType
@@ -148,3 +152,28 @@ async def authorize_partner(state: AppState, *, customer_id: str, partner_id: st
             customer_id=customer_id, partner_id=partner_id, name=partner.xaccount_type
         )
         return agency.id
+
+
+async def import_catalog(
+    state: AppState,
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    dry_run: bool = False,
+    on_progress: CatalogImportProgress | None = None,
+) -> ImportReport:
+    """Import a catalogue version priced in the site currency, in one unit of work."""
+    async with state.work() as svc:
+        return await svc.catalog_importer.import_document(
+            raw,
+            source=source,
+            dry_run=dry_run,
+            expected_currency=state.settings.currency,
+            on_progress=on_progress,
+        )
+
+
+async def import_demo_catalog(state: AppState) -> ImportReport | None:
+    """The packaged demo catalogue, on a site that sells in its currency (USD)."""
+    async with state.work() as svc:
+        return await svc.catalog_importer.import_demo(site_currency=state.settings.currency)

@@ -15,24 +15,26 @@ for a container.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations.public import (
     AccountManagerService,
+    AssociationCollaborators,
+    AssociationEvent,
+    AssociationHooks,
     AssociationPolicy,
     AuthorizationService,
     DisassociationService,
     InvitationService,
     MemberService,
     OverviewService,
-    ServiceBase,
     TypeChangeService,
+    association_hooks,
 )
-from partner_center.domains.balances.public import BalanceService
+from partner_center.domains.balances.public import BalanceService, Books, registered_sources
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
     CatalogImporter,
@@ -40,7 +42,13 @@ from partner_center.domains.catalog.public import (
     DiscountService,
     InquiryService,
 )
-from partner_center.domains.coupons.public import CouponService
+from partner_center.domains.coupons.public import (
+    CouponBook,
+    CouponRedemptions,
+    CouponService,
+    IdempotencyKeys,
+    QuotaService,
+)
 from partner_center.domains.customers.public import (
     CustomerAssociations,
     CustomerControl,
@@ -62,16 +70,19 @@ from partner_center.domains.orders.public import OrderPolicy, OrderService, Subs
 from partner_center.domains.partners.public import PartnerService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.public import (
+    HandoffTakeover,
     PackageService,
     UsageIngest,
     UsageQueries,
     UsageRating,
     UsageService,
 )
-from partner_center.kernel.clock import Clock, WallClock
+from partner_center.kernel.clock import Clock, FixedClock, WallClock
 from partner_center.settings import Settings
 
-_A = TypeVar("_A", bound=ServiceBase)
+#: The names of the association hooks this container registers for other domains.
+COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
+BALANCE_RETURN_HOOK = "balances.return_remaining"
 
 
 def site_of(settings: Settings) -> str:
@@ -136,6 +147,11 @@ class Services:
         self.wiring = wiring
         self.settings = wiring.settings
 
+    def at(self, when: datetime) -> Services:
+        """The services of this unit of work with business time standing still at ``when``
+        (work that belongs to an earlier instant of the same transaction)."""
+        return Services(self.session, clock=FixedClock(when), wiring=self.wiring)
+
     # -- accounts, partners, customers --------------------------------------------------------
 
     @cached_property
@@ -182,7 +198,9 @@ class Services:
 
     @cached_property
     def freezing(self) -> FreezingService:
-        return FreezingService(self.session, clock=self.clock, partners=self.partners)
+        return FreezingService(
+            self.session, clock=self.clock, partners=self.partners, control=self.control
+        )
 
     @cached_property
     def enterprises(self) -> EnterpriseService:
@@ -203,49 +221,82 @@ class Services:
         )
 
     @cached_property
-    def invitations(self) -> InvitationService:
-        return self._association_service(InvitationService)
+    def association_hooks(self) -> AssociationHooks:
+        """What other domains do when an association starts or ends: this unit of work's own
+        handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
+        §2.6.11), then the process-wide ones registered on ``association_hooks``."""
+        hooks = AssociationHooks()
+        hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
+        hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.include(association_hooks)
+        return hooks
+
+    async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
+        await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
+        await self.at(event.at).balances.return_remaining_on_disassociation(
+            event.customer_id, actor_id=event.partner_id
+        )
 
     @cached_property
-    def type_changes(self) -> TypeChangeService:
-        return self._association_service(TypeChangeService)
-
-    @cached_property
-    def disassociations(self) -> DisassociationService:
-        return self._association_service(DisassociationService)
-
-    @cached_property
-    def authorizations(self) -> AuthorizationService:
-        return self._association_service(AuthorizationService)
-
-    @cached_property
-    def members(self) -> MemberService:
-        return self._association_service(MemberService)
-
-    @cached_property
-    def account_managers(self) -> AccountManagerService:
-        return self._association_service(AccountManagerService)
-
-    @cached_property
-    def association_overview(self) -> OverviewService:
-        return self._association_service(OverviewService)
-
-    def _association_service(self, cls: type[_A]) -> _A:
-        """The association services share one set of collaborators."""
-        return cls(
-            self.session,
+    def _association_collaborators(self) -> AssociationCollaborators:
+        return AssociationCollaborators(
             clock=self.clock,
             identity=self.identity,
             partners=self.partners,
             notifications=self.notifications,
+            associations=self.customer_associations,
             policy=self.association_policy,
+            hooks=self.association_hooks,
         )
+
+    @cached_property
+    def invitations(self) -> InvitationService:
+        return InvitationService(
+            self.session, self._association_collaborators, account_managers=self.account_managers
+        )
+
+    @cached_property
+    def type_changes(self) -> TypeChangeService:
+        return TypeChangeService(self.session, self._association_collaborators)
+
+    @cached_property
+    def disassociations(self) -> DisassociationService:
+        return DisassociationService(
+            self.session,
+            self._association_collaborators,
+            account_managers=self.account_managers,
+            budgets=self.budgets,
+        )
+
+    @cached_property
+    def authorizations(self) -> AuthorizationService:
+        return AuthorizationService(self.session, self._association_collaborators)
+
+    @cached_property
+    def members(self) -> MemberService:
+        return MemberService(self.session, self._association_collaborators)
+
+    @cached_property
+    def account_managers(self) -> AccountManagerService:
+        return AccountManagerService(self.session, self._association_collaborators)
+
+    @cached_property
+    def association_overview(self) -> OverviewService:
+        return OverviewService(self.session, self._association_collaborators)
 
     # -- money --------------------------------------------------------------------------------
 
     @cached_property
     def ledger(self) -> LedgerService:
         return LedgerService(self.session, self.clock)
+
+    @cached_property
+    def balance_books(self) -> Books:
+        return Books(
+            self.session, clock=self.clock, currency=self.settings.currency, ledger=self.ledger
+        )
 
     @cached_property
     def balances(self) -> BalanceService:
@@ -255,6 +306,9 @@ class Services:
             zone=self.settings.zone,
             currency=self.settings.currency,
             partners=self.partners,
+            books=self.balance_books,
+            sources=registered_sources(),
+            budgets=self.budget_engine,
         )
 
     @cached_property
@@ -262,11 +316,10 @@ class Services:
         return BudgetService(
             self.session,
             clock=self.clock,
-            zone=self.settings.zone,
             currency=self.settings.currency,
             customers=self.customers,
             partners=self.partners,
-            notifications=self.notifications,
+            engine=self.budget_engine,
         )
 
     @cached_property
@@ -276,11 +329,36 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             notifications=self.notifications,
+            ledger=self.ledger,
+            control=self.control,
+        )
+
+    @cached_property
+    def coupon_book(self) -> CouponBook:
+        return CouponBook(self.session, clock=self.clock, ledger=self.ledger)
+
+    @cached_property
+    def coupon_quotas(self) -> QuotaService:
+        return QuotaService(
+            self.session, clock=self.clock, book=self.coupon_book, partners=self.partners
+        )
+
+    @cached_property
+    def coupon_redemptions(self) -> CouponRedemptions:
+        return CouponRedemptions(
+            self.session, clock=self.clock, book=self.coupon_book, quotas=self.coupon_quotas
         )
 
     @cached_property
     def coupons(self) -> CouponService:
-        return CouponService(self.session, clock=self.clock, partners=self.partners)
+        return CouponService(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            quotas=self.coupon_quotas,
+            redemptions=self.coupon_redemptions,
+            keys=IdempotencyKeys(self.session, clock=self.clock),
+        )
 
     # -- catalogue ----------------------------------------------------------------------------
 
@@ -325,11 +403,15 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             currency=self.settings.currency,
+            policy=self.order_policy,
             balances=self.balances,
-            notifications=self.notifications,
             customers=self.customers,
             identity=self.identity,
-            policy=self.order_policy,
+            inquiry=self.inquiry,
+            budgets=self.budget_engine,
+            control=self.control,
+            coupons=self.coupons,
+            resources=self.resources,
         )
 
     @cached_property
@@ -340,7 +422,9 @@ class Services:
 
     @cached_property
     def usage(self) -> UsageService:
-        return UsageService(self.session, clock=self.clock)
+        return UsageService(
+            self.session, clock=self.clock, catalog=self.catalog, control=self.control
+        )
 
     @cached_property
     def usage_queries(self) -> UsageQueries:
@@ -349,7 +433,10 @@ class Services:
     @cached_property
     def usage_ingest(self) -> UsageIngest:
         return UsageIngest(
-            self.session, clock=self.clock, late_window=self.settings.usage_late_window
+            self.session,
+            clock=self.clock,
+            late_window=self.settings.usage_late_window,
+            catalog=self.catalog,
         )
 
     @cached_property
@@ -359,7 +446,16 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             currency=self.settings.currency,
+            catalog=self.catalog,
+            packages=self.packages,
+            control=self.control,
+            balances=self.balances,
+            budgets=self.budget_engine,
         )
+
+    @cached_property
+    def usage_handoffs(self) -> HandoffTakeover:
+        return HandoffTakeover(resources=self.resources, usage=self.usage)
 
     @cached_property
     def packages(self) -> PackageService:

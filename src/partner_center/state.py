@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,8 +29,8 @@ class AppState:
     db: Database
     clock: Clock
     """Business time: a ``SandboxClock`` in sandbox mode (refreshed per unit of work)."""
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10))
-    jobs: JobRegistry = field(default_factory=JobRegistry)
+    limiter: RateLimiter
+    jobs: JobRegistry[Services]
 
     @property
     def settings(self) -> Settings:

@@ -35,8 +35,6 @@ from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
 from tests.factories.budgets import (
-    CURRENCY,
-    ZONE,
     BudgetWorld,
     admin_actor,
     member_actor,
@@ -59,10 +57,7 @@ class World:
     async def run(self, work: Callable[[BalanceService, AsyncSession], Awaitable[T]]) -> T:
         """One unit of work with a BalanceService, as a request or a job would."""
         async with self.base.db.unit_of_work() as uow:
-            svc = services(uow.session, self.clock)
-            balances = BalanceService(
-                uow.session, clock=self.clock, zone=ZONE, currency=CURRENCY, partners=svc.partners
-            )
+            balances = services(uow.session, self.clock).balances
             return await work(balances, uow.session)
 
     async def partner(

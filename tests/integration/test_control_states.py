@@ -28,6 +28,7 @@ from partner_center.domains.partners.public import PartnerService, PartnerType, 
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
+from tests.wiring import services_for
 
 CIPHER = SecretCipher(Fernet.generate_key())
 
@@ -58,7 +59,7 @@ def services(session: AsyncSession, clock: FixedClock) -> Services:
         partners,
         customers,
         CustomerControl(session, clock=clock),
-        FreezingService(session, clock=clock, partners=partners),
+        services_for(session, clock).freezing,
     )
 
 

@@ -59,15 +59,7 @@ def server() -> Iterator[LiveServer]:
 
 
 def budget_service(state: AppState, uow: Any, svc: Any) -> BudgetService:
-    return BudgetService(
-        uow.session,
-        clock=state.clock,
-        zone=state.settings.zone,
-        currency=state.settings.currency,
-        customers=svc.customers,
-        partners=svc.partners,
-        notifications=NotificationService(uow.session, clock=state.clock),
-    )
+    return svc.budgets
 
 
 async def _purchase(state: AppState, *, customer_id: str, amount: Decimal) -> Reservation:

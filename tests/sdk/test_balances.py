@@ -59,13 +59,7 @@ def with_balances(server: LiveServer, work: Any) -> Any:
     async def run(state: AppState) -> Any:
         async with state.db.unit_of_work() as uow:
             svc = await services(state, uow)
-            balances = BalanceService(
-                uow.session,
-                clock=state.clock,
-                zone=state.settings.zone,
-                currency=state.settings.currency,
-                partners=svc.partners,
-            )
+            balances = svc.balances
             return await work(balances, uow.session)
 
     return server._call(run)

@@ -21,7 +21,6 @@ from huaweicloudsdkbss.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.domains.coupons.public import (
-    CouponService,
     OrderContext,
     OrderLine,
     SubscribeType,
@@ -197,7 +196,7 @@ def pay_with_coupon(
         async with state.db.unit_of_work() as uow:
             if state.sandbox_clock is not None:
                 await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-            service = CouponService(uow.session, clock=state.clock)
+            service = state.services(uow.session).coupons
             context = OrderContext(
                 customer_id=customer_id,
                 order_id=order,

@@ -263,7 +263,7 @@ def test_only_the_administrator_reads_the_delivery_log(server: LiveServer, csp: 
 
 
 def test_the_endpoints_are_documented(server: LiveServer) -> None:
-    spec = httpx.get(server.url + "/openapi.json").json()
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
     operations = {
         (path, method): op["operationId"]
         for path, item in spec["paths"].items()

@@ -457,7 +457,7 @@ def test_the_operator_freezes_any_partner(
 
 
 def test_extension_endpoints_are_documented(server: LiveServer) -> None:
-    spec = httpx.get(server.url + "/openapi.json").json()
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
     operations = {
         op["operationId"]: (method, path)
         for path, item in spec["paths"].items()

@@ -21,7 +21,6 @@ from partner_center.domains.associations.models import (
     InvitationStatus,
     RequestStatus,
 )
-from partner_center.domains.associations.service import AssociationServices
 from partner_center.domains.associations.service.authorizations import (
     PERMISSIONS,
     AuthorizationService,
@@ -30,6 +29,7 @@ from partner_center.domains.associations.service.authorizations import (
 )
 from partner_center.domains.associations.service.common import (
     ASSOCIATION_TOPIC,
+    AssociationCollaborators,
     AssociationPolicy,
     ServiceBase,
     next_local_midnight,
@@ -74,11 +74,11 @@ __all__ = [
     "AcceptedInvitation",
     "AccountManagerService",
     "AssignmentView",
+    "AssociationCollaborators",
     "AssociationEvent",
     "AssociationHandler",
     "AssociationHooks",
     "AssociationPolicy",
-    "AssociationServices",
     "AuthorizationService",
     "AuthorizationStatus",
     "AuthorizationView",

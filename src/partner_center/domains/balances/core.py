@@ -33,8 +33,9 @@ from partner_center.domains.balances.models import (
     OperationKind,
     PartnerFunds,
 )
-from partner_center.domains.balances.sources import PartnerDebt, Sources, registered_sources
+from partner_center.domains.balances.sources import PartnerDebt, Sources
 from partner_center.domains.balances.views import ConsumptionQuotaView, MoneyMovement
+from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.customers.public import (
     AssociationStatus,
     Customer,
@@ -123,24 +124,19 @@ class BalanceCore:
         clock: Clock,
         zone: ZoneInfo,
         currency: str,
-        partners: PartnerService | None = None,
-        sources: Sources | None = None,
+        partners: PartnerService,
+        books: Books,
+        sources: Sources,
+        budgets: BudgetEngine,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.currency = currency
-        self._partners = partners
-        self.books = Books(session, clock=clock, currency=currency)
-        self.sources = sources if sources is not None else registered_sources()
-
-    @property
-    def partners(self) -> PartnerService:
-        """Partner lookups, which partner-facing operations need; charges, refunds and
-        disassociation returns work without (the system calls them)."""
-        if self._partners is None:
-            raise RuntimeError("this operation needs BalanceService(partners=...)")
-        return self._partners
+        self.partners = partners
+        self.books = books
+        self.sources = sources
+        self.budgets = budgets
 
     # -- whose money ------------------------------------------------------------------------
 

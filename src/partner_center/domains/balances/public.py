@@ -10,9 +10,8 @@ Orders and pay-per-use::
     await balances.charge_customer(customer_id, amount, usage_id, kind=ChargeKind.USAGE)
     await balances.refund_customer(customer_id, amount, refund_id, charge_id=order_id)
 
-Associations (rules.md §2.6.11): the composition root registers
-``return_balance_on_disassociation`` as ``HOOK_NAME`` on the associations domain's
-``on_disassociated`` hooks; it runs, in the transaction that ends the association (idempotent,
+Associations (rules.md §2.6.11): the composition root's container runs, on the associations
+domain's ``on_disassociated`` hook, in the transaction that ends the association (idempotent,
 so a direct call as well changes nothing)::
 
     await balances.return_remaining_on_disassociation(customer_id)
@@ -21,9 +20,8 @@ Billing registers its debt figures with ``register_partner_debt_source`` and cal
 ``recheck_consumption_quota(partner_id)`` after a repayment.
 """
 
-from partner_center.domains.balances.chart import PLATFORM_TENANT, Code
+from partner_center.domains.balances.chart import PLATFORM_TENANT, Books, Code
 from partner_center.domains.balances.core import MAX_AMOUNT, check_amount
-from partner_center.domains.balances.hooks import HOOK_NAME, return_balance_on_disassociation
 from partner_center.domains.balances.models import (
     ChargeFunding,
     ChargeKind,
@@ -43,6 +41,7 @@ from partner_center.domains.balances.sources import (
     Sources,
     register_expenditure_source,
     register_partner_debt_source,
+    registered_sources,
 )
 from partner_center.domains.balances.trades import (
     ADJUST_OPERATION_TYPES,
@@ -74,7 +73,6 @@ __all__ = [
     "BALANCE_TYPE_DEBIT",
     "CONSUMPTION_TRADE_TYPES",
     "CUSTOMER_TRADE_TYPES",
-    "HOOK_NAME",
     "MAX_AMOUNT",
     "MAX_BALANCE_QUERY",
     "ONLINE_PAYMENT_LIMIT_USD",
@@ -85,6 +83,7 @@ __all__ = [
     "AdjustRecord",
     "AdjustRecordQuery",
     "BalanceService",
+    "Books",
     "ChargeFunding",
     "ChargeKind",
     "ChargeStatus",
@@ -110,5 +109,5 @@ __all__ = [
     "check_amount",
     "register_expenditure_source",
     "register_partner_debt_source",
-    "return_balance_on_disassociation",
+    "registered_sources",
 ]

@@ -36,7 +36,6 @@ from partner_center.domains.balances.views import (
     StatementMismatch,
     StatementQuery,
 )
-from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.customers.public import (
     AssociationStatus,
     AssociationType,
@@ -44,7 +43,6 @@ from partner_center.domains.customers.public import (
     PartnerActor,
 )
 from partner_center.domains.identity.public import Permission
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.money import CENT
@@ -342,13 +340,7 @@ class QueryOps(BalanceCore):
             if quota is not None:
                 granting, used = quota.granting_amount, quota.used_amount
         else:
-            engine = BudgetEngine(
-                self.session,
-                clock=self.clock,
-                zone=self.zone,
-                notifications=NotificationService(self.session, clock=self.clock),
-            )
-            budget = await engine.view(customer_id, currency=self.currency)
+            budget = await self.budgets.view(customer_id, currency=self.currency)
             if budget.is_set:
                 granting, used = budget.budget_amount, budget.used_amount
         if granting > 0:

@@ -177,13 +177,15 @@ class BudgetEngine:
         clock: Clock,
         zone: ZoneInfo,
         notifications: NotificationService,
+        ledger: LedgerService,
+        control: CustomerControl,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.notifications = notifications
-        self.ledger = LedgerService(session, clock)
-        self.control = CustomerControl(session, clock=clock)
+        self.ledger = ledger
+        self.control = control
 
     # -- time -------------------------------------------------------------------------------
 

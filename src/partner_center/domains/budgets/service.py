@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +58,6 @@ from partner_center.domains.customers.public import (
 )
 from partner_center.domains.identity.public import Permission
 from partner_center.domains.ledger.public import Guard, LedgerErrorCode
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import (
     GrantView,
     PartnerService,
@@ -168,18 +166,17 @@ class BudgetService:
         session: AsyncSession,
         *,
         clock: Clock,
-        zone: ZoneInfo,
         currency: str,
         customers: CustomerService,
         partners: PartnerService,
-        notifications: NotificationService,
+        engine: BudgetEngine,
     ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
         self.customers = customers
         self.partners = partners
-        self.engine = BudgetEngine(session, clock=clock, zone=zone, notifications=notifications)
+        self.engine = engine
 
     # -- scope ------------------------------------------------------------------------------
 

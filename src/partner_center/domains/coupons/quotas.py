@@ -187,19 +187,12 @@ class QuotaService:
         *,
         clock: Clock,
         book: CouponBook,
-        partners: PartnerService | None = None,
+        partners: PartnerService,
     ) -> None:
         self.session = session
         self.clock = clock
         self.book = book
-        self._partner_service = partners
-
-    @property
-    def partners(self) -> PartnerService:
-        """Partner lookups; only the partner- and operator-facing operations need them."""
-        if self._partner_service is None:
-            raise RuntimeError("this coupon operation needs a PartnerService")
-        return self._partner_service
+        self.partners = partners
 
     # -- reading ---------------------------------------------------------------------------
 

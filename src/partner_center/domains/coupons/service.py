@@ -67,8 +67,6 @@ from partner_center.domains.customers.public import (
     PartnerActor,
 )
 from partner_center.domains.identity.public import Caller, Permission
-from partner_center.domains.ledger.public import LedgerService
-from partner_center.domains.partners.public import PartnerService
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
@@ -91,18 +89,21 @@ _ENDED_ASSOCIATION = (
 
 class CouponService:
     def __init__(
-        self, session: AsyncSession, *, clock: Clock, partners: PartnerService | None = None
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        book: CouponBook,
+        quotas: QuotaService,
+        redemptions: CouponRedemptions,
+        keys: IdempotencyKeys,
     ) -> None:
-        """``partners`` is needed by the partner- and operator-facing operations only; expiry,
-        reclaims on (dis)association and redemptions work without it."""
         self.session = session
         self.clock = clock
-        self.book = CouponBook(session, clock=clock, ledger=LedgerService(session, clock))
-        self.quotas = QuotaService(session, clock=clock, book=self.book, partners=partners)
-        self.redemptions = CouponRedemptions(
-            session, clock=clock, book=self.book, quotas=self.quotas
-        )
-        self.keys = IdempotencyKeys(session, clock=clock)
+        self.book = book
+        self.quotas = quotas
+        self.redemptions = redemptions
+        self.keys = keys
 
     # -- issuing ---------------------------------------------------------------------------
 

@@ -86,11 +86,18 @@ def parse_freeze_type(value: str | None, field: str) -> FreezeType:
 class FreezingService:
     """Batch freeze and unfreeze of customers, with per-customer results."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, partners: PartnerService) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        partners: PartnerService,
+        control: CustomerControl,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.partners = partners
-        self.control = CustomerControl(session, clock=clock)
+        self.control = control
 
     async def freeze_customers(
         self,

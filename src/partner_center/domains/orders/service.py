@@ -58,7 +58,6 @@ from partner_center.domains.identity.public import (
     Permission,
     sees_only_own_customers,
 )
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     CustomerOrder,
@@ -227,43 +226,29 @@ class OrderService:
         clock: Clock,
         zone: ZoneInfo,
         currency: str,
+        policy: OrderPolicy,
         balances: BalanceService,
-        notifications: NotificationService,
-        customers: CustomerService | None = None,
-        identity: IdentityService | None = None,
-        policy: OrderPolicy | None = None,
+        customers: CustomerService,
+        identity: IdentityService,
+        inquiry: InquiryService,
+        budgets: BudgetEngine,
+        control: CustomerControl,
+        coupons: CouponService,
+        resources: ResourceService,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.currency = currency
-        self.policy = policy or OrderPolicy()
+        self.policy = policy
         self.balances = balances
-        self._customers = customers
-        self._identity = identity
-        self.inquiry = InquiryService(session, clock=clock)
-        self.budgets = BudgetEngine(session, clock=clock, zone=zone, notifications=notifications)
-        self.control = CustomerControl(session, clock=clock)
-        self.coupons = CouponService(session, clock=clock)
-        self.resources = ResourceService(
-            session,
-            clock=clock,
-            zone=zone,
-            grace_days=self.policy.grace_days,
-            retention_days=self.policy.retention_days,
-        )
-
-    @property
-    def customers(self) -> CustomerService:
-        if self._customers is None:
-            raise RuntimeError("this operation needs OrderService(customers=...)")
-        return self._customers
-
-    @property
-    def identity(self) -> IdentityService:
-        if self._identity is None:
-            raise RuntimeError("this operation needs OrderService(identity=...)")
-        return self._identity
+        self.customers = customers
+        self.identity = identity
+        self.inquiry = inquiry
+        self.budgets = budgets
+        self.control = control
+        self.coupons = coupons
+        self.resources = resources
 
     # -- rows ------------------------------------------------------------------------------
 

@@ -200,6 +200,10 @@ class PartnerService:
         await self.session.flush()
         return _view(partner, account.name)
 
+    async def any_exist(self) -> bool:
+        """Whether any partner is onboarded (the demo seeds a fresh database only)."""
+        return (await self.session.scalar(select(Partner.account_id).limit(1))) is not None
+
     async def get(self, partner_id: str) -> PartnerView | None:
         partner = await self.session.get(Partner, partner_id)
         if partner is None:

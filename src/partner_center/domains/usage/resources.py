@@ -118,11 +118,18 @@ def effective_status(row: OnDemandResource, customer: Customer | None) -> Resour
 class UsageService:
     """On-demand resources. Flushes, never commits."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        catalog: CatalogService,
+        control: CustomerControl,
+    ) -> None:
         self.session = session
         self.clock = clock
-        self.catalog = CatalogService(session, clock=clock)
-        self.control = CustomerControl(session, clock=clock)
+        self.catalog = catalog
+        self.control = control
 
     async def _view(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.hooks import AssociationEvent
@@ -18,17 +19,19 @@ from partner_center.domains.associations.models import (
     RequestStatus,
     TypeChangeRequest,
 )
-from partner_center.domains.associations.service.common import ServiceBase
+from partner_center.domains.associations.service.common import (
+    AssociationCollaborators,
+    ServiceBase,
+)
 from partner_center.domains.associations.service.managers import AccountManagerService
 from partner_center.domains.budgets.public import BudgetService
 from partner_center.domains.customers.public import (
     AssociationType,
     AssociationView,
-    CustomerService,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Caller
-from partner_center.kernel.clock import WallClock, add_months
+from partner_center.kernel.clock import add_months
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
@@ -294,6 +297,18 @@ class TypeChangeService(_RequestsBase):
 
 class DisassociationService(_RequestsBase):
     """Ending associations: requested by one side, decided by the other (rules.md §2.6)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        shared: AssociationCollaborators,
+        *,
+        account_managers: AccountManagerService,
+        budgets: BudgetService,
+    ) -> None:
+        super().__init__(session, shared)
+        self.account_managers = account_managers
+        self.budgets = budgets
 
     async def _check_eligible(self, customer: AssociationView) -> None:
         self._refuse_if_manually_controlled(customer)
@@ -596,20 +611,14 @@ class DisassociationService(_RequestsBase):
         for change in type_changes.all():
             change.status = RequestStatus.CANCELLED
             change.decided_at = now
-        await AccountManagerService(
-            self.session,
-            clock=self.clock,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            policy=self.policy,
-            hooks=self.hooks,
-        ).close_current(row.customer_id)
+        await self.account_managers.close_current(row.customer_id)
         row.status = RequestStatus.APPROVED
         row.decided_by = decided_by
         row.decided_at = now
         await self.session.flush()
-        await self.record_budget_removal(row.customer_id)
+        # The budget of an ended association is removed with a DELETE adjustment record, and a
+        # reseller's quota freed (rules.md §2.6.13; owned by the budgets domain).
+        await self.budgets.record_association_removed(row.customer_id)
         await self.hooks.disassociated(
             self.session,
             AssociationEvent(
@@ -622,29 +631,6 @@ class DisassociationService(_RequestsBase):
             ),
         )
         await self._announce(row)
-
-    async def record_budget_removal(self, customer_id: str) -> None:
-        """The budget of an ended association is removed with a DELETE adjustment record, and
-        a reseller's quota freed (rules.md §2.6.13; owned by the budgets domain)."""
-        customers = CustomerService(
-            self.session,
-            clock=self.clock,
-            wall=WallClock(),
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            site=self.policy.site,
-        )
-        budgets = BudgetService(
-            self.session,
-            clock=self.clock,
-            zone=self.policy.zone,
-            currency=self.policy.currency,
-            customers=customers,
-            partners=self.partners,
-            notifications=self.notifications,
-        )
-        await budgets.record_association_removed(customer_id)
 
     async def _announce(self, row: DisassociationRequest) -> None:
         """Tell the partner the outcome (rules.md §12.5), and the customer too."""
