@@ -17,11 +17,13 @@
         return ShowSubCustomerBudgetResponse(...)
 
 The function's name is the operation's name: its ``operationId`` in ``/openapi.json`` and its
-throttling key; its docstring is the operation's summary (first paragraph) and description. Its parameters say what it takes: the ``OperationContext`` first; a wire model
-(``WireModel``) is the JSON body; a ``QueryModel`` is the query string (``http/query.py``);
-a parameter named like a ``{path}`` segment gets that segment; ``Annotated[str | None,
-Header("X-Name")]`` a header; ``bytes`` the raw body. Its return annotation is the response
-model documented for ``status`` (``None``: no content).
+throttling key. Its docstring is the operation's summary (first paragraph) and description.
+Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wire model, the
+JSON body; a ``QueryModel`` the query string (``http/query.py``); a parameter named like a
+``{path}`` segment that segment; ``Annotated[str | None, Header("X-Name")]`` a header;
+``bytes`` the raw body. Its return annotation is the response model documented for ``status``
+(``None``: no content). ``UNDOCUMENTED`` in a parameter's annotation keeps it out of
+``/openapi.json``.
 
 Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
 400), check the declared caller kind (``CallerKind``, 403), throttle per caller and operation
