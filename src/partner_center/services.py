@@ -52,6 +52,7 @@ from partner_center.domains.coupons.public import (
 from partner_center.domains.customers.public import (
     CustomerAssociations,
     CustomerControl,
+    CustomerRecords,
     CustomerService,
     FreezingService,
 )
@@ -193,6 +194,10 @@ class Services:
         return CustomerControl(self.session, clock=self.clock)
 
     @cached_property
+    def customer_records(self) -> CustomerRecords:
+        return CustomerRecords(self.session)
+
+    @cached_property
     def customer_associations(self) -> CustomerAssociations:
         return CustomerAssociations(self.session, clock=self.clock)
 
@@ -247,6 +252,7 @@ class Services:
             partners=self.partners,
             notifications=self.notifications,
             associations=self.customer_associations,
+            customer_records=self.customer_records,
             policy=self.association_policy,
             hooks=self.association_hooks,
         )
@@ -309,6 +315,7 @@ class Services:
             books=self.balance_books,
             sources=registered_sources(),
             budgets=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -320,6 +327,7 @@ class Services:
             customers=self.customers,
             partners=self.partners,
             engine=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -331,6 +339,7 @@ class Services:
             notifications=self.notifications,
             ledger=self.ledger,
             control=self.control,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -346,7 +355,11 @@ class Services:
     @cached_property
     def coupon_redemptions(self) -> CouponRedemptions:
         return CouponRedemptions(
-            self.session, clock=self.clock, book=self.coupon_book, quotas=self.coupon_quotas
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            quotas=self.coupon_quotas,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -358,6 +371,7 @@ class Services:
             quotas=self.coupon_quotas,
             redemptions=self.coupon_redemptions,
             keys=IdempotencyKeys(self.session, clock=self.clock),
+            customer_records=self.customer_records,
         )
 
     # -- catalogue ----------------------------------------------------------------------------
@@ -372,7 +386,9 @@ class Services:
 
     @cached_property
     def discounts(self) -> DiscountService:
-        return DiscountService(self.session, clock=self.clock)
+        return DiscountService(
+            self.session, clock=self.clock, customer_records=self.customer_records
+        )
 
     @cached_property
     def inquiry(self) -> InquiryService:
@@ -412,6 +428,7 @@ class Services:
             control=self.control,
             coupons=self.coupons,
             resources=self.resources,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -423,7 +440,11 @@ class Services:
     @cached_property
     def usage(self) -> UsageService:
         return UsageService(
-            self.session, clock=self.clock, catalog=self.catalog, control=self.control
+            self.session,
+            clock=self.clock,
+            catalog=self.catalog,
+            control=self.control,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -451,6 +472,7 @@ class Services:
             control=self.control,
             balances=self.balances,
             budgets=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -459,4 +481,9 @@ class Services:
 
     @cached_property
     def packages(self) -> PackageService:
-        return PackageService(self.session, clock=self.clock, zone=self.settings.zone)
+        return PackageService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            customer_records=self.customer_records,
+        )

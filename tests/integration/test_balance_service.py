@@ -25,7 +25,8 @@ from partner_center.domains.balances.public import (
     StatementQuery,
     TopUpChannel,
 )
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationStatus
 from partner_center.domains.identity.public import Role
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.partners.public import PartnerType, PartnerView

@@ -26,7 +26,8 @@ from partner_center.domains.balances.public import (
     register_expenditure_source,
     register_partner_debt_source,
 )
-from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationStatus, AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
 from partner_center.kernel.clock import local_date_in, parse_utc

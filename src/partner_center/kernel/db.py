@@ -37,6 +37,17 @@ NAMING_CONVENTION = {
 }
 
 
+#: The escape character of ``contains_pattern``'s LIKE patterns.
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(value: str) -> str:
+    """A ``LIKE`` pattern matching ``value`` anywhere, its ``%`` and ``_`` taken literally (use
+    ``escape=LIKE_ESCAPE``)."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

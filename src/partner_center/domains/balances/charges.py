@@ -49,7 +49,11 @@ from partner_center.domains.balances.models import (
 )
 from partner_center.domains.balances.movements import MovementOps
 from partner_center.domains.balances.views import ChargeView, MoneyMovement
-from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    AssociationType,
+    CustomerRecord,
+)
 from partner_center.kernel.errors import DomainError, invalid_parameter
 
 #: Charges carry rating precision (api-semantics.md §1.7: bill amounts up to 8 decimals).
@@ -158,7 +162,7 @@ class ChargeOps(MovementOps):
         return _charge_view(row)
 
     async def _charge_balance(
-        self, row: CustomerCharge, customer: Customer, funds: CustomerFunds
+        self, row: CustomerCharge, customer: CustomerRecord, funds: CustomerFunds
     ) -> None:
         balance = customer_side(customer.account_id, Code.CUSTOMER_BALANCE)
         revenue = revenue_side(row.billed_partner_id)
@@ -196,7 +200,7 @@ class ChargeOps(MovementOps):
             row.arrears_amount = shortfall
 
     async def _charge_postpaid(
-        self, row: CustomerCharge, customer: Customer, funds: PartnerFunds
+        self, row: CustomerCharge, customer: CustomerRecord, funds: PartnerFunds
     ) -> None:
         if row.kind is ChargeKind.PURCHASE:
             if funds.quota_restricted_at is not None:
@@ -233,7 +237,7 @@ class ChargeOps(MovementOps):
         owner: CustomerFunds | PartnerFunds,
         amount: Decimal,
         transfer_id: str,
-        customer: Customer,
+        customer: CustomerRecord,
     ) -> None:
         usage = row.kind is ChargeKind.USAGE
         partner_statement = isinstance(owner, PartnerFunds)
@@ -279,7 +283,7 @@ class ChargeOps(MovementOps):
             raise errors.duplicate_transaction(row.id)
         return _charge_view(row)
 
-    async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, Customer | None]:
+    async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, CustomerRecord | None]:
         row = await self._charge(_text(charge_id, "charge_id", 100) or "")
         if row is None:
             raise invalid_parameter("charge_id", f"Charge {charge_id} does not exist.")

@@ -38,7 +38,8 @@ from partner_center.domains.balances.views import ConsumptionQuotaView, MoneyMov
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.customers.public import (
     AssociationStatus,
-    Customer,
+    CustomerRecord,
+    CustomerRecords,
     PartnerActor,
 )
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
@@ -92,11 +93,11 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def display_name(customer: Customer) -> str:
+def display_name(customer: CustomerRecord) -> str:
     return customer.customer_name or customer.account_name
 
 
-def balance_funded(funds: CustomerFunds | None, customer: Customer) -> bool:
+def balance_funded(funds: CustomerFunds | None, customer: CustomerRecord) -> bool:
     """Whether the customer's current association is paid from an allocated balance."""
     return (
         funds is not None
@@ -106,7 +107,7 @@ def balance_funded(funds: CustomerFunds | None, customer: Customer) -> bool:
     )
 
 
-def left_association(customer: Customer, associated_on: datetime) -> bool:
+def left_association(customer: CustomerRecord, associated_on: datetime) -> bool:
     """The customer is no longer in the association that began at ``associated_on``."""
     return (
         customer.association_status != AssociationStatus.ASSOCIATED
@@ -128,6 +129,7 @@ class BalanceCore:
         books: Books,
         sources: Sources,
         budgets: BudgetEngine,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -137,6 +139,7 @@ class BalanceCore:
         self.books = books
         self.sources = sources
         self.budgets = budgets
+        self.customer_records = customer_records
 
     # -- whose money ------------------------------------------------------------------------
 
@@ -154,10 +157,10 @@ class BalanceCore:
             distributor_id=actor.partner_id, reseller_id=indirect_partner_id
         )
 
-    async def _customer(self, customer_id: str) -> Customer | None:
-        return await self.session.get(Customer, customer_id, populate_existing=True)
+    async def _customer(self, customer_id: str) -> CustomerRecord | None:
+        return await self.customer_records.get(customer_id, fresh=True)
 
-    async def _owned_customer(self, owner_id: str, customer_id: str) -> Customer:
+    async def _owned_customer(self, owner_id: str, customer_id: str) -> CustomerRecord:
         """An associated customer owned by ``owner_id``; ``CBC.99000035`` otherwise (so a
         distributor addresses its reseller's customers only with ``indirect_partner_id``)."""
         row = await self._customer(customer_id)
@@ -170,7 +173,7 @@ class BalanceCore:
         return row
 
     @staticmethod
-    def _billed_partner(customer: Customer) -> str:
+    def _billed_partner(customer: CustomerRecord) -> str:
         """Whose bill carries the customer's spend: the distributor above a reseller."""
         return customer.distributor_id or customer.tenant_id
 

@@ -32,7 +32,11 @@ from partner_center.domains.balances.models import (
     Statement,
 )
 from partner_center.domains.balances.views import ConsumptionQuotaView, MoneyMovement
-from partner_center.domains.customers.public import AssociationType, Customer, PartnerActor
+from partner_center.domains.customers.public import (
+    AssociationType,
+    CustomerRecord,
+    PartnerActor,
+)
 from partner_center.domains.identity.public import Permission
 from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.clock import to_micros
@@ -201,7 +205,7 @@ class MovementOps(BalanceCore):
 
     async def _customer_for_money(
         self, actor: PartnerActor, customer_id: str, indirect_partner_id: str | None
-    ) -> tuple[PartnerView, Customer]:
+    ) -> tuple[PartnerView, CustomerRecord]:
         if not customer_id or len(customer_id) > 64:
             raise invalid_parameter("customer_id", "Required, at most 64 characters.")
         owner = await self._owner_for(actor, indirect_partner_id)
@@ -403,7 +407,7 @@ class MovementOps(BalanceCore):
 
     async def _return_to_owner(
         self,
-        customer: Customer,
+        customer: CustomerRecord,
         customer_funds: CustomerFunds,
         owner_funds: PartnerFunds,
         *,
@@ -457,7 +461,7 @@ class MovementOps(BalanceCore):
         *,
         owner_funds: PartnerFunds,
         customer_funds: CustomerFunds,
-        customer: Customer,
+        customer: CustomerRecord,
         operation_id: str,
         transfer_id: str,
         trade_type: str,

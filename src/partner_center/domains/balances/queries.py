@@ -39,7 +39,7 @@ from partner_center.domains.balances.views import (
 from partner_center.domains.customers.public import (
     AssociationStatus,
     AssociationType,
-    Customer,
+    CustomerRecord,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Permission
@@ -129,13 +129,14 @@ class QueryOps(BalanceCore):
             if not customer_id or len(customer_id) > 64:
                 raise invalid_parameter("customer_infos.customer_id", "1 to 64 characters.")
         owner = await self._owner_for(actor, indirect_partner_id)
-        stmt = select(Customer.account_id).where(
-            Customer.account_id.in_(set(customer_ids)),
-            Customer.tenant_id == owner.partner_id,
-            Customer.association_status == AssociationStatus.ASSOCIATED,
-            Customer.association_type == AssociationType.RESELLER,
+        owned = await self.customer_records.id_set(
+            self.customer_records.ids(
+                among=customer_ids,
+                owner_id=owner.partner_id,
+                associated=True,
+                association_type=AssociationType.RESELLER,
+            )
         )
-        owned = set((await self.session.execute(stmt)).scalars())
         result: list[CustomerBalanceSummary] = []
         for customer_id in dict.fromkeys(customer_ids):
             if customer_id not in owned:
@@ -270,11 +271,11 @@ class QueryOps(BalanceCore):
 
     # -- customer ---------------------------------------------------------------------------
 
-    async def _funded(self, customer_id: str) -> tuple[Customer | None, CustomerFunds | None]:
+    async def _funded(self, customer_id: str) -> tuple[CustomerRecord | None, CustomerFunds | None]:
         return await self._customer(customer_id), await self.books.customer_funds(customer_id)
 
     @staticmethod
-    def _is_resale_customer(customer: Customer | None) -> bool:
+    def _is_resale_customer(customer: CustomerRecord | None) -> bool:
         return (
             customer is not None
             and customer.association_status == AssociationStatus.ASSOCIATED

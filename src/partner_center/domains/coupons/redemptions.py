@@ -65,7 +65,10 @@ from partner_center.domains.coupons.views import (
     RedemptionView,
     RefundOutcome,
 )
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    CustomerRecords,
+)
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
@@ -98,12 +101,19 @@ class _Holder:
 
 class CouponRedemptions:
     def __init__(
-        self, session: AsyncSession, *, clock: Clock, book: CouponBook, quotas: QuotaService
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        book: CouponBook,
+        quotas: QuotaService,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.book = book
         self.quotas = quotas
+        self.customer_records = customer_records
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -135,7 +145,7 @@ class CouponRedemptions:
         )
 
     async def _holder(self, customer_id: str) -> _Holder:
-        row = await self.session.get(Customer, customer_id)
+        row = await self.customer_records.get(customer_id)
         if row is None or row.association_status != AssociationStatus.ASSOCIATED:
             return _Holder(associated_on=None, frozen=False)
         return _Holder(associated_on=row.associated_on, frozen=row.freeze_type is not None)

@@ -63,7 +63,8 @@ from partner_center.domains.coupons.views import (
 from partner_center.domains.customers.public import (
     AssociationStatus,
     AssociationType,
-    Customer,
+    CustomerRecord,
+    CustomerRecords,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Caller, Permission
@@ -97,6 +98,7 @@ class CouponService:
         quotas: QuotaService,
         redemptions: CouponRedemptions,
         keys: IdempotencyKeys,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -104,6 +106,7 @@ class CouponService:
         self.quotas = quotas
         self.redemptions = redemptions
         self.keys = keys
+        self.customer_records = customer_records
 
     # -- issuing ---------------------------------------------------------------------------
 
@@ -193,16 +196,7 @@ class CouponService:
                 ISSUE_TO_SELF, "A partner cannot issue coupons to itself; give customer ids."
             )
 
-        rows = {
-            row.account_id: row
-            for row in (
-                await self.session.execute(
-                    select(Customer).where(Customer.account_id.in_(request.customer_ids))
-                )
-            )
-            .scalars()
-            .all()
-        }
+        rows = await self.customer_records.many(request.customer_ids)
         errors: list[ItemError] = []
         eligible: list[str] = []
         slots = (
@@ -260,7 +254,7 @@ class CouponService:
 
     async def _customer_failure(
         self,
-        row: Customer | None,
+        row: CustomerRecord | None,
         customer_id: str,
         owner: str,
         quota: CouponQuota,
@@ -288,7 +282,7 @@ class CouponService:
             )
         return None
 
-    async def _first_association(self, row: Customer, quota: CouponQuota) -> bool:
+    async def _first_association(self, row: CustomerRecord, quota: CouponQuota) -> bool:
         """A customer associated after the quota took effect, with no earlier association on
         record (coupons reclaimed when an association ended or began mark one)."""
         if row.associated_on < quota.effective_time:
@@ -648,18 +642,8 @@ class CouponService:
         holders = {r.customer_id for r in rows}
         frozen = set()
         if holders:
-            frozen = set(
-                (
-                    await self.session.execute(
-                        select(Customer.account_id).where(
-                            Customer.account_id.in_(holders),
-                            Customer.association_status == AssociationStatus.ASSOCIATED,
-                            Customer.freeze_type.is_not(None),
-                        )
-                    )
-                )
-                .scalars()
-                .all()
+            frozen = await self.customer_records.id_set(
+                self.customer_records.ids(among=holders, associated=True, frozen=True)
             )
         orders = await self._latest_orders([r.id for r in rows])
         views = [
@@ -713,12 +697,7 @@ class CouponService:
         else:
             owner = await owner_for(self.quotas.partners, actor, indirect_partner_id)
             stmt = select(Coupon).where(
-                Coupon.customer_id.in_(
-                    select(Customer.account_id).where(
-                        Customer.tenant_id == owner,
-                        Customer.association_status == AssociationStatus.ASSOCIATED,
-                    )
-                )
+                Coupon.customer_id.in_(self.customer_records.ids(owner_id=owner, associated=True))
             )
         return await self._coupon_page(self._filtered(stmt, filters), page)
 

@@ -16,6 +16,7 @@ from partner_center.domains.customers.models import (
     Customer,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 
@@ -70,11 +71,15 @@ class CustomerAssociations:
     async def current(self, customer_id: str, *, lock: bool = False) -> AssociationView | None:
         """The customer's association row (associated or ended), or None if it never had one.
         ``lock`` holds the row until commit so concurrent changes queue."""
-        row = await self.session.get(Customer, customer_id, with_for_update=lock)
+        row = await (
+            lock_customer_row(self.session, customer_id)
+            if lock
+            else self.session.get(Customer, customer_id)
+        )
         return _view(row) if row is not None else None
 
     async def _owned(self, customer_id: str, partner_id: str) -> Customer:
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if (
             row is None
             or row.association_status != AssociationStatus.ASSOCIATED
@@ -102,7 +107,7 @@ class CustomerAssociations:
         was associated before gets its row back with the new partner's terms.
         """
         now = self.clock.now()
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if row is not None and row.association_status == AssociationStatus.ASSOCIATED:
             raise DomainError(
                 "CBC.99110009", "The customer is already associated with another partner."

@@ -21,6 +21,7 @@ from partner_center.domains.customers.models import (
     CustomerControlEvent,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
@@ -114,7 +115,11 @@ class CustomerControl:
         self.clock = clock
 
     async def _row(self, customer_id: str, *, lock: bool = False) -> Customer:
-        row = await self.session.get(Customer, customer_id, with_for_update=lock)
+        row = await (
+            lock_customer_row(self.session, customer_id)
+            if lock
+            else self.session.get(Customer, customer_id)
+        )
         if row is None or row.association_status != AssociationStatus.ASSOCIATED:
             raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
         return row

@@ -32,6 +32,7 @@ from partner_center.domains.customers.models import (
     Customer,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.domains.customers.service import PartnerActor
 from partner_center.domains.identity.public import Permission, sees_only_own_customers
 from partner_center.domains.partners.public import (
@@ -251,7 +252,7 @@ class FreezingService:
     async def _owned_row(self, actor: PartnerActor, scope: _Scope, customer_id: str) -> Customer:
         if not customer_id or len(customer_id) > MAX_ID_LENGTH:
             raise invalid_parameter("customer_ids", f"An id has 1 to {MAX_ID_LENGTH} characters.")
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if (
             row is None
             or row.association_status != AssociationStatus.ASSOCIATED

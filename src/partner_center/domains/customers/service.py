@@ -35,6 +35,7 @@ from partner_center.domains.partners.public import (
     PartnerView,
 )
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
@@ -111,10 +112,6 @@ class CustomerView:
     customer_level: str
     account_manager_names: tuple[str, ...]
     owner_partner_id: str
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class CustomerService:
@@ -464,14 +461,18 @@ class CustomerService:
             stmt = stmt.where(Customer.account_manager_id == actor.caller.member_id)
         if filters.account_name:
             stmt = stmt.where(
-                Customer.account_name.ilike(f"%{_escape_like(filters.account_name)}%", escape="\\")
+                Customer.account_name.ilike(
+                    contains_pattern(filters.account_name), escape=LIKE_ESCAPE
+                )
             )
         if filters.customer:
             stmt = stmt.where(
-                Customer.customer_name.ilike(f"%{_escape_like(filters.customer)}%", escape="\\")
+                Customer.customer_name.ilike(contains_pattern(filters.customer), escape=LIKE_ESCAPE)
             )
         if filters.label:
-            stmt = stmt.where(Customer.label.like(f"%{_escape_like(filters.label)}%", escape="\\"))
+            stmt = stmt.where(
+                Customer.label.like(contains_pattern(filters.label), escape=LIKE_ESCAPE)
+            )
         if filters.association_type is not None:
             stmt = stmt.where(Customer.association_type == filters.association_type)
         if filters.associated_on_begin is not None:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import QueryableAttribute
 
 from partner_center.domains.customers.public import check_domain_name
 from partner_center.domains.enterprises.models import EnterpriseMember, MemberStatus
-from partner_center.domains.identity.public import Account, AccountKind, IdentityService
+from partner_center.domains.identity.public import AccountKind, IdentityService
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
@@ -49,10 +50,6 @@ class MemberView:
     org_id: str
     org_name: str | None
     created_at: datetime
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class EnterpriseService:
@@ -114,13 +111,10 @@ class EnterpriseService:
         self, master_id: str, filters: MemberFilter, window: Page
     ) -> tuple[list[MemberView], int]:
         """The master's members, newest first; another master's members never match."""
-        stmt = (
-            select(EnterpriseMember, Account.name)
-            .join(Account, Account.id == EnterpriseMember.member_account_id)
-            .where(EnterpriseMember.tenant_id == master_id)
-        )
+        stmt = select(EnterpriseMember).where(EnterpriseMember.tenant_id == master_id)
         if filters.account_name is not None:
-            stmt = stmt.where(self._match(Account.name, filters.account_name, filters.fuzzy))
+            named = self.identity.account_ids_named(filters.account_name, exact=not filters.fuzzy)
+            stmt = stmt.where(EnterpriseMember.member_account_id.in_(named))
         if filters.display_name is not None:
             stmt = stmt.where(
                 self._match(EnterpriseMember.display_name, filters.display_name, filters.fuzzy)
@@ -131,20 +125,23 @@ class EnterpriseService:
             await self.session.execute(select(func.count()).select_from(stmt.subquery()))
         ).scalar_one()
         rows = (
-            await self.session.execute(
+            await self.session.scalars(
                 stmt.order_by(EnterpriseMember.created_at.desc(), EnterpriseMember.id.desc())
                 .offset(window.offset)
                 .limit(window.limit)
             )
         ).all()
+        accounts = await self.identity.accounts(m.member_account_id for m in rows)
         master = await self.identity.get_account(master_id)
         master_name = master.name if master is not None else None
-        return [self._view(m, name, master_name) for m, name in rows], int(total)
+        return [self._view(m, accounts[m.member_account_id].name, master_name) for m in rows], int(
+            total
+        )
 
     @staticmethod
     def _match(column: QueryableAttribute[str], value: str, fuzzy: bool) -> ColumnElement[bool]:
         if fuzzy:
-            return func.lower(column).like(f"%{_escape_like(value.lower())}%", escape="\\")
+            return func.lower(column).like(contains_pattern(value.lower()), escape=LIKE_ESCAPE)
         return func.lower(column) == value.lower()
 
     @staticmethod

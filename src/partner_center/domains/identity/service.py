@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.identity import errors
@@ -32,6 +33,7 @@ from partner_center.domains.identity.permissions import (
     validate_roles,
 )
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_access_key, new_domain_id, new_id, new_secret
 
@@ -85,6 +87,56 @@ class IssuedToken:
     issued_at: datetime
     expires_at: datetime
     caller: Caller
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """An account (operator, partner or customer), without its members."""
+
+    id: str
+    kind: AccountKind
+    name: str
+    status: AccountStatus
+    email: str | None
+    mobile: str | None
+    created_at: datetime
+
+
+def _account_view(row: Account) -> AccountView:
+    return AccountView(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        status=row.status,
+        email=row.email,
+        mobile=row.mobile,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    """A customer's authorization of a partner (an IAM agency)."""
+
+    id: str
+    customer_id: str
+    partner_id: str
+    name: str
+    permission: str
+    status: AgencyStatus
+    created_at: datetime
+
+
+def _agency_view(row: Agency) -> AgencyView:
+    return AgencyView(
+        id=row.id,
+        customer_id=row.tenant_id,
+        partner_id=row.partner_id,
+        name=row.name,
+        permission=row.permission,
+        status=row.status,
+        created_at=row.created_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +205,7 @@ class IdentityService:
         mobile: str | None = None,
         admin_password: str | None = None,
         account_id: str | None = None,
-    ) -> Account:
+    ) -> AccountView:
         """Create an account and its administrator member (same name as the account)."""
         if await self.account_name_taken(name):
             raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
@@ -183,14 +235,33 @@ class IdentityService:
             )
         )
         await self.session.flush()
-        return account
+        return _account_view(account)
 
-    async def get_account(self, account_id: str) -> Account | None:
-        return await self.session.get(Account, account_id)
+    async def get_account(self, account_id: str) -> AccountView | None:
+        row = await self.session.get(Account, account_id)
+        return _account_view(row) if row is not None else None
 
-    async def get_account_by_name(self, name: str) -> Account | None:
+    async def get_account_by_name(self, name: str) -> AccountView | None:
         stmt = select(Account).where(Account.name == name)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return _account_view(row) if row is not None else None
+
+    async def accounts(self, account_ids: Iterable[str]) -> dict[str, AccountView]:
+        """The accounts among ``account_ids`` that exist, by id."""
+        ids = set(account_ids)
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Account).where(Account.id.in_(ids)))
+        return {row.id: _account_view(row) for row in rows}
+
+    def account_ids_named(self, name: str, *, exact: bool = False) -> Select[str]:
+        """A query of the ids of the accounts whose name contains ``name`` (or, ``exact``, is
+        ``name``), in any case, to filter another domain's rows by."""
+        if exact:
+            return select(Account.id).where(func.lower(Account.name) == name.lower())
+        return select(Account.id).where(
+            Account.name.ilike(contains_pattern(name), escape=LIKE_ESCAPE)
+        )
 
     async def admin_member(self, account_id: str) -> Member:
         stmt = select(Member).where(Member.tenant_id == account_id, Member.is_admin.is_(True))
@@ -505,18 +576,21 @@ class IdentityService:
 
     # -- agencies ------------------------------------------------------------------------
 
-    async def active_agency(self, *, customer_id: str, partner_id: str, name: str) -> Agency | None:
+    async def active_agency(
+        self, *, customer_id: str, partner_id: str, name: str
+    ) -> AgencyView | None:
         stmt = select(Agency).where(
             Agency.tenant_id == customer_id,
             Agency.partner_id == partner_id,
             Agency.name == name,
             Agency.status == AgencyStatus.ACTIVE,
         )
-        return (await self.session.execute(stmt)).scalars().first()
+        row = (await self.session.execute(stmt)).scalars().first()
+        return _agency_view(row) if row is not None else None
 
     async def grant_agency(
         self, *, customer_id: str, partner_id: str, name: str, permission: str = "te_admin"
-    ) -> Agency:
+    ) -> AgencyView:
         """The customer authorizes the partner (idempotent while an active grant exists)."""
         existing = await self.active_agency(
             customer_id=customer_id, partner_id=partner_id, name=name
@@ -534,7 +608,7 @@ class IdentityService:
         )
         self.session.add(agency)
         await self.session.flush()
-        return agency
+        return _agency_view(agency)
 
     async def revoke_agency(self, *, customer_id: str, partner_id: str) -> int:
         """The customer withdraws every authorization of the partner; tokens and temporary keys

@@ -47,8 +47,9 @@ from partner_center.domains.coupons.public import OrderLine as CouponLine
 from partner_center.domains.customers.public import (
     Action,
     AssociationStatus,
-    Customer,
     CustomerControl,
+    CustomerRecord,
+    CustomerRecords,
     CustomerService,
     PartnerActor,
 )
@@ -235,6 +236,7 @@ class OrderService:
         control: CustomerControl,
         coupons: CouponService,
         resources: ResourceService,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -249,6 +251,7 @@ class OrderService:
         self.control = control
         self.coupons = coupons
         self.resources = resources
+        self.customer_records = customer_records
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -285,7 +288,7 @@ class OrderService:
                 customer; the catalog's pricing codes.
         """
         owner_id = await self.customers.owner_for(actor, request.indirect_partner_id)
-        customer = await self.session.get(Customer, request.customer_id)
+        customer = await self.customer_records.get(request.customer_id)
         if (
             customer is None
             or customer.association_status != AssociationStatus.ASSOCIATED
@@ -417,7 +420,7 @@ class OrderService:
 
     async def create_order(
         self,
-        customer: Customer,
+        customer: CustomerRecord,
         order_type: OrderType,
         source: SourceType,
         lines: Sequence[PricedLine],
@@ -735,10 +738,7 @@ class OrderService:
         row.status = int(OrderStatus.CANCELLED)
         row.closed_at = self.clock.now()
         refs = [x.resource_ref for x in await self._lines(row.id) if x.resource_ref]
-        for resource in await self.resources.lock(refs):
-            if resource.busy_order_id == row.id:
-                resource.busy_order_id = None
-        await self.session.flush()
+        await self.resources.release_from_order(refs, row.id)
 
     async def expire_unpaid(self, order_id: str) -> bool:
         """The payment deadline passed: cancel the order if it is still unpaid."""
@@ -767,9 +767,7 @@ class OrderService:
         if caller.member_id and sees_only_own_customers(
             list(caller.roles), is_admin=caller.is_admin
         ):
-            mine = select(Customer.account_id).where(
-                Customer.account_manager_id == caller.member_id
-            )
+            mine = self.customer_records.ids(account_manager_id=caller.member_id)
             stmt = stmt.where(CustomerOrder.tenant_id.in_(mine))
         return stmt
 

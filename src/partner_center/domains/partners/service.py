@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.identity.public import Account, AccountKind, IdentityService, Role
+from partner_center.domains.identity.public import AccountKind, IdentityService, Role
 from partner_center.domains.partners.models import (
     Partner,
     PartnerAccountAction,
@@ -134,10 +134,6 @@ def _view(partner: Partner, name: str) -> PartnerView:
     )
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _check_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise invalid_parameter("reason", "Required.")
@@ -237,18 +233,15 @@ class PartnerService:
     ) -> tuple[list[IndirectPartnerView], int]:
         """The distributor's resellers (never another distributor's), newest link first.
         Resellers that have exited the channel are no longer linked and are left out."""
-        stmt = (
-            select(Partner, Account)
-            .join(Account, Account.id == Partner.account_id)
-            .where(
-                Partner.distributor_id == distributor_id,
-                Partner.partner_type == PartnerType.RESELLER,
-                Partner.status != PartnerStatus.EXITED,
-            )
+        stmt = select(Partner).where(
+            Partner.distributor_id == distributor_id,
+            Partner.partner_type == PartnerType.RESELLER,
+            Partner.status != PartnerStatus.EXITED,
         )
         if filters.account_name:
-            pattern = f"%{_escape_like(filters.account_name)}%"
-            stmt = stmt.where(Account.name.ilike(pattern, escape="\\"))
+            stmt = stmt.where(
+                Partner.account_id.in_(self.identity.account_ids_named(filters.account_name))
+            )
         if filters.associated_on_begin is not None:
             stmt = stmt.where(Partner.created_at >= filters.associated_on_begin)
         if filters.associated_on_end is not None:
@@ -259,27 +252,28 @@ class PartnerService:
             await self.session.execute(select(func.count()).select_from(stmt.subquery()))
         ).scalar_one()
         rows = (
-            await self.session.execute(
+            await self.session.scalars(
                 stmt.order_by(Partner.created_at.desc(), Partner.account_id.desc())
                 .offset(page.offset)
                 .limit(page.limit)
             )
         ).all()
+        accounts = await self.identity.accounts(p.account_id for p in rows)
         managers = await self.identity.member_names(
-            [p.account_manager_id for p, _ in rows if p.account_manager_id]
+            [p.account_manager_id for p in rows if p.account_manager_id]
         )
         return [
             IndirectPartnerView(
                 indirect_partner_id=partner.account_id,
-                account_name=account.name,
+                account_name=accounts[partner.account_id].name,
                 name=partner.company_name,
-                mobile_phone=account.mobile,
-                email=account.email,
+                mobile_phone=accounts[partner.account_id].mobile,
+                email=accounts[partner.account_id].email,
                 associated_on=partner.created_at,
                 account_manager_name=managers.get(partner.account_manager_id or ""),
                 frozen=partner.frozen,
             )
-            for partner, account in rows
+            for partner in rows
         ], int(total)
 
     # -- reseller grants (distributor → reseller) ----------------------------------------

@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    CustomerRecords,
+)
 from partner_center.domains.usage.errors import invalid, not_your_customer
 from partner_center.domains.usage.models import (
     FreeResource,
@@ -184,10 +187,18 @@ def _text(value: object, field: str, max_length: int) -> str:
 class PackageService:
     """Free resource packages of customers. Flushes, never commits."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        zone: ZoneInfo,
+        customer_records: CustomerRecords,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
+        self.customer_records = customer_records
         # Caches of one rating run: deductions are added here and in the session together.
         self._quotas: dict[str, list[tuple[FreeResource, FreeResourcePackage]]] = {}
         self._cycle_use: dict[tuple[str, datetime], Decimal] = {}
@@ -232,7 +243,7 @@ class PackageService:
                 or quota.amount >= Decimal(10) ** 12
             ):
                 raise invalid("amount", "Greater than 0, at most 8 decimals.")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
             raise not_your_customer()
         package_id = _text(grant.package_id, "package_id", 32) if grant.package_id else new_id()

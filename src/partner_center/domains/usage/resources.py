@@ -15,8 +15,9 @@ from partner_center.domains.customers.public import (
     Action,
     AssociationStatus,
     AssociationType,
-    Customer,
     CustomerControl,
+    CustomerRecord,
+    CustomerRecords,
     CustomerService,
     FreezeType,
     PartnerActor,
@@ -103,7 +104,7 @@ def _text(value: object, field: str, max_length: int = _ID_MAX) -> str:
     return value
 
 
-def effective_status(row: OnDemandResource, customer: Customer | None) -> ResourceStatus:
+def effective_status(row: OnDemandResource, customer: CustomerRecord | None) -> ResourceStatus:
     """The stored status, or FROZEN while the customer's resources are frozen (rules.md §4.4)."""
     status = ResourceStatus(row.status)
     if (
@@ -125,16 +126,18 @@ class UsageService:
         clock: Clock,
         catalog: CatalogService,
         control: CustomerControl,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.catalog = catalog
         self.control = control
+        self.customer_records = customer_records
 
     async def _view(
         self,
         row: OnDemandResource,
-        customer: Customer | None,
+        customer: CustomerRecord | None,
         spec: SpecView | None = None,
         language: Language = Language.EN,
     ) -> ResourceView:
@@ -199,7 +202,7 @@ class UsageService:
         resource_id = _text(spec.resource_id, "resource_id") if spec.resource_id else new_id()
         if source_id is not None:
             _text(source_id, "source_id")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
             raise not_your_customer()
         await self.control.ensure_allowed(
@@ -281,7 +284,7 @@ class UsageService:
         row = await self.session.get(OnDemandResource, resource_id, with_for_update=True)
         if row is None or row.tenant_id != customer_id:
             raise invalid("resource_id", f"Resource {resource_id} does not exist.")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if row.status != ResourceStatus.CLOSED:
             await self.control.ensure_allowed(customer_id, Action.DELETE)
             row.status = ResourceStatus.CLOSED
@@ -324,7 +327,7 @@ class UsageService:
         ):
             raise invalid("effective_time_end", "Must not be before effective_time_begin.")
         owner = await customers.owner_for(actor, query.indirect_partner_id or None)
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if (
             customer is None
             or customer.tenant_id != owner

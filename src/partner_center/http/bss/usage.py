@@ -239,7 +239,7 @@ def package_wire(view: PackageView) -> FreeResourcePackageV3:
 
 
 def packages(ctx: OperationContext) -> PackageService:
-    return PackageService(ctx.uow.session, clock=ctx.state.clock, zone=ctx.state.settings.zone)
+    return ctx.services.packages
 
 
 @router.post(

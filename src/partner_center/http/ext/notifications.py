@@ -19,8 +19,8 @@ from starlette.responses import Response
 from partner_center.domains.notifications.public import (
     TOPICS,
     DeliveryStatus,
-    OutboxMessage,
-    Recipient,
+    MessageView,
+    RecipientView,
     may_manage,
     require_manager,
 )
@@ -103,7 +103,7 @@ def _int_param(request: Request, name: str) -> int | None:
         raise invalid_parameter(name, "Must be an integer.") from exc
 
 
-def _recipient_item(row: Recipient) -> RecipientItem:
+def _recipient_item(row: RecipientView) -> RecipientItem:
     return RecipientItem(
         id=row.id,
         topic=row.topic,
@@ -118,7 +118,7 @@ def _time(value: Any) -> str | None:
     return format_utc(value) if value is not None else None
 
 
-def _message_item(row: OutboxMessage) -> MessageItem:
+def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
         id=row.id,
         channel=row.channel.value,
