@@ -34,7 +34,13 @@ from partner_center.domains.associations.public import (
     TypeChangeService,
     association_hooks,
 )
-from partner_center.domains.balances.public import BalanceService, Books, registered_sources
+from partner_center.domains.balances.public import (
+    BalanceEngine,
+    BalanceService,
+    Books,
+    OperationLog,
+    registered_sources,
+)
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
     CatalogImporter,
@@ -240,7 +246,7 @@ class Services:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
-        await self.at(event.at).balances.return_remaining_on_disassociation(
+        await self.at(event.at).balance_engine.return_remaining_on_disassociation(
             event.customer_id, actor_id=event.partner_id
         )
 
@@ -305,6 +311,22 @@ class Services:
         )
 
     @cached_property
+    def balance_operations(self) -> OperationLog:
+        return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def balance_engine(self) -> BalanceEngine:
+        return BalanceEngine(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            sources=registered_sources(),
+            operations=self.balance_operations,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
     def balances(self) -> BalanceService:
         return BalanceService(
             self.session,
@@ -314,6 +336,8 @@ class Services:
             partners=self.partners,
             books=self.balance_books,
             sources=registered_sources(),
+            operations=self.balance_operations,
+            engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
         )
@@ -420,7 +444,7 @@ class Services:
             zone=self.settings.zone,
             currency=self.settings.currency,
             policy=self.order_policy,
-            balances=self.balances,
+            balances=self.balance_engine,
             customers=self.customers,
             identity=self.identity,
             inquiry=self.inquiry,
@@ -470,7 +494,7 @@ class Services:
             catalog=self.catalog,
             packages=self.packages,
             control=self.control,
-            balances=self.balances,
+            balances=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
         )

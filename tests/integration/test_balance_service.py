@@ -41,6 +41,7 @@ from tests.factories.budgets import (
     member_actor,
     services,
 )
+from tests.wiring import Balances
 
 D = Decimal
 T = TypeVar("T")
@@ -58,7 +59,7 @@ class World:
     async def run(self, work: Callable[[BalanceService, AsyncSession], Awaitable[T]]) -> T:
         """One unit of work with a BalanceService, as a request or a job would."""
         async with self.base.db.unit_of_work() as uow:
-            balances = services(uow.session, self.clock).balances
+            balances = Balances(services(uow.session, self.clock))
             return await work(balances, uow.session)
 
     async def partner(

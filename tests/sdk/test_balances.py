@@ -52,6 +52,7 @@ from tests.sdk.test_balance_helpers import (
     signed,
     top_up,
 )
+from tests.wiring import Balances
 
 # -- direct service calls, as the orders and associations domains will make them ----------------
 
@@ -60,7 +61,7 @@ def with_balances(server: LiveServer, work: Any) -> Any:
     async def run(state: AppState) -> Any:
         async with state.db.unit_of_work() as uow:
             svc = await services(state, uow)
-            balances = svc.balances
+            balances = Balances(svc)
             return await work(balances, uow.session)
 
     return server._call(run)

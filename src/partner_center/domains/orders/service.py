@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances.public import BalanceService
+from partner_center.domains.balances.public import BalanceEngine
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.catalog.public import (
     DiscountOption,
@@ -228,7 +228,7 @@ class OrderService:
         zone: ZoneInfo,
         currency: str,
         policy: OrderPolicy,
-        balances: BalanceService,
+        balances: BalanceEngine,
         customers: CustomerService,
         identity: IdentityService,
         inquiry: InquiryService,

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances.public import BalanceService, ChargeKind
+from partner_center.domains.balances.public import BalanceEngine, ChargeKind
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.catalog.public import (
     CatalogService,
@@ -97,7 +97,7 @@ class UsageRating:
         catalog: CatalogService,
         packages: PackageService,
         control: CustomerControl,
-        balances: BalanceService,
+        balances: BalanceEngine,
         budgets: BudgetEngine,
         customer_records: CustomerRecords,
     ) -> None:
