@@ -15,8 +15,6 @@ restriction of a customer and never needs locks on every customer of the partner
 
 from __future__ import annotations
 
-import hashlib
-import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,7 +31,6 @@ from partner_center.kernel.money import MoneyError, decimal_places, to_decimal
 ZERO = Decimal(0)
 #: Largest single amount accepted (allocations, top-ups, quotas, charges), site currency.
 MAX_AMOUNT = Decimal("9999999999.99")
-_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 
 
 def check_amount(
@@ -56,23 +53,6 @@ def check_amount(
     if amount > MAX_AMOUNT:
         raise invalid_parameter(field, f"Must not exceed {MAX_AMOUNT:f}.")
     return amount
-
-
-def check_key(key: str | None) -> str | None:
-    """An idempotency key: 1–64 of letters, digits and ``._:-``; ``None`` when absent."""
-    if key is None:
-        return None
-    if not _KEY.match(key):
-        raise invalid_parameter(
-            "X-Idempotency-Key", "Use 1 to 64 letters, digits, '.', '_', ':' or '-'."
-        )
-    return key
-
-
-def fingerprint(*parts: object) -> str:
-    """SHA-256 of an operation's parameters (Decimals normalised, so 10 and 10.00 agree)."""
-    text = "|".join(format(p.normalize(), "f") if isinstance(p, Decimal) else str(p) for p in parts)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def display_name(customer: CustomerRecord) -> str:

@@ -49,7 +49,6 @@ from partner_center.domains.balances.core import (
     balance_funded,
     check_amount,
     display_name,
-    fingerprint,
     left_association,
 )
 from partner_center.domains.balances.models import (
@@ -75,6 +74,7 @@ from partner_center.domains.customers.public import (
 )
 from partner_center.kernel.clock import Clock, to_micros
 from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.idempotency import fingerprint, key_reused
 
 #: Charges carry rating precision (api-semantics.md §1.7: bill amounts up to 8 decimals).
 CHARGE_PLACES = 8
@@ -549,7 +549,7 @@ class BalanceEngine:
         hold: bool,
     ) -> ChargeView:
         if (row.tenant_id, row.amount, row.kind, row.held) != (customer_id, amount, kind, hold):
-            raise errors.duplicate_transaction(row.id)
+            raise key_reused(row.id)
         return _charge_view(row)
 
     async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, CustomerRecord | None]:

@@ -13,7 +13,6 @@ NOT_YOUR_RESELLER = "CBC.99000037"
 NO_ACCOUNT_BALANCE = "CBC.99000049"
 RECORDS_NOT_FOR_RESALE_CUSTOMERS = "CBC.99000084"
 ASSOCIATION_TYPE_NOT_ALLOWED = "CBC.5024"
-DUPLICATE_TRANSACTION_ID = "CBC.99007009"
 PURCHASE_RESTRICTED = "CBC.99003656"
 ACCOUNT_DOES_NOT_EXIST = "CBC.99000047"
 
@@ -28,12 +27,3 @@ def insufficient(what: str, available: Decimal, currency: str) -> DomainError:
 
 def not_your_customer() -> DomainError:
     return DomainError(NOT_YOUR_CUSTOMER, "The customer is not a sub-customer of this partner.")
-
-
-def duplicate_transaction(key: str) -> DomainError:
-    return DomainError(
-        DUPLICATE_TRANSACTION_ID,
-        f"Duplicate transaction id: the idempotency key {key!r} was already used for a "
-        "different request.",
-        {"idempotency_key": key},
-    )

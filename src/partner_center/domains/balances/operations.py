@@ -11,7 +11,6 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances import errors
 from partner_center.domains.balances.models import (
     BalanceOperation,
     CounterpartyKind,
@@ -19,6 +18,7 @@ from partner_center.domains.balances.models import (
 )
 from partner_center.domains.balances.views import MoneyMovement
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.idempotency import key_reused
 from partner_center.kernel.ids import new_id
 
 
@@ -47,7 +47,7 @@ class OperationLog:
         if row is None:
             return None
         if row.request_hash != request_hash:
-            raise errors.duplicate_transaction(key or operation_id)
+            raise key_reused(key or operation_id)
         return self.movement(row, replayed=True)
 
     @staticmethod
@@ -106,5 +106,5 @@ class OperationLog:
         except IntegrityError:
             # The funds-row locks serialise retries of one request, so a collision here is the
             # same key used at the same moment for a different request: it must not post.
-            raise errors.duplicate_transaction(key or operation_id) from None
+            raise key_reused(key or operation_id) from None
         return row

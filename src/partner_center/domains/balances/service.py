@@ -33,9 +33,7 @@ from partner_center.domains.balances.core import (
     ZERO,
     balance_funded,
     check_amount,
-    check_key,
     display_name,
-    fingerprint,
 )
 from partner_center.domains.balances.engine import BalanceEngine
 from partner_center.domains.balances.models import (
@@ -76,6 +74,7 @@ from partner_center.domains.identity.public import Permission
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
+from partner_center.kernel.idempotency import check_key, fingerprint
 from partner_center.kernel.money import CENT
 from partner_center.kernel.pagination import Page
 

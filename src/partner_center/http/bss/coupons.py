@@ -2,7 +2,7 @@
 and reclaiming coupons, distributor quotas for resellers, and the coupon lists and records.
 
 Extension: ``create_partner_coupons`` and ``update_coupon_quotas`` accept an optional
-``X-Idempotency-Key`` header (1–128 printable characters). Replaying a request with the same key
+``X-Idempotency-Key`` header (1–128 letters, digits, `._:-`). Replaying a request with the same key
 returns the first answer and issues nothing; the same key with a different request is refused
 with ``CBC.99007009``. The SDK sends it with
 ``client.create_partner_coupons_invoker(req).add_header("X-Idempotency-Key", key).invoke()``.
