@@ -76,7 +76,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.idempotency import check_key, fingerprint
 from partner_center.kernel.money import CENT
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Largest single online payment (rules.md §6.12), applied on a USD site.
 ONLINE_PAYMENT_LIMIT_USD = Decimal(40000)
@@ -709,16 +709,9 @@ class BalanceService:
             stmt = stmt.where(BalanceEntry.payment_channel_id.in_(query.payment_channel_ids))
         if query.payment_channel_no:
             stmt = stmt.where(BalanceEntry.payment_channel_no == query.payment_channel_no)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.execute(
-                stmt.order_by(BalanceEntry.created_at.desc(), BalanceEntry.seq.desc())
-                .offset(page.offset)
-                .limit(page.limit)
-            )
-        ).scalars()
+        rows, total = await paginate(
+            self.session, stmt, page, BalanceEntry.created_at.desc(), BalanceEntry.seq.desc()
+        )
         return [_line(r) for r in rows], int(total)
 
     async def partner_statement(
@@ -760,16 +753,9 @@ class BalanceService:
             stmt = stmt.where(BalanceOperation.created_at <= query.end)
         if query.trans_id:
             stmt = stmt.where(BalanceOperation.id == query.trans_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.execute(
-                stmt.order_by(BalanceOperation.created_at.desc(), BalanceOperation.id.desc())
-                .offset(page.offset)
-                .limit(page.limit)
-            )
-        ).scalars()
+        rows, total = await paginate(
+            self.session, stmt, page, BalanceOperation.created_at.desc(), BalanceOperation.id.desc()
+        )
         return [
             AdjustRecord(
                 customer_id=r.counterparty_id or "",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.budgets.engine import (
@@ -69,7 +69,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import CENT, decimal_places
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, count, paginate
 
 ZERO = Decimal(0)
 #: The set-budget API's range (rules.md §3.10): (0, 2147483647], at most 2 decimals.
@@ -320,26 +320,14 @@ class BudgetService:
         try:
             await self._customer(scope, customer_id)
         except DomainError:
-            history = await self.session.execute(select(func.count()).select_from(base.subquery()))
-            if not history.scalar_one():
+            if not await count(self.session, base):
                 raise
         if filters.operation_type is not None:
             base = base.where(BudgetRecord.operation_type == filters.operation_type)
         if filters.budget_type is not None:
             base = base.where(BudgetRecord.budget_type == filters.budget_type)
-        total = (
-            await self.session.execute(select(func.count()).select_from(base.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    base.order_by(BudgetRecord.operation_time.desc(), BudgetRecord.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, base, page, BudgetRecord.operation_time.desc(), BudgetRecord.id.desc()
         )
         return [
             BudgetRecordView(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +53,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import decimal_places
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: The largest quota or face value accepted (the reference's amount bound).
 MAX_AMOUNT = Decimal(2_147_483_647)
@@ -399,19 +399,8 @@ class QuotaService:
         return await self._page(stmt, page)
 
     async def _page(self, stmt: Select[CouponQuota], page: Page) -> tuple[list[QuotaView], int]:
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponQuota.created_at.desc(), CouponQuota.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponQuota.created_at.desc(), CouponQuota.id.desc()
         )
         owners: dict[str, PartnerView | None] = {}
         views = []
@@ -704,21 +693,12 @@ class QuotaService:
             stmt = stmt.where(CouponQuotaRecord.operation_time >= filters.from_time)
         if filters.to_time is not None:
             stmt = stmt.where(CouponQuotaRecord.operation_time <= filters.to_time)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(
-                        CouponQuotaRecord.operation_time.desc(), CouponQuotaRecord.id.desc()
-                    )
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            CouponQuotaRecord.operation_time.desc(),
+            CouponQuotaRecord.id.desc(),
         )
         return [
             QuotaRecordView(

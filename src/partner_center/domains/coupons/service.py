@@ -72,7 +72,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 MAX_CUSTOMERS_PER_ISSUE = 100
 MAX_MEMO_LENGTH = 256
@@ -625,19 +625,8 @@ class CouponService:
         return stmt.where(self._retained())
 
     async def _coupon_page(self, stmt: Select[Coupon], page: Page) -> tuple[list[CouponView], int]:
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(Coupon.created_at.desc(), Coupon.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, Coupon.created_at.desc(), Coupon.id.desc()
         )
         holders = {r.customer_id for r in rows}
         frozen = set()
@@ -730,19 +719,8 @@ class CouponService:
             stmt = stmt.where(CouponRecord.operation_time < filters.before)
         if filters.result is not None:
             stmt = stmt.where(CouponRecord.result == filters.result)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponRecord.operation_time.desc(), CouponRecord.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponRecord.operation_time.desc(), CouponRecord.id.desc()
         )
         return [
             CouponRecordView(
@@ -780,19 +758,8 @@ class CouponService:
             stmt = stmt.where(CouponChange.trade_id == filters.trade_id)
         if filters.coupon_id:
             stmt = stmt.where(CouponChange.coupon_id == filters.coupon_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponChange.trade_time.desc(), CouponChange.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponChange.trade_time.desc(), CouponChange.id.desc()
         )
         return [
             CouponChangeView(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers.models import (
@@ -21,6 +21,7 @@ from partner_center.domains.customers.models import (
     Customer,
     FreezeType,
 )
+from partner_center.kernel.pagination import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,5 +157,4 @@ class CustomerRecords:
 
     async def count(self, query: Select[str]) -> int:
         """How many customers an ``ids(...)`` query matches."""
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        return int(total or 0)
+        return await count(self.session, query)

@@ -38,7 +38,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: How many accounts one mobile number may register (check_user_identity reports the rest).
 MAX_ACCOUNTS_PER_MOBILE = 5
@@ -481,19 +481,8 @@ class CustomerService:
             stmt = stmt.where(Customer.associated_on <= filters.associated_on_end)
         if filters.customer_id:
             stmt = stmt.where(Customer.account_id == filters.customer_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(Customer.associated_on.desc(), Customer.account_id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, Customer.associated_on.desc(), Customer.account_id.desc()
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)

@@ -19,7 +19,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 _ORG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_DISPLAY_NAME = 64
@@ -121,16 +121,13 @@ class EnterpriseService:
             )
         if filters.org_id is not None:
             stmt = stmt.where(EnterpriseMember.org_id == filters.org_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.scalars(
-                stmt.order_by(EnterpriseMember.created_at.desc(), EnterpriseMember.id.desc())
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).all()
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            window,
+            EnterpriseMember.created_at.desc(),
+            EnterpriseMember.id.desc(),
+        )
         accounts = await self.identity.accounts(m.member_account_id for m in rows)
         master = await self.identity.get_account(master_id)
         master_name = master.name if master is not None else None

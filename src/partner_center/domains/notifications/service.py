@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from partner_center.domains.notifications.topics import topic as known_topic
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Recipients one account may have per topic.
 MAX_RECIPIENTS_PER_TOPIC = 50
@@ -171,11 +171,8 @@ class NotificationService:
             stmt = stmt.where(OutboxMessage.status == status)
         if recipient:
             stmt = stmt.where(OutboxMessage.recipient == recipient)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session, stmt, page, OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
         )
         return [message_view(row) for row in rows], int(total or 0)
 

@@ -26,7 +26,7 @@ from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.balances.public import BalanceEngine
@@ -88,7 +88,7 @@ from partner_center.kernel.clock import Clock, add_months
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -796,23 +796,12 @@ class OrderService:
             stmt = stmt.where(CustomerOrder.status == filters.status)
         if filters.order_type is not None:
             stmt = stmt.where(CustomerOrder.order_type == filters.order_type)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
         order = (
             (CustomerOrder.created_at.desc(), CustomerOrder.id.desc())
             if filters.newest_first
             else (CustomerOrder.created_at, CustomerOrder.id)
         )
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(*order).offset(page.offset).limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows, total = await paginate(self.session, stmt, page, *order)
         return [order_view(r) for r in rows], int(total)
 
     async def visible_order(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.identity.public import AccountKind, IdentityService, Role
@@ -26,7 +26,7 @@ from partner_center.domains.partners.models import (
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 _NAME = re.compile(r"^[a-zA-Z_-][a-zA-Z0-9_-]{4,31}$")
 
@@ -248,16 +248,9 @@ class PartnerService:
             stmt = stmt.where(Partner.created_at <= filters.associated_on_end)
         if filters.indirect_partner_id:
             stmt = stmt.where(Partner.account_id == filters.indirect_partner_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.scalars(
-                stmt.order_by(Partner.created_at.desc(), Partner.account_id.desc())
-                .offset(page.offset)
-                .limit(page.limit)
-            )
-        ).all()
+        rows, total = await paginate(
+            self.session, stmt, page, Partner.created_at.desc(), Partner.account_id.desc()
+        )
         accounts = await self.identity.accounts(p.account_id for p in rows)
         managers = await self.identity.member_names(
             [p.account_manager_id for p in rows if p.account_manager_id]

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.resources.errors import ResourceErrorCode, resource_error
@@ -38,7 +38,7 @@ from partner_center.domains.resources.models import (
 from partner_center.kernel.clock import Clock, to_micros, utc
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 EXPIRE_JOB = "resources.expire"
 RETAIN_JOB = "resources.retain"
@@ -479,19 +479,8 @@ class ResourceService:
             stmt = stmt.where(PeriodResource.expire_time <= filters.expire_before)
         if filters.service_type_code:
             stmt = stmt.where(PeriodResource.service_type_code == filters.service_type_code)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(PeriodResource.created_at, PeriodResource.id)
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, PeriodResource.created_at, PeriodResource.id
         )
         return await self._views(rows), int(total)
 

@@ -35,7 +35,7 @@ from partner_center.domains.usage.models import (
 from partner_center.kernel.clock import Clock, utc
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import STORAGE_SCALE, decimal_places, to_rating
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate_rows
 
 ZERO = Decimal(0)
 #: The deduction-record query window (api-semantics.md §1.6).
@@ -583,20 +583,13 @@ class PackageService:
             stmt = stmt.where(FreeResourcePackage.product_id == product_id)
         if resource_type_code:
             stmt = stmt.where(FreeResourceDeduction.resource_type_code == resource_type_code)
-        total = int(
-            (
-                await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-            ).scalar_one()
+        rows, total = await paginate_rows(
+            self.session,
+            stmt,
+            window,
+            FreeResourceDeduction.deduct_time.desc(),
+            FreeResourceDeduction.id.desc(),
         )
-        rows = (
-            await self.session.execute(
-                stmt.order_by(
-                    FreeResourceDeduction.deduct_time.desc(), FreeResourceDeduction.id.desc()
-                )
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).all()
         return [
             DeductionView(
                 deduct_time=row.deduct_time,

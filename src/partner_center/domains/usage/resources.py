@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.catalog.public import CatalogService, Language, ProductKey, SpecView
@@ -33,7 +33,7 @@ from partner_center.domains.usage.models import OnDemandResource, ResourceStatus
 from partner_center.kernel.clock import Clock, utc
 from partner_center.kernel.errors import DomainError, access_denied
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: At most this many ``resource_ids`` per query (api-semantics.md §1.5).
 MAX_RESOURCE_IDS = 50
@@ -362,16 +362,7 @@ class UsageService:
                 stmt = stmt.where(OnDemandResource.id.is_(None))
             else:
                 stmt = stmt.where(OnDemandResource.status == wanted.value)
-        total = int(
-            (
-                await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-            ).scalar_one()
+        rows, total = await paginate(
+            self.session, stmt, window, OnDemandResource.effective_time, OnDemandResource.id
         )
-        rows = (
-            await self.session.execute(
-                stmt.order_by(OnDemandResource.effective_time, OnDemandResource.id)
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).scalars()
         return [await self._view(row, customer, language=language) for row in rows], total

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.models import (
@@ -21,7 +21,7 @@ from partner_center.domains.identity.public import Caller
 from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Agency permissions a partner may ask for: full administration, or read-only O&M.
 PERMISSIONS = ("te_admin", "readonly")
@@ -286,13 +286,14 @@ class AuthorizationService(ServiceBase):
     ) -> tuple[list[AuthorizationView], int]:
         if status is not None:
             stmt = stmt.where(AuthorizationRequest.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(AuthorizationRequest.created_at.desc(), AuthorizationRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            AuthorizationRequest.created_at.desc(),
+            AuthorizationRequest.id.desc(),
         )
-        return [await self._view(r) for r in rows.all()], int(total or 0)
+        return [await self._view(r) for r in rows], int(total or 0)
 
     # -- the customer decides ------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from partner_center.domains.identity.public import Caller
 from partner_center.kernel.clock import add_months
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Type-change requests a partner may file per customer and window (rules.md §2.5.3).
 TYPE_CHANGE_LIMIT = 1
@@ -243,13 +243,14 @@ class TypeChangeService(_RequestsBase):
     ) -> tuple[list[TypeChangeView], int]:
         if status is not None:
             stmt = stmt.where(TypeChangeRequest.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(TypeChangeRequest.created_at.desc(), TypeChangeRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            TypeChangeRequest.created_at.desc(),
+            TypeChangeRequest.id.desc(),
         )
-        return [_type_change(r) for r in rows.all()], int(total or 0)
+        return [_type_change(r) for r in rows], int(total or 0)
 
     async def decide(self, caller: Caller, request_id: str, *, approve: bool) -> TypeChangeView:
         """The customer approves (the type changes at once) or rejects the request."""
@@ -568,13 +569,14 @@ class DisassociationService(_RequestsBase):
             stmt = stmt.where(DisassociationRequest.status == status)
         if initiator is not None:
             stmt = stmt.where(DisassociationRequest.initiator == initiator)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(DisassociationRequest.created_at.desc(), DisassociationRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            DisassociationRequest.created_at.desc(),
+            DisassociationRequest.id.desc(),
         )
-        return [_disassociation(r) for r in rows.all()], int(total or 0)
+        return [_disassociation(r) for r in rows], int(total or 0)
 
     # -- completion ----------------------------------------------------------------------------
 
