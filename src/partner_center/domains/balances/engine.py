@@ -481,7 +481,7 @@ class BalanceEngine:
             headroom = view.consumption_quota - view.used_consumption_quota - held
             if row.amount > headroom:
                 raise DomainError(
-                    errors.INSUFFICIENT_BALANCE,
+                    errors.BalanceErrorCode.INSUFFICIENT_BALANCE,
                     "Insufficient balance: the partner's consumption quota has "
                     f"{max(headroom, ZERO):f} {self.currency} left.",
                     {"available": f"{max(headroom, ZERO):f}"},
@@ -531,7 +531,7 @@ class BalanceEngine:
     @staticmethod
     def _restricted_error() -> DomainError:
         return DomainError(
-            errors.PURCHASE_RESTRICTED,
+            errors.BalanceErrorCode.PURCHASE_RESTRICTED,
             "The customer cannot purchase: its partner's consumption quota is exceeded. The "
             "partner must repay or top up first.",
             {"reason": "consumption_quota_exceeded"},

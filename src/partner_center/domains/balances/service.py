@@ -156,7 +156,7 @@ class BalanceService:
             return actor.partner
         if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
             raise DomainError(
-                errors.NOT_YOUR_RESELLER,
+                errors.BalanceErrorCode.NOT_YOUR_RESELLER,
                 "Only a distributor may act for a reseller (indirect partner).",
             )
         return await self.partners.reseller_of(
@@ -182,7 +182,8 @@ class BalanceService:
         partner = await self.partners.get(partner_id)
         if partner is None:
             raise DomainError(
-                errors.ACCOUNT_DOES_NOT_EXIST, f"Partner {partner_id} does not exist."
+                errors.BalanceErrorCode.ACCOUNT_DOES_NOT_EXIST,
+                f"Partner {partner_id} does not exist.",
             )
         if partner.partner_type == PartnerType.RESELLER:
             raise invalid_parameter(
@@ -323,7 +324,7 @@ class BalanceService:
         customer = await self._owned_customer(owner.partner_id, customer_id)
         if customer.association_type != AssociationType.RESELLER:
             raise DomainError(
-                errors.NO_PERMISSION_ON_CUSTOMER,
+                errors.BalanceErrorCode.NO_PERMISSION_ON_CUSTOMER,
                 "No permission to operate this customer's funds: referral customers pay for "
                 "themselves.",
             )
@@ -802,7 +803,7 @@ class BalanceService:
             and not balance_funded(funds, customer)
         ):
             raise DomainError(
-                errors.NO_ACCOUNT_BALANCE,
+                errors.BalanceErrorCode.NO_ACCOUNT_BALANCE,
                 "The customer has no account balance: its partner pays for its consumption.",
             )
         account = await self.books.open(customer_side(customer_id, Code.CUSTOMER_BALANCE))
@@ -824,7 +825,7 @@ class BalanceService:
         customer = await self._customer(customer_id)
         if self._is_resale_customer(customer):
             raise DomainError(
-                errors.RECORDS_NOT_FOR_RESALE_CUSTOMERS,
+                errors.BalanceErrorCode.RECORDS_NOT_FOR_RESALE_CUSTOMERS,
                 "Income and expense records are not available to a partner's reseller-model "
                 "customers.",
             )
@@ -840,7 +841,7 @@ class BalanceService:
         customer = await self._customer(customer_id)
         if not self._is_resale_customer(customer):
             raise DomainError(
-                errors.ASSOCIATION_TYPE_NOT_ALLOWED,
+                errors.BalanceErrorCode.ASSOCIATION_TYPE_NOT_ALLOWED,
                 "Only a partner's reseller-model customer has an expenditure quota.",
             )
         granting, used = ZERO, ZERO

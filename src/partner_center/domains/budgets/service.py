@@ -34,6 +34,7 @@ from partner_center.domains.budgets.engine import (
     Reservation,
 )
 from partner_center.domains.budgets.errors import (
+    REFERENCE_CODES,
     BudgetErrorCode,
     amount_text,
     budget_error,
@@ -518,7 +519,7 @@ class BudgetService:
             responsible = actor.partner
         if responsible.frozen:
             raise DomainError(
-                "CBC.0150",
+                REFERENCE_CODES[BudgetErrorCode.PARTNER_FROZEN],
                 "The responsible partner's own account is frozen; a frozen partner cannot lift a "
                 "customer's restriction or freeze.",
             )

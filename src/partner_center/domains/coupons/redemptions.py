@@ -30,13 +30,7 @@ from partner_center.domains.coupons.book import (
     CouponBook,
     TradeType,
 )
-from partner_center.domains.coupons.errors import (
-    COUPON_LOOKUP_FAILED,
-    COUPON_NOT_APPLICABLE,
-    DUPLICATE_REQUEST,
-    INVALID_PARAMETER,
-    coupon_error,
-)
+from partner_center.domains.coupons.errors import CouponErrorCode, coupon_error
 from partner_center.domains.coupons.limits import Restrictions
 from partner_center.domains.coupons.models import (
     Coupon,
@@ -169,7 +163,7 @@ class CouponRedemptions:
         )
         if row is None or row.customer_id != customer_id:
             raise coupon_error(
-                COUPON_LOOKUP_FAILED,
+                CouponErrorCode.COUPON_LOOKUP_FAILED,
                 f"The coupon {coupon_id} does not exist or does not belong to the customer.",
             )
         return row
@@ -233,7 +227,7 @@ class CouponRedemptions:
     def _check_not_frozen(holder: _Holder, coupon_id: str) -> None:
         if holder.frozen:
             raise coupon_error(
-                COUPON_NOT_APPLICABLE,
+                CouponErrorCode.COUPON_NOT_APPLICABLE,
                 f"The coupon {coupon_id} cannot be used while the customer's account is frozen.",
             )
 
@@ -295,7 +289,7 @@ class CouponRedemptions:
                 await self.session.flush()
         except IntegrityError:
             raise coupon_error(
-                INVALID_PARAMETER,
+                CouponErrorCode.INVALID_PARAMETER,
                 f"Invalid parameter: coupon_infos. The order {order.order_id} already has a "
                 "coupon; one coupon per order.",
             ) from None
@@ -325,7 +319,7 @@ class CouponRedemptions:
             or (amount is not None and existing.amount != amount)
         ):
             raise coupon_error(
-                DUPLICATE_REQUEST,
+                CouponErrorCode.DUPLICATE_REQUEST,
                 f"The redemption id {existing.id} was already used for another redemption.",
             )
         return redemption_view(existing)

@@ -15,12 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.coupons.book import CouponBook, TradeType
 from partner_center.domains.coupons.errors import (
-    COOPERATION_TYPE,
-    COUPON_USED,
-    FIRST_ASSOCIATION_ONLY,
-    ISSUE_TO_SELF,
-    QUOTA_INSUFFICIENT,
-    TOO_MANY_COUPONS,
+    CouponErrorCode,
     coupon_error,
     not_sub_customer,
     quota_invalid,
@@ -193,7 +188,8 @@ class CouponService:
         valid, expire = self._window(request, quota)
         if owner in request.customer_ids or actor.partner_id in request.customer_ids:
             raise coupon_error(
-                ISSUE_TO_SELF, "A partner cannot issue coupons to itself; give customer ids."
+                CouponErrorCode.ISSUE_TO_SELF,
+                "A partner cannot issue coupons to itself; give customer ids.",
             )
 
         rows = await self.customer_records.many(request.customer_ids)
@@ -211,7 +207,7 @@ class CouponService:
             if failure is None and slots is not None and len(eligible) >= slots:
                 failure = ItemError(
                     customer_id,
-                    TOO_MANY_COUPONS,
+                    CouponErrorCode.TOO_MANY_COUPONS,
                     f"The quota may issue {quota_rules.max_coupon_count} coupons; none are left.",
                 )
             if failure is None:
@@ -223,7 +219,7 @@ class CouponService:
         needed = request.face_value * len(eligible)
         if needed > available:
             raise coupon_error(
-                QUOTA_INSUFFICIENT,
+                CouponErrorCode.QUOTA_INSUFFICIENT,
                 f"The coupon quota {quota.id} has {available:f} left; {len(eligible)} coupons "
                 f"× {request.face_value:f} need {needed:f}. Nothing was issued.",
                 quota_id=quota.id,
@@ -270,13 +266,13 @@ class CouponService:
         if row.association_type != AssociationType.RESELLER:
             return ItemError(
                 customer_id,
-                COOPERATION_TYPE,
+                CouponErrorCode.COOPERATION_TYPE,
                 "Coupons can be issued only to reseller-model (resale) customers.",
             )
         if rules.first_association_only and not (await self._first_association(row, quota)):
             return ItemError(
                 customer_id,
-                FIRST_ASSOCIATION_ONLY,
+                CouponErrorCode.FIRST_ASSOCIATION_ONLY,
                 "This quota issues coupons only to customers in their first association, "
                 "associated after the quota took effect.",
             )
@@ -469,7 +465,7 @@ class CouponService:
             raise invalid_parameter("coupon_id", f"No coupon {coupon_id} was issued by you.")
         status = coupon_status(coupon, self.clock.now())
         if status is CouponStatus.USED:
-            raise coupon_error(COUPON_USED, f"The coupon {coupon_id} is used up.")
+            raise coupon_error(CouponErrorCode.COUPON_USED, f"The coupon {coupon_id} is used up.")
         if status is not CouponStatus.AVAILABLE:
             raise invalid_parameter(
                 "coupon_id",
@@ -478,7 +474,7 @@ class CouponService:
             )
         if coupon.lock_order_id is not None:
             raise coupon_error(
-                COUPON_USED,
+                CouponErrorCode.COUPON_USED,
                 f"The coupon {coupon_id} is held by the unpaid order {coupon.lock_order_id}; "
                 "reclaim it once the order is paid or cancelled.",
             )

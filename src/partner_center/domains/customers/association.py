@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
@@ -85,7 +86,10 @@ class CustomerAssociations:
             or row.association_status != AssociationStatus.ASSOCIATED
             or row.tenant_id != partner_id
         ):
-            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                "The customer is not a sub-customer of this partner.",
+            )
         return row
 
     async def associate(
@@ -110,7 +114,8 @@ class CustomerAssociations:
         row = await lock_customer_row(self.session, customer_id)
         if row is not None and row.association_status == AssociationStatus.ASSOCIATED:
             raise DomainError(
-                "CBC.99110009", "The customer is already associated with another partner."
+                CustomerErrorCode.ALREADY_ASSOCIATED,
+                "The customer is already associated with another partner.",
             )
         if row is None:
             row = Customer(account_id=customer_id)
@@ -143,7 +148,8 @@ class CustomerAssociations:
             # A first association of the same account committed meanwhile (there was no row
             # to lock), or the platform id is taken.
             raise DomainError(
-                "CBC.99110009", "The customer is already associated with another partner."
+                CustomerErrorCode.ALREADY_ASSOCIATED,
+                "The customer is already associated with another partner.",
             ) from exc
         return _view(row)
 

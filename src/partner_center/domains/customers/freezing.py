@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers.control import CustomerControl
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
@@ -144,7 +145,7 @@ class FreezingService:
         if scope.responsible.frozen:
             whose = "Your" if scope.responsible.partner_id == actor.partner_id else "The reseller's"
             raise DomainError(
-                "CBC.0150",
+                CustomerErrorCode.PARTNER_FROZEN,
                 f"{whose} own partner account is frozen; a frozen partner cannot unfreeze "
                 "customers.",
             )
@@ -196,7 +197,8 @@ class FreezingService:
         if actor.partner.partner_type == PartnerType.RESELLER:
             if indirect_partner_id:
                 raise DomainError(
-                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                    CustomerErrorCode.NOT_YOUR_RESELLER,
+                    "Only a distributor may act for a reseller (indirect partner).",
                 )
             if not actor.caller.has(Permission.FREEZE_CUSTOMERS):
                 raise access_denied("The member lacks the permission to freeze customers.")
@@ -211,7 +213,8 @@ class FreezingService:
         if indirect_partner_id:
             if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
                 raise DomainError(
-                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                    CustomerErrorCode.NOT_YOUR_RESELLER,
+                    "Only a distributor may act for a reseller (indirect partner).",
                 )
             if not actor.caller.has(Permission.FREEZE_RESELLER_CUSTOMERS):
                 raise access_denied(
@@ -271,11 +274,12 @@ class FreezingService:
                 else ""
             )
             raise DomainError(
-                "CBC.99000035", f"The customer is not a sub-customer of this partner.{hint}"
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                f"The customer is not a sub-customer of this partner.{hint}",
             )
         if row.association_type != AssociationType.RESELLER:
             raise DomainError(
-                "CBC.99000035",
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
                 "The customer is associated in the referral model; only reseller-model "
                 "customers can be frozen or unfrozen by their partner.",
             )

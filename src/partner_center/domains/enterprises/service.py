@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from partner_center.domains.customers.public import check_domain_name
+from partner_center.domains.enterprises.errors import EnterpriseErrorCode
 from partner_center.domains.enterprises.models import EnterpriseMember, MemberStatus
 from partner_center.domains.identity.public import AccountKind, IdentityService
 from partner_center.kernel.clock import Clock
@@ -76,10 +77,13 @@ class EnterpriseService:
         """
         master = await self.identity.get_account(master_id)
         if master is None or master.kind != AccountKind.CUSTOMER:
-            raise DomainError("CBC.0151", "Access denied: only a customer can have members.")
+            raise DomainError(
+                EnterpriseErrorCode.ACCESS_DENIED,
+                "Access denied: only a customer can have members.",
+            )
         if await self.is_member(master_id):
             raise DomainError(
-                "CBC.0100",
+                EnterpriseErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: a member account of an enterprise cannot create members.",
             )
         check_domain_name(name)
@@ -92,7 +96,9 @@ class EnterpriseService:
         if org_id is not None and not _ORG_ID.fullmatch(org_id):
             raise invalid_parameter("org_id", "Use 1 to 64 letters, digits, '_' or '-'.")
         if await self.identity.account_name_taken(name):
-            raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
+            raise DomainError(
+                EnterpriseErrorCode.ACCOUNT_NAME_TAKEN, f"The account name {name!r} already exists."
+            )
         account = await self.identity.create_account(kind=AccountKind.CUSTOMER, name=name)
         row = EnterpriseMember(
             id=new_id(),

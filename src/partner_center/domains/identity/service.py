@@ -17,6 +17,7 @@ from partner_center.domains.identity.crypto import (
     hash_token,
     verify_password,
 )
+from partner_center.domains.identity.errors import IdentityErrorCode
 from partner_center.domains.identity.models import (
     AccessKey,
     Account,
@@ -208,7 +209,9 @@ class IdentityService:
     ) -> AccountView:
         """Create an account and its administrator member (same name as the account)."""
         if await self.account_name_taken(name):
-            raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
+            raise DomainError(
+                IdentityErrorCode.ACCOUNT_NAME_TAKEN, f"The account name {name!r} already exists."
+            )
         now = self.clock.now()
         account_id = account_id or new_domain_id()
         account = Account(
@@ -276,7 +279,10 @@ class IdentityService:
             select(Member.id).where(Member.tenant_id == account_id, Member.name == name)
         )
         if exists.first() is not None:
-            raise DomainError("CBC.0100", f"Invalid parameter: name. Member {name!r} exists.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER,
+                f"Invalid parameter: name. Member {name!r} exists.",
+            )
         member = Member(
             id=new_id(),
             tenant_id=account_id,
@@ -326,10 +332,13 @@ class IdentityService:
         validate_roles(roles)
         member = await self.session.get(Member, member_id)
         if member is None or member.tenant_id != account_id:
-            raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER, "Invalid parameter: member_id. No such member."
+            )
         if member.is_admin:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: member_id. The administrator's roles are fixed."
+                IdentityErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: member_id. The administrator's roles are fixed.",
             )
         member.roles = list(roles)
         await self.session.flush()
@@ -338,7 +347,9 @@ class IdentityService:
     async def set_password(self, *, member_id: str, password: str) -> None:
         member = await self.session.get(Member, member_id)
         if member is None:
-            raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER, "Invalid parameter: member_id. No such member."
+            )
         member.password_hash = hash_password(password)
         await self.session.flush()
 
@@ -391,7 +402,9 @@ class IdentityService:
         """A permanent AK/SK for the account's administrator (or a member). The SK is returned
         only here; it is stored encrypted."""
         if await self.session.get(Account, account_id) is None:
-            raise DomainError("CBC.99000047", f"Account {account_id} does not exist.")
+            raise DomainError(
+                IdentityErrorCode.ACCOUNT_DOES_NOT_EXIST, f"Account {account_id} does not exist."
+            )
         if member_id is None:
             member_id = (await self.admin_member(account_id)).id
         access_key, secret = new_access_key(), new_secret(40)
@@ -423,7 +436,9 @@ class IdentityService:
         if key is None or key.status != AccountStatus.ACTIVE:
             raise errors.unknown_access_key()
         if key.expires_at is not None and key.expires_at <= self.wall.now():
-            raise DomainError("APIG.0303", "The temporary credential has expired.")
+            raise DomainError(
+                IdentityErrorCode.CREDENTIAL_EXPIRED, "The temporary credential has expired."
+            )
         caller = await self.caller_for(
             key.tenant_id,
             key.member_id,
@@ -518,13 +533,17 @@ class IdentityService:
         """A partner obtains a token that acts as the customer, only through an active agency
         the customer granted to that partner under that name."""
         if caller.delegated_by is not None:
-            raise DomainError("IAM.0003", "A delegated token cannot assume another role.")
+            raise DomainError(
+                IdentityErrorCode.NO_AGENCY, "A delegated token cannot assume another role."
+            )
         if domain_id:
             customer = await self.get_account(domain_id)
         elif domain_name:
             customer = await self.get_account_by_name(domain_name)
         else:
-            raise DomainError("IAM.0002", "assume_role needs domain_name or domain_id.")
+            raise DomainError(
+                IdentityErrorCode.BAD_REQUEST, "assume_role needs domain_name or domain_id."
+            )
         if customer is None or customer.kind != AccountKind.CUSTOMER:
             raise errors.no_agency()
         agency = await self.active_agency(
@@ -544,7 +563,7 @@ class IdentityService:
         """Temporary AK/SK + security token carrying the caller's identity (and delegation)."""
         if not MIN_TEMPORARY_SECONDS <= duration_seconds <= MAX_TEMPORARY_SECONDS:
             raise DomainError(
-                "IAM.0002",
+                IdentityErrorCode.BAD_REQUEST,
                 f"duration_seconds must be between {MIN_TEMPORARY_SECONDS} "
                 f"and {MAX_TEMPORARY_SECONDS}.",
             )

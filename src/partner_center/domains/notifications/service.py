@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.notifications.delivery import schedule_attempt
+from partner_center.domains.notifications.errors import NotificationErrorCode
 from partner_center.domains.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -202,7 +203,7 @@ class NotificationService:
         number = normalize_mobile(mobile) if mobile else None
         if address is None and number is None:
             raise DomainError(
-                "CBC.0100",
+                NotificationErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: a recipient needs an e-mail address or a mobile number.",
                 {"field": "email"},
             )

@@ -309,7 +309,7 @@ class OrderService:
         )
         if agency is None:
             raise DomainError(
-                "CBC.99000000",
+                OrderErrorCode.NOT_AUTHORIZED,
                 "The customer has not authorized the partner to order on its behalf "
                 "(rules.md §5.1).",
             )

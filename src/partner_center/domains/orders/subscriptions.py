@@ -230,7 +230,7 @@ class SubscriptionService:
             self.orders.zone, self.clock.now(), limit
         ):
             raise DomainError(
-                "CBC.99003154",
+                OrderErrorCode.TERM_TOO_LONG,
                 f"Resource {resource_id} would run more than {limit} months from now.",
             )
         rows = [row, *await self.resources.attached(row, lock=True)]
@@ -361,7 +361,8 @@ class SubscriptionService:
             row = locked[0]
         if row.status == ResourceStatus.CLOSED:
             raise DomainError(
-                "CBC.30000067", f"Resource {resource_id} was deleted or released already."
+                OrderErrorCode.RESOURCE_RELEASED,
+                f"Resource {resource_id} was deleted or released already.",
             )
         if row.busy_order_id is not None:
             raise resource_error(
@@ -609,7 +610,8 @@ class SubscriptionService:
             )
         if row.busy_order_id is not None:
             raise DomainError(
-                "CBC.99003623", f"Resource {resource_id} has another transaction in progress."
+                OrderErrorCode.RESOURCE_BUSY,
+                f"Resource {resource_id} has another transaction in progress.",
             )
 
     async def to_on_demand(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.identity.public import AccountKind, IdentityService, Role
+from partner_center.domains.partners.errors import PartnerErrorCode
 from partner_center.domains.partners.models import (
     Partner,
     PartnerAccountAction,
@@ -161,23 +162,26 @@ class PartnerService:
         """Onboard a partner (operator action). A reseller needs its distributor."""
         if not _NAME.match(name):
             raise DomainError(
-                "CBC.0100",
+                PartnerErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: name. 5-32 letters, digits, '_' or '-', starting with a "
                 "letter, '_' or '-'.",
             )
         if partner_type == PartnerType.RESELLER:
             if not distributor_id:
                 raise DomainError(
-                    "CBC.0100", "Invalid parameter: distributor. A reseller needs one."
+                    PartnerErrorCode.INVALID_PARAMETER,
+                    "Invalid parameter: distributor. A reseller needs one.",
                 )
             distributor = await self.session.get(Partner, distributor_id)
             if distributor is None or distributor.partner_type != PartnerType.DISTRIBUTOR:
                 raise DomainError(
-                    "CBC.0100", f"Invalid parameter: distributor. {distributor_id} is not one."
+                    PartnerErrorCode.INVALID_PARAMETER,
+                    f"Invalid parameter: distributor. {distributor_id} is not one.",
                 )
         elif distributor_id:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: distributor. Only resellers have a distributor."
+                PartnerErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: distributor. Only resellers have a distributor.",
             )
         account = await self.identity.create_account(
             kind=AccountKind.PARTNER, name=name, email=email, admin_password=admin_password
@@ -217,7 +221,7 @@ class PartnerService:
             or partner.distributor_id != distributor_id
         ):
             raise DomainError(
-                "CBC.99000037",
+                PartnerErrorCode.NOT_YOUR_RESELLER,
                 "You have no permission to operate this reseller (indirect partner).",
             )
         account = await self.identity.get_account(reseller_id)
@@ -275,7 +279,9 @@ class PartnerService:
         """The reseller's grants; all False / no quotas when none were given."""
         partner = await self.session.get(Partner, reseller_id)
         if partner is None or partner.partner_type != PartnerType.RESELLER:
-            raise DomainError("CBC.99000037", "No such reseller (indirect partner).")
+            raise DomainError(
+                PartnerErrorCode.NOT_YOUR_RESELLER, "No such reseller (indirect partner)."
+            )
         assert partner.distributor_id is not None
         grant = await self.session.get(ResellerGrant, reseller_id)
         if grant is None:
@@ -313,7 +319,7 @@ class PartnerService:
                 or quota != quota.quantize(Decimal("0.01"))
             ):
                 raise DomainError(
-                    "CBC.0100",
+                    PartnerErrorCode.INVALID_PARAMETER,
                     f"Invalid parameter: {name}. Use an amount from 0 to {MAX_QUOTA} with at "
                     "most 2 decimals.",
                     {"field": name},
@@ -357,7 +363,9 @@ class PartnerService:
             await self.reseller_of(distributor_id=distributor_id, reseller_id=partner_id)
         partner = await self.session.get(Partner, partner_id, with_for_update=True)
         if partner is None:
-            raise DomainError("CBC.99000047", "The partner account does not exist.")
+            raise DomainError(
+                PartnerErrorCode.ACCOUNT_DOES_NOT_EXIST, "The partner account does not exist."
+            )
         return partner
 
     async def freeze_account(
@@ -374,7 +382,9 @@ class PartnerService:
         _check_reason(reason)
         partner = await self._partner_in_reach(partner_id, distributor_id)
         if partner.frozen:
-            raise DomainError("CBC.30000052", "The partner account is already frozen.")
+            raise DomainError(
+                PartnerErrorCode.ALREADY_FROZEN, "The partner account is already frozen."
+            )
         now = self.clock.now()
         partner.frozen = True
         partner.frozen_reason = reason
@@ -403,7 +413,7 @@ class PartnerService:
             raise invalid_parameter("partner_id", "The partner account is not frozen.")
         if distributor_id is not None and partner.frozen_by != distributor_id:
             raise DomainError(
-                "CBC.0151",
+                PartnerErrorCode.ACCESS_DENIED,
                 "Access denied: the platform operator froze this account; only it can unfreeze "
                 "the account.",
             )

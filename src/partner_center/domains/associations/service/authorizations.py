@@ -173,12 +173,12 @@ class AuthorizationService(ServiceBase):
         customer = await self.owned_customer(actor, customer_id, lock=True)
         if customer.association_type != AssociationType.RESELLER:
             raise DomainError(
-                errors.WRONG_ASSOCIATION_TYPE,
+                errors.AssociationErrorCode.WRONG_ASSOCIATION_TYPE,
                 "Orders and O&M on a customer's behalf are for reseller-model customers only.",
             )
         if not await self.reseller_may_act(actor.partner):
             raise DomainError(
-                errors.NEEDS_DISTRIBUTOR_PERMISSION,
+                errors.AssociationErrorCode.NEEDS_DISTRIBUTOR_PERMISSION,
                 "Insufficient permission: your distributor has not allowed you to order or "
                 "operate on customers' behalf; contact your distributor.",
             )
@@ -206,10 +206,12 @@ class AuthorizationService(ServiceBase):
         for other in existing.all():
             if other.status == AuthorizationStatus.AUTHORIZED:
                 raise DomainError(
-                    errors.ALREADY_AUTHORIZED, "The customer has already authorized you."
+                    errors.AssociationErrorCode.ALREADY_AUTHORIZED,
+                    "The customer has already authorized you.",
                 )
             raise DomainError(
-                errors.REQUEST_OPEN, "An authorization request for this customer is pending."
+                errors.AssociationErrorCode.REQUEST_OPEN,
+                "An authorization request for this customer is pending.",
             )
         row = AuthorizationRequest(
             id=new_id(),
@@ -316,7 +318,7 @@ class AuthorizationService(ServiceBase):
         assert partner is not None
         if not await self.reseller_may_act(partner):
             raise DomainError(
-                errors.NEEDS_DISTRIBUTOR_PERMISSION,
+                errors.AssociationErrorCode.NEEDS_DISTRIBUTOR_PERMISSION,
                 "The partner no longer holds its distributor's permission to act for customers.",
             )
         agency = await self.identity.grant_agency(

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from partner_center.domains.associations import errors
+from partner_center.domains.associations.errors import AssociationErrorCode
 from partner_center.domains.associations.models import CustomerManagerAssignment
 from partner_center.domains.associations.service.common import ServiceBase, next_local_midnight
 from partner_center.domains.customers.public import (
@@ -167,7 +168,8 @@ class AccountManagerService(ServiceBase):
         current = await self._current(customer_id)
         if current is None:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: customer_id. The customer has no account manager."
+                AssociationErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: customer_id. The customer has no account manager.",
             )
         self._close(current)
         await self.associations.set_account_manager(

@@ -135,7 +135,7 @@ class _RequestsBase(ServiceBase):
         open_kinds = await self._open_requests(customer_id, partner_id)
         if open_kinds:
             raise DomainError(
-                errors.REQUEST_OPEN,
+                errors.AssociationErrorCode.REQUEST_OPEN,
                 f"A {open_kinds[0]} request for this customer is still pending; wait for it to be "
                 "handled or cancel it.",
             )
@@ -146,7 +146,7 @@ class _RequestsBase(ServiceBase):
         (rules.md §2.6.5, §4.14)."""
         if view.frozen_by is not None:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer was restricted or frozen by the partner; unfreeze it first.",
                 {"blocker": "MANUALLY_FROZEN"},
             )
@@ -155,7 +155,8 @@ class _RequestsBase(ServiceBase):
     def _associated(customer: AssociationView | None) -> AssociationView:
         if customer is None or not customer.associated:
             raise DomainError(
-                errors.NOT_YOUR_CUSTOMER, "The account is not associated with a partner."
+                errors.AssociationErrorCode.NOT_YOUR_CUSTOMER,
+                "The account is not associated with a partner.",
             )
         return customer
 
@@ -190,7 +191,7 @@ class TypeChangeService(_RequestsBase):
         )
         if (filed or 0) >= TYPE_CHANGE_LIMIT:
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"Only {TYPE_CHANGE_LIMIT} association type change request per customer is "
                 f"allowed in {TYPE_CHANGE_WINDOW_MONTHS} months; open a service ticket for more.",
             )
@@ -318,7 +319,7 @@ class DisassociationService(_RequestsBase):
         )
         if blockers:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                 {"blockers": blockers},
             )
@@ -344,7 +345,7 @@ class DisassociationService(_RequestsBase):
         if (filed or 0) >= policy.disassociation_limit:
             party = "A partner" if initiator == Initiator.PARTNER else "A customer"
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"{party} may start at most {policy.disassociation_limit} disassociation "
                 f"request(s) in {policy.disassociation_window_months} months; contact customer "
                 "service for more.",
@@ -486,7 +487,7 @@ class DisassociationService(_RequestsBase):
             blockers = await self.hooks.blockers(self.session, row.customer_id, row.tenant_id)
             if blockers:
                 raise DomainError(
-                    errors.PRECHECK_FAILED,
+                    errors.AssociationErrorCode.PRECHECK_FAILED,
                     "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                     {"blockers": blockers},
                 )
