@@ -1,17 +1,5 @@
-"""What every balances operation shares: parameter checks, whose money a call may touch,
-idempotent operation records, and the consumption-quota state (rules.md §6.9).
-
-Consumption quota. ``used = due + unbilled − amount − coupon`` (api-semantics.md §3.5): the cash
-a partner holds offsets what it owes. A postpaid *purchase* that would take ``used`` (plus open
-holds) over the quota is refused and changes nothing. *Usage* (pay-per-use that already ran)
-is always recorded; when it takes ``used`` over the quota the partner is marked restricted
-(``PartnerFunds.quota_restricted_at``): from then on no postpaid reseller-model customer billed
-to it can buy (``charge_customer`` and ``ensure_purchase_allowed`` refuse with the restricted
-code) until a top-up, a higher quota, a refund or a repayment brings ``used`` back within the
-quota — every one of those re-evaluates the state, and ``recheck_consumption_quota`` does it on
-demand. The state is kept here, not on customer rows, so lifting it never races a partner's own
-restriction of a customer and never needs locks on every customer of the partner.
-"""
+"""What the balance engine and service share: amount checks and the facts about a customer's
+funding (the consumption-quota rules are in ``engine.py``)."""
 
 from __future__ import annotations
 
