@@ -30,3 +30,17 @@ def services_for(
 ) -> Services:
     """The container of a unit of work on ``session`` at ``clock``."""
     return Services(session, clock=clock, wiring=wiring_for(wall=wall, **settings))
+
+
+class Balances:
+    """The partner-facing ``BalanceService`` and the system-facing ``BalanceEngine`` of one
+    container as one object, for the balance tests that drive both."""
+
+    def __init__(self, services: Services) -> None:
+        self._parts = (services.balances, services.balance_engine)
+
+    def __getattr__(self, name: str) -> Any:
+        for part in self._parts:
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(name)

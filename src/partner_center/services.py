@@ -34,7 +34,13 @@ from partner_center.domains.associations.public import (
     TypeChangeService,
     association_hooks,
 )
-from partner_center.domains.balances.public import BalanceService, Books, registered_sources
+from partner_center.domains.balances.public import (
+    BalanceEngine,
+    BalanceService,
+    Books,
+    OperationLog,
+    registered_sources,
+)
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
     CatalogImporter,
@@ -52,6 +58,7 @@ from partner_center.domains.coupons.public import (
 from partner_center.domains.customers.public import (
     CustomerAssociations,
     CustomerControl,
+    CustomerRecords,
     CustomerService,
     FreezingService,
 )
@@ -193,6 +200,10 @@ class Services:
         return CustomerControl(self.session, clock=self.clock)
 
     @cached_property
+    def customer_records(self) -> CustomerRecords:
+        return CustomerRecords(self.session)
+
+    @cached_property
     def customer_associations(self) -> CustomerAssociations:
         return CustomerAssociations(self.session, clock=self.clock)
 
@@ -235,7 +246,7 @@ class Services:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
-        await self.at(event.at).balances.return_remaining_on_disassociation(
+        await self.at(event.at).balance_engine.return_remaining_on_disassociation(
             event.customer_id, actor_id=event.partner_id
         )
 
@@ -247,6 +258,7 @@ class Services:
             partners=self.partners,
             notifications=self.notifications,
             associations=self.customer_associations,
+            customer_records=self.customer_records,
             policy=self.association_policy,
             hooks=self.association_hooks,
         )
@@ -299,6 +311,22 @@ class Services:
         )
 
     @cached_property
+    def balance_operations(self) -> OperationLog:
+        return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def balance_engine(self) -> BalanceEngine:
+        return BalanceEngine(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            sources=registered_sources(),
+            operations=self.balance_operations,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
     def balances(self) -> BalanceService:
         return BalanceService(
             self.session,
@@ -308,7 +336,10 @@ class Services:
             partners=self.partners,
             books=self.balance_books,
             sources=registered_sources(),
+            operations=self.balance_operations,
+            engine=self.balance_engine,
             budgets=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -320,6 +351,7 @@ class Services:
             customers=self.customers,
             partners=self.partners,
             engine=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -331,6 +363,7 @@ class Services:
             notifications=self.notifications,
             ledger=self.ledger,
             control=self.control,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -346,7 +379,11 @@ class Services:
     @cached_property
     def coupon_redemptions(self) -> CouponRedemptions:
         return CouponRedemptions(
-            self.session, clock=self.clock, book=self.coupon_book, quotas=self.coupon_quotas
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            quotas=self.coupon_quotas,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -358,6 +395,7 @@ class Services:
             quotas=self.coupon_quotas,
             redemptions=self.coupon_redemptions,
             keys=IdempotencyKeys(self.session, clock=self.clock),
+            customer_records=self.customer_records,
         )
 
     # -- catalogue ----------------------------------------------------------------------------
@@ -372,7 +410,9 @@ class Services:
 
     @cached_property
     def discounts(self) -> DiscountService:
-        return DiscountService(self.session, clock=self.clock)
+        return DiscountService(
+            self.session, clock=self.clock, customer_records=self.customer_records
+        )
 
     @cached_property
     def inquiry(self) -> InquiryService:
@@ -404,7 +444,7 @@ class Services:
             zone=self.settings.zone,
             currency=self.settings.currency,
             policy=self.order_policy,
-            balances=self.balances,
+            balances=self.balance_engine,
             customers=self.customers,
             identity=self.identity,
             inquiry=self.inquiry,
@@ -412,6 +452,7 @@ class Services:
             control=self.control,
             coupons=self.coupons,
             resources=self.resources,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -423,7 +464,11 @@ class Services:
     @cached_property
     def usage(self) -> UsageService:
         return UsageService(
-            self.session, clock=self.clock, catalog=self.catalog, control=self.control
+            self.session,
+            clock=self.clock,
+            catalog=self.catalog,
+            control=self.control,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -449,8 +494,9 @@ class Services:
             catalog=self.catalog,
             packages=self.packages,
             control=self.control,
-            balances=self.balances,
+            balances=self.balance_engine,
             budgets=self.budget_engine,
+            customer_records=self.customer_records,
         )
 
     @cached_property
@@ -459,4 +505,9 @@ class Services:
 
     @cached_property
     def packages(self) -> PackageService:
-        return PackageService(self.session, clock=self.clock, zone=self.settings.zone)
+        return PackageService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            customer_records=self.customer_records,
+        )

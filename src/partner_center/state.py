@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.identity.public import SecretCipher
 from partner_center.kernel.clock import Clock, SandboxClock, WallClock
 from partner_center.kernel.db import Database, refresh_sandbox_clock
 from partner_center.kernel.jobs import JobRegistry
@@ -39,10 +38,6 @@ class AppState:
     @property
     def wall(self) -> WallClock:
         return self.wiring.wall
-
-    @property
-    def cipher(self) -> SecretCipher:
-        return self.wiring.cipher
 
     @property
     def sandbox_clock(self) -> SandboxClock | None:

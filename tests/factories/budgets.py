@@ -31,9 +31,9 @@ from partner_center.domains.customers.public import (
 )
 from partner_center.domains.identity.public import SecretCipher
 from partner_center.domains.ledger.public import reconcile
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     PARTNER_BUDGET,
-    OutboxMessage,
 )
 from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.clock import Clock, FixedClock

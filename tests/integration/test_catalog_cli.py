@@ -18,7 +18,8 @@ from sqlalchemy import func, select, update
 from partner_center.app import build_state
 from partner_center.domains.catalog.models import CatalogDiscount, CatalogPrice, CatalogVersion
 from partner_center.domains.catalog.public import demo_catalog
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.db import Database
 from partner_center.provisioning import create_customer, create_partner, import_demo_catalog

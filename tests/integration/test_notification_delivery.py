@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from partner_center.domains.notifications import tasks
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     DELIVER_JOB,
     MAX_ATTEMPTS,
@@ -27,7 +28,6 @@ from partner_center.domains.notifications.public import (
     DeliveryStatus,
     NotificationService,
     OutboxDelivery,
-    OutboxMessage,
     OutgoingMessage,
     Senders,
     SmtpSender,

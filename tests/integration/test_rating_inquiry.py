@@ -13,14 +13,14 @@ from sqlalchemy import update
 
 from partner_center.app import build_state
 from partner_center.domains.catalog.public import (
-    DiscountService,
     OnDemandItem,
     PeriodItem,
     ProductKey,
     project_id_for,
     read_catalog,
 )
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
 from partner_center.kernel.clock import FixedClock
@@ -79,7 +79,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
     customer_id = await referral_customer(state)
     starts, ends = T0 + timedelta(days=1), T0 + timedelta(days=10)
     async with state.db.unit_of_work() as uow:
-        discounts = DiscountService(uow.session, clock=FixedClock(T0))
+        discounts = state.services(uow.session, clock=FixedClock(T0)).discounts
         granted = await discounts.grant_business_discount(
             operator_id="op",
             customer_id=customer_id,
@@ -113,7 +113,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
 
     revoke_at = starts + timedelta(days=2)
     async with state.db.unit_of_work() as uow:
-        discounts = DiscountService(uow.session, clock=FixedClock(revoke_at))
+        discounts = state.services(uow.session, clock=FixedClock(revoke_at)).discounts
         with pytest.raises(DomainError) as info:
             await discounts.revoke(granted.discount_id, by="someone-else")
         assert info.value.code == "CBC.0100"

@@ -25,7 +25,6 @@ from partner_center.domains.usage.public import (
     FreeQuota,
     PackageGrant,
     PackageQuery,
-    PackageService,
     PackageStatus,
     QuotaReuseMode,
     RatingSummary,
@@ -332,7 +331,7 @@ async def test_a_resettable_quota_comes_back_each_cycle(world: BudgetWorld) -> N
     _, cid = await customer(world)
     rid = await resource(world, cid)
     async with world.db.unit_of_work() as uow:
-        packages = PackageService(uow.session, clock=world.clock, zone=ZONE)
+        packages = services_for(uow.session, world.clock).packages
         daily = await packages.grant(
             cid,
             PackageGrant(
@@ -357,7 +356,7 @@ async def test_a_resettable_quota_comes_back_each_cycle(world: BudgetWorld) -> N
     await rate(world, at(18))
     assert [f.free_quantity for f in await fees(world, cid)][3:] == [D(1), D(1)]
     async with world.db.unit_of_work() as uow:
-        packages = PackageService(uow.session, clock=world.clock, zone=ZONE)
+        packages = services_for(uow.session, world.clock).packages
         (view,), _ = await packages.list_packages(cid, PackageQuery(), Page(0, 10))
         assert view.status == PackageStatus.USED_UP  # for today
         unsubscribed = await packages.unsubscribe(cid, daily.package_id)

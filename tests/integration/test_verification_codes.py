@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from partner_center.app import build_state
 from partner_center.domains.customers.public import CreatedCustomer, NewCustomer, PartnerActor
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     DELIVER_JOB,
     Channel,
     NotificationService,
-    OutboxMessage,
 )
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState

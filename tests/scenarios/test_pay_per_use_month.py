@@ -36,7 +36,8 @@ from huaweicloudsdkbssintl.v2.model import (
     UpdateSubCustomerBudgetRequest,
 )
 
-from partner_center.domains.customers.public import Customer, CustomerControl, FreezeType
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
 from partner_center.provisioning import (

@@ -14,7 +14,8 @@ import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
 from tests.harness import LiveServer, Partner

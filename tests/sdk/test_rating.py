@@ -21,11 +21,11 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from sqlalchemy import update
 
 from partner_center.domains.catalog.public import (
-    DiscountService,
     demo_catalog,
     project_id_for,
 )
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.state import AppState
 from partner_center.kernel.clock import SandboxState, format_utc
@@ -511,7 +511,7 @@ def test_fee_installment_mode_na_is_the_default(server: LiveServer, customer: Cr
 def grant(server: LiveServer, kind: str, **fields: Any) -> str:
     async def go(state: AppState) -> str:
         async with state.db.unit_of_work() as uow:
-            service = DiscountService(uow.session, clock=state.clock)
+            service = state.services(uow.session).discounts
             if kind == "business":
                 granted = await service.grant_business_discount(operator_id="operator", **fields)
             else:

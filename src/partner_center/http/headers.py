@@ -48,4 +48,4 @@ CouponIdempotencyKey = Annotated[
         max_length=128,
     ),
 ]
-"""``X-Idempotency-Key`` of the coupon operations (1–128 printable characters)."""
+"""``X-Idempotency-Key`` of the coupon operations (1–128 letters, digits, ``._:-``)."""

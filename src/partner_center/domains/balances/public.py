@@ -1,9 +1,8 @@
 """The balances domain's public surface (the only module other domains import).
 
-Orders and pay-per-use::
+Orders and pay-per-use use the ``BalanceEngine`` (system-facing mechanics; partners and the
+operator use the ``BalanceService``), from the composition root's container::
 
-    balances = BalanceService(session, clock=clock, zone=zone, currency=currency,
-                              partners=partners)
     await balances.ensure_purchase_allowed(customer_id)      # next to CustomerControl's check
     charge = await balances.charge_customer(customer_id, amount, order_id, hold=True)
     await balances.capture_charge(order_id)                  # or release_charge(order_id)
@@ -22,6 +21,7 @@ Billing registers its debt figures with ``register_partner_debt_source`` and cal
 
 from partner_center.domains.balances.chart import PLATFORM_TENANT, Books, Code
 from partner_center.domains.balances.core import MAX_AMOUNT, check_amount
+from partner_center.domains.balances.engine import BalanceEngine
 from partner_center.domains.balances.models import (
     ChargeFunding,
     ChargeKind,
@@ -30,9 +30,13 @@ from partner_center.domains.balances.models import (
     OperationKind,
     Statement,
 )
-from partner_center.domains.balances.movements import ONLINE_PAYMENT_LIMIT_USD, TopUpChannel
-from partner_center.domains.balances.queries import MAX_BALANCE_QUERY
-from partner_center.domains.balances.service import BalanceService
+from partner_center.domains.balances.operations import OperationLog
+from partner_center.domains.balances.service import (
+    MAX_BALANCE_QUERY,
+    ONLINE_PAYMENT_LIMIT_USD,
+    BalanceService,
+    TopUpChannel,
+)
 from partner_center.domains.balances.sources import (
     ExpenditureQuota,
     ExpenditureSource,
@@ -82,6 +86,7 @@ __all__ = [
     "AccountBalance",
     "AdjustRecord",
     "AdjustRecordQuery",
+    "BalanceEngine",
     "BalanceService",
     "Books",
     "ChargeFunding",
@@ -98,6 +103,7 @@ __all__ = [
     "ExpenditureSource",
     "MoneyMovement",
     "OperationKind",
+    "OperationLog",
     "PartnerDebt",
     "PartnerDebtSource",
     "Sources",

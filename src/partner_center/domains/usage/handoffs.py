@@ -37,12 +37,11 @@ class HandoffTakeover:
 async def _take_over(resources: ResourceService, usage: UsageService) -> int:
     taken = 0
     for handoff in await resources.pending_handoffs(limit=BATCH):
-        row = await resources.by_resource_id(handoff.customer_id, handoff.resource_id)
-        if row is None:
+        view = await resources.by_resource_id(handoff.customer_id, handoff.resource_id)
+        if view is None:
             # The yearly/monthly resource is gone: there is nothing left to meter.
             await resources.accept_handoff(handoff.id)
             continue
-        (view,) = await resources.views([row])
         try:
             await usage.start_on_demand(
                 handoff.customer_id,

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances.public import BalanceService, ChargeKind
+from partner_center.domains.balances.public import BalanceEngine, ChargeKind
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.catalog.public import (
     CatalogService,
@@ -47,8 +47,8 @@ from partner_center.domains.catalog.public import (
 )
 from partner_center.domains.customers.public import (
     AssociationStatus,
-    Customer,
     CustomerControl,
+    CustomerRecords,
     FreezeType,
 )
 from partner_center.domains.usage.models import (
@@ -97,8 +97,9 @@ class UsageRating:
         catalog: CatalogService,
         packages: PackageService,
         control: CustomerControl,
-        balances: BalanceService,
+        balances: BalanceEngine,
         budgets: BudgetEngine,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -109,6 +110,7 @@ class UsageRating:
         self.control = control
         self.balances = balances
         self.budgets = budgets
+        self.customer_records = customer_records
         self._prices: dict[tuple[ProductKey, str], list[tuple[SpecView, PriceView]]] = {}
         self._sizes: dict[str, Fraction | None] = {}
         # Charged quantity per (customer, product, usage type, month): the tier window.
@@ -201,16 +203,7 @@ class UsageRating:
                 )
             ).scalars()
         }
-        customers = {
-            c.account_id: c
-            for c in (
-                await self.session.execute(
-                    select(Customer).where(
-                        Customer.account_id.in_({row.tenant_id for row in pending})
-                    )
-                )
-            ).scalars()
-        }
+        customers = await self.customer_records.many({row.tenant_id for row in pending})
         fee_count = not_charged = 0
         charged_total = ZERO
         totals: dict[str, Decimal] = defaultdict(Decimal)

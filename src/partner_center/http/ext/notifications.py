@@ -17,8 +17,8 @@ from pydantic import Field
 from partner_center.domains.notifications.public import (
     TOPICS,
     DeliveryStatus,
-    OutboxMessage,
-    Recipient,
+    MessageView,
+    RecipientView,
     may_manage,
     require_manager,
 )
@@ -98,7 +98,7 @@ class MessagesQuery(QueryModel):
     ] = None
 
 
-def _recipient_item(row: Recipient) -> RecipientItem:
+def _recipient_item(row: RecipientView) -> RecipientItem:
     return RecipientItem(
         id=row.id,
         topic=row.topic,
@@ -113,7 +113,7 @@ def _time(value: Any) -> str | None:
     return format_utc(value) if value is not None else None
 
 
-def _message_item(row: OutboxMessage) -> MessageItem:
+def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
         id=row.id,
         channel=row.channel.value,

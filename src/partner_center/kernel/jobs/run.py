@@ -465,8 +465,7 @@ async def _record_failure(
                     job.next_attempt_at = run_at + _retry_delay(attempt)
             await session.flush()
     except _ClaimLost:
-        # The job's commit went through and only an after-commit callback failed, or another
-        # runner recorded the attempt: nothing left to record.
+        # Another runner recorded the attempt (or finished the item): nothing left to record.
         logger.error("job %s due %s: failure not recorded", due.name, format_utc(due.due_at))
         return None
     return RunRecord(

@@ -15,6 +15,7 @@ from partner_center.domains.associations.models import PartnerAssociationSetting
 from partner_center.domains.customers.public import (
     AssociationView,
     CustomerAssociations,
+    CustomerRecords,
     PartnerActor,
 )
 from partner_center.domains.identity.public import (
@@ -74,6 +75,7 @@ class AssociationCollaborators:
     partners: PartnerService
     notifications: NotificationService
     associations: CustomerAssociations
+    customer_records: CustomerRecords
     policy: AssociationPolicy
     hooks: AssociationHooks
 
@@ -88,6 +90,7 @@ class ServiceBase:
         self.partners = shared.partners
         self.notifications = shared.notifications
         self.associations = shared.associations
+        self.customer_records = shared.customer_records
         self.policy = shared.policy
         self.hooks = shared.hooks
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import segno
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
@@ -43,7 +43,7 @@ from partner_center.domains.partners.public import PartnerStatus, PartnerView
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 #: E-mail invitation links work this long (rules.md §2.1.6); offline links and QR codes forever.
 EMAIL_LINK_VALIDITY = timedelta(days=7)
@@ -379,13 +379,10 @@ class InvitationService(ServiceBase):
                 )
             else:
                 stmt = stmt.where(InvitationRecord.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.execute(
-            stmt.order_by(InvitationRecord.created_at.desc(), InvitationRecord.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate_rows(
+            self.session, stmt, page, InvitationRecord.created_at.desc(), InvitationRecord.id.desc()
         )
-        return [_record_view(r, i, now) for r, i in rows.all()], int(total or 0)
+        return [_record_view(r, i, now) for r, i in rows], int(total or 0)
 
     async def invitations(
         self, actor: PartnerActor, page: Page
@@ -398,13 +395,10 @@ class InvitationService(ServiceBase):
         )
         if not self.sees_all_customers(actor):
             stmt = stmt.where(Invitation.created_by == actor.caller.member_id)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(Invitation.created_at.desc(), Invitation.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session, stmt, page, Invitation.created_at.desc(), Invitation.id.desc()
         )
-        return [_invitation_view(i) for i in rows.all()], int(total or 0)
+        return [_invitation_view(i) for i in rows], int(total or 0)
 
     # -- the customer's side ---------------------------------------------------------------
 

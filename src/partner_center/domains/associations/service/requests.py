@@ -34,7 +34,7 @@ from partner_center.domains.identity.public import Caller
 from partner_center.kernel.clock import add_months
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Type-change requests a partner may file per customer and window (rules.md §2.5.3).
 TYPE_CHANGE_LIMIT = 1
@@ -135,7 +135,7 @@ class _RequestsBase(ServiceBase):
         open_kinds = await self._open_requests(customer_id, partner_id)
         if open_kinds:
             raise DomainError(
-                errors.REQUEST_OPEN,
+                errors.AssociationErrorCode.REQUEST_OPEN,
                 f"A {open_kinds[0]} request for this customer is still pending; wait for it to be "
                 "handled or cancel it.",
             )
@@ -146,7 +146,7 @@ class _RequestsBase(ServiceBase):
         (rules.md §2.6.5, §4.14)."""
         if view.frozen_by is not None:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer was restricted or frozen by the partner; unfreeze it first.",
                 {"blocker": "MANUALLY_FROZEN"},
             )
@@ -155,7 +155,8 @@ class _RequestsBase(ServiceBase):
     def _associated(customer: AssociationView | None) -> AssociationView:
         if customer is None or not customer.associated:
             raise DomainError(
-                errors.NOT_YOUR_CUSTOMER, "The account is not associated with a partner."
+                errors.AssociationErrorCode.NOT_YOUR_CUSTOMER,
+                "The account is not associated with a partner.",
             )
         return customer
 
@@ -190,7 +191,7 @@ class TypeChangeService(_RequestsBase):
         )
         if (filed or 0) >= TYPE_CHANGE_LIMIT:
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"Only {TYPE_CHANGE_LIMIT} association type change request per customer is "
                 f"allowed in {TYPE_CHANGE_WINDOW_MONTHS} months; open a service ticket for more.",
             )
@@ -243,13 +244,14 @@ class TypeChangeService(_RequestsBase):
     ) -> tuple[list[TypeChangeView], int]:
         if status is not None:
             stmt = stmt.where(TypeChangeRequest.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(TypeChangeRequest.created_at.desc(), TypeChangeRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            TypeChangeRequest.created_at.desc(),
+            TypeChangeRequest.id.desc(),
         )
-        return [_type_change(r) for r in rows.all()], int(total or 0)
+        return [_type_change(r) for r in rows], int(total or 0)
 
     async def decide(self, caller: Caller, request_id: str, *, approve: bool) -> TypeChangeView:
         """The customer approves (the type changes at once) or rejects the request."""
@@ -317,7 +319,7 @@ class DisassociationService(_RequestsBase):
         )
         if blockers:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                 {"blockers": blockers},
             )
@@ -343,7 +345,7 @@ class DisassociationService(_RequestsBase):
         if (filed or 0) >= policy.disassociation_limit:
             party = "A partner" if initiator == Initiator.PARTNER else "A customer"
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"{party} may start at most {policy.disassociation_limit} disassociation "
                 f"request(s) in {policy.disassociation_window_months} months; contact customer "
                 "service for more.",
@@ -485,7 +487,7 @@ class DisassociationService(_RequestsBase):
             blockers = await self.hooks.blockers(self.session, row.customer_id, row.tenant_id)
             if blockers:
                 raise DomainError(
-                    errors.PRECHECK_FAILED,
+                    errors.AssociationErrorCode.PRECHECK_FAILED,
                     "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                     {"blockers": blockers},
                 )
@@ -568,13 +570,14 @@ class DisassociationService(_RequestsBase):
             stmt = stmt.where(DisassociationRequest.status == status)
         if initiator is not None:
             stmt = stmt.where(DisassociationRequest.initiator == initiator)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(DisassociationRequest.created_at.desc(), DisassociationRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            DisassociationRequest.created_at.desc(),
+            DisassociationRequest.id.desc(),
         )
-        return [_disassociation(r) for r in rows.all()], int(total or 0)
+        return [_disassociation(r) for r in rows], int(total or 0)
 
     # -- completion ----------------------------------------------------------------------------
 

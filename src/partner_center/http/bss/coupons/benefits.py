@@ -1,9 +1,9 @@
 """Coupons of the partner API (api-semantics.md §3.4, §3.6): issuing and reclaiming coupons
 within a quota, and the coupon lists and records (the quotas are ``quotas.py``).
 
-Extension: ``create_partner_coupons`` accepts an optional ``X-Idempotency-Key`` header (1–128 printable characters). Replaying a request with the same key
-returns the first answer and issues nothing; the same key with a different request is refused
-with ``CBC.99007009``. The SDK sends it with
+Extension: ``create_partner_coupons`` accepts an optional ``X-Idempotency-Key`` header (1–128
+letters, digits, ``._:-``). Replaying a request with the same key returns the first answer and
+issues nothing; the same key with a different request is refused with ``CBC.99007009``. The SDK sends it with
 ``client.create_partner_coupons_invoker(req).add_header("X-Idempotency-Key", key).invoke()``.
 """
 

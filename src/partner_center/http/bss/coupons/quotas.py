@@ -2,7 +2,7 @@
 distributor's quotas for its resellers (issue, reclaim, list, records).
 
 Extension: ``update_coupon_quotas`` accepts an optional ``X-Idempotency-Key`` header (1–128
-printable characters). Replaying a request with the same key returns the first answer and
+letters, digits, ``._:-``). Replaying a request with the same key returns the first answer and
 issues nothing; the same key with a different request is refused with ``CBC.99007009``.
 """
 
