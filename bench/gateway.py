@@ -32,7 +32,6 @@ from partner_center.domains.customers.models import AssociationType, Customer
 from partner_center.domains.customers.public import CustomerFilter, PartnerActor
 from partner_center.domains.identity.models import Account, AccountKind, Member
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.operations import OperationContext
 from partner_center.http.state import app_state
 from partner_center.http.wire import WireResponse
 from partner_center.kernel.ids import new_domain_id, new_id
@@ -103,8 +102,7 @@ def add_bare_endpoint(server: LiveServer, actor_holder: dict[str, PartnerActor])
         await request.body()
         async with state.db.unit_of_work() as uow:
             actor = actor_holder["actor"]
-            ctx = OperationContext(state=state, uow=uow, caller=actor.caller, partner=actor.partner)
-            rows, total = await ctx.customers.list_sub_customers(
+            rows, total = await state.services(uow.session).customers.list_sub_customers(
                 actor, CustomerFilter(account_name="cust-00"), page(0, 10)
             )
         return WireResponse(

@@ -21,7 +21,7 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 
 from partner_center.app import build_state, create_app
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
+from partner_center.kernel.clock import WallClock
 from partner_center.kernel.db import Database
 from partner_center.provisioning import (
     Credentials,
@@ -30,6 +30,7 @@ from partner_center.provisioning import (
     create_partner,
 )
 from partner_center.settings import Settings
+from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database, migrate
 
 
@@ -58,10 +59,17 @@ class LiveServer:
     would through the CLI); SDK clients talk to it over HTTP."""
 
     def __init__(
-        self, url: str, *, sandbox: bool = True, rate_limit: int = 1000, **overrides: Any
+        self,
+        url: str,
+        *,
+        sandbox: bool = True,
+        rate_limit: int = 1000,
+        wall: WallClock | None = None,
+        **overrides: Any,
     ) -> None:
         """``overrides`` are further ``Settings`` fields (``currency="CNY"``, ``smtp_host=...``,
-        ``job_interval_seconds=0.1`` ...)."""
+        ``job_interval_seconds=0.1`` ...); ``wall`` replaces the security clock (tests that move
+        real time)."""
         self.db_url = url
         self.settings = Settings(
             database_url=url,
@@ -73,7 +81,7 @@ class LiveServer:
         )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.state = build_state(self.settings, db=Database(url))
+        self.state = build_state(self.settings, db=Database(url), wall=wall)
         config = uvicorn.Config(
             create_app(self.settings, state=self.state),
             host="127.0.0.1",

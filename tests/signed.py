@@ -76,7 +76,8 @@ def signed_request(
     content = sent_body if sent_body is not None else body
     if client is not None:
         return client.request(method, url, headers=headers, content=content)
-    return httpx.request(method, url, headers=headers, content=content)
+    # A loaded machine may take longer than httpx's 5 s default to answer a burst.
+    return httpx.request(method, url, headers=headers, content=content, timeout=60)
 
 
 def sdk_wire_body(request: SdkRequest) -> bytes:

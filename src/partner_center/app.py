@@ -15,7 +15,6 @@ from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
-from partner_center.http.bss import coupons as bss_coupons
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
@@ -24,8 +23,9 @@ from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.bss import resources as bss_resources
 from partner_center.http.bss import usage as bss_usage
+from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
+from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.errors import install_error_handlers
-from partner_center.http.ext import associations as ext_associations
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
@@ -33,13 +33,19 @@ from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import usage as ext_usage
+from partner_center.http.ext.associations import authorizations as ext_authorizations
+from partner_center.http.ext.associations import disassociations as ext_disassociations
+from partner_center.http.ext.associations import invitations as ext_invitations
+from partner_center.http.ext.associations import members as ext_members
+from partner_center.http.ext.associations import overview as ext_association_overview
+from partner_center.http.ext.associations import type_changes as ext_type_changes
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
-from partner_center.http.state import AppState
 from partner_center.http.wire import SCHEMAS
 from partner_center.kernel.logging import configure_logging
 from partner_center.runtime import build_state
 from partner_center.settings import Settings, load_settings
+from partner_center.state import AppState
 from partner_center.worker.runner import DueJobRunner
 
 DESCRIPTION = """partner-center speaks the Huawei Cloud partner (BSS) API: point the official
@@ -90,14 +96,20 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_resellers.router,
         bss_catalog.router,
         bss_ratings.router,
-        bss_coupons.router,
+        bss_coupon_quotas.router,
+        bss_coupon_benefits.router,
         bss_balances.router,
         bss_orders.router,
         bss_resources.router,
         ext_orders.router,
         ext_balances.router,
         ext_coupons.router,
-        ext_associations.router,
+        ext_invitations.router,
+        ext_type_changes.router,
+        ext_disassociations.router,
+        ext_authorizations.router,
+        ext_members.router,
+        ext_association_overview.router,
         ext_customers.router,
         ext_resellers.router,
         ext_notifications.router,

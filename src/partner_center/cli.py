@@ -17,12 +17,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from partner_center.kernel.clock import SystemClock, format_utc, parse_utc
-from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
 from partner_center.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from partner_center.http.state import AppState
+    from partner_center.state import AppState
 
 app = typer.Typer(help="partner-center: a self-hostable Partner Center.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -272,9 +271,7 @@ def _print_time(now: Any) -> None:
 
 
 def _move(settings: Settings, **kwargs: Any) -> None:
-    from partner_center.kernel.clock import WallClock
     from partner_center.kernel.sandbox import move_sandbox_clock
-    from partner_center.worker.registry import build_registry
 
     _require_sandbox(settings)
 
@@ -282,7 +279,7 @@ def _move(settings: Settings, **kwargs: Any) -> None:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress:
             progress.add_task("moving the clock and running due jobs", total=None)
             return await move_sandbox_clock(
-                state.db, build_registry(), zone=settings.zone, wall=WallClock(), **kwargs
+                state.db, state.jobs, zone=settings.zone, wall=state.wall, **kwargs
             )
 
     now, records = _run(_with_state(settings, work))
@@ -333,17 +330,13 @@ def clock_advance(
 def jobs_run_due() -> None:
     """Run every job due at the current business time (what the server does every few seconds)."""
     from partner_center.kernel.jobs import run_due
-    from partner_center.worker.registry import build_registry
 
     settings = load_settings()
 
     async def work(state: AppState) -> Any:
-        if state.sandbox_clock is not None:
-            async with state.db.unit_of_work() as uow:
-                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-        return await run_due(
-            state.db, build_registry(), until=state.clock.now(), zone=settings.zone
-        )
+        async with state.db.unit_of_work() as uow:
+            await state.refresh_clock(uow.session)
+        return await run_due(state.db, state.jobs, until=state.clock.now(), zone=settings.zone)
 
     records = _run(_with_state(settings, work))
     for record in records:
@@ -358,7 +351,8 @@ def catalog_import(
 ) -> None:
     """Import a version of the catalogue data file (JSON). Re-importing the same version changes
     nothing; a new version closes changed prices at its effective_from instead of editing them."""
-    from partner_center.domains.catalog.public import import_catalog, read_catalog
+    from partner_center.domains.catalog.public import read_catalog
+    from partner_center.provisioning import import_catalog
 
     settings = load_settings()
     text = file.read_text(encoding="utf-8")
@@ -373,12 +367,10 @@ def catalog_import(
                 progress.update(task, description=stage, completed=done, total=total)
 
             return await import_catalog(
-                state.db,
+                state,
                 read_catalog(text),
-                clock=state.clock,
                 source=file.name,
                 dry_run=dry_run,
-                expected_currency=settings.currency,
                 on_progress=on_progress,
             )
 
@@ -410,7 +402,6 @@ def catalog_discount_grant(
     """Grant a business (contract) discount, type 605, to a referral-model customer."""
     from decimal import Decimal, InvalidOperation
 
-    from partner_center.domains.catalog.public import DiscountService
     from partner_center.provisioning import ensure_operator
 
     try:
@@ -421,10 +412,8 @@ def catalog_discount_grant(
 
     async def work(state: AppState) -> dict[str, str]:
         operator_id = await ensure_operator(state)
-        async with state.db.unit_of_work() as uow:
-            if state.sandbox_clock is not None:
-                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-            granted = await DiscountService(uow.session, clock=state.clock).grant_business_discount(
+        async with state.work() as services:
+            granted = await services.discounts.grant_business_discount(
                 operator_id=operator_id,
                 customer_id=customer,
                 percent_off=percent_off,
@@ -447,17 +436,12 @@ def catalog_discount_grant(
 @catalog_app.command("discount-revoke")
 def catalog_discount_revoke(discount_id: str = typer.Argument(...)) -> None:
     """End a business discount the operator granted, from now on."""
-    from partner_center.domains.catalog.public import DiscountService
     from partner_center.provisioning import ensure_operator
 
     async def work(state: AppState) -> Any:
         operator_id = await ensure_operator(state)
-        async with state.db.unit_of_work() as uow:
-            if state.sandbox_clock is not None:
-                await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-            return await DiscountService(uow.session, clock=state.clock).revoke(
-                discount_id, by=operator_id
-            )
+        async with state.work() as services:
+            return await services.discounts.revoke(discount_id, by=operator_id)
 
     ended = _run(_with_state(load_settings(), work))
     assert ended.effective_to is not None
@@ -485,7 +469,6 @@ def reconcile() -> None:
 def worker() -> None:
     """Run due jobs under procrastinate (PostgreSQL); on SQLite the server runs them itself."""
     from partner_center.worker.procrastinate_app import build_procrastinate_app
-    from partner_center.worker.registry import build_registry
     from partner_center.worker.runner import DueJobRunner
 
     settings = load_settings()
@@ -494,7 +477,7 @@ def worker() -> None:
         raise typer.Exit(2)
 
     async def work(state: AppState) -> None:
-        runner = DueJobRunner(state.db, build_registry(), clock=state.clock, zone=settings.zone)
+        runner = DueJobRunner(state.db, state.jobs, clock=state.clock, zone=settings.zone)
         procrastinate = build_procrastinate_app(settings.resolved_database_url, runner=runner)
         async with procrastinate.open_async():
             await procrastinate.schema_manager.apply_schema_async()
@@ -527,11 +510,7 @@ def usage_import(
     """
     import gc
 
-    # The ingest module itself, not the usage domain's public surface: that one loads rating
-    # and billing, which an import never touches (the rule about public.py binds domains).
-    from partner_center.domains.usage.ingest import UsageIngest, read_records
-    from partner_center.kernel.clock import SandboxClock, WallClock
-    from partner_center.kernel.db import Database
+    from partner_center.domains.usage.public import read_records
 
     settings = load_settings()
     kind = (fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")).lower()
@@ -539,41 +518,31 @@ def usage_import(
         raise typer.BadParameter("use --format csv or --format jsonl")
     total = _count_records(file, kind)
 
-    async def work() -> Any:
-        # Only the database and the business clock: the import needs no other state, and
-        # building it would load every domain.
-        db = Database(settings.resolved_database_url)
-        clock = SandboxClock(WallClock()) if settings.sandbox else SystemClock()
-        try:
-            with (
-                Progress(
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    TextColumn("{task.completed:,}/{task.total:,} records"),
-                    console=err,
-                ) as progress,
-                file.open(encoding="utf-8", newline="") as stream,
-            ):
-                task = progress.add_task("importing usage", total=total)
-                async with db.unit_of_work() as uow:
-                    if isinstance(clock, SandboxClock):
-                        await refresh_sandbox_clock(clock, uow.session)
-                    ingest = UsageIngest(
-                        uow.session, clock=clock, late_window=settings.usage_late_window
-                    )
+    async def work(state: AppState) -> Any:
+        with (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,}/{task.total:,} records"),
+                console=err,
+            ) as progress,
+            file.open(encoding="utf-8", newline="") as stream,
+        ):
+            task = progress.add_task("importing usage", total=total)
 
-                    def advance(done: int) -> None:
-                        progress.update(task, completed=min(done, total))
+            def advance(done: int) -> None:
+                progress.update(task, completed=min(done, total))
 
-                    return await ingest.ingest(read_records(stream, fmt=kind), on_progress=advance)
-        finally:
-            await db.dispose()
+            async with state.work() as services:
+                return await services.usage_ingest.ingest(
+                    read_records(stream, fmt=kind), on_progress=advance
+                )
 
     # Millions of short-lived, acyclic objects (rows, strings) pass through: reference
     # counting frees them, and the cyclic collector would only rescan them. The process
     # ends after the report.
     gc.disable()
-    report = _run(work())
+    report = _run(_with_state(settings, work))
     data = {
         "received": report.received,
         "accepted": report.accepted,

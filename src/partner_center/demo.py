@@ -9,26 +9,22 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
-from partner_center.domains.catalog.public import import_demo_catalog
-from partner_center.domains.partners.models import Partner
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import (
     create_customer,
     create_partner,
     ensure_operator,
+    import_demo_catalog,
 )
 from partner_center.settings import Settings
+from partner_center.state import AppState
 
 DEMO_PASSWORD = "Demo-Passw0rd"  # noqa: S105  (documented demo password)
 
 
 async def _has_partners(state: AppState) -> bool:
-    async with state.db.unit_of_work() as uow:
-        count = (await uow.session.execute(select(func.count()).select_from(Partner))).scalar_one()
-    return bool(count)
+    async with state.work() as services:
+        return await services.partners.any_exist()
 
 
 def credentials_file(settings: Settings) -> Path:
@@ -100,7 +96,7 @@ async def seed_demo(state: AppState, *, if_empty: bool) -> dict[str, Any] | None
             **extra,
         }
 
-    await import_demo_catalog(state.db, clock=state.clock, site_currency=state.settings.currency)
+    await import_demo_catalog(state)
     result = {
         "csp": entry(csp, xaccount_type=csp_platform),
         "distributor": entry(dist),

@@ -1,20 +1,22 @@
 """Operator-side provisioning used by the CLI and the demo: the operator account, partners,
-customers and credentials, each in its own unit of work."""
+customers, credentials and catalogue imports, each in its own unit of work with the services of
+the container."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from partner_center.domains.associations.public import AssociationServices, AuthorizationView
-from partner_center.domains.customers.public import CustomerService, NewCustomer, PartnerActor
-from partner_center.domains.identity.public import AccountKind, IdentityService
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService, PartnerType
-from partner_center.http.auth import identity_service
-from partner_center.http.operations import association_services
-from partner_center.http.state import AppState
-from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.domains.associations.public import AuthorizationView
+from partner_center.domains.catalog.public import CatalogImportProgress, ImportReport
+from partner_center.domains.customers.public import NewCustomer, PartnerActor
+from partner_center.domains.identity.public import AccountKind
+from partner_center.domains.partners.public import PartnerType
+from partner_center.kernel.db import UnitOfWork
 from partner_center.kernel.errors import DomainError
+from partner_center.services import Services
+from partner_center.state import AppState
 
 OPERATOR_NAME = "operator"
 
@@ -27,53 +29,10 @@ class Credentials:
     secret_key: str
 
 
-@dataclass(frozen=True)
-class Services:
-    identity: IdentityService
-    partners: PartnerService
-    customers: CustomerService
-    associations: AssociationServices
-
-
 async def services(state: AppState, uow: UnitOfWork) -> Services:
-    if state.sandbox_clock is not None:
-        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    identity = identity_service(state, uow.session)
-    partners = PartnerService(uow.session, clock=state.clock, identity=identity)
-    customers = CustomerService(
-        uow.session,
-        clock=state.clock,
-        wall=state.wall,
-        identity=identity,
-        partners=partners,
-        notifications=NotificationService(uow.session, clock=state.clock),
-        site=state.site,
-    )
-    return Services(identity, partners, customers, association_services(state, uow.session))
-
-
-async def _authorize(svc: Services, *, customer_id: str, partner_id: str) -> AuthorizationView:
-    """The customer authorizes its partner exactly as through the API, so the authorization
-    record exists and the customer can list and revoke it: the partner's administrator asks
-    (accepting the commitment letter for operation on customers' behalf), the customer's
-    administrator approves, which grants the agency ``assume_role`` checks. Every rule of that
-    flow holds (a reseller-model customer of this partner; a reseller needs its distributor's
-    permission first)."""
-    partner = await svc.partners.get(partner_id)
-    customer = await svc.identity.get_account(customer_id)
-    if partner is None or customer is None or customer.kind != AccountKind.CUSTOMER:
-        raise DomainError("CBC.0100", "Invalid parameter: unknown customer or partner.")
-    partner_admin = await svc.identity.admin_member(partner_id)
-    partner_caller = await svc.identity.caller_for(partner_id, partner_admin.id, method="cli")
-    authorizations = svc.associations.authorizations
-    asked = await authorizations.request(
-        PartnerActor(caller=partner_caller, partner=partner),
-        customer_id,
-        commitment_accepted=True,
-    )
-    customer_admin = await svc.identity.admin_member(customer_id)
-    customer_caller = await svc.identity.caller_for(customer_id, customer_admin.id, method="cli")
-    return await authorizations.approve(customer_caller, asked.authorization_id)
+    """The container of ``uow`` at the current (sandbox) business time."""
+    await state.refresh_clock(uow.session)
+    return state.services(uow.session)
 
 
 async def ensure_operator(state: AppState, *, password: str | None = None) -> str:
@@ -183,9 +142,57 @@ async def create_credentials(state: AppState, *, account_id: str) -> Credentials
     return Credentials(account.id, account.name, key.access_key, key.secret_key)
 
 
+async def _authorize(svc: Services, *, customer_id: str, partner_id: str) -> AuthorizationView:
+    """The customer authorizes its partner exactly as through the API, so the authorization
+    record exists and the customer can list and revoke it: the partner's administrator asks
+    (accepting the commitment letter for operation on customers' behalf), the customer's
+    administrator approves, which grants the agency ``assume_role`` checks. Every rule of that
+    flow holds (a reseller-model customer of this partner; a reseller needs its distributor's
+    permission first)."""
+    partner = await svc.partners.get(partner_id)
+    customer = await svc.identity.get_account(customer_id)
+    if partner is None or customer is None or customer.kind != AccountKind.CUSTOMER:
+        raise DomainError("CBC.0100", "Invalid parameter: unknown customer or partner.")
+    partner_admin = await svc.identity.admin_member(partner_id)
+    partner_caller = await svc.identity.caller_for(partner_id, partner_admin.id, method="cli")
+    asked = await svc.authorizations.request(
+        PartnerActor(caller=partner_caller, partner=partner),
+        customer_id,
+        commitment_accepted=True,
+    )
+    customer_admin = await svc.identity.admin_member(customer_id)
+    customer_caller = await svc.identity.caller_for(customer_id, customer_admin.id, method="cli")
+    return await svc.authorizations.approve(customer_caller, asked.authorization_id)
+
+
 async def authorize_partner(state: AppState, *, customer_id: str, partner_id: str) -> str:
     """The customer authorizes the partner (see ``_authorize``); returns the authorization id."""
     async with state.db.unit_of_work() as uow:
         svc = await services(state, uow)
         authorization = await _authorize(svc, customer_id=customer_id, partner_id=partner_id)
         return authorization.authorization_id
+
+
+async def import_catalog(
+    state: AppState,
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    dry_run: bool = False,
+    on_progress: CatalogImportProgress | None = None,
+) -> ImportReport:
+    """Import a catalogue version priced in the site currency, in one unit of work."""
+    async with state.work() as svc:
+        return await svc.catalog_importer.import_document(
+            raw,
+            source=source,
+            dry_run=dry_run,
+            expected_currency=state.settings.currency,
+            on_progress=on_progress,
+        )
+
+
+async def import_demo_catalog(state: AppState) -> ImportReport | None:
+    """The packaged demo catalogue, on a site that sells in its currency (USD)."""
+    async with state.work() as svc:
+        return await svc.catalog_importer.import_demo(site_currency=state.settings.currency)

@@ -10,40 +10,38 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.budgets.public import (
-    BudgetService,
     BudgetSetting,
     BudgetType,
     BudgetView,
     ExhaustionAction,
     Reservation,
 )
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import (
     ControlState,
     CustomerControl,
-    CustomerService,
     NewCustomer,
     PartnerActor,
 )
-from partner_center.domains.identity.public import IdentityService, SecretCipher
+from partner_center.domains.identity.public import SecretCipher
 from partner_center.domains.ledger.public import reconcile
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     PARTNER_BUDGET,
-    NotificationService,
-    OutboxMessage,
 )
-from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
+from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.clock import Clock, FixedClock
 from partner_center.kernel.db import Base, Database
+from partner_center.services import Services
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database
+from tests.wiring import services_for
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CURRENCY = "USD"
@@ -54,43 +52,9 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-@dataclass
-class Services:
-    identity: IdentityService
-    partners: PartnerService
-    customers: CustomerService
-    notifications: NotificationService
-    budgets: BudgetService
-    control: CustomerControl
-
-
 def services(session: AsyncSession, clock: Clock) -> Services:
-    identity = IdentityService(
-        session, clock=clock, wall=clock, cipher=_CIPHER, token_ttl=timedelta(hours=1)
-    )
-    partners = PartnerService(session, clock=clock, identity=identity)
-    notifications = NotificationService(session, clock=clock)
-    customers = CustomerService(
-        session,
-        clock=clock,
-        wall=clock,
-        identity=identity,
-        partners=partners,
-        notifications=notifications,
-        site="intl",
-    )
-    budgets = BudgetService(
-        session,
-        clock=clock,
-        zone=ZONE,
-        currency=CURRENCY,
-        customers=customers,
-        partners=partners,
-        notifications=notifications,
-    )
-    return Services(
-        identity, partners, customers, notifications, budgets, CustomerControl(session, clock=clock)
-    )
+    """The container of a unit of work at ``clock`` (security time stands still with it)."""
+    return services_for(session, clock, wall=clock)
 
 
 async def admin_actor(svc: Services, partner_id: str) -> PartnerActor:
@@ -287,7 +251,8 @@ async def catalog_world(at: datetime) -> AsyncIterator[BudgetWorld]:
         async with db.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
         clock = FixedClock(at)
-        await import_demo_catalog(db, clock=clock, site_currency="USD")
+        async with db.unit_of_work() as uow:
+            await services_for(uow.session, clock).catalog_importer.import_demo(site_currency="USD")
         yield BudgetWorld(db, clock)
     finally:
         await db.dispose()

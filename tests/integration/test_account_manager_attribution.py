@@ -11,35 +11,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations.public import (
-    AssociationPolicy,
-    AssociationServices,
     next_local_midnight,
 )
 from partner_center.domains.customers.public import AssociationType, PartnerActor
 from partner_center.domains.identity.public import (
     AccountKind,
-    IdentityService,
     SecretCipher,
 )
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService, PartnerType
+from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
+from partner_center.services import Services
+from tests.wiring import services_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CIPHER = SecretCipher(b"0" * 43 + b"=")
 
 
-def services(session: AsyncSession, clock: FixedClock) -> AssociationServices:
-    identity = IdentityService(session, clock=clock, wall=clock, cipher=CIPHER)
-    return AssociationServices.build(
-        session,
-        clock=clock,
-        identity=identity,
-        partners=PartnerService(session, clock=clock, identity=identity),
-        notifications=NotificationService(session, clock=clock),
-        policy=AssociationPolicy(zone=SHANGHAI),
-    )
+def services(session: AsyncSession, clock: FixedClock) -> Services:
+    return services_for(session, clock, wall=clock, billing_timezone="Asia/Shanghai")
 
 
 def test_next_local_midnight() -> None:

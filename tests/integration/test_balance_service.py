@@ -25,7 +25,8 @@ from partner_center.domains.balances.public import (
     StatementQuery,
     TopUpChannel,
 )
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationStatus
 from partner_center.domains.identity.public import Role
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.partners.public import PartnerType, PartnerView
@@ -35,13 +36,12 @@ from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
 from tests.factories.budgets import (
-    CURRENCY,
-    ZONE,
     BudgetWorld,
     admin_actor,
     member_actor,
     services,
 )
+from tests.wiring import Balances
 
 D = Decimal
 T = TypeVar("T")
@@ -59,10 +59,7 @@ class World:
     async def run(self, work: Callable[[BalanceService, AsyncSession], Awaitable[T]]) -> T:
         """One unit of work with a BalanceService, as a request or a job would."""
         async with self.base.db.unit_of_work() as uow:
-            svc = services(uow.session, self.clock)
-            balances = BalanceService(
-                uow.session, clock=self.clock, zone=ZONE, currency=CURRENCY, partners=svc.partners
-            )
+            balances = Balances(services(uow.session, self.clock))
             return await work(balances, uow.session)
 
     async def partner(

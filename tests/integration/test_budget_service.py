@@ -18,9 +18,9 @@ from partner_center.domains.budgets.public import (
     RecordOperation,
     ReservationStatus,
 )
+from partner_center.domains.customers.models import Customer
 from partner_center.domains.customers.public import (
     AssociationStatus,
-    Customer,
     CustomerControl,
     FreezeType,
 )

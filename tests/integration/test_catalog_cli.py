@@ -17,11 +17,12 @@ from sqlalchemy import func, select, update
 
 from partner_center.app import build_state
 from partner_center.domains.catalog.models import CatalogDiscount, CatalogPrice, CatalogVersion
-from partner_center.domains.catalog.public import demo_catalog, import_demo_catalog
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.catalog.public import demo_catalog
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.db import Database
-from partner_center.provisioning import create_customer, create_partner
+from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database, migrate
 
@@ -117,7 +118,7 @@ def test_business_discounts_from_the_command_line(env: dict[str, str]) -> None:
             db=Database(env["DATABASE_URL"], pool=False),
         )
         try:
-            await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+            await import_demo_catalog(state)
             partner, _ = await create_partner(
                 state, name="cli-discounts", partner_type=PartnerType.CSP
             )

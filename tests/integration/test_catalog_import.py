@@ -23,7 +23,6 @@ from partner_center.domains.catalog.public import (
     CatalogService,
     ChargingMode,
     ImportReport,
-    InquiryService,
     Language,
     OnDemandItem,
     PeriodType,
@@ -35,6 +34,7 @@ from partner_center.kernel.db import Base, Database
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.pagination import Page
 from tests.dbutil import create_fresh_database, drop_database
+from tests.wiring import services_for
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 VM = "hws.resource.type.vm"
@@ -93,7 +93,7 @@ async def unit_price(
 ) -> Decimal:
     """The list price of one usage unit (an hour, a GB) of ``key`` at ``as_of``."""
     async with db.unit_of_work() as uow:
-        rating = await InquiryService(uow.session, clock=FixedClock(as_of)).rate_on_demand(
+        rating = await services_for(uow.session, FixedClock(as_of)).inquiry.rate_on_demand(
             "no-customer", [OnDemandItem("1", key, factor, Decimal(1), measure, 1)], as_of=as_of
         )
         return rating.lines[0].official

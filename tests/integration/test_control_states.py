@@ -22,12 +22,18 @@ from partner_center.domains.customers.public import (
     NewCustomer,
     PartnerActor,
 )
-from partner_center.domains.identity.public import IdentityService, SecretCipher
+from partner_center.domains.identity.public import (
+    IdentityService,
+    SecretCipher,
+    SignInGuard,
+    SignInPolicy,
+)
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
+from tests.wiring import services_for
 
 CIPHER = SecretCipher(Fernet.generate_key())
 
@@ -42,7 +48,13 @@ class Services:
 
 
 def services(session: AsyncSession, clock: FixedClock) -> Services:
-    identity = IdentityService(session, clock=clock, wall=clock, cipher=CIPHER)
+    identity = IdentityService(
+        session,
+        clock=clock,
+        wall=clock,
+        cipher=CIPHER,
+        sign_in_guard=SignInGuard(session, wall=clock, policy=SignInPolicy()),
+    )
     partners = PartnerService(session, clock=clock, identity=identity)
     customers = CustomerService(
         session,
@@ -58,7 +70,7 @@ def services(session: AsyncSession, clock: FixedClock) -> Services:
         partners,
         customers,
         CustomerControl(session, clock=clock),
-        FreezingService(session, clock=clock, partners=partners),
+        services_for(session, clock).freezing,
     )
 
 

@@ -29,7 +29,6 @@ from partner_center.domains.coupons.public import (
     RefundCase,
     Restrictions,
     SubscribeType,
-    reclaim_coupons_on_disassociation,
 )
 from partner_center.domains.customers.public import (
     CustomerAssociations,
@@ -37,7 +36,12 @@ from partner_center.domains.customers.public import (
     NewCustomer,
     PartnerActor,
 )
-from partner_center.domains.identity.public import IdentityService, SecretCipher
+from partner_center.domains.identity.public import (
+    IdentityService,
+    SecretCipher,
+    SignInGuard,
+    SignInPolicy,
+)
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
@@ -48,6 +52,7 @@ from partner_center.kernel.ids import new_domain_id
 from partner_center.kernel.jobs import ScheduledJob
 from partner_center.kernel.pagination import Page
 from tests.dbutil import is_postgres
+from tests.wiring import services_for
 
 D = Decimal
 CIPHER = SecretCipher(Fernet.generate_key())
@@ -64,7 +69,13 @@ class Services:
 
 
 def services(session: AsyncSession, clock: FixedClock) -> Services:
-    identity = IdentityService(session, clock=clock, wall=clock, cipher=CIPHER)
+    identity = IdentityService(
+        session,
+        clock=clock,
+        wall=clock,
+        cipher=CIPHER,
+        sign_in_guard=SignInGuard(session, wall=clock, policy=SignInPolicy()),
+    )
     partners = PartnerService(session, clock=clock, identity=identity)
     customers = CustomerService(
         session,
@@ -75,9 +86,7 @@ def services(session: AsyncSession, clock: FixedClock) -> Services:
         notifications=NotificationService(session, clock=clock),
         site="intl",
     )
-    return Services(
-        identity, partners, customers, CouponService(session, clock=clock, partners=partners)
-    )
+    return Services(identity, partners, customers, services_for(session, clock).coupons)
 
 
 def name(prefix: str) -> str:
@@ -159,7 +168,7 @@ def order(customer: str, order_id: str, list_amount: str, discount: str = "0") -
 async def balance(database: Database, clock: FixedClock, coupon_id: str) -> tuple[D, D]:
     """(posted balance, held) of a coupon."""
     async with database.unit_of_work() as uow:
-        svc = CouponService(uow.session, clock=clock)
+        svc = services_for(uow.session, clock).coupons
         row = await uow.session.get(Coupon, coupon_id)
         assert row is not None
         view = await svc.redemptions.coupon_view(row)
@@ -182,7 +191,7 @@ async def ledger_ok(database: Database) -> bool:
 
 async def in_uow(database: Database, clock: FixedClock, work: object) -> object:
     async with database.unit_of_work() as uow:
-        return await work(CouponService(uow.session, clock=clock))  # type: ignore[operator]
+        return await work(services_for(uow.session, clock).coupons)  # type: ignore[operator]
 
 
 async def test_paying_an_order_holds_captures_and_refunds(
@@ -368,9 +377,7 @@ async def test_disassociation_reclaims_every_coupon_the_customer_holds(
         await CustomerAssociations(uow.session, clock=clock).end(
             customer, partner_id=w.partner.partner_id
         )
-        done = await reclaim_coupons_on_disassociation(
-            uow.session, customer_id=customer, at=clock.now()
-        )
+        done = await services_for(uow.session, clock).coupons.reclaim_on_disassociation(customer)
     assert sorted((r.coupon_id, r.amount) for r in done) == sorted(
         [(mine[0], D("10.00")), (mine[1], D("10.00"))]
     )
@@ -409,7 +416,7 @@ async def test_first_association_only_quotas(database: Database, clock: FixedClo
         await CustomerAssociations(uow.session, clock=clock).end(
             fresh, partner_id=w.partner.partner_id
         )
-        await reclaim_coupons_on_disassociation(uow.session, customer_id=fresh, at=clock.now())
+        await services_for(uow.session, clock).coupons.reclaim_on_disassociation(fresh)
         row = await CustomerAssociations(uow.session, clock=clock).current(fresh)
         assert row is not None
         await CustomerAssociations(uow.session, clock=clock).associate(
@@ -479,7 +486,7 @@ async def test_two_coupons_racing_for_one_order(database: Database, clock: Fixed
     async def redeem(coupon_id: str) -> str:
         try:
             async with database.unit_of_work() as uow:
-                await CouponService(uow.session, clock=clock).redemptions.redeem(
+                await services_for(uow.session, clock).coupons.redemptions.redeem(
                     order=race, coupon_id=coupon_id, redemption_id=name("r")
                 )
             return "ok"

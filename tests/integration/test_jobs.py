@@ -94,6 +94,24 @@ def test_job_tables_are_declared_global_system_tables() -> None:
     assert GLOBAL_TABLES["scheduled_jobs"] == "system job queue; payload carries tenant"
 
 
+async def test_periodic_jobs_due_together_run_in_registration_order(database: Database) -> None:
+    calls = Calls()
+    registry = JobRegistry()
+    first, second = unique("z-registered-first"), unique("a-registered-second")
+    registry.register_periodic(first, Hourly(0), calls.job())
+    registry.register_periodic(second, Hourly(0), calls.job())
+
+    await run_due(database, registry, until=START + timedelta(hours=2), zone=SHANGHAI, since=START)
+
+    # Names sort the other way: the order is the declared one, not alphabetical.
+    assert calls.names_and_times() == [
+        (first, START + timedelta(hours=1)),
+        (second, START + timedelta(hours=1)),
+        (first, START + timedelta(hours=2)),
+        (second, START + timedelta(hours=2)),
+    ]
+
+
 async def test_runs_everything_due_in_time_order_at_its_due_time(database: Database) -> None:
     calls = Calls()
     registry = JobRegistry()

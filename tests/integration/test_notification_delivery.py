@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from partner_center.domains.notifications import tasks
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     DELIVER_JOB,
     MAX_ATTEMPTS,
@@ -27,7 +28,6 @@ from partner_center.domains.notifications.public import (
     DeliveryStatus,
     NotificationService,
     OutboxDelivery,
-    OutboxMessage,
     OutgoingMessage,
     Senders,
     SmtpSender,
@@ -36,8 +36,10 @@ from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.jobs import JobRegistry, RunRecord, ScheduledJob, run_due, schedule
+from partner_center.services import Services, notification_senders
 from partner_center.settings import Settings
-from partner_center.worker.registry import build_registry, notification_senders
+from partner_center.worker.registry import build_registry
+from tests.wiring import wiring_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _day = iter(range(1, 10_000))
@@ -70,9 +72,10 @@ class Recorder:
         return [m for m in self.sent if m.id == message_id]
 
 
-def registry_with(senders: Senders) -> JobRegistry:
-    registry = JobRegistry()
-    tasks.register(registry, senders=senders)
+def registry_with(senders: Senders) -> JobRegistry[Services]:
+    wiring = wiring_for(senders=senders)
+    registry = JobRegistry(lambda session, clock: Services(session, clock=clock, wiring=wiring))
+    tasks.register(registry)
     return registry
 
 
@@ -397,4 +400,4 @@ def test_the_composition_root_wires_smtp_from_the_settings() -> None:
     )
     smtps = notification_senders(Settings(smtp_host="mail.example.com", smtp_port=465))
     assert isinstance(smtps.email, SmtpSender) and smtps.email.config.implicit_tls
-    assert DELIVER_JOB in build_registry(Settings()).one_off_names
+    assert DELIVER_JOB in build_registry(wiring_for()).one_off_names

@@ -13,23 +13,21 @@ from sqlalchemy import update
 
 from partner_center.app import build_state
 from partner_center.domains.catalog.public import (
-    DiscountService,
-    InquiryService,
     OnDemandItem,
     PeriodItem,
     ProductKey,
-    import_demo_catalog,
     project_id_for,
     read_catalog,
 )
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Base, Database
 from partner_center.kernel.errors import DomainError
-from partner_center.provisioning import create_customer, create_partner
+from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
+from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -51,7 +49,7 @@ async def state() -> AsyncIterator[AppState]:
         db=db,
         clock=FixedClock(T0),
     )
-    await import_demo_catalog(db, clock=app_state.clock, site_currency="USD")
+    await import_demo_catalog(app_state)
     yield app_state
     await db.dispose()
     await drop_database(pg_name)
@@ -71,7 +69,7 @@ async def referral_customer(state: AppState) -> str:
 
 async def hourly(state: AppState, customer_id: str, as_of: datetime) -> Decimal:
     async with state.db.unit_of_work() as uow:
-        rating = await InquiryService(uow.session, clock=state.clock).rate_on_demand(
+        rating = await state.services(uow.session).inquiry.rate_on_demand(
             customer_id, [HOUR], as_of=as_of
         )
         return rating.amount
@@ -81,7 +79,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
     customer_id = await referral_customer(state)
     starts, ends = T0 + timedelta(days=1), T0 + timedelta(days=10)
     async with state.db.unit_of_work() as uow:
-        discounts = DiscountService(uow.session, clock=FixedClock(T0))
+        discounts = state.services(uow.session, clock=FixedClock(T0)).discounts
         granted = await discounts.grant_business_discount(
             operator_id="op",
             customer_id=customer_id,
@@ -115,7 +113,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
 
     revoke_at = starts + timedelta(days=2)
     async with state.db.unit_of_work() as uow:
-        discounts = DiscountService(uow.session, clock=FixedClock(revoke_at))
+        discounts = state.services(uow.session, clock=FixedClock(revoke_at)).discounts
         with pytest.raises(DomainError) as info:
             await discounts.revoke(granted.discount_id, by="someone-else")
         assert info.value.code == "CBC.0100"
@@ -125,7 +123,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
     assert await hourly(state, customer_id, revoke_at) == Decimal("0.0474")
 
     async with state.db.unit_of_work() as uow:
-        period = await InquiryService(uow.session, clock=state.clock).rate_period(
+        period = await state.services(uow.session).inquiry.rate_period(
             customer_id, [MONTH], as_of=starts
         )
         assert [(o.amount, o.best_offer) for o in period.options] == [(Decimal("12.70"), True)]
@@ -133,7 +131,7 @@ async def test_discount_windows_and_revocation_keep_the_past(state: AppState) ->
 
 async def test_projects_belong_to_their_account_in_every_region(state: AppState) -> None:
     async with state.db.unit_of_work() as uow:
-        inquiry = InquiryService(uow.session, clock=state.clock)
+        inquiry = state.services(uow.session).inquiry
         for region in ("ap-southeast-1", "ap-southeast-2"):
             assert (
                 await inquiry.require_project("acct-a", project_id_for("acct-a", region)) == region

@@ -16,6 +16,7 @@ from partner_center.domains.identity.public import (
     AccountKind,
     IdentityService,
     SecretCipher,
+    SignInGuard,
     SignInPolicy,
 )
 from partner_center.kernel.clock import FixedClock
@@ -38,7 +39,7 @@ def service(session: AsyncSession, wall: FixedClock) -> IdentityService:
         clock=wall,
         wall=wall,
         cipher=CIPHER,
-        sign_in_policy=POLICY,
+        sign_in_guard=SignInGuard(session, wall=wall, policy=POLICY),
     )
 
 

@@ -19,13 +19,12 @@ import pytest
 from sqlalchemy import func, select
 
 from partner_center.app import build_state
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import CustomerControl
 from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.usage.models import UsageRecord
-from partner_center.domains.usage.public import ResourceSpec, UsageService
+from partner_center.domains.usage.public import ResourceSpec
 from partner_center.kernel.db import Database
-from partner_center.provisioning import create_customer, create_partner
+from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
 from tests.dbutil import create_fresh_database, drop_database, migrate
 
@@ -64,7 +63,7 @@ def resource(env: dict[str, str]) -> tuple[str, datetime]:
         settings = Settings(database_url=env["DATABASE_URL"], secret_key=KEY, sandbox=True)
         state = build_state(settings, db=Database(env["DATABASE_URL"], pool=False))
         try:
-            await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+            await import_demo_catalog(state)
             partner, _ = await create_partner(state, name="cli-usage", partner_type=PartnerType.CSP)
             customer = await create_customer(
                 state, partner_id=partner.account_id, xaccount_id="usage-1"
@@ -73,7 +72,7 @@ def resource(env: dict[str, str]) -> tuple[str, datetime]:
                 await CustomerControl(uow.session, clock=state.clock).lift_restriction(
                     customer.account_id, reason="budget set"
                 )
-                view = await UsageService(uow.session, clock=state.clock).start_on_demand(
+                view = await state.services(uow.session).usage.start_on_demand(
                     customer.account_id,
                     ResourceSpec(
                         region_code="ap-southeast-1",

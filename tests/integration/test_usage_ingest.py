@@ -22,11 +22,10 @@ from partner_center.domains.usage.public import (
     IngestReport,
     RejectReason,
     ResourceSpec,
-    UsageIngest,
-    UsageService,
 )
 from partner_center.kernel.clock import FixedClock
 from tests.factories.budgets import BudgetWorld, catalog_world
+from tests.wiring import services_for
 
 T0 = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
 HOUR_TEXT = (T0 - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -45,9 +44,9 @@ async def vm(world: BudgetWorld) -> str:
     cid = await world.customer(partner)
     await world.set_budget(partner, cid, "1000", lift=True)
     async with world.db.unit_of_work() as uow:
-        view = await UsageService(
-            uow.session, clock=FixedClock(T0 - timedelta(days=1))
-        ).start_on_demand(
+        view = await services_for(
+            uow.session, FixedClock(T0 - timedelta(days=1))
+        ).usage.start_on_demand(
             cid,
             ResourceSpec(
                 region_code="ap-southeast-1",
@@ -73,9 +72,9 @@ def rec(rid: str, record_id: str, quantity: str = "1") -> dict[str, Any]:
 
 async def ingest(world: BudgetWorld, records: list[Any], batch_size: int = 1000) -> IngestReport:
     async with world.db.unit_of_work() as uow:
-        return await UsageIngest(uow.session, clock=world.clock, batch_size=batch_size).ingest(
-            records
-        )
+        ingest = services_for(uow.session, world.clock).usage_ingest
+        ingest.batch_size = batch_size
+        return await ingest.ingest(records)
 
 
 async def stored(world: BudgetWorld, rid: str) -> dict[str, Decimal]:

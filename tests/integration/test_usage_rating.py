@@ -25,7 +25,6 @@ from partner_center.domains.usage.public import (
     FreeQuota,
     PackageGrant,
     PackageQuery,
-    PackageService,
     PackageStatus,
     QuotaReuseMode,
     RatingSummary,
@@ -33,18 +32,15 @@ from partner_center.domains.usage.public import (
     ResourceSpec,
     ResourceStatus,
     ReuseCycle,
-    UsageIngest,
     UsageQueries,
-    UsageRating,
-    UsageService,
     UsageStatus,
-    take_over_handoffs,
 )
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page
-from tests.factories.budgets import CURRENCY, ZONE, BudgetWorld, catalog_world
+from tests.factories.budgets import ZONE, BudgetWorld, catalog_world
+from tests.wiring import services_for
 
 D = Decimal
 T0 = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 March in UTC+8
@@ -73,7 +69,7 @@ async def customer(world: BudgetWorld, budget: str = "1000", **kw: Any) -> tuple
 
 async def resource(world: BudgetWorld, cid: str, spec: str = "s6.small.1.linux", **kw: Any) -> str:
     async with world.db.unit_of_work() as uow:
-        view = await UsageService(uow.session, clock=world.clock).start_on_demand(
+        view = await services_for(uow.session, world.clock).usage.start_on_demand(
             cid,
             ResourceSpec(
                 region_code=HK,
@@ -102,12 +98,15 @@ def record(
 
 async def ingest(world: BudgetWorld, records: list[dict[str, Any]], **kw: Any) -> Any:
     async with world.db.unit_of_work() as uow:
-        return await UsageIngest(uow.session, clock=world.clock, **kw).ingest(records)
+        ingest = services_for(uow.session, world.clock).usage_ingest
+        for name, value in kw.items():
+            setattr(ingest, name, value)
+        return await ingest.ingest(records)
 
 
 async def rate(world: BudgetWorld, as_of: datetime) -> RatingSummary:
     async with world.db.unit_of_work() as uow:
-        rating = UsageRating(uow.session, clock=FixedClock(as_of), zone=ZONE, currency=CURRENCY)
+        rating = services_for(uow.session, FixedClock(as_of)).usage_rating
         return await rating.rate_due(as_of)
 
 
@@ -268,12 +267,12 @@ async def test_the_hand_over_of_a_yearly_monthly_resource(world: BudgetWorld) ->
         resource_name="was yearly",
     )
     async with world.db.unit_of_work() as uow:
-        usage = UsageService(uow.session, clock=world.clock)
+        usage = services_for(uow.session, world.clock).usage
         with pytest.raises(DomainError) as refused:
             await usage.start_on_demand(cid, spec)  # a purchase: refused while restricted
         assert refused.value.code == "CBC.99003656"
     async with world.db.unit_of_work() as uow:
-        usage = UsageService(uow.session, clock=world.clock)
+        usage = services_for(uow.session, world.clock).usage
         handed = await usage.start_on_demand(cid, spec, since=at(-1), source_id="period-1")
         again = await usage.start_on_demand(cid, spec, since=at(-1), source_id="period-1")
     assert handed.resource_id == again.resource_id
@@ -284,7 +283,7 @@ async def test_the_hand_over_of_a_yearly_monthly_resource(world: BudgetWorld) ->
         )
     async with world.db.unit_of_work() as uow:
         with pytest.raises(DomainError) as frozen:
-            await UsageService(uow.session, clock=world.clock).start_on_demand(
+            await services_for(uow.session, world.clock).usage.start_on_demand(
                 cid, spec, source_id="period-2"
             )
     assert frozen.value.code == "CBC.99003656"
@@ -332,7 +331,7 @@ async def test_a_resettable_quota_comes_back_each_cycle(world: BudgetWorld) -> N
     _, cid = await customer(world)
     rid = await resource(world, cid)
     async with world.db.unit_of_work() as uow:
-        packages = PackageService(uow.session, clock=world.clock, zone=ZONE)
+        packages = services_for(uow.session, world.clock).packages
         daily = await packages.grant(
             cid,
             PackageGrant(
@@ -357,7 +356,7 @@ async def test_a_resettable_quota_comes_back_each_cycle(world: BudgetWorld) -> N
     await rate(world, at(18))
     assert [f.free_quantity for f in await fees(world, cid)][3:] == [D(1), D(1)]
     async with world.db.unit_of_work() as uow:
-        packages = PackageService(uow.session, clock=world.clock, zone=ZONE)
+        packages = services_for(uow.session, world.clock).packages
         (view,), _ = await packages.list_packages(cid, PackageQuery(), Page(0, 10))
         assert view.status == PackageStatus.USED_UP  # for today
         unsubscribed = await packages.unsubscribe(cid, daily.package_id)
@@ -406,9 +405,9 @@ async def test_resources_switched_to_pay_per_use_are_taken_over(world: BudgetWor
         await periods.switch_now(rows, order_id=new_id())
     world.clock.set(at(1))
     async with world.db.unit_of_work() as uow:
-        assert await take_over_handoffs(uow.session, clock=world.clock, zone=ZONE) == 1
+        assert await services_for(uow.session, world.clock).usage_handoffs.take_over() == 1
     async with world.db.unit_of_work() as uow:
-        assert await take_over_handoffs(uow.session, clock=world.clock, zone=ZONE) == 0
+        assert await services_for(uow.session, world.clock).usage_handoffs.take_over() == 0
         assert (
             await ResourceService(uow.session, clock=world.clock, zone=ZONE).pending_handoffs()
             == []

@@ -15,20 +15,20 @@ from sqlalchemy import select
 
 from partner_center.app import build_state
 from partner_center.domains.customers.public import CreatedCustomer, NewCustomer, PartnerActor
+from partner_center.domains.notifications.models import OutboxMessage
 from partner_center.domains.notifications.public import (
     DELIVER_JOB,
     Channel,
     NotificationService,
-    OutboxMessage,
 )
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.jobs import ScheduledJob
 from partner_center.provisioning import create_partner, services
 from partner_center.settings import Settings
+from partner_center.state import AppState
 
 
 class Site:
@@ -42,8 +42,7 @@ class Site:
             currency=currency,
             secret_key="test-secret-key-not-for-production",
         )
-        self.state: AppState = build_state(settings, db=db, clock=self.business)
-        self.state.wall = self.wall
+        self.state: AppState = build_state(settings, db=db, clock=self.business, wall=self.wall)
 
     async def partner(self) -> PartnerActor:
         creds, _ = await create_partner(

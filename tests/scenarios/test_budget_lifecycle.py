@@ -28,7 +28,6 @@ from partner_center.domains.budgets.public import (
 )
 from partner_center.domains.customers.public import ControlState, CustomerControl, FreezeType
 from partner_center.domains.notifications.public import PARTNER_BUDGET, NotificationService
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
 from partner_center.kernel.errors import DomainError
 from partner_center.provisioning import (
@@ -37,6 +36,7 @@ from partner_center.provisioning import (
     ensure_operator,
     services,
 )
+from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database, migrate
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
@@ -59,15 +59,7 @@ def server() -> Iterator[LiveServer]:
 
 
 def budget_service(state: AppState, uow: Any, svc: Any) -> BudgetService:
-    return BudgetService(
-        uow.session,
-        clock=state.clock,
-        zone=state.settings.zone,
-        currency=state.settings.currency,
-        customers=svc.customers,
-        partners=svc.partners,
-        notifications=NotificationService(uow.session, clock=state.clock),
-    )
+    return svc.budgets
 
 
 async def _purchase(state: AppState, *, customer_id: str, amount: Decimal) -> Reservation:

@@ -36,11 +36,16 @@ from huaweicloudsdkbssintl.v2.model import (
     UpdateSubCustomerBudgetRequest,
 )
 
-from partner_center.domains.catalog.public import import_demo_catalog
-from partner_center.domains.customers.public import Customer, CustomerControl, FreezeType
-from partner_center.http.state import AppState
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.kernel.clock import parse_utc
-from partner_center.provisioning import Credentials, create_credentials, ensure_operator
+from partner_center.provisioning import (
+    Credentials,
+    create_credentials,
+    ensure_operator,
+    import_demo_catalog,
+)
+from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database, migrate
 from tests.harness import LiveServer, unique
 from tests.signed import signed_request
@@ -61,7 +66,7 @@ def server() -> Iterator[LiveServer]:
     live = LiveServer(url).start()
 
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     live._call(load)
     yield live

@@ -14,9 +14,10 @@ import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 from tests.sdk.test_balance_helpers import (
     D,

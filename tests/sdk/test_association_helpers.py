@@ -14,7 +14,6 @@ from huaweicloudsdkbssintl.v2.model import ListSubCustomersRequest, QuerySubCust
 
 from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.domains.partners.public import PartnerStatus, PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import (
     Credentials,
     create_credentials,
@@ -22,6 +21,7 @@ from partner_center.provisioning import (
     create_partner,
     ensure_operator,
 )
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
 

@@ -13,15 +13,14 @@ import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.balances.public import BalanceService
 from partner_center.domains.ledger.public import format_report, reconcile
-from partner_center.http.state import AppState
 from partner_center.provisioning import (
     Credentials,
     create_credentials,
     ensure_operator,
     services,
 )
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 from tests.signed import signed_request
 
@@ -195,13 +194,7 @@ def assert_books_balance(server: LiveServer) -> None:
         async with state.db.unit_of_work() as uow:
             report = await reconcile(uow.session)
             svc = await services(state, uow)
-            problems = await BalanceService(
-                uow.session,
-                clock=state.clock,
-                zone=state.settings.zone,
-                currency=state.settings.currency,
-                partners=svc.partners,
-            ).verify_statements()
+            problems = await svc.balances.verify_statements()
         lines = [] if report.ok else format_report(report)
         return lines, [f"{p.owner_id} {p.statement}: {p.problem}" for p in problems]
 

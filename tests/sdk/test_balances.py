@@ -26,12 +26,13 @@ from partner_center.domains.balances.public import (
     register_expenditure_source,
     register_partner_debt_source,
 )
-from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationStatus, AssociationType
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import local_date_in, parse_utc
 from partner_center.kernel.errors import DomainError
 from partner_center.provisioning import Credentials, services
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_balance_helpers import (
     PREFIX,
@@ -51,6 +52,7 @@ from tests.sdk.test_balance_helpers import (
     signed,
     top_up,
 )
+from tests.wiring import Balances
 
 # -- direct service calls, as the orders and associations domains will make them ----------------
 
@@ -59,13 +61,7 @@ def with_balances(server: LiveServer, work: Any) -> Any:
     async def run(state: AppState) -> Any:
         async with state.db.unit_of_work() as uow:
             svc = await services(state, uow)
-            balances = BalanceService(
-                uow.session,
-                clock=state.clock,
-                zone=state.settings.zone,
-                currency=state.settings.currency,
-                partners=svc.partners,
-            )
+            balances = Balances(svc)
             return await work(balances, uow.session)
 
     return server._call(run)

@@ -12,9 +12,8 @@ from huaweicloudsdkbss.v2 import model as bss_model
 from huaweicloudsdkbssintl.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.catalog.public import import_demo_catalog
-from partner_center.http.state import AppState
-from partner_center.provisioning import Credentials
+from partner_center.provisioning import Credentials, import_demo_catalog
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 
 ECS, VPC, OBS = "hws.service.type.ec2", "hws.service.type.vpc", "hws.service.type.obs"
@@ -25,7 +24,7 @@ HK, BKK = "ap-southeast-1", "ap-southeast-2"
 @pytest.fixture(scope="module", autouse=True)
 def demo_catalog(server: LiveServer) -> None:
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     server._call(load)
 

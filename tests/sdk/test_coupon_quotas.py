@@ -16,8 +16,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from sqlalchemy import update
 
 from partner_center.domains.partners.public import PartnerStatus, PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import Credentials
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_coupons import (
     coupon_of,

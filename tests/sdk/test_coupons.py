@@ -21,17 +21,16 @@ from huaweicloudsdkbss.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.domains.coupons.public import (
-    CouponService,
     OrderContext,
     OrderLine,
     SubscribeType,
 )
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.provisioning import Credentials, create_credentials, ensure_operator
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
 
@@ -197,7 +196,7 @@ def pay_with_coupon(
         async with state.db.unit_of_work() as uow:
             if state.sandbox_clock is not None:
                 await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-            service = CouponService(uow.session, clock=state.clock)
+            service = state.services(uow.session).coupons
             context = OrderContext(
                 customer_id=customer_id,
                 order_id=order,

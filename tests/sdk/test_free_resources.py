@@ -21,11 +21,10 @@ from huaweicloudsdkbssintl.v2.model import (
 )
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
-from partner_center.provisioning import Credentials
+from partner_center.provisioning import Credentials, import_demo_catalog
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_usage import (
     ECS,
@@ -49,7 +48,7 @@ BUCKET = "hws.resource.type.obs"
 @pytest.fixture(scope="module", autouse=True)
 def demo(server: LiveServer) -> None:
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     server._call(load)
 

@@ -21,8 +21,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.domains.customers.public import ControlEventView, ControlState, CustomerControl
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import Credentials
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_resellers import freeze_account, member, operator, put_grants
 from tests.signed import signed_request

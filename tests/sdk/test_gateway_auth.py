@@ -125,7 +125,7 @@ def test_caller_request_id_is_echoed(server: LiveServer) -> None:
 
 
 def test_openapi_describes_operations_with_wire_schemas(server: LiveServer) -> None:
-    spec = httpx.get(server.url + "/openapi.json").json()
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
     op = spec["paths"]["/v2/partners/sub-customers"]["post"]
     assert op["operationId"] == "create_sub_customer"
     ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]

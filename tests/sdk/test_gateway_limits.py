@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
-from partner_center.provisioning import Credentials
+from partner_center.provisioning import Credentials, import_demo_catalog
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, fresh_server, unique
 from tests.sdk.test_balance_helpers import cash, customer_balances, funded, operator
 from tests.sdk.test_usage import HOUR, hour_text, ready, vm
@@ -41,7 +40,7 @@ def server() -> Iterator[LiveServer]:
 
 
 async def load_demo_catalog(state: AppState) -> None:
-    await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+    await import_demo_catalog(state)
 
 
 def host(server: LiveServer) -> str:

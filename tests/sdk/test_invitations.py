@@ -455,7 +455,7 @@ def test_unsigned_calls_are_refused(server: LiveServer, path: str) -> None:
 
 
 def test_openapi_documents_every_invitation_route(server: LiveServer) -> None:
-    spec = httpx.get(f"{server.url}/openapi.json").json()
+    spec = httpx.get(f"{server.url}/openapi.json", timeout=60).json()
     paths = spec["paths"]
     for path, method in [
         ("/v1/partner-center/invitations", "post"),

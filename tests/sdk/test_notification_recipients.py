@@ -18,8 +18,8 @@ from partner_center.domains.notifications.public import (
     TOPICS,
     NotificationService,
 )
-from partner_center.http.state import AppState
 from partner_center.provisioning import Credentials, services
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
 
@@ -263,7 +263,7 @@ def test_only_the_administrator_reads_the_delivery_log(server: LiveServer, csp: 
 
 
 def test_the_endpoints_are_documented(server: LiveServer) -> None:
-    spec = httpx.get(server.url + "/openapi.json").json()
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
     operations = {
         (path, method): op["operationId"]
         for path, item in spec["paths"].items()

@@ -26,13 +26,16 @@ from huaweicloudsdkbssintl.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from sqlalchemy import update
 
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import CustomerControl, FreezeType
 from partner_center.domains.orders.models import CustomerOrder
-from partner_center.http.auth import identity_service
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import format_utc, parse_utc
-from partner_center.provisioning import Credentials, create_credentials, ensure_operator
+from partner_center.provisioning import (
+    Credentials,
+    create_credentials,
+    ensure_operator,
+    import_demo_catalog,
+)
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 from tests.sdk.test_association_helpers import member
 from tests.sdk.test_coupons import ledger_is_clean
@@ -58,7 +61,7 @@ DISK_MONTH = D("8.68")
 
 def load_catalog(server: LiveServer) -> None:
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     server._call(load)
 
@@ -677,7 +680,7 @@ def test_a_concurrent_double_payment_pays_once(server: LiveServer, csp: Partner)
 
 
 def test_openapi_documents_the_order_endpoints(server: LiveServer) -> None:
-    spec = json.loads(httpx.get(server.url + "/openapi.json").text)
+    spec = json.loads(httpx.get(server.url + "/openapi.json", timeout=60).text)
     ops = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {
         "create_customer_order",
@@ -701,7 +704,7 @@ def agency_without_authorization(
 
     async def grant(state: AppState) -> None:
         async with state.db.unit_of_work() as uow:
-            await identity_service(state, uow.session).grant_agency(
+            await state.services(uow.session).identity.grant_agency(
                 customer_id=customer.account_id, partner_id=partner.id, name=partner.xaccount_type
             )
 

@@ -21,19 +21,22 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from sqlalchemy import update
 
 from partner_center.domains.catalog.public import (
-    DiscountService,
     demo_catalog,
-    import_catalog,
-    import_demo_catalog,
     project_id_for,
 )
-from partner_center.domains.customers.public import AssociationType, Customer
+from partner_center.domains.customers.models import Customer
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import SandboxState, format_utc
 from partner_center.kernel.db import load_sandbox_state, refresh_sandbox_clock, save_sandbox_state
 from partner_center.kernel.errors import DomainError
-from partner_center.provisioning import Credentials, create_credentials
+from partner_center.provisioning import (
+    Credentials,
+    create_credentials,
+    import_catalog,
+    import_demo_catalog,
+)
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
 
@@ -56,7 +59,7 @@ PASSWORD = "Partner-Pass1"
 @pytest.fixture(scope="module", autouse=True)
 def demo(server: LiveServer) -> None:
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     server._call(load)
 
@@ -508,7 +511,7 @@ def test_fee_installment_mode_na_is_the_default(server: LiveServer, customer: Cr
 def grant(server: LiveServer, kind: str, **fields: Any) -> str:
     async def go(state: AppState) -> str:
         async with state.db.unit_of_work() as uow:
-            service = DiscountService(uow.session, clock=state.clock)
+            service = state.services(uow.session).discounts
             if kind == "business":
                 granted = await service.grant_business_discount(operator_id="operator", **fields)
             else:
@@ -715,7 +718,7 @@ def test_a_later_price_leaves_earlier_ratings_unchanged(
     hourly["price"] = "0.4000"
 
     async def load(state: AppState) -> None:
-        await import_catalog(state.db, v2, clock=state.clock, source="v2", expected_currency="USD")
+        await import_catalog(state, v2, source="v2")
 
     server._call(load)
     assert rate_on_demand(client, customer, [product]).amount == Decimal("0.416")

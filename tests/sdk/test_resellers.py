@@ -14,7 +14,6 @@ from huaweicloudsdkbssintl.v2.model import ListIndirectPartnersRequest, QueryInd
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.provisioning import (
     Credentials,
     create_credentials,
@@ -22,6 +21,7 @@ from partner_center.provisioning import (
     ensure_operator,
     services,
 )
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
 
@@ -457,7 +457,7 @@ def test_the_operator_freezes_any_partner(
 
 
 def test_extension_endpoints_are_documented(server: LiveServer) -> None:
-    spec = httpx.get(server.url + "/openapi.json").json()
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
     operations = {
         op["operationId"]: (method, path)
         for path, item in spec["paths"].items()

@@ -17,8 +17,8 @@ from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as m
 
 from partner_center.domains.customers.public import CustomerControl
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 from tests.sdk.test_coupons import grant, issue, operator_creds
 from tests.sdk.test_orders import (

@@ -36,8 +36,7 @@ class MovableWall(WallClock):
 def live_server(**settings: object) -> Iterator[LiveServer]:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
-    live = LiveServer(url, **settings)
-    live.state.wall = MovableWall()
+    live = LiveServer(url, wall=MovableWall(), **settings)
     live.start()
     yield live
     live.stop()

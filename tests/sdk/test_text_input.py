@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from partner_center.domains.customers.models import Customer, VerificationCode
 from partner_center.domains.notifications.models import OutboxMessage
-from partner_center.http.state import AppState
 from partner_center.kernel.errors import DomainError
 from partner_center.provisioning import create_customer
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_association_helpers import call, refused
 from tests.sdk.test_iam import password_token

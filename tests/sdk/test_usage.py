@@ -25,12 +25,16 @@ from huaweicloudsdkbssintl.v2.model import (
 )
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.customers.public import CustomerControl
 from partner_center.domains.partners.public import PartnerType
-from partner_center.http.state import AppState
 from partner_center.kernel.clock import parse_utc
-from partner_center.provisioning import Credentials, create_credentials, ensure_operator
+from partner_center.provisioning import (
+    Credentials,
+    create_credentials,
+    ensure_operator,
+    import_demo_catalog,
+)
+from partner_center.state import AppState
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import sdk_capture, signed_request
 
@@ -47,7 +51,7 @@ INGEST = "/v1/partner-center/usage/records"
 @pytest.fixture(scope="module", autouse=True)
 def demo(server: LiveServer) -> None:
     async def load(state: AppState) -> None:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
 
     server._call(load)
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partner_center.domains.orders.public import check_period, split, term_refund
-from partner_center.domains.resources.public import ResourceService, ResourceTerm, TermKind
+from partner_center.domains.resources.public import ResourceService, TermKind, TermView
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.errors import DomainError
 
@@ -21,10 +21,9 @@ START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 END = datetime(2026, 3, 31, 2, 0, tzinfo=UTC)  # 30 days
 
 
-def term(paid: str, *, kind: TermKind = TermKind.NEW, coupon: str = "0") -> ResourceTerm:
-    return ResourceTerm(
+def term(paid: str, *, kind: TermKind = TermKind.NEW, coupon: str = "0") -> TermView:
+    return TermView(
         id="t",
-        tenant_id="c",
         resource_ref="r",
         order_id="o",
         line_id="l",
@@ -35,6 +34,8 @@ def term(paid: str, *, kind: TermKind = TermKind.NEW, coupon: str = "0") -> Reso
         paid_amount=D(paid),
         coupon_amount=D(coupon),
         charge_id="chg",
+        refunded=False,
+        refund_order_id=None,
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from partner_center.http.ratelimit import RateLimiter
 from partner_center.kernel.errors import DomainError
+from partner_center.kernel.ratelimit import RateLimiter
 
 
 class Ticker:

@@ -11,45 +11,25 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
     IdentityService,
-    SignInPolicy,
     hash_token,
     same_secret,
 )
 from partner_center.domains.partners.public import PartnerService, PartnerType, PartnerView
 from partner_center.http import signing
-from partner_center.http.state import AppState
 from partner_center.http.wire import JSON_PAYLOAD, Payload, read_body
 from partner_center.kernel.errors import DomainError
+from partner_center.state import AppState
 
 
 def _unauthorized(message: str) -> DomainError:
     return DomainError("APIG.0301", f"Incorrect IAM authentication information: {message}")
-
-
-def identity_service(state: AppState, session: AsyncSession) -> IdentityService:
-    settings = state.settings
-    return IdentityService(
-        session,
-        clock=state.clock,
-        wall=state.wall,
-        cipher=state.cipher,
-        token_ttl=timedelta(seconds=settings.token_ttl_seconds),
-        sign_in_policy=SignInPolicy(
-            max_failures=settings.sign_in_max_failures,
-            source_max_failures=settings.sign_in_source_max_failures,
-            window=timedelta(minutes=settings.sign_in_window_minutes),
-            lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
-        ),
-    )
 
 
 def client_address(request: Request) -> str | None:
@@ -89,12 +69,11 @@ def _received_headers(request: Request) -> tuple[dict[str, str], set[str]]:
 
 
 async def authenticate_headers(
-    request: Request, state: AppState, session: AsyncSession
+    request: Request, state: AppState, identity: IdentityService
 ) -> HeaderCredentials:
     """Everything that can be checked before the body is read (401 with a reference code):
     the Authorization header's form, a known and usable access key, X-Sdk-Date within the skew
     window, the security token of temporary credentials, X-Domain-Id; or a valid IAM token."""
-    identity = identity_service(state, session)
     headers, repeated = _received_headers(request)
     authorization = headers.get("authorization")
     token = headers.get("x-auth-token")
@@ -181,12 +160,12 @@ async def authenticate(
     request: Request,
     body: bytes,
     state: AppState,
-    session: AsyncSession,
+    identity: IdentityService,
     payload: Payload = JSON_PAYLOAD,
 ) -> Caller:
     """Headers and body at once, for a route that had to read its body before it knew how the
     caller authenticates (IAM sign-in). Everywhere else ``authenticate_and_read_body``."""
-    credentials = await authenticate_headers(request, state, session)
+    credentials = await authenticate_headers(request, state, identity)
     return verify_body(request, credentials, body, payload)
 
 
@@ -198,48 +177,83 @@ async def authenticate_and_read_body(
     a short transaction of their own: no database transaction stays open while a client
     sends its body, however slowly. ``verify_body`` then checks the signature over it."""
     async with state.db.unit_of_work() as uow:
-        credentials = await authenticate_headers(request, state, uow.session)
+        credentials = await authenticate_headers(
+            request, state, state.services(uow.session).identity
+        )
     settings = state.settings
     limit = settings.max_upload_bytes if payload.upload else settings.max_body_bytes
     return credentials, await read_body(request, limit)
 
 
 class CallerKind(enum.Enum):
-    """Who may call an operation (api-semantics.md §2)."""
+    """Who may call an operation (api-semantics.md §2). The operation declares it; the gateway
+    checks it before the body is validated, so no handler checks the caller's kind again."""
 
-    PARTNER = "partner"  # a CSP or a distributor (resellers have no API access of their own)
+    PARTNER = "partner"
+    """A CSP or a distributor with its own credentials (resellers have no reference API)."""
     DISTRIBUTOR = "distributor"
-    CUSTOMER = "customer"  # the customer itself, or a partner through its agency
+    CUSTOMER = "customer"
+    """The customer itself, or a partner through the customer's agency."""
     OPERATOR = "operator"
+    ANY_PARTNER = "any partner"
+    """A CSP, a distributor or a reseller with its own credentials (our console extensions)."""
+    PARTNER_OR_CUSTOMER = "partner or customer"
+    """``PARTNER`` (then ``ctx.partner`` is set) or ``CUSTOMER`` (then it is None)."""
+    ANY_PARTNER_OR_CUSTOMER = "any partner or customer"
+    """``ANY_PARTNER`` (then ``ctx.partner`` is set) or ``CUSTOMER`` (then it is None)."""
+    DISTRIBUTOR_OR_OPERATOR = "distributor or operator"
+    """``DISTRIBUTOR`` (then ``ctx.partner`` is set) or the operator's own account."""
     ANY = "any"
+    """Any authenticated account; the domain service decides what it may do."""
+    PUBLIC = "public"
+    """No credentials checked before the handler (health, sign-in, an invitation link)."""
+
+
+def _denied(message: str) -> DomainError:
+    return DomainError("CBC.0151", message)
 
 
 async def require_kind(
-    caller: Caller, kind: CallerKind, session: AsyncSession, identity: IdentityService
+    caller: Caller, kind: CallerKind, partners: PartnerService
 ) -> PartnerView | None:
-    """Enforce the caller kind; returns the partner profile for partner kinds."""
-    if kind == CallerKind.ANY:
+    """Enforce the caller kind; returns the partner profile when a partner kind admits the
+    caller, None otherwise."""
+    if kind in (CallerKind.ANY, CallerKind.PUBLIC):
         return None
-    if kind == CallerKind.CUSTOMER:
+    if kind == CallerKind.CUSTOMER or (
+        kind in (CallerKind.PARTNER_OR_CUSTOMER, CallerKind.ANY_PARTNER_OR_CUSTOMER)
+        and caller.kind == AccountKind.CUSTOMER
+    ):
         if caller.kind != AccountKind.CUSTOMER:
-            raise DomainError(
-                "CBC.0151", "Access denied: this API is called with the customer's credentials."
-            )
+            raise _denied("Access denied: this API is called with the customer's credentials.")
         return None
-    if kind == CallerKind.OPERATOR:
+    if kind == CallerKind.OPERATOR or (
+        kind == CallerKind.DISTRIBUTOR_OR_OPERATOR
+        and caller.kind == AccountKind.OPERATOR
+        and caller.delegated_by is None
+    ):
         if caller.kind != AccountKind.OPERATOR:
-            raise DomainError("CBC.0151", "Access denied: only the operator may call this API.")
+            raise _denied("Access denied: only the operator may call this API.")
         return None
+    if kind in (CallerKind.ANY_PARTNER, CallerKind.ANY_PARTNER_OR_CUSTOMER):
+        if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
+            raise _denied("Access denied: this operation is called with partner credentials.")
+        any_partner = await partners.get(caller.account_id)
+        if any_partner is None:
+            raise _denied("Access denied: the account is not a partner.")
+        return any_partner
+    if kind == CallerKind.PARTNER_OR_CUSTOMER and caller.kind != AccountKind.PARTNER:
+        raise _denied("Access denied: call with partner or customer credentials.")
     if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
-        raise DomainError("CBC.0151", "Access denied: this API is called with partner credentials.")
-    partner = await PartnerService(session, clock=identity.clock, identity=identity).get(
-        caller.account_id
-    )
+        raise _denied("Access denied: this API is called with partner credentials.")
+    partner = await partners.get(caller.account_id)
     if partner is None or partner.partner_type == PartnerType.RESELLER:
-        raise DomainError(
-            "CBC.0151",
-            "Access denied: only a cloud solution provider or a distributor may call this API.",
+        raise _denied(
+            "Access denied: only a cloud solution provider or a distributor may call this API."
         )
-    if kind == CallerKind.DISTRIBUTOR and partner.partner_type != PartnerType.DISTRIBUTOR:
-        raise DomainError("CBC.0151", "Access denied: only a distributor may call this API.")
+    if (
+        kind in (CallerKind.DISTRIBUTOR, CallerKind.DISTRIBUTOR_OR_OPERATOR)
+        and partner.partner_type != PartnerType.DISTRIBUTOR
+    ):
+        raise _denied("Access denied: only a distributor may call this API.")
     return partner

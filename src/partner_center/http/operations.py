@@ -1,146 +1,392 @@
-"""Running one API operation: authenticate from the headers, read the body within its limit,
-verify the signature over it, check the caller kind, throttle, validate the body, do the work in
-one unit of work, and write the wire response."""
+"""The one way to write an API operation: ``@operation`` declares it next to its handler.
+
+    router = APIRouter(tags=["budgets"])
+
+    class BudgetQuery(QueryModel):
+        customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
+
+    @operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER)
+    async def show_sub_customer_budget(
+        ctx: OperationContext, query: BudgetQuery
+    ) -> ShowSubCustomerBudgetResponse:
+        '''Show a reseller-model customer's budget (the summary in /openapi.json)
+
+        What the operation does, who may call it, the rule that matters (its description).
+        '''
+        view = await ctx.services.budgets.show_budget(ctx.actor, ...)
+        return ShowSubCustomerBudgetResponse(...)
+
+The function's name is the operation's name: its ``operationId`` in ``/openapi.json`` and its
+throttling key. Its docstring is the operation's summary (first paragraph) and description.
+Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wire model, the
+JSON body; a ``QueryModel`` the query string (``http/query.py``); a parameter named like a
+``{path}`` segment that segment; ``Annotated[str | None, Header("X-Name")]`` a header;
+``bytes`` the raw body. Its return annotation is the response model documented for ``status``
+(``None``: no content). ``UNDOCUMENTED`` in a parameter's annotation keeps it out of
+``/openapi.json``.
+
+Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
+400), check the declared caller kind (``CallerKind``, 403), throttle per caller and operation
+(429), validate the body and the query string (400), then run the handler in one unit of work
+that commits before the response is written with exact decimals (``WireResponse``).
+"""
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.associations.public import AssociationPolicy, AssociationServices
-from partner_center.domains.budgets.public import BudgetService
-from partner_center.domains.customers.public import CustomerControl, CustomerService, PartnerActor
-from partner_center.domains.identity.public import Caller, IdentityService
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.domains.partners.public import PartnerService, PartnerView
+from partner_center.domains.customers.public import PartnerActor
+from partner_center.domains.identity.public import Caller
+from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import (
     CallerKind,
     HeaderCredentials,
+    authenticate,
     authenticate_and_read_body,
-    identity_service,
     require_kind,
     verify_body,
 )
-from partner_center.http.state import AppState, app_state
+from partner_center.http.query import UNDOCUMENTED, QueryModel, parse_query, query_parameters
+from partner_center.http.state import app_state
 from partner_center.http.wire import (
     JSON_PAYLOAD,
     Payload,
     WireResponse,
     parse_model,
+    read_body,
     require_media_type,
+    wire_body,
+    wire_responses,
 )
-from partner_center.kernel.db import UnitOfWork, refresh_sandbox_clock
+from partner_center.kernel.db import UnitOfWork
+from partner_center.kernel.errors import DomainError
 from partner_center.kernel.logging import caller_var
 from partner_center.kernel.text import check_text
+from partner_center.services import Services
+from partner_center.state import AppState
 
-B = TypeVar("B", bound=BaseModel)
-
-
-def association_services(state: AppState, session: AsyncSession) -> AssociationServices:
-    """The association services (invitations, authorizations …) on one unit of work, configured
-    from the settings; the API and operator-side provisioning (CLI, demo) use the same ones."""
-    settings = state.settings
-    identity = identity_service(state, session)
-    return AssociationServices.build(
-        session,
-        clock=state.clock,
-        identity=identity,
-        partners=PartnerService(session, clock=state.clock, identity=identity),
-        notifications=NotificationService(session, clock=state.clock),
-        policy=AssociationPolicy(
-            public_url=settings.public_url,
-            disassociation_limit=settings.disassociation_limit,
-            disassociation_window_months=settings.disassociation_window_months,
-            zone=settings.zone,
-            currency=settings.currency,
-            site=state.site,
-        ),
-    )
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-@dataclass
 class OperationContext:
-    """Everything a handler needs: the caller, its partner profile, and domain services bound
-    to this request's unit of work."""
+    """Everything a handler needs: the caller, its partner profile, and ``services``, the
+    domain services of this request's unit of work (built by the composition root)."""
 
-    state: AppState
-    uow: UnitOfWork
-    caller: Caller
-    partner: PartnerView | None
+    def __init__(
+        self,
+        *,
+        state: AppState,
+        uow: UnitOfWork,
+        services: Services,
+        caller: Caller | None,
+        partner: PartnerView | None,
+        request: Request,
+        raw: bytes,
+    ) -> None:
+        self.state = state
+        self.uow = uow
+        self.services = services
+        self.partner = partner
+        """The calling partner's profile when a partner kind admitted the caller."""
+        self._caller = caller
+        self._request = request
+        self._raw = raw
 
-    @cached_property
-    def identity(self) -> IdentityService:
-        return identity_service(self.state, self.uow.session)
+    @property
+    def request(self) -> Request:
+        """The HTTP request (for what no parameter declares, such as the client's address)."""
+        return self._request
 
-    @cached_property
-    def partners(self) -> PartnerService:
-        return PartnerService(self.uow.session, clock=self.state.clock, identity=self.identity)
-
-    @cached_property
-    def notifications(self) -> NotificationService:
-        return NotificationService(self.uow.session, clock=self.state.clock)
-
-    @cached_property
-    def customers(self) -> CustomerService:
-        return CustomerService(
-            self.uow.session,
-            clock=self.state.clock,
-            wall=self.state.wall,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            site=self.state.site,
-        )
-
-    @cached_property
-    def budgets(self) -> BudgetService:
-        settings = self.state.settings
-        return BudgetService(
-            self.uow.session,
-            clock=self.state.clock,
-            zone=settings.zone,
-            currency=settings.currency,
-            customers=self.customers,
-            partners=self.partners,
-            notifications=self.notifications,
-        )
-
-    @cached_property
-    def control(self) -> CustomerControl:
-        return CustomerControl(self.uow.session, clock=self.state.clock)
+    @property
+    def caller(self) -> Caller:
+        assert self._caller is not None, "a PUBLIC operation has no authenticated caller"
+        return self._caller
 
     @property
     def actor(self) -> PartnerActor:
+        """The calling partner: for operations whose caller kind admits only partners."""
         assert self.partner is not None, "operation is not a partner operation"
         return PartnerActor(caller=self.caller, partner=self.partner)
+
+    @property
+    def partner_actor(self) -> PartnerActor | None:
+        """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
+        (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
+        return None if self.partner is None else self.actor
+
+    async def authenticate(self) -> Caller:
+        """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
+        them for some of its uses (sign-in by ``assume_role``)."""
+        return await authenticate(self._request, self._raw, self.state, self.services.identity)
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header a handler takes: ``Annotated[str | None, Header("X-Language")]``."""
+
+    name: str
+    description: str | None = None
+    max_length: int | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        out: dict[str, Any] = {"name": self.name, "in": "header", "required": False}
+        out["schema"] = schema
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a handler takes, read from its signature once, when it is declared."""
+
+    body: type[BaseModel] | None
+    query: tuple[str, type[QueryModel]] | None
+    path: tuple[str, ...]
+    headers: tuple[tuple[str, Header], ...]
+    raw_body: str | None
+    documented_path: tuple[str, ...]
+    documented_headers: tuple[Header, ...]
+    response: type[BaseModel] | None
+    """The model the return annotation names, if any."""
+
+    @classmethod
+    def of(cls, handler: Callable[..., Awaitable[Any]], route: str) -> Parameters:
+        hints = get_type_hints(handler, include_extras=True)
+        parameters = list(inspect.signature(handler).parameters.values())
+        if not parameters or hints.get(parameters[0].name) is not OperationContext:
+            raise TypeError(f"{handler.__name__}: the first parameter is the OperationContext")
+        segments = set(_PATH_PARAMETER.findall(route))
+        body: type[BaseModel] | None = None
+        query: tuple[str, type[QueryModel]] | None = None
+        raw_body: str | None = None
+        path: list[tuple[str, bool]] = []
+        headers: list[tuple[str, Header, bool]] = []
+        for parameter in parameters[1:]:
+            name, hint = parameter.name, hints[parameter.name]
+            metadata: tuple[Any, ...] = ()
+            if get_origin(hint) is Annotated:
+                hint, *rest = get_args(hint)
+                metadata = tuple(rest)
+            documented = UNDOCUMENTED not in metadata
+            header = next((m for m in metadata if isinstance(m, Header)), None)
+            if header is not None:
+                headers.append((name, header, documented))
+            elif name in segments:
+                path.append((name, documented))
+            elif hint is bytes:
+                raw_body = name
+            elif isinstance(hint, type) and issubclass(hint, QueryModel):
+                query = (name, hint)
+            elif isinstance(hint, type) and issubclass(hint, BaseModel) and name == "body":
+                body = hint
+            else:
+                raise TypeError(f"{handler.__name__}: what is parameter {name!r}?")
+        returned = hints.get("return")
+        return cls(
+            body=body,
+            query=query,
+            path=tuple(name for name, _ in path),
+            headers=tuple((name, header) for name, header, _ in headers),
+            raw_body=raw_body,
+            documented_path=tuple(name for name, documented in path if documented),
+            documented_headers=tuple(header for _, header, documented in headers if documented),
+            response=returned
+            if isinstance(returned, type) and issubclass(returned, BaseModel)
+            else None,
+        )
+
+    def arguments(self, request: Request, raw: bytes) -> dict[str, Any]:
+        """Validate the body and the query string (``CBC.0100``) and collect the arguments."""
+        args: dict[str, Any] = {}
+        if self.body is not None:
+            args["body"] = parse_model(self.body, raw)
+        if self.query is not None:
+            name, model = self.query
+            args[name] = parse_query(model, request.query_params)
+        for name in self.path:
+            args[name] = str(request.path_params[name])
+        for name, header in self.headers:
+            args[name] = request.headers.get(header.name)
+        if self.raw_body is not None:
+            args[self.raw_body] = raw
+        return args
+
+    def openapi_extra(self, *, body_required: bool) -> dict[str, Any]:
+        """The request body and the query and header parameters for ``/openapi.json`` (path
+        parameters FastAPI documents from the endpoint's signature)."""
+        extra: dict[str, Any] = {}
+        if self.body is not None:
+            extra |= wire_body(self.body, required=body_required)
+        parameters = query_parameters(self.query[1]) if self.query is not None else []
+        parameters += [header.openapi() for header in self.documented_headers]
+        if parameters:
+            extra["parameters"] = parameters
+        return extra
+
+    def endpoint_signature(self) -> inspect.Signature:
+        """``(request, *, <documented path parameters>)``, which FastAPI reads."""
+        request = inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        )
+        path = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+            for name in self.documented_path
+        ]
+        return inspect.Signature([request, *path], return_annotation=Response)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One declared operation: what ``run_operation`` needs to run it."""
+
+    name: str
+    kind: CallerKind
+    status: int
+    handler: Callable[..., Awaitable[Any]]
+    parameters: Parameters
+    throttle: bool
+    sandbox_only: bool
+    transaction: bool
+    payload: Payload
+
+    def respond(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None and self.status == 204:
+            return Response(status_code=204)
+        return WireResponse(result if result is not None else {}, status_code=self.status)
+
+
+_NOT_GIVEN: Any = object()
+
+
+def operation(
+    router: APIRouter,
+    method: Method,
+    path: str,
+    *,
+    kind: CallerKind,
+    summary: str | None = None,
+    description: str | None = None,
+    status: int = 200,
+    tags: list[str] | None = None,
+    body_required: bool = True,
+    response: type[BaseModel] | None = _NOT_GIVEN,
+    responses: dict[int | str, Any] | None = None,
+    openapi_extra: dict[str, Any] | None = None,
+    throttle: bool = True,
+    sandbox_only: bool = False,
+    transaction: bool = True,
+    payload: Payload = JSON_PAYLOAD,
+) -> Callable[[H], H]:
+    """Declare the decorated handler as the operation ``method path`` on ``router``.
+
+    Args:
+        kind: who may call it; checked before the body is validated.
+        summary, description: its documentation in ``/openapi.json``; by default the first
+            paragraph of the handler's docstring and the rest of it.
+        status: the success status; ``None`` returned with 204 is an empty response.
+        tags: OpenAPI tags in addition to the router's.
+        body_required: whether ``/openapi.json`` marks the JSON body required.
+        response: the documented success model when the handler returns a ``Response``
+            (the return annotation's model otherwise).
+        responses, openapi_extra: OpenAPI overrides for what models cannot say (a PNG, a
+            JSON-lines body).
+        throttle: ``False`` for an operation the reference does not throttle (health,
+            sign-in); a ``PUBLIC`` operation is throttled per client address.
+        sandbox_only: refuse it (``CBC.0151``) unless the server runs in sandbox mode.
+        transaction: ``False`` runs the handler after the unit of work that authorized the
+            caller has committed, for a handler that opens its own (``ctx.services`` is then
+            closed).
+        payload: what the body may be (``wire.Payload``): JSON by default; the bulk upload
+            declares its own media types, size limit and unsigned payload.
+    """
+
+    def register(handler: H) -> H:
+        parameters = Parameters.of(handler, path)
+        op = Operation(
+            name=handler.__name__,
+            kind=kind,
+            status=status,
+            handler=handler,
+            parameters=parameters,
+            throttle=throttle,
+            sandbox_only=sandbox_only,
+            transaction=transaction,
+            payload=payload,
+        )
+
+        async def endpoint(request: Request, **_path: str) -> Response:
+            return await run_operation(request, op)
+
+        endpoint.__name__ = endpoint.__qualname__ = op.name
+        endpoint.__signature__ = parameters.endpoint_signature()  # type: ignore[attr-defined]
+        head, _, rest = (inspect.getdoc(handler) or "").partition("\n\n")
+        model = parameters.response if response is _NOT_GIVEN else response
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=op.name,
+            summary=summary if summary is not None else " ".join(head.split()) or None,
+            description=description if description is not None else _prose(rest) or None,
+            tags=list(tags) if tags else None,
+            status_code=status if status != 200 else None,
+            responses=responses if responses is not None else wire_responses(model, status),
+            openapi_extra=parameters.openapi_extra(body_required=body_required)
+            | (openapi_extra or {})
+            or None,
+        )
+        return handler
+
+    return register
+
+
+def _prose(text: str) -> str:
+    """Docstring paragraphs without their line wrapping."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def authorize(
     request: Request,
-    credentials: HeaderCredentials,
+    credentials: HeaderCredentials | None,
     raw: bytes,
     state: AppState,
-    uow: UnitOfWork,
+    services: Services,
     *,
-    api: str,
-    kind: CallerKind,
-    payload: Payload = JSON_PAYLOAD,
-) -> tuple[Caller, PartnerView | None]:
+    op: Operation,
+) -> tuple[Caller | None, PartnerView | None]:
     """Load the shared sandbox time, verify the signature over the body received, check the
-    caller kind and throttle."""
-    if state.sandbox_clock is not None:
-        await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    caller = verify_body(request, credentials, raw, payload)
+    caller kind and throttle (a ``PUBLIC`` operation per client address)."""
+    await state.refresh_clock(services.session)
+    if credentials is None:
+        if op.throttle:
+            state.limiter.check(f"ip:{_client(request)}", op.name)
+        return None, None
+    caller = verify_body(request, credentials, raw, op.payload)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
-    partner = await require_kind(caller, kind, uow.session, identity_service(state, uow.session))
-    state.limiter.check(caller.account_id, api)
+    partner = await require_kind(caller, op.kind, services.partners)
+    if op.throttle:
+        state.limiter.check(caller.account_id, op.name)
     return caller, partner
 
 
@@ -155,29 +401,41 @@ def check_url_text(request: Request) -> None:
             check_text(name, value)
 
 
-async def run_operation(
-    request: Request,
-    *,
-    api: str,
-    kind: CallerKind,
-    body_model: type[B] | None,
-    handler: Callable[[OperationContext, Any], Awaitable[Any]],
-    status: int = 200,
-    payload: Payload = JSON_PAYLOAD,
-) -> Response:
-    """Authenticate first (401 beats 413 beats 400), then throttle, then validate, then run
-    ``handler``."""
+async def _credentials_and_body(
+    request: Request, state: AppState, op: Operation
+) -> tuple[HeaderCredentials | None, bytes]:
+    """Authenticate from the headers before a byte of the body is read (401), then read the
+    body within its size limit (413). A ``PUBLIC`` operation only reads its body."""
+    if op.kind != CallerKind.PUBLIC:
+        return await authenticate_and_read_body(request, state, op.payload)
+    settings = state.settings
+    limit = settings.max_upload_bytes if op.payload.upload else settings.max_body_bytes
+    return None, await read_body(request, limit)
+
+
+async def run_operation(request: Request, op: Operation) -> Response:
+    """Authenticate first (401 beats 413 beats 403 beats 400), then check the caller kind and
+    throttle, then validate the body and the query string, then run the handler in one unit
+    of work."""
     state = app_state(request)
-    credentials, raw = await authenticate_and_read_body(request, state, payload)
+    credentials, raw = await _credentials_and_body(request, state, op)
     async with state.db.unit_of_work() as uow:
-        caller, partner = await authorize(
-            request, credentials, raw, state, uow, api=api, kind=kind, payload=payload
-        )
-        require_media_type(request, raw, payload)
+        services = state.services(uow.session)
+        caller, partner = await authorize(request, credentials, raw, state, services, op=op)
+        if op.sandbox_only and state.sandbox_clock is None:
+            raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
+        require_media_type(request, raw, op.payload)
         check_url_text(request)
-        body = parse_model(body_model, raw) if body_model is not None else None
-        ctx = OperationContext(state=state, uow=uow, caller=caller, partner=partner)
-        result = await handler(ctx, body)
-    if isinstance(result, Response):
-        return result
-    return WireResponse(result if result is not None else {}, status_code=status)
+        arguments = op.parameters.arguments(request, raw)
+        ctx = OperationContext(
+            state=state,
+            uow=uow,
+            services=services,
+            caller=caller,
+            partner=partner,
+            request=request,
+            raw=raw,
+        )
+        if op.transaction:
+            return op.respond(await op.handler(ctx, **arguments))
+    return op.respond(await op.handler(ctx, **arguments))

@@ -4,28 +4,17 @@ notification outbox. Extensions of ours, not part of the reference API."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
-from partner_center.domains.notifications.public import NotificationService
-from partner_center.http.auth import CallerKind, authenticate_and_read_body
-from partner_center.http.operations import OperationContext, authorize, run_operation
-from partner_center.http.state import app_state
-from partner_center.http.wire import (
-    JSON_PAYLOAD,
-    WireModel,
-    WireResponse,
-    parse_model,
-    require_media_type,
-    wire_body,
-    wire_responses,
-)
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import UNDOCUMENTED, QueryModel
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc, parse_utc
-from partner_center.kernel.db import refresh_sandbox_clock
-from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.sandbox import move_sandbox_clock
 
 router = APIRouter()
@@ -37,15 +26,15 @@ class Health(WireModel):
     now: str
 
 
-@router.get("/health", tags=["system"], operation_id="health", responses=wire_responses(Health))
-async def health(request: Request) -> Response:
-    state = app_state(request)
-    async with state.db.unit_of_work() as uow:
-        if state.sandbox_clock is not None:
-            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-    return WireResponse(
-        Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
-    )
+@operation(router, "GET", "/health", kind=CallerKind.PUBLIC, tags=["system"], throttle=False)
+async def health(ctx: OperationContext) -> Health:
+    """Health
+
+    Liveness of the server and its database: answers ok with the business time (the sandbox
+    clock in sandbox mode). No credentials, not throttled.
+    """
+    state = ctx.state
+    return Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
 
 
 class ClockView(WireModel):
@@ -65,11 +54,6 @@ class ClockMoveResult(ClockView):
     jobs_run: list[dict[str, str]]
 
 
-def _require_sandbox(ctx: OperationContext) -> None:
-    if ctx.state.sandbox_clock is None:
-        raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
-
-
 def _clock_view(ctx: OperationContext) -> ClockView:
     sandbox = ctx.state.sandbox_clock
     frozen = bool(sandbox and sandbox.state.frozen_at_us is not None)
@@ -77,21 +61,17 @@ def _clock_view(ctx: OperationContext) -> ClockView:
     return ClockView(now=format_utc(ctx.state.clock.now()), frozen=frozen, offset_seconds=offset)
 
 
-@router.get(
-    "/v1/sandbox/clock",
-    tags=["sandbox"],
-    operation_id="sandbox_show_clock",
-    summary="Business time (sandbox)",
-    responses=wire_responses(ClockView),
+@operation(
+    router, "GET", "/v1/sandbox/clock", kind=CallerKind.ANY, tags=["sandbox"], sandbox_only=True
 )
-async def show_clock(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ClockView:
-        _require_sandbox(ctx)
-        return _clock_view(ctx)
+async def sandbox_show_clock(ctx: OperationContext) -> ClockView:
+    """Business time (sandbox)
 
-    return await run_operation(
-        request, api="sandbox_show_clock", kind=CallerKind.ANY, body_model=None, handler=handle
-    )
+    The business time every API call, job and CLI command uses, whether it is frozen, and how
+    far it runs ahead of real time. Any authenticated account; sandbox mode only (CBC.0151
+    otherwise).
+    """
+    return _clock_view(ctx)
 
 
 class OutboxItem(WireModel):
@@ -106,65 +86,57 @@ class OutboxResponse(WireModel):
     messages: list[OutboxItem]
 
 
-@router.get(
-    "/v1/sandbox/outbox",
-    tags=["sandbox"],
-    operation_id="sandbox_read_outbox",
-    summary="Messages queued for a recipient (sandbox): read verification codes here",
-    responses=wire_responses(OutboxResponse),
-)
-async def read_outbox(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> OutboxResponse:
-        _require_sandbox(ctx)
-        recipient = request.query_params.get("recipient", "").lower()
-        if not recipient:
-            raise invalid_parameter("recipient", "Required.")
-        messages = await NotificationService(ctx.uow.session, clock=ctx.state.clock).messages_for(
-            recipient, tenant_id=ctx.caller.account_id
-        )
-        return OutboxResponse(
-            messages=[
-                OutboxItem(
-                    channel=m.channel.value,
-                    recipient=m.recipient,
-                    subject=m.subject,
-                    body=m.body,
-                    created_at=format_utc(m.created_at),
-                )
-                for m in messages
-            ]
-        )
+class OutboxQuery(QueryModel):
+    recipient: Annotated[str | None, UNDOCUMENTED] = None
 
-    return await run_operation(
-        request, api="sandbox_read_outbox", kind=CallerKind.ANY, body_model=None, handler=handle
+
+@operation(
+    router, "GET", "/v1/sandbox/outbox", kind=CallerKind.ANY, tags=["sandbox"], sandbox_only=True
+)
+async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> OutboxResponse:
+    """Messages queued for a recipient (sandbox): read verification codes here
+
+    The e-mails and SMS queued for `recipient` (required) on behalf of the calling account, so
+    that a sandbox user can read verification codes and invitation links. Sandbox mode only.
+    """
+    recipient = (query.recipient or "").lower()
+    if not recipient:
+        raise invalid_parameter("recipient", "Required.")
+    messages = await ctx.services.notifications.messages_for(
+        recipient, tenant_id=ctx.caller.account_id
+    )
+    return OutboxResponse(
+        messages=[
+            OutboxItem(
+                channel=m.channel.value,
+                recipient=m.recipient,
+                subject=m.subject,
+                body=m.body,
+                created_at=format_utc(m.created_at),
+            )
+            for m in messages
+        ]
     )
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v1/sandbox/clock",
+    kind=CallerKind.OPERATOR,
     tags=["sandbox"],
-    operation_id="sandbox_move_clock",
-    summary="Move business time forward (operator, sandbox); due jobs run on the way",
-    openapi_extra=wire_body(ClockMove),
-    responses=wire_responses(ClockMoveResult),
+    sandbox_only=True,
+    transaction=False,
 )
-async def move_clock(request: Request) -> Response:
-    state = app_state(request)
-    credentials, raw = await authenticate_and_read_body(request, state)
-    async with state.db.unit_of_work() as uow:
-        await authorize(
-            request,
-            credentials,
-            raw,
-            state,
-            uow,
-            api="sandbox_move_clock",
-            kind=CallerKind.OPERATOR,
-        )
-    if state.sandbox_clock is None:
-        raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
-    require_media_type(request, raw, JSON_PAYLOAD)
-    body = parse_model(ClockMove, raw)
+async def sandbox_move_clock(ctx: OperationContext, body: ClockMove) -> ClockMoveResult:
+    """Move business time forward (operator, sandbox); due jobs run on the way
+
+    Moves business time forward to `to`, or by `days` and `hours` (never back), optionally
+    freezing it there; the scheduled jobs that fall due on the way (bill runs, renewals,
+    expiries) run in order, each in its own unit of work, and are listed with their outcome.
+    Operator credentials; sandbox mode only.
+    """
+    state = ctx.state
     delta = None
     if body.days is not None or body.hours is not None:
         delta = timedelta(days=body.days or 0, hours=body.hours or 0)
@@ -183,14 +155,12 @@ async def move_clock(request: Request) -> Response:
         delta=delta,
         freeze=body.freeze,
     )
-    return WireResponse(
-        ClockMoveResult(
-            now=format_utc(now.now),
-            frozen=now.frozen,
-            offset_seconds=now.offset_seconds,
-            jobs_run=[
-                {"name": r.name, "due_at": format_utc(r.due_at), "outcome": r.outcome.value}
-                for r in records
-            ],
-        )
+    return ClockMoveResult(
+        now=format_utc(now.now),
+        frozen=now.frozen,
+        offset_seconds=now.offset_seconds,
+        jobs_run=[
+            {"name": r.name, "due_at": format_utc(r.due_at), "outcome": r.outcome.value}
+            for r in records
+        ],
     )

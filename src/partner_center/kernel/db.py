@@ -6,7 +6,7 @@ Services ``flush()`` but never ``commit()``; only ``Database.unit_of_work`` comm
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +35,17 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: The escape character of ``contains_pattern``'s LIKE patterns.
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(value: str) -> str:
+    """A ``LIKE`` pattern matching ``value`` anywhere, its ``%`` and ``_`` taken literally (use
+    ``escape=LIKE_ESCAPE``)."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class Base(DeclarativeBase):
@@ -152,18 +163,11 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-AfterCommit = Callable[[], Awaitable[None]]
-
-
 class UnitOfWork:
-    """One transaction. Collects callbacks to run only after a successful commit."""
+    """One transaction: its session commits when the unit of work ends, or rolls back."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._after_commit: list[AfterCommit] = []
-
-    def after_commit(self, callback: AfterCommit) -> None:
-        self._after_commit.append(callback)
 
 
 class Database:
@@ -195,8 +199,6 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
-        for callback in uow._after_commit:
-            await callback()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -77,7 +77,7 @@ class DomainError(Exception):
         keep_changes: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}")
-        self.code = code
+        self.code = str(code)  # a domain's code enum member, or a plain code
         self.message = message
         self.details = details or {}
         #: Commit what the transaction did before failing (e.g. a counted failed attempt).

@@ -1,10 +1,22 @@
-"""Offset/limit pagination with the reference limits (api-semantics.md §1.5)."""
+"""Offset/limit pagination with the reference limits (api-semantics.md §1.5), and the one way a
+list query counts its matches and reads one page of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar, TypeVarTuple
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from partner_center.kernel.errors import invalid_parameter
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+#: What a page may be ordered by: a column, or an expression such as ``column.desc()``.
+Order = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +41,32 @@ def page(
     if resolved_limit < 1 or resolved_limit > max_limit:
         raise invalid_parameter("limit", f"Must be between 1 and {max_limit}.")
     return Page(resolved_offset, resolved_limit)
+
+
+async def count(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
+    """How many rows ``query`` matches."""
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    return int(total or 0)
+
+
+async def paginate(
+    session: AsyncSession, query: Select[T], window: Page, *order_by: Order
+) -> tuple[list[T], int]:
+    """One page of a single-entity (or single-column) ``query`` in ``order_by`` order, and how
+    many rows match in all. ``order_by`` must end with a unique column so pages never overlap."""
+    total = await count(session, query)
+    rows = await session.scalars(
+        query.order_by(*order_by).offset(window.offset).limit(window.limit)
+    )
+    return list(rows.all()), total
+
+
+async def paginate_rows(
+    session: AsyncSession, query: Select[*Ts], window: Page, *order_by: Order
+) -> tuple[list[Row[*Ts]], int]:
+    """``paginate`` for a query of several columns: the rows as tuples."""
+    total = await count(session, query)
+    result = await session.execute(
+        query.order_by(*order_by).offset(window.offset).limit(window.limit)
+    )
+    return list(result.all()), total

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from partner_center.kernel.clock import SandboxClock, WallClock, format_utc
@@ -31,7 +32,7 @@ async def sandbox_time(db: Database, wall: WallClock) -> SandboxTime:
 
 async def move_sandbox_clock(
     db: Database,
-    registry: JobRegistry,
+    registry: JobRegistry[Any],
     *,
     zone: ZoneInfo,
     wall: WallClock,

@@ -1,4 +1,8 @@
-"""Every domain's jobs, registered in one registry (the composition root builds it once)."""
+"""Every domain's jobs, registered in one registry (the composition root builds it once).
+
+Each job gets the services of its own unit of work from the same container as an API request,
+at the job's business time.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +10,31 @@ from partner_center.domains.associations import tasks as association_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
 from partner_center.domains.coupons import tasks as coupon_tasks
 from partner_center.domains.notifications import tasks as notification_tasks
-from partner_center.domains.notifications.public import (
-    SMTPS_PORT,
-    Senders,
-    SmtpConfig,
-    SmtpSender,
-)
 from partner_center.domains.orders import tasks as order_tasks
-from partner_center.domains.orders.public import OrderPolicy
 from partner_center.domains.resources import tasks as resource_tasks
 from partner_center.domains.usage import tasks as usage_tasks
 from partner_center.kernel.jobs import JobRegistry
-from partner_center.settings import Settings, load_settings
+from partner_center.services import Services, Wiring
 
 
-def notification_senders(settings: Settings) -> Senders:
-    """The e-mail sender when ``SMTP_HOST`` is set; no SMS gateway ships with partner-center."""
-    if not settings.smtp_host:
-        return Senders()
-    return Senders(
-        email=SmtpSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                user=settings.smtp_user,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-                implicit_tls=settings.smtp_port == SMTPS_PORT,
-                mail_from=settings.mail_from,
-            )
-        )
-    )
+def build_registry(wiring: Wiring) -> JobRegistry[Services]:
+    """Collect the periodic and one-off jobs of every domain, their services wired by
+    ``wiring``.
 
-
-def build_registry(settings: Settings | None = None) -> JobRegistry:
-    """Collect the periodic and one-off jobs of every domain, configured from ``settings``
-    (the environment's when None, as the CLI commands run)."""
-    configured = settings or load_settings()
-    registry = JobRegistry()
-    for module in (budget_tasks, association_tasks, coupon_tasks, resource_tasks):
+    Periodic jobs due at the same instant run in registration order, declared here: at 00:00
+    on the 1st the new month of the monthly budgets opens first (``budgets.restore_monthly``),
+    then the hand-overs to pay-per-use are taken over (``usage.accept_handoffs``), then the
+    hours that ended are rated (``usage.rate_hourly``).
+    """
+    registry = JobRegistry(lambda session, clock: Services(session, clock=clock, wiring=wiring))
+    budget_tasks.register(registry)
+    usage_tasks.register(registry)
+    for module in (
+        association_tasks,
+        coupon_tasks,
+        notification_tasks,
+        order_tasks,
+        resource_tasks,
+    ):
         module.register(registry)
-    notification_tasks.register(registry, senders=notification_senders(configured))
-    order_tasks.register(
-        registry,
-        currency=configured.currency,
-        policy=OrderPolicy(**configured.order_policy()),
-    )
-    usage_tasks.register(registry, currency=configured.currency)
     return registry

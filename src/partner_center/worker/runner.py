@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from partner_center.kernel.clock import Clock, SandboxClock
@@ -31,7 +32,7 @@ class DueJobRunner:
     def __init__(
         self,
         db: Database,
-        registry: JobRegistry,
+        registry: JobRegistry[Any],
         *,
         clock: Clock,
         zone: ZoneInfo,

@@ -146,42 +146,62 @@ _RETRYABLE = frozenset(
     }
 )
 
-#: Disassociation or type change refused by an eligibility check (rules.md §2.6.5).
-PRECHECK_FAILED = "CBC.99007004"
-#: Too many requests in the window (rules.md §2.5.3, §2.6.4).
-TOO_FREQUENT = "CBC.99008040"
-#: The request was already handled (or is not waiting for this party).
-NOT_PENDING = "CBC.99110030"
-#: Another request on the same customer is still open.
-REQUEST_OPEN = "CBC.99110031"
-#: The partner already holds an active authorization of this customer.
-ALREADY_AUTHORIZED = "CBC.99110032"
-#: The customer's association type does not allow the operation (reference: legacy APIs).
-WRONG_ASSOCIATION_TYPE = "CBC.5024"
-#: A reseller lacks its distributor's permission (reference: "contact the associated partner").
-NEEDS_DISTRIBUTOR_PERMISSION = "CBC.18000016"
-NOT_YOUR_CUSTOMER = "CBC.99000035"
-NOT_YOUR_RESELLER = "CBC.99000037"
+
+class AssociationErrorCode(enum.StrEnum):
+    """The reference error codes of this domain."""
+
+    #: Disassociation or type change refused by an eligibility check (rules.md §2.6.5).
+    PRECHECK_FAILED = "CBC.99007004"
+    #: Too many requests in the window (rules.md §2.5.3, §2.6.4).
+    TOO_FREQUENT = "CBC.99008040"
+    #: The request was already handled (or is not waiting for this party).
+    NOT_PENDING = "CBC.99110030"
+    #: Another request on the same customer is still open.
+    REQUEST_OPEN = "CBC.99110031"
+    #: The partner already holds an active authorization of this customer.
+    ALREADY_AUTHORIZED = "CBC.99110032"
+    #: The customer's association type does not allow the operation (reference: legacy APIs).
+    WRONG_ASSOCIATION_TYPE = "CBC.5024"
+    #: A reseller lacks its distributor's permission (reference: "contact the associated partner").
+    NEEDS_DISTRIBUTOR_PERMISSION = "CBC.18000016"
+    NOT_YOUR_CUSTOMER = "CBC.99000035"
+    NOT_YOUR_RESELLER = "CBC.99000037"
+    INVALID_PARAMETER = "CBC.0100"
+    ACCESS_DENIED = "CBC.0151"
 
 
 def not_your_customer() -> DomainError:
-    return DomainError(NOT_YOUR_CUSTOMER, "The customer is not a sub-customer of this partner.")
+    return DomainError(
+        AssociationErrorCode.NOT_YOUR_CUSTOMER,
+        "The customer is not a sub-customer of this partner.",
+    )
 
 
 def not_your_reseller() -> DomainError:
     return DomainError(
-        NOT_YOUR_RESELLER, "You have no permission to operate this reseller (indirect partner)."
+        AssociationErrorCode.NOT_YOUR_RESELLER,
+        "You have no permission to operate this reseller (indirect partner).",
     )
 
 
 def no_such(kind: str, field: str) -> DomainError:
     """Unknown id, or one that belongs to someone else (the answer does not tell which)."""
-    return DomainError("CBC.0100", f"Invalid parameter: {field}. No such {kind}.", {"field": field})
+    return DomainError(
+        AssociationErrorCode.INVALID_PARAMETER,
+        f"Invalid parameter: {field}. No such {kind}.",
+        {"field": field},
+    )
 
 
 def not_pending(kind: str, status: str) -> DomainError:
-    return DomainError(NOT_PENDING, f"The {kind} is {status}; only a pending one can be handled.")
+    return DomainError(
+        AssociationErrorCode.NOT_PENDING,
+        f"The {kind} is {status}; only a pending one can be handled.",
+    )
 
 
 def admin_only(what: str) -> DomainError:
-    return DomainError("CBC.0151", f"Access denied: only the partner administrator may {what}.")
+    return DomainError(
+        AssociationErrorCode.ACCESS_DENIED,
+        f"Access denied: only the partner administrator may {what}.",
+    )

@@ -9,9 +9,10 @@
   in words, or None.
 
 Handlers run inside the transaction that changes the association, with its session, so their
-work commits or rolls back with it. Register them once at start-up (the composition root or the
-domain's own module import); registration by name is idempotent so a re-import does not register
-twice.
+work commits or rolls back with it. The composition root's services container gives each unit
+of work its hooks: its own handlers for the coupons and balances domains, then the process-wide
+``association_hooks`` (extensions register there once at start-up; registration by name is
+idempotent so a re-import does not register twice).
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ class AssociationHooks:
     def disassociation_check(self, name: str, check: DisassociationCheck) -> None:
         self._checks[name] = check
 
+    def include(self, other: AssociationHooks) -> None:
+        """Add ``other``'s handlers and checks after this registry's own."""
+        self._on_associated.update(other._on_associated)
+        self._on_disassociated.update(other._on_disassociated)
+        self._checks.update(other._checks)
+
     def remove(self, name: str) -> None:
         """Forget every handler and check registered under ``name``."""
         self._on_associated.pop(name, None)
@@ -85,5 +92,5 @@ class AssociationHooks:
         return found
 
 
-#: The process-wide hooks the services use unless given others.
+#: Process-wide handlers every unit of work runs after its own.
 association_hooks = AssociationHooks()

@@ -21,7 +21,6 @@ from partner_center.domains.associations.models import (
     InvitationStatus,
     RequestStatus,
 )
-from partner_center.domains.associations.service import AssociationServices
 from partner_center.domains.associations.service.authorizations import (
     PERMISSIONS,
     AuthorizationService,
@@ -30,7 +29,9 @@ from partner_center.domains.associations.service.authorizations import (
 )
 from partner_center.domains.associations.service.common import (
     ASSOCIATION_TOPIC,
+    AssociationCollaborators,
     AssociationPolicy,
+    ServiceBase,
     next_local_midnight,
 )
 from partner_center.domains.associations.service.invitations import (
@@ -73,11 +74,11 @@ __all__ = [
     "AcceptedInvitation",
     "AccountManagerService",
     "AssignmentView",
+    "AssociationCollaborators",
     "AssociationEvent",
     "AssociationHandler",
     "AssociationHooks",
     "AssociationPolicy",
-    "AssociationServices",
     "AuthorizationService",
     "AuthorizationStatus",
     "AuthorizationView",
@@ -99,6 +100,7 @@ __all__ = [
     "OverviewService",
     "PartnerSettingsView",
     "RequestStatus",
+    "ServiceBase",
     "TypeChangeService",
     "TypeChangeView",
     "association_hooks",

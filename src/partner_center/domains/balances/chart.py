@@ -172,11 +172,13 @@ class EntryLine:
 class Books:
     """The chart's ledger accounts, the funds-row locks, and statement lines. Flushes only."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, currency: str) -> None:
+    def __init__(
+        self, session: AsyncSession, *, clock: Clock, currency: str, ledger: LedgerService
+    ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
-        self.ledger = LedgerService(session, clock)
+        self.ledger = ledger
 
     # -- accounts ---------------------------------------------------------------------------
 

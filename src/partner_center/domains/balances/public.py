@@ -1,18 +1,16 @@
 """The balances domain's public surface (the only module other domains import).
 
-Orders and pay-per-use::
+Orders and pay-per-use use the ``BalanceEngine`` (system-facing mechanics; partners and the
+operator use the ``BalanceService``), from the composition root's container::
 
-    balances = BalanceService(session, clock=clock, zone=zone, currency=currency,
-                              partners=partners)
     await balances.ensure_purchase_allowed(customer_id)      # next to CustomerControl's check
     charge = await balances.charge_customer(customer_id, amount, order_id, hold=True)
     await balances.capture_charge(order_id)                  # or release_charge(order_id)
     await balances.charge_customer(customer_id, amount, usage_id, kind=ChargeKind.USAGE)
     await balances.refund_customer(customer_id, amount, refund_id, charge_id=order_id)
 
-Associations (rules.md §2.6.11): the composition root registers
-``return_balance_on_disassociation`` as ``HOOK_NAME`` on the associations domain's
-``on_disassociated`` hooks; it runs, in the transaction that ends the association (idempotent,
+Associations (rules.md §2.6.11): the composition root's container runs, on the associations
+domain's ``on_disassociated`` hook, in the transaction that ends the association (idempotent,
 so a direct call as well changes nothing)::
 
     await balances.return_remaining_on_disassociation(customer_id)
@@ -21,9 +19,9 @@ Billing registers its debt figures with ``register_partner_debt_source`` and cal
 ``recheck_consumption_quota(partner_id)`` after a repayment.
 """
 
-from partner_center.domains.balances.chart import PLATFORM_TENANT, Code
+from partner_center.domains.balances.chart import PLATFORM_TENANT, Books, Code
 from partner_center.domains.balances.core import MAX_AMOUNT, check_amount
-from partner_center.domains.balances.hooks import HOOK_NAME, return_balance_on_disassociation
+from partner_center.domains.balances.engine import BalanceEngine
 from partner_center.domains.balances.models import (
     ChargeFunding,
     ChargeKind,
@@ -32,9 +30,13 @@ from partner_center.domains.balances.models import (
     OperationKind,
     Statement,
 )
-from partner_center.domains.balances.movements import ONLINE_PAYMENT_LIMIT_USD, TopUpChannel
-from partner_center.domains.balances.queries import MAX_BALANCE_QUERY
-from partner_center.domains.balances.service import BalanceService
+from partner_center.domains.balances.operations import OperationLog
+from partner_center.domains.balances.service import (
+    MAX_BALANCE_QUERY,
+    ONLINE_PAYMENT_LIMIT_USD,
+    BalanceService,
+    TopUpChannel,
+)
 from partner_center.domains.balances.sources import (
     ExpenditureQuota,
     ExpenditureSource,
@@ -43,6 +45,7 @@ from partner_center.domains.balances.sources import (
     Sources,
     register_expenditure_source,
     register_partner_debt_source,
+    registered_sources,
 )
 from partner_center.domains.balances.trades import (
     ADJUST_OPERATION_TYPES,
@@ -74,7 +77,6 @@ __all__ = [
     "BALANCE_TYPE_DEBIT",
     "CONSUMPTION_TRADE_TYPES",
     "CUSTOMER_TRADE_TYPES",
-    "HOOK_NAME",
     "MAX_AMOUNT",
     "MAX_BALANCE_QUERY",
     "ONLINE_PAYMENT_LIMIT_USD",
@@ -84,7 +86,9 @@ __all__ = [
     "AccountBalance",
     "AdjustRecord",
     "AdjustRecordQuery",
+    "BalanceEngine",
     "BalanceService",
+    "Books",
     "ChargeFunding",
     "ChargeKind",
     "ChargeStatus",
@@ -99,6 +103,7 @@ __all__ = [
     "ExpenditureSource",
     "MoneyMovement",
     "OperationKind",
+    "OperationLog",
     "PartnerDebt",
     "PartnerDebtSource",
     "Sources",
@@ -110,5 +115,5 @@ __all__ = [
     "check_amount",
     "register_expenditure_source",
     "register_partner_debt_source",
-    "return_balance_on_disassociation",
+    "registered_sources",
 ]

@@ -59,8 +59,9 @@ from partner_center.domains.customers.public import (
     Action,
     AssociationStatus,
     AssociationType,
-    Customer,
     CustomerControl,
+    CustomerRecord,
+    CustomerRecords,
     FreezeType,
 )
 from partner_center.domains.ledger.public import Guard, LedgerErrorCode, LedgerService
@@ -177,13 +178,17 @@ class BudgetEngine:
         clock: Clock,
         zone: ZoneInfo,
         notifications: NotificationService,
+        ledger: LedgerService,
+        control: CustomerControl,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.notifications = notifications
-        self.ledger = LedgerService(session, clock)
-        self.control = CustomerControl(session, clock=clock)
+        self.ledger = ledger
+        self.control = control
+        self.customer_records = customer_records
 
     # -- time -------------------------------------------------------------------------------
 
@@ -194,15 +199,9 @@ class BudgetEngine:
 
     # -- rows and locks ---------------------------------------------------------------------
 
-    async def lock_customer(self, customer_id: str) -> Customer | None:
+    async def lock_customer(self, customer_id: str) -> CustomerRecord | None:
         """Lock the customer row first (see the module docstring for the lock order)."""
-        stmt = (
-            select(Customer)
-            .where(Customer.account_id == customer_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return await self.customer_records.lock(customer_id)
 
     async def lock_budget(self, customer_id: str) -> CustomerBudget | None:
         stmt = (
@@ -389,7 +388,7 @@ class BudgetEngine:
     async def applies_to(self, customer_id: str) -> bool:
         """Whether purchases of this customer go through its budget: an associated
         reseller-model customer (a referral customer pays for itself)."""
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         return (
             customer is not None
             and customer.association_status == AssociationStatus.ASSOCIATED
@@ -592,7 +591,7 @@ class BudgetEngine:
     async def apply_setting(
         self,
         *,
-        customer: Customer,
+        customer: CustomerRecord,
         budget: CustomerBudget | None,
         amount: Decimal,
         budget_type: BudgetType,
@@ -721,7 +720,7 @@ class BudgetEngine:
         )
         if result.scalar_one_or_none() is None:
             return
-        customer = await self.session.get(Customer, budget.customer_id)
+        customer = await self.customer_records.get(budget.customer_id)
         name = customer.account_name if customer is not None else budget.customer_id
         kind = "monthly" if budget.budget_type == BudgetType.MONTHLY else "one-time"
         subject = f"Budget alert: {name} has used {threshold}% of its {kind} budget"
@@ -770,7 +769,7 @@ class BudgetEngine:
         if not budget.restricted_by_exhaustion:
             return
         budget.restricted_by_exhaustion = False
-        customer = await self.session.get(Customer, budget.customer_id)
+        customer = await self.customer_records.get(budget.customer_id)
         if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
             return
         state = await self.control.state(budget.customer_id)

@@ -28,6 +28,7 @@ class BudgetErrorCode(StrEnum):
     DUPLICATE_PURCHASE = "duplicate_purchase"
     RESERVATION_NOT_FOUND = "reservation_not_found"
     RESERVATION_RESOLVED = "reservation_resolved"
+    PARTNER_FROZEN = "partner_frozen"
 
 
 #: Reason -> reference code. ``CBC.99003198`` is the reference's "budget insufficient" payment
@@ -46,6 +47,7 @@ REFERENCE_CODES: dict[BudgetErrorCode, str] = {
     BudgetErrorCode.DUPLICATE_PURCHASE: "CBC.99007009",
     BudgetErrorCode.RESERVATION_NOT_FOUND: "CBC.0100",
     BudgetErrorCode.RESERVATION_RESOLVED: "CBC.0100",
+    BudgetErrorCode.PARTNER_FROZEN: "CBC.0150",
 }
 
 BUDGET_INSUFFICIENT = REFERENCE_CODES[BudgetErrorCode.BUDGET_INSUFFICIENT]

@@ -23,9 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.budgets.engine import (
@@ -35,6 +34,7 @@ from partner_center.domains.budgets.engine import (
     Reservation,
 )
 from partner_center.domains.budgets.errors import (
+    REFERENCE_CODES,
     BudgetErrorCode,
     amount_text,
     budget_error,
@@ -52,14 +52,14 @@ from partner_center.domains.budgets.models import (
 from partner_center.domains.customers.public import (
     AssociationStatus,
     AssociationType,
-    Customer,
+    CustomerRecord,
+    CustomerRecords,
     CustomerService,
     FreezeType,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Permission
 from partner_center.domains.ledger.public import Guard, LedgerErrorCode
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.partners.public import (
     GrantView,
     PartnerService,
@@ -70,7 +70,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import CENT, decimal_places
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, count, paginate
 
 ZERO = Decimal(0)
 #: The set-budget API's range (rules.md §3.10): (0, 2147483647], at most 2 decimals.
@@ -168,18 +168,19 @@ class BudgetService:
         session: AsyncSession,
         *,
         clock: Clock,
-        zone: ZoneInfo,
         currency: str,
         customers: CustomerService,
         partners: PartnerService,
-        notifications: NotificationService,
+        engine: BudgetEngine,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
         self.customers = customers
         self.partners = partners
-        self.engine = BudgetEngine(session, clock=clock, zone=zone, notifications=notifications)
+        self.engine = engine
+        self.customer_records = customer_records
 
     # -- scope ------------------------------------------------------------------------------
 
@@ -211,11 +212,11 @@ class BudgetService:
             return _Scope(owner_id, None, reseller_acting=False)
         return _Scope(owner_id, await self.partners.grants_for(owner_id), reseller_acting=False)
 
-    async def _customer(self, scope: _Scope, customer_id: str) -> Customer:
+    async def _customer(self, scope: _Scope, customer_id: str) -> CustomerRecord:
         """The scope owner's associated reseller-model customer, else ``CBC.99000035``."""
         if not isinstance(customer_id, str) or not customer_id or len(customer_id) > 64:
             raise invalid("customer_id", "Required, 1 to 64 characters.")
-        row = await self.session.get(Customer, customer_id)
+        row = await self.customer_records.get(customer_id)
         if (
             row is None
             or row.tenant_id != scope.owner_id
@@ -271,13 +272,14 @@ class BudgetService:
             own=Permission.VIEW_CONSUMPTION_QUOTA,
             reseller=Permission.VIEW_CONSUMPTION_QUOTA,
         )
-        stmt = select(Customer.account_id).where(
-            Customer.account_id.in_(ids),
-            Customer.tenant_id == scope.owner_id,
-            Customer.association_status == AssociationStatus.ASSOCIATED,
-            Customer.association_type == AssociationType.RESELLER,
+        mine = await self.customer_records.id_set(
+            self.customer_records.ids(
+                among=ids,
+                owner_id=scope.owner_id,
+                associated=True,
+                association_type=AssociationType.RESELLER,
+            )
         )
-        mine = set((await self.session.execute(stmt)).scalars().all())
         return [
             await self.engine.view(customer_id, currency=self.currency)
             for customer_id in ids
@@ -319,26 +321,14 @@ class BudgetService:
         try:
             await self._customer(scope, customer_id)
         except DomainError:
-            history = await self.session.execute(select(func.count()).select_from(base.subquery()))
-            if not history.scalar_one():
+            if not await count(self.session, base):
                 raise
         if filters.operation_type is not None:
             base = base.where(BudgetRecord.operation_type == filters.operation_type)
         if filters.budget_type is not None:
             base = base.where(BudgetRecord.budget_type == filters.budget_type)
-        total = (
-            await self.session.execute(select(func.count()).select_from(base.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    base.order_by(BudgetRecord.operation_time.desc(), BudgetRecord.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, base, page, BudgetRecord.operation_time.desc(), BudgetRecord.id.desc()
         )
         return [
             BudgetRecordView(
@@ -408,10 +398,8 @@ class BudgetService:
         # Lock every customer of the batch first, in id order: the items then take the quota
         # account while holding all their customer rows, so two overlapping batches (or a batch
         # and a single setting) queue instead of deadlocking on customer row vs quota account.
-        owned = select(Customer.account_id).where(
-            Customer.account_id.in_(ids), Customer.tenant_id == scope.owner_id
-        )
-        for customer_id in sorted((await self.session.execute(owned)).scalars().all()):
+        owned = self.customer_records.ids(among=ids, owner_id=scope.owner_id)
+        for customer_id in sorted(await self.customer_records.id_set(owned)):
             await self.engine.lock_customer(customer_id)
         succeeded: list[str] = []
         failed: list[ItemError] = []
@@ -498,7 +486,7 @@ class BudgetService:
         return await self.engine.view(customer.account_id, currency=self.currency)
 
     async def _responsible_for_lift(
-        self, actor: PartnerActor, scope: _Scope, customer: Customer
+        self, actor: PartnerActor, scope: _Scope, customer: CustomerRecord
     ) -> str | None:
         """The partner that lifts the customer's restriction or freeze with the budget, checked
         as an unfreeze is (rules.md §1.10, §4.8–4.9): a reseller needs its distributor's grant;
@@ -531,7 +519,7 @@ class BudgetService:
             responsible = actor.partner
         if responsible.frozen:
             raise DomainError(
-                "CBC.0150",
+                REFERENCE_CODES[BudgetErrorCode.PARTNER_FROZEN],
                 "The responsible partner's own account is frozen; a frozen partner cannot lift a "
                 "customer's restriction or freeze.",
             )

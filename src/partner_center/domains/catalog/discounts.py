@@ -23,7 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.catalog.errors import CatalogErrorCode, catalog_error, invalid
 from partner_center.domains.catalog.models import CatalogDiscount, CatalogServiceType
-from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    AssociationType,
+    CustomerRecord,
+    CustomerRecords,
+)
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.money import decimal_places
 
@@ -77,7 +82,7 @@ def _view(row: CatalogDiscount) -> DiscountView:
     )
 
 
-def takes_discounts(customer: Customer | None) -> bool:
+def takes_discounts(customer: CustomerRecord | None) -> bool:
     """Whether list-price discounts may apply to the customer (never to reseller-model ones)."""
     return not (
         customer is not None
@@ -89,9 +94,12 @@ def takes_discounts(customer: Customer | None) -> bool:
 class DiscountService:
     """Grants, revokes and finds discounts."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock) -> None:
+    def __init__(
+        self, session: AsyncSession, *, clock: Clock, customer_records: CustomerRecords
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.customer_records = customer_records
 
     async def grant_business_discount(
         self,
@@ -158,7 +166,7 @@ class DiscountService:
     async def _grant(
         self,
         kind: DiscountType,
-        customer: Customer,
+        customer: CustomerRecord,
         granted_by: str,
         percent_off: Decimal,
         name: str,
@@ -232,8 +240,8 @@ class DiscountService:
         ).scalars()
         return [_view(r) for r in rows]
 
-    async def _customer(self, customer_id: str) -> Customer | None:
-        row = await self.session.get(Customer, customer_id)
+    async def _customer(self, customer_id: str) -> CustomerRecord | None:
+        row = await self.customer_records.get(customer_id)
         if row is None or row.association_status != AssociationStatus.ASSOCIATED:
             return None
         return row

@@ -49,8 +49,7 @@ from partner_center.domains.catalog.models import (
     CatalogUsageType,
     CatalogVersion,
 )
-from partner_center.kernel.clock import Clock, SandboxClock, format_utc
-from partner_center.kernel.db import Database, refresh_sandbox_clock
+from partner_center.kernel.clock import Clock, format_utc
 from partner_center.kernel.ids import new_id
 
 #: ``on_progress(stage, done, total)``: how far the import is, for a progress bar.
@@ -114,6 +113,14 @@ class CatalogImporter:
     def __init__(self, session: AsyncSession, *, clock: Clock) -> None:
         self.session = session
         self.clock = clock
+
+    async def import_demo(self, *, site_currency: str) -> ImportReport | None:
+        """Import the packaged demo catalogue (USD); a site selling in another currency gets
+        none, since its operator's own catalogue must set its prices."""
+        raw = demo_catalog()
+        if raw.get("currency") != site_currency:
+            return None
+        return await self.import_document(raw, source=DEMO_CATALOG_FILE)
 
     async def import_document(
         self,
@@ -534,37 +541,3 @@ async def imported_versions(session: AsyncSession) -> int:
     return int(
         (await session.execute(select(func.count()).select_from(CatalogVersion))).scalar_one()
     )
-
-
-async def import_catalog(
-    db: Database,
-    raw: Mapping[str, Any],
-    *,
-    clock: Clock,
-    source: str,
-    dry_run: bool = False,
-    expected_currency: str | None = None,
-    on_progress: Progress | None = None,
-) -> ImportReport:
-    """Import ``raw`` in one unit of work of its own (at the shared sandbox time, if any)."""
-    async with db.unit_of_work() as uow:
-        if isinstance(clock, SandboxClock):
-            await refresh_sandbox_clock(clock, uow.session)
-        return await CatalogImporter(uow.session, clock=clock).import_document(
-            raw,
-            source=source,
-            dry_run=dry_run,
-            expected_currency=expected_currency,
-            on_progress=on_progress,
-        )
-
-
-async def import_demo_catalog(
-    db: Database, *, clock: Clock, site_currency: str
-) -> ImportReport | None:
-    """Import the packaged demo catalogue (USD); a site selling in another currency gets none,
-    since its operator's own catalogue must set its prices."""
-    raw = demo_catalog()
-    if raw.get("currency") != site_currency:
-        return None
-    return await import_catalog(db, raw, clock=clock, source=DEMO_CATALOG_FILE)

@@ -195,13 +195,13 @@ class InquiryService:
         session: AsyncSession,
         *,
         clock: Clock,
-        catalog: CatalogService | None = None,
-        discounts: DiscountService | None = None,
+        catalog: CatalogService,
+        discounts: DiscountService,
     ) -> None:
         self.session = session
         self.clock = clock
-        self.catalog = catalog or CatalogService(session, clock=clock)
-        self.discounts = discounts or DiscountService(session, clock=clock)
+        self.catalog = catalog
+        self.discounts = discounts
 
     async def require_project(self, account_id: str, project_id: str) -> str:
         """The region of ``account_id``'s project ``project_id`` (``CBC.99006073`` if the

@@ -11,9 +11,10 @@ from partner_center.domains.catalog.errors import CatalogErrorCode
 from partner_center.domains.catalog.importer import (
     CatalogImporter,
     ImportReport,
-    import_catalog,
-    import_demo_catalog,
     imported_versions,
+)
+from partner_center.domains.catalog.importer import (
+    Progress as CatalogImportProgress,
 )
 from partner_center.domains.catalog.inquiry import (
     MAX_PRODUCTS,
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_PRODUCTS",
     "AppliedDiscount",
     "CatalogErrorCode",
+    "CatalogImportProgress",
     "CatalogImporter",
     "CatalogService",
     "ChargingMode",
@@ -82,8 +84,6 @@ __all__ = [
     "TierSchedule",
     "UsageTypeView",
     "demo_catalog",
-    "import_catalog",
-    "import_demo_catalog",
     "imported_versions",
     "project_id_for",
     "read_catalog",

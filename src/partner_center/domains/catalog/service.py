@@ -37,7 +37,8 @@ from partner_center.domains.catalog.rating import (
     period_cost,
 )
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
+from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 _MARKER = re.compile(r"^[0-9a-f]{32}$")
 
@@ -191,11 +192,6 @@ class PeriodQuote:
     currency: str
 
 
-def _fuzzy(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def in_force(as_of: datetime, model: Any = CatalogPrice) -> ColumnElement[bool]:
     """Rows of an effective-dated table (prices by default) whose window contains ``as_of``
     (from inclusive, to exclusive)."""
@@ -234,13 +230,10 @@ class CatalogService:
                 if language == Language.ZH
                 else CatalogServiceType.name_en
             )
-            query = query.where(func.lower(column).like(_fuzzy(name_contains), escape="\\"))
-        total = await self._count(query)
-        rows = (
-            await self.session.execute(
-                query.order_by(CatalogServiceType.code).offset(window.offset).limit(window.limit)
+            query = query.where(
+                func.lower(column).like(contains_pattern(name_contains.lower()), escape=LIKE_ESCAPE)
             )
-        ).scalars()
+        rows, total = await paginate(self.session, query, window, CatalogServiceType.code)
         return [
             ServiceTypeView(r.code, language.pick(r.name_en, r.name_zh), r.abbreviation)
             for r in rows
@@ -258,11 +251,8 @@ class CatalogService:
         )
         if service_type is not None:
             query = query.where(CatalogServicePolicy.service_type == service_type)
-        total = await self._count(query)
-        rows = await self.session.execute(
-            query.order_by(CatalogServicePolicy.service_type)
-            .offset(window.offset)
-            .limit(window.limit)
+        rows, total = await paginate_rows(
+            self.session, query, window, CatalogServicePolicy.service_type
         )
         return [
             ServicePolicyView(
@@ -288,12 +278,7 @@ class CatalogService:
         self, *, window: Page, language: Language
     ) -> tuple[list[ResourceTypeView], int]:
         query = select(CatalogResourceType)
-        total = await self._count(query)
-        rows = (
-            await self.session.execute(
-                query.order_by(CatalogResourceType.code).offset(window.offset).limit(window.limit)
-            )
-        ).scalars()
+        rows, total = await paginate(self.session, query, window, CatalogResourceType.code)
         return [self._resource_view(r, language) for r in rows], total
 
     async def service_resources(
@@ -308,14 +293,9 @@ class CatalogService:
             )
             .where(CatalogServiceResource.service_type == service_type)
         )
-        total = await self._count(query)
-        rows = (
-            await self.session.execute(
-                query.order_by(CatalogServiceResource.position, CatalogResourceType.code)
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).scalars()
+        rows, total = await paginate(
+            self.session, query, window, CatalogServiceResource.position, CatalogResourceType.code
+        )
         return [self._resource_view(r, language) for r in rows], total
 
     @staticmethod
@@ -342,14 +322,9 @@ class CatalogService:
         )
         if resource_type is not None:
             query = query.where(CatalogUsageType.resource_type == resource_type)
-        total = await self._count(query)
-        rows = (
-            await self.session.execute(
-                query.order_by(CatalogUsageType.resource_type, CatalogUsageType.code)
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).all()
+        rows, total = await paginate_rows(
+            self.session, query, window, CatalogUsageType.resource_type, CatalogUsageType.code
+        )
         return [
             UsageTypeView(
                 code=usage.code,
@@ -659,13 +634,6 @@ class CatalogService:
                 f"(measure {spec.size_measure_id}).",
             )
         return value
-
-    async def _count(self, query: Any) -> int:
-        return int(
-            (
-                await self.session.execute(select(func.count()).select_from(query.subquery()))
-            ).scalar_one()
-        )
 
 
 def _not_found(key: ProductKey, why: str) -> Exception:

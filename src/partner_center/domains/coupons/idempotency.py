@@ -1,4 +1,5 @@
-"""Replay protection for batch writes the SDK cannot make idempotent itself.
+"""Replay protection for batch writes the SDK cannot make idempotent itself (the contract is
+``kernel.idempotency``'s).
 
 The reference SDK sends no idempotency key with ``create_partner_coupons`` or
 ``update_coupon_quotas``; a client that retries after a timeout would issue twice. A partner may
@@ -11,38 +12,19 @@ second replays the first's answer.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.coupons.errors import DUPLICATE_REQUEST, coupon_error
 from partner_center.domains.coupons.models import CouponIdempotencyKey
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.idempotency import check_key, key_reused, request_fingerprint
 from partner_center.kernel.ids import new_id
 
+#: The longest key of the coupon operations, as their ``/openapi.json`` entries publish.
 MAX_KEY_LENGTH = 128
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
-
-
-def request_hash(request: dict[str, Any]) -> str:
-    """SHA-256 of the request in a canonical form (sorted keys, normalised numbers)."""
-    text = json.dumps(_canonical(request), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class IdempotencyKeys:
@@ -63,11 +45,8 @@ class IdempotencyKeys:
             DomainError: ``CBC.0100`` malformed key; ``CBC.99007009`` the key was used for a
                 different request.
         """
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise invalid_parameter(
-                "X-Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters."
-            )
-        digest = request_hash(request)
+        check_key(key, max_length=MAX_KEY_LENGTH)
+        digest = request_fingerprint(request)
         existing = await self._find(tenant_id, operation, key)
         if existing is None:
             row = CouponIdempotencyKey(
@@ -91,10 +70,7 @@ class IdempotencyKeys:
             else:
                 return row, None
         if existing.request_hash != digest:
-            raise coupon_error(
-                DUPLICATE_REQUEST,
-                f"The idempotency key {key!r} was already used for a different request.",
-            )
+            raise key_reused(key)
         return None, existing.response or {}
 
     async def finish(self, row: CouponIdempotencyKey, answer: dict[str, Any]) -> None:

@@ -22,13 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from partner_center.domains.coupons.errors import (
-    FACE_VALUE_ABOVE_MAX,
-    FACE_VALUE_BELOW_MIN,
-    SCOPE_WIDER_THAN_QUOTA,
-    SUBSCRIBE_TYPE_WIDER_THAN_QUOTA,
-    coupon_error,
-)
+from partner_center.domains.coupons.errors import CouponErrorCode, coupon_error
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import decimal_places
 
@@ -179,13 +173,13 @@ class Restrictions:
         """``CBC.99000018`` / ``CBC.99000019`` outside the quota's per-coupon bounds."""
         if self.min_face_value is not None and face_value < self.min_face_value:
             raise coupon_error(
-                FACE_VALUE_BELOW_MIN,
+                CouponErrorCode.FACE_VALUE_BELOW_MIN,
                 f"The face value {face_value:f} is below the quota's minimum "
                 f"{self.min_face_value:f}.",
             )
         if self.max_face_value is not None and face_value > self.max_face_value:
             raise coupon_error(
-                FACE_VALUE_ABOVE_MAX,
+                CouponErrorCode.FACE_VALUE_ABOVE_MAX,
                 f"The face value {face_value:f} is above the quota's maximum "
                 f"{self.max_face_value:f}.",
             )
@@ -225,7 +219,7 @@ class Restrictions:
             wanted = _subscribe_types("subscribe_types", subscribe_types)
             if self.subscribe_types is not None and not wanted <= self.subscribe_types:
                 raise coupon_error(
-                    SUBSCRIBE_TYPE_WIDER_THAN_QUOTA,
+                    CouponErrorCode.SUBSCRIBE_TYPE_WIDER_THAN_QUOTA,
                     "The coupon's subscribe types exceed the quota's restriction.",
                     field="subscribe_types",
                 )
@@ -239,7 +233,7 @@ def _narrow(field: str, asked: Iterable[str], allowed: frozenset[str] | None) ->
     if allowed is not None and not items <= allowed:
         outside = ", ".join(sorted(items - allowed))
         raise coupon_error(
-            SCOPE_WIDER_THAN_QUOTA,
+            CouponErrorCode.SCOPE_WIDER_THAN_QUOTA,
             f"The coupon's {field} ({outside}) exceed the quota's restrictions.",
             field=field,
         )

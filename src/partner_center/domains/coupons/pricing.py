@@ -20,16 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from partner_center.domains.coupons.errors import (
-    CASH_AND_DISCOUNT_COUPON,
-    COUPON_NOT_APPLICABLE,
-    COUPON_USED,
-    DISCOUNT_BELOW_COUPON_MINIMUM,
-    INVALID_PARAMETER,
-    MARKETPLACE_AND_DEDICATED_COUPON,
-    NOT_COMBINABLE_WITH_DISCOUNT,
-    coupon_error,
-)
+from partner_center.domains.coupons.errors import CouponErrorCode, coupon_error
 from partner_center.domains.coupons.limits import Restrictions, SubscribeType
 from partner_center.domains.coupons.states import CouponStatus, CouponType
 from partner_center.kernel.errors import invalid_parameter
@@ -186,35 +177,41 @@ def _check_combination(coupons: Sequence[CouponTerms]) -> None:
     kinds = {c.coupon_type for c in coupons}
     if CouponType.DISCOUNT in kinds and kinds & {CouponType.CASH, CouponType.FLEXI}:
         raise coupon_error(
-            CASH_AND_DISCOUNT_COUPON, "A cash coupon and a discount coupon cannot be combined."
+            CouponErrorCode.CASH_AND_DISCOUNT_COUPON,
+            "A cash coupon and a discount coupon cannot be combined.",
         )
     groups = {c.group for c in coupons}
     if {CouponGroup.MARKETPLACE, CouponGroup.DEDICATED} <= groups:
         raise coupon_error(
-            MARKETPLACE_AND_DEDICATED_COUPON,
+            CouponErrorCode.MARKETPLACE_AND_DEDICATED_COUPON,
             "A marketplace coupon and a dedicated coupon cannot be combined.",
         )
-    raise coupon_error(INVALID_PARAMETER, "Invalid parameter: coupon_infos. One coupon per order.")
+    raise coupon_error(
+        CouponErrorCode.INVALID_PARAMETER, "Invalid parameter: coupon_infos. One coupon per order."
+    )
 
 
 def _check_usable(coupon: CouponTerms, order: OrderContext, associated_on: datetime | None) -> None:
     if coupon.status is CouponStatus.USED:
-        raise coupon_error(COUPON_USED, f"The coupon {coupon.coupon_id} is used up.")
+        raise coupon_error(
+            CouponErrorCode.COUPON_USED, f"The coupon {coupon.coupon_id} is used up."
+        )
     if coupon.status is not CouponStatus.AVAILABLE:
         raise coupon_error(
-            COUPON_NOT_APPLICABLE,
+            CouponErrorCode.COUPON_NOT_APPLICABLE,
             f"The coupon {coupon.coupon_id} is {coupon.status.name.lower().replace('_', ' ')}.",
         )
     if coupon.locked_by_order_id is not None and coupon.locked_by_order_id != order.order_id:
         raise coupon_error(
-            COUPON_USED,
+            CouponErrorCode.COUPON_USED,
             f"The coupon {coupon.coupon_id} is held by the unpaid order "
             f"{coupon.locked_by_order_id}.",
         )
     limit = coupon.restrictions.usage_times
     if limit and coupon.times_used >= limit:
         raise coupon_error(
-            COUPON_USED, f"The coupon {coupon.coupon_id} has paid its {limit} orders already."
+            CouponErrorCode.COUPON_USED,
+            f"The coupon {coupon.coupon_id} has paid its {limit} orders already.",
         )
     if (
         associated_on is not None
@@ -223,14 +220,14 @@ def _check_usable(coupon: CouponTerms, order: OrderContext, associated_on: datet
         and (order.incurred_at is None or order.incurred_at >= associated_on)
     ):
         raise coupon_error(
-            COUPON_NOT_APPLICABLE,
+            CouponErrorCode.COUPON_NOT_APPLICABLE,
             f"The coupon {coupon.coupon_id} was held before the customer's association with its "
             "partner; it pays only spend incurred before the association.",
         )
     allowed = coupon.restrictions.subscribe_types
     if allowed is not None and order.subscribe_type not in allowed:
         raise coupon_error(
-            COUPON_NOT_APPLICABLE,
+            CouponErrorCode.COUPON_NOT_APPLICABLE,
             f"The coupon {coupon.coupon_id} does not apply to this kind of order.",
         )
 
@@ -267,12 +264,12 @@ def quote(
     scoped = [line for line in order.lines if in_scope(rules, line)]
     if not scoped:
         raise coupon_error(
-            COUPON_NOT_APPLICABLE,
+            CouponErrorCode.COUPON_NOT_APPLICABLE,
             f"The coupon {coupon.coupon_id} does not cover any product of this order.",
         )
     if not rules.combinable_with_discount and any(line.discount_amount > 0 for line in scoped):
         raise coupon_error(
-            NOT_COMBINABLE_WITH_DISCOUNT,
+            CouponErrorCode.NOT_COMBINABLE_WITH_DISCOUNT,
             f"The coupon {coupon.coupon_id} cannot be combined with the order's discount.",
         )
     if rules.min_discount_ratio is not None:
@@ -284,7 +281,7 @@ def quote(
         ]
         if not scoped:
             raise coupon_error(
-                DISCOUNT_BELOW_COUPON_MINIMUM,
+                CouponErrorCode.DISCOUNT_BELOW_COUPON_MINIMUM,
                 f"The order is discounted below the coupon's minimum discount ratio {minimum:f}.",
             )
     eligible = sum((line.net_amount for line in scoped), ZERO)

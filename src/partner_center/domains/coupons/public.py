@@ -4,13 +4,12 @@ For the orders domain: build ``CouponService(session, clock=clock)`` and use
 ``service.redemptions`` — ``applicable``, ``quote``, ``redeem``, ``capture``, ``release``,
 ``refund`` — with an ``OrderContext``; ``pricing.quote`` is the pure price computation and
 ``coupon_refundable`` the refund rule. For the associations domain:
-``reclaim_coupons_on_disassociation`` (operation type 3) and ``CouponService.reclaim_on_mode_switch``.
+``CouponService.reclaim_on_disassociation`` (operation type 3, run by the container's
+disassociation hook) and ``CouponService.reclaim_on_mode_switch``.
 """
 
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from partner_center.domains.coupons.book import CouponBook
+from partner_center.domains.coupons.idempotency import IdempotencyKeys
 from partner_center.domains.coupons.limits import LimitInfo, LimitKey, Restrictions, SubscribeType
 from partner_center.domains.coupons.pricing import (
     REFUNDABLE_CASES,
@@ -63,17 +62,6 @@ from partner_center.domains.coupons.views import (
     RedemptionView,
     RefundOutcome,
 )
-from partner_center.kernel.clock import FixedClock
-
-
-async def reclaim_coupons_on_disassociation(
-    session: AsyncSession, *, customer_id: str, at: datetime
-) -> list[ReclaimedCoupon]:
-    """Reclaim the partner coupons of a customer whose association ended at ``at`` (rules.md
-    §2.6.12), inside the caller's transaction. Fits an on-disassociation hook."""
-    service = CouponService(session, clock=FixedClock(at))
-    return await service.reclaim_on_disassociation(customer_id)
-
 
 __all__ = [
     "EXPIRE_JOB",
@@ -82,6 +70,7 @@ __all__ = [
     "MAX_RESELLERS_PER_CALL",
     "REFUNDABLE_CASES",
     "ApplicableCoupon",
+    "CouponBook",
     "CouponChangeFilter",
     "CouponChangeView",
     "CouponFilter",
@@ -96,6 +85,7 @@ __all__ = [
     "CouponTerms",
     "CouponType",
     "CouponView",
+    "IdempotencyKeys",
     "IssueRequest",
     "IssueResult",
     "ItemError",
@@ -121,5 +111,4 @@ __all__ = [
     "coupon_refundable",
     "in_scope",
     "quote",
-    "reclaim_coupons_on_disassociation",
 ]

@@ -17,21 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.coupons.book import QUOTA_GRANTS, CouponBook
-from partner_center.domains.coupons.errors import (
-    NOT_YOUR_RESELLER,
-    QUOTA_BUSY,
-    QUOTA_INSUFFICIENT,
-    QUOTA_NOT_EFFECTIVE,
-    QUOTA_STATUS,
-    RESELLER_EXITING,
-    coupon_error,
-    quota_invalid,
-)
+from partner_center.domains.coupons.errors import CouponErrorCode, coupon_error, quota_invalid
 from partner_center.domains.coupons.limits import Restrictions
 from partner_center.domains.coupons.models import CouponQuota, CouponQuotaRecord
 from partner_center.domains.coupons.states import (
@@ -53,7 +44,7 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import decimal_places
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: The largest quota or face value accepted (the reference's amount bound).
 MAX_AMOUNT = Decimal(2_147_483_647)
@@ -167,7 +158,8 @@ async def owner_for(
         return actor.partner_id
     if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
         raise coupon_error(
-            NOT_YOUR_RESELLER, "Only a distributor may act for a reseller (indirect partner)."
+            CouponErrorCode.NOT_YOUR_RESELLER,
+            "Only a distributor may act for a reseller (indirect partner).",
         )
     reseller = await partners.reseller_of(
         distributor_id=actor.partner_id, reseller_id=indirect_partner_id
@@ -187,19 +179,12 @@ class QuotaService:
         *,
         clock: Clock,
         book: CouponBook,
-        partners: PartnerService | None = None,
+        partners: PartnerService,
     ) -> None:
         self.session = session
         self.clock = clock
         self.book = book
-        self._partner_service = partners
-
-    @property
-    def partners(self) -> PartnerService:
-        """Partner lookups; only the partner- and operator-facing operations need them."""
-        if self._partner_service is None:
-            raise RuntimeError("this coupon operation needs a PartnerService")
-        return self._partner_service
+        self.partners = partners
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -241,7 +226,7 @@ class QuotaService:
             if not _lock_not_available(exc):
                 raise
             raise coupon_error(
-                QUOTA_BUSY,
+                CouponErrorCode.QUOTA_BUSY,
                 f"A previous operation on the coupon quota {quota_id} is still running; "
                 "retry when it has finished.",
                 quota_id=quota_id,
@@ -252,14 +237,14 @@ class QuotaService:
         now = self.clock.now()
         if row.status != QuotaStatus.NORMAL:
             raise coupon_error(
-                QUOTA_STATUS,
+                CouponErrorCode.QUOTA_STATUS,
                 f"The coupon quota {row.id} is {QuotaStatus(row.status).name.lower()}; "
                 "nothing can be issued from it.",
                 quota_id=row.id,
             )
         if now < row.effective_time or now >= row.expire_time:
             raise coupon_error(
-                QUOTA_NOT_EFFECTIVE,
+                CouponErrorCode.QUOTA_NOT_EFFECTIVE,
                 f"The coupon quota {row.id} is not in force now (it is valid from "
                 f"{row.effective_time.isoformat()} until {row.expire_time.isoformat()}).",
                 quota_id=row.id,
@@ -406,19 +391,8 @@ class QuotaService:
         return await self._page(stmt, page)
 
     async def _page(self, stmt: Select[CouponQuota], page: Page) -> tuple[list[QuotaView], int]:
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponQuota.created_at.desc(), CouponQuota.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponQuota.created_at.desc(), CouponQuota.id.desc()
         )
         owners: dict[str, PartnerView | None] = {}
         views = []
@@ -482,7 +456,7 @@ class QuotaService:
                 errors.append(
                     ItemError(
                         reseller_id,
-                        RESELLER_EXITING,
+                        CouponErrorCode.RESELLER_EXITING,
                         f"The reseller {reseller_id} is exiting; it cannot receive a quota.",
                     )
                 )
@@ -492,7 +466,7 @@ class QuotaService:
         needed = amount * len(eligible)
         if needed > available:
             raise coupon_error(
-                QUOTA_INSUFFICIENT,
+                CouponErrorCode.QUOTA_INSUFFICIENT,
                 f"The coupon quota {quota_id} has {available:f} left; {len(eligible)} resellers "
                 f"× {amount:f} need {needed:f}.",
                 quota_id=quota_id,
@@ -711,21 +685,12 @@ class QuotaService:
             stmt = stmt.where(CouponQuotaRecord.operation_time >= filters.from_time)
         if filters.to_time is not None:
             stmt = stmt.where(CouponQuotaRecord.operation_time <= filters.to_time)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(
-                        CouponQuotaRecord.operation_time.desc(), CouponQuotaRecord.id.desc()
-                    )
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            CouponQuotaRecord.operation_time.desc(),
+            CouponQuotaRecord.id.desc(),
         )
         return [
             QuotaRecordView(

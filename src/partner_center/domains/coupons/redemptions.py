@@ -30,13 +30,7 @@ from partner_center.domains.coupons.book import (
     CouponBook,
     TradeType,
 )
-from partner_center.domains.coupons.errors import (
-    COUPON_LOOKUP_FAILED,
-    COUPON_NOT_APPLICABLE,
-    DUPLICATE_REQUEST,
-    INVALID_PARAMETER,
-    coupon_error,
-)
+from partner_center.domains.coupons.errors import CouponErrorCode, coupon_error
 from partner_center.domains.coupons.limits import Restrictions
 from partner_center.domains.coupons.models import (
     Coupon,
@@ -65,7 +59,10 @@ from partner_center.domains.coupons.views import (
     RedemptionView,
     RefundOutcome,
 )
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    CustomerRecords,
+)
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
@@ -98,12 +95,19 @@ class _Holder:
 
 class CouponRedemptions:
     def __init__(
-        self, session: AsyncSession, *, clock: Clock, book: CouponBook, quotas: QuotaService
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        book: CouponBook,
+        quotas: QuotaService,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.book = book
         self.quotas = quotas
+        self.customer_records = customer_records
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -135,7 +139,7 @@ class CouponRedemptions:
         )
 
     async def _holder(self, customer_id: str) -> _Holder:
-        row = await self.session.get(Customer, customer_id)
+        row = await self.customer_records.get(customer_id)
         if row is None or row.association_status != AssociationStatus.ASSOCIATED:
             return _Holder(associated_on=None, frozen=False)
         return _Holder(associated_on=row.associated_on, frozen=row.freeze_type is not None)
@@ -159,7 +163,7 @@ class CouponRedemptions:
         )
         if row is None or row.customer_id != customer_id:
             raise coupon_error(
-                COUPON_LOOKUP_FAILED,
+                CouponErrorCode.COUPON_LOOKUP_FAILED,
                 f"The coupon {coupon_id} does not exist or does not belong to the customer.",
             )
         return row
@@ -223,7 +227,7 @@ class CouponRedemptions:
     def _check_not_frozen(holder: _Holder, coupon_id: str) -> None:
         if holder.frozen:
             raise coupon_error(
-                COUPON_NOT_APPLICABLE,
+                CouponErrorCode.COUPON_NOT_APPLICABLE,
                 f"The coupon {coupon_id} cannot be used while the customer's account is frozen.",
             )
 
@@ -285,7 +289,7 @@ class CouponRedemptions:
                 await self.session.flush()
         except IntegrityError:
             raise coupon_error(
-                INVALID_PARAMETER,
+                CouponErrorCode.INVALID_PARAMETER,
                 f"Invalid parameter: coupon_infos. The order {order.order_id} already has a "
                 "coupon; one coupon per order.",
             ) from None
@@ -315,7 +319,7 @@ class CouponRedemptions:
             or (amount is not None and existing.amount != amount)
         ):
             raise coupon_error(
-                DUPLICATE_REQUEST,
+                CouponErrorCode.DUPLICATE_REQUEST,
                 f"The redemption id {existing.id} was already used for another redemption.",
             )
         return redemption_view(existing)

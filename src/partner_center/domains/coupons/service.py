@@ -15,12 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.coupons.book import CouponBook, TradeType
 from partner_center.domains.coupons.errors import (
-    COOPERATION_TYPE,
-    COUPON_USED,
-    FIRST_ASSOCIATION_ONLY,
-    ISSUE_TO_SELF,
-    QUOTA_INSUFFICIENT,
-    TOO_MANY_COUPONS,
+    CouponErrorCode,
     coupon_error,
     not_sub_customer,
     quota_invalid,
@@ -63,17 +58,16 @@ from partner_center.domains.coupons.views import (
 from partner_center.domains.customers.public import (
     AssociationStatus,
     AssociationType,
-    Customer,
+    CustomerRecord,
+    CustomerRecords,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Caller, Permission
-from partner_center.domains.ledger.public import LedgerService
-from partner_center.domains.partners.public import PartnerService
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 MAX_CUSTOMERS_PER_ISSUE = 100
 MAX_MEMO_LENGTH = 256
@@ -91,18 +85,23 @@ _ENDED_ASSOCIATION = (
 
 class CouponService:
     def __init__(
-        self, session: AsyncSession, *, clock: Clock, partners: PartnerService | None = None
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        book: CouponBook,
+        quotas: QuotaService,
+        redemptions: CouponRedemptions,
+        keys: IdempotencyKeys,
+        customer_records: CustomerRecords,
     ) -> None:
-        """``partners`` is needed by the partner- and operator-facing operations only; expiry,
-        reclaims on (dis)association and redemptions work without it."""
         self.session = session
         self.clock = clock
-        self.book = CouponBook(session, clock=clock, ledger=LedgerService(session, clock))
-        self.quotas = QuotaService(session, clock=clock, book=self.book, partners=partners)
-        self.redemptions = CouponRedemptions(
-            session, clock=clock, book=self.book, quotas=self.quotas
-        )
-        self.keys = IdempotencyKeys(session, clock=clock)
+        self.book = book
+        self.quotas = quotas
+        self.redemptions = redemptions
+        self.keys = keys
+        self.customer_records = customer_records
 
     # -- issuing ---------------------------------------------------------------------------
 
@@ -189,19 +188,11 @@ class CouponService:
         valid, expire = self._window(request, quota)
         if owner in request.customer_ids or actor.partner_id in request.customer_ids:
             raise coupon_error(
-                ISSUE_TO_SELF, "A partner cannot issue coupons to itself; give customer ids."
+                CouponErrorCode.ISSUE_TO_SELF,
+                "A partner cannot issue coupons to itself; give customer ids.",
             )
 
-        rows = {
-            row.account_id: row
-            for row in (
-                await self.session.execute(
-                    select(Customer).where(Customer.account_id.in_(request.customer_ids))
-                )
-            )
-            .scalars()
-            .all()
-        }
+        rows = await self.customer_records.many(request.customer_ids)
         errors: list[ItemError] = []
         eligible: list[str] = []
         slots = (
@@ -216,7 +207,7 @@ class CouponService:
             if failure is None and slots is not None and len(eligible) >= slots:
                 failure = ItemError(
                     customer_id,
-                    TOO_MANY_COUPONS,
+                    CouponErrorCode.TOO_MANY_COUPONS,
                     f"The quota may issue {quota_rules.max_coupon_count} coupons; none are left.",
                 )
             if failure is None:
@@ -228,7 +219,7 @@ class CouponService:
         needed = request.face_value * len(eligible)
         if needed > available:
             raise coupon_error(
-                QUOTA_INSUFFICIENT,
+                CouponErrorCode.QUOTA_INSUFFICIENT,
                 f"The coupon quota {quota.id} has {available:f} left; {len(eligible)} coupons "
                 f"× {request.face_value:f} need {needed:f}. Nothing was issued.",
                 quota_id=quota.id,
@@ -259,7 +250,7 @@ class CouponService:
 
     async def _customer_failure(
         self,
-        row: Customer | None,
+        row: CustomerRecord | None,
         customer_id: str,
         owner: str,
         quota: CouponQuota,
@@ -275,19 +266,19 @@ class CouponService:
         if row.association_type != AssociationType.RESELLER:
             return ItemError(
                 customer_id,
-                COOPERATION_TYPE,
+                CouponErrorCode.COOPERATION_TYPE,
                 "Coupons can be issued only to reseller-model (resale) customers.",
             )
         if rules.first_association_only and not (await self._first_association(row, quota)):
             return ItemError(
                 customer_id,
-                FIRST_ASSOCIATION_ONLY,
+                CouponErrorCode.FIRST_ASSOCIATION_ONLY,
                 "This quota issues coupons only to customers in their first association, "
                 "associated after the quota took effect.",
             )
         return None
 
-    async def _first_association(self, row: Customer, quota: CouponQuota) -> bool:
+    async def _first_association(self, row: CustomerRecord, quota: CouponQuota) -> bool:
         """A customer associated after the quota took effect, with no earlier association on
         record (coupons reclaimed when an association ended or began mark one)."""
         if row.associated_on < quota.effective_time:
@@ -474,7 +465,7 @@ class CouponService:
             raise invalid_parameter("coupon_id", f"No coupon {coupon_id} was issued by you.")
         status = coupon_status(coupon, self.clock.now())
         if status is CouponStatus.USED:
-            raise coupon_error(COUPON_USED, f"The coupon {coupon_id} is used up.")
+            raise coupon_error(CouponErrorCode.COUPON_USED, f"The coupon {coupon_id} is used up.")
         if status is not CouponStatus.AVAILABLE:
             raise invalid_parameter(
                 "coupon_id",
@@ -483,7 +474,7 @@ class CouponService:
             )
         if coupon.lock_order_id is not None:
             raise coupon_error(
-                COUPON_USED,
+                CouponErrorCode.COUPON_USED,
                 f"The coupon {coupon_id} is held by the unpaid order {coupon.lock_order_id}; "
                 "reclaim it once the order is paid or cancelled.",
             )
@@ -630,35 +621,14 @@ class CouponService:
         return stmt.where(self._retained())
 
     async def _coupon_page(self, stmt: Select[Coupon], page: Page) -> tuple[list[CouponView], int]:
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(Coupon.created_at.desc(), Coupon.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, Coupon.created_at.desc(), Coupon.id.desc()
         )
         holders = {r.customer_id for r in rows}
         frozen = set()
         if holders:
-            frozen = set(
-                (
-                    await self.session.execute(
-                        select(Customer.account_id).where(
-                            Customer.account_id.in_(holders),
-                            Customer.association_status == AssociationStatus.ASSOCIATED,
-                            Customer.freeze_type.is_not(None),
-                        )
-                    )
-                )
-                .scalars()
-                .all()
+            frozen = await self.customer_records.id_set(
+                self.customer_records.ids(among=holders, associated=True, frozen=True)
             )
         orders = await self._latest_orders([r.id for r in rows])
         views = [
@@ -712,12 +682,7 @@ class CouponService:
         else:
             owner = await owner_for(self.quotas.partners, actor, indirect_partner_id)
             stmt = select(Coupon).where(
-                Coupon.customer_id.in_(
-                    select(Customer.account_id).where(
-                        Customer.tenant_id == owner,
-                        Customer.association_status == AssociationStatus.ASSOCIATED,
-                    )
-                )
+                Coupon.customer_id.in_(self.customer_records.ids(owner_id=owner, associated=True))
             )
         return await self._coupon_page(self._filtered(stmt, filters), page)
 
@@ -750,19 +715,8 @@ class CouponService:
             stmt = stmt.where(CouponRecord.operation_time < filters.before)
         if filters.result is not None:
             stmt = stmt.where(CouponRecord.result == filters.result)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponRecord.operation_time.desc(), CouponRecord.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponRecord.operation_time.desc(), CouponRecord.id.desc()
         )
         return [
             CouponRecordView(
@@ -800,19 +754,8 @@ class CouponService:
             stmt = stmt.where(CouponChange.trade_id == filters.trade_id)
         if filters.coupon_id:
             stmt = stmt.where(CouponChange.coupon_id == filters.coupon_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(CouponChange.trade_time.desc(), CouponChange.id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, CouponChange.trade_time.desc(), CouponChange.id.desc()
         )
         return [
             CouponChangeView(

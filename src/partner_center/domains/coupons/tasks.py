@@ -9,18 +9,27 @@ job returns the remaining balance to the quota (operation type 4).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from partner_center.domains.coupons.service import EXPIRE_JOB, CouponService
 from partner_center.kernel.jobs import JobContext, JobRegistry
 
 
-def register(registry: JobRegistry) -> None:
+class CouponJobServices(Protocol):
+    """The services these jobs take from their unit of work's container."""
+
+    @property
+    def coupons(self) -> CouponService: ...
+
+
+_S = TypeVar("_S", bound=CouponJobServices)
+
+
+async def expire_coupon(ctx: JobContext[CouponJobServices], payload: dict[str, Any]) -> None:
+    """Return what is left of ``payload["coupon_id"]`` to its quota."""
+    await ctx.services.coupons.expire(str(payload["coupon_id"]))
+
+
+def register(registry: JobRegistry[_S]) -> None:
     """Register this domain's jobs."""
-
-    async def expire(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Return what is left of ``payload["coupon_id"]`` to its quota."""
-        service = CouponService(ctx.session, clock=ctx.clock)
-        await service.expire(str(payload["coupon_id"]))
-
-    registry.register(EXPIRE_JOB, expire)
+    registry.register(EXPIRE_JOB, expire_coupon)

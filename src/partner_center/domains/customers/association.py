@@ -10,12 +10,14 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
     Customer,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 
@@ -70,17 +72,24 @@ class CustomerAssociations:
     async def current(self, customer_id: str, *, lock: bool = False) -> AssociationView | None:
         """The customer's association row (associated or ended), or None if it never had one.
         ``lock`` holds the row until commit so concurrent changes queue."""
-        row = await self.session.get(Customer, customer_id, with_for_update=lock)
+        row = await (
+            lock_customer_row(self.session, customer_id)
+            if lock
+            else self.session.get(Customer, customer_id)
+        )
         return _view(row) if row is not None else None
 
     async def _owned(self, customer_id: str, partner_id: str) -> Customer:
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if (
             row is None
             or row.association_status != AssociationStatus.ASSOCIATED
             or row.tenant_id != partner_id
         ):
-            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                "The customer is not a sub-customer of this partner.",
+            )
         return row
 
     async def associate(
@@ -102,10 +111,11 @@ class CustomerAssociations:
         was associated before gets its row back with the new partner's terms.
         """
         now = self.clock.now()
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if row is not None and row.association_status == AssociationStatus.ASSOCIATED:
             raise DomainError(
-                "CBC.99110009", "The customer is already associated with another partner."
+                CustomerErrorCode.ALREADY_ASSOCIATED,
+                "The customer is already associated with another partner.",
             )
         if row is None:
             row = Customer(account_id=customer_id)
@@ -138,7 +148,8 @@ class CustomerAssociations:
             # A first association of the same account committed meanwhile (there was no row
             # to lock), or the platform id is taken.
             raise DomainError(
-                "CBC.99110009", "The customer is already associated with another partner."
+                CustomerErrorCode.ALREADY_ASSOCIATED,
+                "The customer is already associated with another partner.",
             ) from exc
         return _view(row)
 

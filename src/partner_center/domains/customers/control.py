@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     ControlAction,
@@ -21,6 +22,7 @@ from partner_center.domains.customers.models import (
     CustomerControlEvent,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
@@ -114,9 +116,16 @@ class CustomerControl:
         self.clock = clock
 
     async def _row(self, customer_id: str, *, lock: bool = False) -> Customer:
-        row = await self.session.get(Customer, customer_id, with_for_update=lock)
+        row = await (
+            lock_customer_row(self.session, customer_id)
+            if lock
+            else self.session.get(Customer, customer_id)
+        )
         if row is None or row.association_status != AssociationStatus.ASSOCIATED:
-            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                "The customer is not a sub-customer of this partner.",
+            )
         return row
 
     async def state(self, customer_id: str) -> ControlState:
@@ -174,10 +183,10 @@ class CustomerControl:
         passing the unfreeze rules (type match, frozen partner, grants), so it is refused too."""
         row = await self._row(customer_id, lock=True)
         if row.freeze_type == freeze_type:
-            raise DomainError("CBC.30000052", "The customer is already frozen.")
+            raise DomainError(CustomerErrorCode.ALREADY_FROZEN, "The customer is already frozen.")
         if row.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE:
             raise DomainError(
-                "CBC.30000052",
+                CustomerErrorCode.ALREADY_FROZEN,
                 "The customer's account and resources are already frozen; unfreeze them first.",
             )
         row.freeze_type = freeze_type
@@ -201,10 +210,13 @@ class CustomerControl:
         also lifts the purchase restriction."""
         row = await self._row(customer_id, lock=True)
         if row.freeze_type is None:
-            raise DomainError("CBC.0100", "Invalid parameter: the customer is not frozen.")
+            raise DomainError(
+                CustomerErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: the customer is not frozen.",
+            )
         if row.freeze_type != unfreeze_type:
             raise DomainError(
-                "CBC.0100",
+                CustomerErrorCode.INVALID_PARAMETER,
                 f"Invalid parameter: unfreeze_type must be {row.freeze_type.value}, the type the "
                 "customer was frozen with.",
             )

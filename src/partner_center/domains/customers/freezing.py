@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers.control import CustomerControl
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
     Customer,
     FreezeType,
 )
+from partner_center.domains.customers.records import lock_customer_row
 from partner_center.domains.customers.service import PartnerActor
 from partner_center.domains.identity.public import Permission, sees_only_own_customers
 from partner_center.domains.partners.public import (
@@ -86,11 +88,18 @@ def parse_freeze_type(value: str | None, field: str) -> FreezeType:
 class FreezingService:
     """Batch freeze and unfreeze of customers, with per-customer results."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, partners: PartnerService) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        partners: PartnerService,
+        control: CustomerControl,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.partners = partners
-        self.control = CustomerControl(session, clock=clock)
+        self.control = control
 
     async def freeze_customers(
         self,
@@ -136,7 +145,7 @@ class FreezingService:
         if scope.responsible.frozen:
             whose = "Your" if scope.responsible.partner_id == actor.partner_id else "The reseller's"
             raise DomainError(
-                "CBC.0150",
+                CustomerErrorCode.PARTNER_FROZEN,
                 f"{whose} own partner account is frozen; a frozen partner cannot unfreeze "
                 "customers.",
             )
@@ -188,7 +197,8 @@ class FreezingService:
         if actor.partner.partner_type == PartnerType.RESELLER:
             if indirect_partner_id:
                 raise DomainError(
-                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                    CustomerErrorCode.NOT_YOUR_RESELLER,
+                    "Only a distributor may act for a reseller (indirect partner).",
                 )
             if not actor.caller.has(Permission.FREEZE_CUSTOMERS):
                 raise access_denied("The member lacks the permission to freeze customers.")
@@ -203,7 +213,8 @@ class FreezingService:
         if indirect_partner_id:
             if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
                 raise DomainError(
-                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                    CustomerErrorCode.NOT_YOUR_RESELLER,
+                    "Only a distributor may act for a reseller (indirect partner).",
                 )
             if not actor.caller.has(Permission.FREEZE_RESELLER_CUSTOMERS):
                 raise access_denied(
@@ -244,7 +255,7 @@ class FreezingService:
     async def _owned_row(self, actor: PartnerActor, scope: _Scope, customer_id: str) -> Customer:
         if not customer_id or len(customer_id) > MAX_ID_LENGTH:
             raise invalid_parameter("customer_ids", f"An id has 1 to {MAX_ID_LENGTH} characters.")
-        row = await self.session.get(Customer, customer_id, with_for_update=True)
+        row = await lock_customer_row(self.session, customer_id)
         if (
             row is None
             or row.association_status != AssociationStatus.ASSOCIATED
@@ -263,11 +274,12 @@ class FreezingService:
                 else ""
             )
             raise DomainError(
-                "CBC.99000035", f"The customer is not a sub-customer of this partner.{hint}"
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                f"The customer is not a sub-customer of this partner.{hint}",
             )
         if row.association_type != AssociationType.RESELLER:
             raise DomainError(
-                "CBC.99000035",
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
                 "The customer is associated in the referral model; only reseller-model "
                 "customers can be frozen or unfrozen by their partner.",
             )

@@ -18,9 +18,9 @@ from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
     ControlAction,
-    Customer,
     FreezeType,
 )
+from partner_center.domains.customers.records import CustomerRecord, CustomerRecords
 from partner_center.domains.customers.service import (
     CreatedCustomer,
     CustomerFilter,
@@ -46,10 +46,11 @@ __all__ = [
     "ControlEventView",
     "ControlState",
     "CreatedCustomer",
-    "Customer",
     "CustomerAssociations",
     "CustomerControl",
     "CustomerFilter",
+    "CustomerRecord",
+    "CustomerRecords",
     "CustomerService",
     "CustomerView",
     "FreezeType",

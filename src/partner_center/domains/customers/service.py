@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers import validation
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
@@ -35,9 +36,10 @@ from partner_center.domains.partners.public import (
     PartnerView,
 )
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: How many accounts one mobile number may register (check_user_identity reports the rest).
 MAX_ACCOUNTS_PER_MOBILE = 5
@@ -113,10 +115,6 @@ class CustomerView:
     owner_partner_id: str
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class CustomerService:
     """Customer operations of a partner; every query is scoped to the acting partner."""
 
@@ -147,7 +145,8 @@ class CustomerService:
         if indirect_partner_id:
             if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
                 raise DomainError(
-                    "CBC.99000037", "Only a distributor may act for a reseller (indirect partner)."
+                    CustomerErrorCode.NOT_YOUR_RESELLER,
+                    "Only a distributor may act for a reseller (indirect partner).",
                 )
             reseller = await self.partners.reseller_of(
                 distributor_id=actor.partner_id, reseller_id=indirect_partner_id
@@ -192,7 +191,7 @@ class CustomerService:
             CODE_SENDS_PER_HOUR
         ):
             raise DomainError(
-                "CBC.99004015",
+                CustomerErrorCode.TOO_MANY_CODES,
                 "Verification codes are limited to 15 an hour and 60 a day for one receiver.",
             )
         code = "".join(secrets.choice(string.digits) for _ in range(6))
@@ -242,17 +241,20 @@ class CustomerService:
         )
         row = (await self.session.execute(stmt)).scalar_one_or_none()
         if row is None:
-            raise DomainError("CBC.99004010", "The verification code is wrong.")
+            raise DomainError(CustomerErrorCode.CODE_WRONG, "The verification code is wrong.")
         if row.failed_attempts >= CODE_MAX_FAILURES:
             raise DomainError(
-                "CBC.99004009", "The verification code failed more than 3 times; send a new one."
+                CustomerErrorCode.CODE_FAILED_TOO_OFTEN,
+                "The verification code failed more than 3 times; send a new one.",
             )
         if row.expires_at <= self.wall.now():
-            raise DomainError("CBC.99004008", "The verification code has expired.")
+            raise DomainError(CustomerErrorCode.CODE_EXPIRED, "The verification code has expired.")
         if not same_secret(row.code_hash, hash_token(code)):
             row.failed_attempts += 1
             await self.session.flush()
-            raise DomainError("CBC.99004010", "The verification code is wrong.", keep_changes=True)
+            raise DomainError(
+                CustomerErrorCode.CODE_WRONG, "The verification code is wrong.", keep_changes=True
+            )
         row.consumed_at = self.wall.now()
 
     # -- create -------------------------------------------------------------------------
@@ -266,20 +268,23 @@ class CustomerService:
     async def _check_partner_may_acquire(self, owner_id: str, actor: PartnerActor) -> None:
         if actor.partner.status == PartnerStatus.RESTRICTED:
             raise DomainError(
-                "CBC.50010085",
+                CustomerErrorCode.PARTNER_RESTRICTED,
                 "Your partner enterprise is restricted; it cannot acquire customers.",
             )
         if actor.partner.status == PartnerStatus.EXITED:
             raise DomainError(
-                "CBC.50010065", "The partner has exited; it cannot associate customers."
+                CustomerErrorCode.PARTNER_EXITED,
+                "The partner has exited; it cannot associate customers.",
             )
         if owner_id != actor.partner_id:
             reseller = await self.partners.get(owner_id)
             assert reseller is not None
             if reseller.status == PartnerStatus.RESTRICTED:
-                raise DomainError("CBC.50010085", "The reseller is restricted.")
+                raise DomainError(
+                    CustomerErrorCode.PARTNER_RESTRICTED, "The reseller is restricted."
+                )
             if reseller.status == PartnerStatus.EXITED:
-                raise DomainError("CBC.50010065", "The reseller has exited.")
+                raise DomainError(CustomerErrorCode.PARTNER_EXITED, "The reseller has exited.")
 
     async def _random_domain_name(self) -> str:
         alphabet = string.ascii_lowercase + string.digits
@@ -337,12 +342,14 @@ class CustomerService:
                 "verification_code", "Required when an e-mail address or mobile number is given."
             )
         if new.verification_code is not None and len(new.verification_code) != 6:
-            raise DomainError("CBC.99004010", "The verification code is wrong.")
+            raise DomainError(CustomerErrorCode.CODE_WRONG, "The verification code is wrong.")
 
         if new.domain_name:
             validation.check_domain_name(new.domain_name)
             if await self.identity.account_name_taken(new.domain_name):
-                raise DomainError("CBC.99000038", "The account name already exists.")
+                raise DomainError(
+                    CustomerErrorCode.ACCOUNT_NAME_TAKEN, "The account name already exists."
+                )
             name = new.domain_name
         else:
             name = await self._random_domain_name()
@@ -355,14 +362,19 @@ class CustomerService:
             )
         )
         if duplicate.first() is not None:
-            raise DomainError("CBC.99000039", "The xaccount_id is already used.")
+            raise DomainError(
+                CustomerErrorCode.XACCOUNT_ID_TAKEN, "The xaccount_id is already used."
+            )
         if email and await self._contact_used(email=email):
-            raise DomainError("CBC.99000051", "The e-mail address is already registered.")
+            raise DomainError(
+                CustomerErrorCode.EMAIL_TAKEN, "The e-mail address is already registered."
+            )
         if mobile:
             used = await self._accounts_on_mobile(mobile)
             if used >= MAX_ACCOUNTS_PER_MOBILE:
                 raise DomainError(
-                    "CBC.99000030", "Too many accounts are registered with this mobile number."
+                    CustomerErrorCode.MOBILE_TOO_MANY_ACCOUNTS,
+                    "Too many accounts are registered with this mobile number.",
                 )
         if email or mobile:
             assert new.verification_code is not None
@@ -410,7 +422,9 @@ class CustomerService:
             async with self.session.begin_nested():
                 await self.session.flush()
         except IntegrityError as exc:
-            raise DomainError("CBC.99000039", "The xaccount_id is already used.") from exc
+            raise DomainError(
+                CustomerErrorCode.XACCOUNT_ID_TAKEN, "The xaccount_id is already used."
+            ) from exc
         return CreatedCustomer(domain_id=account.id, domain_name=name)
 
     async def _contact_used(self, *, email: str) -> bool:
@@ -465,14 +479,18 @@ class CustomerService:
             stmt = stmt.where(Customer.account_manager_id == actor.caller.member_id)
         if filters.account_name:
             stmt = stmt.where(
-                Customer.account_name.ilike(f"%{_escape_like(filters.account_name)}%", escape="\\")
+                Customer.account_name.ilike(
+                    contains_pattern(filters.account_name), escape=LIKE_ESCAPE
+                )
             )
         if filters.customer:
             stmt = stmt.where(
-                Customer.customer_name.ilike(f"%{_escape_like(filters.customer)}%", escape="\\")
+                Customer.customer_name.ilike(contains_pattern(filters.customer), escape=LIKE_ESCAPE)
             )
         if filters.label:
-            stmt = stmt.where(Customer.label.like(f"%{_escape_like(filters.label)}%", escape="\\"))
+            stmt = stmt.where(
+                Customer.label.like(contains_pattern(filters.label), escape=LIKE_ESCAPE)
+            )
         if filters.association_type is not None:
             stmt = stmt.where(Customer.association_type == filters.association_type)
         if filters.associated_on_begin is not None:
@@ -481,19 +499,8 @@ class CustomerService:
             stmt = stmt.where(Customer.associated_on <= filters.associated_on_end)
         if filters.customer_id:
             stmt = stmt.where(Customer.account_id == filters.customer_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(Customer.associated_on.desc(), Customer.account_id.desc())
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, Customer.associated_on.desc(), Customer.account_id.desc()
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)
@@ -537,5 +544,8 @@ class CustomerService:
             or row.association_status != AssociationStatus.ASSOCIATED
             or (row.tenant_id != actor.partner_id and row.distributor_id != actor.partner_id)
         ):
-            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                "The customer is not a sub-customer of this partner.",
+            )
         return row

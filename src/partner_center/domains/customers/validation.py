@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.text import check_text, check_texts
 
@@ -293,7 +294,7 @@ def check_domain_name(name: str) -> None:
         or name.isdigit()
     ):
         raise DomainError(
-            "CBC.99000031",
+            CustomerErrorCode.ACCOUNT_NAME_INVALID,
             "The account name is invalid: use 5 to 32 letters, digits, '_' or '-', start with a "
             "letter, '_' or '-', not all digits, and not starting with 'op_' or 'shadow_'.",
         )
@@ -325,7 +326,8 @@ def check_password(
         reasons.append("not containing the mobile number")
     if reasons:
         raise DomainError(
-            "CBC.99000036", "The password format is invalid: it must be " + "; ".join(reasons) + "."
+            CustomerErrorCode.PASSWORD_INVALID,
+            "The password format is invalid: it must be " + "; ".join(reasons) + ".",
         )
 
 
@@ -339,7 +341,8 @@ def check_cn_mobile(mobile: str) -> str:
     """China-site mobile numbers; ``CBC.5017`` otherwise. Returns the bare 11-digit number."""
     if len(mobile) > 32 or not _CN_MOBILE.fullmatch(mobile):
         raise DomainError(
-            "CBC.5017", "The mobile number format is invalid: use a Chinese mobile number."
+            CustomerErrorCode.MOBILE_INVALID,
+            "The mobile number format is invalid: use a Chinese mobile number.",
         )
     return mobile.split("-")[-1]
 

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from partner_center.domains.customers.public import check_domain_name
+from partner_center.domains.enterprises.errors import EnterpriseErrorCode
 from partner_center.domains.enterprises.models import EnterpriseMember, MemberStatus
-from partner_center.domains.identity.public import Account, AccountKind, IdentityService
+from partner_center.domains.identity.public import AccountKind, IdentityService
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 _ORG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_DISPLAY_NAME = 64
@@ -51,10 +53,6 @@ class MemberView:
     created_at: datetime
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class EnterpriseService:
     def __init__(self, session: AsyncSession, *, clock: Clock, identity: IdentityService) -> None:
         self.session = session
@@ -79,10 +77,13 @@ class EnterpriseService:
         """
         master = await self.identity.get_account(master_id)
         if master is None or master.kind != AccountKind.CUSTOMER:
-            raise DomainError("CBC.0151", "Access denied: only a customer can have members.")
+            raise DomainError(
+                EnterpriseErrorCode.ACCESS_DENIED,
+                "Access denied: only a customer can have members.",
+            )
         if await self.is_member(master_id):
             raise DomainError(
-                "CBC.0100",
+                EnterpriseErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: a member account of an enterprise cannot create members.",
             )
         check_domain_name(name)
@@ -95,7 +96,9 @@ class EnterpriseService:
         if org_id is not None and not _ORG_ID.fullmatch(org_id):
             raise invalid_parameter("org_id", "Use 1 to 64 letters, digits, '_' or '-'.")
         if await self.identity.account_name_taken(name):
-            raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
+            raise DomainError(
+                EnterpriseErrorCode.ACCOUNT_NAME_TAKEN, f"The account name {name!r} already exists."
+            )
         account = await self.identity.create_account(kind=AccountKind.CUSTOMER, name=name)
         row = EnterpriseMember(
             id=new_id(),
@@ -114,37 +117,34 @@ class EnterpriseService:
         self, master_id: str, filters: MemberFilter, window: Page
     ) -> tuple[list[MemberView], int]:
         """The master's members, newest first; another master's members never match."""
-        stmt = (
-            select(EnterpriseMember, Account.name)
-            .join(Account, Account.id == EnterpriseMember.member_account_id)
-            .where(EnterpriseMember.tenant_id == master_id)
-        )
+        stmt = select(EnterpriseMember).where(EnterpriseMember.tenant_id == master_id)
         if filters.account_name is not None:
-            stmt = stmt.where(self._match(Account.name, filters.account_name, filters.fuzzy))
+            named = self.identity.account_ids_named(filters.account_name, exact=not filters.fuzzy)
+            stmt = stmt.where(EnterpriseMember.member_account_id.in_(named))
         if filters.display_name is not None:
             stmt = stmt.where(
                 self._match(EnterpriseMember.display_name, filters.display_name, filters.fuzzy)
             )
         if filters.org_id is not None:
             stmt = stmt.where(EnterpriseMember.org_id == filters.org_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.execute(
-                stmt.order_by(EnterpriseMember.created_at.desc(), EnterpriseMember.id.desc())
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).all()
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            window,
+            EnterpriseMember.created_at.desc(),
+            EnterpriseMember.id.desc(),
+        )
+        accounts = await self.identity.accounts(m.member_account_id for m in rows)
         master = await self.identity.get_account(master_id)
         master_name = master.name if master is not None else None
-        return [self._view(m, name, master_name) for m, name in rows], int(total)
+        return [self._view(m, accounts[m.member_account_id].name, master_name) for m in rows], int(
+            total
+        )
 
     @staticmethod
     def _match(column: QueryableAttribute[str], value: str, fuzzy: bool) -> ColumnElement[bool]:
         if fuzzy:
-            return func.lower(column).like(f"%{_escape_like(value.lower())}%", escape="\\")
+            return func.lower(column).like(contains_pattern(value.lower()), escape=LIKE_ESCAPE)
         return func.lower(column) == value.lower()
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from partner_center.domains.identity.errors import IdentityErrorCode
 from partner_center.kernel.errors import DomainError
 
 
@@ -101,14 +102,22 @@ def validate_roles(roles: list[str]) -> list[Role]:
     try:
         parsed = [Role(r) for r in roles]
     except ValueError as exc:
-        raise DomainError("CBC.0100", f"Invalid parameter: roles. {exc}") from exc
+        raise DomainError(
+            IdentityErrorCode.INVALID_PARAMETER, f"Invalid parameter: roles. {exc}"
+        ) from exc
     if not parsed or len(parsed) > MAX_ROLES or len(set(parsed)) != len(parsed):
-        raise DomainError("CBC.0100", "Invalid parameter: roles. A member holds 1 to 3 roles.")
+        raise DomainError(
+            IdentityErrorCode.INVALID_PARAMETER,
+            "Invalid parameter: roles. A member holds 1 to 3 roles.",
+        )
     if Role.ADMIN in parsed and len(parsed) > 1:
-        raise DomainError("CBC.0100", "Invalid parameter: roles. Admin cannot be combined.")
+        raise DomainError(
+            IdentityErrorCode.INVALID_PARAMETER,
+            "Invalid parameter: roles. Admin cannot be combined.",
+        )
     if Role.ACCOUNT_MANAGER in parsed and Role.ACCOUNT_DIRECTOR in parsed:
         raise DomainError(
-            "CBC.0100",
+            IdentityErrorCode.INVALID_PARAMETER,
             "Invalid parameter: roles. Account Manager and Account Director are exclusive.",
         )
     return parsed

@@ -1,7 +1,7 @@
 """The identity domain's public surface (the only module other domains import)."""
 
 from partner_center.domains.identity.crypto import SecretCipher, hash_token, same_secret
-from partner_center.domains.identity.models import Account, AccountKind, AccountStatus, Agency
+from partner_center.domains.identity.models import AccountKind, AccountStatus
 from partner_center.domains.identity.permissions import (
     Permission,
     Role,
@@ -9,6 +9,8 @@ from partner_center.domains.identity.permissions import (
     validate_roles,
 )
 from partner_center.domains.identity.service import (
+    AccountView,
+    AgencyView,
     Caller,
     IdentityService,
     IssuedKey,
@@ -19,10 +21,10 @@ from partner_center.domains.identity.service import (
 from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
 
 __all__ = [
-    "Account",
     "AccountKind",
     "AccountStatus",
-    "Agency",
+    "AccountView",
+    "AgencyView",
     "Caller",
     "IdentityService",
     "IssuedKey",

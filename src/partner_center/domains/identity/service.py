@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.identity import errors
@@ -16,6 +17,7 @@ from partner_center.domains.identity.crypto import (
     hash_token,
     verify_password,
 )
+from partner_center.domains.identity.errors import IdentityErrorCode
 from partner_center.domains.identity.models import (
     AccessKey,
     Account,
@@ -31,8 +33,9 @@ from partner_center.domains.identity.permissions import (
     permissions_for,
     validate_roles,
 )
-from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
+from partner_center.domains.identity.signin import SignInGuard, SignInSubject
 from partner_center.kernel.clock import Clock
+from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_access_key, new_domain_id, new_id, new_secret
 from partner_center.kernel.text import check_text, check_texts
@@ -90,6 +93,56 @@ class IssuedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountView:
+    """An account (operator, partner or customer), without its members."""
+
+    id: str
+    kind: AccountKind
+    name: str
+    status: AccountStatus
+    email: str | None
+    mobile: str | None
+    created_at: datetime
+
+
+def _account_view(row: Account) -> AccountView:
+    return AccountView(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        status=row.status,
+        email=row.email,
+        mobile=row.mobile,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    """A customer's authorization of a partner (an IAM agency)."""
+
+    id: str
+    customer_id: str
+    partner_id: str
+    name: str
+    permission: str
+    status: AgencyStatus
+    created_at: datetime
+
+
+def _agency_view(row: Agency) -> AgencyView:
+    return AgencyView(
+        id=row.id,
+        customer_id=row.tenant_id,
+        partner_id=row.partner_id,
+        name=row.name,
+        permission=row.permission,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class MemberView:
     """A member of an account, without secrets."""
 
@@ -128,17 +181,15 @@ class IdentityService:
         clock: Clock,
         wall: Clock,
         cipher: SecretCipher,
+        sign_in_guard: SignInGuard,
         token_ttl: timedelta = timedelta(hours=24),
-        sign_in_policy: SignInPolicy | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.wall = wall
         self.cipher = cipher
         self.token_ttl = token_ttl
-        self.sign_in_guard = SignInGuard(
-            session, wall=wall, policy=sign_in_policy or SignInPolicy()
-        )
+        self.sign_in_guard = sign_in_guard
 
     # -- accounts and members -------------------------------------------------------------
 
@@ -159,11 +210,13 @@ class IdentityService:
         mobile: str | None = None,
         admin_password: str | None = None,
         account_id: str | None = None,
-    ) -> Account:
+    ) -> AccountView:
         """Create an account and its administrator member (same name as the account)."""
         check_texts({"name": name, "email": email, "mobile": mobile, "password": admin_password})
         if await self.account_name_taken(name):
-            raise DomainError("CBC.99000038", f"The account name {name!r} already exists.")
+            raise DomainError(
+                IdentityErrorCode.ACCOUNT_NAME_TAKEN, f"The account name {name!r} already exists."
+            )
         now = self.clock.now()
         account_id = account_id or new_domain_id()
         account = Account(
@@ -190,14 +243,33 @@ class IdentityService:
             )
         )
         await self.session.flush()
-        return account
+        return _account_view(account)
 
-    async def get_account(self, account_id: str) -> Account | None:
-        return await self.session.get(Account, account_id)
+    async def get_account(self, account_id: str) -> AccountView | None:
+        row = await self.session.get(Account, account_id)
+        return _account_view(row) if row is not None else None
 
-    async def get_account_by_name(self, name: str) -> Account | None:
+    async def get_account_by_name(self, name: str) -> AccountView | None:
         stmt = select(Account).where(Account.name == name)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return _account_view(row) if row is not None else None
+
+    async def accounts(self, account_ids: Iterable[str]) -> dict[str, AccountView]:
+        """The accounts among ``account_ids`` that exist, by id."""
+        ids = set(account_ids)
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Account).where(Account.id.in_(ids)))
+        return {row.id: _account_view(row) for row in rows}
+
+    def account_ids_named(self, name: str, *, exact: bool = False) -> Select[str]:
+        """A query of the ids of the accounts whose name contains ``name`` (or, ``exact``, is
+        ``name``), in any case, to filter another domain's rows by."""
+        if exact:
+            return select(Account.id).where(func.lower(Account.name) == name.lower())
+        return select(Account.id).where(
+            Account.name.ilike(contains_pattern(name), escape=LIKE_ESCAPE)
+        )
 
     async def admin_member(self, account_id: str) -> Member:
         stmt = select(Member).where(Member.tenant_id == account_id, Member.is_admin.is_(True))
@@ -213,7 +285,10 @@ class IdentityService:
             select(Member.id).where(Member.tenant_id == account_id, Member.name == name)
         )
         if exists.first() is not None:
-            raise DomainError("CBC.0100", f"Invalid parameter: name. Member {name!r} exists.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER,
+                f"Invalid parameter: name. Member {name!r} exists.",
+            )
         member = Member(
             id=new_id(),
             tenant_id=account_id,
@@ -263,10 +338,13 @@ class IdentityService:
         validate_roles(roles)
         member = await self.session.get(Member, member_id)
         if member is None or member.tenant_id != account_id:
-            raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER, "Invalid parameter: member_id. No such member."
+            )
         if member.is_admin:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: member_id. The administrator's roles are fixed."
+                IdentityErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: member_id. The administrator's roles are fixed.",
             )
         member.roles = list(roles)
         await self.session.flush()
@@ -276,7 +354,9 @@ class IdentityService:
         check_text("password", password)
         member = await self.session.get(Member, member_id)
         if member is None:
-            raise DomainError("CBC.0100", "Invalid parameter: member_id. No such member.")
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER, "Invalid parameter: member_id. No such member."
+            )
         member.password_hash = hash_password(password)
         await self.session.flush()
 
@@ -329,7 +409,9 @@ class IdentityService:
         """A permanent AK/SK for the account's administrator (or a member). The SK is returned
         only here; it is stored encrypted."""
         if await self.session.get(Account, account_id) is None:
-            raise DomainError("CBC.99000047", f"Account {account_id} does not exist.")
+            raise DomainError(
+                IdentityErrorCode.ACCOUNT_DOES_NOT_EXIST, f"Account {account_id} does not exist."
+            )
         if member_id is None:
             member_id = (await self.admin_member(account_id)).id
         access_key, secret = new_access_key(), new_secret(40)
@@ -361,7 +443,9 @@ class IdentityService:
         if key is None or key.status != AccountStatus.ACTIVE:
             raise errors.unknown_access_key()
         if key.expires_at is not None and key.expires_at <= self.wall.now():
-            raise DomainError("APIG.0303", "The temporary credential has expired.")
+            raise DomainError(
+                IdentityErrorCode.CREDENTIAL_EXPIRED, "The temporary credential has expired."
+            )
         caller = await self.caller_for(
             key.tenant_id,
             key.member_id,
@@ -481,13 +565,17 @@ class IdentityService:
         """A partner obtains a token that acts as the customer, only through an active agency
         the customer granted to that partner under that name."""
         if caller.delegated_by is not None:
-            raise DomainError("IAM.0003", "A delegated token cannot assume another role.")
+            raise DomainError(
+                IdentityErrorCode.NO_AGENCY, "A delegated token cannot assume another role."
+            )
         if domain_id:
             customer = await self.get_account(domain_id)
         elif domain_name:
             customer = await self.get_account_by_name(domain_name)
         else:
-            raise DomainError("IAM.0002", "assume_role needs domain_name or domain_id.")
+            raise DomainError(
+                IdentityErrorCode.BAD_REQUEST, "assume_role needs domain_name or domain_id."
+            )
         if customer is None or customer.kind != AccountKind.CUSTOMER:
             raise errors.no_agency()
         agency = await self.active_agency(
@@ -507,7 +595,7 @@ class IdentityService:
         """Temporary AK/SK + security token carrying the caller's identity (and delegation)."""
         if not MIN_TEMPORARY_SECONDS <= duration_seconds <= MAX_TEMPORARY_SECONDS:
             raise DomainError(
-                "IAM.0002",
+                IdentityErrorCode.BAD_REQUEST,
                 f"duration_seconds must be between {MIN_TEMPORARY_SECONDS} "
                 f"and {MAX_TEMPORARY_SECONDS}.",
             )
@@ -539,18 +627,21 @@ class IdentityService:
 
     # -- agencies ------------------------------------------------------------------------
 
-    async def active_agency(self, *, customer_id: str, partner_id: str, name: str) -> Agency | None:
+    async def active_agency(
+        self, *, customer_id: str, partner_id: str, name: str
+    ) -> AgencyView | None:
         stmt = select(Agency).where(
             Agency.tenant_id == customer_id,
             Agency.partner_id == partner_id,
             Agency.name == name,
             Agency.status == AgencyStatus.ACTIVE,
         )
-        return (await self.session.execute(stmt)).scalars().first()
+        row = (await self.session.execute(stmt)).scalars().first()
+        return _agency_view(row) if row is not None else None
 
     async def grant_agency(
         self, *, customer_id: str, partner_id: str, name: str, permission: str = "te_admin"
-    ) -> Agency:
+    ) -> AgencyView:
         """The customer authorizes the partner (idempotent while an active grant exists)."""
         existing = await self.active_agency(
             customer_id=customer_id, partner_id=partner_id, name=name
@@ -568,7 +659,7 @@ class IdentityService:
         )
         self.session.add(agency)
         await self.session.flush()
-        return agency
+        return _agency_view(agency)
 
     async def revoke_agency(self, *, customer_id: str, partner_id: str) -> int:
         """The customer withdraws every authorization of the partner; tokens and temporary keys

@@ -29,6 +29,7 @@ from partner_center.domains.ledger.models import (
     TransferKind,
 )
 from partner_center.domains.ledger.service import available_amount
+from partner_center.kernel.pagination import count
 
 ZERO = Decimal(0)
 TOTAL_FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
@@ -173,9 +174,7 @@ async def reconcile(session: AsyncSession) -> ReconcileReport:
         .join(credit_acc, credit_acc.c.id == t.c.credit_account_id)
         .where(or_(t.c.currency != debit_acc.c.currency, t.c.currency != credit_acc.c.currency))
     )
-    mismatch_count = (
-        await session.execute(select(func.count()).select_from(mismatch.subquery()))
-    ).scalar_one()
+    mismatch_count = await count(session, mismatch)
     listed = (
         (await session.execute(mismatch.order_by(t.c.id).limit(MAX_LISTED_TRANSFERS)))
         .scalars()

@@ -13,12 +13,12 @@ from partner_center.domains.notifications.delivery import (
 from partner_center.domains.notifications.models import (
     Channel,
     DeliveryStatus,
-    OutboxMessage,
-    Recipient,
 )
 from partner_center.domains.notifications.service import (
     MAX_RECIPIENTS_PER_TOPIC,
+    MessageView,
     NotificationService,
+    RecipientView,
 )
 from partner_center.domains.notifications.smtp import SMTPS_PORT, SmtpConfig, SmtpSender
 from partner_center.domains.notifications.topics import (
@@ -42,11 +42,11 @@ __all__ = [
     "Channel",
     "DeliveryError",
     "DeliveryStatus",
+    "MessageView",
     "NotificationService",
     "OutboxDelivery",
-    "OutboxMessage",
     "OutgoingMessage",
-    "Recipient",
+    "RecipientView",
     "Sender",
     "Senders",
     "SmtpConfig",

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.notifications.delivery import schedule_attempt
+from partner_center.domains.notifications.errors import NotificationErrorCode
 from partner_center.domains.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -20,7 +23,7 @@ from partner_center.domains.notifications.topics import topic as known_topic
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Recipients one account may have per topic.
 MAX_RECIPIENTS_PER_TOPIC = 50
@@ -49,6 +52,68 @@ def normalize_mobile(mobile: str) -> str:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """A message of the outbox and its delivery state."""
+
+    id: str
+    tenant_id: str
+    channel: Channel
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def message_view(row: OutboxMessage) -> MessageView:
+    return MessageView(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        created_at=row.created_at,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_attempt_at=row.last_attempt_at,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientView:
+    """Someone subscribed to a topic of an account."""
+
+    id: str
+    tenant_id: str
+    topic: str
+    name: str
+    email: str | None
+    mobile: str | None
+    created_at: datetime
+
+
+def _recipient_view(row: Recipient) -> RecipientView:
+    return RecipientView(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        topic=row.topic,
+        name=row.name,
+        email=row.email,
+        mobile=row.mobile,
+        created_at=row.created_at,
+    )
+
+
 class NotificationService:
     def __init__(self, session: AsyncSession, *, clock: Clock) -> None:
         self.session = session
@@ -58,7 +123,7 @@ class NotificationService:
 
     async def queue(
         self, *, tenant_id: str, channel: Channel, recipient: str, subject: str, body: str
-    ) -> OutboxMessage:
+    ) -> MessageView:
         """Queue a message and its first delivery attempt, both in the caller's transaction:
         it is delivered only if the caller commits."""
         now = self.clock.now()
@@ -77,11 +142,11 @@ class NotificationService:
         self.session.add(message)
         await self.session.flush()
         await schedule_attempt(self.session, message, attempt=1, at=now)
-        return message
+        return message_view(message)
 
     async def messages_for(
         self, recipient: str, *, tenant_id: str, limit: int = 50
-    ) -> list[OutboxMessage]:
+    ) -> list[MessageView]:
         """Messages the tenant sent to ``recipient``, newest first (the sandbox mailbox)."""
         stmt = (
             select(OutboxMessage)
@@ -89,7 +154,7 @@ class NotificationService:
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(limit)
         )
-        return list((await self.session.execute(stmt)).scalars().all())
+        return [message_view(row) for row in (await self.session.execute(stmt)).scalars()]
 
     async def messages(
         self,
@@ -98,7 +163,7 @@ class NotificationService:
         page: Page,
         status: DeliveryStatus | None = None,
         recipient: str | None = None,
-    ) -> tuple[list[OutboxMessage], int]:
+    ) -> tuple[list[MessageView], int]:
         """The tenant's messages with their delivery state, newest first, and how many match."""
         stmt: Select[OutboxMessage] = select(OutboxMessage).where(
             OutboxMessage.tenant_id == tenant_id
@@ -107,13 +172,10 @@ class NotificationService:
             stmt = stmt.where(OutboxMessage.status == status)
         if recipient:
             stmt = stmt.where(OutboxMessage.recipient == recipient)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session, stmt, page, OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
         )
-        return list(rows.all()), int(total or 0)
+        return [message_view(row) for row in rows], int(total or 0)
 
     # -- recipients ------------------------------------------------------------------------
 
@@ -125,7 +187,7 @@ class NotificationService:
         name: str,
         email: str | None = None,
         mobile: str | None = None,
-    ) -> Recipient:
+    ) -> RecipientView:
         """Subscribe someone to a topic of the account, by e-mail and/or SMS.
 
         Raises:
@@ -141,7 +203,7 @@ class NotificationService:
         number = normalize_mobile(mobile) if mobile else None
         if address is None and number is None:
             raise DomainError(
-                "CBC.0100",
+                NotificationErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: a recipient needs an e-mail address or a mobile number.",
                 {"field": "email"},
             )
@@ -171,11 +233,14 @@ class NotificationService:
         except IntegrityError as exc:
             # Another request added the same address in the meantime.
             raise invalid_parameter("email", f"The address already receives {topic}.") from exc
-        return recipient
+        return _recipient_view(recipient)
 
-    async def find_recipient(self, *, tenant_id: str, recipient_id: str) -> Recipient:
+    async def find_recipient(self, *, tenant_id: str, recipient_id: str) -> RecipientView:
         """One of the account's recipients; ``CBC.0100`` if the account has no recipient with
         that id (another account's recipient is not found either)."""
+        return _recipient_view(await self._recipient(tenant_id, recipient_id))
+
+    async def _recipient(self, tenant_id: str, recipient_id: str) -> Recipient:
         recipient = await self.session.scalar(
             select(Recipient).where(Recipient.id == recipient_id, Recipient.tenant_id == tenant_id)
         )
@@ -183,24 +248,25 @@ class NotificationService:
             raise invalid_parameter("recipient_id", "No recipient of yours has this id.")
         return recipient
 
-    async def remove_recipient(self, *, tenant_id: str, recipient_id: str) -> Recipient:
+    async def remove_recipient(self, *, tenant_id: str, recipient_id: str) -> RecipientView:
         """Unsubscribe one of the account's recipients (``find_recipient``'s errors)."""
-        recipient = await self.find_recipient(tenant_id=tenant_id, recipient_id=recipient_id)
+        recipient = await self._recipient(tenant_id, recipient_id)
+        view = _recipient_view(recipient)
         await self.session.delete(recipient)
         await self.session.flush()
-        return recipient
+        return view
 
-    async def recipients(self, *, tenant_id: str, topic: str | None = None) -> list[Recipient]:
+    async def recipients(self, *, tenant_id: str, topic: str | None = None) -> list[RecipientView]:
         """The account's recipients of ``topic`` (of every topic if None), oldest first."""
         stmt = select(Recipient).where(Recipient.tenant_id == tenant_id)
         if topic is not None:
             stmt = stmt.where(Recipient.topic == topic)
         stmt = stmt.order_by(Recipient.topic, Recipient.created_at, Recipient.id)
-        return list((await self.session.execute(stmt)).scalars().all())
+        return [_recipient_view(row) for row in (await self.session.execute(stmt)).scalars()]
 
     async def notify_topic(
         self, *, tenant_id: str, topic: str, subject: str, body: str
-    ) -> list[OutboxMessage]:
+    ) -> list[MessageView]:
         """Queue one message per channel of every recipient of the account's topic."""
         queued = []
         for recipient in await self.recipients(tenant_id=tenant_id, topic=topic):

@@ -12,20 +12,29 @@ while the outbox is empty, and its retries are jobs due at the retry time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from partner_center.domains.notifications.delivery import DELIVER_JOB, OutboxDelivery, Senders
+from partner_center.domains.notifications.delivery import DELIVER_JOB, OutboxDelivery
 from partner_center.kernel.jobs import JobContext, JobRegistry
 
 
-def register(registry: JobRegistry, *, senders: Senders | None = None) -> None:
-    """Register this domain's jobs. ``senders`` deliver each channel; without them (no
-    ``SMTP_HOST``) messages stay queued, readable in the sandbox outbox."""
-    configured = senders or Senders()
+class NotificationJobServices(Protocol):
+    """The services these jobs take from their unit of work's container (its ``OutboxDelivery``
+    holds the configured senders: without ``SMTP_HOST`` messages stay queued, readable in the
+    sandbox outbox)."""
 
-    async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Make the due delivery attempt of ``payload["message_id"]``."""
-        delivery = OutboxDelivery(ctx.session, clock=ctx.clock, senders=configured)
-        await delivery.deliver(str(payload["message_id"]))
+    @property
+    def outbox_delivery(self) -> OutboxDelivery: ...
 
+
+_S = TypeVar("_S", bound=NotificationJobServices)
+
+
+async def deliver(ctx: JobContext[NotificationJobServices], payload: dict[str, Any]) -> None:
+    """Make the due delivery attempt of ``payload["message_id"]``."""
+    await ctx.services.outbox_delivery.deliver(str(payload["message_id"]))
+
+
+def register(registry: JobRegistry[_S]) -> None:
+    """Register this domain's jobs."""
     registry.register(DELIVER_JOB, deliver)

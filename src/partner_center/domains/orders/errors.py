@@ -16,6 +16,10 @@ class OrderErrorCode(enum.StrEnum):
     NOT_REFUND_ORDER = "CBC.99005026"
     AUTO_PAY_FAILED = "CBC.30050006"
     NOT_YOUR_CUSTOMER = "CBC.99000035"
+    NOT_AUTHORIZED = "CBC.99000000"
+    TERM_TOO_LONG = "CBC.99003154"
+    RESOURCE_RELEASED = "CBC.30000067"
+    RESOURCE_BUSY = "CBC.99003623"
 
 
 def order_error(code: OrderErrorCode, message: str) -> DomainError:

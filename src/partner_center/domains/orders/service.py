@@ -26,10 +26,10 @@ from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances.public import BalanceService
+from partner_center.domains.balances.public import BalanceEngine
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.catalog.public import (
     DiscountOption,
@@ -47,8 +47,9 @@ from partner_center.domains.coupons.public import OrderLine as CouponLine
 from partner_center.domains.customers.public import (
     Action,
     AssociationStatus,
-    Customer,
     CustomerControl,
+    CustomerRecord,
+    CustomerRecords,
     CustomerService,
     PartnerActor,
 )
@@ -58,7 +59,6 @@ from partner_center.domains.identity.public import (
     Permission,
     sees_only_own_customers,
 )
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     CustomerOrder,
@@ -88,7 +88,7 @@ from partner_center.kernel.clock import Clock, add_months
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -227,43 +227,31 @@ class OrderService:
         clock: Clock,
         zone: ZoneInfo,
         currency: str,
-        balances: BalanceService,
-        notifications: NotificationService,
-        customers: CustomerService | None = None,
-        identity: IdentityService | None = None,
-        policy: OrderPolicy | None = None,
+        policy: OrderPolicy,
+        balances: BalanceEngine,
+        customers: CustomerService,
+        identity: IdentityService,
+        inquiry: InquiryService,
+        budgets: BudgetEngine,
+        control: CustomerControl,
+        coupons: CouponService,
+        resources: ResourceService,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.currency = currency
-        self.policy = policy or OrderPolicy()
+        self.policy = policy
         self.balances = balances
-        self._customers = customers
-        self._identity = identity
-        self.inquiry = InquiryService(session, clock=clock)
-        self.budgets = BudgetEngine(session, clock=clock, zone=zone, notifications=notifications)
-        self.control = CustomerControl(session, clock=clock)
-        self.coupons = CouponService(session, clock=clock)
-        self.resources = ResourceService(
-            session,
-            clock=clock,
-            zone=zone,
-            grace_days=self.policy.grace_days,
-            retention_days=self.policy.retention_days,
-        )
-
-    @property
-    def customers(self) -> CustomerService:
-        if self._customers is None:
-            raise RuntimeError("this operation needs OrderService(customers=...)")
-        return self._customers
-
-    @property
-    def identity(self) -> IdentityService:
-        if self._identity is None:
-            raise RuntimeError("this operation needs OrderService(identity=...)")
-        return self._identity
+        self.customers = customers
+        self.identity = identity
+        self.inquiry = inquiry
+        self.budgets = budgets
+        self.control = control
+        self.coupons = coupons
+        self.resources = resources
+        self.customer_records = customer_records
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -300,7 +288,7 @@ class OrderService:
                 customer; the catalog's pricing codes.
         """
         owner_id = await self.customers.owner_for(actor, request.indirect_partner_id)
-        customer = await self.session.get(Customer, request.customer_id)
+        customer = await self.customer_records.get(request.customer_id)
         if (
             customer is None
             or customer.association_status != AssociationStatus.ASSOCIATED
@@ -321,7 +309,7 @@ class OrderService:
         )
         if agency is None:
             raise DomainError(
-                "CBC.99000000",
+                OrderErrorCode.NOT_AUTHORIZED,
                 "The customer has not authorized the partner to order on its behalf "
                 "(rules.md §5.1).",
             )
@@ -432,7 +420,7 @@ class OrderService:
 
     async def create_order(
         self,
-        customer: Customer,
+        customer: CustomerRecord,
         order_type: OrderType,
         source: SourceType,
         lines: Sequence[PricedLine],
@@ -750,10 +738,7 @@ class OrderService:
         row.status = int(OrderStatus.CANCELLED)
         row.closed_at = self.clock.now()
         refs = [x.resource_ref for x in await self._lines(row.id) if x.resource_ref]
-        for resource in await self.resources.lock(refs):
-            if resource.busy_order_id == row.id:
-                resource.busy_order_id = None
-        await self.session.flush()
+        await self.resources.release_from_order(refs, row.id)
 
     async def expire_unpaid(self, order_id: str) -> bool:
         """The payment deadline passed: cancel the order if it is still unpaid."""
@@ -782,9 +767,7 @@ class OrderService:
         if caller.member_id and sees_only_own_customers(
             list(caller.roles), is_admin=caller.is_admin
         ):
-            mine = select(Customer.account_id).where(
-                Customer.account_manager_id == caller.member_id
-            )
+            mine = self.customer_records.ids(account_manager_id=caller.member_id)
             stmt = stmt.where(CustomerOrder.tenant_id.in_(mine))
         return stmt
 
@@ -813,23 +796,12 @@ class OrderService:
             stmt = stmt.where(CustomerOrder.status == filters.status)
         if filters.order_type is not None:
             stmt = stmt.where(CustomerOrder.order_type == filters.order_type)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
         order = (
             (CustomerOrder.created_at.desc(), CustomerOrder.id.desc())
             if filters.newest_first
             else (CustomerOrder.created_at, CustomerOrder.id)
         )
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(*order).offset(page.offset).limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows, total = await paginate(self.session, stmt, page, *order)
         return [order_view(r) for r in rows], int(total)
 
     async def visible_order(

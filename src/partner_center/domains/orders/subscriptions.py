@@ -27,7 +27,10 @@ from fractions import Fraction
 
 from partner_center.domains.catalog.public import PeriodItem, ProductKey
 from partner_center.domains.coupons.public import RefundCase
-from partner_center.domains.customers.public import Action, Customer
+from partner_center.domains.customers.public import (
+    Action,
+    CustomerRecord,
+)
 from partner_center.domains.orders.errors import OrderErrorCode
 from partner_center.domains.orders.models import (
     CustomerOrder,
@@ -48,11 +51,11 @@ from partner_center.domains.orders.service import (
 from partner_center.domains.orders.views import BatchResult, InstantSwitch, ItemFailure, Payment
 from partner_center.domains.resources.public import (
     ExpirePolicy,
-    PeriodResource,
     ResourceErrorCode,
     ResourceStatus,
-    ResourceTerm,
+    ResourceView,
     TermKind,
+    TermView,
     resource_error,
 )
 from partner_center.kernel.clock import add_months, to_micros
@@ -77,7 +80,7 @@ class TermRefund:
     coupon_back: bool
 
 
-def term_refund(term: ResourceTerm, now: datetime, unconditional_days: int | None) -> TermRefund:
+def term_refund(term: TermView, now: datetime, unconditional_days: int | None) -> TermRefund:
     """The refund of one paid term unsubscribed at ``now`` (see the module docstring);
     ``unconditional_days`` None turns the new-purchase rule off."""
     paid = term.paid_amount
@@ -104,6 +107,7 @@ class SubscriptionService:
     def __init__(self, orders: OrderService) -> None:
         self.orders = orders
         self.resources = orders.resources
+        self.customer_records = orders.customer_records
         self.session = orders.session
         self.clock = orders.clock
 
@@ -120,7 +124,7 @@ class SubscriptionService:
             raise resource_error(ResourceErrorCode.DUPLICATE_IDS, "Duplicate resource ids.")
         return list(ids)
 
-    async def _find(self, customer_id: str, resource_id: str) -> PeriodResource:
+    async def _find(self, customer_id: str, resource_id: str) -> ResourceView:
         row = await self.resources.by_resource_id(customer_id, resource_id, lock=True)
         if row is None:
             raise resource_error(
@@ -128,8 +132,8 @@ class SubscriptionService:
             )
         return row
 
-    async def _customer(self, customer_id: str) -> Customer:
-        row = await self.session.get(Customer, customer_id)
+    async def _customer(self, customer_id: str) -> CustomerRecord:
+        row = await self.customer_records.get(customer_id)
         assert row is not None, "control checks the customer first"
         return row
 
@@ -195,14 +199,14 @@ class SubscriptionService:
 
     async def _renew_one(
         self,
-        customer: Customer,
+        customer: CustomerRecord,
         resource_id: str,
         period_type: int,
         period_num: int,
         *,
         source: SourceType,
         created_by: str,
-        primary: PeriodResource | None = None,
+        primary: ResourceView | None = None,
     ) -> CustomerOrder:
         row = primary or await self._find(customer.account_id, resource_id)
         if not row.is_main:
@@ -226,7 +230,7 @@ class SubscriptionService:
             self.orders.zone, self.clock.now(), limit
         ):
             raise DomainError(
-                "CBC.99003154",
+                OrderErrorCode.TERM_TOO_LONG,
                 f"Resource {resource_id} would run more than {limit} months from now.",
             )
         rows = [row, *await self.resources.attached(row, lock=True)]
@@ -268,9 +272,7 @@ class SubscriptionService:
             created_by=created_by,
             period=(period_type, period_num),
         )
-        for r in rows:
-            r.busy_order_id = order.id
-        await self.session.flush()
+        await self.resources.hold_for_order(rows, order.id)
         return order
 
     async def auto_renew_attempt(self, ref: str, expire: int) -> bool | None:
@@ -293,7 +295,7 @@ class SubscriptionService:
             return False
         try:
             async with self.session.begin_nested():
-                customer = await self.session.get(Customer, row.tenant_id)
+                customer = await self.customer_records.get(row.customer_id)
                 if customer is None:
                     raise resource_error(ResourceErrorCode.NOT_FOUND, "No such customer.")
                 order = await self._renew_one(
@@ -315,9 +317,7 @@ class SubscriptionService:
         if row.auto_renew_times == 1:
             await self.resources.set_policy(row, ExpirePolicy.GRACE)
         elif row.auto_renew_times > 1:
-            for item in [row, *await self.resources.attached(row, lock=True)]:
-                item.auto_renew_times -= 1
-            await self.session.flush()
+            await self.resources.count_down_auto_renew(row)
         return True
 
     # -- unsubscribing ---------------------------------------------------------------------
@@ -354,14 +354,15 @@ class SubscriptionService:
                 result.failures.append(ItemFailure(resource_id, exc.code, exc.message))
         return result
 
-    async def _usable(self, customer_id: str, resource_id: str) -> list[PeriodResource]:
+    async def _usable(self, customer_id: str, resource_id: str) -> list[ResourceView]:
         row = await self._find(customer_id, resource_id)
         if not row.is_main and row.parent_id is not None:
             locked = await self.resources.lock([row.parent_id])
             row = locked[0]
         if row.status == ResourceStatus.CLOSED:
             raise DomainError(
-                "CBC.30000067", f"Resource {resource_id} was deleted or released already."
+                OrderErrorCode.RESOURCE_RELEASED,
+                f"Resource {resource_id} was deleted or released already.",
             )
         if row.busy_order_id is not None:
             raise resource_error(
@@ -371,7 +372,7 @@ class SubscriptionService:
         return [row, *await self.resources.attached(row, lock=True)]
 
     async def _unsubscribe_one(
-        self, customer: Customer, resource_id: str, unsubscribe_type: int, created_by: str
+        self, customer: CustomerRecord, resource_id: str, unsubscribe_type: int, created_by: str
     ) -> str:
         rows = await self._usable(customer.account_id, resource_id)
         now = self.clock.now()
@@ -415,8 +416,8 @@ class SubscriptionService:
 
     async def _refund_order(
         self,
-        customer: Customer,
-        rows: Sequence[PeriodResource],
+        customer: CustomerRecord,
+        rows: Sequence[ResourceView],
         order_type: OrderType,
         *,
         created_by: str,
@@ -519,7 +520,7 @@ class SubscriptionService:
         return order
 
     def _refund_line(
-        self, order: CustomerOrder, row: PeriodResource, amount: Decimal, base_order_id: str
+        self, order: CustomerOrder, row: ResourceView, amount: Decimal, base_order_id: str
     ) -> None:
         self.session.add(
             OrderRefundLine(
@@ -539,7 +540,7 @@ class SubscriptionService:
 
     # -- auto-renew and settings -----------------------------------------------------------
 
-    async def _primary(self, customer_id: str, resource_id: str) -> PeriodResource:
+    async def _primary(self, customer_id: str, resource_id: str) -> ResourceView:
         if not resource_id or len(resource_id) > 64:
             raise invalid_parameter("resource_id", "1 to 64 characters.")
         row = await self._find(customer_id, resource_id)
@@ -597,7 +598,7 @@ class SubscriptionService:
 
     # -- switching to pay-per-use ----------------------------------------------------------
 
-    def _switchable(self, row: PeriodResource, resource_id: str) -> None:
+    def _switchable(self, row: ResourceView, resource_id: str) -> None:
         if row.status == ResourceStatus.CLOSED:
             raise resource_error(
                 ResourceErrorCode.NOT_FOUND, f"Resource {resource_id} was released."
@@ -609,7 +610,8 @@ class SubscriptionService:
             )
         if row.busy_order_id is not None:
             raise DomainError(
-                "CBC.99003623", f"Resource {resource_id} has another transaction in progress."
+                OrderErrorCode.RESOURCE_BUSY,
+                f"Resource {resource_id} has another transaction in progress.",
             )
 
     async def to_on_demand(

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.identity.public import Account, AccountKind, IdentityService, Role
+from partner_center.domains.identity.public import AccountKind, IdentityService, Role
+from partner_center.domains.partners.errors import PartnerErrorCode
 from partner_center.domains.partners.models import (
     Partner,
     PartnerAccountAction,
@@ -26,7 +27,7 @@ from partner_center.domains.partners.models import (
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 from partner_center.kernel.text import check_texts
 
 _NAME = re.compile(r"^[a-zA-Z_-][a-zA-Z0-9_-]{4,31}$")
@@ -135,10 +136,6 @@ def _view(partner: Partner, name: str) -> PartnerView:
     )
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _check_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise invalid_parameter("reason", "Required.")
@@ -167,23 +164,26 @@ class PartnerService:
         check_texts({"company_name": company_name})
         if not _NAME.fullmatch(name):
             raise DomainError(
-                "CBC.0100",
+                PartnerErrorCode.INVALID_PARAMETER,
                 "Invalid parameter: name. 5-32 letters, digits, '_' or '-', starting with a "
                 "letter, '_' or '-'.",
             )
         if partner_type == PartnerType.RESELLER:
             if not distributor_id:
                 raise DomainError(
-                    "CBC.0100", "Invalid parameter: distributor. A reseller needs one."
+                    PartnerErrorCode.INVALID_PARAMETER,
+                    "Invalid parameter: distributor. A reseller needs one.",
                 )
             distributor = await self.session.get(Partner, distributor_id)
             if distributor is None or distributor.partner_type != PartnerType.DISTRIBUTOR:
                 raise DomainError(
-                    "CBC.0100", f"Invalid parameter: distributor. {distributor_id} is not one."
+                    PartnerErrorCode.INVALID_PARAMETER,
+                    f"Invalid parameter: distributor. {distributor_id} is not one.",
                 )
         elif distributor_id:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: distributor. Only resellers have a distributor."
+                PartnerErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: distributor. Only resellers have a distributor.",
             )
         account = await self.identity.create_account(
             kind=AccountKind.PARTNER, name=name, email=email, admin_password=admin_password
@@ -202,6 +202,10 @@ class PartnerService:
         await self.session.flush()
         return _view(partner, account.name)
 
+    async def any_exist(self) -> bool:
+        """Whether any partner is onboarded (the demo seeds a fresh database only)."""
+        return (await self.session.scalar(select(Partner.account_id).limit(1))) is not None
+
     async def get(self, partner_id: str) -> PartnerView | None:
         partner = await self.session.get(Partner, partner_id)
         if partner is None:
@@ -219,7 +223,7 @@ class PartnerService:
             or partner.distributor_id != distributor_id
         ):
             raise DomainError(
-                "CBC.99000037",
+                PartnerErrorCode.NOT_YOUR_RESELLER,
                 "You have no permission to operate this reseller (indirect partner).",
             )
         account = await self.identity.get_account(reseller_id)
@@ -235,49 +239,40 @@ class PartnerService:
     ) -> tuple[list[IndirectPartnerView], int]:
         """The distributor's resellers (never another distributor's), newest link first.
         Resellers that have exited the channel are no longer linked and are left out."""
-        stmt = (
-            select(Partner, Account)
-            .join(Account, Account.id == Partner.account_id)
-            .where(
-                Partner.distributor_id == distributor_id,
-                Partner.partner_type == PartnerType.RESELLER,
-                Partner.status != PartnerStatus.EXITED,
-            )
+        stmt = select(Partner).where(
+            Partner.distributor_id == distributor_id,
+            Partner.partner_type == PartnerType.RESELLER,
+            Partner.status != PartnerStatus.EXITED,
         )
         if filters.account_name:
-            pattern = f"%{_escape_like(filters.account_name)}%"
-            stmt = stmt.where(Account.name.ilike(pattern, escape="\\"))
+            stmt = stmt.where(
+                Partner.account_id.in_(self.identity.account_ids_named(filters.account_name))
+            )
         if filters.associated_on_begin is not None:
             stmt = stmt.where(Partner.created_at >= filters.associated_on_begin)
         if filters.associated_on_end is not None:
             stmt = stmt.where(Partner.created_at <= filters.associated_on_end)
         if filters.indirect_partner_id:
             stmt = stmt.where(Partner.account_id == filters.indirect_partner_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            await self.session.execute(
-                stmt.order_by(Partner.created_at.desc(), Partner.account_id.desc())
-                .offset(page.offset)
-                .limit(page.limit)
-            )
-        ).all()
+        rows, total = await paginate(
+            self.session, stmt, page, Partner.created_at.desc(), Partner.account_id.desc()
+        )
+        accounts = await self.identity.accounts(p.account_id for p in rows)
         managers = await self.identity.member_names(
-            [p.account_manager_id for p, _ in rows if p.account_manager_id]
+            [p.account_manager_id for p in rows if p.account_manager_id]
         )
         return [
             IndirectPartnerView(
                 indirect_partner_id=partner.account_id,
-                account_name=account.name,
+                account_name=accounts[partner.account_id].name,
                 name=partner.company_name,
-                mobile_phone=account.mobile,
-                email=account.email,
+                mobile_phone=accounts[partner.account_id].mobile,
+                email=accounts[partner.account_id].email,
                 associated_on=partner.created_at,
                 account_manager_name=managers.get(partner.account_manager_id or ""),
                 frozen=partner.frozen,
             )
-            for partner, account in rows
+            for partner in rows
         ], int(total)
 
     # -- reseller grants (distributor → reseller) ----------------------------------------
@@ -286,7 +281,9 @@ class PartnerService:
         """The reseller's grants; all False / no quotas when none were given."""
         partner = await self.session.get(Partner, reseller_id)
         if partner is None or partner.partner_type != PartnerType.RESELLER:
-            raise DomainError("CBC.99000037", "No such reseller (indirect partner).")
+            raise DomainError(
+                PartnerErrorCode.NOT_YOUR_RESELLER, "No such reseller (indirect partner)."
+            )
         assert partner.distributor_id is not None
         grant = await self.session.get(ResellerGrant, reseller_id)
         if grant is None:
@@ -324,7 +321,7 @@ class PartnerService:
                 or quota != quota.quantize(Decimal("0.01"))
             ):
                 raise DomainError(
-                    "CBC.0100",
+                    PartnerErrorCode.INVALID_PARAMETER,
                     f"Invalid parameter: {name}. Use an amount from 0 to {MAX_QUOTA} with at "
                     "most 2 decimals.",
                     {"field": name},
@@ -368,7 +365,9 @@ class PartnerService:
             await self.reseller_of(distributor_id=distributor_id, reseller_id=partner_id)
         partner = await self.session.get(Partner, partner_id, with_for_update=True)
         if partner is None:
-            raise DomainError("CBC.99000047", "The partner account does not exist.")
+            raise DomainError(
+                PartnerErrorCode.ACCOUNT_DOES_NOT_EXIST, "The partner account does not exist."
+            )
         return partner
 
     async def freeze_account(
@@ -385,7 +384,9 @@ class PartnerService:
         _check_reason(reason)
         partner = await self._partner_in_reach(partner_id, distributor_id)
         if partner.frozen:
-            raise DomainError("CBC.30000052", "The partner account is already frozen.")
+            raise DomainError(
+                PartnerErrorCode.ALREADY_FROZEN, "The partner account is already frozen."
+            )
         now = self.clock.now()
         partner.frozen = True
         partner.frozen_reason = reason
@@ -414,7 +415,7 @@ class PartnerService:
             raise invalid_parameter("partner_id", "The partner account is not frozen.")
         if distributor_id is not None and partner.frozen_by != distributor_id:
             raise DomainError(
-                "CBC.0151",
+                PartnerErrorCode.ACCESS_DENIED,
                 "Access denied: the platform operator froze this account; only it can unfreeze "
                 "the account.",
             )

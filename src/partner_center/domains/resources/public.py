@@ -10,9 +10,7 @@ at ``switch_at``) and ``accept_handoff(id)`` acknowledges one.
 from partner_center.domains.resources.errors import ResourceErrorCode, resource_error
 from partner_center.domains.resources.models import (
     ExpirePolicy,
-    PeriodResource,
     ResourceStatus,
-    ResourceTerm,
     TermKind,
 )
 from partner_center.domains.resources.service import (
@@ -44,13 +42,11 @@ __all__ = [
     "ExpirePolicy",
     "HandoffView",
     "NewResource",
-    "PeriodResource",
     "RenewSettings",
     "ResourceErrorCode",
     "ResourceFilter",
     "ResourceService",
     "ResourceStatus",
-    "ResourceTerm",
     "ResourceView",
     "TermKind",
     "TermView",

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.resources.errors import ResourceErrorCode, resource_error
@@ -38,7 +38,7 @@ from partner_center.domains.resources.models import (
 from partner_center.kernel.clock import Clock, to_micros, utc
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 EXPIRE_JOB = "resources.expire"
 RETAIN_JOB = "resources.retain"
@@ -137,6 +137,7 @@ class TermView:
     coupon_amount: Decimal
     charge_id: str | None
     refunded: bool
+    refund_order_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,7 @@ def term_view(row: ResourceTerm) -> TermView:
         coupon_amount=row.coupon_amount,
         charge_id=row.charge_id,
         refunded=row.refunded_at is not None,
+        refund_order_id=row.refund_order_id,
     )
 
 
@@ -212,7 +214,7 @@ class ResourceService:
         )
         return {i: rid for i, rid in (await self.session.execute(stmt)).all()}
 
-    async def views(self, rows: Sequence[PeriodResource]) -> list[ResourceView]:
+    async def _views(self, rows: Sequence[PeriodResource]) -> list[ResourceView]:
         parents = await self._parents(rows)
         return [self._view(r, parents.get(r.parent_id or "")) for r in rows]
 
@@ -297,8 +299,9 @@ class ResourceService:
         )
         self.session.add(row)
         await self.session.flush()
+        view = self._view(row, None)
         await self.add_term(
-            row,
+            view,
             order_id=new.order_id,
             line_id=new.line_id,
             kind=TermKind.NEW,
@@ -312,12 +315,12 @@ class ResourceService:
         if row.is_main:
             await self._schedule_expiry(row)
             if new.auto_renew:
-                await self.schedule_auto_renew(row)
-        return self._view(row, None)
+                await self._schedule_auto_renew(row)
+        return view
 
     async def add_term(
         self,
-        row: PeriodResource,
+        resource: ResourceView,
         *,
         order_id: str,
         line_id: str,
@@ -329,10 +332,11 @@ class ResourceService:
         coupon_amount: Decimal,
         charge_id: str | None,
     ) -> TermView:
+        """Record a paid term of ``resource`` (a purchase or a renewal)."""
         term = ResourceTerm(
             id=new_id(),
-            tenant_id=row.tenant_id,
-            resource_ref=row.id,
+            tenant_id=resource.customer_id,
+            resource_ref=resource.id,
             order_id=order_id,
             line_id=line_id,
             kind=kind,
@@ -347,21 +351,24 @@ class ResourceService:
         await self.session.flush()
         return term_view(term)
 
-    async def mark_refunded(self, term: ResourceTerm, order_id: str) -> None:
+    async def mark_refunded(self, term: TermView, order_id: str) -> None:
         """The term's money went back with the unsubscription order ``order_id``."""
-        term.refunded_at = self.clock.now()
-        term.refund_order_id = order_id
+        row = await self.session.get(ResourceTerm, term.id)
+        assert row is not None, f"resource term {term.id} is missing"
+        row.refunded_at = self.clock.now()
+        row.refund_order_id = order_id
         await self.session.flush()
 
     async def extend(
         self,
-        row: PeriodResource,
+        resource: ResourceView,
         *,
         ends_at: datetime,
         period_type: int,
         period_num: int,
     ) -> None:
         """A renewal was paid: the resource runs until ``ends_at`` and is usable again."""
+        row = await self._row(resource.id)
         row.expire_time = ends_at
         row.period_type = period_type
         row.period_num = period_num
@@ -374,12 +381,21 @@ class ResourceService:
         if row.is_main:
             await self._schedule_expiry(row)
             if row.expire_policy == ExpirePolicy.AUTO_RENEW:
-                await self.schedule_auto_renew(row)
+                await self._schedule_auto_renew(row)
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def lock(self, refs: Sequence[str]) -> list[PeriodResource]:
+    async def _row(self, ref: str) -> PeriodResource:
+        """A resource this unit of work has read (from the session's identity map)."""
+        row = await self.session.get(PeriodResource, ref)
+        assert row is not None, f"resource {ref} is missing"
+        return row
+
+    async def lock(self, refs: Sequence[str]) -> list[ResourceView]:
         """Lock resources by internal id, in id order (the lock order of this domain)."""
+        return await self._views(await self._lock_rows(refs))
+
+    async def _lock_rows(self, refs: Sequence[str]) -> list[PeriodResource]:
         if not refs:
             return []
         stmt = (
@@ -393,33 +409,36 @@ class ResourceService:
 
     async def by_resource_id(
         self, customer_id: str, resource_id: str, *, lock: bool = False
-    ) -> PeriodResource | None:
+    ) -> ResourceView | None:
         """The customer's resource with the cloud id ``resource_id`` (None if not its own)."""
         stmt = select(PeriodResource).where(
             PeriodResource.resource_id == resource_id, PeriodResource.tenant_id == customer_id
         )
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return (await self._views([row]))[0] if row is not None else None
 
-    async def attached(
-        self, primary: PeriodResource, *, lock: bool = False
-    ) -> list[PeriodResource]:
+    async def attached(self, primary: ResourceView, *, lock: bool = False) -> list[ResourceView]:
+        """The resources attached to ``primary``, in id order (locked with ``lock``)."""
+        return await self._views(await self._attached_rows(primary.id, lock=lock))
+
+    async def _attached_rows(self, primary_id: str, *, lock: bool = False) -> list[PeriodResource]:
         stmt = (
             select(PeriodResource)
-            .where(PeriodResource.parent_id == primary.id)
+            .where(PeriodResource.parent_id == primary_id)
             .order_by(PeriodResource.id)
         )
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return list((await self.session.execute(stmt)).scalars().all())
 
-    async def terms(self, ref: str, *, unrefunded: bool = False) -> list[ResourceTerm]:
+    async def terms(self, ref: str, *, unrefunded: bool = False) -> list[TermView]:
         stmt = select(ResourceTerm).where(ResourceTerm.resource_ref == ref)
         if unrefunded:
             stmt = stmt.where(ResourceTerm.refunded_at.is_(None))
         stmt = stmt.order_by(ResourceTerm.starts_at, ResourceTerm.id)
-        return list((await self.session.execute(stmt)).scalars().all())
+        return [term_view(row) for row in (await self.session.execute(stmt)).scalars()]
 
     async def of_order(self, order_id: str) -> list[ResourceView]:
         stmt = (
@@ -427,7 +446,7 @@ class ResourceService:
             .where(PeriodResource.order_id == order_id)
             .order_by(PeriodResource.created_at, PeriodResource.id)
         )
-        return await self.views((await self.session.execute(stmt)).scalars().all())
+        return await self._views((await self.session.execute(stmt)).scalars().all())
 
     async def list_for_customer(
         self, customer_id: str, filters: ResourceFilter, page: Page
@@ -460,21 +479,10 @@ class ResourceService:
             stmt = stmt.where(PeriodResource.expire_time <= filters.expire_before)
         if filters.service_type_code:
             stmt = stmt.where(PeriodResource.service_type_code == filters.service_type_code)
-        total = (
-            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-        ).scalar_one()
-        rows = (
-            (
-                await self.session.execute(
-                    stmt.order_by(PeriodResource.created_at, PeriodResource.id)
-                    .offset(page.offset)
-                    .limit(page.limit)
-                )
-            )
-            .scalars()
-            .all()
+        rows, total = await paginate(
+            self.session, stmt, page, PeriodResource.created_at, PeriodResource.id
         )
-        return await self.views(rows), int(total)
+        return await self._views(rows), int(total)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -511,9 +519,10 @@ class ResourceService:
         return RenewSettings(row.deduction_days, row.expire_day)
 
     async def enable_auto_renew(
-        self, row: PeriodResource, *, times: int | None, period_type: int | None
+        self, resource: ResourceView, *, times: int | None, period_type: int | None
     ) -> None:
         """Turn auto-renew on (``expire_policy`` 3) for a primary and its attached resources."""
+        row = await self._row(resource.id)
         if row.status in (ResourceStatus.EXPIRED, ResourceStatus.FROZEN, ResourceStatus.CLOSED):
             raise resource_error(
                 ResourceErrorCode.AUTO_RENEW_NOT_ALLOWED,
@@ -521,7 +530,7 @@ class ResourceService:
             )
         first = row.expire_policy != ExpirePolicy.AUTO_RENEW
         now = self.clock.now()
-        for item in [row, *await self.attached(row, lock=True)]:
+        for item in [row, *await self._attached_rows(row.id, lock=True)]:
             item.expire_policy = int(ExpirePolicy.AUTO_RENEW)
             if times is not None:
                 item.auto_renew_times = times
@@ -533,21 +542,44 @@ class ResourceService:
                 item.auto_renew_period_type = row.period_type
             item.update_time = now
         await self.session.flush()
-        await self.schedule_auto_renew(row)
+        await self._schedule_auto_renew(row)
 
-    async def disable_auto_renew(self, row: PeriodResource) -> None:
+    async def disable_auto_renew(self, resource: ResourceView) -> None:
+        row = await self._row(resource.id)
         if row.expire_policy != ExpirePolicy.AUTO_RENEW:
             raise resource_error(
                 ResourceErrorCode.AUTO_RENEW_ALREADY_CANCELLED,
                 f"Auto-renew of resource {row.resource_id} is already cancelled.",
             )
-        await self.set_policy(row, ExpirePolicy.GRACE)
+        await self.set_policy(resource, ExpirePolicy.GRACE)
 
-    async def set_policy(self, row: PeriodResource, policy: ExpirePolicy) -> None:
+    async def set_policy(self, resource: ResourceView, policy: ExpirePolicy) -> None:
+        """What happens at expiry, for a primary and its attached resources."""
         now = self.clock.now()
-        for item in [row, *await self.attached(row, lock=True)]:
+        row = await self._row(resource.id)
+        for item in [row, *await self._attached_rows(row.id, lock=True)]:
             item.expire_policy = int(policy)
             item.update_time = now
+        await self.session.flush()
+
+    async def count_down_auto_renew(self, resource: ResourceView) -> None:
+        """One of a limited number of auto-renewals was used (primary and attached)."""
+        row = await self._row(resource.id)
+        for item in [row, *await self._attached_rows(row.id, lock=True)]:
+            item.auto_renew_times -= 1
+        await self.session.flush()
+
+    async def hold_for_order(self, resources: Sequence[ResourceView], order_id: str) -> None:
+        """The resources are in the unpaid order ``order_id`` until it is paid or closed."""
+        for resource in resources:
+            (await self._row(resource.id)).busy_order_id = order_id
+        await self.session.flush()
+
+    async def release_from_order(self, refs: Sequence[str], order_id: str) -> None:
+        """The unpaid order ``order_id`` was closed: its resources are free again."""
+        for row in await self._lock_rows(refs):
+            if row.busy_order_id == order_id:
+                row.busy_order_id = None
         await self.session.flush()
 
     # -- scheduling ------------------------------------------------------------------------
@@ -580,13 +612,20 @@ class ResourceService:
             )
         return candidate.astimezone(utc_zone())
 
-    async def schedule_auto_renew(self, row: PeriodResource, *, at: datetime | None = None) -> None:
+    async def schedule_auto_renew(
+        self, resource: ResourceView, *, at: datetime | None = None
+    ) -> None:
         """Schedule the next auto-renewal attempt of a primary resource (once per due time)."""
+        await self._schedule_auto_renew(await self._row(resource.id), at=at)
+
+    async def _schedule_auto_renew(
+        self, row: PeriodResource, *, at: datetime | None = None
+    ) -> None:
         now = self.clock.now()
         if at is None:
             settings = await self.renew_settings(row.tenant_id)
             at = self.first_attempt(row.expire_time, settings.deduction_days, now)
-        if row.status == ResourceStatus.CLOSED or at >= self.release_time(row):
+        if row.status == ResourceStatus.CLOSED or at >= self._release_time(row):
             return
         stamp = to_micros(row.expire_time)
         await schedule(
@@ -599,7 +638,7 @@ class ResourceService:
         )
 
     @staticmethod
-    def release_time(row: PeriodResource) -> datetime:
+    def _release_time(row: PeriodResource) -> datetime:
         """When the resource is released if nobody renews it."""
         return row.expire_time + timedelta(days=row.grace_days + row.retention_days)
 
@@ -607,12 +646,12 @@ class ResourceService:
 
     async def _current(self, ref: str, expire: int) -> list[PeriodResource] | None:
         """The primary (and attached) if it still has the expiry the job was scheduled for."""
-        rows = await self.lock([ref])
+        rows = await self._lock_rows([ref])
         if not rows or to_micros(rows[0].expire_time) != expire:
             return None
         if rows[0].status == ResourceStatus.CLOSED:
             return None
-        return [rows[0], *await self.attached(rows[0], lock=True)]
+        return [rows[0], *await self._attached_rows(rows[0].id, lock=True)]
 
     async def on_expiry(self, ref: str, expire: int) -> ResourceStatus | None:
         """The paid time ended: hand over to pay-per-use (policy 1) or enter the grace period."""
@@ -665,10 +704,14 @@ class ResourceService:
         rows = await self._current(ref, expire)
         if rows is None:
             return None
-        await self.close(rows)
+        await self._close(rows)
         return ResourceStatus.CLOSED
 
-    async def close(self, rows: Sequence[PeriodResource]) -> None:
+    async def close(self, resources: Sequence[ResourceView]) -> None:
+        """Release resources (unsubscribed): they stop for good."""
+        await self._close([await self._row(r.id) for r in resources])
+
+    async def _close(self, rows: Sequence[PeriodResource]) -> None:
         """Release resources (retention ended or unsubscribed): they stop for good."""
         now = self.clock.now()
         for row in rows:
@@ -695,11 +738,11 @@ class ResourceService:
         )
         await self.session.flush()
 
-    async def switch_now(self, rows: Sequence[PeriodResource], order_id: str) -> None:
+    async def switch_now(self, resources: Sequence[ResourceView], order_id: str) -> None:
         """Hand resources to pay-per-use now (``update_period_to_on_demand_instantly``)."""
         now = self.clock.now()
-        for row in rows:
-            await self._handoff(row, now, order_id)
+        for resource in resources:
+            await self._handoff(await self._row(resource.id), now, order_id)
 
     async def pending_handoffs(self, limit: int = 100) -> list[HandoffView]:
         """Resources switched to pay-per-use that the pay-per-use domain has not taken yet,

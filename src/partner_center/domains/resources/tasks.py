@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from partner_center.domains.resources.service import (
     EXPIRE_JOB,
@@ -13,23 +13,31 @@ from partner_center.domains.resources.service import (
 from partner_center.kernel.jobs import JobContext, JobRegistry
 
 
-def _service(ctx: JobContext) -> ResourceService:
-    return ResourceService(ctx.session, clock=ctx.clock, zone=ctx.zone)
+class ResourceJobServices(Protocol):
+    """The services these jobs take from their unit of work's container."""
+
+    @property
+    def resources(self) -> ResourceService: ...
 
 
-async def expire(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await _service(ctx).on_expiry(str(payload["resource_ref"]), int(payload["expire"]))
+_S = TypeVar("_S", bound=ResourceJobServices)
 
 
-async def end_grace(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await _service(ctx).on_grace_end(str(payload["resource_ref"]), int(payload["expire"]))
+async def expire(ctx: JobContext[ResourceJobServices], payload: dict[str, Any]) -> None:
+    await ctx.services.resources.on_expiry(str(payload["resource_ref"]), int(payload["expire"]))
 
 
-async def release(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await _service(ctx).on_retention_end(str(payload["resource_ref"]), int(payload["expire"]))
+async def end_grace(ctx: JobContext[ResourceJobServices], payload: dict[str, Any]) -> None:
+    await ctx.services.resources.on_grace_end(str(payload["resource_ref"]), int(payload["expire"]))
 
 
-def register(registry: JobRegistry) -> None:
+async def release(ctx: JobContext[ResourceJobServices], payload: dict[str, Any]) -> None:
+    await ctx.services.resources.on_retention_end(
+        str(payload["resource_ref"]), int(payload["expire"])
+    )
+
+
+def register(registry: JobRegistry[_S]) -> None:
     """Register this domain's one-off jobs."""
     registry.register(EXPIRE_JOB, expire)
     registry.register(RETAIN_JOB, end_grace)

@@ -7,6 +7,14 @@ from enum import StrEnum
 from partner_center.kernel.errors import DomainError, invalid_parameter
 
 
+class UsageErrorCode(StrEnum):
+    """The reference error codes of this domain."""
+
+    NOT_YOUR_CUSTOMER = "CBC.99000035"
+    RESELLER_MODEL_ONLY = "CBC.5024"
+    RESOURCE_EXISTS = "CBC.99007009"
+
+
 class RejectReason(StrEnum):
     """Why one usage record of a batch was not accepted (reported per record, never a 500)."""
 
@@ -24,12 +32,14 @@ def invalid(field: str, message: str) -> DomainError:
 
 
 def not_your_customer() -> DomainError:
-    return DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+    return DomainError(
+        UsageErrorCode.NOT_YOUR_CUSTOMER, "The customer is not a sub-customer of this partner."
+    )
 
 
 def not_reseller_model() -> DomainError:
     return DomainError(
-        "CBC.5024",
+        UsageErrorCode.RESELLER_MODEL_ONLY,
         "This API applies only to reseller-model customers; a referral customer manages its own "
         "resources.",
     )
@@ -37,5 +47,6 @@ def not_reseller_model() -> DomainError:
 
 def resource_exists(resource_id: str) -> DomainError:
     return DomainError(
-        "CBC.99007009", f"Resource {resource_id} already exists with other attributes."
+        UsageErrorCode.RESOURCE_EXISTS,
+        f"Resource {resource_id} already exists with other attributes.",
     )

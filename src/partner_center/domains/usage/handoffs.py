@@ -5,13 +5,9 @@ type-10 order) are handed over by the resources domain through its outbox
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.resources import ResourceSpec, UsageService
-from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -20,23 +16,32 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 
 
-async def take_over_handoffs(session: AsyncSession, *, clock: Clock, zone: ZoneInfo) -> int:
-    """Start metering every pending hand-over; returns how many were taken.
+class HandoffTakeover:
+    """Takes the hand-overs of the resources domain into pay-per-use metering."""
 
-    A hand-over the pay-per-use domain cannot take yet — the customer's resources are frozen,
-    or it is no longer associated — stays pending and is tried again at the next run, so
-    metering starts (from the switch time) once the customer may use pay-per-use again.
-    """
-    resources = ResourceService(session, clock=clock, zone=zone)
-    usage = UsageService(session, clock=clock)
+    def __init__(self, *, resources: ResourceService, usage: UsageService) -> None:
+        self.resources = resources
+        self.usage = usage
+
+    async def take_over(self) -> int:
+        """Start metering every pending hand-over; returns how many were taken.
+
+        A hand-over the pay-per-use domain cannot take yet — the customer's resources are
+        frozen, or it is no longer associated — stays pending and is tried again at the next
+        run, so metering starts (from the switch time) once the customer may use pay-per-use
+        again.
+        """
+        return await _take_over(self.resources, self.usage)
+
+
+async def _take_over(resources: ResourceService, usage: UsageService) -> int:
     taken = 0
     for handoff in await resources.pending_handoffs(limit=BATCH):
-        row = await resources.by_resource_id(handoff.customer_id, handoff.resource_id)
-        if row is None:
+        view = await resources.by_resource_id(handoff.customer_id, handoff.resource_id)
+        if view is None:
             # The yearly/monthly resource is gone: there is nothing left to meter.
             await resources.accept_handoff(handoff.id)
             continue
-        (view,) = await resources.views([row])
         try:
             await usage.start_on_demand(
                 handoff.customer_id,

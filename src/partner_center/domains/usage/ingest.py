@@ -237,13 +237,14 @@ class UsageIngest:
         *,
         clock: Clock,
         late_window: timedelta = DEFAULT_LATE_WINDOW,
+        catalog: CatalogService,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.session = session
         self.clock = clock
         self.late_window = late_window
         self.batch_size = batch_size
-        self.catalog = CatalogService(session, clock=clock)
+        self.catalog = catalog
         self._resources: dict[str, _Resource | None] = {}
         self._usage_types: dict[str, dict[str, tuple[int, str]]] = {}
         """resource type → usage type → (its measure id, its code in ``COPY`` text)."""

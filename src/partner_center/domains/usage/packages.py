@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.customers.public import AssociationStatus, Customer
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    CustomerRecords,
+)
 from partner_center.domains.usage.errors import invalid, not_your_customer
 from partner_center.domains.usage.models import (
     FreeResource,
@@ -32,7 +35,7 @@ from partner_center.domains.usage.models import (
 from partner_center.kernel.clock import Clock, utc
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import STORAGE_SCALE, decimal_places, to_rating
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate_rows
 
 ZERO = Decimal(0)
 #: The deduction-record query window (api-semantics.md §1.6).
@@ -184,10 +187,18 @@ def _text(value: object, field: str, max_length: int) -> str:
 class PackageService:
     """Free resource packages of customers. Flushes, never commits."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        zone: ZoneInfo,
+        customer_records: CustomerRecords,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
+        self.customer_records = customer_records
         # Caches of one rating run: deductions are added here and in the session together.
         self._quotas: dict[str, list[tuple[FreeResource, FreeResourcePackage]]] = {}
         self._cycle_use: dict[tuple[str, datetime], Decimal] = {}
@@ -232,7 +243,7 @@ class PackageService:
                 or quota.amount >= Decimal(10) ** 12
             ):
                 raise invalid("amount", "Greater than 0, at most 8 decimals.")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
             raise not_your_customer()
         package_id = _text(grant.package_id, "package_id", 32) if grant.package_id else new_id()
@@ -572,20 +583,13 @@ class PackageService:
             stmt = stmt.where(FreeResourcePackage.product_id == product_id)
         if resource_type_code:
             stmt = stmt.where(FreeResourceDeduction.resource_type_code == resource_type_code)
-        total = int(
-            (
-                await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-            ).scalar_one()
+        rows, total = await paginate_rows(
+            self.session,
+            stmt,
+            window,
+            FreeResourceDeduction.deduct_time.desc(),
+            FreeResourceDeduction.id.desc(),
         )
-        rows = (
-            await self.session.execute(
-                stmt.order_by(
-                    FreeResourceDeduction.deduct_time.desc(), FreeResourceDeduction.id.desc()
-                )
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).all()
         return [
             DeductionView(
                 deduct_time=row.deduct_time,

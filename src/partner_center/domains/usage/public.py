@@ -1,9 +1,9 @@
 """The pay-per-use domain's public surface (the only module other domains import).
 
 Yearly/monthly resources that switch to pay-per-use are taken over every hour from the
-resources domain's hand-over outbox (``take_over_handoffs``), which calls::
+resources domain's hand-over outbox (``HandoffTakeover.take_over``), which calls::
 
-    await UsageService(session, clock=clock).start_on_demand(
+    await usage.start_on_demand(
         customer_id, ResourceSpec(...), since=expired_at, source_id=period_resource_id)
 
 Orders that sell a resource package deliver it with
@@ -11,7 +11,7 @@ Orders that sell a resource package deliver it with
 """
 
 from partner_center.domains.usage.errors import RejectReason
-from partner_center.domains.usage.handoffs import take_over_handoffs
+from partner_center.domains.usage.handoffs import HandoffTakeover
 from partner_center.domains.usage.ingest import (
     BATCH_SIZE,
     CSV_FIELDS,
@@ -66,6 +66,7 @@ __all__ = [
     "FeeRecordView",
     "FreeQuota",
     "FreeResourceView",
+    "HandoffTakeover",
     "IngestReport",
     "PackageGrant",
     "PackageQuery",
@@ -88,5 +89,4 @@ __all__ = [
     "UsageStatus",
     "read_records",
     "records_from_body",
-    "take_over_handoffs",
 ]

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.balances.public import BalanceService, ChargeKind
+from partner_center.domains.balances.public import BalanceEngine, ChargeKind
 from partner_center.domains.budgets.public import BudgetEngine
 from partner_center.domains.catalog.public import (
     CatalogService,
@@ -47,11 +47,10 @@ from partner_center.domains.catalog.public import (
 )
 from partner_center.domains.customers.public import (
     AssociationStatus,
-    Customer,
     CustomerControl,
+    CustomerRecords,
     FreezeType,
 )
-from partner_center.domains.notifications.public import NotificationService
 from partner_center.domains.usage.models import (
     ChargeState,
     FeeRecord,
@@ -89,15 +88,29 @@ class UsageRating:
     """Rates pending usage. Flushes, never commits."""
 
     def __init__(
-        self, session: AsyncSession, *, clock: Clock, zone: ZoneInfo, currency: str
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        zone: ZoneInfo,
+        currency: str,
+        catalog: CatalogService,
+        packages: PackageService,
+        control: CustomerControl,
+        balances: BalanceEngine,
+        budgets: BudgetEngine,
+        customer_records: CustomerRecords,
     ) -> None:
         self.session = session
         self.clock = clock
         self.zone = zone
         self.currency = currency
-        self.catalog = CatalogService(session, clock=clock)
-        self.packages = PackageService(session, clock=clock, zone=zone)
-        self.control = CustomerControl(session, clock=clock)
+        self.catalog = catalog
+        self.packages = packages
+        self.control = control
+        self.balances = balances
+        self.budgets = budgets
+        self.customer_records = customer_records
         self._prices: dict[tuple[ProductKey, str], list[tuple[SpecView, PriceView]]] = {}
         self._sizes: dict[str, Fraction | None] = {}
         # Charged quantity per (customer, product, usage type, month): the tier window.
@@ -190,16 +203,7 @@ class UsageRating:
                 )
             ).scalars()
         }
-        customers = {
-            c.account_id: c
-            for c in (
-                await self.session.execute(
-                    select(Customer).where(
-                        Customer.account_id.in_({row.tenant_id for row in pending})
-                    )
-                )
-            ).scalars()
-        }
+        customers = await self.customer_records.many({row.tenant_id for row in pending})
         fee_count = not_charged = 0
         charged_total = ZERO
         totals: dict[str, Decimal] = defaultdict(Decimal)
@@ -243,7 +247,7 @@ class UsageRating:
         await self.session.flush()
         await self._mark(marks)
         for customer_id in sorted(totals):
-            await self._balances().charge_customer(
+            await self.balances.charge_customer(
                 customer_id,
                 totals[customer_id],
                 self.charge_id(customer_id, as_of),
@@ -259,11 +263,6 @@ class UsageRating:
     def charge_id(customer_id: str, as_of: datetime) -> str:
         """One charge per customer and run: the sum of its charged fee records."""
         return f"usage:{customer_id}:{format_utc(as_of)}"
-
-    def _balances(self) -> BalanceService:
-        return BalanceService(
-            self.session, clock=self.clock, zone=self.zone, currency=self.currency
-        )
 
     async def _mark(self, marks: list[dict[str, Any]]) -> None:
         """Record each rated record's outcome (one executemany); only PENDING records change,
@@ -380,12 +379,7 @@ class UsageRating:
         to reach exhaustion. A customer that is restricted or frozen already keeps running
         (or is frozen) and its budget is not touched: the engine refuses reservations for it.
         """
-        engine = BudgetEngine(
-            self.session,
-            clock=self.clock,
-            zone=self.zone,
-            notifications=NotificationService(self.session, clock=self.clock),
-        )
+        engine = self.budgets
         if not await engine.applies_to(customer_id):
             return
         state = await self.control.state(customer_id)

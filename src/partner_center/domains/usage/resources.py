@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.catalog.public import CatalogService, Language, ProductKey, SpecView
@@ -15,8 +15,9 @@ from partner_center.domains.customers.public import (
     Action,
     AssociationStatus,
     AssociationType,
-    Customer,
     CustomerControl,
+    CustomerRecord,
+    CustomerRecords,
     CustomerService,
     FreezeType,
     PartnerActor,
@@ -32,7 +33,7 @@ from partner_center.domains.usage.models import OnDemandResource, ResourceStatus
 from partner_center.kernel.clock import Clock, utc
 from partner_center.kernel.errors import DomainError, access_denied
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: At most this many ``resource_ids`` per query (api-semantics.md §1.5).
 MAX_RESOURCE_IDS = 50
@@ -103,7 +104,7 @@ def _text(value: object, field: str, max_length: int = _ID_MAX) -> str:
     return value
 
 
-def effective_status(row: OnDemandResource, customer: Customer | None) -> ResourceStatus:
+def effective_status(row: OnDemandResource, customer: CustomerRecord | None) -> ResourceStatus:
     """The stored status, or FROZEN while the customer's resources are frozen (rules.md §4.4)."""
     status = ResourceStatus(row.status)
     if (
@@ -118,16 +119,25 @@ def effective_status(row: OnDemandResource, customer: Customer | None) -> Resour
 class UsageService:
     """On-demand resources. Flushes, never commits."""
 
-    def __init__(self, session: AsyncSession, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        catalog: CatalogService,
+        control: CustomerControl,
+        customer_records: CustomerRecords,
+    ) -> None:
         self.session = session
         self.clock = clock
-        self.catalog = CatalogService(session, clock=clock)
-        self.control = CustomerControl(session, clock=clock)
+        self.catalog = catalog
+        self.control = control
+        self.customer_records = customer_records
 
     async def _view(
         self,
         row: OnDemandResource,
-        customer: Customer | None,
+        customer: CustomerRecord | None,
         spec: SpecView | None = None,
         language: Language = Language.EN,
     ) -> ResourceView:
@@ -192,7 +202,7 @@ class UsageService:
         resource_id = _text(spec.resource_id, "resource_id") if spec.resource_id else new_id()
         if source_id is not None:
             _text(source_id, "source_id")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
             raise not_your_customer()
         await self.control.ensure_allowed(
@@ -274,7 +284,7 @@ class UsageService:
         row = await self.session.get(OnDemandResource, resource_id, with_for_update=True)
         if row is None or row.tenant_id != customer_id:
             raise invalid("resource_id", f"Resource {resource_id} does not exist.")
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if row.status != ResourceStatus.CLOSED:
             await self.control.ensure_allowed(customer_id, Action.DELETE)
             row.status = ResourceStatus.CLOSED
@@ -317,7 +327,7 @@ class UsageService:
         ):
             raise invalid("effective_time_end", "Must not be before effective_time_begin.")
         owner = await customers.owner_for(actor, query.indirect_partner_id or None)
-        customer = await self.session.get(Customer, customer_id)
+        customer = await self.customer_records.get(customer_id)
         if (
             customer is None
             or customer.tenant_id != owner
@@ -352,16 +362,7 @@ class UsageService:
                 stmt = stmt.where(OnDemandResource.id.is_(None))
             else:
                 stmt = stmt.where(OnDemandResource.status == wanted.value)
-        total = int(
-            (
-                await self.session.execute(select(func.count()).select_from(stmt.subquery()))
-            ).scalar_one()
+        rows, total = await paginate(
+            self.session, stmt, window, OnDemandResource.effective_time, OnDemandResource.id
         )
-        rows = (
-            await self.session.execute(
-                stmt.order_by(OnDemandResource.effective_time, OnDemandResource.id)
-                .offset(window.offset)
-                .limit(window.limit)
-            )
-        ).scalars()
         return [await self._view(row, customer, language=language) for row in rows], total

@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from partner_center.domains.usage.handoffs import take_over_handoffs
+from partner_center.domains.usage.handoffs import HandoffTakeover
 from partner_center.domains.usage.rating import UsageRating
-from partner_center.kernel.jobs import Hourly, JobContext, JobFunc, JobRegistry
+from partner_center.kernel.jobs import Hourly, JobContext, JobRegistry
 
-#: Takes over the resources switched to pay-per-use. Registered under a name that sorts before
-#: the rating's, so at the top of an hour it runs first (same instant: by name).
+#: Takes over the resources switched to pay-per-use, at the top of every hour before the
+#: rating (``register`` declares that order), so their usage is metered from the switch time.
 TAKE_OVER_HANDOFFS = "usage.accept_handoffs"
 #: Rates the usage of the hours that ended, at the top of every hour.
 RATE_HOURLY = "usage.rate_hourly"
 
 
-async def accept_handoffs(ctx: JobContext, _payload: dict[str, Any]) -> None:
+class UsageJobServices(Protocol):
+    """The services these jobs take from their unit of work's container (fees are charged in
+    the site currency the container's rating is configured with)."""
+
+    @property
+    def usage_handoffs(self) -> HandoffTakeover: ...
+
+    @property
+    def usage_rating(self) -> UsageRating: ...
+
+
+_S = TypeVar("_S", bound=UsageJobServices)
+
+
+async def accept_handoffs(ctx: JobContext[UsageJobServices], _payload: dict[str, Any]) -> None:
     """Start metering the resources handed over since the last run."""
-    await take_over_handoffs(ctx.session, clock=ctx.clock, zone=ctx.zone)
+    await ctx.services.usage_handoffs.take_over()
 
 
-def rating_job(currency: str) -> JobFunc:
-    async def rate_hourly(ctx: JobContext, _payload: dict[str, Any]) -> None:
-        """Rate every pending record of the hours ended by the occurrence (``as_of``)."""
-        rating = UsageRating(ctx.session, clock=ctx.clock, zone=ctx.zone, currency=currency)
-        await rating.rate_due(ctx.as_of)
-
-    return rate_hourly
+async def rate_hourly(ctx: JobContext[UsageJobServices], _payload: dict[str, Any]) -> None:
+    """Rate every pending record of the hours ended by the occurrence (``as_of``)."""
+    await ctx.services.usage_rating.rate_due(ctx.as_of)
 
 
-def register(registry: JobRegistry, *, currency: str) -> None:
-    """Register this domain's periodic jobs (fees are charged in the site ``currency``).
+def register(registry: JobRegistry[_S]) -> None:
+    """Register this domain's periodic jobs: the hand-overs first, then the rating, so at the
+    top of an hour a resource switched to pay-per-use is metered before its hour is rated.
 
     Both handle everything pending up to their run time, so they coalesce: moving the sandbox
     clock a year runs them between the other due work, not 8,760 times each.
     """
     registry.register_periodic(TAKE_OVER_HANDOFFS, Hourly(minute=0), accept_handoffs, coalesce=True)
-    registry.register_periodic(RATE_HOURLY, Hourly(minute=0), rating_job(currency), coalesce=True)
+    registry.register_periodic(RATE_HOURLY, Hourly(minute=0), rate_hourly, coalesce=True)

@@ -27,14 +27,12 @@ Wire decisions:
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BeforeValidator, Field
-from starlette.requests import Request
-from starlette.responses import Response
+from pydantic import Field
 
 from partner_center.domains.balances.public import (
     ADJUST_OPERATION_TYPES,
@@ -45,57 +43,25 @@ from partner_center.domains.balances.public import (
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
     AdjustRecordQuery,
-    BalanceService,
     Direction,
     StatementLine,
     StatementQuery,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
-from partner_center.kernel.clock import format_utc, local_date_in, parse_utc
+from partner_center.http.formats import WireAmount, cents_text, time_filter, wire_amount, wire_text
+from partner_center.http.headers import IdempotencyKey
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
+from partner_center.http.wire import WireModel
+from partner_center.kernel.clock import format_utc, local_date_in
 from partner_center.kernel.errors import invalid_parameter
-from partner_center.kernel.money import CENT, decimal_places, to_cents
-from partner_center.kernel.pagination import Page, page
+from partner_center.kernel.money import to_cents
+from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["balances"])
 
 MEASURE_ID = 1
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def balance_service(ctx: OperationContext) -> BalanceService:
-    return BalanceService(
-        ctx.uow.session,
-        clock=ctx.state.clock,
-        zone=ctx.state.settings.zone,
-        currency=ctx.state.settings.currency,
-        partners=ctx.partners,
-    )
-
-
-def _number_only(value: Any) -> Any:
-    """Amounts are JSON numbers: a string, boolean or float is refused (never coerced)."""
-    if isinstance(value, bool | str | float):
-        raise ValueError("must be a JSON number")
-    return value
-
-
-WireAmount = Annotated[Decimal, BeforeValidator(_number_only)]
-
-
-def wire_amount(value: Decimal) -> Decimal:
-    """Exact, with at least 2 decimals (``100`` → ``100.00``; ``0.12345678`` stays)."""
-    return value.quantize(CENT) if decimal_places(value) <= 2 else value.normalize()
-
-
-def wire_text(value: Decimal) -> str:
-    return format(wire_amount(value), "f")
-
-
-def cents_text(value: Decimal) -> str:
-    return format(to_cents(value), "f")
 
 
 # -- wire models (field for field as the official SDK's) --------------------------------------
@@ -272,34 +238,60 @@ class ReclaimIndirectPartnerAccountResponse(WireModel):
     trans_id: str
 
 
-# -- request helpers --------------------------------------------------------------------------
+# -- query strings ----------------------------------------------------------------------------
+
+_Offset = Annotated[IntOrBlank, Doc("0-based row offset; default 0")]
+_Limit = Annotated[IntOrBlank, Doc("1 to 100; default 10")]
+_Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
+_Begin = Annotated[TextFilter, Doc("YYYY-MM-DD, UTC+8; default a year before the end")]
+_End = Annotated[TextFilter, Doc("YYYY-MM-DD, UTC+8; default today")]
 
 
-def _query(request: Request, name: str) -> str | None:
-    """A query parameter; ``""`` reads as absent (not a filter)."""
-    return request.query_params.get(name) or None
+class PartnerBalancesQuery(QueryModel):
+    indirect_partner_id: _Reseller = None
 
 
-def _query_int(request: Request, name: str) -> int | None:
-    text = request.query_params.get(name)
-    if text is None or text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise invalid_parameter(name, "Must be an integer.") from exc
+class PartnerStatementQuery(QueryModel):
+    balance_type: Annotated[
+        str | None, Doc("BALANCE_TYPE_DEBIT (cash) | BALANCE_TYPE_CREDIT", required=True)
+    ] = None
+    trade_type: Annotated[TextFilter, Doc("RECHARGE, DEDEUCT, REFUND, ADJUST, BEADJUST, ...")] = (
+        None
+    )
+    trade_time_begin: _Begin = None
+    trade_time_end: _End = None
+    offset: _Offset = None
+    limit: _Limit = None
+    indirect_partner_id: _Reseller = None
 
 
-def _page(request: Request) -> Page:
-    return page(_query_int(request, "offset"), _query_int(request, "limit"), max_limit=100)
+class AdjustRecordsQuery(QueryModel):
+    customer_id: Annotated[TextFilter, Doc("A customer or (for a distributor) a reseller")] = None
+    operation_type: Annotated[TextFilter, Doc(", ".join(ADJUST_OPERATION_TYPES))] = None
+    operation_time_begin: Annotated[TextFilter, Doc("UTC yyyy-MM-ddTHH:mm:ssZ")] = None
+    operation_time_end: Annotated[TextFilter, Doc("UTC yyyy-MM-ddTHH:mm:ssZ")] = None
+    trans_id: Annotated[TextFilter, Doc("The operation's trans_id / transfer_id")] = None
+    offset: _Offset = None
+    limit: _Limit = None
+    indirect_partner_id: _Reseller = None
 
 
-def _idempotency_key(request: Request) -> str | None:
-    return request.headers.get(IDEMPOTENCY_HEADER)
+class CustomerStatementQuery(QueryModel):
+    balance_type: Annotated[
+        str | None, Doc("BALANCE_TYPE_DEBIT | BALANCE_TYPE_CREDIT", required=True)
+    ] = None
+    revenue_expense_type: Annotated[TextFilter, Doc("REVENUE | EXPENSE")] = None
+    trade_type: Annotated[TextFilter, Doc("RECHARGE, DEDEUCT, REFUND, BEADJUST, ...")] = None
+    trade_time_begin: _Begin = None
+    trade_time_end: _End = None
+    trade_id: Annotated[TextFilter, Doc("Transaction or order id")] = None
+    payment_channel_id: Annotated[TextFilter, Doc("Comma-separated channel ids")] = None
+    payment_channel_no: Annotated[TextFilter, Doc("Channel serial number")] = None
+    offset: _Offset = None
+    limit: _Limit = None
 
 
-def _day(request: Request, name: str) -> date | None:
-    text = _query(request, name)
+def _day(text: str | None, name: str) -> date | None:
     if text is None:
         return None
     if not _DATE.match(text):
@@ -318,19 +310,21 @@ def _year_before(day: date) -> date:
 
 
 def _statement_query(
-    ctx: OperationContext, request: Request, trade_types: frozenset[str]
+    ctx: OperationContext,
+    query: PartnerStatementQuery | CustomerStatementQuery,
+    trade_types: frozenset[str],
 ) -> tuple[bool, StatementQuery]:
-    balance_type = request.query_params.get("balance_type")
+    balance_type = query.balance_type
     if balance_type not in (BALANCE_TYPE_DEBIT, BALANCE_TYPE_CREDIT):
         raise invalid_parameter(
             "balance_type", f"Required: {BALANCE_TYPE_DEBIT} or {BALANCE_TYPE_CREDIT}."
         )
-    trade_type = _query(request, "trade_type")
+    trade_type = query.trade_type
     if trade_type is not None and trade_type not in trade_types:
         raise invalid_parameter("trade_type", f"Use one of {', '.join(sorted(trade_types))}.")
     today = date.fromisoformat(local_date_in(ctx.state.settings.zone, ctx.state.clock.now()))
-    end = _day(request, "trade_time_end") or today
-    begin = _day(request, "trade_time_begin") or _year_before(end)
+    end = _day(query.trade_time_end, "trade_time_end") or today
+    begin = _day(query.trade_time_begin, "trade_time_begin") or _year_before(end)
     if begin > end:
         raise invalid_parameter("trade_time_begin", "Must not be after trade_time_end.")
     return balance_type == BALANCE_TYPE_CREDIT, StatementQuery(
@@ -338,191 +332,87 @@ def _statement_query(
     )
 
 
-def _time(request: Request, name: str) -> datetime | None:
-    text = _query(request, name)
-    if text is None:
-        return None
-    try:
-        return parse_utc(text)
-    except ValueError as exc:
-        raise invalid_parameter(name, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
-
-
-def _query_parameters(*params: tuple[str, str, bool, str]) -> dict[str, Any]:
-    """``openapi_extra`` documenting query parameters (name, type, required, description)."""
-    return {
-        "parameters": [
-            {
-                "name": name,
-                "in": "query",
-                "required": required,
-                "schema": {"type": kind},
-                "description": description,
-            }
-            for name, kind, required, description in params
-        ]
-    }
-
-
-def _with_idempotency_header(extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **extra,
-        "parameters": [
-            {
-                "name": IDEMPOTENCY_HEADER,
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 64},
-                "description": "Ours: a retry with the same key and body moves nothing again.",
-            }
-        ],
-    }
-
-
-_RESELLER = ("indirect_partner_id", "string", False, "A distributor's reseller")
-_PAGING = (
-    ("offset", "integer", False, "0-based row offset; default 0"),
-    ("limit", "integer", False, "1 to 100; default 10"),
-)
-_DAYS = (
-    ("trade_time_begin", "string", False, "YYYY-MM-DD, UTC+8; default a year before the end"),
-    ("trade_time_end", "string", False, "YYYY-MM-DD, UTC+8; default today"),
-)
-
-
 # -- partner balances and allocations ---------------------------------------------------------
 
 
-@router.get(
-    "/v2/accounts/partner-accounts/balances",
-    operation_id="list_partner_balances",
-    summary="The partner's cash and credit accounts (or a reseller's, for its distributor)",
-    openapi_extra=_query_parameters(_RESELLER),
-    responses=wire_responses(ListPartnerBalancesResponse),
-)
-async def list_partner_balances(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListPartnerBalancesResponse:
-        rows = await balance_service(ctx).partner_balances(
-            ctx.actor, indirect_partner_id=_query(request, "indirect_partner_id")
-        )
-        return ListPartnerBalancesResponse(
-            account_balances=[
-                AccountBalanceV2(
-                    account_id=r.account_id,
-                    account_type=r.account_type,
-                    amount=wire_amount(r.amount),
-                    currency=r.currency,
-                    designated_amount=wire_amount(r.designated_amount),
-                    credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
-                    measure_id=MEASURE_ID,
-                    memo=r.memo,
-                )
-                for r in rows
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="list_partner_balances",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/accounts/partner-accounts/balances", kind=CallerKind.PARTNER)
+async def list_partner_balances(
+    ctx: OperationContext, query: PartnerBalancesQuery
+) -> ListPartnerBalancesResponse:
+    """The partner's cash and credit accounts (or a reseller's, for its distributor)"""
+    rows = await ctx.services.balances.partner_balances(
+        ctx.actor, indirect_partner_id=query.indirect_partner_id
+    )
+    return ListPartnerBalancesResponse(
+        account_balances=[
+            AccountBalanceV2(
+                account_id=r.account_id,
+                account_type=r.account_type,
+                amount=wire_amount(r.amount),
+                currency=r.currency,
+                designated_amount=wire_amount(r.designated_amount),
+                credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
+                measure_id=MEASURE_ID,
+                memo=r.memo,
+            )
+            for r in rows
+        ]
     )
 
 
-@router.post(
-    "/v2/accounts/partner-accounts/adjust-amount",
-    operation_id="update_customer_account_amount",
-    summary="Allocate funds from the partner's (or a reseller's) account to a customer",
-    openapi_extra=_with_idempotency_header(wire_body(AdjustAccountReq)),
-    responses=wire_responses(UpdateCustomerAccountAmountResponse),
-)
-async def update_customer_account_amount(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: AdjustAccountReq
-    ) -> UpdateCustomerAccountAmountResponse:
-        movement = await balance_service(ctx).allocate_to_customer(
-            ctx.actor,
-            customer_id=body.customer_id,
-            amount=body.amount,
-            indirect_partner_id=body.indirect_partner_id or None,
-            idempotency_key=_idempotency_key(request),
-        )
-        return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
-
-    return await run_operation(
-        request,
-        api="update_customer_account_amount",
-        kind=CallerKind.PARTNER,
-        body_model=AdjustAccountReq,
-        handler=handle,
+@operation(router, "POST", "/v2/accounts/partner-accounts/adjust-amount", kind=CallerKind.PARTNER)
+async def update_customer_account_amount(
+    ctx: OperationContext, body: AdjustAccountReq, idempotency_key: IdempotencyKey
+) -> UpdateCustomerAccountAmountResponse:
+    """Allocate funds from the partner's (or a reseller's) account to a customer"""
+    movement = await ctx.services.balances.allocate_to_customer(
+        ctx.actor,
+        customer_id=body.customer_id,
+        amount=body.amount,
+        indirect_partner_id=body.indirect_partner_id or None,
+        idempotency_key=idempotency_key,
     )
+    return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
 
 
-@router.post(
-    "/v2/accounts/partner-accounts/reclaim",
-    operation_id="reclaim_to_partner_account",
-    summary="Reclaim funds from a customer's balance to the partner's (or reseller's) account",
-    openapi_extra=_with_idempotency_header(wire_body(ReclaimToPartnerAccountBalancesReq)),
-    responses=wire_responses(ReclaimToPartnerAccountResponse),
-)
-async def reclaim_to_partner_account(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq
-    ) -> ReclaimToPartnerAccountResponse:
-        movement = await balance_service(ctx).reclaim_from_customer(
-            ctx.actor,
-            customer_id=body.customer_id,
-            amount=body.amount,
-            indirect_partner_id=body.indirect_partner_id or None,
-            idempotency_key=_idempotency_key(request),
-        )
-        return ReclaimToPartnerAccountResponse(trans_id=movement.id)
-
-    return await run_operation(
-        request,
-        api="reclaim_to_partner_account",
-        kind=CallerKind.PARTNER,
-        body_model=ReclaimToPartnerAccountBalancesReq,
-        handler=handle,
+@operation(router, "POST", "/v2/accounts/partner-accounts/reclaim", kind=CallerKind.PARTNER)
+async def reclaim_to_partner_account(
+    ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq, idempotency_key: IdempotencyKey
+) -> ReclaimToPartnerAccountResponse:
+    """Reclaim funds from a customer's balance to the partner's (or reseller's) account"""
+    movement = await ctx.services.balances.reclaim_from_customer(
+        ctx.actor,
+        customer_id=body.customer_id,
+        amount=body.amount,
+        indirect_partner_id=body.indirect_partner_id or None,
+        idempotency_key=idempotency_key,
     )
+    return ReclaimToPartnerAccountResponse(trans_id=movement.id)
 
 
-@router.post(
-    "/v2/accounts/customer-accounts/balances/batch-query",
-    operation_id="list_customers_balances_detail",
-    summary="Balances of the partner's reseller-model customers (referral customers left out)",
-    openapi_extra=wire_body(QueryCustomersBalancesReq),
-    responses=wire_responses(ListCustomersBalancesDetailResponse),
+@operation(
+    router, "POST", "/v2/accounts/customer-accounts/balances/batch-query", kind=CallerKind.PARTNER
 )
-async def list_customers_balances_detail(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: QueryCustomersBalancesReq
-    ) -> ListCustomersBalancesDetailResponse:
-        rows = await balance_service(ctx).customer_balances(
-            ctx.actor,
-            [c.customer_id for c in body.customer_infos],
-            indirect_partner_id=body.indirect_partner_id or None,
-        )
-        return ListCustomersBalancesDetailResponse(
-            customer_balances=[
-                CustomerBalancesV2(
-                    customer_id=r.customer_id,
-                    debt_amount=wire_amount(r.debt_amount),
-                    amount=wire_amount(r.amount),
-                    currency=r.currency,
-                    measure_id=MEASURE_ID,
-                )
-                for r in rows
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="list_customers_balances_detail",
-        kind=CallerKind.PARTNER,
-        body_model=QueryCustomersBalancesReq,
-        handler=handle,
+async def list_customers_balances_detail(
+    ctx: OperationContext, body: QueryCustomersBalancesReq
+) -> ListCustomersBalancesDetailResponse:
+    """Balances of the partner's reseller-model customers (referral customers left out)"""
+    rows = await ctx.services.balances.customer_balances(
+        ctx.actor,
+        [c.customer_id for c in body.customer_infos],
+        indirect_partner_id=body.indirect_partner_id or None,
+    )
+    return ListCustomersBalancesDetailResponse(
+        customer_balances=[
+            CustomerBalancesV2(
+                customer_id=r.customer_id,
+                debt_amount=wire_amount(r.debt_amount),
+                amount=wire_amount(r.amount),
+                currency=r.currency,
+                measure_id=MEASURE_ID,
+            )
+            for r in rows
+        ]
     )
 
 
@@ -540,255 +430,177 @@ def _partner_record(line: StatementLine) -> AccountChangeRecord:
     )
 
 
-@router.get(
-    "/v2/accounts/partner-accounts/account-change-records",
-    operation_id="list_partner_account_change_records",
-    summary="The partner's (or a reseller's) income and expense records, newest first",
-    openapi_extra=_query_parameters(
-        ("balance_type", "string", True, "BALANCE_TYPE_DEBIT (cash) | BALANCE_TYPE_CREDIT"),
-        ("trade_type", "string", False, "RECHARGE, DEDEUCT, REFUND, ADJUST, BEADJUST, ..."),
-        *_DAYS,
-        *_PAGING,
-        _RESELLER,
-    ),
-    responses=wire_responses(ListPartnerAccountChangeRecordsResponse),
+@operation(
+    router, "GET", "/v2/accounts/partner-accounts/account-change-records", kind=CallerKind.PARTNER
 )
-async def list_partner_account_change_records(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListPartnerAccountChangeRecordsResponse:
-        credit, query = _statement_query(ctx, request, PARTNER_TRADE_TYPES)
-        lines, total = await balance_service(ctx).partner_statement(
-            ctx.actor,
-            credit=credit,
-            query=query,
-            page=_page(request),
-            indirect_partner_id=_query(request, "indirect_partner_id"),
-        )
-        return ListPartnerAccountChangeRecordsResponse(
-            total_count=total,
-            currency=ctx.state.settings.currency,
-            records=[_partner_record(line) for line in lines],
-        )
-
-    return await run_operation(
-        request,
-        api="list_partner_account_change_records",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+async def list_partner_account_change_records(
+    ctx: OperationContext, query: PartnerStatementQuery
+) -> ListPartnerAccountChangeRecordsResponse:
+    """The partner's (or a reseller's) income and expense records, newest first"""
+    credit, statement = _statement_query(ctx, query, PARTNER_TRADE_TYPES)
+    lines, total = await ctx.services.balances.partner_statement(
+        ctx.actor,
+        credit=credit,
+        query=statement,
+        page=page(query.offset, query.limit),
+        indirect_partner_id=query.indirect_partner_id,
+    )
+    return ListPartnerAccountChangeRecordsResponse(
+        total_count=total,
+        currency=ctx.state.settings.currency,
+        records=[_partner_record(line) for line in lines],
     )
 
 
-@router.get(
-    "/v3/accounts/partner-accounts/adjust-records",
-    operation_id="list_partner_adjust_records",
-    summary="Allocations, reclaims and disassociation returns of the partner (or a reseller)",
-    openapi_extra=_query_parameters(
-        ("customer_id", "string", False, "A customer or (for a distributor) a reseller"),
-        ("operation_type", "string", False, ", ".join(ADJUST_OPERATION_TYPES)),
-        ("operation_time_begin", "string", False, "UTC yyyy-MM-ddTHH:mm:ssZ"),
-        ("operation_time_end", "string", False, "UTC yyyy-MM-ddTHH:mm:ssZ"),
-        ("trans_id", "string", False, "The operation's trans_id / transfer_id"),
-        *_PAGING,
-        _RESELLER,
-    ),
-    responses=wire_responses(ListPartnerAdjustRecordsResponse),
-)
-async def list_partner_adjust_records(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListPartnerAdjustRecordsResponse:
-        operation_type = _query(request, "operation_type")
-        if operation_type is not None and operation_type not in ADJUST_OPERATION_TYPES:
-            raise invalid_parameter(
-                "operation_type", f"Use one of {', '.join(ADJUST_OPERATION_TYPES)}."
+@operation(router, "GET", "/v3/accounts/partner-accounts/adjust-records", kind=CallerKind.PARTNER)
+async def list_partner_adjust_records(
+    ctx: OperationContext, query: AdjustRecordsQuery
+) -> ListPartnerAdjustRecordsResponse:
+    """Allocations, reclaims and disassociation returns of the partner (or a reseller)"""
+    operation_type = query.operation_type
+    if operation_type is not None and operation_type not in ADJUST_OPERATION_TYPES:
+        raise invalid_parameter(
+            "operation_type", f"Use one of {', '.join(ADJUST_OPERATION_TYPES)}."
+        )
+    begin = time_filter(query.operation_time_begin, "operation_time_begin")
+    end = time_filter(query.operation_time_end, "operation_time_end")
+    if begin is not None and end is not None and begin > end:
+        raise invalid_parameter("operation_time_begin", "Must not be after the end.")
+    records, total = await ctx.services.balances.adjust_records(
+        ctx.actor,
+        query=AdjustRecordQuery(
+            customer_id=query.customer_id,
+            kind=ADJUST_OPERATION_TYPES[operation_type] if operation_type else None,
+            begin=begin,
+            end=end,
+            trans_id=query.trans_id,
+        ),
+        page=page(query.offset, query.limit),
+        indirect_partner_id=query.indirect_partner_id,
+    )
+    return ListPartnerAdjustRecordsResponse(
+        total_count=total,
+        records=[
+            AdjustRecordV3(
+                customer_id=r.customer_id,
+                customer_name=r.customer_name,
+                operation_type=r.operation_type,
+                amount=wire_text(r.amount),
+                currency=r.currency,
+                operation_time=format_utc(r.operation_time),
+                measure_id=MEASURE_ID,
+                trans_id=r.trans_id,
+                memo=r.memo,
             )
-        begin = _time(request, "operation_time_begin")
-        end = _time(request, "operation_time_end")
-        if begin is not None and end is not None and begin > end:
-            raise invalid_parameter("operation_time_begin", "Must not be after the end.")
-        records, total = await balance_service(ctx).adjust_records(
-            ctx.actor,
-            query=AdjustRecordQuery(
-                customer_id=_query(request, "customer_id"),
-                kind=ADJUST_OPERATION_TYPES[operation_type] if operation_type else None,
-                begin=begin,
-                end=end,
-                trans_id=_query(request, "trans_id"),
-            ),
-            page=_page(request),
-            indirect_partner_id=_query(request, "indirect_partner_id"),
-        )
-        return ListPartnerAdjustRecordsResponse(
-            total_count=total,
-            records=[
-                AdjustRecordV3(
-                    customer_id=r.customer_id,
-                    customer_name=r.customer_name,
-                    operation_type=r.operation_type,
-                    amount=wire_text(r.amount),
-                    currency=r.currency,
-                    operation_time=format_utc(r.operation_time),
-                    measure_id=MEASURE_ID,
-                    trans_id=r.trans_id,
-                    memo=r.memo,
-                )
-                for r in records
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_partner_adjust_records",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+            for r in records
+        ],
     )
 
 
 # -- customer self-service ----------------------------------------------------------------------
 
 
-@router.get(
-    "/v2/accounts/customer-accounts/balances",
-    operation_id="show_customer_account_balances",
-    summary="The calling customer's balance (customer credentials)",
-    responses=wire_responses(ShowCustomerAccountBalancesResponse),
-)
-async def show_customer_account_balances(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowCustomerAccountBalancesResponse:
-        view = await balance_service(ctx).customer_account(ctx.caller.account_id)
-        return ShowCustomerAccountBalancesResponse(
-            account_balances=[
-                AccountBalanceV3(
-                    account_id=view.account_id,
-                    account_type=1,
-                    amount=wire_amount(view.amount),
-                    currency=view.currency,
-                    designated_amount=wire_amount(Decimal(0)),
-                    measure_id=MEASURE_ID,
-                )
-            ],
-            debt_amount=wire_amount(view.debt_amount),
-            measure_id=MEASURE_ID,
-            currency=view.currency,
-        )
-
-    return await run_operation(
-        request,
-        api="show_customer_account_balances",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/accounts/customer-accounts/balances", kind=CallerKind.CUSTOMER)
+async def show_customer_account_balances(
+    ctx: OperationContext,
+) -> ShowCustomerAccountBalancesResponse:
+    """The calling customer's balance (customer credentials)"""
+    view = await ctx.services.balances.customer_account(ctx.caller.account_id)
+    return ShowCustomerAccountBalancesResponse(
+        account_balances=[
+            AccountBalanceV3(
+                account_id=view.account_id,
+                account_type=1,
+                amount=wire_amount(view.amount),
+                currency=view.currency,
+                designated_amount=wire_amount(Decimal(0)),
+                measure_id=MEASURE_ID,
+            )
+        ],
+        debt_amount=wire_amount(view.debt_amount),
+        measure_id=MEASURE_ID,
+        currency=view.currency,
     )
 
 
-@router.get(
-    "/v2/accounts/customer-accounts/account-change-records",
-    operation_id="list_customer_account_change_records",
-    summary="The calling customer's income and expense records (not for reseller-model customers)",
-    openapi_extra=_query_parameters(
-        ("balance_type", "string", True, "BALANCE_TYPE_DEBIT | BALANCE_TYPE_CREDIT"),
-        ("revenue_expense_type", "string", False, "REVENUE | EXPENSE"),
-        ("trade_type", "string", False, "RECHARGE, DEDEUCT, REFUND, BEADJUST, ..."),
-        *_DAYS,
-        ("trade_id", "string", False, "Transaction or order id"),
-        ("payment_channel_id", "string", False, "Comma-separated channel ids"),
-        ("payment_channel_no", "string", False, "Channel serial number"),
-        *_PAGING,
-    ),
-    responses=wire_responses(ListCustomerAccountChangeRecordsResponse),
+@operation(
+    router, "GET", "/v2/accounts/customer-accounts/account-change-records", kind=CallerKind.CUSTOMER
 )
-async def list_customer_account_change_records(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, _body: None
-    ) -> ListCustomerAccountChangeRecordsResponse:
-        credit, query = _statement_query(ctx, request, CUSTOMER_TRADE_TYPES)
-        direction = None
-        revenue_expense = _query(request, "revenue_expense_type")
-        if revenue_expense is not None:
-            directions = {"REVENUE": Direction.INCOME, "EXPENSE": Direction.EXPENSE}
-            if revenue_expense not in directions:
-                raise invalid_parameter("revenue_expense_type", "Use REVENUE or EXPENSE.")
-            direction = directions[revenue_expense]
-        channels: tuple[str, ...] = ()
-        channel_text = _query(request, "payment_channel_id")
-        if channel_text is not None:
-            channels = tuple(c.strip() for c in channel_text.split(","))
-            if any(c not in PAYMENT_CHANNELS for c in channels):
-                raise invalid_parameter(
-                    "payment_channel_id", f"Use ids among {', '.join(sorted(PAYMENT_CHANNELS))}."
-                )
-        query = StatementQuery(
-            begin=query.begin,
-            end=query.end,
-            trade_type=query.trade_type,
-            direction=direction,
-            trade_id=_query(request, "trade_id"),
-            payment_channel_ids=channels,
-            payment_channel_no=_query(request, "payment_channel_no"),
-        )
-        lines, total = await balance_service(ctx).customer_statement(
-            ctx.caller.account_id, credit=credit, query=query, page=_page(request)
-        )
-        zone = ctx.state.settings.zone
-        return ListCustomerAccountChangeRecordsResponse(
-            total_count=total,
-            currency=ctx.state.settings.currency,
-            records=[
-                CustomerAccountChangeRecord(
-                    account_change_id=line.id,
-                    trade_detail_type=line.trade_detail_type,
-                    trade_time=format_utc(line.trade_time),
-                    trade_id=line.trade_id,
-                    change_amount=wire_text(line.amount),
-                    balance_after_change=wire_text(line.balance_after),
-                    revenue_expense_type="REVENUE"
-                    if line.direction is Direction.INCOME
-                    else "EXPENSE",
-                    bill_cycle=local_date_in(zone, line.trade_time)[:7],
-                    payment_channel_id=line.payment_channel_id,
-                    payment_channel_no=line.payment_channel_no,
-                    consume_time=format_utc(line.trade_time)
-                    if line.trade_type in CONSUMPTION_TRADE_TYPES
-                    else None,
-                    account_name=ctx.caller.account_name,
-                    cloud_service_type_name=line.description,
-                )
-                for line in lines
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_customer_account_change_records",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+async def list_customer_account_change_records(
+    ctx: OperationContext, query: CustomerStatementQuery
+) -> ListCustomerAccountChangeRecordsResponse:
+    """The calling customer's income and expense records (not for reseller-model customers)"""
+    credit, period = _statement_query(ctx, query, CUSTOMER_TRADE_TYPES)
+    direction = None
+    revenue_expense = query.revenue_expense_type
+    if revenue_expense is not None:
+        directions = {"REVENUE": Direction.INCOME, "EXPENSE": Direction.EXPENSE}
+        if revenue_expense not in directions:
+            raise invalid_parameter("revenue_expense_type", "Use REVENUE or EXPENSE.")
+        direction = directions[revenue_expense]
+    channels: tuple[str, ...] = ()
+    channel_text = query.payment_channel_id
+    if channel_text is not None:
+        channels = tuple(c.strip() for c in channel_text.split(","))
+        if any(c not in PAYMENT_CHANNELS for c in channels):
+            raise invalid_parameter(
+                "payment_channel_id", f"Use ids among {', '.join(sorted(PAYMENT_CHANNELS))}."
+            )
+    statement = StatementQuery(
+        begin=period.begin,
+        end=period.end,
+        trade_type=period.trade_type,
+        direction=direction,
+        trade_id=query.trade_id,
+        payment_channel_ids=channels,
+        payment_channel_no=query.payment_channel_no,
+    )
+    lines, total = await ctx.services.balances.customer_statement(
+        ctx.caller.account_id,
+        credit=credit,
+        query=statement,
+        page=page(query.offset, query.limit),
+    )
+    zone = ctx.state.settings.zone
+    return ListCustomerAccountChangeRecordsResponse(
+        total_count=total,
+        currency=ctx.state.settings.currency,
+        records=[
+            CustomerAccountChangeRecord(
+                account_change_id=line.id,
+                trade_detail_type=line.trade_detail_type,
+                trade_time=format_utc(line.trade_time),
+                trade_id=line.trade_id,
+                change_amount=wire_text(line.amount),
+                balance_after_change=wire_text(line.balance_after),
+                revenue_expense_type="REVENUE" if line.direction is Direction.INCOME else "EXPENSE",
+                bill_cycle=local_date_in(zone, line.trade_time)[:7],
+                payment_channel_id=line.payment_channel_id,
+                payment_channel_no=line.payment_channel_no,
+                consume_time=format_utc(line.trade_time)
+                if line.trade_type in CONSUMPTION_TRADE_TYPES
+                else None,
+                account_name=ctx.caller.account_name,
+                cloud_service_type_name=line.description,
+            )
+            for line in lines
+        ],
     )
 
 
-@router.get(
-    "/v2/partners/credit/consumption-quota",
-    operation_id="show_partner_consumption_quota",
-    summary="The partner's consumption quota (credit line) and how much of it is used",
-    responses=wire_responses(ShowPartnerConsumptionQuotaResponse),
-)
-async def show_partner_consumption_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowPartnerConsumptionQuotaResponse:
-        view = await balance_service(ctx).consumption_quota(ctx.actor)
-        return consumption_quota_response(
-            quota=view.consumption_quota,
-            amount=view.amount,
-            coupon=view.coupon_amount,
-            due=view.due_amount,
-            unbilled=view.unbilled_amount,
-            currency=view.currency,
-        )
-
-    return await run_operation(
-        request,
-        api="show_partner_consumption_quota",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/partners/credit/consumption-quota", kind=CallerKind.PARTNER)
+async def show_partner_consumption_quota(
+    ctx: OperationContext,
+) -> ShowPartnerConsumptionQuotaResponse:
+    """The partner's consumption quota (credit line) and how much of it is used"""
+    view = await ctx.services.balances.consumption_quota(ctx.actor)
+    return consumption_quota_response(
+        quota=view.consumption_quota,
+        amount=view.amount,
+        coupon=view.coupon_amount,
+        due=view.due_amount,
+        unbilled=view.unbilled_amount,
+        currency=view.currency,
     )
 
 
@@ -815,86 +627,59 @@ def consumption_quota_response(
     )
 
 
-@router.get(
-    "/v2/accounts/customer-accounts/expenditure-quota",
-    operation_id="show_customer_expenditure_quota",
-    summary="The calling reseller-model customer's spending cap and its use (customer)",
-    responses=wire_responses(ShowCustomerExpenditureQuotaResponse),
+@operation(
+    router, "GET", "/v2/accounts/customer-accounts/expenditure-quota", kind=CallerKind.CUSTOMER
 )
-async def show_customer_expenditure_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowCustomerExpenditureQuotaResponse:
-        view = await balance_service(ctx).expenditure_quota(ctx.caller.account_id)
-        return ShowCustomerExpenditureQuotaResponse(
-            granting_amount=to_cents(view.granting_amount),
-            granting_amount_used=to_cents(view.granting_amount_used),
-            percentage_granting_amount_used=view.percentage_granting_amount_used,
-            measure_id=MEASURE_ID,
-            currency=view.currency,
-        )
-
-    return await run_operation(
-        request,
-        api="show_customer_expenditure_quota",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+async def show_customer_expenditure_quota(
+    ctx: OperationContext,
+) -> ShowCustomerExpenditureQuotaResponse:
+    """The calling reseller-model customer's spending cap and its use (customer)"""
+    view = await ctx.services.balances.expenditure_quota(ctx.caller.account_id)
+    return ShowCustomerExpenditureQuotaResponse(
+        granting_amount=to_cents(view.granting_amount),
+        granting_amount_used=to_cents(view.granting_amount_used),
+        percentage_granting_amount_used=view.percentage_granting_amount_used,
+        measure_id=MEASURE_ID,
+        currency=view.currency,
     )
 
 
 # -- distributor ↔ reseller -----------------------------------------------------------------
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/accounts/partner-accounts/indirect-partner-adjust",
-    operation_id="update_indirect_partner_account",
-    summary="Allocate funds from the distributor's account to one of its resellers",
-    openapi_extra=_with_idempotency_header(wire_body(AdjustToIndirectPartnerReq)),
-    responses=wire_responses(UpdateIndirectPartnerAccountResponse),
+    kind=CallerKind.DISTRIBUTOR,
 )
-async def update_indirect_partner_account(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: AdjustToIndirectPartnerReq
-    ) -> UpdateIndirectPartnerAccountResponse:
-        movement = await balance_service(ctx).allocate_to_reseller(
-            ctx.actor,
-            reseller_id=body.indirect_partner_id,
-            amount=body.amount,
-            idempotency_key=_idempotency_key(request),
-        )
-        return UpdateIndirectPartnerAccountResponse(transfer_id=movement.id)
-
-    return await run_operation(
-        request,
-        api="update_indirect_partner_account",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=AdjustToIndirectPartnerReq,
-        handler=handle,
+async def update_indirect_partner_account(
+    ctx: OperationContext, body: AdjustToIndirectPartnerReq, idempotency_key: IdempotencyKey
+) -> UpdateIndirectPartnerAccountResponse:
+    """Allocate funds from the distributor's account to one of its resellers"""
+    movement = await ctx.services.balances.allocate_to_reseller(
+        ctx.actor,
+        reseller_id=body.indirect_partner_id,
+        amount=body.amount,
+        idempotency_key=idempotency_key,
     )
+    return UpdateIndirectPartnerAccountResponse(transfer_id=movement.id)
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/accounts/partner-accounts/indirect-partner-reclaim",
-    operation_id="reclaim_indirect_partner_account",
-    summary="Reclaim funds from a reseller's account to its distributor's",
-    openapi_extra=_with_idempotency_header(wire_body(ReclaimIndirectPartnerAccountReq)),
-    responses=wire_responses(ReclaimIndirectPartnerAccountResponse),
+    kind=CallerKind.DISTRIBUTOR,
 )
-async def reclaim_indirect_partner_account(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq
-    ) -> ReclaimIndirectPartnerAccountResponse:
-        movement = await balance_service(ctx).reclaim_from_reseller(
-            ctx.actor,
-            reseller_id=body.indirect_partner_id,
-            amount=body.amount,
-            idempotency_key=_idempotency_key(request),
-        )
-        return ReclaimIndirectPartnerAccountResponse(trans_id=movement.id)
-
-    return await run_operation(
-        request,
-        api="reclaim_indirect_partner_account",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=ReclaimIndirectPartnerAccountReq,
-        handler=handle,
+async def reclaim_indirect_partner_account(
+    ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq, idempotency_key: IdempotencyKey
+) -> ReclaimIndirectPartnerAccountResponse:
+    """Reclaim funds from a reseller's account to its distributor's"""
+    movement = await ctx.services.balances.reclaim_from_reseller(
+        ctx.actor,
+        reseller_id=body.indirect_partner_id,
+        amount=body.amount,
+        idempotency_key=idempotency_key,
     )
+    return ReclaimIndirectPartnerAccountResponse(trans_id=movement.id)

@@ -18,15 +18,12 @@ Wire mapping decisions:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.budgets.public import (
-    BudgetService,
     BudgetSetting,
     BudgetType,
     BudgetView,
@@ -36,8 +33,9 @@ from partner_center.domains.budgets.public import (
     display_amount,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import Doc, Int, QueryModel
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -163,10 +161,6 @@ class BatchBudgetResponse(WireModel):
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def budgets(ctx: OperationContext) -> BudgetService:
-    return ctx.budgets
-
-
 def _optional(value: str | None) -> str | None:
     """Absent and empty mean "not given" for identifiers (api-semantics.md §1.4)."""
     return value or None
@@ -199,25 +193,26 @@ def lift_of(cancel_partner_frozen: str | None) -> bool:
     raise invalid_parameter("cancel_partner_frozen", 'Use "0" or "1".')
 
 
-def _query(request: Request, name: str) -> str | None:
-    return request.query_params.get(name)
+class CustomerBudgetQuery(QueryModel):
+    customer_id: Annotated[str | None, Doc("The customer (1 to 64 characters)", required=True)] = (
+        None
+    )
+    indirect_partner_id: Annotated[
+        str | None, Doc("A distributor's reseller whose customer this is")
+    ] = None
+
+    @property
+    def required_customer_id(self) -> str:
+        if not self.customer_id or len(self.customer_id) > 64:
+            raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
+        return self.customer_id
 
 
-def _query_int(request: Request, name: str) -> int | None:
-    text = request.query_params.get(name)
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise invalid_parameter(name, "Must be an integer.") from exc
-
-
-def _required_customer_id(request: Request) -> str:
-    customer_id = _query(request, "customer_id")
-    if not customer_id or len(customer_id) > 64:
-        raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
-    return customer_id
+class BudgetRecordsQuery(CustomerBudgetQuery):
+    operation_type: Annotated[str | None, Doc("SETTING | DELETE (association removed)")] = None
+    budget_type: Annotated[str | None, Doc("MONTHLY | PACKAGE")] = None
+    offset: Annotated[Int, Doc("0-based row offset, 0 to 2147483647 (default 0)")] = None
+    limit: Annotated[Int, Doc("1 to 100 (default 10)")] = None
 
 
 def _detail(view: BudgetView) -> BudgetDetail:
@@ -236,296 +231,195 @@ def _detail(view: BudgetView) -> BudgetDetail:
     )
 
 
-def _query_parameters(*params: tuple[str, str, bool, str]) -> dict[str, Any]:
-    """``openapi_extra`` documenting query parameters (name, type, required, description)."""
-    return {
-        "parameters": [
-            {
-                "name": name,
-                "in": "query",
-                "required": required,
-                "schema": {"type": kind},
-                "description": description,
-            }
-            for name, kind, required, description in params
-        ]
-    }
-
-
-_CUSTOMER_QUERY = ("customer_id", "string", True, "The customer (1 to 64 characters)")
-_RESELLER_QUERY = (
-    "indirect_partner_id",
-    "string",
-    False,
-    "A distributor's reseller whose customer this is",
-)
-
-
 # -- the reference operations -----------------------------------------------------------------
 
 
-@router.get(
-    "/v2/partners/sub-customers/budget",
-    operation_id="show_sub_customer_budget",
-    summary="Show a reseller-model customer's budget and its use in the current period",
-    openapi_extra=_query_parameters(_CUSTOMER_QUERY, _RESELLER_QUERY),
-    responses=wire_responses(ShowSubCustomerBudgetResponse),
-)
-async def show_sub_customer_budget(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowSubCustomerBudgetResponse:
-        view = await budgets(ctx).show_budget(
-            ctx.actor,
-            _required_customer_id(request),
-            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
-        )
-        return ShowSubCustomerBudgetResponse(
-            budget_amount=display_amount(view.budget_amount),
-            used_amount=display_amount(view.used_amount),
-            measure_id=MEASURE_ID,
-            currency=view.currency,
-            budget_type=view.budget_type.value,
-        )
-
-    return await run_operation(
-        request,
-        api="show_sub_customer_budget",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER)
+async def show_sub_customer_budget(
+    ctx: OperationContext, query: CustomerBudgetQuery
+) -> ShowSubCustomerBudgetResponse:
+    """Show a reseller-model customer's budget and its use in the current period"""
+    view = await ctx.services.budgets.show_budget(
+        ctx.actor,
+        query.required_customer_id,
+        indirect_partner_id=_optional(query.indirect_partner_id),
+    )
+    return ShowSubCustomerBudgetResponse(
+        budget_amount=display_amount(view.budget_amount),
+        used_amount=display_amount(view.used_amount),
+        measure_id=MEASURE_ID,
+        currency=view.currency,
+        budget_type=view.budget_type.value,
     )
 
 
-@router.post(
-    "/v2/partners/sub-customers/budget/query",
-    operation_id="list_sub_customer_budget",
-    summary="Budgets of up to 100 customers; others' and referral customers are left out",
-    openapi_extra=wire_body(ListSubCustomerBudgetReq),
-    responses=wire_responses(ListSubCustomerBudgetResponse),
-)
-async def list_sub_customer_budget(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: ListSubCustomerBudgetReq
-    ) -> ListSubCustomerBudgetResponse:
-        views = await budgets(ctx).list_budgets(
-            ctx.actor, body.customer_ids, indirect_partner_id=_optional(body.indirect_partner_id)
-        )
-        return ListSubCustomerBudgetResponse(
-            measure_id=MEASURE_ID,
-            currency=ctx.state.settings.currency,
-            budget_infos=[
-                BudgetInfo(
-                    customer_id=v.customer_id,
-                    budget_amount=display_amount(v.budget_amount),
-                    used_amount=display_amount(v.used_amount),
-                    budget_type=v.budget_type.value,
-                )
-                for v in views
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_sub_customer_budget",
-        kind=CallerKind.PARTNER,
-        body_model=ListSubCustomerBudgetReq,
-        handler=handle,
+@operation(router, "POST", "/v2/partners/sub-customers/budget/query", kind=CallerKind.PARTNER)
+async def list_sub_customer_budget(
+    ctx: OperationContext, body: ListSubCustomerBudgetReq
+) -> ListSubCustomerBudgetResponse:
+    """Budgets of up to 100 customers; others' and referral customers are left out"""
+    views = await ctx.services.budgets.list_budgets(
+        ctx.actor, body.customer_ids, indirect_partner_id=_optional(body.indirect_partner_id)
+    )
+    return ListSubCustomerBudgetResponse(
+        measure_id=MEASURE_ID,
+        currency=ctx.state.settings.currency,
+        budget_infos=[
+            BudgetInfo(
+                customer_id=v.customer_id,
+                budget_amount=display_amount(v.budget_amount),
+                used_amount=display_amount(v.used_amount),
+                budget_type=v.budget_type.value,
+            )
+            for v in views
+        ],
     )
 
 
-@router.post(
-    "/v2/partners/sub-customers/budget",
-    operation_id="update_sub_customer_budget",
-    summary="Set a reseller-model customer's budget (and optionally lift its restriction)",
-    openapi_extra=wire_body(ModSubCustomerBudgetReq),
-    responses=wire_responses(None, 204),
-    status_code=204,
-)
-async def update_sub_customer_budget(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: ModSubCustomerBudgetReq) -> Response:
-        setting = BudgetSetting(
-            customer_id=body.customer_id,
-            amount=body.budget_amount,
-            budget_type=budget_type_of(body.budget_type),
-            exhaustion_action=action_of(body.frozen_operate_type),
-            lift_restrictions=lift_of(body.cancel_partner_frozen),
-        )
-        await budgets(ctx).set_budget(
-            ctx.actor, setting, indirect_partner_id=_optional(body.indirect_partner_id)
-        )
-        return Response(status_code=204)
-
-    return await run_operation(
-        request,
-        api="update_sub_customer_budget",
-        kind=CallerKind.PARTNER,
-        body_model=ModSubCustomerBudgetReq,
-        handler=handle,
+@operation(router, "POST", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER, status=204)
+async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomerBudgetReq) -> None:
+    """Set a reseller-model customer's budget (and optionally lift its restriction)"""
+    setting = BudgetSetting(
+        customer_id=body.customer_id,
+        amount=body.budget_amount,
+        budget_type=budget_type_of(body.budget_type),
+        exhaustion_action=action_of(body.frozen_operate_type),
+        lift_restrictions=lift_of(body.cancel_partner_frozen),
+    )
+    await ctx.services.budgets.set_budget(
+        ctx.actor, setting, indirect_partner_id=_optional(body.indirect_partner_id)
     )
 
 
-@router.get(
-    "/v2/partners/sub-customers/budget/records",
-    operation_id="list_sub_customer_budget_records",
-    summary="Budget adjustment records of a customer, newest first",
-    openapi_extra=_query_parameters(
-        _CUSTOMER_QUERY,
-        _RESELLER_QUERY,
-        ("operation_type", "string", False, "SETTING | DELETE (association removed)"),
-        ("budget_type", "string", False, "MONTHLY | PACKAGE"),
-        ("offset", "integer", False, "0-based row offset, 0 to 2147483647 (default 0)"),
-        ("limit", "integer", False, "1 to 100 (default 10)"),
-    ),
-    responses=wire_responses(ListSubCustomerBudgetRecordsResponse),
-)
-async def list_sub_customer_budget_records(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListSubCustomerBudgetRecordsResponse:
-        customer_id = _required_customer_id(request)
-        operation = _query(request, "operation_type")
-        try:
-            operation_type = None if operation is None else RecordOperation(operation)
-        except ValueError as exc:
-            raise invalid_parameter("operation_type", "Use SETTING or DELETE.") from exc
-        kind = _query(request, "budget_type")
-        window = page(_query_int(request, "offset"), _query_int(request, "limit"))
-        rows, total = await budgets(ctx).records(
-            ctx.actor,
-            customer_id,
-            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
-            filters=RecordFilter(
-                operation_type=operation_type,
-                budget_type=None if kind is None else budget_type_of(kind),
-            ),
-            page=window,
-        )
-        return ListSubCustomerBudgetRecordsResponse(
-            total_count=total,
-            measure_id=MEASURE_ID,
-            currency=ctx.state.settings.currency,
-            record_list=[
-                BudgetRecordInfo(
-                    budget_amount=display_amount(r.budget_amount),
-                    operation_type=r.operation_type.value,
-                    operation_time=format_utc(r.operation_time),
-                    operator=r.operator,
-                    budget_type=r.budget_type.value,
-                    partner_corp_name=r.partner_corp_name,
-                    partner_account_name=r.partner_account_name,
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_sub_customer_budget_records",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/partners/sub-customers/budget/records", kind=CallerKind.PARTNER)
+async def list_sub_customer_budget_records(
+    ctx: OperationContext, query: BudgetRecordsQuery
+) -> ListSubCustomerBudgetRecordsResponse:
+    """Budget adjustment records of a customer, newest first"""
+    customer_id = query.required_customer_id
+    operation = query.operation_type
+    try:
+        operation_type = None if operation is None else RecordOperation(operation)
+    except ValueError as exc:
+        raise invalid_parameter("operation_type", "Use SETTING or DELETE.") from exc
+    kind = query.budget_type
+    window = page(query.offset, query.limit)
+    rows, total = await ctx.services.budgets.records(
+        ctx.actor,
+        customer_id,
+        indirect_partner_id=_optional(query.indirect_partner_id),
+        filters=RecordFilter(
+            operation_type=operation_type,
+            budget_type=None if kind is None else budget_type_of(kind),
+        ),
+        page=window,
+    )
+    return ListSubCustomerBudgetRecordsResponse(
+        total_count=total,
+        measure_id=MEASURE_ID,
+        currency=ctx.state.settings.currency,
+        record_list=[
+            BudgetRecordInfo(
+                budget_amount=display_amount(r.budget_amount),
+                operation_type=r.operation_type.value,
+                operation_time=format_utc(r.operation_time),
+                operator=r.operator,
+                budget_type=r.budget_type.value,
+                partner_corp_name=r.partner_corp_name,
+                partner_account_name=r.partner_account_name,
+            )
+            for r in rows
+        ],
     )
 
 
 # -- extensions of ours -----------------------------------------------------------------------
 
 
-@router.get(
+@operation(
+    router,
+    "GET",
     "/v1/partner-center/budgets",
+    kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    operation_id="show_budget_detail",
-    summary="A customer's budget with its reservations, remaining amount and exhaustion action",
-    openapi_extra=_query_parameters(_CUSTOMER_QUERY, _RESELLER_QUERY),
-    responses=wire_responses(BudgetDetail),
 )
-async def show_budget_detail(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> BudgetDetail:
-        view = await budgets(ctx).show_budget(
-            ctx.actor,
-            _required_customer_id(request),
-            indirect_partner_id=_optional(_query(request, "indirect_partner_id")),
-        )
-        return _detail(view)
+async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) -> BudgetDetail:
+    """A customer's budget with its reservations, remaining amount and exhaustion action
 
-    return await run_operation(
-        request,
-        api="show_budget_detail",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+    What show_sub_customer_budget answers plus what the reference does not show: the amount
+    reserved by purchases not yet charged, the remaining amount (budget − used − reserved), the
+    exhaustion action and the start of the current period. A distributor names a reseller's
+    customer with indirect_partner_id.
+    """
+    view = await ctx.services.budgets.show_budget(
+        ctx.actor,
+        query.required_customer_id,
+        indirect_partner_id=_optional(query.indirect_partner_id),
     )
+    return _detail(view)
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v1/partner-center/budgets/exhaustion-action",
+    kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    operation_id="set_budget_exhaustion_action",
-    summary="Choose the action on budget exhaustion: MANUAL, RESTRICT or RESTRICT_AND_FREEZE",
-    description="RESTRICT_AND_FREEZE restricts purchases and freezes the customer's resources "
-    "when its budget runs out; it needs `accept_agreement: true` (the Agreement for Partners "
-    "to Manage Customer Budgets). A restriction from exhaustion is lifted automatically when "
-    "the budget is restored or raised; a freeze stays until the partner unfreezes. The action "
-    "applies from the next exhaustion on.",
-    openapi_extra=wire_body(ExhaustionActionReq),
-    responses=wire_responses(BudgetDetail),
 )
-async def set_budget_exhaustion_action(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: ExhaustionActionReq) -> BudgetDetail:
-        try:
-            action = ExhaustionAction(body.action)
-        except ValueError as exc:
-            raise invalid_parameter(
-                "action", "Use MANUAL, RESTRICT or RESTRICT_AND_FREEZE."
-            ) from exc
-        view = await budgets(ctx).set_exhaustion_action(
-            ctx.actor,
-            body.customer_id,
-            action,
-            accept_agreement=body.accept_agreement,
-            indirect_partner_id=_optional(body.indirect_partner_id),
-        )
-        return _detail(view)
+async def set_budget_exhaustion_action(
+    ctx: OperationContext, body: ExhaustionActionReq
+) -> BudgetDetail:
+    """Choose the action on budget exhaustion: MANUAL, RESTRICT or RESTRICT_AND_FREEZE
 
-    return await run_operation(
-        request,
-        api="set_budget_exhaustion_action",
-        kind=CallerKind.PARTNER,
-        body_model=ExhaustionActionReq,
-        handler=handle,
+    RESTRICT_AND_FREEZE restricts purchases and freezes the customer's resources when its budget
+    runs out; it needs `accept_agreement: true` (the Agreement for Partners to Manage Customer
+    Budgets). A restriction from exhaustion is lifted automatically when the budget is restored
+    or raised; a freeze stays until the partner unfreezes. The action applies from the next
+    exhaustion on.
+    """
+    try:
+        action = ExhaustionAction(body.action)
+    except ValueError as exc:
+        raise invalid_parameter("action", "Use MANUAL, RESTRICT or RESTRICT_AND_FREEZE.") from exc
+    view = await ctx.services.budgets.set_exhaustion_action(
+        ctx.actor,
+        body.customer_id,
+        action,
+        accept_agreement=body.accept_agreement,
+        indirect_partner_id=_optional(body.indirect_partner_id),
     )
+    return _detail(view)
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v1/partner-center/budgets/batch",
+    kind=CallerKind.PARTNER,
     tags=["budgets (extension)"],
-    operation_id="batch_update_sub_customer_budget",
-    summary="Set one budget on up to 100 customers; failures are listed per customer",
-    description="Each customer's previous budget is overwritten and an adjustment record kept. "
-    "Answers 200 when the request is valid; customers that could not be set are listed in "
-    "`error_details` and keep their previous budget.",
-    openapi_extra=wire_body(BatchBudgetReq),
-    responses=wire_responses(BatchBudgetResponse),
 )
-async def batch_update_sub_customer_budget(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: BatchBudgetReq) -> BatchBudgetResponse:
-        outcome = await budgets(ctx).set_budgets(
-            ctx.actor,
-            body.customer_ids,
-            amount=body.budget_amount,
-            budget_type=budget_type_of(body.budget_type),
-            exhaustion_action=action_of(body.frozen_operate_type),
-            lift_restrictions=lift_of(body.cancel_partner_frozen),
-            indirect_partner_id=_optional(body.indirect_partner_id),
-        )
-        return BatchBudgetResponse(
-            success_customer_ids=list(outcome.succeeded),
-            error_details=[
-                ErrorDetail(id=f.id, error_code=f.error_code, error_msg=f.error_msg)
-                for f in outcome.failed
-            ],
-        )
+async def batch_update_sub_customer_budget(
+    ctx: OperationContext, body: BatchBudgetReq
+) -> BatchBudgetResponse:
+    """Set one budget on up to 100 customers; failures are listed per customer
 
-    return await run_operation(
-        request,
-        api="batch_update_sub_customer_budget",
-        kind=CallerKind.PARTNER,
-        body_model=BatchBudgetReq,
-        handler=handle,
+    Each customer's previous budget is overwritten and an adjustment record kept. Answers 200
+    when the request is valid; customers that could not be set are listed in `error_details` and
+    keep their previous budget.
+    """
+    outcome = await ctx.services.budgets.set_budgets(
+        ctx.actor,
+        body.customer_ids,
+        amount=body.budget_amount,
+        budget_type=budget_type_of(body.budget_type),
+        exhaustion_action=action_of(body.frozen_operate_type),
+        lift_restrictions=lift_of(body.cancel_partner_frozen),
+        indirect_partner_id=_optional(body.indirect_partner_id),
+    )
+    return BatchBudgetResponse(
+        success_customer_ids=list(outcome.succeeded),
+        error_details=[
+            ErrorDetail(id=f.id, error_code=f.error_code, error_msg=f.error_msg)
+            for f in outcome.failed
+        ],
     )

@@ -7,17 +7,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.domains.catalog.public import (
     CHARGE_MODE_CODES,
-    CatalogService,
     ChargingMode,
     Language,
     MeasureUnitView,
@@ -27,8 +25,10 @@ from partner_center.domains.catalog.public import (
     SpecView,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, WireResponse, wire_body, wire_responses
+from partner_center.http.headers import XLanguage, language_of
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import NOT_BLANK, Doc, Int, QueryModel
+from partner_center.http.wire import WireModel, WireResponse
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -37,56 +37,46 @@ router = APIRouter(tags=["products"])
 #: The reference's measure id of an hour: pay-per-use prices per hour are sold by the hour.
 _HOUR_MEASURE_ID = 4
 
-# -- request helpers ---------------------------------------------------------------------------
+# -- query strings ----------------------------------------------------------------------------
+
+_Offset = Annotated[Int, Doc("0-based row offset, default 0")]
+_Limit = Annotated[Int, Doc("page size 1-100, default 10")]
 
 
-def query_parameters(*specs: tuple[str, str, bool, str]) -> dict[str, Any]:
-    """OpenAPI ``parameters`` for (name, type, required, description) query/header specs; the
-    handler validates them after authentication, so a bad value is a 400 only for a caller."""
-    return {
-        "parameters": [
-            {
-                "name": name,
-                "in": "header" if name == "X-Language" else "query",
-                "required": required,
-                "schema": {"type": kind},
-                "description": text,
-            }
-            for name, kind, required, text in specs
-        ]
-    }
+class PageQuery(QueryModel):
+    offset: _Offset = None
+    limit: _Limit = None
 
 
-_LANGUAGE = ("X-Language", "string", False, "zh_CN | en_US (default: the site's language)")
-_OFFSET = ("offset", "integer", False, "0-based row offset, default 0")
-_LIMIT = ("limit", "integer", False, "page size 1-100, default 10")
+class ServiceTypesQuery(PageQuery):
+    service_type_name: Annotated[str | None, Doc("fuzzy name filter")] = None
 
 
-def language_of(request: Request, site: str) -> Language:
-    """``X-Language`` (``zh_CN``/``en_US``, any case, ``-`` or ``_``); absent or empty = the
-    site's language: Chinese on the China site, English on the international site."""
-    value = request.headers.get("x-language", "").strip()
-    if not value:
-        return Language.ZH if site == "cn" else Language.EN
-    normalized = value.replace("-", "_").lower()
-    for language in Language:
-        if language.value.lower() == normalized:
-            return language
-    raise invalid_parameter("X-Language", "Use zh_CN or en_US.")
+class ServiceResourcesQuery(QueryModel):
+    service_type_code: Annotated[str | None, Doc("e.g. hws.service.type.ec2", required=True)] = None
+    offset: _Offset = None
+    limit: _Limit = None
 
 
-def int_query(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid_parameter(name, "Must be an integer.") from None
+class UsageTypesQuery(QueryModel):
+    resource_type_code: Annotated[str | None, Doc("absent = all; an empty string matches none")] = (
+        None
+    )
+    offset: _Offset = None
+    limit: _Limit = None
 
 
-def window_of(request: Request) -> Any:
-    return page(int_query(request, "offset"), int_query(request, "limit"), max_limit=100)
+class ConversionsQuery(QueryModel):
+    measure_type: Annotated[Int, NOT_BLANK, Doc("1 currency, 2 duration, 3 traffic ...")] = None
+
+
+class PoliciesQuery(QueryModel):
+    time: Annotated[
+        str | None, Doc("YYYY-MM: the policies in force at its last second", required=True)
+    ] = None
+    service_type_code: Annotated[str | None, Doc("one service type")] = None
+    offset: _Offset = None
+    limit: _Limit = None
 
 
 # -- wire models -------------------------------------------------------------------------------
@@ -278,215 +268,147 @@ def price_text(value: Decimal) -> str:
 # -- routes ------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/v2/products/service-types",
-    operation_id="list_service_types",
-    summary="List cloud service types",
-    openapi_extra=query_parameters(
-        _OFFSET, _LIMIT, ("service_type_name", "string", False, "fuzzy name filter"), _LANGUAGE
-    ),
-    responses=wire_responses(ListServiceTypesResponse),
-)
-async def list_service_types(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListServiceTypesResponse:
-        language = language_of(request, ctx.state.site)
-        name = request.query_params.get("service_type_name")
-        if name is not None and len(name) > 128:
-            raise invalid_parameter("service_type_name", "At most 128 characters.")
-        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).service_types(
-            name_contains=name or None, window=window_of(request), language=language
-        )
-        return ListServiceTypesResponse(
-            total_count=total,
-            service_types=[
-                ServiceTypes(
-                    service_type_name=r.name, service_type_code=r.code, abbreviation=r.abbreviation
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request, api="list_service_types", kind=CallerKind.ANY, body_model=None, handler=handle
+@operation(router, "GET", "/v2/products/service-types", kind=CallerKind.ANY)
+async def list_service_types(
+    ctx: OperationContext, query: ServiceTypesQuery, x_language: XLanguage
+) -> ListServiceTypesResponse:
+    """List cloud service types"""
+    language = language_of(x_language, ctx.state.site)
+    name = query.service_type_name
+    if name is not None and len(name) > 128:
+        raise invalid_parameter("service_type_name", "At most 128 characters.")
+    rows, total = await ctx.services.catalog.service_types(
+        name_contains=name or None, window=page(query.offset, query.limit), language=language
+    )
+    return ListServiceTypesResponse(
+        total_count=total,
+        service_types=[
+            ServiceTypes(
+                service_type_name=r.name, service_type_code=r.code, abbreviation=r.abbreviation
+            )
+            for r in rows
+        ],
     )
 
 
-@router.get(
-    "/v2/products/resource-types",
-    operation_id="list_resource_types",
-    summary="List resource types",
-    openapi_extra=query_parameters(_OFFSET, _LIMIT, _LANGUAGE),
-    responses=wire_responses(ListResourceTypesResponse),
-)
-async def list_resource_types(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListResourceTypesResponse:
-        language = language_of(request, ctx.state.site)
-        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).resource_types(
-            window=window_of(request), language=language
-        )
-        return ListResourceTypesResponse(
-            total_count=total,
-            resource_types=[
-                ResourceTypes(
+@operation(router, "GET", "/v2/products/resource-types", kind=CallerKind.ANY)
+async def list_resource_types(
+    ctx: OperationContext, query: PageQuery, x_language: XLanguage
+) -> ListResourceTypesResponse:
+    """List resource types"""
+    language = language_of(x_language, ctx.state.site)
+    rows, total = await ctx.services.catalog.resource_types(
+        window=page(query.offset, query.limit), language=language
+    )
+    return ListResourceTypesResponse(
+        total_count=total,
+        resource_types=[
+            ResourceTypes(
+                resource_type_code=r.code,
+                resource_type_name=r.name,
+                resource_type_desc=r.description,
+                service_type_code=r.service_type,
+            )
+            for r in rows
+        ],
+    )
+
+
+@operation(router, "GET", "/v2/products/service-resources", kind=CallerKind.ANY)
+async def list_service_resources(
+    ctx: OperationContext, query: ServiceResourcesQuery, x_language: XLanguage
+) -> ListServiceResourcesResponse:
+    """List the resource types a cloud service type is made of"""
+    language = language_of(x_language, ctx.state.site)
+    code = query.service_type_code
+    if not code:
+        raise invalid_parameter("service_type_code", "Required, e.g. hws.service.type.ec2.")
+    if len(code) > 64:
+        raise invalid_parameter("service_type_code", "At most 64 characters.")
+    rows, total = await ctx.services.catalog.service_resources(
+        code, window=page(query.offset, query.limit), language=language
+    )
+    return ListServiceResourcesResponse(
+        total_count=total,
+        infos=[
+            ServiceResourceInfo(
+                basic_info=ResourceBasicInfo(
                     resource_type_code=r.code,
-                    resource_type_name=r.name,
-                    resource_type_desc=r.description,
-                    service_type_code=r.service_type,
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request, api="list_resource_types", kind=CallerKind.ANY, body_model=None, handler=handle
-    )
-
-
-@router.get(
-    "/v2/products/service-resources",
-    operation_id="list_service_resources",
-    summary="List the resource types a cloud service type is made of",
-    openapi_extra=query_parameters(
-        ("service_type_code", "string", True, "e.g. hws.service.type.ec2"),
-        _OFFSET,
-        _LIMIT,
-        _LANGUAGE,
-    ),
-    responses=wire_responses(ListServiceResourcesResponse),
-)
-async def list_service_resources(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListServiceResourcesResponse:
-        language = language_of(request, ctx.state.site)
-        code = request.query_params.get("service_type_code")
-        if not code:
-            raise invalid_parameter("service_type_code", "Required, e.g. hws.service.type.ec2.")
-        if len(code) > 64:
-            raise invalid_parameter("service_type_code", "At most 64 characters.")
-        rows, total = await CatalogService(
-            ctx.uow.session, clock=ctx.state.clock
-        ).service_resources(code, window=window_of(request), language=language)
-        return ListServiceResourcesResponse(
-            total_count=total,
-            infos=[
-                ServiceResourceInfo(
-                    basic_info=ResourceBasicInfo(
-                        resource_type_code=r.code,
-                        product_owner_service=r.service_type,
-                        name=r.name,
-                        description=r.description,
-                    )
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request, api="list_service_resources", kind=CallerKind.ANY, body_model=None, handler=handle
-    )
-
-
-@router.get(
-    "/v2/products/usage-types",
-    operation_id="list_usage_types",
-    summary="List usage types (the usage factors of pay-per-use ratings)",
-    openapi_extra=query_parameters(
-        ("resource_type_code", "string", False, "absent = all; an empty string matches none"),
-        _OFFSET,
-        _LIMIT,
-        _LANGUAGE,
-    ),
-    responses=wire_responses(ListUsageTypesResponse),
-)
-async def list_usage_types(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListUsageTypesResponse:
-        language = language_of(request, ctx.state.site)
-        code = request.query_params.get("resource_type_code")
-        if code is not None and len(code) > 64:
-            raise invalid_parameter("resource_type_code", "At most 64 characters.")
-        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).usage_types(
-            resource_type=code, window=window_of(request), language=language
-        )
-        return ListUsageTypesResponse(
-            total_count=total,
-            usage_types=[
-                UsageType(
-                    code=r.code,
+                    product_owner_service=r.service_type,
                     name=r.name,
-                    resource_type_code=r.resource_type,
-                    service_type_code=r.service_type,
-                    resource_type_name=r.resource_type_name,
-                    service_type_name=r.service_type_name,
+                    description=r.description,
                 )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request, api="list_usage_types", kind=CallerKind.ANY, body_model=None, handler=handle
+            )
+            for r in rows
+        ],
     )
 
 
-@router.get(
-    "/v2/bases/measurements",
-    operation_id="list_measure_units",
-    summary="List measure units",
-    openapi_extra=query_parameters(_LANGUAGE),
-    responses=wire_responses(ListMeasureUnitsResponse),
-)
-async def list_measure_units(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListMeasureUnitsResponse:
-        language = language_of(request, ctx.state.site)
-        rows = await CatalogService(ctx.uow.session, clock=ctx.state.clock).measure_units(
-            language=language
-        )
-        return ListMeasureUnitsResponse(
-            measure_units=[
-                MeasureUnitRest(
-                    measure_id=r.measure_id,
-                    measure_name=r.name,
-                    abbreviation=r.abbreviation,
-                    measure_type=r.measure_type,
-                )
-                for r in rows
-            ]
-        )
-
-    return await run_operation(
-        request, api="list_measure_units", kind=CallerKind.ANY, body_model=None, handler=handle
+@operation(router, "GET", "/v2/products/usage-types", kind=CallerKind.ANY)
+async def list_usage_types(
+    ctx: OperationContext, query: UsageTypesQuery, x_language: XLanguage
+) -> ListUsageTypesResponse:
+    """List usage types (the usage factors of pay-per-use ratings)"""
+    language = language_of(x_language, ctx.state.site)
+    code = query.resource_type_code
+    if code is not None and len(code) > 64:
+        raise invalid_parameter("resource_type_code", "At most 64 characters.")
+    rows, total = await ctx.services.catalog.usage_types(
+        resource_type=code, window=page(query.offset, query.limit), language=language
+    )
+    return ListUsageTypesResponse(
+        total_count=total,
+        usage_types=[
+            UsageType(
+                code=r.code,
+                name=r.name,
+                resource_type_code=r.resource_type,
+                service_type_code=r.service_type,
+                resource_type_name=r.resource_type_name,
+                service_type_name=r.service_type_name,
+            )
+            for r in rows
+        ],
     )
 
 
-@router.get(
-    "/v2/bases/conversions",
-    operation_id="list_conversions",
-    summary="List measure-unit conversions (1 measure = ratio × ref measure)",
-    openapi_extra=query_parameters(
-        ("measure_type", "integer", False, "1 currency, 2 duration, 3 traffic ..."), _LANGUAGE
-    ),
-    responses=wire_responses(ListConversionsResponse),
-)
-async def list_conversions(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListConversionsResponse:
-        language_of(request, ctx.state.site)
-        if request.query_params.get("measure_type") == "":
-            raise invalid_parameter("measure_type", "An empty value is not allowed.")
-        rows = await CatalogService(ctx.uow.session, clock=ctx.state.clock).conversions(
-            measure_type=int_query(request, "measure_type")
-        )
-        return ListConversionsResponse(
-            conversions=[
-                Conversion(
-                    measure_id=r.measure_id,
-                    ref_measure_id=r.ref_measure_id,
-                    conversion_ratio=r.conversion_ratio,
-                    measure_type=r.measure_type,
-                )
-                for r in rows
-            ]
-        )
+@operation(router, "GET", "/v2/bases/measurements", kind=CallerKind.ANY)
+async def list_measure_units(
+    ctx: OperationContext, x_language: XLanguage
+) -> ListMeasureUnitsResponse:
+    """List measure units"""
+    language = language_of(x_language, ctx.state.site)
+    rows = await ctx.services.catalog.measure_units(language=language)
+    return ListMeasureUnitsResponse(
+        measure_units=[
+            MeasureUnitRest(
+                measure_id=r.measure_id,
+                measure_name=r.name,
+                abbreviation=r.abbreviation,
+                measure_type=r.measure_type,
+            )
+            for r in rows
+        ]
+    )
 
-    return await run_operation(
-        request, api="list_conversions", kind=CallerKind.ANY, body_model=None, handler=handle
+
+@operation(router, "GET", "/v2/bases/conversions", kind=CallerKind.ANY)
+async def list_conversions(
+    ctx: OperationContext, query: ConversionsQuery, x_language: XLanguage
+) -> ListConversionsResponse:
+    """List measure-unit conversions (1 measure = ratio × ref measure)"""
+    language_of(x_language, ctx.state.site)
+    rows = await ctx.services.catalog.conversions(measure_type=query.measure_type)
+    return ListConversionsResponse(
+        conversions=[
+            Conversion(
+                measure_id=r.measure_id,
+                ref_measure_id=r.ref_measure_id,
+                conversion_ratio=r.conversion_ratio,
+                measure_type=r.measure_type,
+            )
+            for r in rows
+        ]
     )
 
 
@@ -498,63 +420,57 @@ def _marker_limit(value: int | None, *, default: int, maximum: int) -> int:
     return value
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/products/resource-specs-query",
-    operation_id="list_resource_specs",
-    summary="List the specifications of a resource type on sale in a region",
-    openapi_extra=wire_body(ResourceSpecsQueryReq) | query_parameters(_LANGUAGE),
-    responses=wire_responses(ListResourceSpecsResponse),
+    kind=CallerKind.ANY,
+    response=ListResourceSpecsResponse,
 )
-async def list_resource_specs(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: ResourceSpecsQueryReq) -> Response:
-        language = language_of(request, ctx.state.site)
-        mode = CHARGE_MODE_CODES.get(body.charge_mode)
-        if mode is None:
-            raise invalid_parameter("charge_mode", "Use 1 (yearly/monthly) or 3 (pay-per-use).")
-        spec_filter = None
-        for item in body.filters or []:
-            if item.key != "RESOURCE_SPEC":
-                raise invalid_parameter("filters.key", "Only RESOURCE_SPEC is supported.")
-            if not item.value:
-                raise invalid_parameter("filters.value", "Give the specification code.")
-            spec_filter = item.value
-        limit = _marker_limit(body.limit, default=100, maximum=100)
-        result = await CatalogService(ctx.uow.session, clock=ctx.state.clock).specs(
-            service_type=body.cloud_service_type,
-            resource_type=body.resource_type,
-            region=body.region_code,
-            mode=mode,
-            resource_spec=spec_filter,
-            marker=body.marker,
-            limit=limit,
-            language=language,
-            as_of=ctx.state.clock.now(),
-        )
-        response = ListResourceSpecsResponse(
-            page_info=PageInfo(next_marker=result.next_marker),
-            cloud_service_basics=[
-                CloudServiceBasic(
-                    cloud_service_type=s.service_type,
-                    cloud_service_type_name=s.service_type_name,
-                    resource_type=s.resource_type,
-                    resource_type_name=s.resource_type_name,
-                    resource_spec=s.spec_code,
-                    resource_spec_name=s.spec_name,
-                    charge_mode=body.charge_mode,
-                    region_code=body.region_code,
-                )
-                for s in result.specs
-            ],
-        )
-        return WireResponse(_with_page_info(response, result.next_marker))
-
-    return await run_operation(
-        request,
-        api="list_resource_specs",
-        kind=CallerKind.ANY,
-        body_model=ResourceSpecsQueryReq,
-        handler=handle,
+async def list_resource_specs(
+    ctx: OperationContext, body: ResourceSpecsQueryReq, x_language: XLanguage
+) -> Response:
+    """List the specifications of a resource type on sale in a region"""
+    language = language_of(x_language, ctx.state.site)
+    mode = CHARGE_MODE_CODES.get(body.charge_mode)
+    if mode is None:
+        raise invalid_parameter("charge_mode", "Use 1 (yearly/monthly) or 3 (pay-per-use).")
+    spec_filter = None
+    for item in body.filters or []:
+        if item.key != "RESOURCE_SPEC":
+            raise invalid_parameter("filters.key", "Only RESOURCE_SPEC is supported.")
+        if not item.value:
+            raise invalid_parameter("filters.value", "Give the specification code.")
+        spec_filter = item.value
+    limit = _marker_limit(body.limit, default=100, maximum=100)
+    result = await ctx.services.catalog.specs(
+        service_type=body.cloud_service_type,
+        resource_type=body.resource_type,
+        region=body.region_code,
+        mode=mode,
+        resource_spec=spec_filter,
+        marker=body.marker,
+        limit=limit,
+        language=language,
+        as_of=ctx.state.clock.now(),
     )
+    response = ListResourceSpecsResponse(
+        page_info=PageInfo(next_marker=result.next_marker),
+        cloud_service_basics=[
+            CloudServiceBasic(
+                cloud_service_type=s.service_type,
+                cloud_service_type_name=s.service_type_name,
+                resource_type=s.resource_type,
+                resource_type_name=s.resource_type_name,
+                resource_spec=s.spec_code,
+                resource_spec_name=s.spec_name,
+                charge_mode=body.charge_mode,
+                region_code=body.region_code,
+            )
+            for s in result.specs
+        ],
+    )
+    return WireResponse(_with_page_info(response, result.next_marker))
 
 
 def _attributes(
@@ -594,74 +510,68 @@ def _price_item(price: PriceView) -> PriceItem:
     )
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/products/resource-specs-price/query",
-    operation_id="list_resource_specs_price",
-    summary="List specifications on sale in a region, with attributes and list prices",
-    openapi_extra=wire_body(ResourceSpecsPriceQueryReq) | query_parameters(_LANGUAGE),
-    responses=wire_responses(ListResourceSpecsPriceResponse),
+    kind=CallerKind.ANY,
+    response=ListResourceSpecsPriceResponse,
 )
-async def list_resource_specs_price(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: ResourceSpecsPriceQueryReq) -> Response:
-        language = language_of(request, ctx.state.site)
-        spec_filter: str | None = None
-        mode_filter: ChargingMode | None = None
-        for item in body.filters or []:
-            if item.key == "RESOURCE_SPEC" and item.value:
-                spec_filter = item.value
-            elif item.key == "CHARGING_MODE" and item.value in ChargingMode.__members__:
-                mode_filter = ChargingMode(item.value)
-            elif item.key == "CHARGING_MODE":
-                raise invalid_parameter(
-                    "filters.value", "Use PERIOD, ON_DEMAND, ONE_TIME or ON_DEMAND_PKG."
-                )
-            else:
-                raise invalid_parameter(
-                    "filters", "Use key RESOURCE_SPEC or CHARGING_MODE with a value."
-                )
-        catalog = CatalogService(ctx.uow.session, clock=ctx.state.clock)
-        result, prices = await catalog.spec_prices(
-            SpecPriceQuery(
-                region=body.region_code,
-                service_type=body.cloud_service_type,
-                resource_type=body.resource_type,
-                resource_spec=spec_filter,
-                charging_mode=mode_filter,
-                marker=body.marker,
-                limit=_marker_limit(body.limit, default=50, maximum=50),
-            ),
-            language=language,
-            as_of=ctx.state.clock.now(),
-        )
-        units = {u.measure_id: u for u in await catalog.measure_units(language=language)}
-        response = ListResourceSpecsPriceResponse(
-            page_info=PageInfo(next_marker=result.next_marker),
-            region_code=body.region_code,
-            resource_spec_infos=[
-                ResourceSpecInfo(
-                    cloud_service_type=s.service_type,
-                    cloud_service_type_name=s.service_type_name,
-                    resource_type=s.resource_type,
-                    resource_type_name=s.resource_type_name,
-                    resource_spec=s.spec_code,
-                    resource_spec_name=s.spec_name,
-                    attributes=_attributes(s, units, language) if body.need_attributes else None,
-                    price_lists=[_price_item(p) for p in prices[s.spec_id]]
-                    if body.need_price
-                    else None,
-                )
-                for s in result.specs
-            ],
-        )
-        return WireResponse(_with_page_info(response, result.next_marker))
-
-    return await run_operation(
-        request,
-        api="list_resource_specs_price",
-        kind=CallerKind.ANY,
-        body_model=ResourceSpecsPriceQueryReq,
-        handler=handle,
+async def list_resource_specs_price(
+    ctx: OperationContext, body: ResourceSpecsPriceQueryReq, x_language: XLanguage
+) -> Response:
+    """List specifications on sale in a region, with attributes and list prices"""
+    language = language_of(x_language, ctx.state.site)
+    spec_filter: str | None = None
+    mode_filter: ChargingMode | None = None
+    for item in body.filters or []:
+        if item.key == "RESOURCE_SPEC" and item.value:
+            spec_filter = item.value
+        elif item.key == "CHARGING_MODE" and item.value in ChargingMode.__members__:
+            mode_filter = ChargingMode(item.value)
+        elif item.key == "CHARGING_MODE":
+            raise invalid_parameter(
+                "filters.value", "Use PERIOD, ON_DEMAND, ONE_TIME or ON_DEMAND_PKG."
+            )
+        else:
+            raise invalid_parameter(
+                "filters", "Use key RESOURCE_SPEC or CHARGING_MODE with a value."
+            )
+    catalog = ctx.services.catalog
+    result, prices = await catalog.spec_prices(
+        SpecPriceQuery(
+            region=body.region_code,
+            service_type=body.cloud_service_type,
+            resource_type=body.resource_type,
+            resource_spec=spec_filter,
+            charging_mode=mode_filter,
+            marker=body.marker,
+            limit=_marker_limit(body.limit, default=50, maximum=50),
+        ),
+        language=language,
+        as_of=ctx.state.clock.now(),
     )
+    units = {u.measure_id: u for u in await catalog.measure_units(language=language)}
+    response = ListResourceSpecsPriceResponse(
+        page_info=PageInfo(next_marker=result.next_marker),
+        region_code=body.region_code,
+        resource_spec_infos=[
+            ResourceSpecInfo(
+                cloud_service_type=s.service_type,
+                cloud_service_type_name=s.service_type_name,
+                resource_type=s.resource_type,
+                resource_type_name=s.resource_type_name,
+                resource_spec=s.spec_code,
+                resource_spec_name=s.spec_name,
+                attributes=_attributes(s, units, language) if body.need_attributes else None,
+                price_lists=[_price_item(p) for p in prices[s.spec_id]]
+                if body.need_price
+                else None,
+            )
+            for s in result.specs
+        ],
+    )
+    return WireResponse(_with_page_info(response, result.next_marker))
 
 
 class IncentiveAndDiscountPolicy(WireModel):
@@ -693,48 +603,30 @@ def end_of_month(text: str | None, zone: ZoneInfo) -> datetime:
     return (start - timedelta(seconds=1)).astimezone(UTC)
 
 
-@router.get(
-    "/v2/products/incentive-discount-policies",
-    operation_id="list_incentive_discount_policies",
-    summary="Incentive and discount policy of each service type at the end of a month",
-    openapi_extra=query_parameters(
-        ("time", "string", True, "YYYY-MM: the policies in force at its last second"),
-        ("service_type_code", "string", False, "one service type"),
-        _OFFSET,
-        _LIMIT,
-        _LANGUAGE,
-    ),
-    responses=wire_responses(ListIncentiveDiscountPoliciesResponse),
-)
-async def list_incentive_discount_policies(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListIncentiveDiscountPoliciesResponse:
-        at = end_of_month(request.query_params.get("time"), ctx.state.settings.zone)
-        code = request.query_params.get("service_type_code")
-        if code is not None and not 0 < len(code) <= 64:
-            raise invalid_parameter("service_type_code", "1 to 64 characters.")
-        rows, total = await CatalogService(ctx.uow.session, clock=ctx.state.clock).service_policies(
-            at=at,
-            service_type=code,
-            window=window_of(request),
-            language=language_of(request, ctx.state.site),
-        )
-        return ListIncentiveDiscountPoliciesResponse(
-            total_count=total,
-            policies=[
-                IncentiveAndDiscountPolicy(
-                    service_type_code=r.service_type,
-                    service_type_name=r.service_type_name,
-                    incentive_policy=str(r.incentive_policy),
-                    allow_discount="YES" if r.allow_discount else "NO",
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_incentive_discount_policies",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/products/incentive-discount-policies", kind=CallerKind.PARTNER)
+async def list_incentive_discount_policies(
+    ctx: OperationContext, query: PoliciesQuery, x_language: XLanguage
+) -> ListIncentiveDiscountPoliciesResponse:
+    """Incentive and discount policy of each service type at the end of a month"""
+    at = end_of_month(query.time, ctx.state.settings.zone)
+    code = query.service_type_code
+    if code is not None and not 0 < len(code) <= 64:
+        raise invalid_parameter("service_type_code", "1 to 64 characters.")
+    rows, total = await ctx.services.catalog.service_policies(
+        at=at,
+        service_type=code,
+        window=page(query.offset, query.limit),
+        language=language_of(x_language, ctx.state.site),
+    )
+    return ListIncentiveDiscountPoliciesResponse(
+        total_count=total,
+        policies=[
+            IncentiveAndDiscountPolicy(
+                service_type_code=r.service_type,
+                service_type_name=r.service_type_name,
+                incentive_policy=str(r.incentive_policy),
+                allow_discount="YES" if r.allow_discount else "NO",
+            )
+            for r in rows
+        ],
     )

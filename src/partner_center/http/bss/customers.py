@@ -4,11 +4,8 @@ create_sub_customer, list_sub_customers (api-semantics.md §3.2)."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.customers.public import (
-    AssociationType,
     CustomerFilter,
     NewCustomer,
     check_cn_mobile,
@@ -17,137 +14,79 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.notifications.public import Channel
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss import schemas as s
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["customers"])
 
-#: Wire codes of association types: "1" referral; "3" reseller (intl), "2" resale (China site).
-_ASSOCIATION_IN = {
-    "1": AssociationType.REFERRAL,
-    "2": AssociationType.RESELLER,
-    "3": AssociationType.RESELLER,
-}
 
-
-def association_code(kind: AssociationType, site: str) -> str:
-    if kind == AssociationType.REFERRAL:
-        return "1"
-    return "2" if site == "cn" else "3"
-
-
-@router.post(
-    "/v2/partners/sub-customers/users/check-identity",
-    operation_id="check_user_identity",
-    summary="Check whether a name, e-mail or mobile number can still register",
-    openapi_extra=wire_body(s.CheckSubcustomerUserReq),
-    responses=wire_responses(s.CheckUserIdentityResponse),
+@operation(
+    router, "POST", "/v2/partners/sub-customers/users/check-identity", kind=CallerKind.PARTNER
 )
-async def check_user_identity(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: s.CheckSubcustomerUserReq
-    ) -> s.CheckUserIdentityResponse:
-        result, remaining = await ctx.customers.check_user_identity(
-            ctx.actor, search_type=body.search_type, search_value=body.search_value
-        )
-        return s.CheckUserIdentityResponse(
-            check_result=result, mobile_remain_available_num=remaining
-        )
+async def check_user_identity(
+    ctx: OperationContext, body: s.CheckSubcustomerUserReq
+) -> s.CheckUserIdentityResponse:
+    """Check whether a name, e-mail or mobile number can still register"""
+    result, remaining = await ctx.services.customers.check_user_identity(
+        ctx.actor, search_type=body.search_type, search_value=body.search_value
+    )
+    return s.CheckUserIdentityResponse(check_result=result, mobile_remain_available_num=remaining)
 
-    return await run_operation(
-        request,
-        api="check_user_identity",
-        kind=CallerKind.PARTNER,
-        body_model=s.CheckSubcustomerUserReq,
-        handler=handle,
+
+@operation(router, "POST", "/v2/bases/verificationcode/send", kind=CallerKind.PARTNER, status=204)
+async def send_verification_message_code(
+    ctx: OperationContext, body: s.SendVerificationCodeV2Req
+) -> None:
+    """Send a verification code to a future customer's e-mail or mobile"""
+    if body.receiver_type == 2:
+        if not body.email:
+            raise invalid_parameter("email", "Required when receiver_type is 2 (e-mail).")
+        check_email(body.email)
+        receiver, channel = body.email.lower(), Channel.EMAIL
+    elif body.receiver_type == 1:
+        if not body.mobile_phone:
+            raise invalid_parameter("mobile_phone", "Required when receiver_type is 1 (SMS).")
+        receiver, channel = "0086-" + check_cn_mobile(body.mobile_phone), Channel.SMS
+    else:
+        raise invalid_parameter("receiver_type", "Use 1 (SMS) or 2 (e-mail).")
+    if body.lang is not None and body.lang.lower() not in ("zh-cn", "en-us"):
+        raise invalid_parameter("lang", "Use zh-cn or en-us.")
+    if body.scene is not None and body.scene not in (18, 29):
+        raise invalid_parameter("scene", "Use 29 (registration) or 18 (bank-card real-name).")
+    await ctx.services.customers.send_verification_code(
+        ctx.actor,
+        receiver=receiver,
+        channel=channel,
+        timeout_minutes=body.timeout,
+        lang=body.lang,
+        scene=body.scene or 29,
     )
 
 
-@router.post(
-    "/v2/bases/verificationcode/send",
-    operation_id="send_verification_message_code",
-    summary="Send a verification code to a future customer's e-mail or mobile",
-    openapi_extra=wire_body(s.SendVerificationCodeV2Req),
-    responses=wire_responses(None, 204),
-    status_code=204,
-)
-async def send_verification_message_code(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: s.SendVerificationCodeV2Req) -> Response:
-        if body.receiver_type == 2:
-            if not body.email:
-                raise invalid_parameter("email", "Required when receiver_type is 2 (e-mail).")
-            check_email(body.email)
-            receiver, channel = body.email.lower(), Channel.EMAIL
-        elif body.receiver_type == 1:
-            if not body.mobile_phone:
-                raise invalid_parameter("mobile_phone", "Required when receiver_type is 1 (SMS).")
-            receiver, channel = "0086-" + check_cn_mobile(body.mobile_phone), Channel.SMS
-        else:
-            raise invalid_parameter("receiver_type", "Use 1 (SMS) or 2 (e-mail).")
-        if body.lang is not None and body.lang.lower() not in ("zh-cn", "en-us"):
-            raise invalid_parameter("lang", "Use zh-cn or en-us.")
-        if body.scene is not None and body.scene not in (18, 29):
-            raise invalid_parameter("scene", "Use 29 (registration) or 18 (bank-card real-name).")
-        await ctx.customers.send_verification_code(
-            ctx.actor,
-            receiver=receiver,
-            channel=channel,
-            timeout_minutes=body.timeout,
-            lang=body.lang,
-            scene=body.scene or 29,
-        )
-        return Response(status_code=204)
-
-    return await run_operation(
-        request,
-        api="send_verification_message_code",
-        kind=CallerKind.PARTNER,
-        body_model=s.SendVerificationCodeV2Req,
-        handler=handle,
+@operation(router, "POST", "/v2/partners/sub-customers", kind=CallerKind.PARTNER)
+async def create_sub_customer(
+    ctx: OperationContext, body: s.CreateCustomerV2Req
+) -> s.CreateSubCustomerResponse:
+    """Create a customer account and associate it with the partner"""
+    created = await ctx.services.customers.create_sub_customer(
+        ctx.actor,
+        NewCustomer(
+            xaccount_id=body.xaccount_id,
+            xaccount_type=body.xaccount_type,
+            domain_name=body.domain_name or None,
+            password=body.password,
+            email=body.email,
+            mobile_phone=body.mobile_phone,
+            verification_code=body.verification_code,
+            domain_area=body.domain_area,
+            is_close_market_ms=body.is_close_market_ms,
+            cooperation_type=body.cooperation_type,
+            indirect_partner_id=body.indirect_partner_id or None,
+        ),
     )
-
-
-@router.post(
-    "/v2/partners/sub-customers",
-    operation_id="create_sub_customer",
-    summary="Create a customer account and associate it with the partner",
-    openapi_extra=wire_body(s.CreateCustomerV2Req),
-    responses=wire_responses(s.CreateSubCustomerResponse),
-)
-async def create_sub_customer(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: s.CreateCustomerV2Req
-    ) -> s.CreateSubCustomerResponse:
-        created = await ctx.customers.create_sub_customer(
-            ctx.actor,
-            NewCustomer(
-                xaccount_id=body.xaccount_id,
-                xaccount_type=body.xaccount_type,
-                domain_name=body.domain_name or None,
-                password=body.password,
-                email=body.email,
-                mobile_phone=body.mobile_phone,
-                verification_code=body.verification_code,
-                domain_area=body.domain_area,
-                is_close_market_ms=body.is_close_market_ms,
-                cooperation_type=body.cooperation_type,
-                indirect_partner_id=body.indirect_partner_id or None,
-            ),
-        )
-        return s.CreateSubCustomerResponse(
-            domain_id=created.domain_id, domain_name=created.domain_name
-        )
-
-    return await run_operation(
-        request,
-        api="create_sub_customer",
-        kind=CallerKind.PARTNER,
-        body_model=s.CreateCustomerV2Req,
-        handler=handle,
-    )
+    return s.CreateSubCustomerResponse(domain_id=created.domain_id, domain_name=created.domain_name)
 
 
 def _time_filter(value: str | None, field: str) -> object:
@@ -159,70 +98,58 @@ def _time_filter(value: str | None, field: str) -> object:
         raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
 
 
-@router.post(
-    "/v2/partners/sub-customers/query",
-    operation_id="list_sub_customers",
-    summary="List the partner's customers (or a reseller's, for its distributor)",
-    openapi_extra=wire_body(s.QuerySubCustomerListReq, required=False),
-    responses=wire_responses(s.ListSubCustomersResponse),
+@operation(
+    router, "POST", "/v2/partners/sub-customers/query", kind=CallerKind.PARTNER, body_required=False
 )
-async def list_sub_customers(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: s.QuerySubCustomerListReq
-    ) -> s.ListSubCustomersResponse:
-        association = None
-        if body.association_type is not None:
-            if body.association_type not in _ASSOCIATION_IN:
-                raise invalid_parameter("association_type", "Use 1 (referral) or 3 (reseller).")
-            association = _ASSOCIATION_IN[body.association_type]
-        if body.account_name and " " in body.account_name:
-            raise invalid_parameter("account_name", "Spaces are not allowed.")
-        begin = _time_filter(body.associated_on_begin, "associated_on_begin")
-        end = _time_filter(body.associated_on_end, "associated_on_end")
-        window = page(body.offset, body.limit, max_limit=100, max_offset=40_000_000)
-        filters = CustomerFilter(
-            account_name=body.account_name or None,
-            customer=body.customer or None,
-            label=body.label or None,
-            association_type=association,
-            associated_on_begin=begin,  # type: ignore[arg-type]
-            associated_on_end=end,  # type: ignore[arg-type]
-            customer_id=body.customer_id or None,
-            indirect_partner_id=body.indirect_partner_id or None,
-        )
-        rows, total = await ctx.customers.list_sub_customers(ctx.actor, filters, window)
-        site = ctx.state.site
-        return s.ListSubCustomersResponse(
-            count=total,
-            customer_infos=[
-                s.CustomerInformation(
-                    customer=r.customer_name,
-                    account_name=r.account_name,
-                    customer_id=r.customer_id,
-                    associated_on=format_utc(r.associated_on),
-                    association_type=association_code(r.association_type, site),
-                    label=r.label,
-                    telephone=r.mobile.split("-")[-1] if r.mobile else None,
-                    verified_status=r.verified_status,
-                    country_code=r.country_code,
-                    customer_type=r.customer_type,
-                    is_frozen=1 if r.is_frozen else 0,
-                    account_managers=[
-                        s.AccountManager(account_name=n) for n in r.account_manager_names
-                    ],
-                    xaccount_id=r.xaccount_id,
-                    xaccount_type=r.xaccount_type,
-                    customer_level=r.customer_level,
-                    email=r.email,
-                )
-                for r in rows
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="list_sub_customers",
-        kind=CallerKind.PARTNER,
-        body_model=s.QuerySubCustomerListReq,
-        handler=handle,
+async def list_sub_customers(
+    ctx: OperationContext, body: s.QuerySubCustomerListReq
+) -> s.ListSubCustomersResponse:
+    """List the partner's customers (or a reseller's, for its distributor)"""
+    association = None
+    if body.association_type is not None:
+        if body.association_type not in s.ASSOCIATION_TYPES_IN:
+            raise invalid_parameter("association_type", "Use 1 (referral) or 3 (reseller).")
+        association = s.ASSOCIATION_TYPES_IN[body.association_type]
+    if body.account_name and " " in body.account_name:
+        raise invalid_parameter("account_name", "Spaces are not allowed.")
+    begin = _time_filter(body.associated_on_begin, "associated_on_begin")
+    end = _time_filter(body.associated_on_end, "associated_on_end")
+    window = page(body.offset, body.limit, max_limit=100, max_offset=40_000_000)
+    filters = CustomerFilter(
+        account_name=body.account_name or None,
+        customer=body.customer or None,
+        label=body.label or None,
+        association_type=association,
+        associated_on_begin=begin,  # type: ignore[arg-type]
+        associated_on_end=end,  # type: ignore[arg-type]
+        customer_id=body.customer_id or None,
+        indirect_partner_id=body.indirect_partner_id or None,
+    )
+    rows, total = await ctx.services.customers.list_sub_customers(ctx.actor, filters, window)
+    site = ctx.state.site
+    return s.ListSubCustomersResponse(
+        count=total,
+        customer_infos=[
+            s.CustomerInformation(
+                customer=r.customer_name,
+                account_name=r.account_name,
+                customer_id=r.customer_id,
+                associated_on=format_utc(r.associated_on),
+                association_type=s.association_code(r.association_type, site),
+                label=r.label,
+                telephone=r.mobile.split("-")[-1] if r.mobile else None,
+                verified_status=r.verified_status,
+                country_code=r.country_code,
+                customer_type=r.customer_type,
+                is_frozen=1 if r.is_frozen else 0,
+                account_managers=[
+                    s.AccountManager(account_name=n) for n in r.account_manager_names
+                ],
+                xaccount_id=r.xaccount_id,
+                xaccount_type=r.xaccount_type,
+                customer_level=r.customer_level,
+                email=r.email,
+            )
+            for r in rows
+        ],
     )

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.customers.public import (
     MAX_CUSTOMERS_PER_CALL,
-    FreezingService,
     ItemFailure,
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import MultiLineText, WireModel
 
 router = APIRouter(tags=["customers"])
 
@@ -77,69 +74,41 @@ def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
     ]
 
 
-def _freezing(ctx: OperationContext) -> FreezingService:
-    return FreezingService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+@operation(router, "POST", "/v2/partners/sub-customers/freeze", kind=CallerKind.PARTNER)
+async def freeze_sub_customers(
+    ctx: OperationContext, body: FreezeSubCustomersReq
+) -> FreezeSubCustomersResponse:
+    """Freeze reseller-model customers' accounts (and resources)
 
-
-@router.post(
-    "/v2/partners/sub-customers/freeze",
-    operation_id="freeze_sub_customers",
-    summary="Freeze reseller-model customers' accounts (and resources)",
-    description="A CSP or distributor freezes its own customers; a distributor freezes a "
-    "reseller's customers with indirect_partner_id. Customers that cannot be frozen are listed "
-    "in error_details (HTTP 200); the others are frozen.",
-    openapi_extra=wire_body(FreezeSubCustomersReq),
-    responses=wire_responses(FreezeSubCustomersResponse),
-)
-async def freeze_sub_customers(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: FreezeSubCustomersReq
-    ) -> FreezeSubCustomersResponse:
-        failures = await _freezing(ctx).freeze_customers(
-            ctx.actor,
-            body.customer_ids,
-            freeze_type=parse_freeze_type(body.freeze_type, "freeze_type"),
-            reason=body.reason,
-            indirect_partner_id=body.indirect_partner_id or None,
-        )
-        return FreezeSubCustomersResponse(error_details=_details(failures))
-
-    return await run_operation(
-        request,
-        api="freeze_sub_customers",
-        kind=CallerKind.PARTNER,
-        body_model=FreezeSubCustomersReq,
-        handler=handle,
+    A CSP or distributor freezes its own customers; a distributor freezes a reseller's customers
+    with indirect_partner_id. Customers that cannot be frozen are listed in error_details (HTTP
+    200); the others are frozen.
+    """
+    failures = await ctx.services.freezing.freeze_customers(
+        ctx.actor,
+        body.customer_ids,
+        freeze_type=parse_freeze_type(body.freeze_type, "freeze_type"),
+        reason=body.reason,
+        indirect_partner_id=body.indirect_partner_id or None,
     )
+    return FreezeSubCustomersResponse(error_details=_details(failures))
 
 
-@router.post(
-    "/v2/partners/sub-customers/unfreeze",
-    operation_id="unfreeze_sub_customers",
-    summary="Unfreeze reseller-model customers (the type must match their freeze)",
-    description="Also lifts the purchase restriction new reseller-model customers start with "
-    "(unfreeze_type ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers "
-    "that cannot be unfrozen are listed in error_details (HTTP 200); the others are unfrozen.",
-    openapi_extra=wire_body(UnfreezeSubCustomersReq),
-    responses=wire_responses(UnfreezeSubCustomersResponse),
-)
-async def unfreeze_sub_customers(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: UnfreezeSubCustomersReq
-    ) -> UnfreezeSubCustomersResponse:
-        failures = await _freezing(ctx).unfreeze_customers(
-            ctx.actor,
-            body.customer_ids,
-            unfreeze_type=parse_freeze_type(body.unfreeze_type, "unfreeze_type"),
-            reason=body.reason,
-            indirect_partner_id=body.indirect_partner_id or None,
-        )
-        return UnfreezeSubCustomersResponse(error_details=_details(failures))
+@operation(router, "POST", "/v2/partners/sub-customers/unfreeze", kind=CallerKind.PARTNER)
+async def unfreeze_sub_customers(
+    ctx: OperationContext, body: UnfreezeSubCustomersReq
+) -> UnfreezeSubCustomersResponse:
+    """Unfreeze reseller-model customers (the type must match their freeze)
 
-    return await run_operation(
-        request,
-        api="unfreeze_sub_customers",
-        kind=CallerKind.PARTNER,
-        body_model=UnfreezeSubCustomersReq,
-        handler=handle,
+    Also lifts the purchase restriction new reseller-model customers start with (unfreeze_type
+    ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers that cannot be
+    unfrozen are listed in error_details (HTTP 200); the others are unfrozen.
+    """
+    failures = await ctx.services.freezing.unfreeze_customers(
+        ctx.actor,
+        body.customer_ids,
+        unfreeze_type=parse_freeze_type(body.unfreeze_type, "unfreeze_type"),
+        reason=body.reason,
+        indirect_partner_id=body.indirect_partner_id or None,
     )
+    return UnfreezeSubCustomersResponse(error_details=_details(failures))

@@ -8,48 +8,43 @@ integer in responses, as the SDK models declare them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
-from partner_center.domains.balances.public import BalanceService
 from partner_center.domains.coupons.public import CouponType
-from partner_center.domains.customers.public import PartnerActor
-from partner_center.domains.identity.public import AccountKind
 from partner_center.domains.orders.public import (
     FILTERABLE_STATUSES,
-    LineView,
     OrderFilter,
-    OrderPolicy,
-    OrderService,
     OrderType,
-    OrderView,
     Payment,
-    SubscriptionService,
     wire_discount_type,
 )
-from partner_center.http.auth import CallerKind, require_kind
-from partner_center.http.bss.coupons import (
-    ICouponUseLimitInfoV2,
-    parse_query,
-    parse_time,
-    query_parameters,
+from partner_center.http.auth import CallerKind
+from partner_center.http.bss.coupons import ICouponUseLimitInfoV2
+from partner_center.http.bss.order_wire import (
+    MEASURE_ID,
+    CustomerOrderV2,
+    CustomerOrderV3,
+    OrderLineItemEntityV2,
+    format_time,
+    line_wire,
+    order_wire,
 )
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.formats import parse_time
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import QueryModel
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
-from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
+from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["orders"])
 
-MEASURE_ID = 1
 #: ``list_customer_orders``: a create or payment time window spans at most one year.
 MAX_WINDOW = timedelta(days=366)
 _COUPON_TYPES = {301: CouponType.CASH, 302: CouponType.FLEXI}
@@ -57,107 +52,13 @@ _DISCOUNT_TYPES = (0, 2, 3, 609)
 
 
 # ---------------------------------------------------------------------------------------------
-# Services
-# ---------------------------------------------------------------------------------------------
-
-
-def order_service(ctx: OperationContext) -> OrderService:
-    settings = ctx.state.settings
-    return OrderService(
-        ctx.uow.session,
-        clock=ctx.state.clock,
-        zone=settings.zone,
-        currency=settings.currency,
-        balances=BalanceService(
-            ctx.uow.session,
-            clock=ctx.state.clock,
-            zone=settings.zone,
-            currency=settings.currency,
-            partners=ctx.partners,
-        ),
-        notifications=ctx.notifications,
-        customers=ctx.customers,
-        identity=ctx.identity,
-        policy=OrderPolicy(**settings.order_policy()),
-    )
-
-
-def subscriptions(ctx: OperationContext) -> SubscriptionService:
-    return SubscriptionService(order_service(ctx))
-
-
-async def partner_or_customer(ctx: OperationContext) -> PartnerActor | None:
-    """The acting partner for partner credentials, None for the customer's own; any other caller
-    (an operator, a customer token acting for a partner) is refused with ``CBC.0151``."""
-    if ctx.caller.kind == AccountKind.PARTNER:
-        partner = await require_kind(ctx.caller, CallerKind.PARTNER, ctx.uow.session, ctx.identity)
-        assert partner is not None
-        return PartnerActor(caller=ctx.caller, partner=partner)
-    if ctx.caller.kind != AccountKind.CUSTOMER:
-        raise access_denied("Access denied: call with partner or customer credentials.")
-    return None
-
-
-def caller_name(ctx: OperationContext) -> str:
-    """``user_name`` of what the caller creates: the member's login, else the account's."""
-    return ctx.caller.member_name or ctx.caller.account_name
-
-
-# ---------------------------------------------------------------------------------------------
 # Wire models (field for field as the SDK's, ../shared/spec/api-surface.json)
 # ---------------------------------------------------------------------------------------------
 
 
-class DiscountItemV2(WireModel):
-    discount_type: str | None = None
-    discount_amount: Decimal | None = None
+class ListCustomerOrdersQuery(QueryModel):
+    openapi_style = "schema"
 
-
-class AmountInfomationV2(WireModel):
-    discounts: list[DiscountItemV2] | None = None
-    flexipurchase_coupon_amount: Decimal | None = None
-    coupon_amount: Decimal | None = None
-    stored_card_amount: Decimal | None = None
-    commission_amount: Decimal | None = None
-    consumed_amount: Decimal | None = None
-
-
-class EnterpriseProject(WireModel):
-    id: str | None = None
-    name: str | None = None
-
-
-class AgentPayInfoV2(WireModel):
-    paying_agent_id: str | None = None
-    is_agent_pay: bool | None = None
-
-
-class CustomerOrderV2(WireModel):
-    order_id: str | None = None
-    customer_id: str | None = None
-    service_type_code: str | None = None
-    service_type_name: str | None = None
-    source_type: int | None = None
-    status: int | None = None
-    order_type: int | None = None
-    amount_after_discount: Decimal | None = None
-    official_amount: Decimal | None = None
-    measure_id: int | None = None
-    create_time: str | None = None
-    payment_time: str | None = None
-    currency: str | None = None
-    contract_id: str | None = None
-    amount_info: AmountInfomationV2 | None = None
-    enterprise_projects: list[EnterpriseProject] | None = None
-    agent_pay_info: AgentPayInfoV2 | None = None
-
-
-class CustomerOrderV3(CustomerOrderV2):
-    user_name: str | None = None
-    pending_payment_end_time: str | None = None
-
-
-class ListCustomerOrdersQuery(WireModel):
     order_id: str | None = None
     customer_id: str | None = None
     create_time_begin: str | None = None
@@ -179,37 +80,9 @@ class ListCustomerOrdersResponse(WireModel):
     order_infos: list[CustomerOrderV2]
 
 
-class ProductObject(WireModel):
-    product_id: str | None = None
-    product_spec_desc: str | None = None
-    category_code: str | None = None
-    product_owner_service: str | None = None
-    commercial_resource: str | None = None
+class DetailsQuery(QueryModel):
+    openapi_style = "schema"
 
-
-class OrderLineItemEntityV2(WireModel):
-    order_line_item_id: str | None = None
-    service_type_code: str | None = None
-    service_type_name: str | None = None
-    product_id: str | None = None
-    product_spec_desc: str | None = None
-    period_type: int | None = None
-    period_num: int | None = None
-    effective_time: str | None = None
-    expire_time: str | None = None
-    subscription_num: int | None = None
-    amount_after_discount: Decimal | None = None
-    official_amount: Decimal | None = None
-    amount_info: AmountInfomationV2 | None = None
-    currency: str | None = None
-    category_code: str | None = None
-    product_owner_service: str | None = None
-    commercial_resource: str | None = None
-    base_product_info: ProductObject | None = None
-    order_id: str | None = None
-
-
-class DetailsQuery(WireModel):
     limit: int | None = None
     offset: int | None = None
     indirect_partner_id: str | None = None
@@ -221,7 +94,9 @@ class ShowCustomerOrderDetailsResponse(WireModel):
     order_line_items: list[OrderLineItemEntityV2]
 
 
-class OrderIdQuery(WireModel):
+class OrderIdQuery(QueryModel):
+    openapi_style = "schema"
+
     order_id: str | None = None
 
 
@@ -304,7 +179,9 @@ class CancelCustomerOrderReq(WireModel):
     order_id: str = Field(min_length=1, max_length=64)
 
 
-class RefundQuery(WireModel):
+class RefundQuery(QueryModel):
+    openapi_style = "schema"
+
     order_id: str | None = None
     customer_id: str | None = None
     indirect_partner_id: str | None = None
@@ -331,99 +208,6 @@ class ShowRefundOrderDetailsResponse(WireModel):
 # ---------------------------------------------------------------------------------------------
 # Mapping
 # ---------------------------------------------------------------------------------------------
-
-
-def _time(value: datetime | None) -> str | None:
-    return format_utc(value) if value is not None else None
-
-
-def _amount_info(
-    *,
-    discount: Decimal,
-    discount_type: int | None,
-    coupon: Decimal,
-    consumed: Decimal,
-) -> AmountInfomationV2:
-    discounts = []
-    if discount > 0 and discount_type is not None:
-        discounts.append(DiscountItemV2(discount_type=str(discount_type), discount_amount=discount))
-    if coupon > 0:
-        discounts.append(DiscountItemV2(discount_type="301", discount_amount=coupon))
-    return AmountInfomationV2(
-        discounts=discounts,
-        flexipurchase_coupon_amount=Decimal("0.00"),
-        coupon_amount=to_cents(coupon),
-        stored_card_amount=Decimal("0.00"),
-        commission_amount=Decimal("0.00"),
-        consumed_amount=to_cents(consumed),
-    )
-
-
-def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) -> Any:
-    fields: dict[str, Any] = {
-        "order_id": view.order_id,
-        "customer_id": view.customer_id,
-        "service_type_code": view.service_type_code,
-        "service_type_name": view.service_type_name,
-        "source_type": int(view.source_type),
-        "status": int(view.status),
-        "order_type": int(view.order_type),
-        "amount_after_discount": to_cents(view.amount_after_discount),
-        "official_amount": to_cents(view.official_amount),
-        "measure_id": MEASURE_ID,
-        "create_time": format_utc(view.created_at),
-        "payment_time": _time(view.paid_at),
-        "currency": view.currency,
-        "amount_info": _amount_info(
-            discount=view.discount_amount,
-            discount_type=view.discount_type,
-            coupon=view.coupon_amount,
-            consumed=view.consumed_amount,
-        ),
-        "enterprise_projects": [EnterpriseProject(id="0", name="default")],
-        "agent_pay_info": AgentPayInfoV2(is_agent_pay=False),
-    }
-    if model is CustomerOrderV3:
-        fields["user_name"] = view.created_by
-        fields["pending_payment_end_time"] = (
-            _time(view.payment_deadline) if view.status == 6 else None
-        )
-    return model(**fields)
-
-
-def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
-    return OrderLineItemEntityV2(
-        order_line_item_id=view.line_id,
-        service_type_code=view.service_type_code,
-        service_type_name=view.service_type_name,
-        product_id=view.product_id,
-        product_spec_desc=view.product_spec_desc,
-        period_type=view.period_type,
-        period_num=view.period_num,
-        effective_time=_time(view.effective_time),
-        expire_time=_time(view.expire_time),
-        subscription_num=view.subscription_num,
-        amount_after_discount=to_cents(view.amount_after_discount),
-        official_amount=to_cents(view.official_amount),
-        amount_info=_amount_info(
-            discount=view.discount_amount,
-            discount_type=order.discount_type,
-            coupon=view.coupon_amount,
-            consumed=Decimal(0),
-        ),
-        currency=order.currency,
-        category_code=view.service_type_code,
-        product_owner_service=view.service_type_code,
-        commercial_resource=view.resource_type_code,
-        base_product_info=ProductObject(
-            product_id=view.product_id,
-            product_spec_desc=view.product_spec_desc,
-            category_code=view.service_type_code,
-            product_owner_service=view.service_type_code,
-            commercial_resource=view.resource_type_code,
-        ),
-        order_id=view.order_id,
-    )
 
 
 def _window(begin: str | None, end: str | None, name: str) -> tuple[Any, Any]:
@@ -488,295 +272,208 @@ def payment_of(body: PayCustomerOrderV3Req) -> Payment:
 # ---------------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/v2/orders/customer-orders",
-    operation_id="list_customer_orders",
-    summary="Orders of the caller (a customer) or of the partner's customers",
-    openapi_extra=query_parameters(ListCustomerOrdersQuery),
-    responses=wire_responses(ListCustomerOrdersResponse),
-)
-async def list_customer_orders(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListCustomerOrdersResponse:
-        query = parse_query(request, ListCustomerOrdersQuery)
-        actor = await partner_or_customer(ctx)
-        if query.status is not None and query.status not in FILTERABLE_STATUSES:
-            raise invalid_parameter("status", "Use 1, 3, 4, 5, 6 or 9.")
-        order_type = None
-        if query.order_type:
-            try:
-                order_type = int(OrderType(int(query.order_type)))
-            except ValueError:
-                raise invalid_parameter("order_type", "Not an order type.") from None
-        if query.order_by not in (None, "createTime", "-createTime"):
-            raise invalid_parameter("order_by", "Use createTime or -createTime.")
-        if query.method not in (None, "oneself", "sub_customer"):
-            raise invalid_parameter("method", "Use oneself or sub_customer.")
-        if query.method == "sub_customer" and not query.customer_id:
-            raise invalid_parameter("customer_id", "Required with method sub_customer.")
-        created = _window(query.create_time_begin, query.create_time_end, "create_time")
-        paid = _window(query.payment_time_begin, query.payment_time_end, "payment_time")
-        window = page(query.offset, query.limit)
-        if query.method == "sub_customer":
-            # No enterprise master pays for members' orders here, so there is nothing to list.
-            return ListCustomerOrdersResponse(total_count=0, order_infos=[])
-        views, total = await order_service(ctx).list_orders(
-            ctx.caller,
-            actor,
-            OrderFilter(
-                order_id=query.order_id or None,
-                customer_id=query.customer_id or None,
-                created_after=created[0],
-                created_before=created[1],
-                paid_after=paid[0],
-                paid_before=paid[1],
-                service_type_code=query.service_type_code or None,
-                status=query.status,
-                order_type=order_type,
-                newest_first=query.order_by != "createTime",
-                indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
-            ),
-            window,
-        )
-        return ListCustomerOrdersResponse(
-            total_count=total, order_infos=[order_wire(v) for v in views]
-        )
-
-    return await run_operation(
-        request, api="list_customer_orders", kind=CallerKind.ANY, body_model=None, handler=handle
-    )
-
-
-@router.get(
-    "/v2/orders/customer-orders/details/{order_id}",
-    operation_id="show_customer_order_details",
-    summary="One order with its line items (paged)",
-    openapi_extra=query_parameters(DetailsQuery),
-    responses=wire_responses(ShowCustomerOrderDetailsResponse),
-)
-async def show_customer_order_details(request: Request, order_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowCustomerOrderDetailsResponse:
-        query = parse_query(request, DetailsQuery)
-        actor = await partner_or_customer(ctx)
-        window = page(query.offset, query.limit)
-        view = await order_service(ctx).visible_order(
-            ctx.caller,
-            actor,
-            order_id,
+@operation(router, "GET", "/v2/orders/customer-orders", kind=CallerKind.PARTNER_OR_CUSTOMER)
+async def list_customer_orders(
+    ctx: OperationContext, query: ListCustomerOrdersQuery
+) -> ListCustomerOrdersResponse:
+    """Orders of the caller (a customer) or of the partner's customers"""
+    actor = ctx.partner_actor
+    if query.status is not None and query.status not in FILTERABLE_STATUSES:
+        raise invalid_parameter("status", "Use 1, 3, 4, 5, 6 or 9.")
+    order_type = None
+    if query.order_type:
+        try:
+            order_type = int(OrderType(int(query.order_type)))
+        except ValueError:
+            raise invalid_parameter("order_type", "Not an order type.") from None
+    if query.order_by not in (None, "createTime", "-createTime"):
+        raise invalid_parameter("order_by", "Use createTime or -createTime.")
+    if query.method not in (None, "oneself", "sub_customer"):
+        raise invalid_parameter("method", "Use oneself or sub_customer.")
+    if query.method == "sub_customer" and not query.customer_id:
+        raise invalid_parameter("customer_id", "Required with method sub_customer.")
+    created = _window(query.create_time_begin, query.create_time_end, "create_time")
+    paid = _window(query.payment_time_begin, query.payment_time_end, "payment_time")
+    window = page(query.offset, query.limit)
+    if query.method == "sub_customer":
+        # No enterprise master pays for members' orders here, so there is nothing to list.
+        return ListCustomerOrdersResponse(total_count=0, order_infos=[])
+    views, total = await ctx.services.orders.list_orders(
+        ctx.caller,
+        actor,
+        OrderFilter(
+            order_id=query.order_id or None,
+            customer_id=query.customer_id or None,
+            created_after=created[0],
+            created_before=created[1],
+            paid_after=paid[0],
+            paid_before=paid[1],
+            service_type_code=query.service_type_code or None,
+            status=query.status,
+            order_type=order_type,
+            newest_first=query.order_by != "createTime",
             indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
-        )
-        lines = view.lines[window.offset : window.offset + window.limit]
-        return ShowCustomerOrderDetailsResponse(
-            total_count=len(view.lines),
-            order_info=order_wire(view, CustomerOrderV3),
-            order_line_items=[line_wire(x, view) for x in lines],
-        )
+        ),
+        window,
+    )
+    return ListCustomerOrdersResponse(total_count=total, order_infos=[order_wire(v) for v in views])
 
-    return await run_operation(
-        request,
-        api="show_customer_order_details",
-        kind=CallerKind.ANY,
-        body_model=None,
-        handler=handle,
+
+@operation(
+    router,
+    "GET",
+    "/v2/orders/customer-orders/details/{order_id}",
+    kind=CallerKind.PARTNER_OR_CUSTOMER,
+)
+async def show_customer_order_details(
+    ctx: OperationContext, order_id: str, query: DetailsQuery
+) -> ShowCustomerOrderDetailsResponse:
+    """One order with its line items (paged)"""
+    actor = ctx.partner_actor
+    window = page(query.offset, query.limit)
+    view = await ctx.services.orders.visible_order(
+        ctx.caller,
+        actor,
+        order_id,
+        indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
+    )
+    lines = view.lines[window.offset : window.offset + window.limit]
+    return ShowCustomerOrderDetailsResponse(
+        total_count=len(view.lines),
+        order_info=order_wire(view, CustomerOrderV3),
+        order_line_items=[line_wire(x, view) for x in lines],
     )
 
 
-def _required_order_id(request: Request) -> str:
-    order_id = request.query_params.get("order_id")
+def _required_order_id(order_id: str | None) -> str:
     if not order_id or len(order_id) > 64:
         raise invalid_parameter("order_id", "Required, 1 to 64 characters.")
     return order_id
 
 
-@router.get(
-    "/v2/orders/customer-orders/order-discounts",
-    operation_id="list_order_discounts",
-    summary="Discounts the customer may use for its order",
-    openapi_extra=query_parameters(OrderIdQuery),
-    responses=wire_responses(ListOrderDiscountsResponse),
-)
-async def list_order_discounts(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListOrderDiscountsResponse:
-        view = await order_service(ctx).own_order(
-            ctx.caller.account_id, _required_order_id(request)
-        )
-        if view.discount_id is None or view.discount_type is None:
-            return ListOrderDiscountsResponse(discounts=[])
-        percent = view.discount_percent or Decimal(0)
-        ratio = (Decimal(100) - percent) / Decimal(100)
-        return ListOrderDiscountsResponse(
-            discounts=[
-                DiscountInfoV3(
-                    discount_id=view.discount_id,
-                    discount_value=f"{ratio.normalize():f}",
-                    discount_type=wire_discount_type(view.discount_type) or 3,
-                    orders=[
-                        OrderV3(
-                            order_id=view.order_id,
-                            order_line_items=[
-                                OrderLineItemV3(
-                                    order_line_item_ids=[x.line_id],
-                                    discount_mode=0,
-                                    discount_amount=to_cents(x.discount_offered),
-                                    discount_ratio=ratio,
-                                )
-                                for x in view.lines
-                                if x.discount_offered > 0
-                            ],
-                        )
-                    ],
-                )
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="list_order_discounts",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v2/orders/customer-orders/order-discounts", kind=CallerKind.CUSTOMER)
+async def list_order_discounts(
+    ctx: OperationContext, query: OrderIdQuery
+) -> ListOrderDiscountsResponse:
+    """Discounts the customer may use for its order"""
+    view = await ctx.services.orders.own_order(
+        ctx.caller.account_id, _required_order_id(query.order_id)
     )
-
-
-@router.get(
-    "/v2/orders/customer-orders/order-coupons",
-    operation_id="list_order_coupons_by_order_id",
-    summary="The customer's coupons usable for its pending order",
-    openapi_extra=query_parameters(OrderIdQuery),
-    responses=wire_responses(ListOrderCouponsByOrderIdResponse),
-)
-async def list_order_coupons_by_order_id(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ListOrderCouponsByOrderIdResponse:
-        service = order_service(ctx)
-        view = await service.own_order(ctx.caller.account_id, _required_order_id(request))
-        found = []
-        if view.status == 6:
-            found = await service.coupons.redemptions.applicable(
-                ctx.caller.account_id, service.coupon_context(view)
+    if view.discount_id is None or view.discount_type is None:
+        return ListOrderDiscountsResponse(discounts=[])
+    percent = view.discount_percent or Decimal(0)
+    ratio = (Decimal(100) - percent) / Decimal(100)
+    return ListOrderDiscountsResponse(
+        discounts=[
+            DiscountInfoV3(
+                discount_id=view.discount_id,
+                discount_value=f"{ratio.normalize():f}",
+                discount_type=wire_discount_type(view.discount_type) or 3,
+                orders=[
+                    OrderV3(
+                        order_id=view.order_id,
+                        order_line_items=[
+                            OrderLineItemV3(
+                                order_line_item_ids=[x.line_id],
+                                discount_mode=0,
+                                discount_amount=to_cents(x.discount_offered),
+                                discount_ratio=ratio,
+                            )
+                            for x in view.lines
+                            if x.discount_offered > 0
+                        ],
+                    )
+                ],
             )
-        coupons = []
-        for item in found:
-            coupon = item.coupon
-            coupons.append(
-                CouponInfoV2(
-                    coupon_id=coupon.coupon_id,
-                    status=int(coupon.status),
-                    coupon_type=int(coupon.coupon_type),
-                    measure_id=MEASURE_ID,
-                    face_value=to_cents(coupon.face_value),
-                    effective_time=format_utc(coupon.valid_time),
-                    expire_time=format_utc(coupon.expire_time),
-                    use_limits=[],
-                    active_time=format_utc(coupon.created_at),
-                    last_used_time=_time(coupon.last_used_at),
-                    create_time=format_utc(coupon.created_at),
-                    coupon_version=2,
-                    balance=to_cents(coupon.balance),
-                    used_by_order_id=coupon.lock_order_id,
-                    coupon_group=0,
-                )
+        ]
+    )
+
+
+@operation(router, "GET", "/v2/orders/customer-orders/order-coupons", kind=CallerKind.CUSTOMER)
+async def list_order_coupons_by_order_id(
+    ctx: OperationContext, query: OrderIdQuery
+) -> ListOrderCouponsByOrderIdResponse:
+    """The customer's coupons usable for its pending order"""
+    service = ctx.services.orders
+    view = await service.own_order(ctx.caller.account_id, _required_order_id(query.order_id))
+    found = []
+    if view.status == 6:
+        found = await service.coupons.redemptions.applicable(
+            ctx.caller.account_id, service.coupon_context(view)
+        )
+    coupons = []
+    for item in found:
+        coupon = item.coupon
+        coupons.append(
+            CouponInfoV2(
+                coupon_id=coupon.coupon_id,
+                status=int(coupon.status),
+                coupon_type=int(coupon.coupon_type),
+                measure_id=MEASURE_ID,
+                face_value=to_cents(coupon.face_value),
+                effective_time=format_utc(coupon.valid_time),
+                expire_time=format_utc(coupon.expire_time),
+                use_limits=[],
+                active_time=format_utc(coupon.created_at),
+                last_used_time=format_time(coupon.last_used_at),
+                create_time=format_utc(coupon.created_at),
+                coupon_version=2,
+                balance=to_cents(coupon.balance),
+                used_by_order_id=coupon.lock_order_id,
+                coupon_group=0,
             )
-        return ListOrderCouponsByOrderIdResponse(
-            count=len(coupons),
-            user_coupons=coupons,
-            coupon_max_use_quantity=[
-                CouponMaxUseQuantity(coupon_type=1, coupon_group=0, use_quantity_value=1)
-            ],
         )
-
-    return await run_operation(
-        request,
-        api="list_order_coupons_by_order_id",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+    return ListOrderCouponsByOrderIdResponse(
+        count=len(coupons),
+        user_coupons=coupons,
+        coupon_max_use_quantity=[
+            CouponMaxUseQuantity(coupon_type=1, coupon_group=0, use_quantity_value=1)
+        ],
     )
 
 
-@router.post(
-    "/v3/orders/customer-orders/pay",
-    operation_id="pay_orders",
-    summary="The customer pays its pending order (discount first, then one coupon)",
-    openapi_extra=wire_body(PayCustomerOrderV3Req),
-    responses=wire_responses(None, 204),
-    status_code=204,
-)
-async def pay_orders(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: PayCustomerOrderV3Req) -> Response:
-        await order_service(ctx).pay(ctx.caller.account_id, payment_of(body))
-        return Response(status_code=204)
+@operation(router, "POST", "/v3/orders/customer-orders/pay", kind=CallerKind.CUSTOMER, status=204)
+async def pay_orders(ctx: OperationContext, body: PayCustomerOrderV3Req) -> None:
+    """The customer pays its pending order (discount first, then one coupon)"""
+    await ctx.services.orders.pay(ctx.caller.account_id, payment_of(body))
 
-    return await run_operation(
-        request,
-        api="pay_orders",
-        kind=CallerKind.CUSTOMER,
-        body_model=PayCustomerOrderV3Req,
-        handler=handle,
+
+@operation(router, "PUT", "/v2/orders/customer-orders/cancel", kind=CallerKind.CUSTOMER, status=204)
+async def cancel_customer_order(ctx: OperationContext, body: CancelCustomerOrderReq) -> None:
+    """Cancel a pending-payment order"""
+    await ctx.services.orders.cancel(ctx.caller.account_id, body.order_id)
+
+
+@operation(
+    router, "GET", "/v2/orders/customer-orders/refund-orders", kind=CallerKind.PARTNER_OR_CUSTOMER
+)
+async def show_refund_order_details(
+    ctx: OperationContext, query: RefundQuery
+) -> ShowRefundOrderDetailsResponse:
+    """Refund lines of an unsubscription order"""
+    actor = ctx.partner_actor
+    lines = await ctx.services.orders.refund_lines(
+        ctx.caller,
+        actor,
+        _required_order_id(query.order_id),
+        customer_id=query.customer_id or None,
+        indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
     )
-
-
-@router.put(
-    "/v2/orders/customer-orders/cancel",
-    operation_id="cancel_customer_order",
-    summary="Cancel a pending-payment order",
-    openapi_extra=wire_body(CancelCustomerOrderReq),
-    responses=wire_responses(None, 204),
-    status_code=204,
-)
-async def cancel_customer_order(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: CancelCustomerOrderReq) -> Response:
-        await order_service(ctx).cancel(ctx.caller.account_id, body.order_id)
-        return Response(status_code=204)
-
-    return await run_operation(
-        request,
-        api="cancel_customer_order",
-        kind=CallerKind.CUSTOMER,
-        body_model=CancelCustomerOrderReq,
-        handler=handle,
-    )
-
-
-@router.get(
-    "/v2/orders/customer-orders/refund-orders",
-    operation_id="show_refund_order_details",
-    summary="Refund lines of an unsubscription order",
-    openapi_extra=query_parameters(RefundQuery),
-    responses=wire_responses(ShowRefundOrderDetailsResponse),
-)
-async def show_refund_order_details(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ShowRefundOrderDetailsResponse:
-        query = parse_query(request, RefundQuery)
-        actor = await partner_or_customer(ctx)
-        lines = await order_service(ctx).refund_lines(
-            ctx.caller,
-            actor,
-            _required_order_id(request),
-            customer_id=query.customer_id or None,
-            indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
-        )
-        return ShowRefundOrderDetailsResponse(
-            total_count=len(lines),
-            refund_infos=[
-                OrderRefundInfoV2(
-                    id=x.id,
-                    amount=to_cents(x.amount),
-                    measure_id=str(MEASURE_ID),
-                    customer_id=x.customer_id,
-                    resource_type_code=x.resource_type_code,
-                    service_type_code=x.service_type_code,
-                    resource_type_name=x.resource_type_name,
-                    service_type_name=x.service_type_name,
-                    region_code=x.region_code,
-                    base_order_id=x.base_order_id,
-                )
-                for x in lines
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="show_refund_order_details",
-        kind=CallerKind.ANY,
-        body_model=None,
-        handler=handle,
+    return ShowRefundOrderDetailsResponse(
+        total_count=len(lines),
+        refund_infos=[
+            OrderRefundInfoV2(
+                id=x.id,
+                amount=to_cents(x.amount),
+                measure_id=str(MEASURE_ID),
+                customer_id=x.customer_id,
+                resource_type_code=x.resource_type_code,
+                service_type_code=x.service_type_code,
+                resource_type_name=x.resource_type_name,
+                service_type_name=x.service_type_name,
+                region_code=x.region_code,
+                base_order_id=x.base_order_id,
+            )
+            for x in lines
+        ],
     )

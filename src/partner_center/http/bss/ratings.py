@@ -11,20 +11,17 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.catalog.public import (
     MAX_PRODUCTS,
-    InquiryService,
     OnDemandItem,
     PeriodItem,
     ProductKey,
     RatedLine,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import WireModel
 from partner_center.kernel.errors import invalid_parameter
 
 router = APIRouter(tags=["ratings"])
@@ -170,51 +167,37 @@ def _demand_line(line: RatedLine) -> DemandProductRatingResult:
     )
 
 
-@router.post(
-    "/v2/bills/ratings/on-demand-resources",
-    operation_id="list_on_demand_resource_ratings",
-    summary="Price pay-per-use usage (customer token)",
-    openapi_extra=wire_body(RateOnDemandReq),
-    responses=wire_responses(ListOnDemandResourceRatingsResponse),
-)
-async def list_on_demand_resource_ratings(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: RateOnDemandReq
-    ) -> ListOnDemandResourceRatingsResponse:
-        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
-        await inquiry.require_project(ctx.caller.account_id, body.project_id)
-        rating = await inquiry.rate_on_demand(
-            ctx.caller.account_id,
-            [
-                OnDemandItem(
-                    id=info.id,
-                    key=_key(info),
-                    usage_factor=info.usage_factor,
-                    usage_value=info.usage_value,
-                    usage_measure_id=info.usage_measure_id,
-                    subscription_num=info.subscription_num,
-                    resource_size=info.resource_size,
-                    size_measure_id=info.size_measure_id,
-                )
-                for info in body.product_infos
-            ],
-            inquiry_precision=0 if body.inquiry_precision is None else body.inquiry_precision,
-        )
-        return ListOnDemandResourceRatingsResponse(
-            amount=rating.amount,
-            discount_amount=rating.discount,
-            official_website_amount=rating.official,
-            measure_id=_CURRENCY_UNIT,
-            currency=rating.currency,
-            product_rating_results=[_demand_line(line) for line in rating.lines],
-        )
-
-    return await run_operation(
-        request,
-        api="list_on_demand_resource_ratings",
-        kind=CallerKind.CUSTOMER,
-        body_model=RateOnDemandReq,
-        handler=handle,
+@operation(router, "POST", "/v2/bills/ratings/on-demand-resources", kind=CallerKind.CUSTOMER)
+async def list_on_demand_resource_ratings(
+    ctx: OperationContext, body: RateOnDemandReq
+) -> ListOnDemandResourceRatingsResponse:
+    """Price pay-per-use usage (customer token)"""
+    inquiry = ctx.services.inquiry
+    await inquiry.require_project(ctx.caller.account_id, body.project_id)
+    rating = await inquiry.rate_on_demand(
+        ctx.caller.account_id,
+        [
+            OnDemandItem(
+                id=info.id,
+                key=_key(info),
+                usage_factor=info.usage_factor,
+                usage_value=info.usage_value,
+                usage_measure_id=info.usage_measure_id,
+                subscription_num=info.subscription_num,
+                resource_size=info.resource_size,
+                size_measure_id=info.size_measure_id,
+            )
+            for info in body.product_infos
+        ],
+        inquiry_precision=0 if body.inquiry_precision is None else body.inquiry_precision,
+    )
+    return ListOnDemandResourceRatingsResponse(
+        amount=rating.amount,
+        discount_amount=rating.discount,
+        official_website_amount=rating.official,
+        measure_id=_CURRENCY_UNIT,
+        currency=rating.currency,
+        product_rating_results=[_demand_line(line) for line in rating.lines],
     )
 
 
@@ -242,70 +225,58 @@ def _period_line(line: RatedLine) -> PeriodProductRatingResult:
     )
 
 
-@router.post(
-    "/v2/bills/ratings/period-resources/subscribe-rate",
-    operation_id="list_rate_on_period_detail",
-    summary="Price a yearly/monthly subscription (customer token)",
-    openapi_extra=wire_body(RateOnPeriodReq),
-    responses=wire_responses(ListRateOnPeriodDetailResponse),
+@operation(
+    router, "POST", "/v2/bills/ratings/period-resources/subscribe-rate", kind=CallerKind.CUSTOMER
 )
-async def list_rate_on_period_detail(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: RateOnPeriodReq
-    ) -> ListRateOnPeriodDetailResponse:
-        _check_installments(body.product_infos)
-        inquiry = InquiryService(ctx.uow.session, clock=ctx.state.clock)
-        await inquiry.require_project(ctx.caller.account_id, body.project_id)
-        rating = await inquiry.rate_period(
-            ctx.caller.account_id,
-            [
-                PeriodItem(
-                    id=info.id,
-                    key=_key(info),
-                    period_type=info.period_type,
-                    period_num=info.period_num,
-                    subscription_num=info.subscription_num,
-                    resource_size=info.resource_size,
-                    size_measure_id=info.size_measure_id,
-                )
-                for info in body.product_infos
-            ],
-        )
-        return ListRateOnPeriodDetailResponse(
-            official_website_rating_result=OfficialWebsiteRatingResult(
-                official_website_amount=rating.official,
-                measure_id=_CURRENCY_UNIT,
-                product_rating_results=[
-                    PeriodProductOfficialRatingResult(
-                        id=line.id,
-                        product_id=line.product_id,
-                        official_website_amount=line.official,
-                        measure_id=_CURRENCY_UNIT,
-                    )
-                    for line in rating.lines
-                ],
-            ),
-            optional_discount_rating_results=[
-                OptionalDiscountRatingResult(
-                    discount_id=option.discount_id,
-                    amount=option.amount,
-                    official_website_amount=option.official,
-                    discount_amount=option.discount,
+async def list_rate_on_period_detail(
+    ctx: OperationContext, body: RateOnPeriodReq
+) -> ListRateOnPeriodDetailResponse:
+    """Price a yearly/monthly subscription (customer token)"""
+    _check_installments(body.product_infos)
+    inquiry = ctx.services.inquiry
+    await inquiry.require_project(ctx.caller.account_id, body.project_id)
+    rating = await inquiry.rate_period(
+        ctx.caller.account_id,
+        [
+            PeriodItem(
+                id=info.id,
+                key=_key(info),
+                period_type=info.period_type,
+                period_num=info.period_num,
+                subscription_num=info.subscription_num,
+                resource_size=info.resource_size,
+                size_measure_id=info.size_measure_id,
+            )
+            for info in body.product_infos
+        ],
+    )
+    return ListRateOnPeriodDetailResponse(
+        official_website_rating_result=OfficialWebsiteRatingResult(
+            official_website_amount=rating.official,
+            measure_id=_CURRENCY_UNIT,
+            product_rating_results=[
+                PeriodProductOfficialRatingResult(
+                    id=line.id,
+                    product_id=line.product_id,
+                    official_website_amount=line.official,
                     measure_id=_CURRENCY_UNIT,
-                    discount_type=option.discount_type,
-                    discount_name=option.name,
-                    best_offer=1 if option.best_offer else 0,
-                    product_rating_results=[_period_line(line) for line in option.lines],
                 )
-                for option in rating.options
+                for line in rating.lines
             ],
-            currency=rating.currency,
-        )
-
-    return await run_operation(
-        request,
-        api="list_rate_on_period_detail",
-        kind=CallerKind.CUSTOMER,
-        body_model=RateOnPeriodReq,
-        handler=handle,
+        ),
+        optional_discount_rating_results=[
+            OptionalDiscountRatingResult(
+                discount_id=option.discount_id,
+                amount=option.amount,
+                official_website_amount=option.official,
+                discount_amount=option.discount,
+                measure_id=_CURRENCY_UNIT,
+                discount_type=option.discount_type,
+                discount_name=option.name,
+                best_offer=1 if option.best_offer else 0,
+                product_rating_results=[_period_line(line) for line in option.lines],
+            )
+            for option in rating.options
+        ],
+        currency=rating.currency,
     )

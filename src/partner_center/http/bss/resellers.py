@@ -6,13 +6,11 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.partners.public import IndirectPartnerFilter
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -62,54 +60,48 @@ def _time(value: str | None, field: str) -> datetime | None:
         raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/partners/indirect-partners/query",
-    operation_id="list_indirect_partners",
-    summary="List the distributor's resellers (indirect partners)",
-    description="Distributor credentials only; a distributor sees only its own resellers.",
-    openapi_extra=wire_body(QueryIndirectPartnersReq, required=False),
-    responses=wire_responses(ListIndirectPartnersResponse),
+    kind=CallerKind.DISTRIBUTOR,
+    body_required=False,
 )
-async def list_indirect_partners(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: QueryIndirectPartnersReq
-    ) -> ListIndirectPartnersResponse:
-        begin = _time(body.associated_on_begin, "associated_on_begin")
-        end = _time(body.associated_on_end, "associated_on_end")
-        if begin is not None and end is not None and begin > end:
-            raise invalid_parameter("associated_on_end", "Must not be before the begin.")
-        window = page(body.offset, body.limit, max_limit=100)
-        rows, total = await ctx.partners.list_indirect_partners(
-            ctx.actor.partner_id,
-            IndirectPartnerFilter(
-                account_name=body.account_name or None,
-                associated_on_begin=begin,
-                associated_on_end=end,
-                indirect_partner_id=body.indirect_partner_id or None,
-            ),
-            window,
-        )
-        return ListIndirectPartnersResponse(
-            count=total,
-            indirect_partners=[
-                IndirectPartnerInfo(
-                    indirect_partner_id=r.indirect_partner_id,
-                    mobile_phone=r.mobile_phone,
-                    email=r.email,
-                    account_name=r.account_name,
-                    name=r.name,
-                    associated_on=format_utc(r.associated_on),
-                    account_manager_id=r.account_manager_name,
-                    account_manager_name=r.account_manager_name,
-                )
-                for r in rows
-            ],
-        )
+async def list_indirect_partners(
+    ctx: OperationContext, body: QueryIndirectPartnersReq
+) -> ListIndirectPartnersResponse:
+    """List the distributor's resellers (indirect partners)
 
-    return await run_operation(
-        request,
-        api="list_indirect_partners",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=QueryIndirectPartnersReq,
-        handler=handle,
+    Distributor credentials only; a distributor sees only its own resellers.
+    """
+    begin = _time(body.associated_on_begin, "associated_on_begin")
+    end = _time(body.associated_on_end, "associated_on_end")
+    if begin is not None and end is not None and begin > end:
+        raise invalid_parameter("associated_on_end", "Must not be before the begin.")
+    window = page(body.offset, body.limit, max_limit=100)
+    rows, total = await ctx.services.partners.list_indirect_partners(
+        ctx.actor.partner_id,
+        IndirectPartnerFilter(
+            account_name=body.account_name or None,
+            associated_on_begin=begin,
+            associated_on_end=end,
+            indirect_partner_id=body.indirect_partner_id or None,
+        ),
+        window,
+    )
+    return ListIndirectPartnersResponse(
+        count=total,
+        indirect_partners=[
+            IndirectPartnerInfo(
+                indirect_partner_id=r.indirect_partner_id,
+                mobile_phone=r.mobile_phone,
+                email=r.email,
+                account_name=r.account_name,
+                name=r.name,
+                associated_on=format_utc(r.associated_on),
+                account_manager_id=r.account_manager_name,
+                account_manager_name=r.account_manager_name,
+            )
+            for r in rows
+        ],
     )

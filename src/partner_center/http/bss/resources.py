@@ -13,23 +13,15 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.identity.public import Permission
 from partner_center.domains.orders.public import ItemFailure, check_status_filter
 from partner_center.domains.resources.public import ResourceFilter, ResourceView
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.coupons import parse_time
-from partner_center.http.bss.orders import (
-    EnterpriseProject,
-    caller_name,
-    order_service,
-    partner_or_customer,
-    subscriptions,
-)
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
+from partner_center.http.bss.order_wire import EnterpriseProject, caller_name
+from partner_center.http.formats import parse_time
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import MultiLineText, WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -191,259 +183,179 @@ def _failures(items: list[ItemFailure]) -> list[FailResourceInfo]:
     ]
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/orders/suscriptions/resources/query",
-    operation_id="list_pay_per_use_customer_resources",
-    summary="A customer's yearly/monthly resources (the partner names the customer)",
-    openapi_extra=wire_body(QueryResourcesReq, required=False),
-    responses=wire_responses(ListPayPerUseCustomerResourcesResponse),
+    kind=CallerKind.PARTNER_OR_CUSTOMER,
+    body_required=False,
 )
-async def list_pay_per_use_customer_resources(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: QueryResourcesReq
-    ) -> ListPayPerUseCustomerResourcesResponse:
-        actor = await partner_or_customer(ctx)
-        service = order_service(ctx)
-        if actor is None:
-            customer_id = ctx.caller.account_id
-            if body.customer_id and body.customer_id != customer_id:
-                raise access_denied("A customer sees only its own resources.")
-        else:
-            if not body.customer_id:
-                raise invalid_parameter("customer_id", "A partner names the customer.")
-            if not ctx.caller.has(Permission.VIEW_CUSTOMER_RESOURCES):
-                raise access_denied("The member lacks the permission to view customer resources.")
-            customer_id = (await ctx.customers.get_for_partner(actor, body.customer_id)).account_id
-        ids = body.resource_ids or []
-        if len(ids) > MAX_QUERY_IDS:
-            raise invalid_parameter("resource_ids", f"At most {MAX_QUERY_IDS} ids.")
-        if body.only_main_resource not in (None, 0, 1):
-            raise invalid_parameter("only_main_resource", "Use 0 or 1.")
-        if body.service_type_code == "":
-            raise invalid_parameter("service_type_code", "Must not be empty.")
-        filters = ResourceFilter(
-            resource_ids=tuple(ids),
-            order_id=body.order_id.upper() if body.order_id else None,
-            only_main=body.only_main_resource == 1,
-            statuses=check_status_filter(body.status_list or []),
-            expire_after=parse_time(body.expire_time_begin, "expire_time_begin"),
-            expire_before=parse_time(body.expire_time_end, "expire_time_end"),
-            service_type_code=body.service_type_code,
-        )
-        views, total = await service.resources.list_for_customer(
-            customer_id, filters, page(body.offset, body.limit)
-        )
-        return ListPayPerUseCustomerResourcesResponse(
-            data=[instance_wire(v) for v in views], total_count=total
-        )
-
-    return await run_operation(
-        request,
-        api="list_pay_per_use_customer_resources",
-        kind=CallerKind.ANY,
-        body_model=QueryResourcesReq,
-        handler=handle,
+async def list_pay_per_use_customer_resources(
+    ctx: OperationContext, body: QueryResourcesReq
+) -> ListPayPerUseCustomerResourcesResponse:
+    """A customer's yearly/monthly resources (the partner names the customer)"""
+    actor = ctx.partner_actor
+    service = ctx.services.orders
+    if actor is None:
+        customer_id = ctx.caller.account_id
+        if body.customer_id and body.customer_id != customer_id:
+            raise access_denied("A customer sees only its own resources.")
+    else:
+        if not body.customer_id:
+            raise invalid_parameter("customer_id", "A partner names the customer.")
+        if not ctx.caller.has(Permission.VIEW_CUSTOMER_RESOURCES):
+            raise access_denied("The member lacks the permission to view customer resources.")
+        customer_id = (
+            await ctx.services.customers.get_for_partner(actor, body.customer_id)
+        ).account_id
+    ids = body.resource_ids or []
+    if len(ids) > MAX_QUERY_IDS:
+        raise invalid_parameter("resource_ids", f"At most {MAX_QUERY_IDS} ids.")
+    if body.only_main_resource not in (None, 0, 1):
+        raise invalid_parameter("only_main_resource", "Use 0 or 1.")
+    if body.service_type_code == "":
+        raise invalid_parameter("service_type_code", "Must not be empty.")
+    filters = ResourceFilter(
+        resource_ids=tuple(ids),
+        order_id=body.order_id.upper() if body.order_id else None,
+        only_main=body.only_main_resource == 1,
+        statuses=check_status_filter(body.status_list or []),
+        expire_after=parse_time(body.expire_time_begin, "expire_time_begin"),
+        expire_before=parse_time(body.expire_time_end, "expire_time_end"),
+        service_type_code=body.service_type_code,
+    )
+    views, total = await service.resources.list_for_customer(
+        customer_id, filters, page(body.offset, body.limit)
+    )
+    return ListPayPerUseCustomerResourcesResponse(
+        data=[instance_wire(v) for v in views], total_count=total
     )
 
 
-@router.post(
-    "/v2/orders/subscriptions/resources/renew",
-    operation_id="renewal_resources",
-    summary="Renew 1 to 10 primary resources (pending order, or paid at once)",
-    openapi_extra=wire_body(RenewalResourcesReq),
-    responses=wire_responses(RenewalResourcesResponse),
-)
-async def renewal_resources(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: RenewalResourcesReq) -> RenewalResourcesResponse:
-        if body.is_auto_pay not in (None, 0, 1):
-            raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
-        result = await subscriptions(ctx).renew(
-            ctx.caller.account_id,
-            body.resource_ids,
-            period_type=body.period_type,
-            period_num=body.period_num,
-            auto_pay=body.is_auto_pay == 1,
-            created_by=caller_name(ctx),
-        )
-        return RenewalResourcesResponse(
-            order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
-        )
-
-    return await run_operation(
-        request,
-        api="renewal_resources",
-        kind=CallerKind.CUSTOMER,
-        body_model=RenewalResourcesReq,
-        handler=handle,
+@operation(router, "POST", "/v2/orders/subscriptions/resources/renew", kind=CallerKind.CUSTOMER)
+async def renewal_resources(
+    ctx: OperationContext, body: RenewalResourcesReq
+) -> RenewalResourcesResponse:
+    """Renew 1 to 10 primary resources (pending order, or paid at once)"""
+    if body.is_auto_pay not in (None, 0, 1):
+        raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
+    result = await ctx.services.subscriptions.renew(
+        ctx.caller.account_id,
+        body.resource_ids,
+        period_type=body.period_type,
+        period_num=body.period_num,
+        auto_pay=body.is_auto_pay == 1,
+        created_by=caller_name(ctx),
+    )
+    return RenewalResourcesResponse(
+        order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
     )
 
 
-@router.post(
-    "/v2/orders/subscriptions/resources/unsubscribe",
-    operation_id="cancel_resources_subscription",
-    summary="Unsubscribe resources (1: all periods, 2: renewals not started) with a refund",
-    openapi_extra=wire_body(UnsubscribeResourcesReq),
-    responses=wire_responses(RenewalResourcesResponse),
+@operation(
+    router, "POST", "/v2/orders/subscriptions/resources/unsubscribe", kind=CallerKind.CUSTOMER
 )
-async def cancel_resources_subscription(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: UnsubscribeResourcesReq
-    ) -> RenewalResourcesResponse:
-        if body.unsubscribe_reason_type not in (None, 1, 2, 3, 4, 5):
-            raise invalid_parameter("unsubscribe_reason_type", "Use 1 to 5.")
-        result = await subscriptions(ctx).unsubscribe(
-            ctx.caller.account_id,
-            body.resource_ids,
-            unsubscribe_type=body.unsubscribe_type,
-            created_by=caller_name(ctx),
-        )
-        return RenewalResourcesResponse(
-            order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
-        )
-
-    return await run_operation(
-        request,
-        api="cancel_resources_subscription",
-        kind=CallerKind.CUSTOMER,
-        body_model=UnsubscribeResourcesReq,
-        handler=handle,
+async def cancel_resources_subscription(
+    ctx: OperationContext, body: UnsubscribeResourcesReq
+) -> RenewalResourcesResponse:
+    """Unsubscribe resources (1: all periods, 2: renewals not started) with a refund"""
+    if body.unsubscribe_reason_type not in (None, 1, 2, 3, 4, 5):
+        raise invalid_parameter("unsubscribe_reason_type", "Use 1 to 5.")
+    result = await ctx.services.subscriptions.unsubscribe(
+        ctx.caller.account_id,
+        body.resource_ids,
+        unsubscribe_type=body.unsubscribe_type,
+        created_by=caller_name(ctx),
+    )
+    return RenewalResourcesResponse(
+        order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)
     )
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
-    operation_id="auto_renewal_resources",
-    summary="Turn auto-renew on (expire_policy 3); attached resources follow",
-    openapi_extra=wire_body(AutoRenewalResourcesReq, required=False),
-    responses=wire_responses(None, 204),
-    status_code=204,
+    kind=CallerKind.CUSTOMER,
+    status=204,
+    body_required=False,
 )
-async def auto_renewal_resources(request: Request, resource_id: str) -> Response:
-    async def handle(ctx: OperationContext, body: AutoRenewalResourcesReq) -> Response:
-        await subscriptions(ctx).enable_auto_renew(
-            ctx.caller.account_id,
-            resource_id,
-            times=body.auto_renew_times,
-            period_type=body.period_type,
-        )
-        return Response(status_code=204)
-
-    return await run_operation(
-        request,
-        api="auto_renewal_resources",
-        kind=CallerKind.CUSTOMER,
-        body_model=AutoRenewalResourcesReq,
-        handler=handle,
+async def auto_renewal_resources(
+    ctx: OperationContext, resource_id: str, body: AutoRenewalResourcesReq
+) -> None:
+    """Turn auto-renew on (expire_policy 3); attached resources follow"""
+    await ctx.services.subscriptions.enable_auto_renew(
+        ctx.caller.account_id,
+        resource_id,
+        times=body.auto_renew_times,
+        period_type=body.period_type,
     )
 
 
-@router.delete(
+@operation(
+    router,
+    "DELETE",
     "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
-    operation_id="cancel_auto_renewal_resources",
-    summary="Turn auto-renew off",
-    responses=wire_responses(None, 204),
-    status_code=204,
+    kind=CallerKind.CUSTOMER,
+    status=204,
 )
-async def cancel_auto_renewal_resources(request: Request, resource_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> Response:
-        await subscriptions(ctx).disable_auto_renew(ctx.caller.account_id, resource_id)
-        return Response(status_code=204)
+async def cancel_auto_renewal_resources(ctx: OperationContext, resource_id: str) -> None:
+    """Turn auto-renew off"""
+    await ctx.services.subscriptions.disable_auto_renew(ctx.caller.account_id, resource_id)
 
-    return await run_operation(
-        request,
-        api="cancel_auto_renewal_resources",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
+
+@operation(
+    router, "POST", "/v2/orders/subscriptions/resources/renew/config", kind=CallerKind.CUSTOMER
+)
+async def set_resources_renew_config(
+    ctx: OperationContext, body: RenewResourceConfigReq
+) -> SetResourcesRenewConfigResponse:
+    """Renewal settings: DEDUCTION_DATE (2..7 days) or EXPIRE_DATE (1..28, -1)"""
+    await ctx.services.subscriptions.set_renew_config(
+        ctx.caller.account_id, body.config_name, body.config_value
+    )
+    return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
+
+
+@operation(
+    router, "POST", "/v2/orders/subscriptions/resources/to-on-demand", kind=CallerKind.CUSTOMER
+)
+async def update_period_to_on_demand(
+    ctx: OperationContext, body: PeriodToOnDemandReq
+) -> UpdatePeriodToOnDemandResponse:
+    """Switch resources to pay-per-use at expiry (SET_UP) or undo it (CANCEL)"""
+    failures = await ctx.services.subscriptions.to_on_demand(
+        ctx.caller.account_id, body.operation, body.resource_ids
+    )
+    return UpdatePeriodToOnDemandResponse(
+        error_details=[
+            ErrorDetail(id=x.id, error_code=x.error_code, error_msg=x.error_msg) for x in failures
+        ]
     )
 
 
-@router.post(
-    "/v2/orders/subscriptions/resources/renew/config",
-    operation_id="set_resources_renew_config",
-    summary="Renewal settings: DEDUCTION_DATE (2..7 days) or EXPIRE_DATE (1..28, -1)",
-    openapi_extra=wire_body(RenewResourceConfigReq),
-    responses=wire_responses(SetResourcesRenewConfigResponse),
-)
-async def set_resources_renew_config(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: RenewResourceConfigReq
-    ) -> SetResourcesRenewConfigResponse:
-        await subscriptions(ctx).set_renew_config(
-            ctx.caller.account_id, body.config_name, body.config_value
-        )
-        return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
-
-    return await run_operation(
-        request,
-        api="set_resources_renew_config",
-        kind=CallerKind.CUSTOMER,
-        body_model=RenewResourceConfigReq,
-        handler=handle,
-    )
-
-
-@router.post(
-    "/v2/orders/subscriptions/resources/to-on-demand",
-    operation_id="update_period_to_on_demand",
-    summary="Switch resources to pay-per-use at expiry (SET_UP) or undo it (CANCEL)",
-    openapi_extra=wire_body(PeriodToOnDemandReq),
-    responses=wire_responses(UpdatePeriodToOnDemandResponse),
-)
-async def update_period_to_on_demand(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: PeriodToOnDemandReq
-    ) -> UpdatePeriodToOnDemandResponse:
-        failures = await subscriptions(ctx).to_on_demand(
-            ctx.caller.account_id, body.operation, body.resource_ids
-        )
-        return UpdatePeriodToOnDemandResponse(
-            error_details=[
-                ErrorDetail(id=x.id, error_code=x.error_code, error_msg=x.error_msg)
-                for x in failures
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="update_period_to_on_demand",
-        kind=CallerKind.CUSTOMER,
-        body_model=PeriodToOnDemandReq,
-        handler=handle,
-    )
-
-
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v2/orders/subscriptions/resources/to-on-demand/instantly",
-    operation_id="update_period_to_on_demand_instantly",
-    summary="Switch resources to pay-per-use now, refunding the unused paid time",
-    openapi_extra=wire_body(PeriodToOnDemandInstantlyReq),
-    responses=wire_responses(UpdatePeriodToOnDemandInstantlyResponse),
+    kind=CallerKind.CUSTOMER,
 )
-async def update_period_to_on_demand_instantly(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
-    ) -> UpdatePeriodToOnDemandInstantlyResponse:
-        results = await subscriptions(ctx).to_on_demand_now(
-            ctx.caller.account_id, body.resource_ids, created_by=caller_name(ctx)
-        )
-        return UpdatePeriodToOnDemandInstantlyResponse(
-            to_ondemand_service_results=[
-                ToOndemandServiceResult(
-                    resource_id=x.resource_id,
-                    result=x.result,
-                    error_code=x.error_code,
-                    error_msg=x.error_msg,
-                    order_id=x.order_id,
-                )
-                for x in results
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="update_period_to_on_demand_instantly",
-        kind=CallerKind.CUSTOMER,
-        body_model=PeriodToOnDemandInstantlyReq,
-        handler=handle,
+async def update_period_to_on_demand_instantly(
+    ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
+) -> UpdatePeriodToOnDemandInstantlyResponse:
+    """Switch resources to pay-per-use now, refunding the unused paid time"""
+    results = await ctx.services.subscriptions.to_on_demand_now(
+        ctx.caller.account_id, body.resource_ids, created_by=caller_name(ctx)
+    )
+    return UpdatePeriodToOnDemandInstantlyResponse(
+        to_ondemand_service_results=[
+            ToOndemandServiceResult(
+                resource_id=x.resource_id,
+                result=x.result,
+                error_code=x.error_code,
+                error_msg=x.error_msg,
+                order_id=x.order_id,
+            )
+            for x in results
+        ]
     )

@@ -6,7 +6,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from partner_center.domains.customers.public import AssociationType
 from partner_center.http.wire import WireModel
+
+#: Wire codes of association types: "1" referral; "3" reseller (intl), "2" resale (China site).
+ASSOCIATION_TYPES_IN = {
+    "1": AssociationType.REFERRAL,
+    "2": AssociationType.RESELLER,
+    "3": AssociationType.RESELLER,
+}
+
+
+def association_code(kind: AssociationType, site: str) -> str:
+    if kind == AssociationType.REFERRAL:
+        return "1"
+    return "2" if site == "cn" else "3"
 
 
 class CheckSubcustomerUserReq(WireModel):

@@ -15,23 +15,18 @@ nothing again; the same key with another body is ``CBC.99007009``.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field, StrictBool
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.balances.public import ConsumptionQuotaView, TopUpChannel
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.balances import (
-    IDEMPOTENCY_HEADER,
-    WireAmount,
-    balance_service,
-    cents_text,
-    wire_amount,
-)
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.formats import WireAmount, cents_text, wire_amount
+from partner_center.http.headers import IdempotencyKey
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import UNDOCUMENTED
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -107,154 +102,121 @@ def _state(partner_id: str, view: ConsumptionQuotaView) -> ConsumptionQuotaState
     )
 
 
-def _partner_id(request: Request) -> str:
-    partner_id = str(request.path_params["partner_id"])
+def _checked(partner_id: str) -> str:
     if not 0 < len(partner_id) <= 32:
         raise invalid_parameter("partner_id", "1 to 32 characters.")
     return partner_id
 
 
-@router.post(
-    _PREFIX + "/operator/partners/{partner_id}/top-ups",
-    operation_id="operator_top_up_partner",
-    summary="Credit a partner's cash account with money received (operator)",
-    openapi_extra={
-        **wire_body(TopUpReq),
-        "parameters": [
-            {
-                "name": IDEMPOTENCY_HEADER,
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 64},
-                "description": "A retry with the same key and body posts nothing again.",
-            }
+@operation(
+    router, "POST", _PREFIX + "/operator/partners/{partner_id}/top-ups", kind=CallerKind.OPERATOR
+)
+async def operator_top_up_partner(
+    ctx: OperationContext,
+    partner_id: Annotated[str, UNDOCUMENTED],
+    body: TopUpReq,
+    idempotency_key: IdempotencyKey,
+) -> TopUpResult:
+    """Credit a partner's cash account with money received (operator)
+
+    Posts money received for a partner (a confirmed bank transfer or an online payment) to its
+    cash account through the ledger; designated money counts in the balance but can never be
+    allocated. With X-Idempotency-Key a retry with the same body posts nothing again and answers
+    replayed=true; the same key with another body is CBC.99007009.
+    """
+    try:
+        channel = TopUpChannel(body.channel)
+    except ValueError as exc:
+        raise invalid_parameter("channel", "Use BANK_TRANSFER or ONLINE_PAYMENT.") from exc
+    partner_id = _checked(partner_id)
+    movement = await ctx.services.balances.top_up(
+        partner_id,
+        body.amount,
+        channel=channel,
+        actor_id=ctx.caller.account_id,
+        designated=body.designated,
+        payment_reference=body.payment_reference or None,
+        idempotency_key=idempotency_key,
+        memo=body.memo or None,
+    )
+    return TopUpResult(
+        transfer_id=movement.id,
+        partner_id=partner_id,
+        amount=wire_amount(movement.amount),
+        currency=movement.currency,
+        created_at=format_utc(movement.created_at),
+        replayed=movement.replayed,
+    )
+
+
+@operation(
+    router,
+    "PUT",
+    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
+    kind=CallerKind.OPERATOR,
+)
+async def operator_set_consumption_quota(
+    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: ConsumptionQuotaReq
+) -> ConsumptionQuotaState:
+    """Set a partner's consumption quota (credit line) (operator)
+
+    Sets a partner's consumption quota (credit line), ≥ 0 with at most 2 decimals, and answers
+    the resulting state; a partner whose used quota exceeds its quota is restricted from buying.
+    Operator credentials.
+    """
+    partner_id = _checked(partner_id)
+    view = await ctx.services.balances.set_consumption_quota(
+        partner_id, body.consumption_quota, actor_id=ctx.caller.account_id
+    )
+    return _state(partner_id, view)
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
+    kind=CallerKind.OPERATOR,
+)
+async def operator_show_consumption_quota(
+    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED]
+) -> ConsumptionQuotaState:
+    """A partner's consumption quota and restriction state (operator)
+
+    A partner's credit line, its balance, coupon, due and unbilled amounts, the used quota (due
+    + unbilled − amount − coupon) and whether it is restricted for exceeding it. Operator
+    credentials.
+    """
+    partner_id = _checked(partner_id)
+    view = await ctx.services.balances.partner_quota(partner_id)
+    return _state(partner_id, view)
+
+
+@operation(router, "GET", _PREFIX + "/consumption-quota", kind=CallerKind.PARTNER)
+async def show_own_consumption_quota_state(ctx: OperationContext) -> ConsumptionQuotaState:
+    """The calling partner's consumption quota and whether it is restricted
+
+    The calling CSP's or distributor's credit line and its use, as the operator sees it,
+    including whether the partner (and its postpaid reseller-model customers) is restricted for
+    exceeding it.
+    """
+    view = await ctx.services.balances.consumption_quota(ctx.actor)
+    return _state(ctx.actor.partner_id, view)
+
+
+@operation(
+    router, "GET", _PREFIX + "/operator/balances/statements/verify", kind=CallerKind.OPERATOR
+)
+async def operator_verify_statements(ctx: OperationContext) -> StatementProof:
+    """Prove every partner and customer statement against the ledger (operator)
+
+    Recomputes every partner and customer statement from the double-entry ledger and lists each
+    difference found; ok is true when there is none. Operator credentials.
+    """
+    problems = await ctx.services.balances.verify_statements()
+    return StatementProof(
+        ok=not problems,
+        problems=[
+            StatementProblem(owner_id=p.owner_id, statement=p.statement.value, problem=p.problem)
+            for p in problems
         ],
-    },
-    responses=wire_responses(TopUpResult),
-)
-async def top_up(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: TopUpReq) -> TopUpResult:
-        try:
-            channel = TopUpChannel(body.channel)
-        except ValueError as exc:
-            raise invalid_parameter("channel", "Use BANK_TRANSFER or ONLINE_PAYMENT.") from exc
-        partner_id = _partner_id(request)
-        movement = await balance_service(ctx).top_up(
-            partner_id,
-            body.amount,
-            channel=channel,
-            actor_id=ctx.caller.account_id,
-            designated=body.designated,
-            payment_reference=body.payment_reference or None,
-            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
-            memo=body.memo or None,
-        )
-        return TopUpResult(
-            transfer_id=movement.id,
-            partner_id=partner_id,
-            amount=wire_amount(movement.amount),
-            currency=movement.currency,
-            created_at=format_utc(movement.created_at),
-            replayed=movement.replayed,
-        )
-
-    return await run_operation(
-        request,
-        api="operator_top_up_partner",
-        kind=CallerKind.OPERATOR,
-        body_model=TopUpReq,
-        handler=handle,
-    )
-
-
-@router.put(
-    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
-    operation_id="operator_set_consumption_quota",
-    summary="Set a partner's consumption quota (credit line) (operator)",
-    openapi_extra=wire_body(ConsumptionQuotaReq),
-    responses=wire_responses(ConsumptionQuotaState),
-)
-async def set_consumption_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: ConsumptionQuotaReq) -> ConsumptionQuotaState:
-        partner_id = _partner_id(request)
-        view = await balance_service(ctx).set_consumption_quota(
-            partner_id, body.consumption_quota, actor_id=ctx.caller.account_id
-        )
-        return _state(partner_id, view)
-
-    return await run_operation(
-        request,
-        api="operator_set_consumption_quota",
-        kind=CallerKind.OPERATOR,
-        body_model=ConsumptionQuotaReq,
-        handler=handle,
-    )
-
-
-@router.get(
-    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
-    operation_id="operator_show_consumption_quota",
-    summary="A partner's consumption quota and restriction state (operator)",
-    responses=wire_responses(ConsumptionQuotaState),
-)
-async def show_consumption_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ConsumptionQuotaState:
-        partner_id = _partner_id(request)
-        view = await balance_service(ctx).partner_quota(partner_id)
-        return _state(partner_id, view)
-
-    return await run_operation(
-        request,
-        api="operator_show_consumption_quota",
-        kind=CallerKind.OPERATOR,
-        body_model=None,
-        handler=handle,
-    )
-
-
-@router.get(
-    _PREFIX + "/consumption-quota",
-    operation_id="show_own_consumption_quota_state",
-    summary="The calling partner's consumption quota and whether it is restricted",
-    responses=wire_responses(ConsumptionQuotaState),
-)
-async def show_own_consumption_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ConsumptionQuotaState:
-        view = await balance_service(ctx).consumption_quota(ctx.actor)
-        return _state(ctx.actor.partner_id, view)
-
-    return await run_operation(
-        request,
-        api="show_own_consumption_quota_state",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
-    )
-
-
-@router.get(
-    _PREFIX + "/operator/balances/statements/verify",
-    operation_id="operator_verify_statements",
-    summary="Prove every partner and customer statement against the ledger (operator)",
-    responses=wire_responses(StatementProof),
-)
-async def verify_statements(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> StatementProof:
-        problems = await balance_service(ctx).verify_statements()
-        return StatementProof(
-            ok=not problems,
-            problems=[
-                StatementProblem(
-                    owner_id=p.owner_id, statement=p.statement.value, problem=p.problem
-                )
-                for p in problems
-            ],
-        )
-
-    return await run_operation(
-        request,
-        api="operator_verify_statements",
-        kind=CallerKind.OPERATOR,
-        body_model=None,
-        handler=handle,
     )

@@ -13,11 +13,8 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.coupons.public import (
-    CouponService,
     LimitInfo,
     QuotaStatus,
     QuotaType,
@@ -25,14 +22,11 @@ from partner_center.domains.coupons.public import (
     Restrictions,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.coupons import (
-    LimitValue,
-    QuotaLimitInfo,
-    parse_time,
-    wire_limit_infos,
-)
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
+from partner_center.http.bss.coupons import LimitValue, QuotaLimitInfo, wire_limit_infos
+from partner_center.http.formats import parse_time
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import Int, QueryModel
+from partner_center.http.wire import MultiLineText, WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -113,102 +107,66 @@ def _restrictions(infos: list[QuotaLimitInfo] | None) -> Restrictions:
     return Restrictions.parse(parsed)
 
 
-def _service(ctx: OperationContext) -> CouponService:
-    return CouponService(ctx.uow.session, clock=ctx.state.clock, partners=ctx.partners)
+class OperatorQuotasQuery(QueryModel):
+    partner_id: str | None = None
+    offset: Int = None
+    limit: Int = None
 
 
-@router.post(
-    _PREFIX,
-    operation_id="grant_coupon_quota",
-    summary="Grant a coupon quota to a CSP or distributor (operator)",
-    openapi_extra=wire_body(GrantCouponQuotaReq),
-    responses=wire_responses(OperatorQuota, 201),
-    status_code=201,
-)
-async def grant_coupon_quota(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
-        if body.quota_type not in (0, 1):
-            raise invalid_parameter("quota_type", "Use 0 (cash coupon) or 1 (flexi-purchase).")
-        expire = parse_time(body.expire_time, "expire_time")
-        assert expire is not None
-        view = await _service(ctx).quotas.grant(
-            operator_id=ctx.caller.account_id,
-            partner_id=body.partner_id,
-            quota_type=QuotaType(body.quota_type),
-            quota_value=body.quota_value,
-            currency=ctx.state.settings.currency,
-            effective_time=parse_time(body.effective_time, "effective_time"),
-            expire_time=expire,
-            restrictions=_restrictions(body.limit_infos),
-            remark=body.remark,
-        )
-        return _wire(view)
+@operation(router, "POST", _PREFIX, kind=CallerKind.OPERATOR, status=201)
+async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
+    """Grant a coupon quota to a CSP or distributor (operator)
 
-    return await run_operation(
-        request,
-        api="grant_coupon_quota",
-        kind=CallerKind.OPERATOR,
-        body_model=GrantCouponQuotaReq,
-        handler=handle,
-        status=201,
+    Gives a CSP or distributor a cash-coupon (0) or flexi-purchase (1) quota in the site
+    currency, valid from effective_time (default now) to expire_time, with optional use
+    restrictions in the reference's limit_infos form; the partner then issues coupons to its
+    customers within it. Operator credentials.
+    """
+    if body.quota_type not in (0, 1):
+        raise invalid_parameter("quota_type", "Use 0 (cash coupon) or 1 (flexi-purchase).")
+    expire = parse_time(body.expire_time, "expire_time")
+    assert expire is not None
+    view = await ctx.services.coupons.quotas.grant(
+        operator_id=ctx.caller.account_id,
+        partner_id=body.partner_id,
+        quota_type=QuotaType(body.quota_type),
+        quota_value=body.quota_value,
+        currency=ctx.state.settings.currency,
+        effective_time=parse_time(body.effective_time, "effective_time"),
+        expire_time=expire,
+        restrictions=_restrictions(body.limit_infos),
+        remark=body.remark,
     )
+    return _wire(view)
 
 
-@router.put(
-    _PREFIX + "/{quota_id}/status",
-    operation_id="set_coupon_quota_status",
-    summary="Disable, freeze, mark as being adjusted or restore a coupon quota (operator)",
-    openapi_extra=wire_body(SetQuotaStatusReq),
-    responses=wire_responses(OperatorQuota),
-)
-async def set_coupon_quota_status(request: Request, quota_id: str) -> Response:
-    async def handle(ctx: OperationContext, body: SetQuotaStatusReq) -> OperatorQuota:
-        if body.quota_status not in [int(s) for s in QuotaStatus]:
-            raise invalid_parameter("quota_status", "Use 0, 3, 4 or 5.")
-        view = await _service(ctx).quotas.set_status(
-            quota_id=quota_id, status=QuotaStatus(body.quota_status)
-        )
-        return _wire(view)
+@operation(router, "PUT", _PREFIX + "/{quota_id}/status", kind=CallerKind.OPERATOR)
+async def set_coupon_quota_status(
+    ctx: OperationContext, quota_id: str, body: SetQuotaStatusReq
+) -> OperatorQuota:
+    """Disable, freeze, mark as being adjusted or restore a coupon quota (operator)
 
-    return await run_operation(
-        request,
-        api="set_coupon_quota_status",
-        kind=CallerKind.OPERATOR,
-        body_model=SetQuotaStatusReq,
-        handler=handle,
+    Sets a quota's status: 0 normal, 3 disabled, 4 being adjusted, 5 frozen; only a normal quota
+    can issue coupons. Operator credentials.
+    """
+    if body.quota_status not in [int(s) for s in QuotaStatus]:
+        raise invalid_parameter("quota_status", "Use 0, 3, 4 or 5.")
+    view = await ctx.services.coupons.quotas.set_status(
+        quota_id=quota_id, status=QuotaStatus(body.quota_status)
     )
+    return _wire(view)
 
 
-@router.get(
-    _PREFIX,
-    operation_id="list_coupon_quotas_operator",
-    summary="List coupon quotas, optionally of one partner (operator)",
-    openapi_extra={
-        "parameters": [
-            {"name": "partner_id", "in": "query", "required": False, "schema": {"type": "string"}},
-            {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer"}},
-            {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}},
-        ]
-    },
-    responses=wire_responses(OperatorQuotaList),
-)
-async def list_coupon_quotas_operator(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> OperatorQuotaList:
-        params = request.query_params
-        try:
-            offset = int(params["offset"]) if "offset" in params else None
-            limit = int(params["limit"]) if "limit" in params else None
-        except ValueError as exc:
-            raise invalid_parameter("offset/limit", "Whole numbers.") from exc
-        views, total = await _service(ctx).quotas.list_all(
-            partner_id=params.get("partner_id") or None, page=page(offset, limit)
-        )
-        return OperatorQuotaList(total_count=total, quotas=[_wire(v) for v in views])
+@operation(router, "GET", _PREFIX, kind=CallerKind.OPERATOR)
+async def list_coupon_quotas_operator(
+    ctx: OperationContext, query: OperatorQuotasQuery
+) -> OperatorQuotaList:
+    """List coupon quotas, optionally of one partner (operator)
 
-    return await run_operation(
-        request,
-        api="list_coupon_quotas_operator",
-        kind=CallerKind.OPERATOR,
-        body_model=None,
-        handler=handle,
+    Every coupon quota, or those of one partner, newest first, with their balance, status and
+    restrictions. Operator credentials.
+    """
+    views, total = await ctx.services.coupons.quotas.list_all(
+        partner_id=query.partner_id or None, page=page(query.offset, query.limit)
     )
+    return OperatorQuotaList(total_count=total, quotas=[_wire(v) for v in views])

@@ -5,18 +5,18 @@ shows (rules.md §5.9)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.customers.public import CustomerFilter
 from partner_center.domains.identity.public import Permission
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.customers import association_code
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_responses
+from partner_center.http.bss.schemas import association_code
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import UNDOCUMENTED, QueryModel, TextFilter
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, access_denied
 from partner_center.kernel.pagination import page
@@ -62,65 +62,64 @@ class CustomerDetail(WireModel):
     control: ControlDetail
 
 
-@router.get(
-    "/v1/partner-center/customers/{customer_id}",
-    operation_id="show_customer_detail",
-    summary="One customer's association, budget, freeze state and account manager",
-    responses=wire_responses(CustomerDetail),
-)
-async def show_customer_detail(request: Request, customer_id: str) -> Response:
-    indirect = request.query_params.get("indirect_partner_id") or None
+class CustomerDetailQuery(QueryModel):
+    indirect_partner_id: Annotated[TextFilter, UNDOCUMENTED] = None
 
-    async def handle(ctx: OperationContext, _body: None) -> CustomerDetail:
-        if not ctx.caller.has(
-            Permission.LIST_RESELLER_CUSTOMERS if indirect else Permission.LIST_CUSTOMERS
-        ):
-            raise access_denied("The member lacks the permission to view these customers.")
-        rows, _ = await ctx.customers.list_sub_customers(
-            ctx.actor,
-            CustomerFilter(customer_id=customer_id, indirect_partner_id=indirect),
-            page(0, 1),
-        )
-        if not rows:
-            raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
-        view = rows[0]
-        budget = await ctx.budgets.budget_of(customer_id)
-        state = await ctx.control.state(customer_id)
-        return CustomerDetail(
-            customer_id=view.customer_id,
-            account_name=view.account_name,
-            customer=view.customer_name,
-            association_type=association_code(view.association_type, ctx.state.site),
-            associated_on=format_utc(view.associated_on),
-            owner_partner_id=view.owner_partner_id,
-            xaccount_id=view.xaccount_id,
-            xaccount_type=view.xaccount_type,
-            email=view.email,
-            telephone=view.mobile.split("-")[-1] if view.mobile else None,
-            account_manager=view.account_manager_names[0] if view.account_manager_names else None,
-            budget=BudgetDetail(
-                is_set=budget.is_set,
-                budget_type=budget.budget_type.value,
-                budget_amount=budget.budget_amount,
-                used_amount=budget.used_amount,
-                reserved_amount=budget.reserved_amount,
-                remaining_amount=budget.remaining,
-                exhaustion_action=budget.exhaustion_action.value,
-                currency=budget.currency,
-            ),
-            control=ControlDetail(
-                restricted=state.restricted,
-                freeze_type=state.freeze_type.value if state.freeze_type else None,
-                reason=state.freeze_reason,
-                by_system=(state.restricted or state.freeze_type is not None)
-                and state.frozen_by is None,
-            ),
-        )
 
-    return await run_operation(
-        request,
-        api="show_customer_detail",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v1/partner-center/customers/{customer_id}", kind=CallerKind.PARTNER)
+async def show_customer_detail(
+    ctx: OperationContext, customer_id: str, query: CustomerDetailQuery
+) -> CustomerDetail:
+    """One customer's association, budget, freeze state and account manager
+
+    One of the partner's customers in one answer: association, contact, account manager, budget
+    (with reservations and the exhaustion action) and control state (restriction, freeze and who
+    applied it) — what the console's customer page shows (rules.md §5.9). A distributor names a
+    reseller's customer with indirect_partner_id; members need the permission to list those
+    customers.
+    """
+    indirect = query.indirect_partner_id
+    if not ctx.caller.has(
+        Permission.LIST_RESELLER_CUSTOMERS if indirect else Permission.LIST_CUSTOMERS
+    ):
+        raise access_denied("The member lacks the permission to view these customers.")
+    rows, _ = await ctx.services.customers.list_sub_customers(
+        ctx.actor,
+        CustomerFilter(customer_id=customer_id, indirect_partner_id=indirect),
+        page(0, 1),
+    )
+    if not rows:
+        raise DomainError("CBC.99000035", "The customer is not a sub-customer of this partner.")
+    view = rows[0]
+    budget = await ctx.services.budgets.budget_of(customer_id)
+    state = await ctx.services.control.state(customer_id)
+    return CustomerDetail(
+        customer_id=view.customer_id,
+        account_name=view.account_name,
+        customer=view.customer_name,
+        association_type=association_code(view.association_type, ctx.state.site),
+        associated_on=format_utc(view.associated_on),
+        owner_partner_id=view.owner_partner_id,
+        xaccount_id=view.xaccount_id,
+        xaccount_type=view.xaccount_type,
+        email=view.email,
+        telephone=view.mobile.split("-")[-1] if view.mobile else None,
+        account_manager=view.account_manager_names[0] if view.account_manager_names else None,
+        budget=BudgetDetail(
+            is_set=budget.is_set,
+            budget_type=budget.budget_type.value,
+            budget_amount=budget.budget_amount,
+            used_amount=budget.used_amount,
+            reserved_amount=budget.reserved_amount,
+            remaining_amount=budget.remaining,
+            exhaustion_action=budget.exhaustion_action.value,
+            currency=budget.currency,
+        ),
+        control=ControlDetail(
+            restricted=state.restricted,
+            freeze_type=state.freeze_type.value if state.freeze_type else None,
+            reason=state.freeze_reason,
+            by_system=(state.restricted or state.freeze_type is not None)
+            and state.frozen_by is None,
+        ),
     )

@@ -9,24 +9,23 @@ Finance); the delivery log is the administrator's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.notifications.public import (
     TOPICS,
     DeliveryStatus,
-    OutboxMessage,
-    Recipient,
+    MessageView,
+    RecipientView,
     may_manage,
     require_manager,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -83,27 +82,23 @@ class MessageList(WireModel):
     count: int
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
+class RecipientsQuery(QueryModel):
+    topic: Annotated[TextFilter, Doc(f"Only this topic. {_TOPIC_HELP}")] = None
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise invalid_parameter(name, "Must be an integer.") from exc
+class MessagesQuery(QueryModel):
+    status: Annotated[
+        TextFilter,
+        Doc("QUEUED | SENT | FAILED", schema={"enum": [s.value for s in DeliveryStatus]}),
+    ] = None
+    recipient: Annotated[str | None, Doc("Only messages to this address or number")] = None
+    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
+    limit: Annotated[
+        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
+    ] = None
 
 
-def _recipient_item(row: Recipient) -> RecipientItem:
+def _recipient_item(row: RecipientView) -> RecipientItem:
     return RecipientItem(
         id=row.id,
         topic=row.topic,
@@ -118,7 +113,7 @@ def _time(value: Any) -> str | None:
     return format_utc(value) if value is not None else None
 
 
-def _message_item(row: OutboxMessage) -> MessageItem:
+def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
         id=row.id,
         channel=row.channel.value,
@@ -134,149 +129,98 @@ def _message_item(row: OutboxMessage) -> MessageItem:
     )
 
 
-@router.get(
-    "/v1/notifications/recipients",
-    operation_id="list_notification_recipients",
-    summary="List the recipients of a topic (or of every topic the member manages)",
-    openapi_extra={
-        "parameters": [
-            _query("topic", f"Only this topic. {_TOPIC_HELP}", {"type": "string"}),
-        ]
-    },
-    responses=wire_responses(RecipientList),
-)
-async def list_recipients(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> RecipientList:
-        caller = ctx.caller
-        name = request.query_params.get("topic") or None
-        if name is not None:
-            require_manager(name, roles=caller.roles, is_admin=caller.is_admin)
-        manageable = {
-            t.name
-            for t in TOPICS.values()
-            if may_manage(t, roles=caller.roles, is_admin=caller.is_admin)
-        }
-        if not manageable:
-            raise access_denied("The member may not manage the recipients of any topic.")
-        rows = await ctx.notifications.recipients(tenant_id=caller.account_id, topic=name)
-        visible = [r for r in rows if r.topic in manageable]
-        return RecipientList(recipients=[_recipient_item(r) for r in visible], count=len(visible))
+@operation(router, "GET", "/v1/notifications/recipients", kind=CallerKind.PARTNER)
+async def list_notification_recipients(
+    ctx: OperationContext, query: RecipientsQuery
+) -> RecipientList:
+    """List the recipients of a topic (or of every topic the member manages)
 
-    return await run_operation(
-        request,
-        api="list_notification_recipients",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+    The recipients subscribed to a topic (e.g. PARTNER_BUDGET budget alerts), or to every topic
+    the member may manage. The partner's administrator, or a member holding a role the topic
+    names.
+    """
+    caller = ctx.caller
+    name = query.topic
+    if name is not None:
+        require_manager(name, roles=caller.roles, is_admin=caller.is_admin)
+    manageable = {
+        t.name
+        for t in TOPICS.values()
+        if may_manage(t, roles=caller.roles, is_admin=caller.is_admin)
+    }
+    if not manageable:
+        raise access_denied("The member may not manage the recipients of any topic.")
+    rows = await ctx.services.notifications.recipients(tenant_id=caller.account_id, topic=name)
+    visible = [r for r in rows if r.topic in manageable]
+    return RecipientList(recipients=[_recipient_item(r) for r in visible], count=len(visible))
+
+
+@operation(router, "POST", "/v1/notifications/recipients", kind=CallerKind.PARTNER, status=201)
+async def add_notification_recipient(ctx: OperationContext, body: NewRecipientReq) -> RecipientItem:
+    """Subscribe an e-mail address and/or a mobile number to a topic
+
+    Subscribes an e-mail address, a mobile number or both to a topic of the calling partner; the
+    same address twice on a topic is refused. The partner's administrator, or a member holding a
+    role the topic names.
+    """
+    caller = ctx.caller
+    require_manager(body.topic, roles=caller.roles, is_admin=caller.is_admin)
+    row = await ctx.services.notifications.add_recipient(
+        tenant_id=caller.account_id,
+        topic=body.topic,
+        name=body.name,
+        email=body.email or None,
+        mobile=body.mobile or None,
     )
+    return _recipient_item(row)
 
 
-@router.post(
-    "/v1/notifications/recipients",
-    operation_id="add_notification_recipient",
-    summary="Subscribe an e-mail address and/or a mobile number to a topic",
-    openapi_extra=wire_body(NewRecipientReq),
-    responses=wire_responses(RecipientItem, 201),
-    status_code=201,
-)
-async def add_recipient(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: NewRecipientReq) -> RecipientItem:
-        caller = ctx.caller
-        require_manager(body.topic, roles=caller.roles, is_admin=caller.is_admin)
-        row = await ctx.notifications.add_recipient(
-            tenant_id=caller.account_id,
-            topic=body.topic,
-            name=body.name,
-            email=body.email or None,
-            mobile=body.mobile or None,
-        )
-        return _recipient_item(row)
-
-    return await run_operation(
-        request,
-        api="add_notification_recipient",
-        kind=CallerKind.PARTNER,
-        body_model=NewRecipientReq,
-        handler=handle,
-        status=201,
-    )
-
-
-@router.delete(
+@operation(
+    router,
+    "DELETE",
     "/v1/notifications/recipients/{recipient_id}",
-    operation_id="remove_notification_recipient",
-    summary="Unsubscribe a recipient",
-    responses=wire_responses(None, 204),
-    status_code=204,
+    kind=CallerKind.PARTNER,
+    status=204,
 )
-async def remove_recipient(request: Request, recipient_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> Response:
-        caller = ctx.caller
-        found = await ctx.notifications.find_recipient(
-            tenant_id=caller.account_id, recipient_id=recipient_id
-        )
-        require_manager(found.topic, roles=caller.roles, is_admin=caller.is_admin)
-        await ctx.notifications.remove_recipient(
-            tenant_id=caller.account_id, recipient_id=recipient_id
-        )
-        return Response(status_code=204)
+async def remove_notification_recipient(ctx: OperationContext, recipient_id: str) -> None:
+    """Unsubscribe a recipient
 
-    return await run_operation(
-        request,
-        api="remove_notification_recipient",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+    Unsubscribes one of the calling partner's recipients. The partner's administrator, or a
+    member holding a role its topic names.
+    """
+    caller = ctx.caller
+    found = await ctx.services.notifications.find_recipient(
+        tenant_id=caller.account_id, recipient_id=recipient_id
+    )
+    require_manager(found.topic, roles=caller.roles, is_admin=caller.is_admin)
+    await ctx.services.notifications.remove_recipient(
+        tenant_id=caller.account_id, recipient_id=recipient_id
     )
 
 
-@router.get(
-    "/v1/notifications/messages",
-    operation_id="list_notification_messages",
-    summary="The delivery log: messages sent on the partner's behalf, newest first (no bodies)",
-    openapi_extra={
-        "parameters": [
-            _query(
-                "status",
-                "QUEUED | SENT | FAILED",
-                {"type": "string", "enum": [s.value for s in DeliveryStatus]},
-            ),
-            _query("recipient", "Only messages to this address or number", {"type": "string"}),
-            _query("offset", "Rows to skip, default 0", {"type": "integer", "minimum": 0}),
-            _query(
-                "limit",
-                "Rows, 1–100, default 10",
-                {"type": "integer", "minimum": 1, "maximum": 100},
-            ),
-        ]
-    },
-    responses=wire_responses(MessageList),
-)
-async def list_messages(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> MessageList:
-        if not ctx.caller.is_admin:
-            raise access_denied("Only the partner's administrator may read the delivery log.")
-        status_text = request.query_params.get("status") or None
-        status = None
-        if status_text is not None:
-            try:
-                status = DeliveryStatus(status_text)
-            except ValueError as exc:
-                raise invalid_parameter("status", "Use QUEUED, SENT or FAILED.") from exc
-        recipient = (request.query_params.get("recipient") or "").strip() or None
-        window = page(_int_param(request, "offset"), _int_param(request, "limit"))
-        rows, total = await ctx.notifications.messages(
-            tenant_id=ctx.caller.account_id,
-            page=window,
-            status=status,
-            recipient=recipient.lower() if recipient and "@" in recipient else recipient,
-        )
-        return MessageList(messages=[_message_item(r) for r in rows], count=total)
+@operation(router, "GET", "/v1/notifications/messages", kind=CallerKind.PARTNER)
+async def list_notification_messages(ctx: OperationContext, query: MessagesQuery) -> MessageList:
+    """The delivery log: messages sent on the partner's behalf, newest first (no bodies)
 
-    return await run_operation(
-        request,
-        api="list_notification_messages",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+    The delivery log of messages sent on the calling partner's behalf, newest first: channel,
+    recipient, subject, status (QUEUED, SENT or FAILED), attempts and the latest error; never
+    the bodies. The partner's administrator.
+    """
+    if not ctx.caller.is_admin:
+        raise access_denied("Only the partner's administrator may read the delivery log.")
+    status_text = query.status
+    status = None
+    if status_text is not None:
+        try:
+            status = DeliveryStatus(status_text)
+        except ValueError as exc:
+            raise invalid_parameter("status", "Use QUEUED, SENT or FAILED.") from exc
+    recipient = (query.recipient or "").strip() or None
+    window = page(query.offset, query.limit)
+    rows, total = await ctx.services.notifications.messages(
+        tenant_id=ctx.caller.account_id,
+        page=window,
+        status=status,
+        recipient=recipient.lower() if recipient and "@" in recipient else recipient,
     )
+    return MessageList(messages=[_message_item(r) for r in rows], count=total)

@@ -16,20 +16,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.orders.public import NewOrder, ProductRequest
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.orders import (
+from partner_center.http.bss.order_wire import (
     CustomerOrderV3,
     OrderLineItemEntityV2,
     line_wire,
-    order_service,
     order_wire,
 )
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import WireModel
 from partner_center.kernel.errors import invalid_parameter
 
 router = APIRouter(tags=["orders (extension)"])
@@ -64,55 +61,48 @@ class CreateCustomerOrderResponse(WireModel):
     order_line_items: list[OrderLineItemEntityV2]
 
 
-@router.post(
-    "/v1/partner-center/customer-orders",
-    operation_id="create_customer_order",
-    summary="Place a pending-payment yearly/monthly order for an authorized customer",
-    openapi_extra=wire_body(CreateCustomerOrderReq),
-    responses=wire_responses(CreateCustomerOrderResponse, 201),
-    status_code=201,
+@operation(
+    router, "POST", "/v1/partner-center/customer-orders", kind=CallerKind.PARTNER, status=201
 )
-async def create_customer_order(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: CreateCustomerOrderReq
-    ) -> CreateCustomerOrderResponse:
-        if body.is_auto_renew not in (0, 1):
-            raise invalid_parameter("is_auto_renew", "Use 0 or 1.")
-        view = await order_service(ctx).create_for_customer(
-            ctx.actor,
-            NewOrder(
-                customer_id=body.customer_id,
-                period_type=body.period_type,
-                period_num=body.period_num,
-                auto_renew=body.is_auto_renew == 1,
-                indirect_partner_id=body.indirect_partner_id or None,
-                products=tuple(
-                    ProductRequest(
-                        id=p.id,
-                        service_type=p.cloud_service_type,
-                        resource_type=p.resource_type,
-                        resource_spec=p.resource_spec,
-                        region=p.region,
-                        subscription_num=p.subscription_num,
-                        resource_size=p.resource_size,
-                        size_measure_id=p.size_measure_id,
-                        parent_id=p.parent_id,
-                    )
-                    for p in body.product_infos
-                ),
-            ),
-        )
-        return CreateCustomerOrderResponse(
-            order_id=view.order_id,
-            order_info=order_wire(view, CustomerOrderV3),
-            order_line_items=[line_wire(x, view) for x in view.lines],
-        )
+async def create_customer_order(
+    ctx: OperationContext, body: CreateCustomerOrderReq
+) -> CreateCustomerOrderResponse:
+    """Place a pending-payment yearly/monthly order for an authorized customer
 
-    return await run_operation(
-        request,
-        api="create_customer_order",
-        kind=CallerKind.PARTNER,
-        body_model=CreateCustomerOrderReq,
-        handler=handle,
-        status=201,
+    Creates a yearly/monthly order pending payment (status 6) for a customer that authorized the
+    partner, priced at the catalogue's list prices in force now with the customer's best
+    discount offered; the customer, or the partner through its agency, pays it with pay_orders
+    before PARTNER_CENTER_ORDER_PAYMENT_DAYS pass. A distributor orders for a reseller's
+    customer with indirect_partner_id.
+    """
+    if body.is_auto_renew not in (0, 1):
+        raise invalid_parameter("is_auto_renew", "Use 0 or 1.")
+    view = await ctx.services.orders.create_for_customer(
+        ctx.actor,
+        NewOrder(
+            customer_id=body.customer_id,
+            period_type=body.period_type,
+            period_num=body.period_num,
+            auto_renew=body.is_auto_renew == 1,
+            indirect_partner_id=body.indirect_partner_id or None,
+            products=tuple(
+                ProductRequest(
+                    id=p.id,
+                    service_type=p.cloud_service_type,
+                    resource_type=p.resource_type,
+                    resource_spec=p.resource_spec,
+                    region=p.region,
+                    subscription_num=p.subscription_num,
+                    resource_size=p.resource_size,
+                    size_measure_id=p.size_measure_id,
+                    parent_id=p.parent_id,
+                )
+                for p in body.product_infos
+            ),
+        ),
+    )
+    return CreateCustomerOrderResponse(
+        order_id=view.order_id,
+        order_info=order_wire(view, CustomerOrderV3),
+        order_line_items=[line_wire(x, view) for x in view.lines],
     )

@@ -15,18 +15,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field, StrictBool, field_validator
-from starlette.requests import Request
-from starlette.responses import Response
 
-from partner_center.domains.identity.public import AccountKind
 from partner_center.domains.partners.public import (
     MAX_QUOTA,
     GrantView,
     PartnerView,
 )
-from partner_center.http.auth import CallerKind, require_kind
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import MultiLineText, WireModel, wire_body, wire_responses
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import MultiLineText, WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
 from partner_center.kernel.money import to_cents
@@ -169,15 +166,9 @@ def _account_state(view: PartnerView) -> PartnerAccountState:
     )
 
 
-async def _distributor_or_operator(ctx: OperationContext) -> str | None:
+def _distributor_id(ctx: OperationContext) -> str | None:
     """The acting distributor's id, or None for the platform operator."""
-    if ctx.caller.kind == AccountKind.OPERATOR and ctx.caller.delegated_by is None:
-        return None
-    distributor = await require_kind(
-        ctx.caller, CallerKind.DISTRIBUTOR, ctx.uow.session, ctx.identity
-    )
-    assert distributor is not None
-    return distributor.partner_id
+    return ctx.partner.partner_id if ctx.partner is not None else None
 
 
 def _require_admin(ctx: OperationContext, what: str) -> None:
@@ -188,232 +179,194 @@ def _require_admin(ctx: OperationContext, what: str) -> None:
 # -- grants --------------------------------------------------------------------------------
 
 
-@router.get(
-    f"{_PREFIX}/resellers/{{reseller_id}}",
-    operation_id="ext_show_reseller",
-    summary="A reseller's profile, account state and grants (its distributor or the operator)",
-    responses=wire_responses(ResellerDetail),
+@operation(
+    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR
 )
-async def show_reseller(request: Request, reseller_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ResellerDetail:
-        distributor_id = await _distributor_or_operator(ctx)
-        if distributor_id is None:
-            grants = await ctx.partners.grants_for(reseller_id)
-            reseller = await ctx.partners.get(reseller_id)
-            assert reseller is not None
-        else:
-            reseller = await ctx.partners.reseller_of(
-                distributor_id=distributor_id, reseller_id=reseller_id
-            )
-            grants = await ctx.partners.grants_for(reseller_id)
-        managers = await ctx.identity.member_names(
-            [reseller.account_manager_id] if reseller.account_manager_id else []
-        )
-        return ResellerDetail(
-            reseller_id=reseller.partner_id,
-            account_name=reseller.name,
-            name=reseller.company_name,
-            distributor_id=reseller.distributor_id,
-            associated_on=format_utc(reseller.created_at) if reseller.created_at else None,
-            frozen=reseller.frozen,
-            frozen_reason=reseller.frozen_reason,
-            frozen_at=format_utc(reseller.frozen_at) if reseller.frozen_at else None,
-            account_manager_id=managers.get(reseller.account_manager_id or ""),
-            grants=_grants(grants),
-        )
+async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> ResellerDetail:
+    """A reseller's profile, account state and grants (its distributor or the operator)
 
-    return await run_operation(
-        request, api="ext_show_reseller", kind=CallerKind.ANY, body_model=None, handler=handle
+    A reseller's profile, account state (frozen, why and when), account manager and grants. Its
+    distributor (only its own resellers, CBC.99000037 otherwise) or the platform operator.
+    """
+    distributor_id = _distributor_id(ctx)
+    if distributor_id is None:
+        grants = await ctx.services.partners.grants_for(reseller_id)
+        reseller = await ctx.services.partners.get(reseller_id)
+        assert reseller is not None
+    else:
+        reseller = await ctx.services.partners.reseller_of(
+            distributor_id=distributor_id, reseller_id=reseller_id
+        )
+        grants = await ctx.services.partners.grants_for(reseller_id)
+    managers = await ctx.services.identity.member_names(
+        [reseller.account_manager_id] if reseller.account_manager_id else []
+    )
+    return ResellerDetail(
+        reseller_id=reseller.partner_id,
+        account_name=reseller.name,
+        name=reseller.company_name,
+        distributor_id=reseller.distributor_id,
+        associated_on=format_utc(reseller.created_at) if reseller.created_at else None,
+        frozen=reseller.frozen,
+        frozen_reason=reseller.frozen_reason,
+        frozen_at=format_utc(reseller.frozen_at) if reseller.frozen_at else None,
+        account_manager_id=managers.get(reseller.account_manager_id or ""),
+        grants=_grants(grants),
     )
 
 
-@router.get(
-    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
-    operation_id="ext_show_reseller_grants",
-    summary="The permissions and budget quotas the distributor granted a reseller",
-    responses=wire_responses(ResellerGrants),
+@operation(
+    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
 )
-async def show_reseller_grants(request: Request, reseller_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> ResellerGrants:
-        await ctx.partners.reseller_of(distributor_id=ctx.actor.partner_id, reseller_id=reseller_id)
-        return _grants(await ctx.partners.grants_for(reseller_id))
+async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> ResellerGrants:
+    """The permissions and budget quotas the distributor granted a reseller
 
-    return await run_operation(
-        request,
-        api="ext_show_reseller_grants",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=None,
-        handler=handle,
+    The permissions (set budgets, restrict purchases, freeze resources) and the monthly and
+    one-time budget quotas the calling distributor granted one of its resellers.
+    """
+    await ctx.services.partners.reseller_of(
+        distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
     )
+    return _grants(await ctx.services.partners.grants_for(reseller_id))
 
 
-@router.put(
-    f"{_PREFIX}/resellers/{{reseller_id}}/grants",
-    operation_id="ext_update_reseller_grants",
-    summary="Grant or revoke a reseller's permissions and budget quotas (distributor admin)",
-    description="Replaces the whole grant. While a permission is not granted the distributor "
-    "freezes and sets budgets for the reseller's customers itself; once granted, the reseller "
-    "answers for it. Revoking leaves budgets already set in force.",
-    openapi_extra=wire_body(ResellerGrantsUpdate),
-    responses=wire_responses(ResellerGrants),
+@operation(
+    router, "PUT", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
 )
-async def update_reseller_grants(request: Request, reseller_id: str) -> Response:
-    async def handle(ctx: OperationContext, body: ResellerGrantsUpdate) -> ResellerGrants:
-        _require_admin(ctx, "grant reseller permissions")
-        view = await ctx.partners.set_grants(
-            distributor_id=ctx.actor.partner_id,
-            reseller_id=reseller_id,
-            can_set_budget=body.can_set_budget,
-            can_restrict=body.can_restrict,
-            can_freeze_resources=body.can_freeze_resources,
-            monthly_quota=body.monthly_quota,
-            package_quota=body.package_quota,
-        )
-        return _grants(view)
+async def ext_update_reseller_grants(
+    ctx: OperationContext, reseller_id: str, body: ResellerGrantsUpdate
+) -> ResellerGrants:
+    """Grant or revoke a reseller's permissions and budget quotas (distributor admin)
 
-    return await run_operation(
-        request,
-        api="ext_update_reseller_grants",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=ResellerGrantsUpdate,
-        handler=handle,
+    Replaces the whole grant. While a permission is not granted the distributor freezes and sets
+    budgets for the reseller's customers itself; once granted, the reseller answers for it.
+    Revoking leaves budgets already set in force.
+    """
+    _require_admin(ctx, "grant reseller permissions")
+    view = await ctx.services.partners.set_grants(
+        distributor_id=ctx.actor.partner_id,
+        reseller_id=reseller_id,
+        can_set_budget=body.can_set_budget,
+        can_restrict=body.can_restrict,
+        can_freeze_resources=body.can_freeze_resources,
+        monthly_quota=body.monthly_quota,
+        package_quota=body.package_quota,
     )
+    return _grants(view)
 
 
 # -- a partner's own account ---------------------------------------------------------------
 
 
-@router.post(
+async def _set_account_frozen(
+    ctx: OperationContext, partner_id: str, body: AccountStateChange, *, frozen: bool
+) -> PartnerAccountState:
+    """A distributor's administrator acts on its own resellers; the operator on any partner."""
+    distributor_id = _distributor_id(ctx)
+    if distributor_id is not None:
+        _require_admin(ctx, f"{'freeze' if frozen else 'unfreeze'} a reseller's account")
+    partners = ctx.services.partners
+    change = partners.freeze_account if frozen else partners.unfreeze_account
+    view = await change(
+        partner_id,
+        reason=body.reason,
+        by_account_id=ctx.caller.account_id,
+        by_member_id=ctx.caller.member_id,
+        distributor_id=distributor_id,
+    )
+    return _account_state(view)
+
+
+@operation(
+    router,
+    "POST",
     f"{_PREFIX}/partners/{{partner_id}}/freeze",
-    operation_id="ext_freeze_partner_account",
-    summary="Freeze a partner's own account (operator: any partner; distributor: its resellers)",
-    description="A frozen partner cannot unfreeze customers. A distributor's administrator may "
-    "freeze its resellers; the platform operator any partner.",
-    openapi_extra=wire_body(AccountStateChange),
-    responses=wire_responses(PartnerAccountState),
+    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
 )
-async def freeze_partner_account(request: Request, partner_id: str) -> Response:
-    async def handle(ctx: OperationContext, body: AccountStateChange) -> PartnerAccountState:
-        distributor_id = await _distributor_or_operator(ctx)
-        if distributor_id is not None:
-            _require_admin(ctx, "freeze a reseller's account")
-        view = await ctx.partners.freeze_account(
-            partner_id,
-            reason=body.reason,
-            by_account_id=ctx.caller.account_id,
-            by_member_id=ctx.caller.member_id,
-            distributor_id=distributor_id,
-        )
-        return _account_state(view)
+async def ext_freeze_partner_account(
+    ctx: OperationContext, partner_id: str, body: AccountStateChange
+) -> PartnerAccountState:
+    """Freeze a partner's own account (operator: any partner; distributor: its resellers)
 
-    return await run_operation(
-        request,
-        api="ext_freeze_partner_account",
-        kind=CallerKind.ANY,
-        body_model=AccountStateChange,
-        handler=handle,
-    )
+    A frozen partner cannot unfreeze customers. A distributor's administrator may freeze its
+    resellers; the platform operator any partner.
+    """
+    return await _set_account_frozen(ctx, partner_id, body, frozen=True)
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     f"{_PREFIX}/partners/{{partner_id}}/unfreeze",
-    operation_id="ext_unfreeze_partner_account",
-    summary="Unfreeze a partner's own account",
-    description="A distributor lifts only a freeze it put on; the operator lifts any.",
-    openapi_extra=wire_body(AccountStateChange),
-    responses=wire_responses(PartnerAccountState),
+    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
 )
-async def unfreeze_partner_account(request: Request, partner_id: str) -> Response:
-    async def handle(ctx: OperationContext, body: AccountStateChange) -> PartnerAccountState:
-        distributor_id = await _distributor_or_operator(ctx)
-        if distributor_id is not None:
-            _require_admin(ctx, "unfreeze a reseller's account")
-        view = await ctx.partners.unfreeze_account(
-            partner_id,
-            reason=body.reason,
-            by_account_id=ctx.caller.account_id,
-            by_member_id=ctx.caller.member_id,
-            distributor_id=distributor_id,
-        )
-        return _account_state(view)
+async def ext_unfreeze_partner_account(
+    ctx: OperationContext, partner_id: str, body: AccountStateChange
+) -> PartnerAccountState:
+    """Unfreeze a partner's own account
 
-    return await run_operation(
-        request,
-        api="ext_unfreeze_partner_account",
-        kind=CallerKind.ANY,
-        body_model=AccountStateChange,
-        handler=handle,
-    )
+    A distributor lifts only a freeze it put on; the operator lifts any.
+    """
+    return await _set_account_frozen(ctx, partner_id, body, frozen=False)
 
 
 # -- account managers ------------------------------------------------------------------------
 
 
-@router.put(
-    f"{_PREFIX}/resellers/account-manager",
-    operation_id="ext_assign_reseller_account_manager",
-    summary="Assign (or withdraw) the account manager of one or more resellers",
-    openapi_extra=wire_body(AccountManagerAssignment),
-    responses=wire_responses(AccountManagerAssignmentResult),
-)
-async def assign_account_manager(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: AccountManagerAssignment
-    ) -> AccountManagerAssignmentResult:
-        _require_admin(ctx, "assign account managers")
-        views = await ctx.partners.assign_account_manager(
-            distributor_id=ctx.actor.partner_id,
-            reseller_ids=body.reseller_ids,
-            member_name=body.account_manager,
-        )
-        names = await ctx.identity.member_names(
-            [v.account_manager_id for v in views if v.account_manager_id]
-        )
-        return AccountManagerAssignmentResult(
-            resellers=[
-                ResellerManager(
-                    indirect_partner_id=v.partner_id,
-                    account_manager_id=names.get(v.account_manager_id or ""),
-                )
-                for v in views
-            ]
-        )
+@operation(router, "PUT", f"{_PREFIX}/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
+async def ext_assign_reseller_account_manager(
+    ctx: OperationContext, body: AccountManagerAssignment
+) -> AccountManagerAssignmentResult:
+    """Assign (or withdraw) the account manager of one or more resellers
 
-    return await run_operation(
-        request,
-        api="ext_assign_reseller_account_manager",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=AccountManagerAssignment,
-        handler=handle,
+    Makes one of the distributor's members holding the account-manager role the manager of 1 to
+    100 resellers, or withdraws the current manager (account_manager null). The distributor's
+    administrator.
+    """
+    _require_admin(ctx, "assign account managers")
+    views = await ctx.services.partners.assign_account_manager(
+        distributor_id=ctx.actor.partner_id,
+        reseller_ids=body.reseller_ids,
+        member_name=body.account_manager,
+    )
+    names = await ctx.services.identity.member_names(
+        [v.account_manager_id for v in views if v.account_manager_id]
+    )
+    return AccountManagerAssignmentResult(
+        resellers=[
+            ResellerManager(
+                indirect_partner_id=v.partner_id,
+                account_manager_id=names.get(v.account_manager_id or ""),
+            )
+            for v in views
+        ]
     )
 
 
-@router.get(
+@operation(
+    router,
+    "GET",
     f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
-    operation_id="ext_list_reseller_account_manager_history",
-    summary="Every account manager a reseller had, newest first",
-    responses=wire_responses(AccountManagerHistory),
+    kind=CallerKind.DISTRIBUTOR,
 )
-async def account_manager_history(request: Request, reseller_id: str) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> AccountManagerHistory:
-        rows = await ctx.partners.account_manager_history(
-            distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
-        )
-        return AccountManagerHistory(
-            records=[
-                AccountManagerRecord(
-                    account_manager_id=r.member_name,
-                    assigned_at=format_utc(r.assigned_at),
-                    withdrawn_at=format_utc(r.withdrawn_at) if r.withdrawn_at else None,
-                )
-                for r in rows
-            ]
-        )
+async def ext_list_reseller_account_manager_history(
+    ctx: OperationContext, reseller_id: str
+) -> AccountManagerHistory:
+    """Every account manager a reseller had, newest first
 
-    return await run_operation(
-        request,
-        api="ext_list_reseller_account_manager_history",
-        kind=CallerKind.DISTRIBUTOR,
-        body_model=None,
-        handler=handle,
+    Every account manager one of the calling distributor's resellers had, newest first, with
+    when each was assigned and withdrawn.
+    """
+    rows = await ctx.services.partners.account_manager_history(
+        distributor_id=ctx.actor.partner_id, reseller_id=reseller_id
+    )
+    return AccountManagerHistory(
+        records=[
+            AccountManagerRecord(
+                account_manager_id=r.member_name,
+                assigned_at=format_utc(r.assigned_at),
+                withdrawn_at=format_utc(r.withdrawn_at) if r.withdrawn_at else None,
+            )
+            for r in rows
+        ]
     )

@@ -17,11 +17,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from partner_center.domains.usage.public import (
     CSV_FIELDS,
@@ -31,22 +30,19 @@ from partner_center.domains.usage.public import (
     QuotaReuseMode,
     ResourceSpec,
     ReuseCycle,
-    UsageIngest,
-    UsageQueries,
-    UsageService,
     records_from_body,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.usage import (
+from partner_center.http.bss.usage_wire import (
     CustomerOnDemandResource,
     FreeResourcePackageV3,
     amount_text,
     package_wire,
-    packages,
     resource_wire,
 )
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.wire import Payload, WireModel, wire_body, wire_responses
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import UNDOCUMENTED, Doc, QueryModel
+from partner_center.http.wire import Payload, WireModel
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -110,10 +106,11 @@ def report_wire(report: IngestReport) -> IngestResult:
     )
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     _PREFIX + "/usage/records",
-    operation_id="ingest_usage_records",
-    summary="Ingest metered usage in bulk (operator); idempotent by record_id",
+    kind=CallerKind.OPERATOR,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -131,32 +128,24 @@ def report_wire(report: IngestReport) -> IngestResult:
             "description": "Fields: " + ", ".join(CSV_FIELDS),
         }
     },
-    responses=wire_responses(IngestResult),
+    payload=USAGE_UPLOAD,
 )
-async def ingest_usage_records(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> IngestResult:
-        raw = await request.body()
-        if not raw.strip():
-            raise invalid_parameter("body", "A JSON array of usage records, or JSON lines.")
-        try:
-            records = list(records_from_body(raw))
-        except UnicodeDecodeError as exc:
-            raise invalid_parameter("body", "The body must be UTF-8.") from exc
-        ingest = UsageIngest(
-            ctx.uow.session,
-            clock=ctx.state.clock,
-            late_window=ctx.state.settings.usage_late_window,
-        )
-        return report_wire(await ingest.ingest(records))
+async def ingest_usage_records(ctx: OperationContext, raw: bytes) -> IngestResult:
+    """Ingest metered usage in bulk (operator); idempotent by record_id
 
-    return await run_operation(
-        request,
-        api="ingest_usage_records",
-        kind=CallerKind.OPERATOR,
-        body_model=None,
-        handler=handle,
-        payload=USAGE_UPLOAD,
-    )
+    The platform's metering posts hourly usage: a JSON array of records, or one JSON object per
+    line (application/x-ndjson). Idempotent by record_id: each record is accepted, a duplicate,
+    or rejected with its reason (the first 1,000 listed), and a bad record never fails the
+    batch. Records are accepted up to PARTNER_CENTER_USAGE_LATE_HOURS after the end of their
+    hour. Operator credentials.
+    """
+    if not raw.strip():
+        raise invalid_parameter("body", "A JSON array of usage records, or JSON lines.")
+    try:
+        records = list(records_from_body(raw))
+    except UnicodeDecodeError as exc:
+        raise invalid_parameter("body", "The body must be UTF-8.") from exc
+    return report_wire(await ctx.services.usage_ingest.ingest(records))
 
 
 class CreateOnDemandResourceReq(WireModel):
@@ -173,63 +162,46 @@ class CreateOnDemandResourceReq(WireModel):
     size_measure_id: int | None = None
 
 
-@router.post(
-    _PREFIX + "/on-demand-resources",
-    operation_id="create_on_demand_resource",
-    summary="Start a pay-per-use resource (customer, or its authorized partner via the agency)",
-    openapi_extra=wire_body(CreateOnDemandResourceReq),
-    responses=wire_responses(CustomerOnDemandResource),
-)
-async def create_on_demand_resource(request: Request) -> Response:
-    async def handle(
-        ctx: OperationContext, body: CreateOnDemandResourceReq
-    ) -> CustomerOnDemandResource:
-        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).start_on_demand(
-            ctx.caller.account_id,
-            ResourceSpec(
-                region_code=body.region_code,
-                service_type_code=body.service_type_code,
-                resource_type_code=body.resource_type_code,
-                resource_spec_code=body.resource_spec_code,
-                resource_name=body.resource_name,
-                resource_id=body.resource_id or None,
-                availability_zone_code=body.availability_zone_code or None,
-                resource_size=body.resource_size,
-                size_measure_id=body.size_measure_id,
-            ),
-        )
-        return resource_wire(view)
+@operation(router, "POST", _PREFIX + "/on-demand-resources", kind=CallerKind.CUSTOMER)
+async def create_on_demand_resource(
+    ctx: OperationContext, body: CreateOnDemandResourceReq
+) -> CustomerOnDemandResource:
+    """Start a pay-per-use resource (customer, or its authorized partner via the agency)
 
-    return await run_operation(
-        request,
-        api="create_on_demand_resource",
-        kind=CallerKind.CUSTOMER,
-        body_model=CreateOnDemandResourceReq,
-        handler=handle,
+    Starts a pay-per-use resource of a specification on sale in a region, metered from now;
+    giving resource_id makes the creation idempotent. Customer credentials: the customer itself,
+    or its authorized partner through the agency.
+    """
+    view = await ctx.services.usage.start_on_demand(
+        ctx.caller.account_id,
+        ResourceSpec(
+            region_code=body.region_code,
+            service_type_code=body.service_type_code,
+            resource_type_code=body.resource_type_code,
+            resource_spec_code=body.resource_spec_code,
+            resource_name=body.resource_name,
+            resource_id=body.resource_id or None,
+            availability_zone_code=body.availability_zone_code or None,
+            resource_size=body.resource_size,
+            size_measure_id=body.size_measure_id,
+        ),
     )
+    return resource_wire(view)
 
 
-@router.post(
-    _PREFIX + "/on-demand-resources/{resource_id}/close",
-    operation_id="close_on_demand_resource",
-    summary="Release a pay-per-use resource: metering ends now (customer)",
-    responses=wire_responses(CustomerOnDemandResource),
+@operation(
+    router, "POST", _PREFIX + "/on-demand-resources/{resource_id}/close", kind=CallerKind.CUSTOMER
 )
-async def close_on_demand_resource(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> CustomerOnDemandResource:
-        resource_id = str(request.path_params["resource_id"])
-        view = await UsageService(ctx.uow.session, clock=ctx.state.clock).close(
-            ctx.caller.account_id, resource_id
-        )
-        return resource_wire(view)
+async def close_on_demand_resource(
+    ctx: OperationContext, resource_id: Annotated[str, UNDOCUMENTED]
+) -> CustomerOnDemandResource:
+    """Release a pay-per-use resource: metering ends now (customer)
 
-    return await run_operation(
-        request,
-        api="close_on_demand_resource",
-        kind=CallerKind.CUSTOMER,
-        body_model=None,
-        handler=handle,
-    )
+    Releases one of the customer's pay-per-use resources: metering ends now. Customer
+    credentials.
+    """
+    view = await ctx.services.usage.close(ctx.caller.account_id, resource_id)
+    return resource_wire(view)
 
 
 class FreeQuotaIn(WireModel):
@@ -258,59 +230,56 @@ class GivePackageReq(WireModel):
     free_resources: list[FreeQuotaIn]
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     _PREFIX + "/operator/customers/{customer_id}/free-resource-packages",
-    operation_id="operator_give_free_resource_package",
-    summary="Give a customer a resource package (operator)",
-    openapi_extra=wire_body(GivePackageReq),
-    responses=wire_responses(FreeResourcePackageV3),
+    kind=CallerKind.OPERATOR,
 )
-async def give_free_resource_package(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: GivePackageReq) -> FreeResourcePackageV3:
-        customer_id = str(request.path_params["customer_id"])
-        try:
-            effective, expire = parse_utc(body.effective_time), parse_utc(body.expire_time)
-        except ValueError as exc:
-            raise invalid_parameter("effective_time", "Use yyyy-MM-ddTHH:mm:ssZ.") from exc
-        try:
-            mode = QuotaReuseMode(body.quota_reuse_mode)
-            cycle = ReuseCycle(body.quota_reuse_cycle) if body.quota_reuse_cycle else None
-        except ValueError as exc:
-            raise invalid_parameter("quota_reuse_mode", "Mode 1 or 2; cycle 1 to 5.") from exc
-        view = await packages(ctx).grant(
-            customer_id,
-            PackageGrant(
-                product_name=body.product_name,
-                service_type_code=body.service_type_code,
-                region_code=body.region_code,
-                quotas=tuple(
-                    FreeQuota(
-                        resource_type_code=q.resource_type_code,
-                        usage_type=q.usage_type,
-                        amount=q.amount,
-                        measure_id=q.measure_id,
-                        usage_type_name=q.usage_type_name,
-                        resource_spec_code=q.resource_spec_code,
-                    )
-                    for q in body.free_resources
-                ),
-                effective_time=effective,
-                expire_time=expire,
-                quota_reuse_mode=mode,
-                quota_reuse_cycle=cycle,
-                product_id=body.product_id or None,
-                package_id=body.package_id or None,
-            ),
-        )
-        return package_wire(view)
+async def operator_give_free_resource_package(
+    ctx: OperationContext, customer_id: Annotated[str, UNDOCUMENTED], body: GivePackageReq
+) -> FreeResourcePackageV3:
+    """Give a customer a resource package (operator)
 
-    return await run_operation(
-        request,
-        api="operator_give_free_resource_package",
-        kind=CallerKind.OPERATOR,
-        body_model=GivePackageReq,
-        handler=handle,
+    Gives a customer a resource package of free quotas for a service in a region, valid from
+    effective_time to expire_time, resettable each cycle (mode 1) or not (mode 2); package_id
+    makes it idempotent. Operator credentials.
+    """
+    try:
+        effective, expire = parse_utc(body.effective_time), parse_utc(body.expire_time)
+    except ValueError as exc:
+        raise invalid_parameter("effective_time", "Use yyyy-MM-ddTHH:mm:ssZ.") from exc
+    try:
+        mode = QuotaReuseMode(body.quota_reuse_mode)
+        cycle = ReuseCycle(body.quota_reuse_cycle) if body.quota_reuse_cycle else None
+    except ValueError as exc:
+        raise invalid_parameter("quota_reuse_mode", "Mode 1 or 2; cycle 1 to 5.") from exc
+    view = await ctx.services.packages.grant(
+        customer_id,
+        PackageGrant(
+            product_name=body.product_name,
+            service_type_code=body.service_type_code,
+            region_code=body.region_code,
+            quotas=tuple(
+                FreeQuota(
+                    resource_type_code=q.resource_type_code,
+                    usage_type=q.usage_type,
+                    amount=q.amount,
+                    measure_id=q.measure_id,
+                    usage_type_name=q.usage_type_name,
+                    resource_spec_code=q.resource_spec_code,
+                )
+                for q in body.free_resources
+            ),
+            effective_time=effective,
+            expire_time=expire,
+            quota_reuse_mode=mode,
+            quota_reuse_cycle=cycle,
+            product_id=body.product_id or None,
+            package_id=body.package_id or None,
+        ),
     )
+    return package_wire(view)
 
 
 class FeeRecordOut(WireModel):
@@ -332,70 +301,56 @@ class FeeRecordOut(WireModel):
     charge_state: str
 
 
+class FeeRecordsQuery(QueryModel):
+    customer_id: Annotated[str | None, Doc(required=True)] = None
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM in the billing time zone")] = None
+
+
 class FeeRecordsResponse(WireModel):
     fee_records: list[FeeRecordOut]
     total_count: int
     total_amount: str
 
 
-@router.get(
-    _PREFIX + "/usage/fee-records",
-    operation_id="list_usage_fee_records",
-    summary="Hourly pay-per-use fee records of one of the partner's customers (partner)",
-    openapi_extra={
-        "parameters": [
-            {"name": "customer_id", "in": "query", "required": True, "schema": {"type": "string"}},
-            {
-                "name": "bill_cycle",
-                "in": "query",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "YYYY-MM in the billing time zone",
-            },
-        ]
-    },
-    responses=wire_responses(FeeRecordsResponse),
-)
-async def list_usage_fee_records(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> FeeRecordsResponse:
-        customer_id = request.query_params.get("customer_id") or ""
-        if not 0 < len(customer_id) <= 64:
-            raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
-        cycle = request.query_params.get("bill_cycle") or None
-        if cycle is not None and (len(cycle) != 7 or cycle[4] != "-"):
-            raise invalid_parameter("bill_cycle", "Use YYYY-MM.")
-        await ctx.customers.get_for_partner(ctx.actor, customer_id)
-        views = await UsageQueries(ctx.uow.session).fee_records(customer_id, bill_cycle=cycle)
-        return FeeRecordsResponse(
-            fee_records=[
-                FeeRecordOut(
-                    fee_record_id=v.fee_record_id,
-                    customer_id=v.customer_id,
-                    resource_id=v.resource_id,
-                    resource_spec_code=v.resource_spec_code,
-                    region_code=v.region_code,
-                    usage_type=v.usage_type,
-                    usage_hour=format_utc(v.usage_hour),
-                    rated_at=format_utc(v.rated_at),
-                    bill_cycle=v.bill_cycle,
-                    usage_measure_id=v.usage_measure_id,
-                    quantity=amount_text(v.quantity),
-                    free_quantity=amount_text(v.free_quantity),
-                    charged_quantity=amount_text(v.charged_quantity),
-                    official_amount=amount_text(v.official_amount),
-                    currency=v.currency,
-                    charge_state=v.charge_state.value,
-                )
-                for v in views
-            ],
-            total_count=len(views),
-            total_amount=amount_text(sum((v.official_amount for v in views), Decimal(0))),
-        )
+@operation(router, "GET", _PREFIX + "/usage/fee-records", kind=CallerKind.PARTNER)
+async def list_usage_fee_records(
+    ctx: OperationContext, query: FeeRecordsQuery
+) -> FeeRecordsResponse:
+    """Hourly pay-per-use fee records of one of the partner's customers (partner)
 
-    return await run_operation(
-        request,
-        api="list_usage_fee_records",
-        kind=CallerKind.PARTNER,
-        body_model=None,
-        handler=handle,
+    The hourly pay-per-use fee records of one of the calling partner's customers, in one bill
+    cycle (YYYY-MM in the billing time zone) or all, with amounts at 8 decimals and their total.
+    """
+    customer_id = query.customer_id or ""
+    if not 0 < len(customer_id) <= 64:
+        raise invalid_parameter("customer_id", "Required, 1 to 64 characters.")
+    cycle = query.bill_cycle or None
+    if cycle is not None and (len(cycle) != 7 or cycle[4] != "-"):
+        raise invalid_parameter("bill_cycle", "Use YYYY-MM.")
+    await ctx.services.customers.get_for_partner(ctx.actor, customer_id)
+    views = await ctx.services.usage_queries.fee_records(customer_id, bill_cycle=cycle)
+    return FeeRecordsResponse(
+        fee_records=[
+            FeeRecordOut(
+                fee_record_id=v.fee_record_id,
+                customer_id=v.customer_id,
+                resource_id=v.resource_id,
+                resource_spec_code=v.resource_spec_code,
+                region_code=v.region_code,
+                usage_type=v.usage_type,
+                usage_hour=format_utc(v.usage_hour),
+                rated_at=format_utc(v.rated_at),
+                bill_cycle=v.bill_cycle,
+                usage_measure_id=v.usage_measure_id,
+                quantity=amount_text(v.quantity),
+                free_quantity=amount_text(v.free_quantity),
+                charged_quantity=amount_text(v.charged_quantity),
+                official_amount=amount_text(v.official_amount),
+                currency=v.currency,
+                charge_state=v.charge_state.value,
+            )
+            for v in views
+        ],
+        total_count=len(views),
+        total_amount=amount_text(sum((v.official_amount for v in views), Decimal(0))),
     )

@@ -7,25 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
-from starlette.requests import Request
 from starlette.responses import Response
 
 from partner_center.domains.identity.public import Caller, IssuedToken
-from partner_center.http.auth import CallerKind, authenticate, client_address, identity_service
-from partner_center.http.operations import OperationContext, run_operation
-from partner_center.http.state import app_state
-from partner_center.http.wire import (
-    JSON_PAYLOAD,
-    WireModel,
-    WireResponse,
-    parse_model,
-    read_body,
-    require_media_type,
-    wire_body,
-    wire_responses,
-)
+from partner_center.http.auth import CallerKind, client_address
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.wire import WireModel, WireResponse
 from partner_center.kernel.clock import utc
-from partner_center.kernel.db import refresh_sandbox_clock
 from partner_center.kernel.errors import DomainError
 
 router = APIRouter(tags=["iam"])
@@ -135,127 +123,92 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
     return response
 
 
-@router.post(
+@operation(
+    router,
+    "POST",
     "/v3/auth/tokens",
-    operation_id="keystone_create_token",
-    summary="Obtain an IAM token (password, or assume_role with a partner token)",
-    openapi_extra=wire_body(AuthRequest),
-    responses=wire_responses(TokenResponse, 201),
-    status_code=201,
+    kind=CallerKind.PUBLIC,
+    status=201,
+    response=TokenResponse,
+    throttle=False,
 )
-async def create_token(request: Request) -> Response:
-    state = app_state(request)
-    # A password sign-in authenticates with its body, so it is read first (within the limit).
-    raw = await read_body(request, state.settings.max_body_bytes)
-    require_media_type(request, raw, JSON_PAYLOAD)
-    async with state.db.unit_of_work() as uow:
-        if state.sandbox_clock is not None:
-            await refresh_sandbox_clock(state.sandbox_clock, uow.session)
-        body = parse_model(AuthRequest, raw)
-        identity = identity_service(state, uow.session)
-        methods = body.auth.identity.methods
-        if methods == ["password"]:
-            pw = body.auth.identity.password
-            if pw is None or not pw.user.domain.name:
-                raise DomainError("IAM.0002", "password.user.domain.name is required.")
-            issued = await identity.token_by_password(
-                domain_name=pw.user.domain.name,
-                user_name=pw.user.name,
-                password=pw.user.password,
-                source=client_address(request),
-            )
-        elif methods == ["assume_role"]:
-            role = body.auth.identity.assume_role
-            if role is None:
-                raise DomainError("IAM.0002", "assume_role is required.")
-            caller = await authenticate(request, raw, state, uow.session)
-            issued = await identity.assume_role(
-                caller,
-                agency_name=role.agency_name,
-                domain_name=role.domain_name,
-                domain_id=role.domain_id,
-            )
-        else:
-            raise DomainError("IAM.0002", "Supported methods: password, assume_role.")
+async def keystone_create_token(ctx: OperationContext, body: AuthRequest) -> Response:
+    """Obtain an IAM token (password, or assume_role with a partner token)"""
+    identity = ctx.services.identity
+    methods = body.auth.identity.methods
+    if methods == ["password"]:
+        pw = body.auth.identity.password
+        if pw is None or not pw.user.domain.name:
+            raise DomainError("IAM.0002", "password.user.domain.name is required.")
+        issued = await identity.token_by_password(
+            domain_name=pw.user.domain.name,
+            user_name=pw.user.name,
+            password=pw.user.password,
+            source=client_address(ctx.request),
+        )
+    elif methods == ["assume_role"]:
+        role = body.auth.identity.assume_role
+        if role is None:
+            raise DomainError("IAM.0002", "assume_role is required.")
+        issued = await identity.assume_role(
+            await ctx.authenticate(),
+            agency_name=role.agency_name,
+            domain_name=role.domain_name,
+            domain_id=role.domain_id,
+        )
+    else:
+        raise DomainError("IAM.0002", "Supported methods: password, assume_role.")
     return _token_response(issued, methods)
 
 
-@router.post(
-    "/v3.0/OS-CREDENTIAL/securitytokens",
-    operation_id="create_temporary_access_key",
-    summary="Exchange a token (or assume a role) for temporary AK/SK and a security token",
-    openapi_extra=wire_body(AuthRequest),
-    responses=wire_responses(CredentialResponse, 201),
-    status_code=201,
-)
-async def create_security_token(request: Request) -> Response:
-    async def handle(ctx: OperationContext, body: AuthRequest) -> Response:
-        ident = body.auth.identity
-        caller: Caller = ctx.caller
-        if ident.methods == ["token"]:
-            if ident.token is not None and ident.token.id:
-                caller = await ctx.identity.caller_for_token(ident.token.id)
-            duration = (ident.token.duration_seconds if ident.token else None) or 900
-        elif ident.methods == ["assume_role"]:
-            if ident.assume_role is None:
-                raise DomainError("IAM.0002", "assume_role is required.")
-            role = ident.assume_role
-            issued = await ctx.identity.assume_role(
-                caller,
-                agency_name=role.agency_name,
-                domain_name=role.domain_name,
-                domain_id=role.domain_id,
-            )
-            caller = issued.caller
-            duration = role.duration_seconds or 900
-        else:
-            raise DomainError("IAM.0002", "Supported methods: token, assume_role.")
-        key = await ctx.identity.temporary_credentials(caller, duration_seconds=duration)
-        assert key.security_token is not None and key.expires_at is not None
-        return WireResponse(
-            CredentialResponse(
-                credential=Credential(
-                    access=key.access_key,
-                    secret=key.secret_key,
-                    securitytoken=key.security_token,
-                    expires_at=_iso(key.expires_at),
-                )
-            ),
-            status_code=201,
+@operation(router, "POST", "/v3.0/OS-CREDENTIAL/securitytokens", kind=CallerKind.ANY, status=201)
+async def create_temporary_access_key(
+    ctx: OperationContext, body: AuthRequest
+) -> CredentialResponse:
+    """Exchange a token (or assume a role) for temporary AK/SK and a security token"""
+    identity = ctx.services.identity
+    ident = body.auth.identity
+    caller: Caller = ctx.caller
+    if ident.methods == ["token"]:
+        if ident.token is not None and ident.token.id:
+            caller = await identity.caller_for_token(ident.token.id)
+        duration = (ident.token.duration_seconds if ident.token else None) or 900
+    elif ident.methods == ["assume_role"]:
+        if ident.assume_role is None:
+            raise DomainError("IAM.0002", "assume_role is required.")
+        role = ident.assume_role
+        issued = await identity.assume_role(
+            caller,
+            agency_name=role.agency_name,
+            domain_name=role.domain_name,
+            domain_id=role.domain_id,
         )
-
-    return await run_operation(
-        request,
-        api="create_temporary_access_key",
-        kind=CallerKind.ANY,
-        body_model=AuthRequest,
-        handler=handle,
+        caller = issued.caller
+        duration = role.duration_seconds or 900
+    else:
+        raise DomainError("IAM.0002", "Supported methods: token, assume_role.")
+    key = await identity.temporary_credentials(caller, duration_seconds=duration)
+    assert key.security_token is not None and key.expires_at is not None
+    return CredentialResponse(
+        credential=Credential(
+            access=key.access_key,
+            secret=key.secret_key,
+            securitytoken=key.security_token,
+            expires_at=_iso(key.expires_at),
+        )
     )
 
 
-@router.get(
-    "/v3/auth/domains",
-    operation_id="keystone_list_auth_domains",
-    summary="The caller's account (used by SDK clients built with with_region)",
-    responses=wire_responses(DomainsResponse),
-)
-async def list_auth_domains(request: Request) -> Response:
-    async def handle(ctx: OperationContext, _body: None) -> DomainsResponse:
-        return DomainsResponse(
-            domains=[
-                {
-                    "id": ctx.caller.account_id,
-                    "name": ctx.caller.account_name,
-                    "enabled": True,
-                    "description": "",
-                }
-            ]
-        )
-
-    return await run_operation(
-        request,
-        api="keystone_list_auth_domains",
-        kind=CallerKind.ANY,
-        body_model=None,
-        handler=handle,
+@operation(router, "GET", "/v3/auth/domains", kind=CallerKind.ANY)
+async def keystone_list_auth_domains(ctx: OperationContext) -> DomainsResponse:
+    """The caller's account (used by SDK clients built with with_region)"""
+    return DomainsResponse(
+        domains=[
+            {
+                "id": ctx.caller.account_id,
+                "name": ctx.caller.account_name,
+                "enabled": True,
+                "description": "",
+            }
+        ]
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.models import (
@@ -21,7 +21,7 @@ from partner_center.domains.identity.public import Caller
 from partner_center.domains.partners.public import PartnerType, PartnerView
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Agency permissions a partner may ask for: full administration, or read-only O&M.
 PERMISSIONS = ("te_admin", "readonly")
@@ -173,12 +173,12 @@ class AuthorizationService(ServiceBase):
         customer = await self.owned_customer(actor, customer_id, lock=True)
         if customer.association_type != AssociationType.RESELLER:
             raise DomainError(
-                errors.WRONG_ASSOCIATION_TYPE,
+                errors.AssociationErrorCode.WRONG_ASSOCIATION_TYPE,
                 "Orders and O&M on a customer's behalf are for reseller-model customers only.",
             )
         if not await self.reseller_may_act(actor.partner):
             raise DomainError(
-                errors.NEEDS_DISTRIBUTOR_PERMISSION,
+                errors.AssociationErrorCode.NEEDS_DISTRIBUTOR_PERMISSION,
                 "Insufficient permission: your distributor has not allowed you to order or "
                 "operate on customers' behalf; contact your distributor.",
             )
@@ -206,10 +206,12 @@ class AuthorizationService(ServiceBase):
         for other in existing.all():
             if other.status == AuthorizationStatus.AUTHORIZED:
                 raise DomainError(
-                    errors.ALREADY_AUTHORIZED, "The customer has already authorized you."
+                    errors.AssociationErrorCode.ALREADY_AUTHORIZED,
+                    "The customer has already authorized you.",
                 )
             raise DomainError(
-                errors.REQUEST_OPEN, "An authorization request for this customer is pending."
+                errors.AssociationErrorCode.REQUEST_OPEN,
+                "An authorization request for this customer is pending.",
             )
         row = AuthorizationRequest(
             id=new_id(),
@@ -286,13 +288,14 @@ class AuthorizationService(ServiceBase):
     ) -> tuple[list[AuthorizationView], int]:
         if status is not None:
             stmt = stmt.where(AuthorizationRequest.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(AuthorizationRequest.created_at.desc(), AuthorizationRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            AuthorizationRequest.created_at.desc(),
+            AuthorizationRequest.id.desc(),
         )
-        return [await self._view(r) for r in rows.all()], int(total or 0)
+        return [await self._view(r) for r in rows], int(total or 0)
 
     # -- the customer decides ------------------------------------------------------------------
 
@@ -315,7 +318,7 @@ class AuthorizationService(ServiceBase):
         assert partner is not None
         if not await self.reseller_may_act(partner):
             raise DomainError(
-                errors.NEEDS_DISTRIBUTOR_PERMISSION,
+                errors.AssociationErrorCode.NEEDS_DISTRIBUTOR_PERMISSION,
                 "The partner no longer holds its distributor's permission to act for customers.",
             )
         agency = await self.identity.grant_agency(

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
-from partner_center.domains.associations.hooks import AssociationHooks, association_hooks
+from partner_center.domains.associations.hooks import AssociationHooks
 from partner_center.domains.associations.models import PartnerAssociationSettings
 from partner_center.domains.customers.public import (
     AssociationView,
     CustomerAssociations,
+    CustomerRecords,
     PartnerActor,
 )
 from partner_center.domains.identity.public import (
@@ -65,28 +66,33 @@ class AssociationPolicy:
     """``cn`` or ``intl``: the field rules of the customer records touched."""
 
 
+@dataclass(frozen=True, slots=True)
+class AssociationCollaborators:
+    """What every association service of one unit of work shares."""
+
+    clock: Clock
+    identity: IdentityService
+    partners: PartnerService
+    notifications: NotificationService
+    associations: CustomerAssociations
+    customer_records: CustomerRecords
+    policy: AssociationPolicy
+    hooks: AssociationHooks
+
+
 class ServiceBase:
     """Collaborators shared by the association services, each bound to one unit of work."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        clock: Clock,
-        identity: IdentityService,
-        partners: PartnerService,
-        notifications: NotificationService,
-        policy: AssociationPolicy | None = None,
-        hooks: AssociationHooks | None = None,
-    ) -> None:
+    def __init__(self, session: AsyncSession, shared: AssociationCollaborators) -> None:
         self.session = session
-        self.clock = clock
-        self.identity = identity
-        self.partners = partners
-        self.notifications = notifications
-        self.policy = policy or AssociationPolicy()
-        self.hooks = hooks or association_hooks
-        self.associations = CustomerAssociations(session, clock=clock)
+        self.clock = shared.clock
+        self.identity = shared.identity
+        self.partners = shared.partners
+        self.notifications = shared.notifications
+        self.associations = shared.associations
+        self.customer_records = shared.customer_records
+        self.policy = shared.policy
+        self.hooks = shared.hooks
 
     # -- who may act -----------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import segno
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.errors import FailureReason
@@ -21,7 +22,10 @@ from partner_center.domains.associations.models import (
     InvitationRecord,
     InvitationStatus,
 )
-from partner_center.domains.associations.service.common import ServiceBase
+from partner_center.domains.associations.service.common import (
+    AssociationCollaborators,
+    ServiceBase,
+)
 from partner_center.domains.associations.service.managers import AccountManagerService
 from partner_center.domains.customers.public import (
     AssociationType,
@@ -39,7 +43,7 @@ from partner_center.domains.partners.public import PartnerStatus, PartnerView
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.jobs import schedule
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 #: E-mail invitation links work this long (rules.md §2.1.6); offline links and QR codes forever.
 EMAIL_LINK_VALIDITY = timedelta(days=7)
@@ -140,6 +144,16 @@ def qr_png(link: str) -> bytes:
 
 class InvitationService(ServiceBase):
     """Invitations of one partner (tenant) and their acceptance by customers."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        shared: AssociationCollaborators,
+        *,
+        account_managers: AccountManagerService,
+    ) -> None:
+        super().__init__(session, shared)
+        self.account_managers = account_managers
 
     # -- making invitations ----------------------------------------------------------------
 
@@ -365,13 +379,10 @@ class InvitationService(ServiceBase):
                 )
             else:
                 stmt = stmt.where(InvitationRecord.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.execute(
-            stmt.order_by(InvitationRecord.created_at.desc(), InvitationRecord.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate_rows(
+            self.session, stmt, page, InvitationRecord.created_at.desc(), InvitationRecord.id.desc()
         )
-        return [_record_view(r, i, now) for r, i in rows.all()], int(total or 0)
+        return [_record_view(r, i, now) for r, i in rows], int(total or 0)
 
     async def invitations(
         self, actor: PartnerActor, page: Page
@@ -384,13 +395,10 @@ class InvitationService(ServiceBase):
         )
         if not self.sees_all_customers(actor):
             stmt = stmt.where(Invitation.created_by == actor.caller.member_id)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(Invitation.created_at.desc(), Invitation.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session, stmt, page, Invitation.created_at.desc(), Invitation.id.desc()
         )
-        return [_invitation_view(i) for i in rows.all()], int(total or 0)
+        return [_invitation_view(i) for i in rows], int(total or 0)
 
     # -- the customer's side ---------------------------------------------------------------
 
@@ -399,6 +407,29 @@ class InvitationService(ServiceBase):
         if lock:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def expire_link(self, invitation_id: str) -> None:
+        """Mark the e-mail invitation's waiting invitees EXPIRED once the link has lapsed (the
+        ``EXPIRE_JOB`` runs at the expiry time; reads show it EXPIRED before the job has run)."""
+        invitation = await self.session.get(Invitation, invitation_id)
+        if invitation is None or invitation.expires_at is None:
+            return
+        now = self.clock.now()
+        if now < invitation.expires_at:
+            return
+        rows = await self.session.scalars(
+            select(InvitationRecord)
+            .where(
+                InvitationRecord.invitation_id == invitation.id,
+                InvitationRecord.status == InvitationStatus.PENDING,
+            )
+            .with_for_update()
+        )
+        for record in rows.all():
+            record.status = InvitationStatus.EXPIRED
+            record.failure_reason = FailureReason.LINK_EXPIRED.value
+            record.updated_at = now
+        await self.session.flush()
 
     async def describe(self, link_or_token: str) -> LinkDetails:
         """What a link offers, for whoever holds it (no sign-in needed)."""
@@ -627,16 +658,7 @@ class InvitationService(ServiceBase):
         )
         if member is None or "ACCOUNT_MANAGER" not in member.roles:
             return None
-        managers = AccountManagerService(
-            self.session,
-            clock=self.clock,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            policy=self.policy,
-            hooks=self.hooks,
-        )
-        await managers.open_assignment(
+        await self.account_managers.open_assignment(
             customer_id=customer_id,
             partner_id=invitation.tenant_id,
             member_id=member.member_id,

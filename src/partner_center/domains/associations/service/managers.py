@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from partner_center.domains.associations import errors
+from partner_center.domains.associations.errors import AssociationErrorCode
 from partner_center.domains.associations.models import CustomerManagerAssignment
 from partner_center.domains.associations.service.common import ServiceBase, next_local_midnight
-from partner_center.domains.customers.public import Customer, PartnerActor, check_password
+from partner_center.domains.customers.public import (
+    PartnerActor,
+    check_password,
+)
 from partner_center.domains.identity.public import (
     AccountStatus,
     IssuedKey,
@@ -94,13 +98,8 @@ class MemberService(ServiceBase):
         if current is None:
             raise errors.no_such("member", "member_id")
         if Role.ACCOUNT_MANAGER.value in current.roles and Role.ACCOUNT_MANAGER.value not in roles:
-            managed = await self.session.scalar(
-                select(func.count())
-                .select_from(Customer)
-                .where(
-                    Customer.tenant_id == actor.partner_id,
-                    Customer.account_manager_id == member_id,
-                )
+            managed = await self.customer_records.count(
+                self.customer_records.ids(owner_id=actor.partner_id, account_manager_id=member_id)
             )
             if managed:
                 raise invalid_parameter(
@@ -169,7 +168,8 @@ class AccountManagerService(ServiceBase):
         current = await self._current(customer_id)
         if current is None:
             raise DomainError(
-                "CBC.0100", "Invalid parameter: customer_id. The customer has no account manager."
+                AssociationErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: customer_id. The customer has no account manager.",
             )
         self._close(current)
         await self.associations.set_account_manager(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.associations import errors
 from partner_center.domains.associations.hooks import AssociationEvent
@@ -18,20 +19,22 @@ from partner_center.domains.associations.models import (
     RequestStatus,
     TypeChangeRequest,
 )
-from partner_center.domains.associations.service.common import ServiceBase
+from partner_center.domains.associations.service.common import (
+    AssociationCollaborators,
+    ServiceBase,
+)
 from partner_center.domains.associations.service.managers import AccountManagerService
 from partner_center.domains.budgets.public import BudgetService
 from partner_center.domains.customers.public import (
     AssociationType,
     AssociationView,
-    CustomerService,
     PartnerActor,
 )
 from partner_center.domains.identity.public import Caller
-from partner_center.kernel.clock import WallClock, add_months
+from partner_center.kernel.clock import add_months
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
-from partner_center.kernel.pagination import Page
+from partner_center.kernel.pagination import Page, paginate
 
 #: Type-change requests a partner may file per customer and window (rules.md §2.5.3).
 TYPE_CHANGE_LIMIT = 1
@@ -132,7 +135,7 @@ class _RequestsBase(ServiceBase):
         open_kinds = await self._open_requests(customer_id, partner_id)
         if open_kinds:
             raise DomainError(
-                errors.REQUEST_OPEN,
+                errors.AssociationErrorCode.REQUEST_OPEN,
                 f"A {open_kinds[0]} request for this customer is still pending; wait for it to be "
                 "handled or cancel it.",
             )
@@ -143,7 +146,7 @@ class _RequestsBase(ServiceBase):
         (rules.md §2.6.5, §4.14)."""
         if view.frozen_by is not None:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer was restricted or frozen by the partner; unfreeze it first.",
                 {"blocker": "MANUALLY_FROZEN"},
             )
@@ -152,7 +155,8 @@ class _RequestsBase(ServiceBase):
     def _associated(customer: AssociationView | None) -> AssociationView:
         if customer is None or not customer.associated:
             raise DomainError(
-                errors.NOT_YOUR_CUSTOMER, "The account is not associated with a partner."
+                errors.AssociationErrorCode.NOT_YOUR_CUSTOMER,
+                "The account is not associated with a partner.",
             )
         return customer
 
@@ -187,7 +191,7 @@ class TypeChangeService(_RequestsBase):
         )
         if (filed or 0) >= TYPE_CHANGE_LIMIT:
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"Only {TYPE_CHANGE_LIMIT} association type change request per customer is "
                 f"allowed in {TYPE_CHANGE_WINDOW_MONTHS} months; open a service ticket for more.",
             )
@@ -240,13 +244,14 @@ class TypeChangeService(_RequestsBase):
     ) -> tuple[list[TypeChangeView], int]:
         if status is not None:
             stmt = stmt.where(TypeChangeRequest.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(TypeChangeRequest.created_at.desc(), TypeChangeRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            TypeChangeRequest.created_at.desc(),
+            TypeChangeRequest.id.desc(),
         )
-        return [_type_change(r) for r in rows.all()], int(total or 0)
+        return [_type_change(r) for r in rows], int(total or 0)
 
     async def decide(self, caller: Caller, request_id: str, *, approve: bool) -> TypeChangeView:
         """The customer approves (the type changes at once) or rejects the request."""
@@ -295,6 +300,18 @@ class TypeChangeService(_RequestsBase):
 class DisassociationService(_RequestsBase):
     """Ending associations: requested by one side, decided by the other (rules.md §2.6)."""
 
+    def __init__(
+        self,
+        session: AsyncSession,
+        shared: AssociationCollaborators,
+        *,
+        account_managers: AccountManagerService,
+        budgets: BudgetService,
+    ) -> None:
+        super().__init__(session, shared)
+        self.account_managers = account_managers
+        self.budgets = budgets
+
     async def _check_eligible(self, customer: AssociationView) -> None:
         self._refuse_if_manually_controlled(customer)
         blockers = await self.hooks.blockers(
@@ -302,7 +319,7 @@ class DisassociationService(_RequestsBase):
         )
         if blockers:
             raise DomainError(
-                errors.PRECHECK_FAILED,
+                errors.AssociationErrorCode.PRECHECK_FAILED,
                 "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                 {"blockers": blockers},
             )
@@ -328,7 +345,7 @@ class DisassociationService(_RequestsBase):
         if (filed or 0) >= policy.disassociation_limit:
             party = "A partner" if initiator == Initiator.PARTNER else "A customer"
             raise DomainError(
-                errors.TOO_FREQUENT,
+                errors.AssociationErrorCode.TOO_FREQUENT,
                 f"{party} may start at most {policy.disassociation_limit} disassociation "
                 f"request(s) in {policy.disassociation_window_months} months; contact customer "
                 "service for more.",
@@ -470,7 +487,7 @@ class DisassociationService(_RequestsBase):
             blockers = await self.hooks.blockers(self.session, row.customer_id, row.tenant_id)
             if blockers:
                 raise DomainError(
-                    errors.PRECHECK_FAILED,
+                    errors.AssociationErrorCode.PRECHECK_FAILED,
                     "The customer cannot be disassociated yet: " + "; ".join(blockers) + ".",
                     {"blockers": blockers},
                 )
@@ -553,13 +570,14 @@ class DisassociationService(_RequestsBase):
             stmt = stmt.where(DisassociationRequest.status == status)
         if initiator is not None:
             stmt = stmt.where(DisassociationRequest.initiator == initiator)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(DisassociationRequest.created_at.desc(), DisassociationRequest.id.desc())
-            .offset(page.offset)
-            .limit(page.limit)
+        rows, total = await paginate(
+            self.session,
+            stmt,
+            page,
+            DisassociationRequest.created_at.desc(),
+            DisassociationRequest.id.desc(),
         )
-        return [_disassociation(r) for r in rows.all()], int(total or 0)
+        return [_disassociation(r) for r in rows], int(total or 0)
 
     # -- completion ----------------------------------------------------------------------------
 
@@ -596,20 +614,14 @@ class DisassociationService(_RequestsBase):
         for change in type_changes.all():
             change.status = RequestStatus.CANCELLED
             change.decided_at = now
-        await AccountManagerService(
-            self.session,
-            clock=self.clock,
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            policy=self.policy,
-            hooks=self.hooks,
-        ).close_current(row.customer_id)
+        await self.account_managers.close_current(row.customer_id)
         row.status = RequestStatus.APPROVED
         row.decided_by = decided_by
         row.decided_at = now
         await self.session.flush()
-        await self.record_budget_removal(row.customer_id)
+        # The budget of an ended association is removed with a DELETE adjustment record, and a
+        # reseller's quota freed (rules.md §2.6.13; owned by the budgets domain).
+        await self.budgets.record_association_removed(row.customer_id)
         await self.hooks.disassociated(
             self.session,
             AssociationEvent(
@@ -622,29 +634,6 @@ class DisassociationService(_RequestsBase):
             ),
         )
         await self._announce(row)
-
-    async def record_budget_removal(self, customer_id: str) -> None:
-        """The budget of an ended association is removed with a DELETE adjustment record, and
-        a reseller's quota freed (rules.md §2.6.13; owned by the budgets domain)."""
-        customers = CustomerService(
-            self.session,
-            clock=self.clock,
-            wall=WallClock(),
-            identity=self.identity,
-            partners=self.partners,
-            notifications=self.notifications,
-            site=self.policy.site,
-        )
-        budgets = BudgetService(
-            self.session,
-            clock=self.clock,
-            zone=self.policy.zone,
-            currency=self.policy.currency,
-            customers=customers,
-            partners=self.partners,
-            notifications=self.notifications,
-        )
-        await budgets.record_association_removed(customer_id)
 
     async def _announce(self, row: DisassociationRequest) -> None:
         """Tell the partner the outcome (rules.md §12.5), and the customer too."""

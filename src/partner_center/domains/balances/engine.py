@@ -1,15 +1,30 @@
-"""Charging customers for what they buy and use, for the orders and pay-per-use domains.
+"""``BalanceEngine``: the system-facing mechanics of partner and customer money — charging
+customers for what they buy and use (for the orders and pay-per-use domains), holds and
+refunds, returning a disassociating customer's balance, and the consumption-quota state. The
+partner-facing rules are in ``service.py``, as in the budgets domain.
 
 A charge is paid from the customer's allocated balance when the customer has received an
 allocation in its current association (China-site resale model); otherwise — an international
 reseller-model customer — it is billed to the partner's postpaid consumption, within the
-partner's consumption quota. Every
-call is idempotent on the caller's ids (``charge_id``, ``refund_id``): a retry with the same
-parameters returns the first result and moves nothing.
+partner's consumption quota. Every call is idempotent on the caller's ids (``charge_id``,
+``refund_id``): a retry with the same parameters returns the first result and moves nothing.
 
 Ledger transfer ids: ``chg:<charge_id>`` (the charge or its hold), ``chg:<charge_id>:arrears``
 (uncovered usage), ``chg:<charge_id>:capture`` / ``:release`` (resolving a hold),
 ``rfd:<refund_id>`` (a refund) and ``rfd:<refund_id>:writeoff``.
+
+Consumption quota. ``used = due + unbilled − amount − coupon`` (api-semantics.md §3.5): the cash
+a partner holds offsets what it owes. A postpaid *purchase* that would take ``used`` (plus open
+holds) over the quota is refused and changes nothing. *Usage* (pay-per-use that already ran)
+is always recorded; when it takes ``used`` over the quota the partner is marked restricted
+(``PartnerFunds.quota_restricted_at``): from then on no postpaid reseller-model customer billed
+to it can buy (``charge_customer`` and ``ensure_purchase_allowed`` refuse with the restricted
+code) until a top-up, a higher quota, a refund or a repayment brings ``used`` back within the
+quota — every one of those re-evaluates the state, and ``recheck_consumption_quota`` does it on
+demand. The state is kept here, not on customer rows, so lifting it never races a partner's own
+restriction of a customer and never needs locks on every customer of the partner.
+
+The engine flushes but never commits: the caller's unit of work owns the transaction.
 """
 
 from __future__ import annotations
@@ -17,9 +32,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.balances import errors, trades
 from partner_center.domains.balances.chart import (
+    Books,
     Code,
     EntryLine,
     Side,
@@ -32,7 +49,6 @@ from partner_center.domains.balances.core import (
     balance_funded,
     check_amount,
     display_name,
-    fingerprint,
     left_association,
 )
 from partner_center.domains.balances.models import (
@@ -47,10 +63,18 @@ from partner_center.domains.balances.models import (
     PartnerFunds,
     Statement,
 )
-from partner_center.domains.balances.movements import MovementOps
-from partner_center.domains.balances.views import ChargeView, MoneyMovement
-from partner_center.domains.customers.public import AssociationStatus, AssociationType, Customer
+from partner_center.domains.balances.operations import OperationLog
+from partner_center.domains.balances.sources import PartnerDebt, Sources
+from partner_center.domains.balances.views import ChargeView, ConsumptionQuotaView, MoneyMovement
+from partner_center.domains.customers.public import (
+    AssociationStatus,
+    AssociationType,
+    CustomerRecord,
+    CustomerRecords,
+)
+from partner_center.kernel.clock import Clock, to_micros
 from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.idempotency import fingerprint, key_reused
 
 #: Charges carry rating precision (api-semantics.md §1.7: bill amounts up to 8 decimals).
 CHARGE_PLACES = 8
@@ -81,7 +105,256 @@ def _text(value: str | None, field: str, max_length: int, *, required: bool = Tr
     return value
 
 
-class ChargeOps(MovementOps):
+class BalanceEngine:
+    """The system-facing balance mechanics, bound to one unit of work."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        currency: str,
+        books: Books,
+        sources: Sources,
+        operations: OperationLog,
+        customer_records: CustomerRecords,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.currency = currency
+        self.books = books
+        self.sources = sources
+        self.operations = operations
+        self.customer_records = customer_records
+
+    async def _customer(self, customer_id: str) -> CustomerRecord | None:
+        return await self.customer_records.get(customer_id, fresh=True)
+
+    @staticmethod
+    def _billed_partner(customer: CustomerRecord) -> str:
+        """Whose bill carries the customer's spend: the distributor above a reseller."""
+        return customer.distributor_id or customer.tenant_id
+
+    async def _debt(self, partner_id: str) -> PartnerDebt:
+        if self.sources.debt is not None:
+            return await self.sources.debt.partner_debt(
+                self.session, partner_id=partner_id, currency=self.currency, as_of=self.clock.now()
+            )
+        return PartnerDebt(
+            due_amount=ZERO, unbilled_amount=await self.books.owed(partner_id), coupon_amount=ZERO
+        )
+
+    async def quota_view(self, partner_id: str, funds: PartnerFunds | None) -> ConsumptionQuotaView:
+        debt = await self._debt(partner_id)
+        amount = await self.books.partner_cash_total(partner_id)
+        used = debt.due_amount + debt.unbilled_amount - amount - debt.coupon_amount
+        return ConsumptionQuotaView(
+            consumption_quota=funds.consumption_quota if funds else ZERO,
+            amount=amount,
+            coupon_amount=debt.coupon_amount,
+            due_amount=debt.due_amount,
+            unbilled_amount=debt.unbilled_amount,
+            used_consumption_quota=used,
+            currency=self.currency,
+            restricted=bool(funds and funds.quota_restricted_at is not None),
+        )
+
+    async def settle_quota_state(self, funds: PartnerFunds) -> ConsumptionQuotaView:
+        """Mark the partner restricted when its used quota is over the quota, lift the mark
+        when it is back within. ``funds`` must be locked by this transaction."""
+        view = await self.quota_view(funds.partner_id, funds)
+        exceeded = view.used_consumption_quota > view.consumption_quota
+        if exceeded and funds.quota_restricted_at is None:
+            funds.quota_restricted_at = self.clock.now()
+        elif not exceeded and funds.quota_restricted_at is not None:
+            funds.quota_restricted_at = None
+        else:
+            return view
+        funds.updated_at = self.clock.now()
+        await self.session.flush()
+        return await self.quota_view(funds.partner_id, funds)
+
+    async def free_cash(self, partner_id: str) -> Decimal:
+        return await self.books.free_balance(partner_side(partner_id, Code.PARTNER_CASH))
+
+    async def recheck_consumption_quota(self, partner_id: str) -> ConsumptionQuotaView:
+        """Re-evaluate the quota restriction (billing calls it after a repayment or a bill)."""
+        funds = await self.books.lock_partner(partner_id)
+        return await self.settle_quota_state(funds)
+
+    async def return_remaining_on_disassociation(
+        self, customer_id: str, *, actor_id: str | None = None
+    ) -> MoneyMovement | None:
+        """Return a disassociating customer's free balance to the partner that owns it
+        (rules.md §2.6.11): ``customer_balance`` → owner's ``partner_cash``, a BEUNBIND line on
+        both statements. Runs in the transaction that ends the association (the associations
+        hook calls it), before or after the status changes. Open holds stay until the charging
+        domain resolves them: a hold released later also goes back to the partner. Arrears stay
+        with the customer. Idempotent per association: a second call returns the first
+        movement. Returns None when there is nothing to return.
+
+        Raises:
+            DomainError: ``CBC.99000035`` unknown customer.
+        """
+        customer = await self._customer(customer_id)
+        if customer is None:
+            raise errors.not_your_customer()
+        funded = await self.books.customer_funds(customer_id)
+        if funded is None or funded.funded_association_at != customer.associated_on:
+            return None
+        customer_funds = await self.books.lock_customer(customer_id)
+        owner_funds = await self.books.lock_partner(customer.tenant_id)
+        operation_id = self.operations.operation_id(
+            customer_id,
+            OperationKind.UNBIND_RETURN,
+            f"association-{to_micros(customer.associated_on)}",
+        )
+        request = fingerprint("unbind", customer.tenant_id, customer_id, customer.associated_on)
+        replay = await self.operations.replay(operation_id, request, None)
+        if replay is not None:
+            return replay
+        free = await self.books.free_balance(customer_side(customer_id, Code.CUSTOMER_BALANCE))
+        if free <= 0:
+            return None
+        return await self.return_to_owner(
+            customer,
+            customer_funds,
+            owner_funds,
+            amount=free,
+            operation_id=operation_id,
+            request=request,
+            actor_id=actor_id or customer.tenant_id,
+            memo="Remaining balance returned on disassociation.",
+        )
+
+    async def return_to_owner(
+        self,
+        customer: CustomerRecord,
+        customer_funds: CustomerFunds,
+        owner_funds: PartnerFunds,
+        *,
+        amount: Decimal,
+        operation_id: str,
+        request: str,
+        actor_id: str,
+        memo: str,
+    ) -> MoneyMovement:
+        """BEUNBIND: ``customer_balance`` → the owner's ``partner_cash`` (both funds rows
+        locked by the caller)."""
+        owner_id = owner_funds.partner_id
+        row = await self.operations.record(
+            operation_id=operation_id,
+            kind=OperationKind.UNBIND_RETURN,
+            tenant_id=owner_id,
+            amount=amount,
+            actor_id=actor_id,
+            request_hash=request,
+            key=None,
+            counterparty_id=customer.account_id,
+            counterparty_kind=CounterpartyKind.CUSTOMER,
+            counterparty_account_name=customer.account_name,
+            counterparty_name=display_name(customer),
+            memo=memo,
+        )
+        transfer = await self.books.move(
+            transfer_id=operation_id,
+            debit=customer_side(customer.account_id, Code.CUSTOMER_BALANCE),
+            credit=partner_side(owner_id, Code.PARTNER_CASH),
+            amount=amount,
+            code="unbind_return",
+            caused_by=actor_id,
+        )
+        await self.adjust_lines(
+            owner_funds=owner_funds,
+            customer_funds=customer_funds,
+            customer=customer,
+            operation_id=operation_id,
+            transfer_id=transfer.id,
+            trade_type=trades.BEUNBIND,
+            detail=trades.DETAIL_BEUNBIND,
+            to_customer=False,
+            amount=amount,
+        )
+        await self.settle_quota_state(owner_funds)
+        return self.operations.movement(row)
+
+    async def adjust_lines(
+        self,
+        *,
+        owner_funds: PartnerFunds,
+        customer_funds: CustomerFunds,
+        customer: CustomerRecord,
+        operation_id: str,
+        transfer_id: str,
+        trade_type: str,
+        detail: str,
+        to_customer: bool,
+        amount: Decimal,
+    ) -> None:
+        """The two statement lines of a partner ↔ customer movement."""
+        await self.books.record(
+            owner_funds,
+            EntryLine(
+                statement=Statement.PARTNER_DEBIT,
+                trade_id=operation_id,
+                transfer_id=transfer_id,
+                trade_type=trade_type,
+                trade_detail_type=detail,
+                direction=Direction.EXPENSE if to_customer else Direction.INCOME,
+                amount=amount,
+                counterparty_id=customer.account_id,
+                counterparty_account_name=customer.account_name,
+            ),
+        )
+        await self.books.record(
+            customer_funds,
+            EntryLine(
+                statement=Statement.CUSTOMER_DEBIT,
+                trade_id=operation_id,
+                transfer_id=transfer_id,
+                trade_type=trade_type,
+                trade_detail_type=detail,
+                direction=Direction.INCOME if to_customer else Direction.EXPENSE,
+                amount=amount,
+                counterparty_id=owner_funds.partner_id,
+            ),
+        )
+
+    async def write_off_arrears(
+        self, customer_funds: CustomerFunds, transfer_id: str, caused_by: str
+    ) -> Decimal:
+        """Pay what the customer owes from its balance (allocations and refunds do this, as
+        money reaching an account in arrears clears the arrears first)."""
+        customer_id = customer_funds.customer_id
+        owed = await self.books.posted_debit_balance(
+            customer_side(customer_id, Code.CUSTOMER_ARREARS)
+        )
+        free = await self.books.free_balance(customer_side(customer_id, Code.CUSTOMER_BALANCE))
+        paid = min(owed, free)
+        if paid <= ZERO:
+            return ZERO
+        transfer = await self.books.move(
+            transfer_id=transfer_id,
+            debit=customer_side(customer_id, Code.CUSTOMER_BALANCE),
+            credit=customer_side(customer_id, Code.CUSTOMER_ARREARS),
+            amount=paid,
+            code="arrears_write_off",
+            caused_by=caused_by,
+        )
+        await self.books.record(
+            customer_funds,
+            EntryLine(
+                statement=Statement.CUSTOMER_DEBIT,
+                trade_id=transfer_id,
+                transfer_id=transfer.id,
+                trade_type=trades.DEDEUCT,
+                trade_detail_type=trades.DETAIL_WRITEOFF,
+                direction=Direction.EXPENSE,
+                amount=paid,
+            ),
+        )
+        return paid
+
     async def charge_customer(
         self,
         customer_id: str,
@@ -158,7 +431,7 @@ class ChargeOps(MovementOps):
         return _charge_view(row)
 
     async def _charge_balance(
-        self, row: CustomerCharge, customer: Customer, funds: CustomerFunds
+        self, row: CustomerCharge, customer: CustomerRecord, funds: CustomerFunds
     ) -> None:
         balance = customer_side(customer.account_id, Code.CUSTOMER_BALANCE)
         revenue = revenue_side(row.billed_partner_id)
@@ -196,19 +469,19 @@ class ChargeOps(MovementOps):
             row.arrears_amount = shortfall
 
     async def _charge_postpaid(
-        self, row: CustomerCharge, customer: Customer, funds: PartnerFunds
+        self, row: CustomerCharge, customer: CustomerRecord, funds: PartnerFunds
     ) -> None:
         if row.kind is ChargeKind.PURCHASE:
             if funds.quota_restricted_at is not None:
                 raise self._restricted_error()
-            view = await self._quota_view(funds.partner_id, funds)
+            view = await self.quota_view(funds.partner_id, funds)
             held = await self.books.pending_debits(
                 partner_side(funds.partner_id, Code.PARTNER_RECEIVABLE)
             )
             headroom = view.consumption_quota - view.used_consumption_quota - held
             if row.amount > headroom:
                 raise DomainError(
-                    errors.INSUFFICIENT_BALANCE,
+                    errors.BalanceErrorCode.INSUFFICIENT_BALANCE,
                     "Insufficient balance: the partner's consumption quota has "
                     f"{max(headroom, ZERO):f} {self.currency} left.",
                     {"available": f"{max(headroom, ZERO):f}"},
@@ -225,7 +498,7 @@ class ChargeOps(MovementOps):
         )
         if not row.held:
             await self._charge_line(row, funds, row.amount, transfer.id, customer)
-            await self._settle_quota_state(funds)
+            await self.settle_quota_state(funds)
 
     async def _charge_line(
         self,
@@ -233,7 +506,7 @@ class ChargeOps(MovementOps):
         owner: CustomerFunds | PartnerFunds,
         amount: Decimal,
         transfer_id: str,
-        customer: Customer,
+        customer: CustomerRecord,
     ) -> None:
         usage = row.kind is ChargeKind.USAGE
         partner_statement = isinstance(owner, PartnerFunds)
@@ -258,7 +531,7 @@ class ChargeOps(MovementOps):
     @staticmethod
     def _restricted_error() -> DomainError:
         return DomainError(
-            errors.PURCHASE_RESTRICTED,
+            errors.BalanceErrorCode.PURCHASE_RESTRICTED,
             "The customer cannot purchase: its partner's consumption quota is exceeded. The "
             "partner must repay or top up first.",
             {"reason": "consumption_quota_exceeded"},
@@ -276,10 +549,10 @@ class ChargeOps(MovementOps):
         hold: bool,
     ) -> ChargeView:
         if (row.tenant_id, row.amount, row.kind, row.held) != (customer_id, amount, kind, hold):
-            raise errors.duplicate_transaction(row.id)
+            raise key_reused(row.id)
         return _charge_view(row)
 
-    async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, Customer | None]:
+    async def _locked_charge(self, charge_id: str) -> tuple[CustomerCharge, CustomerRecord | None]:
         row = await self._charge(_text(charge_id, "charge_id", 100) or "")
         if row is None:
             raise invalid_parameter("charge_id", f"Charge {charge_id} does not exist.")
@@ -323,7 +596,7 @@ class ChargeOps(MovementOps):
         else:
             partner_funds = await self.books.lock_partner(row.billed_partner_id)
             await self._charge_line(row, partner_funds, posted, transfer.id, customer)
-            await self._settle_quota_state(partner_funds)
+            await self.settle_quota_state(partner_funds)
         await self.session.flush()
         return _charge_view(row)
 
@@ -354,12 +627,12 @@ class ChargeOps(MovementOps):
             # The customer has left since: what the hold kept goes back to the partner too
             # (rules.md §2.6.11), as the disassociation return would have sent it.
             owner_funds = await self.books.lock_partner(row.owner_partner_id)
-            await self._return_to_owner(
+            await self.return_to_owner(
                 customer,
                 await self.books.lock_customer(row.tenant_id),
                 owner_funds,
                 amount=released.amount,
-                operation_id=self._operation_id(
+                operation_id=self.operations.operation_id(
                     row.tenant_id, OperationKind.UNBIND_RETURN, f"release:{row.id}"
                 ),
                 request=fingerprint("unbind-release", row.id),
@@ -394,7 +667,7 @@ class ChargeOps(MovementOps):
         memo = _text(memo, "memo", 256, required=False)
         request = fingerprint("refund", customer_id, charge_id, amount)
         operation_id = f"rfd:{refund_id}"
-        replay = await self._replay(operation_id, request, refund_id)
+        replay = await self.operations.replay(operation_id, request, refund_id)
         if replay is not None:
             return replay
         row, customer = await self._locked_charge(charge_id)
@@ -406,7 +679,7 @@ class ChargeOps(MovementOps):
         owner_funds = None
         if returned_to_owner and row.owner_partner_id != row.billed_partner_id:
             owner_funds = await self.books.lock_partner(row.owner_partner_id)
-        replay = await self._replay(operation_id, request, refund_id)
+        replay = await self.operations.replay(operation_id, request, refund_id)
         if replay is not None:
             return replay
         if row.status is not ChargeStatus.CAPTURED:
@@ -414,7 +687,7 @@ class ChargeOps(MovementOps):
         refundable = row.captured_amount - row.refunded_amount
         if amount > refundable:
             raise invalid_parameter("amount", f"At most {refundable:f} is left to refund.")
-        operation = await self._record_operation(
+        operation = await self.operations.record(
             operation_id=operation_id,
             kind=OperationKind.REFUND,
             tenant_id=row.owner_partner_id if returned_to_owner else row.billed_partner_id,
@@ -461,11 +734,11 @@ class ChargeOps(MovementOps):
         if row.funding is ChargeFunding.POSTPAID:
             billed = await self.books.lock_partner(row.billed_partner_id)
             await self.books.record(billed, _on(line, Statement.PARTNER_CREDIT))
-            await self._settle_quota_state(billed)
+            await self.settle_quota_state(billed)
         elif returned_to_owner:
             funds = owner_funds or await self.books.lock_partner(row.owner_partner_id)
             await self.books.record(funds, _on(line, Statement.PARTNER_DEBIT))
-            await self._settle_quota_state(funds)
+            await self.settle_quota_state(funds)
         else:
             customer_funds = await self.books.lock_customer(customer_id)
             await self.books.record(
@@ -481,13 +754,11 @@ class ChargeOps(MovementOps):
                     description=row.description,
                 ),
             )
-            await self._write_off_arrears(
+            await self.write_off_arrears(
                 customer_funds, f"rfd:{refund_id}:writeoff", row.billed_partner_id
             )
         await self.session.flush()
-        return self._movement(operation)
-
-    # -- purchase checks for other domains ------------------------------------------------
+        return self.operations.movement(operation)
 
     async def is_quota_restricted(self, partner_id: str) -> bool:
         """Whether the partner's used consumption quota is over its quota (rules.md §6.9)."""

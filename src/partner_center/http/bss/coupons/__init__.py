@@ -1,0 +1,70 @@
+"""Coupons and coupon quotas of the partner API (api-semantics.md §3.4, §3.6), one router per
+service of the coupons domain: ``quotas`` (the quotas and what a distributor gives its
+resellers) and ``benefits`` (issuing, reclaiming and listing coupons).
+
+This module holds the wire models and conversions they share with each other and with the
+order operations, field for field as the SDK's (../shared/spec/api-surface.json). They are
+defined here, not in a submodule, because ``/openapi.json`` names a schema whose name two
+modules use by its module (``partner_center__http__bss__coupons__ErrorDetail``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from partner_center.domains.coupons.public import ItemError, Restrictions
+from partner_center.http.wire import WireModel
+from partner_center.kernel.errors import invalid_parameter
+
+#: Amounts are in the main currency unit (yuan / US dollar).
+MEASURE_YUAN = 1
+
+
+class LimitValue(WireModel):
+    value1: str | None = None
+    value2: str | None = None
+
+
+class QuotaLimitInfo(WireModel):
+    limit_key: str | None = None
+    limit_values: list[LimitValue] | None = None
+
+
+class ErrorDetail(WireModel):
+    error_code: str | None = None
+    error_msg: str | None = None
+    id: str | None = None
+
+
+class ICouponUseLimitInfoV2(WireModel):
+    use_limiti_info_id: str | None = None
+    limit_key: str | None = None
+    value1: str | None = None
+    value2: str | None = None
+    value_unit: str | None = None
+    limit_type: str | None = None
+    promotion_plan_id: str | None = None
+
+
+def text_filter(value: str | None) -> str | None:
+    """A free-text or id filter: empty means "no filter" (api-semantics.md §1.4)."""
+    return value or None
+
+
+def enum_int(value: int | None, field: str, allowed: Sequence[int]) -> int | None:
+    if value is not None and value not in allowed:
+        raise invalid_parameter(field, f"Use one of {', '.join(str(a) for a in allowed)}.")
+    return value
+
+
+def wire_limit_infos(restrictions: Restrictions, *, for_coupon: bool) -> list[QuotaLimitInfo]:
+    return [
+        QuotaLimitInfo(
+            limit_key=info.limit_key,
+            limit_values=[LimitValue(value1=v1, value2=v2) for v1, v2 in info.limit_values],
+        )
+        for info in restrictions.limit_infos(for_coupon=for_coupon)
+    ]
+
+
+def error_details(errors: Sequence[ItemError]) -> list[ErrorDetail]:
+    return [ErrorDetail(id=e.id, error_code=e.code, error_msg=e.message) for e in errors]

@@ -1,0 +1,58 @@
+"""Extension endpoints (ours, not the reference API) for the customer business of the console,
+one router per service of the associations domain:
+
+* ``invitations`` — invitations by e-mail, offline link and QR code and their acceptance
+  (rules.md §2.1–2.3);
+* ``type_changes`` — association-type changes (§2.5);
+* ``disassociations`` — disassociation requests either way (§2.6);
+* ``authorizations`` — customers authorizing their partner to act on their behalf (§5.1–5.2,
+  §1.14), and a distributor letting a reseller do so;
+* ``members`` — organization members and customers' account managers (§1.18–1.20, §8.5);
+* ``overview`` — the customer's view of its partner and the partner's association settings.
+
+Calls are signed like the SDK's (AK/SK, temporary AK/SK or X-Auth-Token). Partner operations
+accept CSPs, distributors and resellers (``CallerKind.ANY_PARTNER``: the console's users; the
+reference BSS API is what resellers cannot call); customer operations need the customer's own
+credentials — a partner acting through the customer's agency may read but never decide (the
+domain checks it). Errors are the reference body ``{"error_code", "error_msg"}``; association
+failure reasons have codes ``CBC.9911xxxx``.
+
+Association types on the wire are the reference codes: ``"1"`` referral, ``"3"`` reseller
+(``"2"`` on the China site). This module holds what the routers share.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from partner_center.domains.customers.public import AssociationType
+from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN, association_code
+from partner_center.http.operations import OperationContext
+from partner_center.http.query import Doc, IntOrBlank
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
+
+PREFIX = "/v1/partner-center"
+TAG = "associations (extension)"
+
+Offset = Annotated[IntOrBlank, Doc("0-based row offset (default 0)", schema={"type": "string"})]
+Limit = Annotated[IntOrBlank, Doc("1 to 100 rows (default 10)", schema={"type": "string"})]
+
+
+def association_type_of(value: str | None) -> AssociationType:
+    """A wire association type; absent = reseller."""
+    if value is None:
+        return AssociationType.RESELLER
+    found = ASSOCIATION_TYPES_IN.get(value)
+    if found is None:
+        raise invalid_parameter("association_type", "Use 1 (referral) or 3 (reseller).")
+    return found
+
+
+def type_code(ctx: OperationContext, kind: AssociationType) -> str:
+    return association_code(kind, ctx.state.site)
+
+
+def optional_time(value: datetime | None) -> str | None:
+    return format_utc(value) if value is not None else None

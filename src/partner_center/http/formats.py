@@ -1,0 +1,52 @@
+"""Wire formats of values that operations of several routers share: exact amounts and UTC
+times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from partner_center.kernel.clock import parse_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.money import CENT, decimal_places, to_cents
+
+
+def _number_only(value: Any) -> Any:
+    """Amounts are JSON numbers: a string, boolean or float is refused (never coerced)."""
+    if isinstance(value, bool | str | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+WireAmount = Annotated[Decimal, BeforeValidator(_number_only)]
+
+
+def wire_amount(value: Decimal) -> Decimal:
+    """Exact, with at least 2 decimals (``100`` → ``100.00``; ``0.12345678`` stays)."""
+    return value.quantize(CENT) if decimal_places(value) <= 2 else value.normalize()
+
+
+def wire_text(value: Decimal) -> str:
+    return format(wire_amount(value), "f")
+
+
+def cents_text(value: Decimal) -> str:
+    return format(to_cents(value), "f")
+
+
+def parse_time(value: str | None, field: str) -> datetime | None:
+    """A UTC filter or input time; absent = None, empty or malformed = ``CBC.0100``."""
+    if value is None:
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError as exc:
+        raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
+
+
+def time_filter(value: str | None, field: str) -> datetime | None:
+    """A UTC time filter: absent or empty = no filter, malformed = ``CBC.0100``."""
+    return parse_time(value or None, field)
