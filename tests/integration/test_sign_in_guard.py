@@ -78,7 +78,10 @@ def wall(clock: FixedClock) -> FixedClock:
 
 
 def fresh_source() -> str:
-    return f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    """A client address no other attempt of the session uses (its own IPv6 /64): picking
+    among 250 IPv4 addresses collided now and then with an address a test had blocked."""
+    block = uuid.uuid4().int
+    return f"2001:db8:{block >> 112:x}:{(block >> 96) & 0xFFFF:x}::1"
 
 
 async def test_thirty_wrong_passwords_then_the_right_one_is_refused(
