@@ -94,11 +94,11 @@ class WireModel(BaseModel):
         return value
 
 
-def same_named(source: object, *names: str) -> dict[str, Any]:
-    """The attributes ``names`` of ``source`` (a domain view), as the keyword arguments of the
-    wire fields that carry them under the same name and in the same form:
-    ``Wire(**same_named(view, "a", "b"), c=convert(view.c))``."""
-    return {name: getattr(source, name) for name in names}
+def same_named(source: object, names: str) -> dict[str, Any]:
+    """The attributes ``names`` (separated by spaces) of ``source`` (a domain view), as the
+    keyword arguments of the wire fields that carry them under the same names and in the same
+    form: ``Wire(**same_named(view, "a b"), c=convert(view.c))``."""
+    return {name: getattr(source, name) for name in names.split()}
 
 
 #: Every wire model referenced by a route; merged into the OpenAPI components.

@@ -52,7 +52,7 @@ from partner_center.http.formats import WireAmount, cents_text, time_filter, wir
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, local_date_in
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -342,14 +342,11 @@ async def list_partner_balances(
     return ListPartnerBalancesResponse(
         account_balances=[
             AccountBalanceV2(
-                account_id=r.account_id,
-                account_type=r.account_type,
+                **same_named(r, "account_id account_type currency memo"),
                 amount=wire_amount(r.amount),
-                currency=r.currency,
                 designated_amount=wire_amount(r.designated_amount),
                 credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
                 measure_id=MEASURE_ID,
-                memo=r.memo,
             )
             for r in rows
         ]
@@ -484,15 +481,10 @@ async def list_partner_adjust_records(
         total_count=total,
         records=[
             AdjustRecordV3(
-                customer_id=r.customer_id,
-                customer_name=r.customer_name,
-                operation_type=r.operation_type,
+                **same_named(r, "customer_id customer_name operation_type currency trans_id memo"),
                 amount=wire_text(r.amount),
-                currency=r.currency,
                 operation_time=format_utc(r.operation_time),
                 measure_id=MEASURE_ID,
-                trans_id=r.trans_id,
-                memo=r.memo,
             )
             for r in records
         ],
@@ -569,16 +561,15 @@ async def list_customer_account_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerAccountChangeRecord(
+                **same_named(
+                    line, "trade_detail_type trade_id payment_channel_id payment_channel_no"
+                ),
                 account_change_id=line.id,
-                trade_detail_type=line.trade_detail_type,
                 trade_time=format_utc(line.trade_time),
-                trade_id=line.trade_id,
                 change_amount=wire_text(line.amount),
                 balance_after_change=wire_text(line.balance_after),
                 revenue_expense_type="REVENUE" if line.direction is Direction.INCOME else "EXPENSE",
                 bill_cycle=local_date_in(zone, line.trade_time)[:7],
-                payment_channel_id=line.payment_channel_id,
-                payment_channel_no=line.payment_channel_no,
                 consume_time=format_utc(line.trade_time)
                 if line.trade_type in CONSUMPTION_TRADE_TYPES
                 else None,

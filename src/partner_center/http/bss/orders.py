@@ -37,7 +37,7 @@ from partner_center.http.bss.order_wire import (
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -463,16 +463,13 @@ async def show_refund_order_details(
         total_count=len(lines),
         refund_infos=[
             OrderRefundInfoV2(
-                id=x.id,
+                **same_named(
+                    x,
+                    "id customer_id resource_type_code service_type_code resource_type_name"
+                    " service_type_name region_code base_order_id",
+                ),
                 amount=to_cents(x.amount),
                 measure_id=str(MEASURE_ID),
-                customer_id=x.customer_id,
-                resource_type_code=x.resource_type_code,
-                service_type_code=x.service_type_code,
-                resource_type_name=x.resource_type_name,
-                service_type_name=x.service_type_name,
-                region_code=x.region_code,
-                base_order_id=x.base_order_id,
             )
             for x in lines
         ],

@@ -39,7 +39,7 @@ from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -412,16 +412,10 @@ async def list_partner_coupons_record(
         total_count=total,
         records=[
             CouponRecordV2(
-                id=r.id,
+                **same_named(r, "id quota_id quota_type coupon_id customer_id result remark"),
                 operation_type=str(int(r.operation_type)),
-                quota_id=r.quota_id,
-                quota_type=r.quota_type,
-                coupon_id=r.coupon_id,
-                customer_id=r.customer_id,
                 operation_amount=to_cents(r.operation_amount),
                 operation_time=format_utc(r.operation_time),
-                result=r.result,
-                remark=r.remark,
             )
             for r in views
         ],
@@ -525,17 +519,16 @@ async def list_customer_coupon_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerCouponChangeRecord(
-                coupon_id=r.coupon_id,
-                trade_detail_type=r.trade_detail_type,
+                **same_named(
+                    r,
+                    "coupon_id trade_detail_type trade_id revenue_expense_type"
+                    " cloud_service_type_name resource_type_name",
+                ),
                 trade_time=format_utc(r.trade_time),
-                trade_id=r.trade_id,
                 change_amount=f"{to_cents(r.change_amount):f}",
                 balance_after_change=f"{to_cents(r.balance_after):f}",
-                revenue_expense_type=r.revenue_expense_type,
                 bill_cycle=utc(r.trade_time).astimezone(zone).strftime("%Y-%m"),
                 account_name=ctx.caller.account_name,
-                cloud_service_type_name=r.cloud_service_type_name,
-                resource_type_name=r.resource_type_name,
             )
             for r in views
         ],

@@ -36,7 +36,7 @@ from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -313,18 +313,13 @@ async def list_coupon_quotas_records(
         total_count=total,
         records=[
             QuotaRecord(
-                id=r.id,
-                operator=r.operator,
+                **same_named(r, "id operator quota_id parent_quota_id result remark"),
                 operation_type=str(int(r.operation_type)),
-                quota_id=r.quota_id,
-                parent_quota_id=r.parent_quota_id,
                 amount=to_cents(r.amount),
                 operation_time=format_utc(r.operation_time),
-                result=r.result,
                 indirect_partner_account_name=r.reseller_account_name,
                 indirect_partner_id=r.reseller_id,
                 indirect_partner_name=r.reseller_name,
-                remark=r.remark,
             )
             for r in views
         ],

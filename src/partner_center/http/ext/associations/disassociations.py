@@ -25,7 +25,7 @@ from partner_center.http.ext.associations import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import MultiLineText, WireModel
+from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
@@ -65,14 +65,10 @@ class DisassociationListResponse(WireModel):
 
 def _disassociation(ctx: OperationContext, item: DisassociationView) -> DisassociationItem:
     return DisassociationItem(
-        request_id=item.request_id,
-        partner_id=item.partner_id,
-        customer_id=item.customer_id,
+        **same_named(item, "request_id partner_id customer_id reason rejection_reason"),
         initiator=item.initiator.value,
         association_type=type_code(ctx, item.association_type),
-        reason=item.reason,
         status=item.status.value,
-        rejection_reason=item.rejection_reason,
         created_at=format_utc(item.created_at),
         decided_at=optional_time(item.decided_at),
     )

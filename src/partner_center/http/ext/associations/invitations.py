@@ -31,7 +31,7 @@ from partner_center.http.ext.associations import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import WireModel, wire_responses
+from partner_center.http.wire import WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -132,12 +132,10 @@ class LinkDetailsResponse(WireModel):
 
 def _issued(ctx: OperationContext, item: IssuedInvitation) -> IssuedInvitationItem:
     return IssuedInvitationItem(
-        invitation_id=item.invitation_id,
+        **same_named(item, "invitation_id link invitee_email"),
         channel=item.channel.value,
         association_type=type_code(ctx, item.association_type),
-        link=item.link,
         expires_at=optional_time(item.expires_at),
-        invitee_email=item.invitee_email,
         qr_code_png=base64.b64encode(item.qr_png).decode() if item.qr_png else None,
     )
 
@@ -145,12 +143,9 @@ def _issued(ctx: OperationContext, item: IssuedInvitation) -> IssuedInvitationIt
 def _record(ctx: OperationContext, item: InvitationRecordView) -> InvitationRecordItem:
     reason = item.failure_reason
     return InvitationRecordItem(
-        record_id=item.record_id,
-        invitation_id=item.invitation_id,
+        **same_named(item, "record_id invitation_id invitee_email customer_id"),
         channel=item.channel.value,
         association_type=type_code(ctx, item.association_type),
-        invitee_email=item.invitee_email,
-        customer_id=item.customer_id,
         status=item.status.value,
         failure_reason=reason.value if reason else None,
         failure_code=reason.code if reason else None,
@@ -177,13 +172,9 @@ def _invitation(ctx: OperationContext, item: InvitationView) -> InvitationItem:
 
 def _accepted(ctx: OperationContext, item: AcceptedInvitation) -> AcceptInvitationResponse:
     return AcceptInvitationResponse(
-        customer_id=item.customer_id,
-        partner_id=item.partner_id,
-        partner_name=item.partner_name,
+        **same_named(item, "customer_id partner_id partner_name restricted account_manager_id"),
         association_type=type_code(ctx, item.association_type),
         associated_on=format_utc(item.associated_on),
-        restricted=item.restricted,
-        account_manager_id=item.account_manager_id,
     )
 
 

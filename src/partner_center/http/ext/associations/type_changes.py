@@ -24,7 +24,7 @@ from partner_center.http.ext.associations import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -54,9 +54,7 @@ class TypeChangeListResponse(WireModel):
 
 def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
     return TypeChangeItem(
-        request_id=item.request_id,
-        partner_id=item.partner_id,
-        customer_id=item.customer_id,
+        **same_named(item, "request_id partner_id customer_id"),
         from_association_type=type_code(ctx, item.from_type),
         to_association_type=type_code(ctx, item.to_type),
         status=item.status.value,
