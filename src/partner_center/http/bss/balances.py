@@ -343,8 +343,7 @@ async def list_partner_balances(
         account_balances=[
             AccountBalanceV2(
                 **same_named(r, "account_id account_type currency memo"),
-                amount=wire_amount(r.amount),
-                designated_amount=wire_amount(r.designated_amount),
+                **same_named(r, "amount designated_amount", via=wire_amount),
                 credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
                 measure_id=MEASURE_ID,
             )
@@ -405,8 +404,7 @@ async def list_customers_balances_detail(
         customer_balances=[
             CustomerBalancesV2(
                 customer_id=r.customer_id,
-                debt_amount=wire_amount(r.debt_amount),
-                amount=wire_amount(r.amount),
+                **same_named(r, "debt_amount amount", via=wire_amount),
                 currency=r.currency,
                 measure_id=MEASURE_ID,
             )
@@ -629,8 +627,7 @@ async def show_customer_expenditure_quota(
     """The calling reseller-model customer's spending cap and its use (customer)"""
     view = await ctx.services.balances.expenditure_quota(ctx.caller.account_id)
     return ShowCustomerExpenditureQuotaResponse(
-        granting_amount=to_cents(view.granting_amount),
-        granting_amount_used=to_cents(view.granting_amount_used),
+        **same_named(view, "granting_amount granting_amount_used", via=to_cents),
         percentage_granting_amount_used=view.percentage_granting_amount_used,
         measure_id=MEASURE_ID,
         currency=view.currency,

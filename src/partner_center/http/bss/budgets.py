@@ -219,9 +219,7 @@ def _detail(view: BudgetView) -> BudgetDetail:
     return BudgetDetail(
         **same_named(view, "customer_id is_set currency"),
         budget_type=view.budget_type.value,
-        budget_amount=display_amount(view.budget_amount),
-        used_amount=display_amount(view.used_amount),
-        reserved_amount=display_amount(view.reserved_amount),
+        **same_named(view, "budget_amount used_amount reserved_amount", via=display_amount),
         remaining_amount=display_amount(view.remaining),
         measure_id=MEASURE_ID,
         exhaustion_action=view.exhaustion_action.value,
@@ -243,8 +241,7 @@ async def show_sub_customer_budget(
         indirect_partner_id=_optional(query.indirect_partner_id),
     )
     return ShowSubCustomerBudgetResponse(
-        budget_amount=display_amount(view.budget_amount),
-        used_amount=display_amount(view.used_amount),
+        **same_named(view, "budget_amount used_amount", via=display_amount),
         measure_id=MEASURE_ID,
         currency=view.currency,
         budget_type=view.budget_type.value,
@@ -265,8 +262,7 @@ async def list_sub_customer_budget(
         budget_infos=[
             BudgetInfo(
                 customer_id=v.customer_id,
-                budget_amount=display_amount(v.budget_amount),
-                used_amount=display_amount(v.used_amount),
+                **same_named(v, "budget_amount used_amount", via=display_amount),
                 budget_type=v.budget_type.value,
             )
             for v in views

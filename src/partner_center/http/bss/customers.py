@@ -109,8 +109,8 @@ async def list_sub_customers(
         customer=body.customer or None,
         label=body.label or None,
         association_type=association,
-        associated_on_begin=begin,  # type: ignore[arg-type]
-        associated_on_end=end,  # type: ignore[arg-type]
+        associated_on_begin=begin,
+        associated_on_end=end,
         customer_id=body.customer_id or None,
         indirect_partner_id=body.indirect_partner_id or None,
     )

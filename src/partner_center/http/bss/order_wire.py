@@ -167,10 +167,8 @@ def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
             " period_num subscription_num",
         ),
         order_line_item_id=view.line_id,
-        effective_time=format_time(view.effective_time),
-        expire_time=format_time(view.expire_time),
-        amount_after_discount=to_cents(view.amount_after_discount),
-        official_amount=to_cents(view.official_amount),
+        **same_named(view, "effective_time expire_time", via=format_time),
+        **same_named(view, "amount_after_discount official_amount", via=to_cents),
         amount_info=_amount_info(
             discount=view.discount_amount,
             discount_type=order.discount_type,

@@ -407,10 +407,9 @@ async def list_order_coupons_by_order_id(
         coupons.append(
             CouponInfoV2(
                 coupon_id=coupon.coupon_id,
-                status=int(coupon.status),
-                coupon_type=int(coupon.coupon_type),
+                **same_named(coupon, "status coupon_type", via=int),
                 measure_id=MEASURE_ID,
-                face_value=to_cents(coupon.face_value),
+                **same_named(coupon, "face_value balance", via=to_cents),
                 effective_time=format_utc(coupon.valid_time),
                 expire_time=format_utc(coupon.expire_time),
                 use_limits=[],
@@ -418,7 +417,6 @@ async def list_order_coupons_by_order_id(
                 last_used_time=format_time(coupon.last_used_at),
                 create_time=format_utc(coupon.created_at),
                 coupon_version=2,
-                balance=to_cents(coupon.balance),
                 used_by_order_id=coupon.lock_order_id,
                 coupon_group=0,
             )

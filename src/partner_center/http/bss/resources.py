@@ -158,12 +158,9 @@ def instance_wire(view: ResourceView) -> OrderInstanceV2:
             " parent_resource_id product_spec_desc spec_size_measure_id",
         ),
         is_main_resource=1 if view.is_main else 0,
-        status=int(view.status),
-        effective_time=_time(view.effective_time),
-        expire_time=_time(view.expire_time),
-        expire_policy=int(view.expire_policy),
+        **same_named(view, "status expire_policy", via=int),
+        **same_named(view, "effective_time expire_time update_time", via=_time),
         spec_size=Decimal(view.spec_size) if view.spec_size is not None else None,
-        update_time=_time(view.update_time),
         enterprise_project=EnterpriseProject(id="0", name="default"),
     )
 

@@ -262,13 +262,9 @@ def deduction_wire(view: DeductionView) -> FreeResourceRecord:
             view,
             "free_resource_id resource_id resource_type_code product_id product_name measure_id",
         ),
-        deduct_time=format_utc(view.deduct_time),
+        **same_named(view, "deduct_time effective_time expire_time", via=format_utc),
         usage_type_code=view.usage_type,
-        available_amount=amount_text(view.available_amount),
-        remaining_amount=amount_text(view.remaining_amount),
-        used_amount=amount_text(view.used_amount),
-        effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time),
+        **same_named(view, "available_amount remaining_amount used_amount", via=amount_text),
     )
 
 

@@ -88,10 +88,8 @@ def package_wire(view: PackageView) -> FreeResourcePackageV3:
         ),
         order_instance_id=view.package_id,
         order_id=view.order_id or "",
-        effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time),
-        status=int(view.status),
-        quota_reuse_mode=int(view.quota_reuse_mode),
+        **same_named(view, "effective_time expire_time", via=format_utc),
+        **same_named(view, "status quota_reuse_mode", via=int),
         free_resources=[
             FreeResourceV3(
                 **same_named(f, "free_resource_id usage_type_name measure_id"),

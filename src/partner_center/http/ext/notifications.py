@@ -115,9 +115,7 @@ def _message_item(row: MessageView) -> MessageItem:
         channel=row.channel.value,
         status=row.status.value,
         created_at=format_utc(row.created_at),
-        next_attempt_at=_time(row.next_attempt_at),
-        last_attempt_at=_time(row.last_attempt_at),
-        sent_at=_time(row.sent_at),
+        **same_named(row, "next_attempt_at last_attempt_at sent_at", via=_time),
     )
 
 

@@ -149,8 +149,7 @@ def _grants(view: GrantView) -> ResellerGrants:
         **same_named(
             view, "reseller_id distributor_id can_set_budget can_restrict can_freeze_resources"
         ),
-        monthly_quota=_amount(view.monthly_quota),
-        package_quota=_amount(view.package_quota),
+        **same_named(view, "monthly_quota package_quota", via=_amount),
         updated_at=format_utc(view.updated_at) if view.updated_at else None,
     )
 

@@ -331,12 +331,10 @@ async def list_usage_fee_records(
                     "fee_record_id customer_id resource_id resource_spec_code region_code"
                     " usage_type bill_cycle usage_measure_id currency",
                 ),
-                usage_hour=format_utc(v.usage_hour),
-                rated_at=format_utc(v.rated_at),
-                quantity=amount_text(v.quantity),
-                free_quantity=amount_text(v.free_quantity),
-                charged_quantity=amount_text(v.charged_quantity),
-                official_amount=amount_text(v.official_amount),
+                **same_named(v, "usage_hour rated_at", via=format_utc),
+                **same_named(
+                    v, "quantity free_quantity charged_quantity official_amount", via=amount_text
+                ),
                 charge_state=v.charge_state.value,
             )
             for v in views

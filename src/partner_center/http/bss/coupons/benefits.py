@@ -29,7 +29,7 @@ from partner_center.domains.coupons.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import (
     MEASURE_YUAN,
-    ErrorDetail,
+    BatchResult,
     ICouponUseLimitInfoV2,
     enum_int,
     error_details,
@@ -80,8 +80,7 @@ class CouponSimpleInfo(WireModel):
     coupon_id: str | None = None
 
 
-class CreatePartnerCouponsResponse(WireModel):
-    error_details: list[ErrorDetail]
+class CreatePartnerCouponsResponse(BatchResult):
     coupon_infos: list[CouponSimpleInfo]
 
 
@@ -90,13 +89,18 @@ class ReclaimPartnerCouponsReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
-class IQueryUserPartnerCouponsResultV2(WireModel):
+class _CouponHead(WireModel):
+    """What both coupon lists write first about a coupon."""
+
     coupon_id: str | None = None
     status: int | None = None
     customer_id: str | None = None
     coupon_type: int | None = None
     measure_id: int | None = None
     face_value: Decimal | None = None
+
+
+class IQueryUserPartnerCouponsResultV2(_CouponHead):
     effective_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
@@ -185,13 +189,7 @@ class ListSubCustomerCouponsQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
-class IQueryUserCouponsResultV2(WireModel):
-    coupon_id: str | None = None
-    status: int | None = None
-    customer_id: str | None = None
-    coupon_type: int | None = None
-    measure_id: int | None = None
-    face_value: Decimal | None = None
+class IQueryUserCouponsResultV2(_CouponHead):
     valid_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
@@ -347,9 +345,7 @@ async def list_issued_partner_coupons(
     """List the coupons the partner (or a reseller, for its distributor) issued"""
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 4])
     filters = CouponFilter(
-        coupon_id=text_filter(query.coupon_id),
-        customer_id=text_filter(query.customer_id),
-        order_id=text_filter(query.order_id),
+        **same_named(query, "coupon_id customer_id order_id", via=text_filter),
         coupon_type=None if coupon_type is None else CouponType(coupon_type),
         status=_status(query.status),
         created_after=parse_time(query.create_time_begin, "create_time_begin"),
@@ -394,10 +390,9 @@ async def list_partner_coupons_record(
     result = query.result if query.result in ("0", "-1") else None
     filters = CouponRecordFilter(
         operation_types=operations,
-        quota_id=text_filter(query.quota_id),
+        **same_named(query, "quota_id customer_id", via=text_filter),
         quota_type=enum_int(query.quota_type, "quota_type", [0, 1]),
         coupon_ids=tuple(query.coupon_ids) if query.coupon_ids is not None else None,
-        customer_id=text_filter(query.customer_id),
         after=parse_time(query.operation_time_begin, "operation_time_begin"),
         before=parse_time(query.operation_time_end, "operation_time_end"),
         result=result,
@@ -430,11 +425,9 @@ async def list_sub_customer_coupons(
     actor = ctx.partner_actor
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 2, 3, 4])
     filters = CouponFilter(
-        coupon_id=text_filter(query.coupon_id),
-        order_id=text_filter(query.order_id),
+        **same_named(query, "coupon_id order_id source_id", via=text_filter),
         coupon_type=None if coupon_type is None else CouponType(coupon_type),
         status=_status(query.status),
-        source_id=text_filter(query.source_id),
         created_after=parse_time(query.active_start_time, "active_start_time"),
         created_before=parse_time(query.active_end_time, "active_end_time"),
         no_match=bool(query.promotion_plan_id),
@@ -508,8 +501,7 @@ async def list_customer_coupon_change_records(
         to_time=datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
         revenue_expense_type=query.revenue_expense_type,
         trade_type=query.trade_type,
-        trade_id=text_filter(query.trade_id),
-        coupon_id=text_filter(query.coupon_id),
+        **same_named(query, "trade_id coupon_id", via=text_filter),
     )
     views, total = await ctx.services.coupons.list_changes(
         ctx.caller.account_id, filters, page(query.offset, query.limit)

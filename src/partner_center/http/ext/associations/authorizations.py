@@ -75,8 +75,7 @@ def _authorization(item: AuthorizationView) -> AuthorizationItem:
         ),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        decided_at=optional_time(item.decided_at),
-        revoked_at=optional_time(item.revoked_at),
+        **same_named(item, "decided_at revoked_at", via=optional_time),
     )
 
 

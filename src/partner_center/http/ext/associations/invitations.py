@@ -152,8 +152,7 @@ def _record(ctx: OperationContext, item: InvitationRecordView) -> InvitationReco
         failure_msg=reason.message if reason else None,
         retryable=reason.retryable if reason else None,
         created_by=item.created_by_name,
-        created_at=format_utc(item.created_at),
-        updated_at=format_utc(item.updated_at),
+        **same_named(item, "created_at updated_at", via=format_utc),
         expires_at=optional_time(item.expires_at),
     )
 
@@ -165,8 +164,7 @@ def _invitation(ctx: OperationContext, item: InvitationView) -> InvitationItem:
         association_type=type_code(ctx, item.association_type),
         created_by=item.created_by_name,
         created_at=format_utc(item.created_at),
-        expires_at=optional_time(item.expires_at),
-        revoked_at=optional_time(item.revoked_at),
+        **same_named(item, "expires_at revoked_at", via=optional_time),
     )
 
 

@@ -81,10 +81,8 @@ def _member(item: MemberView) -> MemberItem:
 def _assignment(item: AssignmentView) -> AssignmentItem:
     return AssignmentItem(
         **same_named(item, "assignment_id customer_id member_id member_name"),
-        assigned_at=format_utc(item.assigned_at),
-        effective_from=format_utc(item.effective_from),
-        ended_at=optional_time(item.ended_at),
-        effective_to=optional_time(item.effective_to),
+        **same_named(item, "assigned_at effective_from", via=format_utc),
+        **same_named(item, "ended_at effective_to", via=optional_time),
     )
 
 

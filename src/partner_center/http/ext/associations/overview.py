@@ -59,8 +59,7 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     return MyPartnerResponse(
         **same_named(view, "associated partner_id partner_name restricted"),
         association_type=type_code(ctx, view.association_type) if view.association_type else None,
-        associated_on=optional_time(view.associated_on),
-        disassociated_on=optional_time(view.disassociated_on),
+        **same_named(view, "associated_on disassociated_on", via=optional_time),
     )
 
 
