@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -127,21 +127,31 @@ class ListCustomersBalancesDetailResponse(WireModel):
     customer_balances: list[CustomerBalancesV2]
 
 
-class AccountChangeRecord(WireModel):
+class _ChangeRecord(WireModel):
+    """What the partner's and the customer's account change records write first."""
+
     account_change_id: str | None = None
     trade_detail_type: str | None = None
     trade_time: str | None = Field(default=None, description="UTC")
     trade_id: str | None = None
     change_amount: str | None = None
     balance_after_change: str | None = None
+
+
+class AccountChangeRecord(_ChangeRecord):
     type: str | None = Field(default=None, description="1 income, 2 expense")
     customer_id: str | None = None
     account_name: str | None = None
 
 
-class ListPartnerAccountChangeRecordsResponse(WireModel):
+class _Statement(WireModel):
+    """A page of account change records: how many there are in all, in which currency."""
+
     total_count: int
     currency: str
+
+
+class ListPartnerAccountChangeRecordsResponse(_Statement):
     records: list[AccountChangeRecord]
 
 
@@ -170,13 +180,7 @@ class ShowCustomerAccountBalancesResponse(WireModel):
     currency: str
 
 
-class CustomerAccountChangeRecord(WireModel):
-    account_change_id: str | None = None
-    trade_detail_type: str | None = None
-    trade_time: str | None = None
-    trade_id: str | None = None
-    change_amount: str | None = None
-    balance_after_change: str | None = None
+class CustomerAccountChangeRecord(_ChangeRecord):
     revenue_expense_type: str | None = Field(default=None, description="REVENUE | EXPENSE")
     bill_cycle: str | None = Field(default=None, description="YYYY-MM, billing time zone")
     payment_channel_id: str | None = None
@@ -187,9 +191,7 @@ class CustomerAccountChangeRecord(WireModel):
     resource_type_name: str | None = None
 
 
-class ListCustomerAccountChangeRecordsResponse(WireModel):
-    total_count: int
-    currency: str
+class ListCustomerAccountChangeRecordsResponse(_Statement):
     records: list[CustomerAccountChangeRecord]
 
 
@@ -413,14 +415,21 @@ async def list_customers_balances_detail(
     )
 
 
+def _change_record(line: StatementLine) -> dict[str, Any]:
+    """The fields of ``_ChangeRecord`` for a statement line."""
+    return {
+        "account_change_id": line.id,
+        "trade_detail_type": line.trade_detail_type,
+        "trade_time": format_utc(line.trade_time),
+        "trade_id": line.trade_id,
+        "change_amount": wire_text(line.amount),
+        "balance_after_change": wire_text(line.balance_after),
+    }
+
+
 def _partner_record(line: StatementLine) -> AccountChangeRecord:
     return AccountChangeRecord(
-        account_change_id=line.id,
-        trade_detail_type=line.trade_detail_type,
-        trade_time=format_utc(line.trade_time),
-        trade_id=line.trade_id,
-        change_amount=wire_text(line.amount),
-        balance_after_change=wire_text(line.balance_after),
+        **_change_record(line),
         type=str(int(line.direction)),
         customer_id=line.counterparty_id,
         account_name=line.counterparty_account_name,
@@ -559,13 +568,8 @@ async def list_customer_account_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerAccountChangeRecord(
-                **same_named(
-                    line, "trade_detail_type trade_id payment_channel_id payment_channel_no"
-                ),
-                account_change_id=line.id,
-                trade_time=format_utc(line.trade_time),
-                change_amount=wire_text(line.amount),
-                balance_after_change=wire_text(line.balance_after),
+                **_change_record(line),
+                **same_named(line, "payment_channel_id payment_channel_no"),
                 revenue_expense_type="REVENUE" if line.direction is Direction.INCOME else "EXPENSE",
                 bill_cycle=local_date_in(zone, line.trade_time)[:7],
                 consume_time=format_utc(line.trade_time)

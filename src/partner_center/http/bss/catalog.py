@@ -208,9 +208,8 @@ class ListResourceSpecsResponse(WireModel):
     cloud_service_basics: list[CloudServiceBasic]
 
 
-class ResourceSpecsPriceFilter(WireModel):
+class ResourceSpecsPriceFilter(ResourceSpecsFilter):
     key: str = Field(description="RESOURCE_SPEC | CHARGING_MODE")
-    value: str
 
 
 class ResourceSpecsPriceQueryReq(WireModel):

@@ -66,10 +66,15 @@ class DemandDiscountRatingResult(WireModel):
     discount_name: str | None = None
 
 
-class DemandProductRatingResult(WireModel):
+class _RatedProduct(WireModel):
+    """A product's price in both inquiries' answers: the line id, the product, the amount."""
+
     id: str | None = None
     product_id: str | None = None
     amount: Decimal | None = None
+
+
+class DemandProductRatingResult(_RatedProduct):
     discount_amount: Decimal | None = None
     official_website_amount: Decimal | None = None
     measure_id: int | None = None
@@ -112,10 +117,7 @@ class OfficialWebsiteRatingResult(WireModel):
     product_rating_results: list[PeriodProductOfficialRatingResult] | None = None
 
 
-class PeriodProductRatingResult(WireModel):
-    id: str | None = None
-    product_id: str | None = None
-    amount: Decimal | None = None
+class PeriodProductRatingResult(_RatedProduct):
     official_website_amount: Decimal | None = None
     discount_amount: Decimal | None = None
     measure_id: int | None = None

@@ -20,6 +20,7 @@ from partner_center.http.ext.associations import (
     TAG,
     Limit,
     Offset,
+    RequestItem,
     optional_time,
     type_code,
 )
@@ -45,10 +46,7 @@ class DecisionReq(WireModel):
     rejection_reason: MultiLineText | None = Field(default=None, max_length=256)
 
 
-class DisassociationItem(WireModel):
-    request_id: str
-    partner_id: str
-    customer_id: str
+class DisassociationItem(RequestItem):
     initiator: str = Field(description="PARTNER | CUSTOMER")
     association_type: str
     reason: str

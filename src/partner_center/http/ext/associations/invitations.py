@@ -49,10 +49,15 @@ class CreateInvitationReq(WireModel):
     )
 
 
-class IssuedInvitationItem(WireModel):
+class InvitationHead(WireModel):
+    """What every answer about an invitation starts with."""
+
     invitation_id: str
     channel: str
     association_type: str
+
+
+class IssuedInvitationItem(InvitationHead):
     link: str = Field(description="Shown only now: the server keeps only a hash of its token")
     expires_at: str | None = Field(default=None, description="UTC; absent = never expires")
     invitee_email: str | None = None
@@ -86,10 +91,7 @@ class InvitationHistoryResponse(WireModel):
     count: int
 
 
-class InvitationItem(WireModel):
-    invitation_id: str
-    channel: str
-    association_type: str
+class InvitationItem(InvitationHead):
     created_by: str | None = None
     created_at: str
     expires_at: str | None = None

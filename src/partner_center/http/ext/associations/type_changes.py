@@ -19,6 +19,7 @@ from partner_center.http.ext.associations import (
     TAG,
     Limit,
     Offset,
+    RequestItem,
     optional_time,
     type_code,
 )
@@ -36,10 +37,7 @@ class TypeChangeReq(WireModel):
     association_type: str = Field(description="Target: 1 referral or 3 reseller")
 
 
-class TypeChangeItem(WireModel):
-    request_id: str
-    partner_id: str
-    customer_id: str
+class TypeChangeItem(RequestItem):
     from_association_type: str
     to_association_type: str
     status: str = Field(description="PENDING | APPROVED | REJECTED | CANCELLED")
