@@ -100,6 +100,13 @@ class WireModel(BaseModel):
         return value
 
 
+def same_named(source: object, *names: str) -> dict[str, Any]:
+    """The attributes ``names`` of ``source`` (a domain view), as the keyword arguments of the
+    wire fields that carry them under the same name and in the same form:
+    ``Wire(**same_named(view, "a", "b"), c=convert(view.c))``."""
+    return {name: getattr(source, name) for name in names}
+
+
 #: Every wire model referenced by a route, by the provisional ``$ref`` that ``schema_ref``
 #: handed out: the model and whether it is read (a request) or written (a response).
 SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {}
