@@ -43,6 +43,7 @@ from partner_center.domains.balances.public import (
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
     AdjustRecordQuery,
+    ConsumptionQuotaView,
     Direction,
     StatementLine,
     StatementQuery,
@@ -589,36 +590,24 @@ async def show_partner_consumption_quota(
 ) -> ShowPartnerConsumptionQuotaResponse:
     """The partner's consumption quota (credit line) and how much of it is used"""
     view = await ctx.services.balances.consumption_quota(ctx.actor)
-    return consumption_quota_response(
-        quota=view.consumption_quota,
-        amount=view.amount,
-        coupon=view.coupon_amount,
-        due=view.due_amount,
-        unbilled=view.unbilled_amount,
-        currency=view.currency,
-    )
+    return consumption_quota_response(view)
 
 
-def consumption_quota_response(
-    *,
-    quota: Decimal,
-    amount: Decimal,
-    coupon: Decimal,
-    due: Decimal,
-    unbilled: Decimal,
-    currency: str,
-) -> ShowPartnerConsumptionQuotaResponse:
+def consumption_quota_response(view: ConsumptionQuotaView) -> ShowPartnerConsumptionQuotaResponse:
     """The figures rounded to cents, ``used`` computed from the rounded figures."""
-    amount, coupon, due, unbilled = (to_cents(v) for v in (amount, coupon, due, unbilled))
+    amount, coupon, due, unbilled = (
+        to_cents(v)
+        for v in (view.amount, view.coupon_amount, view.due_amount, view.unbilled_amount)
+    )
     return ShowPartnerConsumptionQuotaResponse(
-        consumption_quota=cents_text(quota),
+        consumption_quota=cents_text(view.consumption_quota),
         amount=cents_text(amount),
         coupon_amount=cents_text(coupon),
         due_amount=cents_text(due),
         unbilled_amount=cents_text(unbilled),
         used_consumption_quota=cents_text(due + unbilled - amount - coupon),
         measure_id=MEASURE_ID,
-        currency=currency,
+        currency=view.currency,
     )
 
 

@@ -159,6 +159,16 @@ def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) 
     return model(**fields)
 
 
+def _product_class(view: LineView) -> dict[str, Any]:
+    """How a line's product is classified: by its service type (category and owner) and its
+    resource type."""
+    return {
+        "category_code": view.service_type_code,
+        "product_owner_service": view.service_type_code,
+        "commercial_resource": view.resource_type_code,
+    }
+
+
 def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
     return OrderLineItemEntityV2(
         **same_named(
@@ -176,15 +186,9 @@ def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
             consumed=Decimal(0),
         ),
         currency=order.currency,
-        category_code=view.service_type_code,
-        product_owner_service=view.service_type_code,
-        commercial_resource=view.resource_type_code,
+        **_product_class(view),
         base_product_info=ProductObject(
-            product_id=view.product_id,
-            product_spec_desc=view.product_spec_desc,
-            category_code=view.service_type_code,
-            product_owner_service=view.service_type_code,
-            commercial_resource=view.resource_type_code,
+            **same_named(view, "product_id product_spec_desc"), **_product_class(view)
         ),
         order_id=view.order_id,
     )
