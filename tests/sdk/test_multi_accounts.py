@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as intl
@@ -25,6 +24,7 @@ from tests.harness import LiveServer, Partner, unique
 from tests.sdk.enterprise_helpers import make_master
 from tests.sdk.test_balance_helpers import allocate, assert_books_balance, exact, funded
 from tests.sdk.test_coupons import grant, issue, operator_creds
+from tests.sdk.test_iam import password_token
 from tests.signed import signed_request
 
 D = Decimal
@@ -202,20 +202,7 @@ def test_create_member_with_password_and_custody(server: LiveServer, csp: Partne
         root_org_id(master.account_id),
     )
     # the member signs in with the password it was given (IAM password method)
-    answer = httpx.post(
-        server.url + "/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {"name": login, "password": PASSWORD, "domain": {"name": login}}
-                    },
-                },
-                "scope": {"domain": {"name": login}},
-            }
-        },
-    )
+    answer = password_token(server, login, login, PASSWORD)
     assert answer.status_code == 201, answer.text
 
 
