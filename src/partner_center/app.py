@@ -17,8 +17,10 @@ from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import multi_accounts as bss_multi_accounts
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import ratings as bss_ratings
+from partner_center.http.bss import realname as bss_realname
 from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.bss import resources as bss_resources
 from partner_center.http.bss import usage as bss_usage
@@ -31,6 +33,7 @@ from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
+from partner_center.http.ext import realname as ext_realname
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
@@ -115,6 +118,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_notifications.router,
         bss_usage.router,
         bss_enterprises.router,
+        bss_multi_accounts.router,
+        bss_realname.router,
+        ext_realname.router,
         ext_usage.router,
         ext_bills.router,
     ):

@@ -38,6 +38,7 @@ from partner_center.domains.balances.public import (
     BalanceEngine,
     BalanceService,
     Books,
+    CustomerTransfers,
     OperationLog,
     Sources,
     registered_sources,
@@ -60,6 +61,7 @@ from partner_center.domains.coupons.public import (
     CouponRedemptions,
     CouponService,
     IdempotencyKeys,
+    MemberCoupons,
     QuotaService,
 )
 from partner_center.domains.customers.public import (
@@ -68,8 +70,9 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     CustomerService,
     FreezingService,
+    VerificationCodes,
 )
-from partner_center.domains.enterprises.public import EnterpriseService
+from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
     SecretCipher,
@@ -87,6 +90,7 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
@@ -218,6 +222,16 @@ class Services:
             identity=self.identity,
             partners=self.partners,
             notifications=self.notifications,
+            codes=self.verification_codes,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def verification_codes(self) -> VerificationCodes:
+        return VerificationCodes(
+            self.session,
+            wall=self.wiring.wall,
+            notifications=self.notifications,
             site=self.wiring.site,
         )
 
@@ -241,7 +255,38 @@ class Services:
 
     @cached_property
     def enterprises(self) -> EnterpriseService:
-        return EnterpriseService(self.session, clock=self.clock, identity=self.identity)
+        return EnterpriseService(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            realname=self.realname,
+            codes=self.verification_codes,
+        )
+
+    @cached_property
+    def enterprise_funds(self) -> EnterpriseFunds:
+        return EnterpriseFunds(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            enterprises=self.enterprises,
+            transfers=self.customer_transfers,
+            coupons=self.member_coupons,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def realname(self) -> RealnameService:
+        return RealnameService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            zone=self.settings.zone,
+            cipher=self.wiring.cipher,
+            customer_records=self.customer_records,
+            site=self.wiring.site,
+            public_url=self.settings.public_url,
+        )
 
     # -- associations -------------------------------------------------------------------------
 
@@ -375,6 +420,16 @@ class Services:
         )
 
     @cached_property
+    def customer_transfers(self) -> CustomerTransfers:
+        return CustomerTransfers(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            operations=self.balance_operations,
+        )
+
+    @cached_property
     def budgets(self) -> BudgetService:
         return BudgetService(
             self.session,
@@ -416,6 +471,15 @@ class Services:
             book=self.coupon_book,
             quotas=self.coupon_quotas,
             customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def member_coupons(self) -> MemberCoupons:
+        return MemberCoupons(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            redemptions=self.coupon_redemptions,
         )
 
     @cached_property

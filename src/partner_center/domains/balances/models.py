@@ -33,6 +33,10 @@ class OperationKind(enum.StrEnum):
     """A disassociating customer's remaining balance back to its partner (BEUNBIND)."""
     REFUND = "REFUND"
     """Money of a captured charge given back (to the customer, its partner, or the credit line)."""
+    MEMBER_TRANSFER = "MEMBER_TRANSFER"
+    """An enterprise master's balance → one of its member accounts' balance (TRANS)."""
+    MEMBER_RECLAIM = "MEMBER_RECLAIM"
+    """A member account's balance → its enterprise master's balance (TRANS)."""
 
 
 class CounterpartyKind(enum.StrEnum):

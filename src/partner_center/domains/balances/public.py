@@ -56,6 +56,7 @@ from partner_center.domains.balances.trades import (
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
 )
+from partner_center.domains.balances.transfers import CustomerTransfers
 from partner_center.domains.balances.views import (
     AccountBalance,
     AdjustRecord,
@@ -97,6 +98,7 @@ __all__ = [
     "ConsumptionQuotaView",
     "CustomerAccountView",
     "CustomerBalanceSummary",
+    "CustomerTransfers",
     "Direction",
     "ExpenditureQuota",
     "ExpenditureQuotaView",

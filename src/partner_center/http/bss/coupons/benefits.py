@@ -34,6 +34,7 @@ from partner_center.http.bss.coupons import (
     enum_int,
     error_details,
     text_filter,
+    use_limits,
 )
 from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
@@ -266,28 +267,13 @@ def _coupon_fields(v: CouponView) -> dict[str, Any]:
         "order_id": v.order_id,
         "media_type": _ELECTRONIC,
         "fetch_method": _ONLINE_ISSUE,
-        "use_limits": _use_limits(v),
+        "use_limits": use_limits(v),
         "active_time": format_utc(v.created_at),
         "create_time": format_utc(v.created_at),
         "balance": to_cents(v.balance),
         "lock_order_id": v.lock_order_id,
         "is_frozen": "1" if v.frozen else "0",
     }
-
-
-def _use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
-    out: list[ICouponUseLimitInfoV2] = []
-    for info in coupon.restrictions.limit_infos(for_coupon=True):
-        for v1, v2 in info.limit_values:
-            out.append(
-                ICouponUseLimitInfoV2(
-                    use_limiti_info_id=f"{coupon.coupon_id}-{len(out) + 1}",
-                    limit_key=info.limit_key,
-                    value1=v1,
-                    value2=v2,
-                )
-            )
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
