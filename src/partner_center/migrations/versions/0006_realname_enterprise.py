@@ -2,7 +2,7 @@
 details, coupon shares, enterprise-project authority
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 13:39:27.461196
 """
 
