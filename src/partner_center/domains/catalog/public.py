@@ -6,6 +6,7 @@ from partner_center.domains.catalog.discounts import (
     DiscountView,
     takes_discounts,
 )
+from partner_center.domains.catalog.divisions import Division, Divisions, divisions
 from partner_center.domains.catalog.document import demo_catalog, read_catalog
 from partner_center.domains.catalog.errors import CatalogErrorCode
 from partner_center.domains.catalog.importer import (
@@ -62,6 +63,8 @@ __all__ = [
     "DiscountService",
     "DiscountType",
     "DiscountView",
+    "Division",
+    "Divisions",
     "ImportReport",
     "InquiryService",
     "Language",
@@ -84,6 +87,7 @@ __all__ = [
     "TierSchedule",
     "UsageTypeView",
     "demo_catalog",
+    "divisions",
     "imported_versions",
     "project_id_for",
     "read_catalog",
