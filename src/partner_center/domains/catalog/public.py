@@ -26,6 +26,7 @@ from partner_center.domains.catalog.inquiry import (
     OnDemandRating,
     PeriodItem,
     PeriodRating,
+    ProjectView,
     RatedLine,
 )
 from partner_center.domains.catalog.projects import project_id_for
@@ -77,6 +78,7 @@ __all__ = [
     "PeriodType",
     "PriceView",
     "ProductKey",
+    "ProjectView",
     "RatedLine",
     "ResourceTypeView",
     "ServicePolicyView",
