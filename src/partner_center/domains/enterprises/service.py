@@ -63,6 +63,13 @@ class EnterpriseService:
         stmt = select(func.count()).where(EnterpriseMember.member_account_id == account_id)
         return bool((await self.session.execute(stmt)).scalar_one())
 
+    async def master_of(self, member_id: str) -> str | None:
+        """The enterprise master of a member account (None: not a member)."""
+        stmt = select(EnterpriseMember.tenant_id).where(
+            EnterpriseMember.member_account_id == member_id
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
     async def create_member(
         self,
         master_id: str,

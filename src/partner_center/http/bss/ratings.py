@@ -7,6 +7,7 @@ through the customer's agency (§2 point 4, §4.6); partner credentials are refu
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from fastapi import APIRouter
@@ -31,6 +32,9 @@ router = APIRouter(tags=["ratings"])
 #: ``measure_id`` of amounts: the site currency's main unit (dollar / yuan).
 _CURRENCY_UNIT = 1
 _ID = Field(min_length=1, max_length=64)
+#: What follows the region code in an availability zone's code (``ap-southeast-1a``,
+#: ``cn-north-4b``): prices do not vary by zone here, but a zone of another region is refused.
+_ZONE_SUFFIX = re.compile(r"[a-z][a-z0-9]{0,7}")
 _CODE = Field(min_length=1, max_length=64)
 
 
@@ -145,6 +149,15 @@ class ListRateOnPeriodDetailResponse(WireModel):
 
 
 def _key(info: DemandProductInfo | PeriodProductInfo) -> ProductKey:
+    """The product's catalogue key; an ``available_zone`` must lie in the product's region."""
+    zone = info.available_zone
+    if zone and not (
+        zone.startswith(info.region) and _ZONE_SUFFIX.fullmatch(zone[len(info.region) :])
+    ):
+        raise invalid_parameter(
+            "available_zone",
+            f"Product {info.id!r}: {zone!r} is not an availability zone of {info.region}.",
+        )
     return ProductKey(info.cloud_service_type, info.resource_type, info.resource_spec, info.region)
 
 
