@@ -15,10 +15,12 @@ from partner_center.http.bss import balances as bss_balances
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
+from partner_center.http.bss import divisions as bss_divisions
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
 from partner_center.http.bss import multi_accounts as bss_multi_accounts
 from partner_center.http.bss import orders as bss_orders
+from partner_center.http.bss import promotions as bss_promotions
 from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import realname as bss_realname
 from partner_center.http.bss import resellers as bss_resellers
@@ -117,6 +119,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_resellers.router,
         ext_notifications.router,
         bss_usage.router,
+        bss_divisions.router,
+        bss_promotions.router,
         bss_enterprises.router,
         bss_multi_accounts.router,
         bss_realname.router,

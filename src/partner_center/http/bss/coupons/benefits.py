@@ -196,6 +196,9 @@ class IQueryUserCouponsResultV2(WireModel):
     valid_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
+    promotion_plan_id: str | None = Field(
+        default=None, description="The coupon quota the coupon was issued from"
+    )
     media_type: int | None = None
     fetch_method: int | None = None
     use_limits: list[ICouponUseLimitInfoV2] | None = None
@@ -429,7 +432,7 @@ async def list_sub_customer_coupons(
         source_id=text_filter(query.source_id),
         created_after=parse_time(query.active_start_time, "active_start_time"),
         created_before=parse_time(query.active_end_time, "active_end_time"),
-        no_match=bool(query.promotion_plan_id),
+        quota_id=text_filter(query.promotion_plan_id),
     )
     views, total = await ctx.services.coupons.list_held(
         ctx.caller,
@@ -443,6 +446,7 @@ async def list_sub_customer_coupons(
         user_coupons=[
             IQueryUserCouponsResultV2(
                 **_coupon_fields(v),
+                promotion_plan_id=v.quota_id,
                 valid_time=format_utc(v.valid_time),
                 reserve_time=format_utc(v.last_used_at) if v.last_used_at else None,
                 coupon_version=_REUSABLE,
