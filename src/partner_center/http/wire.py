@@ -4,7 +4,7 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cache
@@ -100,11 +100,17 @@ class WireModel(BaseModel):
         return value
 
 
-def same_named(source: object, *names: str) -> dict[str, Any]:
-    """The attributes ``names`` of ``source`` (a domain view), as the keyword arguments of the
-    wire fields that carry them under the same name and in the same form:
-    ``Wire(**same_named(view, "a", "b"), c=convert(view.c))``."""
-    return {name: getattr(source, name) for name in names}
+def same_named(
+    source: object, names: str, via: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """The attributes ``names`` (separated by spaces) of ``source`` (a domain view or a request),
+    as the keyword arguments of the fields that carry them under the same names, each passed
+    through ``via`` when given: ``Wire(**same_named(view, "a b"), **same_named(view, "c d",
+    via=format_utc), e=convert(view.f))``."""
+    values = {name: getattr(source, name) for name in names.split()}
+    if via is None:
+        return values
+    return {name: via(value) for name, value in values.items()}
 
 
 #: Every wire model referenced by a route, by the provisional ``$ref`` that ``schema_ref``

@@ -203,9 +203,8 @@ class ListResourceSpecsResponse(WireModel):
     cloud_service_basics: list[CloudServiceBasic]
 
 
-class ResourceSpecsPriceFilter(WireModel):
+class ResourceSpecsPriceFilter(ResourceSpecsFilter):
     key: str = Field(description="RESOURCE_SPEC | CHARGING_MODE")
-    value: str
 
 
 class ResourceSpecsPriceQueryReq(WireModel):
@@ -365,7 +364,7 @@ async def list_usage_types(
         total_count=total,
         usage_types=[
             UsageType(
-                **same_named(r, "code", "name", "resource_type_name", "service_type_name"),
+                **same_named(r, "code name resource_type_name service_type_name"),
                 resource_type_code=r.resource_type,
                 service_type_code=r.service_type,
             )
@@ -384,7 +383,7 @@ async def list_measure_units(
     return ListMeasureUnitsResponse(
         measure_units=[
             MeasureUnitRest(
-                **same_named(r, "measure_id", "abbreviation", "measure_type"), measure_name=r.name
+                **same_named(r, "measure_id abbreviation measure_type"), measure_name=r.name
             )
             for r in rows
         ]
@@ -399,7 +398,10 @@ async def list_conversions(
     language_of(x_language, ctx.state.site)
     rows = await ctx.services.catalog.conversions(measure_type=query.measure_type)
     return ListConversionsResponse(
-        conversions=[Conversion(**same_named(r, *Conversion.model_fields)) for r in rows]
+        conversions=[
+            Conversion(**same_named(r, "measure_id ref_measure_id conversion_ratio measure_type"))
+            for r in rows
+        ]
     )
 
 
