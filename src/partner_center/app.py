@@ -32,6 +32,7 @@ from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
+from partner_center.http.ext import tickets as ext_tickets
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
 from partner_center.http.ext.associations import disassociations as ext_disassociations
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_usage.router,
         bss_enterprises.router,
         ext_usage.router,
+        ext_tickets.router,
     ):
         app.include_router(router)
 

@@ -81,6 +81,7 @@ from partner_center.domains.notifications.public import (
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -529,4 +530,16 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             customer_records=self.customer_records,
+        )
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
         )
