@@ -20,13 +20,13 @@ from tests.signed import signed_request
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-#: Friday 4 December 2026, 10:00 in Shanghai.
-FRIDAY = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
+#: Friday 1 March 2030, 10:00 in Shanghai (the sandbox clock only moves forward).
+FRIDAY = datetime(2030, 3, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    with fresh_server(holidays="2026-12-08") as live:
+    with fresh_server(holidays="2030-03-05") as live:
         response = signed(
             live, operator(live), "POST", "/v1/sandbox/clock", {"to": format_utc(FRIDAY)}
         )
@@ -236,7 +236,7 @@ def test_bank_transfer_ticket_deadline_and_late_flag(server: LiveServer, csp: Pa
             "category": "bank_transfer",
             "title": "Transfer",
             "description": "Paid November",
-            "bank_transfer": {"amount": 100.5, "transfer_date": "2026-12-03", "payer": "ACME"},
+            "bank_transfer": {"amount": 100.5, "transfer_date": "2030-02-28", "payer": "ACME"},
         },
     )
     assert missing.status_code == 400  # no certificate
@@ -246,13 +246,13 @@ def test_bank_transfer_ticket_deadline_and_late_flag(server: LiveServer, csp: Pa
         "title": "Transfer",
         "description": "Paid November",
         "attachment_ids": [certificate],
-        "bank_transfer": {"amount": 100.555, "transfer_date": "2026-12-03", "payer": "ACME"},
+        "bank_transfer": {"amount": 100.555, "transfer_date": "2030-02-28", "payer": "ACME"},
     }
     assert signed(server, csp.creds, "POST", f"{PREFIX}/tickets", body).status_code == 400
-    body["bank_transfer"] = {"amount": 100.55, "transfer_date": "2026-12-03", "payer": "ACME"}
+    body["bank_transfer"] = {"amount": 100.55, "transfer_date": "2030-02-28", "payer": "ACME"}
     ticket = ok(signed(server, csp.creds, "POST", f"{PREFIX}/tickets", body), 201)
-    # Friday + three working days, Tuesday 8 December a holiday: Thursday 10 December.
-    assert ticket["deadline"] == date(2026, 12, 10).isoformat()
+    # Friday + three working days, Tuesday 5 March a holiday: Thursday 7 March.
+    assert ticket["deadline"] == date(2030, 3, 7).isoformat()
     assert ticket["transfer_amount"] == "100.55"
     assert ticket["late"] is False
     raw = signed(server, csp.creds, "GET", f"{PREFIX}/tickets/{ticket['id']}")
