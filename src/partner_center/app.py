@@ -27,6 +27,7 @@ from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
+from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import finance as ext_finance
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_usage.router,
         bss_enterprises.router,
         ext_usage.router,
+        ext_bills.router,
         ext_tickets.router,
         ext_finance.router,
     ):

@@ -17,7 +17,6 @@ from partner_center.domains.payments.gateway import (
 )
 from partner_center.domains.payments.models import RepaymentChannel, RepaymentStatus
 from partner_center.domains.payments.service import (
-    AmountDue,
     CardInput,
     RepaymentService,
     RepaymentView,
@@ -36,7 +35,6 @@ __all__ = [
     "MAX_RANGE_DAYS",
     "SANDBOX_DECLINES",
     "AccountStatements",
-    "AmountDue",
     "Card",
     "CardBrand",
     "CardInput",

@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -41,6 +40,7 @@ from partner_center.domains.balances.public import (
     TopUpChannel,
     check_amount,
 )
+from partner_center.domains.billing.public import BillingService
 from partner_center.domains.payments.errors import PaymentErrorCode, over_amount_due
 from partner_center.domains.payments.gateway import PaymentGateway, check_card
 from partner_center.domains.payments.models import (
@@ -53,17 +53,8 @@ from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.idempotency import check_key, fingerprint, key_reused
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.money import Money
 from partner_center.kernel.pagination import Page, paginate
-
-
-class AmountDue(Protocol):
-    """What the payments domain needs of billing (the billing domain's service)."""
-
-    async def amount_due(self, partner_id: str) -> Decimal: ...
-
-    async def apply_repayment(
-        self, partner_id: str, amount: Decimal, *, payment_ref: str
-    ) -> Decimal: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +120,7 @@ class RepaymentService:
         currency: str,
         online_limit: Decimal,
         gateway: PaymentGateway,
-        billing: AmountDue,
+        billing: BillingService,
         balances: BalanceService,
         engine: BalanceEngine,
         books: Books,
@@ -185,7 +176,7 @@ class RepaymentService:
         earlier = await self._replay(partner_id, key, request)
         if earlier is not None:
             return earlier
-        due = await self.billing.amount_due(partner_id)
+        due = (await self.billing.amount_due(partner_id)).amount
         if checked > due:
             raise over_amount_due(f"{due:.2f}")
         repayment_id = new_id()
@@ -252,9 +243,11 @@ class RepaymentService:
         """Cash → what is owed, bills settled oldest first, the quota state re-evaluated; the
         amount due afterwards."""
         await self.engine.repay(partner_id, amount, repayment_id=repayment_id, actor_id=actor_id)
-        remaining = await self.billing.apply_repayment(partner_id, amount, payment_ref=repayment_id)
+        remaining = await self.billing.apply_repayment(
+            partner_id, Money(amount, self.currency), payment_ref=repayment_id
+        )
         await self.engine.recheck_consumption_quota(partner_id)
-        return remaining
+        return remaining.amount
 
     # -- bank transfer -----------------------------------------------------------------------
 
@@ -294,7 +287,7 @@ class RepaymentService:
             idempotency_key=f"ticket-{ticket_id}",
             memo=f"Bank transfer from {ticket.payer}, ticket {ticket_id}",
         )
-        due = await self.billing.amount_due(partner_id)
+        due = (await self.billing.amount_due(partner_id)).amount
         repaid = min(amount, due)
         remaining = due
         if repaid > 0:

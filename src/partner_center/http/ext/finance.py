@@ -1,12 +1,17 @@
 """Partner finance, extension operations of ours (rules.md §6.10–6.16, the seed's Repayment
-page): the standard top-up account (the operator publishes it, partners read it), and the
-Account Statements page — every top-up, repayment, allocation, reclaim, refund and adjustment
-with the balance after each, a page at a time or as a CSV export with sensitive fields masked.
+page): online repayment by card, the operator's confirmation of a bank transfer (its service
+ticket), the payment records, the standard top-up account (the operator publishes it, partners
+read it), and the Account Statements page — every top-up, repayment, allocation, reclaim,
+refund and adjustment with the balance after each, a page at a time or as a CSV export with
+sensitive fields masked.
+
+No card number or CVC is ever stored, logged or answered: only the brand and last four digits.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -20,13 +25,16 @@ from partner_center.domains.balances.public import (
     statement_kind,
 )
 from partner_center.domains.payments.public import (
+    CardInput,
     NewTopUpAccount,
+    RepaymentView,
     StatementRange,
     TopUpAccountView,
     mask,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import cents_text
+from partner_center.http.formats import WireAmount, cents_text, wire_amount
+from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, IntOrBlank, QueryModel
 from partner_center.http.wire import WireModel, wire_responses
@@ -94,6 +102,72 @@ class StatementItem(WireModel):
 class StatementList(WireModel):
     records: list[StatementItem]
     count: int
+
+
+class CardReq(WireModel):
+    number: str = Field(max_length=23, description="The card number (digits, spaces allowed)")
+    exp_month: int = Field(description="1–12")
+    exp_year: int = Field(description="Four digits")
+    cvc: str = Field(max_length=4, description="3 or 4 digits")
+    holder_name: str = Field(max_length=100)
+
+
+class RepaymentReq(WireModel):
+    amount: WireAmount = Field(
+        description="> 0, at most 2 decimals, at most the remaining amount due and at most "
+        "40,000 USD (PARTNER_CENTER_ONLINE_PAYMENT_LIMIT) per payment"
+    )
+    card: CardReq
+
+
+class ConfirmTransferReq(WireModel):
+    received_amount: WireAmount = Field(description="What reached the top-up account")
+
+
+class RepaymentItem(WireModel):
+    repayment_id: str
+    status: str = Field(description="succeeded | declined")
+    channel: str = Field(description="online | bank_transfer")
+    amount: Decimal
+    repaid_amount: Decimal = Field(description="The part that paid bills")
+    remaining_due: Decimal = Field(description="The amount due after this repayment")
+    currency: str
+    card_brand: str | None = None
+    card_last4: str | None = None
+    decline_reason: str | None = None
+    ticket_id: str | None = None
+    created_at: str = Field(description="UTC")
+    replayed: bool = Field(description="An idempotent retry: nothing moved this time")
+
+
+class RepaymentList(WireModel):
+    repayments: list[RepaymentItem]
+    count: int
+
+
+class RepaymentQuery(QueryModel):
+    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
+    limit: Annotated[
+        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
+    ] = None
+
+
+def _repayment(view: RepaymentView) -> RepaymentItem:
+    return RepaymentItem(
+        repayment_id=view.id,
+        status=view.status.value,
+        channel=view.channel.value,
+        amount=wire_amount(view.amount),
+        repaid_amount=wire_amount(view.repaid_amount),
+        remaining_due=wire_amount(view.remaining_due),
+        currency=view.currency,
+        card_brand=view.card_brand,
+        card_last4=view.card_last4,
+        decline_reason=view.decline_reason,
+        ticket_id=view.ticket_id,
+        created_at=format_utc(view.created_at),
+        replayed=view.replayed,
+    )
 
 
 def _account(view: TopUpAccountView) -> TopUpAccountItem:
@@ -218,3 +292,70 @@ async def list_account_statements(
     lines, total = await statements.page(ctx.actor, window, page(query.offset, query.limit))
     currency = ctx.services.settings.currency
     return StatementList(records=[_item(line, currency) for line in lines], count=total)
+
+
+@operation(router, "POST", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+async def create_repayment(
+    ctx: OperationContext, body: RepaymentReq, idempotency_key: IdempotencyKey
+) -> RepaymentItem:
+    """Repay the amount due online by card
+
+    Charges the card and repays that much of the calling partner's amount due, oldest unpaid
+    bill first; the account statements then show a top-up and a repayment. The amount is > 0
+    with at most 2 decimals, at most the remaining amount due and at most 40,000 USD per
+    payment; the card must pass the Luhn check and not be expired. Anything else is CBC.0100
+    and changes nothing; a declined card answers status=declined and moves no money. With
+    X-Idempotency-Key a retry answers the first result (replayed=true). Sandbox test cards:
+    4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines.
+    """
+    card = body.card
+    view = await ctx.services.repayments.repay_online(
+        ctx.actor.partner_id,
+        body.amount,
+        CardInput(
+            number=card.number,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            cvc=card.cvc,
+            holder_name=card.holder_name,
+        ),
+        actor_id=ctx.caller.account_id,
+        idempotency_key=idempotency_key,
+    )
+    return _repayment(view)
+
+
+@operation(router, "GET", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+async def list_repayments(ctx: OperationContext, query: RepaymentQuery) -> RepaymentList:
+    """The calling partner's payment records, newest first
+
+    Online repayments (succeeded or declined, with the card's brand and last four digits) and
+    confirmed bank transfers, newest first.
+    """
+    rows, total = await ctx.services.repayments.repayments(
+        ctx.actor.partner_id, page(query.offset, query.limit)
+    )
+    return RepaymentList(repayments=[_repayment(r) for r in rows], count=total)
+
+
+@operation(
+    router,
+    "POST",
+    _PREFIX + "/operator/tickets/{ticket_id}/confirm-transfer",
+    kind=CallerKind.OPERATOR,
+)
+async def operator_confirm_bank_transfer(
+    ctx: OperationContext, ticket_id: str, body: ConfirmTransferReq
+) -> RepaymentItem:
+    """Confirm a bank transfer with the amount received (operator)
+
+    Tops up the partner's account with the amount received on its bank_transfer ticket and
+    repays as much of its amount due as that covers, oldest bill first (the rest stays as
+    account balance); the ticket is resolved and the partner e-mailed. Confirming again with
+    the same amount answers the first confirmation (replayed=true) and moves nothing.
+    Operator credentials.
+    """
+    view = await ctx.services.repayments.confirm_bank_transfer(
+        ticket_id, body.received_amount, actor_id=ctx.caller.account_id
+    )
+    return _repayment(view)

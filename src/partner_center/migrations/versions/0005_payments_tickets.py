@@ -2,8 +2,8 @@
 standard top-up account
 
 Revision ID: 0005
-Revises: 0003
-Create Date: 2026-12-03 13:46:20.216484
+Revises: 0004
+Create Date: 2026-12-03 13:50:14.958596
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
