@@ -33,10 +33,12 @@ from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import finance as ext_finance
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import realname as ext_realname
 from partner_center.http.ext import resellers as ext_resellers
+from partner_center.http.ext import tickets as ext_tickets
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
 from partner_center.http.ext.associations import disassociations as ext_disassociations
@@ -127,6 +129,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_realname.router,
         ext_usage.router,
         ext_bills.router,
+        ext_tickets.router,
+        ext_finance.router,
     ):
         app.include_router(router)
 

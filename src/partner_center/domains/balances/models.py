@@ -37,6 +37,8 @@ class OperationKind(enum.StrEnum):
     """An enterprise master's balance → one of its member accounts' balance (TRANS)."""
     MEMBER_RECLAIM = "MEMBER_RECLAIM"
     """A member account's balance → its enterprise master's balance (TRANS)."""
+    REPAYMENT = "REPAYMENT"
+    """Partner cash paying what the partner owes for postpaid consumption (its bills)."""
 
 
 class CounterpartyKind(enum.StrEnum):
