@@ -2,7 +2,7 @@
 standard top-up account
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-03 13:50:14.958596
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0005"
-down_revision: str | None = "0004"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
