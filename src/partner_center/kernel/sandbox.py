@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.kernel.clock import SandboxClock, WallClock, format_utc
 from partner_center.kernel.db import Database, load_sandbox_state, save_sandbox_state
@@ -73,7 +74,7 @@ class UpcomingJob:
 
 
 async def upcoming_jobs(
-    db: Database,
+    session: AsyncSession,
     registry: JobRegistry[Any],
     *,
     zone: ZoneInfo,
@@ -94,14 +95,13 @@ async def upcoming_jobs(
         if job.coalesce and occurrences:
             occurrences = occurrences[-1:]
         found.extend(UpcomingJob(job.name, at, True) for at in occurrences)
-    async with db.unit_of_work() as uow:
-        rows = await uow.session.execute(
-            select(ScheduledJob.name, ScheduledJob.next_attempt_at)
-            .where(ScheduledJob.status == JobStatus.PENDING)
-            .where(ScheduledJob.next_attempt_at <= until)
-            .order_by(ScheduledJob.next_attempt_at, ScheduledJob.id)
-            .limit(limit)
-        )
-        found.extend(UpcomingJob(name, at, False) for name, at in rows.all())
+    rows = await session.execute(
+        select(ScheduledJob.name, ScheduledJob.next_attempt_at)
+        .where(ScheduledJob.status == JobStatus.PENDING)
+        .where(ScheduledJob.next_attempt_at <= until)
+        .order_by(ScheduledJob.next_attempt_at, ScheduledJob.id)
+        .limit(limit)
+    )
+    found.extend(UpcomingJob(name, at, False) for name, at in rows.all())
     found.sort(key=lambda j: (j.due_at, j.name))
     return found[:limit]

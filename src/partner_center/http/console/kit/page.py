@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from partner_center.domains.customers.public import PartnerActor
-from partner_center.domains.identity.public import AccountKind, Caller
+from partner_center.domains.identity.public import Caller
 from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import CallerKind, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
@@ -254,6 +254,7 @@ async def _run(
     *,
     on_error: Handler | None = None,
     known_fields: frozenset[str] = frozenset(),
+    own_transactions: bool = False,
 ) -> Response:
     state = app_state(request)
     submitted: Page | None = None
@@ -263,7 +264,11 @@ async def _run(
             if isinstance(opened, Response):
                 return _with_headers(opened)
             submitted = opened
-            return _with_headers(await handler(opened))
+            if not own_transactions:
+                return _with_headers(await handler(opened))
+        # The handler opens its own units of work (moving the sandbox clock runs each due
+        # job in one): none of ours may stay open meanwhile.
+        return _with_headers(await handler(opened))
     except DomainError as exc:
         if on_error is None or submitted is None:
             return _with_headers(error_page(request, exc))
@@ -298,23 +303,29 @@ def action(
     kind: CallerKind | None,
     form: Handler | None = None,
     fields: tuple[str, ...] = (),
+    own_transactions: bool = False,
 ) -> Callable[[H], H]:
     """Declare a form's target (POST, CSRF-checked). On a ``DomainError`` the ``form`` page is
-    rendered again with the error beside the field it names (one of ``fields``)."""
+    rendered again with the error beside the field it names (one of ``fields``).
+    ``own_transactions``: the handler runs after the unit of work that authenticated the
+    member has committed and opens its own (``page.services`` is then closed)."""
 
     def register(handler: H) -> H:
         async def endpoint(request: Request) -> Response:
-            return await _run(request, kind, handler, on_error=form, known_fields=frozenset(fields))
+            return await _run(
+                request,
+                kind,
+                handler,
+                on_error=form,
+                known_fields=frozenset(fields),
+                own_transactions=own_transactions,
+            )
 
         endpoint.__name__ = f"console_{handler.__name__}"
         pages.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
         return handler
 
     return register
-
-
-def account_kind(page: Page) -> AccountKind | None:
-    return page.caller_or_none.kind if page.caller_or_none else None
 
 
 def client_of(page: Page) -> str | None:

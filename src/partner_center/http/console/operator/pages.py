@@ -59,15 +59,26 @@ async def clock(page: Page) -> Response:
     now = page.services.clock.now()
     state = page.state
     jobs = await upcoming_jobs(
-        state.db, state.jobs, zone=state.settings.zone, start=now, until=now + timedelta(days=days)
+        page.services.session,
+        state.jobs,
+        zone=state.settings.zone,
+        start=now,
+        until=now + timedelta(days=days),
     )
-    template = (
-        "operator/jobs.html" if page.request.headers.get("hx-request") else "operator/clock.html"
-    )
+    # The days field asks for the list alone as you type (htmx, target #jobs).
+    partial = page.request.headers.get("hx-target") == "jobs"
+    template = "operator/jobs.html" if partial else "operator/clock.html"
     return page.render(template, days=days, jobs=jobs, ran=None)
 
 
-@action(pages, "/console/operator/clock", kind=OPERATOR, form=clock, fields=("days",))
+@action(
+    pages,
+    "/console/operator/clock",
+    kind=OPERATOR,
+    form=clock,
+    fields=("days",),
+    own_transactions=True,
+)
 async def advance_clock(page: Page) -> Response:
     _require_sandbox(page)
     days = _days(page.field("days"))
