@@ -104,6 +104,7 @@ async def set_budget(page: Page) -> Response:
         exhaustion_action=ExhaustionAction(action_text)
         if action_text in ExhaustionAction.__members__
         else None,
+        lift_restrictions=page.field("lift_restrictions") == "1",
     )
     if outcome.failed:
         return await _render_list(page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed])

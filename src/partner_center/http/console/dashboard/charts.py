@@ -25,9 +25,9 @@ def _svg(chart: pygal.graph.graph.Graph) -> Markup:
     return Markup(svg)  # noqa: S704  (pygal's own SVG; the labels it holds are escaped by pygal)
 
 
-def _config(title: str) -> dict[str, object]:
+def _config() -> dict[str, object]:
+    """The caption is the page's (``figcaption``), not the SVG's."""
     return {
-        "title": title,
         "style": STYLE,
         "js": [],
         "width": 640,
@@ -38,23 +38,30 @@ def _config(title: str) -> dict[str, object]:
     }
 
 
-def pie(title: str, parts: list[tuple[str, int | Decimal]]) -> Markup:
-    chart = pygal.Pie(inner_radius=0.45, **_config(title))
+def pie(parts: list[tuple[str, int | Decimal]]) -> Markup | None:
+    """A donut of ``parts``; None when every part is 0 (the page says so in words)."""
+    if not any(value for _label, value in parts):
+        return None
+    chart = pygal.Pie(inner_radius=0.45, **_config())
     for label, value in parts:
         chart.add(label, float(value))
     return _svg(chart)
 
 
-def bars(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]]) -> Markup:
-    chart = pygal.Bar(x_label_rotation=20, **_config(title))
+def bars(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> Markup | None:
+    if not labels:
+        return None
+    chart = pygal.Bar(x_label_rotation=20, **_config())
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, [float(v) for v in values])
     return _svg(chart)
 
 
-def line(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]]) -> Markup:
-    chart = pygal.Line(**_config(title))
+def line(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> Markup | None:
+    if not labels:
+        return None
+    chart = pygal.Line(**_config())
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, [float(v) for v in values])

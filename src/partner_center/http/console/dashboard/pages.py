@@ -56,14 +56,12 @@ async def dashboard(page: Page) -> Response:
         top=[(names.get(b.customer_id, b.customer_id), b) for b in top],
         months=[(m, by_month[m]) for m in months],
         customer_chart=charts.pie(
-            _("Customers by association type"),
             [
                 (_("Reseller model"), counts[AssociationType.RESELLER]),
                 (_("Referral model"), counts[AssociationType.REFERRAL]),
             ],
         ),
         budget_chart=charts.bars(
-            _("Budget use (top 10)"),
             [names.get(b.customer_id, b.customer_id) for b in top],
             [
                 (_("Budget"), [b.budget_amount for b in top]),
@@ -71,7 +69,6 @@ async def dashboard(page: Page) -> Response:
             ],
         ),
         trend_chart=charts.line(
-            _("Expenditure trend (paid orders)"),
             months,
             [(_("Expenditure"), [by_month[m] for m in months])],
         ),
