@@ -28,11 +28,14 @@ from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.console.site import install_console
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
+from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import finance as ext_finance
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
+from partner_center.http.ext import tickets as ext_tickets
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
 from partner_center.http.ext.associations import disassociations as ext_disassociations
@@ -117,6 +120,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_usage.router,
         bss_enterprises.router,
         ext_usage.router,
+        ext_bills.router,
+        ext_tickets.router,
+        ext_finance.router,
     ):
         app.include_router(router)
     install_console(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,14 @@ from partner_center.domains.balances.public import (
     BalanceService,
     Books,
     OperationLog,
+    Sources,
     registered_sources,
+)
+from partner_center.domains.billing.public import (
+    BilledDebt,
+    BillingService,
+    BillPolicy,
+    BillRunner,
 )
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
@@ -80,7 +88,15 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.payments.public import (
+    AccountStatements,
+    PaymentGateway,
+    RepaymentService,
+    SandboxProcessor,
+    TopUpAccounts,
+)
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -334,13 +350,19 @@ class Services:
         return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
 
     @cached_property
+    def balance_sources(self) -> Sources:
+        """The registered figures of other domains; billing's debt unless one is registered."""
+        registered = registered_sources()
+        return Sources(debt=registered.debt or BilledDebt(), expenditure=registered.expenditure)
+
+    @cached_property
     def balance_engine(self) -> BalanceEngine:
         return BalanceEngine(
             self.session,
             clock=self.clock,
             currency=self.settings.currency,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             customer_records=self.customer_records,
         )
@@ -354,11 +376,12 @@ class Services:
             currency=self.settings.currency,
             partners=self.partners,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            online_payment_limit=Decimal(self.settings.online_payment_limit),
         )
 
     @cached_property
@@ -529,4 +552,73 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             customer_records=self.customer_records,
+        )
+
+    # -- bills --------------------------------------------------------------------------------
+
+    @cached_property
+    def bill_runner(self) -> BillRunner:
+        return BillRunner(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            policy=BillPolicy(
+                batch_size=self.settings.bill_batch_size,
+                default_tax_rate=self.settings.bill_tax_rate,
+                due_days=self.settings.bill_due_days,
+            ),
+            partners=self.partners,
+            customer_records=self.customer_records,
+            recheck_quota=self.balance_engine.recheck_consumption_quota,
+        )
+
+    @cached_property
+    def billing(self) -> BillingService:
+        return BillingService(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            runner=self.bill_runner,
+        )
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def top_up_accounts(self) -> TopUpAccounts:
+        return TopUpAccounts(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def account_statements(self) -> AccountStatements:
+        return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def payment_gateway(self) -> PaymentGateway:
+        """The card processor: the built-in sandbox one (a real processor plugs in here)."""
+        return SandboxProcessor()
+
+    @cached_property
+    def repayments(self) -> RepaymentService:
+        return RepaymentService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            online_limit=Decimal(self.settings.online_payment_limit),
+            gateway=self.payment_gateway,
+            billing=self.billing,
+            balances=self.balances,
+            engine=self.balance_engine,
+            books=self.balance_books,
+            tickets=self.tickets,
         )

@@ -33,6 +33,8 @@ class OperationKind(enum.StrEnum):
     """A disassociating customer's remaining balance back to its partner (BEUNBIND)."""
     REFUND = "REFUND"
     """Money of a captured charge given back (to the customer, its partner, or the credit line)."""
+    REPAYMENT = "REPAYMENT"
+    """Partner cash paying what the partner owes for postpaid consumption (its bills)."""
 
 
 class CounterpartyKind(enum.StrEnum):

@@ -55,6 +55,9 @@ from partner_center.domains.balances.trades import (
     CUSTOMER_TRADE_TYPES,
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
+    STATEMENT_KIND_FILTERS,
+    StatementKind,
+    statement_kind,
 )
 from partner_center.domains.balances.views import (
     AccountBalance,
@@ -83,6 +86,7 @@ __all__ = [
     "PARTNER_TRADE_TYPES",
     "PAYMENT_CHANNELS",
     "PLATFORM_TENANT",
+    "STATEMENT_KIND_FILTERS",
     "AccountBalance",
     "AdjustRecord",
     "AdjustRecordQuery",
@@ -108,6 +112,7 @@ __all__ = [
     "PartnerDebtSource",
     "Sources",
     "Statement",
+    "StatementKind",
     "StatementLine",
     "StatementMismatch",
     "StatementQuery",
@@ -116,4 +121,5 @@ __all__ = [
     "register_expenditure_source",
     "register_partner_debt_source",
     "registered_sources",
+    "statement_kind",
 ]
