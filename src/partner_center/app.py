@@ -28,6 +28,7 @@ from partner_center.http.bss import resources as bss_resources
 from partner_center.http.bss import usage as bss_usage
 from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
+from partner_center.http.console.site import install_console
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import bills as ext_bills
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_finance.router,
     ):
         app.include_router(router)
+    install_console(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
