@@ -270,6 +270,14 @@ class Payload:
     upload: bool = False
     """A bulk upload: read up to the larger upload limit, and signed as the SDK signs a
     non-JSON body (``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD``) when sent as one."""
+    max_bytes: int | None = None
+    """This operation's own body limit (a file upload's), instead of the configured one."""
+
+    def limit(self, max_body_bytes: int, max_upload_bytes: int) -> int:
+        """The largest body this operation reads."""
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return max_upload_bytes if self.upload else max_body_bytes
 
     def accepts_unsigned(self, content_type: str | None) -> bool:
         """Whether a signature may leave this body unsigned (never for a JSON operation)."""

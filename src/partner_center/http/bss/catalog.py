@@ -27,7 +27,7 @@ from partner_center.domains.catalog.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import NOT_BLANK, Doc, Int, QueryModel
+from partner_center.http.query import NOT_BLANK, Doc, Int, Limit, Offset, PageQuery, QueryModel
 from partner_center.http.wire import WireModel, WireResponse, same_named
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -39,13 +39,8 @@ _HOUR_MEASURE_ID = 4
 
 # -- query strings ----------------------------------------------------------------------------
 
-_Offset = Annotated[Int, Doc("0-based row offset, default 0")]
-_Limit = Annotated[Int, Doc("page size 1-100, default 10")]
-
-
-class PageQuery(QueryModel):
-    offset: _Offset = None
-    limit: _Limit = None
+_Offset = Offset
+_Limit = Limit
 
 
 class ServiceTypesQuery(PageQuery):

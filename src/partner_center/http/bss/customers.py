@@ -1,9 +1,10 @@
 """Customer operations of the partner API: check_user_identity, send_verification_message_code,
-create_sub_customer, list_sub_customers (api-semantics.md §3.2)."""
+create_sub_customer, list_sub_customers, list_sub_customer_new_tag (api-semantics.md §3.2)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from partner_center.domains.customers.public import (
     CustomerFilter,
@@ -16,7 +17,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss import schemas as s
 from partner_center.http.formats import time_filter
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import same_named
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -138,4 +139,55 @@ async def list_sub_customers(
             )
             for r in rows
         ],
+    )
+
+
+class QueryCustomerNewTagReq(WireModel):
+    customer_ids: list[str] | None = Field(default=None, max_length=100)
+    offset: int | None = None
+    limit: int | None = None
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class NewCustomerTagInfo(WireModel):
+    customer_id: str
+    customer_tag_type: str
+    new_customer_tag: str
+    effective_time: str
+    expire_time: str
+
+
+class ListSubCustomerNewTagResponse(WireModel):
+    new_customer_tags: list[NewCustomerTagInfo]
+
+
+@operation(
+    router,
+    "POST",
+    "/v2/partners/sub-customers/new-customers-tags/batch-query",
+    kind=CallerKind.PARTNER,
+    body_required=False,
+)
+async def list_sub_customer_new_tag(
+    ctx: OperationContext, body: QueryCustomerNewTagReq
+) -> ListSubCustomerNewTagResponse:
+    """The SMB new-customer tag of the partner's customers (Y, N or UNDETERMINED)"""
+    tags = await ctx.services.customers.new_customer_tags(
+        ctx.actor,
+        body.customer_ids or [],
+        indirect_partner_id=body.indirect_partner_id or None,
+        window=page(body.offset, body.limit),
+        zone=ctx.state.settings.zone,
+    )
+    return ListSubCustomerNewTagResponse(
+        new_customer_tags=[
+            NewCustomerTagInfo(
+                customer_id=t.customer_id,
+                customer_tag_type=t.tag_type,
+                new_customer_tag=t.tag,
+                effective_time=t.effective_month,
+                expire_time=t.expire_month,
+            )
+            for t in tags
+        ]
     )

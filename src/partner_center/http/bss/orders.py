@@ -295,9 +295,9 @@ async def list_customer_orders(
     created = _window(query.create_time_begin, query.create_time_end, "create_time")
     paid = _window(query.payment_time_begin, query.payment_time_end, "payment_time")
     window = page(query.offset, query.limit)
+    member_id = None
     if query.method == "sub_customer":
-        # No enterprise master pays for members' orders here, so there is nothing to list.
-        return ListCustomerOrdersResponse(total_count=0, order_infos=[])
+        member_id = await _enterprise_member(ctx, query.customer_id or "")
     views, total = await ctx.services.orders.list_orders(
         ctx.caller,
         actor,
@@ -313,10 +313,23 @@ async def list_customer_orders(
             order_type=order_type,
             newest_first=query.order_by != "createTime",
             indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
+            enterprise_member_id=member_id,
         ),
         window,
     )
     return ListCustomerOrdersResponse(total_count=total, order_infos=[order_wire(v) for v in views])
+
+
+async def _enterprise_member(ctx: OperationContext, customer_id: str) -> str:
+    """``method=sub_customer``: the caller must be a customer, the enterprise master of
+    ``customer_id`` (``CBC.0100`` for a partner, ``CBC.99000035`` for anyone else's member)."""
+    if ctx.partner_actor is not None:
+        raise invalid_parameter("method", "sub_customer is for an enterprise master account.")
+    if await ctx.services.enterprises.master_of(customer_id) != ctx.caller.account_id:
+        raise DomainError(
+            "CBC.99000035", f"{customer_id} is not a member account of this enterprise."
+        )
+    return customer_id
 
 
 @operation(

@@ -7,6 +7,7 @@ through the customer's agency (§2 point 4, §4.6); partner credentials are refu
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from fastapi import APIRouter
@@ -19,16 +20,21 @@ from partner_center.domains.catalog.public import (
     ProductKey,
     RatedLine,
 )
+from partner_center.domains.orders.public import RenewalLines, RenewalQuote
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.money import to_cents
 
 router = APIRouter(tags=["ratings"])
 
 #: ``measure_id`` of amounts: the site currency's main unit (dollar / yuan).
 _CURRENCY_UNIT = 1
 _ID = Field(min_length=1, max_length=64)
+#: What follows the region code in an availability zone's code (``ap-southeast-1a``,
+#: ``cn-north-4b``): prices do not vary by zone here, but a zone of another region is refused.
+_ZONE_SUFFIX = re.compile(r"[a-z][a-z0-9]{0,7}")
 _CODE = Field(min_length=1, max_length=64)
 
 
@@ -142,6 +148,15 @@ class ListRateOnPeriodDetailResponse(WireModel):
 
 
 def _key(info: _ProductInfo) -> ProductKey:
+    """The product's catalogue key; an ``available_zone`` must lie in the product's region."""
+    zone = info.available_zone
+    if zone and not (
+        zone.startswith(info.region) and _ZONE_SUFFIX.fullmatch(zone[len(info.region) :])
+    ):
+        raise invalid_parameter(
+            "available_zone",
+            f"Product {info.id!r}: {zone!r} is not an availability zone of {info.region}.",
+        )
     return ProductKey(info.cloud_service_type, info.resource_type, info.resource_spec, info.region)
 
 
@@ -264,4 +279,130 @@ async def list_rate_on_period_detail(
             for option in rating.options
         ],
         currency=rating.currency,
+    )
+
+
+class RenewRatingReq(WireModel):
+    resource_ids: list[str] = Field(description="1-10 primary resources")
+    period_type: int = Field(description="2 month, 3 year")
+    period_num: int = Field(description="1-11 months or 1-3 years")
+    include_relative_resources: bool | None = Field(
+        default=None,
+        description="true: attached resources get their own result; false (default): their "
+        "price is in their primary resource's amount",
+    )
+
+
+class RenewInquiryResult(WireModel):
+    resource_id: str
+    amount: str
+
+
+class RenewOfficialRatingResult(WireModel):
+    official_website_amount: str
+
+
+class RenewDiscountRatingResult(WireModel):
+    discount_id: str
+    amount: str
+    official_website_amount: str
+    discount_amount: str
+    discount_type: int
+    discount_name: str
+    best_offer: int
+
+
+class RenewFailResourceInfo(WireModel):
+    error_code: str
+    error_msg: str
+    resource_id: str
+
+
+class ListRenewRateOnPeriodResponse(WireModel):
+    currency: str
+    renew_inquiry_results: list[RenewInquiryResult]
+    official_website_rating_result: RenewOfficialRatingResult
+    optional_discount_rating_results: list[RenewDiscountRatingResult]
+    fail_resource_infos: list[RenewFailResourceInfo]
+
+
+def _amount_text(value: Decimal) -> str:
+    return str(to_cents(value))
+
+
+def _renew_results(quote: RenewalQuote, *, each: bool) -> list[RenewInquiryResult]:
+    results = []
+    for priced in quote.resources:
+        if each:
+            results += [
+                RenewInquiryResult(resource_id=ref, amount=_amount_text(line.discounted))
+                for ref, line in priced.lines
+            ]
+        else:
+            total = sum((line.discounted for _, line in priced.lines), Decimal(0))
+            results.append(
+                RenewInquiryResult(resource_id=priced.resource_id, amount=_amount_text(total))
+            )
+    return results
+
+
+def _renew_discounts(quote: RenewalQuote) -> list[RenewDiscountRatingResult]:
+    """One entry per discount that is the best offer for some of the resources, over those."""
+    grouped: dict[str, list[RenewalLines]] = {}
+    for priced in quote.resources:
+        if priced.best is not None:
+            grouped.setdefault(priced.best.discount_id, []).append(priced)
+    out = []
+    for discount_id, group in grouped.items():
+        best = group[0].best
+        assert best is not None
+        lines = [line for priced in group for _, line in priced.lines]
+        official = sum((line.official for line in lines), Decimal(0))
+        amount = sum((line.discounted for line in lines), Decimal(0))
+        out.append(
+            RenewDiscountRatingResult(
+                discount_id=discount_id,
+                amount=_amount_text(amount),
+                official_website_amount=_amount_text(official),
+                discount_amount=_amount_text(official - amount),
+                discount_type=best.discount_type,
+                discount_name=best.name,
+                best_offer=1,
+            )
+        )
+    return out
+
+
+@operation(
+    router, "POST", "/v2/bills/ratings/period-resources/renew-rate", kind=CallerKind.CUSTOMER
+)
+async def list_renew_rate_on_period(
+    ctx: OperationContext, body: RenewRatingReq
+) -> ListRenewRateOnPeriodResponse:
+    """Price the renewal of yearly/monthly resources (customer token)
+
+    The same pricing as ``renewal_resources``: a resource's amount here is what its renewal
+    order would charge, with the discount that order would offer. Resources that cannot be
+    renewed are listed in ``fail_resource_infos`` with HTTP 200.
+    """
+    quote = await ctx.services.subscriptions.quote_renewal(
+        ctx.caller.account_id,
+        body.resource_ids,
+        period_type=body.period_type,
+        period_num=body.period_num,
+    )
+    official = sum(
+        (line.official for priced in quote.resources for _, line in priced.lines), Decimal(0)
+    )
+    return ListRenewRateOnPeriodResponse(
+        currency=ctx.state.settings.currency,
+        renew_inquiry_results=_renew_results(quote, each=bool(body.include_relative_resources)),
+        official_website_rating_result=RenewOfficialRatingResult(
+            official_website_amount=_amount_text(official)
+        ),
+        optional_discount_rating_results=_renew_discounts(quote),
+        fail_resource_infos=[
+            RenewFailResourceInfo(resource_id=x.id, error_code=x.error_code, error_msg=x.error_msg)
+            for x in quote.failures
+        ],
     )

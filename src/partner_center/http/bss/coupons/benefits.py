@@ -34,6 +34,7 @@ from partner_center.http.bss.coupons import (
     enum_int,
     error_details,
     text_filter,
+    use_limits,
 )
 from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
@@ -193,6 +194,9 @@ class IQueryUserCouponsResultV2(_CouponHead):
     valid_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
+    promotion_plan_id: str | None = Field(
+        default=None, description="The coupon quota the coupon was issued from"
+    )
     media_type: int | None = None
     fetch_method: int | None = None
     use_limits: list[ICouponUseLimitInfoV2] | None = None
@@ -264,28 +268,13 @@ def _coupon_fields(v: CouponView) -> dict[str, Any]:
         "order_id": v.order_id,
         "media_type": _ELECTRONIC,
         "fetch_method": _ONLINE_ISSUE,
-        "use_limits": _use_limits(v),
+        "use_limits": use_limits(v),
         "active_time": format_utc(v.created_at),
         "create_time": format_utc(v.created_at),
         "balance": to_cents(v.balance),
         "lock_order_id": v.lock_order_id,
         "is_frozen": "1" if v.frozen else "0",
     }
-
-
-def _use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
-    out: list[ICouponUseLimitInfoV2] = []
-    for info in coupon.restrictions.limit_infos(for_coupon=True):
-        for v1, v2 in info.limit_values:
-            out.append(
-                ICouponUseLimitInfoV2(
-                    use_limiti_info_id=f"{coupon.coupon_id}-{len(out) + 1}",
-                    limit_key=info.limit_key,
-                    value1=v1,
-                    value2=v2,
-                )
-            )
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +419,7 @@ async def list_sub_customer_coupons(
         status=_status(query.status),
         created_after=parse_time(query.active_start_time, "active_start_time"),
         created_before=parse_time(query.active_end_time, "active_end_time"),
-        no_match=bool(query.promotion_plan_id),
+        quota_id=text_filter(query.promotion_plan_id),
     )
     views, total = await ctx.services.coupons.list_held(
         ctx.caller,
@@ -444,6 +433,7 @@ async def list_sub_customer_coupons(
         user_coupons=[
             IQueryUserCouponsResultV2(
                 **_coupon_fields(v),
+                promotion_plan_id=v.quota_id,
                 valid_time=format_utc(v.valid_time),
                 reserve_time=format_utc(v.last_used_at) if v.last_used_at else None,
                 coupon_version=_REUSABLE,
