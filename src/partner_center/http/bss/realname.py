@@ -18,7 +18,7 @@ from partner_center.domains.realname.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 
 router = APIRouter(tags=["real-name authentication"])
 _PREFIX = "/v2/customers/realname-auths"
@@ -104,15 +104,12 @@ def _enterprise(
 ) -> EnterpriseIdentity:
     person = body.enterprise_person
     return EnterpriseIdentity(
-        customer_id=body.customer_id,
-        identify_type=body.identify_type,
-        certificate_type=body.certificate_type,
+        **same_named(
+            body,
+            "customer_id identify_type certificate_type corp_name verified_number reg_country"
+            " reg_address xaccount_type",
+        ),
         files=tuple(body.verified_file_url),
-        corp_name=body.corp_name,
-        verified_number=body.verified_number,
-        reg_country=body.reg_country,
-        reg_address=body.reg_address,
-        xaccount_type=body.xaccount_type,
         change_type=change_type,
         legal_person=(
             LegalPerson(person.legel_name, person.legel_id_number, person.certifier_role)
@@ -145,14 +142,12 @@ async def create_personal_realname_auth(
         ctx.actor.partner_id,
         ctx.actor.partner.xaccount_type,
         PersonalIdentity(
-            customer_id=body.customer_id,
-            identify_type=body.identify_type,
-            verified_type=body.verified_type,
+            **same_named(
+                body,
+                "customer_id identify_type verified_type name verified_number change_type"
+                " xaccount_type",
+            ),
             files=tuple(body.verified_file_url),
-            name=body.name,
-            verified_number=body.verified_number,
-            change_type=body.change_type,
-            xaccount_type=body.xaccount_type,
         ),
     )
     return RealnameAuthResponse(is_review=is_review)

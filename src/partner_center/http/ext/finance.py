@@ -37,7 +37,7 @@ from partner_center.http.formats import WireAmount, cents_text, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, IntOrBlank, QueryModel
-from partner_center.http.wire import WireModel, wire_responses
+from partner_center.http.wire import WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -154,30 +154,20 @@ class RepaymentQuery(QueryModel):
 
 def _repayment(view: RepaymentView) -> RepaymentItem:
     return RepaymentItem(
+        **same_named(view, "currency card_brand card_last4 decline_reason ticket_id replayed"),
         repayment_id=view.id,
         status=view.status.value,
         channel=view.channel.value,
-        amount=wire_amount(view.amount),
-        repaid_amount=wire_amount(view.repaid_amount),
-        remaining_due=wire_amount(view.remaining_due),
-        currency=view.currency,
-        card_brand=view.card_brand,
-        card_last4=view.card_last4,
-        decline_reason=view.decline_reason,
-        ticket_id=view.ticket_id,
+        **same_named(view, "amount repaid_amount remaining_due", via=wire_amount),
         created_at=format_utc(view.created_at),
-        replayed=view.replayed,
     )
 
 
 def _account(view: TopUpAccountView) -> TopUpAccountItem:
     return TopUpAccountItem(
-        bank_name=view.bank_name,
-        account_name=view.account_name,
-        account_number=view.account_number,
-        swift_code=view.swift_code,
-        bank_address=view.bank_address,
-        currency=view.currency,
+        **same_named(
+            view, "bank_name account_name account_number swift_code bank_address currency"
+        ),
         updated_at=format_utc(view.updated_at),
         note="After transferring, submit a service ticket of category bank_transfer with the "
         "amount, transfer date, payer and the transfer certificate; the account is topped up "
@@ -196,17 +186,12 @@ def _day(value: str | None, field: str) -> date | None:
 
 def _item(line: StatementLine, currency: str) -> StatementItem:
     return StatementItem(
-        id=line.id,
+        **same_named(line, "id trade_type trade_id counterparty_id counterparty_account_name"),
         trade_time=format_utc(line.trade_time),
         type=statement_kind(line.trade_type, line.trade_detail_type).value,
-        trade_type=line.trade_type,
-        trade_id=line.trade_id,
         direction="income" if line.direction == Direction.INCOME else "expense",
-        amount=cents_text(line.amount),
-        balance_after=cents_text(line.balance_after),
+        **same_named(line, "amount balance_after", via=cents_text),
         currency=currency,
-        counterparty_id=line.counterparty_id,
-        counterparty_account_name=line.counterparty_account_name,
         payment_reference=mask(line.payment_channel_no) or None,
     )
 
@@ -232,11 +217,7 @@ async def operator_set_top_up_account(
     """
     view = await ctx.services.top_up_accounts.publish(
         NewTopUpAccount(
-            bank_name=body.bank_name,
-            account_name=body.account_name,
-            account_number=body.account_number,
-            swift_code=body.swift_code,
-            bank_address=body.bank_address,
+            **same_named(body, "bank_name account_name account_number swift_code bank_address"),
         ),
         actor_id=ctx.caller.account_id,
     )
@@ -313,11 +294,7 @@ async def create_repayment(
         ctx.actor.partner_id,
         body.amount,
         CardInput(
-            number=card.number,
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-            cvc=card.cvc,
-            holder_name=card.holder_name,
+            **same_named(card, "number exp_month exp_year cvc holder_name"),
         ),
         actor_id=ctx.caller.account_id,
         idempotency_key=idempotency_key,

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -68,8 +68,7 @@ async def review_realname_authentication(
     return RealnameReview(
         customer_id=customer_id,
         submission_id=view.submission_id,
-        review_result=int(view.review_result),
-        identify_type=int(view.identify_type),
+        **same_named(view, "review_result identify_type", via=int),
         verified_on=view.verified_on.isoformat() if view.verified_on else None,
         opinion=view.opinion,
         reviewed_at=format_utc(view.reviewed_at) if view.reviewed_at else None,

@@ -34,7 +34,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.formats import WireAmount, wire_amount
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, IntOrBlank, QueryModel
-from partner_center.http.wire import Payload, WireModel, wire_responses
+from partner_center.http.wire import Payload, WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -156,10 +156,7 @@ class UploadQuery(QueryModel):
 
 def _attachment(row: AttachmentView) -> AttachmentItem:
     return AttachmentItem(
-        id=row.id,
-        name=row.name,
-        media_type=row.media_type,
-        size=row.size,
+        **same_named(row, "id name media_type size"),
         created_at=format_utc(row.created_at),
     )
 
@@ -278,11 +275,8 @@ async def create_ticket(ctx: OperationContext, body: NewTicketReq) -> TicketItem
     view = await ctx.services.tickets.open_ticket(
         ctx.actor.partner_id,
         NewTicket(
-            category=body.category,
-            title=body.title,
-            description=body.description,
+            **same_named(body, "category title description remind_mail"),
             attachment_ids=tuple(body.attachment_ids),
-            remind_mail=body.remind_mail,
             bank_transfer=BankTransfer(transfer.amount, transfer.transfer_date, transfer.payer)
             if transfer
             else None,
