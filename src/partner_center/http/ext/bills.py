@@ -21,7 +21,7 @@ from partner_center.domains.billing.public import PartnerBillView, parse_cycle
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import cents_text
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, IntOrBlank, QueryModel
+from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import Page, page
@@ -70,10 +70,8 @@ class PartnerBillOut(WireModel):
 
 class PartnerBillsQuery(QueryModel):
     bill_cycle: Annotated[str | None, Doc("YYYY-MM: only that cycle's bill, in detail")] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 class PartnerBillsResponse(WireModel):

@@ -36,7 +36,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.formats import WireAmount, cents_text, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import CHOICE, Doc, IntOrBlank, QueryModel
+from partner_center.http.query import CHOICE, Doc, QueryModel, RowLimit, RowOffset
 from partner_center.http.wire import WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -76,10 +76,8 @@ class StatementQuery(QueryModel):
     format: Annotated[
         str | None, Doc("json (default) | csv: every line, sensitive fields masked")
     ] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 class StatementItem(WireModel):
@@ -146,10 +144,8 @@ class RepaymentList(WireModel):
 
 
 class RepaymentQuery(QueryModel):
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 def _repayment(view: RepaymentView) -> RepaymentItem:

@@ -24,7 +24,7 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
+from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset, TextFilter
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -92,10 +92,8 @@ class MessagesQuery(QueryModel):
         Doc("QUEUED | SENT | FAILED", schema={"enum": [s.value for s in DeliveryStatus]}),
     ] = None
     recipient: Annotated[str | None, Doc("Only messages to this address or number")] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 def _recipient_item(row: RecipientView) -> RecipientItem:

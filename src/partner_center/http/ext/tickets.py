@@ -33,7 +33,7 @@ from partner_center.domains.tickets.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import WireAmount, wire_amount
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import CHOICE, Doc, IntOrBlank, QueryModel
+from partner_center.http.query import CHOICE, Doc, QueryModel, RowLimit, RowOffset
 from partner_center.http.wire import Payload, WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -139,10 +139,8 @@ class TicketList(WireModel):
 class TicketQuery(QueryModel):
     status: Annotated[TicketStatus | None, CHOICE, Doc(_STATUSES)] = None
     category: Annotated[TicketCategory | None, CHOICE, Doc(_CATEGORIES)] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 class QueueQuery(TicketQuery):
