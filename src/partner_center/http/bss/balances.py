@@ -49,7 +49,13 @@ from partner_center.domains.balances.public import (
     StatementQuery,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import WireAmount, cents_text, time_filter, wire_amount, wire_text
+from partner_center.http.formats import (
+    WireAmount,
+    consumption_quota_figures,
+    time_filter,
+    wire_amount,
+    wire_text,
+)
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
@@ -594,20 +600,8 @@ async def show_partner_consumption_quota(
 
 
 def consumption_quota_response(view: ConsumptionQuotaView) -> ShowPartnerConsumptionQuotaResponse:
-    """The figures rounded to cents, ``used`` computed from the rounded figures."""
-    amount, coupon, due, unbilled = (
-        to_cents(v)
-        for v in (view.amount, view.coupon_amount, view.due_amount, view.unbilled_amount)
-    )
     return ShowPartnerConsumptionQuotaResponse(
-        consumption_quota=cents_text(view.consumption_quota),
-        amount=cents_text(amount),
-        coupon_amount=cents_text(coupon),
-        due_amount=cents_text(due),
-        unbilled_amount=cents_text(unbilled),
-        used_consumption_quota=cents_text(due + unbilled - amount - coupon),
-        measure_id=MEASURE_ID,
-        currency=view.currency,
+        **consumption_quota_figures(view), measure_id=MEASURE_ID, currency=view.currency
     )
 
 
