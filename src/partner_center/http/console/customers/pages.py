@@ -5,7 +5,6 @@ Development: invitations by e-mail, offline link and QR code, and their history.
 from __future__ import annotations
 
 import base64
-from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -18,6 +17,7 @@ from partner_center.domains.customers.public import (
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
@@ -34,14 +34,6 @@ def _window(page: Page) -> tuple[int, int]:
 
 def _association(text: str) -> AssociationType | None:
     return AssociationType(text) if text in AssociationType.__members__ else None
-
-
-def _amount(text: str, field: str) -> Decimal:
-    """Read a decimal the person typed (the service checks its range and scale)."""
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation as exc:
-        raise invalid_parameter(field, "Enter a number, such as 1000 or 99.50.") from exc
 
 
 @view(pages, "/console/customers", kind=PARTNER)
@@ -99,7 +91,7 @@ async def set_budget(page: Page) -> Response:
     outcome = await page.services.budgets.set_budgets(
         page.actor,
         _selected(page),
-        amount=_amount(page.field("budget_amount"), "budget_amount"),
+        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
         budget_type=_budget_type(budget_type),
         exhaustion_action=ExhaustionAction(action_text)
         if action_text in ExhaustionAction.__members__

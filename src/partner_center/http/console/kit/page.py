@@ -166,9 +166,9 @@ class Page:
             **extra,
         }
 
-    def render(self, template: str, *, status: int = 200, **extra: Any) -> Response:
+    def render(self, template: str, *, http_status: int = 200, **extra: Any) -> Response:
         html = render_template(self.language, template, self.context(**extra))
-        return HTMLResponse(html, status_code=400 if self.errors else status)
+        return HTMLResponse(html, status_code=400 if self.errors else http_status)
 
     def redirect(self, url: str, *, notice: str | None = None) -> Response:
         if notice:
