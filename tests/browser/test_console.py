@@ -193,6 +193,14 @@ def test_a_customer_grants_authorization_and_pays_an_order(
     page.click(f"{order_row} >> button:has-text('Pay')")
     notice(page, "The order was paid.")
     assert "Completed" in page.inner_text(order_row)
+    resource_row = "tr:has(button:has-text('Renew 1 month'))"
+    page.click(f"{resource_row} >> button:has-text('Turn auto-renew on')")
+    notice(page, "Auto-renew was turned on.")
+    assert "On" in page.inner_text(resource_row)
+    page.click(f"{resource_row} >> button:has-text('Renew 1 month')")
+    notice(page, "A renewal order was created; pay it below.")
+    assert "Pending payment" in page.inner_text("table")
+    check_page(page, "customer-resources")
 
 
 async def _operator_password(state: AppState) -> None:
@@ -319,6 +327,18 @@ def test_the_operator_moves_the_sandbox_clock(page: Page, server: LiveServer) ->
     sign_in(page, "operator")
     page.wait_for_url("**/console/operator/partners")
     check_page(page, "operator-partners")
+    page.click("tr:has-text('CSP') >> text=View and set")
+    page.fill("#consumption_quota", "-1")
+    page.click("button:has-text('Set quota')")
+    page.wait_for_selector("#consumption_quota-error:has-text('CBC.0100')")
+    page.fill("#consumption_quota", "5000")
+    page.click("button:has-text('Set quota')")
+    notice(page, "The consumption quota was set.")
+    assert "5,000.00" in page.inner_text("#consumption-quota")
+    check_page(page, "operator-quota")
+    page.click("nav.side >> text=Bill Runs")
+    page.wait_for_selector("h1:has-text('Bill Runs')")
+    check_page(page, "operator-bill-runs")
     page.click("nav.side >> text=Sandbox Clock")
     before = page.inner_text("#business-time")
     page.fill("#days", "2")

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from partner_center.domains.balances.public import StatementKind
+from partner_center.domains.billing.public import previous_cycle
 from partner_center.domains.payments.public import CardInput, StatementRange
 from partner_center.domains.tickets.public import (
     BankTransfer,
@@ -47,6 +48,7 @@ async def _bills_context(page: Page) -> dict[str, Any]:
         "offset": offset,
         "limit": 12,
         "limit_online": page.services.repayments.online_limit,
+        "quota": await page.services.balances.consumption_quota(page.actor),
     }
 
 
@@ -224,3 +226,45 @@ async def confirm_transfer(page: Page) -> Response:
         actor_id=page.caller.account_id,
     )
     return page.redirect("/console/operator/tickets", notice="transfer_confirmed")
+
+
+# -- the operator: consumption quotas and bill runs -------------------------------------------
+
+
+@view(pages, "/console/operator/quota", kind=CallerKind.OPERATOR)
+async def partner_quota(page: Page) -> Response:
+    partner_id = page.query("partner_id") or page.field("partner_id")
+    partner = await page.services.partners.get(partner_id)
+    if partner is None:
+        raise invalid_parameter("partner_id", "No such partner.")
+    quota = await page.services.balances.partner_quota(partner_id)
+    return page.render("finance/quota.html", partner_view=partner, quota=quota)
+
+
+@action(
+    pages,
+    "/console/operator/quota",
+    kind=CallerKind.OPERATOR,
+    form=partner_quota,
+    fields=("consumption_quota",),
+)
+async def set_partner_quota(page: Page) -> Response:
+    partner_id = page.field("partner_id")
+    await page.services.balances.set_consumption_quota(
+        partner_id,
+        decimal_field(page.field("consumption_quota"), "consumption_quota"),
+        actor_id=page.caller.account_id,
+    )
+    return page.redirect(f"/console/operator/quota?partner_id={partner_id}", notice="quota_set")
+
+
+@view(pages, "/console/operator/bill-runs", kind=CallerKind.OPERATOR)
+async def bill_runs(page: Page) -> Response:
+    """The bill runs of the last twelve cycles and their state."""
+    runner = page.services.billing.runner
+    cycle = runner.cycle_to_bill(page.services.clock.now())
+    reports = []
+    for _ in range(12):
+        reports.append(await runner.report(cycle))
+        cycle = previous_cycle(cycle)
+    return page.render("finance/bill_runs.html", reports=reports)
