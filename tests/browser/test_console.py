@@ -17,6 +17,7 @@ from huaweicloudsdkbssintl.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from playwright.sync_api import Page
 
+from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.payments.public import NewTopUpAccount
 from partner_center.provisioning import Credentials, ensure_operator
 from partner_center.state import AppState
@@ -385,3 +386,28 @@ def test_signing_out_ends_the_session(page: Page, csp: Partner) -> None:
     page.wait_for_url("**/console/sign-in")
     page.goto("/console/customers")
     assert "/console/sign-in" in page.url
+
+
+def test_a_reseller_lands_on_customer_development(page: Page, server: LiveServer) -> None:
+    distributor = server.partner(PartnerType.DISTRIBUTOR)
+    reseller = server.partner(PartnerType.RESELLER, distributor=distributor, password=PASSWORD)
+    sign_in(page, reseller.creds.domain_name)
+    page.wait_for_url("**/console/customers/invitations")
+    assert "Customer Management" not in page.inner_text("nav.side")
+    page.click("nav.side >> text=Access Keys")
+    page.wait_for_selector("h1:has-text('Access Keys')")
+    assert "Customer Management" not in page.inner_text("nav.side")
+    page.click("button:has-text('Create access key')")
+    page.wait_for_selector("#new-sk")
+    secret = page.inner_text("#new-sk")
+    access_key = page.inner_text("#new-ak")
+    assert len(secret) == 40
+    check_page(page, "access-keys")
+    page.goto("/console/account/keys")
+    assert secret not in page.content()
+    key_row = f"tr:has-text('{access_key}')"
+    page.click(f"{key_row} >> button:has-text('Disable')")
+    notice(page, "The access key was disabled.")
+    page.click(f"{key_row} >> button:has-text('Delete')")
+    notice(page, "The access key was deleted.")
+    assert access_key not in page.inner_text("table")
