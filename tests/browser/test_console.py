@@ -202,6 +202,18 @@ def test_a_customer_grants_authorization_and_pays_an_order(
     notice(page, "A renewal order was created; pay it below.")
     assert "Pending payment" in page.inner_text("table")
     check_page(page, "customer-resources")
+    page.click("nav.side >> text=Coupons")
+    page.wait_for_selector("h1:has-text('Coupons')")
+    check_page(page, "customer-coupons")
+
+    # The partner sees the customer's orders and resources.
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
+    sign_in(page, csp.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.goto(f"/console/customers/detail?customer_id={customer.account_id}")
+    assert order_id in page.inner_text("main")
+    check_page(page, "customer-detail")
 
 
 async def _operator_password(state: AppState) -> None:

@@ -16,6 +16,8 @@ from partner_center.domains.customers.public import (
     CustomerFilter,
     parse_freeze_type,
 )
+from partner_center.domains.orders.public import OrderFilter
+from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
@@ -132,6 +134,32 @@ async def _change_freezing(page: Page, *, freeze: bool) -> Response:
             page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
         )
     return page.redirect("/console/customers", notice="frozen" if freeze else "unfrozen")
+
+
+@view(pages, "/console/customers/detail", kind=PARTNER)
+async def customer_detail(page: Page) -> Response:
+    """One customer: its association, budget, orders and yearly/monthly resources."""
+    customer_id = page.query("customer_id")
+    rows, _one = await page.services.customers.list_sub_customers(
+        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
+    )
+    if not rows:
+        raise invalid_parameter("customer_id", "Not one of your customers.")
+    orders, total = await page.services.orders.list_orders(
+        page.caller, page.actor, OrderFilter(customer_id=customer_id), page_window(0, 20)
+    )
+    budgets = await page.services.budgets.list_budgets(page.actor, [customer_id])
+    resources, _shown = await page.services.resources.list_for_customer(
+        customer_id, ResourceFilter(only_main=True), page_window(0, 50)
+    )
+    return page.render(
+        "customers/detail.html",
+        customer=rows[0],
+        budget=budgets[0] if budgets else None,
+        orders=orders,
+        total=total,
+        resources=resources,
+    )
 
 
 @view(pages, "/console/customers/budget-records", kind=PARTNER)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from partner_center.domains.coupons.public import CouponFilter
 from partner_center.domains.orders.public import OrderFilter, OrderStatus, Payment
 from partner_center.domains.resources.public import ExpirePolicy, ResourceFilter, ResourceStatus
 from partner_center.http.auth import CallerKind
@@ -129,3 +130,12 @@ async def decide(page: Page) -> Response:
         await authorizations.reject(page.caller, authorization_id)
         notice = "rejected"
     return page.redirect("/console/my/requests", notice=notice)
+
+
+@view(pages, "/console/my/coupons", kind=CUSTOMER)
+async def my_coupons(page: Page) -> Response:
+    offset = page.int_query("offset", 0)
+    coupons, total = await page.services.coupons.list_held(
+        page.caller, None, CouponFilter(), page_window(offset, 20), indirect_partner_id=None
+    )
+    return page.render("mine/coupons.html", coupons=coupons, total=total, offset=offset, limit=20)
