@@ -6,17 +6,23 @@ checks every main page; the console and the SDK refuse the same bad input with o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal as D
+from pathlib import Path
 
 import httpx
 import pytest
+import segno
 from huaweicloudsdkbssintl.v2 import model as m
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from playwright.sync_api import Page
 
+from partner_center.domains.partners.public import PartnerType
+from partner_center.domains.payments.public import NewTopUpAccount
 from partner_center.provisioning import Credentials, ensure_operator
 from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
+from tests.factories.bills import add_all, fee_row, resource_row
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_orders import (
     EXT,
@@ -188,19 +194,164 @@ def test_a_customer_grants_authorization_and_pays_an_order(
     page.click(f"{order_row} >> button:has-text('Pay')")
     notice(page, "The order was paid.")
     assert "Completed" in page.inner_text(order_row)
+    resource_row = "tr:has(button:has-text('Renew 1 month'))"
+    page.click(f"{resource_row} >> button:has-text('Turn auto-renew on')")
+    notice(page, "Auto-renew was turned on.")
+    assert "On" in page.inner_text(resource_row)
+    page.click(f"{resource_row} >> button:has-text('Renew 1 month')")
+    notice(page, "A renewal order was created; pay it below.")
+    assert "Pending payment" in page.inner_text("table")
+    check_page(page, "customer-resources")
+    page.click("nav.side >> text=Coupons")
+    page.wait_for_selector("h1:has-text('Coupons')")
+    check_page(page, "customer-coupons")
+
+    # The partner sees the customer's orders and resources.
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
+    sign_in(page, csp.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.goto(f"/console/customers/detail?customer_id={customer.account_id}")
+    assert order_id in page.inner_text("main")
+    check_page(page, "customer-detail")
+
+
+async def _operator_password(state: AppState) -> None:
+    operator_id = await ensure_operator(state)
+    async with state.work() as services:
+        admin = await services.identity.admin_member(operator_id)
+        await services.identity.set_password(member_id=admin.id, password=PASSWORD)
+
+
+def owe(server: LiveServer, partner: Partner, amount: str) -> None:
+    """A bill of ``amount`` for last November: one customer's pay-per-use, billed; and the
+    operator's published top-up account."""
+    customer = server.customer(partner)
+
+    async def bill(state: AppState) -> None:
+        at = datetime(2026, 11, 10, tzinfo=UTC)
+        rid = f"res-{customer.account_id[:8]}"
+        async with state.db.unit_of_work() as uow:
+            await add_all(
+                uow.session,
+                resource_row(rid, customer.account_id, partner.id, None, at),
+                fee_row(
+                    rid,
+                    customer.account_id,
+                    partner.id,
+                    amount,
+                    hour=at,
+                    rated_at=at,
+                    cycle="2026-11",
+                ),
+            )
+        async with state.work() as services:
+            await services.billing.run_cycle("2026-11")
+            await services.top_up_accounts.publish(
+                NewTopUpAccount("Demo Bank", "Partner Center Ltd", "6222 0000 1111 2222"),
+                actor_id="operator",
+            )
+
+    server._call(bill)
+
+
+def certificate(tmp: Path) -> Path:
+    path = tmp / "transfer.png"
+    segno.make("bank transfer certificate").save(str(path), kind="png", scale=4)
+    return path
+
+
+def test_a_partner_repays_online_and_by_bank_transfer(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    partner = server.partner(password=PASSWORD)
+    owe(server, partner, "1000")
+    server._call(_operator_password)
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.click("nav.side >> text=Partner Bills")
+    page.wait_for_selector("#amount-due")
+    assert "1,000.00" in page.inner_text("#amount-due")
+    check_page(page, "partner-bills")
+    page.click("#repay")
+    page.wait_for_selector("#amount-hint")
+    assert "40,000.00" in page.inner_text("#amount-hint")
+
+    def pay(amount: str) -> None:
+        page.fill("#amount", amount)
+        page.fill("#number", "4242 4242 4242 4242")
+        page.fill("#exp_month", "12")
+        page.fill("#exp_year", "2030")
+        page.fill("#cvc", "123")
+        page.fill("#holder_name", "Test Holder")
+        page.click("button:has-text('Pay now')")
+
+    pay("1500")
+    page.wait_for_selector("#amount-error")
+    assert "CBC.0100" in field_error(page, "amount")
+    assert "amount due" in field_error(page, "amount")
+    pay("40001")
+    page.wait_for_selector("#amount-error:has-text('40,000')")
+    check_page(page, "repay-online-refused")
+    pay("300")
+    page.wait_for_selector("#result")
+    assert "Payment succeeded." in page.inner_text("#result")
+    assert "700.00" in page.inner_text("#result")
+    check_page(page, "repay-result")
+
+    page.goto("/console/finance/repay?tab=transfer")
+    assert "6222 0000 1111 2222" in page.inner_text("main")
+    page.fill("#amount", "200")
+    page.fill("#payer", "Partner Co. Ltd")
+    page.set_input_files("#certificate", str(certificate(tmp_path)))
+    check_page(page, "repay-bank-transfer")
+    page.click("button:has-text('Submit ticket')")
+    page.wait_for_selector("#result:has-text('ticket was submitted')")
+
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
+    sign_in(page, "operator")
+    page.wait_for_url("**/console/operator/partners")
+    page.click("nav.side >> text=Ticket Queue")
+    ticket = f"tr:has-text('{partner.creds.domain_name}')"
+    page.fill(f"{ticket} >> input[name=received_amount]", "200")
+    check_page(page, "operator-tickets")
+    page.click(f"{ticket} >> button:has-text('Confirm')")
+    notice(page, "The bank transfer was confirmed.")
+    assert "Confirmed" in page.inner_text(ticket)
+
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.goto("/console/finance/statements?begin_date=2026-01-01")
+    table = page.inner_text("table")
+    assert table.count("REPAY") >= 2 or table.lower().count("repay") >= 2, table
+    assert "-300.00" in table and "-200.00" in table
+    check_page(page, "statements")
+    csv = page.request.get("/console/finance/statements?begin_date=2026-01-01&format=csv")
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    page.goto("/console/finance/bills")
+    assert "500.00" in page.inner_text("#amount-due")
 
 
 def test_the_operator_moves_the_sandbox_clock(page: Page, server: LiveServer) -> None:
-    async def operator_with_password(state: AppState) -> None:
-        operator_id = await ensure_operator(state)
-        async with state.work() as services:
-            admin = await services.identity.admin_member(operator_id)
-            await services.identity.set_password(member_id=admin.id, password=PASSWORD)
-
-    server._call(operator_with_password)
+    server._call(_operator_password)
     sign_in(page, "operator")
     page.wait_for_url("**/console/operator/partners")
     check_page(page, "operator-partners")
+    page.click("tr:has-text('CSP') >> text=View and set")
+    page.fill("#consumption_quota", "-1")
+    page.click("button:has-text('Set quota')")
+    page.wait_for_selector("#consumption_quota-error:has-text('CBC.0100')")
+    page.fill("#consumption_quota", "5000")
+    page.click("button:has-text('Set quota')")
+    notice(page, "The consumption quota was set.")
+    assert "5,000.00" in page.inner_text("#consumption-quota")
+    check_page(page, "operator-quota")
+    page.click("nav.side >> text=Bill Runs")
+    page.wait_for_selector("h1:has-text('Bill Runs')")
+    check_page(page, "operator-bill-runs")
     page.click("nav.side >> text=Sandbox Clock")
     before = page.inner_text("#business-time")
     page.fill("#days", "2")
@@ -247,3 +398,28 @@ def test_signing_out_ends_the_session(page: Page, csp: Partner) -> None:
     page.wait_for_url("**/console/sign-in")
     page.goto("/console/customers")
     assert "/console/sign-in" in page.url
+
+
+def test_a_reseller_lands_on_customer_development(page: Page, server: LiveServer) -> None:
+    distributor = server.partner(PartnerType.DISTRIBUTOR)
+    reseller = server.partner(PartnerType.RESELLER, distributor=distributor, password=PASSWORD)
+    sign_in(page, reseller.creds.domain_name)
+    page.wait_for_url("**/console/customers/invitations")
+    assert "Customer Management" not in page.inner_text("nav.side")
+    page.click("nav.side >> text=Access Keys")
+    page.wait_for_selector("h1:has-text('Access Keys')")
+    assert "Customer Management" not in page.inner_text("nav.side")
+    page.click("button:has-text('Create access key')")
+    page.wait_for_selector("#new-sk")
+    secret = page.inner_text("#new-sk")
+    access_key = page.inner_text("#new-ak")
+    assert len(secret) == 40
+    check_page(page, "access-keys")
+    page.goto("/console/account/keys")
+    assert secret not in page.content()
+    key_row = f"tr:has-text('{access_key}')"
+    page.click(f"{key_row} >> button:has-text('Disable')")
+    notice(page, "The access key was disabled.")
+    page.click(f"{key_row} >> button:has-text('Delete')")
+    notice(page, "The access key was deleted.")
+    assert access_key not in page.inner_text("table")

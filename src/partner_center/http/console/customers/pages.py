@@ -5,7 +5,6 @@ Development: invitations by e-mail, offline link and QR code, and their history.
 from __future__ import annotations
 
 import base64
-from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -17,7 +16,10 @@ from partner_center.domains.customers.public import (
     CustomerFilter,
     parse_freeze_type,
 )
+from partner_center.domains.orders.public import OrderFilter
+from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
@@ -34,14 +36,6 @@ def _window(page: Page) -> tuple[int, int]:
 
 def _association(text: str) -> AssociationType | None:
     return AssociationType(text) if text in AssociationType.__members__ else None
-
-
-def _amount(text: str, field: str) -> Decimal:
-    """Read a decimal the person typed (the service checks its range and scale)."""
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation as exc:
-        raise invalid_parameter(field, "Enter a number, such as 1000 or 99.50.") from exc
 
 
 @view(pages, "/console/customers", kind=PARTNER)
@@ -99,7 +93,7 @@ async def set_budget(page: Page) -> Response:
     outcome = await page.services.budgets.set_budgets(
         page.actor,
         _selected(page),
-        amount=_amount(page.field("budget_amount"), "budget_amount"),
+        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
         budget_type=_budget_type(budget_type),
         exhaustion_action=ExhaustionAction(action_text)
         if action_text in ExhaustionAction.__members__
@@ -140,6 +134,32 @@ async def _change_freezing(page: Page, *, freeze: bool) -> Response:
             page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
         )
     return page.redirect("/console/customers", notice="frozen" if freeze else "unfrozen")
+
+
+@view(pages, "/console/customers/detail", kind=PARTNER)
+async def customer_detail(page: Page) -> Response:
+    """One customer: its association, budget, orders and yearly/monthly resources."""
+    customer_id = page.query("customer_id")
+    rows, _one = await page.services.customers.list_sub_customers(
+        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
+    )
+    if not rows:
+        raise invalid_parameter("customer_id", "Not one of your customers.")
+    orders, total = await page.services.orders.list_orders(
+        page.caller, page.actor, OrderFilter(customer_id=customer_id), page_window(0, 20)
+    )
+    budgets = await page.services.budgets.list_budgets(page.actor, [customer_id])
+    resources, _shown = await page.services.resources.list_for_customer(
+        customer_id, ResourceFilter(only_main=True), page_window(0, 50)
+    )
+    return page.render(
+        "customers/detail.html",
+        customer=rows[0],
+        budget=budgets[0] if budgets else None,
+        orders=orders,
+        total=total,
+        resources=resources,
+    )
 
 
 @view(pages, "/console/customers/budget-records", kind=PARTNER)

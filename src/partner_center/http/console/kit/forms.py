@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from partner_center.kernel.errors import DomainError
+from partner_center.kernel.errors import DomainError, invalid_parameter
 
 _FIELD_IN_MESSAGE = re.compile(r"Invalid parameter: ([A-Za-z_][\w.\[\]]*)")
 
@@ -34,9 +35,10 @@ class FormErrors:
         if name is None and (match := _FIELD_IN_MESSAGE.search(exc.message)):
             name = match.group(1)
         if name is not None:
-            name = name.split("[")[0].split(".")[0]
-            if name in known:
-                return cls(fields={name: error})
+            plain = name.split("[")[0]
+            for candidate in (plain, plain.split(".")[-1], plain.split(".")[0]):
+                if candidate in known:
+                    return cls(fields={candidate: error})
         return cls(general=error)
 
     def __bool__(self) -> bool:
@@ -44,3 +46,11 @@ class FormErrors:
 
     def get(self, name: str) -> FieldError | None:
         return self.fields.get(name)
+
+
+def decimal_field(text: str, field: str) -> Decimal:
+    """A number the person typed (``1,234.50`` too); the service checks its range and scale."""
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:
+        raise invalid_parameter(field, "Enter a number, such as 1000 or 99.50.") from exc

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from partner_center.domains.customers.public import PartnerActor
-from partner_center.domains.identity.public import Caller
+from partner_center.domains.identity.public import AccountKind, Caller
 from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import CallerKind, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
@@ -166,9 +166,9 @@ class Page:
             **extra,
         }
 
-    def render(self, template: str, *, status: int = 200, **extra: Any) -> Response:
+    def render(self, template: str, *, http_status: int = 200, **extra: Any) -> Response:
         html = render_template(self.language, template, self.context(**extra))
-        return HTMLResponse(html, status_code=400 if self.errors else status)
+        return HTMLResponse(html, status_code=400 if self.errors else http_status)
 
     def redirect(self, url: str, *, notice: str | None = None) -> Response:
         if notice:
@@ -224,6 +224,8 @@ async def _open(
         except DomainError:
             return to_sign_in(request)
         partner = await require_kind(caller, kind, services.partners)
+        if partner is None and caller.kind == AccountKind.PARTNER:
+            partner = await services.partners.get(caller.account_id)  # for the navigation
     elif token is not None:
         try:
             caller = await services.identity.caller_for_token(token)

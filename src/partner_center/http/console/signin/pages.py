@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.identity.public import AccountKind
+from partner_center.domains.identity.public import AccountKind, Caller
+from partner_center.domains.partners.public import PartnerType
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
 from partner_center.http.console.kit.page import (
@@ -35,6 +36,16 @@ HOME = {
 }
 
 
+async def _home(page: Page, caller: Caller) -> str:
+    """Where a member lands: a reseller (whose distributor manages its customers' budgets and
+    freezing) on Customer Development."""
+    if caller.kind == AccountKind.PARTNER:
+        partner = await page.services.partners.get(caller.account_id)
+        if partner is not None and partner.partner_type == PartnerType.RESELLER:
+            return "/console/customers/invitations"
+    return HOME[caller.kind]
+
+
 def _safe_next(target: str) -> str | None:
     """Only a console path of this site (never ``//host`` or a scheme)."""
     if target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
@@ -46,13 +57,13 @@ def _safe_next(target: str) -> str | None:
 async def root(page: Page) -> Response:
     """``/`` leads to sign-in (or home when signed in)."""
     if page.caller_or_none is not None:
-        return page.redirect(HOME[page.caller.kind])
+        return page.redirect(await _home(page, page.caller))
     return page.redirect(SIGN_IN_PATH)
 
 
 @view(pages, "/console", kind=CallerKind.ANY)
 async def home(page: Page) -> Response:
-    return page.redirect(HOME[page.caller.kind])
+    return page.redirect(await _home(page, page.caller))
 
 
 @view(pages, SIGN_IN_PATH, kind=None)
@@ -84,7 +95,7 @@ async def sign_in(page: Page) -> Response:
         password=page.form.get("password", "") if page.form else "",  # type: ignore[arg-type]
         source=client_of(page),
     )
-    target = _safe_next(page.field("next")) or HOME[issued.caller.kind]
+    target = _safe_next(page.field("next")) or await _home(page, issued.caller)
     response = see_other(page.request, target)
     max_age = int((issued.expires_at - issued.issued_at).total_seconds())
     set_cookie(page.request, response, SESSION_COOKIE, issued.token, max_age=max_age)
