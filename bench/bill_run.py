@@ -174,7 +174,7 @@ async def reset(db: Database) -> None:
 
 async def child(url: str, worker: int, workers: int) -> dict[str, Any]:
     """Bill this worker's share of the planned batches, one transaction each."""
-    db = Database(url)
+    db = Database(url, pool=False)
     started = time.time()
     try:
         async with db.unit_of_work() as uow:
@@ -237,7 +237,8 @@ async def check(db: Database, customers: int) -> None:
 def measure(customers: int, partners: int, batch_size: int, two_workers: bool) -> dict[str, Any]:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
-    db = Database(url)
+    # No pool: each step below runs in its own event loop.
+    db = Database(url, pool=False)
     try:
         started = time.perf_counter()
         asyncio.run(seed(db, customers, partners))

@@ -14,7 +14,7 @@ for a container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -44,6 +44,7 @@ from partner_center.domains.balances.public import (
 )
 from partner_center.domains.billing.public import (
     BilledDebt,
+    BillFanOut,
     BillingService,
     BillPolicy,
     BillRunner,
@@ -136,6 +137,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    bill_fanout: BillFanOut = field(default_factory=BillFanOut)
+    """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, wall: WallClock | None = None) -> Wiring:
@@ -570,4 +573,5 @@ class Services:
             clock=self.clock,
             currency=self.settings.currency,
             runner=self.bill_runner,
+            fanout=self.wiring.bill_fanout,
         )

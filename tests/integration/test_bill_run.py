@@ -305,3 +305,43 @@ async def test_repayments_settle_the_oldest_bill_first(shop: Shop) -> None:
         march = await billing.partner_bill(pid, "2027-03")
         assert march.bill.status is BillStatus.PAID
         assert bill_id("2027-03", pid) == march.bill.bill_id
+
+
+async def test_a_scheduled_run_fans_out_one_procrastinate_task_per_batch(shop: Shop) -> None:
+    from procrastinate.testing import InMemoryConnector
+
+    from partner_center.cli import bill_batch
+    from partner_center.domains.billing.models import BillRun
+    from partner_center.runtime import build_state
+    from partner_center.settings import Settings
+    from partner_center.worker.procrastinate_app import (
+        ProcrastinateBillDispatcher,
+        build_procrastinate_app,
+    )
+    from partner_center.worker.runner import DueJobRunner
+    from tests.wiring import TEST_SECRET_KEY
+
+    settings = Settings(
+        database_url=shop.world.db.url, secret_key=TEST_SECRET_KEY, bill_batch_size=1
+    )
+    state = build_state(settings, db=shop.world.db, clock=FixedClock(RUN_MARCH))
+    runner = DueJobRunner(state.db, state.jobs, clock=state.clock, zone=settings.zone)
+    connector = InMemoryConnector()
+    app = build_procrastinate_app(
+        "postgresql://unused/unused",
+        runner=runner,
+        bill_batch=lambda cycle, batch_no: bill_batch(state, cycle, batch_no),
+        connector=connector,
+    )
+    state.wiring.bill_fanout.dispatcher = ProcrastinateBillDispatcher(app)
+    async with app.open_async():
+        async with state.work() as services:
+            report = await services.billing.run_cycle("2027-03", fan_out=True)
+        assert (report.batches, report.batches_billed, report.completed) == (2, 0, False)
+        assert len(connector.jobs) == 2
+        await app.run_worker_async(wait=False, install_signal_handlers=False)
+    async with shop.world.db.unit_of_work() as uow:
+        run_row = await uow.session.get(BillRun, "2027-03")
+        count = await uow.session.scalar(select(func.count()).select_from(PartnerBill))
+    assert run_row is not None and run_row.completed_at is not None
+    assert count == 2

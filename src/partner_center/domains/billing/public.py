@@ -17,6 +17,7 @@ from partner_center.domains.billing.cycles import (
     previous_cycle,
 )
 from partner_center.domains.billing.errors import BillingErrorCode
+from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
 from partner_center.domains.billing.run import BillPolicy, BillRunner, RunReport, bill_id
 from partner_center.domains.billing.service import (
@@ -36,6 +37,8 @@ __all__ = [
     "BILL_RUN_SCHEDULE",
     "EXPORT_FIELDS",
     "AmountDue",
+    "BatchDispatcher",
+    "BillFanOut",
     "BillPolicy",
     "BillRunner",
     "BillStatus",

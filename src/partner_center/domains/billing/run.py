@@ -186,6 +186,10 @@ class BillRunner:
         await self.session.flush()
         return run
 
+    async def batch_planned(self, cycle: str, batch_no: int) -> bool:
+        """Whether the batch exists (a queued task may run before its plan commits)."""
+        return await self.session.get(BillRunBatch, (cycle, batch_no)) is not None
+
     async def pending_batches(self, cycle: str) -> list[int]:
         stmt = (
             select(BillRunBatch.batch_no)

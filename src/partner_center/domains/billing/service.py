@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.domains.balances.public import PartnerDebt as PartnerDebtFigures
 from partner_center.domains.billing.cycles import parse_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error, invalid
+from partner_center.domains.billing.fanout import BillFanOut
 from partner_center.domains.billing.models import (
     BillingProfile,
     BillPayment,
@@ -185,33 +186,41 @@ class BillingService:
         clock: Clock,
         currency: str,
         runner: BillRunner,
+        fanout: BillFanOut | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
         self.runner = runner
+        self.fanout = fanout or BillFanOut()
 
     # -- bill run ------------------------------------------------------------------------------
 
-    async def run_cycle(self, cycle: str) -> RunReport:
-        """Bill ``cycle`` in this unit of work (every pending batch), completing any earlier
-        incomplete run first. Idempotent: a finished cycle changes nothing.
+    async def run_cycle(self, cycle: str, *, fan_out: bool = False) -> RunReport:
+        """Bill ``cycle``, completing any earlier incomplete run first. Idempotent: a finished
+        cycle changes nothing.
+
+        Args:
+            fan_out: with a dispatcher installed (the procrastinate worker), plan here and
+                queue one task per pending batch; otherwise bill every batch in this unit of
+                work.
 
         Raises:
             DomainError: ``CBC.0100`` for a malformed or still open cycle.
         """
         parse_cycle(cycle, "cycle")
-        for earlier in await self.runner.incomplete_cycles():
-            if earlier < cycle:
-                await self._bill_pending(earlier)
-        await self.runner.plan(cycle)
-        await self._bill_pending(cycle)
+        earlier = [c for c in await self.runner.incomplete_cycles() if c < cycle]
+        for current in [*earlier, cycle]:
+            await self.runner.plan(current)
+            pending = await self.runner.pending_batches(current)
+            dispatcher = self.fanout.dispatcher if fan_out else None
+            if dispatcher is not None and pending:
+                await dispatcher.dispatch(current, pending)
+                continue
+            for batch_no in pending:
+                await self.runner.bill_batch(current, batch_no)
+            await self.runner.complete(current)
         return await self.runner.report(cycle)
-
-    async def _bill_pending(self, cycle: str) -> None:
-        for batch_no in await self.runner.pending_batches(cycle):
-            await self.runner.bill_batch(cycle, batch_no)
-        await self.runner.complete(cycle)
 
     # -- what a partner owes -------------------------------------------------------------------
 

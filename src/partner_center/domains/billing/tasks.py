@@ -23,9 +23,11 @@ _S = TypeVar("_S", bound=BillingJobServices)
 
 
 async def run_monthly(ctx: JobContext[BillingJobServices], _payload: dict[str, Any]) -> None:
-    """Bill the cycle before the occurrence's month (and finish any earlier incomplete run)."""
+    """Bill the cycle before the occurrence's month (and finish any earlier incomplete run):
+    in this job, or fanned out as one procrastinate task per batch when a worker installed its
+    dispatcher (``fanout.py``)."""
     billing = ctx.services.billing
-    await billing.run_cycle(billing.runner.cycle_to_bill(ctx.as_of))
+    await billing.run_cycle(billing.runner.cycle_to_bill(ctx.as_of), fan_out=True)
 
 
 def register(registry: JobRegistry[_S]) -> None:
