@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -574,4 +575,11 @@ class Services:
             currency=self.settings.currency,
             runner=self.bill_runner,
             fanout=self.wiring.bill_fanout,
+            notifications=self.notifications,
+            quota=self._used_consumption_quota,
         )
+
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota

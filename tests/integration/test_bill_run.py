@@ -345,3 +345,49 @@ async def test_a_scheduled_run_fans_out_one_procrastinate_task_per_batch(shop: S
         count = await uow.session.scalar(select(func.count()).select_from(PartnerBill))
     assert run_row is not None and run_row.completed_at is not None
     assert count == 2
+
+
+async def test_overdue_bills_freeze_benefits_then_restrict_purchases_until_repaid(
+    shop: Shop,
+) -> None:
+    from partner_center.domains.notifications.public import PARTNER_BILLING
+
+    pid = shop.csp.partner_id
+    async with shop.world.db.unit_of_work() as uow:
+        await services_for(uow.session, FixedClock(RUN_MARCH)).balances.set_consumption_quota(
+            pid, D("1000.00"), actor_id="operator"
+        )
+    await run(shop, "2027-03", RUN_MARCH)
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(RUN_MARCH))
+        await svc.notifications.add_recipient(
+            tenant_id=pid, topic=PARTNER_BILLING, name="Finance", email="fin@example.com"
+        )
+        await svc.billing.set_quota_threshold(pid, D("100.00"))
+        assert not await svc.billing.benefits_frozen(pid)
+        # Used quota 110.00 (the bill) ≥ 100: notified once.
+        assert await svc.billing.check_credit() == 1
+        assert await svc.billing.check_credit() == 0
+
+    overdue = RUN_MARCH + timedelta(days=16)  # due after 15 days
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(overdue))
+        assert await svc.billing.benefits_frozen(pid)
+        await svc.balance_engine.ensure_purchase_allowed(shop.c4)  # not restricted yet
+        assert await svc.billing.check_credit() == 1  # the overdue bill, once
+        assert await svc.billing.check_credit() == 0
+
+    late = RUN_MARCH + timedelta(days=31)  # 15 more days overdue
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(late))
+        with pytest.raises(DomainError) as refused:
+            await svc.balance_engine.ensure_purchase_allowed(shop.c4)
+        assert refused.value.code == "CBC.99003656"
+        assert refused.value.details["reason"] == "overdue_bills"
+        await svc.balance_engine.ensure_purchase_allowed(shop.c5)  # referral: not concerned
+        await svc.billing.apply_repayment(pid, Money(D("110.00"), "USD"), payment_ref="all")
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(late))
+        await svc.balance_engine.ensure_purchase_allowed(shop.c4)
+        assert not await svc.billing.benefits_frozen(pid)
+        assert await svc.billing.amount_due(pid) == Money(D("0"), "USD")

@@ -30,11 +30,12 @@ from partner_center.domains.billing.service import (
     PartnerBillView,
     ResellerBillView,
 )
-from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE
+from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE, CHECK_CREDIT
 
 __all__ = [
     "BILL_RUN",
     "BILL_RUN_SCHEDULE",
+    "CHECK_CREDIT",
     "EXPORT_FIELDS",
     "AmountDue",
     "BatchDispatcher",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,11 +38,15 @@ from partner_center.domains.billing.models import (
     RoundingResidue,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
+from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.money import CENT, Money, decimal_places, from_storage_units
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
+
+#: The partner's used consumption quota (balances' ``used = due + unbilled − cash − coupons``).
+QuotaReader = Callable[[str], Awaitable[Decimal]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +191,16 @@ class BillingService:
         currency: str,
         runner: BillRunner,
         fanout: BillFanOut | None = None,
+        notifications: NotificationService | None = None,
+        quota: QuotaReader | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
         self.runner = runner
         self.fanout = fanout or BillFanOut()
+        self.notifications = notifications
+        self.quota = quota
 
     # -- bill run ------------------------------------------------------------------------------
 
@@ -347,6 +355,90 @@ class BillingService:
         await self.session.flush()
         return Money(remaining, self.currency)
 
+    # -- credit ---------------------------------------------------------------------------------
+
+    async def benefits_frozen(self, partner_id: str) -> bool:
+        """Whether the partner's benefits and incentives are frozen: any bill overdue (6.17);
+        it lifts by itself once nothing is overdue."""
+        return await self.has_overdue(partner_id)
+
+    async def set_quota_threshold(self, partner_id: str, threshold: Decimal | None) -> None:
+        """Notify the partner when its used consumption quota reaches ``threshold`` (6.9);
+        None turns the notification off."""
+        if threshold is not None and (threshold < 0 or decimal_places(threshold) > 2):
+            raise invalid("threshold", "An amount >= 0 with at most 2 decimals, or null.")
+        profile = await self._profile(partner_id)
+        profile.quota_threshold = threshold
+        profile.threshold_alerted_at = None
+        await self.session.flush()
+
+    async def _profile(self, partner_id: str) -> BillingProfile:
+        profile = await self.session.get(BillingProfile, partner_id, with_for_update=True)
+        if profile is None:
+            profile = BillingProfile(
+                tenant_id=partner_id, partner_id=partner_id, tax_rate=ZERO, tax_type=None
+            )
+            self.session.add(profile)
+        return profile
+
+    async def check_credit(self) -> int:
+        """Notify partners (topic ``PARTNER_BILLING``) whose used consumption quota reached
+        their threshold since the last check, and of each bill that became overdue; returns
+        the number of notifications queued. Each crossing and each overdue bill is notified
+        once; a threshold is armed again once the used quota is back below it."""
+        sent = 0
+        now = self.clock.now()
+        profiles = await self.session.scalars(
+            select(BillingProfile)
+            .where(BillingProfile.quota_threshold.is_not(None))
+            .order_by(BillingProfile.partner_id)
+            .with_for_update()
+        )
+        for profile in profiles:
+            if self.quota is None or profile.quota_threshold is None:
+                continue
+            used = await self.quota(profile.partner_id)
+            if used >= profile.quota_threshold and profile.threshold_alerted_at is None:
+                profile.threshold_alerted_at = now
+                sent += await self._notify(
+                    profile.partner_id,
+                    "Consumption quota threshold reached",
+                    f"Your used consumption quota is {used:.2f}, at or above your notification "
+                    f"threshold of {profile.quota_threshold:.2f}. Repay your bills to restore it.",
+                )
+            elif used < profile.quota_threshold and profile.threshold_alerted_at is not None:
+                profile.threshold_alerted_at = None
+        overdue = await self.session.scalars(
+            select(PartnerBill)
+            .where(
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < now,
+                PartnerBill.overdue_notified_at.is_(None),
+            )
+            .order_by(PartnerBill.tenant_id, PartnerBill.cycle)
+            .with_for_update()
+        )
+        for bill in overdue:
+            bill.overdue_notified_at = now
+            remaining = bill.amount_due - bill.paid_amount
+            sent += await self._notify(
+                bill.tenant_id,
+                f"Bill {bill.cycle} is overdue",
+                f"Your bill {bill.id} of {bill.cycle} has {remaining:.2f} {bill.currency} unpaid "
+                "past its due date. Benefits and incentives are frozen until nothing is overdue; "
+                "purchases of your reseller-model customers will be restricted.",
+            )
+        await self.session.flush()
+        return sent
+
+    async def _notify(self, partner_id: str, subject: str, body: str) -> int:
+        if self.notifications is None:
+            return 0
+        queued = await self.notifications.notify_topic(
+            tenant_id=partner_id, topic=PARTNER_BILLING, subject=subject, body=body
+        )
+        return len(queued)
+
     # -- bills ---------------------------------------------------------------------------------
 
     async def list_partner_bills(
@@ -461,11 +553,15 @@ class BillingService:
         yield buffer.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
 class BilledDebt:
     """Billing's figures for the consumption quota (balances' ``PartnerDebtSource``):
     ``due_amount`` = the unpaid part of every issued bill; ``unbilled_amount`` left to the
     ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = the
-    partner's own cash coupons not yet used (none are held yet: 0)."""
+    partner's own cash coupons not yet used (none are held yet: 0); ``overdue_restricted``
+    when a bill is unpaid ``overdue_restrict_days`` past its due date."""
+
+    overdue_restrict_days: int = 15
 
     async def partner_debt(
         self, session: AsyncSession, *, partner_id: str, currency: str, as_of: datetime
@@ -483,8 +579,19 @@ class BilledDebt:
             PartnerBill.paid_amount < PartnerBill.amount_due,
         )
         units = await session.scalar(stmt)
+        limit = as_of - timedelta(days=self.overdue_restrict_days)
+        overdue = await session.scalar(
+            select(PartnerBill.id)
+            .where(
+                PartnerBill.tenant_id == partner_id,
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < limit,
+            )
+            .limit(1)
+        )
         return PartnerDebtFigures(
             due_amount=from_storage_units(int(units or 0)),
             unbilled_amount=None,
             coupon_amount=ZERO,
+            overdue_restricted=overdue is not None,
         )

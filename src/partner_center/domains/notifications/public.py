@@ -23,6 +23,7 @@ from partner_center.domains.notifications.service import (
 from partner_center.domains.notifications.smtp import SMTPS_PORT, SmtpConfig, SmtpSender
 from partner_center.domains.notifications.topics import (
     CUSTOMER_ASSOCIATION,
+    PARTNER_BILLING,
     PARTNER_BUDGET,
     TOPICS,
     Topic,
@@ -35,6 +36,7 @@ __all__ = [
     "DELIVER_JOB",
     "MAX_ATTEMPTS",
     "MAX_RECIPIENTS_PER_TOPIC",
+    "PARTNER_BILLING",
     "PARTNER_BUDGET",
     "RETRY_DELAYS",
     "SMTPS_PORT",
