@@ -28,6 +28,7 @@ from partner_center.domains.billing.service import (
     CustomerBillView,
     PartnerBillDetail,
     PartnerBillView,
+    PostpaidSummary,
     ResellerBillView,
 )
 from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE, CHECK_CREDIT
@@ -50,6 +51,7 @@ __all__ = [
     "LineKind",
     "PartnerBillDetail",
     "PartnerBillView",
+    "PostpaidSummary",
     "ResellerBillView",
     "ResidueLevel",
     "RunReport",

@@ -30,6 +30,7 @@ from partner_center.domains.billing.models import (
     BillingProfile,
     BillPayment,
     BillRepayment,
+    BillRun,
     BillStatus,
     CustomerBill,
     CustomerBillLine,
@@ -103,6 +104,25 @@ class PartnerBillDetail:
     resellers: list[ResellerBillView]
     residue: dict[str, Decimal]
     """Rounding residue per level (``CUSTOMERS``, ``RESELLERS``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostpaidSummary:
+    """``list_postpaid_bill_sum``: ``initial_amount_due = consume + refunds + adjustments``;
+    tax apart."""
+
+    cycle: str
+    consume_amount: Decimal
+    """Consumption less the customers' coupons (2 decimals)."""
+    refunds: Decimal
+    """<= 0."""
+    adjustments: Decimal
+    tax_amount: Decimal
+    currency: str
+
+    @property
+    def initial_amount_due(self) -> Decimal:
+        return self.consume_amount + self.refunds + self.adjustments
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,6 +521,47 @@ class BillingService:
         )
         rows, total = await paginate(self.session, query, window, CustomerBill.tenant_id)
         return [_customer_view(row) for row in rows], total
+
+    async def postpaid_summary(self, partner_id: str, cycle: str) -> PostpaidSummary:
+        """The partner's bill of a closed ``cycle`` as ``list_postpaid_bill_sum`` shows it
+        (zeros when the partner had nothing billed).
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle or one not billed yet (only past
+                months, from 12:00 on the 5th).
+        """
+        parse_cycle(cycle)
+        run = await self.session.get(BillRun, cycle)
+        if run is None or run.completed_at is None:
+            raise invalid("bill_cycle", "Only billed months (after the 5th of the next month).")
+        row = await self.session.scalar(
+            select(PartnerBill).where(
+                PartnerBill.tenant_id == partner_id, PartnerBill.cycle == cycle
+            )
+        )
+        if row is None:
+            return PostpaidSummary(cycle, ZERO, ZERO, ZERO, ZERO, self.currency)
+        return PostpaidSummary(
+            cycle=cycle,
+            consume_amount=row.consumption_amount - row.coupon_amount,
+            refunds=row.refund_amount,
+            adjustments=row.adjustment_amount,
+            tax_amount=row.tax_amount,
+            currency=row.currency,
+        )
+
+    async def consuming_customers(
+        self, partner_id: str, cycle: str, window: Page
+    ) -> tuple[list[str], int]:
+        """Customers with spending in ``cycle`` while associated with the partner (directly or
+        through one of its resellers), even if no longer associated, by id."""
+        parse_cycle(cycle)
+        query = select(CustomerBill.tenant_id).where(
+            CustomerBill.cycle == cycle,
+            (CustomerBill.billed_partner_id == partner_id)
+            | (CustomerBill.owner_partner_id == partner_id),
+        )
+        return await paginate(self.session, query, window, CustomerBill.tenant_id)
 
     async def set_tax_rate(self, partner_id: str, rate: Decimal, tax_type: str | None) -> None:
         """Set the partner's tax rate (a fraction, 0 <= rate < 1) for bills issued from now."""
