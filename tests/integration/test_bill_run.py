@@ -391,3 +391,18 @@ async def test_overdue_bills_freeze_benefits_then_restrict_purchases_until_repai
         await svc.balance_engine.ensure_purchase_allowed(shop.c4)
         assert not await svc.billing.benefits_frozen(pid)
         assert await svc.billing.amount_due(pid) == Money(D("0"), "USD")
+
+
+async def test_the_open_month_is_estimated_before_tax_and_coupons(shop: Shop) -> None:
+    mid_march = MARCH_START + timedelta(days=10)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(mid_march)).billing
+        d = await billing.amount_due_view(shop.distributor.partner_id)
+        p = await billing.amount_due_view(shop.csp.partner_id)
+        r = await billing.amount_due_view(shop.reseller.partner_id)
+    # 8.99999999 − 2.995 + 1.23456789, unrounded; the CSP's referral customer is not counted,
+    # nor its 10 % tax.
+    assert (d.current_cycle, d.current_estimate.amount) == ("2027-03", D("7.23956788"))
+    assert p.current_estimate.amount == D("100.00499999")
+    assert r.current_estimate.amount == D("0")
+    assert d.total_amount_due.amount == D("0")

@@ -129,6 +129,9 @@ class PostpaidSummary:
 class AmountDue:
     total_amount_due: Money
     unpaid_bills: list[PartnerBillView]
+    current_cycle: str
+    current_estimate: Money
+    """The open cycle's spend so far (6.3): before tax and the partner's cash coupons."""
 
 
 def _status(row: PartnerBill, now: datetime) -> BillStatus:
@@ -286,7 +289,8 @@ class BillingService:
     async def amount_due_view(self, partner_id: str) -> AmountDue:
         bills = await self.unpaid_bills(partner_id)
         total = sum((bill.remaining_amount for bill in bills), ZERO)
-        return AmountDue(Money(total, self.currency), bills)
+        cycle, estimate = await self.runner.estimate(partner_id, self.clock.now())
+        return AmountDue(Money(total, self.currency), bills, cycle, Money(estimate, self.currency))
 
     async def has_overdue(self, partner_id: str, *, older_than_days: int = 0) -> bool:
         """Whether a bill of the partner is unpaid ``older_than_days`` past its due date."""

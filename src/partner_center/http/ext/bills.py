@@ -91,6 +91,11 @@ class AmountDueResponse(WireModel):
     benefits_frozen: bool = Field(
         description="A bill is overdue: benefits and incentives are frozen until none is"
     )
+    current_cycle: str = Field(description="The open billing cycle, YYYY-MM")
+    current_cycle_estimate: str = Field(
+        description="Its spend so far on the partner's bill (rule 6.3): orders and rated "
+        "usage of its reseller-model customers, before tax and cash coupons"
+    )
 
 
 class QuotaThreshold(WireModel):
@@ -166,6 +171,8 @@ async def show_amount_due(ctx: OperationContext) -> AmountDueResponse:
         currency=due.total_amount_due.currency,
         unpaid_bills=[bill_wire(v) for v in due.unpaid_bills],
         benefits_frozen=await ctx.services.billing.benefits_frozen(partner_id),
+        current_cycle=due.current_cycle,
+        current_cycle_estimate=cents_text(due.current_estimate.amount),
     )
 
 
