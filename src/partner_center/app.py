@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from partner_center import __version__
 from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
+from partner_center.http.bss import bills as bss_bills
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_bills.router,
         ext_tickets.router,
         ext_finance.router,
+        bss_bills.router,
     ):
         app.include_router(router)
     install_console(app)
