@@ -27,14 +27,12 @@ SHARED = ROOT.parent / "shared" / "spec" / "api-surface.json"
 EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
     {
         # bills
-        "list_consume_sub_customers",
         "list_costs",
         "list_customer_bills_fee_records",
         "list_customer_bills_monthly_break_down",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
         "list_invoices",
-        "list_postpaid_bill_sum",
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_sub_customer_bill_detail",
