@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as intl
@@ -327,6 +328,12 @@ def test_face_verification_qr_code(server: LiveServer, csp: Partner) -> None:
     first = client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()).qr_code_url
     second = client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()).qr_code_url
     assert first != second and "token=" in first
+    # opening it (no credentials: a phone scans it) works once
+    path = first.split("/v1/", 1)[1]
+    opened = httpx.get(f"{server.url}/v1/{path}")
+    assert opened.status_code == 200 and opened.json() == {"status": "scanned"}
+    again = httpx.get(f"{server.url}/v1/{path}")
+    assert (again.status_code, again.json()["error_code"]) == (400, "CBC.0100")
     error = refused(
         lambda: server.bss(csp.creds).show_real_name_auth_qr_code(
             bss.ShowRealNameAuthQrCodeRequest()

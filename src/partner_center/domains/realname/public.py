@@ -2,6 +2,7 @@
 
 from partner_center.domains.realname.models import IdentifyType, ReviewResult
 from partner_center.domains.realname.service import (
+    FACE_PATH,
     EnterpriseIdentity,
     LegalPerson,
     PersonalIdentity,
@@ -11,6 +12,7 @@ from partner_center.domains.realname.service import (
 )
 
 __all__ = [
+    "FACE_PATH",
     "EnterpriseIdentity",
     "IdentifyType",
     "LegalPerson",

@@ -43,6 +43,9 @@ from partner_center.kernel.ids import new_id
 
 MAX_ATTEMPTS_PER_DAY = 5
 QR_CODE_LIFETIME = timedelta(minutes=10)
+#: Where a face-verification QR code points (its ``token`` in the query string, which the
+#: request log leaves out).
+FACE_PATH = "/v1/partner-center/realname/face"
 #: ``verified_type`` of an individual's document: 3 passport, 5 Hong Kong/Macao travel
 #: permit, 6 Taiwan travel permit, 9 Hong Kong/Macao residence permit, 10 Taiwan residence
 #: permit; and how many attachments each takes (data page + holding photo for a passport,
@@ -460,7 +463,23 @@ class RealnameService:
             )
         )
         await self.session.flush()
-        return f"{self.public_url}/realname/face?token={token}"
+        return f"{self.public_url}{FACE_PATH}?token={token}"
+
+    async def scan_face_code(self, token: str | None) -> None:
+        """Use a face-verification code (the QR code was scanned): once, within 10 minutes.
+        partner-center has no face recognition, so a scan records the use and changes no
+        state; a used, expired or unknown code is ``CBC.0100``."""
+        stmt = (
+            select(FaceVerificationCode)
+            .where(FaceVerificationCode.token_hash == hash_token(token or ""))
+            .with_for_update()
+        )
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        now = self.wall.now()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise invalid_parameter("token", "The QR code is unknown, already used or expired.")
+        row.used_at = now
+        await self.session.flush()
 
     async def open_face_codes(self, customer_id: str) -> int:
         """How many of the customer's face-verification codes are still usable."""
