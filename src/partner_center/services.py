@@ -536,6 +536,7 @@ class Services:
             coupons=self.coupons,
             resources=self.resources,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property

@@ -9,6 +9,7 @@ from partner_center.domains.realname.service import (
     RealnameService,
     RealnameStatus,
     ReviewView,
+    is_mainland_region,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "RealnameStatus",
     "ReviewResult",
     "ReviewView",
+    "is_mainland_region",
 ]

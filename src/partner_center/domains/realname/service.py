@@ -4,6 +4,10 @@ individual into an enterprise); the operator reviews each submission, approving 
 verification date or rejecting it with a reason; the partner reads the review result, the
 customer its own status and a face-verification QR code.
 
+What an unverified customer may not do: buy cloud services in the Chinese mainland (the
+``cn-*`` regions; the orders domain asks ``ensure_may_buy_in`` before it charges), or be an
+enterprise master (the enterprises domain asks ``is_verified_enterprise``).
+
 States of a customer (``verified_status``): −1 never submitted, 0 in review, 1 rejected,
 2 verified. A customer's state is its newest submission's, except that a change to enterprise
 that is in review or rejected leaves the customer verified as the individual it was.
@@ -63,6 +67,12 @@ LEGAL_PERSON = "legalPerson"
 _NUMBER = re.compile(r"[A-Za-z0-9()\-]{1,64}")
 _OBJECT_KEY = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def is_mainland_region(region_code: str | None) -> bool:
+    """Huawei Cloud's Chinese-mainland regions are the ``cn-*`` ones (Hong Kong is
+    ``ap-southeast-1``)."""
+    return bool(region_code) and str(region_code).startswith("cn-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +449,17 @@ class RealnameService:
 
     async def status(self, customer_id: str) -> RealnameStatus:
         return self._status(await self._submissions(customer_id))
+
+    async def ensure_may_buy_in(self, customer_id: str, regions: set[str]) -> None:
+        """Cloud services in the Chinese mainland are sold only to customers with real-name
+        authentication (any other region needs none): ``CBC.99007004`` otherwise."""
+        mainland = sorted(r for r in regions if is_mainland_region(r))
+        if mainland and not (await self.status(customer_id)).verified:
+            raise DomainError(
+                RealnameErrorCode.BUSINESS_CHECK_FAILED,
+                "Real-name authentication is required to buy cloud services in the Chinese "
+                f"mainland ({', '.join(mainland)}); complete it first.",
+            )
 
     async def is_verified_enterprise(self, customer_id: str) -> bool:
         status = await self.status(customer_id)
