@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic.json_schema import models_json_schema
 
 from partner_center import __version__
 from partner_center.http import system
@@ -29,6 +28,7 @@ from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
+from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import notifications as ext_notifications
@@ -44,7 +44,7 @@ from partner_center.http.ext.associations import overview as ext_association_ove
 from partner_center.http.ext.associations import type_changes as ext_type_changes
 from partner_center.http.iam import routes as iam_routes
 from partner_center.http.middleware import RequestContextMiddleware
-from partner_center.http.wire import SCHEMAS
+from partner_center.http.wire import openapi_components, resolve_refs
 from partner_center.kernel.logging import configure_logging
 from partner_center.runtime import build_state
 from partner_center.settings import Settings, load_settings
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_realname.router,
         ext_realname.router,
         ext_usage.router,
+        ext_bills.router,
     ):
         app.include_router(router)
 
@@ -131,12 +132,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
-        _, defs = models_json_schema(
-            [(m, "validation") for m in SCHEMAS.values()],
-            ref_template="#/components/schemas/{model}",
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(defs.get("$defs", {}))
+        defs, final = openapi_components()
+        schema = resolve_refs(schema, final)
+        assert isinstance(schema, dict)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs)
         schema["components"]["securitySchemes"] = {
             "sdkHmac": {
                 "type": "apiKey",

@@ -40,7 +40,14 @@ from partner_center.domains.balances.public import (
     Books,
     CustomerTransfers,
     OperationLog,
+    Sources,
     registered_sources,
+)
+from partner_center.domains.billing.public import (
+    BilledDebt,
+    BillingService,
+    BillPolicy,
+    BillRunner,
 )
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
@@ -379,13 +386,19 @@ class Services:
         return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
 
     @cached_property
+    def balance_sources(self) -> Sources:
+        """The registered figures of other domains; billing's debt unless one is registered."""
+        registered = registered_sources()
+        return Sources(debt=registered.debt or BilledDebt(), expenditure=registered.expenditure)
+
+    @cached_property
     def balance_engine(self) -> BalanceEngine:
         return BalanceEngine(
             self.session,
             clock=self.clock,
             currency=self.settings.currency,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             customer_records=self.customer_records,
         )
@@ -399,7 +412,7 @@ class Services:
             currency=self.settings.currency,
             partners=self.partners,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             engine=self.balance_engine,
             budgets=self.budget_engine,
@@ -594,4 +607,32 @@ class Services:
             clock=self.clock,
             zone=self.settings.zone,
             customer_records=self.customer_records,
+        )
+
+    # -- bills --------------------------------------------------------------------------------
+
+    @cached_property
+    def bill_runner(self) -> BillRunner:
+        return BillRunner(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            policy=BillPolicy(
+                batch_size=self.settings.bill_batch_size,
+                default_tax_rate=self.settings.bill_tax_rate,
+                due_days=self.settings.bill_due_days,
+            ),
+            partners=self.partners,
+            customer_records=self.customer_records,
+            recheck_quota=self.balance_engine.recheck_consumption_quota,
+        )
+
+    @cached_property
+    def billing(self) -> BillingService:
+        return BillingService(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            runner=self.bill_runner,
         )

@@ -7,6 +7,7 @@ import hashlib
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -139,6 +140,37 @@ class Settings(BaseSettings):
         le=24 * 90,
         validation_alias=AliasChoices("PARTNER_CENTER_USAGE_LATE_HOURS", "usage_late_window_hours"),
         description="Hours after the end of its hour that a usage record is still accepted.",
+    )
+    bill_due_days: int = Field(
+        default=15,
+        ge=0,
+        le=90,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_DUE_DAYS", "bill_due_days"),
+        description="Days after issue a partner bill is due; unpaid after that it is overdue.",
+    )
+    bill_overdue_restrict_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_BILL_OVERDUE_RESTRICT_DAYS", "bill_overdue_restrict_days"
+        ),
+        description="Days a bill may stay overdue before the partner's reseller-model "
+        "customers are restricted from purchasing.",
+    )
+    bill_tax_rate: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        lt=1,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_TAX_RATE", "bill_tax_rate"),
+        description="Default tax rate of partner bills (a fraction; per-partner rates override).",
+    )
+    bill_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_BATCH_SIZE", "bill_batch_size"),
+        description="Directly billed partners per bill-run batch (one transaction, one job).",
     )
     order_payment_days: int = Field(
         default=7,

@@ -2,6 +2,7 @@
 
 from partner_center.domains.associations import models as _associations  # noqa: F401
 from partner_center.domains.balances import models as _balances  # noqa: F401
+from partner_center.domains.billing import models as _billing  # noqa: F401
 from partner_center.domains.budgets import models as _budgets  # noqa: F401
 from partner_center.domains.catalog import models as _catalog  # noqa: F401
 from partner_center.domains.coupons import models as _coupons  # noqa: F401

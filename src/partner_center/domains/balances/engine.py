@@ -137,9 +137,14 @@ class BalanceEngine:
 
     async def _debt(self, partner_id: str) -> PartnerDebt:
         if self.sources.debt is not None:
-            return await self.sources.debt.partner_debt(
+            debt = await self.sources.debt.partner_debt(
                 self.session, partner_id=partner_id, currency=self.currency, as_of=self.clock.now()
             )
+            if debt.unbilled_amount is None:
+                owed = await self.books.owed(partner_id)
+                unbilled = max(ZERO, owed - debt.due_amount)
+                return PartnerDebt(debt.due_amount, unbilled, debt.coupon_amount)
+            return debt
         return PartnerDebt(
             due_amount=ZERO, unbilled_amount=await self.books.owed(partner_id), coupon_amount=ZERO
         )
@@ -147,13 +152,14 @@ class BalanceEngine:
     async def quota_view(self, partner_id: str, funds: PartnerFunds | None) -> ConsumptionQuotaView:
         debt = await self._debt(partner_id)
         amount = await self.books.partner_cash_total(partner_id)
-        used = debt.due_amount + debt.unbilled_amount - amount - debt.coupon_amount
+        unbilled = debt.unbilled_amount if debt.unbilled_amount is not None else ZERO
+        used = debt.due_amount + unbilled - amount - debt.coupon_amount
         return ConsumptionQuotaView(
             consumption_quota=funds.consumption_quota if funds else ZERO,
             amount=amount,
             coupon_amount=debt.coupon_amount,
             due_amount=debt.due_amount,
-            unbilled_amount=debt.unbilled_amount,
+            unbilled_amount=unbilled,
             used_consumption_quota=used,
             currency=self.currency,
             restricted=bool(funds and funds.quota_restricted_at is not None),

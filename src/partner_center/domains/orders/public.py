@@ -5,6 +5,7 @@ lists yearly/monthly orders; ``SubscriptionService`` wraps it for what customers
 resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-use).
 """
 
+from partner_center.domains.orders.billing_feed import order_lines
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     FILTERABLE_STATUSES,
@@ -83,6 +84,7 @@ __all__ = [
     "check_period",
     "check_status_filter",
     "order_error",
+    "order_lines",
     "split",
     "term_refund",
     "wire_discount_type",

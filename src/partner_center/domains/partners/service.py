@@ -234,6 +234,28 @@ class PartnerService:
         stmt = select(Partner.account_id).where(Partner.distributor_id == distributor_id)
         return list((await self.session.execute(stmt)).scalars().all())
 
+    async def billing_accounts(self, *, after: str | None, limit: int) -> list[str]:
+        """Partners billed directly (CSPs and distributors, never resellers), by id, the next
+        ``limit`` after ``after``: the bill run pages through them in batches."""
+        stmt = (
+            select(Partner.account_id)
+            .where(Partner.partner_type != PartnerType.RESELLER)
+            .order_by(Partner.account_id)
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(Partner.account_id > after)
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def resellers_of(self, distributor_ids: Sequence[str]) -> dict[str, str]:
+        """Reseller id → distributor id, for the resellers of ``distributor_ids``."""
+        if not distributor_ids:
+            return {}
+        stmt = select(Partner.account_id, Partner.distributor_id).where(
+            Partner.distributor_id.in_(list(distributor_ids))
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(stmt)).all() if row[1]}
+
     async def list_indirect_partners(
         self, distributor_id: str, filters: IndirectPartnerFilter, page: Page
     ) -> tuple[list[IndirectPartnerView], int]:

@@ -67,7 +67,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # -- wire models (field for field as the official SDK's) --------------------------------------
 
 
-class AccountBalanceV2(WireModel):
+class AccountBalanceV3(WireModel):
     account_id: str | None = None
     account_type: int | None = Field(default=None, description="1 cash, 2 credit")
     amount: Decimal | None = None
@@ -75,6 +75,9 @@ class AccountBalanceV2(WireModel):
     designated_amount: Decimal | None = None
     credit_amount: Decimal | None = Field(default=None, description="Type 2 only: the quota")
     measure_id: int | None = None
+
+
+class AccountBalanceV2(AccountBalanceV3):
     memo: str | None = None
 
 
@@ -83,19 +86,20 @@ class ListPartnerBalancesResponse(WireModel):
 
 
 class AdjustAccountReq(WireModel):
+    """An amount for a customer: allocated to it, or (the reclaim) taken back, at most its
+    balance."""
+
     customer_id: str = Field(max_length=64)
     amount: WireAmount = Field(description="> 0, at most 2 decimals")
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+class ReclaimToPartnerAccountBalancesReq(AdjustAccountReq):
+    pass
+
+
 class UpdateCustomerAccountAmountResponse(WireModel):
     transfer_id: str
-
-
-class ReclaimToPartnerAccountBalancesReq(WireModel):
-    customer_id: str = Field(max_length=64)
-    amount: WireAmount = Field(description="> 0, at most 2 decimals, <= the customer's balance")
-    indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
 class ReclaimToPartnerAccountResponse(WireModel):
@@ -159,16 +163,6 @@ class ListPartnerAdjustRecordsResponse(WireModel):
     total_count: int
 
 
-class AccountBalanceV3(WireModel):
-    account_id: str | None = None
-    account_type: int | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    designated_amount: Decimal | None = None
-    credit_amount: Decimal | None = None
-    measure_id: int | None = None
-
-
 class ShowCustomerAccountBalancesResponse(WireModel):
     account_balances: list[AccountBalanceV3]
     debt_amount: Decimal
@@ -221,21 +215,23 @@ class ShowCustomerExpenditureQuotaResponse(WireModel):
 
 
 class AdjustToIndirectPartnerReq(WireModel):
+    """An amount for a reseller: allocated to it, or (the reclaim) taken back, at most its
+    balance."""
+
     indirect_partner_id: str = Field(max_length=64)
     amount: WireAmount = Field(description="> 0, at most 2 decimals")
 
 
-class UpdateIndirectPartnerAccountResponse(WireModel):
-    transfer_id: str
+class ReclaimIndirectPartnerAccountReq(AdjustToIndirectPartnerReq):
+    pass
 
 
-class ReclaimIndirectPartnerAccountReq(WireModel):
-    indirect_partner_id: str = Field(max_length=64)
-    amount: WireAmount = Field(description="> 0, at most 2 decimals, <= the reseller's balance")
+class UpdateIndirectPartnerAccountResponse(UpdateCustomerAccountAmountResponse):
+    pass
 
 
-class ReclaimIndirectPartnerAccountResponse(WireModel):
-    trans_id: str
+class ReclaimIndirectPartnerAccountResponse(ReclaimToPartnerAccountResponse):
+    pass
 
 
 # -- query strings ----------------------------------------------------------------------------
@@ -365,14 +361,25 @@ async def update_customer_account_amount(
     ctx: OperationContext, body: AdjustAccountReq, idempotency_key: IdempotencyKey
 ) -> UpdateCustomerAccountAmountResponse:
     """Allocate funds from the partner's (or a reseller's) account to a customer"""
-    movement = await ctx.services.balances.allocate_to_customer(
+    return UpdateCustomerAccountAmountResponse(
+        transfer_id=await _customer_transfer(ctx, body, idempotency_key, reclaim=False)
+    )
+
+
+async def _customer_transfer(
+    ctx: OperationContext, body: AdjustAccountReq, key: str | None, *, reclaim: bool
+) -> str:
+    """An allocation to or (``reclaim``) a reclaim from a customer; the transfer's id."""
+    balances = ctx.services.balances
+    move = balances.reclaim_from_customer if reclaim else balances.allocate_to_customer
+    movement = await move(
         ctx.actor,
         customer_id=body.customer_id,
         amount=body.amount,
         indirect_partner_id=body.indirect_partner_id or None,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
-    return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
+    return movement.id
 
 
 @operation(router, "POST", "/v2/accounts/partner-accounts/reclaim", kind=CallerKind.PARTNER)
@@ -380,14 +387,9 @@ async def reclaim_to_partner_account(
     ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq, idempotency_key: IdempotencyKey
 ) -> ReclaimToPartnerAccountResponse:
     """Reclaim funds from a customer's balance to the partner's (or reseller's) account"""
-    movement = await ctx.services.balances.reclaim_from_customer(
-        ctx.actor,
-        customer_id=body.customer_id,
-        amount=body.amount,
-        indirect_partner_id=body.indirect_partner_id or None,
-        idempotency_key=idempotency_key,
+    return ReclaimToPartnerAccountResponse(
+        trans_id=await _customer_transfer(ctx, body, idempotency_key, reclaim=True)
     )
-    return ReclaimToPartnerAccountResponse(trans_id=movement.id)
 
 
 @operation(
@@ -657,13 +659,21 @@ async def update_indirect_partner_account(
     ctx: OperationContext, body: AdjustToIndirectPartnerReq, idempotency_key: IdempotencyKey
 ) -> UpdateIndirectPartnerAccountResponse:
     """Allocate funds from the distributor's account to one of its resellers"""
-    movement = await ctx.services.balances.allocate_to_reseller(
-        ctx.actor,
-        reseller_id=body.indirect_partner_id,
-        amount=body.amount,
-        idempotency_key=idempotency_key,
+    return UpdateIndirectPartnerAccountResponse(
+        transfer_id=await _reseller_transfer(ctx, body, idempotency_key, reclaim=False)
     )
-    return UpdateIndirectPartnerAccountResponse(transfer_id=movement.id)
+
+
+async def _reseller_transfer(
+    ctx: OperationContext, body: AdjustToIndirectPartnerReq, key: str | None, *, reclaim: bool
+) -> str:
+    """An allocation to or (``reclaim``) a reclaim from a reseller; the transfer's id."""
+    balances = ctx.services.balances
+    move = balances.reclaim_from_reseller if reclaim else balances.allocate_to_reseller
+    movement = await move(
+        ctx.actor, reseller_id=body.indirect_partner_id, amount=body.amount, idempotency_key=key
+    )
+    return movement.id
 
 
 @operation(
@@ -676,10 +686,6 @@ async def reclaim_indirect_partner_account(
     ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq, idempotency_key: IdempotencyKey
 ) -> ReclaimIndirectPartnerAccountResponse:
     """Reclaim funds from a reseller's account to its distributor's"""
-    movement = await ctx.services.balances.reclaim_from_reseller(
-        ctx.actor,
-        reseller_id=body.indirect_partner_id,
-        amount=body.amount,
-        idempotency_key=idempotency_key,
+    return ReclaimIndirectPartnerAccountResponse(
+        trans_id=await _reseller_transfer(ctx, body, idempotency_key, reclaim=True)
     )
-    return ReclaimIndirectPartnerAccountResponse(trans_id=movement.id)

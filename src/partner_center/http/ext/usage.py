@@ -41,8 +41,8 @@ from partner_center.http.bss.usage_wire import (
     resource_wire,
 )
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import UNDOCUMENTED, Doc, QueryModel
-from partner_center.http.wire import Payload, WireModel
+from partner_center.http.query import Doc, QueryModel
+from partner_center.http.wire import Payload, WireModel, schema_ref
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -118,11 +118,11 @@ def report_wire(report: IngestReport) -> IngestResult:
                 "application/json": {
                     "schema": {
                         "type": "array",
-                        "items": {"$ref": "#/components/schemas/UsageRecordIn"},
+                        "items": schema_ref(UsageRecordIn, "validation"),
                     }
                 },
                 "application/x-ndjson": {
-                    "schema": {"$ref": "#/components/schemas/UsageRecordIn"},
+                    "schema": schema_ref(UsageRecordIn, "validation"),
                 },
             },
             "description": "Fields: " + ", ".join(CSV_FIELDS),
@@ -193,7 +193,7 @@ async def create_on_demand_resource(
     router, "POST", _PREFIX + "/on-demand-resources/{resource_id}/close", kind=CallerKind.CUSTOMER
 )
 async def close_on_demand_resource(
-    ctx: OperationContext, resource_id: Annotated[str, UNDOCUMENTED]
+    ctx: OperationContext, resource_id: str
 ) -> CustomerOnDemandResource:
     """Release a pay-per-use resource: metering ends now (customer)
 
@@ -237,7 +237,7 @@ class GivePackageReq(WireModel):
     kind=CallerKind.OPERATOR,
 )
 async def operator_give_free_resource_package(
-    ctx: OperationContext, customer_id: Annotated[str, UNDOCUMENTED], body: GivePackageReq
+    ctx: OperationContext, customer_id: str, body: GivePackageReq
 ) -> FreeResourcePackageV3:
     """Give a customer a resource package (operator)
 

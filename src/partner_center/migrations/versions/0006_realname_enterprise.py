@@ -2,7 +2,7 @@
 details, coupon shares, enterprise-project authority
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 13:39:27.461196
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
