@@ -27,6 +27,8 @@ from tests.sdk.enterprise_helpers import (
     review,
     submit_enterprise,
 )
+from tests.sdk.test_association_helpers import member
+from tests.sdk.test_balance_helpers import signed
 from tests.signed import signed_request
 
 PASSPORT = "E12345678"
@@ -344,3 +346,33 @@ def test_face_verification_qr_code(server: LiveServer, csp: Partner) -> None:
     approve(server, customer.account_id)
     error = refused(lambda: client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()))
     assert (error.status_code, error.error_code) == (400, "CBC.99007188")
+
+
+def test_an_account_manager_acts_only_for_its_own_customers(
+    server: LiveServer, csp: Partner
+) -> None:
+    manager_id, manager = member(server, csp, ["ACCOUNT_MANAGER"])
+    mine, theirs = server.customer(csp), server.customer(csp)
+    assigned = signed(
+        server,
+        csp.creds,
+        "PUT",
+        f"/v1/partner-center/customers/{mine.account_id}/account-manager",
+        {"member_id": manager_id},
+    )
+    assert assigned.status_code == 200, assigned.text
+    as_manager = Partner(manager, csp.xaccount_type)
+    assert submit_personal(server, as_manager, mine.account_id).is_review == 1
+    assert result(server, as_manager, mine.account_id).review_result == 0
+    for call in (
+        lambda: submit_personal(server, as_manager, theirs.account_id),
+        lambda: result(server, as_manager, theirs.account_id),
+    ):
+        error = refused(call)
+        assert (error.status_code, error.error_code) == (400, "CBC.99000035")
+    # a tickets-only member does not manage customers at all
+    _, tickets = member(server, csp, ["TICKETS"])
+    error = refused(lambda: result(server, Partner(tickets, csp.xaccount_type), mine.account_id))
+    assert (error.status_code, error.error_code) == (403, "CBC.0151")
+    # the administrator reaches both
+    assert result(server, csp, theirs.account_id).review_result is None

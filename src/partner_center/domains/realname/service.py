@@ -32,8 +32,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.customers.public import CustomerRecord, CustomerRecords
-from partner_center.domains.identity.public import SecretCipher, hash_token
+from partner_center.domains.customers.public import CustomerRecord, CustomerRecords, PartnerActor
+from partner_center.domains.identity.public import (
+    Permission,
+    SecretCipher,
+    hash_token,
+    sees_only_own_customers,
+)
 from partner_center.domains.realname.errors import RealnameErrorCode
 from partner_center.domains.realname.models import (
     FaceVerificationCode,
@@ -42,7 +47,7 @@ from partner_center.domains.realname.models import (
     ReviewResult,
 )
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 
 MAX_ATTEMPTS_PER_DAY = 5
@@ -197,18 +202,27 @@ class RealnameService:
     # -- scope --------------------------------------------------------------------------
 
     async def _customer_of(
-        self, partner_id: str, customer_id: str | None, *, lock: bool = True
+        self, actor: PartnerActor, customer_id: str | None, *, lock: bool = True
     ) -> CustomerRecord:
-        """The partner's associated customer (a distributor's reseller's too), locked unless
-        only read: every submission and review of one customer queues behind the one before."""
+        """The partner's associated customer (a distributor's reseller's too; an account
+        manager's own customers only), locked unless only read: every submission and review
+        of one customer queues behind the one before."""
+        if not actor.caller.has(Permission.LIST_CUSTOMERS):
+            raise access_denied("The member lacks the permission to manage customers.")
         if not customer_id or len(customer_id) > 64:
             raise invalid_parameter("customer_id", "Required, at most 64 characters.")
         records = self.customer_records
         customer = await (records.lock(customer_id) if lock else records.get(customer_id))
+        caller = actor.caller
         if (
             customer is None
             or not customer.associated
-            or partner_id not in (customer.tenant_id, customer.distributor_id)
+            or actor.partner_id not in (customer.tenant_id, customer.distributor_id)
+            or (
+                caller.member_id is not None
+                and sees_only_own_customers(list(caller.roles), is_admin=caller.is_admin)
+                and customer.account_manager_id != caller.member_id
+            )
         ):
             raise DomainError(
                 RealnameErrorCode.NOT_YOUR_CUSTOMER,
@@ -260,7 +274,7 @@ class RealnameService:
 
     # -- submissions --------------------------------------------------------------------
 
-    async def submit_individual(self, partner_id: str, platform: str, req: PersonalIdentity) -> int:
+    async def submit_individual(self, actor: PartnerActor, req: PersonalIdentity) -> int:
         """Submit an individual's ID document; returns ``is_review`` (always 1)."""
         if req.identify_type == 4:
             raise DomainError(
@@ -280,11 +294,11 @@ class RealnameService:
         files = _files(req.files, least=wanted, most=wanted)
         name = _text(req.name, "name", 255)
         number = _number(req.verified_number, "verified_number")
-        self._check_platform(req.xaccount_type, platform)
-        customer = await self._customer_of(partner_id, req.customer_id)
+        self._check_platform(req.xaccount_type, actor.partner.xaccount_type)
+        customer = await self._customer_of(actor, req.customer_id)
         await self._check_may_submit(customer.account_id, change=False)
         await self._store(
-            partner_id,
+            actor.partner_id,
             customer.account_id,
             IdentifyType.INDIVIDUAL,
             document_type=req.verified_type,
@@ -296,7 +310,7 @@ class RealnameService:
         return 1
 
     async def submit_enterprise(
-        self, partner_id: str, platform: str, req: EnterpriseIdentity, *, change: bool
+        self, actor: PartnerActor, req: EnterpriseIdentity, *, change: bool
     ) -> int:
         """Submit an enterprise's certificate, first (``change`` False) or as the change of a
         verified individual (``change_type`` 1); returns ``is_review`` (always 1)."""
@@ -325,11 +339,11 @@ class RealnameService:
             _number(person.id_number, "legel_id_number")
             if person.certifier_role not in (None, LEGAL_PERSON):
                 raise invalid_parameter("certifier_role", f"Use {LEGAL_PERSON!r}.")
-        self._check_platform(req.xaccount_type, platform)
-        customer = await self._customer_of(partner_id, req.customer_id)
+        self._check_platform(req.xaccount_type, actor.partner.xaccount_type)
+        customer = await self._customer_of(actor, req.customer_id)
         await self._check_may_submit(customer.account_id, change=change)
         await self._store(
-            partner_id,
+            actor.partner_id,
             customer.account_id,
             IdentifyType.ENTERPRISE,
             document_type=certificate,
@@ -441,9 +455,11 @@ class RealnameService:
 
     # -- reading ------------------------------------------------------------------------
 
-    async def review_result(self, partner_id: str, customer_id: str | None) -> ReviewView | None:
+    async def review_result(
+        self, actor: PartnerActor, customer_id: str | None
+    ) -> ReviewView | None:
         """The customer's newest submission, or None before any."""
-        customer = await self._customer_of(partner_id, customer_id, lock=False)
+        customer = await self._customer_of(actor, customer_id, lock=False)
         history = await self._submissions(customer.account_id)
         return self._review_view(history[0]) if history else None
 
