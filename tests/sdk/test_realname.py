@@ -6,6 +6,7 @@ encrypted."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -376,3 +377,23 @@ def test_an_account_manager_acts_only_for_its_own_customers(
     assert (error.status_code, error.error_code) == (403, "CBC.0151")
     # the administrator reaches both
     assert result(server, csp, theirs.account_id).review_result is None
+
+
+def test_identity_numbers_never_reach_the_logs(
+    server: LiveServer, csp: Partner, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cid = server.customer(csp).account_id
+    error = refused(lambda: submit_enterprise(server, csp, cid, reg_country="china"))
+    assert error.error_code == "CBC.0100"
+    submit_enterprise(server, csp, cid)
+    submit_personal(server, csp, server.customer(csp).account_id)
+    assert review(server, cid, "approve", verified_on="2024-01-01").status_code == 200
+    # the request lines were captured (so the check below can fail) ...
+    logged = "\n".join(
+        f"{r.getMessage()} {sorted(map(str, r.__dict__.values()))}" for r in caplog.records
+    )
+    assert "/v2/customers/realname-auths/enterprise" in logged
+    # ... and no identity number is among them
+    for secret in (NUMBER, LEGAL_ID, PASSPORT):
+        assert secret not in logged
