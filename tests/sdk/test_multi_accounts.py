@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as intl
@@ -22,7 +23,14 @@ from partner_center.domains.enterprises.public import root_org_id
 from partner_center.provisioning import Credentials, create_credentials
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.enterprise_helpers import make_master
-from tests.sdk.test_balance_helpers import allocate, assert_books_balance, exact, funded
+from tests.sdk.test_balance_helpers import (
+    PREFIX,
+    allocate,
+    assert_books_balance,
+    exact,
+    funded,
+    signed,
+)
 from tests.sdk.test_coupons import grant, issue, operator_creds
 from tests.sdk.test_iam import password_token
 from tests.signed import signed_request
@@ -630,3 +638,27 @@ def test_concurrent_coupon_shares_never_overdraw(server: LiveServer, csp: Partne
     assert balance_of(server, master, coupon_id) == "2.00"
     assert retrieve_coupons(server, master, member_id).total_count == 4
     assert_books_balance(server)
+
+
+def test_a_master_with_independent_members_cannot_leave_its_partner(
+    server: LiveServer, csp: Partner
+) -> None:
+    unified = make_master(server, csp)
+    new_member(server, unified, financial_custody=1)
+    independent = make_master(server, csp)
+    new_member(server, independent)
+
+    def file(customer: Credentials) -> httpx.Response:
+        return signed(
+            server,
+            csp.creds,
+            "POST",
+            f"{PREFIX}/customers/{customer.account_id}/disassociations",
+            {"reason": "contract ended", "statement_accepted": True},
+        )
+
+    held = file(independent)
+    assert held.status_code == 400, held.text
+    assert held.json()["error_code"] == "CBC.99007004"
+    assert "independent-accounting" in held.json()["error_msg"]
+    assert file(unified).status_code == 200
