@@ -366,6 +366,14 @@ def test_give_and_take_back_money(server: LiveServer, csp: Partner) -> None:
         "total_count": 0,
         "amount_infos": [],
     }
+    for query in ({"balance_type": "CASH"}, {"balance_type": ""}, {"limit": 101}, {"offset": -1}):
+        query.setdefault("balance_type", "BALANCE_TYPE_DEBIT")
+        error = refused(
+            lambda query=query: server.bss(master).show_multi_account_transfer_amount(
+                bss.ShowMultiAccountTransferAmountRequest(**query)
+            )
+        )
+        assert (error.status_code, error.error_code) == (400, "CBC.0100")
 
     assert give(server, master, member_id, "30.55").status_code == 204
     assert master_free(server, master) == D("69.45")

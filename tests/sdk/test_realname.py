@@ -397,3 +397,26 @@ def test_identity_numbers_never_reach_the_logs(
     # ... and no identity number is among them
     for secret in (NUMBER, LEGAL_ID, PASSPORT):
         assert secret not in logged
+
+
+def test_enterprise_submission_through_the_international_client(
+    server: LiveServer, csp: Partner
+) -> None:
+    customer = server.customer(csp)
+    answer = server.intl(csp.creds).create_enterprise_realname_authentication(
+        intl.CreateEnterpriseRealnameAuthenticationRequest(
+            body=intl.ApplyEnterpriseRealnameAuthsReq(
+                customer_id=customer.account_id,
+                identify_type=1,
+                verified_file_url=["licence/front.png", "licence/back.png", "id/face.jpg"],
+                corp_name="Beispiel GmbH",
+                verified_number="HRB-123456",
+                reg_country="DE",
+                xaccount_type=csp.xaccount_type,
+            )
+        )
+    )
+    assert answer.is_review == 1
+    assert result(server, csp, customer.account_id, client="intl").review_result == 0
+    approve(server, customer.account_id)
+    assert status(server, customer) == (2, 1)
