@@ -574,6 +574,7 @@ class Services:
             catalog=self.catalog,
             control=self.control,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
