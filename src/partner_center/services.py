@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,8 +91,16 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.payments.public import (
+    AccountStatements,
+    PaymentGateway,
+    RepaymentService,
+    SandboxProcessor,
+    TopUpAccounts,
+)
 from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -425,6 +434,7 @@ class Services:
             engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            online_payment_limit=Decimal(self.settings.online_payment_limit),
         )
 
     @cached_property
@@ -644,4 +654,45 @@ class Services:
             clock=self.clock,
             currency=self.settings.currency,
             runner=self.bill_runner,
+        )
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def top_up_accounts(self) -> TopUpAccounts:
+        return TopUpAccounts(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def account_statements(self) -> AccountStatements:
+        return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def payment_gateway(self) -> PaymentGateway:
+        """The card processor: the built-in sandbox one (a real processor plugs in here)."""
+        return SandboxProcessor()
+
+    @cached_property
+    def repayments(self) -> RepaymentService:
+        return RepaymentService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            online_limit=Decimal(self.settings.online_payment_limit),
+            gateway=self.payment_gateway,
+            billing=self.billing,
+            balances=self.balances,
+            engine=self.balance_engine,
+            books=self.balance_books,
+            tickets=self.tickets,
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +25,7 @@ from partner_center.domains.customers.models import (
     AssociationType,
     Customer,
 )
+from partner_center.domains.customers.tags import NewCustomerTag, new_customer_tag
 from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
@@ -433,6 +436,61 @@ class CustomerService:
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)
+
+    async def new_customer_tags(
+        self,
+        actor: PartnerActor,
+        customer_ids: Sequence[str],
+        *,
+        indirect_partner_id: str | None,
+        window: Page,
+        zone: ZoneInfo,
+    ) -> list[NewCustomerTag]:
+        """The SMB new-customer tag (``tags.py``) of the partner's associated customers (or a
+        reseller's, for its distributor), the given ones or all, oldest association first.
+        ``CBC.99000035`` names a given id that is not such a customer."""
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        owner_id = await self.owner_for(actor, indirect_partner_id)
+        stmt: Select[Customer] = select(Customer).where(
+            Customer.tenant_id == owner_id,
+            Customer.association_status == AssociationStatus.ASSOCIATED,
+        )
+        if customer_ids:
+            wanted = set(customer_ids)
+            found = set(
+                (
+                    await self.session.scalars(
+                        select(Customer.account_id).where(
+                            Customer.account_id.in_(wanted),
+                            Customer.tenant_id == owner_id,
+                            Customer.association_status == AssociationStatus.ASSOCIATED,
+                        )
+                    )
+                ).all()
+            )
+            if missing := sorted(wanted - found):
+                raise DomainError(
+                    CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                    f"The customer {missing[0]} is not a sub-customer of this partner.",
+                )
+            stmt = stmt.where(Customer.account_id.in_(wanted))
+        rows, _ = await paginate(
+            self.session, stmt, window, Customer.associated_on, Customer.account_id
+        )
+        accounts = await self.identity.accounts([r.account_id for r in rows])
+        now = self.clock.now()
+        return [
+            new_customer_tag(
+                r.account_id,
+                registered_at=accounts[r.account_id].created_at,
+                associated_on=r.associated_on,
+                verified_status=r.verified_status,
+                now=now,
+                zone=zone,
+            )
+            for r in rows
+        ]
 
     async def _manager_names(self, member_ids: set[str | None]) -> dict[str, str]:
         ids = [m for m in member_ids if m]

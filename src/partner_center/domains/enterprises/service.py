@@ -127,6 +127,13 @@ class EnterpriseService:
         stmt = select(func.count()).where(EnterpriseMember.member_account_id == account_id)
         return bool((await self.session.execute(stmt)).scalar_one())
 
+    async def master_of(self, member_id: str) -> str | None:
+        """The enterprise master of a member account (None: not a member)."""
+        stmt = select(EnterpriseMember.tenant_id).where(
+            EnterpriseMember.member_account_id == member_id
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
     async def require_master(self, master_id: str, *, code: str | None = None) -> None:
         """Refuse a caller that is not an enterprise master: a member account, or a customer
         without enterprise real-name authentication (``code``, default ``CBC.99007004``)."""

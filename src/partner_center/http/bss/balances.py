@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -52,7 +52,7 @@ from partner_center.http.formats import WireAmount, cents_text, time_filter, wir
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, local_date_in
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -127,21 +127,31 @@ class ListCustomersBalancesDetailResponse(WireModel):
     customer_balances: list[CustomerBalancesV2]
 
 
-class AccountChangeRecord(WireModel):
+class _ChangeRecord(WireModel):
+    """What the partner's and the customer's account change records write first."""
+
     account_change_id: str | None = None
     trade_detail_type: str | None = None
     trade_time: str | None = Field(default=None, description="UTC")
     trade_id: str | None = None
     change_amount: str | None = None
     balance_after_change: str | None = None
+
+
+class AccountChangeRecord(_ChangeRecord):
     type: str | None = Field(default=None, description="1 income, 2 expense")
     customer_id: str | None = None
     account_name: str | None = None
 
 
-class ListPartnerAccountChangeRecordsResponse(WireModel):
+class _Statement(WireModel):
+    """A page of account change records: how many there are in all, in which currency."""
+
     total_count: int
     currency: str
+
+
+class ListPartnerAccountChangeRecordsResponse(_Statement):
     records: list[AccountChangeRecord]
 
 
@@ -170,13 +180,7 @@ class ShowCustomerAccountBalancesResponse(WireModel):
     currency: str
 
 
-class CustomerAccountChangeRecord(WireModel):
-    account_change_id: str | None = None
-    trade_detail_type: str | None = None
-    trade_time: str | None = None
-    trade_id: str | None = None
-    change_amount: str | None = None
-    balance_after_change: str | None = None
+class CustomerAccountChangeRecord(_ChangeRecord):
     revenue_expense_type: str | None = Field(default=None, description="REVENUE | EXPENSE")
     bill_cycle: str | None = Field(default=None, description="YYYY-MM, billing time zone")
     payment_channel_id: str | None = None
@@ -187,9 +191,7 @@ class CustomerAccountChangeRecord(WireModel):
     resource_type_name: str | None = None
 
 
-class ListCustomerAccountChangeRecordsResponse(WireModel):
-    total_count: int
-    currency: str
+class ListCustomerAccountChangeRecordsResponse(_Statement):
     records: list[CustomerAccountChangeRecord]
 
 
@@ -342,14 +344,10 @@ async def list_partner_balances(
     return ListPartnerBalancesResponse(
         account_balances=[
             AccountBalanceV2(
-                account_id=r.account_id,
-                account_type=r.account_type,
-                amount=wire_amount(r.amount),
-                currency=r.currency,
-                designated_amount=wire_amount(r.designated_amount),
+                **same_named(r, "account_id account_type currency memo"),
+                **same_named(r, "amount designated_amount", via=wire_amount),
                 credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
                 measure_id=MEASURE_ID,
-                memo=r.memo,
             )
             for r in rows
         ]
@@ -408,8 +406,7 @@ async def list_customers_balances_detail(
         customer_balances=[
             CustomerBalancesV2(
                 customer_id=r.customer_id,
-                debt_amount=wire_amount(r.debt_amount),
-                amount=wire_amount(r.amount),
+                **same_named(r, "debt_amount amount", via=wire_amount),
                 currency=r.currency,
                 measure_id=MEASURE_ID,
             )
@@ -418,14 +415,21 @@ async def list_customers_balances_detail(
     )
 
 
+def _change_record(line: StatementLine) -> dict[str, Any]:
+    """The fields of ``_ChangeRecord`` for a statement line."""
+    return {
+        "account_change_id": line.id,
+        "trade_detail_type": line.trade_detail_type,
+        "trade_time": format_utc(line.trade_time),
+        "trade_id": line.trade_id,
+        "change_amount": wire_text(line.amount),
+        "balance_after_change": wire_text(line.balance_after),
+    }
+
+
 def _partner_record(line: StatementLine) -> AccountChangeRecord:
     return AccountChangeRecord(
-        account_change_id=line.id,
-        trade_detail_type=line.trade_detail_type,
-        trade_time=format_utc(line.trade_time),
-        trade_id=line.trade_id,
-        change_amount=wire_text(line.amount),
-        balance_after_change=wire_text(line.balance_after),
+        **_change_record(line),
         type=str(int(line.direction)),
         customer_id=line.counterparty_id,
         account_name=line.counterparty_account_name,
@@ -484,15 +488,10 @@ async def list_partner_adjust_records(
         total_count=total,
         records=[
             AdjustRecordV3(
-                customer_id=r.customer_id,
-                customer_name=r.customer_name,
-                operation_type=r.operation_type,
+                **same_named(r, "customer_id customer_name operation_type currency trans_id memo"),
                 amount=wire_text(r.amount),
-                currency=r.currency,
                 operation_time=format_utc(r.operation_time),
                 measure_id=MEASURE_ID,
-                trans_id=r.trans_id,
-                memo=r.memo,
             )
             for r in records
         ],
@@ -569,16 +568,10 @@ async def list_customer_account_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerAccountChangeRecord(
-                account_change_id=line.id,
-                trade_detail_type=line.trade_detail_type,
-                trade_time=format_utc(line.trade_time),
-                trade_id=line.trade_id,
-                change_amount=wire_text(line.amount),
-                balance_after_change=wire_text(line.balance_after),
+                **_change_record(line),
+                **same_named(line, "payment_channel_id payment_channel_no"),
                 revenue_expense_type="REVENUE" if line.direction is Direction.INCOME else "EXPENSE",
                 bill_cycle=local_date_in(zone, line.trade_time)[:7],
-                payment_channel_id=line.payment_channel_id,
-                payment_channel_no=line.payment_channel_no,
                 consume_time=format_utc(line.trade_time)
                 if line.trade_type in CONSUMPTION_TRADE_TYPES
                 else None,
@@ -638,8 +631,7 @@ async def show_customer_expenditure_quota(
     """The calling reseller-model customer's spending cap and its use (customer)"""
     view = await ctx.services.balances.expenditure_quota(ctx.caller.account_id)
     return ShowCustomerExpenditureQuotaResponse(
-        granting_amount=to_cents(view.granting_amount),
-        granting_amount_used=to_cents(view.granting_amount_used),
+        **same_named(view, "granting_amount granting_amount_used", via=to_cents),
         percentage_granting_amount_used=view.percentage_granting_amount_used,
         measure_id=MEASURE_ID,
         currency=view.currency,

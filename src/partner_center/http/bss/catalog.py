@@ -27,7 +27,7 @@ from partner_center.domains.catalog.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import NOT_BLANK, Doc, Int, QueryModel
+from partner_center.http.query import NOT_BLANK, Doc, Int, Limit, Offset, PageQuery, QueryModel
 from partner_center.http.wire import WireModel, WireResponse, same_named
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -39,13 +39,8 @@ _HOUR_MEASURE_ID = 4
 
 # -- query strings ----------------------------------------------------------------------------
 
-_Offset = Annotated[Int, Doc("0-based row offset, default 0")]
-_Limit = Annotated[Int, Doc("page size 1-100, default 10")]
-
-
-class PageQuery(QueryModel):
-    offset: _Offset = None
-    limit: _Limit = None
+_Offset = Offset
+_Limit = Limit
 
 
 class ServiceTypesQuery(PageQuery):
@@ -208,9 +203,8 @@ class ListResourceSpecsResponse(WireModel):
     cloud_service_basics: list[CloudServiceBasic]
 
 
-class ResourceSpecsPriceFilter(WireModel):
+class ResourceSpecsPriceFilter(ResourceSpecsFilter):
     key: str = Field(description="RESOURCE_SPEC | CHARGING_MODE")
-    value: str
 
 
 class ResourceSpecsPriceQueryReq(WireModel):
@@ -370,7 +364,7 @@ async def list_usage_types(
         total_count=total,
         usage_types=[
             UsageType(
-                **same_named(r, "code", "name", "resource_type_name", "service_type_name"),
+                **same_named(r, "code name resource_type_name service_type_name"),
                 resource_type_code=r.resource_type,
                 service_type_code=r.service_type,
             )
@@ -389,7 +383,7 @@ async def list_measure_units(
     return ListMeasureUnitsResponse(
         measure_units=[
             MeasureUnitRest(
-                **same_named(r, "measure_id", "abbreviation", "measure_type"), measure_name=r.name
+                **same_named(r, "measure_id abbreviation measure_type"), measure_name=r.name
             )
             for r in rows
         ]
@@ -404,7 +398,10 @@ async def list_conversions(
     language_of(x_language, ctx.state.site)
     rows = await ctx.services.catalog.conversions(measure_type=query.measure_type)
     return ListConversionsResponse(
-        conversions=[Conversion(**same_named(r, *Conversion.model_fields)) for r in rows]
+        conversions=[
+            Conversion(**same_named(r, "measure_id ref_measure_id conversion_ratio measure_type"))
+            for r in rows
+        ]
     )
 
 

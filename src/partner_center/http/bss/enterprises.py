@@ -19,7 +19,7 @@ from partner_center.domains.enterprises.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -77,12 +77,10 @@ def _name_filter(value: str | None, field: str) -> str | None:
 
 def _info(view: MemberView) -> SubCustomerInfoV2:
     return SubCustomerInfoV2(
+        **same_named(view, "display_name org_id org_name"),
         id=view.account_id,
         name=view.account_name,
-        display_name=view.display_name,
         status=int(view.status),
-        org_id=view.org_id,
-        org_name=view.org_name,
     )
 
 

@@ -35,6 +35,12 @@ class ErrorDetail(WireModel):
     id: str | None = None
 
 
+class BatchResult(WireModel):
+    """A batch operation's answer: first the items that failed, then those done."""
+
+    error_details: list[ErrorDetail]
+
+
 class ICouponUseLimitInfoV2(WireModel):
     use_limiti_info_id: str | None = None
     limit_key: str | None = None
