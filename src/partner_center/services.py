@@ -116,6 +116,7 @@ from partner_center.settings import Settings
 #: The names of the association hooks this container registers for other domains.
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
 BALANCE_RETURN_HOOK = "balances.return_remaining"
+ENTERPRISE_MEMBERS_CHECK = "enterprises.independent_members"
 
 
 def site_of(settings: Settings) -> str:
@@ -318,15 +319,22 @@ class Services:
     def association_hooks(self) -> AssociationHooks:
         """What other domains do when an association starts or ends: this unit of work's own
         handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
-        §2.6.11), then the process-wide ones registered on ``association_hooks``."""
+        §2.6.11; an enterprise master with independent-accounting members held back, §2.6.5),
+        then the process-wide ones registered on ``association_hooks``."""
         hooks = AssociationHooks()
         hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
         hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.disassociation_check(ENTERPRISE_MEMBERS_CHECK, self._enterprise_members_block)
         hooks.include(association_hooks)
         return hooks
 
     async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _enterprise_members_block(
+        self, _session: AsyncSession, customer_id: str, _partner_id: str
+    ) -> str | None:
+        return await self.enterprises.disassociation_blocker(customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).balance_engine.return_remaining_on_disassociation(
@@ -562,6 +570,7 @@ class Services:
             coupons=self.coupons,
             resources=self.resources,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -578,6 +587,7 @@ class Services:
             catalog=self.catalog,
             control=self.control,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
