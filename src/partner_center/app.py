@@ -18,6 +18,7 @@ from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import invoices as bss_invoices
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_bills.router,
         ext_tickets.router,
         ext_finance.router,
+        bss_invoices.router,
     ):
         app.include_router(router)
 

@@ -77,6 +77,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
+from partner_center.domains.invoices.public import InvoiceService, Issuer
 from partner_center.domains.ledger.public import LedgerService
 from partner_center.domains.notifications.public import (
     SMTPS_PORT,
@@ -621,4 +622,21 @@ class Services:
             engine=self.balance_engine,
             books=self.balance_books,
             tickets=self.tickets,
+        )
+
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        settings = self.settings
+        return InvoiceService(
+            self.session,
+            clock=self.clock,
+            issuer=Issuer(
+                name=settings.invoice_issuer,
+                address=settings.invoice_issuer_address,
+                prefix=settings.invoice_prefix,
+            ),
+            billing=self.billing,
+            partners=self.partners,
+            accounts=self.top_up_accounts,
+            notifications=self.notifications,
         )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, StrictBool
 from starlette.responses import Response
 
 from partner_center.domains.balances.public import (
@@ -359,3 +359,98 @@ async def operator_confirm_bank_transfer(
         ticket_id, body.received_amount, actor_id=ctx.caller.account_id
     )
     return _repayment(view)
+
+
+# -- invoices (rules.md §6.19) ---------------------------------------------------------------
+
+
+class InvoiceSettingsReq(WireModel):
+    address: str | None = Field(default=None, max_length=500, description="Printed on invoices")
+    email: str | None = Field(default=None, max_length=255, description="Receives the invoices")
+    email_zero_months: StrictBool = Field(
+        default=False, description="E-mail the invoice of a month with nothing to pay too"
+    )
+
+
+class InvoiceSettingsItem(WireModel):
+    address: str | None = None
+    email: str | None = None
+    email_zero_months: bool
+
+
+class IssueInvoicesReq(WireModel):
+    cycle: str = Field(description="YYYY-MM, a billed cycle")
+
+
+class IssueInvoicesResult(WireModel):
+    cycle: str
+    issued: int = Field(description="Invoices issued now (0 when the cycle was done already)")
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/invoices/{invoice_id}/pdf",
+    kind=CallerKind.PARTNER,
+    responses={
+        **wire_responses(None),
+        200: {"description": "The invoice", "content": {"application/pdf": {}}},
+    },
+)
+async def download_invoice(ctx: OperationContext, invoice_id: str) -> Response:
+    """Download one of your invoices (PDF)
+
+    The invoice as issued: issuer, number, the bill's lines, tax, the amount due and the
+    standard top-up account current at issue. list_invoices lists them (requestId is the id).
+    """
+    number, pdf = await ctx.services.invoices.pdf(ctx.actor.partner_id, invoice_id)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
+    )
+
+
+@operation(router, "GET", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+async def show_invoice_settings(ctx: OperationContext) -> InvoiceSettingsItem:
+    """Your invoice address and e-mail
+
+    The address printed on the calling partner's invoices, the e-mail that receives them, and
+    whether a month with nothing to pay is e-mailed too.
+    """
+    view = await ctx.services.invoices.settings(ctx.actor.partner_id)
+    return InvoiceSettingsItem(
+        address=view.address, email=view.email, email_zero_months=view.email_zero_months
+    )
+
+
+@operation(router, "PUT", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+async def set_invoice_settings(
+    ctx: OperationContext, body: InvoiceSettingsReq
+) -> InvoiceSettingsItem:
+    """Set your invoice address and e-mail
+
+    Applies to invoices issued from now on; issued invoices keep what they printed.
+    """
+    view = await ctx.services.invoices.set_settings(
+        ctx.actor.partner_id,
+        address=body.address,
+        email=body.email,
+        email_zero_months=body.email_zero_months,
+    )
+    return InvoiceSettingsItem(
+        address=view.address, email=view.email, email_zero_months=view.email_zero_months
+    )
+
+
+@operation(router, "POST", _PREFIX + "/operator/invoices/issue", kind=CallerKind.OPERATOR)
+async def operator_issue_invoices(
+    ctx: OperationContext, body: IssueInvoicesReq
+) -> IssueInvoicesResult:
+    """Issue the invoices of a billed cycle now (operator)
+
+    What the job at 03:00 on the 5th does: invoice (and e-mail) every partner bill of the cycle
+    not invoiced yet. Idempotent. Operator credentials.
+    """
+    issued = await ctx.services.invoices.issue_cycle(body.cycle)
+    return IssueInvoicesResult(cycle=body.cycle, issued=issued)
