@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 from partner_center import __version__
 from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
+from partner_center.http.bss import bills as bss_bills
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_enterprises.router,
         ext_usage.router,
         ext_bills.router,
+        bss_bills.router,
         ext_tickets.router,
         ext_finance.router,
         bss_invoices.router,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from partner_center.domains.billing.public import BILL_RUN
+from partner_center.domains.billing.public import BILL_RUN, CHECK_CREDIT
 from partner_center.domains.budgets.public import RESTORE_MONTHLY_BUDGETS
 from partner_center.domains.invoices.public import ISSUE_INVOICES
 from partner_center.domains.usage.public import RATE_HOURLY, TAKE_OVER_HANDOFFS
@@ -119,5 +119,6 @@ def test_periodic_jobs_at_the_same_instant_run_in_the_declared_order() -> None:
         TAKE_OVER_HANDOFFS,
         RATE_HOURLY,
         BILL_RUN,
+        CHECK_CREDIT,
         ISSUE_INVOICES,
     ]

@@ -186,6 +186,10 @@ class BillRunner:
         await self.session.flush()
         return run
 
+    async def batch_planned(self, cycle: str, batch_no: int) -> bool:
+        """Whether the batch exists (a queued task may run before its plan commits)."""
+        return await self.session.get(BillRunBatch, (cycle, batch_no)) is not None
+
     async def pending_batches(self, cycle: str) -> list[int]:
         stmt = (
             select(BillRunBatch.batch_no)
@@ -203,6 +207,39 @@ class BillRunner:
     async def incomplete_cycles(self) -> list[str]:
         stmt = select(BillRun.cycle).where(BillRun.completed_at.is_(None)).order_by(BillRun.cycle)
         return list((await self.session.execute(stmt)).scalars().all())
+
+    # -- the open cycle ------------------------------------------------------------------------
+
+    async def estimate(self, partner_id: str, as_of: datetime) -> tuple[str, Decimal]:
+        """The current cycle's spend so far on the partner's bill (6.3): its reseller-model
+        customers' orders and rated usage of the cycle (plus usage of billed cycles rated since
+        their run), unrounded and before tax and the partner's cash coupons. Read from the same
+        feeds as the bill run, in one aggregate statement."""
+        local = as_of.astimezone(self.zone)
+        cycle = f"{local.year:04d}-{local.month:02d}"
+        start, _end = cycle_bounds(cycle, self.zone)
+        previous = await self.session.scalar(
+            select(func.max(BillRun.cutoff_at)).where(BillRun.cycle < cycle)
+        )
+        resellers = await self.partners.resellers_of([partner_id])
+        owners = [partner_id, *resellers]
+        orders = order_lines(start=start, end=as_of, owner_partner_ids=owners)
+        fees = fee_lines(
+            cycle=cycle, cutoff=as_of, previous_cutoff=previous, owner_partner_ids=owners
+        )
+        activity = union_all(
+            orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
+        ).subquery("activity")
+        reseller_model = self.customer_records.ids(association_type=AssociationType.RESELLER)
+        units = await self.session.scalar(
+            select(
+                cast(func.sum(activity.c.amount) - func.sum(activity.c.coupon_amount), BigInteger)
+            ).where(
+                activity.c.billed_partner_id == partner_id,
+                activity.c.customer_id.in_(reseller_model),
+            )
+        )
+        return cycle, from_storage_units(int(units or 0))
 
     # -- one batch -----------------------------------------------------------------------------
 
