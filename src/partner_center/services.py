@@ -78,7 +78,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
-from partner_center.domains.invoices.public import InvoiceService, Issuer
+from partner_center.domains.invoices.public import ConsumptionFiles, InvoiceService, Issuer
 from partner_center.domains.ledger.public import LedgerService
 from partner_center.domains.notifications.public import (
     SMTPS_PORT,
@@ -650,4 +650,13 @@ class Services:
             partners=self.partners,
             accounts=self.top_up_accounts,
             notifications=self.notifications,
+        )
+
+    @cached_property
+    def consumption_files(self) -> ConsumptionFiles:
+        return ConsumptionFiles(
+            self.session,
+            clock=self.clock,
+            folder=self.settings.consumption_folder,
+            billing=self.billing,
         )

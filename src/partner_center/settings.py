@@ -258,6 +258,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_PREFIX", "invoice_prefix"),
         description="Invoice numbers are this prefix and 8 digits (PC-00000001).",
     )
+    consumption_files_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_CONSUMPTION_FILES_DIR", "consumption_files_dir"
+        ),
+        description="Folder of the monthly consumption detail files (default: "
+        "<PARTNER_CENTER_DATA_DIR>/consumption-files).",
+    )
     holidays: str = Field(
         default="",
         validation_alias=AliasChoices("PARTNER_CENTER_HOLIDAYS", "holidays"),
@@ -288,6 +296,11 @@ class Settings(BaseSettings):
             if part.strip():
                 date.fromisoformat(part.strip())
         return value
+
+    @property
+    def consumption_folder(self) -> Path:
+        """Where the consumption detail files are written."""
+        return self.consumption_files_dir or self.data_dir / "consumption-files"
 
     @property
     def holiday_dates(self) -> frozenset[date]:

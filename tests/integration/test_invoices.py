@@ -6,12 +6,16 @@ request."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import hashlib
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.invoices.models import Invoice
 from partner_center.domains.notifications.models import OutboxMessage
@@ -20,6 +24,7 @@ from partner_center.kernel.db import Database
 from partner_center.kernel.pagination import Page
 from partner_center.services import Services
 from tests.integration.test_repayments import Debtor, _debtor, _debtors, database
+from tests.wiring import services_for
 
 __all__ = ["database"]
 
@@ -141,3 +146,35 @@ async def test_zero_months_emailed_only_on_request(database: Database) -> None:
         return list(rows)
 
     assert await quiet.run(mails) == [f"{asked.id}@example.com"]
+
+
+async def test_consumption_files_for_subscribers(database: Database, tmp_path: Path) -> None:
+    subscriber, other = await _debtors(database, [("1.00", "2.50"), ("3.00", "4.00")])
+
+    def svc_of(session: AsyncSession) -> Services:
+        return services_for(
+            session,
+            subscriber.world.clock,
+            wall=subscriber.world.clock,
+            consumption_files_dir=tmp_path,
+        )
+
+    async with database.unit_of_work() as uow:
+        files = svc_of(uow.session).consumption_files
+        assert await files.subscribe(subscriber.id, True) is True
+        assert await files.write_cycle("2027-04") == 1
+    async with database.unit_of_work() as uow:
+        files = svc_of(uow.session).consumption_files
+        assert await files.write_cycle("2027-04") == 0  # once per cycle
+        listed, total = await files.files(subscriber.id, Page(0, 10))
+        assert total == 1 and listed[0].cycle == "2027-04"
+        name, data = await files.content(subscriber.id, "2027-04")
+        assert (await files.files(other.id, Page(0, 10)))[1] == 0
+    path = tmp_path / subscriber.id / name
+    assert path.read_bytes() == data
+    assert hashlib.sha256(data).hexdigest() == listed[0].sha256
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    assert rows[0][0] == "bill_cycle"
+    assert [r[0] for r in rows[1:]] == ["2027-04"]
+    assert Decimal(rows[1][7]) == Decimal("2.50")
+    assert not (tmp_path / other.id).exists()

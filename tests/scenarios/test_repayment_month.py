@@ -8,7 +8,8 @@ over the amount due, over 40,000, with three decimals or zero are refused and a 
 is declined, each with nothing changed; 20.00 is repaid by card (a retry with the same key
 moves nothing); the remaining 9.95 arrives by bank transfer, declared on a service ticket with
 its certificate and confirmed by the operator. The bill's invoice was issued and e-mailed on
-the 5th (listed by the SDK's list_invoices, its PDF printing the top-up account). The statement
+the 5th (listed by the SDK's list_invoices, its PDF printing the top-up account), and the
+consumption detail file the partner subscribed to was written. The statement
 lists both top-ups and both repayments, the bill is paid, the restriction lifts, and ``partner-center reconcile`` passes.
 No card number or CVC appears in any log line of the server.
 """
@@ -66,10 +67,11 @@ PAN, DECLINING, CVC = "4242424242424242", "4000000000000002", "8461"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
-    live = LiveServer(url).start()
+    folder = tmp_path_factory.mktemp("consumption-files")
+    live = LiveServer(url, consumption_files_dir=folder).start()
 
     async def load(state: AppState) -> None:
         await import_demo_catalog(state)
@@ -190,6 +192,13 @@ def test_repay_online_then_by_bank_transfer(
         f"{PREFIX}/invoice-settings",
         {"address": "1 Main St", "email": "ap@example.com"},
     )
+    call(
+        server,
+        csp.creds,
+        "PUT",
+        f"{PREFIX}/consumption-files/subscription",
+        {"subscribed": True},
+    )
     local = t0.astimezone(SHANGHAI)
     next_month = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
     fifth = next_month.replace(day=5, hour=4)
@@ -219,6 +228,11 @@ def test_repay_online_then_by_bank_transfer(
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     for expected in (invoice.invoice_no, "Amount due 29.95", "Account number: 123456", "1 Main St"):
         assert expected in text, (expected, text)
+    files = call(server, csp.creds, "GET", f"{PREFIX}/consumption-files")
+    assert files["files"][0]["cycle"] == cycle  # (newest first; earlier 5ths wrote theirs too)
+    detail_file = send(server, csp.creds, "GET", f"{PREFIX}/consumption-files/{cycle}")
+    assert detail_file.status_code == 200
+    assert len(detail_file.text.strip().splitlines()) == 3  # header + the two customers' lines
     outbox = call(server, csp.creds, "GET", "/v1/sandbox/outbox", query="recipient=ap@example.com")
     assert [m["subject"] for m in outbox["messages"]] == [
         f"Invoice {invoice.invoice_no} for {cycle}"

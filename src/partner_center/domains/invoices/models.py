@@ -73,5 +73,25 @@ class InvoiceSettings(TenantOwned, Base):
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     email_zero_months: Mapped[bool] = mapped_column(Boolean, default=False)
     """Send the invoice e-mail for a month with nothing to pay too."""
+    consumption_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Subscribed to the monthly consumption detail file (rules.md §6.21)."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     """Business time of the last change (UTC)."""
+
+
+class ConsumptionFile(TenantOwned, Base):
+    """A monthly consumption detail file written for a subscribed partner (rules.md §6.21):
+    its customers' bill lines of the cycle as CSV, in the configured folder."""
+
+    __tablename__ = "consumption_files"
+    __table_args__ = (UniqueConstraint("tenant_id", "cycle", name="uq_consumption_files_cycle"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(7))
+    name: Mapped[str] = mapped_column(String(128))
+    """The file's name in the partner's folder."""
+    size: Mapped[int] = mapped_column(Integer)
+    """Bytes."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time it was written (UTC)."""

@@ -315,7 +315,7 @@ class InvoiceService:
                 raise invalid_parameter("email", "An e-mail address.")
         row = await self._settings_row(partner_id)
         if row is None:
-            row = InvoiceSettings(id=partner_id, tenant_id=partner_id)
+            row = InvoiceSettings(id=partner_id, tenant_id=partner_id, consumption_file=False)
             self.session.add(row)
         row.address, row.email, row.email_zero_months = address, mail, email_zero_months
         row.updated_at = self.clock.now()

@@ -145,7 +145,7 @@ class RepaymentList(WireModel):
     count: int
 
 
-class RepaymentQuery(QueryModel):
+class PageQuery(QueryModel):
     offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
     limit: Annotated[
         IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
@@ -326,7 +326,7 @@ async def create_repayment(
 
 
 @operation(router, "GET", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
-async def list_repayments(ctx: OperationContext, query: RepaymentQuery) -> RepaymentList:
+async def list_repayments(ctx: OperationContext, query: PageQuery) -> RepaymentList:
     """The calling partner's payment records, newest first
 
     Online repayments (succeeded or declined, with the card's brand and last four digits) and
@@ -454,3 +454,88 @@ async def operator_issue_invoices(
     """
     issued = await ctx.services.invoices.issue_cycle(body.cycle)
     return IssueInvoicesResult(cycle=body.cycle, issued=issued)
+
+
+# -- consumption detail files (rules.md §6.21) -----------------------------------------------
+
+
+class ConsumptionSubscriptionReq(WireModel):
+    subscribed: StrictBool
+
+
+class ConsumptionSubscriptionItem(WireModel):
+    subscribed: bool
+
+
+class ConsumptionFileItem(WireModel):
+    cycle: str
+    name: str
+    size: int = Field(description="Bytes")
+    sha256: str
+    created_at: str = Field(description="When it was written, UTC")
+
+
+class ConsumptionFileList(WireModel):
+    files: list[ConsumptionFileItem]
+    count: int
+
+
+@operation(router, "PUT", _PREFIX + "/consumption-files/subscription", kind=CallerKind.PARTNER)
+async def set_consumption_file_subscription(
+    ctx: OperationContext, body: ConsumptionSubscriptionReq
+) -> ConsumptionSubscriptionItem:
+    """Subscribe to the monthly consumption detail file
+
+    With subscribed=true a CSV of the calling partner's customers' consumption (their bill
+    lines) is written for each billed month by 03:00 on the 5th (billing time zone) to the
+    configured folder, and listed here.
+    """
+    done = await ctx.services.consumption_files.subscribe(ctx.actor.partner_id, body.subscribed)
+    return ConsumptionSubscriptionItem(subscribed=done)
+
+
+@operation(router, "GET", _PREFIX + "/consumption-files", kind=CallerKind.PARTNER)
+async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> ConsumptionFileList:
+    """Your monthly consumption detail files, newest cycle first
+
+    The files written for the calling partner: cycle, name, size and SHA-256.
+    """
+    rows, total = await ctx.services.consumption_files.files(
+        ctx.actor.partner_id, page(query.offset, query.limit)
+    )
+    return ConsumptionFileList(
+        files=[
+            ConsumptionFileItem(
+                cycle=r.cycle,
+                name=r.name,
+                size=r.size,
+                sha256=r.sha256,
+                created_at=format_utc(r.created_at),
+            )
+            for r in rows
+        ],
+        count=total,
+    )
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/consumption-files/{cycle}",
+    kind=CallerKind.PARTNER,
+    responses={
+        **wire_responses(None),
+        200: {"description": "The CSV file", "content": {"text/csv": {}}},
+    },
+)
+async def download_consumption_file(ctx: OperationContext, cycle: str) -> Response:
+    """Download your consumption detail file of a cycle (CSV)
+
+    The file as written on the 5th: one row per customer bill line of the cycle.
+    """
+    name, data = await ctx.services.consumption_files.content(ctx.actor.partner_id, cycle)
+    return Response(
+        content=data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

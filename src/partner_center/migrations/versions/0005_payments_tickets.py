@@ -1,9 +1,10 @@
 """payments and service tickets: tickets, their messages and attachments; repayments; the
-standard top-up account; invoices, their per-issuer counters and the partners' invoice settings
+standard top-up account; invoices, their per-issuer counters, the partners' invoice settings and
+consumption detail files
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-03 14:04:00.560413
+Create Date: 2026-12-03 14:20:53.930488
 """
 
 from collections.abc import Sequence
@@ -21,6 +22,25 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "consumption_files",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("cycle", sa.String(length=7), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consumption_files")),
+        sa.UniqueConstraint("tenant_id", "cycle", name="uq_consumption_files_cycle"),
+    )
+    with op.batch_alter_table("consumption_files", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_consumption_files_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "invoice_counters",
         sa.Column("issuer", sa.String(length=64), nullable=False),
         sa.Column("last_number", sa.Integer(), nullable=False),
@@ -32,6 +52,7 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=500), nullable=True),
         sa.Column("email", sa.String(length=255), nullable=True),
         sa.Column("email_zero_months", sa.Boolean(), nullable=False),
+        sa.Column("consumption_file", sa.Boolean(), nullable=False),
         sa.Column(
             "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
         ),
@@ -286,3 +307,7 @@ def downgrade() -> None:
 
     op.drop_table("invoice_settings")
     op.drop_table("invoice_counters")
+    with op.batch_alter_table("consumption_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consumption_files_tenant_id"))
+
+    op.drop_table("consumption_files")
