@@ -284,15 +284,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--partners", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="partners per batch (default: half of them, so two workers share the run)",
+    )
     args = parser.parse_args()
     postgres = is_postgres()
     print(f"backend: {'PostgreSQL' if postgres else 'SQLite'}")
     small = max(args.customers // 10, 1)
+    small_partners = max(args.partners // 10, 2)
     print(f"size 1: {small:,} customers")
-    first = measure(small, max(args.partners // 10, 2), args.batch_size, False)
+    first = measure(small, small_partners, args.batch_size or small_partners // 2, False)
     print(f"size 2: {args.customers:,} customers")
-    full = measure(args.customers, args.partners, args.batch_size, postgres)
+    full = measure(args.customers, args.partners, args.batch_size or args.partners // 2, postgres)
     print()
     print(f"records                      {first['records']:>12,} {full['records']:>12,}")
     print(

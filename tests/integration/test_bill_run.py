@@ -406,3 +406,46 @@ async def test_the_open_month_is_estimated_before_tax_and_coupons(shop: Shop) ->
     assert p.current_estimate.amount == D("100.00499999")
     assert r.current_estimate.amount == D("0")
     assert d.total_amount_due.amount == D("0")
+
+
+@pytest.mark.parametrize(
+    "stop_in", ["_insert_lines", "_insert_customer_bills", "_insert_partner_bills", "complete"]
+)
+async def test_a_run_killed_at_any_point_then_rerun_gives_the_same_bills(
+    shop: Shop, stop_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from partner_center.domains.billing.run import BillRunner
+
+    original = getattr(BillRunner, stop_in)
+    calls = {"n": 0}
+
+    async def dying(self: BillRunner, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch's (or the completion's second) step
+            raise RuntimeError("killed")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BillRunner, stop_in, dying)
+    for batch in (0, 1):
+        try:
+            async with shop.world.db.unit_of_work() as uow:
+                runner = services_for(uow.session, FixedClock(RUN_MARCH), bill_batch_size=1)
+                await runner.bill_runner.plan("2027-03")
+                await runner.bill_runner.bill_batch("2027-03", batch)
+                await runner.bill_runner.complete("2027-03")
+                await runner.bill_runner.complete("2027-03")
+        except RuntimeError:
+            pass
+    monkeypatch.setattr(BillRunner, stop_in, original)
+    await run(shop, "2027-03", RUN_MARCH + timedelta(hours=5), bill_batch_size=1)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        d = await billing.partner_bill(shop.distributor.partner_id, "2027-03")
+        p = await billing.partner_bill(shop.csp.partner_id, "2027-03")
+        count = await uow.session.scalar(select(func.count()).select_from(CustomerBill))
+    assert (d.bill.total_amount, d.residue["CUSTOMERS"], p.bill.amount_due) == (
+        D("7.24"),
+        D("0.01"),
+        D("110.00"),
+    )
+    assert count == 5

@@ -221,6 +221,9 @@ class BillRunner:
         previous = await self.session.scalar(
             select(func.max(BillRun.cutoff_at)).where(BillRun.cycle < cycle)
         )
+        partner = await self.partners.get(partner_id)
+        if partner is None or partner.distributor_id is not None:
+            return cycle, ZERO  # a reseller's customers are on its distributor's bill
         resellers = await self.partners.resellers_of([partner_id])
         owners = [partner_id, *resellers]
         orders = order_lines(start=start, end=as_of, owner_partner_ids=owners)
@@ -234,10 +237,7 @@ class BillRunner:
         units = await self.session.scalar(
             select(
                 cast(func.sum(activity.c.amount) - func.sum(activity.c.coupon_amount), BigInteger)
-            ).where(
-                activity.c.billed_partner_id == partner_id,
-                activity.c.customer_id.in_(reseller_model),
-            )
+            ).where(activity.c.customer_id.in_(reseller_model))
         )
         return cycle, from_storage_units(int(units or 0))
 
@@ -258,7 +258,7 @@ class BillRunner:
         resellers = await self.partners.resellers_of(billed_ids)
         owners = [*billed_ids, *resellers]
         now = self.clock.now()
-        await self._insert_lines(run, owners)
+        await self._insert_lines(run, owners, resellers)
         await self._insert_customer_bills(run, owners, now)
         issued = await self._insert_partner_bills(run, billed_ids, now)
         batch.done_at = now
@@ -269,7 +269,9 @@ class BillRunner:
                 await self.recheck_quota(partner_id)
         return issued
 
-    async def _insert_lines(self, run: BillRun, owners: Sequence[str]) -> None:
+    async def _insert_lines(
+        self, run: BillRun, owners: Sequence[str], resellers: dict[str, str]
+    ) -> None:
         start, end = cycle_bounds(run.cycle, self.zone)
         orders = order_lines(start=start, end=end, owner_partner_ids=owners)
         fees = fee_lines(
@@ -291,7 +293,7 @@ class BillRunner:
                 activity.c.customer_id,
                 literal(run.cycle),
                 func.max(activity.c.owner_partner_id),
-                func.max(activity.c.billed_partner_id),
+                func.max(_billed(activity.c.owner_partner_id, resellers)),
                 activity.c.kind,
                 activity.c.service_type_code,
                 activity.c.resource_type_code,
@@ -576,6 +578,14 @@ class BillRunner:
         """The cycle a run at ``as_of`` bills: the month before ``as_of``'s month."""
         local = as_of.astimezone(self.zone)
         return previous_cycle(f"{local.year:04d}-{local.month:02d}")
+
+
+def _billed(owner: ColumnElement[str], resellers: dict[str, str]) -> ColumnElement[str]:
+    """SQL: the partner whose bill carries an owner partner's customers: a reseller's
+    distributor, else the owner itself."""
+    if not resellers:
+        return owner
+    return case(resellers, value=owner, else_=owner)
 
 
 def bill_id(cycle: str, partner_id: str) -> str:
