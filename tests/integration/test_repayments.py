@@ -309,13 +309,15 @@ async def test_no_card_number_or_cvc_in_any_log(
 ) -> None:
     debtor = await _debtor(database, "10.00", "20.00")
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # every SQL and parameter
+    sql = logging.getLogger("sqlalchemy.engine")
+    level = sql.level
+    sql.setLevel(logging.INFO)  # every SQL statement and its parameters
     try:
         await debtor.repay(D("5.00"))
         await debtor.repay(D("5.00"), card=card(number=DECLINING))
         await refused(debtor.repay(D("5.00"), card=card(number="4242424242424241")))
     finally:
-        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+        sql.setLevel(level)
     text = "\n".join(f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records)
     assert "INSERT INTO repayments" in text  # the capture saw the SQL
     for secret in (PAN, DECLINING, "4242424242424241", CVC):
