@@ -99,7 +99,12 @@ def _time_filter(value: str | None, field: str) -> object:
 
 
 @operation(
-    router, "POST", "/v2/partners/sub-customers/query", kind=CallerKind.PARTNER, body_required=False
+    router,
+    "POST",
+    "/v2/partners/sub-customers/query",
+    kind=CallerKind.PARTNER,
+    body_required=False,
+    transaction="read_only",
 )
 async def list_sub_customers(
     ctx: OperationContext, body: s.QuerySubCustomerListReq

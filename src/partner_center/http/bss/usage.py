@@ -78,7 +78,11 @@ def _time(value: str | None, field: str) -> datetime | None:
 
 
 @operation(
-    router, "POST", "/v2/partners/sub-customers/on-demand-resources/query", kind=CallerKind.PARTNER
+    router,
+    "POST",
+    "/v2/partners/sub-customers/on-demand-resources/query",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
 )
 async def list_customer_on_demand_resources(
     ctx: OperationContext,
