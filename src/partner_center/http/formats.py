@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from partner_center.http.wire import number_only
 from partner_center.kernel.clock import parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import CENT, decimal_places, to_cents
 
-
-def _number_only(value: Any) -> Any:
-    """Amounts are JSON numbers: a string, boolean or float is refused (never coerced)."""
-    if isinstance(value, bool | str | float):
-        raise ValueError("must be a JSON number")
-    return value
-
-
-WireAmount = Annotated[Decimal, BeforeValidator(_number_only)]
+#: An amount: read only as a JSON number (a string, boolean or float is refused, never
+#: coerced), and documented so in ``/openapi.json``.
+WireAmount = Annotated[Decimal, BeforeValidator(number_only)]
 
 
 def wire_amount(value: Decimal) -> Decimal:

@@ -195,3 +195,14 @@ def query_parameters(model: type[QueryModel]) -> list[dict[str, Any]]:
             parameter["explode"] = True
         out.append(parameter)
     return out
+
+
+Offset = Annotated[Int, Doc("0-based row offset, default 0")]
+Limit = Annotated[Int, Doc("page size 1-100, default 10")]
+
+
+class PageQuery(QueryModel):
+    """A query string of an offset/limit page only (``kernel.pagination.page`` checks them)."""
+
+    offset: Offset = None
+    limit: Limit = None

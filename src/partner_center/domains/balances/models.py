@@ -33,6 +33,12 @@ class OperationKind(enum.StrEnum):
     """A disassociating customer's remaining balance back to its partner (BEUNBIND)."""
     REFUND = "REFUND"
     """Money of a captured charge given back (to the customer, its partner, or the credit line)."""
+    MEMBER_TRANSFER = "MEMBER_TRANSFER"
+    """An enterprise master's balance → one of its member accounts' balance (TRANS)."""
+    MEMBER_RECLAIM = "MEMBER_RECLAIM"
+    """A member account's balance → its enterprise master's balance (TRANS)."""
+    REPAYMENT = "REPAYMENT"
+    """Partner cash paying what the partner owes for postpaid consumption (its bills)."""
 
 
 class CounterpartyKind(enum.StrEnum):

@@ -15,7 +15,6 @@ nothing again; the same key with another body is ``CBC.99007009``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field, StrictBool
@@ -25,7 +24,6 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.formats import WireAmount, cents_text, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import UNDOCUMENTED
 from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -113,7 +111,7 @@ def _checked(partner_id: str) -> str:
 )
 async def operator_top_up_partner(
     ctx: OperationContext,
-    partner_id: Annotated[str, UNDOCUMENTED],
+    partner_id: str,
     body: TopUpReq,
     idempotency_key: IdempotencyKey,
 ) -> TopUpResult:
@@ -156,7 +154,7 @@ async def operator_top_up_partner(
     kind=CallerKind.OPERATOR,
 )
 async def operator_set_consumption_quota(
-    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: ConsumptionQuotaReq
+    ctx: OperationContext, partner_id: str, body: ConsumptionQuotaReq
 ) -> ConsumptionQuotaState:
     """Set a partner's consumption quota (credit line) (operator)
 
@@ -178,7 +176,7 @@ async def operator_set_consumption_quota(
     kind=CallerKind.OPERATOR,
 )
 async def operator_show_consumption_quota(
-    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED]
+    ctx: OperationContext, partner_id: str
 ) -> ConsumptionQuotaState:
     """A partner's consumption quota and restriction state (operator)
 

@@ -25,7 +25,7 @@ from partner_center.domains.notifications.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -100,11 +100,7 @@ class MessagesQuery(QueryModel):
 
 def _recipient_item(row: RecipientView) -> RecipientItem:
     return RecipientItem(
-        id=row.id,
-        topic=row.topic,
-        name=row.name,
-        email=row.email,
-        mobile=row.mobile,
+        **same_named(row, "id topic name email mobile"),
         created_at=format_utc(row.created_at),
     )
 
@@ -115,17 +111,11 @@ def _time(value: Any) -> str | None:
 
 def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
-        id=row.id,
+        **same_named(row, "id recipient subject attempts last_error"),
         channel=row.channel.value,
-        recipient=row.recipient,
-        subject=row.subject,
         status=row.status.value,
-        attempts=row.attempts,
         created_at=format_utc(row.created_at),
-        next_attempt_at=_time(row.next_attempt_at),
-        last_attempt_at=_time(row.last_attempt_at),
-        sent_at=_time(row.sent_at),
-        last_error=row.last_error,
+        **same_named(row, "next_attempt_at last_attempt_at sent_at", via=_time),
     )
 
 

@@ -2,7 +2,7 @@
 PostgreSQL; the shared rate limiter's counters (issue 10)
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
