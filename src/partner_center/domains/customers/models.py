@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partner_center.kernel.db import Base, TenantOwned, UtcDateTime
@@ -154,3 +155,11 @@ class VerificationCode(TenantOwned, Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     """Wall-clock expiry (UTC)."""
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+@event.listens_for(Customer.__table__, "before_create")
+def _trigram_extension(_table: Any, connection: Any, **_kw: Any) -> None:
+    """``metadata.create_all`` (tests) creates what the trigram indexes need, as migration 0009
+    does."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
