@@ -23,7 +23,14 @@ _INDEXES = (
         "customers",
         "ix_customers_tenant_associated",
         "ix_customers_tenant_status_associated",
-        ["tenant_id", "association_status", "associated_on", "account_id"],
+        [
+            "tenant_id",
+            "association_status",
+            "associated_on",
+            "account_id",
+            "account_name",
+            "customer_name",
+        ],
     ),
     (
         "customer_orders",
