@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             yield
         finally:
             await runner.stop()
+            await state.limiter.aclose()
             await state.db.dispose()
 
     app = FastAPI(

@@ -114,6 +114,23 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_JOB_INTERVAL", "job_interval_seconds"),
         description="How often the in-process runner looks for due jobs, seconds.",
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("PARTNER_CENTER_WORKERS", "workers"),
+        description="Server processes of `serve` (PostgreSQL only; SQLite serves from one).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PARTNER_CENTER_REDIS_URL", "redis_url"),
+        description="Redis for the shared rate limiter (else PostgreSQL's, or process memory).",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "metrics_dir"),
+        description="prometheus-client's multiprocess directory (set by `serve --workers N`).",
+    )
     run_jobs_in_process: bool = Field(
         default=True,
         validation_alias=AliasChoices("PARTNER_CENTER_INPROCESS_JOBS", "run_jobs_in_process"),

@@ -21,3 +21,4 @@ from partner_center.domains.tickets import models as _tickets  # noqa: F401
 from partner_center.domains.usage import models as _usage  # noqa: F401
 from partner_center.kernel import db as _kernel_db  # noqa: F401  (sandbox_clock)
 from partner_center.kernel import jobs as _jobs  # noqa: F401
+from partner_center.kernel import ratelimit as _ratelimit  # noqa: F401

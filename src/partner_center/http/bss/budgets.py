@@ -248,7 +248,13 @@ async def show_sub_customer_budget(
     )
 
 
-@operation(router, "POST", "/v2/partners/sub-customers/budget/query", kind=CallerKind.PARTNER)
+@operation(
+    router,
+    "POST",
+    "/v2/partners/sub-customers/budget/query",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
+)
 async def list_sub_customer_budget(
     ctx: OperationContext, body: ListSubCustomerBudgetReq
 ) -> ListSubCustomerBudgetResponse:
@@ -285,7 +291,13 @@ async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomer
     )
 
 
-@operation(router, "GET", "/v2/partners/sub-customers/budget/records", kind=CallerKind.PARTNER)
+@operation(
+    router,
+    "GET",
+    "/v2/partners/sub-customers/budget/records",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
+)
 async def list_sub_customer_budget_records(
     ctx: OperationContext, query: BudgetRecordsQuery
 ) -> ListSubCustomerBudgetRecordsResponse:

@@ -89,7 +89,12 @@ async def create_sub_customer(
 
 
 @operation(
-    router, "POST", "/v2/partners/sub-customers/query", kind=CallerKind.PARTNER, body_required=False
+    router,
+    "POST",
+    "/v2/partners/sub-customers/query",
+    kind=CallerKind.PARTNER,
+    body_required=False,
+    transaction="read_only",
 )
 async def list_sub_customers(
     ctx: OperationContext, body: s.QuerySubCustomerListReq

@@ -178,6 +178,7 @@ def _failures(items: list[ItemFailure]) -> list[FailResourceInfo]:
     "/v2/orders/suscriptions/resources/query",
     kind=CallerKind.PARTNER_OR_CUSTOMER,
     body_required=False,
+    transaction="read_only",
 )
 async def list_pay_per_use_customer_resources(
     ctx: OperationContext, body: QueryResourcesReq
