@@ -13,11 +13,13 @@ from pydantic.json_schema import models_json_schema
 from partner_center import __version__
 from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
+from partner_center.http.bss import bills as bss_bills
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import invoices as bss_invoices
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import ratings as bss_ratings
 from partner_center.http.bss import resellers as bss_resellers
@@ -121,8 +123,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_enterprises.router,
         ext_usage.router,
         ext_bills.router,
+        bss_bills.router,
         ext_tickets.router,
         ext_finance.router,
+        bss_invoices.router,
     ):
         app.include_router(router)
     install_console(app)

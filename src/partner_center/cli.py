@@ -484,7 +484,10 @@ def reconcile() -> None:
 @app.command()
 def worker() -> None:
     """Run due jobs under procrastinate (PostgreSQL); on SQLite the server runs them itself."""
-    from partner_center.worker.procrastinate_app import build_procrastinate_app
+    from partner_center.worker.procrastinate_app import (
+        ProcrastinateBillDispatcher,
+        build_procrastinate_app,
+    )
     from partner_center.worker.runner import DueJobRunner
 
     settings = load_settings()
@@ -494,7 +497,12 @@ def worker() -> None:
 
     async def work(state: AppState) -> None:
         runner = DueJobRunner(state.db, state.jobs, clock=state.clock, zone=settings.zone)
-        procrastinate = build_procrastinate_app(settings.resolved_database_url, runner=runner)
+        procrastinate = build_procrastinate_app(
+            settings.resolved_database_url,
+            runner=runner,
+            bill_batch=lambda cycle, batch_no: bill_batch(state, cycle, batch_no),
+        )
+        state.wiring.bill_fanout.dispatcher = ProcrastinateBillDispatcher(procrastinate)
         async with procrastinate.open_async():
             await procrastinate.schema_manager.apply_schema_async()
             await procrastinate.run_worker_async()
@@ -588,6 +596,18 @@ def usage_import(
         )
     if report.rejected > 20:
         console.print(f"  … and {report.rejected - 20:,} more (use --json for the first 1,000)")
+
+
+async def bill_batch(state: AppState, cycle: str, batch_no: int) -> bool:
+    """One batch of a planned bill run in its own transaction, then the run's completion (a
+    worker's task); False when the batch is not planned (yet)."""
+    async with state.work() as services:
+        if not await services.bill_runner.batch_planned(cycle, batch_no):
+            return False
+        await services.bill_runner.bill_batch(cycle, batch_no)
+    async with state.work() as services:
+        await services.bill_runner.complete(cycle)
+    return True
 
 
 async def run_bills(state: AppState, cycle: str, on_batch: Any = None) -> Any:

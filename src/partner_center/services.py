@@ -14,7 +14,7 @@ for a container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -45,6 +45,7 @@ from partner_center.domains.balances.public import (
 )
 from partner_center.domains.billing.public import (
     BilledDebt,
+    BillFanOut,
     BillingService,
     BillPolicy,
     BillRunner,
@@ -77,6 +78,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
+from partner_center.domains.invoices.public import ConsumptionFiles, InvoiceService, Issuer
 from partner_center.domains.ledger.public import LedgerService
 from partner_center.domains.notifications.public import (
     SMTPS_PORT,
@@ -145,6 +147,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    bill_fanout: BillFanOut = field(default_factory=BillFanOut)
+    """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, wall: WallClock | None = None) -> Wiring:
@@ -580,7 +584,15 @@ class Services:
             clock=self.clock,
             currency=self.settings.currency,
             runner=self.bill_runner,
+            fanout=self.wiring.bill_fanout,
+            notifications=self.notifications,
+            quota=self._used_consumption_quota,
         )
+
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota
 
     # -- service tickets and payments ---------------------------------------------------------
 
@@ -621,4 +633,30 @@ class Services:
             engine=self.balance_engine,
             books=self.balance_books,
             tickets=self.tickets,
+        )
+
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        settings = self.settings
+        return InvoiceService(
+            self.session,
+            clock=self.clock,
+            issuer=Issuer(
+                name=settings.invoice_issuer,
+                address=settings.invoice_issuer_address,
+                prefix=settings.invoice_prefix,
+            ),
+            billing=self.billing,
+            partners=self.partners,
+            accounts=self.top_up_accounts,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def consumption_files(self) -> ConsumptionFiles:
+        return ConsumptionFiles(
+            self.session,
+            clock=self.clock,
+            folder=self.settings.consumption_folder,
+            billing=self.billing,
         )

@@ -305,3 +305,147 @@ async def test_repayments_settle_the_oldest_bill_first(shop: Shop) -> None:
         march = await billing.partner_bill(pid, "2027-03")
         assert march.bill.status is BillStatus.PAID
         assert bill_id("2027-03", pid) == march.bill.bill_id
+
+
+async def test_a_scheduled_run_fans_out_one_procrastinate_task_per_batch(shop: Shop) -> None:
+    from procrastinate.testing import InMemoryConnector
+
+    from partner_center.cli import bill_batch
+    from partner_center.domains.billing.models import BillRun
+    from partner_center.runtime import build_state
+    from partner_center.settings import Settings
+    from partner_center.worker.procrastinate_app import (
+        ProcrastinateBillDispatcher,
+        build_procrastinate_app,
+    )
+    from partner_center.worker.runner import DueJobRunner
+    from tests.wiring import TEST_SECRET_KEY
+
+    settings = Settings(
+        database_url=shop.world.db.url, secret_key=TEST_SECRET_KEY, bill_batch_size=1
+    )
+    state = build_state(settings, db=shop.world.db, clock=FixedClock(RUN_MARCH))
+    runner = DueJobRunner(state.db, state.jobs, clock=state.clock, zone=settings.zone)
+    connector = InMemoryConnector()
+    app = build_procrastinate_app(
+        "postgresql://unused/unused",
+        runner=runner,
+        bill_batch=lambda cycle, batch_no: bill_batch(state, cycle, batch_no),
+        connector=connector,
+    )
+    state.wiring.bill_fanout.dispatcher = ProcrastinateBillDispatcher(app)
+    async with app.open_async():
+        async with state.work() as services:
+            report = await services.billing.run_cycle("2027-03", fan_out=True)
+        assert (report.batches, report.batches_billed, report.completed) == (2, 0, False)
+        assert len(connector.jobs) == 2
+        await app.run_worker_async(wait=False, install_signal_handlers=False)
+    async with shop.world.db.unit_of_work() as uow:
+        run_row = await uow.session.get(BillRun, "2027-03")
+        count = await uow.session.scalar(select(func.count()).select_from(PartnerBill))
+    assert run_row is not None and run_row.completed_at is not None
+    assert count == 2
+
+
+async def test_overdue_bills_freeze_benefits_then_restrict_purchases_until_repaid(
+    shop: Shop,
+) -> None:
+    from partner_center.domains.notifications.public import PARTNER_BILLING
+
+    pid = shop.csp.partner_id
+    async with shop.world.db.unit_of_work() as uow:
+        await services_for(uow.session, FixedClock(RUN_MARCH)).balances.set_consumption_quota(
+            pid, D("1000.00"), actor_id="operator"
+        )
+    await run(shop, "2027-03", RUN_MARCH)
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(RUN_MARCH))
+        await svc.notifications.add_recipient(
+            tenant_id=pid, topic=PARTNER_BILLING, name="Finance", email="fin@example.com"
+        )
+        await svc.billing.set_quota_threshold(pid, D("100.00"))
+        assert not await svc.billing.benefits_frozen(pid)
+        # Used quota 110.00 (the bill) ≥ 100: notified once.
+        assert await svc.billing.check_credit() == 1
+        assert await svc.billing.check_credit() == 0
+
+    overdue = RUN_MARCH + timedelta(days=16)  # due after 15 days
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(overdue))
+        assert await svc.billing.benefits_frozen(pid)
+        await svc.balance_engine.ensure_purchase_allowed(shop.c4)  # not restricted yet
+        assert await svc.billing.check_credit() == 1  # the overdue bill, once
+        assert await svc.billing.check_credit() == 0
+
+    late = RUN_MARCH + timedelta(days=31)  # 15 more days overdue
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(late))
+        with pytest.raises(DomainError) as refused:
+            await svc.balance_engine.ensure_purchase_allowed(shop.c4)
+        assert refused.value.code == "CBC.99003656"
+        assert refused.value.details["reason"] == "overdue_bills"
+        await svc.balance_engine.ensure_purchase_allowed(shop.c5)  # referral: not concerned
+        await svc.billing.apply_repayment(pid, Money(D("110.00"), "USD"), payment_ref="all")
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(late))
+        await svc.balance_engine.ensure_purchase_allowed(shop.c4)
+        assert not await svc.billing.benefits_frozen(pid)
+        assert await svc.billing.amount_due(pid) == Money(D("0"), "USD")
+
+
+async def test_the_open_month_is_estimated_before_tax_and_coupons(shop: Shop) -> None:
+    mid_march = MARCH_START + timedelta(days=10)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(mid_march)).billing
+        d = await billing.amount_due_view(shop.distributor.partner_id)
+        p = await billing.amount_due_view(shop.csp.partner_id)
+        r = await billing.amount_due_view(shop.reseller.partner_id)
+    # 8.99999999 − 2.995 + 1.23456789, unrounded; the CSP's referral customer is not counted,
+    # nor its 10 % tax.
+    assert (d.current_cycle, d.current_estimate.amount) == ("2027-03", D("7.23956788"))
+    assert p.current_estimate.amount == D("100.00499999")
+    assert r.current_estimate.amount == D("0")
+    assert d.total_amount_due.amount == D("0")
+
+
+@pytest.mark.parametrize(
+    "stop_in", ["_insert_lines", "_insert_customer_bills", "_insert_partner_bills", "complete"]
+)
+async def test_a_run_killed_at_any_point_then_rerun_gives_the_same_bills(
+    shop: Shop, stop_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from partner_center.domains.billing.run import BillRunner
+
+    original = getattr(BillRunner, stop_in)
+    calls = {"n": 0}
+
+    async def dying(self: BillRunner, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch's (or the completion's second) step
+            raise RuntimeError("killed")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BillRunner, stop_in, dying)
+    for batch in (0, 1):
+        try:
+            async with shop.world.db.unit_of_work() as uow:
+                runner = services_for(uow.session, FixedClock(RUN_MARCH), bill_batch_size=1)
+                await runner.bill_runner.plan("2027-03")
+                await runner.bill_runner.bill_batch("2027-03", batch)
+                await runner.bill_runner.complete("2027-03")
+                await runner.bill_runner.complete("2027-03")
+        except RuntimeError:
+            pass
+    monkeypatch.setattr(BillRunner, stop_in, original)
+    await run(shop, "2027-03", RUN_MARCH + timedelta(hours=5), bill_batch_size=1)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        d = await billing.partner_bill(shop.distributor.partner_id, "2027-03")
+        p = await billing.partner_bill(shop.csp.partner_id, "2027-03")
+        count = await uow.session.scalar(select(func.count()).select_from(CustomerBill))
+    assert (d.bill.total_amount, d.residue["CUSTOMERS"], p.bill.amount_due) == (
+        D("7.24"),
+        D("0.01"),
+        D("110.00"),
+    )
+    assert count == 5

@@ -143,7 +143,9 @@ class BalanceEngine:
             if debt.unbilled_amount is None:
                 owed = await self.books.owed(partner_id)
                 unbilled = max(ZERO, owed - debt.due_amount)
-                return PartnerDebt(debt.due_amount, unbilled, debt.coupon_amount)
+                return PartnerDebt(
+                    debt.due_amount, unbilled, debt.coupon_amount, debt.overdue_restricted
+                )
             return debt
         return PartnerDebt(
             due_amount=ZERO, unbilled_amount=await self.books.owed(partner_id), coupon_amount=ZERO
@@ -535,6 +537,8 @@ class BalanceEngine:
         if row.kind is ChargeKind.PURCHASE:
             if funds.quota_restricted_at is not None:
                 raise self._restricted_error()
+            if (await self._debt(funds.partner_id)).overdue_restricted:
+                raise self._overdue_error()
             view = await self.quota_view(funds.partner_id, funds)
             held = await self.books.pending_debits(
                 partner_side(funds.partner_id, Code.PARTNER_RECEIVABLE)
@@ -587,6 +591,15 @@ class BalanceEngine:
                 counterparty_account_name=customer.account_name if partner_statement else None,
                 description=row.description,
             ),
+        )
+
+    @staticmethod
+    def _overdue_error() -> DomainError:
+        return DomainError(
+            errors.BalanceErrorCode.PURCHASE_RESTRICTED,
+            "The customer cannot purchase: its partner has overdue bills. The partner must "
+            "repay them first.",
+            {"reason": "overdue_bills"},
         )
 
     @staticmethod
@@ -839,8 +852,11 @@ class BalanceEngine:
             return
         if balance_funded(await self.books.customer_funds(customer_id), customer):
             return
-        if await self.is_quota_restricted(self._billed_partner(customer)):
+        billed = self._billed_partner(customer)
+        if await self.is_quota_restricted(billed):
             raise self._restricted_error()
+        if (await self._debt(billed)).overdue_restricted:
+            raise self._overdue_error()
 
     async def charges_of(self, customer_id: str) -> list[ChargeView]:
         """The customer's charges, newest first."""

@@ -179,6 +179,8 @@ class PartnerBill(TenantOwned, Base):
     """Unpaid after this instant (UTC) the bill is overdue."""
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """When it was paid in full (UTC)."""
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """When the partner was told the bill is overdue (once per bill)."""
 
 
 class ResellerBill(TenantOwned, Base):
@@ -231,6 +233,11 @@ class BillingProfile(TenantOwned, Base):
     """Fraction applied to the settlement after coupons (0.06 = 6 %)."""
     tax_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
     """VAT, GST, ... (display only)."""
+    quota_threshold: Mapped[Decimal | None] = mapped_column(MoneyAmount(), nullable=True)
+    """Notify the partner when its used consumption quota reaches this amount (6.9); NULL =
+    no notification."""
+    threshold_alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """When the current crossing was notified; cleared once the used quota is back below."""
 
 
 class BillRepayment(TenantOwned, Base):

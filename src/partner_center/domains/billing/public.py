@@ -17,6 +17,7 @@ from partner_center.domains.billing.cycles import (
     previous_cycle,
 )
 from partner_center.domains.billing.errors import BillingErrorCode
+from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
 from partner_center.domains.billing.run import BillPolicy, BillRunner, RunReport, bill_id
 from partner_center.domains.billing.service import (
@@ -27,15 +28,19 @@ from partner_center.domains.billing.service import (
     CustomerBillView,
     PartnerBillDetail,
     PartnerBillView,
+    PostpaidSummary,
     ResellerBillView,
 )
-from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE
+from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE, CHECK_CREDIT
 
 __all__ = [
     "BILL_RUN",
     "BILL_RUN_SCHEDULE",
+    "CHECK_CREDIT",
     "EXPORT_FIELDS",
     "AmountDue",
+    "BatchDispatcher",
+    "BillFanOut",
     "BillPolicy",
     "BillRunner",
     "BillStatus",
@@ -46,6 +51,7 @@ __all__ = [
     "LineKind",
     "PartnerBillDetail",
     "PartnerBillView",
+    "PostpaidSummary",
     "ResellerBillView",
     "ResidueLevel",
     "RunReport",

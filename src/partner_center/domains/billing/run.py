@@ -38,25 +38,33 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Select,
     and_,
     case,
     cast,
+    column,
     exists,
     func,
     insert,
     literal,
     select,
+    table,
+    text,
     type_coerce,
     union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from partner_center.domains.billing.cycles import cycle_bounds, previous_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error
@@ -186,6 +194,10 @@ class BillRunner:
         await self.session.flush()
         return run
 
+    async def batch_planned(self, cycle: str, batch_no: int) -> bool:
+        """Whether the batch exists (a queued task may run before its plan commits)."""
+        return await self.session.get(BillRunBatch, (cycle, batch_no)) is not None
+
     async def pending_batches(self, cycle: str) -> list[int]:
         stmt = (
             select(BillRunBatch.batch_no)
@@ -204,6 +216,39 @@ class BillRunner:
         stmt = select(BillRun.cycle).where(BillRun.completed_at.is_(None)).order_by(BillRun.cycle)
         return list((await self.session.execute(stmt)).scalars().all())
 
+    # -- the open cycle ------------------------------------------------------------------------
+
+    async def estimate(self, partner_id: str, as_of: datetime) -> tuple[str, Decimal]:
+        """The current cycle's spend so far on the partner's bill (6.3): its reseller-model
+        customers' orders and rated usage of the cycle (plus usage of billed cycles rated since
+        their run), unrounded and before tax and the partner's cash coupons. Read from the same
+        feeds as the bill run, in one aggregate statement."""
+        local = as_of.astimezone(self.zone)
+        cycle = f"{local.year:04d}-{local.month:02d}"
+        start, _end = cycle_bounds(cycle, self.zone)
+        previous = await self.session.scalar(
+            select(func.max(BillRun.cutoff_at)).where(BillRun.cycle < cycle)
+        )
+        partner = await self.partners.get(partner_id)
+        if partner is None or partner.distributor_id is not None:
+            return cycle, ZERO  # a reseller's customers are on its distributor's bill
+        resellers = await self.partners.resellers_of([partner_id])
+        owners = [partner_id, *resellers]
+        orders = order_lines(start=start, end=as_of, owner_partner_ids=owners)
+        fees = fee_lines(
+            cycle=cycle, cutoff=as_of, previous_cutoff=previous, owner_partner_ids=owners
+        )
+        activity = union_all(
+            orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
+        ).subquery("activity")
+        reseller_model = self.customer_records.ids(association_type=AssociationType.RESELLER)
+        units = await self.session.scalar(
+            select(
+                cast(func.sum(activity.c.amount) - func.sum(activity.c.coupon_amount), BigInteger)
+            ).where(activity.c.customer_id.in_(reseller_model))
+        )
+        return cycle, from_storage_units(int(units or 0))
+
     # -- one batch -----------------------------------------------------------------------------
 
     async def bill_batch(self, cycle: str, batch_no: int) -> int:
@@ -221,7 +266,7 @@ class BillRunner:
         resellers = await self.partners.resellers_of(billed_ids)
         owners = [*billed_ids, *resellers]
         now = self.clock.now()
-        await self._insert_lines(run, owners)
+        await self._insert_lines(run, owners, resellers)
         await self._insert_customer_bills(run, owners, now)
         issued = await self._insert_partner_bills(run, billed_ids, now)
         batch.done_at = now
@@ -232,7 +277,9 @@ class BillRunner:
                 await self.recheck_quota(partner_id)
         return issued
 
-    async def _insert_lines(self, run: BillRun, owners: Sequence[str]) -> None:
+    async def _insert_lines(
+        self, run: BillRun, owners: Sequence[str], resellers: dict[str, str]
+    ) -> None:
         start, end = cycle_bounds(run.cycle, self.zone)
         orders = order_lines(start=start, end=end, owner_partner_ids=owners)
         fees = fee_lines(
@@ -254,7 +301,7 @@ class BillRunner:
                 activity.c.customer_id,
                 literal(run.cycle),
                 func.max(activity.c.owner_partner_id),
-                func.max(activity.c.billed_partner_id),
+                func.max(_billed(activity.c.owner_partner_id, resellers)),
                 activity.c.kind,
                 activity.c.service_type_code,
                 activity.c.resource_type_code,
@@ -271,23 +318,28 @@ class BillRunner:
                 activity.c.region_code,
             )
         )
-        await self.session.execute(
-            insert(CustomerBillLine).from_select(
-                [
-                    "tenant_id",
-                    "cycle",
-                    "owner_partner_id",
-                    "billed_partner_id",
-                    "kind",
-                    "service_type_code",
-                    "resource_type_code",
-                    "region_code",
-                    "amount",
-                    "coupon_amount",
-                ],
-                source,
-            )
-        )
+        columns = [
+            "tenant_id",
+            "cycle",
+            "owner_partner_id",
+            "billed_partner_id",
+            "kind",
+            "service_type_code",
+            "resource_type_code",
+            "region_code",
+            "amount",
+            "coupon_amount",
+        ]
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.session.execute(insert(CustomerBillLine).from_select(columns, source))
+            return
+        # PostgreSQL never runs the query of an INSERT … SELECT in parallel; CREATE TABLE AS
+        # may: aggregate into a temporary table (one row per line), then insert those rows.
+        names = [c.label(n) for c, n in zip(source.selected_columns, columns, strict=True)]
+        await self.session.execute(CreateTempTableAs(_LINES_TMP, source.with_only_columns(*names)))
+        tmp = table(_LINES_TMP, *(column(name) for name in columns))
+        await self.session.execute(insert(CustomerBillLine).from_select(columns, select(*tmp.c)))
+        await self.session.execute(text("DROP TABLE bill_lines_batch"))
 
     async def _insert_customer_bills(
         self, run: BillRun, owners: Sequence[str], now: datetime
@@ -539,6 +591,33 @@ class BillRunner:
         """The cycle a run at ``as_of`` bills: the month before ``as_of``'s month."""
         local = as_of.astimezone(self.zone)
         return previous_cycle(f"{local.year:04d}-{local.month:02d}")
+
+
+#: The temporary table a batch's bill lines are aggregated into on PostgreSQL.
+_LINES_TMP = "bill_lines_batch"
+
+
+class CreateTempTableAs(Executable, ClauseElement):
+    """``CREATE TEMPORARY TABLE name AS <select>`` (its parameters bound as usual)."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, query: Select[Any]) -> None:
+        self.name = name
+        self.query = query
+
+
+@compiles(CreateTempTableAs)
+def _create_temp_table_as(element: CreateTempTableAs, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
+
+
+def _billed(owner: ColumnElement[str], resellers: dict[str, str]) -> ColumnElement[str]:
+    """SQL: the partner whose bill carries an owner partner's customers: a reseller's
+    distributor, else the owner itself."""
+    if not resellers:
+        return owner
+    return case(resellers, value=owner, else_=owner)
 
 
 def bill_id(cycle: str, partner_id: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.domains.balances.public import PartnerDebt as PartnerDebtFigures
 from partner_center.domains.billing.cycles import parse_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error, invalid
+from partner_center.domains.billing.fanout import BillFanOut
 from partner_center.domains.billing.models import (
     BillingProfile,
     BillPayment,
     BillRepayment,
+    BillRun,
     BillStatus,
     CustomerBill,
     CustomerBillLine,
@@ -37,11 +39,15 @@ from partner_center.domains.billing.models import (
     RoundingResidue,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
+from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.money import CENT, Money, decimal_places, from_storage_units
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
+
+#: The partner's used consumption quota (balances' ``used = due + unbilled − cash − coupons``).
+QuotaReader = Callable[[str], Awaitable[Decimal]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +107,31 @@ class PartnerBillDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class PostpaidSummary:
+    """``list_postpaid_bill_sum``: ``initial_amount_due = consume + refunds + adjustments``;
+    tax apart."""
+
+    cycle: str
+    consume_amount: Decimal
+    """Consumption less the customers' coupons (2 decimals)."""
+    refunds: Decimal
+    """<= 0."""
+    adjustments: Decimal
+    tax_amount: Decimal
+    currency: str
+
+    @property
+    def initial_amount_due(self) -> Decimal:
+        return self.consume_amount + self.refunds + self.adjustments
+
+
+@dataclass(frozen=True, slots=True)
 class AmountDue:
     total_amount_due: Money
     unpaid_bills: list[PartnerBillView]
+    current_cycle: str
+    current_estimate: Money
+    """The open cycle's spend so far (6.3): before tax and the partner's cash coupons."""
 
 
 def _status(row: PartnerBill, now: datetime) -> BillStatus:
@@ -185,33 +213,45 @@ class BillingService:
         clock: Clock,
         currency: str,
         runner: BillRunner,
+        fanout: BillFanOut | None = None,
+        notifications: NotificationService | None = None,
+        quota: QuotaReader | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.currency = currency
         self.runner = runner
+        self.fanout = fanout or BillFanOut()
+        self.notifications = notifications
+        self.quota = quota
 
     # -- bill run ------------------------------------------------------------------------------
 
-    async def run_cycle(self, cycle: str) -> RunReport:
-        """Bill ``cycle`` in this unit of work (every pending batch), completing any earlier
-        incomplete run first. Idempotent: a finished cycle changes nothing.
+    async def run_cycle(self, cycle: str, *, fan_out: bool = False) -> RunReport:
+        """Bill ``cycle``, completing any earlier incomplete run first. Idempotent: a finished
+        cycle changes nothing.
+
+        Args:
+            fan_out: with a dispatcher installed (the procrastinate worker), plan here and
+                queue one task per pending batch; otherwise bill every batch in this unit of
+                work.
 
         Raises:
             DomainError: ``CBC.0100`` for a malformed or still open cycle.
         """
         parse_cycle(cycle, "cycle")
-        for earlier in await self.runner.incomplete_cycles():
-            if earlier < cycle:
-                await self._bill_pending(earlier)
-        await self.runner.plan(cycle)
-        await self._bill_pending(cycle)
+        earlier = [c for c in await self.runner.incomplete_cycles() if c < cycle]
+        for current in [*earlier, cycle]:
+            await self.runner.plan(current)
+            pending = await self.runner.pending_batches(current)
+            dispatcher = self.fanout.dispatcher if fan_out else None
+            if dispatcher is not None and pending:
+                await dispatcher.dispatch(current, pending)
+                continue
+            for batch_no in pending:
+                await self.runner.bill_batch(current, batch_no)
+            await self.runner.complete(current)
         return await self.runner.report(cycle)
-
-    async def _bill_pending(self, cycle: str) -> None:
-        for batch_no in await self.runner.pending_batches(cycle):
-            await self.runner.bill_batch(cycle, batch_no)
-        await self.runner.complete(cycle)
 
     # -- what a partner owes -------------------------------------------------------------------
 
@@ -249,7 +289,8 @@ class BillingService:
     async def amount_due_view(self, partner_id: str) -> AmountDue:
         bills = await self.unpaid_bills(partner_id)
         total = sum((bill.remaining_amount for bill in bills), ZERO)
-        return AmountDue(Money(total, self.currency), bills)
+        cycle, estimate = await self.runner.estimate(partner_id, self.clock.now())
+        return AmountDue(Money(total, self.currency), bills, cycle, Money(estimate, self.currency))
 
     async def has_overdue(self, partner_id: str, *, older_than_days: int = 0) -> bool:
         """Whether a bill of the partner is unpaid ``older_than_days`` past its due date."""
@@ -338,6 +379,90 @@ class BillingService:
         await self.session.flush()
         return Money(remaining, self.currency)
 
+    # -- credit ---------------------------------------------------------------------------------
+
+    async def benefits_frozen(self, partner_id: str) -> bool:
+        """Whether the partner's benefits and incentives are frozen: any bill overdue (6.17);
+        it lifts by itself once nothing is overdue."""
+        return await self.has_overdue(partner_id)
+
+    async def set_quota_threshold(self, partner_id: str, threshold: Decimal | None) -> None:
+        """Notify the partner when its used consumption quota reaches ``threshold`` (6.9);
+        None turns the notification off."""
+        if threshold is not None and (threshold < 0 or decimal_places(threshold) > 2):
+            raise invalid("threshold", "An amount >= 0 with at most 2 decimals, or null.")
+        profile = await self._profile(partner_id)
+        profile.quota_threshold = threshold
+        profile.threshold_alerted_at = None
+        await self.session.flush()
+
+    async def _profile(self, partner_id: str) -> BillingProfile:
+        profile = await self.session.get(BillingProfile, partner_id, with_for_update=True)
+        if profile is None:
+            profile = BillingProfile(
+                tenant_id=partner_id, partner_id=partner_id, tax_rate=ZERO, tax_type=None
+            )
+            self.session.add(profile)
+        return profile
+
+    async def check_credit(self) -> int:
+        """Notify partners (topic ``PARTNER_BILLING``) whose used consumption quota reached
+        their threshold since the last check, and of each bill that became overdue; returns
+        the number of notifications queued. Each crossing and each overdue bill is notified
+        once; a threshold is armed again once the used quota is back below it."""
+        sent = 0
+        now = self.clock.now()
+        profiles = await self.session.scalars(
+            select(BillingProfile)
+            .where(BillingProfile.quota_threshold.is_not(None))
+            .order_by(BillingProfile.partner_id)
+            .with_for_update()
+        )
+        for profile in profiles:
+            if self.quota is None or profile.quota_threshold is None:
+                continue
+            used = await self.quota(profile.partner_id)
+            if used >= profile.quota_threshold and profile.threshold_alerted_at is None:
+                profile.threshold_alerted_at = now
+                sent += await self._notify(
+                    profile.partner_id,
+                    "Consumption quota threshold reached",
+                    f"Your used consumption quota is {used:.2f}, at or above your notification "
+                    f"threshold of {profile.quota_threshold:.2f}. Repay your bills to restore it.",
+                )
+            elif used < profile.quota_threshold and profile.threshold_alerted_at is not None:
+                profile.threshold_alerted_at = None
+        overdue = await self.session.scalars(
+            select(PartnerBill)
+            .where(
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < now,
+                PartnerBill.overdue_notified_at.is_(None),
+            )
+            .order_by(PartnerBill.tenant_id, PartnerBill.cycle)
+            .with_for_update()
+        )
+        for bill in overdue:
+            bill.overdue_notified_at = now
+            remaining = bill.amount_due - bill.paid_amount
+            sent += await self._notify(
+                bill.tenant_id,
+                f"Bill {bill.cycle} is overdue",
+                f"Your bill {bill.id} of {bill.cycle} has {remaining:.2f} {bill.currency} unpaid "
+                "past its due date. Benefits and incentives are frozen until nothing is overdue; "
+                "purchases of your reseller-model customers will be restricted.",
+            )
+        await self.session.flush()
+        return sent
+
+    async def _notify(self, partner_id: str, subject: str, body: str) -> int:
+        if self.notifications is None:
+            return 0
+        queued = await self.notifications.notify_topic(
+            tenant_id=partner_id, topic=PARTNER_BILLING, subject=subject, body=body
+        )
+        return len(queued)
+
     # -- bills ---------------------------------------------------------------------------------
 
     async def list_partner_bills(
@@ -401,6 +526,47 @@ class BillingService:
         rows, total = await paginate(self.session, query, window, CustomerBill.tenant_id)
         return [_customer_view(row) for row in rows], total
 
+    async def postpaid_summary(self, partner_id: str, cycle: str) -> PostpaidSummary:
+        """The partner's bill of a closed ``cycle`` as ``list_postpaid_bill_sum`` shows it
+        (zeros when the partner had nothing billed).
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle or one not billed yet (only past
+                months, from 12:00 on the 5th).
+        """
+        parse_cycle(cycle)
+        run = await self.session.get(BillRun, cycle)
+        if run is None or run.completed_at is None:
+            raise invalid("bill_cycle", "Only billed months (after the 5th of the next month).")
+        row = await self.session.scalar(
+            select(PartnerBill).where(
+                PartnerBill.tenant_id == partner_id, PartnerBill.cycle == cycle
+            )
+        )
+        if row is None:
+            return PostpaidSummary(cycle, ZERO, ZERO, ZERO, ZERO, self.currency)
+        return PostpaidSummary(
+            cycle=cycle,
+            consume_amount=row.consumption_amount - row.coupon_amount,
+            refunds=row.refund_amount,
+            adjustments=row.adjustment_amount,
+            tax_amount=row.tax_amount,
+            currency=row.currency,
+        )
+
+    async def consuming_customers(
+        self, partner_id: str, cycle: str, window: Page
+    ) -> tuple[list[str], int]:
+        """Customers with spending in ``cycle`` while associated with the partner (directly or
+        through one of its resellers), even if no longer associated, by id."""
+        parse_cycle(cycle)
+        query = select(CustomerBill.tenant_id).where(
+            CustomerBill.cycle == cycle,
+            (CustomerBill.billed_partner_id == partner_id)
+            | (CustomerBill.owner_partner_id == partner_id),
+        )
+        return await paginate(self.session, query, window, CustomerBill.tenant_id)
+
     async def set_tax_rate(self, partner_id: str, rate: Decimal, tax_type: str | None) -> None:
         """Set the partner's tax rate (a fraction, 0 <= rate < 1) for bills issued from now."""
         if not ZERO <= rate < 1 or decimal_places(rate) > 6:
@@ -452,11 +618,15 @@ class BillingService:
         yield buffer.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
 class BilledDebt:
     """Billing's figures for the consumption quota (balances' ``PartnerDebtSource``):
     ``due_amount`` = the unpaid part of every issued bill; ``unbilled_amount`` left to the
     ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = the
-    partner's own cash coupons not yet used (none are held yet: 0)."""
+    partner's own cash coupons not yet used (none are held yet: 0); ``overdue_restricted``
+    when a bill is unpaid ``overdue_restrict_days`` past its due date."""
+
+    overdue_restrict_days: int = 15
 
     async def partner_debt(
         self, session: AsyncSession, *, partner_id: str, currency: str, as_of: datetime
@@ -474,8 +644,19 @@ class BilledDebt:
             PartnerBill.paid_amount < PartnerBill.amount_due,
         )
         units = await session.scalar(stmt)
+        limit = as_of - timedelta(days=self.overdue_restrict_days)
+        overdue = await session.scalar(
+            select(PartnerBill.id)
+            .where(
+                PartnerBill.tenant_id == partner_id,
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < limit,
+            )
+            .limit(1)
+        )
         return PartnerDebtFigures(
             due_amount=from_storage_units(int(units or 0)),
             unbilled_amount=None,
             coupon_amount=ZERO,
+            overdue_restricted=overdue is not None,
         )

@@ -24,6 +24,7 @@ from partner_center.domains.notifications.smtp import SMTPS_PORT, SmtpConfig, Sm
 from partner_center.domains.notifications.topics import (
     CUSTOMER_ASSOCIATION,
     INVOICE,
+    PARTNER_BILLING,
     PARTNER_BUDGET,
     SERVICE_TICKET,
     TOPICS,
@@ -38,6 +39,7 @@ __all__ = [
     "INVOICE",
     "MAX_ATTEMPTS",
     "MAX_RECIPIENTS_PER_TOPIC",
+    "PARTNER_BILLING",
     "PARTNER_BUDGET",
     "RETRY_DELAYS",
     "SERVICE_TICKET",

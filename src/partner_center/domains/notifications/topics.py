@@ -11,6 +11,9 @@ from partner_center.kernel.errors import access_denied, invalid_parameter
 
 #: Topic of partner-budget alerts (75 %, 90 %, 100 %; rules.md §3.12, §12.1).
 PARTNER_BUDGET = "PARTNER_BUDGET"
+#: Topic of the partner's bills and credit: consumption-quota threshold passed, bill overdue
+#: (rules.md §6.9, §6.17).
+PARTNER_BILLING = "PARTNER_BILLING"
 #: Topic of association and disassociation requests and their outcomes (rules.md §2.6.2, §12.5).
 CUSTOMER_ASSOCIATION = "CUSTOMER_ASSOCIATION"
 #: Topic of service-ticket changes (rules.md §9): submitted, answered, state changes.
@@ -34,6 +37,13 @@ TOPICS: dict[str, Topic] = {
         name=PARTNER_BUDGET,
         category="Finance",
         description="Customer budget usage passed 75 %, 90 % or 100 % (rules.md §3.12, §12.1).",
+        managed_by=frozenset({Role.FINANCE}),
+    ),
+    PARTNER_BILLING: Topic(
+        name=PARTNER_BILLING,
+        category="Finance",
+        description="The used consumption quota reached the partner's threshold, or a bill is "
+        "overdue (rules.md §6.9, §6.17).",
         managed_by=frozenset({Role.FINANCE}),
     ),
     CUSTOMER_ASSOCIATION: Topic(

@@ -24,8 +24,8 @@ def order_lines(
     start: datetime,
     end: datetime,
     owner_partner_ids: Collection[str] | None = None,
-) -> Select[tuple[str, str, str, str, str, str, str, int, int]]:
-    """Per (customer, owner partner, billed partner, kind, service type, resource type, region):
+) -> Select[tuple[str, str, str, str, str, str, int, int]]:
+    """Per (customer, owner partner, kind, service type, resource type, region):
     the raw sums of the amount (refunds negative) and of the coupon part (10⁻⁸ units), for
     orders paid in ``[start, end)`` (UTC).
 
@@ -36,12 +36,10 @@ def order_lines(
     amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
     coupon = type_coerce(OrderLine.coupon_amount, BigInteger)
     kind = case((refund, literal(REFUND_KIND)), else_=literal(ORDER_KIND))
-    billed = func.coalesce(CustomerOrder.distributor_id, CustomerOrder.partner_id)
     query = (
         select(
             CustomerOrder.tenant_id.label("customer_id"),
             CustomerOrder.partner_id.label("owner_partner_id"),
-            billed.label("billed_partner_id"),
             kind.label("kind"),
             OrderLine.service_type_code.label("service_type_code"),
             OrderLine.resource_type_code.label("resource_type_code"),
@@ -58,7 +56,6 @@ def order_lines(
         .group_by(
             CustomerOrder.tenant_id,
             CustomerOrder.partner_id,
-            billed,
             kind,
             OrderLine.service_type_code,
             OrderLine.resource_type_code,

@@ -24,7 +24,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from partner_center.domains.usage.models import ChargeState, FeeRecord, OnDemandResource
+from partner_center.domains.usage.models import ChargeState, FeeRecord
 
 #: ``kind`` values of ``fee_lines`` (the billing domain's line kinds).
 USAGE_KIND = "USAGE"
@@ -45,9 +45,10 @@ def fee_lines(
     cutoff: datetime,
     previous_cutoff: datetime | None,
     owner_partner_ids: Collection[str] | None = None,
-) -> Select[tuple[str, str, str, str, str, str, str, int]]:
-    """Charged usage per (customer, owner partner, billed partner, kind, service type, resource
-    type, region) with the raw sum of ``official_amount`` (10⁻⁸ units).
+) -> Select[tuple[str, str, str, str, str, str, int]]:
+    """Charged usage per (customer, owner partner, kind, service type, resource type, region)
+    with the raw sum of ``official_amount`` (10⁻⁸ units). One pass over the fee records, no
+    join: the billing domain resolves whose bill carries each owner partner.
 
     Args:
         cycle: ``YYYY-MM``.
@@ -55,7 +56,6 @@ def fee_lines(
         previous_cutoff: the latest earlier run's cutoff (None: every earlier record is late).
         owner_partner_ids: only customers owned by these partners (a batch); None = all.
     """
-    billed = func.coalesce(OnDemandResource.distributor_id, FeeRecord.partner_id)
     kind = case(
         (FeeRecord.bill_cycle == cycle, literal(USAGE_KIND)), else_=literal(ADJUSTMENT_KIND)
     )
@@ -63,14 +63,12 @@ def fee_lines(
         select(
             FeeRecord.tenant_id.label("customer_id"),
             FeeRecord.partner_id.label("owner_partner_id"),
-            billed.label("billed_partner_id"),
             kind.label("kind"),
             FeeRecord.service_type_code.label("service_type_code"),
             FeeRecord.resource_type_code.label("resource_type_code"),
             FeeRecord.region_code.label("region_code"),
             func.sum(type_coerce(FeeRecord.official_amount, BigInteger)).label("amount"),
         )
-        .join(OnDemandResource, OnDemandResource.id == FeeRecord.resource_id)
         .where(
             FeeRecord.charge_state == ChargeState.CHARGED,
             _window(cycle, cutoff, previous_cutoff),
@@ -78,7 +76,6 @@ def fee_lines(
         .group_by(
             FeeRecord.tenant_id,
             FeeRecord.partner_id,
-            billed,
             kind,
             FeeRecord.service_type_code,
             FeeRecord.resource_type_code,

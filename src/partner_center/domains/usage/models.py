@@ -148,6 +148,8 @@ class FeeRecord(TenantOwned, Base):
         # Lago's habit: a rating run can never rate the same hour of a resource twice.
         UniqueConstraint("resource_id", "usage_type", "usage_hour", "rated_at"),
         Index("ix_usage_fee_records_tenant_cycle", "tenant_id", "bill_cycle"),
+        # The bill run reads a batch of partners' records of a cycle.
+        Index("ix_usage_fee_records_partner_cycle", "partner_id", "bill_cycle"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

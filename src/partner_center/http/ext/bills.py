@@ -5,13 +5,16 @@ it owes (issue 11, the seed's Repayment page):
   with ``bill_cycle=YYYY-MM`` that cycle's bill with its per-reseller breakdown and rounding
   residue.
 * ``GET /v1/partner-center/amount-due`` (partner): the total amount due and the unpaid bills,
-  oldest first (the "unpaid bills" dialog).
+  oldest first (the "unpaid bills" dialog), and whether overdue bills freeze its benefits.
+* ``PUT /v1/partner-center/consumption-quota/threshold`` (partner): the used consumption quota
+  at which the partner is notified (topic ``PARTNER_BILLING``, rule 6.9).
 
 Amounts are decimal strings with 2 decimals in the site currency; refunds are negative.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -85,6 +88,20 @@ class AmountDueResponse(WireModel):
     total_amount_due: str
     currency: str
     unpaid_bills: list[PartnerBillOut] = Field(description="Oldest cycle first")
+    benefits_frozen: bool = Field(
+        description="A bill is overdue: benefits and incentives are frozen until none is"
+    )
+    current_cycle: str = Field(description="The open billing cycle, YYYY-MM")
+    current_cycle_estimate: str = Field(
+        description="Its spend so far on the partner's bill (rule 6.3): orders and rated "
+        "usage of its reseller-model customers, before tax and cash coupons"
+    )
+
+
+class QuotaThreshold(WireModel):
+    threshold: Decimal | None = Field(
+        description="Used consumption quota (2 decimals, >= 0) at which to notify; null = off"
+    )
 
 
 def bill_wire(view: PartnerBillView) -> PartnerBillOut:
@@ -147,9 +164,27 @@ async def show_amount_due(ctx: OperationContext) -> AmountDueResponse:
     The total amount due over every unpaid bill of the calling partner (current and earlier
     cycles, rule 6.7) and those bills, oldest first: the Repayment page's "unpaid bills".
     """
-    due = await ctx.services.billing.amount_due_view(ctx.actor.partner_id)
+    partner_id = ctx.actor.partner_id
+    due = await ctx.services.billing.amount_due_view(partner_id)
     return AmountDueResponse(
         total_amount_due=cents_text(due.total_amount_due.amount),
         currency=due.total_amount_due.currency,
         unpaid_bills=[bill_wire(v) for v in due.unpaid_bills],
+        benefits_frozen=await ctx.services.billing.benefits_frozen(partner_id),
+        current_cycle=due.current_cycle,
+        current_cycle_estimate=cents_text(due.current_estimate.amount),
     )
+
+
+@operation(router, "PUT", _PREFIX + "/consumption-quota/threshold", kind=CallerKind.PARTNER)
+async def set_consumption_quota_threshold(
+    ctx: OperationContext, body: QuotaThreshold
+) -> QuotaThreshold:
+    """Set the consumption-quota notification threshold (partner)
+
+    When the calling partner's used consumption quota reaches ``threshold``, the recipients of
+    its ``PARTNER_BILLING`` topic are notified once (a daily check); the notification is armed
+    again once the used quota is back below. ``null`` turns it off.
+    """
+    await ctx.services.billing.set_quota_threshold(ctx.actor.partner_id, body.threshold)
+    return QuotaThreshold(threshold=body.threshold)
