@@ -247,6 +247,7 @@ def owe(server: LiveServer, partner: Partner, amount: str) -> None:
             )
         async with state.work() as services:
             await services.billing.run_cycle("2026-11")
+            await services.invoices.issue_cycle("2026-11")
             await services.top_up_accounts.publish(
                 NewTopUpAccount("Demo Bank", "Partner Center Ltd", "6222 0000 1111 2222"),
                 actor_id="operator",
@@ -333,6 +334,13 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     page.goto("/console/finance/bills")
     assert "500.00" in page.inner_text("#amount-due")
+    page.click("nav.side >> text=Invoices")
+    page.wait_for_selector("h1:has-text('Invoices')")
+    check_page(page, "invoices")
+    pdf = page.get_attribute("td >> a:has-text('PDF')", "href")
+    assert pdf is not None
+    download = page.request.get(pdf)
+    assert download.ok and download.body()[:5] == b"%PDF-"
 
 
 def test_the_operator_moves_the_sandbox_clock(page: Page, server: LiveServer) -> None:

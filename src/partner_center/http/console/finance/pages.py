@@ -180,6 +180,30 @@ async def statements(page: Page) -> Response:
     )
 
 
+@view(pages, "/console/finance/invoices", kind=PARTNER)
+async def invoices(page: Page) -> Response:
+    """The partner's invoices of the last twelve months (PDF download)."""
+    now = page.services.clock.now()
+    offset = page.int_query("offset", 0)
+    rows, total = await page.services.invoices.invoices(
+        page.actor.partner_id,
+        start=now - timedelta(days=366),
+        end=now,
+        page=page_window(offset, 20),
+    )
+    return page.render("finance/invoices.html", rows=rows, total=total, offset=offset, limit=20)
+
+
+@view(pages, "/console/finance/invoices/pdf", kind=PARTNER)
+async def invoice_pdf(page: Page) -> Response:
+    number, pdf = await page.services.invoices.pdf(page.actor.partner_id, page.query("invoice_id"))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
+    )
+
+
 # -- the operator: bank-transfer tickets ------------------------------------------------------
 
 
