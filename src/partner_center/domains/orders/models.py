@@ -122,6 +122,15 @@ class CustomerOrder(TenantOwned, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Cancelled (or completed for orders that need no payment)."""
+    enterprise_project_id: Mapped[str] = mapped_column(String(64), default="0", server_default="0")
+    """The customer's enterprise project the order is for; "0" is the default project."""
+    paying_agent_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The partner that pays for the order (``agent_pay_info``): the billed partner of a
+    reseller-model customer when the order was created; NULL when the customer pays itself."""
+    unsubscribe_reason_type: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Unsubscription orders: 1 hard to use … 5 other, as the customer gave it."""
+    unsubscribe_reason: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    """Unsubscription orders: the customer's free-text reason."""
 
 
 class OrderLine(TenantOwned, Base):

@@ -35,6 +35,7 @@ from partner_center.domains.orders.subscriptions import (
     RenewalQuote,
     SubscriptionService,
     TermRefund,
+    UnsubscribeReason,
     check_status_filter,
     term_refund,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "SourceType",
     "SubscriptionService",
     "TermRefund",
+    "UnsubscribeReason",
     "check_period",
     "check_status_filter",
     "order_error",

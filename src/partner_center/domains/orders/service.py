@@ -37,6 +37,7 @@ from partner_center.domains.catalog.public import (
     PeriodItem,
     ProductKey,
     project_id_for,
+    takes_discounts,
 )
 from partner_center.domains.coupons.public import (
     CouponService,
@@ -91,6 +92,8 @@ from partner_center.kernel.jobs import schedule
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
+#: The id of a customer's default enterprise project.
+DEFAULT_ENTERPRISE_PROJECT = "0"
 CENT = Decimal("0.01")
 EXPIRE_UNPAID_JOB = "orders.expire_unpaid"
 MAX_PRODUCTS = 20
@@ -167,6 +170,12 @@ def line_view(row: OrderLine) -> LineView:
     )
 
 
+def paying_agent(customer: CustomerRecord) -> str | None:
+    """Who pays the customer's orders: its billed partner for a reseller-model customer (the
+    partner bills the customer itself), nobody else for a customer paying its own."""
+    return None if takes_discounts(customer) else customer.billed_partner_id
+
+
 def order_view(row: CustomerOrder, lines: Sequence[OrderLine] = ()) -> OrderView:
     return OrderView(
         order_id=row.id,
@@ -193,6 +202,10 @@ def order_view(row: CustomerOrder, lines: Sequence[OrderLine] = ()) -> OrderView
         created_at=row.created_at,
         payment_deadline=row.payment_deadline,
         paid_at=row.paid_at,
+        enterprise_project_id=row.enterprise_project_id,
+        paying_agent_id=row.paying_agent_id,
+        unsubscribe_reason_type=row.unsubscribe_reason_type,
+        unsubscribe_reason=row.unsubscribe_reason,
         lines=tuple(line_view(x) for x in lines),
     )
 
@@ -339,6 +352,7 @@ class OrderService:
             created_by=actor.caller.member_name or actor.caller.account_name,
             period=(request.period_type, request.period_num),
             auto_renew=request.auto_renew,
+            enterprise_project_id=request.enterprise_project_id,
         )
         return order_view(row, await self._lines(row.id))
 
@@ -429,6 +443,7 @@ class OrderService:
         created_by: str,
         period: tuple[int, int] | None,
         auto_renew: bool = False,
+        enterprise_project_id: str = DEFAULT_ENTERPRISE_PROJECT,
     ) -> CustomerOrder:
         now = self.clock.now()
         official = sum((x.official for x in lines), ZERO)
@@ -466,6 +481,8 @@ class OrderService:
             created_by=created_by,
             created_at=now,
             payment_deadline=now + timedelta(days=self.policy.payment_days),
+            enterprise_project_id=enterprise_project_id,
+            paying_agent_id=paying_agent(customer),
         )
         self.session.add(row)
         await self.session.flush()
@@ -656,6 +673,7 @@ class OrderService:
                         partner_id=row.partner_id,
                         distributor_id=row.distributor_id,
                         order_id=row.id,
+                        enterprise_project_id=row.enterprise_project_id,
                         line_id=line.id,
                         region_code=line.region_code,
                         service_type_code=line.service_type_code,

@@ -47,6 +47,7 @@ from partner_center.domains.orders.service import (
     PricedLine,
     check_period,
     months_of,
+    paying_agent,
     wire_discount_type,
 )
 from partner_center.domains.orders.views import BatchResult, InstantSwitch, ItemFailure, Payment
@@ -79,6 +80,15 @@ class TermRefund:
     refund: Decimal
     consumed: Decimal
     coupon_back: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeReason:
+    """Why the customer unsubscribes, stored on the unsubscription order."""
+
+    reason_type: int | None
+    """1 hard to use, 2 features do not meet needs, 3 too complex, 4 service, 5 other."""
+    text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +247,7 @@ class SubscriptionService:
             best,
             created_by=created_by,
             period=(period_type, period_num),
+            enterprise_project_id=rows[0].enterprise_project_id,
         )
         await self.resources.hold_for_order(rows, order.id)
         return order
@@ -400,6 +411,7 @@ class SubscriptionService:
         *,
         unsubscribe_type: int,
         created_by: str,
+        reason: UnsubscribeReason | None = None,
     ) -> BatchResult:
         """Unsubscribe resources (type 1: the resource and all its renewals; type 2: only the
         renewals not started yet), refunding as the module docstring says; one type-4 order
@@ -418,7 +430,7 @@ class SubscriptionService:
             try:
                 async with self.session.begin_nested():
                     order_id = await self._unsubscribe_one(
-                        customer, resource_id, unsubscribe_type, created_by
+                        customer, resource_id, unsubscribe_type, created_by, reason
                     )
                 result.order_ids.append(order_id)
             except DomainError as exc:
@@ -443,7 +455,12 @@ class SubscriptionService:
         return [row, *await self.resources.attached(row, lock=True)]
 
     async def _unsubscribe_one(
-        self, customer: CustomerRecord, resource_id: str, unsubscribe_type: int, created_by: str
+        self,
+        customer: CustomerRecord,
+        resource_id: str,
+        unsubscribe_type: int,
+        created_by: str,
+        reason: UnsubscribeReason | None,
     ) -> str:
         rows = await self._usable(customer.account_id, resource_id)
         now = self.clock.now()
@@ -466,6 +483,7 @@ class SubscriptionService:
             created_by=created_by,
             only_unstarted=only_unstarted,
             unconditional_days=self.orders.policy.unconditional_refund_days,
+            reason=reason,
         )
         if only_unstarted:
             for row in rows:
@@ -494,6 +512,7 @@ class SubscriptionService:
         created_by: str,
         only_unstarted: bool,
         unconditional_days: int | None,
+        reason: UnsubscribeReason | None = None,
     ) -> CustomerOrder:
         now = self.clock.now()
         primary = rows[0]
@@ -519,6 +538,10 @@ class SubscriptionService:
             created_at=now,
             paid_at=now,
             closed_at=now,
+            enterprise_project_id=primary.enterprise_project_id,
+            paying_agent_id=paying_agent(customer),
+            unsubscribe_reason_type=reason.reason_type if reason else None,
+            unsubscribe_reason=reason.text if reason else None,
         )
         self.session.add(order)
         await self.session.flush()
