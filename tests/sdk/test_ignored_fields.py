@@ -6,22 +6,33 @@ both rating calls, agent pay and enterprise projects from the order, the unsubsc
 
 from __future__ import annotations
 
+from datetime import UTC
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as m
 from sqlalchemy import select
 
 from partner_center.domains.customers.models import VerificationCode
+from partner_center.kernel.clock import add_months, parse_utc
 from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
 from tests.sdk.test_enterprise_members import member
+from tests.sdk.test_more_operations import renew_rate
 from tests.sdk.test_orders import (
+    DISK_MONTH,
+    VM_MONTH,
     agency_without_authorization,
     list_orders,
     load_catalog,
+    order_details,
+    pay,
     place,
     ready_customer,
     refused,
+    resources,
 )
 from tests.sdk.test_rating import HK, MONTH_VM, rate_on_demand, rate_period, referral_customer
 from tests.sdk.test_rating import demand as demand_product
@@ -187,3 +198,46 @@ async def _codes_of(state: AppState, *, customer_id: str) -> list[int]:
             select(VerificationCode.scene).where(VerificationCode.customer_id == customer_id)
         )
         return list(rows.scalars())
+
+
+def test_renewals_align_to_the_expire_date_priced_by_the_day(
+    server: LiveServer, csp: Partner
+) -> None:
+    customer = ready_customer(server, csp)
+    _, vm, disk = bought(server, csp, customer)
+    zone = server.settings.zone
+    expiry = parse_utc(vm.expire_time)
+    natural = add_months(zone, expiry, 1)
+    # A day other than the natural end's: the renewal always runs some days longer.
+    local = natural.astimezone(zone)
+    day = (local.day + 2) % 28 + 1
+    client = server.intl(customer)
+    client.set_resources_renew_config(
+        m.SetResourcesRenewConfigRequest(
+            body=m.RenewResourceConfigReq(config_name="EXPIRE_DATE", config_value=str(day))
+        )
+    )
+    if day > local.day:
+        aligned = local.replace(day=day).astimezone(UTC)
+    else:
+        aligned = add_months(zone, local.replace(day=day), 1)
+    extra_days = (aligned - natural).days
+    period_days = (natural - expiry).days
+    assert 0 < extra_days < 28
+
+    def by_day(amount: D) -> D:
+        return (amount * (period_days + extra_days) / period_days).quantize(
+            D("0.01"), rounding=ROUND_HALF_UP
+        )
+
+    expected = by_day(VM_MONTH) + by_day(DISK_MONTH)
+    quote = renew_rate(client, [vm.resource_id])
+    assert D(quote.renew_inquiry_results[0].amount) == expected
+    (order_id,) = renew(client, [vm.resource_id]).order_ids
+    assert D(str(order_details(client, order_id).order_info.official_amount)) == expected
+    assert pay(client, order_id).status_code == 204
+    renewed = one(server, customer, vm.resource_id)
+    assert parse_utc(renewed.expire_time) == aligned
+    (attached,) = resources(client, resource_ids=[disk.resource_id]).data
+    assert parse_utc(attached.expire_time) == aligned
+    assert aligned.astimezone(zone).day == day

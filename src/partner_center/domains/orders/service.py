@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
@@ -228,6 +228,9 @@ class PricedLine:
     spec_size_measure_id: int | None = None
     parent_index: int | None = None
     resource_ref: str | None = None
+    ends_at: datetime | None = None
+    """Renewal lines: the end of the renewed term when it is fixed at ordering (aligned to the
+    customer's ``EXPIRE_DATE``); None: the period from the current expiry."""
 
 
 class OrderService:
@@ -518,6 +521,7 @@ class OrderService:
                     discount_amount=line.official - line.discounted,
                     amount_after_discount=line.discounted,
                     coupon_amount=ZERO,
+                    expire_time=line.ends_at,
                 )
             )
         await self.session.flush()
@@ -712,7 +716,9 @@ class OrderService:
             # A renewal continues the paid time, also in the grace period (the grace days are
             # part of the new term, as the reference bills them).
             starts = resource.expire_time
-            ends = add_months(self.zone, starts, months_of(line.period_type, line.period_num))
+            ends = line.expire_time or add_months(
+                self.zone, starts, months_of(line.period_type, line.period_num)
+            )
             line.effective_time, line.expire_time = starts, ends
             paid = line.amount_after_discount - line.coupon_amount
             await self.resources.add_term(

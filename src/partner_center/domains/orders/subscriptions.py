@@ -19,11 +19,13 @@ budget measures list-price purchases (rules.md §3.3) and a refund is not a purc
 from __future__ import annotations
 
 import math
+from calendar import monthrange
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from partner_center.domains.catalog.public import DiscountOption, PeriodItem, ProductKey
 from partner_center.domains.coupons.public import RefundCase
@@ -60,9 +62,10 @@ from partner_center.domains.resources.public import (
     TermView,
     resource_error,
 )
-from partner_center.kernel.clock import add_months, to_micros
+from partner_center.kernel.clock import add_months, to_micros, utc
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.money import to_cents
 
 MAX_RENEW = 10
 MAX_UNSUBSCRIBE = 10
@@ -72,6 +75,8 @@ UNSUBSCRIBE_WHOLE = 1
 UNSUBSCRIBE_RENEWALS = 2
 DEDUCTION_DATE = "DEDUCTION_DATE"
 EXPIRE_DATE = "EXPIRE_DATE"
+#: ``EXPIRE_DATE`` -1: the last day of the month.
+LAST_DAY = -1
 AUTO_RENEW_PERIODS = {"MONTH": 2, "YEAR": 3}
 
 
@@ -80,6 +85,41 @@ class TermRefund:
     refund: Decimal
     consumed: Decimal
     coupon_back: bool
+
+
+def aligned_end(zone: ZoneInfo, natural_end: datetime, expire_day: int) -> datetime:
+    """The first instant at or after ``natural_end`` (same time of day, billing time zone) on
+    the customer's ``EXPIRE_DATE`` day of a month: 1-28, or -1 for the month's last day."""
+    local = utc(natural_end).astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(2):
+        last = monthrange(year, month)[1]
+        day = last if expire_day == LAST_DAY else expire_day
+        candidate = local.replace(year=year, month=month, day=day)
+        if candidate >= local:
+            return candidate.astimezone(UTC)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise AssertionError("a day 1-28 or the last day is always found within two months")
+
+
+def aligned_line(
+    line: PricedLine, starts: datetime, zone: ZoneInfo, *, expire_day: int, months: int
+) -> PricedLine:
+    """A renewal line extended to the ``EXPIRE_DATE`` day, priced by the day: the period's price
+    times (days to the aligned end) / (days of the period), rounded half-up to the cent."""
+    natural = add_months(zone, starts, months)
+    ends = aligned_end(zone, natural, expire_day)
+    if ends == natural:
+        return replace(line, ends_at=ends)
+    factor = Fraction(to_micros(ends) - to_micros(starts), to_micros(natural) - to_micros(starts))
+
+    def scaled(amount: Decimal) -> Decimal:
+        exact = Fraction(amount) * factor
+        return to_cents(Decimal(exact.numerator) / Decimal(exact.denominator))
+
+    return replace(
+        line, official=scaled(line.official), discounted=scaled(line.discounted), ends_at=ends
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +395,19 @@ class SubscriptionService:
                     f"Resource {resource_id} cannot be renewed for this period: {exc.message}",
                 ) from exc
             raise
+        expire_day = (await self.resources.renew_settings(customer.account_id)).expire_day
+        if expire_day is not None:
+            by_ref = {r.id: r for r in rows}
+            lines = [
+                aligned_line(
+                    line,
+                    by_ref[line.resource_ref or ""].expire_time,
+                    self.orders.zone,
+                    expire_day=expire_day,
+                    months=months,
+                )
+                for line in lines
+            ]
         return rows, lines, best
 
     async def auto_renew_attempt(self, ref: str, expire: int) -> bool | None:
