@@ -31,6 +31,7 @@ from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import discounts as ext_discounts
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
 from partner_center.http.ext import resellers as ext_resellers
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_promotions.router,
         bss_enterprises.router,
         ext_usage.router,
+        ext_discounts.router,
     ):
         app.include_router(router)
 

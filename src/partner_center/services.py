@@ -47,6 +47,7 @@ from partner_center.domains.catalog.public import (
     CatalogService,
     DiscountService,
     InquiryService,
+    PartnerDiscounts,
 )
 from partner_center.domains.coupons.public import (
     CouponBook,
@@ -78,7 +79,12 @@ from partner_center.domains.notifications.public import (
     SmtpConfig,
     SmtpSender,
 )
-from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
+from partner_center.domains.orders.public import (
+    OrderPolicy,
+    OrderService,
+    PriceAdjustments,
+    SubscriptionService,
+)
 from partner_center.domains.partners.public import PartnerService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.public import (
@@ -434,6 +440,16 @@ class Services:
         )
 
     @cached_property
+    def partner_discounts(self) -> PartnerDiscounts:
+        return PartnerDiscounts(
+            self.session,
+            clock=self.clock,
+            discounts=self.discounts,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
+
+    @cached_property
     def inquiry(self) -> InquiryService:
         return InquiryService(
             self.session, clock=self.clock, catalog=self.catalog, discounts=self.discounts
@@ -477,6 +493,10 @@ class Services:
     @cached_property
     def subscriptions(self) -> SubscriptionService:
         return SubscriptionService(self.orders)
+
+    @cached_property
+    def price_adjustments(self) -> PriceAdjustments:
+        return PriceAdjustments(self.orders, partner_discounts=self.partner_discounts)
 
     # -- pay-per-use --------------------------------------------------------------------------
 

@@ -186,3 +186,24 @@ class OrderRefundLine(TenantOwned, Base):
     service_type_name: Mapped[str] = mapped_column(String(128))
     region_code: Mapped[str] = mapped_column(String(64))
     base_order_id: Mapped[str] = mapped_column(String(64))
+
+
+class OrderPriceAdjustment(TenantOwned, Base):
+    """A partner's price adjustment of a pending order (rules.md §7.19): the history of every
+    adjustment, never updated. ``tenant_id`` is the customer."""
+
+    __tablename__ = "order_price_adjustments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    partner_id: Mapped[str] = mapped_column(String(32))
+    official_amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """The order's list price (2 decimals)."""
+    previous_discount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """What the order's discount took off before this adjustment (2 decimals, ≥ 0)."""
+    discount_amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """What this adjustment takes off the list price (2 decimals, > 0); the order's lines share
+    it in proportion to their list price."""
+    adjusted_by: Mapped[str] = mapped_column(String(128))
+    """The partner login that adjusted it."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -5,6 +5,7 @@ lists yearly/monthly orders; ``SubscriptionService`` wraps it for what customers
 resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-use).
 """
 
+from partner_center.domains.orders.adjustments import AdjustmentView, PriceAdjustments
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     FILTERABLE_STATUSES,
@@ -65,6 +66,7 @@ __all__ = [
     "MAX_UNSUBSCRIBE",
     "PERIOD_LIMITS",
     "SYSTEM_USER",
+    "AdjustmentView",
     "BatchResult",
     "InstantSwitch",
     "ItemFailure",
@@ -78,6 +80,7 @@ __all__ = [
     "OrderType",
     "OrderView",
     "Payment",
+    "PriceAdjustments",
     "ProductRequest",
     "RefundLineView",
     "RenewalLines",

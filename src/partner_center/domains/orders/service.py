@@ -21,7 +21,7 @@ payments), which releases the holds with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
@@ -92,6 +92,8 @@ from partner_center.kernel.jobs import schedule
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
+#: The order-discount type of a partner's order price adjustment (api-semantics.md §3.7).
+PRICE_ADJUSTMENT = 609
 #: The id of a customer's default enterprise project.
 DEFAULT_ENTERPRISE_PROJECT = "0"
 CENT = Decimal("0.01")
@@ -636,7 +638,15 @@ class OrderService:
     def _apply_discount(
         self, row: CustomerOrder, lines: Sequence[OrderLine], payment: Payment
     ) -> None:
-        if payment.use_discount:
+        if row.discount_type == PRICE_ADJUSTMENT:
+            # The adjusted price is the order's price; no other discount stacks on it.
+            if payment.use_discount and payment.discount_id != row.discount_id:
+                raise order_error(
+                    OrderErrorCode.DISCOUNT_NOT_APPLICABLE,
+                    f"Order {row.id} has an adjusted price; no other discount applies.",
+                )
+            payment = replace(payment, use_discount=True)
+        elif payment.use_discount:
             if row.discount_id is None or payment.discount_id != row.discount_id:
                 raise order_error(
                     OrderErrorCode.DISCOUNT_NOT_APPLICABLE,
