@@ -85,7 +85,7 @@ from partner_center.domains.orders.public import (
     PriceAdjustments,
     SubscriptionService,
 )
-from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.partners.public import CriticalOperationGuard, PartnerService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
@@ -199,6 +199,15 @@ class Services:
     @cached_property
     def partners(self) -> PartnerService:
         return PartnerService(self.session, clock=self.clock, identity=self.identity)
+
+    @cached_property
+    def critical_operations(self) -> CriticalOperationGuard:
+        return CriticalOperationGuard(
+            self.session,
+            wall=self.wiring.wall,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
 
     @cached_property
     def notifications(self) -> NotificationService:

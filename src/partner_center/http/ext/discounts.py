@@ -1,7 +1,8 @@
 """Extension endpoints (ours, not the reference API) for partner discounts and order price
 adjustment (rules.md §7.16–7.19, §12.5): the operator's permission with its maximum discount, a
 partner granting, revoking and listing discounts (history included), and adjusting the price of
-a pending order with its history. Every call is signed like the SDK's.
+a pending order with its history; and the verification codes that protect critical operations
+(§12.4). Every call is signed like the SDK's.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from partner_center.domains.orders.public import AdjustmentView, OrderView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import caller_name
 from partner_center.http.formats import parse_time
+from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, Doc, PageQuery
 from partner_center.http.wire import WireModel
@@ -181,7 +183,9 @@ async def show_discount_permission(ctx: OperationContext) -> Permission:
 
 
 @operation(router, "POST", _PREFIX + "/discounts", kind=CallerKind.PARTNER, status=201)
-async def grant_discount(ctx: OperationContext, body: GrantDiscountReq) -> Discount:
+async def grant_discount(
+    ctx: OperationContext, body: GrantDiscountReq, verification_code: VerificationCodeHeader
+) -> Discount:
     """Grant a discount to a customer
 
     A percentage off the list price for a validity period, to the partner's own customer (607)
@@ -190,6 +194,9 @@ async def grant_discount(ctx: OperationContext, body: GrantDiscountReq) -> Disco
     that customer. The customer is e-mailed now; partner and customer are e-mailed when it
     expires.
     """
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="grant_discount"
+    )
     end = parse_time(body.effective_to, "effective_to")
     if end is None:
         raise invalid_parameter("effective_to", "Required: the end of the validity period.")
@@ -221,12 +228,17 @@ async def list_granted_discounts(ctx: OperationContext, query: DiscountsQuery) -
 
 @operation(router, "POST", _PREFIX + "/discounts/{discount_id}/revoke", kind=CallerKind.PARTNER)
 async def revoke_discount(
-    ctx: OperationContext, discount_id: Annotated[str, UNDOCUMENTED]
+    ctx: OperationContext,
+    discount_id: Annotated[str, UNDOCUMENTED],
+    verification_code: VerificationCodeHeader,
 ) -> Discount:
     """End a discount the partner granted, now
 
     Ratings of earlier instants keep it; no expiry e-mail follows.
     """
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="revoke_discount"
+    )
     revoked = await ctx.services.partner_discounts.revoke(
         discount_id, partner_id=ctx.caller.account_id
     )
@@ -237,7 +249,10 @@ async def revoke_discount(
     router, "POST", _PREFIX + "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER
 )
 async def adjust_order_price(
-    ctx: OperationContext, order_id: Annotated[str, UNDOCUMENTED], body: AdjustPriceReq
+    ctx: OperationContext,
+    order_id: Annotated[str, UNDOCUMENTED],
+    body: AdjustPriceReq,
+    verification_code: VerificationCodeHeader,
 ) -> AdjustedOrder:
     """Adjust the price of a customer's pending order
 
@@ -247,6 +262,9 @@ async def adjust_order_price(
     stacking) and is shared by the lines in proportion to their list price; the customer pays
     the adjusted price and is e-mailed.
     """
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="adjust_order_price"
+    )
     view = await ctx.services.price_adjustments.adjust(
         ctx.actor,
         order_id,
@@ -267,3 +285,65 @@ async def list_order_price_adjustments(
     """
     rows = await ctx.services.price_adjustments.history(ctx.actor, order_id)
     return AdjustmentList(adjustments=[_adjustment(r) for r in rows])
+
+
+class ProtectionReq(WireModel):
+    enabled: bool
+
+
+class Protection(WireModel):
+    enabled: bool
+
+
+class CodeSent(WireModel):
+    sent_to: str = Field(description="The partner's registered e-mail address, masked")
+
+
+def _masked(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+@operation(
+    router, "GET", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
+)
+async def show_critical_operation_protection(ctx: OperationContext) -> Protection:
+    """Whether critical operations demand a verification code
+
+    Off by default (rules.md §12.4).
+    """
+    return Protection(enabled=await ctx.services.critical_operations.enabled(ctx.caller.account_id))
+
+
+@operation(
+    router, "PUT", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
+)
+async def set_critical_operation_protection(
+    ctx: OperationContext, body: ProtectionReq
+) -> Protection:
+    """Turn verification codes for critical operations on or off (administrator)
+
+    While on, freezing and unfreezing customers, setting budgets, granting and revoking discounts
+    and adjusting order prices need X-Verification-Code: a code from
+    POST /v1/partner-center/security/verification-codes (rules.md §12.4).
+    """
+    await ctx.services.critical_operations.set_enabled(ctx.caller, enabled=body.enabled)
+    return Protection(enabled=body.enabled)
+
+
+@operation(
+    router,
+    "POST",
+    _PREFIX + "/security/verification-codes",
+    kind=CallerKind.PARTNER,
+    status=201,
+    body_required=False,
+)
+async def send_critical_operation_code(ctx: OperationContext) -> CodeSent:
+    """Send a verification code for one critical operation
+
+    A 6-digit code to the partner's registered e-mail address, valid 10 minutes, good for one
+    critical operation; at most 5 an hour (CBC.99004015).
+    """
+    sent_to = await ctx.services.critical_operations.send_code(ctx.caller.account_id)
+    return CodeSent(sent_to=_masked(sent_to))

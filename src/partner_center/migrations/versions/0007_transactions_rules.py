@@ -1,6 +1,7 @@
 """transactions rules (issue 13): an order's enterprise project, paying agent and unsubscription
 reason; a resource's enterprise project; the customer a scene-18 verification code is for;
-partners' discount permissions, revoked discounts, order price adjustments
+partners' discount permissions, revoked discounts, order price adjustments; verification codes
+for critical operations
 
 Revision ID: 0007
 Revises: 0003
@@ -86,9 +87,48 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_order_price_adjustments_tenant_id"), ["tenant_id"], unique=False
         )
+    op.create_table(
+        "critical_operation_protection",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_by", sa.String(length=32), nullable=False),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_critical_operation_protection")),
+    )
+    with op.batch_alter_table("critical_operation_protection", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_critical_operation_protection_tenant_id"), ["tenant_id"], unique=False
+        )
+    op.create_table(
+        "critical_operation_codes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expires_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "consumed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("consumed_by", sa.String(length=64), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_critical_operation_codes")),
+    )
+    with op.batch_alter_table("critical_operation_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_critical_operation_codes_tenant_id"), ["tenant_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("critical_operation_codes")
+    op.drop_table("critical_operation_protection")
     op.drop_table("order_price_adjustments")
     op.drop_table("discount_permissions")
     with op.batch_alter_table("catalog_discounts") as batch:
