@@ -34,6 +34,7 @@ from partner_center.http.ext import customers as ext_customers
 from partner_center.http.ext import discounts as ext_discounts
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
+from partner_center.http.ext import prospects as ext_prospects
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_enterprises.router,
         ext_usage.router,
         ext_discounts.router,
+        ext_prospects.router,
     ):
         app.include_router(router)
 

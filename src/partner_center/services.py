@@ -31,6 +31,7 @@ from partner_center.domains.associations.public import (
     InvitationService,
     MemberService,
     OverviewService,
+    ProspectService,
     TypeChangeService,
     association_hooks,
 )
@@ -263,6 +264,7 @@ class Services:
             zone=settings.zone,
             currency=settings.currency,
             site=self.wiring.site,
+            pre_registration_days=settings.pre_registration_days,
         )
 
     @cached_property
@@ -300,8 +302,15 @@ class Services:
     @cached_property
     def invitations(self) -> InvitationService:
         return InvitationService(
-            self.session, self._association_collaborators, account_managers=self.account_managers
+            self.session,
+            self._association_collaborators,
+            account_managers=self.account_managers,
+            prospects=self.prospects,
         )
+
+    @cached_property
+    def prospects(self) -> ProspectService:
+        return ProspectService(self.session, self._association_collaborators)
 
     @cached_property
     def type_changes(self) -> TypeChangeService:

@@ -1,7 +1,7 @@
 """transactions rules (issue 13): an order's enterprise project, paying agent and unsubscription
 reason; a resource's enterprise project; the customer a scene-18 verification code is for;
 partners' discount permissions, revoked discounts, order price adjustments; verification codes
-for critical operations
+for critical operations; partners' pre-registrations of prospects
 
 Revision ID: 0007
 Revises: 0003
@@ -124,9 +124,30 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_critical_operation_codes_tenant_id"), ["tenant_id"], unique=False
         )
+    op.create_table(
+        "prospects",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("email", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=True),
+        sa.Column("needs_review", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "reserved_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expires_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_prospects")),
+    )
+    with op.batch_alter_table("prospects", schema=None) as batch_op:
+        batch_op.create_index("ix_prospects_email", ["email", "expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_prospects_tenant_id"), ["tenant_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("prospects")
     op.drop_table("critical_operation_codes")
     op.drop_table("critical_operation_protection")
     op.drop_table("order_price_adjustments")
