@@ -14,8 +14,9 @@ for a container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,8 +40,17 @@ from partner_center.domains.balances.public import (
     BalanceEngine,
     BalanceService,
     Books,
+    CustomerTransfers,
     OperationLog,
+    Sources,
     registered_sources,
+)
+from partner_center.domains.billing.public import (
+    BilledDebt,
+    BillFanOut,
+    BillingService,
+    BillPolicy,
+    BillRunner,
 )
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
@@ -55,6 +65,7 @@ from partner_center.domains.coupons.public import (
     CouponRedemptions,
     CouponService,
     IdempotencyKeys,
+    MemberCoupons,
     QuotaService,
 )
 from partner_center.domains.customers.public import (
@@ -63,8 +74,9 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     CustomerService,
     FreezingService,
+    VerificationCodes,
 )
-from partner_center.domains.enterprises.public import EnterpriseService
+from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
     SecretCipher,
@@ -87,7 +99,16 @@ from partner_center.domains.orders.public import (
     SubscriptionService,
 )
 from partner_center.domains.partners.public import CriticalOperationGuard, PartnerService
+from partner_center.domains.payments.public import (
+    AccountStatements,
+    PaymentGateway,
+    RepaymentService,
+    SandboxProcessor,
+    TopUpAccounts,
+)
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -102,6 +123,7 @@ from partner_center.settings import Settings
 #: The names of the association hooks this container registers for other domains.
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
 BALANCE_RETURN_HOOK = "balances.return_remaining"
+ENTERPRISE_MEMBERS_CHECK = "enterprises.independent_members"
 
 
 def site_of(settings: Settings) -> str:
@@ -136,6 +158,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    bill_fanout: BillFanOut = field(default_factory=BillFanOut)
+    """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, wall: WallClock | None = None) -> Wiring:
@@ -227,6 +251,16 @@ class Services:
             identity=self.identity,
             partners=self.partners,
             notifications=self.notifications,
+            codes=self.verification_codes,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def verification_codes(self) -> VerificationCodes:
+        return VerificationCodes(
+            self.session,
+            wall=self.wiring.wall,
+            notifications=self.notifications,
             site=self.wiring.site,
         )
 
@@ -250,7 +284,38 @@ class Services:
 
     @cached_property
     def enterprises(self) -> EnterpriseService:
-        return EnterpriseService(self.session, clock=self.clock, identity=self.identity)
+        return EnterpriseService(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            realname=self.realname,
+            codes=self.verification_codes,
+        )
+
+    @cached_property
+    def enterprise_funds(self) -> EnterpriseFunds:
+        return EnterpriseFunds(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            enterprises=self.enterprises,
+            transfers=self.customer_transfers,
+            coupons=self.member_coupons,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def realname(self) -> RealnameService:
+        return RealnameService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            zone=self.settings.zone,
+            cipher=self.wiring.cipher,
+            customer_records=self.customer_records,
+            site=self.wiring.site,
+            public_url=self.settings.public_url,
+        )
 
     # -- associations -------------------------------------------------------------------------
 
@@ -271,15 +336,22 @@ class Services:
     def association_hooks(self) -> AssociationHooks:
         """What other domains do when an association starts or ends: this unit of work's own
         handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
-        §2.6.11), then the process-wide ones registered on ``association_hooks``."""
+        §2.6.11; an enterprise master with independent-accounting members held back, §2.6.5),
+        then the process-wide ones registered on ``association_hooks``."""
         hooks = AssociationHooks()
         hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
         hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.disassociation_check(ENTERPRISE_MEMBERS_CHECK, self._enterprise_members_block)
         hooks.include(association_hooks)
         return hooks
 
     async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _enterprise_members_block(
+        self, _session: AsyncSession, customer_id: str, _partner_id: str
+    ) -> str | None:
+        return await self.enterprises.disassociation_blocker(customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).balance_engine.return_remaining_on_disassociation(
@@ -358,13 +430,19 @@ class Services:
         return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
 
     @cached_property
+    def balance_sources(self) -> Sources:
+        """The registered figures of other domains; billing's debt unless one is registered."""
+        registered = registered_sources()
+        return Sources(debt=registered.debt or BilledDebt(), expenditure=registered.expenditure)
+
+    @cached_property
     def balance_engine(self) -> BalanceEngine:
         return BalanceEngine(
             self.session,
             clock=self.clock,
             currency=self.settings.currency,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             customer_records=self.customer_records,
         )
@@ -378,11 +456,22 @@ class Services:
             currency=self.settings.currency,
             partners=self.partners,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            online_payment_limit=Decimal(self.settings.online_payment_limit),
+        )
+
+    @cached_property
+    def customer_transfers(self) -> CustomerTransfers:
+        return CustomerTransfers(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            operations=self.balance_operations,
         )
 
     @cached_property
@@ -427,6 +516,15 @@ class Services:
             book=self.coupon_book,
             quotas=self.coupon_quotas,
             customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def member_coupons(self) -> MemberCoupons:
+        return MemberCoupons(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            redemptions=self.coupon_redemptions,
         )
 
     @cached_property
@@ -506,6 +604,7 @@ class Services:
             coupons=self.coupons,
             resources=self.resources,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -526,6 +625,7 @@ class Services:
             catalog=self.catalog,
             control=self.control,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -568,3 +668,80 @@ class Services:
             zone=self.settings.zone,
             customer_records=self.customer_records,
         )
+
+    # -- bills --------------------------------------------------------------------------------
+
+    @cached_property
+    def bill_runner(self) -> BillRunner:
+        return BillRunner(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            policy=BillPolicy(
+                batch_size=self.settings.bill_batch_size,
+                default_tax_rate=self.settings.bill_tax_rate,
+                due_days=self.settings.bill_due_days,
+            ),
+            partners=self.partners,
+            customer_records=self.customer_records,
+            recheck_quota=self.balance_engine.recheck_consumption_quota,
+        )
+
+    @cached_property
+    def billing(self) -> BillingService:
+        return BillingService(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            runner=self.bill_runner,
+            fanout=self.wiring.bill_fanout,
+            notifications=self.notifications,
+            quota=self._used_consumption_quota,
+        )
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def top_up_accounts(self) -> TopUpAccounts:
+        return TopUpAccounts(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def account_statements(self) -> AccountStatements:
+        return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def payment_gateway(self) -> PaymentGateway:
+        """The card processor: the built-in sandbox one (a real processor plugs in here)."""
+        return SandboxProcessor()
+
+    @cached_property
+    def repayments(self) -> RepaymentService:
+        return RepaymentService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            online_limit=Decimal(self.settings.online_payment_limit),
+            gateway=self.payment_gateway,
+            billing=self.billing,
+            balances=self.balances,
+            engine=self.balance_engine,
+            books=self.balance_books,
+            tickets=self.tickets,
+        )
+
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota

@@ -19,6 +19,7 @@ from partner_center.domains.customers.models import VerificationCode
 from partner_center.kernel.clock import add_months, parse_utc
 from partner_center.state import AppState
 from tests.harness import LiveServer, Partner
+from tests.sdk.enterprise_helpers import make_master
 from tests.sdk.test_enterprise_members import member
 from tests.sdk.test_more_operations import renew_rate
 from tests.sdk.test_orders import (
@@ -82,7 +83,7 @@ def test_available_zone_must_lie_in_the_region(server: LiveServer, csp: Partner)
 
 
 def test_an_enterprise_master_lists_a_members_orders(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master)
     stranger = server.customer(csp)
     for client in (server.intl(master), server.bss(master)):

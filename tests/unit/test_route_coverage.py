@@ -23,44 +23,21 @@ VENDORED = ROOT / "tests" / "spec" / "api-surface.json"
 SHARED = ROOT.parent / "shared" / "spec" / "api-surface.json"
 
 #: Operations without a route yet, each owned by work in flight: the integrator removes them as
-#: they land. Bills (13): the finance work. Real-name and enterprise multi-account (18): issue 13
-#: items 1-2.
+#: they land. Bills (13): the finance work.
 EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
     {
         # bills
-        "list_consume_sub_customers",
         "list_costs",
         "list_customer_bills_fee_records",
         "list_customer_bills_monthly_break_down",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
         "list_invoices",
-        "list_postpaid_bill_sum",
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_sub_customer_bill_detail",
         "list_subcustomer_monthly_bills",
         "show_customer_monthly_sum",
-        # real-name authentication
-        "create_personal_realname_auth",
-        "create_enterprise_realname_authentication",
-        "change_enterprise_realname_authentication",
-        "show_realname_authentication_review_result",
-        "show_real_name_auth_status",
-        "show_real_name_auth_qr_code",
-        # enterprise multi-account
-        "create_sub_enterprise_account",
-        "list_enterprise_organizations",
-        "send_sms_verification_code",
-        "show_multi_account_transfer_amount",
-        "list_enterprise_multi_account",
-        "update_sub_enterprise_amount",
-        "reclaim_sub_enterprise_amount",
-        "claim_enterprise_multi_account_coupon",
-        "reclaim_enterprise_multi_account_coupon",
-        "list_multi_account_transfer_coupons",
-        "list_multi_account_retrieve_coupons",
-        "create_enterprise_project_auth",
     }
 )
 

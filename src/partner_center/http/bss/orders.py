@@ -37,7 +37,7 @@ from partner_center.http.bss.order_wire import (
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -420,10 +420,9 @@ async def list_order_coupons_by_order_id(
         coupons.append(
             CouponInfoV2(
                 coupon_id=coupon.coupon_id,
-                status=int(coupon.status),
-                coupon_type=int(coupon.coupon_type),
+                **same_named(coupon, "status coupon_type", via=int),
                 measure_id=MEASURE_ID,
-                face_value=to_cents(coupon.face_value),
+                **same_named(coupon, "face_value balance", via=to_cents),
                 effective_time=format_utc(coupon.valid_time),
                 expire_time=format_utc(coupon.expire_time),
                 use_limits=[],
@@ -431,7 +430,6 @@ async def list_order_coupons_by_order_id(
                 last_used_time=format_time(coupon.last_used_at),
                 create_time=format_utc(coupon.created_at),
                 coupon_version=2,
-                balance=to_cents(coupon.balance),
                 used_by_order_id=coupon.lock_order_id,
                 coupon_group=0,
             )
@@ -476,16 +474,13 @@ async def show_refund_order_details(
         total_count=len(lines),
         refund_infos=[
             OrderRefundInfoV2(
-                id=x.id,
+                **same_named(
+                    x,
+                    "id customer_id resource_type_code service_type_code resource_type_name"
+                    " service_type_name region_code base_order_id",
+                ),
                 amount=to_cents(x.amount),
                 measure_id=str(MEASURE_ID),
-                customer_id=x.customer_id,
-                resource_type_code=x.resource_type_code,
-                service_type_code=x.service_type_code,
-                resource_type_name=x.resource_type_name,
-                service_type_name=x.service_type_name,
-                region_code=x.region_code,
-                base_order_id=x.base_order_id,
             )
             for x in lines
         ],

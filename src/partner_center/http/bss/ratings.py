@@ -23,7 +23,7 @@ from partner_center.domains.catalog.public import (
 from partner_center.domains.orders.public import RenewalLines, RenewalQuote
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 
@@ -38,7 +38,9 @@ _ZONE_SUFFIX = re.compile(r"[a-z][a-z0-9]{0,7}")
 _CODE = Field(min_length=1, max_length=64)
 
 
-class DemandProductInfo(WireModel):
+class _ProductInfo(WireModel):
+    """A product to price: its catalogue keys and size, as both inquiries name them."""
+
     id: str = _ID
     cloud_service_type: str = _CODE
     resource_type: str = _CODE
@@ -47,6 +49,9 @@ class DemandProductInfo(WireModel):
     available_zone: str | None = Field(default=None, max_length=64)
     resource_size: int | None = Field(default=None, description="Mandatory for linear products")
     size_measure_id: int | None = Field(default=None, description="15 Mbit/s, 17 GB, 14 count")
+
+
+class DemandProductInfo(_ProductInfo):
     usage_factor: str = _CODE
     usage_value: Decimal
     usage_measure_id: int
@@ -67,10 +72,15 @@ class DemandDiscountRatingResult(WireModel):
     discount_name: str | None = None
 
 
-class DemandProductRatingResult(WireModel):
+class _RatedProduct(WireModel):
+    """A product's price in both inquiries' answers: the line id, the product, the amount."""
+
     id: str | None = None
     product_id: str | None = None
     amount: Decimal | None = None
+
+
+class DemandProductRatingResult(_RatedProduct):
     discount_amount: Decimal | None = None
     official_website_amount: Decimal | None = None
     measure_id: int | None = None
@@ -86,15 +96,7 @@ class ListOnDemandResourceRatingsResponse(WireModel):
     product_rating_results: list[DemandProductRatingResult]
 
 
-class PeriodProductInfo(WireModel):
-    id: str = _ID
-    cloud_service_type: str = _CODE
-    resource_type: str = _CODE
-    resource_spec: str = Field(min_length=1, max_length=128)
-    region: str = _CODE
-    available_zone: str | None = Field(default=None, max_length=64)
-    resource_size: int | None = None
-    size_measure_id: int | None = None
+class PeriodProductInfo(_ProductInfo):
     period_type: int = Field(description="0 day, 2 month, 3 year, 4 hour")
     period_num: int
     subscription_num: int
@@ -121,10 +123,7 @@ class OfficialWebsiteRatingResult(WireModel):
     product_rating_results: list[PeriodProductOfficialRatingResult] | None = None
 
 
-class PeriodProductRatingResult(WireModel):
-    id: str | None = None
-    product_id: str | None = None
-    amount: Decimal | None = None
+class PeriodProductRatingResult(_RatedProduct):
     official_website_amount: Decimal | None = None
     discount_amount: Decimal | None = None
     measure_id: int | None = None
@@ -148,7 +147,7 @@ class ListRateOnPeriodDetailResponse(WireModel):
     currency: str
 
 
-def _key(info: DemandProductInfo | PeriodProductInfo) -> ProductKey:
+def _key(info: _ProductInfo) -> ProductKey:
     """The product's catalogue key; an ``available_zone`` must lie in the product's region."""
     zone = info.available_zone
     if zone and not (
@@ -163,17 +162,13 @@ def _key(info: DemandProductInfo | PeriodProductInfo) -> ProductKey:
 
 def _demand_line(line: RatedLine) -> DemandProductRatingResult:
     return DemandProductRatingResult(
-        id=line.id,
-        product_id=line.product_id,
-        amount=line.amount,
+        **same_named(line, "id product_id amount"),
         discount_amount=line.discount,
         official_website_amount=line.official,
         measure_id=_CURRENCY_UNIT,
         discount_rating_results=[
             DemandDiscountRatingResult(
-                discount_id=d.discount_id,
-                discount_type=d.discount_type,
-                amount=d.amount,
+                **same_named(d, "discount_id discount_type amount"),
                 measure_id=_CURRENCY_UNIT,
                 discount_name=d.name,
             )
@@ -193,14 +188,12 @@ async def list_on_demand_resource_ratings(
         ctx.caller.account_id,
         [
             OnDemandItem(
-                id=info.id,
+                **same_named(
+                    info,
+                    "id usage_factor usage_value usage_measure_id subscription_num"
+                    " resource_size size_measure_id",
+                ),
                 key=_key(info),
-                usage_factor=info.usage_factor,
-                usage_value=info.usage_value,
-                usage_measure_id=info.usage_measure_id,
-                subscription_num=info.subscription_num,
-                resource_size=info.resource_size,
-                size_measure_id=info.size_measure_id,
             )
             for info in body.product_infos
         ],
@@ -231,9 +224,7 @@ def _check_installments(infos: list[PeriodProductInfo]) -> None:
 
 def _period_line(line: RatedLine) -> PeriodProductRatingResult:
     return PeriodProductRatingResult(
-        id=line.id,
-        product_id=line.product_id,
-        amount=line.amount,
+        **same_named(line, "id product_id amount"),
         official_website_amount=line.official,
         discount_amount=line.discount,
         measure_id=_CURRENCY_UNIT,
@@ -254,13 +245,10 @@ async def list_rate_on_period_detail(
         ctx.caller.account_id,
         [
             PeriodItem(
-                id=info.id,
+                **same_named(
+                    info, "id period_type period_num subscription_num resource_size size_measure_id"
+                ),
                 key=_key(info),
-                period_type=info.period_type,
-                period_num=info.period_num,
-                subscription_num=info.subscription_num,
-                resource_size=info.resource_size,
-                size_measure_id=info.size_measure_id,
             )
             for info in body.product_infos
         ],
@@ -271,8 +259,7 @@ async def list_rate_on_period_detail(
             measure_id=_CURRENCY_UNIT,
             product_rating_results=[
                 PeriodProductOfficialRatingResult(
-                    id=line.id,
-                    product_id=line.product_id,
+                    **same_named(line, "id product_id"),
                     official_website_amount=line.official,
                     measure_id=_CURRENCY_UNIT,
                 )
@@ -281,12 +268,10 @@ async def list_rate_on_period_detail(
         ),
         optional_discount_rating_results=[
             OptionalDiscountRatingResult(
-                discount_id=option.discount_id,
-                amount=option.amount,
+                **same_named(option, "discount_id amount discount_type"),
                 official_website_amount=option.official,
                 discount_amount=option.discount,
                 measure_id=_CURRENCY_UNIT,
-                discount_type=option.discount_type,
                 discount_name=option.name,
                 best_offer=1 if option.best_offer else 0,
                 product_rating_results=[_period_line(line) for line in option.lines],

@@ -15,7 +15,7 @@ from partner_center.domains.identity.public import Caller, IssuedToken
 from partner_center.http.auth import CallerKind, client_address
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, QueryModel
-from partner_center.http.wire import WireModel, WireResponse
+from partner_center.http.wire import WireModel, WireResponse, same_named
 from partner_center.kernel.clock import utc
 from partner_center.kernel.errors import DomainError
 
@@ -108,8 +108,7 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
     caller = issued.caller
     body = TokenResponse(
         token=TokenBody(
-            expires_at=_iso(issued.expires_at),
-            issued_at=_iso(issued.issued_at),
+            **same_named(issued, "expires_at issued_at", via=_iso),
             methods=methods,
             user=TokenUser(
                 id=caller.member_id,

@@ -4,7 +4,7 @@ partners' discount permissions, revoked discounts, order price adjustments; veri
 for critical operations; partners' pre-registrations of prospects
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
