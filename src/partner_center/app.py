@@ -36,9 +36,11 @@ from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import discounts as ext_discounts
 from partner_center.http.ext import finance as ext_finance
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
+from partner_center.http.ext import prospects as ext_prospects
 from partner_center.http.ext import realname as ext_realname
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import tickets as ext_tickets
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_realname.router,
         ext_realname.router,
         ext_usage.router,
+        ext_discounts.router,
+        ext_prospects.router,
         ext_bills.router,
         ext_tickets.router,
         ext_finance.router,

@@ -32,6 +32,7 @@ from partner_center.domains.associations.public import (
     InvitationService,
     MemberService,
     OverviewService,
+    ProspectService,
     TypeChangeService,
     association_hooks,
 )
@@ -57,6 +58,7 @@ from partner_center.domains.catalog.public import (
     CatalogService,
     DiscountService,
     InquiryService,
+    PartnerDiscounts,
 )
 from partner_center.domains.coupons.public import (
     CouponBook,
@@ -91,8 +93,13 @@ from partner_center.domains.notifications.public import (
     SmtpConfig,
     SmtpSender,
 )
-from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
-from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.orders.public import (
+    OrderPolicy,
+    OrderService,
+    PriceAdjustments,
+    SubscriptionService,
+)
+from partner_center.domains.partners.public import CriticalOperationGuard, PartnerService
 from partner_center.domains.payments.public import (
     AccountStatements,
     PaymentGateway,
@@ -220,6 +227,15 @@ class Services:
         return PartnerService(self.session, clock=self.clock, identity=self.identity)
 
     @cached_property
+    def critical_operations(self) -> CriticalOperationGuard:
+        return CriticalOperationGuard(
+            self.session,
+            wall=self.wiring.wall,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
+
+    @cached_property
     def notifications(self) -> NotificationService:
         return NotificationService(self.session, clock=self.clock)
 
@@ -314,6 +330,7 @@ class Services:
             zone=settings.zone,
             currency=settings.currency,
             site=self.wiring.site,
+            pre_registration_days=settings.pre_registration_days,
         )
 
     @cached_property
@@ -358,8 +375,15 @@ class Services:
     @cached_property
     def invitations(self) -> InvitationService:
         return InvitationService(
-            self.session, self._association_collaborators, account_managers=self.account_managers
+            self.session,
+            self._association_collaborators,
+            account_managers=self.account_managers,
+            prospects=self.prospects,
         )
+
+    @cached_property
+    def prospects(self) -> ProspectService:
+        return ProspectService(self.session, self._association_collaborators)
 
     @cached_property
     def type_changes(self) -> TypeChangeService:
@@ -533,6 +557,16 @@ class Services:
         )
 
     @cached_property
+    def partner_discounts(self) -> PartnerDiscounts:
+        return PartnerDiscounts(
+            self.session,
+            clock=self.clock,
+            discounts=self.discounts,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
+
+    @cached_property
     def inquiry(self) -> InquiryService:
         return InquiryService(
             self.session, clock=self.clock, catalog=self.catalog, discounts=self.discounts
@@ -577,6 +611,10 @@ class Services:
     @cached_property
     def subscriptions(self) -> SubscriptionService:
         return SubscriptionService(self.orders)
+
+    @cached_property
+    def price_adjustments(self) -> PriceAdjustments:
+        return PriceAdjustments(self.orders, partner_discounts=self.partner_discounts)
 
     # -- pay-per-use --------------------------------------------------------------------------
 

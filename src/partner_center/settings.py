@@ -151,6 +151,14 @@ class Settings(BaseSettings):
             "PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", "disassociation_window_months"
         ),
     )
+    pre_registration_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_PRE_REGISTRATION_DAYS", "pre_registration_days"
+        ),
+        description="How long a pre-registration reserves a prospect for its partner (§2.1.1).",
+    )
     usage_late_window_hours: int = Field(
         default=72,
         ge=0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from partner_center.domains.associations import tasks as association_tasks
 from partner_center.domains.billing import tasks as billing_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
+from partner_center.domains.catalog import tasks as catalog_tasks
 from partner_center.domains.coupons import tasks as coupon_tasks
 from partner_center.domains.invoices import tasks as invoice_tasks
 from partner_center.domains.notifications import tasks as notification_tasks
@@ -38,6 +39,7 @@ def build_registry(wiring: Wiring) -> JobRegistry[Services]:
     invoice_tasks.register(registry)
     for module in (
         association_tasks,
+        catalog_tasks,
         coupon_tasks,
         notification_tasks,
         order_tasks,

@@ -152,6 +152,8 @@ class VerificationCode(TenantOwned, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     receiver: Mapped[str] = mapped_column(String(255))
     scene: Mapped[int] = mapped_column(Integer, default=29)
+    customer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Scene 18 (bank-card real-name): the partner's customer the code is for."""
     code_hash: Mapped[str] = mapped_column(String(64))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -65,6 +65,7 @@ async def send_verification_message_code(
         timeout_minutes=body.timeout,
         lang=body.lang,
         scene=body.scene or 29,
+        customer_id=body.customer_id or None,
     )
 
 
