@@ -564,7 +564,7 @@ class Services:
             ),
             partners=self.partners,
             customer_records=self.customer_records,
-            recheck_quota=self.balance_engine.recheck_consumption_quota,
+            recheck_quota=self._recheck_quota,
         )
 
     @cached_property
@@ -578,6 +578,12 @@ class Services:
             notifications=self.notifications,
             quota=self._used_consumption_quota,
         )
+
+    async def _recheck_quota(self, partner_id: str) -> None:
+        """After a bill: re-evaluate the quota restriction of a partner with money (a partner
+        without a funds row has no credit line; its next postpaid charge evaluates it)."""
+        if await self.balance_books.partner_funds(partner_id) is not None:
+            await self.balance_engine.recheck_consumption_quota(partner_id)
 
     async def _used_consumption_quota(self, partner_id: str) -> Decimal:
         funds = await self.balance_books.partner_funds(partner_id)
