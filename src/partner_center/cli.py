@@ -91,13 +91,27 @@ def serve(
     from partner_center.app import create_app
 
     settings = load_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
+    console.print(f"[bold]console[/bold] http://{shown}:{bind_port}/  (API at the same address)")
+    _print_console_accounts(settings)
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=bind_host,
+        port=bind_port,
         log_config=None,
         access_log=False,
     )
+
+
+def _print_console_accounts(settings: Any) -> None:
+    """The demo's console sign-ins, when this data directory holds the demo."""
+    from partner_center.demo import DEMO_PASSWORD, demo_console_accounts, saved_credentials
+
+    if saved_credentials(settings) is None:
+        return
+    names = ", ".join(demo_console_accounts())
+    console.print(f"  sign in as any of {names} with the password {DEMO_PASSWORD}")
 
 
 @db_app.command("upgrade")

@@ -39,6 +39,7 @@ from partner_center.domains.balances.public import (
     BalanceEngine,
     BalanceService,
     Books,
+    CustomerTransfers,
     OperationLog,
     Sources,
     registered_sources,
@@ -62,6 +63,7 @@ from partner_center.domains.coupons.public import (
     CouponRedemptions,
     CouponService,
     IdempotencyKeys,
+    MemberCoupons,
     QuotaService,
 )
 from partner_center.domains.customers.public import (
@@ -70,8 +72,9 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     CustomerService,
     FreezingService,
+    VerificationCodes,
 )
-from partner_center.domains.enterprises.public import EnterpriseService
+from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
     SecretCipher,
@@ -89,7 +92,16 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.payments.public import (
+    AccountStatements,
+    PaymentGateway,
+    RepaymentService,
+    SandboxProcessor,
+    TopUpAccounts,
+)
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -104,6 +116,7 @@ from partner_center.settings import Settings
 #: The names of the association hooks this container registers for other domains.
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
 BALANCE_RETURN_HOOK = "balances.return_remaining"
+ENTERPRISE_MEMBERS_CHECK = "enterprises.independent_members"
 
 
 def site_of(settings: Settings) -> str:
@@ -222,6 +235,16 @@ class Services:
             identity=self.identity,
             partners=self.partners,
             notifications=self.notifications,
+            codes=self.verification_codes,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def verification_codes(self) -> VerificationCodes:
+        return VerificationCodes(
+            self.session,
+            wall=self.wiring.wall,
+            notifications=self.notifications,
             site=self.wiring.site,
         )
 
@@ -245,7 +268,38 @@ class Services:
 
     @cached_property
     def enterprises(self) -> EnterpriseService:
-        return EnterpriseService(self.session, clock=self.clock, identity=self.identity)
+        return EnterpriseService(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            realname=self.realname,
+            codes=self.verification_codes,
+        )
+
+    @cached_property
+    def enterprise_funds(self) -> EnterpriseFunds:
+        return EnterpriseFunds(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            enterprises=self.enterprises,
+            transfers=self.customer_transfers,
+            coupons=self.member_coupons,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def realname(self) -> RealnameService:
+        return RealnameService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            zone=self.settings.zone,
+            cipher=self.wiring.cipher,
+            customer_records=self.customer_records,
+            site=self.wiring.site,
+            public_url=self.settings.public_url,
+        )
 
     # -- associations -------------------------------------------------------------------------
 
@@ -265,15 +319,22 @@ class Services:
     def association_hooks(self) -> AssociationHooks:
         """What other domains do when an association starts or ends: this unit of work's own
         handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
-        §2.6.11), then the process-wide ones registered on ``association_hooks``."""
+        §2.6.11; an enterprise master with independent-accounting members held back, §2.6.5),
+        then the process-wide ones registered on ``association_hooks``."""
         hooks = AssociationHooks()
         hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
         hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.disassociation_check(ENTERPRISE_MEMBERS_CHECK, self._enterprise_members_block)
         hooks.include(association_hooks)
         return hooks
 
     async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _enterprise_members_block(
+        self, _session: AsyncSession, customer_id: str, _partner_id: str
+    ) -> str | None:
+        return await self.enterprises.disassociation_blocker(customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).balance_engine.return_remaining_on_disassociation(
@@ -376,6 +437,17 @@ class Services:
             engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            online_payment_limit=Decimal(self.settings.online_payment_limit),
+        )
+
+    @cached_property
+    def customer_transfers(self) -> CustomerTransfers:
+        return CustomerTransfers(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            operations=self.balance_operations,
         )
 
     @cached_property
@@ -420,6 +492,15 @@ class Services:
             book=self.coupon_book,
             quotas=self.coupon_quotas,
             customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def member_coupons(self) -> MemberCoupons:
+        return MemberCoupons(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            redemptions=self.coupon_redemptions,
         )
 
     @cached_property
@@ -489,6 +570,7 @@ class Services:
             coupons=self.coupons,
             resources=self.resources,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -505,6 +587,7 @@ class Services:
             catalog=self.catalog,
             control=self.control,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -584,6 +667,47 @@ class Services:
         without a funds row has no credit line; its next postpaid charge evaluates it)."""
         if await self.balance_books.partner_funds(partner_id) is not None:
             await self.balance_engine.recheck_consumption_quota(partner_id)
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def top_up_accounts(self) -> TopUpAccounts:
+        return TopUpAccounts(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def account_statements(self) -> AccountStatements:
+        return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def payment_gateway(self) -> PaymentGateway:
+        """The card processor: the built-in sandbox one (a real processor plugs in here)."""
+        return SandboxProcessor()
+
+    @cached_property
+    def repayments(self) -> RepaymentService:
+        return RepaymentService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            online_limit=Decimal(self.settings.online_payment_limit),
+            gateway=self.payment_gateway,
+            billing=self.billing,
+            balances=self.balances,
+            engine=self.balance_engine,
+            books=self.balance_books,
+            tickets=self.tickets,
+        )
 
     async def _used_consumption_quota(self, partner_id: str) -> Decimal:
         funds = await self.balance_books.partner_funds(partner_id)

@@ -22,8 +22,8 @@ Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wi
 JSON body; a ``QueryModel`` the query string (``http/query.py``); a parameter named like a
 ``{path}`` segment that segment; ``Annotated[str | None, Header("X-Name")]`` a header;
 ``bytes`` the raw body. Its return annotation is the response model documented for ``status``
-(``None``: no content). ``UNDOCUMENTED`` in a parameter's annotation keeps it out of
-``/openapi.json``.
+(``None``: no content). ``UNDOCUMENTED`` in a header's annotation keeps it out of
+``/openapi.json``; every ``{path}`` segment is a parameter of the handler, always documented.
 
 Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
 400), check the declared caller kind (``CallerKind``, 403), throttle per caller and operation
@@ -159,7 +159,6 @@ class Parameters:
     path: tuple[str, ...]
     headers: tuple[tuple[str, Header], ...]
     raw_body: str | None
-    documented_path: tuple[str, ...]
     documented_headers: tuple[Header, ...]
     response: type[BaseModel] | None
     """The model the return annotation names, if any."""
@@ -174,7 +173,7 @@ class Parameters:
         body: type[BaseModel] | None = None
         query: tuple[str, type[QueryModel]] | None = None
         raw_body: str | None = None
-        path: list[tuple[str, bool]] = []
+        path: list[str] = []
         headers: list[tuple[str, Header, bool]] = []
         for parameter in parameters[1:]:
             name, hint = parameter.name, hints[parameter.name]
@@ -187,7 +186,7 @@ class Parameters:
             if header is not None:
                 headers.append((name, header, documented))
             elif name in segments:
-                path.append((name, documented))
+                path.append(name)
             elif hint is bytes:
                 raw_body = name
             elif isinstance(hint, type) and issubclass(hint, QueryModel):
@@ -196,14 +195,15 @@ class Parameters:
                 body = hint
             else:
                 raise TypeError(f"{handler.__name__}: what is parameter {name!r}?")
+        if missing := segments - set(path):
+            raise TypeError(f"{handler.__name__}: no parameter for {sorted(missing)} in {route}")
         returned = hints.get("return")
         return cls(
             body=body,
             query=query,
-            path=tuple(name for name, _ in path),
+            path=tuple(path),
             headers=tuple((name, header) for name, header, _ in headers),
             raw_body=raw_body,
-            documented_path=tuple(name for name, documented in path if documented),
             documented_headers=tuple(header for _, header, documented in headers if documented),
             response=returned
             if isinstance(returned, type) and issubclass(returned, BaseModel)
@@ -239,13 +239,13 @@ class Parameters:
         return extra
 
     def endpoint_signature(self) -> inspect.Signature:
-        """``(request, *, <documented path parameters>)``, which FastAPI reads."""
+        """``(request, *, <path parameters>)``, which FastAPI reads."""
         request = inspect.Parameter(
             "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
         )
         path = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
-            for name in self.documented_path
+            for name in self.path
         ]
         return inspect.Signature([request, *path], return_annotation=Response)
 
@@ -409,7 +409,7 @@ async def _credentials_and_body(
     if op.kind != CallerKind.PUBLIC:
         return await authenticate_and_read_body(request, state, op.payload)
     settings = state.settings
-    limit = settings.max_upload_bytes if op.payload.upload else settings.max_body_bytes
+    limit = op.payload.limit(settings.max_body_bytes, settings.max_upload_bytes)
     return None, await read_body(request, limit)
 
 

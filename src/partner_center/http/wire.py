@@ -4,7 +4,7 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cache
@@ -12,7 +12,13 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import simplejson
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    models_json_schema,
+)
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -94,13 +100,36 @@ class WireModel(BaseModel):
         return value
 
 
-#: Every wire model referenced by a route; merged into the OpenAPI components.
-SCHEMAS: dict[str, type[BaseModel]] = {}
+def same_named(
+    source: object, names: str, via: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """The attributes ``names`` (separated by spaces) of ``source`` (a domain view or a request),
+    as the keyword arguments of the fields that carry them under the same names, each passed
+    through ``via`` when given: ``Wire(**same_named(view, "a b"), **same_named(view, "c d",
+    via=format_utc), e=convert(view.f))``."""
+    values = {name: getattr(source, name) for name in names.split()}
+    if via is None:
+        return values
+    return {name: via(value) for name, value in values.items()}
 
 
-def schema_ref(model: type[BaseModel]) -> dict[str, str]:
-    SCHEMAS[model.__name__] = model
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+#: Every wire model referenced by a route, by the provisional ``$ref`` that ``schema_ref``
+#: handed out: the model and whether it is read (a request) or written (a response).
+SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {}
+
+_PROVISIONAL = "#/components/schemas/~"
+
+
+def schema_ref(model: type[BaseModel], mode: JsonSchemaMode = "serialization") -> dict[str, str]:
+    """A ``$ref`` to ``model``'s schema in ``/openapi.json``: as the server writes it
+    (``"serialization"``, a response) or as it reads it (``"validation"``, a request body).
+
+    The reference is provisional: ``openapi_components`` names the schemas (two models of the
+    same name in different modules get different names) and ``resolve_refs`` points every
+    provisional reference at its schema's final name."""
+    ref = f"{_PROVISIONAL}{model.__module__}.{model.__qualname__}~{mode}"
+    SCHEMAS[ref] = (model, mode)
+    return {"$ref": ref}
 
 
 def wire_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
@@ -108,9 +137,86 @@ def wire_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any
     return {
         "requestBody": {
             "required": required,
-            "content": {"application/json": {"schema": schema_ref(model)}},
+            "content": {"application/json": {"schema": schema_ref(model, "validation")}},
         }
     }
+
+
+def number_only(value: Any) -> Any:
+    """Amounts are JSON numbers: a string, boolean or float is refused (never coerced)."""
+    if isinstance(value, bool | str | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _unwrapped(schema: CoreSchema) -> CoreSchema:
+    """A field's core schema without the defaults and validators wrapped around its type."""
+    while schema["type"] in ("default", "function-after", "function-before", "function-wrap"):
+        schema = schema["schema"]
+    return schema
+
+
+class WireJsonSchema(GenerateJsonSchema):
+    """JSON schemas of what the wire carries, as opposed to pydantic's defaults.
+
+    * Decimals are written as exact JSON numbers (``dumps``), never strings; an amount
+      (``formats.WireAmount``) is read only as a number. A plain ``Decimal`` request field
+      also takes a string.
+    * A response omits ``None`` fields (``WireResponse``): a nullable field is never
+      required in a response schema.
+    """
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        if self.mode == "serialization":
+            return {"type": "number"}
+        return super().decimal_schema(schema)
+
+    def function_before_schema(
+        self, schema: core_schema.BeforeValidatorFunctionSchema
+    ) -> JsonSchemaValue:
+        generated = super().function_before_schema(schema)
+        if schema["function"]["function"] is number_only and "anyOf" in generated:
+            numbers: list[JsonSchemaValue] = [
+                s for s in generated["anyOf"] if s.get("type") == "number"
+            ]
+            if len(numbers) == 1:
+                return {k: v for k, v in generated.items() if k != "anyOf"} | numbers[0]
+        return generated
+
+    def field_is_required(
+        self,
+        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
+        total: bool,
+    ) -> bool:
+        if self.mode == "serialization" and _unwrapped(field["schema"])["type"] == "nullable":
+            return False
+        return super().field_is_required(field, total)
+
+
+def openapi_components() -> tuple[dict[str, Any], dict[str, str]]:
+    """The schemas of every model ``schema_ref`` handed out (with the models they nest), and
+    each provisional reference's final one."""
+    refs, defs = models_json_schema(
+        list(SCHEMAS.values()),
+        ref_template="#/components/schemas/{model}",
+        schema_generator=WireJsonSchema,
+    )
+    final = {ref: refs[key]["$ref"] for ref, key in SCHEMAS.items()}
+    return defs.get("$defs", {}), final
+
+
+def resolve_refs(node: Any, final: Mapping[str, str]) -> Any:
+    """``node`` with every provisional ``$ref`` replaced by its final one."""
+    if isinstance(node, dict):
+        return {
+            key: final.get(value, value)
+            if key == "$ref" and isinstance(value, str)
+            else resolve_refs(value, final)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [resolve_refs(item, final) for item in node]
+    return node
 
 
 def wire_responses(model: type[BaseModel] | None, status: int = 200) -> dict[int | str, Any]:
@@ -164,6 +270,14 @@ class Payload:
     upload: bool = False
     """A bulk upload: read up to the larger upload limit, and signed as the SDK signs a
     non-JSON body (``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD``) when sent as one."""
+    max_bytes: int | None = None
+    """This operation's own body limit (a file upload's), instead of the configured one."""
+
+    def limit(self, max_body_bytes: int, max_upload_bytes: int) -> int:
+        """The largest body this operation reads."""
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return max_upload_bytes if self.upload else max_body_bytes
 
     def accepts_unsigned(self, content_type: str | None) -> bool:
         """Whether a signature may leave this body unsigned (never for a JSON operation)."""

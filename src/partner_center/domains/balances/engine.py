@@ -190,6 +190,61 @@ class BalanceEngine:
         funds = await self.books.lock_partner(partner_id)
         return await self.settle_quota_state(funds)
 
+    async def repay(
+        self, partner_id: str, amount: Decimal, *, repayment_id: str, actor_id: str
+    ) -> MoneyMovement:
+        """REPAYMENT: the partner's ``partner_cash`` → its ``partner_receivable`` (what it owes
+        for postpaid consumption), a DEDEUCT line on its cash statement. Idempotent on
+        ``repayment_id``: a retry answers the first movement and moves nothing. The cash must be
+        there (a top-up first); the ledger's guard refuses a repayment beyond it.
+
+        Raises:
+            DomainError: ``CBC.0100`` bad amount; ``CBC.99007009`` the id was used for another
+                amount.
+        """
+        amount = check_amount(amount, "amount")
+        funds = await self.books.lock_partner(partner_id)
+        operation_id = self.operations.operation_id(
+            partner_id, OperationKind.REPAYMENT, repayment_id
+        )
+        request = fingerprint("repay", partner_id, amount)
+        replay = await self.operations.replay(operation_id, request, repayment_id)
+        if replay is not None:
+            return replay
+        row = await self.operations.record(
+            operation_id=operation_id,
+            kind=OperationKind.REPAYMENT,
+            tenant_id=partner_id,
+            amount=amount,
+            actor_id=actor_id,
+            request_hash=request,
+            key=repayment_id,
+            reference_id=repayment_id,
+        )
+        transfer = await self.books.move(
+            transfer_id=operation_id,
+            debit=partner_side(partner_id, Code.PARTNER_CASH),
+            credit=partner_side(partner_id, Code.PARTNER_RECEIVABLE),
+            amount=amount,
+            code="repayment",
+            caused_by=actor_id,
+        )
+        await self.books.record(
+            funds,
+            EntryLine(
+                statement=Statement.PARTNER_DEBIT,
+                trade_id=operation_id,
+                transfer_id=transfer.id,
+                trade_type=trades.DEDEUCT,
+                trade_detail_type=trades.DETAIL_REPAYMENT,
+                direction=Direction.EXPENSE,
+                amount=amount,
+                payment_channel_no=repayment_id,
+            ),
+        )
+        await self.settle_quota_state(funds)
+        return self.operations.movement(row)
+
     async def return_remaining_on_disassociation(
         self, customer_id: str, *, actor_id: str | None = None
     ) -> MoneyMovement | None:

@@ -16,6 +16,10 @@ PARTNER_BUDGET = "PARTNER_BUDGET"
 PARTNER_BILLING = "PARTNER_BILLING"
 #: Topic of association and disassociation requests and their outcomes (rules.md §2.6.2, §12.5).
 CUSTOMER_ASSOCIATION = "CUSTOMER_ASSOCIATION"
+#: Topic of service-ticket changes (rules.md §9): submitted, answered, state changes.
+SERVICE_TICKET = "SERVICE_TICKET"
+#: Topic of invoices and other finance documents (rules.md §6.19, §12.5).
+INVOICE = "INVOICE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,18 @@ TOPICS: dict[str, Topic] = {
         description="A customer asked to associate or disassociate, or answered the partner's "
         "request (rules.md §2.6.2, §12.5).",
         managed_by=frozenset({Role.ACCOUNT_DIRECTOR, Role.OPERATIONS}),
+    ),
+    SERVICE_TICKET: Topic(
+        name=SERVICE_TICKET,
+        category="Service tickets",
+        description="A service ticket was submitted, answered or changed state (rules.md §9).",
+        managed_by=frozenset({Role.TICKETS, Role.FINANCE}),
+    ),
+    INVOICE: Topic(
+        name=INVOICE,
+        category="Finance",
+        description="A monthly invoice was issued (rules.md §6.19, §12.5).",
+        managed_by=frozenset({Role.FINANCE}),
     ),
 }
 

@@ -8,6 +8,8 @@ ids derived from the order id, so a replay can never move money twice)::
     lock the order (status 6, before its deadline)         CBC.99003106 / CBC.99003110
     CustomerControl.ensure_allowed(PURCHASE | RENEW)        restricted / frozen customers
     balances.ensure_purchase_allowed                        partner over its consumption quota
+    realname.ensure_may_buy_in(regions)                     Chinese-mainland regions need a
+                                                            verified customer (CBC.99007004)
     discount first (the order's own, if asked for)          CBC.99003108
     coupon hold on the net amount (one coupon per order)    coupons' codes
     budget reserve at list price (reseller model)           CBC.99003198
@@ -77,6 +79,7 @@ from partner_center.domains.orders.views import (
     RefundLineView,
 )
 from partner_center.domains.partners.public import PartnerType
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import (
     PERIOD_MONTH,
     PERIOD_YEAR,
@@ -237,6 +240,7 @@ class OrderService:
         coupons: CouponService,
         resources: ResourceService,
         customer_records: CustomerRecords,
+        realname: RealnameService,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -252,6 +256,7 @@ class OrderService:
         self.coupons = coupons
         self.resources = resources
         self.customer_records = customer_records
+        self.realname = realname
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -573,6 +578,8 @@ class OrderService:
         )
         await self.balances.ensure_purchase_allowed(row.tenant_id)
         lines = await self._lines(row.id)
+        if not renewal:
+            await self.realname.ensure_may_buy_in(row.tenant_id, {x.region_code for x in lines})
         self._apply_discount(row, lines, payment)
         context = self._coupon_context(row, lines)
         coupon_total = ZERO
@@ -777,7 +784,12 @@ class OrderService:
         """Orders the caller may see (a customer its own; a partner its customers', a
         distributor with ``indirect_partner_id`` its reseller's; an account manager only its
         own customers'), newest first unless ``newest_first`` is False."""
-        stmt = await self._visible(caller, actor, filters.indirect_partner_id)
+        if filters.enterprise_member_id is not None and actor is None:
+            stmt = select(CustomerOrder).where(
+                CustomerOrder.tenant_id == filters.enterprise_member_id
+            )
+        else:
+            stmt = await self._visible(caller, actor, filters.indirect_partner_id)
         if filters.order_id:
             stmt = stmt.where(CustomerOrder.id == filters.order_id.upper())
         if filters.customer_id:

@@ -206,6 +206,19 @@ class PartnerService:
         """Whether any partner is onboarded (the demo seeds a fresh database only)."""
         return (await self.session.scalar(select(Partner.account_id).limit(1))) is not None
 
+    async def list_partners(
+        self, window: Page, *, partner_type: PartnerType | None = None
+    ) -> tuple[list[PartnerView], int]:
+        """Every partner, newest first (the operator's view)."""
+        stmt = select(Partner)
+        if partner_type is not None:
+            stmt = stmt.where(Partner.partner_type == partner_type)
+        rows, total = await paginate(
+            self.session, stmt, window, Partner.created_at.desc(), Partner.account_id
+        )
+        names = await self.identity.accounts(r.account_id for r in rows)
+        return [_view(r, names[r.account_id].name) for r in rows], total
+
     async def get(self, partner_id: str) -> PartnerView | None:
         partner = await self.session.get(Partner, partner_id)
         if partner is None:

@@ -15,17 +15,15 @@ nothing again; the same key with another body is ``CBC.99007009``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field, StrictBool
 
 from partner_center.domains.balances.public import ConsumptionQuotaView, TopUpChannel
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import WireAmount, cents_text, wire_amount
+from partner_center.http.formats import WireAmount, consumption_quota_figures, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import UNDOCUMENTED
 from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -87,16 +85,9 @@ class StatementProof(WireModel):
 
 
 def _state(partner_id: str, view: ConsumptionQuotaView) -> ConsumptionQuotaState:
-    amounts = [view.amount, view.coupon_amount, view.due_amount, view.unbilled_amount]
-    amount, coupon, due, unbilled = (Decimal(cents_text(v)) for v in amounts)
     return ConsumptionQuotaState(
         partner_id=partner_id,
-        consumption_quota=cents_text(view.consumption_quota),
-        amount=cents_text(amount),
-        coupon_amount=cents_text(coupon),
-        due_amount=cents_text(due),
-        unbilled_amount=cents_text(unbilled),
-        used_consumption_quota=cents_text(due + unbilled - amount - coupon),
+        **consumption_quota_figures(view),
         currency=view.currency,
         restricted=view.restricted,
     )
@@ -113,7 +104,7 @@ def _checked(partner_id: str) -> str:
 )
 async def operator_top_up_partner(
     ctx: OperationContext,
-    partner_id: Annotated[str, UNDOCUMENTED],
+    partner_id: str,
     body: TopUpReq,
     idempotency_key: IdempotencyKey,
 ) -> TopUpResult:
@@ -156,7 +147,7 @@ async def operator_top_up_partner(
     kind=CallerKind.OPERATOR,
 )
 async def operator_set_consumption_quota(
-    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: ConsumptionQuotaReq
+    ctx: OperationContext, partner_id: str, body: ConsumptionQuotaReq
 ) -> ConsumptionQuotaState:
     """Set a partner's consumption quota (credit line) (operator)
 
@@ -178,7 +169,7 @@ async def operator_set_consumption_quota(
     kind=CallerKind.OPERATOR,
 )
 async def operator_show_consumption_quota(
-    ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED]
+    ctx: OperationContext, partner_id: str
 ) -> ConsumptionQuotaState:
     """A partner's consumption quota and restriction state (operator)
 

@@ -24,8 +24,8 @@ from partner_center.domains.billing.public import PartnerBillView, parse_cycle
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import cents_text
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, IntOrBlank, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import Page, page
 
@@ -73,10 +73,8 @@ class PartnerBillOut(WireModel):
 
 class PartnerBillsQuery(QueryModel):
     bill_cycle: Annotated[str | None, Doc("YYYY-MM: only that cycle's bill, in detail")] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 class PartnerBillsResponse(WireModel):
@@ -110,17 +108,13 @@ def bill_wire(view: PartnerBillView) -> PartnerBillOut:
         bill_cycle=view.cycle,
         currency=view.currency,
         customer_count=view.customer_count,
-        consumption_amount=cents_text(view.consumption_amount),
-        refund_amount=cents_text(view.refund_amount),
-        adjustment_amount=cents_text(view.adjustment_amount),
-        coupon_amount=cents_text(view.coupon_amount),
-        total_amount=cents_text(view.total_amount),
-        partner_coupon_amount=cents_text(view.partner_coupon_amount),
+        **same_named(
+            view,
+            "consumption_amount refund_amount adjustment_amount coupon_amount total_amount"
+            " partner_coupon_amount tax_amount amount_due paid_amount remaining_amount",
+            via=cents_text,
+        ),
         tax_rate=format(view.tax_rate.normalize(), "f"),
-        tax_amount=cents_text(view.tax_amount),
-        amount_due=cents_text(view.amount_due),
-        paid_amount=cents_text(view.paid_amount),
-        remaining_amount=cents_text(view.remaining_amount),
         issued_at=format_utc(view.issued_at),
         due_date=format_utc(view.due_at),
         status=view.status.value,

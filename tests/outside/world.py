@@ -1,0 +1,226 @@
+"""The world the outside-in suites attack: tenants and the objects they own on a live server,
+made through the API as their owners would, and one signed-request client for any caller.
+
+Tenants: the operator; a CSP partner ``p1`` with a reseller-model customer ``c1`` (authorized,
+with a budget, a paid and a pending order, a coupon, ...) and another customer ``c2``; a
+distributor ``d1`` with two sibling resellers ``r1`` and ``r2``, ``r1`` with a customer
+``cr1``; a foreign CSP partner ``p2``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import simplejson
+
+from partner_center.domains.partners.public import PartnerType
+from partner_center.kernel.clock import format_utc
+from partner_center.provisioning import Credentials, create_credentials, ensure_operator
+from tests.harness import LiveServer, Partner, unique
+from tests.signed import signed_headers
+
+EXT = "/v1/partner-center"
+
+
+def encode_query(query: Mapping[str, Any] | None) -> str:
+    """A query string with every character outside the unreserved set percent-encoded (the
+    signature is over the canonical form, which the server computes the same way)."""
+    pairs: list[tuple[str, Any]] = []
+    for key, value in (query or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            pairs.append((key, item))
+    return "&".join(f"{quote(str(k), safe='')}={quote(_text(v), safe='')}" for k, v in pairs)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def send(
+    client: httpx.Client,
+    base_url: str,
+    creds: Credentials | None,
+    method: str,
+    path: str,
+    *,
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """One request signed as the SDK signs it (``creds`` None: unsigned), JSON ``body`` with
+    exact decimals."""
+    if raw is None:
+        raw = b"" if body is None else simplejson.dumps(body, use_decimal=True).encode()
+    q = encode_query(query)
+    extra = {"content-type": content_type, **{k.lower(): v for k, v in (headers or {}).items()}}
+    if creds is None:
+        sent = extra
+    else:
+        sent = signed_headers(base_url, creds, method, path, query=q, body=raw, extra_headers=extra)
+    url = base_url + path + (f"?{q}" if q else "")
+    return client.request(method, url, headers=sent, content=raw)
+
+
+@dataclass
+class World:
+    server: LiveServer
+    client: httpx.Client
+    operator: Credentials
+    p1: Partner
+    c1: Credentials
+    c2: Credentials
+    d1: Partner
+    r1: Partner
+    r2: Partner
+    cr1: Credentials
+    p2: Partner
+    objects: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per owner scenario (``"p1"``, ``"r1"``): kind of object -> ids of that owner's objects."""
+
+    def call(
+        self, creds: Credentials | None, method: str, path: str, **options: Any
+    ) -> httpx.Response:
+        return send(self.client, self.server.url, creds, method, path, **options)
+
+    def ok(
+        self, creds: Credentials, method: str, path: str, status: int = 200, **options: Any
+    ) -> Any:
+        response = self.call(creds, method, path, **options)
+        assert response.status_code == status, (method, path, response.text)
+        return response.json() if response.content else None
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the victims' accounts (what a leak would show besides their ids)."""
+        return [self.c1.domain_name, self.cr1.domain_name, self.p1.creds.domain_name]
+
+    def known_to(self, creds: Credentials) -> set[str]:
+        """What an attacker may see of the victims: ``c2``'s own partner is ``p1``."""
+        return {self.p1.id, self.p1.creds.domain_name} if creds is self.c2 else set()
+
+
+def operator_credentials(server: LiveServer) -> Credentials:
+    async def make(state: Any) -> Credentials:
+        return await create_credentials(state, account_id=await ensure_operator(state))
+
+    creds: Credentials = server._call(make)
+    return creds
+
+
+def build_world(server: LiveServer, client: httpx.Client) -> World:
+    """Tenants and their objects, through the API as their owners would make them."""
+    from tests.sdk.test_orders import (
+        business_now,
+        load_catalog,
+        pay,
+        placed,
+        ready_customer,
+        resources,
+    )
+
+    load_catalog(server)
+    p1 = server.partner(PartnerType.CSP)
+    d1 = server.partner(PartnerType.DISTRIBUTOR)
+    r1 = server.partner(PartnerType.RESELLER, distributor=d1)
+    r2 = server.partner(PartnerType.RESELLER, distributor=d1)
+    world = World(
+        server=server,
+        client=client,
+        operator=operator_credentials(server),
+        p1=p1,
+        c1=ready_customer(server, p1),
+        c2=server.customer(p1, authorize=True),
+        d1=d1,
+        r1=r1,
+        r2=r2,
+        cr1=server.customer(d1, reseller=r1),
+        p2=server.partner(PartnerType.CSP),
+    )
+    p1c, c1 = p1.creds, world.c1
+
+    paid = placed(server, p1, c1)
+    pay(server.intl(c1), paid)
+    pending = placed(server, p1, c1)
+    resource_ids = [r.resource_id for r in resources(server.intl(c1)).data]
+
+    business = business_now(server)
+    quota = world.ok(
+        world.operator,
+        "POST",
+        f"{EXT}/coupon-quotas",
+        201,
+        body={
+            "partner_id": p1.id,
+            "quota_type": 0,
+            "quota_value": 1000,
+            "effective_time": format_utc(business - timedelta(minutes=1)),
+            "expire_time": format_utc(business + timedelta(days=30)),
+            "limit_infos": [],
+        },
+    )["quota_id"]
+    coupons = world.ok(
+        p1c,
+        "POST",
+        "/v2/promotions/benefits/partner-coupons",
+        body={"quota_id": quota, "customer_ids": [c1.account_id], "face_value": 10},
+    )
+    coupon_ids = [c["coupon_id"] for c in coupons.get("coupon_infos", coupons.get("coupons", []))]
+    member = world.ok(
+        p1c, "POST", f"{EXT}/members", 201, body={"name": unique("m"), "roles": ["FINANCE"]}
+    )["member_id"]
+    invitation = world.ok(p1c, "POST", f"{EXT}/invitations", body={"channel": "LINK"})
+    recipient = world.ok(
+        p1c,
+        "POST",
+        "/v1/notifications/recipients",
+        201,
+        body={"topic": "PARTNER_BUDGET", "name": "ops", "email": "ops@example.com"},
+    )["id"]
+    change = world.ok(
+        p1c,
+        "POST",
+        f"{EXT}/customers/{server.customer(p1).account_id}/disassociations",
+        body={"reason": "outside-in", "statement_accepted": True},
+    )["request_id"]
+    authorizations = world.ok(
+        p1c, "GET", f"{EXT}/authorizations", query={"customer_id": c1.account_id}
+    )
+    world.objects = {
+        "p1": {
+            "customer": [c1.account_id],
+            "partner": [p1.id],
+            "order": [paid, pending],
+            "resource": resource_ids,
+            "coupon": coupon_ids,
+            "quota": [quota],
+            "member": [member],
+            "invitation": [
+                invitation.get("invitation_id") or invitation["invitations"][0]["invitation_id"]
+            ],
+            "recipient": [recipient],
+            "request": [change],
+            "authorization": [
+                a["authorization_id"] for a in authorizations.get("authorizations", [])
+            ],
+        },
+        "r1": {
+            "customer": [world.cr1.account_id],
+            "partner": [r1.id],
+            "reseller": [r1.id],
+        },
+    }
+    return world
