@@ -35,7 +35,14 @@ async def create_fresh_database() -> tuple[str, str | None]:
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name, name
+    url = base.rsplit("/", 1)[0] + "/" + name
+    # The trigram indexes of the models need pg_trgm before ``create_all`` (the migrations
+    # create it themselves).
+    fresh = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with fresh.connect() as conn:
+        await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    await fresh.dispose()
+    return url, name
 
 
 async def drop_database(name: str | None) -> None:

@@ -686,7 +686,7 @@ class Services:
             ),
             partners=self.partners,
             customer_records=self.customer_records,
-            recheck_quota=self.balance_engine.recheck_consumption_quota,
+            recheck_quota=self._recheck_quota,
         )
 
     @cached_property
@@ -705,6 +705,12 @@ class Services:
         funds = await self.balance_books.partner_funds(partner_id)
         view = await self.balance_engine.quota_view(partner_id, funds)
         return view.used_consumption_quota
+
+    async def _recheck_quota(self, partner_id: str) -> None:
+        """After a bill: re-evaluate the quota restriction of a partner with money (a partner
+        without a funds row has no credit line; its next postpaid charge evaluates it)."""
+        if await self.balance_books.partner_funds(partner_id) is not None:
+            await self.balance_engine.recheck_consumption_quota(partner_id)
 
     # -- service tickets and payments ---------------------------------------------------------
 
