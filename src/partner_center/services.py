@@ -434,7 +434,11 @@ class Services:
     def balance_sources(self) -> Sources:
         """The registered figures of other domains; billing's debt unless one is registered."""
         registered = registered_sources()
-        return Sources(debt=registered.debt or BilledDebt(), expenditure=registered.expenditure)
+        return Sources(
+            debt=registered.debt
+            or BilledDebt(overdue_restrict_days=self.settings.bill_overdue_restrict_days),
+            expenditure=registered.expenditure,
+        )
 
     @cached_property
     def balance_engine(self) -> BalanceEngine:
