@@ -102,6 +102,7 @@ def test_partner_bills_drill_down(page: Page, debtor: tuple[Partner, str]) -> No
     page.click("nav.langs >> text=中文")
     page.wait_for_selector("html[lang^=zh]")
     assert "还款" in page.inner_text("#repay")
+    assert "未结清账单" in page.inner_text("#open-unpaid")
     check_page(page, "finance-partner-bills-zh")
     page.click("nav.langs >> text=English")
 
@@ -150,6 +151,10 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     assert page.input_value("#amount") == "700.00"
     page.fill("#amount", "200")
     page.fill("#payer", "Partner Co. Ltd")
+    page.click("button:has-text('Submit ticket')")
+    page.wait_for_selector("#attachment_ids-error:has-text('certificate')")
+    assert "CBC.0100" in field_error(page, "attachment_ids")
+    assert page.input_value("#payer") == "Partner Co. Ltd"
     page.set_input_files("#certificate", str(certificate(tmp_path)))
     check_page(page, "finance-transfer-ticket")
     page.click("button:has-text('Submit ticket')")
