@@ -165,9 +165,17 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     page.wait_for_url("**/console/operator/partners")
     page.click("nav.side >> text=Ticket Queue")
     ticket = f"tr:has-text('{partner.creds.domain_name}')"
-    page.fill(f"{ticket} >> input[name=received_amount]", "200")
     check_page(page, "finance-operator-tickets")
-    page.click(f"{ticket} >> button:has-text('Confirm')")
+    page.click(f"{ticket} >> a:has-text('Bank transfer repayment')")
+    page.wait_for_selector("#ticket-facts")
+    assert "Partner Co. Ltd" in page.inner_text("#ticket-facts")
+    href = page.get_attribute("#attachments >> a:has-text('transfer.png')", "href")
+    assert href is not None
+    download = page.request.get(href)
+    assert download.ok and download.headers["content-type"] == "image/png"
+    check_page(page, "finance-operator-ticket")
+    page.fill("#received_amount", "200")
+    page.click("button:has-text('Confirm')")
     page.wait_for_selector(".notice:has-text('The bank transfer was confirmed.')")
     assert "Confirmed" in page.inner_text(ticket)
     page.click("nav.side >> text=Bill Runs")
@@ -187,6 +195,7 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     page.wait_for_url("**begin_date=2026-01-01**")
     table = page.inner_text("table")
     assert "-300.00" in table and "-200.00" in table, table
+    assert table.count("Repayment") >= 2 and table.count("Top-up") >= 2, table
     check_page(page, "finance-statements")
     csv = page.request.get("/console/finance/statements?begin_date=2026-01-01&format=csv")
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")

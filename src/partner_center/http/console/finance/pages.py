@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.balances.public import StatementKind
+from partner_center.domains.balances.public import StatementKind, statement_kind
 from partner_center.domains.billing.public import previous_cycle
 from partner_center.domains.payments.public import CardInput, StatementRange
 from partner_center.domains.tickets.public import TicketCategory, TicketFilter, TicketStatus
@@ -126,6 +126,9 @@ async def statements(page: Page) -> Response:
     return page.render(
         "finance/statements.html",
         lines=lines,
+        kind_of={
+            line.id: statement_kind(line.trade_type, line.trade_detail_type).value for line in lines
+        },
         total=total,
         offset=offset,
         limit=20,
