@@ -19,6 +19,7 @@ from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import divisions as bss_divisions
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import invoices as bss_invoices
 from partner_center.http.bss import multi_accounts as bss_multi_accounts
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import promotions as bss_promotions
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_tickets.router,
         ext_finance.router,
         bss_bills.router,
+        bss_invoices.router,
     ):
         app.include_router(router)
     install_console(app)

@@ -81,6 +81,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
+from partner_center.domains.invoices.public import ConsumptionFiles, InvoiceService, Issuer
 from partner_center.domains.ledger.public import LedgerService
 from partner_center.domains.notifications.public import (
     SMTPS_PORT,
@@ -662,6 +663,11 @@ class Services:
             quota=self._used_consumption_quota,
         )
 
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota
+
     # -- service tickets and payments ---------------------------------------------------------
 
     @cached_property
@@ -703,7 +709,28 @@ class Services:
             tickets=self.tickets,
         )
 
-    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
-        funds = await self.balance_books.partner_funds(partner_id)
-        view = await self.balance_engine.quota_view(partner_id, funds)
-        return view.used_consumption_quota
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        settings = self.settings
+        return InvoiceService(
+            self.session,
+            clock=self.clock,
+            issuer=Issuer(
+                name=settings.invoice_issuer,
+                address=settings.invoice_issuer_address,
+                prefix=settings.invoice_prefix,
+            ),
+            billing=self.billing,
+            partners=self.partners,
+            accounts=self.top_up_accounts,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def consumption_files(self) -> ConsumptionFiles:
+        return ConsumptionFiles(
+            self.session,
+            clock=self.clock,
+            folder=self.settings.consumption_folder,
+            billing=self.billing,
+        )

@@ -239,6 +239,33 @@ class Settings(BaseSettings):
         description="Largest single online repayment by card, in the site currency (rules.md "
         "§6.12: 40,000 USD).",
     )
+    invoice_issuer: str = Field(
+        default="Partner Center",
+        max_length=64,
+        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_ISSUER", "invoice_issuer"),
+        description="The issuer printed on invoices; invoice numbers run without gaps per issuer.",
+    )
+    invoice_issuer_address: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_INVOICE_ISSUER_ADDRESS", "invoice_issuer_address"
+        ),
+        description="The issuer's address printed on invoices.",
+    )
+    invoice_prefix: str = Field(
+        default="PC-",
+        max_length=16,
+        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_PREFIX", "invoice_prefix"),
+        description="Invoice numbers are this prefix and 8 digits (PC-00000001).",
+    )
+    consumption_files_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_CONSUMPTION_FILES_DIR", "consumption_files_dir"
+        ),
+        description="Folder of the monthly consumption detail files (default: "
+        "<PARTNER_CENTER_DATA_DIR>/consumption-files).",
+    )
     holidays: str = Field(
         default="",
         validation_alias=AliasChoices("PARTNER_CENTER_HOLIDAYS", "holidays"),
@@ -269,6 +296,11 @@ class Settings(BaseSettings):
             if part.strip():
                 date.fromisoformat(part.strip())
         return value
+
+    @property
+    def consumption_folder(self) -> Path:
+        """Where the consumption detail files are written."""
+        return self.consumption_files_dir or self.data_dir / "consumption-files"
 
     @property
     def holiday_dates(self) -> frozenset[date]:

@@ -9,6 +9,7 @@ from partner_center.domains.coupons import models as _coupons  # noqa: F401
 from partner_center.domains.customers import models as _customers  # noqa: F401
 from partner_center.domains.enterprises import models as _enterprises  # noqa: F401
 from partner_center.domains.identity import models as _identity  # noqa: F401
+from partner_center.domains.invoices import models as _invoices  # noqa: F401
 from partner_center.domains.ledger import models as _ledger_models  # noqa: F401
 from partner_center.domains.notifications import models as _notifications  # noqa: F401
 from partner_center.domains.orders import models as _orders  # noqa: F401
