@@ -19,7 +19,7 @@ PARTNER = CallerKind.PARTNER
 CUSTOMERS_PER_PAGE = 20
 
 
-@view(pages, "/console/finance/bills/cycle", kind=PARTNER)
+@view(pages, "/console/finance/bills/customers", kind=PARTNER)
 async def cycle_bill(page: Page) -> Response:
     """One cycle's partner bill and the customers' bills it is made of."""
     partner_id = page.actor.partner_id
