@@ -70,11 +70,30 @@ def _int(text: str, field: str) -> int:
     return int(text)
 
 
+@action(pages, "/console/finance/repay/amount", kind=PARTNER, form=repay, fields=("amount",))
+async def repay_amount(page: Page) -> Response:
+    """Online Payment, first step: the amount (checked by the service), then the card."""
+    amount = await page.services.repayments.check_online_amount(
+        page.actor.partner_id, decimal_field(page.field("amount"), "amount")
+    )
+    return page.render("finance/card.html", amount=amount, currency=page.services.settings.currency)
+
+
+@view(pages, "/console/finance/repay/card", kind=PARTNER)
+async def repay_card(page: Page) -> Response:
+    """Online Payment, second step: the card (shown again with the error of a refused card)."""
+    return page.render(
+        "finance/card.html",
+        amount=page.field("amount") or page.query("amount"),
+        currency=page.services.settings.currency,
+    )
+
+
 @action(
     pages,
     "/console/finance/repay/online",
     kind=PARTNER,
-    form=repay,
+    form=repay_card,
     fields=("amount", "number", "exp_month", "exp_year", "cvc", "holder_name", "card"),
 )
 async def repay_online(page: Page) -> Response:
