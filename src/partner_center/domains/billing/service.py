@@ -92,6 +92,19 @@ class CustomerBillView:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerBillLineView:
+    """One line of a customer's bill: a kind of spend of one product in one region."""
+
+    kind: str
+    service_type_code: str
+    resource_type_code: str
+    region_code: str
+    amount: Decimal
+    """Unrounded; negative for refunds."""
+    coupon_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class ResellerBillView:
     reseller_id: str
     customer_count: int
@@ -525,6 +538,51 @@ class BillingService:
         )
         rows, total = await paginate(self.session, query, window, CustomerBill.tenant_id)
         return [_customer_view(row) for row in rows], total
+
+    async def customer_bill_lines(
+        self, partner_id: str, customer_id: str, cycle: str
+    ) -> tuple[CustomerBillView, list[CustomerBillLineView]]:
+        """One customer's bill of ``cycle`` and its lines, when the customer is on (or owned
+        by) the partner.
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle or when the partner has no such
+                customer bill.
+        """
+        parse_cycle(cycle)
+        mine = (CustomerBill.billed_partner_id == partner_id) | (
+            CustomerBill.owner_partner_id == partner_id
+        )
+        row = await self.session.scalar(
+            select(CustomerBill).where(
+                CustomerBill.tenant_id == customer_id, CustomerBill.cycle == cycle, mine
+            )
+        )
+        if row is None:
+            raise billing_error(
+                BillingErrorCode.BILL_NOT_FOUND, f"No bill for the cycle {cycle}.", cycle=cycle
+            )
+        line = CustomerBillLine
+        lines = await self.session.scalars(
+            select(line)
+            .where(
+                line.tenant_id == customer_id,
+                line.cycle == cycle,
+                (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
+            )
+            .order_by(line.kind, line.service_type_code, line.resource_type_code, line.id)
+        )
+        return _customer_view(row), [
+            CustomerBillLineView(
+                kind=r.kind,
+                service_type_code=r.service_type_code,
+                resource_type_code=r.resource_type_code,
+                region_code=r.region_code,
+                amount=r.amount,
+                coupon_amount=r.coupon_amount,
+            )
+            for r in lines
+        ]
 
     async def postpaid_summary(self, partner_id: str, cycle: str) -> PostpaidSummary:
         """The partner's bill of a closed ``cycle`` as ``list_postpaid_bill_sum`` shows it

@@ -156,12 +156,7 @@ class RepaymentService:
                 over the online limit or over the remaining amount due, a card that fails the
                 checks, or a bad key; ``CBC.99007009`` the key was used for another request.
         """
-        checked = check_amount(amount, "amount")
-        if checked > self.online_limit:
-            raise invalid_parameter(
-                "amount",
-                f"A single online payment is at most {self.online_limit:,} {self.currency}.",
-            )
+        checked = self._online_amount(amount)
         card = check_card(
             number=card_input.number,
             exp_month=card_input.exp_month,
@@ -214,6 +209,30 @@ class RepaymentService:
             row.remaining_due = await self._repay(partner_id, checked, repayment_id, actor_id)
         await self._insert(row, key)
         return _view(row)
+
+    def _online_amount(self, amount: object) -> Decimal:
+        checked = check_amount(amount, "amount")
+        if checked > self.online_limit:
+            raise invalid_parameter(
+                "amount",
+                f"A single online payment is at most {self.online_limit:,} {self.currency}.",
+            )
+        return checked
+
+    async def check_online_amount(self, partner_id: str, amount: object) -> Decimal:
+        """The amount of an online repayment, checked as ``repay_online`` checks it, before the
+        card is asked for (the Repay page's first step). ``repay_online`` checks it again under
+        the partner's lock.
+
+        Raises:
+            DomainError: ``CBC.0100`` for an amount that is not > 0 with at most 2 decimals,
+                over the online limit or over the amount due now.
+        """
+        checked = self._online_amount(amount)
+        due = (await self.billing.amount_due(partner_id)).amount
+        if checked > due:
+            raise over_amount_due(f"{due:.2f}")
+        return checked
 
     async def _replay(self, partner_id: str, key: str | None, request: str) -> RepaymentView | None:
         if key is None:

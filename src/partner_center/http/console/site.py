@@ -10,13 +10,25 @@ from starlette.staticfiles import StaticFiles
 from partner_center.http.console.account import pages as account
 from partner_center.http.console.customers import pages as customers
 from partner_center.http.console.dashboard import pages as dashboard
+from partner_center.http.console.finance import cycles as finance_cycles
 from partner_center.http.console.finance import pages as finance
+from partner_center.http.console.finance import tickets as finance_tickets
 from partner_center.http.console.mine import pages as mine
 from partner_center.http.console.operator import pages as operator
 from partner_center.http.console.signin import pages as signin
 
 STATIC = Path(__file__).resolve().parent / "static"
-AREAS = (signin, customers, account, mine, operator, dashboard, finance)
+AREAS = (
+    signin,
+    customers,
+    account,
+    mine,
+    operator,
+    dashboard,
+    finance,
+    finance_cycles,
+    finance_tickets,
+)
 
 
 def install_console(app: FastAPI) -> None:

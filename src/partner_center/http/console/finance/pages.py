@@ -1,7 +1,8 @@
 """Partner Bills: the amount due and the bills, Repay with its two tabs (Online Payment: an
 amount at most the amount due and the online limit, and a card; Bank Transfer: the top-up
-account and a prefilled bank-transfer ticket with the certificate), the result page, and the
-account statements with filters and CSV export. The operator confirms bank-transfer tickets."""
+account and the way to a prefilled bank-transfer ticket, ``cycles.py``), the result page, and
+the account statements with filters and CSV export. The operator confirms bank-transfer
+tickets."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.balances.public import StatementKind
+from partner_center.domains.balances.public import StatementKind, statement_kind
 from partner_center.domains.billing.public import previous_cycle
 from partner_center.domains.payments.public import CardInput, StatementRange
-from partner_center.domains.tickets.public import (
-    BankTransfer,
-    NewTicket,
-    TicketCategory,
-    TicketFilter,
-    TicketStatus,
-)
+from partner_center.domains.tickets.public import TicketCategory, TicketFilter, TicketStatus
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
@@ -87,13 +82,10 @@ async def bill_of_cycle(page: Page) -> Response:
 async def repay(page: Page) -> Response:
     context = await _bills_context(page)
     tab = page.query("tab") or page.field("tab") or "online"
-    account = await page.services.top_up_accounts.latest()
-    today = page.services.clock.now().astimezone(page.services.settings.zone).date()
     return page.render(
         "finance/repay.html",
         tab=tab if tab in ("online", "transfer") else "online",
-        account=account,
-        today=today.isoformat(),
+        account=await page.services.top_up_accounts.latest(),
         **context,
     )
 
@@ -104,11 +96,30 @@ def _int(text: str, field: str) -> int:
     return int(text)
 
 
+@action(pages, "/console/finance/repay/amount", kind=PARTNER, form=repay, fields=("amount",))
+async def repay_amount(page: Page) -> Response:
+    """Online Payment, first step: the amount (checked by the service), then the card."""
+    amount = await page.services.repayments.check_online_amount(
+        page.actor.partner_id, decimal_field(page.field("amount"), "amount")
+    )
+    return page.render("finance/card.html", amount=amount, currency=page.services.settings.currency)
+
+
+@view(pages, "/console/finance/repay/card", kind=PARTNER)
+async def repay_card(page: Page) -> Response:
+    """Online Payment, second step: the card (shown again with the error of a refused card)."""
+    return page.render(
+        "finance/card.html",
+        amount=page.field("amount") or page.query("amount"),
+        currency=page.services.settings.currency,
+    )
+
+
 @action(
     pages,
     "/console/finance/repay/online",
     kind=PARTNER,
-    form=repay,
+    form=repay_card,
     fields=("amount", "number", "exp_month", "exp_year", "cvc", "holder_name", "card"),
 )
 async def repay_online(page: Page) -> Response:
@@ -128,54 +139,19 @@ async def repay_online(page: Page) -> Response:
     return page.render("finance/result.html", repayment=result, ticket=None)
 
 
-def _day(text: str, field: str) -> date:
+def day_field(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise invalid_parameter(field, "Use YYYY-MM-DD.") from exc
 
 
-@action(
-    pages,
-    "/console/finance/repay/transfer",
-    kind=PARTNER,
-    form=repay,
-    fields=("amount", "transfer_date", "payer", "attachment_ids", "title", "description"),
-)
-async def repay_by_transfer(page: Page) -> Response:
-    partner_id = page.actor.partner_id
-    tickets = page.services.tickets
-    certificate = page.upload("certificate")
-    attachment_ids: tuple[str, ...] = ()
-    if certificate is not None:
-        uploaded = await tickets.upload_attachment(
-            partner_id, certificate.filename or "certificate", await certificate.read()
-        )
-        attachment_ids = (uploaded.id,)
-    ticket = await tickets.open_ticket(
-        partner_id,
-        NewTicket(
-            category=TicketCategory.BANK_TRANSFER,
-            title=page.field("title"),
-            description=page.field("description"),
-            attachment_ids=attachment_ids,
-            bank_transfer=BankTransfer(
-                amount=decimal_field(page.field("amount"), "amount"),
-                transfer_date=_day(page.field("transfer_date"), "transfer_date"),
-                payer=page.field("payer"),
-            ),
-        ),
-        opened_by=page.caller.member_id or page.caller.account_id,
-    )
-    return page.render("finance/result.html", repayment=None, ticket=ticket)
-
-
 @view(pages, "/console/finance/statements", kind=PARTNER)
 async def statements(page: Page) -> Response:
     today = page.services.clock.now().astimezone(page.services.settings.zone).date()
-    end = _day(page.query("end_date"), "end_date") if page.query("end_date") else today
+    end = day_field(page.query("end_date"), "end_date") if page.query("end_date") else today
     begin = (
-        _day(page.query("begin_date"), "begin_date")
+        day_field(page.query("begin_date"), "begin_date")
         if page.query("begin_date")
         else end - timedelta(days=30)
     )
@@ -195,6 +171,9 @@ async def statements(page: Page) -> Response:
     return page.render(
         "finance/statements.html",
         lines=lines,
+        kind_of={
+            line.id: statement_kind(line.trade_type, line.trade_detail_type).value for line in lines
+        },
         total=total,
         offset=offset,
         limit=20,
