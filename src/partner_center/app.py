@@ -12,25 +12,35 @@ from fastapi.openapi.utils import get_openapi
 from partner_center import __version__
 from partner_center.http import system
 from partner_center.http.bss import balances as bss_balances
+from partner_center.http.bss import bills as bss_bills
 from partner_center.http.bss import budgets as bss_budgets
 from partner_center.http.bss import catalog as bss_catalog
 from partner_center.http.bss import customers as bss_customers
+from partner_center.http.bss import divisions as bss_divisions
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import multi_accounts as bss_multi_accounts
 from partner_center.http.bss import orders as bss_orders
+from partner_center.http.bss import promotions as bss_promotions
 from partner_center.http.bss import ratings as bss_ratings
+from partner_center.http.bss import realname as bss_realname
 from partner_center.http.bss import resellers as bss_resellers
 from partner_center.http.bss import resources as bss_resources
 from partner_center.http.bss import usage as bss_usage
 from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
+from partner_center.http.console.site import install_console
 from partner_center.http.errors import install_error_handlers
 from partner_center.http.ext import balances as ext_balances
+from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import finance as ext_finance
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
+from partner_center.http.ext import realname as ext_realname
 from partner_center.http.ext import resellers as ext_resellers
+from partner_center.http.ext import tickets as ext_tickets
 from partner_center.http.ext import usage as ext_usage
 from partner_center.http.ext.associations import authorizations as ext_authorizations
 from partner_center.http.ext.associations import disassociations as ext_disassociations
@@ -113,10 +123,20 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_resellers.router,
         ext_notifications.router,
         bss_usage.router,
+        bss_divisions.router,
+        bss_promotions.router,
         bss_enterprises.router,
+        bss_multi_accounts.router,
+        bss_realname.router,
+        ext_realname.router,
         ext_usage.router,
+        ext_bills.router,
+        ext_tickets.router,
+        ext_finance.router,
+        bss_bills.router,
     ):
         app.include_router(router)
+    install_console(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -33,6 +33,7 @@ clock_app = typer.Typer(help="The sandbox business clock.", no_args_is_help=True
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The product catalogue and list prices.", no_args_is_help=True)
 usage_app = typer.Typer(help="Pay-per-use usage (metering).", no_args_is_help=True)
+bills_app = typer.Typer(help="Monthly bills (the bill run).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(partners_app, name="partners")
@@ -42,6 +43,7 @@ app.add_typer(clock_app, name="clock")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(usage_app, name="usage")
+app.add_typer(bills_app, name="bills")
 
 console = Console()
 err = Console(stderr=True)
@@ -89,13 +91,27 @@ def serve(
     from partner_center.app import create_app
 
     settings = load_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
+    console.print(f"[bold]console[/bold] http://{shown}:{bind_port}/  (API at the same address)")
+    _print_console_accounts(settings)
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=bind_host,
+        port=bind_port,
         log_config=None,
         access_log=False,
     )
+
+
+def _print_console_accounts(settings: Any) -> None:
+    """The demo's console sign-ins, when this data directory holds the demo."""
+    from partner_center.demo import DEMO_PASSWORD, demo_console_accounts, saved_credentials
+
+    if saved_credentials(settings) is None:
+        return
+    names = ", ".join(demo_console_accounts())
+    console.print(f"  sign in as any of {names} with the password {DEMO_PASSWORD}")
 
 
 @db_app.command("upgrade")
@@ -468,7 +484,10 @@ def reconcile() -> None:
 @app.command()
 def worker() -> None:
     """Run due jobs under procrastinate (PostgreSQL); on SQLite the server runs them itself."""
-    from partner_center.worker.procrastinate_app import build_procrastinate_app
+    from partner_center.worker.procrastinate_app import (
+        ProcrastinateBillDispatcher,
+        build_procrastinate_app,
+    )
     from partner_center.worker.runner import DueJobRunner
 
     settings = load_settings()
@@ -478,7 +497,12 @@ def worker() -> None:
 
     async def work(state: AppState) -> None:
         runner = DueJobRunner(state.db, state.jobs, clock=state.clock, zone=settings.zone)
-        procrastinate = build_procrastinate_app(settings.resolved_database_url, runner=runner)
+        procrastinate = build_procrastinate_app(
+            settings.resolved_database_url,
+            runner=runner,
+            bill_batch=lambda cycle, batch_no: bill_batch(state, cycle, batch_no),
+        )
+        state.wiring.bill_fanout.dispatcher = ProcrastinateBillDispatcher(procrastinate)
         async with procrastinate.open_async():
             await procrastinate.schema_manager.apply_schema_async()
             await procrastinate.run_worker_async()
@@ -572,6 +596,95 @@ def usage_import(
         )
     if report.rejected > 20:
         console.print(f"  … and {report.rejected - 20:,} more (use --json for the first 1,000)")
+
+
+async def bill_batch(state: AppState, cycle: str, batch_no: int) -> bool:
+    """One batch of a planned bill run in its own transaction, then the run's completion (a
+    worker's task); False when the batch is not planned (yet)."""
+    async with state.work() as services:
+        if not await services.bill_runner.batch_planned(cycle, batch_no):
+            return False
+        await services.bill_runner.bill_batch(cycle, batch_no)
+    async with state.work() as services:
+        await services.bill_runner.complete(cycle)
+    return True
+
+
+async def run_bills(state: AppState, cycle: str, on_batch: Any = None) -> Any:
+    """The bill run of ``cycle`` one batch per transaction (as the jobs do), after finishing
+    any earlier incomplete run; returns the cycle's ``RunReport``. Idempotent."""
+    from partner_center.domains.billing.public import parse_cycle
+
+    parse_cycle(cycle, "cycle")
+    async with state.work() as services:
+        cycles = [c for c in await services.bill_runner.incomplete_cycles() if c < cycle]
+    for current in [*cycles, cycle]:
+        async with state.work() as services:
+            await services.bill_runner.plan(current)
+            pending = await services.bill_runner.pending_batches(current)
+            total = await services.bill_runner.batch_count(current)
+        for batch_no in pending:
+            async with state.work() as services:
+                await services.bill_runner.bill_batch(current, batch_no)
+            if on_batch is not None:
+                on_batch(current, total - len(pending) + pending.index(batch_no) + 1, total)
+        async with state.work() as services:
+            await services.bill_runner.complete(current)
+    async with state.work() as services:
+        return await services.bill_runner.report(cycle)
+
+
+@bills_app.command("run")
+def bills_run(
+    cycle: str = typer.Option(..., "--cycle", help="The billing cycle, YYYY-MM (it must be over)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+) -> None:
+    """Issue the bills of a cycle now: the scheduled run's code path, one transaction per batch
+    of partners. Re-running changes nothing; an interrupted run is completed."""
+
+    async def work(state: AppState) -> Any:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} batches"),
+            console=err,
+            disable=as_json,
+        ) as progress:
+            task = progress.add_task(f"billing {cycle}", total=None)
+
+            def advance(current: str, done: int, total: int) -> None:
+                progress.update(task, description=f"billing {current}", completed=done, total=total)
+
+            return await run_bills(state, cycle, advance)
+
+    report = _run(_with_state(load_settings(), work))
+    _emit(
+        {
+            "cycle": report.cycle,
+            "batches": report.batches,
+            "batches_billed": report.batches_billed,
+            "partner_bills": report.partner_bills,
+            "customer_bills": report.customer_bills,
+            "completed": report.completed,
+        },
+        as_json,
+    )
+
+
+@bills_app.command("export")
+def bills_export(
+    cycle: str = typer.Option(..., "--cycle", help="The billing cycle, YYYY-MM"),
+    partner: str = typer.Option(..., "--partner", help="The partner's account id"),
+) -> None:
+    """Write the partner's customer bill lines of a cycle as CSV to standard output."""
+
+    async def work(state: AppState) -> None:
+        async with state.work() as services:
+            async for chunk in services.billing.export_lines(partner, cycle):
+                sys.stdout.write(chunk)
+
+    _run(_with_state(load_settings(), work))
 
 
 def main() -> None:

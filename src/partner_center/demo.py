@@ -11,6 +11,7 @@ from typing import Any
 
 from partner_center.domains.partners.public import PartnerType
 from partner_center.provisioning import (
+    OPERATOR_NAME,
     create_customer,
     create_partner,
     ensure_operator,
@@ -20,6 +21,11 @@ from partner_center.settings import Settings
 from partner_center.state import AppState
 
 DEMO_PASSWORD = "Demo-Passw0rd"  # noqa: S105  (documented demo password)
+
+
+def demo_console_accounts() -> list[str]:
+    """The demo accounts that sign in to the console with ``DEMO_PASSWORD``."""
+    return [OPERATOR_NAME, "demo-csp", "demo-distributor", "demo-reseller", "demo-customer"]
 
 
 async def _has_partners(state: AppState) -> bool:

@@ -14,8 +14,9 @@ for a container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,8 +39,17 @@ from partner_center.domains.balances.public import (
     BalanceEngine,
     BalanceService,
     Books,
+    CustomerTransfers,
     OperationLog,
+    Sources,
     registered_sources,
+)
+from partner_center.domains.billing.public import (
+    BilledDebt,
+    BillFanOut,
+    BillingService,
+    BillPolicy,
+    BillRunner,
 )
 from partner_center.domains.budgets.public import BudgetEngine, BudgetService
 from partner_center.domains.catalog.public import (
@@ -53,6 +63,7 @@ from partner_center.domains.coupons.public import (
     CouponRedemptions,
     CouponService,
     IdempotencyKeys,
+    MemberCoupons,
     QuotaService,
 )
 from partner_center.domains.customers.public import (
@@ -61,8 +72,9 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     CustomerService,
     FreezingService,
+    VerificationCodes,
 )
-from partner_center.domains.enterprises.public import EnterpriseService
+from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
     SecretCipher,
@@ -80,7 +92,16 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
 from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.payments.public import (
+    AccountStatements,
+    PaymentGateway,
+    RepaymentService,
+    SandboxProcessor,
+    TopUpAccounts,
+)
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
+from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
     HandoffTakeover,
     PackageService,
@@ -129,6 +150,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    bill_fanout: BillFanOut = field(default_factory=BillFanOut)
+    """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, wall: WallClock | None = None) -> Wiring:
@@ -211,6 +234,16 @@ class Services:
             identity=self.identity,
             partners=self.partners,
             notifications=self.notifications,
+            codes=self.verification_codes,
+            site=self.wiring.site,
+        )
+
+    @cached_property
+    def verification_codes(self) -> VerificationCodes:
+        return VerificationCodes(
+            self.session,
+            wall=self.wiring.wall,
+            notifications=self.notifications,
             site=self.wiring.site,
         )
 
@@ -234,7 +267,38 @@ class Services:
 
     @cached_property
     def enterprises(self) -> EnterpriseService:
-        return EnterpriseService(self.session, clock=self.clock, identity=self.identity)
+        return EnterpriseService(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            realname=self.realname,
+            codes=self.verification_codes,
+        )
+
+    @cached_property
+    def enterprise_funds(self) -> EnterpriseFunds:
+        return EnterpriseFunds(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            enterprises=self.enterprises,
+            transfers=self.customer_transfers,
+            coupons=self.member_coupons,
+            customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def realname(self) -> RealnameService:
+        return RealnameService(
+            self.session,
+            clock=self.clock,
+            wall=self.wiring.wall,
+            zone=self.settings.zone,
+            cipher=self.wiring.cipher,
+            customer_records=self.customer_records,
+            site=self.wiring.site,
+            public_url=self.settings.public_url,
+        )
 
     # -- associations -------------------------------------------------------------------------
 
@@ -334,13 +398,19 @@ class Services:
         return OperationLog(self.session, clock=self.clock, currency=self.settings.currency)
 
     @cached_property
+    def balance_sources(self) -> Sources:
+        """The registered figures of other domains; billing's debt unless one is registered."""
+        registered = registered_sources()
+        return Sources(debt=registered.debt or BilledDebt(), expenditure=registered.expenditure)
+
+    @cached_property
     def balance_engine(self) -> BalanceEngine:
         return BalanceEngine(
             self.session,
             clock=self.clock,
             currency=self.settings.currency,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             customer_records=self.customer_records,
         )
@@ -354,11 +424,22 @@ class Services:
             currency=self.settings.currency,
             partners=self.partners,
             books=self.balance_books,
-            sources=registered_sources(),
+            sources=self.balance_sources,
             operations=self.balance_operations,
             engine=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            online_payment_limit=Decimal(self.settings.online_payment_limit),
+        )
+
+    @cached_property
+    def customer_transfers(self) -> CustomerTransfers:
+        return CustomerTransfers(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            books=self.balance_books,
+            operations=self.balance_operations,
         )
 
     @cached_property
@@ -403,6 +484,15 @@ class Services:
             book=self.coupon_book,
             quotas=self.coupon_quotas,
             customer_records=self.customer_records,
+        )
+
+    @cached_property
+    def member_coupons(self) -> MemberCoupons:
+        return MemberCoupons(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            redemptions=self.coupon_redemptions,
         )
 
     @cached_property
@@ -530,3 +620,80 @@ class Services:
             zone=self.settings.zone,
             customer_records=self.customer_records,
         )
+
+    # -- bills --------------------------------------------------------------------------------
+
+    @cached_property
+    def bill_runner(self) -> BillRunner:
+        return BillRunner(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            policy=BillPolicy(
+                batch_size=self.settings.bill_batch_size,
+                default_tax_rate=self.settings.bill_tax_rate,
+                due_days=self.settings.bill_due_days,
+            ),
+            partners=self.partners,
+            customer_records=self.customer_records,
+            recheck_quota=self.balance_engine.recheck_consumption_quota,
+        )
+
+    @cached_property
+    def billing(self) -> BillingService:
+        return BillingService(
+            self.session,
+            clock=self.clock,
+            currency=self.settings.currency,
+            runner=self.bill_runner,
+            fanout=self.wiring.bill_fanout,
+            notifications=self.notifications,
+            quota=self._used_consumption_quota,
+        )
+
+    # -- service tickets and payments ---------------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            holidays=self.settings.holiday_dates,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def top_up_accounts(self) -> TopUpAccounts:
+        return TopUpAccounts(self.session, clock=self.clock, currency=self.settings.currency)
+
+    @cached_property
+    def account_statements(self) -> AccountStatements:
+        return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def payment_gateway(self) -> PaymentGateway:
+        """The card processor: the built-in sandbox one (a real processor plugs in here)."""
+        return SandboxProcessor()
+
+    @cached_property
+    def repayments(self) -> RepaymentService:
+        return RepaymentService(
+            self.session,
+            clock=self.clock,
+            zone=self.settings.zone,
+            currency=self.settings.currency,
+            online_limit=Decimal(self.settings.online_payment_limit),
+            gateway=self.payment_gateway,
+            billing=self.billing,
+            balances=self.balances,
+            engine=self.balance_engine,
+            books=self.balance_books,
+            tickets=self.tickets,
+        )
+
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota

@@ -6,7 +6,8 @@ import base64
 import hashlib
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -140,6 +141,37 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_USAGE_LATE_HOURS", "usage_late_window_hours"),
         description="Hours after the end of its hour that a usage record is still accepted.",
     )
+    bill_due_days: int = Field(
+        default=15,
+        ge=0,
+        le=90,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_DUE_DAYS", "bill_due_days"),
+        description="Days after issue a partner bill is due; unpaid after that it is overdue.",
+    )
+    bill_overdue_restrict_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_BILL_OVERDUE_RESTRICT_DAYS", "bill_overdue_restrict_days"
+        ),
+        description="Days a bill may stay overdue before the partner's reseller-model "
+        "customers are restricted from purchasing.",
+    )
+    bill_tax_rate: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        lt=1,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_TAX_RATE", "bill_tax_rate"),
+        description="Default tax rate of partner bills (a fraction; per-partner rates override).",
+    )
+    bill_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        validation_alias=AliasChoices("PARTNER_CENTER_BILL_BATCH_SIZE", "bill_batch_size"),
+        description="Directly billed partners per bill-run batch (one transaction, one job).",
+    )
     order_payment_days: int = Field(
         default=7,
         ge=1,
@@ -197,6 +229,22 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
     )
+    online_payment_limit: int = Field(
+        default=40000,
+        ge=1,
+        le=100_000_000,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_ONLINE_PAYMENT_LIMIT", "online_payment_limit"
+        ),
+        description="Largest single online repayment by card, in the site currency (rules.md "
+        "§6.12: 40,000 USD).",
+    )
+    holidays: str = Field(
+        default="",
+        validation_alias=AliasChoices("PARTNER_CENTER_HOLIDAYS", "holidays"),
+        description="Public holidays (YYYY-MM-DD, comma-separated) that are not working days: "
+        "the bank-transfer confirmation deadline skips them and weekends.",
+    )
 
     def order_policy(self) -> dict[str, int]:
         """The order and resource durations, as ``OrderPolicy`` keyword arguments."""
@@ -213,6 +261,21 @@ class Settings(BaseSettings):
         if len(value) != 3 or not value.isalpha():
             raise ValueError("CURRENCY must be an ISO-4217 code such as USD or CNY")
         return value.upper()
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                date.fromisoformat(part.strip())
+        return value
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        """The configured holidays."""
+        return frozenset(
+            date.fromisoformat(p.strip()) for p in self.holidays.split(",") if p.strip()
+        )
 
     @field_validator("billing_timezone")
     @classmethod

@@ -21,6 +21,7 @@ from partner_center.domains.customers.public import (
     FreezingService,
     NewCustomer,
     PartnerActor,
+    VerificationCodes,
 )
 from partner_center.domains.identity.public import (
     IdentityService,
@@ -63,6 +64,12 @@ def services(session: AsyncSession, clock: FixedClock) -> Services:
         identity=identity,
         partners=partners,
         notifications=NotificationService(session, clock=clock),
+        codes=VerificationCodes(
+            session,
+            wall=clock,
+            notifications=NotificationService(session, clock=clock),
+            site="intl",
+        ),
         site="intl",
     )
     return Services(

@@ -35,6 +35,7 @@ from partner_center.domains.customers.public import (
     CustomerService,
     NewCustomer,
     PartnerActor,
+    VerificationCodes,
 )
 from partner_center.domains.identity.public import (
     IdentityService,
@@ -84,6 +85,12 @@ def services(session: AsyncSession, clock: FixedClock) -> Services:
         identity=identity,
         partners=partners,
         notifications=NotificationService(session, clock=clock),
+        codes=VerificationCodes(
+            session,
+            wall=clock,
+            notifications=NotificationService(session, clock=clock),
+            site="intl",
+        ),
         site="intl",
     )
     return Services(identity, partners, customers, services_for(session, clock).coupons)

@@ -17,7 +17,7 @@ from partner_center.domains.catalog.models import (
     CatalogVersion,
 )
 from partner_center.kernel.db import Base, make_engine
-from partner_center.kernel.migrate import alembic_config, upgrade
+from partner_center.kernel.migrate import alembic_config, include_object_for, upgrade
 from tests.dbutil import create_fresh_database, drop_database
 
 FIRST = datetime(2025, 1, 1, tzinfo=UTC)
@@ -34,7 +34,13 @@ def test_upgrade_to_head_leaves_no_difference() -> None:
         upgrade(url)
 
         def diff(connection: Connection) -> list[object]:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "include_object": include_object_for(connection.dialect.name),
+                },
+            )
             return list(compare_metadata(context, Base.metadata))
 
         async def run() -> list[object]:

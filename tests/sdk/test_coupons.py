@@ -664,10 +664,35 @@ def test_sub_customer_coupons_for_the_partner_and_the_customer(
     assert coupon.currency == "USD"
     # The international client has the same operation.
     assert server.intl(bob).list_sub_customer_coupons(m.ListSubCustomerCouponsRequest()).count == 1
+    # A partner coupon's promotion plan is the quota it was issued from.
+    assert coupon.promotion_plan_id == quota_id
     nothing = server.bss(alice).list_sub_customer_coupons(
         m.ListSubCustomerCouponsRequest(promotion_plan_id="plan-1")
     )
     assert nothing.count == 0
+    other_quota = grant(server, op, csp, "100.00")
+    issue(server, csp, other_quota, [alice.account_id], "1.00")
+    by_plan = server.bss(alice).list_sub_customer_coupons(
+        m.ListSubCustomerCouponsRequest(promotion_plan_id=other_quota)
+    )
+    assert [(c.promotion_plan_id, D(str(c.face_value))) for c in by_plan.user_coupons] == [
+        (other_quota, D("1.00"))
+    ]
+    partner_by_plan = server.bss(csp.creds).list_sub_customer_coupons(
+        m.ListSubCustomerCouponsRequest(promotion_plan_id=quota_id, limit=100)
+    )
+    assert {c.customer_id for c in partner_by_plan.user_coupons} == {
+        alice.account_id,
+        bob.account_id,
+    }
+    # Another partner filtering by this partner's quota sees nothing.
+    stranger = server.partner()
+    assert (
+        server.bss(stranger.creds)
+        .list_sub_customer_coupons(m.ListSubCustomerCouponsRequest(promotion_plan_id=quota_id))
+        .count
+        == 0
+    )
 
 
 def test_customer_coupon_change_records(server: LiveServer, op: Credentials, csp: Partner) -> None:

@@ -16,6 +16,7 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from partner_center.domains.enterprises.public import root_org_id
 from partner_center.provisioning import Credentials, create_credentials
 from tests.harness import LiveServer, Partner, unique
+from tests.sdk.enterprise_helpers import make_master
 from tests.signed import signed_request
 
 MEMBERS = "/v1/partner-center/enterprise/members"
@@ -51,7 +52,7 @@ def names(response: Any) -> set[str]:
 
 
 def test_created_member_is_listed_with_reference_shapes(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master, display_name="Finance Dept")
     assert created["status"] == 1
     assert created["org_id"] == root_org_id(master.account_id)
@@ -75,13 +76,13 @@ def test_created_member_is_listed_with_reference_shapes(server: LiveServer, csp:
 
 
 def test_display_name_defaults_to_the_login_name(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master)
     assert created["display_name"] == created["name"]
 
 
 def test_filters_exact_fuzzy_display_name_and_org(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     tag = unique("t").replace("-", "")
     alpha = member(server, master, name=f"alpha_{tag}", display_name="Sales-Team")
     beta = member(server, master, name=f"beta_{tag}", display_name="Sales-Ops", org_id="ou-east")
@@ -135,13 +136,13 @@ def test_filters_exact_fuzzy_display_name_and_org(server: LiveServer, csp: Partn
     ],
 )
 def test_invalid_query_is_refused(server: LiveServer, csp: Partner, query: dict[str, Any]) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     error = refused(lambda: listing(server, master, **query))
     assert (error.status_code, error.error_code) == (400, "CBC.0100")
 
 
 def test_paging(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = {member(server, master)["id"] for _ in range(5)}
 
     default = listing(server, master)
@@ -158,7 +159,7 @@ def test_paging(server: LiveServer, csp: Partner) -> None:
 
 
 def test_default_limit_is_ten(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     for _ in range(11):
         member(server, master)
     response = listing(server, master)
@@ -174,9 +175,9 @@ def test_partner_credentials_are_refused(server: LiveServer, csp: Partner) -> No
 
 
 def test_another_customer_sees_none_of_them(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master)
-    other = server.customer(csp)
+    other = make_master(server, csp)
     member(server, other)
     for creds in (other, server.customer(server.partner())):
         response = listing(server, creds, sub_customer_account_name=created["name"])
@@ -186,7 +187,7 @@ def test_another_customer_sees_none_of_them(server: LiveServer, csp: Partner) ->
 
 
 def test_a_member_cannot_create_members(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master)
     member_creds: Credentials = server._call(create_credentials, account_id=created["id"])
 
@@ -212,7 +213,7 @@ def test_a_member_cannot_create_members(server: LiveServer, csp: Partner) -> Non
 def test_invalid_member_is_refused_and_nothing_stored(
     server: LiveServer, csp: Partner, fields: dict[str, Any], code: str
 ) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     fields = {"name": unique("m").replace("-", "_"), **fields}
     response = add_member(server, master, **fields)
     assert response.status_code == 400, response.text
@@ -221,7 +222,7 @@ def test_invalid_member_is_refused_and_nothing_stored(
 
 
 def test_taken_name_is_refused(server: LiveServer, csp: Partner) -> None:
-    master = server.customer(csp)
+    master = make_master(server, csp)
     created = member(server, master)
     for taken in (created["name"].upper(), master.domain_name):
         response = add_member(server, master, name=taken)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from partner_center.domains.billing.public import BILL_RUN, CHECK_CREDIT
 from partner_center.domains.budgets.public import RESTORE_MONTHLY_BUDGETS
 from partner_center.domains.usage.public import RATE_HOURLY, TAKE_OVER_HANDOFFS
 from partner_center.worker.registry import build_registry
@@ -112,4 +113,10 @@ def test_no_service_is_constructed_outside_the_container() -> None:
 
 def test_periodic_jobs_at_the_same_instant_run_in_the_declared_order() -> None:
     periodic = list(build_registry(wiring_for()).periodic_jobs)
-    assert periodic == [RESTORE_MONTHLY_BUDGETS, TAKE_OVER_HANDOFFS, RATE_HOURLY]
+    assert periodic == [
+        RESTORE_MONTHLY_BUDGETS,
+        TAKE_OVER_HANDOFFS,
+        RATE_HOURLY,
+        BILL_RUN,
+        CHECK_CREDIT,
+    ]

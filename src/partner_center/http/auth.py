@@ -181,7 +181,7 @@ async def authenticate_and_read_body(
             request, state, state.services(uow.session).identity
         )
     settings = state.settings
-    limit = settings.max_upload_bytes if payload.upload else settings.max_body_bytes
+    limit = payload.limit(settings.max_body_bytes, settings.max_upload_bytes)
     return credentials, await read_body(request, limit)
 
 

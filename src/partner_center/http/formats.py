@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from partner_center.domains.balances.public import ConsumptionQuotaView
 from partner_center.http.wire import number_only
 from partner_center.kernel.clock import parse_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -45,3 +46,21 @@ def parse_time(value: str | None, field: str) -> datetime | None:
 def time_filter(value: str | None, field: str) -> datetime | None:
     """A UTC time filter: absent or empty = no filter, malformed = ``CBC.0100``."""
     return parse_time(value or None, field)
+
+
+def consumption_quota_figures(view: ConsumptionQuotaView) -> dict[str, str]:
+    """A partner's consumption quota as the wire writes it: every figure rounded to cents, and
+    ``used_consumption_quota`` computed from the rounded figures, so the formula holds on the
+    wire (``due_amount + unbilled_amount - amount - coupon_amount``)."""
+    amount, coupon, due, unbilled = (
+        to_cents(v)
+        for v in (view.amount, view.coupon_amount, view.due_amount, view.unbilled_amount)
+    )
+    return {
+        "consumption_quota": cents_text(view.consumption_quota),
+        "amount": cents_text(amount),
+        "coupon_amount": cents_text(coupon),
+        "due_amount": cents_text(due),
+        "unbilled_amount": cents_text(unbilled),
+        "used_consumption_quota": cents_text(due + unbilled - amount - coupon),
+    }

@@ -409,7 +409,7 @@ async def _credentials_and_body(
     if op.kind != CallerKind.PUBLIC:
         return await authenticate_and_read_body(request, state, op.payload)
     settings = state.settings
-    limit = settings.max_upload_bytes if op.payload.upload else settings.max_body_bytes
+    limit = op.payload.limit(settings.max_body_bytes, settings.max_upload_bytes)
     return None, await read_body(request, limit)
 
 

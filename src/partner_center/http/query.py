@@ -107,6 +107,15 @@ TextFilter = Annotated[str | None, BLANK_IS_ABSENT]
 """A free-text or id filter: ``""`` means no filter (api-semantics.md §1.4)."""
 
 
+RowOffset = Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})]
+"""The ``offset`` of the extension lists: rows to skip; ``""`` reads as absent."""
+
+RowLimit = Annotated[
+    IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
+]
+"""The ``limit`` of the extension lists: rows per page; ``""`` reads as absent."""
+
+
 def _choice(value: Any, handler: ValidatorFunctionWrapHandler, _info: ValidationInfo) -> Any:
     if value is None or value == "":
         return None
@@ -195,3 +204,14 @@ def query_parameters(model: type[QueryModel]) -> list[dict[str, Any]]:
             parameter["explode"] = True
         out.append(parameter)
     return out
+
+
+Offset = Annotated[Int, Doc("0-based row offset, default 0")]
+Limit = Annotated[Int, Doc("page size 1-100, default 10")]
+
+
+class PageQuery(QueryModel):
+    """A query string of an offset/limit page only (``kernel.pagination.page`` checks them)."""
+
+    offset: Offset = None
+    limit: Limit = None

@@ -12,7 +12,7 @@ from pydantic import Field
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.sandbox import move_sandbox_clock
@@ -108,10 +108,8 @@ async def sandbox_read_outbox(ctx: OperationContext, query: OutboxQuery) -> Outb
     return OutboxResponse(
         messages=[
             OutboxItem(
+                **same_named(m, "recipient subject body"),
                 channel=m.channel.value,
-                recipient=m.recipient,
-                subject=m.subject,
-                body=m.body,
                 created_at=format_utc(m.created_at),
             )
             for m in messages

@@ -4,7 +4,7 @@ schema into /openapi.json."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cache
@@ -98,6 +98,19 @@ class WireModel(BaseModel):
         if problem is not None:
             raise PydanticCustomError("text", problem)
         return value
+
+
+def same_named(
+    source: object, names: str, via: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """The attributes ``names`` (separated by spaces) of ``source`` (a domain view or a request),
+    as the keyword arguments of the fields that carry them under the same names, each passed
+    through ``via`` when given: ``Wire(**same_named(view, "a b"), **same_named(view, "c d",
+    via=format_utc), e=convert(view.f))``."""
+    values = {name: getattr(source, name) for name in names.split()}
+    if via is None:
+        return values
+    return {name: via(value) for name, value in values.items()}
 
 
 #: Every wire model referenced by a route, by the provisional ``$ref`` that ``schema_ref``
@@ -257,6 +270,14 @@ class Payload:
     upload: bool = False
     """A bulk upload: read up to the larger upload limit, and signed as the SDK signs a
     non-JSON body (``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD``) when sent as one."""
+    max_bytes: int | None = None
+    """This operation's own body limit (a file upload's), instead of the configured one."""
+
+    def limit(self, max_body_bytes: int, max_upload_bytes: int) -> int:
+        """The largest body this operation reads."""
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return max_upload_bytes if self.upload else max_body_bytes
 
     def accepts_unsigned(self, content_type: str | None) -> bool:
         """Whether a signature may leave this body unsigned (never for a JSON operation)."""

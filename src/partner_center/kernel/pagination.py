@@ -49,24 +49,42 @@ async def count(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
     return int(total or 0)
 
 
+def _known_total(window: Page, found: int) -> int | None:
+    """The total a page already proves: a page that is not full is the last one, so the
+    matches are the rows before it plus its own. None when a count is needed (a full page, or
+    an empty page past the first)."""
+    if found >= window.limit or (found == 0 and window.offset > 0):
+        return None
+    return window.offset + found
+
+
 async def paginate(
     session: AsyncSession, query: Select[T], window: Page, *order_by: Order
 ) -> tuple[list[T], int]:
     """One page of a single-entity (or single-column) ``query`` in ``order_by`` order, and how
-    many rows match in all. ``order_by`` must end with a unique column so pages never overlap."""
-    total = await count(session, query)
-    rows = await session.scalars(
-        query.order_by(*order_by).offset(window.offset).limit(window.limit)
+    many rows match in all. ``order_by`` must end with a unique column so pages never overlap.
+
+    The page is read first; the tenant's matches are counted only when the page does not
+    already prove the total (it is full, or empty past the first): a short page or the only
+    page costs one statement."""
+    rows = list(
+        (
+            await session.scalars(
+                query.order_by(*order_by).offset(window.offset).limit(window.limit)
+            )
+        ).all()
     )
-    return list(rows.all()), total
+    total = _known_total(window, len(rows))
+    return rows, total if total is not None else await count(session, query)
 
 
 async def paginate_rows(
     session: AsyncSession, query: Select[*Ts], window: Page, *order_by: Order
 ) -> tuple[list[Row[*Ts]], int]:
     """``paginate`` for a query of several columns: the rows as tuples."""
-    total = await count(session, query)
     result = await session.execute(
         query.order_by(*order_by).offset(window.offset).limit(window.limit)
     )
-    return list(result.all()), total
+    rows = list(result.all())
+    total = _known_total(window, len(rows))
+    return rows, total if total is not None else await count(session, query)

@@ -9,10 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from partner_center.kernel.clock import SandboxClock, WallClock, format_utc
 from partner_center.kernel.db import Database, load_sandbox_state, save_sandbox_state
 from partner_center.kernel.errors import DomainError
-from partner_center.kernel.jobs import JobRegistry, RunRecord, advance_sandbox_clock
+from partner_center.kernel.jobs import JobRegistry, JobStatus, RunRecord, advance_sandbox_clock
+from partner_center.kernel.jobs.models import ScheduledJob
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +64,44 @@ async def move_sandbox_clock(
             clock = SandboxClock(wall, state)
             await save_sandbox_state(uow.session, clock.state_for(clock.now(), frozen=freeze))
     return await sandbox_time(db, wall), records
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingJob:
+    name: str
+    due_at: datetime
+    periodic: bool
+
+
+async def upcoming_jobs(
+    session: AsyncSession,
+    registry: JobRegistry[Any],
+    *,
+    zone: ZoneInfo,
+    start: datetime,
+    until: datetime,
+    limit: int = 200,
+) -> list[UpcomingJob]:
+    """What moving the clock from ``start`` to ``until`` would run, in time order (at most
+    ``limit``): every occurrence of the periodic jobs (a coalescing job once, at its last
+    occurrence) and the pending one-off jobs due by then."""
+    found: list[UpcomingJob] = []
+    for job in registry.periodic_jobs.values():
+        due = job.schedule.next_after(start, zone)
+        occurrences: list[datetime] = []
+        while due <= until and len(occurrences) < limit:
+            occurrences.append(due)
+            due = job.schedule.next_after(due, zone)
+        if job.coalesce and occurrences:
+            occurrences = occurrences[-1:]
+        found.extend(UpcomingJob(job.name, at, True) for at in occurrences)
+    rows = await session.execute(
+        select(ScheduledJob.name, ScheduledJob.next_attempt_at)
+        .where(ScheduledJob.status == JobStatus.PENDING)
+        .where(ScheduledJob.next_attempt_at <= until)
+        .order_by(ScheduledJob.next_attempt_at, ScheduledJob.id)
+        .limit(limit)
+    )
+    found.extend(UpcomingJob(name, at, False) for name, at in rows.all())
+    found.sort(key=lambda j: (j.due_at, j.name))
+    return found[:limit]

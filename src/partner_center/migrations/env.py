@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from partner_center.domains import all_models  # noqa: F401
 from partner_center.kernel.db import Base, make_engine
+from partner_center.kernel.migrate import include_object_for
 from partner_center.settings import load_settings
 
 config = context.config
@@ -24,6 +25,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object_for(connection.dialect.name),
         compare_type=True,
     )
     with context.begin_transaction():

@@ -7,6 +7,7 @@ at the job's business time.
 from __future__ import annotations
 
 from partner_center.domains.associations import tasks as association_tasks
+from partner_center.domains.billing import tasks as billing_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
 from partner_center.domains.coupons import tasks as coupon_tasks
 from partner_center.domains.notifications import tasks as notification_tasks
@@ -24,11 +25,14 @@ def build_registry(wiring: Wiring) -> JobRegistry[Services]:
     Periodic jobs due at the same instant run in registration order, declared here: at 00:00
     on the 1st the new month of the monthly budgets opens first (``budgets.restore_monthly``),
     then the hand-overs to pay-per-use are taken over (``usage.accept_handoffs``), then the
-    hours that ended are rated (``usage.rate_hourly``).
+    hours that ended are rated (``usage.rate_hourly``). At 02:00 on the 5th the month that
+    ended is billed (``billing.run_monthly``) after that hour's rating, so every usage rated up
+    to the run is on its bill.
     """
     registry = JobRegistry(lambda session, clock: Services(session, clock=clock, wiring=wiring))
     budget_tasks.register(registry)
     usage_tasks.register(registry)
+    billing_tasks.register(registry)
     for module in (
         association_tasks,
         coupon_tasks,

@@ -54,9 +54,11 @@ What each operation moves (debit → credit):
   ``partner_cash`` once the customer has left it, rules.md §2.6.10, or B's
   ``partner_receivable``)                                                          REFUND
 
+* repayment: ``partner_cash`` → ``partner_receivable``                               DEDEUCT
+
 B is the billed partner: the distributor for a reseller's customer (its bill carries its
-resellers' customers' spend, rules.md §6.1), otherwise the owning partner. The finance issue's
-repayment will move ``partner_cash`` → ``partner_receivable`` (and top-ups as above).
+resellers' customers' spend, rules.md §6.1), otherwise the owning partner. A repayment (the
+payments domain) is a top-up followed by the repayment transfer.
 
 Locks, always in this order so concurrent work queues instead of deadlocking: (the caller's
 customer row, when it holds one), the customer's ``customer_funds`` row, then ``partner_funds``

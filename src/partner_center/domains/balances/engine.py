@@ -137,9 +137,16 @@ class BalanceEngine:
 
     async def _debt(self, partner_id: str) -> PartnerDebt:
         if self.sources.debt is not None:
-            return await self.sources.debt.partner_debt(
+            debt = await self.sources.debt.partner_debt(
                 self.session, partner_id=partner_id, currency=self.currency, as_of=self.clock.now()
             )
+            if debt.unbilled_amount is None:
+                owed = await self.books.owed(partner_id)
+                unbilled = max(ZERO, owed - debt.due_amount)
+                return PartnerDebt(
+                    debt.due_amount, unbilled, debt.coupon_amount, debt.overdue_restricted
+                )
+            return debt
         return PartnerDebt(
             due_amount=ZERO, unbilled_amount=await self.books.owed(partner_id), coupon_amount=ZERO
         )
@@ -147,13 +154,14 @@ class BalanceEngine:
     async def quota_view(self, partner_id: str, funds: PartnerFunds | None) -> ConsumptionQuotaView:
         debt = await self._debt(partner_id)
         amount = await self.books.partner_cash_total(partner_id)
-        used = debt.due_amount + debt.unbilled_amount - amount - debt.coupon_amount
+        unbilled = debt.unbilled_amount if debt.unbilled_amount is not None else ZERO
+        used = debt.due_amount + unbilled - amount - debt.coupon_amount
         return ConsumptionQuotaView(
             consumption_quota=funds.consumption_quota if funds else ZERO,
             amount=amount,
             coupon_amount=debt.coupon_amount,
             due_amount=debt.due_amount,
-            unbilled_amount=debt.unbilled_amount,
+            unbilled_amount=unbilled,
             used_consumption_quota=used,
             currency=self.currency,
             restricted=bool(funds and funds.quota_restricted_at is not None),
@@ -181,6 +189,61 @@ class BalanceEngine:
         """Re-evaluate the quota restriction (billing calls it after a repayment or a bill)."""
         funds = await self.books.lock_partner(partner_id)
         return await self.settle_quota_state(funds)
+
+    async def repay(
+        self, partner_id: str, amount: Decimal, *, repayment_id: str, actor_id: str
+    ) -> MoneyMovement:
+        """REPAYMENT: the partner's ``partner_cash`` → its ``partner_receivable`` (what it owes
+        for postpaid consumption), a DEDEUCT line on its cash statement. Idempotent on
+        ``repayment_id``: a retry answers the first movement and moves nothing. The cash must be
+        there (a top-up first); the ledger's guard refuses a repayment beyond it.
+
+        Raises:
+            DomainError: ``CBC.0100`` bad amount; ``CBC.99007009`` the id was used for another
+                amount.
+        """
+        amount = check_amount(amount, "amount")
+        funds = await self.books.lock_partner(partner_id)
+        operation_id = self.operations.operation_id(
+            partner_id, OperationKind.REPAYMENT, repayment_id
+        )
+        request = fingerprint("repay", partner_id, amount)
+        replay = await self.operations.replay(operation_id, request, repayment_id)
+        if replay is not None:
+            return replay
+        row = await self.operations.record(
+            operation_id=operation_id,
+            kind=OperationKind.REPAYMENT,
+            tenant_id=partner_id,
+            amount=amount,
+            actor_id=actor_id,
+            request_hash=request,
+            key=repayment_id,
+            reference_id=repayment_id,
+        )
+        transfer = await self.books.move(
+            transfer_id=operation_id,
+            debit=partner_side(partner_id, Code.PARTNER_CASH),
+            credit=partner_side(partner_id, Code.PARTNER_RECEIVABLE),
+            amount=amount,
+            code="repayment",
+            caused_by=actor_id,
+        )
+        await self.books.record(
+            funds,
+            EntryLine(
+                statement=Statement.PARTNER_DEBIT,
+                trade_id=operation_id,
+                transfer_id=transfer.id,
+                trade_type=trades.DEDEUCT,
+                trade_detail_type=trades.DETAIL_REPAYMENT,
+                direction=Direction.EXPENSE,
+                amount=amount,
+                payment_channel_no=repayment_id,
+            ),
+        )
+        await self.settle_quota_state(funds)
+        return self.operations.movement(row)
 
     async def return_remaining_on_disassociation(
         self, customer_id: str, *, actor_id: str | None = None
@@ -474,6 +537,8 @@ class BalanceEngine:
         if row.kind is ChargeKind.PURCHASE:
             if funds.quota_restricted_at is not None:
                 raise self._restricted_error()
+            if (await self._debt(funds.partner_id)).overdue_restricted:
+                raise self._overdue_error()
             view = await self.quota_view(funds.partner_id, funds)
             held = await self.books.pending_debits(
                 partner_side(funds.partner_id, Code.PARTNER_RECEIVABLE)
@@ -526,6 +591,15 @@ class BalanceEngine:
                 counterparty_account_name=customer.account_name if partner_statement else None,
                 description=row.description,
             ),
+        )
+
+    @staticmethod
+    def _overdue_error() -> DomainError:
+        return DomainError(
+            errors.BalanceErrorCode.PURCHASE_RESTRICTED,
+            "The customer cannot purchase: its partner has overdue bills. The partner must "
+            "repay them first.",
+            {"reason": "overdue_bills"},
         )
 
     @staticmethod
@@ -778,8 +852,11 @@ class BalanceEngine:
             return
         if balance_funded(await self.books.customer_funds(customer_id), customer):
             return
-        if await self.is_quota_restricted(self._billed_partner(customer)):
+        billed = self._billed_partner(customer)
+        if await self.is_quota_restricted(billed):
             raise self._restricted_error()
+        if (await self._debt(billed)).overdue_restricted:
+            raise self._overdue_error()
 
     async def charges_of(self, customer_id: str) -> list[ChargeView]:
         """The customer's charges, newest first."""

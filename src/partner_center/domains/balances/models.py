@@ -33,6 +33,12 @@ class OperationKind(enum.StrEnum):
     """A disassociating customer's remaining balance back to its partner (BEUNBIND)."""
     REFUND = "REFUND"
     """Money of a captured charge given back (to the customer, its partner, or the credit line)."""
+    MEMBER_TRANSFER = "MEMBER_TRANSFER"
+    """An enterprise master's balance → one of its member accounts' balance (TRANS)."""
+    MEMBER_RECLAIM = "MEMBER_RECLAIM"
+    """A member account's balance → its enterprise master's balance (TRANS)."""
+    REPAYMENT = "REPAYMENT"
+    """Partner cash paying what the partner owes for postpaid consumption (its bills)."""
 
 
 class CounterpartyKind(enum.StrEnum):
@@ -129,7 +135,9 @@ class BalanceOperation(TenantOwned, Base):
 
     __tablename__ = "balance_operations"
     __table_args__ = (
-        Index("ix_balance_operations_tenant_kind_created", "tenant_id", "kind", "created_at"),
+        Index(
+            "ix_balance_operations_tenant_kind_created_id", "tenant_id", "kind", "created_at", "id"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -168,8 +176,13 @@ class BalanceEntry(TenantOwned, Base):
     __tablename__ = "balance_entries"
     __table_args__ = (
         UniqueConstraint("tenant_id", "statement", "seq"),
+        # Statements (account change records): newest first, tie-broken by ``seq``.
         Index(
-            "ix_balance_entries_tenant_statement_created", "tenant_id", "statement", "created_at"
+            "ix_balance_entries_tenant_statement_created_seq",
+            "tenant_id",
+            "statement",
+            "created_at",
+            "seq",
         ),
     )
 

@@ -55,7 +55,11 @@ from partner_center.domains.balances.trades import (
     CUSTOMER_TRADE_TYPES,
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
+    STATEMENT_KIND_FILTERS,
+    StatementKind,
+    statement_kind,
 )
+from partner_center.domains.balances.transfers import CustomerTransfers
 from partner_center.domains.balances.views import (
     AccountBalance,
     AdjustRecord,
@@ -83,6 +87,7 @@ __all__ = [
     "PARTNER_TRADE_TYPES",
     "PAYMENT_CHANNELS",
     "PLATFORM_TENANT",
+    "STATEMENT_KIND_FILTERS",
     "AccountBalance",
     "AdjustRecord",
     "AdjustRecordQuery",
@@ -97,6 +102,7 @@ __all__ = [
     "ConsumptionQuotaView",
     "CustomerAccountView",
     "CustomerBalanceSummary",
+    "CustomerTransfers",
     "Direction",
     "ExpenditureQuota",
     "ExpenditureQuotaView",
@@ -108,6 +114,7 @@ __all__ = [
     "PartnerDebtSource",
     "Sources",
     "Statement",
+    "StatementKind",
     "StatementLine",
     "StatementMismatch",
     "StatementQuery",
@@ -116,4 +123,5 @@ __all__ = [
     "register_expenditure_source",
     "register_partner_debt_source",
     "registered_sources",
+    "statement_kind",
 ]

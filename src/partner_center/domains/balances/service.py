@@ -136,7 +136,9 @@ class BalanceService:
         engine: BalanceEngine,
         budgets: BudgetEngine,
         customer_records: CustomerRecords,
+        online_payment_limit: Decimal = ONLINE_PAYMENT_LIMIT_USD,
     ) -> None:
+        self.online_payment_limit = online_payment_limit
         self.session = session
         self.clock = clock
         self.zone = zone
@@ -216,12 +218,11 @@ class BalanceService:
         """
         amount = check_amount(amount, "amount")
         key = check_key(idempotency_key)
-        if (
-            channel is TopUpChannel.ONLINE_PAYMENT
-            and self.currency == "USD"
-            and amount > ONLINE_PAYMENT_LIMIT_USD
-        ):
-            raise invalid_parameter("amount", "An online payment is at most 40,000 USD.")
+        if channel is TopUpChannel.ONLINE_PAYMENT and amount > self.online_payment_limit:
+            raise invalid_parameter(
+                "amount",
+                f"An online payment is at most {self.online_payment_limit:,} {self.currency}.",
+            )
         if payment_reference is not None and not 0 < len(payment_reference) <= 64:
             raise invalid_parameter("payment_reference", "1 to 64 characters.")
         if memo is not None and len(memo) > 256:
@@ -710,6 +711,10 @@ class BalanceService:
             stmt = stmt.where(BalanceEntry.payment_channel_id.in_(query.payment_channel_ids))
         if query.payment_channel_no:
             stmt = stmt.where(BalanceEntry.payment_channel_no == query.payment_channel_no)
+        if query.trade_types:
+            stmt = stmt.where(BalanceEntry.trade_type.in_(query.trade_types))
+        if query.trade_detail_types:
+            stmt = stmt.where(BalanceEntry.trade_detail_type.in_(query.trade_detail_types))
         rows, total = await paginate(
             self.session, stmt, page, BalanceEntry.created_at.desc(), BalanceEntry.seq.desc()
         )

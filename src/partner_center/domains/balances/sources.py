@@ -27,10 +27,14 @@ class PartnerDebt:
 
     due_amount: Decimal
     """Billed and not yet paid."""
-    unbilled_amount: Decimal
-    """Consumed in open billing cycles (estimated, not yet billed)."""
+    unbilled_amount: Decimal | None
+    """Consumed in open billing cycles (estimated, not yet billed); None lets the engine take
+    the ledger's postpaid consumption not yet repaid, less ``due_amount`` (never below 0)."""
     coupon_amount: Decimal
     """Balance of the partner's cash coupons (offsets the quota used)."""
+    overdue_restricted: bool = False
+    """A bill has been overdue long enough that the partner's postpaid reseller-model customers
+    may not buy (billing's ``PARTNER_CENTER_BILL_OVERDUE_RESTRICT_DAYS``)."""
 
 
 class PartnerDebtSource(Protocol):

@@ -3,6 +3,8 @@ as the reference spells it — including its typos (``DEDEUCT``, ``SOURCE_OPERAI
 
 from __future__ import annotations
 
+import enum
+
 from partner_center.domains.balances.models import OperationKind
 
 RECHARGE = "RECHARGE"
@@ -43,6 +45,8 @@ DETAIL_REFUND = "SOURCE_OPERAIION_REFUND"
 DETAIL_BEADJUST = "SOURCE_OPERATION_BEADJUST"
 DETAIL_BERETRIEVE = "SOURCE_OPERATION_BERETRIEVE"
 DETAIL_BEUNBIND = "SOURCE_OPERATION_BEUNBIND"
+#: Cash paying the partner's bills (the finance issue's repayment).
+DETAIL_REPAYMENT = "SOURCE_OPERATION_REPAYMENT"
 
 #: list_partner_adjust_records ``operation_type`` → the operations it shows.
 ADJUST_OPERATION_TYPES: dict[str, OperationKind] = {
@@ -59,3 +63,40 @@ CHANNEL_ONLINE = "4"
 
 BALANCE_TYPE_DEBIT = "BALANCE_TYPE_DEBIT"
 BALANCE_TYPE_CREDIT = "BALANCE_TYPE_CREDIT"
+
+
+class StatementKind(enum.StrEnum):
+    """What a line of the partner's cash statement is, in the Account Statements page's words
+    (rules.md §6.16): the ``type`` filter of ``/v1/partner-center/account-statements``."""
+
+    TOP_UP = "top_up"
+    REPAYMENT = "repayment"
+    ALLOCATION = "allocation"
+    RECLAIM = "reclaim"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+    CONSUMPTION = "consumption"
+
+
+#: Each kind as (trade types, detailed trade types) filters; an empty tuple filters nothing.
+STATEMENT_KIND_FILTERS: dict[StatementKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    StatementKind.TOP_UP: ((RECHARGE,), ()),
+    StatementKind.REPAYMENT: ((DEDEUCT,), (DETAIL_REPAYMENT,)),
+    StatementKind.ALLOCATION: ((BEADJUST,), ()),
+    StatementKind.RECLAIM: ((BERETRIEVE, BEUNBIND), ()),
+    StatementKind.REFUND: ((REFUND,), ()),
+    StatementKind.ADJUSTMENT: ((ADJUST,), ()),
+    StatementKind.CONSUMPTION: ((DEDEUCT,), (DETAIL_DEDUCT, DETAIL_USAGE, DETAIL_WRITEOFF)),
+}
+
+
+def statement_kind(trade_type: str, trade_detail_type: str) -> StatementKind:
+    """The kind of a statement line."""
+    if trade_type == DEDEUCT:
+        if trade_detail_type == DETAIL_REPAYMENT:
+            return StatementKind.REPAYMENT
+        return StatementKind.CONSUMPTION
+    for kind, (types, _) in STATEMENT_KIND_FILTERS.items():
+        if trade_type in types:
+            return kind
+    return StatementKind.ADJUSTMENT

@@ -100,6 +100,10 @@ class StatementQuery:
     trade_id: str | None = None
     payment_channel_ids: tuple[str, ...] = ()
     payment_channel_no: str | None = None
+    trade_types: tuple[str, ...] = ()
+    """Any of these trade types (with ``trade_type``, both must hold)."""
+    trade_detail_types: tuple[str, ...] = ()
+    """Any of these detailed trade types."""
 
 
 @dataclass(frozen=True, slots=True)

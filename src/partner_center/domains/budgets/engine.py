@@ -351,39 +351,66 @@ class BudgetEngine:
     async def view(self, customer_id: str, *, currency: str) -> BudgetView:
         """The budget as it stands now, without writing anything (a month that has begun but
         not been opened yet reads as restored)."""
-        budget = await self.budget_row(customer_id)
-        if budget is None or budget.status != BudgetStatus.ACTIVE:
-            return BudgetView(
-                customer_id=customer_id,
-                is_set=False,
-                budget_type=BudgetType.MONTHLY,
-                budget_amount=ZERO,
-                used_amount=ZERO,
-                reserved_amount=ZERO,
-                currency=currency,
-                exhaustion_action=ExhaustionAction.MANUAL,
-                period_starts_at=None,
+        return (await self.views([customer_id], currency=currency))[0]
+
+    async def views(self, customer_ids: list[str], *, currency: str) -> list[BudgetView]:
+        """``view`` of many customers, in the order given, in three statements whatever their
+        number (budgets, their current periods, the periods' ledger balances)."""
+        budgets = {
+            row.customer_id: row
+            for row in await self.session.scalars(
+                select(CustomerBudget).where(CustomerBudget.customer_id.in_(customer_ids))
             )
-        now = self.clock.now()
-        assert budget.current_period_id is not None
-        period = await self._period(budget.current_period_id)
-        if self._period_is_current(budget, period, now):
-            used, held = await self.usage(period)
-            starts_at = period.starts_at
-        else:
-            used, held, starts_at = ZERO, ZERO, start_of_month(self.zone, now)
-        return BudgetView(
-            customer_id=customer_id,
-            is_set=True,
-            budget_type=BudgetType(budget.budget_type),
-            budget_amount=budget.amount,
-            used_amount=used,
-            reserved_amount=held,
-            currency=budget.currency,
-            exhaustion_action=ExhaustionAction(budget.exhaustion_action),
-            period_starts_at=starts_at,
-            owner_partner_id=budget.tenant_id,
+            if row.status == BudgetStatus.ACTIVE
+        }
+        period_ids = [b.current_period_id for b in budgets.values() if b.current_period_id]
+        periods = (
+            {
+                p.id: p
+                for p in await self.session.scalars(
+                    select(BudgetPeriod).where(BudgetPeriod.id.in_(period_ids))
+                )
+            }
+            if period_ids
+            else {}
         )
+        now = self.clock.now()
+        current = {
+            customer_id: periods[budget.current_period_id]
+            for customer_id, budget in budgets.items()
+            if budget.current_period_id is not None
+            and self._period_is_current(budget, periods[budget.current_period_id], now)
+        }
+        balances = await self.ledger.balances(p.ledger_account_id for p in current.values())
+        views = []
+        for customer_id in customer_ids:
+            budget = budgets.get(customer_id)
+            if budget is None:
+                views.append(_unset_view(customer_id, currency))
+                continue
+            assert budget.current_period_id is not None
+            period = current.get(customer_id)
+            if period is not None:
+                balance = balances[period.ledger_account_id]
+                used = balance.debits_posted - balance.credits_posted
+                held, starts_at = balance.debits_pending, period.starts_at
+            else:
+                used, held, starts_at = ZERO, ZERO, start_of_month(self.zone, now)
+            views.append(
+                BudgetView(
+                    customer_id=customer_id,
+                    is_set=True,
+                    budget_type=BudgetType(budget.budget_type),
+                    budget_amount=budget.amount,
+                    used_amount=used,
+                    reserved_amount=held,
+                    currency=budget.currency,
+                    exhaustion_action=ExhaustionAction(budget.exhaustion_action),
+                    period_starts_at=starts_at,
+                    owner_partner_id=budget.tenant_id,
+                )
+            )
+        return views
 
     async def applies_to(self, customer_id: str) -> bool:
         """Whether purchases of this customer go through its budget: an associated
@@ -811,3 +838,18 @@ class BudgetEngine:
             if budget.current_period_id != before:
                 restored += 1
         return restored
+
+
+def _unset_view(customer_id: str, currency: str) -> BudgetView:
+    """A customer without an active budget: nothing set, nothing used."""
+    return BudgetView(
+        customer_id=customer_id,
+        is_set=False,
+        budget_type=BudgetType.MONTHLY,
+        budget_amount=ZERO,
+        used_amount=ZERO,
+        reserved_amount=ZERO,
+        currency=currency,
+        exhaustion_action=ExhaustionAction.MANUAL,
+        period_starts_at=None,
+    )

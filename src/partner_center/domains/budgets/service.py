@@ -280,11 +280,9 @@ class BudgetService:
                 association_type=AssociationType.RESELLER,
             )
         )
-        return [
-            await self.engine.view(customer_id, currency=self.currency)
-            for customer_id in ids
-            if customer_id in mine
-        ]
+        return await self.engine.views(
+            [customer_id for customer_id in ids if customer_id in mine], currency=self.currency
+        )
 
     @staticmethod
     def _customer_ids(customer_ids: list[str]) -> list[str]:

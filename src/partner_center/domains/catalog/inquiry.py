@@ -137,6 +137,13 @@ class DiscountOption:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectView:
+    project_id: str
+    name: str
+    """The region's code, as IAM names a region's default project."""
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodRating:
     lines: list[RatedLine]
     """At list price (official = amount)."""
@@ -202,6 +209,13 @@ class InquiryService:
         self.clock = clock
         self.catalog = catalog
         self.discounts = discounts
+
+    async def projects(self, account_id: str) -> list[ProjectView]:
+        """The account's projects: one per catalogue region, named after it (``projects.py``)."""
+        return [
+            ProjectView(project_id=project_id_for(account_id, region), name=region)
+            for region in await self.catalog.regions()
+        ]
 
     async def require_project(self, account_id: str, project_id: str) -> str:
         """The region of ``account_id``'s project ``project_id`` (``CBC.99006073`` if the

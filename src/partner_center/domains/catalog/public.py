@@ -6,6 +6,7 @@ from partner_center.domains.catalog.discounts import (
     DiscountView,
     takes_discounts,
 )
+from partner_center.domains.catalog.divisions import Division, Divisions, divisions
 from partner_center.domains.catalog.document import demo_catalog, read_catalog
 from partner_center.domains.catalog.errors import CatalogErrorCode
 from partner_center.domains.catalog.importer import (
@@ -25,6 +26,7 @@ from partner_center.domains.catalog.inquiry import (
     OnDemandRating,
     PeriodItem,
     PeriodRating,
+    ProjectView,
     RatedLine,
 )
 from partner_center.domains.catalog.projects import project_id_for
@@ -62,6 +64,8 @@ __all__ = [
     "DiscountService",
     "DiscountType",
     "DiscountView",
+    "Division",
+    "Divisions",
     "ImportReport",
     "InquiryService",
     "Language",
@@ -74,6 +78,7 @@ __all__ = [
     "PeriodType",
     "PriceView",
     "ProductKey",
+    "ProjectView",
     "RatedLine",
     "ResourceTypeView",
     "ServicePolicyView",
@@ -84,6 +89,7 @@ __all__ = [
     "TierSchedule",
     "UsageTypeView",
     "demo_catalog",
+    "divisions",
     "imported_versions",
     "project_id_for",
     "read_catalog",

@@ -11,6 +11,7 @@ disassociation hook) and ``CouponService.reclaim_on_mode_switch``.
 from partner_center.domains.coupons.book import CouponBook
 from partner_center.domains.coupons.idempotency import IdempotencyKeys
 from partner_center.domains.coupons.limits import LimitInfo, LimitKey, Restrictions, SubscribeType
+from partner_center.domains.coupons.members import MemberCoupons, SharedCoupon
 from partner_center.domains.coupons.pricing import (
     REFUNDABLE_CASES,
     CouponGroup,
@@ -91,6 +92,7 @@ __all__ = [
     "ItemError",
     "LimitInfo",
     "LimitKey",
+    "MemberCoupons",
     "OrderContext",
     "OrderLine",
     "OrderLineNames",
@@ -107,6 +109,7 @@ __all__ = [
     "RefundCase",
     "RefundOutcome",
     "Restrictions",
+    "SharedCoupon",
     "SubscribeType",
     "coupon_refundable",
     "in_scope",

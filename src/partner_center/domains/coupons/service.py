@@ -589,8 +589,8 @@ class CouponService:
 
     def _filtered(self, stmt: Select[Coupon], filters: CouponFilter) -> Select[Coupon]:
         now = self.clock.now()
-        if filters.no_match:
-            return stmt.where(Coupon.id.is_(None))
+        if filters.quota_id:
+            stmt = stmt.where(Coupon.quota_id == filters.quota_id)
         if filters.coupon_id:
             stmt = stmt.where(Coupon.id == filters.coupon_id)
         if filters.customer_id:

@@ -116,8 +116,8 @@ class CouponFilter:
     valid_before: datetime | None = None
     expire_after: datetime | None = None
     expire_before: datetime | None = None
-    no_match: bool = False
-    """A filter value nothing can match (e.g. a promotion plan: partner coupons have none)."""
+    quota_id: str | None = None
+    """``promotion_plan_id``: a partner coupon's promotion plan is the quota it was issued from."""
 
 
 @dataclass(frozen=True, slots=True)

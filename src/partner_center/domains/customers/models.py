@@ -26,6 +26,16 @@ class FreezeType(enum.StrEnum):
     ACCOUNT_AND_RESOURCE = "ACCOUNT_AND_RESOURCE"
 
 
+def _trigram(column: str) -> Index:
+    """A trigram index for ``ILIKE '%…%'`` searches of ``column``; PostgreSQL only."""
+    return Index(
+        f"ix_customers_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
 class Customer(TenantOwned, Base):
     """A customer account's association with a partner.
 
@@ -36,7 +46,16 @@ class Customer(TenantOwned, Base):
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("xaccount_type", "xaccount_id"),
-        Index("ix_customers_tenant_associated", "tenant_id", "associated_on"),
+        # list_sub_customers: the owner's associated customers, newest first, tie-broken by id.
+        Index(
+            "ix_customers_tenant_status_associated",
+            "tenant_id",
+            "association_status",
+            "associated_on",
+            "account_id",
+        ),
+        # Name searches (``ILIKE '%…%'``) by trigram on PostgreSQL; SQLite has no such index.
+        *(_trigram(column) for column in ("account_name", "customer_name")),
     )
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)

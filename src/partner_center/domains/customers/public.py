@@ -1,6 +1,7 @@
 """The customers domain's public surface."""
 
 from partner_center.domains.customers.association import AssociationView, CustomerAssociations
+from partner_center.domains.customers.codes import VerificationCodes, code_minutes
 from partner_center.domains.customers.control import (
     Action,
     ControlEventView,
@@ -58,10 +59,12 @@ __all__ = [
     "ItemFailure",
     "NewCustomer",
     "PartnerActor",
+    "VerificationCodes",
     "check_allowed",
     "check_cn_mobile",
     "check_domain_name",
     "check_email",
     "check_password",
+    "code_minutes",
     "parse_freeze_type",
 ]

@@ -158,3 +158,18 @@ class CustomerRecords:
     async def count(self, query: Select[str]) -> int:
         """How many customers an ``ids(...)`` query matches."""
         return await count(self.session, query)
+
+    async def record_real_name(
+        self, customer_id: str, *, verified_status: str, customer_type: int, name: str | None
+    ) -> None:
+        """Copy a customer's real-name state onto its row (``verified_status`` −1/0/1/2,
+        ``customer_type`` −1/0/1, the verified name once approved), as the customer lists show
+        it; the real-name domain owns the submissions."""
+        row = await lock_customer_row(self.session, customer_id)
+        if row is None:
+            return
+        row.verified_status = verified_status
+        row.customer_type = customer_type
+        if name is not None:
+            row.customer_name = name
+        await self.session.flush()

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.customers import validation
+from partner_center.domains.customers.codes import (
+    REGISTRATION_SCENE,
+    VerificationCodes,
+    code_minutes,
+)
 from partner_center.domains.customers.errors import CustomerErrorCode
 from partner_center.domains.customers.models import (
     AssociationStatus,
     AssociationType,
     Customer,
-    VerificationCode,
 )
+from partner_center.domains.customers.tags import NewCustomerTag, new_customer_tag
 from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
     IdentityService,
     Permission,
-    hash_token,
-    same_secret,
     sees_only_own_customers,
 )
 from partner_center.domains.notifications.public import Channel, NotificationService
@@ -38,14 +43,10 @@ from partner_center.domains.partners.public import (
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.db import LIKE_ESCAPE, contains_pattern
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
-from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page, paginate
 
 #: How many accounts one mobile number may register (check_user_identity reports the rest).
 MAX_ACCOUNTS_PER_MOBILE = 5
-CODE_SENDS_PER_HOUR = 15
-CODE_SENDS_PER_DAY = 60
-CODE_MAX_FAILURES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class CustomerService:
         identity: IdentityService,
         partners: PartnerService,
         notifications: NotificationService,
+        codes: VerificationCodes,
         site: str,
     ) -> None:
         self.session = session
@@ -136,6 +138,7 @@ class CustomerService:
         self.partners = partners
         self.notifications = notifications
         self.site = site
+        self.codes = codes
 
     # -- scope ------------------------------------------------------------------------
 
@@ -164,98 +167,27 @@ class CustomerService:
         channel: Channel,
         timeout_minutes: int | None,
         lang: str | None,
-        scene: int = 29,
+        scene: int = REGISTRATION_SCENE,
     ) -> None:
         """Send a 6-digit code (15 an hour, 60 a day per receiver)."""
         if not actor.caller.has(Permission.CREATE_CUSTOMER):
             raise access_denied("The member lacks the permission to create customers.")
-        minutes = 10 if timeout_minutes is None else timeout_minutes
-        if minutes <= 0:
-            raise invalid_parameter("timeout", "Must be a positive number of minutes.")
-        if minutes > 60:
-            minutes = 5  # the reference clamps values over 60 to 5
-        now = self.wall.now()
-        day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
-        rows = (
-            (
-                await self.session.execute(
-                    select(VerificationCode.created_at).where(
-                        VerificationCode.receiver == receiver, VerificationCode.created_at > day_ago
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if len(rows) >= CODE_SENDS_PER_DAY or sum(1 for r in rows if r > hour_ago) >= (
-            CODE_SENDS_PER_HOUR
-        ):
-            raise DomainError(
-                CustomerErrorCode.TOO_MANY_CODES,
-                "Verification codes are limited to 15 an hour and 60 a day for one receiver.",
-            )
-        code = "".join(secrets.choice(string.digits) for _ in range(6))
-        self.session.add(
-            VerificationCode(
-                id=new_id(),
-                tenant_id=actor.partner_id,
-                receiver=receiver,
-                scene=scene,
-                code_hash=hash_token(code),
-                created_at=now,
-                expires_at=now + timedelta(minutes=minutes),
-            )
-        )
-        # Without a language, a message speaks the site's: Chinese on the China site.
-        chinese = (lang or ("zh-cn" if self.site == "cn" else "en-us")).lower() == "zh-cn"
-        subject = "验证码" if chinese else "Your verification code"
-        body = (
-            f"您的验证码是 {code}，{minutes} 分钟内有效。"
-            if chinese
-            else f"Your verification code is {code}. It is valid for {minutes} minutes."
-        )
-        await self.notifications.queue(
+        await self.codes.send(
             tenant_id=actor.partner_id,
+            receiver=receiver,
             channel=channel,
-            recipient=receiver,
-            subject=subject,
-            body=body,
+            minutes=code_minutes(timeout_minutes),
+            lang=lang,
+            scene=scene,
         )
 
     async def _consume_code(
-        self, actor: PartnerActor, *, receiver: str, code: str, scene: int = 29
+        self, actor: PartnerActor, *, receiver: str, code: str, scene: int = REGISTRATION_SCENE
     ) -> None:
         """Check ``code`` against the newest unused code of the scene sent to ``receiver``."""
-        stmt = (
-            select(VerificationCode)
-            .where(
-                VerificationCode.tenant_id == actor.partner_id,
-                VerificationCode.receiver == receiver,
-                VerificationCode.scene == scene,
-                VerificationCode.consumed_at.is_(None),
-            )
-            .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
-            .limit(1)
-            # Two requests presenting the same code: the second waits and finds it used.
-            .with_for_update()
+        await self.codes.consume(
+            tenant_id=actor.partner_id, receiver=receiver, code=code, scene=scene
         )
-        row = (await self.session.execute(stmt)).scalar_one_or_none()
-        if row is None:
-            raise DomainError(CustomerErrorCode.CODE_WRONG, "The verification code is wrong.")
-        if row.failed_attempts >= CODE_MAX_FAILURES:
-            raise DomainError(
-                CustomerErrorCode.CODE_FAILED_TOO_OFTEN,
-                "The verification code failed more than 3 times; send a new one.",
-            )
-        if row.expires_at <= self.wall.now():
-            raise DomainError(CustomerErrorCode.CODE_EXPIRED, "The verification code has expired.")
-        if not same_secret(row.code_hash, hash_token(code)):
-            row.failed_attempts += 1
-            await self.session.flush()
-            raise DomainError(
-                CustomerErrorCode.CODE_WRONG, "The verification code is wrong.", keep_changes=True
-            )
-        row.consumed_at = self.wall.now()
 
     # -- create -------------------------------------------------------------------------
 
@@ -504,6 +436,61 @@ class CustomerService:
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)
+
+    async def new_customer_tags(
+        self,
+        actor: PartnerActor,
+        customer_ids: Sequence[str],
+        *,
+        indirect_partner_id: str | None,
+        window: Page,
+        zone: ZoneInfo,
+    ) -> list[NewCustomerTag]:
+        """The SMB new-customer tag (``tags.py``) of the partner's associated customers (or a
+        reseller's, for its distributor), the given ones or all, oldest association first.
+        ``CBC.99000035`` names a given id that is not such a customer."""
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        owner_id = await self.owner_for(actor, indirect_partner_id)
+        stmt: Select[Customer] = select(Customer).where(
+            Customer.tenant_id == owner_id,
+            Customer.association_status == AssociationStatus.ASSOCIATED,
+        )
+        if customer_ids:
+            wanted = set(customer_ids)
+            found = set(
+                (
+                    await self.session.scalars(
+                        select(Customer.account_id).where(
+                            Customer.account_id.in_(wanted),
+                            Customer.tenant_id == owner_id,
+                            Customer.association_status == AssociationStatus.ASSOCIATED,
+                        )
+                    )
+                ).all()
+            )
+            if missing := sorted(wanted - found):
+                raise DomainError(
+                    CustomerErrorCode.NOT_YOUR_CUSTOMER,
+                    f"The customer {missing[0]} is not a sub-customer of this partner.",
+                )
+            stmt = stmt.where(Customer.account_id.in_(wanted))
+        rows, _ = await paginate(
+            self.session, stmt, window, Customer.associated_on, Customer.account_id
+        )
+        accounts = await self.identity.accounts([r.account_id for r in rows])
+        now = self.clock.now()
+        return [
+            new_customer_tag(
+                r.account_id,
+                registered_at=accounts[r.account_id].created_at,
+                associated_on=r.associated_on,
+                verified_status=r.verified_status,
+                now=now,
+                zone=zone,
+            )
+            for r in rows
+        ]
 
     async def _manager_names(self, member_ids: set[str | None]) -> dict[str, str]:
         ids = [m for m in member_ids if m]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_center.kernel.db import Base, TenantOwned, UtcDateTime
+from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime
 
 
 class MemberStatus(enum.IntEnum):
@@ -39,3 +41,42 @@ class EnterpriseMember(TenantOwned, Base):
     """A ``MemberStatus`` code."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     """Business time the member account was created (UTC)."""
+    financial_custody: Mapped[int] = mapped_column(Integer, default=0)
+    """1 when the master pays for the member (unified accounting), else 0."""
+    permission_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Permission ids the master granted the member at creation."""
+    mobile: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The member's verified mobile number (``0086-…``); NULL when none was given."""
+
+
+class EnterpriseProjectAuth(TenantOwned, Base):
+    """A customer (``tenant_id``) that enabled enterprise projects (once; never undone)."""
+
+    __tablename__ = "enterprise_project_auths"
+
+    account_id: Mapped[str] = mapped_column(String(32), ForeignKey("accounts.id"), primary_key=True)
+    enabled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time it was enabled (UTC)."""
+
+
+class CouponShare(TenantOwned, Base):
+    """Part of a master's (``tenant_id``) coupon given to a member as a sub-coupon, whose id
+    this row carries. The sub-coupon's balance lives in the coupons domain's ledger account."""
+
+    __tablename__ = "enterprise_coupon_shares"
+    __table_args__ = (Index("ix_enterprise_coupon_shares_member", "member_account_id"),)
+
+    sub_coupon_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_account_id: Mapped[str] = mapped_column(String(32))
+    coupon_id: Mapped[str] = mapped_column(String(32))
+    """The master's coupon it came from (and returns to)."""
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """Amount given, in the coupon's currency (2 decimals, > 0)."""
+    request_hash: Mapped[str] = mapped_column(String(64))
+    """Fingerprint of the request, so a retry with the same transaction id is recognised."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the share (UTC)."""
+    reclaimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time the master took it back (UTC); NULL while the member holds it."""
+    reclaimed_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount, nullable=True)
+    """What the take-back returned to the master's coupon (2 decimals)."""

@@ -9,6 +9,7 @@ from partner_center.domains.identity.permissions import (
     validate_roles,
 )
 from partner_center.domains.identity.service import (
+    AccessKeyView,
     AccountView,
     AgencyView,
     Caller,
@@ -21,6 +22,7 @@ from partner_center.domains.identity.service import (
 from partner_center.domains.identity.signin import SignInGuard, SignInPolicy, SignInSubject
 
 __all__ = [
+    "AccessKeyView",
     "AccountKind",
     "AccountStatus",
     "AccountView",

@@ -85,6 +85,16 @@ class IssuedKey:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessKeyView:
+    """A permanent access key, without its secret."""
+
+    access_key: str
+    status: AccountStatus
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedToken:
     token: str
     issued_at: datetime
@@ -408,6 +418,7 @@ class IdentityService:
     ) -> IssuedKey:
         """A permanent AK/SK for the account's administrator (or a member). The SK is returned
         only here; it is stored encrypted."""
+        check_text("description", description)
         if await self.session.get(Account, account_id) is None:
             raise DomainError(
                 IdentityErrorCode.ACCOUNT_DOES_NOT_EXIST, f"Account {account_id} does not exist."
@@ -427,6 +438,58 @@ class IdentityService:
         )
         await self.session.flush()
         return IssuedKey(access_key=access_key, secret_key=secret)
+
+    async def access_keys(self, *, account_id: str, member_id: str) -> list[AccessKeyView]:
+        """The member's permanent keys (never their secrets), oldest first."""
+        stmt = (
+            select(AccessKey)
+            .where(
+                AccessKey.tenant_id == account_id,
+                AccessKey.member_id == member_id,
+                AccessKey.security_token_hash.is_(None),
+                AccessKey.delegated_by.is_(None),
+            )
+            .order_by(AccessKey.created_at, AccessKey.access_key)
+        )
+        return [
+            AccessKeyView(
+                access_key=k.access_key,
+                status=k.status,
+                description=k.description,
+                created_at=k.created_at,
+            )
+            for k in (await self.session.scalars(stmt)).all()
+        ]
+
+    async def _own_key(self, *, account_id: str, member_id: str, access_key: str) -> AccessKey:
+        key = await self.session.get(AccessKey, access_key, with_for_update=True)
+        if key is None or key.tenant_id != account_id or key.member_id != member_id:
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER,
+                f"Invalid parameter: access_key. Access key {access_key} does not exist.",
+                {"field": "access_key"},
+            )
+        return key
+
+    async def set_access_key_status(
+        self, *, account_id: str, member_id: str, access_key: str, active: bool
+    ) -> None:
+        """Disable a key (signatures with it are refused at once) or enable it again."""
+        key = await self._own_key(account_id=account_id, member_id=member_id, access_key=access_key)
+        key.status = AccountStatus.ACTIVE if active else AccountStatus.SUSPENDED
+        await self.session.flush()
+
+    async def delete_access_key(self, *, account_id: str, member_id: str, access_key: str) -> None:
+        """Delete a disabled key for good (an active key is disabled first, as IAM asks)."""
+        key = await self._own_key(account_id=account_id, member_id=member_id, access_key=access_key)
+        if key.status == AccountStatus.ACTIVE:
+            raise DomainError(
+                IdentityErrorCode.INVALID_PARAMETER,
+                "Invalid parameter: access_key. Disable the access key before deleting it.",
+                {"field": "access_key"},
+            )
+        await self.session.delete(key)
+        await self.session.flush()
 
     async def key_material(self, access_key: str) -> KeyMaterial:
         """Look up an AK for signature verification; unknown, disabled or expired → 401."""
@@ -547,6 +610,13 @@ class IdentityService:
             agency_id=row.agency_id,
             method="token",
         )
+
+    async def revoke_token(self, token: str) -> None:
+        """Sign out: the token (a console session) stops working at once."""
+        row = await self.session.get(Token, hash_token(token))
+        if row is not None:
+            await self.session.delete(row)
+            await self.session.flush()
 
     async def _require_active_agency(self, agency_id: str) -> Agency:
         agency = await self.session.get(Agency, agency_id)

@@ -12,6 +12,15 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def accounts(self, account_ids: list[str]) -> list[LedgerAccount]:
+        """Many accounts as the database has them now, in one statement."""
+        stmt = (
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(account_ids))
+            .execution_options(populate_existing=True)
+        )
+        return list((await self._session.scalars(stmt)).all())
+
     async def account(self, account_id: str) -> LedgerAccount | None:
         """The account as the database has it now (refreshes any copy in the identity map)."""
         stmt = (

@@ -16,6 +16,7 @@ The service flushes but never commits: the caller's unit of work owns the transa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -380,6 +381,14 @@ class LedgerService:
             DomainError: ``CBC.99000047`` if there is no such account.
         """
         return _balance_view(await self._account(account_id))
+
+    async def balances(self, account_ids: Iterable[str]) -> dict[str, BalanceView]:
+        """The current totals of many accounts in one statement, by id (unknown ids are left
+        out)."""
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        return {row.id: _balance_view(row) for row in await self._repo.accounts(ids)}
 
     async def set_limit(
         self, *, account_id: str, limit: Decimal, clamp_to_usage: bool = False

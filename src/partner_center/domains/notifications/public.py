@@ -23,7 +23,10 @@ from partner_center.domains.notifications.service import (
 from partner_center.domains.notifications.smtp import SMTPS_PORT, SmtpConfig, SmtpSender
 from partner_center.domains.notifications.topics import (
     CUSTOMER_ASSOCIATION,
+    INVOICE,
+    PARTNER_BILLING,
     PARTNER_BUDGET,
+    SERVICE_TICKET,
     TOPICS,
     Topic,
     may_manage,
@@ -33,10 +36,13 @@ from partner_center.domains.notifications.topics import (
 __all__ = [
     "CUSTOMER_ASSOCIATION",
     "DELIVER_JOB",
+    "INVOICE",
     "MAX_ATTEMPTS",
     "MAX_RECIPIENTS_PER_TOPIC",
+    "PARTNER_BILLING",
     "PARTNER_BUDGET",
     "RETRY_DELAYS",
+    "SERVICE_TICKET",
     "SMTPS_PORT",
     "TOPICS",
     "Channel",

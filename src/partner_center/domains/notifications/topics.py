@@ -11,8 +11,15 @@ from partner_center.kernel.errors import access_denied, invalid_parameter
 
 #: Topic of partner-budget alerts (75 %, 90 %, 100 %; rules.md §3.12, §12.1).
 PARTNER_BUDGET = "PARTNER_BUDGET"
+#: Topic of the partner's bills and credit: consumption-quota threshold passed, bill overdue
+#: (rules.md §6.9, §6.17).
+PARTNER_BILLING = "PARTNER_BILLING"
 #: Topic of association and disassociation requests and their outcomes (rules.md §2.6.2, §12.5).
 CUSTOMER_ASSOCIATION = "CUSTOMER_ASSOCIATION"
+#: Topic of service-ticket changes (rules.md §9): submitted, answered, state changes.
+SERVICE_TICKET = "SERVICE_TICKET"
+#: Topic of invoices and other finance documents (rules.md §6.19, §12.5).
+INVOICE = "INVOICE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +39,31 @@ TOPICS: dict[str, Topic] = {
         description="Customer budget usage passed 75 %, 90 % or 100 % (rules.md §3.12, §12.1).",
         managed_by=frozenset({Role.FINANCE}),
     ),
+    PARTNER_BILLING: Topic(
+        name=PARTNER_BILLING,
+        category="Finance",
+        description="The used consumption quota reached the partner's threshold, or a bill is "
+        "overdue (rules.md §6.9, §6.17).",
+        managed_by=frozenset({Role.FINANCE}),
+    ),
     CUSTOMER_ASSOCIATION: Topic(
         name=CUSTOMER_ASSOCIATION,
         category="Customer management",
         description="A customer asked to associate or disassociate, or answered the partner's "
         "request (rules.md §2.6.2, §12.5).",
         managed_by=frozenset({Role.ACCOUNT_DIRECTOR, Role.OPERATIONS}),
+    ),
+    SERVICE_TICKET: Topic(
+        name=SERVICE_TICKET,
+        category="Service tickets",
+        description="A service ticket was submitted, answered or changed state (rules.md §9).",
+        managed_by=frozenset({Role.TICKETS, Role.FINANCE}),
+    ),
+    INVOICE: Topic(
+        name=INVOICE,
+        category="Finance",
+        description="A monthly invoice was issued (rules.md §6.19, §12.5).",
+        managed_by=frozenset({Role.FINANCE}),
     ),
 }
 

@@ -77,8 +77,9 @@ class CustomerOrder(TenantOwned, Base):
             "official_amount >= 0 AND amount_after_discount >= 0 AND coupon_amount >= 0",
             name="amounts",
         ),
-        Index("ix_customer_orders_partner_created", "partner_id", "created_at"),
-        Index("ix_customer_orders_customer_created", "tenant_id", "created_at"),
+        # The order lists: newest (or oldest) first with the id as tie-breaker.
+        Index("ix_customer_orders_partner_created_id", "partner_id", "created_at", "id"),
+        Index("ix_customer_orders_customer_created_id", "tenant_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

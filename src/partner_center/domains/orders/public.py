@@ -5,6 +5,7 @@ lists yearly/monthly orders; ``SubscriptionService`` wraps it for what customers
 resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-use).
 """
 
+from partner_center.domains.orders.billing_feed import order_lines
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     FILTERABLE_STATUSES,
@@ -31,6 +32,8 @@ from partner_center.domains.orders.subscriptions import (
     MAX_RENEW,
     MAX_TO_ON_DEMAND,
     MAX_UNSUBSCRIBE,
+    RenewalLines,
+    RenewalQuote,
     SubscriptionService,
     TermRefund,
     check_status_filter,
@@ -77,12 +80,15 @@ __all__ = [
     "Payment",
     "ProductRequest",
     "RefundLineView",
+    "RenewalLines",
+    "RenewalQuote",
     "SourceType",
     "SubscriptionService",
     "TermRefund",
     "check_period",
     "check_status_filter",
     "order_error",
+    "order_lines",
     "split",
     "term_refund",
     "wire_discount_type",

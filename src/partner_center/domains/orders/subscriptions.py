@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from partner_center.domains.catalog.public import PeriodItem, ProductKey
+from partner_center.domains.catalog.public import DiscountOption, PeriodItem, ProductKey
 from partner_center.domains.coupons.public import RefundCase
 from partner_center.domains.customers.public import (
     Action,
@@ -44,6 +44,7 @@ from partner_center.domains.orders.service import (
     SYSTEM_USER,
     ZERO,
     OrderService,
+    PricedLine,
     check_period,
     months_of,
     wire_discount_type,
@@ -78,6 +79,23 @@ class TermRefund:
     refund: Decimal
     consumed: Decimal
     coupon_back: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalLines:
+    """One primary resource's renewal priced: its line first, then its attached resources'."""
+
+    resource_id: str
+    lines: list[tuple[str, PricedLine]]
+    """(resource id, its line)."""
+    best: DiscountOption | None
+    """The discount the renewal order would offer (None: list price)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalQuote:
+    resources: list[RenewalLines] = field(default_factory=list)
+    failures: list[ItemFailure] = field(default_factory=list)
 
 
 def term_refund(term: TermView, now: datetime, unconditional_days: int | None) -> TermRefund:
@@ -208,6 +226,69 @@ class SubscriptionService:
         created_by: str,
         primary: ResourceView | None = None,
     ) -> CustomerOrder:
+        rows, lines, best = await self._renewal_priced(
+            customer, resource_id, period_type, period_num, primary=primary
+        )
+        order = await self.orders.create_order(
+            customer,
+            OrderType.RENEW,
+            source,
+            lines,
+            best,
+            created_by=created_by,
+            period=(period_type, period_num),
+        )
+        await self.resources.hold_for_order(rows, order.id)
+        return order
+
+    async def quote_renewal(
+        self,
+        customer_id: str,
+        resource_ids: Sequence[str],
+        *,
+        period_type: int,
+        period_num: int,
+    ) -> RenewalQuote:
+        """What renewing these primary resources would cost now: the very pricing ``renew``
+        uses (same checks, same lines, same best discount), without creating any order.
+        Per-resource refusals are listed as ``renew`` lists them.
+
+        Raises:
+            DomainError: ``CBC.0100`` bad ids or period; ``CBC.30050012`` duplicate ids.
+        """
+        ids = self._check_ids(resource_ids, MAX_RENEW)
+        check_period(period_type, period_num)
+        customer = await self._customer(customer_id)
+        quote = RenewalQuote()
+        for resource_id in ids:
+            try:
+                async with self.session.begin_nested():
+                    rows, lines, best = await self._renewal_priced(
+                        customer, resource_id, period_type, period_num
+                    )
+                by_row = {r.id: r.resource_id for r in rows}
+                quote.resources.append(
+                    RenewalLines(
+                        resource_id,
+                        [(by_row[line.resource_ref or ""], line) for line in lines],
+                        best,
+                    )
+                )
+            except DomainError as exc:
+                quote.failures.append(ItemFailure(resource_id, exc.code, exc.message))
+        return quote
+
+    async def _renewal_priced(
+        self,
+        customer: CustomerRecord,
+        resource_id: str,
+        period_type: int,
+        period_num: int,
+        *,
+        primary: ResourceView | None = None,
+    ) -> tuple[list[ResourceView], list[PricedLine], DiscountOption | None]:
+        """The checks and the priced lines of renewing one primary resource with its attached
+        ones (rows locked for the unit of work)."""
         row = primary or await self._find(customer.account_id, resource_id)
         if not row.is_main:
             raise resource_error(
@@ -263,17 +344,7 @@ class SubscriptionService:
                     f"Resource {resource_id} cannot be renewed for this period: {exc.message}",
                 ) from exc
             raise
-        order = await self.orders.create_order(
-            customer,
-            OrderType.RENEW,
-            source,
-            lines,
-            best,
-            created_by=created_by,
-            period=(period_type, period_num),
-        )
-        await self.resources.hold_for_order(rows, order.id)
-        return order
+        return rows, lines, best
 
     async def auto_renew_attempt(self, ref: str, expire: int) -> bool | None:
         """One auto-renewal charge attempt (job ``AUTO_RENEW_JOB``). True when renewed, False

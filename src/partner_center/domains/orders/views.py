@@ -109,6 +109,9 @@ class OrderFilter:
     order_type: int | None = None
     newest_first: bool = True
     indirect_partner_id: str | None = None
+    enterprise_member_id: str | None = None
+    """A customer caller lists this member's orders instead of its own (``method`` =
+    ``sub_customer``); set only once the caller is known to be the member's enterprise master."""
 
 
 @dataclass(frozen=True, slots=True)

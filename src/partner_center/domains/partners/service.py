@@ -206,6 +206,19 @@ class PartnerService:
         """Whether any partner is onboarded (the demo seeds a fresh database only)."""
         return (await self.session.scalar(select(Partner.account_id).limit(1))) is not None
 
+    async def list_partners(
+        self, window: Page, *, partner_type: PartnerType | None = None
+    ) -> tuple[list[PartnerView], int]:
+        """Every partner, newest first (the operator's view)."""
+        stmt = select(Partner)
+        if partner_type is not None:
+            stmt = stmt.where(Partner.partner_type == partner_type)
+        rows, total = await paginate(
+            self.session, stmt, window, Partner.created_at.desc(), Partner.account_id
+        )
+        names = await self.identity.accounts(r.account_id for r in rows)
+        return [_view(r, names[r.account_id].name) for r in rows], total
+
     async def get(self, partner_id: str) -> PartnerView | None:
         partner = await self.session.get(Partner, partner_id)
         if partner is None:
@@ -233,6 +246,28 @@ class PartnerService:
     async def resellers(self, distributor_id: str) -> list[str]:
         stmt = select(Partner.account_id).where(Partner.distributor_id == distributor_id)
         return list((await self.session.execute(stmt)).scalars().all())
+
+    async def billing_accounts(self, *, after: str | None, limit: int) -> list[str]:
+        """Partners billed directly (CSPs and distributors, never resellers), by id, the next
+        ``limit`` after ``after``: the bill run pages through them in batches."""
+        stmt = (
+            select(Partner.account_id)
+            .where(Partner.partner_type != PartnerType.RESELLER)
+            .order_by(Partner.account_id)
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(Partner.account_id > after)
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def resellers_of(self, distributor_ids: Sequence[str]) -> dict[str, str]:
+        """Reseller id → distributor id, for the resellers of ``distributor_ids``."""
+        if not distributor_ids:
+            return {}
+        stmt = select(Partner.account_id, Partner.distributor_id).where(
+            Partner.distributor_id.in_(list(distributor_ids))
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(stmt)).all() if row[1]}
 
     async def list_indirect_partners(
         self, distributor_id: str, filters: IndirectPartnerFilter, page: Page

@@ -54,6 +54,8 @@ class PeriodResource(TenantOwned, Base):
         CheckConstraint("status IN (2, 3, 4, 5)", name="status"),
         CheckConstraint("expire_policy BETWEEN 0 AND 5", name="expire_policy"),
         Index("ix_period_resources_customer_expire", "tenant_id", "expire_time"),
+        # The customer's resources list: by creation, tie-broken by id.
+        Index("ix_period_resources_customer_created_id", "tenant_id", "created_at", "id"),
         UniqueConstraint("resource_id", name="uq_period_resources_resource_id"),
     )
 

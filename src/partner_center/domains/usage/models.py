@@ -81,7 +81,11 @@ class OnDemandResource(TenantOwned, Base):
     """A pay-per-use resource of a customer; its usage is metered and rated hourly."""
 
     __tablename__ = "usage_resources"
-    __table_args__ = (Index("ix_usage_resources_partner_customer", "partner_id", "tenant_id"),)
+    __table_args__ = (
+        Index("ix_usage_resources_partner_customer", "partner_id", "tenant_id"),
+        # The customer's resources query: by effective time, tie-broken by id.
+        Index("ix_usage_resources_tenant_effective_id", "tenant_id", "effective_time", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(32))
@@ -148,6 +152,8 @@ class FeeRecord(TenantOwned, Base):
         # Lago's habit: a rating run can never rate the same hour of a resource twice.
         UniqueConstraint("resource_id", "usage_type", "usage_hour", "rated_at"),
         Index("ix_usage_fee_records_tenant_cycle", "tenant_id", "bill_cycle"),
+        # The bill run reads a batch of partners' records of a cycle.
+        Index("ix_usage_fee_records_partner_cycle", "partner_id", "bill_cycle"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

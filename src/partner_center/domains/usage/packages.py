@@ -9,6 +9,7 @@ of each calendar cycle (``quota_reuse_cycle``) in the billing time zone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -377,6 +378,30 @@ class PackageService:
             status=self._status(package, now, used_up),
             free_resources=free,
         )
+
+    async def preload_quotas(self, customer_ids: Iterable[str]) -> None:
+        """Load the free quotas of many customers in one statement (a rating batch)."""
+        wanted = sorted(set(customer_ids) - self._quotas.keys())
+        if not wanted:
+            return
+        rows = await self.session.execute(
+            select(FreeResource, FreeResourcePackage)
+            .join(FreeResourcePackage, FreeResourcePackage.id == FreeResource.package_id)
+            .where(FreeResource.tenant_id.in_(wanted))
+            .order_by(
+                FreeResourcePackage.expire_time,
+                FreeResourcePackage.created_at,
+                FreeResource.id,
+            )
+        )
+        for customer_id in wanted:
+            self._quotas[customer_id] = []
+        for free, package in rows.all():
+            self._quotas[free.tenant_id].append((free, package))
+
+    async def has_quotas(self, customer_id: str) -> bool:
+        """Whether the customer holds any free quota at all (else nothing can be deducted)."""
+        return bool(await self._quotas_of(customer_id))
 
     async def _quotas_of(self, customer_id: str) -> list[tuple[FreeResource, FreeResourcePackage]]:
         """The customer's free quotas, the soonest-expiring first (loaded once per service:

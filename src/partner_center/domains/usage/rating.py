@@ -3,13 +3,29 @@ the charge (balances) and the budget (at list price).
 
 Run by the ``usage.rate_hourly`` job at the top of every hour with the business clock standing
 at the run's due time. It rates every pending record of an hour that has ended (late records of
-older hours included), one fee record per (resource, usage type, hour) per run. A record is
-claimed by its ``status`` in the same transaction as its fee record, and the fee records are
-unique per (resource, usage type, hour, run): re-running a run, or rating again, changes nothing.
+older hours included), one fee record per (resource, usage type, hour) per run. The fee records
+are unique per (resource, usage type, hour, run) and a record is marked rated in the same
+transaction as its fee record: re-running a run, or rating again, changes nothing.
+
+The run is set-based (issue 10): the database does what scales with the number of records.
+
+1. One aggregation: the pending records' sums per (customer, resource, usage type, hour,
+   measure) go into a temporary table (``rating_groups``), never through Python row by row.
+2. Customer batch by customer batch (at most ``BATCH_GROUPS`` groups, so memory stays flat in
+   the number of records): the batch's groups, resources, free quotas and month-to-date tier
+   use are read in a few statements; each group is priced (integer maths in 10⁻⁸ units when the
+   usage stays in one tier band and no free quota applies, the exact ``Fraction`` path
+   otherwise — both give the same rounding); the fee records are written in one statement
+   (``COPY`` on PostgreSQL, one executemany on SQLite); then each customer of the batch is
+   charged once and its budget used (unchanged: one posting per customer and run).
+3. One set statement marks every rated record with its fee record (joined on the key). Its row count must equal
+   the records aggregated: a record ingested into a rated hour between the aggregation and the
+   marking would otherwise be marked without being counted, so the run fails (rolls back) and
+   the next one rates it.
 
 Amounts:
 
-* the hour's quantity is converted exactly (``Fraction``) to the price's usage unit;
+* the hour's quantity is converted exactly to the price's usage unit;
 * free quotas cover what they can; the rest is priced with the catalogue's tiers — a linear
   product (disk GB, Mbit/s) by its size, others by quantity within the calendar month of the
   billing time zone (``usage_before`` = what the same customer already used of the same product
@@ -26,14 +42,26 @@ from the freeze on is marked NOT_CHARGED. Restricted customers keep running and 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.balances.public import BalanceEngine, ChargeKind
@@ -60,10 +88,34 @@ from partner_center.domains.usage.models import (
 )
 from partner_center.domains.usage.packages import PackageService, exact_decimal
 from partner_center.kernel.clock import Clock, format_utc, utc
+from partner_center.kernel.db import MoneyAmount, UtcDateTime
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.money import STORAGE_SCALE, from_storage_units, to_storage_units
 
 _HOUR = timedelta(hours=1)
 ZERO = Decimal(0)
+_UNIT = 10**STORAGE_SCALE
+#: Groups (resource, usage type, hour) priced together: the run's memory is bounded by this,
+#: not by the number of records (a single customer with more is one batch).
+BATCH_GROUPS = 20_000
+_GROUPS = "rating_groups"
+_SELECT_GROUPS = (
+    "SELECT tenant_id, resource_id, usage_type, usage_hour, measure_id, quantity, records "
+    "FROM rating_groups WHERE tenant_id IN :ids"
+)
+
+_FEES = cast(Table, FeeRecord.__table__)
+#: ``usage_fee_records`` with its amounts as the stored integers (10⁻⁸ units): the batch
+#: insert of SQLite writes the units the pricing computed, without a Decimal round trip.
+_FEE_UNITS = Table(
+    _FEES.name,
+    MetaData(),
+    *(
+        Column(c.name, BigInteger() if isinstance(c.type, MoneyAmount) else c.type)
+        for c in _FEES.columns
+    ),
+)
+_FEE_COLUMNS = [c.name for c in _FEES.columns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +126,11 @@ class RatingSummary:
     charged_amount: Decimal
 
 
+class RatingRaced(RuntimeError):
+    """Records arrived in an hour being rated between the aggregation and the marking: the
+    run rolls back and the next one rates them."""
+
+
 def _cost(
     schedule: TierSchedule, *, usage: Fraction, size: Fraction | None, before: Fraction
 ) -> Fraction:
@@ -82,6 +139,55 @@ def _cost(
     if size is not None:
         return schedule.cumulative(size) * usage
     return schedule.cost(usage, already_used=before)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (both >= 0) rounded half up to an integer."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _units(value: Fraction) -> int:
+    """An exact non-negative Fraction as 10⁻⁸ units, ROUND_HALF_UP (= ``exact_decimal``)."""
+    return _half_up(value.numerator * _UNIT, value.denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    """One tier band in 10⁻⁸ units of quantity: [lower, upper] (upper None = open)."""
+
+    lower: int
+    upper: int | None
+    price: Fraction
+
+
+def _bands(schedule: TierSchedule) -> tuple[_Band, ...] | None:
+    """The schedule's bands in integer units, or None if a bound is finer than 10⁻⁸."""
+    bands = []
+    lower = 0
+    for tier in schedule.tiers:
+        upper = None
+        if tier.up_to is not None:
+            scaled = Fraction(tier.up_to) * _UNIT
+            if scaled.denominator != 1:
+                return None
+            upper = int(scaled)
+        bands.append(_Band(lower, upper, Fraction(tier.unit_price)))
+        if upper is not None:
+            lower = upper
+    return tuple(bands)
+
+
+@dataclass(slots=True)
+class _Group:
+    """One (customer, hour, resource, usage type) to rate: its sums per measure."""
+
+    customer_id: str
+    hour: datetime
+    resource_id: str
+    usage_type: str
+    sums: list[tuple[int, int]] = field(default_factory=list)
+    """(measure id, quantity in 10⁻⁸ units)."""
+    records: int = 0
 
 
 class UsageRating:
@@ -112,13 +218,19 @@ class UsageRating:
         self.budgets = budgets
         self.customer_records = customer_records
         self._prices: dict[tuple[ProductKey, str], list[tuple[SpecView, PriceView]]] = {}
+        self._bands: dict[int, tuple[_Band, ...] | None] = {}
         self._sizes: dict[str, Fraction | None] = {}
-        # Charged quantity per (customer, product, usage type, month): the tier window.
-        self._month_use: dict[tuple[str, ...], Fraction] = {}
+        self._cycles: dict[datetime, str] = {}
+        # Charged units (10⁻⁸) per (customer, product, usage type, month) of the batch: the
+        # tier window, loaded per batch and advanced as the batch's fees are priced.
+        self._month_use: dict[tuple[str, ...], int] = {}
 
     def bill_cycle(self, when: datetime) -> str:
-        local = utc(when).astimezone(self.zone)
-        return f"{local.year:04d}-{local.month:02d}"
+        cycle = self._cycles.get(when)
+        if cycle is None:
+            local = utc(when).astimezone(self.zone)
+            cycle = self._cycles[when] = f"{local.year:04d}-{local.month:02d}"
+        return cycle
 
     async def _price(
         self, key: ProductKey, usage_type: str, hour: datetime
@@ -133,153 +245,180 @@ class UsageRating:
         cached.append(found)
         return found
 
-    async def _used_this_month(
-        self, customer_id: str, resource: OnDemandResource, usage_type: str, cycle: str
-    ) -> Fraction:
-        key = (
-            customer_id,
-            resource.service_type_code,
-            resource.resource_type_code,
-            resource.resource_spec_code,
-            resource.region_code,
-            usage_type,
-            cycle,
-        )
-        if key not in self._month_use:
-            self._month_use[key] = await self._used_this_month_stored(
-                customer_id, resource, usage_type, cycle
-            )
-        return self._month_use[key]
-
-    async def _used_this_month_stored(
-        self, customer_id: str, resource: OnDemandResource, usage_type: str, cycle: str
-    ) -> Fraction:
-        # SUM keeps the column's MoneyAmount type: the result is already a Decimal.
-        used: Decimal | None = await self.session.scalar(
-            select(func.sum(FeeRecord.charged_quantity)).where(
-                FeeRecord.tenant_id == customer_id,
-                FeeRecord.bill_cycle == cycle,
-                FeeRecord.service_type_code == resource.service_type_code,
-                FeeRecord.resource_type_code == resource.resource_type_code,
-                FeeRecord.resource_spec_code == resource.resource_spec_code,
-                FeeRecord.region_code == resource.region_code,
-                FeeRecord.usage_type == usage_type,
-            )
-        )
-        return Fraction(used) if used is not None else Fraction(0)
-
-    async def rate_due(self, as_of: datetime) -> RatingSummary:
-        """Rate every pending record of the hours that ended at or before ``as_of``."""
-        as_of = utc(as_of)
-        pending = (
-            await self.session.execute(
-                select(
-                    UsageRecord.record_id,
-                    UsageRecord.tenant_id,
-                    UsageRecord.resource_id,
-                    UsageRecord.usage_type,
-                    UsageRecord.usage_hour,
-                    UsageRecord.quantity,
-                    UsageRecord.measure_id,
-                ).where(
-                    UsageRecord.status == UsageStatus.PENDING.value,
-                    UsageRecord.usage_hour <= as_of - _HOUR,
-                )
-            )
-        ).all()
-        if not pending:
-            return RatingSummary(0, 0, 0, ZERO)
-        conversions = await self.catalog.conversion_table()
-        groups: dict[tuple[str, datetime, str, str], list[Any]] = defaultdict(list)
-        for row in pending:
-            groups[(row.tenant_id, row.usage_hour, row.resource_id, row.usage_type)].append(row)
-        resources = {
-            r.id: r
-            for r in (
-                await self.session.execute(
-                    select(OnDemandResource).where(
-                        OnDemandResource.id.in_({row.resource_id for row in pending})
-                    )
-                )
-            ).scalars()
-        }
-        customers = await self.customer_records.many({row.tenant_id for row in pending})
-        fee_count = not_charged = 0
-        charged_total = ZERO
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        marks: list[dict[str, Any]] = []
-        for key in sorted(groups):
-            customer_id, hour, resource_id, usage_type = key
-            rows = groups[key]
-            record_ids = [row.record_id for row in rows]
-            customer = customers.get(customer_id)
-            resource = resources[resource_id]
-            if (
-                customer is not None
-                and customer.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE
-                and customer.frozen_at is not None
-                and hour >= customer.frozen_at
-            ):
-                marks += [
-                    {"rid": rid, "st": UsageStatus.NOT_CHARGED.value, "fee": None}
-                    for rid in record_ids
-                ]
-                not_charged += len(record_ids)
-                continue
-            fee = await self._rate_group(
-                customer_id, resource, usage_type, hour, rows, as_of, conversions
-            )
-            marks += [
-                {"rid": rid, "st": UsageStatus.RATED.value, "fee": fee.id} for rid in record_ids
-            ]
-            fee_count += 1
-            associated = (
-                customer is not None and customer.association_status == AssociationStatus.ASSOCIATED
-            )
-            if fee.official_amount <= 0:
-                fee.charge_state = ChargeState.FREE
-            elif not associated:
-                fee.charge_state = ChargeState.UNCHARGED
-            else:
-                fee.charge_state = ChargeState.CHARGED
-                fee.charge_id = self.charge_id(customer_id, as_of)
-                totals[customer_id] += fee.official_amount
-        await self.session.flush()
-        await self._mark(marks)
-        for customer_id in sorted(totals):
-            await self.balances.charge_customer(
-                customer_id,
-                totals[customer_id],
-                self.charge_id(customer_id, as_of),
-                kind=ChargeKind.USAGE,
-                description=f"Pay-per-use usage rated {format_utc(as_of)}",
-            )
-            charged_total += totals[customer_id]
-        for customer_id in sorted(totals):
-            await self._use_budget(customer_id, totals[customer_id], as_of)
-        return RatingSummary(len(pending), fee_count, not_charged, charged_total)
-
     @staticmethod
     def charge_id(customer_id: str, as_of: datetime) -> str:
         """One charge per customer and run: the sum of its charged fee records."""
         return f"usage:{customer_id}:{format_utc(as_of)}"
 
-    async def _mark(self, marks: list[dict[str, Any]]) -> None:
-        """Record each rated record's outcome (one executemany); only PENDING records change,
-        so a record is never rated twice."""
-        if not marks:
-            return
-        table = cast(Table, UsageRecord.__table__)
+    # -- the run ----------------------------------------------------------------------------
+
+    async def rate_due(self, as_of: datetime) -> RatingSummary:
+        """Rate every pending record of the hours that ended at or before ``as_of``."""
+        as_of = utc(as_of)
+        cut = as_of - _HOUR
+        await self._aggregate(cut)
+        try:
+            return await self._rate_groups(as_of, cut)
+        finally:
+            connection = await self.session.connection()
+            await connection.execute(text(f"DROP TABLE IF EXISTS {_GROUPS}"))
+
+    async def _aggregate(self, cut: datetime) -> None:
+        """The pending records' sums per group and measure, into the temporary table."""
         connection = await self.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        await connection.execute(text(f"DROP TABLE IF EXISTS {_GROUPS}"))
         await connection.execute(
-            update(table)
-            .where(
-                table.c.record_id == bindparam("rid"),
-                table.c.status == UsageStatus.PENDING.value,
+            text(
+                # Table and column names are this module's constants, never input.
+                f"CREATE TEMPORARY TABLE {_GROUPS} "  # noqa: S608
+                f"{'ON COMMIT DROP ' if postgres else ''}AS "
+                "SELECT tenant_id, resource_id, usage_type, usage_hour, measure_id, "
+                "SUM(quantity) AS quantity, COUNT(*) AS records FROM usage_records "
+                "WHERE status = :pending AND usage_hour <= :cut "
+                "GROUP BY tenant_id, resource_id, usage_type, usage_hour, measure_id"
+            ).bindparams(
+                bindparam("cut", cut, type_=UtcDateTime()),
+                bindparam("pending", UsageStatus.PENDING.value),
             )
-            .values(status=bindparam("st"), fee_record_id=bindparam("fee")),
-            marks,
         )
+        await connection.execute(text(f"CREATE INDEX ix_{_GROUPS}_tenant ON {_GROUPS} (tenant_id)"))
+        if postgres:
+            await connection.execute(text(f"ANALYZE {_GROUPS}"))
+
+    async def _rate_groups(self, as_of: datetime, cut: datetime) -> RatingSummary:
+        connection = await self.session.connection()
+        tenants = (
+            await connection.execute(
+                text(
+                    f"SELECT tenant_id, COUNT(*) FROM {_GROUPS} "  # noqa: S608
+                    "GROUP BY tenant_id"
+                )
+            )
+        ).all()
+        if not tenants:
+            return RatingSummary(0, 0, 0, ZERO)
+        conversions = await self.catalog.conversion_table()
+        run = _Run(as_of=as_of, cut=cut, conversions=conversions)
+        for batch in _batches(sorted((t, int(n)) for t, n in tenants)):
+            await self._rate_batch(batch, run)
+        marked = await self._mark_rated(as_of, cut)
+        if marked != run.rated_records:
+            raise RatingRaced(
+                f"{marked} records marked rated, {run.rated_records} aggregated: usage arrived "
+                "in a rated hour during the run"
+            )
+        return RatingSummary(
+            run.rated_records + run.not_charged, run.fee_records, run.not_charged, run.charged
+        )
+
+    async def _rate_batch(self, customer_ids: list[str], run: _Run) -> None:
+        groups = await self._groups_of(customer_ids)
+        resources = await self._resources_of(groups)
+        customers = await self.customer_records.many(customer_ids)
+        await self.packages.preload_quotas(customer_ids)
+        await self._load_month_use(customer_ids, {self.bill_cycle(g.hour) for g in groups})
+        rows: list[tuple[Any, ...]] = []
+        totals: dict[str, int] = defaultdict(int)
+        frozen: dict[str, tuple[datetime, int]] = {}
+        for group in groups:
+            customer = customers.get(group.customer_id)
+            if (
+                customer is not None
+                and customer.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE
+                and customer.frozen_at is not None
+                and group.hour >= customer.frozen_at
+            ):
+                since, count = frozen.get(group.customer_id, (customer.frozen_at, 0))
+                frozen[group.customer_id] = (since, count + group.records)
+                continue
+            row = await self._rate_group(group, resources[group.resource_id], run)
+            associated = (
+                customer is not None and customer.association_status == AssociationStatus.ASSOCIATED
+            )
+            amount = row[_AMOUNT]
+            if amount <= 0:
+                state, charge_id = ChargeState.FREE.value, None
+            elif not associated:
+                state, charge_id = ChargeState.UNCHARGED.value, None
+            else:
+                state, charge_id = (
+                    ChargeState.CHARGED.value,
+                    self.charge_id(group.customer_id, run.as_of),
+                )
+                totals[group.customer_id] += amount
+            rows.append((*row, state, charge_id))
+            run.rated_records += group.records
+        await self._insert_fees(rows)
+        run.fee_records += len(rows)
+        for customer_id in sorted(frozen):
+            since, count = frozen[customer_id]
+            await self._mark_not_charged(customer_id, since, run.cut, count)
+            run.not_charged += count
+        for customer_id in sorted(totals):
+            amount = from_storage_units(totals[customer_id])
+            await self.balances.charge_customer(
+                customer_id,
+                amount,
+                self.charge_id(customer_id, run.as_of),
+                kind=ChargeKind.USAGE,
+                description=f"Pay-per-use usage rated {format_utc(run.as_of)}",
+            )
+            run.charged += amount
+        for customer_id in sorted(totals):
+            await self._use_budget(customer_id, from_storage_units(totals[customer_id]), run.as_of)
+        self._month_use.clear()
+
+    async def _groups_of(self, customer_ids: list[str]) -> list[_Group]:
+        """The batch's groups, in rating order (customer, hour, resource, usage type): the
+        month's tier window fills in that order."""
+        connection = await self.session.connection()
+        result = await connection.execute(
+            text(_SELECT_GROUPS)
+            .bindparams(bindparam("ids", customer_ids, expanding=True))
+            .columns(usage_hour=UtcDateTime())
+        )
+        groups: dict[tuple[str, datetime, str, str], _Group] = {}
+        for tenant_id, resource_id, usage_type, hour, measure_id, quantity, records in result:
+            key = (tenant_id, hour, resource_id, usage_type)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(tenant_id, hour, resource_id, usage_type)
+            group.sums.append((int(measure_id), int(quantity)))
+            group.records += int(records)
+        return [groups[key] for key in sorted(groups)]
+
+    async def _resources_of(self, groups: list[_Group]) -> dict[str, OnDemandResource]:
+        ids = sorted({g.resource_id for g in groups})
+        rows = await self.session.scalars(
+            select(OnDemandResource).where(OnDemandResource.id.in_(ids))
+        )
+        return {r.id: r for r in rows}
+
+    async def _load_month_use(self, customer_ids: list[str], cycles: set[str]) -> None:
+        """What each customer of the batch was already charged this month per product and
+        usage type (earlier runs): where the month's tier window stands."""
+        self._month_use.clear()
+        fees = _FEE_UNITS
+        window = [
+            fees.c[name]
+            for name in (
+                "tenant_id",
+                "service_type_code",
+                "resource_type_code",
+                "resource_spec_code",
+                "region_code",
+                "usage_type",
+                "bill_cycle",
+            )
+        ]
+        rows = await self.session.execute(
+            select(*window, func.sum(fees.c.charged_quantity))
+            .where(fees.c.tenant_id.in_(customer_ids), fees.c.bill_cycle.in_(cycles))
+            .group_by(*window)
+        )
+        for *key, used in rows:
+            self._month_use[tuple(key)] = int(used or 0)
 
     async def _size(self, resource: OnDemandResource, spec: SpecView) -> Fraction | None:
         if resource.id not in self._sizes:
@@ -288,87 +427,177 @@ class UsageRating:
             )
         return self._sizes[resource.id]
 
+    def _bands_of(self, price: PriceView) -> tuple[_Band, ...] | None:
+        key = id(price.schedule)
+        if key not in self._bands:
+            self._bands[key] = _bands(price.schedule)
+        return self._bands[key]
+
     async def _rate_group(
-        self,
-        customer_id: str,
-        resource: OnDemandResource,
-        usage_type: str,
-        hour: datetime,
-        rows: list[Any],
-        as_of: datetime,
-        conversions: Any,
-    ) -> FeeRecord:
+        self, group: _Group, resource: OnDemandResource, run: _Run
+    ) -> tuple[Any, ...]:
+        """The fee record of one group, as a row in ``_FEE_COLUMNS`` order without the last
+        two (charge state and charge id); amounts in 10⁻⁸ units."""
         key = ProductKey(
             resource.service_type_code,
             resource.resource_type_code,
             resource.resource_spec_code,
             resource.region_code,
         )
-        spec, price = await self._price(key, usage_type, hour)
-        assert price.usage_measure_id is not None
-        quantity = Fraction(0)
-        for row in rows:
-            factor = conversions.factor(row.measure_id, price.usage_measure_id)
-            assert factor is not None, "ingest accepts only convertible measures"
-            quantity += Fraction(row.quantity) * factor
-        fee_id = new_id()
-        free = await self.packages.deduct(
-            customer_id=customer_id,
-            region_code=resource.region_code,
-            service_type_code=resource.service_type_code,
-            resource_type_code=resource.resource_type_code,
-            resource_spec_code=resource.resource_spec_code,
-            usage_type=usage_type,
-            resource_id=resource.id,
-            hour=hour,
-            quantity=quantity,
-            measure_id=price.usage_measure_id,
-            fee_record_id=fee_id,
-            conversions=conversions,
-        )
-        charged = quantity - free
-        cycle = self.bill_cycle(hour)
+        spec, price = await self._price(key, group.usage_type, group.hour)
+        measure = price.usage_measure_id
+        assert measure is not None
+        # The quantity in 10⁻⁸ units of the price's measure, exactly: numerator / denominator.
+        numerator, denominator = 0, 1
+        for source, units in group.sums:
+            factor = run.factor(source, measure)
+            numerator = numerator * factor.denominator + units * factor.numerator * denominator
+            denominator *= factor.denominator
+        quantity_units = _half_up(numerator, denominator)
+        cycle = self.bill_cycle(group.hour)
         size = await self._size(resource, spec)
-        before = Fraction(0)
-        if size is None:
-            before = await self._used_this_month(customer_id, resource, usage_type, cycle)
-        exact = _cost(price.schedule, usage=charged, size=size, before=before)
-        fee = FeeRecord(
-            id=fee_id,
-            tenant_id=customer_id,
-            resource_id=resource.id,
-            partner_id=resource.partner_id,
-            service_type_code=resource.service_type_code,
-            resource_type_code=resource.resource_type_code,
-            resource_spec_code=resource.resource_spec_code,
-            region_code=resource.region_code,
-            usage_type=usage_type,
-            usage_hour=hour,
-            rated_at=as_of,
-            bill_cycle=cycle,
-            usage_measure_id=price.usage_measure_id,
-            quantity=exact_decimal(quantity),
-            free_quantity=exact_decimal(free),
-            charged_quantity=exact_decimal(quantity) - exact_decimal(free),
-            official_amount=exact_decimal(exact),
-            currency=price.currency or self.currency,
-            charge_state=ChargeState.FREE,
-            charge_id=None,
+        month_key = (
+            group.customer_id,
+            resource.service_type_code,
+            resource.resource_type_code,
+            resource.resource_spec_code,
+            resource.region_code,
+            group.usage_type,
+            cycle,
         )
+        before = self._month_use.get(month_key, 0) if size is None else 0
+        fee_id = new_id()
+        amount: int | None = None
+        if numerator and await self.packages.has_quotas(group.customer_id):
+            quantity = Fraction(numerator, denominator * _UNIT)
+            free = await self.packages.deduct(
+                customer_id=group.customer_id,
+                region_code=resource.region_code,
+                service_type_code=resource.service_type_code,
+                resource_type_code=resource.resource_type_code,
+                resource_spec_code=resource.resource_spec_code,
+                usage_type=group.usage_type,
+                resource_id=resource.id,
+                hour=group.hour,
+                quantity=quantity,
+                measure_id=measure,
+                fee_record_id=fee_id,
+                conversions=run.conversions,
+            )
+            free_units = to_storage_units(exact_decimal(free))
+            charged = quantity - free
+            amount = _units(
+                _cost(price.schedule, usage=charged, size=size, before=Fraction(before, _UNIT))
+            )
+        else:
+            free_units = 0
+            amount = self._fast_amount(price, size, before, numerator, denominator)
+        charged_units = quantity_units - free_units
         if size is None:
-            self._month_use[
-                (
-                    customer_id,
-                    resource.service_type_code,
-                    resource.resource_type_code,
-                    resource.resource_spec_code,
-                    resource.region_code,
-                    usage_type,
-                    cycle,
-                )
-            ] = before + Fraction(fee.charged_quantity)
-        self.session.add(fee)
-        return fee
+            self._month_use[month_key] = before + charged_units
+        return (
+            fee_id,
+            resource.id,
+            resource.partner_id,
+            resource.service_type_code,
+            resource.resource_type_code,
+            resource.resource_spec_code,
+            resource.region_code,
+            group.usage_type,
+            group.hour,
+            run.as_of,
+            cycle,
+            measure,
+            quantity_units,
+            free_units,
+            charged_units,
+            amount,
+            price.currency or self.currency,
+            group.customer_id,
+        )
+
+    def _fast_amount(
+        self,
+        price: PriceView,
+        size: Fraction | None,
+        before: int,
+        numerator: int,
+        denominator: int,
+    ) -> int:
+        """The list price in 10⁻⁸ units of ``numerator / denominator`` units with no free
+        quota: one multiplication when the usage stays in one tier band (or the product is
+        linear), the exact tier maths otherwise."""
+        if numerator == 0:
+            return 0
+        if size is not None:
+            unit = price.schedule.cumulative(size)
+            return _half_up(unit.numerator * numerator, unit.denominator * denominator)
+        bands = self._bands_of(price)
+        if bands is not None:
+            for band in bands:
+                if band.upper is not None and before >= band.upper:
+                    continue
+                if (
+                    band.upper is None
+                    or before * denominator + numerator <= band.upper * denominator
+                ):
+                    p = band.price
+                    return _half_up(p.numerator * numerator, p.denominator * denominator)
+                break
+        usage = Fraction(numerator, denominator * _UNIT)
+        return _units(_cost(price.schedule, usage=usage, size=None, before=Fraction(before, _UNIT)))
+
+    async def _insert_fees(self, rows: list[tuple[Any, ...]]) -> None:
+        """The batch's fee records in one statement: ``COPY`` on PostgreSQL, one executemany
+        on SQLite."""
+        if not rows:
+            return
+        connection = await self.session.connection()
+        if connection.dialect.name == "postgresql":
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.copy_records_to_table(_FEES.name, records=rows, columns=_ROW_COLUMNS)
+            return
+        await connection.execute(
+            insert(_FEE_UNITS), [dict(zip(_ROW_COLUMNS, row, strict=True)) for row in rows]
+        )
+
+    async def _mark_rated(self, as_of: datetime, cut: datetime) -> int:
+        """Every pending record of a rated group → RATED with its fee record (one statement)."""
+        records = cast(Table, UsageRecord.__table__)
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(records)
+            .values(status=UsageStatus.RATED.value, fee_record_id=_FEES.c.id)
+            .where(
+                records.c.status == UsageStatus.PENDING.value,
+                records.c.usage_hour <= cut,
+                _FEES.c.rated_at == as_of,
+                _FEES.c.resource_id == records.c.resource_id,
+                _FEES.c.usage_type == records.c.usage_type,
+                _FEES.c.usage_hour == records.c.usage_hour,
+            )
+        )
+        return int(result.rowcount)
+
+    async def _mark_not_charged(
+        self, customer_id: str, since: datetime, cut: datetime, expected: int
+    ) -> None:
+        """A frozen customer's pending records from the freeze on → NOT_CHARGED."""
+        records = cast(Table, UsageRecord.__table__)
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(records)
+            .values(status=UsageStatus.NOT_CHARGED.value)
+            .where(
+                records.c.status == UsageStatus.PENDING.value,
+                records.c.usage_hour <= cut,
+                records.c.usage_hour >= since,
+                records.c.tenant_id == customer_id,
+            )
+        )
+        if int(result.rowcount) != expected:
+            raise RatingRaced(f"{customer_id}: {result.rowcount} not charged, {expected} counted")
 
     async def _use_budget(self, customer_id: str, amount: Decimal, as_of: datetime) -> None:
         """Count the run's list-price spend against the customer's budget, applying the
@@ -393,3 +622,68 @@ class UsageRating:
             return
         reservation = await engine.reserve(customer_id, take, f"usage:{format_utc(as_of)}")
         await engine.commit(reservation.id)
+
+
+#: The fee row's columns in the order ``_rate_group`` builds it, then charge state and id.
+_ROW_COLUMNS = [
+    "id",
+    "resource_id",
+    "partner_id",
+    "service_type_code",
+    "resource_type_code",
+    "resource_spec_code",
+    "region_code",
+    "usage_type",
+    "usage_hour",
+    "rated_at",
+    "bill_cycle",
+    "usage_measure_id",
+    "quantity",
+    "free_quantity",
+    "charged_quantity",
+    "official_amount",
+    "currency",
+    "tenant_id",
+    "charge_state",
+    "charge_id",
+]
+_AMOUNT = _ROW_COLUMNS.index("official_amount")
+assert sorted(_ROW_COLUMNS) == sorted(_FEE_COLUMNS), "every fee column is written"
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one run carries across its batches."""
+
+    as_of: datetime
+    cut: datetime
+    conversions: Any
+    rated_records: int = 0
+    not_charged: int = 0
+    fee_records: int = 0
+    charged: Decimal = ZERO
+    _factors: dict[tuple[int, int], Fraction] = field(default_factory=dict)
+
+    def factor(self, source: int, target: int) -> Fraction:
+        key = (source, target)
+        found = self._factors.get(key)
+        if found is None:
+            found = self.conversions.factor(source, target)
+            assert found is not None, "ingest accepts only convertible measures"
+            self._factors[key] = found
+        return found
+
+
+def _batches(tenants: list[tuple[str, int]]) -> Iterator[list[str]]:
+    """Customers in id order, in batches of at most ``BATCH_GROUPS`` groups (a customer with
+    more is a batch of its own)."""
+    batch: list[str] = []
+    size = 0
+    for customer_id, groups in tenants:
+        if batch and size + groups > BATCH_GROUPS:
+            yield batch
+            batch, size = [], 0
+        batch.append(customer_id)
+        size += groups
+    if batch:
+        yield batch

@@ -365,4 +365,22 @@ class UsageService:
         rows, total = await paginate(
             self.session, stmt, window, OnDemandResource.effective_time, OnDemandResource.id
         )
-        return [await self._view(row, customer, language=language) for row in rows], total
+        return await self._views(rows, customer, language), total
+
+    async def _views(
+        self, rows: list[OnDemandResource], customer: CustomerRecord | None, language: Language
+    ) -> list[ResourceView]:
+        """Views of a page of resources, each specification read once (not once a row)."""
+        specs: dict[ProductKey, SpecView] = {}
+        views = []
+        for row in rows:
+            key = ProductKey(
+                row.service_type_code,
+                row.resource_type_code,
+                row.resource_spec_code,
+                row.region_code,
+            )
+            if key not in specs:
+                specs[key] = await self.catalog.spec(key, language=language)
+            views.append(await self._view(row, customer, specs[key], language))
+        return views

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -43,16 +43,23 @@ from partner_center.domains.balances.public import (
     PARTNER_TRADE_TYPES,
     PAYMENT_CHANNELS,
     AdjustRecordQuery,
+    ConsumptionQuotaView,
     Direction,
     StatementLine,
     StatementQuery,
 )
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import WireAmount, cents_text, time_filter, wire_amount, wire_text
+from partner_center.http.formats import (
+    WireAmount,
+    consumption_quota_figures,
+    time_filter,
+    wire_amount,
+    wire_text,
+)
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, local_date_in
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -67,7 +74,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # -- wire models (field for field as the official SDK's) --------------------------------------
 
 
-class AccountBalanceV2(WireModel):
+class AccountBalanceV3(WireModel):
     account_id: str | None = None
     account_type: int | None = Field(default=None, description="1 cash, 2 credit")
     amount: Decimal | None = None
@@ -75,6 +82,9 @@ class AccountBalanceV2(WireModel):
     designated_amount: Decimal | None = None
     credit_amount: Decimal | None = Field(default=None, description="Type 2 only: the quota")
     measure_id: int | None = None
+
+
+class AccountBalanceV2(AccountBalanceV3):
     memo: str | None = None
 
 
@@ -83,19 +93,20 @@ class ListPartnerBalancesResponse(WireModel):
 
 
 class AdjustAccountReq(WireModel):
+    """An amount for a customer: allocated to it, or (the reclaim) taken back, at most its
+    balance."""
+
     customer_id: str = Field(max_length=64)
     amount: WireAmount = Field(description="> 0, at most 2 decimals")
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+class ReclaimToPartnerAccountBalancesReq(AdjustAccountReq):
+    pass
+
+
 class UpdateCustomerAccountAmountResponse(WireModel):
     transfer_id: str
-
-
-class ReclaimToPartnerAccountBalancesReq(WireModel):
-    customer_id: str = Field(max_length=64)
-    amount: WireAmount = Field(description="> 0, at most 2 decimals, <= the customer's balance")
-    indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
 class ReclaimToPartnerAccountResponse(WireModel):
@@ -123,21 +134,31 @@ class ListCustomersBalancesDetailResponse(WireModel):
     customer_balances: list[CustomerBalancesV2]
 
 
-class AccountChangeRecord(WireModel):
+class _ChangeRecord(WireModel):
+    """What the partner's and the customer's account change records write first."""
+
     account_change_id: str | None = None
     trade_detail_type: str | None = None
     trade_time: str | None = Field(default=None, description="UTC")
     trade_id: str | None = None
     change_amount: str | None = None
     balance_after_change: str | None = None
+
+
+class AccountChangeRecord(_ChangeRecord):
     type: str | None = Field(default=None, description="1 income, 2 expense")
     customer_id: str | None = None
     account_name: str | None = None
 
 
-class ListPartnerAccountChangeRecordsResponse(WireModel):
+class _Statement(WireModel):
+    """A page of account change records: how many there are in all, in which currency."""
+
     total_count: int
     currency: str
+
+
+class ListPartnerAccountChangeRecordsResponse(_Statement):
     records: list[AccountChangeRecord]
 
 
@@ -159,16 +180,6 @@ class ListPartnerAdjustRecordsResponse(WireModel):
     total_count: int
 
 
-class AccountBalanceV3(WireModel):
-    account_id: str | None = None
-    account_type: int | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    designated_amount: Decimal | None = None
-    credit_amount: Decimal | None = None
-    measure_id: int | None = None
-
-
 class ShowCustomerAccountBalancesResponse(WireModel):
     account_balances: list[AccountBalanceV3]
     debt_amount: Decimal
@@ -176,13 +187,7 @@ class ShowCustomerAccountBalancesResponse(WireModel):
     currency: str
 
 
-class CustomerAccountChangeRecord(WireModel):
-    account_change_id: str | None = None
-    trade_detail_type: str | None = None
-    trade_time: str | None = None
-    trade_id: str | None = None
-    change_amount: str | None = None
-    balance_after_change: str | None = None
+class CustomerAccountChangeRecord(_ChangeRecord):
     revenue_expense_type: str | None = Field(default=None, description="REVENUE | EXPENSE")
     bill_cycle: str | None = Field(default=None, description="YYYY-MM, billing time zone")
     payment_channel_id: str | None = None
@@ -193,9 +198,7 @@ class CustomerAccountChangeRecord(WireModel):
     resource_type_name: str | None = None
 
 
-class ListCustomerAccountChangeRecordsResponse(WireModel):
-    total_count: int
-    currency: str
+class ListCustomerAccountChangeRecordsResponse(_Statement):
     records: list[CustomerAccountChangeRecord]
 
 
@@ -221,21 +224,23 @@ class ShowCustomerExpenditureQuotaResponse(WireModel):
 
 
 class AdjustToIndirectPartnerReq(WireModel):
+    """An amount for a reseller: allocated to it, or (the reclaim) taken back, at most its
+    balance."""
+
     indirect_partner_id: str = Field(max_length=64)
     amount: WireAmount = Field(description="> 0, at most 2 decimals")
 
 
-class UpdateIndirectPartnerAccountResponse(WireModel):
-    transfer_id: str
+class ReclaimIndirectPartnerAccountReq(AdjustToIndirectPartnerReq):
+    pass
 
 
-class ReclaimIndirectPartnerAccountReq(WireModel):
-    indirect_partner_id: str = Field(max_length=64)
-    amount: WireAmount = Field(description="> 0, at most 2 decimals, <= the reseller's balance")
+class UpdateIndirectPartnerAccountResponse(UpdateCustomerAccountAmountResponse):
+    pass
 
 
-class ReclaimIndirectPartnerAccountResponse(WireModel):
-    trans_id: str
+class ReclaimIndirectPartnerAccountResponse(ReclaimToPartnerAccountResponse):
+    pass
 
 
 # -- query strings ----------------------------------------------------------------------------
@@ -346,14 +351,10 @@ async def list_partner_balances(
     return ListPartnerBalancesResponse(
         account_balances=[
             AccountBalanceV2(
-                account_id=r.account_id,
-                account_type=r.account_type,
-                amount=wire_amount(r.amount),
-                currency=r.currency,
-                designated_amount=wire_amount(r.designated_amount),
+                **same_named(r, "account_id account_type currency memo"),
+                **same_named(r, "amount designated_amount", via=wire_amount),
                 credit_amount=None if r.credit_amount is None else wire_amount(r.credit_amount),
                 measure_id=MEASURE_ID,
-                memo=r.memo,
             )
             for r in rows
         ]
@@ -365,14 +366,25 @@ async def update_customer_account_amount(
     ctx: OperationContext, body: AdjustAccountReq, idempotency_key: IdempotencyKey
 ) -> UpdateCustomerAccountAmountResponse:
     """Allocate funds from the partner's (or a reseller's) account to a customer"""
-    movement = await ctx.services.balances.allocate_to_customer(
+    return UpdateCustomerAccountAmountResponse(
+        transfer_id=await _customer_transfer(ctx, body, idempotency_key, reclaim=False)
+    )
+
+
+async def _customer_transfer(
+    ctx: OperationContext, body: AdjustAccountReq, key: str | None, *, reclaim: bool
+) -> str:
+    """An allocation to or (``reclaim``) a reclaim from a customer; the transfer's id."""
+    balances = ctx.services.balances
+    move = balances.reclaim_from_customer if reclaim else balances.allocate_to_customer
+    movement = await move(
         ctx.actor,
         customer_id=body.customer_id,
         amount=body.amount,
         indirect_partner_id=body.indirect_partner_id or None,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
-    return UpdateCustomerAccountAmountResponse(transfer_id=movement.id)
+    return movement.id
 
 
 @operation(router, "POST", "/v2/accounts/partner-accounts/reclaim", kind=CallerKind.PARTNER)
@@ -380,14 +392,9 @@ async def reclaim_to_partner_account(
     ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq, idempotency_key: IdempotencyKey
 ) -> ReclaimToPartnerAccountResponse:
     """Reclaim funds from a customer's balance to the partner's (or reseller's) account"""
-    movement = await ctx.services.balances.reclaim_from_customer(
-        ctx.actor,
-        customer_id=body.customer_id,
-        amount=body.amount,
-        indirect_partner_id=body.indirect_partner_id or None,
-        idempotency_key=idempotency_key,
+    return ReclaimToPartnerAccountResponse(
+        trans_id=await _customer_transfer(ctx, body, idempotency_key, reclaim=True)
     )
-    return ReclaimToPartnerAccountResponse(trans_id=movement.id)
 
 
 @operation(
@@ -406,8 +413,7 @@ async def list_customers_balances_detail(
         customer_balances=[
             CustomerBalancesV2(
                 customer_id=r.customer_id,
-                debt_amount=wire_amount(r.debt_amount),
-                amount=wire_amount(r.amount),
+                **same_named(r, "debt_amount amount", via=wire_amount),
                 currency=r.currency,
                 measure_id=MEASURE_ID,
             )
@@ -416,14 +422,21 @@ async def list_customers_balances_detail(
     )
 
 
+def _change_record(line: StatementLine) -> dict[str, Any]:
+    """The fields of ``_ChangeRecord`` for a statement line."""
+    return {
+        "account_change_id": line.id,
+        "trade_detail_type": line.trade_detail_type,
+        "trade_time": format_utc(line.trade_time),
+        "trade_id": line.trade_id,
+        "change_amount": wire_text(line.amount),
+        "balance_after_change": wire_text(line.balance_after),
+    }
+
+
 def _partner_record(line: StatementLine) -> AccountChangeRecord:
     return AccountChangeRecord(
-        account_change_id=line.id,
-        trade_detail_type=line.trade_detail_type,
-        trade_time=format_utc(line.trade_time),
-        trade_id=line.trade_id,
-        change_amount=wire_text(line.amount),
-        balance_after_change=wire_text(line.balance_after),
+        **_change_record(line),
         type=str(int(line.direction)),
         customer_id=line.counterparty_id,
         account_name=line.counterparty_account_name,
@@ -482,15 +495,10 @@ async def list_partner_adjust_records(
         total_count=total,
         records=[
             AdjustRecordV3(
-                customer_id=r.customer_id,
-                customer_name=r.customer_name,
-                operation_type=r.operation_type,
+                **same_named(r, "customer_id customer_name operation_type currency trans_id memo"),
                 amount=wire_text(r.amount),
-                currency=r.currency,
                 operation_time=format_utc(r.operation_time),
                 measure_id=MEASURE_ID,
-                trans_id=r.trans_id,
-                memo=r.memo,
             )
             for r in records
         ],
@@ -567,16 +575,10 @@ async def list_customer_account_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerAccountChangeRecord(
-                account_change_id=line.id,
-                trade_detail_type=line.trade_detail_type,
-                trade_time=format_utc(line.trade_time),
-                trade_id=line.trade_id,
-                change_amount=wire_text(line.amount),
-                balance_after_change=wire_text(line.balance_after),
+                **_change_record(line),
+                **same_named(line, "payment_channel_id payment_channel_no"),
                 revenue_expense_type="REVENUE" if line.direction is Direction.INCOME else "EXPENSE",
                 bill_cycle=local_date_in(zone, line.trade_time)[:7],
-                payment_channel_id=line.payment_channel_id,
-                payment_channel_no=line.payment_channel_no,
                 consume_time=format_utc(line.trade_time)
                 if line.trade_type in CONSUMPTION_TRADE_TYPES
                 else None,
@@ -594,36 +596,12 @@ async def show_partner_consumption_quota(
 ) -> ShowPartnerConsumptionQuotaResponse:
     """The partner's consumption quota (credit line) and how much of it is used"""
     view = await ctx.services.balances.consumption_quota(ctx.actor)
-    return consumption_quota_response(
-        quota=view.consumption_quota,
-        amount=view.amount,
-        coupon=view.coupon_amount,
-        due=view.due_amount,
-        unbilled=view.unbilled_amount,
-        currency=view.currency,
-    )
+    return consumption_quota_response(view)
 
 
-def consumption_quota_response(
-    *,
-    quota: Decimal,
-    amount: Decimal,
-    coupon: Decimal,
-    due: Decimal,
-    unbilled: Decimal,
-    currency: str,
-) -> ShowPartnerConsumptionQuotaResponse:
-    """The figures rounded to cents, ``used`` computed from the rounded figures."""
-    amount, coupon, due, unbilled = (to_cents(v) for v in (amount, coupon, due, unbilled))
+def consumption_quota_response(view: ConsumptionQuotaView) -> ShowPartnerConsumptionQuotaResponse:
     return ShowPartnerConsumptionQuotaResponse(
-        consumption_quota=cents_text(quota),
-        amount=cents_text(amount),
-        coupon_amount=cents_text(coupon),
-        due_amount=cents_text(due),
-        unbilled_amount=cents_text(unbilled),
-        used_consumption_quota=cents_text(due + unbilled - amount - coupon),
-        measure_id=MEASURE_ID,
-        currency=currency,
+        **consumption_quota_figures(view), measure_id=MEASURE_ID, currency=view.currency
     )
 
 
@@ -636,8 +614,7 @@ async def show_customer_expenditure_quota(
     """The calling reseller-model customer's spending cap and its use (customer)"""
     view = await ctx.services.balances.expenditure_quota(ctx.caller.account_id)
     return ShowCustomerExpenditureQuotaResponse(
-        granting_amount=to_cents(view.granting_amount),
-        granting_amount_used=to_cents(view.granting_amount_used),
+        **same_named(view, "granting_amount granting_amount_used", via=to_cents),
         percentage_granting_amount_used=view.percentage_granting_amount_used,
         measure_id=MEASURE_ID,
         currency=view.currency,
@@ -657,13 +634,21 @@ async def update_indirect_partner_account(
     ctx: OperationContext, body: AdjustToIndirectPartnerReq, idempotency_key: IdempotencyKey
 ) -> UpdateIndirectPartnerAccountResponse:
     """Allocate funds from the distributor's account to one of its resellers"""
-    movement = await ctx.services.balances.allocate_to_reseller(
-        ctx.actor,
-        reseller_id=body.indirect_partner_id,
-        amount=body.amount,
-        idempotency_key=idempotency_key,
+    return UpdateIndirectPartnerAccountResponse(
+        transfer_id=await _reseller_transfer(ctx, body, idempotency_key, reclaim=False)
     )
-    return UpdateIndirectPartnerAccountResponse(transfer_id=movement.id)
+
+
+async def _reseller_transfer(
+    ctx: OperationContext, body: AdjustToIndirectPartnerReq, key: str | None, *, reclaim: bool
+) -> str:
+    """An allocation to or (``reclaim``) a reclaim from a reseller; the transfer's id."""
+    balances = ctx.services.balances
+    move = balances.reclaim_from_reseller if reclaim else balances.allocate_to_reseller
+    movement = await move(
+        ctx.actor, reseller_id=body.indirect_partner_id, amount=body.amount, idempotency_key=key
+    )
+    return movement.id
 
 
 @operation(
@@ -676,10 +661,6 @@ async def reclaim_indirect_partner_account(
     ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq, idempotency_key: IdempotencyKey
 ) -> ReclaimIndirectPartnerAccountResponse:
     """Reclaim funds from a reseller's account to its distributor's"""
-    movement = await ctx.services.balances.reclaim_from_reseller(
-        ctx.actor,
-        reseller_id=body.indirect_partner_id,
-        amount=body.amount,
-        idempotency_key=idempotency_key,
+    return ReclaimIndirectPartnerAccountResponse(
+        trans_id=await _reseller_transfer(ctx, body, idempotency_key, reclaim=True)
     )
-    return ReclaimIndirectPartnerAccountResponse(trans_id=movement.id)

@@ -35,7 +35,7 @@ from partner_center.domains.budgets.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, Int, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -217,15 +217,11 @@ class BudgetRecordsQuery(CustomerBudgetQuery):
 
 def _detail(view: BudgetView) -> BudgetDetail:
     return BudgetDetail(
-        customer_id=view.customer_id,
-        is_set=view.is_set,
+        **same_named(view, "customer_id is_set currency"),
         budget_type=view.budget_type.value,
-        budget_amount=display_amount(view.budget_amount),
-        used_amount=display_amount(view.used_amount),
-        reserved_amount=display_amount(view.reserved_amount),
+        **same_named(view, "budget_amount used_amount reserved_amount", via=display_amount),
         remaining_amount=display_amount(view.remaining),
         measure_id=MEASURE_ID,
-        currency=view.currency,
         exhaustion_action=view.exhaustion_action.value,
         period_starts_at=format_utc(view.period_starts_at) if view.period_starts_at else None,
     )
@@ -245,8 +241,7 @@ async def show_sub_customer_budget(
         indirect_partner_id=_optional(query.indirect_partner_id),
     )
     return ShowSubCustomerBudgetResponse(
-        budget_amount=display_amount(view.budget_amount),
-        used_amount=display_amount(view.used_amount),
+        **same_named(view, "budget_amount used_amount", via=display_amount),
         measure_id=MEASURE_ID,
         currency=view.currency,
         budget_type=view.budget_type.value,
@@ -267,8 +262,7 @@ async def list_sub_customer_budget(
         budget_infos=[
             BudgetInfo(
                 customer_id=v.customer_id,
-                budget_amount=display_amount(v.budget_amount),
-                used_amount=display_amount(v.used_amount),
+                **same_named(v, "budget_amount used_amount", via=display_amount),
                 budget_type=v.budget_type.value,
             )
             for v in views
@@ -320,13 +314,11 @@ async def list_sub_customer_budget_records(
         currency=ctx.state.settings.currency,
         record_list=[
             BudgetRecordInfo(
+                **same_named(r, "operator partner_corp_name partner_account_name"),
                 budget_amount=display_amount(r.budget_amount),
                 operation_type=r.operation_type.value,
                 operation_time=format_utc(r.operation_time),
-                operator=r.operator,
                 budget_type=r.budget_type.value,
-                partner_corp_name=r.partner_corp_name,
-                partner_account_name=r.partner_account_name,
             )
             for r in rows
         ],

@@ -27,8 +27,8 @@ from partner_center.domains.catalog.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import NOT_BLANK, Doc, Int, QueryModel
-from partner_center.http.wire import WireModel, WireResponse
+from partner_center.http.query import NOT_BLANK, Doc, Int, Limit, Offset, PageQuery, QueryModel
+from partner_center.http.wire import WireModel, WireResponse, same_named
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -39,13 +39,8 @@ _HOUR_MEASURE_ID = 4
 
 # -- query strings ----------------------------------------------------------------------------
 
-_Offset = Annotated[Int, Doc("0-based row offset, default 0")]
-_Limit = Annotated[Int, Doc("page size 1-100, default 10")]
-
-
-class PageQuery(QueryModel):
-    offset: _Offset = None
-    limit: _Limit = None
+_Offset = Offset
+_Limit = Limit
 
 
 class ServiceTypesQuery(PageQuery):
@@ -176,13 +171,29 @@ class PageInfo(WireModel):
     next_marker: str | None = Field(default=None, description="null on the last page")
 
 
-class CloudServiceBasic(WireModel):
+class _SpecNames(WireModel):
+    """The names of a specification that both specification lists write first."""
+
     cloud_service_type: str | None = None
     cloud_service_type_name: str | None = None
     resource_type: str | None = None
     resource_type_name: str | None = None
     resource_spec: str | None = None
     resource_spec_name: str | None = None
+
+
+def _spec_names(spec: SpecView) -> dict[str, Any]:
+    return {
+        "cloud_service_type": spec.service_type,
+        "cloud_service_type_name": spec.service_type_name,
+        "resource_type": spec.resource_type,
+        "resource_type_name": spec.resource_type_name,
+        "resource_spec": spec.spec_code,
+        "resource_spec_name": spec.spec_name,
+    }
+
+
+class CloudServiceBasic(_SpecNames):
     charge_mode: str | None = None
     region_code: str | None = None
 
@@ -192,9 +203,8 @@ class ListResourceSpecsResponse(WireModel):
     cloud_service_basics: list[CloudServiceBasic]
 
 
-class ResourceSpecsPriceFilter(WireModel):
+class ResourceSpecsPriceFilter(ResourceSpecsFilter):
     key: str = Field(description="RESOURCE_SPEC | CHARGING_MODE")
-    value: str
 
 
 class ResourceSpecsPriceQueryReq(WireModel):
@@ -234,13 +244,7 @@ class PriceItem(WireModel):
     billing_usage_factor: str | None = None
 
 
-class ResourceSpecInfo(WireModel):
-    cloud_service_type: str | None = None
-    cloud_service_type_name: str | None = None
-    resource_type: str | None = None
-    resource_type_name: str | None = None
-    resource_spec: str | None = None
-    resource_spec_name: str | None = None
+class ResourceSpecInfo(_SpecNames):
     attributes: list[Attribute] | None = None
     price_lists: list[PriceItem] | None = None
 
@@ -360,12 +364,9 @@ async def list_usage_types(
         total_count=total,
         usage_types=[
             UsageType(
-                code=r.code,
-                name=r.name,
+                **same_named(r, "code name resource_type_name service_type_name"),
                 resource_type_code=r.resource_type,
                 service_type_code=r.service_type,
-                resource_type_name=r.resource_type_name,
-                service_type_name=r.service_type_name,
             )
             for r in rows
         ],
@@ -382,10 +383,7 @@ async def list_measure_units(
     return ListMeasureUnitsResponse(
         measure_units=[
             MeasureUnitRest(
-                measure_id=r.measure_id,
-                measure_name=r.name,
-                abbreviation=r.abbreviation,
-                measure_type=r.measure_type,
+                **same_named(r, "measure_id abbreviation measure_type"), measure_name=r.name
             )
             for r in rows
         ]
@@ -401,12 +399,7 @@ async def list_conversions(
     rows = await ctx.services.catalog.conversions(measure_type=query.measure_type)
     return ListConversionsResponse(
         conversions=[
-            Conversion(
-                measure_id=r.measure_id,
-                ref_measure_id=r.ref_measure_id,
-                conversion_ratio=r.conversion_ratio,
-                measure_type=r.measure_type,
-            )
+            Conversion(**same_named(r, "measure_id ref_measure_id conversion_ratio measure_type"))
             for r in rows
         ]
     )
@@ -458,14 +451,7 @@ async def list_resource_specs(
         page_info=PageInfo(next_marker=result.next_marker),
         cloud_service_basics=[
             CloudServiceBasic(
-                cloud_service_type=s.service_type,
-                cloud_service_type_name=s.service_type_name,
-                resource_type=s.resource_type,
-                resource_type_name=s.resource_type_name,
-                resource_spec=s.spec_code,
-                resource_spec_name=s.spec_name,
-                charge_mode=body.charge_mode,
-                region_code=body.region_code,
+                **_spec_names(s), charge_mode=body.charge_mode, region_code=body.region_code
             )
             for s in result.specs
         ],
@@ -557,12 +543,7 @@ async def list_resource_specs_price(
         region_code=body.region_code,
         resource_spec_infos=[
             ResourceSpecInfo(
-                cloud_service_type=s.service_type,
-                cloud_service_type_name=s.service_type_name,
-                resource_type=s.resource_type,
-                resource_type_name=s.resource_type_name,
-                resource_spec=s.spec_code,
-                resource_spec_name=s.spec_name,
+                **_spec_names(s),
                 attributes=_attributes(s, units, language) if body.need_attributes else None,
                 price_lists=[_price_item(p) for p in prices[s.spec_id]]
                 if body.need_price
@@ -622,8 +603,8 @@ async def list_incentive_discount_policies(
         total_count=total,
         policies=[
             IncentiveAndDiscountPolicy(
+                **same_named(r, "service_type_name"),
                 service_type_code=r.service_type,
-                service_type_name=r.service_type_name,
                 incentive_policy=str(r.incentive_policy),
                 allow_discount="YES" if r.allow_discount else "NO",
             )

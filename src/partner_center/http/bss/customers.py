@@ -1,9 +1,10 @@
 """Customer operations of the partner API: check_user_identity, send_verification_message_code,
-create_sub_customer, list_sub_customers (api-semantics.md §3.2)."""
+create_sub_customer, list_sub_customers, list_sub_customer_new_tag (api-semantics.md §3.2)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from partner_center.domains.customers.public import (
     CustomerFilter,
@@ -14,8 +15,10 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.notifications.public import Channel
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss import schemas as s
+from partner_center.http.formats import time_filter
 from partner_center.http.operations import OperationContext, operation
-from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.http.wire import WireModel, same_named
+from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -73,29 +76,16 @@ async def create_sub_customer(
     created = await ctx.services.customers.create_sub_customer(
         ctx.actor,
         NewCustomer(
-            xaccount_id=body.xaccount_id,
-            xaccount_type=body.xaccount_type,
+            **same_named(
+                body,
+                "xaccount_id xaccount_type password email mobile_phone verification_code"
+                " domain_area is_close_market_ms cooperation_type",
+            ),
             domain_name=body.domain_name or None,
-            password=body.password,
-            email=body.email,
-            mobile_phone=body.mobile_phone,
-            verification_code=body.verification_code,
-            domain_area=body.domain_area,
-            is_close_market_ms=body.is_close_market_ms,
-            cooperation_type=body.cooperation_type,
             indirect_partner_id=body.indirect_partner_id or None,
         ),
     )
     return s.CreateSubCustomerResponse(domain_id=created.domain_id, domain_name=created.domain_name)
-
-
-def _time_filter(value: str | None, field: str) -> object:
-    if value is None or value == "":
-        return None
-    try:
-        return parse_utc(value)
-    except ValueError as exc:
-        raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
 
 
 @operation(
@@ -112,16 +102,16 @@ async def list_sub_customers(
         association = s.ASSOCIATION_TYPES_IN[body.association_type]
     if body.account_name and " " in body.account_name:
         raise invalid_parameter("account_name", "Spaces are not allowed.")
-    begin = _time_filter(body.associated_on_begin, "associated_on_begin")
-    end = _time_filter(body.associated_on_end, "associated_on_end")
+    begin = time_filter(body.associated_on_begin, "associated_on_begin")
+    end = time_filter(body.associated_on_end, "associated_on_end")
     window = page(body.offset, body.limit, max_limit=100, max_offset=40_000_000)
     filters = CustomerFilter(
         account_name=body.account_name or None,
         customer=body.customer or None,
         label=body.label or None,
         association_type=association,
-        associated_on_begin=begin,  # type: ignore[arg-type]
-        associated_on_end=end,  # type: ignore[arg-type]
+        associated_on_begin=begin,
+        associated_on_end=end,
         customer_id=body.customer_id or None,
         indirect_partner_id=body.indirect_partner_id or None,
     )
@@ -131,16 +121,13 @@ async def list_sub_customers(
         count=total,
         customer_infos=[
             s.CustomerInformation(
+                **same_named(
+                    r, "account_name customer_id label verified_status country_code customer_type"
+                ),
                 customer=r.customer_name,
-                account_name=r.account_name,
-                customer_id=r.customer_id,
                 associated_on=format_utc(r.associated_on),
                 association_type=s.association_code(r.association_type, site),
-                label=r.label,
                 telephone=r.mobile.split("-")[-1] if r.mobile else None,
-                verified_status=r.verified_status,
-                country_code=r.country_code,
-                customer_type=r.customer_type,
                 is_frozen=1 if r.is_frozen else 0,
                 account_managers=[
                     s.AccountManager(account_name=n) for n in r.account_manager_names
@@ -152,4 +139,55 @@ async def list_sub_customers(
             )
             for r in rows
         ],
+    )
+
+
+class QueryCustomerNewTagReq(WireModel):
+    customer_ids: list[str] | None = Field(default=None, max_length=100)
+    offset: int | None = None
+    limit: int | None = None
+    indirect_partner_id: str | None = Field(default=None, max_length=64)
+
+
+class NewCustomerTagInfo(WireModel):
+    customer_id: str
+    customer_tag_type: str
+    new_customer_tag: str
+    effective_time: str
+    expire_time: str
+
+
+class ListSubCustomerNewTagResponse(WireModel):
+    new_customer_tags: list[NewCustomerTagInfo]
+
+
+@operation(
+    router,
+    "POST",
+    "/v2/partners/sub-customers/new-customers-tags/batch-query",
+    kind=CallerKind.PARTNER,
+    body_required=False,
+)
+async def list_sub_customer_new_tag(
+    ctx: OperationContext, body: QueryCustomerNewTagReq
+) -> ListSubCustomerNewTagResponse:
+    """The SMB new-customer tag of the partner's customers (Y, N or UNDETERMINED)"""
+    tags = await ctx.services.customers.new_customer_tags(
+        ctx.actor,
+        body.customer_ids or [],
+        indirect_partner_id=body.indirect_partner_id or None,
+        window=page(body.offset, body.limit),
+        zone=ctx.state.settings.zone,
+    )
+    return ListSubCustomerNewTagResponse(
+        new_customer_tags=[
+            NewCustomerTagInfo(
+                customer_id=t.customer_id,
+                customer_tag_type=t.tag_type,
+                new_customer_tag=t.tag,
+                effective_time=t.effective_month,
+                expire_time=t.expire_month,
+            )
+            for t in tags
+        ]
     )

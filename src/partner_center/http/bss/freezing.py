@@ -21,7 +21,9 @@ router = APIRouter(tags=["customers"])
 _TYPES = "ACCOUNT (default) | ACCOUNT_AND_RESOURCE; an empty string is refused"
 
 
-class FreezeSubCustomersReq(WireModel):
+class _CustomersReason(WireModel):
+    """The customers a freeze or an unfreeze is about, and why."""
+
     customer_ids: list[str] = Field(
         description=f"1 to {MAX_CUSTOMERS_PER_CALL} customer ids; a repeated id counts once"
     )
@@ -31,19 +33,13 @@ class FreezeSubCustomersReq(WireModel):
         max_length=64,
         description="A distributor acting on one of its resellers' customers",
     )
+
+
+class FreezeSubCustomersReq(_CustomersReason):
     freeze_type: str | None = Field(default=None, description=_TYPES)
 
 
-class UnfreezeSubCustomersReq(WireModel):
-    customer_ids: list[str] = Field(
-        description=f"1 to {MAX_CUSTOMERS_PER_CALL} customer ids; a repeated id counts once"
-    )
-    reason: MultiLineText = Field(description="Why; required, at most 256 characters")
-    indirect_partner_id: str | None = Field(
-        default=None,
-        max_length=64,
-        description="A distributor acting on one of its resellers' customers",
-    )
+class UnfreezeSubCustomersReq(_CustomersReason):
     unfreeze_type: str | None = Field(
         default=None, description=f"{_TYPES}; must equal the customer's freeze type"
     )
@@ -61,10 +57,8 @@ class FreezeSubCustomersResponse(WireModel):
     )
 
 
-class UnfreezeSubCustomersResponse(WireModel):
-    error_details: list[CustomerErrorDetail] = Field(
-        description="Customers that were not changed; the others were"
-    )
+class UnfreezeSubCustomersResponse(FreezeSubCustomersResponse):
+    pass
 
 
 def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from partner_center.domains.orders.public import LineView, OrderView
 from partner_center.http.operations import OperationContext
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.money import to_cents
 
@@ -159,20 +159,26 @@ def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) 
     return model(**fields)
 
 
+def _product_class(view: LineView) -> dict[str, Any]:
+    """How a line's product is classified: by its service type (category and owner) and its
+    resource type."""
+    return {
+        "category_code": view.service_type_code,
+        "product_owner_service": view.service_type_code,
+        "commercial_resource": view.resource_type_code,
+    }
+
+
 def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
     return OrderLineItemEntityV2(
+        **same_named(
+            view,
+            "service_type_code service_type_name product_id product_spec_desc period_type"
+            " period_num subscription_num",
+        ),
         order_line_item_id=view.line_id,
-        service_type_code=view.service_type_code,
-        service_type_name=view.service_type_name,
-        product_id=view.product_id,
-        product_spec_desc=view.product_spec_desc,
-        period_type=view.period_type,
-        period_num=view.period_num,
-        effective_time=format_time(view.effective_time),
-        expire_time=format_time(view.expire_time),
-        subscription_num=view.subscription_num,
-        amount_after_discount=to_cents(view.amount_after_discount),
-        official_amount=to_cents(view.official_amount),
+        **same_named(view, "effective_time expire_time", via=format_time),
+        **same_named(view, "amount_after_discount official_amount", via=to_cents),
         amount_info=_amount_info(
             discount=view.discount_amount,
             discount_type=order.discount_type,
@@ -180,15 +186,9 @@ def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
             consumed=Decimal(0),
         ),
         currency=order.currency,
-        category_code=view.service_type_code,
-        product_owner_service=view.service_type_code,
-        commercial_resource=view.resource_type_code,
+        **_product_class(view),
         base_product_info=ProductObject(
-            product_id=view.product_id,
-            product_spec_desc=view.product_spec_desc,
-            category_code=view.service_type_code,
-            product_owner_service=view.service_type_code,
-            commercial_resource=view.resource_type_code,
+            **same_named(view, "product_id product_spec_desc"), **_product_class(view)
         ),
         order_id=view.order_id,
     )

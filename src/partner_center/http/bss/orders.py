@@ -37,7 +37,7 @@ from partner_center.http.bss.order_wire import (
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -295,9 +295,9 @@ async def list_customer_orders(
     created = _window(query.create_time_begin, query.create_time_end, "create_time")
     paid = _window(query.payment_time_begin, query.payment_time_end, "payment_time")
     window = page(query.offset, query.limit)
+    member_id = None
     if query.method == "sub_customer":
-        # No enterprise master pays for members' orders here, so there is nothing to list.
-        return ListCustomerOrdersResponse(total_count=0, order_infos=[])
+        member_id = await _enterprise_member(ctx, query.customer_id or "")
     views, total = await ctx.services.orders.list_orders(
         ctx.caller,
         actor,
@@ -313,10 +313,23 @@ async def list_customer_orders(
             order_type=order_type,
             newest_first=query.order_by != "createTime",
             indirect_partner_id=(query.indirect_partner_id or None) if actor else None,
+            enterprise_member_id=member_id,
         ),
         window,
     )
     return ListCustomerOrdersResponse(total_count=total, order_infos=[order_wire(v) for v in views])
+
+
+async def _enterprise_member(ctx: OperationContext, customer_id: str) -> str:
+    """``method=sub_customer``: the caller must be a customer, the enterprise master of
+    ``customer_id`` (``CBC.0100`` for a partner, ``CBC.99000035`` for anyone else's member)."""
+    if ctx.partner_actor is not None:
+        raise invalid_parameter("method", "sub_customer is for an enterprise master account.")
+    if await ctx.services.enterprises.master_of(customer_id) != ctx.caller.account_id:
+        raise DomainError(
+            "CBC.99000035", f"{customer_id} is not a member account of this enterprise."
+        )
+    return customer_id
 
 
 @operation(
@@ -407,10 +420,9 @@ async def list_order_coupons_by_order_id(
         coupons.append(
             CouponInfoV2(
                 coupon_id=coupon.coupon_id,
-                status=int(coupon.status),
-                coupon_type=int(coupon.coupon_type),
+                **same_named(coupon, "status coupon_type", via=int),
                 measure_id=MEASURE_ID,
-                face_value=to_cents(coupon.face_value),
+                **same_named(coupon, "face_value balance", via=to_cents),
                 effective_time=format_utc(coupon.valid_time),
                 expire_time=format_utc(coupon.expire_time),
                 use_limits=[],
@@ -418,7 +430,6 @@ async def list_order_coupons_by_order_id(
                 last_used_time=format_time(coupon.last_used_at),
                 create_time=format_utc(coupon.created_at),
                 coupon_version=2,
-                balance=to_cents(coupon.balance),
                 used_by_order_id=coupon.lock_order_id,
                 coupon_group=0,
             )
@@ -463,16 +474,13 @@ async def show_refund_order_details(
         total_count=len(lines),
         refund_infos=[
             OrderRefundInfoV2(
-                id=x.id,
+                **same_named(
+                    x,
+                    "id customer_id resource_type_code service_type_code resource_type_name"
+                    " service_type_name region_code base_order_id",
+                ),
                 amount=to_cents(x.amount),
                 measure_id=str(MEASURE_ID),
-                customer_id=x.customer_id,
-                resource_type_code=x.resource_type_code,
-                service_type_code=x.service_type_code,
-                resource_type_name=x.resource_type_name,
-                service_type_name=x.service_type_name,
-                region_code=x.region_code,
-                base_order_id=x.base_order_id,
             )
             for x in lines
         ],

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import Field
 
 from partner_center.domains.partners.public import IndirectPartnerFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import time_filter
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
-from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.http.wire import WireModel, same_named
+from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -51,15 +50,6 @@ class ListIndirectPartnersResponse(WireModel):
     indirect_partners: list[IndirectPartnerInfo]
 
 
-def _time(value: str | None, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        return parse_utc(value)
-    except ValueError as exc:
-        raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
-
-
 @operation(
     router,
     "POST",
@@ -74,8 +64,8 @@ async def list_indirect_partners(
 
     Distributor credentials only; a distributor sees only its own resellers.
     """
-    begin = _time(body.associated_on_begin, "associated_on_begin")
-    end = _time(body.associated_on_end, "associated_on_end")
+    begin = time_filter(body.associated_on_begin, "associated_on_begin")
+    end = time_filter(body.associated_on_end, "associated_on_end")
     if begin is not None and end is not None and begin > end:
         raise invalid_parameter("associated_on_end", "Must not be before the begin.")
     window = page(body.offset, body.limit, max_limit=100)
@@ -93,14 +83,12 @@ async def list_indirect_partners(
         count=total,
         indirect_partners=[
             IndirectPartnerInfo(
-                indirect_partner_id=r.indirect_partner_id,
-                mobile_phone=r.mobile_phone,
-                email=r.email,
-                account_name=r.account_name,
-                name=r.name,
+                **same_named(
+                    r,
+                    "indirect_partner_id mobile_phone email account_name name account_manager_name",
+                ),
                 associated_on=format_utc(r.associated_on),
                 account_manager_id=r.account_manager_name,
-                account_manager_name=r.account_manager_name,
             )
             for r in rows
         ],

@@ -21,7 +21,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import EnterpriseProject, caller_name
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import MultiLineText, WireModel
+from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -151,27 +151,16 @@ def _time(value: datetime | None) -> str | None:
 
 def instance_wire(view: ResourceView) -> OrderInstanceV2:
     return OrderInstanceV2(
-        id=view.id,
-        resource_id=view.resource_id,
-        resource_name=view.resource_name,
-        region_code=view.region_code,
-        service_type_code=view.service_type_code,
-        resource_type_code=view.resource_type_code,
-        resource_type_name=view.resource_type_name,
-        service_type_name=view.service_type_name,
-        resource_spec_code=view.resource_spec_code,
-        project_id=view.project_id,
-        product_id=view.product_id,
-        parent_resource_id=view.parent_resource_id,
+        **same_named(
+            view,
+            "id resource_id resource_name region_code service_type_code resource_type_code"
+            " resource_type_name service_type_name resource_spec_code project_id product_id"
+            " parent_resource_id product_spec_desc spec_size_measure_id",
+        ),
         is_main_resource=1 if view.is_main else 0,
-        status=int(view.status),
-        effective_time=_time(view.effective_time),
-        expire_time=_time(view.expire_time),
-        expire_policy=int(view.expire_policy),
-        product_spec_desc=view.product_spec_desc,
+        **same_named(view, "status expire_policy", via=int),
+        **same_named(view, "effective_time expire_time update_time", via=_time),
         spec_size=Decimal(view.spec_size) if view.spec_size is not None else None,
-        spec_size_measure_id=view.spec_size_measure_id,
-        update_time=_time(view.update_time),
         enterprise_project=EnterpriseProject(id="0", name="default"),
     )
 
@@ -350,11 +339,7 @@ async def update_period_to_on_demand_instantly(
     return UpdatePeriodToOnDemandInstantlyResponse(
         to_ondemand_service_results=[
             ToOndemandServiceResult(
-                resource_id=x.resource_id,
-                result=x.result,
-                error_code=x.error_code,
-                error_msg=x.error_msg,
-                order_id=x.order_id,
+                **same_named(x, "resource_id result error_code error_msg order_id"),
             )
             for x in results
         ]

@@ -11,7 +11,7 @@ time zone (UTC+8 by default); every time in a response is UTC ``yyyy-MM-ddTHH:mm
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -33,11 +33,12 @@ from partner_center.http.bss.usage_wire import (
     package_wire,
     resource_wire,
 )
+from partner_center.http.formats import time_filter
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, Doc, Int, QueryModel
-from partner_center.http.wire import WireModel
-from partner_center.kernel.clock import format_utc, parse_utc
+from partner_center.http.wire import WireModel, same_named
+from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -68,15 +69,6 @@ class ListCustomerOnDemandResourcesResponse(WireModel):
     total_count: int
 
 
-def _time(value: str | None, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        return parse_utc(value)
-    except ValueError as exc:
-        raise invalid_parameter(field, "Use yyyy-MM-ddTHH:mm:ssZ (UTC).") from exc
-
-
 @operation(
     router, "POST", "/v2/partners/sub-customers/on-demand-resources/query", kind=CallerKind.PARTNER
 )
@@ -87,8 +79,8 @@ async def list_customer_on_demand_resources(
 ) -> ListCustomerOnDemandResourcesResponse:
     """A customer's pay-per-use resources (partner)"""
     window = page(body.offset, body.limit)
-    begin = _time(body.effective_time_begin, "effective_time_begin")
-    end = _time(body.effective_time_end, "effective_time_end")
+    begin = time_filter(body.effective_time_begin, "effective_time_begin")
+    end = time_filter(body.effective_time_end, "effective_time_end")
     query = ResourceQuery(
         customer_id=body.customer_id,
         region_code=body.region_code or None,
@@ -193,16 +185,14 @@ class ListFreeResourceUsagesResponse(WireModel):
 
 def usage_wire(view: FreeResourceView) -> FreeResourceDetail:
     return FreeResourceDetail(
-        free_resource_id=view.free_resource_id,
+        **same_named(view, "free_resource_id usage_type_name measure_id"),
         free_resource_type_name=view.resource_type_code,
         quota_reuse_cycle=int(view.quota_reuse_cycle) if view.quota_reuse_cycle else None,
         quota_reuse_cycle_type=1 if view.quota_reuse_cycle else None,
-        usage_type_name=view.usage_type_name,
         start_time=format_utc(view.cycle_start),
         end_time=format_utc(view.cycle_end),
         amount=amount_number(view.remaining_amount),
         original_amount=amount_number(view.original_amount),
-        measure_id=view.measure_id,
     )
 
 
@@ -268,19 +258,13 @@ def _date(value: str | None, name: str) -> date:
 
 def deduction_wire(view: DeductionView) -> FreeResourceRecord:
     return FreeResourceRecord(
-        deduct_time=format_utc(view.deduct_time),
-        free_resource_id=view.free_resource_id,
-        resource_id=view.resource_id,
-        resource_type_code=view.resource_type_code,
-        product_id=view.product_id,
-        product_name=view.product_name,
+        **same_named(
+            view,
+            "free_resource_id resource_id resource_type_code product_id product_name measure_id",
+        ),
+        **same_named(view, "deduct_time effective_time expire_time", via=format_utc),
         usage_type_code=view.usage_type,
-        available_amount=amount_text(view.available_amount),
-        remaining_amount=amount_text(view.remaining_amount),
-        used_amount=amount_text(view.used_amount),
-        measure_id=view.measure_id,
-        effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time),
+        **same_named(view, "available_amount remaining_amount used_amount", via=amount_text),
     )
 
 

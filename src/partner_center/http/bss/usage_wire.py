@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from partner_center.domains.usage.public import PackageView, ResourceView
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 
 
@@ -42,21 +42,15 @@ class CustomerOnDemandResource(WireModel):
 
 def resource_wire(view: ResourceView) -> CustomerOnDemandResource:
     return CustomerOnDemandResource(
-        customer_id=view.customer_id,
-        region_code=view.region_code,
-        availability_zone_code=view.availability_zone_code,
-        service_type_code=view.service_type_code,
-        resource_type_code=view.resource_type_code,
-        service_type_name=view.service_type_name,
-        resource_type_name=view.resource_type_name,
-        resource_id=view.resource_id,
-        resource_name=view.resource_name,
+        **same_named(
+            view,
+            "customer_id region_code availability_zone_code service_type_code"
+            " resource_type_code service_type_name resource_type_name resource_id"
+            " resource_name resource_spec_code resource_info product_spec_desc",
+        ),
         effective_time=format_utc(view.effective_time),
         expire_time=format_utc(view.expire_time) if view.expire_time else None,
         status=int(view.status),
-        resource_spec_code=view.resource_spec_code,
-        resource_info=view.resource_info,
-        product_spec_desc=view.product_spec_desc,
     )
 
 
@@ -89,25 +83,18 @@ class FreeResourcePackageV3(WireModel):
 
 def package_wire(view: PackageView) -> FreeResourcePackageV3:
     return FreeResourcePackageV3(
+        **same_named(
+            view, "product_id product_name service_type_code region_code source_type bundle_type"
+        ),
         order_instance_id=view.package_id,
         order_id=view.order_id or "",
-        product_id=view.product_id,
-        product_name=view.product_name,
-        effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time),
-        status=int(view.status),
-        service_type_code=view.service_type_code,
-        region_code=view.region_code,
-        source_type=view.source_type,
-        bundle_type=view.bundle_type,
-        quota_reuse_mode=int(view.quota_reuse_mode),
+        **same_named(view, "effective_time expire_time", via=format_utc),
+        **same_named(view, "status quota_reuse_mode", via=int),
         free_resources=[
             FreeResourceV3(
-                free_resource_id=f.free_resource_id,
-                usage_type_name=f.usage_type_name,
+                **same_named(f, "free_resource_id usage_type_name measure_id"),
                 amount=amount_text(f.remaining_amount),
                 original_amount=amount_text(f.original_amount),
-                measure_id=f.measure_id,
             )
             for f in view.free_resources
         ],

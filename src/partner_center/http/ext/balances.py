@@ -21,7 +21,7 @@ from pydantic import Field, StrictBool
 
 from partner_center.domains.balances.public import ConsumptionQuotaView, TopUpChannel
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import WireAmount, cents_text, wire_amount
+from partner_center.http.formats import WireAmount, consumption_quota_figures, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel
@@ -85,16 +85,9 @@ class StatementProof(WireModel):
 
 
 def _state(partner_id: str, view: ConsumptionQuotaView) -> ConsumptionQuotaState:
-    amounts = [view.amount, view.coupon_amount, view.due_amount, view.unbilled_amount]
-    amount, coupon, due, unbilled = (Decimal(cents_text(v)) for v in amounts)
     return ConsumptionQuotaState(
         partner_id=partner_id,
-        consumption_quota=cents_text(view.consumption_quota),
-        amount=cents_text(amount),
-        coupon_amount=cents_text(coupon),
-        due_amount=cents_text(due),
-        unbilled_amount=cents_text(unbilled),
-        used_consumption_quota=cents_text(due + unbilled - amount - coupon),
+        **consumption_quota_figures(view),
         currency=view.currency,
         restricted=view.restricted,
     )

@@ -26,7 +26,7 @@ from partner_center.http.bss.coupons import LimitValue, QuotaLimitInfo, wire_lim
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Int, QueryModel
-from partner_center.http.wire import MultiLineText, WireModel
+from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -75,20 +75,16 @@ class OperatorQuotaList(WireModel):
 
 def _wire(view: QuotaView) -> OperatorQuota:
     return OperatorQuota(
-        quota_id=view.quota_id,
+        **same_named(view, "quota_id currency remark"),
         partner_id=view.owner_id,
         parent_quota_id=view.parent_id,
         quota_type=int(view.quota_type),
-        quota_value=to_cents(view.quota_value),
-        balance=to_cents(view.balance),
-        currency=view.currency,
+        **same_named(view, "quota_value balance", via=to_cents),
         quota_status=int(view.status),
-        effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time),
+        **same_named(view, "effective_time expire_time", via=format_utc),
         create_time=format_utc(view.created_at),
         last_update_time=format_utc(view.updated_at),
         limit_infos=wire_limit_infos(view.restrictions, for_coupon=False),
-        remark=view.remark,
     )
 
 

@@ -16,7 +16,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import association_code
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, access_denied
 from partner_center.kernel.pagination import page
@@ -94,26 +94,19 @@ async def show_customer_detail(
     budget = await ctx.services.budgets.budget_of(customer_id)
     state = await ctx.services.control.state(customer_id)
     return CustomerDetail(
-        customer_id=view.customer_id,
-        account_name=view.account_name,
+        **same_named(
+            view, "customer_id account_name owner_partner_id xaccount_id xaccount_type email"
+        ),
         customer=view.customer_name,
         association_type=association_code(view.association_type, ctx.state.site),
         associated_on=format_utc(view.associated_on),
-        owner_partner_id=view.owner_partner_id,
-        xaccount_id=view.xaccount_id,
-        xaccount_type=view.xaccount_type,
-        email=view.email,
         telephone=view.mobile.split("-")[-1] if view.mobile else None,
         account_manager=view.account_manager_names[0] if view.account_manager_names else None,
         budget=BudgetDetail(
-            is_set=budget.is_set,
+            **same_named(budget, "is_set budget_amount used_amount reserved_amount currency"),
             budget_type=budget.budget_type.value,
-            budget_amount=budget.budget_amount,
-            used_amount=budget.used_amount,
-            reserved_amount=budget.reserved_amount,
             remaining_amount=budget.remaining,
             exhaustion_action=budget.exhaustion_action.value,
-            currency=budget.currency,
         ),
         control=ControlDetail(
             restricted=state.restricted,

@@ -24,8 +24,8 @@ from partner_center.domains.notifications.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, IntOrBlank, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset, TextFilter
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
@@ -92,19 +92,13 @@ class MessagesQuery(QueryModel):
         Doc("QUEUED | SENT | FAILED", schema={"enum": [s.value for s in DeliveryStatus]}),
     ] = None
     recipient: Annotated[str | None, Doc("Only messages to this address or number")] = None
-    offset: Annotated[IntOrBlank, Doc("Rows to skip, default 0", schema={"minimum": 0})] = None
-    limit: Annotated[
-        IntOrBlank, Doc("Rows, 1–100, default 10", schema={"minimum": 1, "maximum": 100})
-    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
 
 
 def _recipient_item(row: RecipientView) -> RecipientItem:
     return RecipientItem(
-        id=row.id,
-        topic=row.topic,
-        name=row.name,
-        email=row.email,
-        mobile=row.mobile,
+        **same_named(row, "id topic name email mobile"),
         created_at=format_utc(row.created_at),
     )
 
@@ -115,17 +109,11 @@ def _time(value: Any) -> str | None:
 
 def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
-        id=row.id,
+        **same_named(row, "id recipient subject attempts last_error"),
         channel=row.channel.value,
-        recipient=row.recipient,
-        subject=row.subject,
         status=row.status.value,
-        attempts=row.attempts,
         created_at=format_utc(row.created_at),
-        next_attempt_at=_time(row.next_attempt_at),
-        last_attempt_at=_time(row.last_attempt_at),
-        sent_at=_time(row.sent_at),
-        last_error=row.last_error,
+        **same_named(row, "next_attempt_at last_attempt_at sent_at", via=_time),
     )
 
 

@@ -26,7 +26,7 @@ from partner_center.http.bss.order_wire import (
     order_wire,
 )
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.errors import invalid_parameter
 
 router = APIRouter(tags=["orders (extension)"])
@@ -87,15 +87,12 @@ async def create_customer_order(
             indirect_partner_id=body.indirect_partner_id or None,
             products=tuple(
                 ProductRequest(
-                    id=p.id,
+                    **same_named(
+                        p,
+                        "id resource_type resource_spec region subscription_num resource_size"
+                        " size_measure_id parent_id",
+                    ),
                     service_type=p.cloud_service_type,
-                    resource_type=p.resource_type,
-                    resource_spec=p.resource_spec,
-                    region=p.region,
-                    subscription_num=p.subscription_num,
-                    resource_size=p.resource_size,
-                    size_measure_id=p.size_measure_id,
-                    parent_id=p.parent_id,
                 )
                 for p in body.product_infos
             ),

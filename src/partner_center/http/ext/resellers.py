@@ -23,7 +23,7 @@ from partner_center.domains.partners.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import MultiLineText, WireModel
+from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
 from partner_center.kernel.money import to_cents
@@ -146,22 +146,17 @@ def _amount(value: Decimal | None) -> Decimal | None:
 
 def _grants(view: GrantView) -> ResellerGrants:
     return ResellerGrants(
-        reseller_id=view.reseller_id,
-        distributor_id=view.distributor_id,
-        can_set_budget=view.can_set_budget,
-        can_restrict=view.can_restrict,
-        can_freeze_resources=view.can_freeze_resources,
-        monthly_quota=_amount(view.monthly_quota),
-        package_quota=_amount(view.package_quota),
+        **same_named(
+            view, "reseller_id distributor_id can_set_budget can_restrict can_freeze_resources"
+        ),
+        **same_named(view, "monthly_quota package_quota", via=_amount),
         updated_at=format_utc(view.updated_at) if view.updated_at else None,
     )
 
 
 def _account_state(view: PartnerView) -> PartnerAccountState:
     return PartnerAccountState(
-        partner_id=view.partner_id,
-        frozen=view.frozen,
-        frozen_reason=view.frozen_reason,
+        **same_named(view, "partner_id frozen frozen_reason"),
         frozen_at=format_utc(view.frozen_at) if view.frozen_at else None,
     )
 
@@ -202,13 +197,11 @@ async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> Reseller
         [reseller.account_manager_id] if reseller.account_manager_id else []
     )
     return ResellerDetail(
+        **same_named(reseller, "distributor_id frozen frozen_reason"),
         reseller_id=reseller.partner_id,
         account_name=reseller.name,
         name=reseller.company_name,
-        distributor_id=reseller.distributor_id,
         associated_on=format_utc(reseller.created_at) if reseller.created_at else None,
-        frozen=reseller.frozen,
-        frozen_reason=reseller.frozen_reason,
         frozen_at=format_utc(reseller.frozen_at) if reseller.frozen_at else None,
         account_manager_id=managers.get(reseller.account_manager_id or ""),
         grants=_grants(grants),

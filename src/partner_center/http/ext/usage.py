@@ -42,7 +42,7 @@ from partner_center.http.bss.usage_wire import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, QueryModel
-from partner_center.http.wire import Payload, WireModel, schema_ref
+from partner_center.http.wire import Payload, WireModel, same_named, schema_ref
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -93,10 +93,7 @@ class IngestResult(WireModel):
 
 def report_wire(report: IngestReport) -> IngestResult:
     return IngestResult(
-        received=report.received,
-        accepted=report.accepted,
-        duplicates=report.duplicates,
-        rejected=report.rejected,
+        **same_named(report, "received accepted duplicates rejected"),
         rejections=[
             RejectionOut(
                 line=r.line, record_id=r.record_id, reason=r.reason.value, message=r.message
@@ -175,15 +172,13 @@ async def create_on_demand_resource(
     view = await ctx.services.usage.start_on_demand(
         ctx.caller.account_id,
         ResourceSpec(
-            region_code=body.region_code,
-            service_type_code=body.service_type_code,
-            resource_type_code=body.resource_type_code,
-            resource_spec_code=body.resource_spec_code,
-            resource_name=body.resource_name,
+            **same_named(
+                body,
+                "region_code service_type_code resource_type_code resource_spec_code"
+                " resource_name resource_size size_measure_id",
+            ),
             resource_id=body.resource_id or None,
             availability_zone_code=body.availability_zone_code or None,
-            resource_size=body.resource_size,
-            size_measure_id=body.size_measure_id,
         ),
     )
     return resource_wire(view)
@@ -262,12 +257,11 @@ async def operator_give_free_resource_package(
             region_code=body.region_code,
             quotas=tuple(
                 FreeQuota(
-                    resource_type_code=q.resource_type_code,
-                    usage_type=q.usage_type,
-                    amount=q.amount,
-                    measure_id=q.measure_id,
-                    usage_type_name=q.usage_type_name,
-                    resource_spec_code=q.resource_spec_code,
+                    **same_named(
+                        q,
+                        "resource_type_code usage_type amount measure_id usage_type_name"
+                        " resource_spec_code",
+                    ),
                 )
                 for q in body.free_resources
             ),
@@ -332,21 +326,15 @@ async def list_usage_fee_records(
     return FeeRecordsResponse(
         fee_records=[
             FeeRecordOut(
-                fee_record_id=v.fee_record_id,
-                customer_id=v.customer_id,
-                resource_id=v.resource_id,
-                resource_spec_code=v.resource_spec_code,
-                region_code=v.region_code,
-                usage_type=v.usage_type,
-                usage_hour=format_utc(v.usage_hour),
-                rated_at=format_utc(v.rated_at),
-                bill_cycle=v.bill_cycle,
-                usage_measure_id=v.usage_measure_id,
-                quantity=amount_text(v.quantity),
-                free_quantity=amount_text(v.free_quantity),
-                charged_quantity=amount_text(v.charged_quantity),
-                official_amount=amount_text(v.official_amount),
-                currency=v.currency,
+                **same_named(
+                    v,
+                    "fee_record_id customer_id resource_id resource_spec_code region_code"
+                    " usage_type bill_cycle usage_measure_id currency",
+                ),
+                **same_named(v, "usage_hour rated_at", via=format_utc),
+                **same_named(
+                    v, "quantity free_quantity charged_quantity official_amount", via=amount_text
+                ),
                 charge_state=v.charge_state.value,
             )
             for v in views

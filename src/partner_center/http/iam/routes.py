@@ -1,9 +1,11 @@
 """IAM-compatible endpoints (api-semantics.md §4.3–4.6): tokens by password or assume_role,
-temporary AK/SK with a security token, and the caller's domain for ``with_region`` clients."""
+temporary AK/SK with a security token, the caller's domain for ``with_region`` clients, and the
+caller's projects (``GET /v3/projects?name=<region>``, how ``BasicCredentials`` without a project
+id finds one; ``GET /v3/auth/projects``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -12,7 +14,8 @@ from starlette.responses import Response
 from partner_center.domains.identity.public import Caller, IssuedToken
 from partner_center.http.auth import CallerKind, client_address
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel, WireResponse
+from partner_center.http.query import Doc, QueryModel
+from partner_center.http.wire import WireModel, WireResponse, same_named
 from partner_center.kernel.clock import utc
 from partner_center.kernel.errors import DomainError
 
@@ -105,8 +108,7 @@ def _token_response(issued: IssuedToken, methods: list[str]) -> Response:
     caller = issued.caller
     body = TokenResponse(
         token=TokenBody(
-            expires_at=_iso(issued.expires_at),
-            issued_at=_iso(issued.issued_at),
+            **same_named(issued, "expires_at issued_at", via=_iso),
             methods=methods,
             user=TokenUser(
                 id=caller.member_id,
@@ -212,3 +214,80 @@ async def keystone_list_auth_domains(ctx: OperationContext) -> DomainsResponse:
             }
         ]
     )
+
+
+class ProjectLinks(WireModel):
+    self: str
+
+
+class Project(WireModel):
+    id: str
+    name: str
+    domain_id: str
+    parent_id: str
+    enabled: bool
+    is_domain: bool
+    description: str
+    links: ProjectLinks
+
+
+class ProjectsLinks(WireModel):
+    self: str
+    previous: str | None = None
+    next: str | None = None
+
+
+class ProjectsResponse(WireModel):
+    projects: list[Project]
+    links: ProjectsLinks
+
+
+class ProjectsQuery(QueryModel):
+    name: Annotated[str | None, Doc("a region code: its project only")] = None
+    domain_id: Annotated[str | None, Doc("the caller's account id (another matches nothing)")] = (
+        None
+    )
+    enabled: Annotated[str | None, Doc("true | false")] = None
+
+
+async def _projects(ctx: OperationContext, path: str, query: ProjectsQuery) -> ProjectsResponse:
+    """The caller's projects (one per catalogue region, named after it) that match ``query``."""
+    if query.enabled not in (None, "true", "false"):
+        raise DomainError("IAM.0002", "enabled: use true or false.")
+    account_id = ctx.caller.account_id
+    base = str(ctx.request.base_url).rstrip("/")
+    matches = [
+        p
+        for p in await ctx.services.inquiry.projects(account_id)
+        if (query.name is None or p.name == query.name)
+        and query.domain_id in (None, account_id)
+        and query.enabled != "false"
+    ]
+    return ProjectsResponse(
+        projects=[
+            Project(
+                id=p.project_id,
+                name=p.name,
+                domain_id=account_id,
+                parent_id=account_id,
+                enabled=True,
+                is_domain=False,
+                description="",
+                links=ProjectLinks(self=f"{base}/v3/projects/{p.project_id}"),
+            )
+            for p in matches
+        ],
+        links=ProjectsLinks(self=f"{base}{path}"),
+    )
+
+
+@operation(router, "GET", "/v3/projects", kind=CallerKind.ANY)
+async def keystone_list_projects(ctx: OperationContext, query: ProjectsQuery) -> ProjectsResponse:
+    """The caller's projects, by region name (how BasicCredentials finds its project id)"""
+    return await _projects(ctx, "/v3/projects", query)
+
+
+@operation(router, "GET", "/v3/auth/projects", kind=CallerKind.ANY)
+async def keystone_list_auth_projects(ctx: OperationContext) -> ProjectsResponse:
+    """The projects the caller may use: one per catalogue region"""
+    return await _projects(ctx, "/v3/auth/projects", ProjectsQuery())

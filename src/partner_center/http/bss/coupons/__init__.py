@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from partner_center.domains.coupons.public import ItemError, Restrictions
+from partner_center.domains.coupons.public import CouponView, ItemError, Restrictions
 from partner_center.http.wire import WireModel
 from partner_center.kernel.errors import invalid_parameter
 
@@ -33,6 +33,12 @@ class ErrorDetail(WireModel):
     error_code: str | None = None
     error_msg: str | None = None
     id: str | None = None
+
+
+class BatchResult(WireModel):
+    """A batch operation's answer: first the items that failed, then those done."""
+
+    error_details: list[ErrorDetail]
 
 
 class ICouponUseLimitInfoV2(WireModel):
@@ -68,3 +74,19 @@ def wire_limit_infos(restrictions: Restrictions, *, for_coupon: bool) -> list[Qu
 
 def error_details(errors: Sequence[ItemError]) -> list[ErrorDetail]:
     return [ErrorDetail(id=e.id, error_code=e.code, error_msg=e.message) for e in errors]
+
+
+def use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
+    """A coupon's restrictions as the reference's ``use_limits`` list."""
+    out: list[ICouponUseLimitInfoV2] = []
+    for info in coupon.restrictions.limit_infos(for_coupon=True):
+        for v1, v2 in info.limit_values:
+            out.append(
+                ICouponUseLimitInfoV2(
+                    use_limiti_info_id=f"{coupon.coupon_id}-{len(out) + 1}",
+                    limit_key=info.limit_key,
+                    value1=v1,
+                    value2=v2,
+                )
+            )
+    return out

@@ -29,17 +29,18 @@ from partner_center.domains.coupons.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import (
     MEASURE_YUAN,
-    ErrorDetail,
+    BatchResult,
     ICouponUseLimitInfoV2,
     enum_int,
     error_details,
     text_filter,
+    use_limits,
 )
 from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -80,8 +81,7 @@ class CouponSimpleInfo(WireModel):
     coupon_id: str | None = None
 
 
-class CreatePartnerCouponsResponse(WireModel):
-    error_details: list[ErrorDetail]
+class CreatePartnerCouponsResponse(BatchResult):
     coupon_infos: list[CouponSimpleInfo]
 
 
@@ -90,13 +90,18 @@ class ReclaimPartnerCouponsReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
-class IQueryUserPartnerCouponsResultV2(WireModel):
+class _CouponHead(WireModel):
+    """What both coupon lists write first about a coupon."""
+
     coupon_id: str | None = None
     status: int | None = None
     customer_id: str | None = None
     coupon_type: int | None = None
     measure_id: int | None = None
     face_value: Decimal | None = None
+
+
+class IQueryUserPartnerCouponsResultV2(_CouponHead):
     effective_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
@@ -185,16 +190,13 @@ class ListSubCustomerCouponsQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
-class IQueryUserCouponsResultV2(WireModel):
-    coupon_id: str | None = None
-    status: int | None = None
-    customer_id: str | None = None
-    coupon_type: int | None = None
-    measure_id: int | None = None
-    face_value: Decimal | None = None
+class IQueryUserCouponsResultV2(_CouponHead):
     valid_time: str | None = None
     expire_time: str | None = None
     order_id: str | None = None
+    promotion_plan_id: str | None = Field(
+        default=None, description="The coupon quota the coupon was issued from"
+    )
     media_type: int | None = None
     fetch_method: int | None = None
     use_limits: list[ICouponUseLimitInfoV2] | None = None
@@ -266,28 +268,13 @@ def _coupon_fields(v: CouponView) -> dict[str, Any]:
         "order_id": v.order_id,
         "media_type": _ELECTRONIC,
         "fetch_method": _ONLINE_ISSUE,
-        "use_limits": _use_limits(v),
+        "use_limits": use_limits(v),
         "active_time": format_utc(v.created_at),
         "create_time": format_utc(v.created_at),
         "balance": to_cents(v.balance),
         "lock_order_id": v.lock_order_id,
         "is_frozen": "1" if v.frozen else "0",
     }
-
-
-def _use_limits(coupon: CouponView) -> list[ICouponUseLimitInfoV2]:
-    out: list[ICouponUseLimitInfoV2] = []
-    for info in coupon.restrictions.limit_infos(for_coupon=True):
-        for v1, v2 in info.limit_values:
-            out.append(
-                ICouponUseLimitInfoV2(
-                    use_limiti_info_id=f"{coupon.coupon_id}-{len(out) + 1}",
-                    limit_key=info.limit_key,
-                    value1=v1,
-                    value2=v2,
-                )
-            )
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,9 +334,7 @@ async def list_issued_partner_coupons(
     """List the coupons the partner (or a reseller, for its distributor) issued"""
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 4])
     filters = CouponFilter(
-        coupon_id=text_filter(query.coupon_id),
-        customer_id=text_filter(query.customer_id),
-        order_id=text_filter(query.order_id),
+        **same_named(query, "coupon_id customer_id order_id", via=text_filter),
         coupon_type=None if coupon_type is None else CouponType(coupon_type),
         status=_status(query.status),
         created_after=parse_time(query.create_time_begin, "create_time_begin"),
@@ -394,10 +379,9 @@ async def list_partner_coupons_record(
     result = query.result if query.result in ("0", "-1") else None
     filters = CouponRecordFilter(
         operation_types=operations,
-        quota_id=text_filter(query.quota_id),
+        **same_named(query, "quota_id customer_id", via=text_filter),
         quota_type=enum_int(query.quota_type, "quota_type", [0, 1]),
         coupon_ids=tuple(query.coupon_ids) if query.coupon_ids is not None else None,
-        customer_id=text_filter(query.customer_id),
         after=parse_time(query.operation_time_begin, "operation_time_begin"),
         before=parse_time(query.operation_time_end, "operation_time_end"),
         result=result,
@@ -412,16 +396,10 @@ async def list_partner_coupons_record(
         total_count=total,
         records=[
             CouponRecordV2(
-                id=r.id,
+                **same_named(r, "id quota_id quota_type coupon_id customer_id result remark"),
                 operation_type=str(int(r.operation_type)),
-                quota_id=r.quota_id,
-                quota_type=r.quota_type,
-                coupon_id=r.coupon_id,
-                customer_id=r.customer_id,
                 operation_amount=to_cents(r.operation_amount),
                 operation_time=format_utc(r.operation_time),
-                result=r.result,
-                remark=r.remark,
             )
             for r in views
         ],
@@ -436,14 +414,12 @@ async def list_sub_customer_coupons(
     actor = ctx.partner_actor
     coupon_type = enum_int(query.coupon_type, "coupon_type", [1, 2, 3, 4])
     filters = CouponFilter(
-        coupon_id=text_filter(query.coupon_id),
-        order_id=text_filter(query.order_id),
+        **same_named(query, "coupon_id order_id source_id", via=text_filter),
         coupon_type=None if coupon_type is None else CouponType(coupon_type),
         status=_status(query.status),
-        source_id=text_filter(query.source_id),
         created_after=parse_time(query.active_start_time, "active_start_time"),
         created_before=parse_time(query.active_end_time, "active_end_time"),
-        no_match=bool(query.promotion_plan_id),
+        quota_id=text_filter(query.promotion_plan_id),
     )
     views, total = await ctx.services.coupons.list_held(
         ctx.caller,
@@ -457,6 +433,7 @@ async def list_sub_customer_coupons(
         user_coupons=[
             IQueryUserCouponsResultV2(
                 **_coupon_fields(v),
+                promotion_plan_id=v.quota_id,
                 valid_time=format_utc(v.valid_time),
                 reserve_time=format_utc(v.last_used_at) if v.last_used_at else None,
                 coupon_version=_REUSABLE,
@@ -514,8 +491,7 @@ async def list_customer_coupon_change_records(
         to_time=datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
         revenue_expense_type=query.revenue_expense_type,
         trade_type=query.trade_type,
-        trade_id=text_filter(query.trade_id),
-        coupon_id=text_filter(query.coupon_id),
+        **same_named(query, "trade_id coupon_id", via=text_filter),
     )
     views, total = await ctx.services.coupons.list_changes(
         ctx.caller.account_id, filters, page(query.offset, query.limit)
@@ -525,17 +501,16 @@ async def list_customer_coupon_change_records(
         currency=ctx.state.settings.currency,
         records=[
             CustomerCouponChangeRecord(
-                coupon_id=r.coupon_id,
-                trade_detail_type=r.trade_detail_type,
+                **same_named(
+                    r,
+                    "coupon_id trade_detail_type trade_id revenue_expense_type"
+                    " cloud_service_type_name resource_type_name",
+                ),
                 trade_time=format_utc(r.trade_time),
-                trade_id=r.trade_id,
                 change_amount=f"{to_cents(r.change_amount):f}",
                 balance_after_change=f"{to_cents(r.balance_after):f}",
-                revenue_expense_type=r.revenue_expense_type,
                 bill_cycle=utc(r.trade_time).astimezone(zone).strftime("%Y-%m"),
                 account_name=ctx.caller.account_name,
-                cloud_service_type_name=r.cloud_service_type_name,
-                resource_type_name=r.resource_type_name,
             )
             for r in views
         ],

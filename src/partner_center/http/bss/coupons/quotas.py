@@ -25,7 +25,7 @@ from partner_center.domains.coupons.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import (
     MEASURE_YUAN,
-    ErrorDetail,
+    BatchResult,
     QuotaLimitInfo,
     enum_int,
     error_details,
@@ -36,7 +36,7 @@ from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -91,8 +91,7 @@ class QuotaSimpleInfo(WireModel):
     quota_id: str | None = None
 
 
-class UpdateCouponQuotasResponse(WireModel):
-    error_details: list[ErrorDetail]
+class UpdateCouponQuotasResponse(BatchResult):
     simple_quota_infos: list[QuotaSimpleInfo]
 
 
@@ -106,8 +105,7 @@ class QuotaReclaim(WireModel):
     quota_balance: Decimal | None = None
 
 
-class ReclaimCouponQuotasResponse(WireModel):
-    error_details: list[ErrorDetail]
+class ReclaimCouponQuotasResponse(BatchResult):
     simple_quota_infos: list[QuotaReclaim]
 
 
@@ -300,8 +298,7 @@ async def list_coupon_quotas_records(
         operation = QuotaOperation(int(query.operation_type))
     filters = QuotaRecordFilter(
         reseller_id=text_filter(query.indirect_partner_id),
-        quota_id=text_filter(query.quota_id),
-        parent_quota_id=text_filter(query.parent_quota_id),
+        **same_named(query, "quota_id parent_quota_id", via=text_filter),
         operation_type=operation,
         from_time=parse_time(query.operation_time_begin, "operation_time_begin"),
         to_time=parse_time(query.operation_time_end, "operation_time_end"),
@@ -313,18 +310,13 @@ async def list_coupon_quotas_records(
         total_count=total,
         records=[
             QuotaRecord(
-                id=r.id,
-                operator=r.operator,
+                **same_named(r, "id operator quota_id parent_quota_id result remark"),
                 operation_type=str(int(r.operation_type)),
-                quota_id=r.quota_id,
-                parent_quota_id=r.parent_quota_id,
                 amount=to_cents(r.amount),
                 operation_time=format_utc(r.operation_time),
-                result=r.result,
                 indirect_partner_account_name=r.reseller_account_name,
                 indirect_partner_id=r.reseller_id,
                 indirect_partner_name=r.reseller_name,
-                remark=r.remark,
             )
             for r in views
         ],

@@ -30,6 +30,7 @@ from partner_center.domains.customers.public import AssociationType
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN, association_code
 from partner_center.http.operations import OperationContext
 from partner_center.http.query import Doc, IntOrBlank
+from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -38,6 +39,15 @@ TAG = "associations (extension)"
 
 Offset = Annotated[IntOrBlank, Doc("0-based row offset (default 0)", schema={"type": "string"})]
 Limit = Annotated[IntOrBlank, Doc("1 to 100 rows (default 10)", schema={"type": "string"})]
+
+
+class RequestItem(WireModel):
+    """What every request between a partner and a customer starts with (a type change, a
+    disassociation)."""
+
+    request_id: str
+    partner_id: str
+    customer_id: str
 
 
 def association_type_of(value: str | None) -> AssociationType:

@@ -24,7 +24,7 @@ from partner_center.http.ext.associations import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
@@ -70,26 +70,19 @@ class OnBehalfResponse(WireModel):
 
 def _authorization(item: AuthorizationView) -> AuthorizationItem:
     return AuthorizationItem(
-        authorization_id=item.authorization_id,
-        partner_id=item.partner_id,
-        partner_name=item.partner_name,
-        agency_name=item.agency_name,
-        customer_id=item.customer_id,
-        permission=item.permission,
+        **same_named(
+            item, "authorization_id partner_id partner_name agency_name customer_id permission"
+        ),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        decided_at=optional_time(item.decided_at),
-        revoked_at=optional_time(item.revoked_at),
+        **same_named(item, "decided_at revoked_at", via=optional_time),
     )
 
 
 def _on_behalf(item: OnBehalfGrantView) -> OnBehalfResponse:
     return OnBehalfResponse(
-        reseller_id=item.reseller_id,
-        distributor_id=item.distributor_id,
-        granted=item.granted,
+        **same_named(item, "reseller_id distributor_id granted revoked_authorizations"),
         updated_at=optional_time(item.updated_at),
-        revoked_authorizations=item.revoked_authorizations,
     )
 
 

@@ -20,12 +20,13 @@ from partner_center.http.ext.associations import (
     TAG,
     Limit,
     Offset,
+    RequestItem,
     optional_time,
     type_code,
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import MultiLineText, WireModel
+from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
@@ -45,10 +46,7 @@ class DecisionReq(WireModel):
     rejection_reason: MultiLineText | None = Field(default=None, max_length=256)
 
 
-class DisassociationItem(WireModel):
-    request_id: str
-    partner_id: str
-    customer_id: str
+class DisassociationItem(RequestItem):
     initiator: str = Field(description="PARTNER | CUSTOMER")
     association_type: str
     reason: str
@@ -65,14 +63,10 @@ class DisassociationListResponse(WireModel):
 
 def _disassociation(ctx: OperationContext, item: DisassociationView) -> DisassociationItem:
     return DisassociationItem(
-        request_id=item.request_id,
-        partner_id=item.partner_id,
-        customer_id=item.customer_id,
+        **same_named(item, "request_id partner_id customer_id reason rejection_reason"),
         initiator=item.initiator.value,
         association_type=type_code(ctx, item.association_type),
-        reason=item.reason,
         status=item.status.value,
-        rejection_reason=item.rejection_reason,
         created_at=format_utc(item.created_at),
         decided_at=optional_time(item.decided_at),
     )

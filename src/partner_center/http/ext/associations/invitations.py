@@ -31,7 +31,7 @@ from partner_center.http.ext.associations import (
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import WireModel, wire_responses
+from partner_center.http.wire import WireModel, same_named, wire_responses
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -49,10 +49,15 @@ class CreateInvitationReq(WireModel):
     )
 
 
-class IssuedInvitationItem(WireModel):
+class InvitationHead(WireModel):
+    """What every answer about an invitation starts with."""
+
     invitation_id: str
     channel: str
     association_type: str
+
+
+class IssuedInvitationItem(InvitationHead):
     link: str = Field(description="Shown only now: the server keeps only a hash of its token")
     expires_at: str | None = Field(default=None, description="UTC; absent = never expires")
     invitee_email: str | None = None
@@ -86,10 +91,7 @@ class InvitationHistoryResponse(WireModel):
     count: int
 
 
-class InvitationItem(WireModel):
-    invitation_id: str
-    channel: str
-    association_type: str
+class InvitationItem(InvitationHead):
     created_by: str | None = None
     created_at: str
     expires_at: str | None = None
@@ -132,12 +134,10 @@ class LinkDetailsResponse(WireModel):
 
 def _issued(ctx: OperationContext, item: IssuedInvitation) -> IssuedInvitationItem:
     return IssuedInvitationItem(
-        invitation_id=item.invitation_id,
+        **same_named(item, "invitation_id link invitee_email"),
         channel=item.channel.value,
         association_type=type_code(ctx, item.association_type),
-        link=item.link,
         expires_at=optional_time(item.expires_at),
-        invitee_email=item.invitee_email,
         qr_code_png=base64.b64encode(item.qr_png).decode() if item.qr_png else None,
     )
 
@@ -145,20 +145,16 @@ def _issued(ctx: OperationContext, item: IssuedInvitation) -> IssuedInvitationIt
 def _record(ctx: OperationContext, item: InvitationRecordView) -> InvitationRecordItem:
     reason = item.failure_reason
     return InvitationRecordItem(
-        record_id=item.record_id,
-        invitation_id=item.invitation_id,
+        **same_named(item, "record_id invitation_id invitee_email customer_id"),
         channel=item.channel.value,
         association_type=type_code(ctx, item.association_type),
-        invitee_email=item.invitee_email,
-        customer_id=item.customer_id,
         status=item.status.value,
         failure_reason=reason.value if reason else None,
         failure_code=reason.code if reason else None,
         failure_msg=reason.message if reason else None,
         retryable=reason.retryable if reason else None,
         created_by=item.created_by_name,
-        created_at=format_utc(item.created_at),
-        updated_at=format_utc(item.updated_at),
+        **same_named(item, "created_at updated_at", via=format_utc),
         expires_at=optional_time(item.expires_at),
     )
 
@@ -170,20 +166,15 @@ def _invitation(ctx: OperationContext, item: InvitationView) -> InvitationItem:
         association_type=type_code(ctx, item.association_type),
         created_by=item.created_by_name,
         created_at=format_utc(item.created_at),
-        expires_at=optional_time(item.expires_at),
-        revoked_at=optional_time(item.revoked_at),
+        **same_named(item, "expires_at revoked_at", via=optional_time),
     )
 
 
 def _accepted(ctx: OperationContext, item: AcceptedInvitation) -> AcceptInvitationResponse:
     return AcceptInvitationResponse(
-        customer_id=item.customer_id,
-        partner_id=item.partner_id,
-        partner_name=item.partner_name,
+        **same_named(item, "customer_id partner_id partner_name restricted account_manager_id"),
         association_type=type_code(ctx, item.association_type),
         associated_on=format_utc(item.associated_on),
-        restricted=item.restricted,
-        account_manager_id=item.account_manager_id,
     )
 
 

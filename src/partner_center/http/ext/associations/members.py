@@ -16,7 +16,7 @@ from partner_center.http.ext.associations import (
     optional_time,
 )
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 
 router = APIRouter(tags=["members (extension)"])
@@ -71,10 +71,8 @@ class AssignmentHistoryResponse(WireModel):
 
 def _member(item: MemberView) -> MemberItem:
     return MemberItem(
-        member_id=item.member_id,
-        name=item.name,
+        **same_named(item, "member_id name is_admin"),
         roles=list(item.roles),
-        is_admin=item.is_admin,
         status=item.status.value,
         created_at=format_utc(item.created_at),
     )
@@ -82,14 +80,9 @@ def _member(item: MemberView) -> MemberItem:
 
 def _assignment(item: AssignmentView) -> AssignmentItem:
     return AssignmentItem(
-        assignment_id=item.assignment_id,
-        customer_id=item.customer_id,
-        member_id=item.member_id,
-        member_name=item.member_name,
-        assigned_at=format_utc(item.assigned_at),
-        effective_from=format_utc(item.effective_from),
-        ended_at=optional_time(item.ended_at),
-        effective_to=optional_time(item.effective_to),
+        **same_named(item, "assignment_id customer_id member_id member_name"),
+        **same_named(item, "assigned_at effective_from", via=format_utc),
+        **same_named(item, "ended_at effective_to", via=optional_time),
     )
 
 

@@ -15,7 +15,7 @@ from partner_center.http.ext.associations import (
     type_code,
 )
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 
 router = APIRouter(tags=[TAG])
 
@@ -57,13 +57,9 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     """
     view = await ctx.services.association_overview.my_partner(ctx.caller)
     return MyPartnerResponse(
-        associated=view.associated,
-        partner_id=view.partner_id,
-        partner_name=view.partner_name,
+        **same_named(view, "associated partner_id partner_name restricted"),
         association_type=type_code(ctx, view.association_type) if view.association_type else None,
-        associated_on=optional_time(view.associated_on),
-        disassociated_on=optional_time(view.disassociated_on),
-        restricted=view.restricted,
+        **same_named(view, "associated_on disassociated_on", via=optional_time),
     )
 
 

@@ -19,12 +19,13 @@ from partner_center.http.ext.associations import (
     TAG,
     Limit,
     Offset,
+    RequestItem,
     optional_time,
     type_code,
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
@@ -36,10 +37,7 @@ class TypeChangeReq(WireModel):
     association_type: str = Field(description="Target: 1 referral or 3 reseller")
 
 
-class TypeChangeItem(WireModel):
-    request_id: str
-    partner_id: str
-    customer_id: str
+class TypeChangeItem(RequestItem):
     from_association_type: str
     to_association_type: str
     status: str = Field(description="PENDING | APPROVED | REJECTED | CANCELLED")
@@ -54,9 +52,7 @@ class TypeChangeListResponse(WireModel):
 
 def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
     return TypeChangeItem(
-        request_id=item.request_id,
-        partner_id=item.partner_id,
-        customer_id=item.customer_id,
+        **same_named(item, "request_id partner_id customer_id"),
         from_association_type=type_code(ctx, item.from_type),
         to_association_type=type_code(ctx, item.to_type),
         status=item.status.value,

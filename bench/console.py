@@ -1,0 +1,110 @@
+"""Console pages' server time with 10,000 customers in the data: every main page of the partner
+and operator consoles, median of several requests each, slowest first, against the 300 ms
+target (issue 12).
+
+    .venv/bin/python bench/console.py [--customers 10000] [--requests 10]
+
+Uses SQLite unless DATABASE_URL is set. Server time is the response time over loopback with a
+kept-alive connection (client and network add well under a millisecond).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests.dbutil import create_fresh_database, drop_database, migrate
+from tests.harness import LiveServer
+
+from gateway import seed  # the 10,000 customers of the gateway benchmark
+from partner_center.domains.partners.public import PartnerType
+from partner_center.provisioning import ensure_operator
+from partner_center.state import AppState
+
+PASSWORD = "Bench-Passw0rd"  # noqa: S105  (a throwaway benchmark database)
+TARGET_MS = 300.0
+PARTNER_PAGES = [
+    "/console/dashboard",
+    "/console/customers",
+    "/console/customers?q=cust-00&limit=100",
+    "/console/customers?offset=9980",
+    "/console/customers/invitations",
+    "/console/account/keys",
+    "/console/account/members",
+]
+OPERATOR_PAGES = ["/console/operator/partners", "/console/operator/clock"]
+
+
+def signed_in(url: str, account: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=60)
+    form = client.get("/console/sign-in").text
+    csrf = re.search(r'name="csrf" value="([^"]*)"', form)
+    assert csrf is not None
+    answer = client.post(
+        "/console/sign-in",
+        data={"csrf": csrf.group(1), "account_name": account, "password": PASSWORD},
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def timed(client: httpx.Client, path: str, n: int) -> float:
+    client.get(path)  # warm-up (templates compiled, caches filled)
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        answer = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=10)
+    args = parser.parse_args()
+
+    url, pg_name = asyncio.run(create_fresh_database())
+    migrate(url)
+    server = LiveServer(url, rate_limit=0).start()
+    try:
+        partner = server.partner(PartnerType.CSP, password=PASSWORD)
+        asyncio.run(seed(server, partner.id, partner.xaccount_type, args.customers))
+
+        async def operator(state: AppState) -> None:
+            operator_id = await ensure_operator(state)
+            async with state.work() as services:
+                admin = await services.identity.admin_member(operator_id)
+                await services.identity.set_password(member_id=admin.id, password=PASSWORD)
+
+        server._call(operator)
+        results = []
+        for account, pages in (
+            (partner.creds.domain_name, PARTNER_PAGES),
+            ("operator", OPERATOR_PAGES),
+        ):
+            client = signed_in(server.url, account)
+            results += [(p, timed(client, p, args.requests)) for p in pages]
+            client.close()
+        print(f"console pages over {args.customers} customers, median of {args.requests}:")
+        for path, ms in sorted(results, key=lambda r: r[1], reverse=True):
+            flag = "ok" if ms <= TARGET_MS else f"over the {TARGET_MS:.0f} ms target"
+            print(f"{ms:8.1f} ms  {path}  {flag}")
+    finally:
+        server.stop()
+        asyncio.run(drop_database(pg_name))
+
+
+if __name__ == "__main__":
+    main()

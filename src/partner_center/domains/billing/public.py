@@ -1,0 +1,64 @@
+"""The billing domain's public surface (the only module other domains import).
+
+``BillingService`` (``services.billing``) answers what a partner owes and applies repayments::
+
+    due: Money = await billing.amount_due(partner_id)
+    bills: list[PartnerBillView] = await billing.unpaid_bills(partner_id)   # oldest first
+    remaining: Money = await billing.apply_repayment(partner_id, amount, payment_ref="rp-1")
+
+``BillRunner`` (``services.bill_runner``) is the monthly bill run (see ``run.py``).
+"""
+
+from partner_center.domains.billing.cycles import (
+    cycle_bounds,
+    cycle_of,
+    next_cycle,
+    parse_cycle,
+    previous_cycle,
+)
+from partner_center.domains.billing.errors import BillingErrorCode
+from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
+from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
+from partner_center.domains.billing.run import BillPolicy, BillRunner, RunReport, bill_id
+from partner_center.domains.billing.service import (
+    EXPORT_FIELDS,
+    AmountDue,
+    BilledDebt,
+    BillingService,
+    CustomerBillView,
+    PartnerBillDetail,
+    PartnerBillView,
+    PostpaidSummary,
+    ResellerBillView,
+)
+from partner_center.domains.billing.tasks import BILL_RUN, BILL_RUN_SCHEDULE, CHECK_CREDIT
+
+__all__ = [
+    "BILL_RUN",
+    "BILL_RUN_SCHEDULE",
+    "CHECK_CREDIT",
+    "EXPORT_FIELDS",
+    "AmountDue",
+    "BatchDispatcher",
+    "BillFanOut",
+    "BillPolicy",
+    "BillRunner",
+    "BillStatus",
+    "BilledDebt",
+    "BillingErrorCode",
+    "BillingService",
+    "CustomerBillView",
+    "LineKind",
+    "PartnerBillDetail",
+    "PartnerBillView",
+    "PostpaidSummary",
+    "ResellerBillView",
+    "ResidueLevel",
+    "RunReport",
+    "bill_id",
+    "cycle_bounds",
+    "cycle_of",
+    "next_cycle",
+    "parse_cycle",
+    "previous_cycle",
+]

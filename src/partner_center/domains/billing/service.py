@@ -1,0 +1,662 @@
+"""``BillingService``: the partner's bills, what it owes, and repayments applied to bills.
+
+Lock order: a repayment locks the partner's unpaid bills (``FOR UPDATE``, oldest cycle first,
+then by id) before reading or changing them, so two concurrent repayments of one partner
+serialize and can never pay more than is due. The repayment row (unique per ``payment_ref``)
+makes a retry return the first answer.
+
+Money movement: this service records which bills a repayment settled; the money itself (the
+top-up and the ``partner_receivable`` repayment transfer) is posted by the caller (the
+repayment flow) in the same unit of work, through the balances domain and the ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Select, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_center.domains.balances.public import PartnerDebt as PartnerDebtFigures
+from partner_center.domains.billing.cycles import parse_cycle
+from partner_center.domains.billing.errors import BillingErrorCode, billing_error, invalid
+from partner_center.domains.billing.fanout import BillFanOut
+from partner_center.domains.billing.models import (
+    BillingProfile,
+    BillPayment,
+    BillRepayment,
+    BillRun,
+    BillStatus,
+    CustomerBill,
+    CustomerBillLine,
+    PartnerBill,
+    ResellerBill,
+    RoundingResidue,
+)
+from partner_center.domains.billing.run import BillRunner, RunReport
+from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
+from partner_center.kernel.clock import Clock
+from partner_center.kernel.money import CENT, Money, decimal_places, from_storage_units
+from partner_center.kernel.pagination import Page, paginate
+
+ZERO = Decimal(0)
+
+#: The partner's used consumption quota (balances' ``used = due + unbilled − cash − coupons``).
+QuotaReader = Callable[[str], Awaitable[Decimal]]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerBillView:
+    """A partner bill as the partner sees it (amounts in ``currency``, 2 decimals)."""
+
+    bill_id: str
+    partner_id: str
+    cycle: str
+    currency: str
+    customer_count: int
+    consumption_amount: Decimal
+    refund_amount: Decimal
+    adjustment_amount: Decimal
+    coupon_amount: Decimal
+    total_amount: Decimal
+    partner_coupon_amount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    amount_due: Decimal
+    paid_amount: Decimal
+    remaining_amount: Decimal
+    issued_at: datetime
+    due_at: datetime
+    status: BillStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBillView:
+    customer_id: str
+    cycle: str
+    owner_partner_id: str
+    billed_partner_id: str
+    reseller_model: bool
+    """True: the spend is on the partner's bill; False (referral): visible, not payable."""
+    consumption_amount: Decimal
+    refund_amount: Decimal
+    adjustment_amount: Decimal
+    coupon_amount: Decimal
+    total_amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResellerBillView:
+    reseller_id: str
+    customer_count: int
+    total_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerBillDetail:
+    bill: PartnerBillView
+    resellers: list[ResellerBillView]
+    residue: dict[str, Decimal]
+    """Rounding residue per level (``CUSTOMERS``, ``RESELLERS``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostpaidSummary:
+    """``list_postpaid_bill_sum``: ``initial_amount_due = consume + refunds + adjustments``;
+    tax apart."""
+
+    cycle: str
+    consume_amount: Decimal
+    """Consumption less the customers' coupons (2 decimals)."""
+    refunds: Decimal
+    """<= 0."""
+    adjustments: Decimal
+    tax_amount: Decimal
+    currency: str
+
+    @property
+    def initial_amount_due(self) -> Decimal:
+        return self.consume_amount + self.refunds + self.adjustments
+
+
+@dataclass(frozen=True, slots=True)
+class AmountDue:
+    total_amount_due: Money
+    unpaid_bills: list[PartnerBillView]
+    current_cycle: str
+    current_estimate: Money
+    """The open cycle's spend so far (6.3): before tax and the partner's cash coupons."""
+
+
+def _status(row: PartnerBill, now: datetime) -> BillStatus:
+    remaining = row.amount_due - row.paid_amount
+    if remaining <= 0:
+        return BillStatus.PAID
+    if now > row.due_at:
+        return BillStatus.OVERDUE
+    if row.paid_amount > 0:
+        return BillStatus.PARTIALLY_PAID
+    return BillStatus.UNPAID
+
+
+def _view(row: PartnerBill, now: datetime) -> PartnerBillView:
+    return PartnerBillView(
+        bill_id=row.id,
+        partner_id=row.tenant_id,
+        cycle=row.cycle,
+        currency=row.currency,
+        customer_count=row.customer_count,
+        consumption_amount=row.consumption_amount,
+        refund_amount=row.refund_amount,
+        adjustment_amount=row.adjustment_amount,
+        coupon_amount=row.coupon_amount,
+        total_amount=row.total_amount,
+        partner_coupon_amount=row.partner_coupon_amount,
+        tax_rate=row.tax_rate,
+        tax_amount=row.tax_amount,
+        amount_due=row.amount_due,
+        paid_amount=row.paid_amount,
+        remaining_amount=row.amount_due - row.paid_amount,
+        issued_at=row.issued_at,
+        due_at=row.due_at,
+        status=_status(row, now),
+    )
+
+
+def _customer_view(row: CustomerBill) -> CustomerBillView:
+    return CustomerBillView(
+        customer_id=row.tenant_id,
+        cycle=row.cycle,
+        owner_partner_id=row.owner_partner_id,
+        billed_partner_id=row.billed_partner_id,
+        reseller_model=row.reseller_model,
+        consumption_amount=row.consumption_amount,
+        refund_amount=row.refund_amount,
+        adjustment_amount=row.adjustment_amount,
+        coupon_amount=row.coupon_amount,
+        total_amount=row.total_amount,
+        currency=row.currency,
+    )
+
+
+#: Columns of ``partner-center bills export`` (one row per customer bill line).
+EXPORT_FIELDS = (
+    "bill_cycle",
+    "customer_id",
+    "owner_partner_id",
+    "kind",
+    "service_type_code",
+    "resource_type_code",
+    "region_code",
+    "amount",
+    "coupon_amount",
+)
+
+
+class BillingService:
+    """Partner bills, amount due and repayments, bound to one unit of work.
+
+    Args:
+        runner: the bill run mechanics of the same unit of work.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        currency: str,
+        runner: BillRunner,
+        fanout: BillFanOut | None = None,
+        notifications: NotificationService | None = None,
+        quota: QuotaReader | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.currency = currency
+        self.runner = runner
+        self.fanout = fanout or BillFanOut()
+        self.notifications = notifications
+        self.quota = quota
+
+    # -- bill run ------------------------------------------------------------------------------
+
+    async def run_cycle(self, cycle: str, *, fan_out: bool = False) -> RunReport:
+        """Bill ``cycle``, completing any earlier incomplete run first. Idempotent: a finished
+        cycle changes nothing.
+
+        Args:
+            fan_out: with a dispatcher installed (the procrastinate worker), plan here and
+                queue one task per pending batch; otherwise bill every batch in this unit of
+                work.
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed or still open cycle.
+        """
+        parse_cycle(cycle, "cycle")
+        earlier = [c for c in await self.runner.incomplete_cycles() if c < cycle]
+        for current in [*earlier, cycle]:
+            await self.runner.plan(current)
+            pending = await self.runner.pending_batches(current)
+            dispatcher = self.fanout.dispatcher if fan_out else None
+            if dispatcher is not None and pending:
+                await dispatcher.dispatch(current, pending)
+                continue
+            for batch_no in pending:
+                await self.runner.bill_batch(current, batch_no)
+            await self.runner.complete(current)
+        return await self.runner.report(cycle)
+
+    # -- what a partner owes -------------------------------------------------------------------
+
+    def _unpaid(self, partner_id: str) -> Select[PartnerBill]:
+        return select(PartnerBill).where(
+            PartnerBill.tenant_id == partner_id,
+            PartnerBill.paid_amount < PartnerBill.amount_due,
+        )
+
+    async def amount_due(self, partner_id: str) -> Money:
+        """Everything the partner owes on issued bills: the unpaid part of every bill (6.7)."""
+        stmt = select(
+            func.coalesce(
+                func.sum(
+                    type_coerce(PartnerBill.amount_due, BigInteger)
+                    - type_coerce(PartnerBill.paid_amount, BigInteger)
+                ),
+                0,
+            )
+        ).where(
+            PartnerBill.tenant_id == partner_id,
+            PartnerBill.paid_amount < PartnerBill.amount_due,
+        )
+        units = await self.session.scalar(stmt)
+        return Money(from_storage_units(int(units or 0)), self.currency)
+
+    async def unpaid_bills(self, partner_id: str) -> list[PartnerBillView]:
+        """The partner's bills with something left to pay, oldest cycle first."""
+        rows = await self.session.scalars(
+            self._unpaid(partner_id).order_by(PartnerBill.cycle, PartnerBill.id)
+        )
+        now = self.clock.now()
+        return [_view(row, now) for row in rows]
+
+    async def amount_due_view(self, partner_id: str) -> AmountDue:
+        bills = await self.unpaid_bills(partner_id)
+        total = sum((bill.remaining_amount for bill in bills), ZERO)
+        cycle, estimate = await self.runner.estimate(partner_id, self.clock.now())
+        return AmountDue(Money(total, self.currency), bills, cycle, Money(estimate, self.currency))
+
+    async def has_overdue(self, partner_id: str, *, older_than_days: int = 0) -> bool:
+        """Whether a bill of the partner is unpaid ``older_than_days`` past its due date."""
+        limit = self.clock.now() - timedelta(days=older_than_days)
+        found = await self.session.scalar(
+            self._unpaid(partner_id).where(PartnerBill.due_at < limit).limit(1)
+        )
+        return found is not None
+
+    async def apply_repayment(self, partner_id: str, amount: Money, *, payment_ref: str) -> Money:
+        """Settle the partner's unpaid bills with ``amount``, oldest first.
+
+        Idempotent per ``payment_ref``: a retry with the same reference and amount returns the
+        first answer and changes nothing. Concurrent repayments of one partner serialize on the
+        locks of its unpaid bills.
+
+        Returns:
+            The amount still due after the repayment.
+
+        Raises:
+            DomainError: ``CBC.0100`` when ``amount`` is not > 0 with at most 2 decimals, is
+                more than the amount due, or ``payment_ref`` was used with another amount.
+        """
+        if not payment_ref or len(payment_ref) > 100:
+            raise invalid("payment_ref", "A non-empty reference of at most 100 characters.")
+        if amount.currency != self.currency:
+            raise invalid("amount", f"Repayments are in {self.currency}.")
+        value = amount.amount
+        if value <= 0 or decimal_places(value) > 2:
+            raise invalid("amount", "An amount greater than 0 with at most 2 decimals.")
+        rows = list(
+            (
+                await self.session.scalars(
+                    self._unpaid(partner_id)
+                    .order_by(PartnerBill.cycle, PartnerBill.id)
+                    .with_for_update()
+                )
+            ).all()
+        )
+        previous = await self.session.get(BillRepayment, payment_ref)
+        if previous is not None:
+            if previous.tenant_id != partner_id or previous.amount != value:
+                raise billing_error(
+                    BillingErrorCode.PAYMENT_REF_REUSED,
+                    "This payment reference was already used for another repayment.",
+                )
+            return Money(previous.remaining_due, self.currency)
+        due = sum((row.amount_due - row.paid_amount for row in rows), ZERO)
+        if due <= 0:
+            raise billing_error(BillingErrorCode.NOTHING_DUE, "Nothing is due.", amount_due="0")
+        if value > due:
+            raise billing_error(
+                BillingErrorCode.OVER_AMOUNT_DUE,
+                f"The repayment {value} is more than the amount due {due}.",
+                amount_due=str(due),
+            )
+        now = self.clock.now()
+        left = value
+        for row in rows:
+            if left <= 0:
+                break
+            part = min(left, row.amount_due - row.paid_amount)
+            row.paid_amount += part
+            if row.paid_amount >= row.amount_due:
+                row.paid_at = now
+            left -= part
+            self.session.add(
+                BillPayment(
+                    tenant_id=partner_id,
+                    payment_ref=payment_ref,
+                    bill_id=row.id,
+                    amount=part,
+                    applied_at=now,
+                )
+            )
+        remaining = (due - value).quantize(CENT)
+        self.session.add(
+            BillRepayment(
+                tenant_id=partner_id,
+                payment_ref=payment_ref,
+                amount=value,
+                remaining_due=remaining,
+                applied_at=now,
+            )
+        )
+        await self.session.flush()
+        return Money(remaining, self.currency)
+
+    # -- credit ---------------------------------------------------------------------------------
+
+    async def benefits_frozen(self, partner_id: str) -> bool:
+        """Whether the partner's benefits and incentives are frozen: any bill overdue (6.17);
+        it lifts by itself once nothing is overdue."""
+        return await self.has_overdue(partner_id)
+
+    async def set_quota_threshold(self, partner_id: str, threshold: Decimal | None) -> None:
+        """Notify the partner when its used consumption quota reaches ``threshold`` (6.9);
+        None turns the notification off."""
+        if threshold is not None and (threshold < 0 or decimal_places(threshold) > 2):
+            raise invalid("threshold", "An amount >= 0 with at most 2 decimals, or null.")
+        profile = await self._profile(partner_id)
+        profile.quota_threshold = threshold
+        profile.threshold_alerted_at = None
+        await self.session.flush()
+
+    async def _profile(self, partner_id: str) -> BillingProfile:
+        profile = await self.session.get(BillingProfile, partner_id, with_for_update=True)
+        if profile is None:
+            profile = BillingProfile(
+                tenant_id=partner_id, partner_id=partner_id, tax_rate=ZERO, tax_type=None
+            )
+            self.session.add(profile)
+        return profile
+
+    async def check_credit(self) -> int:
+        """Notify partners (topic ``PARTNER_BILLING``) whose used consumption quota reached
+        their threshold since the last check, and of each bill that became overdue; returns
+        the number of notifications queued. Each crossing and each overdue bill is notified
+        once; a threshold is armed again once the used quota is back below it."""
+        sent = 0
+        now = self.clock.now()
+        profiles = await self.session.scalars(
+            select(BillingProfile)
+            .where(BillingProfile.quota_threshold.is_not(None))
+            .order_by(BillingProfile.partner_id)
+            .with_for_update()
+        )
+        for profile in profiles:
+            if self.quota is None or profile.quota_threshold is None:
+                continue
+            used = await self.quota(profile.partner_id)
+            if used >= profile.quota_threshold and profile.threshold_alerted_at is None:
+                profile.threshold_alerted_at = now
+                sent += await self._notify(
+                    profile.partner_id,
+                    "Consumption quota threshold reached",
+                    f"Your used consumption quota is {used:.2f}, at or above your notification "
+                    f"threshold of {profile.quota_threshold:.2f}. Repay your bills to restore it.",
+                )
+            elif used < profile.quota_threshold and profile.threshold_alerted_at is not None:
+                profile.threshold_alerted_at = None
+        overdue = await self.session.scalars(
+            select(PartnerBill)
+            .where(
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < now,
+                PartnerBill.overdue_notified_at.is_(None),
+            )
+            .order_by(PartnerBill.tenant_id, PartnerBill.cycle)
+            .with_for_update()
+        )
+        for bill in overdue:
+            bill.overdue_notified_at = now
+            remaining = bill.amount_due - bill.paid_amount
+            sent += await self._notify(
+                bill.tenant_id,
+                f"Bill {bill.cycle} is overdue",
+                f"Your bill {bill.id} of {bill.cycle} has {remaining:.2f} {bill.currency} unpaid "
+                "past its due date. Benefits and incentives are frozen until nothing is overdue; "
+                "purchases of your reseller-model customers will be restricted.",
+            )
+        await self.session.flush()
+        return sent
+
+    async def _notify(self, partner_id: str, subject: str, body: str) -> int:
+        if self.notifications is None:
+            return 0
+        queued = await self.notifications.notify_topic(
+            tenant_id=partner_id, topic=PARTNER_BILLING, subject=subject, body=body
+        )
+        return len(queued)
+
+    # -- bills ---------------------------------------------------------------------------------
+
+    async def list_partner_bills(
+        self, partner_id: str, window: Page
+    ) -> tuple[list[PartnerBillView], int]:
+        """The partner's bills, newest cycle first."""
+        rows, total = await paginate(
+            self.session,
+            select(PartnerBill).where(PartnerBill.tenant_id == partner_id),
+            window,
+            PartnerBill.cycle.desc(),
+            PartnerBill.id,
+        )
+        now = self.clock.now()
+        return [_view(row, now) for row in rows], total
+
+    async def partner_bill(self, partner_id: str, cycle: str) -> PartnerBillDetail:
+        """The partner's bill of ``cycle`` with its reseller breakdown and rounding residue.
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle or when there is no such bill.
+        """
+        parse_cycle(cycle)
+        row = await self.session.scalar(
+            select(PartnerBill).where(
+                PartnerBill.tenant_id == partner_id, PartnerBill.cycle == cycle
+            )
+        )
+        if row is None:
+            raise billing_error(
+                BillingErrorCode.BILL_NOT_FOUND, f"No bill for the cycle {cycle}.", cycle=cycle
+            )
+        resellers = await self.session.scalars(
+            select(ResellerBill)
+            .where(ResellerBill.tenant_id == partner_id, ResellerBill.cycle == cycle)
+            .order_by(ResellerBill.reseller_id)
+        )
+        residue = await self.session.scalars(
+            select(RoundingResidue).where(
+                RoundingResidue.tenant_id == partner_id, RoundingResidue.cycle == cycle
+            )
+        )
+        return PartnerBillDetail(
+            bill=_view(row, self.clock.now()),
+            resellers=[
+                ResellerBillView(r.reseller_id, r.customer_count, r.total_amount) for r in resellers
+            ],
+            residue={r.level: r.amount for r in residue},
+        )
+
+    async def customer_bills(
+        self, partner_id: str, cycle: str, window: Page
+    ) -> tuple[list[CustomerBillView], int]:
+        """The bills of the customers on (or owned by) the partner for ``cycle``, by customer."""
+        parse_cycle(cycle)
+        query = select(CustomerBill).where(
+            CustomerBill.cycle == cycle,
+            (CustomerBill.billed_partner_id == partner_id)
+            | (CustomerBill.owner_partner_id == partner_id),
+        )
+        rows, total = await paginate(self.session, query, window, CustomerBill.tenant_id)
+        return [_customer_view(row) for row in rows], total
+
+    async def postpaid_summary(self, partner_id: str, cycle: str) -> PostpaidSummary:
+        """The partner's bill of a closed ``cycle`` as ``list_postpaid_bill_sum`` shows it
+        (zeros when the partner had nothing billed).
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle or one not billed yet (only past
+                months, from 12:00 on the 5th).
+        """
+        parse_cycle(cycle)
+        run = await self.session.get(BillRun, cycle)
+        if run is None or run.completed_at is None:
+            raise invalid("bill_cycle", "Only billed months (after the 5th of the next month).")
+        row = await self.session.scalar(
+            select(PartnerBill).where(
+                PartnerBill.tenant_id == partner_id, PartnerBill.cycle == cycle
+            )
+        )
+        if row is None:
+            return PostpaidSummary(cycle, ZERO, ZERO, ZERO, ZERO, self.currency)
+        return PostpaidSummary(
+            cycle=cycle,
+            consume_amount=row.consumption_amount - row.coupon_amount,
+            refunds=row.refund_amount,
+            adjustments=row.adjustment_amount,
+            tax_amount=row.tax_amount,
+            currency=row.currency,
+        )
+
+    async def consuming_customers(
+        self, partner_id: str, cycle: str, window: Page
+    ) -> tuple[list[str], int]:
+        """Customers with spending in ``cycle`` while associated with the partner (directly or
+        through one of its resellers), even if no longer associated, by id."""
+        parse_cycle(cycle)
+        query = select(CustomerBill.tenant_id).where(
+            CustomerBill.cycle == cycle,
+            (CustomerBill.billed_partner_id == partner_id)
+            | (CustomerBill.owner_partner_id == partner_id),
+        )
+        return await paginate(self.session, query, window, CustomerBill.tenant_id)
+
+    async def set_tax_rate(self, partner_id: str, rate: Decimal, tax_type: str | None) -> None:
+        """Set the partner's tax rate (a fraction, 0 <= rate < 1) for bills issued from now."""
+        if not ZERO <= rate < 1 or decimal_places(rate) > 6:
+            raise invalid("tax_rate", "A fraction from 0 up to 1, at most 6 decimals.")
+        profile = await self.session.get(BillingProfile, partner_id)
+        if profile is None:
+            self.session.add(
+                BillingProfile(
+                    tenant_id=partner_id, partner_id=partner_id, tax_rate=rate, tax_type=tax_type
+                )
+            )
+        else:
+            profile.tax_rate = rate
+            profile.tax_type = tax_type
+        await self.session.flush()
+
+    async def export_lines(self, partner_id: str, cycle: str) -> AsyncIterator[str]:
+        """The partner's customers' bill lines of ``cycle`` as CSV text, streamed in chunks."""
+        parse_cycle(cycle, "cycle")
+        line = CustomerBillLine
+        stmt = (
+            select(
+                line.cycle,
+                line.tenant_id,
+                line.owner_partner_id,
+                line.kind,
+                line.service_type_code,
+                line.resource_type_code,
+                line.region_code,
+                line.amount,
+                line.coupon_amount,
+            )
+            .where(
+                line.cycle == cycle,
+                (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
+            )
+            .order_by(line.tenant_id, line.kind, line.service_type_code, line.id)
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_FIELDS)
+        result = await self.session.stream(stmt.execution_options(yield_per=1000))
+        async for partition in result.partitions():
+            for row in partition:
+                writer.writerow([str(value) for value in row])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class BilledDebt:
+    """Billing's figures for the consumption quota (balances' ``PartnerDebtSource``):
+    ``due_amount`` = the unpaid part of every issued bill; ``unbilled_amount`` left to the
+    ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = the
+    partner's own cash coupons not yet used (none are held yet: 0); ``overdue_restricted``
+    when a bill is unpaid ``overdue_restrict_days`` past its due date."""
+
+    overdue_restrict_days: int = 15
+
+    async def partner_debt(
+        self, session: AsyncSession, *, partner_id: str, currency: str, as_of: datetime
+    ) -> PartnerDebtFigures:
+        stmt = select(
+            func.coalesce(
+                func.sum(
+                    type_coerce(PartnerBill.amount_due, BigInteger)
+                    - type_coerce(PartnerBill.paid_amount, BigInteger)
+                ),
+                0,
+            )
+        ).where(
+            PartnerBill.tenant_id == partner_id,
+            PartnerBill.paid_amount < PartnerBill.amount_due,
+        )
+        units = await session.scalar(stmt)
+        limit = as_of - timedelta(days=self.overdue_restrict_days)
+        overdue = await session.scalar(
+            select(PartnerBill.id)
+            .where(
+                PartnerBill.tenant_id == partner_id,
+                PartnerBill.paid_amount < PartnerBill.amount_due,
+                PartnerBill.due_at < limit,
+            )
+            .limit(1)
+        )
+        return PartnerDebtFigures(
+            due_amount=from_storage_units(int(units or 0)),
+            unbilled_amount=None,
+            coupon_amount=ZERO,
+            overdue_restricted=overdue is not None,
+        )

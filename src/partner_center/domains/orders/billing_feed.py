@@ -1,0 +1,67 @@
+"""What the monthly bill run reads from yearly/monthly orders, as a set-based select.
+
+``order_lines`` aggregates the lines of orders completed (paid) in a cycle per customer and
+product: purchases, renewals and changes as ``ORDER`` (after discounts; their coupon part
+apart), unsubscriptions as ``REFUND`` (negative). Orders are paid at business time, so an order
+can never arrive after its cycle's bill run. Sums are raw 10⁻⁸ units (nothing rounded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Select, case, func, literal, select, type_coerce
+
+from partner_center.domains.orders.models import CustomerOrder, OrderLine, OrderStatus, OrderType
+
+ORDER_KIND = "ORDER"
+REFUND_KIND = "REFUND"
+
+
+def order_lines(
+    *,
+    start: datetime,
+    end: datetime,
+    owner_partner_ids: Collection[str] | None = None,
+) -> Select[tuple[str, str, str, str, str, str, int, int]]:
+    """Per (customer, owner partner, kind, service type, resource type, region):
+    the raw sums of the amount (refunds negative) and of the coupon part (10⁻⁸ units), for
+    orders paid in ``[start, end)`` (UTC).
+
+    Args:
+        owner_partner_ids: only customers owned by these partners (a batch); None = all.
+    """
+    refund = CustomerOrder.order_type == int(OrderType.UNSUBSCRIBE)
+    amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
+    coupon = type_coerce(OrderLine.coupon_amount, BigInteger)
+    kind = case((refund, literal(REFUND_KIND)), else_=literal(ORDER_KIND))
+    query = (
+        select(
+            CustomerOrder.tenant_id.label("customer_id"),
+            CustomerOrder.partner_id.label("owner_partner_id"),
+            kind.label("kind"),
+            OrderLine.service_type_code.label("service_type_code"),
+            OrderLine.resource_type_code.label("resource_type_code"),
+            OrderLine.region_code.label("region_code"),
+            func.sum(case((refund, -amount), else_=amount)).label("amount"),
+            func.sum(case((refund, literal(0)), else_=coupon)).label("coupon_amount"),
+        )
+        .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+        .where(
+            CustomerOrder.status == int(OrderStatus.COMPLETED),
+            CustomerOrder.paid_at >= start,
+            CustomerOrder.paid_at < end,
+        )
+        .group_by(
+            CustomerOrder.tenant_id,
+            CustomerOrder.partner_id,
+            kind,
+            OrderLine.service_type_code,
+            OrderLine.resource_type_code,
+            OrderLine.region_code,
+        )
+    )
+    if owner_partner_ids is not None:
+        query = query.where(CustomerOrder.partner_id.in_(list(owner_partner_ids)))
+    return query

@@ -1,0 +1,1 @@
+"""Account: members and roles, access keys (every account kind)."""

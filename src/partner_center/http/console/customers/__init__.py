@@ -1,0 +1,1 @@
+"""Sales > Customers > Customer Management and Customer Development (invitations)."""

@@ -1,0 +1,246 @@
+"""Customer Management: the customer list (search, filters, server-side paging) with the batch
+actions Set Budget, Freeze and Unfreeze; a customer's budget adjustment records; Customer
+Development: invitations by e-mail, offline link and QR code, and their history."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from partner_center.domains.associations.public import InvitationChannel
+from partner_center.domains.budgets.public import BudgetType, ExhaustionAction, RecordFilter
+from partner_center.domains.customers.public import (
+    AssociationType,
+    CustomerFilter,
+    parse_freeze_type,
+)
+from partner_center.domains.orders.public import OrderFilter
+from partner_center.domains.resources.public import ResourceFilter
+from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.forms import decimal_field
+from partner_center.http.console.kit.page import Page, action, view
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page as page_window
+
+pages = APIRouter()
+PARTNER = CallerKind.ANY_PARTNER
+PAGE_SIZES = (10, 20, 50, 100)
+
+
+def _window(page: Page) -> tuple[int, int]:
+    limit = page.int_query("limit", 20)
+    return page.int_query("offset", 0), limit if limit in PAGE_SIZES else 20
+
+
+def _association(text: str) -> AssociationType | None:
+    return AssociationType(text) if text in AssociationType.__members__ else None
+
+
+@view(pages, "/console/customers", kind=PARTNER)
+async def customer_list(page: Page) -> Response:
+    return await _render_list(page)
+
+
+async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None = None) -> Response:
+    """The list; after a batch, with the customers that were not changed (``failures``)."""
+    offset, limit = _window(page)
+    search = page.query("q")
+    association = _association(page.query("association_type"))
+    filters = CustomerFilter(account_name=search or None, association_type=association)
+    rows, total = await page.services.customers.list_sub_customers(
+        page.actor, filters, page_window(offset, limit)
+    )
+    budgets = {}
+    if rows:
+        views = await page.services.budgets.list_budgets(page.actor, [r.customer_id for r in rows])
+        budgets = {v.customer_id: v for v in views}
+    return page.render(
+        "customers/list.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=limit,
+        q=search,
+        association_type=association.value if association else "",
+        budgets=budgets,
+        selected=set(page.fields("customer_ids")),
+        failures=failures or [],
+    )
+
+
+def _budget_type(text: str) -> BudgetType:
+    if text not in BudgetType.__members__:
+        raise invalid_parameter("budget_type", "Choose monthly or one-time.")
+    return BudgetType(text)
+
+
+def _selected(page: Page) -> list[str]:
+    return page.fields("customer_ids")
+
+
+@action(
+    pages,
+    "/console/customers/budget",
+    kind=PARTNER,
+    form=customer_list,
+    fields=("customer_ids", "budget_amount", "budget_type", "exhaustion_action"),
+)
+async def set_budget(page: Page) -> Response:
+    budget_type = page.field("budget_type", "MONTHLY")
+    action_text = page.field("exhaustion_action")
+    outcome = await page.services.budgets.set_budgets(
+        page.actor,
+        _selected(page),
+        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
+        budget_type=_budget_type(budget_type),
+        exhaustion_action=ExhaustionAction(action_text)
+        if action_text in ExhaustionAction.__members__
+        else None,
+        lift_restrictions=page.field("lift_restrictions") == "1",
+    )
+    if outcome.failed:
+        return await _render_list(page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed])
+    return page.redirect("/console/customers", notice="budget_set")
+
+
+@action(
+    pages,
+    "/console/customers/freezing",
+    kind=PARTNER,
+    form=customer_list,
+    fields=("customer_ids", "reason", "freeze_type", "unfreeze_type"),
+)
+async def change_freezing(page: Page) -> Response:
+    return await _change_freezing(page, freeze=page.field("change") == "freeze")
+
+
+async def _change_freezing(page: Page, *, freeze: bool) -> Response:
+    """Freeze or unfreeze the selected customers (at most 10; the service says so)."""
+    field = "freeze_type" if freeze else "unfreeze_type"
+    freeze_type = parse_freeze_type(page.field(field) or None, field)
+    freezing = page.services.freezing
+    if freeze:
+        failures = await freezing.freeze_customers(
+            page.actor, _selected(page), freeze_type=freeze_type, reason=page.field("reason")
+        )
+    else:
+        failures = await freezing.unfreeze_customers(
+            page.actor, _selected(page), unfreeze_type=freeze_type, reason=page.field("reason")
+        )
+    if failures:
+        return await _render_list(
+            page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
+        )
+    return page.redirect("/console/customers", notice="frozen" if freeze else "unfrozen")
+
+
+@view(pages, "/console/customers/detail", kind=PARTNER)
+async def customer_detail(page: Page) -> Response:
+    """One customer: its association, budget, orders and yearly/monthly resources."""
+    customer_id = page.query("customer_id")
+    rows, _one = await page.services.customers.list_sub_customers(
+        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
+    )
+    if not rows:
+        raise invalid_parameter("customer_id", "Not one of your customers.")
+    orders, total = await page.services.orders.list_orders(
+        page.caller, page.actor, OrderFilter(customer_id=customer_id), page_window(0, 20)
+    )
+    budgets = await page.services.budgets.list_budgets(page.actor, [customer_id])
+    resources, _shown = await page.services.resources.list_for_customer(
+        customer_id, ResourceFilter(only_main=True), page_window(0, 50)
+    )
+    return page.render(
+        "customers/detail.html",
+        customer=rows[0],
+        budget=budgets[0] if budgets else None,
+        orders=orders,
+        total=total,
+        resources=resources,
+    )
+
+
+@view(pages, "/console/customers/budget-records", kind=PARTNER)
+async def budget_records(page: Page) -> Response:
+    offset, limit = _window(page)
+    customer_id = page.query("customer_id")
+    rows, total = await page.services.budgets.records(
+        page.actor, customer_id, filters=RecordFilter(), page=page_window(offset, limit)
+    )
+    budget = await page.services.budgets.show_budget(page.actor, customer_id)
+    return page.render(
+        "customers/budget_records.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=limit,
+        customer_id=customer_id,
+        budget=budget,
+    )
+
+
+# -- Customer Development: invitations ------------------------------------------------------
+
+
+@view(pages, "/console/customers/invitations", kind=PARTNER)
+async def invitations(page: Page) -> Response:
+    offset, limit = _window(page)
+    records, total = await page.services.invitations.history(page.actor, page_window(offset, limit))
+    links, _ = await page.services.invitations.invitations(page.actor, page_window(0, 10))
+    return page.render(
+        "customers/invitations.html",
+        records=records,
+        links=links,
+        total=total,
+        offset=offset,
+        limit=limit,
+        issued=None,
+        qr_data=None,
+        emails=page.field("emails"),
+    )
+
+
+@action(
+    pages,
+    "/console/customers/invitations",
+    kind=PARTNER,
+    form=invitations,
+    fields=("emails", "channel", "association_type"),
+)
+async def invite(page: Page) -> Response:
+    association = _association(page.field("association_type")) or AssociationType.RESELLER
+    channel = page.field("channel", "EMAIL")
+    if channel == InvitationChannel.EMAIL.value:
+        emails = [e.strip() for e in page.field("emails").replace(";", ",").split(",")]
+        issued = await page.services.invitations.invite_by_email(
+            page.actor, [e for e in emails if e], association
+        )
+        return page.redirect("/console/customers/invitations", notice="invited" if issued else None)
+    if channel not in InvitationChannel.__members__:
+        raise invalid_parameter("channel", "Choose e-mail, offline link or QR code.")
+    link = await page.services.invitations.create_link(
+        page.actor, InvitationChannel(channel), association
+    )
+    records, total = await page.services.invitations.history(page.actor, page_window(0, 20))
+    links, _ = await page.services.invitations.invitations(page.actor, page_window(0, 10))
+    qr_data = base64.b64encode(link.qr_png).decode() if link.qr_png else None
+    return page.render(
+        "customers/invitations.html",
+        records=records,
+        links=links,
+        total=total,
+        offset=0,
+        limit=20,
+        issued=link,
+        qr_data=qr_data,
+        emails="",
+    )
+
+
+@view(pages, "/console/customers/invitations/qr", kind=PARTNER)
+async def invitation_qr(page: Page) -> Response:
+    """The QR code image of one of the partner's links (PNG)."""
+    png = await page.services.invitations.qr_code(page.actor, page.query("link"))
+    return Response(png, media_type="image/png")

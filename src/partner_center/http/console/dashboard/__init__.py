@@ -1,0 +1,1 @@
+"""Sales > Operations Dashboard: customer counts, budget use, expenditure trend (server-drawn SVG)."""

@@ -1,0 +1,270 @@
+"""Partner Bills: the amount due and the bills, Repay with its two tabs (Online Payment: an
+amount at most the amount due and the online limit, and a card; Bank Transfer: the top-up
+account and a prefilled bank-transfer ticket with the certificate), the result page, and the
+account statements with filters and CSV export. The operator confirms bank-transfer tickets."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from partner_center.domains.balances.public import StatementKind
+from partner_center.domains.billing.public import previous_cycle
+from partner_center.domains.payments.public import CardInput, StatementRange
+from partner_center.domains.tickets.public import (
+    BankTransfer,
+    NewTicket,
+    TicketCategory,
+    TicketFilter,
+    TicketStatus,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.forms import decimal_field
+from partner_center.http.console.kit.page import Page, action, view
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page as page_window
+
+pages = APIRouter()
+PARTNER = CallerKind.PARTNER
+BILLS = "/console/finance/bills"
+
+
+async def _bills_context(page: Page) -> dict[str, Any]:
+    partner_id = page.actor.partner_id
+    due = await page.services.billing.amount_due_view(partner_id)
+    offset = page.int_query("offset", 0)
+    bills, total = await page.services.billing.list_partner_bills(
+        partner_id, page_window(offset, 12)
+    )
+    return {
+        "due": due.total_amount_due.amount,
+        "currency": due.total_amount_due.currency,
+        "unpaid": due.unpaid_bills,
+        "bills": bills,
+        "total": total,
+        "offset": offset,
+        "limit": 12,
+        "limit_online": page.services.repayments.online_limit,
+        "quota": await page.services.balances.consumption_quota(page.actor),
+    }
+
+
+@view(pages, BILLS, kind=PARTNER)
+async def partner_bills(page: Page) -> Response:
+    return page.render("finance/bills.html", **await _bills_context(page))
+
+
+@view(pages, "/console/finance/repay", kind=PARTNER)
+async def repay(page: Page) -> Response:
+    context = await _bills_context(page)
+    tab = page.query("tab") or page.field("tab") or "online"
+    account = await page.services.top_up_accounts.latest()
+    today = page.services.clock.now().astimezone(page.services.settings.zone).date()
+    return page.render(
+        "finance/repay.html",
+        tab=tab if tab in ("online", "transfer") else "online",
+        account=account,
+        today=today.isoformat(),
+        **context,
+    )
+
+
+def _int(text: str, field: str) -> int:
+    if not text.strip().isdigit():
+        raise invalid_parameter(field, "Enter a number.")
+    return int(text)
+
+
+@action(
+    pages,
+    "/console/finance/repay/online",
+    kind=PARTNER,
+    form=repay,
+    fields=("amount", "number", "exp_month", "exp_year", "cvc", "holder_name", "card"),
+)
+async def repay_online(page: Page) -> Response:
+    result = await page.services.repayments.repay_online(
+        page.actor.partner_id,
+        decimal_field(page.field("amount"), "amount"),
+        CardInput(
+            number=page.field("number").replace(" ", ""),
+            exp_month=_int(page.field("exp_month"), "exp_month"),
+            exp_year=_int(page.field("exp_year"), "exp_year"),
+            cvc=page.field("cvc"),
+            holder_name=page.field("holder_name"),
+        ),
+        actor_id=page.caller.account_id,
+        idempotency_key=page.field("idempotency_key") or None,
+    )
+    return page.render("finance/result.html", repayment=result, ticket=None)
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise invalid_parameter(field, "Use YYYY-MM-DD.") from exc
+
+
+@action(
+    pages,
+    "/console/finance/repay/transfer",
+    kind=PARTNER,
+    form=repay,
+    fields=("amount", "transfer_date", "payer", "attachment_ids", "title", "description"),
+)
+async def repay_by_transfer(page: Page) -> Response:
+    partner_id = page.actor.partner_id
+    tickets = page.services.tickets
+    certificate = page.upload("certificate")
+    attachment_ids: tuple[str, ...] = ()
+    if certificate is not None:
+        uploaded = await tickets.upload_attachment(
+            partner_id, certificate.filename or "certificate", await certificate.read()
+        )
+        attachment_ids = (uploaded.id,)
+    ticket = await tickets.open_ticket(
+        partner_id,
+        NewTicket(
+            category=TicketCategory.BANK_TRANSFER,
+            title=page.field("title"),
+            description=page.field("description"),
+            attachment_ids=attachment_ids,
+            bank_transfer=BankTransfer(
+                amount=decimal_field(page.field("amount"), "amount"),
+                transfer_date=_day(page.field("transfer_date"), "transfer_date"),
+                payer=page.field("payer"),
+            ),
+        ),
+        opened_by=page.caller.member_id or page.caller.account_id,
+    )
+    return page.render("finance/result.html", repayment=None, ticket=ticket)
+
+
+@view(pages, "/console/finance/statements", kind=PARTNER)
+async def statements(page: Page) -> Response:
+    today = page.services.clock.now().astimezone(page.services.settings.zone).date()
+    end = _day(page.query("end_date"), "end_date") if page.query("end_date") else today
+    begin = (
+        _day(page.query("begin_date"), "begin_date")
+        if page.query("begin_date")
+        else end - timedelta(days=30)
+    )
+    kind_text = page.query("type")
+    kind = StatementKind(kind_text) if kind_text in {k.value for k in StatementKind} else None
+    window = StatementRange(begin=begin, end=end, kind=kind)
+    service = page.services.account_statements
+    if page.query("format") == "csv":
+        name = f"account-statements-{begin.isoformat()}-{end.isoformat()}.csv"
+        return Response(
+            await service.export_csv(page.actor, window),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    offset = page.int_query("offset", 0)
+    lines, total = await service.page(page.actor, window, page_window(offset, 20))
+    return page.render(
+        "finance/statements.html",
+        lines=lines,
+        total=total,
+        offset=offset,
+        limit=20,
+        begin=begin.isoformat(),
+        end=end.isoformat(),
+        type=kind_text,
+        kinds=list(StatementKind),
+        currency=page.services.settings.currency,
+    )
+
+
+# -- the operator: bank-transfer tickets ------------------------------------------------------
+
+
+@view(pages, "/console/operator/tickets", kind=CallerKind.OPERATOR)
+async def ticket_queue(page: Page) -> Response:
+    offset = page.int_query("offset", 0)
+    status_text = page.query("status")
+    status = TicketStatus(status_text) if status_text in {s.value for s in TicketStatus} else None
+    category_text = page.query("category", TicketCategory.BANK_TRANSFER.value)
+    category = (
+        TicketCategory(category_text)
+        if category_text in {c.value for c in TicketCategory}
+        else None
+    )
+    rows, total = await page.services.tickets.tickets(
+        TicketFilter(status=status, category=category), page_window(offset, 20)
+    )
+    names = await page.services.identity.accounts({r.partner_id for r in rows})
+    return page.render(
+        "finance/tickets.html",
+        rows=rows,
+        names={k: v.name for k, v in names.items()},
+        total=total,
+        offset=offset,
+        limit=20,
+        status=status_text,
+        category=category_text,
+        statuses=list(TicketStatus),
+        categories=list(TicketCategory),
+    )
+
+
+@action(
+    pages,
+    "/console/operator/tickets/confirm",
+    kind=CallerKind.OPERATOR,
+    form=ticket_queue,
+    fields=("received_amount", "ticket_id"),
+)
+async def confirm_transfer(page: Page) -> Response:
+    await page.services.repayments.confirm_bank_transfer(
+        page.field("ticket_id"),
+        decimal_field(page.field("received_amount"), "received_amount"),
+        actor_id=page.caller.account_id,
+    )
+    return page.redirect("/console/operator/tickets", notice="transfer_confirmed")
+
+
+# -- the operator: consumption quotas and bill runs -------------------------------------------
+
+
+@view(pages, "/console/operator/quota", kind=CallerKind.OPERATOR)
+async def partner_quota(page: Page) -> Response:
+    partner_id = page.query("partner_id") or page.field("partner_id")
+    partner = await page.services.partners.get(partner_id)
+    if partner is None:
+        raise invalid_parameter("partner_id", "No such partner.")
+    quota = await page.services.balances.partner_quota(partner_id)
+    return page.render("finance/quota.html", partner_view=partner, quota=quota)
+
+
+@action(
+    pages,
+    "/console/operator/quota",
+    kind=CallerKind.OPERATOR,
+    form=partner_quota,
+    fields=("consumption_quota",),
+)
+async def set_partner_quota(page: Page) -> Response:
+    partner_id = page.field("partner_id")
+    await page.services.balances.set_consumption_quota(
+        partner_id,
+        decimal_field(page.field("consumption_quota"), "consumption_quota"),
+        actor_id=page.caller.account_id,
+    )
+    return page.redirect(f"/console/operator/quota?partner_id={partner_id}", notice="quota_set")
+
+
+@view(pages, "/console/operator/bill-runs", kind=CallerKind.OPERATOR)
+async def bill_runs(page: Page) -> Response:
+    """The bill runs of the last twelve cycles and their state."""
+    runner = page.services.billing.runner
+    cycle = runner.cycle_to_bill(page.services.clock.now())
+    reports = []
+    for _ in range(12):
+        reports.append(await runner.report(cycle))
+        cycle = previous_cycle(cycle)
+    return page.render("finance/bill_runs.html", reports=reports)

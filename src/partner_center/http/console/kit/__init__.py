@@ -1,0 +1,1 @@
+"""What every console area shares: pages, sessions, forms, translations, navigation."""

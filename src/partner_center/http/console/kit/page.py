@@ -1,0 +1,334 @@
+"""The one way to write a console page: ``@view`` for a page, ``@action`` for the form that
+posts to it.
+
+    pages = APIRouter()
+
+    @view(pages, "/console/customers", kind=CallerKind.ANY_PARTNER)
+    async def customer_list(page: Page) -> Response:
+        rows, total = await page.services.customers.list_sub_customers(page.actor, ...)
+        return page.render("customers/list.html", rows=rows, total=total)
+
+    @action(pages, "/console/customers/budget", kind=CallerKind.ANY_PARTNER, form=customer_list)
+    async def set_budget(page: Page) -> Response:
+        await page.services.budgets.set_budgets(page.actor, ...)
+        return page.redirect("/console/customers", notice="budget_set")
+
+Each request: read the session cookie (none, or expired: to the sign-in page), check the caller
+kind as the API does (``require_kind``), check the CSRF token of a POST, then run the handler in
+one unit of work at the current (sandbox) business time. When an action's service refuses the
+input (``DomainError``) its unit of work rolls back, nothing is stored, and the ``form`` page is
+rendered again (status 400) with the submitted values and the error beside its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from partner_center.domains.customers.public import PartnerActor
+from partner_center.domains.identity.public import AccountKind, Caller
+from partner_center.domains.partners.public import PartnerView
+from partner_center.http.auth import CallerKind, client_address, require_kind
+from partner_center.http.console.kit.forms import FormErrors
+from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
+from partner_center.http.console.kit.session import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SIGN_IN_CSRF_COOKIE,
+    clear_cookie,
+    csrf_for_session,
+    csrf_matches,
+)
+from partner_center.http.console.kit.templating import render_template
+from partner_center.http.state import app_state
+from partner_center.kernel.errors import DomainError
+from partner_center.services import Services
+from partner_center.state import AppState
+
+Handler = Callable[["Page"], Awaitable[Response]]
+H = TypeVar("H", bound=Handler)
+
+SIGN_IN_PATH = "/console/sign-in"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class Page:
+    """One console request: who is signed in, the services of its unit of work, the submitted
+    form, and how to answer (``render``, ``redirect``)."""
+
+    def __init__(
+        self,
+        request: Request,
+        *,
+        state: AppState,
+        services: Services,
+        caller: Caller | None,
+        partner: PartnerView | None,
+        token: str | None,
+        form: FormData | None,
+    ) -> None:
+        self.request = request
+        self.state = state
+        self.services = services
+        self.caller_or_none = caller
+        self.partner = partner
+        self.token = token
+        self.form = form
+        self.errors = FormErrors()
+        self.language = choose_language(
+            request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
+
+    def again(self, services: Services) -> Page:
+        """The same request in a new unit of work (to show a refused form again)."""
+        return Page(
+            self.request,
+            state=self.state,
+            services=services,
+            caller=self.caller_or_none,
+            partner=self.partner,
+            token=self.token,
+            form=self.form,
+        )
+
+    @property
+    def caller(self) -> Caller:
+        assert self.caller_or_none is not None, "a public page has no signed-in member"
+        return self.caller_or_none
+
+    @property
+    def actor(self) -> PartnerActor:
+        assert self.partner is not None, "not a partner page"
+        return PartnerActor(caller=self.caller, partner=self.partner)
+
+    @property
+    def csrf(self) -> str:
+        if self.token is not None:
+            return csrf_for_session(self.token)
+        return self.request.cookies.get(SIGN_IN_CSRF_COOKIE, "")
+
+    # -- the submitted form ------------------------------------------------------------
+
+    def field(self, name: str, default: str = "") -> str:
+        """A submitted text field (stripped), or the query parameter of a GET."""
+        source = self.form if self.form is not None else self.request.query_params
+        value = source.get(name)
+        return value.strip() if isinstance(value, str) else default
+
+    def fields(self, name: str) -> list[str]:
+        source = self.form if self.form is not None else self.request.query_params
+        return [v.strip() for v in source.getlist(name) if isinstance(v, str) and v.strip()]
+
+    def upload(self, name: str) -> UploadFile | None:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, UploadFile) and value.filename else None
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default).strip()
+
+    def int_query(self, name: str, default: int) -> int:
+        text = self.query(name)
+        return int(text) if text.isdigit() else default
+
+    # -- answers ------------------------------------------------------------------------
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        caller = self.caller_or_none
+        return {
+            "page": self,
+            "me": caller,
+            "kind": caller.kind.value if caller else None,
+            "partner": self.partner,
+            "lang": self.language,
+            "languages": LANGUAGES,
+            "csrf": self.csrf,
+            "csrf_field": CSRF_FIELD,
+            "errors": self.errors,
+            "path": self.request.url.path,
+            "notice": self.request.query_params.get("notice"),
+            "sandbox": self.state.sandbox_clock is not None,
+            "now": self.services.clock.now(),
+            **extra,
+        }
+
+    def render(self, template: str, *, http_status: int = 200, **extra: Any) -> Response:
+        html = render_template(self.language, template, self.context(**extra))
+        return HTMLResponse(html, status_code=400 if self.errors else http_status)
+
+    def redirect(self, url: str, *, notice: str | None = None) -> Response:
+        if notice:
+            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+        return see_other(self.request, url)
+
+
+def see_other(request: Request, url: str) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Location": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _with_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def to_sign_in(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = see_other(request, f"{SIGN_IN_PATH}?next={quote(target, safe='')}")
+    if request.cookies.get(SESSION_COOKIE):
+        clear_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+def error_page(request: Request, exc: DomainError) -> Response:
+    language = choose_language(
+        request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+    html = render_template(
+        language,
+        "error.html",
+        {"code": exc.code, "message": exc.message, "lang": language, "languages": LANGUAGES},
+    )
+    return HTMLResponse(html, status_code=exc.status)
+
+
+async def _open(
+    request: Request, state: AppState, services: Services, kind: CallerKind | None
+) -> Page | Response:
+    """Authenticate the session (when the page is not public), check the caller kind and the
+    CSRF token of a POST."""
+    await state.refresh_clock(services.session)
+    token = request.cookies.get(SESSION_COOKIE) or None
+    caller = partner = None
+    if kind is not None:
+        if token is None:
+            return to_sign_in(request)
+        try:
+            caller = await services.identity.caller_for_token(token)
+        except DomainError:
+            return to_sign_in(request)
+        partner = await require_kind(caller, kind, services.partners)
+        if partner is None and caller.kind == AccountKind.PARTNER:
+            partner = await services.partners.get(caller.account_id)  # for the navigation
+    elif token is not None:
+        try:
+            caller = await services.identity.caller_for_token(token)
+        except DomainError:
+            token = None
+    form = None
+    if request.method == "POST":
+        form = await request.form()
+        expected = csrf_for_session(token) if token else request.cookies.get(SIGN_IN_CSRF_COOKIE)
+        presented = form.get(CSRF_FIELD)
+        if not csrf_matches(expected, presented if isinstance(presented, str) else None):
+            raise DomainError("CBC.0151", "The form has expired or did not come from this site.")
+    return Page(
+        request,
+        state=state,
+        services=services,
+        caller=caller,
+        partner=partner,
+        token=token,
+        form=form,
+    )
+
+
+async def _run(
+    request: Request,
+    kind: CallerKind | None,
+    handler: Handler,
+    *,
+    on_error: Handler | None = None,
+    known_fields: frozenset[str] = frozenset(),
+    own_transactions: bool = False,
+) -> Response:
+    state = app_state(request)
+    submitted: Page | None = None
+    try:
+        async with state.db.unit_of_work() as uow:
+            opened = await _open(request, state, state.services(uow.session), kind)
+            if isinstance(opened, Response):
+                return _with_headers(opened)
+            submitted = opened
+            if not own_transactions:
+                return _with_headers(await handler(opened))
+        # The handler opens its own units of work (moving the sandbox clock runs each due
+        # job in one): none of ours may stay open meanwhile.
+        return _with_headers(await handler(opened))
+    except DomainError as exc:
+        if on_error is None or submitted is None:
+            return _with_headers(error_page(request, exc))
+        refused = exc
+    # The action's unit of work rolled back; render its form again, with the error.
+    async with state.db.unit_of_work() as uow:
+        services = state.services(uow.session)
+        await state.refresh_clock(uow.session)
+        page = submitted.again(services)
+        page.errors = FormErrors.of(refused, known=known_fields)
+        return _with_headers(await on_error(page))
+
+
+def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H], H]:
+    """Declare a page (GET). ``kind`` None: public (the sign-in page)."""
+
+    def register(handler: H) -> H:
+        async def endpoint(request: Request) -> Response:
+            return await _run(request, kind, handler)
+
+        endpoint.__name__ = f"console_{handler.__name__}"
+        pages.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
+        return handler
+
+    return register
+
+
+def action(
+    pages: APIRouter,
+    path: str,
+    *,
+    kind: CallerKind | None,
+    form: Handler | None = None,
+    fields: tuple[str, ...] = (),
+    own_transactions: bool = False,
+) -> Callable[[H], H]:
+    """Declare a form's target (POST, CSRF-checked). On a ``DomainError`` the ``form`` page is
+    rendered again with the error beside the field it names (one of ``fields``).
+    ``own_transactions``: the handler runs after the unit of work that authenticated the
+    member has committed and opens its own (``page.services`` is then closed)."""
+
+    def register(handler: H) -> H:
+        async def endpoint(request: Request) -> Response:
+            return await _run(
+                request,
+                kind,
+                handler,
+                on_error=form,
+                known_fields=frozenset(fields),
+                own_transactions=own_transactions,
+            )
+
+        endpoint.__name__ = f"console_{handler.__name__}"
+        pages.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
+        return handler
+
+    return register
+
+
+def client_of(page: Page) -> str | None:
+    return client_address(page.request)

@@ -1,0 +1,44 @@
+"""The Jinja2 environments of the console, one per language, with the i18n extension bound to
+that language's catalog (``i18n.py``), and the filters templates use to show money and time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from partner_center.http.console.kit.i18n import translations
+
+
+def money(value: Decimal | int | str | None) -> str:
+    """``1234.5`` → ``1,234.50`` (display rounding; the amount itself stays a Decimal)."""
+    if value is None:
+        return "-"
+    return f"{Decimal(value):,.2f}"
+
+
+def when(value: datetime | None) -> str:
+    """A UTC timestamp as ``YYYY-MM-DD HH:MM UTC``."""
+    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("partner_center.http.console", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["money"] = money
+    env.filters["when"] = when
+    return env
+
+
+def render_template(language: str, name: str, context: dict[str, Any]) -> str:
+    return environment(language).get_template(name).render(context)

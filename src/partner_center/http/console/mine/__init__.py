@@ -1,0 +1,1 @@
+"""The customer console: my partner and budget, orders, association and authorization requests."""

@@ -1,0 +1,1 @@
+"""The operator console: partners and resellers, the sandbox clock."""

@@ -1,0 +1,25 @@
+"""Mount the console on the ASGI app: every area's pages and the static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from partner_center.http.console.account import pages as account
+from partner_center.http.console.customers import pages as customers
+from partner_center.http.console.dashboard import pages as dashboard
+from partner_center.http.console.finance import pages as finance
+from partner_center.http.console.mine import pages as mine
+from partner_center.http.console.operator import pages as operator
+from partner_center.http.console.signin import pages as signin
+
+STATIC = Path(__file__).resolve().parent / "static"
+AREAS = (signin, customers, account, mine, operator, dashboard, finance)
+
+
+def install_console(app: FastAPI) -> None:
+    for area in AREAS:
+        app.include_router(area.pages)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -1,0 +1,334 @@
+"""Partner finance, extension operations of ours (rules.md §6.10–6.16, the seed's Repayment
+page): online repayment by card, the operator's confirmation of a bank transfer (its service
+ticket), the payment records, the standard top-up account (the operator publishes it, partners
+read it), and the Account Statements page — every top-up, repayment, allocation, reclaim,
+refund and adjustment with the balance after each, a page at a time or as a CSV export with
+sensitive fields masked.
+
+No card number or CVC is ever stored, logged or answered: only the brand and last four digits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.responses import Response
+
+from partner_center.domains.balances.public import (
+    Direction,
+    StatementKind,
+    StatementLine,
+    statement_kind,
+)
+from partner_center.domains.payments.public import (
+    CardInput,
+    NewTopUpAccount,
+    RepaymentView,
+    StatementRange,
+    TopUpAccountView,
+    mask,
+)
+from partner_center.http.auth import CallerKind
+from partner_center.http.formats import WireAmount, cents_text, wire_amount
+from partner_center.http.headers import IdempotencyKey
+from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import CHOICE, Doc, QueryModel, RowLimit, RowOffset
+from partner_center.http.wire import WireModel, same_named, wire_responses
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.pagination import page
+
+router = APIRouter(tags=["finance (extension)"])
+
+_PREFIX = "/v1/partner-center"
+_KINDS = " | ".join(k.value for k in StatementKind)
+
+
+class TopUpAccountReq(WireModel):
+    bank_name: str = Field(max_length=200)
+    account_name: str = Field(max_length=200, description="The beneficiary")
+    account_number: str = Field(max_length=64, description="Account number or IBAN")
+    swift_code: str | None = Field(default=None, max_length=16)
+    bank_address: str | None = Field(default=None, max_length=300)
+
+
+class TopUpAccountItem(WireModel):
+    bank_name: str
+    account_name: str
+    account_number: str
+    swift_code: str | None = None
+    bank_address: str | None = None
+    currency: str
+    updated_at: str = Field(description="When the operator published it, UTC")
+    note: str = Field(description="What to do after transferring: a bank_transfer service ticket")
+
+
+class StatementQuery(QueryModel):
+    begin_date: Annotated[
+        str | None, Doc("YYYY-MM-DD (billing time zone), default 30 days before end_date")
+    ] = None
+    end_date: Annotated[str | None, Doc("YYYY-MM-DD (billing time zone), default today")] = None
+    type: Annotated[StatementKind | None, CHOICE, Doc(_KINDS)] = None
+    format: Annotated[
+        str | None, Doc("json (default) | csv: every line, sensitive fields masked")
+    ] = None
+    offset: RowOffset = None
+    limit: RowLimit = None
+
+
+class StatementItem(WireModel):
+    id: str
+    trade_time: str = Field(description="UTC")
+    type: str = Field(description=_KINDS)
+    trade_type: str = Field(description="The reference's trade type (RECHARGE, DEDEUCT ...)")
+    trade_id: str
+    direction: str = Field(description="income | expense")
+    amount: str
+    balance_after: str = Field(description="The account balance after this line")
+    currency: str
+    counterparty_id: str | None = None
+    counterparty_account_name: str | None = None
+    payment_reference: str | None = Field(
+        default=None, description="The repayment or bank transfer it came from (masked)"
+    )
+
+
+class StatementList(WireModel):
+    records: list[StatementItem]
+    count: int
+
+
+class CardReq(WireModel):
+    number: str = Field(max_length=23, description="The card number (digits, spaces allowed)")
+    exp_month: int = Field(description="1–12")
+    exp_year: int = Field(description="Four digits")
+    cvc: str = Field(max_length=4, description="3 or 4 digits")
+    holder_name: str = Field(max_length=100)
+
+
+class RepaymentReq(WireModel):
+    amount: WireAmount = Field(
+        description="> 0, at most 2 decimals, at most the remaining amount due and at most "
+        "40,000 USD (PARTNER_CENTER_ONLINE_PAYMENT_LIMIT) per payment"
+    )
+    card: CardReq
+
+
+class ConfirmTransferReq(WireModel):
+    received_amount: WireAmount = Field(description="What reached the top-up account")
+
+
+class RepaymentItem(WireModel):
+    repayment_id: str
+    status: str = Field(description="succeeded | declined")
+    channel: str = Field(description="online | bank_transfer")
+    amount: Decimal
+    repaid_amount: Decimal = Field(description="The part that paid bills")
+    remaining_due: Decimal = Field(description="The amount due after this repayment")
+    currency: str
+    card_brand: str | None = None
+    card_last4: str | None = None
+    decline_reason: str | None = None
+    ticket_id: str | None = None
+    created_at: str = Field(description="UTC")
+    replayed: bool = Field(description="An idempotent retry: nothing moved this time")
+
+
+class RepaymentList(WireModel):
+    repayments: list[RepaymentItem]
+    count: int
+
+
+class RepaymentQuery(QueryModel):
+    offset: RowOffset = None
+    limit: RowLimit = None
+
+
+def _repayment(view: RepaymentView) -> RepaymentItem:
+    return RepaymentItem(
+        **same_named(view, "currency card_brand card_last4 decline_reason ticket_id replayed"),
+        repayment_id=view.id,
+        status=view.status.value,
+        channel=view.channel.value,
+        **same_named(view, "amount repaid_amount remaining_due", via=wire_amount),
+        created_at=format_utc(view.created_at),
+    )
+
+
+def _account(view: TopUpAccountView) -> TopUpAccountItem:
+    return TopUpAccountItem(
+        **same_named(
+            view, "bank_name account_name account_number swift_code bank_address currency"
+        ),
+        updated_at=format_utc(view.updated_at),
+        note="After transferring, submit a service ticket of category bank_transfer with the "
+        "amount, transfer date, payer and the transfer certificate; the account is topped up "
+        "within three working days.",
+    )
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise invalid_parameter(field, "Use YYYY-MM-DD.") from exc
+
+
+def _item(line: StatementLine, currency: str) -> StatementItem:
+    return StatementItem(
+        **same_named(line, "id trade_type trade_id counterparty_id counterparty_account_name"),
+        trade_time=format_utc(line.trade_time),
+        type=statement_kind(line.trade_type, line.trade_detail_type).value,
+        direction="income" if line.direction == Direction.INCOME else "expense",
+        **same_named(line, "amount balance_after", via=cents_text),
+        currency=currency,
+        payment_reference=mask(line.payment_channel_no) or None,
+    )
+
+
+@operation(router, "GET", _PREFIX + "/top-up-account", kind=CallerKind.ANY_PARTNER)
+async def show_top_up_account(ctx: OperationContext) -> TopUpAccountItem:
+    """The standard top-up account for bank transfers
+
+    The account the operator publishes for repayments by bank transfer (the latest one; older
+    invoices may print an earlier account). CBC.99000047 until the operator publishes one.
+    """
+    return _account(await ctx.services.top_up_accounts.current())
+
+
+@operation(router, "PUT", _PREFIX + "/operator/top-up-account", kind=CallerKind.OPERATOR)
+async def operator_set_top_up_account(
+    ctx: OperationContext, body: TopUpAccountReq
+) -> TopUpAccountItem:
+    """Publish the standard top-up account (operator)
+
+    Publishes a new standard top-up account: partners see it at once and the next invoices
+    print it; earlier invoices keep the account they printed. Operator credentials.
+    """
+    view = await ctx.services.top_up_accounts.publish(
+        NewTopUpAccount(
+            **same_named(body, "bank_name account_name account_number swift_code bank_address"),
+        ),
+        actor_id=ctx.caller.account_id,
+    )
+    return _account(view)
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/account-statements",
+    kind=CallerKind.PARTNER,
+    response=StatementList,
+    responses={
+        **wire_responses(StatementList),
+        200: {
+            "description": "The records (JSON), or with format=csv the CSV export",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StatementList"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def list_account_statements(
+    ctx: OperationContext, query: StatementQuery
+) -> StatementList | Response:
+    """Account statements: every movement of the partner's account with the balance after it
+
+    Top-ups, repayments, allocations, reclaims, refunds and adjustments of the calling
+    partner's account, newest first, each with the balance after it; filter by days (billing
+    time zone, across months, at most a year at once: older statements by service ticket) and
+    type. format=csv exports every matching line with counterparties and payment references
+    masked.
+    """
+    end = (
+        _day(query.end_date, "end_date")
+        or ctx.services.clock.now().astimezone(ctx.services.settings.zone).date()
+    )
+    begin = _day(query.begin_date, "begin_date") or date.fromordinal(end.toordinal() - 30)
+    window = StatementRange(begin=begin, end=end, kind=query.type)
+    statements = ctx.services.account_statements
+    fmt = (query.format or "json").lower()
+    if fmt == "csv":
+        text = await statements.export_csv(ctx.actor, window)
+        name = f"account-statements-{begin.isoformat()}-{end.isoformat()}.csv"
+        return Response(
+            content=text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if fmt != "json":
+        raise invalid_parameter("format", "Use json or csv.")
+    lines, total = await statements.page(ctx.actor, window, page(query.offset, query.limit))
+    currency = ctx.services.settings.currency
+    return StatementList(records=[_item(line, currency) for line in lines], count=total)
+
+
+@operation(router, "POST", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+async def create_repayment(
+    ctx: OperationContext, body: RepaymentReq, idempotency_key: IdempotencyKey
+) -> RepaymentItem:
+    """Repay the amount due online by card
+
+    Charges the card and repays that much of the calling partner's amount due, oldest unpaid
+    bill first; the account statements then show a top-up and a repayment. The amount is > 0
+    with at most 2 decimals, at most the remaining amount due and at most 40,000 USD per
+    payment; the card must pass the Luhn check and not be expired. Anything else is CBC.0100
+    and changes nothing; a declined card answers status=declined and moves no money. With
+    X-Idempotency-Key a retry answers the first result (replayed=true). Sandbox test cards:
+    4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines.
+    """
+    card = body.card
+    view = await ctx.services.repayments.repay_online(
+        ctx.actor.partner_id,
+        body.amount,
+        CardInput(
+            **same_named(card, "number exp_month exp_year cvc holder_name"),
+        ),
+        actor_id=ctx.caller.account_id,
+        idempotency_key=idempotency_key,
+    )
+    return _repayment(view)
+
+
+@operation(router, "GET", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+async def list_repayments(ctx: OperationContext, query: RepaymentQuery) -> RepaymentList:
+    """The calling partner's payment records, newest first
+
+    Online repayments (succeeded or declined, with the card's brand and last four digits) and
+    confirmed bank transfers, newest first.
+    """
+    rows, total = await ctx.services.repayments.repayments(
+        ctx.actor.partner_id, page(query.offset, query.limit)
+    )
+    return RepaymentList(repayments=[_repayment(r) for r in rows], count=total)
+
+
+@operation(
+    router,
+    "POST",
+    _PREFIX + "/operator/tickets/{ticket_id}/confirm-transfer",
+    kind=CallerKind.OPERATOR,
+)
+async def operator_confirm_bank_transfer(
+    ctx: OperationContext, ticket_id: str, body: ConfirmTransferReq
+) -> RepaymentItem:
+    """Confirm a bank transfer with the amount received (operator)
+
+    Tops up the partner's account with the amount received on its bank_transfer ticket and
+    repays as much of its amount due as that covers, oldest bill first (the rest stays as
+    account balance); the ticket is resolved and the partner e-mailed. Confirming again with
+    the same amount answers the first confirmation (replayed=true) and moves nothing.
+    Operator credentials.
+    """
+    view = await ctx.services.repayments.confirm_bank_transfer(
+        ticket_id, body.received_amount, actor_id=ctx.caller.account_id
+    )
+    return _repayment(view)

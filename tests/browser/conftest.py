@@ -1,0 +1,111 @@
+"""Browser tests: the console in Debian's Chromium (``apt-get install chromium``), driven by
+Playwright, against one live server per module; axe-core (npm, ``tests/browser/package.json``)
+checks every main page, and screenshots of them land in ``tests/browser/screenshots/``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.dbutil import create_fresh_database, drop_database, migrate
+from tests.harness import LiveServer
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = HERE / "screenshots"
+PASSWORD = "Console-Passw0rd"
+
+
+def in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a thread of its own: Playwright's sync API keeps an event loop running in
+    the test thread, where ``asyncio.run`` (the harness's provisioning) cannot start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+class BrowserServer(LiveServer):
+    """A live server whose provisioning helpers run beside Playwright's event loop."""
+
+    def _call(self, fn: Any, **kwargs: Any) -> Any:
+        return in_thread(super()._call, fn, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    url, pg_name = in_thread(lambda: asyncio.run(create_fresh_database()))
+    in_thread(migrate, url)
+    live = BrowserServer(url).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        in_thread(lambda: asyncio.run(drop_database(pg_name)))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk (.ci/run)")
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: (cd tests/browser && npm ci) (.ci/run)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url,
+        locale="en-US",
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=True,  # axe-core is injected as an inline script
+    )
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, account: str, password: str = PASSWORD) -> None:
+    page.goto("/console/sign-in")
+    page.fill("#account_name", account)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def check_page(page: Page, name: str) -> None:
+    """Screenshot the page, then run axe-core on it: no serious or critical violation."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{name}: {serious}"
+
+
+def field_error(page: Page, field: str) -> str:
+    return page.inner_text(f"#{field}-error")
+
+
+def error_code(text: str) -> str:
+    match = re.search(r"[A-Z]+\.\d+", text)
+    assert match is not None, text
+    return match.group(0)

@@ -1,0 +1,76 @@
+"""``partner-center bills run`` and ``bills export`` as an operator runs them, on the world of
+the bill run tests; the sandbox clock crossing the 5th has already billed the cycle (the
+scheduled job), so the command finds nothing left to do and reports the same bills."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_bill_run import Shop, _world, snapshot
+
+BIN = Path(sys.executable).parent / "partner-center"
+
+
+@pytest.fixture
+async def shop() -> AsyncIterator[Shop]:
+    async for value in _world():
+        yield value
+
+
+def _cli(shop: Shop, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": shop.world.db.url,
+        "PARTNER_CENTER_SANDBOX": "true",
+        "PARTNER_CENTER_DATA_DIR": str(tmp),
+        "PARTNER_CENTER_SECRET_KEY": "test-secret-key-not-for-production",
+        "PARTNER_CENTER_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [str(BIN), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+async def cli(shop: Shop, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(_cli, shop, tmp, *args)
+
+
+async def test_the_clock_bills_on_the_5th_and_the_command_changes_nothing(
+    shop: Shop, tmp_path: Path
+) -> None:
+    early = await cli(shop, tmp_path, "bills", "run", "--cycle", "2027-03", "--json")
+    assert early.returncode == 2 and "CBC.0100" in early.stderr
+    moved = await cli(shop, tmp_path, "clock", "set", "2027-04-05T00:00:00Z", "--freeze")
+    assert moved.returncode == 0, moved.stderr
+    billed = await snapshot(shop)
+    assert len([row for row in billed if str(row[0]).startswith("PB202703")]) == 2
+    result = await cli(shop, tmp_path, "bills", "run", "--cycle", "2027-03", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report == {
+        "cycle": "2027-03",
+        "batches": 1,
+        "batches_billed": 1,
+        "partner_bills": 2,
+        "customer_bills": 5,
+        "completed": True,
+    }
+    assert await snapshot(shop) == billed
+    export = await cli(
+        shop, tmp_path, "bills", "export", "--cycle", "2027-03", "--partner", shop.csp.partner_id
+    )
+    assert export.returncode == 0, export.stderr
+    rows = list(csv.DictReader(io.StringIO(export.stdout)))
+    assert {row["customer_id"] for row in rows} == {shop.c4, shop.c5}
+    amounts = sorted(row["amount"] for row in rows if row["customer_id"] == shop.c4)
+    assert amounts == ["0.00499999", "100.00000000"]
