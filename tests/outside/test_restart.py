@@ -36,7 +36,7 @@ from tests.outside.world import EXT, operator_credentials, send
 PARTNER_CENTER = str(Path(sys.executable).with_name("partner-center"))
 SECRET = "test-secret-key-not-for-production"
 WORKERS = 8
-ACKNOWLEDGED_BEFORE_KILL = 30
+ACKNOWLEDGED_BEFORE_KILL = 20
 TOP_UP = "/operator/partners/{}/top-ups"
 ALLOCATE = "/v2/accounts/partner-accounts/adjust-amount"
 
@@ -179,7 +179,7 @@ def test_acknowledged_money_writes_survive_a_kill_and_retries_never_double(
         customers = [provisioning.customer(partner).account_id for _ in range(4)]
 
         writes: list[Write] = []
-        for i in range(90):
+        for i in range(60):
             if i % 3 == 0:
                 amount = Decimal(100 + i) / 100
                 writes.append(
