@@ -35,7 +35,14 @@ async def create_fresh_database() -> tuple[str, str | None]:
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name, name
+    url = base.rsplit("/", 1)[0] + "/" + name
+    # Tests that build the schema with metadata.create_all (not the migrations) need the
+    # extension migration 0009 creates for its trigram indexes.
+    fresh = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with fresh.connect() as conn:
+        await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    await fresh.dispose()
+    return url, name
 
 
 async def drop_database(name: str | None) -> None:
