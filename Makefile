@@ -40,6 +40,9 @@ test: lint types layers tests/browser/node_modules/.package-lock.json
 
 bench: venv
 	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/rating.py
+	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/reads.py
 	@case "$$DATABASE_URL" in \
 	  postgresql*) $(BIN)/python bench/usage_ingest.py ;; \
 	  *) echo "bench/usage_ingest.py skipped: its baseline is a PostgreSQL COPY (set DATABASE_URL=postgresql://...)" ;; \

@@ -41,8 +41,17 @@ PARTNER_PAGES = [
     "/console/customers/invitations",
     "/console/account/keys",
     "/console/account/members",
+    "/console/finance/bills",
+    "/console/finance/repay",
+    "/console/finance/statements",
+    "/console/finance/invoices",
 ]
-OPERATOR_PAGES = ["/console/operator/partners", "/console/operator/clock"]
+OPERATOR_PAGES = [
+    "/console/operator/partners",
+    "/console/operator/clock",
+    "/console/operator/tickets",
+    "/console/operator/bill-runs",
+]
 
 
 def signed_in(url: str, account: str) -> httpx.Client:

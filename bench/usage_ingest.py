@@ -33,11 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.dbutil import create_fresh_database, drop_database, is_postgres, migrate
 
 from partner_center.app import build_state
-from partner_center.domains.catalog.public import import_demo_catalog
 from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.usage.models import OnDemandResource
 from partner_center.kernel.db import Database
-from partner_center.provisioning import create_customer, create_partner
+from partner_center.provisioning import create_customer, create_partner, import_demo_catalog
 from partner_center.settings import Settings
 
 HOURS = 48
@@ -49,7 +48,7 @@ async def seed(url: str, buckets: int) -> list[str]:
     settings = Settings(database_url=url, secret_key=SECRET, log_level="WARNING")
     state = build_state(settings, db=Database(url))
     try:
-        await import_demo_catalog(state.db, clock=state.clock, site_currency="USD")
+        await import_demo_catalog(state)
         partner, _ = await create_partner(state, name="bench-csp", partner_type=PartnerType.CSP)
         customer = await create_customer(
             state, partner_id=partner.account_id, xaccount_id="bench-x"

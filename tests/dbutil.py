@@ -36,8 +36,8 @@ async def create_fresh_database() -> tuple[str, str | None]:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
     url = base.rsplit("/", 1)[0] + "/" + name
-    # Tests that build the schema with metadata.create_all (not the migrations) need the
-    # extension migration 0009 creates for its trigram indexes.
+    # The trigram indexes of the models need pg_trgm before ``create_all`` (the migrations
+    # create it themselves).
     fresh = create_async_engine(url, isolation_level="AUTOCOMMIT")
     async with fresh.connect() as conn:
         await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))

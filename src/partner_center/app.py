@@ -19,6 +19,7 @@ from partner_center.http.bss import customers as bss_customers
 from partner_center.http.bss import divisions as bss_divisions
 from partner_center.http.bss import enterprises as bss_enterprises
 from partner_center.http.bss import freezing as bss_freezing
+from partner_center.http.bss import invoices as bss_invoices
 from partner_center.http.bss import multi_accounts as bss_multi_accounts
 from partner_center.http.bss import orders as bss_orders
 from partner_center.http.bss import promotions as bss_promotions
@@ -35,9 +36,11 @@ from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
 from partner_center.http.ext import customers as ext_customers
+from partner_center.http.ext import discounts as ext_discounts
 from partner_center.http.ext import finance as ext_finance
 from partner_center.http.ext import notifications as ext_notifications
 from partner_center.http.ext import orders as ext_orders
+from partner_center.http.ext import prospects as ext_prospects
 from partner_center.http.ext import realname as ext_realname
 from partner_center.http.ext import resellers as ext_resellers
 from partner_center.http.ext import tickets as ext_tickets
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             yield
         finally:
             await runner.stop()
+            await state.limiter.aclose()
             await state.db.dispose()
 
     app = FastAPI(
@@ -130,10 +134,13 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         bss_realname.router,
         ext_realname.router,
         ext_usage.router,
+        ext_discounts.router,
+        ext_prospects.router,
         ext_bills.router,
         ext_tickets.router,
         ext_finance.router,
         bss_bills.router,
+        bss_invoices.router,
     ):
         app.include_router(router)
     install_console(app)

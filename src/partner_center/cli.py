@@ -84,13 +84,34 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
 def serve(
     host: str = typer.Option(None, help="Bind address (default HOST or 127.0.0.1)"),
     port: int = typer.Option(None, help="Port (default PORT or 8000)"),
+    workers: int = typer.Option(
+        None, help="Server processes (default PARTNER_CENTER_WORKERS or 1; PostgreSQL only)"
+    ),
 ) -> None:
-    """Serve the API and the console."""
+    """Serve the API and the console (several processes with ``--workers N`` on PostgreSQL:
+    the rate limit is shared through the database or Redis, metrics through
+    prometheus-client's multiprocess directory)."""
     import uvicorn
 
+    settings = load_settings()
+    processes = workers or settings.workers
+    if processes > 1:
+        if not settings.resolved_database_url.startswith("postgresql"):
+            err.print("[red]--workers needs PostgreSQL[/red]; SQLite serves from one process.")
+            raise typer.Exit(2)
+        _metrics_directory(settings)
+        uvicorn.run(
+            "partner_center.app:create_app",
+            factory=True,
+            workers=processes,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        return
     from partner_center.app import create_app
 
-    settings = load_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
     console.print(f"[bold]console[/bold] http://{shown}:{bind_port}/  (API at the same address)")
@@ -102,6 +123,21 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+def _metrics_directory(settings: Settings) -> None:
+    """Point prometheus-client's multiprocess mode at an empty directory before the server
+    processes start (they inherit the environment)."""
+    import os
+    import shutil
+    import tempfile
+
+    from partner_center.kernel.metrics import MULTIPROCESS_ENV
+
+    directory = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="partner-center-metrics-"))
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(directory)
 
 
 def _print_console_accounts(settings: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from partner_center.kernel.clock import Clock, SandboxClock, SystemClock, WallClock
 from partner_center.kernel.db import Database
-from partner_center.kernel.ratelimit import RateLimiter
+from partner_center.kernel.ratelimit import build_limiter
 from partner_center.services import Wiring
 from partner_center.settings import Settings
 from partner_center.state import AppState
@@ -28,6 +28,11 @@ def build_state(
         wiring=wiring,
         db=db or Database(settings.resolved_database_url),
         clock=business,
-        limiter=RateLimiter(settings.rate_limit_per_second),
+        limiter=build_limiter(
+            settings.rate_limit_per_second,
+            database_url=settings.resolved_database_url,
+            redis_url=settings.redis_url,
+            wall=wiring.wall,
+        ),
         jobs=build_registry(wiring),
     )

@@ -32,6 +32,7 @@ from partner_center.domains.associations.public import (
     InvitationService,
     MemberService,
     OverviewService,
+    ProspectService,
     TypeChangeService,
     association_hooks,
 )
@@ -57,6 +58,7 @@ from partner_center.domains.catalog.public import (
     CatalogService,
     DiscountService,
     InquiryService,
+    PartnerDiscounts,
 )
 from partner_center.domains.coupons.public import (
     CouponBook,
@@ -81,6 +83,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
+from partner_center.domains.invoices.public import ConsumptionFiles, InvoiceService, Issuer
 from partner_center.domains.ledger.public import LedgerService
 from partner_center.domains.notifications.public import (
     SMTPS_PORT,
@@ -90,8 +93,13 @@ from partner_center.domains.notifications.public import (
     SmtpConfig,
     SmtpSender,
 )
-from partner_center.domains.orders.public import OrderPolicy, OrderService, SubscriptionService
-from partner_center.domains.partners.public import PartnerService
+from partner_center.domains.orders.public import (
+    OrderPolicy,
+    OrderService,
+    PriceAdjustments,
+    SubscriptionService,
+)
+from partner_center.domains.partners.public import CriticalOperationGuard, PartnerService
 from partner_center.domains.payments.public import (
     AccountStatements,
     PaymentGateway,
@@ -116,6 +124,7 @@ from partner_center.settings import Settings
 #: The names of the association hooks this container registers for other domains.
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
 BALANCE_RETURN_HOOK = "balances.return_remaining"
+ENTERPRISE_MEMBERS_CHECK = "enterprises.independent_members"
 
 
 def site_of(settings: Settings) -> str:
@@ -218,6 +227,15 @@ class Services:
         return PartnerService(self.session, clock=self.clock, identity=self.identity)
 
     @cached_property
+    def critical_operations(self) -> CriticalOperationGuard:
+        return CriticalOperationGuard(
+            self.session,
+            wall=self.wiring.wall,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
+
+    @cached_property
     def notifications(self) -> NotificationService:
         return NotificationService(self.session, clock=self.clock)
 
@@ -312,21 +330,29 @@ class Services:
             zone=settings.zone,
             currency=settings.currency,
             site=self.wiring.site,
+            pre_registration_days=settings.pre_registration_days,
         )
 
     @cached_property
     def association_hooks(self) -> AssociationHooks:
         """What other domains do when an association starts or ends: this unit of work's own
         handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
-        §2.6.11), then the process-wide ones registered on ``association_hooks``."""
+        §2.6.11; an enterprise master with independent-accounting members held back, §2.6.5),
+        then the process-wide ones registered on ``association_hooks``."""
         hooks = AssociationHooks()
         hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
         hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.disassociation_check(ENTERPRISE_MEMBERS_CHECK, self._enterprise_members_block)
         hooks.include(association_hooks)
         return hooks
 
     async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _enterprise_members_block(
+        self, _session: AsyncSession, customer_id: str, _partner_id: str
+    ) -> str | None:
+        return await self.enterprises.disassociation_blocker(customer_id)
 
     async def _return_balance(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).balance_engine.return_remaining_on_disassociation(
@@ -349,8 +375,15 @@ class Services:
     @cached_property
     def invitations(self) -> InvitationService:
         return InvitationService(
-            self.session, self._association_collaborators, account_managers=self.account_managers
+            self.session,
+            self._association_collaborators,
+            account_managers=self.account_managers,
+            prospects=self.prospects,
         )
+
+    @cached_property
+    def prospects(self) -> ProspectService:
+        return ProspectService(self.session, self._association_collaborators)
 
     @cached_property
     def type_changes(self) -> TypeChangeService:
@@ -524,6 +557,16 @@ class Services:
         )
 
     @cached_property
+    def partner_discounts(self) -> PartnerDiscounts:
+        return PartnerDiscounts(
+            self.session,
+            clock=self.clock,
+            discounts=self.discounts,
+            identity=self.identity,
+            notifications=self.notifications,
+        )
+
+    @cached_property
     def inquiry(self) -> InquiryService:
         return InquiryService(
             self.session, clock=self.clock, catalog=self.catalog, discounts=self.discounts
@@ -562,11 +605,16 @@ class Services:
             coupons=self.coupons,
             resources=self.resources,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
     def subscriptions(self) -> SubscriptionService:
         return SubscriptionService(self.orders)
+
+    @cached_property
+    def price_adjustments(self) -> PriceAdjustments:
+        return PriceAdjustments(self.orders, partner_discounts=self.partner_discounts)
 
     # -- pay-per-use --------------------------------------------------------------------------
 
@@ -578,6 +626,7 @@ class Services:
             catalog=self.catalog,
             control=self.control,
             customer_records=self.customer_records,
+            realname=self.realname,
         )
 
     @cached_property
@@ -637,7 +686,7 @@ class Services:
             ),
             partners=self.partners,
             customer_records=self.customer_records,
-            recheck_quota=self.balance_engine.recheck_consumption_quota,
+            recheck_quota=self._recheck_quota,
         )
 
     @cached_property
@@ -651,6 +700,17 @@ class Services:
             notifications=self.notifications,
             quota=self._used_consumption_quota,
         )
+
+    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
+        funds = await self.balance_books.partner_funds(partner_id)
+        view = await self.balance_engine.quota_view(partner_id, funds)
+        return view.used_consumption_quota
+
+    async def _recheck_quota(self, partner_id: str) -> None:
+        """After a bill: re-evaluate the quota restriction of a partner with money (a partner
+        without a funds row has no credit line; its next postpaid charge evaluates it)."""
+        if await self.balance_books.partner_funds(partner_id) is not None:
+            await self.balance_engine.recheck_consumption_quota(partner_id)
 
     # -- service tickets and payments ---------------------------------------------------------
 
@@ -693,7 +753,28 @@ class Services:
             tickets=self.tickets,
         )
 
-    async def _used_consumption_quota(self, partner_id: str) -> Decimal:
-        funds = await self.balance_books.partner_funds(partner_id)
-        view = await self.balance_engine.quota_view(partner_id, funds)
-        return view.used_consumption_quota
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        settings = self.settings
+        return InvoiceService(
+            self.session,
+            clock=self.clock,
+            issuer=Issuer(
+                name=settings.invoice_issuer,
+                address=settings.invoice_issuer_address,
+                prefix=settings.invoice_prefix,
+            ),
+            billing=self.billing,
+            partners=self.partners,
+            accounts=self.top_up_accounts,
+            notifications=self.notifications,
+        )
+
+    @cached_property
+    def consumption_files(self) -> ConsumptionFiles:
+        return ConsumptionFiles(
+            self.session,
+            clock=self.clock,
+            folder=self.settings.consumption_folder,
+            billing=self.billing,
+        )

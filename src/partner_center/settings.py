@@ -114,6 +114,23 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_JOB_INTERVAL", "job_interval_seconds"),
         description="How often the in-process runner looks for due jobs, seconds.",
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("PARTNER_CENTER_WORKERS", "workers"),
+        description="Server processes of `serve` (PostgreSQL only; SQLite serves from one).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PARTNER_CENTER_REDIS_URL", "redis_url"),
+        description="Redis for the shared rate limiter (else PostgreSQL's, or process memory).",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "metrics_dir"),
+        description="prometheus-client's multiprocess directory (set by `serve --workers N`).",
+    )
     run_jobs_in_process: bool = Field(
         default=True,
         validation_alias=AliasChoices("PARTNER_CENTER_INPROCESS_JOBS", "run_jobs_in_process"),
@@ -133,6 +150,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", "disassociation_window_months"
         ),
+    )
+    pre_registration_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_PRE_REGISTRATION_DAYS", "pre_registration_days"
+        ),
+        description="How long a pre-registration reserves a prospect for its partner (§2.1.1).",
     )
     usage_late_window_hours: int = Field(
         default=72,
@@ -239,6 +264,33 @@ class Settings(BaseSettings):
         description="Largest single online repayment by card, in the site currency (rules.md "
         "§6.12: 40,000 USD).",
     )
+    invoice_issuer: str = Field(
+        default="Partner Center",
+        max_length=64,
+        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_ISSUER", "invoice_issuer"),
+        description="The issuer printed on invoices; invoice numbers run without gaps per issuer.",
+    )
+    invoice_issuer_address: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_INVOICE_ISSUER_ADDRESS", "invoice_issuer_address"
+        ),
+        description="The issuer's address printed on invoices.",
+    )
+    invoice_prefix: str = Field(
+        default="PC-",
+        max_length=16,
+        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_PREFIX", "invoice_prefix"),
+        description="Invoice numbers are this prefix and 8 digits (PC-00000001).",
+    )
+    consumption_files_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_CONSUMPTION_FILES_DIR", "consumption_files_dir"
+        ),
+        description="Folder of the monthly consumption detail files (default: "
+        "<PARTNER_CENTER_DATA_DIR>/consumption-files).",
+    )
     holidays: str = Field(
         default="",
         validation_alias=AliasChoices("PARTNER_CENTER_HOLIDAYS", "holidays"),
@@ -269,6 +321,11 @@ class Settings(BaseSettings):
             if part.strip():
                 date.fromisoformat(part.strip())
         return value
+
+    @property
+    def consumption_folder(self) -> Path:
+        """Where the consumption detail files are written."""
+        return self.consumption_files_dir or self.data_dir / "consumption-files"
 
     @property
     def holiday_dates(self) -> frozenset[date]:

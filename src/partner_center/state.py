@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.kernel.clock import Clock, SandboxClock, WallClock
 from partner_center.kernel.db import Database, refresh_sandbox_clock
 from partner_center.kernel.jobs import JobRegistry
-from partner_center.kernel.ratelimit import RateLimiter
+from partner_center.kernel.ratelimit import Limiter
 from partner_center.services import Services, Wiring, site_of
 from partner_center.settings import Settings
 
@@ -28,7 +28,7 @@ class AppState:
     db: Database
     clock: Clock
     """Business time: a ``SandboxClock`` in sandbox mode (refreshed per unit of work)."""
-    limiter: RateLimiter
+    limiter: Limiter
     jobs: JobRegistry[Services]
 
     @property

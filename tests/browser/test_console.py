@@ -247,6 +247,7 @@ def owe(server: LiveServer, partner: Partner, amount: str) -> None:
             )
         async with state.work() as services:
             await services.billing.run_cycle("2026-11")
+            await services.invoices.issue_cycle("2026-11")
             await services.top_up_accounts.publish(
                 NewTopUpAccount("Demo Bank", "Partner Center Ltd", "6222 0000 1111 2222"),
                 actor_id="operator",
@@ -273,6 +274,11 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     page.wait_for_selector("#amount-due")
     assert "1,000.00" in page.inner_text("#amount-due")
     check_page(page, "partner-bills")
+    page.click("a:has-text('2026-11')")
+    page.wait_for_selector("h1:has-text('Bill 2026-11')")
+    assert "1,000.00" in page.inner_text("main")
+    check_page(page, "bill-2026-11")
+    page.click("nav.side >> text=Partner Bills")
     page.click("#repay")
     page.wait_for_selector("#amount-hint")
     assert "40,000.00" in page.inner_text("#amount-hint")
@@ -333,6 +339,13 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     page.goto("/console/finance/bills")
     assert "500.00" in page.inner_text("#amount-due")
+    page.click("nav.side >> text=Invoices")
+    page.wait_for_selector("h1:has-text('Invoices')")
+    check_page(page, "invoices")
+    pdf = page.get_attribute("td >> a:has-text('PDF')", "href")
+    assert pdf is not None
+    download = page.request.get(pdf)
+    assert download.ok and download.body()[:5] == b"%PDF-"
 
 
 def test_the_operator_moves_the_sandbox_clock(page: Page, server: LiveServer) -> None:
@@ -423,3 +436,27 @@ def test_a_reseller_lands_on_customer_development(page: Page, server: LiveServer
     page.click(f"{key_row} >> button:has-text('Delete')")
     notice(page, "The access key was deleted.")
     assert access_key not in page.inner_text("table")
+
+
+def test_the_administrator_adds_a_member_who_signs_in(page: Page, server: LiveServer) -> None:
+    partner = server.partner(password=PASSWORD)
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.click("nav.side >> text=Member Management")
+    page.fill("#name", "-not-a-name")
+    page.click("button:has-text('Add member')")
+    page.wait_for_selector("#name-error:has-text('CBC.0100')")
+    page.fill("#name", "finance-1")
+    page.check("form.card input[name=roles][value=FINANCE]")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Add member')")
+    notice(page, "The member was added.")
+    assert "finance-1" in page.inner_text("table")
+    check_page(page, "members")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
+    page.fill("#account_name", partner.creds.domain_name)
+    page.fill("#user_name", "finance-1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header:has-text('finance-1')")

@@ -126,27 +126,40 @@ async def database() -> AsyncIterator[Database]:
         await drop_database(pg_name)
 
 
-async def _debtor(database: Database, march: str, april: str) -> Debtor:
-    """A CSP whose customer used ``march`` in March and ``april`` in April 2027, both billed."""
+async def _debtors(database: Database, usage: list[tuple[str, str]]) -> list[Debtor]:
+    """CSPs whose customer used (march, april) in March and April 2027, all billed (a cycle is
+    billed once for everyone, so the partners are created before the runs)."""
     world = BudgetWorld(database, FixedClock(MARCH_START + timedelta(days=1)))
-    partner = await world.partner()
-    customer = await world.customer(partner)
-    pid = partner.partner_id
-    rid = f"res-{customer[:8]}"
     march_day = MARCH_START + timedelta(days=3)
     april_day = APRIL_START + timedelta(days=3)
-    async with database.unit_of_work() as uow:
-        await add_all(
-            uow.session,
-            resource_row(rid, customer, pid, None, march_day),
-            fee_row(rid, customer, pid, march, hour=march_day, rated_at=march_day, cycle="2027-03"),
-            fee_row(rid, customer, pid, april, hour=april_day, rated_at=april_day, cycle="2027-04"),
-        )
+    debtors = []
+    for march, april in usage:
+        partner = await world.partner()
+        customer = await world.customer(partner)
+        pid = partner.partner_id
+        rid = f"res-{customer[:8]}"
+        async with database.unit_of_work() as uow:
+            await add_all(
+                uow.session,
+                resource_row(rid, customer, pid, None, march_day),
+                fee_row(
+                    rid, customer, pid, march, hour=march_day, rated_at=march_day, cycle="2027-03"
+                ),
+                fee_row(
+                    rid, customer, pid, april, hour=april_day, rated_at=april_day, cycle="2027-04"
+                ),
+            )
+        debtors.append(Debtor(world, partner))
     for cycle, at in (("2027-03", APRIL_START + timedelta(days=5)), ("2027-04", AFTER_APRIL_RUN)):
         async with database.unit_of_work() as uow:
             await services(uow.session, FixedClock(at)).billing.run_cycle(cycle)
     world.clock.set(AFTER_APRIL_RUN)
-    return Debtor(world, partner)
+    return debtors
+
+
+async def _debtor(database: Database, march: str, april: str) -> Debtor:
+    """A CSP whose customer used ``march`` in March and ``april`` in April 2027, both billed."""
+    return (await _debtors(database, [(march, april)]))[0]
 
 
 async def refused(call: Any) -> DomainError:
@@ -296,13 +309,15 @@ async def test_no_card_number_or_cvc_in_any_log(
 ) -> None:
     debtor = await _debtor(database, "10.00", "20.00")
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # every SQL and parameter
+    sql = logging.getLogger("sqlalchemy.engine")
+    level = sql.level
+    sql.setLevel(logging.INFO)  # every SQL statement and its parameters
     try:
         await debtor.repay(D("5.00"))
         await debtor.repay(D("5.00"), card=card(number=DECLINING))
         await refused(debtor.repay(D("5.00"), card=card(number="4242424242424241")))
     finally:
-        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+        sql.setLevel(level)
     text = "\n".join(f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records)
     assert "INSERT INTO repayments" in text  # the capture saw the SQL
     for secret in (PAN, DECLINING, "4242424242424241", CVC):

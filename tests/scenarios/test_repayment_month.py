@@ -7,14 +7,17 @@ operator lowers the consumption quota to 5, so the partner is restricted. Online
 over the amount due, over 40,000, with three decimals or zero are refused and a declined card
 is declined, each with nothing changed; 20.00 is repaid by card (a retry with the same key
 moves nothing); the remaining 9.95 arrives by bank transfer, declared on a service ticket with
-its certificate and confirmed by the operator. The statement lists both top-ups and both
-repayments, the bill is paid, the restriction lifts, and ``partner-center reconcile`` passes.
+its certificate and confirmed by the operator. The bill's invoice was issued and e-mailed on
+the 5th (listed by the SDK's list_invoices, its PDF printing the top-up account), and the
+consumption detail file the partner subscribed to was written. The statement
+lists both top-ups and both repayments, the bill is paid, the restriction lifts, and ``partner-center reconcile`` passes.
 No card number or CVC appears in any log line of the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -30,10 +33,12 @@ from typing import Any
 import httpx
 import pytest
 from huaweicloudsdkbssintl.v2.model import (
+    ListInvoicesRequest,
     ModSubCustomerBudgetReq,
     ShowPartnerConsumptionQuotaRequest,
     UpdateSubCustomerBudgetRequest,
 )
+from pypdf import PdfReader
 
 from partner_center.kernel.clock import parse_utc
 from partner_center.provisioning import Credentials, import_demo_catalog
@@ -62,10 +67,11 @@ PAN, DECLINING, CVC = "4242424242424242", "4000000000000002", "8461"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
-    live = LiveServer(url).start()
+    folder = tmp_path_factory.mktemp("consumption-files")
+    live = LiveServer(url, consumption_files_dir=folder).start()
 
     async def load(state: AppState) -> None:
         await import_demo_catalog(state)
@@ -177,20 +183,60 @@ def test_repay_online_then_by_bank_transfer(
         assert call(server, operator, "POST", f"{PREFIX}/usage/records", batch)["accepted"] == len(
             batch
         )
-    local = t0.astimezone(SHANGHAI)
-    next_month = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
+    account = {"bank_name": "Sandbox Bank", "account_name": "Cloud Ltd", "account_number": "123456"}
+    call(server, operator, "PUT", f"{PREFIX}/operator/top-up-account", account)
     call(
         server,
-        operator,
-        "POST",
-        "/v1/sandbox/clock",
-        {"to": utc_text(next_month.replace(day=5, hour=3))},
+        csp.creds,
+        "PUT",
+        f"{PREFIX}/invoice-settings",
+        {"address": "1 Main St", "email": "ap@example.com"},
     )
+    call(
+        server,
+        csp.creds,
+        "PUT",
+        f"{PREFIX}/consumption-files/subscription",
+        {"subscribed": True},
+    )
+    local = t0.astimezone(SHANGHAI)
+    next_month = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
+    fifth = next_month.replace(day=5, hour=4)
+    moved = call(server, operator, "POST", "/v1/sandbox/clock", {"to": utc_text(fifth)})
+    jobs = [j["name"] for j in moved["jobs_run"]]
+    assert jobs.index("billing.run_monthly") < jobs.index("invoices.issue_monthly")
     cycle = f"{local.year:04d}-{local.month:02d}"
     bill = call(server, csp.creds, "GET", f"{PREFIX}/partner-bills", query=f"bill_cycle={cycle}")[
         "bills"
     ][0]
     assert (bill["amount_due"], bill["status"]) == ("29.95", "unpaid")
+
+    # The invoice of the bill, issued on the 5th: listed by the SDK, e-mailed, its PDF.
+    invoices = server.intl(csp.creds).list_invoices(
+        ListInvoicesRequest(
+            start_time=utc_text(t0),
+            end_time=utc_text(next_month.replace(day=6)),
+            offset=1,
+            limit=10,
+        )
+    )
+    assert invoices.count == 1
+    invoice = invoices.invoices[0]
+    assert (invoice.bill_cycle, D(str(invoice.invoice_amount))) == (cycle, D("29.95"))
+    pdf = send(server, csp.creds, "GET", f"{PREFIX}/invoices/{invoice.request_id}/pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    for expected in (invoice.invoice_no, "Amount due 29.95", "Account number: 123456", "1 Main St"):
+        assert expected in text, (expected, text)
+    files = call(server, csp.creds, "GET", f"{PREFIX}/consumption-files")
+    assert files["files"][0]["cycle"] == cycle  # (newest first; earlier 5ths wrote theirs too)
+    detail_file = send(server, csp.creds, "GET", f"{PREFIX}/consumption-files/{cycle}")
+    assert detail_file.status_code == 200
+    assert len(detail_file.text.strip().splitlines()) == 3  # header + the two customers' lines
+    outbox = call(server, csp.creds, "GET", "/v1/sandbox/outbox", query="recipient=ap@example.com")
+    assert [m["subject"] for m in outbox["messages"]] == [
+        f"Invoice {invoice.invoice_no} for {cycle}"
+    ]
     call(
         server,
         operator,
@@ -238,8 +284,6 @@ def test_repay_online_then_by_bank_transfer(
     caplog.set_level(logging.WARNING)
 
     # Bank transfer of the rest to the published top-up account, declared on a ticket.
-    account = {"bank_name": "Sandbox Bank", "account_name": "Cloud Ltd", "account_number": "123456"}
-    call(server, operator, "PUT", f"{PREFIX}/operator/top-up-account", account)
     assert call(server, csp.creds, "GET", f"{PREFIX}/top-up-account")["account_number"] == "123456"
     upload = send(
         server,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,15 +17,30 @@ from tests.harness import LiveServer, Partner, fresh_server
 from tests.sdk.test_balance_helpers import PREFIX, allocate, operator, reclaim, signed, top_up
 from tests.signed import signed_request
 
-#: 31 January 2030, 12:00 in Shanghai (the sandbox clock only moves forward).
-JANUARY = datetime(2030, 1, 31, 4, 0, tzinfo=UTC)
+
+def _month_end() -> datetime:
+    """12:00 in Shanghai on the last day of the next month (the sandbox clock only moves
+    forward, and moving it far runs every job on the way)."""
+    today = datetime.now(UTC).date()
+    first_after_next = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+    last = first_after_next - timedelta(days=1)
+    return datetime(last.year, last.month, last.day, 4, 0, tzinfo=UTC)
+
+
+FIRST_MONTH_NOON = _month_end()
+"""The first month of the test (whichever month it is)."""
+SECOND_MONTH_END = (FIRST_MONTH_NOON.date() + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+FIRST = FIRST_MONTH_NOON.date().replace(day=1).isoformat()
+FIRST_MONTH_END = FIRST_MONTH_NOON.date().isoformat()
+LAST = SECOND_MONTH_END.isoformat()
+RANGE = f"begin_date={FIRST}&end_date={LAST}"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
     with fresh_server() as live:
         response = signed(
-            live, operator(live), "POST", "/v1/sandbox/clock", {"to": format_utc(JANUARY)}
+            live, operator(live), "POST", "/v1/sandbox/clock", {"to": format_utc(FIRST_MONTH_NOON)}
         )
         assert response.status_code == 200, response.text
         yield live
@@ -46,12 +61,12 @@ def test_statement_lists_every_movement_with_the_balance_after(
     customer = server.customer(csp)
     assert top_up(server, csp, "1000.00", reference="BANKREF-2026-0001").status_code == 200
     allocate(server, csp, customer.account_id, "100.25")
-    move = signed(server, op, "POST", "/v1/sandbox/clock", {"days": 2})  # into February
+    move = signed(server, op, "POST", "/v1/sandbox/clock", {"days": 2})  # into the second month
     assert move.status_code == 200, move.text
     reclaim(server, csp, customer.account_id, "50.00")
     assert top_up(server, csp, "20.10", channel="ONLINE_PAYMENT").status_code == 200
 
-    page = statements(server, csp, "begin_date=2030-01-01&end_date=2030-02-28").json()
+    page = statements(server, csp, RANGE).json()
     assert page["count"] == 4
     rows = [(r["type"], r["direction"], r["amount"], r["balance_after"]) for r in page["records"]]
     assert rows == [
@@ -63,17 +78,17 @@ def test_statement_lists_every_movement_with_the_balance_after(
     assert page["records"][3]["payment_reference"].endswith("0001")
     assert "BANKREF" not in str(page)
 
-    only_january = statements(server, csp, "begin_date=2030-01-01&end_date=2030-01-31").json()
-    assert only_january["count"] == 2
-    tops = statements(server, csp, "begin_date=2030-01-01&end_date=2030-02-28&type=top_up").json()
-    assert [r["amount"] for r in tops["records"]] == ["20.10", "1000.00"]
-    second = statements(
-        server, csp, "begin_date=2030-01-01&end_date=2030-02-28&offset=1&limit=2"
+    only_first_month = statements(
+        server, csp, f"begin_date={FIRST}&end_date={FIRST_MONTH_END}"
     ).json()
+    assert only_first_month["count"] == 2
+    tops = statements(server, csp, RANGE + "&type=top_up").json()
+    assert [r["amount"] for r in tops["records"]] == ["20.10", "1000.00"]
+    second = statements(server, csp, RANGE + "&offset=1&limit=2").json()
     assert [r["type"] for r in second["records"]] == ["reclaim", "allocation"]
     assert second["count"] == 4
 
-    export = statements(server, csp, "begin_date=2030-01-01&end_date=2030-02-28&format=csv")
+    export = statements(server, csp, RANGE + "&format=csv")
     assert export.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(export.text)))
     assert [r["type"] for r in table] == ["top_up", "reclaim", "allocation", "top_up"]
@@ -86,7 +101,7 @@ def test_statement_lists_every_movement_with_the_balance_after(
     assert table[3]["payment_channel_no"].endswith("0001")
 
     other = server.partner()
-    assert statements(server, other, "begin_date=2030-01-01&end_date=2030-02-28").json() == {
+    assert statements(server, other, RANGE).json() == {
         "records": [],
         "count": 0,
     }
@@ -95,8 +110,8 @@ def test_statement_lists_every_movement_with_the_balance_after(
 @pytest.mark.parametrize(
     "query",
     [
-        "begin_date=2029-01-01&end_date=2030-02-28",  # more than a year
-        "begin_date=2030-02-28&end_date=2030-01-01",
+        f"begin_date={SECOND_MONTH_END.replace(year=SECOND_MONTH_END.year - 1, day=1)}&end_date={LAST}",
+        f"begin_date={LAST}&end_date={FIRST}",
         "begin_date=2026-13-01",
         "type=gift",
         "format=xml",

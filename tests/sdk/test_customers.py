@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from huaweicloudsdkbssintl.v2.model import (
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.domains.partners.public import PartnerType
+from partner_center.kernel.ratelimit import RateLimiter
 from tests.dbutil import create_fresh_database, drop_database, migrate
 from tests.harness import LiveServer, Partner, unique
 from tests.signed import signed_request
@@ -316,6 +318,23 @@ def test_check_user_identity_rejects_bad_input(
     assert (error.status_code, error.error_code) == (400, "CBC.0100")
 
 
+class _StoppedWall:
+    def __init__(self, second: int) -> None:
+        self.at = datetime.fromtimestamp(second, UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def stand_still(limiter: Any, second: int) -> None:
+    """Stop the limiter's clock at ``second``: process memory (SQLite) counts by a monotonic
+    clock, the shared limiters (PostgreSQL, Redis) by the wall clock."""
+    if isinstance(limiter, RateLimiter):
+        limiter._monotonic = lambda: float(second)
+    else:
+        limiter.wall = _StoppedWall(second)
+
+
 def test_rate_limit_returns_reference_429(server: LiveServer, csp: Partner) -> None:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
@@ -330,7 +349,7 @@ def test_rate_limit_returns_reference_429(server: LiveServer, csp: Partner) -> N
 
         # The limiter's clock stands still: the 40 requests arrive "within one second"
         # however slowly a loaded machine serves them, so exactly 10 get through.
-        limited.state.limiter._monotonic = lambda: 1000.0
+        stand_still(limited.state.limiter, 1000)
         with ThreadPoolExecutor(max_workers=20) as pool:
             statuses = list(pool.map(call, range(40)))
         throttled = [r for r in statuses if r.status_code == 429]
@@ -346,7 +365,7 @@ def test_rate_limit_returns_reference_429(server: LiveServer, csp: Partner) -> N
         ok = signed_request(limited.url, partner.creds, "GET", "/v3/auth/domains")
         assert ok.status_code == 200
         # a second later the bucket has refilled by the rate: 10 more
-        limited.state.limiter._monotonic = lambda: 1001.0
+        stand_still(limited.state.limiter, 1001)
         with ThreadPoolExecutor(max_workers=20) as pool:
             later = [r.status_code for r in pool.map(call, range(12))]
         assert (later.count(200), later.count(429)) == (10, 2)

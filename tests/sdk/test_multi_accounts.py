@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as intl
@@ -22,7 +23,14 @@ from partner_center.domains.enterprises.public import root_org_id
 from partner_center.provisioning import Credentials, create_credentials
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.enterprise_helpers import make_master
-from tests.sdk.test_balance_helpers import allocate, assert_books_balance, exact, funded
+from tests.sdk.test_balance_helpers import (
+    PREFIX,
+    allocate,
+    assert_books_balance,
+    exact,
+    funded,
+    signed,
+)
 from tests.sdk.test_coupons import grant, issue, operator_creds
 from tests.sdk.test_iam import password_token
 from tests.signed import signed_request
@@ -358,6 +366,14 @@ def test_give_and_take_back_money(server: LiveServer, csp: Partner) -> None:
         "total_count": 0,
         "amount_infos": [],
     }
+    for query in ({"balance_type": "CASH"}, {"balance_type": ""}, {"limit": 101}, {"offset": -1}):
+        query.setdefault("balance_type", "BALANCE_TYPE_DEBIT")
+        error = refused(
+            lambda query=query: server.bss(master).show_multi_account_transfer_amount(
+                bss.ShowMultiAccountTransferAmountRequest(**query)
+            )
+        )
+        assert (error.status_code, error.error_code) == (400, "CBC.0100")
 
     assert give(server, master, member_id, "30.55").status_code == 204
     assert master_free(server, master) == D("69.45")
@@ -630,3 +646,27 @@ def test_concurrent_coupon_shares_never_overdraw(server: LiveServer, csp: Partne
     assert balance_of(server, master, coupon_id) == "2.00"
     assert retrieve_coupons(server, master, member_id).total_count == 4
     assert_books_balance(server)
+
+
+def test_a_master_with_independent_members_cannot_leave_its_partner(
+    server: LiveServer, csp: Partner
+) -> None:
+    unified = make_master(server, csp)
+    new_member(server, unified, financial_custody=1)
+    independent = make_master(server, csp)
+    new_member(server, independent)
+
+    def file(customer: Credentials) -> httpx.Response:
+        return signed(
+            server,
+            csp.creds,
+            "POST",
+            f"{PREFIX}/customers/{customer.account_id}/disassociations",
+            {"reason": "contract ended", "statement_accepted": True},
+        )
+
+    held = file(independent)
+    assert held.status_code == 400, held.text
+    assert held.json()["error_code"] == "CBC.99007004"
+    assert "independent-accounting" in held.json()["error_msg"]
+    assert file(unified).status_code == 200

@@ -6,8 +6,10 @@ encrypted."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import httpx
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 from huaweicloudsdkbssintl.v2 import model as intl
@@ -26,6 +28,8 @@ from tests.sdk.enterprise_helpers import (
     review,
     submit_enterprise,
 )
+from tests.sdk.test_association_helpers import member
+from tests.sdk.test_balance_helpers import signed
 from tests.signed import signed_request
 
 PASSPORT = "E12345678"
@@ -327,6 +331,12 @@ def test_face_verification_qr_code(server: LiveServer, csp: Partner) -> None:
     first = client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()).qr_code_url
     second = client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()).qr_code_url
     assert first != second and "token=" in first
+    # opening it (no credentials: a phone scans it) works once
+    path = first.split("/v1/", 1)[1]
+    opened = httpx.get(f"{server.url}/v1/{path}")
+    assert opened.status_code == 200 and opened.json() == {"status": "scanned"}
+    again = httpx.get(f"{server.url}/v1/{path}")
+    assert (again.status_code, again.json()["error_code"]) == (400, "CBC.0100")
     error = refused(
         lambda: server.bss(csp.creds).show_real_name_auth_qr_code(
             bss.ShowRealNameAuthQrCodeRequest()
@@ -337,3 +347,76 @@ def test_face_verification_qr_code(server: LiveServer, csp: Partner) -> None:
     approve(server, customer.account_id)
     error = refused(lambda: client.show_real_name_auth_qr_code(bss.ShowRealNameAuthQrCodeRequest()))
     assert (error.status_code, error.error_code) == (400, "CBC.99007188")
+
+
+def test_an_account_manager_acts_only_for_its_own_customers(
+    server: LiveServer, csp: Partner
+) -> None:
+    manager_id, manager = member(server, csp, ["ACCOUNT_MANAGER"])
+    mine, theirs = server.customer(csp), server.customer(csp)
+    assigned = signed(
+        server,
+        csp.creds,
+        "PUT",
+        f"/v1/partner-center/customers/{mine.account_id}/account-manager",
+        {"member_id": manager_id},
+    )
+    assert assigned.status_code == 200, assigned.text
+    as_manager = Partner(manager, csp.xaccount_type)
+    assert submit_personal(server, as_manager, mine.account_id).is_review == 1
+    assert result(server, as_manager, mine.account_id).review_result == 0
+    for call in (
+        lambda: submit_personal(server, as_manager, theirs.account_id),
+        lambda: result(server, as_manager, theirs.account_id),
+    ):
+        error = refused(call)
+        assert (error.status_code, error.error_code) == (400, "CBC.99000035")
+    # a tickets-only member does not manage customers at all
+    _, tickets = member(server, csp, ["TICKETS"])
+    error = refused(lambda: result(server, Partner(tickets, csp.xaccount_type), mine.account_id))
+    assert (error.status_code, error.error_code) == (403, "CBC.0151")
+    # the administrator reaches both
+    assert result(server, csp, theirs.account_id).review_result is None
+
+
+def test_identity_numbers_never_reach_the_logs(
+    server: LiveServer, csp: Partner, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cid = server.customer(csp).account_id
+    error = refused(lambda: submit_enterprise(server, csp, cid, reg_country="china"))
+    assert error.error_code == "CBC.0100"
+    submit_enterprise(server, csp, cid)
+    submit_personal(server, csp, server.customer(csp).account_id)
+    assert review(server, cid, "approve", verified_on="2024-01-01").status_code == 200
+    # the request lines were captured (so the check below can fail) ...
+    logged = "\n".join(
+        f"{r.getMessage()} {sorted(map(str, r.__dict__.values()))}" for r in caplog.records
+    )
+    assert "/v2/customers/realname-auths/enterprise" in logged
+    # ... and no identity number is among them
+    for secret in (NUMBER, LEGAL_ID, PASSPORT):
+        assert secret not in logged
+
+
+def test_enterprise_submission_through_the_international_client(
+    server: LiveServer, csp: Partner
+) -> None:
+    customer = server.customer(csp)
+    answer = server.intl(csp.creds).create_enterprise_realname_authentication(
+        intl.CreateEnterpriseRealnameAuthenticationRequest(
+            body=intl.ApplyEnterpriseRealnameAuthsReq(
+                customer_id=customer.account_id,
+                identify_type=1,
+                verified_file_url=["licence/front.png", "licence/back.png", "id/face.jpg"],
+                corp_name="Beispiel GmbH",
+                verified_number="HRB-123456",
+                reg_country="DE",
+                xaccount_type=csp.xaccount_type,
+            )
+        )
+    )
+    assert answer.is_review == 1
+    assert result(server, csp, customer.account_id, client="intl").review_result == 0
+    approve(server, customer.account_id)
+    assert status(server, customer) == (2, 1)

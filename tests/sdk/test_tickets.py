@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,13 +20,27 @@ from tests.signed import signed_request
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-#: Friday 1 March 2030, 10:00 in Shanghai (the sandbox clock only moves forward).
-FRIDAY = datetime(2030, 3, 1, 2, 0, tzinfo=UTC)
+
+
+def _next_friday() -> datetime:
+    """10:00 in Shanghai on the first Friday at least a day from now (the sandbox clock only
+    moves forward, and moving it far runs every job on the way)."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    while day.weekday() != 4:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+
+
+FRIDAY = _next_friday()
+#: The Tuesday after it is a holiday; three working days from Friday end on Thursday.
+HOLIDAY = FRIDAY.date() + timedelta(days=4)
+DEADLINE = FRIDAY.date() + timedelta(days=6)
+YESTERDAY = (FRIDAY.date() - timedelta(days=1)).isoformat()
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    with fresh_server(holidays="2030-03-05") as live:
+    with fresh_server(holidays=HOLIDAY.isoformat()) as live:
         response = signed(
             live, operator(live), "POST", "/v1/sandbox/clock", {"to": format_utc(FRIDAY)}
         )
@@ -236,7 +250,7 @@ def test_bank_transfer_ticket_deadline_and_late_flag(server: LiveServer, csp: Pa
             "category": "bank_transfer",
             "title": "Transfer",
             "description": "Paid November",
-            "bank_transfer": {"amount": 100.5, "transfer_date": "2030-02-28", "payer": "ACME"},
+            "bank_transfer": {"amount": 100.5, "transfer_date": YESTERDAY, "payer": "ACME"},
         },
     )
     assert missing.status_code == 400  # no certificate
@@ -246,13 +260,13 @@ def test_bank_transfer_ticket_deadline_and_late_flag(server: LiveServer, csp: Pa
         "title": "Transfer",
         "description": "Paid November",
         "attachment_ids": [certificate],
-        "bank_transfer": {"amount": 100.555, "transfer_date": "2030-02-28", "payer": "ACME"},
+        "bank_transfer": {"amount": 100.555, "transfer_date": YESTERDAY, "payer": "ACME"},
     }
     assert signed(server, csp.creds, "POST", f"{PREFIX}/tickets", body).status_code == 400
-    body["bank_transfer"] = {"amount": 100.55, "transfer_date": "2030-02-28", "payer": "ACME"}
+    body["bank_transfer"] = {"amount": 100.55, "transfer_date": YESTERDAY, "payer": "ACME"}
     ticket = ok(signed(server, csp.creds, "POST", f"{PREFIX}/tickets", body), 201)
-    # Friday + three working days, Tuesday 5 March a holiday: Thursday 7 March.
-    assert ticket["deadline"] == date(2030, 3, 7).isoformat()
+    # Friday + three working days, Tuesday a holiday: Thursday.
+    assert ticket["deadline"] == DEADLINE.isoformat()
     assert ticket["transfer_amount"] == "100.55"
     assert ticket["late"] is False
     raw = signed(server, csp.creds, "GET", f"{PREFIX}/tickets/{ticket['id']}")

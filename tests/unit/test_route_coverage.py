@@ -32,7 +32,6 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
         "list_customer_bills_monthly_break_down",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
-        "list_invoices",
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_sub_customer_bill_detail",

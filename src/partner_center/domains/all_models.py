@@ -9,6 +9,7 @@ from partner_center.domains.coupons import models as _coupons  # noqa: F401
 from partner_center.domains.customers import models as _customers  # noqa: F401
 from partner_center.domains.enterprises import models as _enterprises  # noqa: F401
 from partner_center.domains.identity import models as _identity  # noqa: F401
+from partner_center.domains.invoices import models as _invoices  # noqa: F401
 from partner_center.domains.ledger import models as _ledger_models  # noqa: F401
 from partner_center.domains.notifications import models as _notifications  # noqa: F401
 from partner_center.domains.orders import models as _orders  # noqa: F401
@@ -20,3 +21,4 @@ from partner_center.domains.tickets import models as _tickets  # noqa: F401
 from partner_center.domains.usage import models as _usage  # noqa: F401
 from partner_center.kernel import db as _kernel_db  # noqa: F401  (sandbox_clock)
 from partner_center.kernel import jobs as _jobs  # noqa: F401
+from partner_center.kernel import ratelimit as _ratelimit  # noqa: F401

@@ -176,7 +176,7 @@ async def authenticate_and_read_body(
     within the operation's size limit (413 as soon as it is exceeded). The header checks run in
     a short transaction of their own: no database transaction stays open while a client
     sends its body, however slowly. ``verify_body`` then checks the signature over it."""
-    async with state.db.unit_of_work() as uow:
+    async with state.db.unit_of_work(read_only=True) as uow:
         credentials = await authenticate_headers(
             request, state, state.services(uow.session).identity
         )

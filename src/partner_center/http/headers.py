@@ -49,3 +49,14 @@ CouponIdempotencyKey = Annotated[
     ),
 ]
 """``X-Idempotency-Key`` of the coupon operations (1–128 letters, digits, ``._:-``)."""
+
+VerificationCodeHeader = Annotated[
+    str | None,
+    Header(
+        "X-Verification-Code",
+        "Ours: the code sent for a critical operation while verification protection is on "
+        "(rules.md §12.4).",
+        max_length=16,
+    ),
+]
+"""``X-Verification-Code`` of the critical operations (``CriticalOperationGuard``)."""

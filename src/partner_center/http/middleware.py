@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partner_center.http.wire import dumps
 from partner_center.kernel.logging import caller_var, request_id_var
+from partner_center.kernel.metrics import REQUEST_SECONDS, REQUESTS
 
 log = logging.getLogger("partner_center.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -58,13 +59,18 @@ class RequestContextMiddleware:
                 )
                 await send({"type": "http.response.body", "body": body})
         finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            operation = getattr(route, "name", None) or "unmatched"
+            REQUESTS.labels(operation, str(status["code"])).inc()
+            REQUEST_SECONDS.labels(operation).observe(elapsed)
             log.info(
                 "request",
                 extra={
                     "method": scope.get("method"),
                     "path": scope.get("path"),
                     "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                 },
             )
             request_id_var.reset(rid_token)

@@ -261,7 +261,7 @@ class Operation:
     parameters: Parameters
     throttle: bool
     sandbox_only: bool
-    transaction: bool
+    transaction: bool | Literal["read_only"]
     payload: Payload
 
     def respond(self, result: Any) -> Response:
@@ -291,7 +291,7 @@ def operation(
     openapi_extra: dict[str, Any] | None = None,
     throttle: bool = True,
     sandbox_only: bool = False,
-    transaction: bool = True,
+    transaction: bool | Literal["read_only"] = True,
     payload: Payload = JSON_PAYLOAD,
 ) -> Callable[[H], H]:
     """Declare the decorated handler as the operation ``method path`` on ``router``.
@@ -312,7 +312,8 @@ def operation(
         sandbox_only: refuse it (``CBC.0151``) unless the server runs in sandbox mode.
         transaction: ``False`` runs the handler after the unit of work that authorized the
             caller has committed, for a handler that opens its own (``ctx.services`` is then
-            closed).
+            closed); ``"read_only"`` for an operation that only reads: its unit of work then
+            never queues behind writers (on SQLite a plain ``BEGIN`` beside the writer).
         payload: what the body may be (``wire.Payload``): JSON by default; the bulk upload
             declares its own media types, size limit and unsigned payload.
     """
@@ -380,13 +381,13 @@ async def authorize(
     await state.refresh_clock(services.session)
     if credentials is None:
         if op.throttle:
-            state.limiter.check(f"ip:{_client(request)}", op.name)
+            await state.limiter.acquire(f"ip:{_client(request)}", op.name)
         return None, None
     caller = verify_body(request, credentials, raw, op.payload)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
     partner = await require_kind(caller, op.kind, services.partners)
     if op.throttle:
-        state.limiter.check(caller.account_id, op.name)
+        await state.limiter.acquire(caller.account_id, op.name)
     return caller, partner
 
 
@@ -419,7 +420,7 @@ async def run_operation(request: Request, op: Operation) -> Response:
     of work."""
     state = app_state(request)
     credentials, raw = await _credentials_and_body(request, state, op)
-    async with state.db.unit_of_work() as uow:
+    async with state.db.unit_of_work(read_only=op.transaction == "read_only") as uow:
         services = state.services(uow.session)
         caller, partner = await authorize(request, credentials, raw, state, services, op=op)
         if op.sandbox_only and state.sandbox_clock is None:

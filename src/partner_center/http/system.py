@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from partner_center.http.auth import CallerKind
@@ -15,6 +15,7 @@ from partner_center.http.query import UNDOCUMENTED, QueryModel
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
+from partner_center.kernel.metrics import exposition
 from partner_center.kernel.sandbox import move_sandbox_clock
 
 router = APIRouter()
@@ -35,6 +36,28 @@ async def health(ctx: OperationContext) -> Health:
     """
     state = ctx.state
     return Health(status="ok", sandbox=state.settings.sandbox, now=format_utc(state.clock.now()))
+
+
+@operation(
+    router,
+    "GET",
+    "/metrics",
+    kind=CallerKind.PUBLIC,
+    tags=["system"],
+    throttle=False,
+    transaction="read_only",
+    response=None,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def metrics(ctx: OperationContext) -> Response:
+    """Metrics
+
+    The server's metrics in Prometheus' text format: requests and their latency by operation,
+    job runs and their lag, ledger postings. With several server processes (`serve --workers
+    N`) the figures of every process together. No credentials, not throttled.
+    """
+    body, content_type = exposition()
+    return Response(content=body, media_type=content_type)
 
 
 class ClockView(WireModel):

@@ -6,6 +6,8 @@ Services ``flush()`` but never ``commit()``; only ``Database.unit_of_work`` comm
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -134,11 +136,26 @@ global_table("sandbox_clock", "system clock state shared by every tenant")
 global_table("alembic_version", "migration bookkeeping")
 
 
+#: Execution option of a unit of work that only reads (``Database.unit_of_work(read_only=True)``).
+READ_ONLY = "partner_center_read_only"
+
+
 def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
-    """An async engine; on SQLite every transaction is ``BEGIN IMMEDIATE`` with WAL and a busy
-    timeout, so concurrent writers queue instead of failing or deadlocking."""
+    """An async engine.
+
+    SQLite: pooled connections (opening one costs milliseconds), WAL, and a transaction that
+    writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
+    never deadlock upgrading) while a read-only one starts with a plain ``BEGIN`` and reads its
+    snapshot beside the writer. Writers of one process queue on ``Database``'s in-process lock
+    before they begin, not in SQLite's busy-wait; the busy timeout stays for other processes
+    (the CLI, a worker)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 60}, poolclass=NullPool)
+        options: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        if pool:
+            options.update(pool_size=8, max_overflow=24, pool_pre_ping=False)
+        else:
+            options["poolclass"] = NullPool
+        engine = create_async_engine(url, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -152,7 +169,8 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -177,15 +195,43 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool=pool)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite's writers of this process, queued (one lock per event loop: a lock belongs to
+        # the loop it first waits on, and tests run several loops over one Database).
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        return lock
+
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """Open a transaction; commit on success, roll back on any exception."""
+    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
+        """Open a transaction; commit on success, roll back on any exception.
+
+        ``read_only``: the unit of work only reads. On SQLite it starts with a plain ``BEGIN``
+        and does not queue behind the writers; others queue on the process's writer lock for
+        their whole transaction (SQLite has one writer at a time anyway)."""
+        if self.is_sqlite and not read_only:
+            async with self._writer_lock(), self._transaction(read_only=False) as uow:
+                yield uow
+            return
+        async with self._transaction(read_only=read_only) as uow:
+            yield uow
+
+    @asynccontextmanager
+    async def _transaction(self, *, read_only: bool) -> AsyncIterator[UnitOfWork]:
         async with self.sessions() as session:
+            if read_only and self.is_sqlite:
+                await session.connection(execution_options={READ_ONLY: True})
             uow = UnitOfWork(session)
             try:
                 yield uow

@@ -9,7 +9,9 @@ from __future__ import annotations
 from partner_center.domains.associations import tasks as association_tasks
 from partner_center.domains.billing import tasks as billing_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
+from partner_center.domains.catalog import tasks as catalog_tasks
 from partner_center.domains.coupons import tasks as coupon_tasks
+from partner_center.domains.invoices import tasks as invoice_tasks
 from partner_center.domains.notifications import tasks as notification_tasks
 from partner_center.domains.orders import tasks as order_tasks
 from partner_center.domains.resources import tasks as resource_tasks
@@ -27,14 +29,17 @@ def build_registry(wiring: Wiring) -> JobRegistry[Services]:
     then the hand-overs to pay-per-use are taken over (``usage.accept_handoffs``), then the
     hours that ended are rated (``usage.rate_hourly``). At 02:00 on the 5th the month that
     ended is billed (``billing.run_monthly``) after that hour's rating, so every usage rated up
-    to the run is on its bill.
+    to the run is on its bill. At 03:00 on the 5th the bills are invoiced and the invoices
+    e-mailed (``invoices.issue_monthly``).
     """
     registry = JobRegistry(lambda session, clock: Services(session, clock=clock, wiring=wiring))
     budget_tasks.register(registry)
     usage_tasks.register(registry)
     billing_tasks.register(registry)
+    invoice_tasks.register(registry)
     for module in (
         association_tasks,
+        catalog_tasks,
         coupon_tasks,
         notification_tasks,
         order_tasks,

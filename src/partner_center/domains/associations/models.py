@@ -235,3 +235,25 @@ class CustomerManagerAssignment(TenantOwned, Base):
     """Business time the manager was replaced or withdrawn (UTC); NULL while current."""
     effective_to: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Attribution ends here (exclusive): 00:00 after ``ended_at`` in the billing zone, UTC."""
+
+
+class Prospect(TenantOwned, Base):
+    """A partner's pre-registration of a prospect (rules.md §2.1.1–2.1.4), by e-mail address.
+    ``tenant_id`` is the partner. Rows are never deleted: a lapsed reservation is history."""
+
+    __tablename__ = "prospects"
+    __table_args__ = (Index("ix_prospects_email", "email", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(255))
+    """Lower-case e-mail address of the prospect."""
+    name: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The existing account with that address, if any, when pre-registered."""
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    """An account registered more than 7 days earlier: manual review, no reservation (§2.1.4)."""
+    created_by: Mapped[str] = mapped_column(String(64))
+    reserved_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time of the pre-registration (UTC)."""
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Business time the reservation lapses (UTC, exclusive)."""

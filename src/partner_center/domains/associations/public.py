@@ -55,6 +55,11 @@ from partner_center.domains.associations.service.overview import (
     OverviewService,
     PartnerSettingsView,
 )
+from partner_center.domains.associations.service.prospects import (
+    ProspectService,
+    ProspectState,
+    ProspectView,
+)
 from partner_center.domains.associations.service.requests import (
     TYPE_CHANGE_LIMIT,
     TYPE_CHANGE_WINDOW_MONTHS,
@@ -99,6 +104,9 @@ __all__ = [
     "OnBehalfGrantView",
     "OverviewService",
     "PartnerSettingsView",
+    "ProspectService",
+    "ProspectState",
+    "ProspectView",
     "RequestStatus",
     "ServiceBase",
     "TypeChangeService",

@@ -38,25 +38,33 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Select,
     and_,
     case,
     cast,
+    column,
     exists,
     func,
     insert,
     literal,
     select,
+    table,
+    text,
     type_coerce,
     union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from partner_center.domains.billing.cycles import cycle_bounds, previous_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error
@@ -310,23 +318,28 @@ class BillRunner:
                 activity.c.region_code,
             )
         )
-        await self.session.execute(
-            insert(CustomerBillLine).from_select(
-                [
-                    "tenant_id",
-                    "cycle",
-                    "owner_partner_id",
-                    "billed_partner_id",
-                    "kind",
-                    "service_type_code",
-                    "resource_type_code",
-                    "region_code",
-                    "amount",
-                    "coupon_amount",
-                ],
-                source,
-            )
-        )
+        columns = [
+            "tenant_id",
+            "cycle",
+            "owner_partner_id",
+            "billed_partner_id",
+            "kind",
+            "service_type_code",
+            "resource_type_code",
+            "region_code",
+            "amount",
+            "coupon_amount",
+        ]
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.session.execute(insert(CustomerBillLine).from_select(columns, source))
+            return
+        # PostgreSQL never runs the query of an INSERT … SELECT in parallel; CREATE TABLE AS
+        # may: aggregate into a temporary table (one row per line), then insert those rows.
+        names = [c.label(n) for c, n in zip(source.selected_columns, columns, strict=True)]
+        await self.session.execute(CreateTempTableAs(_LINES_TMP, source.with_only_columns(*names)))
+        tmp = table(_LINES_TMP, *(column(name) for name in columns))
+        await self.session.execute(insert(CustomerBillLine).from_select(columns, select(*tmp.c)))
+        await self.session.execute(text("DROP TABLE bill_lines_batch"))
 
     async def _insert_customer_bills(
         self, run: BillRun, owners: Sequence[str], now: datetime
@@ -578,6 +591,25 @@ class BillRunner:
         """The cycle a run at ``as_of`` bills: the month before ``as_of``'s month."""
         local = as_of.astimezone(self.zone)
         return previous_cycle(f"{local.year:04d}-{local.month:02d}")
+
+
+#: The temporary table a batch's bill lines are aggregated into on PostgreSQL.
+_LINES_TMP = "bill_lines_batch"
+
+
+class CreateTempTableAs(Executable, ClauseElement):
+    """``CREATE TEMPORARY TABLE name AS <select>`` (its parameters bound as usual)."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, query: Select[Any]) -> None:
+        self.name = name
+        self.query = query
+
+
+@compiles(CreateTempTableAs)
+def _create_temp_table_as(element: CreateTempTableAs, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
 
 
 def _billed(owner: ColumnElement[str], resellers: dict[str, str]) -> ColumnElement[str]:

@@ -68,7 +68,7 @@ def applies(discount: DiscountView, service_type: str, barred: set[str]) -> bool
     )
 
 
-def _view(row: CatalogDiscount) -> DiscountView:
+def discount_view(row: CatalogDiscount) -> DiscountView:
     return DiscountView(
         discount_id=row.id,
         discount_type=DiscountType(row.discount_type),
@@ -205,7 +205,7 @@ class DiscountService:
         )
         self.session.add(row)
         await self.session.flush()
-        return _view(row)
+        return discount_view(row)
 
     async def revoke(self, discount_id: str, *, by: str) -> DiscountView:
         """End a discount now (only its grantor may). Ratings of earlier instants keep it."""
@@ -217,8 +217,9 @@ class DiscountService:
         now = self.clock.now()
         if row.effective_to is None or row.effective_to > now:
             row.effective_to = max(now, row.effective_from)
+            row.revoked_at = now
             await self.session.flush()
-        return _view(row)
+        return discount_view(row)
 
     async def in_force(self, customer_id: str, as_of: datetime) -> list[DiscountView]:
         """The customer's discounts in force at ``as_of`` (none for reseller-model customers)."""
@@ -238,7 +239,7 @@ class DiscountService:
                 .order_by(CatalogDiscount.discount_type, CatalogDiscount.id)
             )
         ).scalars()
-        return [_view(r) for r in rows]
+        return [discount_view(r) for r in rows]
 
     async def _customer(self, customer_id: str) -> CustomerRecord | None:
         row = await self.customer_records.get(customer_id)

@@ -323,6 +323,31 @@ class CatalogDiscount(TenantOwned, Base):
     effective_to: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Exclusive end (UTC); NULL = until revoked. Revoking closes the window, never deletes."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """When its grantor revoked it or a new discount replaced it (UTC); NULL otherwise."""
+
+
+class DiscountPermission(TenantOwned, Base):
+    """The operator's permission for a partner to grant discounts and adjust order prices
+    (rules.md §7.16, §7.19), up to ``max_percent_off``. ``tenant_id`` is the partner. A new
+    permission ends the one before (``ended_at``); rows are never deleted: they are the
+    permission's history."""
+
+    __tablename__ = "discount_permissions"
+    __table_args__ = (
+        CheckConstraint(
+            "max_percent_off > 0 AND max_percent_off < 10000000000", name="max_percent_off"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    max_percent_off: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """The deepest discount the partner may grant, percent of the list price, 0 < x < 100
+    (exact, BIGINT of 10⁻⁸ units)."""
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """When it was withdrawn or replaced (UTC); NULL while in force."""
 
 
 for _table in (

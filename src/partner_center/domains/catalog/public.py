@@ -9,6 +9,13 @@ from partner_center.domains.catalog.discounts import (
 from partner_center.domains.catalog.divisions import Division, Divisions, divisions
 from partner_center.domains.catalog.document import demo_catalog, read_catalog
 from partner_center.domains.catalog.errors import CatalogErrorCode
+from partner_center.domains.catalog.grants import (
+    DISCOUNT_EXPIRED_JOB,
+    DiscountState,
+    GrantedDiscount,
+    PartnerDiscounts,
+    PermissionView,
+)
 from partner_center.domains.catalog.importer import (
     CatalogImporter,
     ImportReport,
@@ -52,6 +59,7 @@ from partner_center.domains.catalog.service import (
 
 __all__ = [
     "CHARGE_MODE_CODES",
+    "DISCOUNT_EXPIRED_JOB",
     "MAX_PRODUCTS",
     "AppliedDiscount",
     "CatalogErrorCode",
@@ -62,20 +70,24 @@ __all__ = [
     "ConversionView",
     "DiscountOption",
     "DiscountService",
+    "DiscountState",
     "DiscountType",
     "DiscountView",
     "Division",
     "Divisions",
+    "GrantedDiscount",
     "ImportReport",
     "InquiryService",
     "Language",
     "MeasureUnitView",
     "OnDemandItem",
     "OnDemandRating",
+    "PartnerDiscounts",
     "PeriodItem",
     "PeriodQuote",
     "PeriodRating",
     "PeriodType",
+    "PermissionView",
     "PriceView",
     "ProductKey",
     "ProjectView",

@@ -65,8 +65,10 @@ class VerificationCodes:
         minutes: int,
         lang: str | None,
         scene: int = REGISTRATION_SCENE,
+        customer_id: str | None = None,
     ) -> None:
-        """Queue a new code for ``receiver`` (``CBC.99004015`` over the send limits)."""
+        """Queue a new code for ``receiver`` (``CBC.99004015`` over the send limits); a
+        scene-18 code is for ``customer_id``."""
         now = self.wall.now()
         day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
         rows = (
@@ -94,6 +96,7 @@ class VerificationCodes:
                 tenant_id=tenant_id,
                 receiver=receiver,
                 scene=scene,
+                customer_id=customer_id,
                 code_hash=hash_token(code),
                 created_at=now,
                 expires_at=now + timedelta(minutes=minutes),
@@ -112,7 +115,13 @@ class VerificationCodes:
         )
 
     async def consume(
-        self, *, tenant_id: str, receiver: str, code: str, scene: int = REGISTRATION_SCENE
+        self,
+        *,
+        tenant_id: str,
+        receiver: str,
+        code: str,
+        scene: int = REGISTRATION_SCENE,
+        customer_id: str | None = None,
     ) -> None:
         """Check ``code`` against the newest unused code of the scene that ``tenant_id`` sent
         to ``receiver``, and use it up.
@@ -127,6 +136,9 @@ class VerificationCodes:
                 VerificationCode.tenant_id == tenant_id,
                 VerificationCode.receiver == receiver,
                 VerificationCode.scene == scene,
+                VerificationCode.customer_id == customer_id
+                if customer_id
+                else VerificationCode.customer_id.is_(None),
                 VerificationCode.consumed_at.is_(None),
             )
             .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())

@@ -49,6 +49,10 @@ from partner_center.kernel.pagination import Page, paginate
 MAX_ACCOUNTS_PER_MOBILE = 5
 
 
+#: The verification scene of a bank-card real-name check: its code is for one customer.
+BANK_CARD_SCENE = 18
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerActor:
     """A partner (or one of its members) acting through the API or the console."""
@@ -168,10 +172,19 @@ class CustomerService:
         timeout_minutes: int | None,
         lang: str | None,
         scene: int = REGISTRATION_SCENE,
+        customer_id: str | None = None,
     ) -> None:
-        """Send a 6-digit code (15 an hour, 60 a day per receiver)."""
+        """Send a 6-digit code (15 an hour, 60 a day per receiver). Scene 18 (bank-card
+        real-name) is for one of the partner's customers, ``customer_id`` (required,
+        ``CBC.99000035`` for anyone else's); other scenes ignore ``customer_id``."""
         if not actor.caller.has(Permission.CREATE_CUSTOMER):
             raise access_denied("The member lacks the permission to create customers.")
+        if scene != BANK_CARD_SCENE:
+            customer_id = None
+        elif not customer_id:
+            raise invalid_parameter("customer_id", "Required with scene 18.")
+        else:
+            await self.get_for_partner(actor, customer_id)
         await self.codes.send(
             tenant_id=actor.partner_id,
             receiver=receiver,
@@ -179,6 +192,7 @@ class CustomerService:
             minutes=code_minutes(timeout_minutes),
             lang=lang,
             scene=scene,
+            customer_id=customer_id,
         )
 
     async def _consume_code(

@@ -295,6 +295,19 @@ class EnterpriseService:
         del recursive  # every unit is a leaf, so the recursive tree is the same
         return OrgTree(root_id=root, root_name=master.name, children=children)
 
+    async def disassociation_blocker(self, customer_id: str) -> str | None:
+        """Why the customer cannot leave its partner yet, or None: an enterprise master with
+        independent-accounting member accounts (``financial_custody`` 0) stays (rules.md
+        §2.6.5), as the money it gave them came from the partner."""
+        stmt = select(func.count()).where(
+            EnterpriseMember.tenant_id == customer_id,
+            EnterpriseMember.status == MemberStatus.NORMAL,
+            EnterpriseMember.financial_custody == 0,
+        )
+        if (await self.session.execute(stmt)).scalar_one():
+            return "the customer is an enterprise master with independent-accounting members"
+        return None
+
     async def enable_enterprise_projects(self, account_id: str) -> bool:
         """Enable enterprise projects for the customer; True the first time (idempotent)."""
         if await self.session.get(EnterpriseProjectAuth, account_id) is not None:

@@ -259,6 +259,17 @@ class IdentityService:
         row = await self.session.get(Account, account_id)
         return _account_view(row) if row is not None else None
 
+    async def get_account_by_email(self, email: str) -> AccountView | None:
+        """The oldest account registered with ``email`` (case-insensitive), or None."""
+        stmt = (
+            select(Account)
+            .where(func.lower(Account.email) == email.lower())
+            .order_by(Account.created_at, Account.id)
+            .limit(1)
+        )
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return _account_view(row) if row is not None else None
+
     async def get_account_by_name(self, name: str) -> AccountView | None:
         stmt = select(Account).where(Account.name == name)
         row = (await self.session.execute(stmt)).scalar_one_or_none()

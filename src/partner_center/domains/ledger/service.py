@@ -31,6 +31,7 @@ from partner_center.domains.ledger.repository import LedgerRepository
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.metrics import LEDGER_POSTINGS
 from partner_center.kernel.money import (
     MAX_STORABLE,
     STORAGE_SCALE,
@@ -779,6 +780,7 @@ class LedgerService:
             async with self._session.begin_nested():
                 self._session.add(row)
                 await self._session.flush()
+            LEDGER_POSTINGS.labels(intent.kind.value).inc()
         except IntegrityError:
             # A concurrent writer recorded this id (or resolved/reversed the same transfer)
             # between our checks and our insert; the database's unique keys decided.

@@ -20,6 +20,7 @@ class OrderErrorCode(enum.StrEnum):
     TERM_TOO_LONG = "CBC.99003154"
     RESOURCE_RELEASED = "CBC.30000067"
     RESOURCE_BUSY = "CBC.99003623"
+    ADJUSTMENT_NOT_ALLOWED = "CBC.5024"
 
 
 def order_error(code: OrderErrorCode, message: str) -> DomainError:

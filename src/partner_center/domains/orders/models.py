@@ -123,6 +123,15 @@ class CustomerOrder(TenantOwned, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Cancelled (or completed for orders that need no payment)."""
+    enterprise_project_id: Mapped[str] = mapped_column(String(64), default="0", server_default="0")
+    """The customer's enterprise project the order is for; "0" is the default project."""
+    paying_agent_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The partner that pays for the order (``agent_pay_info``): the billed partner of a
+    reseller-model customer when the order was created; NULL when the customer pays itself."""
+    unsubscribe_reason_type: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Unsubscription orders: 1 hard to use … 5 other, as the customer gave it."""
+    unsubscribe_reason: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    """Unsubscription orders: the customer's free-text reason."""
 
 
 class OrderLine(TenantOwned, Base):
@@ -178,3 +187,24 @@ class OrderRefundLine(TenantOwned, Base):
     service_type_name: Mapped[str] = mapped_column(String(128))
     region_code: Mapped[str] = mapped_column(String(64))
     base_order_id: Mapped[str] = mapped_column(String(64))
+
+
+class OrderPriceAdjustment(TenantOwned, Base):
+    """A partner's price adjustment of a pending order (rules.md §7.19): the history of every
+    adjustment, never updated. ``tenant_id`` is the customer."""
+
+    __tablename__ = "order_price_adjustments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    partner_id: Mapped[str] = mapped_column(String(32))
+    official_amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """The order's list price (2 decimals)."""
+    previous_discount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """What the order's discount took off before this adjustment (2 decimals, ≥ 0)."""
+    discount_amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """What this adjustment takes off the list price (2 decimals, > 0); the order's lines share
+    it in proportion to their list price."""
+    adjusted_by: Mapped[str] = mapped_column(String(128))
+    """The partner login that adjusted it."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

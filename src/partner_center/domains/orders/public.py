@@ -5,6 +5,7 @@ lists yearly/monthly orders; ``SubscriptionService`` wraps it for what customers
 resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-use).
 """
 
+from partner_center.domains.orders.adjustments import AdjustmentView, PriceAdjustments
 from partner_center.domains.orders.billing_feed import order_lines
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
@@ -36,6 +37,7 @@ from partner_center.domains.orders.subscriptions import (
     RenewalQuote,
     SubscriptionService,
     TermRefund,
+    UnsubscribeReason,
     check_status_filter,
     term_refund,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "MAX_UNSUBSCRIBE",
     "PERIOD_LIMITS",
     "SYSTEM_USER",
+    "AdjustmentView",
     "BatchResult",
     "InstantSwitch",
     "ItemFailure",
@@ -78,6 +81,7 @@ __all__ = [
     "OrderType",
     "OrderView",
     "Payment",
+    "PriceAdjustments",
     "ProductRequest",
     "RefundLineView",
     "RenewalLines",
@@ -85,6 +89,7 @@ __all__ = [
     "SourceType",
     "SubscriptionService",
     "TermRefund",
+    "UnsubscribeReason",
     "check_period",
     "check_status_filter",
     "order_error",

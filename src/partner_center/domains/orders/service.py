@@ -8,6 +8,8 @@ ids derived from the order id, so a replay can never move money twice)::
     lock the order (status 6, before its deadline)         CBC.99003106 / CBC.99003110
     CustomerControl.ensure_allowed(PURCHASE | RENEW)        restricted / frozen customers
     balances.ensure_purchase_allowed                        partner over its consumption quota
+    realname.ensure_may_buy_in(regions)                     Chinese-mainland regions need a
+                                                            verified customer (CBC.99007004)
     discount first (the order's own, if asked for)          CBC.99003108
     coupon hold on the net amount (one coupon per order)    coupons' codes
     budget reserve at list price (reseller model)           CBC.99003198
@@ -21,8 +23,8 @@ payments), which releases the holds with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
@@ -37,6 +39,7 @@ from partner_center.domains.catalog.public import (
     PeriodItem,
     ProductKey,
     project_id_for,
+    takes_discounts,
 )
 from partner_center.domains.coupons.public import (
     CouponService,
@@ -77,6 +80,7 @@ from partner_center.domains.orders.views import (
     RefundLineView,
 )
 from partner_center.domains.partners.public import PartnerType
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import (
     PERIOD_MONTH,
     PERIOD_YEAR,
@@ -91,6 +95,10 @@ from partner_center.kernel.jobs import schedule
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
+#: The order-discount type of a partner's order price adjustment (api-semantics.md §3.7).
+PRICE_ADJUSTMENT = 609
+#: The id of a customer's default enterprise project.
+DEFAULT_ENTERPRISE_PROJECT = "0"
 CENT = Decimal("0.01")
 EXPIRE_UNPAID_JOB = "orders.expire_unpaid"
 MAX_PRODUCTS = 20
@@ -167,6 +175,12 @@ def line_view(row: OrderLine) -> LineView:
     )
 
 
+def paying_agent(customer: CustomerRecord) -> str | None:
+    """Who pays the customer's orders: its billed partner for a reseller-model customer (the
+    partner bills the customer itself), nobody else for a customer paying its own."""
+    return None if takes_discounts(customer) else customer.billed_partner_id
+
+
 def order_view(row: CustomerOrder, lines: Sequence[OrderLine] = ()) -> OrderView:
     return OrderView(
         order_id=row.id,
@@ -193,6 +207,10 @@ def order_view(row: CustomerOrder, lines: Sequence[OrderLine] = ()) -> OrderView
         created_at=row.created_at,
         payment_deadline=row.payment_deadline,
         paid_at=row.paid_at,
+        enterprise_project_id=row.enterprise_project_id,
+        paying_agent_id=row.paying_agent_id,
+        unsubscribe_reason_type=row.unsubscribe_reason_type,
+        unsubscribe_reason=row.unsubscribe_reason,
         lines=tuple(line_view(x) for x in lines),
     )
 
@@ -215,6 +233,9 @@ class PricedLine:
     spec_size_measure_id: int | None = None
     parent_index: int | None = None
     resource_ref: str | None = None
+    ends_at: datetime | None = None
+    """Renewal lines: the end of the renewed term when it is fixed at ordering (aligned to the
+    customer's ``EXPIRE_DATE``); None: the period from the current expiry."""
 
 
 class OrderService:
@@ -237,6 +258,7 @@ class OrderService:
         coupons: CouponService,
         resources: ResourceService,
         customer_records: CustomerRecords,
+        realname: RealnameService,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -252,6 +274,7 @@ class OrderService:
         self.coupons = coupons
         self.resources = resources
         self.customer_records = customer_records
+        self.realname = realname
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -339,6 +362,7 @@ class OrderService:
             created_by=actor.caller.member_name or actor.caller.account_name,
             period=(request.period_type, request.period_num),
             auto_renew=request.auto_renew,
+            enterprise_project_id=request.enterprise_project_id,
         )
         return order_view(row, await self._lines(row.id))
 
@@ -429,6 +453,7 @@ class OrderService:
         created_by: str,
         period: tuple[int, int] | None,
         auto_renew: bool = False,
+        enterprise_project_id: str = DEFAULT_ENTERPRISE_PROJECT,
     ) -> CustomerOrder:
         now = self.clock.now()
         official = sum((x.official for x in lines), ZERO)
@@ -466,6 +491,8 @@ class OrderService:
             created_by=created_by,
             created_at=now,
             payment_deadline=now + timedelta(days=self.policy.payment_days),
+            enterprise_project_id=enterprise_project_id,
+            paying_agent_id=paying_agent(customer),
         )
         self.session.add(row)
         await self.session.flush()
@@ -501,6 +528,7 @@ class OrderService:
                     discount_amount=line.official - line.discounted,
                     amount_after_discount=line.discounted,
                     coupon_amount=ZERO,
+                    expire_time=line.ends_at,
                 )
             )
         await self.session.flush()
@@ -573,6 +601,8 @@ class OrderService:
         )
         await self.balances.ensure_purchase_allowed(row.tenant_id)
         lines = await self._lines(row.id)
+        if not renewal:
+            await self.realname.ensure_may_buy_in(row.tenant_id, {x.region_code for x in lines})
         self._apply_discount(row, lines, payment)
         context = self._coupon_context(row, lines)
         coupon_total = ZERO
@@ -615,7 +645,15 @@ class OrderService:
     def _apply_discount(
         self, row: CustomerOrder, lines: Sequence[OrderLine], payment: Payment
     ) -> None:
-        if payment.use_discount:
+        if row.discount_type == PRICE_ADJUSTMENT:
+            # The adjusted price is the order's price; no other discount stacks on it.
+            if payment.use_discount and payment.discount_id != row.discount_id:
+                raise order_error(
+                    OrderErrorCode.DISCOUNT_NOT_APPLICABLE,
+                    f"Order {row.id} has an adjusted price; no other discount applies.",
+                )
+            payment = replace(payment, use_discount=True)
+        elif payment.use_discount:
             if row.discount_id is None or payment.discount_id != row.discount_id:
                 raise order_error(
                     OrderErrorCode.DISCOUNT_NOT_APPLICABLE,
@@ -656,6 +694,7 @@ class OrderService:
                         partner_id=row.partner_id,
                         distributor_id=row.distributor_id,
                         order_id=row.id,
+                        enterprise_project_id=row.enterprise_project_id,
                         line_id=line.id,
                         region_code=line.region_code,
                         service_type_code=line.service_type_code,
@@ -694,7 +733,9 @@ class OrderService:
             # A renewal continues the paid time, also in the grace period (the grace days are
             # part of the new term, as the reference bills them).
             starts = resource.expire_time
-            ends = add_months(self.zone, starts, months_of(line.period_type, line.period_num))
+            ends = line.expire_time or add_months(
+                self.zone, starts, months_of(line.period_type, line.period_num)
+            )
             line.effective_time, line.expire_time = starts, ends
             paid = line.amount_after_discount - line.coupon_amount
             await self.resources.add_term(

@@ -19,11 +19,13 @@ budget measures list-price purchases (rules.md §3.3) and a refund is not a purc
 from __future__ import annotations
 
 import math
+from calendar import monthrange
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from partner_center.domains.catalog.public import DiscountOption, PeriodItem, ProductKey
 from partner_center.domains.coupons.public import RefundCase
@@ -47,6 +49,7 @@ from partner_center.domains.orders.service import (
     PricedLine,
     check_period,
     months_of,
+    paying_agent,
     wire_discount_type,
 )
 from partner_center.domains.orders.views import BatchResult, InstantSwitch, ItemFailure, Payment
@@ -59,9 +62,10 @@ from partner_center.domains.resources.public import (
     TermView,
     resource_error,
 )
-from partner_center.kernel.clock import add_months, to_micros
+from partner_center.kernel.clock import add_months, to_micros, utc
 from partner_center.kernel.errors import DomainError, invalid_parameter
 from partner_center.kernel.ids import new_id
+from partner_center.kernel.money import to_cents
 
 MAX_RENEW = 10
 MAX_UNSUBSCRIBE = 10
@@ -71,6 +75,8 @@ UNSUBSCRIBE_WHOLE = 1
 UNSUBSCRIBE_RENEWALS = 2
 DEDUCTION_DATE = "DEDUCTION_DATE"
 EXPIRE_DATE = "EXPIRE_DATE"
+#: ``EXPIRE_DATE`` -1: the last day of the month.
+LAST_DAY = -1
 AUTO_RENEW_PERIODS = {"MONTH": 2, "YEAR": 3}
 
 
@@ -79,6 +85,50 @@ class TermRefund:
     refund: Decimal
     consumed: Decimal
     coupon_back: bool
+
+
+def aligned_end(zone: ZoneInfo, natural_end: datetime, expire_day: int) -> datetime:
+    """The first instant at or after ``natural_end`` (same time of day, billing time zone) on
+    the customer's ``EXPIRE_DATE`` day of a month: 1-28, or -1 for the month's last day."""
+    local = utc(natural_end).astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(2):
+        last = monthrange(year, month)[1]
+        day = last if expire_day == LAST_DAY else expire_day
+        candidate = local.replace(year=year, month=month, day=day)
+        if candidate >= local:
+            return candidate.astimezone(UTC)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise AssertionError("a day 1-28 or the last day is always found within two months")
+
+
+def aligned_line(
+    line: PricedLine, starts: datetime, zone: ZoneInfo, *, expire_day: int, months: int
+) -> PricedLine:
+    """A renewal line extended to the ``EXPIRE_DATE`` day, priced by the day: the period's price
+    times (days to the aligned end) / (days of the period), rounded half-up to the cent."""
+    natural = add_months(zone, starts, months)
+    ends = aligned_end(zone, natural, expire_day)
+    if ends == natural:
+        return replace(line, ends_at=ends)
+    factor = Fraction(to_micros(ends) - to_micros(starts), to_micros(natural) - to_micros(starts))
+
+    def scaled(amount: Decimal) -> Decimal:
+        exact = Fraction(amount) * factor
+        return to_cents(Decimal(exact.numerator) / Decimal(exact.denominator))
+
+    return replace(
+        line, official=scaled(line.official), discounted=scaled(line.discounted), ends_at=ends
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeReason:
+    """Why the customer unsubscribes, stored on the unsubscription order."""
+
+    reason_type: int | None
+    """1 hard to use, 2 features do not meet needs, 3 too complex, 4 service, 5 other."""
+    text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +287,7 @@ class SubscriptionService:
             best,
             created_by=created_by,
             period=(period_type, period_num),
+            enterprise_project_id=rows[0].enterprise_project_id,
         )
         await self.resources.hold_for_order(rows, order.id)
         return order
@@ -344,6 +395,19 @@ class SubscriptionService:
                     f"Resource {resource_id} cannot be renewed for this period: {exc.message}",
                 ) from exc
             raise
+        expire_day = (await self.resources.renew_settings(customer.account_id)).expire_day
+        if expire_day is not None:
+            by_ref = {r.id: r for r in rows}
+            lines = [
+                aligned_line(
+                    line,
+                    by_ref[line.resource_ref or ""].expire_time,
+                    self.orders.zone,
+                    expire_day=expire_day,
+                    months=months,
+                )
+                for line in lines
+            ]
         return rows, lines, best
 
     async def auto_renew_attempt(self, ref: str, expire: int) -> bool | None:
@@ -400,6 +464,7 @@ class SubscriptionService:
         *,
         unsubscribe_type: int,
         created_by: str,
+        reason: UnsubscribeReason | None = None,
     ) -> BatchResult:
         """Unsubscribe resources (type 1: the resource and all its renewals; type 2: only the
         renewals not started yet), refunding as the module docstring says; one type-4 order
@@ -418,7 +483,7 @@ class SubscriptionService:
             try:
                 async with self.session.begin_nested():
                     order_id = await self._unsubscribe_one(
-                        customer, resource_id, unsubscribe_type, created_by
+                        customer, resource_id, unsubscribe_type, created_by, reason
                     )
                 result.order_ids.append(order_id)
             except DomainError as exc:
@@ -443,7 +508,12 @@ class SubscriptionService:
         return [row, *await self.resources.attached(row, lock=True)]
 
     async def _unsubscribe_one(
-        self, customer: CustomerRecord, resource_id: str, unsubscribe_type: int, created_by: str
+        self,
+        customer: CustomerRecord,
+        resource_id: str,
+        unsubscribe_type: int,
+        created_by: str,
+        reason: UnsubscribeReason | None,
     ) -> str:
         rows = await self._usable(customer.account_id, resource_id)
         now = self.clock.now()
@@ -466,6 +536,7 @@ class SubscriptionService:
             created_by=created_by,
             only_unstarted=only_unstarted,
             unconditional_days=self.orders.policy.unconditional_refund_days,
+            reason=reason,
         )
         if only_unstarted:
             for row in rows:
@@ -494,6 +565,7 @@ class SubscriptionService:
         created_by: str,
         only_unstarted: bool,
         unconditional_days: int | None,
+        reason: UnsubscribeReason | None = None,
     ) -> CustomerOrder:
         now = self.clock.now()
         primary = rows[0]
@@ -519,6 +591,10 @@ class SubscriptionService:
             created_at=now,
             paid_at=now,
             closed_at=now,
+            enterprise_project_id=primary.enterprise_project_id,
+            paying_agent_id=paying_agent(customer),
+            unsubscribe_reason_type=reason.reason_type if reason else None,
+            unsubscribe_reason=reason.text if reason else None,
         )
         self.session.add(order)
         await self.session.flush()

@@ -33,6 +33,8 @@ class NewOrder:
     products: tuple[ProductRequest, ...]
     auto_renew: bool = False
     indirect_partner_id: str | None = None
+    enterprise_project_id: str = "0"
+    """The customer's enterprise project ("0": the default one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,10 @@ class OrderView:
     created_at: datetime
     payment_deadline: datetime | None
     paid_at: datetime | None
+    enterprise_project_id: str = "0"
+    paying_agent_id: str | None = None
+    unsubscribe_reason_type: int | None = None
+    unsubscribe_reason: str | None = None
     lines: tuple[LineView, ...] = ()
 
     @property

@@ -127,3 +127,33 @@ class ResellerManagerAssignment(TenantOwned, Base):
     """Business time of the assignment (UTC)."""
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     """Business time the member stopped managing the reseller (UTC); NULL while current."""
+
+
+class CriticalOperationProtection(TenantOwned, Base):
+    """Whether a partner demands a verification code for its critical operations (rules.md
+    §12.4); off when the partner has no row. ``tenant_id`` is the partner (one row)."""
+
+    __tablename__ = "critical_operation_protection"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CriticalOperationCode(TenantOwned, Base):
+    """A one-time code sent to the partner's registered e-mail for a critical operation.
+    ``tenant_id`` is the partner; only its own critical operations consume it."""
+
+    __tablename__ = "critical_operation_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Wall-clock time sent (UTC)."""
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """Wall-clock expiry (UTC)."""
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    consumed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The critical operation that used it."""

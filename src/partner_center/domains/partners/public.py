@@ -1,6 +1,7 @@
 """The partners domain's public surface."""
 
 from partner_center.domains.partners.models import PartnerStatus, PartnerType
+from partner_center.domains.partners.protection import CriticalOperationGuard
 from partner_center.domains.partners.service import (
     MAX_QUOTA,
     GrantView,
@@ -14,6 +15,7 @@ from partner_center.domains.partners.service import (
 
 __all__ = [
     "MAX_QUOTA",
+    "CriticalOperationGuard",
     "GrantView",
     "IndirectPartnerFilter",
     "IndirectPartnerView",

@@ -2,15 +2,18 @@
 
 from partner_center.domains.realname.models import IdentifyType, ReviewResult
 from partner_center.domains.realname.service import (
+    FACE_PATH,
     EnterpriseIdentity,
     LegalPerson,
     PersonalIdentity,
     RealnameService,
     RealnameStatus,
     ReviewView,
+    is_mainland_region,
 )
 
 __all__ = [
+    "FACE_PATH",
     "EnterpriseIdentity",
     "IdentifyType",
     "LegalPerson",
@@ -19,4 +22,5 @@ __all__ = [
     "RealnameStatus",
     "ReviewResult",
     "ReviewView",
+    "is_mainland_region",
 ]

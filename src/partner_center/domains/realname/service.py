@@ -4,6 +4,10 @@ individual into an enterprise); the operator reviews each submission, approving 
 verification date or rejecting it with a reason; the partner reads the review result, the
 customer its own status and a face-verification QR code.
 
+What an unverified customer may not do: buy cloud services in the Chinese mainland (the
+``cn-*`` regions; the orders domain asks ``ensure_may_buy_in`` before it charges), or be an
+enterprise master (the enterprises domain asks ``is_verified_enterprise``).
+
 States of a customer (``verified_status``): −1 never submitted, 0 in review, 1 rejected,
 2 verified. A customer's state is its newest submission's, except that a change to enterprise
 that is in review or rejected leaves the customer verified as the individual it was.
@@ -28,8 +32,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_center.domains.customers.public import CustomerRecord, CustomerRecords
-from partner_center.domains.identity.public import SecretCipher, hash_token
+from partner_center.domains.customers.public import CustomerRecord, CustomerRecords, PartnerActor
+from partner_center.domains.identity.public import (
+    Permission,
+    SecretCipher,
+    hash_token,
+    sees_only_own_customers,
+)
 from partner_center.domains.realname.errors import RealnameErrorCode
 from partner_center.domains.realname.models import (
     FaceVerificationCode,
@@ -38,11 +47,14 @@ from partner_center.domains.realname.models import (
     ReviewResult,
 )
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 from partner_center.kernel.ids import new_id
 
 MAX_ATTEMPTS_PER_DAY = 5
 QR_CODE_LIFETIME = timedelta(minutes=10)
+#: Where a face-verification QR code points (its ``token`` in the query string, which the
+#: request log leaves out).
+FACE_PATH = "/v1/partner-center/realname/face"
 #: ``verified_type`` of an individual's document: 3 passport, 5 Hong Kong/Macao travel
 #: permit, 6 Taiwan travel permit, 9 Hong Kong/Macao residence permit, 10 Taiwan residence
 #: permit; and how many attachments each takes (data page + holding photo for a passport,
@@ -60,6 +72,12 @@ LEGAL_PERSON = "legalPerson"
 _NUMBER = re.compile(r"[A-Za-z0-9()\-]{1,64}")
 _OBJECT_KEY = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def is_mainland_region(region_code: str | None) -> bool:
+    """Huawei Cloud's Chinese-mainland regions are the ``cn-*`` ones (Hong Kong is
+    ``ap-southeast-1``)."""
+    return bool(region_code) and str(region_code).startswith("cn-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,18 +202,27 @@ class RealnameService:
     # -- scope --------------------------------------------------------------------------
 
     async def _customer_of(
-        self, partner_id: str, customer_id: str | None, *, lock: bool = True
+        self, actor: PartnerActor, customer_id: str | None, *, lock: bool = True
     ) -> CustomerRecord:
-        """The partner's associated customer (a distributor's reseller's too), locked unless
-        only read: every submission and review of one customer queues behind the one before."""
+        """The partner's associated customer (a distributor's reseller's too; an account
+        manager's own customers only), locked unless only read: every submission and review
+        of one customer queues behind the one before."""
+        if not actor.caller.has(Permission.LIST_CUSTOMERS):
+            raise access_denied("The member lacks the permission to manage customers.")
         if not customer_id or len(customer_id) > 64:
             raise invalid_parameter("customer_id", "Required, at most 64 characters.")
         records = self.customer_records
         customer = await (records.lock(customer_id) if lock else records.get(customer_id))
+        caller = actor.caller
         if (
             customer is None
             or not customer.associated
-            or partner_id not in (customer.tenant_id, customer.distributor_id)
+            or actor.partner_id not in (customer.tenant_id, customer.distributor_id)
+            or (
+                caller.member_id is not None
+                and sees_only_own_customers(list(caller.roles), is_admin=caller.is_admin)
+                and customer.account_manager_id != caller.member_id
+            )
         ):
             raise DomainError(
                 RealnameErrorCode.NOT_YOUR_CUSTOMER,
@@ -247,7 +274,7 @@ class RealnameService:
 
     # -- submissions --------------------------------------------------------------------
 
-    async def submit_individual(self, partner_id: str, platform: str, req: PersonalIdentity) -> int:
+    async def submit_individual(self, actor: PartnerActor, req: PersonalIdentity) -> int:
         """Submit an individual's ID document; returns ``is_review`` (always 1)."""
         if req.identify_type == 4:
             raise DomainError(
@@ -267,11 +294,11 @@ class RealnameService:
         files = _files(req.files, least=wanted, most=wanted)
         name = _text(req.name, "name", 255)
         number = _number(req.verified_number, "verified_number")
-        self._check_platform(req.xaccount_type, platform)
-        customer = await self._customer_of(partner_id, req.customer_id)
+        self._check_platform(req.xaccount_type, actor.partner.xaccount_type)
+        customer = await self._customer_of(actor, req.customer_id)
         await self._check_may_submit(customer.account_id, change=False)
         await self._store(
-            partner_id,
+            actor.partner_id,
             customer.account_id,
             IdentifyType.INDIVIDUAL,
             document_type=req.verified_type,
@@ -283,7 +310,7 @@ class RealnameService:
         return 1
 
     async def submit_enterprise(
-        self, partner_id: str, platform: str, req: EnterpriseIdentity, *, change: bool
+        self, actor: PartnerActor, req: EnterpriseIdentity, *, change: bool
     ) -> int:
         """Submit an enterprise's certificate, first (``change`` False) or as the change of a
         verified individual (``change_type`` 1); returns ``is_review`` (always 1)."""
@@ -312,11 +339,11 @@ class RealnameService:
             _number(person.id_number, "legel_id_number")
             if person.certifier_role not in (None, LEGAL_PERSON):
                 raise invalid_parameter("certifier_role", f"Use {LEGAL_PERSON!r}.")
-        self._check_platform(req.xaccount_type, platform)
-        customer = await self._customer_of(partner_id, req.customer_id)
+        self._check_platform(req.xaccount_type, actor.partner.xaccount_type)
+        customer = await self._customer_of(actor, req.customer_id)
         await self._check_may_submit(customer.account_id, change=change)
         await self._store(
-            partner_id,
+            actor.partner_id,
             customer.account_id,
             IdentifyType.ENTERPRISE,
             document_type=certificate,
@@ -428,14 +455,27 @@ class RealnameService:
 
     # -- reading ------------------------------------------------------------------------
 
-    async def review_result(self, partner_id: str, customer_id: str | None) -> ReviewView | None:
+    async def review_result(
+        self, actor: PartnerActor, customer_id: str | None
+    ) -> ReviewView | None:
         """The customer's newest submission, or None before any."""
-        customer = await self._customer_of(partner_id, customer_id, lock=False)
+        customer = await self._customer_of(actor, customer_id, lock=False)
         history = await self._submissions(customer.account_id)
         return self._review_view(history[0]) if history else None
 
     async def status(self, customer_id: str) -> RealnameStatus:
         return self._status(await self._submissions(customer_id))
+
+    async def ensure_may_buy_in(self, customer_id: str, regions: set[str]) -> None:
+        """Cloud services in the Chinese mainland are sold only to customers with real-name
+        authentication (any other region needs none): ``CBC.99007004`` otherwise."""
+        mainland = sorted(r for r in regions if is_mainland_region(r))
+        if mainland and not (await self.status(customer_id)).verified:
+            raise DomainError(
+                RealnameErrorCode.BUSINESS_CHECK_FAILED,
+                "Real-name authentication is required to buy cloud services in the Chinese "
+                f"mainland ({', '.join(mainland)}); complete it first.",
+            )
 
     async def is_verified_enterprise(self, customer_id: str) -> bool:
         status = await self.status(customer_id)
@@ -460,7 +500,23 @@ class RealnameService:
             )
         )
         await self.session.flush()
-        return f"{self.public_url}/realname/face?token={token}"
+        return f"{self.public_url}{FACE_PATH}?token={token}"
+
+    async def scan_face_code(self, token: str | None) -> None:
+        """Use a face-verification code (the QR code was scanned): once, within 10 minutes.
+        partner-center has no face recognition, so a scan records the use and changes no
+        state; a used, expired or unknown code is ``CBC.0100``."""
+        stmt = (
+            select(FaceVerificationCode)
+            .where(FaceVerificationCode.token_hash == hash_token(token or ""))
+            .with_for_update()
+        )
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        now = self.wall.now()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise invalid_parameter("token", "The QR code is unknown, already used or expired.")
+        row.used_at = now
+        await self.session.flush()
 
     async def open_face_codes(self, customer_id: str) -> int:
         """How many of the customer's face-verification codes are still usable."""

@@ -100,6 +100,8 @@ class PeriodResource(TenantOwned, Base):
     retention_days: Mapped[int] = mapped_column(Integer)
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     """The new-purchase order that provisioned it."""
+    enterprise_project_id: Mapped[str] = mapped_column(String(64), default="0", server_default="0")
+    """The enterprise project of the order that provisioned it; "0" is the default project."""
     busy_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """An unpaid order (renewal) that includes the resource; NULL when none."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

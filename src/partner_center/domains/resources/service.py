@@ -61,6 +61,7 @@ class NewResource:
     partner_id: str
     distributor_id: str | None
     order_id: str
+    enterprise_project_id: str
     line_id: str
     region_code: str
     service_type_code: str
@@ -120,6 +121,7 @@ class ResourceView:
     closed_at: datetime | None
     order_id: str
     busy_order_id: str | None
+    enterprise_project_id: str
     update_time: datetime
 
 
@@ -254,6 +256,7 @@ class ResourceService:
             closed_at=row.closed_at,
             order_id=row.order_id,
             busy_order_id=row.busy_order_id,
+            enterprise_project_id=row.enterprise_project_id,
             update_time=row.update_time,
         )
 
@@ -294,6 +297,7 @@ class ResourceService:
             grace_days=self.grace_days,
             retention_days=self.retention_days,
             order_id=new.order_id,
+            enterprise_project_id=new.enterprise_project_id,
             created_at=now,
             update_time=now,
         )

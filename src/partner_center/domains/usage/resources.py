@@ -23,6 +23,7 @@ from partner_center.domains.customers.public import (
     PartnerActor,
 )
 from partner_center.domains.identity.public import Permission
+from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.usage.errors import (
     invalid,
     not_reseller_model,
@@ -127,12 +128,14 @@ class UsageService:
         catalog: CatalogService,
         control: CustomerControl,
         customer_records: CustomerRecords,
+        realname: RealnameService,
     ) -> None:
         self.session = session
         self.clock = clock
         self.catalog = catalog
         self.control = control
         self.customer_records = customer_records
+        self.realname = realname
 
     async def _view(
         self,
@@ -192,7 +195,9 @@ class UsageService:
             DomainError: ``CBC.0100`` bad fields or no pay-per-use price for the product in the
                 region; ``CBC.99006006`` unknown product; ``CBC.99000035`` customer not
                 associated; ``CBC.99003656`` the customer may not buy (restricted or frozen);
-                ``CBC.99007009`` the resource id exists with other attributes.
+                ``CBC.99007009`` the resource id exists with other attributes;
+                ``CBC.99007004`` a Chinese-mainland region for a customer without real-name
+                authentication.
         """
         region = _text(spec.region_code, "region_code")
         _text(spec.service_type_code, "service_type_code")
@@ -208,6 +213,8 @@ class UsageService:
         await self.control.ensure_allowed(
             customer_id, Action.USE_ON_DEMAND if source_id else Action.PURCHASE
         )
+        if source_id is None:
+            await self.realname.ensure_may_buy_in(customer_id, {region})
         existing = await self.session.get(OnDemandResource, resource_id)
         if existing is None and source_id is not None:
             existing = await self.session.scalar(

@@ -444,7 +444,11 @@ def _partner_record(line: StatementLine) -> AccountChangeRecord:
 
 
 @operation(
-    router, "GET", "/v2/accounts/partner-accounts/account-change-records", kind=CallerKind.PARTNER
+    router,
+    "GET",
+    "/v2/accounts/partner-accounts/account-change-records",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
 )
 async def list_partner_account_change_records(
     ctx: OperationContext, query: PartnerStatementQuery

@@ -33,6 +33,7 @@ from partner_center.domains.budgets.public import (
     display_amount,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, Int, QueryModel
 from partner_center.http.wire import WireModel, same_named
@@ -248,7 +249,13 @@ async def show_sub_customer_budget(
     )
 
 
-@operation(router, "POST", "/v2/partners/sub-customers/budget/query", kind=CallerKind.PARTNER)
+@operation(
+    router,
+    "POST",
+    "/v2/partners/sub-customers/budget/query",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
+)
 async def list_sub_customer_budget(
     ctx: OperationContext, body: ListSubCustomerBudgetReq
 ) -> ListSubCustomerBudgetResponse:
@@ -271,8 +278,13 @@ async def list_sub_customer_budget(
 
 
 @operation(router, "POST", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER, status=204)
-async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomerBudgetReq) -> None:
+async def update_sub_customer_budget(
+    ctx: OperationContext, body: ModSubCustomerBudgetReq, verification_code: VerificationCodeHeader
+) -> None:
     """Set a reseller-model customer's budget (and optionally lift its restriction)"""
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="update_sub_customer_budget"
+    )
     setting = BudgetSetting(
         customer_id=body.customer_id,
         amount=body.budget_amount,
@@ -285,7 +297,13 @@ async def update_sub_customer_budget(ctx: OperationContext, body: ModSubCustomer
     )
 
 
-@operation(router, "GET", "/v2/partners/sub-customers/budget/records", kind=CallerKind.PARTNER)
+@operation(
+    router,
+    "GET",
+    "/v2/partners/sub-customers/budget/records",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
+)
 async def list_sub_customer_budget_records(
     ctx: OperationContext, query: BudgetRecordsQuery
 ) -> ListSubCustomerBudgetRecordsResponse:

@@ -65,6 +65,7 @@ async def send_verification_message_code(
         timeout_minutes=body.timeout,
         lang=body.lang,
         scene=body.scene or 29,
+        customer_id=body.customer_id or None,
     )
 
 
@@ -89,7 +90,12 @@ async def create_sub_customer(
 
 
 @operation(
-    router, "POST", "/v2/partners/sub-customers/query", kind=CallerKind.PARTNER, body_required=False
+    router,
+    "POST",
+    "/v2/partners/sub-customers/query",
+    kind=CallerKind.PARTNER,
+    body_required=False,
+    transaction="read_only",
 )
 async def list_sub_customers(
     ctx: OperationContext, body: s.QuerySubCustomerListReq

@@ -13,6 +13,7 @@ from partner_center.domains.customers.public import (
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel
 
@@ -70,7 +71,7 @@ def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
 
 @operation(router, "POST", "/v2/partners/sub-customers/freeze", kind=CallerKind.PARTNER)
 async def freeze_sub_customers(
-    ctx: OperationContext, body: FreezeSubCustomersReq
+    ctx: OperationContext, body: FreezeSubCustomersReq, verification_code: VerificationCodeHeader
 ) -> FreezeSubCustomersResponse:
     """Freeze reseller-model customers' accounts (and resources)
 
@@ -78,6 +79,9 @@ async def freeze_sub_customers(
     with indirect_partner_id. Customers that cannot be frozen are listed in error_details (HTTP
     200); the others are frozen.
     """
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="freeze_sub_customers"
+    )
     failures = await ctx.services.freezing.freeze_customers(
         ctx.actor,
         body.customer_ids,
@@ -90,7 +94,7 @@ async def freeze_sub_customers(
 
 @operation(router, "POST", "/v2/partners/sub-customers/unfreeze", kind=CallerKind.PARTNER)
 async def unfreeze_sub_customers(
-    ctx: OperationContext, body: UnfreezeSubCustomersReq
+    ctx: OperationContext, body: UnfreezeSubCustomersReq, verification_code: VerificationCodeHeader
 ) -> UnfreezeSubCustomersResponse:
     """Unfreeze reseller-model customers (the type must match their freeze)
 
@@ -98,6 +102,9 @@ async def unfreeze_sub_customers(
     ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers that cannot be
     unfrozen are listed in error_details (HTTP 200); the others are unfrozen.
     """
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation="unfreeze_sub_customers"
+    )
     failures = await ctx.services.freezing.unfreeze_customers(
         ctx.actor,
         body.customer_ids,

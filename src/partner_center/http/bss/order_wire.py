@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import Field
+
 from partner_center.domains.orders.public import LineView, OrderView
 from partner_center.http.operations import OperationContext
 from partner_center.http.wire import WireModel, same_named
@@ -64,6 +66,12 @@ class CustomerOrderV2(WireModel):
     amount_info: AmountInfomationV2 | None = None
     enterprise_projects: list[EnterpriseProject] | None = None
     agent_pay_info: AgentPayInfoV2 | None = None
+    unsubscribe_reason_type: int | None = Field(
+        default=None, description="Extension: an unsubscription order's reason type (1-5)"
+    )
+    unsubscribe_reason: str | None = Field(
+        default=None, description="Extension: an unsubscription order's reason, as given"
+    )
 
 
 class CustomerOrderV3(CustomerOrderV2):
@@ -127,6 +135,12 @@ def _amount_info(
     )
 
 
+def enterprise_project(project_id: str) -> EnterpriseProject:
+    """An enterprise project as the wire names it: "0" is the customer's default project;
+    partner-center keeps no other project names, so another project is named by its id."""
+    return EnterpriseProject(id=project_id, name="default" if project_id == "0" else project_id)
+
+
 def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) -> Any:
     fields: dict[str, Any] = {
         "order_id": view.order_id,
@@ -148,8 +162,12 @@ def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) 
             coupon=view.coupon_amount,
             consumed=view.consumed_amount,
         ),
-        "enterprise_projects": [EnterpriseProject(id="0", name="default")],
-        "agent_pay_info": AgentPayInfoV2(is_agent_pay=False),
+        "enterprise_projects": [enterprise_project(view.enterprise_project_id)],
+        "agent_pay_info": AgentPayInfoV2(
+            paying_agent_id=view.paying_agent_id, is_agent_pay=view.paying_agent_id is not None
+        ),
+        "unsubscribe_reason_type": view.unsubscribe_reason_type,
+        "unsubscribe_reason": view.unsubscribe_reason,
     }
     if model is CustomerOrderV3:
         fields["user_name"] = view.created_by

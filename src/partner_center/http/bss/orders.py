@@ -272,7 +272,13 @@ def payment_of(body: PayCustomerOrderV3Req) -> Payment:
 # ---------------------------------------------------------------------------------------------
 
 
-@operation(router, "GET", "/v2/orders/customer-orders", kind=CallerKind.PARTNER_OR_CUSTOMER)
+@operation(
+    router,
+    "GET",
+    "/v2/orders/customer-orders",
+    kind=CallerKind.PARTNER_OR_CUSTOMER,
+    transaction="read_only",
+)
 async def list_customer_orders(
     ctx: OperationContext, query: ListCustomerOrdersQuery
 ) -> ListCustomerOrdersResponse:

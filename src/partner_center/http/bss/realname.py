@@ -122,10 +122,7 @@ def _enterprise(
 async def _submit_enterprise(
     ctx: OperationContext, identity: EnterpriseIdentity, *, change: bool
 ) -> RealnameAuthResponse:
-    actor = ctx.actor
-    is_review = await ctx.services.realname.submit_enterprise(
-        actor.partner_id, actor.partner.xaccount_type, identity, change=change
-    )
+    is_review = await ctx.services.realname.submit_enterprise(ctx.actor, identity, change=change)
     return RealnameAuthResponse(is_review=is_review)
 
 
@@ -139,8 +136,7 @@ async def create_personal_realname_auth(
     One submission may be in review at a time, none once the customer is verified.
     """
     is_review = await ctx.services.realname.submit_individual(
-        ctx.actor.partner_id,
-        ctx.actor.partner.xaccount_type,
+        ctx.actor,
         PersonalIdentity(
             **same_named(
                 body,
@@ -174,7 +170,7 @@ async def show_realname_authentication_review_result(
     ctx: OperationContext, query: ReviewResultQuery
 ) -> ShowRealnameAuthenticationReviewResultResponse:
     """Show the review result of a customer's newest real-name submission"""
-    view = await ctx.services.realname.review_result(ctx.actor.partner_id, query.customer_id)
+    view = await ctx.services.realname.review_result(ctx.actor, query.customer_id)
     if view is None:
         return ShowRealnameAuthenticationReviewResultResponse()
     return ShowRealnameAuthenticationReviewResultResponse(

@@ -15,10 +15,18 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from partner_center.domains.identity.public import Permission
-from partner_center.domains.orders.public import ItemFailure, check_status_filter
+from partner_center.domains.orders.public import (
+    ItemFailure,
+    UnsubscribeReason,
+    check_status_filter,
+)
 from partner_center.domains.resources.public import ResourceFilter, ResourceView
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.order_wire import EnterpriseProject, caller_name
+from partner_center.http.bss.order_wire import (
+    EnterpriseProject,
+    caller_name,
+    enterprise_project,
+)
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
@@ -161,7 +169,7 @@ def instance_wire(view: ResourceView) -> OrderInstanceV2:
         **same_named(view, "status expire_policy", via=int),
         **same_named(view, "effective_time expire_time update_time", via=_time),
         spec_size=Decimal(view.spec_size) if view.spec_size is not None else None,
-        enterprise_project=EnterpriseProject(id="0", name="default"),
+        enterprise_project=enterprise_project(view.enterprise_project_id),
     )
 
 
@@ -178,6 +186,7 @@ def _failures(items: list[ItemFailure]) -> list[FailResourceInfo]:
     "/v2/orders/suscriptions/resources/query",
     kind=CallerKind.PARTNER_OR_CUSTOMER,
     body_required=False,
+    transaction="read_only",
 )
 async def list_pay_per_use_customer_resources(
     ctx: OperationContext, body: QueryResourcesReq
@@ -255,6 +264,7 @@ async def cancel_resources_subscription(
         body.resource_ids,
         unsubscribe_type=body.unsubscribe_type,
         created_by=caller_name(ctx),
+        reason=UnsubscribeReason(body.unsubscribe_reason_type, body.unsubscribe_reason or None),
     )
     return RenewalResourcesResponse(
         order_ids=result.order_ids, fail_resource_infos=_failures(result.failures)

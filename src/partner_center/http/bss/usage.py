@@ -70,7 +70,11 @@ class ListCustomerOnDemandResourcesResponse(WireModel):
 
 
 @operation(
-    router, "POST", "/v2/partners/sub-customers/on-demand-resources/query", kind=CallerKind.PARTNER
+    router,
+    "POST",
+    "/v2/partners/sub-customers/on-demand-resources/query",
+    kind=CallerKind.PARTNER,
+    transaction="read_only",
 )
 async def list_customer_on_demand_resources(
     ctx: OperationContext,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, StrictBool
 from starlette.responses import Response
 
 from partner_center.domains.balances.public import (
@@ -143,7 +143,7 @@ class RepaymentList(WireModel):
     count: int
 
 
-class RepaymentQuery(QueryModel):
+class PageQuery(QueryModel):
     offset: RowOffset = None
     limit: RowLimit = None
 
@@ -299,7 +299,7 @@ async def create_repayment(
 
 
 @operation(router, "GET", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
-async def list_repayments(ctx: OperationContext, query: RepaymentQuery) -> RepaymentList:
+async def list_repayments(ctx: OperationContext, query: PageQuery) -> RepaymentList:
     """The calling partner's payment records, newest first
 
     Online repayments (succeeded or declined, with the card's brand and last four digits) and
@@ -332,3 +332,183 @@ async def operator_confirm_bank_transfer(
         ticket_id, body.received_amount, actor_id=ctx.caller.account_id
     )
     return _repayment(view)
+
+
+# -- invoices (rules.md §6.19) ---------------------------------------------------------------
+
+
+class InvoiceSettingsReq(WireModel):
+    address: str | None = Field(default=None, max_length=500, description="Printed on invoices")
+    email: str | None = Field(default=None, max_length=255, description="Receives the invoices")
+    email_zero_months: StrictBool = Field(
+        default=False, description="E-mail the invoice of a month with nothing to pay too"
+    )
+
+
+class InvoiceSettingsItem(WireModel):
+    address: str | None = None
+    email: str | None = None
+    email_zero_months: bool
+
+
+class IssueInvoicesReq(WireModel):
+    cycle: str = Field(description="YYYY-MM, a billed cycle")
+
+
+class IssueInvoicesResult(WireModel):
+    cycle: str
+    issued: int = Field(description="Invoices issued now (0 when the cycle was done already)")
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/invoices/{invoice_id}/pdf",
+    kind=CallerKind.PARTNER,
+    responses={
+        **wire_responses(None),
+        200: {"description": "The invoice", "content": {"application/pdf": {}}},
+    },
+)
+async def download_invoice(ctx: OperationContext, invoice_id: str) -> Response:
+    """Download one of your invoices (PDF)
+
+    The invoice as issued: issuer, number, the bill's lines, tax, the amount due and the
+    standard top-up account current at issue. list_invoices lists them (requestId is the id).
+    """
+    number, pdf = await ctx.services.invoices.pdf(ctx.actor.partner_id, invoice_id)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
+    )
+
+
+@operation(router, "GET", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+async def show_invoice_settings(ctx: OperationContext) -> InvoiceSettingsItem:
+    """Your invoice address and e-mail
+
+    The address printed on the calling partner's invoices, the e-mail that receives them, and
+    whether a month with nothing to pay is e-mailed too.
+    """
+    view = await ctx.services.invoices.settings(ctx.actor.partner_id)
+    return InvoiceSettingsItem(
+        address=view.address, email=view.email, email_zero_months=view.email_zero_months
+    )
+
+
+@operation(router, "PUT", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+async def set_invoice_settings(
+    ctx: OperationContext, body: InvoiceSettingsReq
+) -> InvoiceSettingsItem:
+    """Set your invoice address and e-mail
+
+    Applies to invoices issued from now on; issued invoices keep what they printed.
+    """
+    view = await ctx.services.invoices.set_settings(
+        ctx.actor.partner_id,
+        address=body.address,
+        email=body.email,
+        email_zero_months=body.email_zero_months,
+    )
+    return InvoiceSettingsItem(
+        address=view.address, email=view.email, email_zero_months=view.email_zero_months
+    )
+
+
+@operation(router, "POST", _PREFIX + "/operator/invoices/issue", kind=CallerKind.OPERATOR)
+async def operator_issue_invoices(
+    ctx: OperationContext, body: IssueInvoicesReq
+) -> IssueInvoicesResult:
+    """Issue the invoices of a billed cycle now (operator)
+
+    What the job at 03:00 on the 5th does: invoice (and e-mail) every partner bill of the cycle
+    not invoiced yet. Idempotent. Operator credentials.
+    """
+    issued = await ctx.services.invoices.issue_cycle(body.cycle)
+    return IssueInvoicesResult(cycle=body.cycle, issued=issued)
+
+
+# -- consumption detail files (rules.md §6.21) -----------------------------------------------
+
+
+class ConsumptionSubscriptionReq(WireModel):
+    subscribed: StrictBool
+
+
+class ConsumptionSubscriptionItem(WireModel):
+    subscribed: bool
+
+
+class ConsumptionFileItem(WireModel):
+    cycle: str
+    name: str
+    size: int = Field(description="Bytes")
+    sha256: str
+    created_at: str = Field(description="When it was written, UTC")
+
+
+class ConsumptionFileList(WireModel):
+    files: list[ConsumptionFileItem]
+    count: int
+
+
+@operation(router, "PUT", _PREFIX + "/consumption-files/subscription", kind=CallerKind.PARTNER)
+async def set_consumption_file_subscription(
+    ctx: OperationContext, body: ConsumptionSubscriptionReq
+) -> ConsumptionSubscriptionItem:
+    """Subscribe to the monthly consumption detail file
+
+    With subscribed=true a CSV of the calling partner's customers' consumption (their bill
+    lines) is written for each billed month by 03:00 on the 5th (billing time zone) to the
+    configured folder, and listed here.
+    """
+    done = await ctx.services.consumption_files.subscribe(ctx.actor.partner_id, body.subscribed)
+    return ConsumptionSubscriptionItem(subscribed=done)
+
+
+@operation(router, "GET", _PREFIX + "/consumption-files", kind=CallerKind.PARTNER)
+async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> ConsumptionFileList:
+    """Your monthly consumption detail files, newest cycle first
+
+    The files written for the calling partner: cycle, name, size and SHA-256.
+    """
+    rows, total = await ctx.services.consumption_files.files(
+        ctx.actor.partner_id, page(query.offset, query.limit)
+    )
+    return ConsumptionFileList(
+        files=[
+            ConsumptionFileItem(
+                cycle=r.cycle,
+                name=r.name,
+                size=r.size,
+                sha256=r.sha256,
+                created_at=format_utc(r.created_at),
+            )
+            for r in rows
+        ],
+        count=total,
+    )
+
+
+@operation(
+    router,
+    "GET",
+    _PREFIX + "/consumption-files/{cycle}",
+    kind=CallerKind.PARTNER,
+    responses={
+        **wire_responses(None),
+        200: {"description": "The CSV file", "content": {"text/csv": {}}},
+    },
+)
+async def download_consumption_file(ctx: OperationContext, cycle: str) -> Response:
+    """Download your consumption detail file of a cycle (CSV)
+
+    The file as written on the 5th: one row per customer bill line of the cycle.
+    """
+    name, data = await ctx.services.consumption_files.content(ctx.actor.partner_id, cycle)
+    return Response(
+        content=data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

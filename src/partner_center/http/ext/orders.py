@@ -52,6 +52,13 @@ class CreateCustomerOrderReq(WireModel):
     period_num: int = Field(description="1 to 11 months, 1 to 3 years")
     is_auto_renew: int = Field(default=0, description="1: provision with auto-renew on")
     indirect_partner_id: str | None = Field(default=None, max_length=64)
+    enterprise_project_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z_-]+$",
+        description='The customer\'s enterprise project; absent: "0", the default project',
+    )
     product_infos: list[OrderProductReq]
 
 
@@ -85,6 +92,7 @@ async def create_customer_order(
             period_num=body.period_num,
             auto_renew=body.is_auto_renew == 1,
             indirect_partner_id=body.indirect_partner_id or None,
+            enterprise_project_id=body.enterprise_project_id or "0",
             products=tuple(
                 ProductRequest(
                     **same_named(

@@ -8,8 +8,10 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import Field
 
+from partner_center.domains.realname.public import FACE_PATH
 from partner_center.http.auth import CallerKind
 from partner_center.http.operations import OperationContext, operation
+from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -73,3 +75,23 @@ async def review_realname_authentication(
         opinion=view.opinion,
         reviewed_at=format_utc(view.reviewed_at) if view.reviewed_at else None,
     )
+
+
+class FaceScanQuery(QueryModel):
+    token: str | None = None
+
+
+class FaceScan(WireModel):
+    status: str = Field(description="scanned")
+
+
+@operation(router, "GET", FACE_PATH, kind=CallerKind.PUBLIC)
+async def scan_face_verification_code(ctx: OperationContext, query: FaceScanQuery) -> FaceScan:
+    """Open a face-verification QR code (extension)
+
+    The URL show_real_name_auth_qr_code returns: usable once, within 10 minutes of issue
+    (CBC.0100 otherwise). No face recognition runs here: the scan is recorded and the
+    customer's real-name state is left to the operator's review.
+    """
+    await ctx.services.realname.scan_face_code(query.token)
+    return FaceScan(status="scanned")

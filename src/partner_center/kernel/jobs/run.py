@@ -28,6 +28,7 @@ from partner_center.kernel.jobs.models import (
     ScheduledJob,
 )
 from partner_center.kernel.jobs.registry import JobRegistry, PeriodicJob
+from partner_center.kernel.metrics import JOB_LAG, JOB_RUNS
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +267,8 @@ async def run_due(
         floor, record = step
         if record is not None:
             records.append(record)
+            JOB_RUNS.labels(record.name, str(record.outcome.value)).inc()
+            JOB_LAG.labels(record.name).observe(max(0.0, (until - record.due_at).total_seconds()))
     async with db.sessions() as session:
         if await _next_due(session, registry, until=until, zone=zone) is None:
             return records

@@ -1,5 +1,6 @@
 """payments and service tickets: tickets, their messages and attachments; repayments; the
-standard top-up account
+standard top-up account; invoices, their per-issuer counters, the partners' invoice settings and
+consumption detail files
 
 Revision ID: 0005
 Revises: 0009
@@ -20,6 +21,77 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "consumption_files",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("cycle", sa.String(length=7), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consumption_files")),
+        sa.UniqueConstraint("tenant_id", "cycle", name="uq_consumption_files_cycle"),
+    )
+    with op.batch_alter_table("consumption_files", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_consumption_files_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "invoice_counters",
+        sa.Column("issuer", sa.String(length=64), nullable=False),
+        sa.Column("last_number", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("issuer", name=op.f("pk_invoice_counters")),
+    )
+    op.create_table(
+        "invoice_settings",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("address", sa.String(length=500), nullable=True),
+        sa.Column("email", sa.String(length=255), nullable=True),
+        sa.Column("email_zero_months", sa.Boolean(), nullable=False),
+        sa.Column("consumption_file", sa.Boolean(), nullable=False),
+        sa.Column(
+            "updated_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_settings")),
+    )
+    with op.batch_alter_table("invoice_settings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_invoice_settings_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("bill_id", sa.String(length=64), nullable=False),
+        sa.Column("cycle", sa.String(length=7), nullable=False),
+        sa.Column("issuer", sa.String(length=64), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("invoice_no", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=500), nullable=True),
+        sa.Column("email", sa.String(length=255), nullable=True),
+        sa.Column("amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("tax_amount", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("tax_rate", partner_center.kernel.db.MoneyAmount(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.Column("issued_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("emailed_at", partner_center.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+        sa.UniqueConstraint("bill_id", name=op.f("uq_invoices_bill_id")),
+        sa.UniqueConstraint("invoice_no", name=op.f("uq_invoices_invoice_no")),
+        sa.UniqueConstraint("issuer", "number", name="uq_invoices_issuer_number"),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invoices_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index("ix_invoices_tenant_issued", ["tenant_id", "issued_at"], unique=False)
+
     op.create_table(
         "repayments",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -225,3 +297,17 @@ def downgrade() -> None:
         batch_op.drop_index("ix_repayments_tenant_created")
 
     op.drop_table("repayments")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_tenant_issued")
+        batch_op.drop_index(batch_op.f("ix_invoices_tenant_id"))
+
+    op.drop_table("invoices")
+    with op.batch_alter_table("invoice_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invoice_settings_tenant_id"))
+
+    op.drop_table("invoice_settings")
+    op.drop_table("invoice_counters")
+    with op.batch_alter_table("consumption_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consumption_files_tenant_id"))
+
+    op.drop_table("consumption_files")

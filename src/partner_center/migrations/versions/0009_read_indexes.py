@@ -1,5 +1,5 @@
 """read indexes: every list's filters and order with its tie-breaker; trigram name search on
-PostgreSQL (issue 10)
+PostgreSQL; the shared rate limiter's counters (issue 10)
 
 Revision ID: 0009
 Revises: 0006
@@ -8,6 +8,7 @@ Create Date: 2026-12-03 14:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
@@ -22,7 +23,14 @@ _INDEXES = (
         "customers",
         "ix_customers_tenant_associated",
         "ix_customers_tenant_status_associated",
-        ["tenant_id", "association_status", "associated_on", "account_id"],
+        [
+            "tenant_id",
+            "association_status",
+            "associated_on",
+            "account_id",
+            "account_name",
+            "customer_name",
+        ],
     ),
     (
         "customer_orders",
@@ -68,6 +76,13 @@ _TRIGRAM = (
 
 
 def upgrade() -> None:
+    op.create_table(
+        "rate_limit_windows",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("second", sa.BigInteger(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_limit_windows")),
+    )
     for table, old, new, columns in _INDEXES:
         op.create_index(new, table, columns)
         if old is not None:
@@ -93,3 +108,4 @@ def downgrade() -> None:
             old_columns = columns[:-1] if table != "customers" else ["tenant_id", "associated_on"]
             op.create_index(old, table, old_columns)
         op.drop_index(new, table_name=table)
+    op.drop_table("rate_limit_windows")

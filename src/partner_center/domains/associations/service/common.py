@@ -64,6 +64,8 @@ class AssociationPolicy:
     """Site currency (budgets of ended associations are recorded in it)."""
     site: str = "intl"
     """``cn`` or ``intl``: the field rules of the customer records touched."""
+    pre_registration_days: int = 90
+    """How long a partner's pre-registration reserves a prospect (rules.md §2.1.1)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from partner_center.domains.associations.service.common import (
     ServiceBase,
 )
 from partner_center.domains.associations.service.managers import AccountManagerService
+from partner_center.domains.associations.service.prospects import ProspectService
 from partner_center.domains.customers.public import (
     AssociationType,
     PartnerActor,
@@ -151,9 +152,11 @@ class InvitationService(ServiceBase):
         shared: AssociationCollaborators,
         *,
         account_managers: AccountManagerService,
+        prospects: ProspectService,
     ) -> None:
         super().__init__(session, shared)
         self.account_managers = account_managers
+        self.prospects = prospects
 
     # -- making invitations ----------------------------------------------------------------
 
@@ -528,6 +531,8 @@ class InvitationService(ServiceBase):
                     if current.partner_id == partner.partner_id
                     else FailureReason.ASSOCIATED_WITH_ANOTHER_PARTNER
                 )
+        if reason is None:
+            reason = await self._reserved_elsewhere(caller.account_id, partner.partner_id, now)
         if reason is not None:
             record.status = (
                 InvitationStatus.EXPIRED
@@ -637,6 +642,18 @@ class InvitationService(ServiceBase):
             self.session.add(record)
             await self.session.flush()
         return record
+
+    async def _reserved_elsewhere(
+        self, customer_id: str, partner_id: str, now: datetime
+    ) -> FailureReason | None:
+        """Another partner's pre-registration of the customer's e-mail is in force (§2.1.3)."""
+        account = await self.identity.get_account(customer_id)
+        if account is None or not account.email:
+            return None
+        held = await self.prospects.reservation(account.email, now)
+        if held is not None and held.tenant_id != partner_id:
+            return FailureReason.PRE_REGISTERED_BY_ANOTHER_PARTNER
+        return None
 
     @staticmethod
     def _account_problem(caller: Caller) -> FailureReason | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from partner_center.domains.identity.public import Role
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.page import Page, action, view
 
@@ -61,7 +62,38 @@ async def change_access_key(page: Page) -> Response:
     )
 
 
-@view(pages, "/console/account/members", kind=ANY)
+@view(pages, "/console/account/members", kind=CallerKind.ANY_PARTNER)
 async def members(page: Page) -> Response:
-    rows = await page.services.identity.list_members(page.caller.account_id)
-    return page.render("account/members.html", rows=rows)
+    """The partner organization's members and their roles (rules.md §1.18-1.21); the
+    administrator adds members and changes roles."""
+    rows = await page.services.members.list_members(page.actor)
+    return page.render("account/members.html", rows=rows, roles=[r.value for r in Role])
+
+
+@action(
+    pages,
+    "/console/account/members",
+    kind=CallerKind.ANY_PARTNER,
+    form=members,
+    fields=("name", "roles", "password"),
+)
+async def create_member(page: Page) -> Response:
+    await page.services.members.create_member(
+        page.actor,
+        name=page.field("name"),
+        roles=page.fields("roles"),
+        password=page.field("password") or None,
+    )
+    return page.redirect("/console/account/members", notice="member_created")
+
+
+@action(
+    pages,
+    "/console/account/members/roles",
+    kind=CallerKind.ANY_PARTNER,
+    form=members,
+    fields=("member_id", "roles"),
+)
+async def set_member_roles(page: Page) -> Response:
+    await page.services.members.set_roles(page.actor, page.field("member_id"), page.fields("roles"))
+    return page.redirect("/console/account/members", notice="roles_set")

@@ -14,7 +14,7 @@ from partner_center.domains.orders.public import OrderFilter
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.dashboard import charts
 from partner_center.http.console.kit.i18n import translations
-from partner_center.http.console.kit.page import Page, view
+from partner_center.http.console.kit.page import Page, if_permitted, view
 from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
@@ -40,15 +40,21 @@ async def dashboard(page: Page) -> Response:
     )
     budgets = []
     if rows:
-        budgets = await page.services.budgets.list_budgets(
-            page.actor, [r.customer_id for r in rows]
+        budgets = (
+            await if_permitted(
+                page.services.budgets.list_budgets(page.actor, [r.customer_id for r in rows])
+            )
+            or []
         )
     names = {r.customer_id: r.account_name for r in rows}
     top = sorted((b for b in budgets if b.is_set), key=lambda b: b.used_amount, reverse=True)[:10]
     frozen = sum(1 for r in rows if r.is_frozen)
-    orders, _paid_count = await page.services.orders.list_orders(
-        page.caller, page.actor, OrderFilter(), page_window(0, 100)
+    listed = await if_permitted(
+        page.services.orders.list_orders(
+            page.caller, page.actor, OrderFilter(), page_window(0, 100)
+        )
     )
+    orders = listed[0] if listed else []
     by_month: dict[str, Decimal] = defaultdict(Decimal)
     for order in orders:
         if order.paid_at is not None:

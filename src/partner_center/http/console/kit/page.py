@@ -332,3 +332,17 @@ def action(
 
 def client_of(page: Page) -> str | None:
     return client_address(page.request)
+
+
+T = TypeVar("T")
+
+
+async def if_permitted(call: Awaitable[T]) -> T | None:
+    """The result of a read the member may lack the permission for (``CBC.0151``: None), so
+    a page shows the parts it may see; the service decides, as it does for the API."""
+    try:
+        return await call
+    except DomainError as exc:
+        if exc.code != "CBC.0151":
+            raise
+        return None

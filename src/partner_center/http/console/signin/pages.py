@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.identity.public import AccountKind, Caller
+from partner_center.domains.identity.public import AccountKind, Caller, Permission
 from partner_center.domains.partners.public import PartnerType
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -43,6 +43,8 @@ async def _home(page: Page, caller: Caller) -> str:
         partner = await page.services.partners.get(caller.account_id)
         if partner is not None and partner.partner_type == PartnerType.RESELLER:
             return "/console/customers/invitations"
+        if not caller.has(Permission.LIST_CUSTOMERS):
+            return "/console/account/keys"  # what every member may use
     return HOME[caller.kind]
 
 
