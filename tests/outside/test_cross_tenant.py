@@ -58,6 +58,8 @@ KIND_OF: dict[str, str] = {
     "card_id": "stored value card",
     "party_id": "enterprise party",
     "parent_id": "enterprise organisation",
+    "invoice_id": "invoice",
+    "discount_id": "partner discount",
 }
 
 #: Id-like names that are not tried, and why.
@@ -80,6 +82,7 @@ NOT_TENANT_OWNED: dict[str, str] = {
     "free_resource_ids": "free resource packages: none in this world",
     "token": "an invitation link's secret: whoever holds it may read it (public)",
     "permission_ids": "names of permissions: public",
+    "cycle": "a billing month (yyyy-MM); the file read is always the caller's own",
 }
 
 ATTACKERS = ("foreign partner", "sibling reseller", "another customer")
