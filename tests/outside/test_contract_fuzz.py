@@ -3,7 +3,7 @@ generated from the document, signed as the official SDK signs them, sent with a 
 distributor's, a customer's and the operator's credentials. No answer is a server error, and
 every answer has a documented status, content type and schema.
 
-Bounded for CI: ``OUTSIDE_FUZZ_EXAMPLES`` examples per operation (default 4) of valid data
+Bounded for CI: ``OUTSIDE_FUZZ_EXAMPLES`` examples per operation (default 8) of valid data
 and ``OUTSIDE_FUZZ_NEGATIVE_EXAMPLES`` (default 0: schemathesis needs about a second per
 operation to make one) of invalid data, each sent with the next of the four kinds of caller in
 turn (every operation meets all four; ``OUTSIDE_FUZZ_ALL_CALLERS=1`` sends each case with all
@@ -36,7 +36,7 @@ from partner_center.provisioning import Credentials
 from tests.outside.world import World
 
 EXAMPLES = {
-    GenerationMode.POSITIVE: int(os.environ.get("OUTSIDE_FUZZ_EXAMPLES", "4")),
+    GenerationMode.POSITIVE: int(os.environ.get("OUTSIDE_FUZZ_EXAMPLES", "8")),
     GenerationMode.NEGATIVE: int(os.environ.get("OUTSIDE_FUZZ_NEGATIVE_EXAMPLES", "0")),
 }
 #: Each case with every kind of caller (``1``), or with the next kind in turn (default: more
