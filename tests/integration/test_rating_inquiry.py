@@ -151,3 +151,13 @@ def test_the_file_reader_refuses_what_is_not_json() -> None:
     assert info.value.code == "CATALOG.INVALID_FILE"
     assert "line 2" in info.value.message
     assert read_catalog('{"price": 0.10}') == {"price": Decimal("0.10")}
+
+
+def test_the_file_reader_refuses_nesting_deeper_than_the_api_takes() -> None:
+    """Ten thousand brackets are an invalid file, not a RecursionError."""
+    with pytest.raises(DomainError) as info:
+        read_catalog('{"specs": ' + "[" * 10_000 + "]" * 10_000 + "}")
+    assert info.value.code == "CATALOG.INVALID_FILE"
+    assert "nest deeper than 64" in info.value.message
+    deep = '{"a": ' * 60 + "1" + "}" * 60
+    assert read_catalog(deep) is not None

@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_center.domains.identity.models import SignInThrottle, ThrottleScope
 from partner_center.domains.identity.public import (
     AccountKind,
     IdentityService,
@@ -19,6 +21,7 @@ from partner_center.domains.identity.public import (
     SignInGuard,
     SignInPolicy,
 )
+from partner_center.domains.identity.signin import _digest
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Database
 from partner_center.kernel.errors import DomainError
@@ -197,3 +200,37 @@ async def test_the_per_source_limit_stops_guesses_spread_over_users(
 def ghost() -> str:
     """An account name nobody has."""
     return "ghost" + uuid.uuid4().hex[:10]
+
+
+async def test_rows_that_hold_nothing_are_purged_as_attempts_are_recorded(
+    database: Database, wall: FixedClock
+) -> None:
+    """An idle row (no lock in force, no failure within the window) goes at the next recorded
+    attempt of anyone; a lock in force and a recent failure stay, and keep counting."""
+    idle, locked, recent, other = [await new_account(database, wall) for _ in range(4)]
+    assert await attempt(database, wall, idle, "wrong", source=None) == "IAM.0001"
+    wall.advance(timedelta(minutes=10))
+    for _ in range(5):
+        await attempt(database, wall, locked, "wrong", source=None)
+    wall.advance(timedelta(minutes=4))
+    assert await attempt(database, wall, recent, "wrong", source=None) == "IAM.0001"
+    wall.advance(timedelta(minutes=2))  # idle: 16 min after its failure; locked until +25
+    assert await rows(database, idle, locked, recent) == {idle, locked, recent}
+
+    assert await attempt(database, wall, other, PASSWORD, source=None) == "ok"
+
+    assert await rows(database, idle, locked, recent, other) == {locked, recent, other}
+    assert await attempt(database, wall, locked, PASSWORD, source=None) == "IAM.0004"
+    for _ in range(4):
+        assert await attempt(database, wall, recent, "wrong", source=None) == "IAM.0001"
+    assert await attempt(database, wall, recent, PASSWORD, source=None) == "IAM.0004"
+
+
+async def rows(database: Database, *names: str) -> set[str]:
+    """Which of these (account = user) names have a throttle row."""
+    keys = {_digest(ThrottleScope.USER, n.casefold(), n.casefold()): n for n in names}
+    async with database.unit_of_work() as uow:
+        found = await uow.session.scalars(
+            select(SignInThrottle.key).where(SignInThrottle.key.in_(keys))
+        )
+        return {keys[k] for k in found}

@@ -48,6 +48,18 @@ KIND_OF: dict[str, str] = {
     "recipient_id": "recipient",
     "request_id": "request",
     "authorization_id": "authorization",
+    "sub_customer_id": "customer",
+    "domain_id": "customer",
+    "sub_coupon_id": "coupon",
+    "ticket_id": "ticket",
+    # Tenant-owned, but this world has none yet (tried once world.py makes some):
+    "attachment_id": "attachment",
+    "attachment_ids": "attachment",
+    "card_id": "stored value card",
+    "party_id": "enterprise party",
+    "parent_id": "enterprise organisation",
+    "invoice_id": "invoice",
+    "discount_id": "partner discount",
 }
 
 #: Id-like names that are not tried, and why.
@@ -69,6 +81,8 @@ NOT_TENANT_OWNED: dict[str, str] = {
     "free_resource_id": "a free resource package: none in this world",
     "free_resource_ids": "free resource packages: none in this world",
     "token": "an invitation link's secret: whoever holds it may read it (public)",
+    "permission_ids": "names of permissions: public",
+    "cycle": "a billing month (yyyy-MM); the file read is always the caller's own",
 }
 
 ATTACKERS = ("foreign partner", "sibling reseller", "another customer")
@@ -275,9 +289,10 @@ def test_no_operation_shows_or_changes_another_tenants_objects(world: World) -> 
     controls: set[str] = set()
     for scenario, victims in world.objects.items():
         markers = sorted({v for values in victims.values() for v in values} | set(world.names))
-        rounds = max(len(v) for v in victims.values())
         unreal = {kind: [bogus(v) for v in values] for kind, values in victims.items()}
         for op in ops:
+            kinds = {KIND_OF.get(slot.name, "") for slot in op.slots}
+            rounds = max((len(victims.get(kind, [])) for kind in kinds), default=0)
             for round_ in range(rounds):
                 request = request_for(document, op, victims, round_)
                 if request is None:
@@ -298,13 +313,14 @@ def test_no_operation_shows_or_changes_another_tenants_objects(world: World) -> 
                     )
                     if problem:
                         leaks.append(f"{op.op_id} as {who} on {scenario}'s {request}: {problem}")
-                if op.reads:
-                    for creds in owners(world)[scenario]:
-                        response = world.call(creds, op.method, **request)
-                        other = world.call(creds, op.method, **fake)
-                        unowned = (other.status_code, _json(other))
-                        if verdict(op, response.status_code, _json(response), markers, unowned):
-                            controls.add(op.op_id)
+                for creds in owners(world)[scenario] if op.reads else []:
+                    if op.op_id in controls:
+                        break
+                    response = world.call(creds, op.method, **request)
+                    other = world.call(creds, op.method, **fake)
+                    unowned = (other.status_code, _json(other))
+                    if verdict(op, response.status_code, _json(response), markers, unowned):
+                        controls.add(op.op_id)
     print(
         f"\ncross-tenant matrix: {sum(tried.values())} attempts ({dict(tried)}) on "
         f"{len(covered)} of {len(ops)} operations; owners saw their data through "

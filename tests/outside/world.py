@@ -2,8 +2,8 @@
 made through the API as their owners would, and one signed-request client for any caller.
 
 Tenants: the operator; a CSP partner ``p1`` with a reseller-model customer ``c1`` (authorized,
-with a budget, a paid and a pending order, a coupon, ...) and another customer ``c2``; a
-distributor ``d1`` with two sibling resellers ``r1`` and ``r2``, ``r1`` with a customer
+with a budget, a paid and a pending order, a coupon, a ticket, ...) and another customer ``c2``;
+a distributor ``d1`` with two sibling resellers ``r1`` and ``r2``, ``r1`` with a customer
 ``cr1``; a foreign CSP partner ``p2``.
 """
 
@@ -199,6 +199,13 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
     authorizations = world.ok(
         p1c, "GET", f"{EXT}/authorizations", query={"customer_id": c1.account_id}
     )
+    ticket = world.ok(
+        p1c,
+        "POST",
+        f"{EXT}/tickets",
+        201,
+        body={"category": "general", "title": "outside-in", "description": "a question"},
+    )["id"]
     world.objects = {
         "p1": {
             "customer": [c1.account_id],
@@ -212,6 +219,7 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
                 invitation.get("invitation_id") or invitation["invitations"][0]["invitation_id"]
             ],
             "recipient": [recipient],
+            "ticket": [ticket],
             "request": [change],
             "authorization": [
                 a["authorization_id"] for a in authorizations.get("authorizations", [])

@@ -41,7 +41,13 @@ from partner_center.domains.billing.models import (
 from partner_center.domains.billing.run import BillRunner, RunReport
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
-from partner_center.kernel.money import CENT, Money, decimal_places, from_storage_units
+from partner_center.kernel.money import (
+    CENT,
+    MAX_STORABLE,
+    Money,
+    decimal_places,
+    from_storage_units,
+)
 from partner_center.kernel.pagination import Page, paginate
 
 ZERO = Decimal(0)
@@ -402,8 +408,15 @@ class BillingService:
     async def set_quota_threshold(self, partner_id: str, threshold: Decimal | None) -> None:
         """Notify the partner when its used consumption quota reaches ``threshold`` (6.9);
         None turns the notification off."""
-        if threshold is not None and (threshold < 0 or decimal_places(threshold) > 2):
-            raise invalid("threshold", "An amount >= 0 with at most 2 decimals, or null.")
+        if threshold is not None and (
+            not threshold.is_finite()
+            or not 0 <= threshold <= MAX_STORABLE
+            or decimal_places(threshold) > 2
+        ):
+            raise invalid(
+                "threshold",
+                f"An amount from 0 to {MAX_STORABLE:f} with at most 2 decimals, or null.",
+            )
         profile = await self._profile(partner_id)
         profile.quota_threshold = threshold
         profile.threshold_alerted_at = None

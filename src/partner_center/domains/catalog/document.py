@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 
 from partner_center.domains.catalog.errors import CatalogErrorCode, catalog_error
 from partner_center.domains.catalog.rating import PeriodType, Tier, TierSchedule
+from partner_center.kernel import jsontext
 from partner_center.kernel.clock import parse_utc
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.money import STORAGE_SCALE, decimal_places
@@ -174,9 +175,13 @@ class CatalogDocument(_Strict):
 
 
 def read_catalog(text: str) -> Any:
-    """Decode the file's JSON with exact decimals (``parse_float=Decimal``: no float ever)."""
+    """Decode the file's JSON with exact decimals (no float ever) and the nesting limit of
+    ``kernel/jsontext.py`` (the file nests 5 levels; deeper text is refused, never a
+    ``RecursionError``)."""
     try:
-        return json.loads(text, parse_float=Decimal)
+        return jsontext.loads(text)
+    except jsontext.TooDeeplyNested as exc:
+        raise catalog_error(CatalogErrorCode.INVALID_FILE, f"file: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise catalog_error(
             CatalogErrorCode.INVALID_FILE,

@@ -30,6 +30,10 @@ Use, in one unit of work per attempt::
 ``check`` locks the subject's rows until the unit of work ends, so concurrent attempts on the
 same user (or from the same source) are counted strictly one after another: a burst of guesses
 cannot all slip through before the lock. Rows are always taken source first, then user.
+
+Rows that hold nothing any more (no lock in force, no failure within the window: exactly what
+a missing row means) are purged as attempts are recorded, ``PURGE_BATCH`` at a time, skipping
+rows another attempt holds, so the table stays the size of recent activity.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +54,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.domains.identity import errors
 from partner_center.domains.identity.models import SignInThrottle, ThrottleScope
 from partner_center.kernel.clock import Clock
+
+#: Idle rows deleted at most per recorded attempt.
+PURGE_BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +143,45 @@ class SignInGuard:
         self._count(user, now, self.policy.max_failures)
         if source is not None:
             self._count(source, now, self.policy.source_max_failures)
+        await self._purge(now, keep=(source, user))
         await self.session.flush()
         raise errors.sign_in_failed()
 
     async def record_success(self, subject: SignInSubject) -> None:
         """The password was right: the account + user's count and lock start afresh (the
         source's do not)."""
-        _, user = await self._rows(subject)
+        source, user = await self._rows(subject)
         user.failures = 0
         user.last_failure_at = None
         user.locked_until = None
+        await self._purge(self.wall.now(), keep=(source, user))
         await self.session.flush()
+
+    async def _purge(
+        self, now: datetime, *, keep: tuple[SignInThrottle | None, SignInThrottle]
+    ) -> None:
+        """Delete up to ``PURGE_BATCH`` rows that hold nothing any more, other than ``keep``
+        (this attempt's) and rows other attempts have locked (PostgreSQL skips them)."""
+        stale = (
+            select(SignInThrottle.key)
+            .where(
+                or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until <= now),
+                or_(
+                    SignInThrottle.last_failure_at.is_(None),
+                    SignInThrottle.last_failure_at <= now - self.policy.window,
+                ),
+                SignInThrottle.key.not_in([row.key for row in keep if row is not None]),
+            )
+            .limit(PURGE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        keys = list(await self.session.scalars(stale))
+        if keys:
+            await self.session.execute(
+                delete(SignInThrottle)
+                .where(SignInThrottle.key.in_(keys))
+                .execution_options(synchronize_session=False)
+            )
 
     def _count(self, row: SignInThrottle, now: datetime, limit: int) -> None:
         if row.last_failure_at is None or now - row.last_failure_at >= self.policy.window:
@@ -175,16 +210,19 @@ class SignInGuard:
         # row instead of failing; then the row is locked until the unit of work ends.
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(
-            insert(SignInThrottle)
-            .values(key=key, scope=scope, failures=0)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        row = await self.session.scalar(
-            select(SignInThrottle)
-            .where(SignInThrottle.key == key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert row is not None
-        return row
+        # A concurrent purge may delete an idle row between the two statements: insert again.
+        for _ in range(3):
+            await self.session.execute(
+                insert(SignInThrottle)
+                .values(key=key, scope=scope, failures=0)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            row = await self.session.scalar(
+                select(SignInThrottle)
+                .where(SignInThrottle.key == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            if row is not None:
+                return row
+        raise RuntimeError(f"sign-in throttle row {key} vanished three times")
