@@ -52,32 +52,6 @@ async def partner_bills(page: Page) -> Response:
     return page.render("finance/bills.html", **await _bills_context(page))
 
 
-@view(pages, "/console/finance/bills/cycle", kind=PARTNER)
-async def bill_of_cycle(page: Page) -> Response:
-    """One cycle's bill: its resellers and its customers' bills (each linking to the customer's
-    orders and resources)."""
-    partner_id = page.actor.partner_id
-    cycle = page.query("cycle")
-    detail = await page.services.billing.partner_bill(partner_id, cycle)
-    offset = page.int_query("offset", 0)
-    customers, total = await page.services.billing.customer_bills(
-        partner_id, cycle, page_window(offset, 50)
-    )
-    names = await page.services.identity.accounts(
-        {c.customer_id for c in customers} | {r.reseller_id for r in detail.resellers}
-    )
-    return page.render(
-        "finance/bill_cycle.html",
-        detail=detail,
-        customers=customers,
-        names={k: v.name for k, v in names.items()},
-        total=total,
-        offset=offset,
-        limit=50,
-        cycle=cycle,
-    )
-
-
 @view(pages, "/console/finance/repay", kind=PARTNER)
 async def repay(page: Page) -> Response:
     context = await _bills_context(page)
