@@ -379,6 +379,7 @@ async def test_resources_switched_to_pay_per_use_are_taken_over(world: BudgetWor
                 partner_id=partner.partner_id,
                 distributor_id=None,
                 order_id=new_id(),
+                enterprise_project_id="0",
                 line_id=new_id(),
                 region_code=HK,
                 service_type_code=EVS,

@@ -64,6 +64,7 @@ class Site:
         timeout: int | None = None,
         lang: str | None = None,
         scene: int = 29,
+        customer_id: str | None = None,
     ) -> None:
         channel = Channel.EMAIL if "@" in receiver else Channel.SMS
         async with self.state.db.unit_of_work() as uow:
@@ -75,6 +76,7 @@ class Site:
                 timeout_minutes=timeout,
                 lang=lang,
                 scene=scene,
+                customer_id=customer_id,
             )
 
     async def last_message(self, actor: PartnerActor, receiver: str) -> OutboxMessage:
@@ -283,8 +285,11 @@ async def test_a_code_serves_once(site: Site) -> None:
 
 async def test_a_bank_card_code_cannot_register_a_customer(site: Site) -> None:
     actor = await site.partner()
+    first = an_email()
+    await site.send(actor, first)
+    customer = await site.create(actor, first, await site.code(actor, first))
     email = an_email()
-    await site.send(actor, email, scene=18)
+    await site.send(actor, email, scene=18, customer_id=customer.domain_id)
     assert await refused(site.create(actor, email, await site.code(actor, email))) == (
         "CBC.99004010"
     )
