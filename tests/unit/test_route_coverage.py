@@ -36,7 +36,6 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
         "list_resource_usage_summary",
         "list_sub_customer_bill_detail",
         "list_subcustomer_monthly_bills",
-        "show_customer_monthly_sum",
     }
 )
 

@@ -4,6 +4,8 @@
   month; ``initial_amount_due = consume_amount + refunds + adjustments``, tax apart.
 * ``list_consume_sub_customers`` (bss, partner): the customers with spending in a cycle while
   associated with the partner (directly or through its resellers), even if no longer associated.
+* ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
+  charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
 
 Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are negative.
 """
@@ -20,8 +22,9 @@ from partner_center.domains.billing.public import parse_cycle
 from partner_center.http.auth import CallerKind
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, QueryModel
+from partner_center.http.query import Doc, IntOrBlank, QueryModel, RowOffset, TextFilter
 from partner_center.http.wire import WireModel
+from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
@@ -90,4 +93,106 @@ async def list_consume_sub_customers(
     ids, total = await ctx.services.billing.consuming_customers(ctx.actor.partner_id, cycle, window)
     return ListConsumeSubCustomersResponse(
         sub_customers=[SubCustomerInfoV3(customer_id=i) for i in ids], total_count=total
+    )
+
+
+class CustomerMonthlySumQuery(QueryModel):
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    service_type_code: TextFilter = None
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+
+
+class BillSumRecordInfoV2(WireModel):
+    bill_cycle: str
+    resource_type_code: str
+    service_type_code: str
+    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    official_amount: Decimal
+    official_discount_amount: Decimal
+    truncated_amount: Decimal
+    consume_amount: Decimal = Field(description="official − discount − truncated; refunds < 0")
+    coupon_amount: Decimal
+    flexipurchase_coupon_amount: Decimal
+    stored_value_card_amount: Decimal
+    debt_amount: Decimal = Field(description="consume_amount − coupon_amount (billed postpaid)")
+    writeoff_amount: Decimal
+    cash_amount: Decimal
+    credit_amount: Decimal
+    measure_id: int
+    bill_type: int = Field(description="1 consumption, 2 refund, 3 adjustment")
+    customer_id: str
+
+
+class ShowCustomerMonthlySumResponse(WireModel):
+    total_count: int
+    bill_sums: list[BillSumRecordInfoV2]
+    consume_amount: Decimal = Field(description="Refunds and adjustments included, 2 decimals")
+    debt_amount: Decimal
+    coupon_amount: Decimal
+    flexipurchase_coupon_amount: Decimal
+    stored_value_card_amount: Decimal
+    cash_amount: Decimal
+    credit_amount: Decimal
+    writeoff_amount: Decimal
+    measure_id: int
+    currency: str
+
+
+_NONE = Decimal("0.00")
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/monthly-sum", kind=CallerKind.CUSTOMER)
+async def show_customer_monthly_sum(
+    ctx: OperationContext, query: CustomerMonthlySumQuery
+) -> ShowCustomerMonthlySumResponse:
+    """Query a customer's monthly bill summary"""
+    customer_id = ctx.caller.account_id
+    if query.method not in (None, "oneself", "all"):
+        raise invalid_parameter("method", "Use oneself or all.")
+    if query.sub_customer_id not in (None, customer_id):
+        raise invalid_parameter("sub_customer_id", "Not a member account of the caller.")
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    found = await ctx.services.billing.customer_monthly_sum(
+        customer_id,
+        cycle,
+        page(query.offset, query.limit),
+        service_type_code=query.service_type_code,
+    )
+    zero = dict.fromkeys(
+        ["flexipurchase_coupon_amount", "stored_value_card_amount", "cash_amount", "credit_amount"],
+        _NONE,
+    )
+    return ShowCustomerMonthlySumResponse(
+        total_count=found.total,
+        bill_sums=[
+            BillSumRecordInfoV2(
+                bill_cycle=cycle,
+                resource_type_code=line.resource_type_code,
+                service_type_code=line.service_type_code,
+                charging_mode=line.charging_mode,
+                official_amount=line.amount,
+                official_discount_amount=_NONE,
+                truncated_amount=_NONE,
+                consume_amount=line.amount,
+                coupon_amount=line.coupon_amount,
+                debt_amount=line.amount - line.coupon_amount,
+                writeoff_amount=_NONE,
+                measure_id=1,
+                bill_type=line.bill_type,
+                customer_id=customer_id,
+                **zero,
+            )
+            for line in found.lines
+        ],
+        consume_amount=found.consume_amount,
+        debt_amount=found.debt_amount,
+        coupon_amount=found.coupon_amount,
+        writeoff_amount=_NONE,
+        measure_id=1,
+        currency=found.currency,
+        **zero,
     )
