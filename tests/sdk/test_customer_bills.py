@@ -1,6 +1,6 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
-the bill run: show_customer_monthly_sum (bss and intl), with a filter, paging, a refusal and
-tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
+the bill run: show_customer_monthly_sum and list_customerself_resource_records (bss and intl),
+with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from huaweicloudsdkbss.v2.model import ShowCustomerMonthlySumRequest
+from huaweicloudsdkbss.v2.model import (
+    ListCustomerselfResourceRecordsRequest,
+    ShowCustomerMonthlySumRequest,
+)
+from huaweicloudsdkbssintl.v2.model import (
+    ListCustomerselfResourceRecordsRequest as IntlListCustomerselfResourceRecordsRequest,
+)
 from huaweicloudsdkbssintl.v2.model import (
     ShowCustomerMonthlySumRequest as IntlShowCustomerMonthlySumRequest,
 )
@@ -32,20 +38,21 @@ async def _bill(state: AppState, *, rows: list[Any]) -> None:
         await services.billing.run_cycle(CYCLE)
 
 
-def _activity(server: LiveServer, partner: Partner) -> tuple[Credentials, Credentials]:
+def _activity(server: LiveServer, partner: Partner, *extra: Any) -> tuple[Credentials, Credentials]:
     """One customer's month: an order (10.00 by coupon), a refund, usage of two products;
     another customer of the same partner with a small order."""
     me = server.customer(partner)
     other = server.customer(partner)
+    vm = f"m-{me.account_id}"
     volume = fee_row(
-        "sdk-v1", me.account_id, partner.id, "0.005", hour=DAY, rated_at=DAY, cycle=CYCLE
+        f"v-{vm}", me.account_id, partner.id, "0.005", hour=DAY, rated_at=DAY, cycle=CYCLE
     )
     volume.service_type_code, volume.resource_type_code = EVS, VOLUME
     rows: list[Any] = [
-        resource_row("sdk-m1", me.account_id, partner.id, None, DAY),
-        fee_row("sdk-m1", me.account_id, partner.id, "12.345", hour=DAY, rated_at=DAY, cycle=CYCLE),
+        resource_row(vm, me.account_id, partner.id, None, DAY),
+        fee_row(vm, me.account_id, partner.id, "12.345", hour=DAY, rated_at=DAY, cycle=CYCLE),
         fee_row(
-            "sdk-m1",
+            vm,
             me.account_id,
             partner.id,
             "0.00000001",
@@ -58,6 +65,7 @@ def _activity(server: LiveServer, partner: Partner) -> tuple[Credentials, Creden
         *order_rows(me.account_id, partner.id, None, "30.00", refund=True, paid_at=DAY),
         *order_rows(other.account_id, partner.id, None, "5.00", paid_at=DAY),
     ]
+    rows += [row(me.account_id) for row in extra]
     server._call(_bill, rows=rows)
     return me, other
 
@@ -130,5 +138,91 @@ def test_show_customer_monthly_sum(server: LiveServer, csp: Partner) -> None:
         with pytest.raises(ClientRequestException) as refused:
             server.bss(me).show_customer_monthly_sum(
                 ShowCustomerMonthlySumRequest(**{"bill_cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customerself_resource_records(server: LiveServer, csp: Partner) -> None:
+    later = DAY + timedelta(days=10)
+    me, other = _activity(
+        server,
+        csp,
+        lambda c: fee_row(
+            f"m-{c}", c, csp.id, "0", hour=DAY + timedelta(hours=2), rated_at=DAY, cycle=CYCLE
+        ),
+        lambda c: fee_row(f"m-{c}", c, csp.id, "1.5", hour=later, rated_at=later, cycle=CYCLE),
+    )
+
+    def records(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customerself_resource_records(
+            ListCustomerselfResourceRecordsRequest(cycle=CYCLE, **kw)
+        )
+
+    everything = records(me, limit=1000)
+    assert (everything.total_count, everything.currency) == (7, "USD")
+    got = sorted(
+        (r.bill_type, r.charge_mode, r.cloud_service_type, r.amount, r.coupon_amount)
+        for r in everything.fee_records
+    )
+    assert got == [
+        (1, "1", ECS, D("100.00"), D("10.00")),
+        (4, "1", ECS, D("-30.00"), D(0)),
+        (5, "3", EVS, D("0.005"), D(0)),
+        (5, "3", ECS, D(0), D(0)),
+        (5, "3", ECS, D("0.00000001"), D(0)),
+        (5, "3", ECS, D("1.5"), D(0)),
+        (5, "3", ECS, D("12.345"), D(0)),
+    ]
+    # Every record is the caller's; the records add up to the month's consumption to the cent.
+    assert {r.customer_id for r in everything.fee_records} == {me.account_id}
+    assert sum(r.amount for r in everything.fee_records) == D("83.85000001")
+    purchase = next(r for r in everything.fee_records if r.bill_type == 1)
+    assert purchase.trade_id.startswith("CS") and purchase.debt_amount == D("90.00")
+    assert purchase.bill_date == "2026-10-10" and purchase.trade_time.endswith("Z")
+
+    # Filters.
+    assert records(me, charge_mode="1").total_count == 2
+    assert records(me, bill_type=4).fee_records[0].amount == D("-30.00")
+    assert records(me, cloud_service_type=EVS).total_count == 1
+    assert records(me, include_zero_record=False).total_count == 6
+    assert records(me, trade_id=purchase.trade_id).total_count == 1
+    day = records(me, bill_date_begin="2026-10-20", bill_date_end="2026-10-20")
+    assert [(r.amount, r.bill_date) for r in day.fee_records] == [(D("1.5"), "2026-10-20")]
+
+    # Paging: disjoint pages covering the set, by trade time.
+    pages = [records(me, offset=o, limit=3) for o in (0, 3, 6)]
+    assert [p.total_count for p in pages] == [7, 7, 7]
+    ids = [r.id for p in pages for r in p.fee_records]
+    assert sorted(ids) == sorted(r.id for r in everything.fee_records)
+    assert pages[2].fee_records[0].bill_date == "2026-10-20"
+
+    # The intl client's operation.
+    intl = server.intl(me).list_customerself_resource_records(
+        IntlListCustomerselfResourceRecordsRequest(cycle=CYCLE, charge_mode="3")
+    )
+    assert intl.total_count == 5
+
+    # Tenancy: another customer sees only its own; a partner cannot call it.
+    theirs = records(other)
+    assert [(r.customer_id, r.amount) for r in theirs.fee_records] == [
+        (other.account_id, D("5.00"))
+    ]
+    assert records(server.customer(csp)).total_count == 0
+    with pytest.raises(ClientRequestException) as partner_call:
+        records(csp.creds)
+    assert partner_call.value.status_code == 403
+
+    # Refusals.
+    for kw in (
+        {"cycle": "2026/10"},
+        {"limit": 1001},
+        {"bill_date_begin": "2026-10-01"},
+        {"bill_date_begin": "2026-10-01", "bill_date_end": "2026-11-01"},
+        {"sub_customer_id": other.account_id},
+        {"statistic_type": 2},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customerself_resource_records(
+                ListCustomerselfResourceRecordsRequest(**{"cycle": CYCLE, **kw})
             )
         assert refused.value.error_code == "CBC.0100", kw

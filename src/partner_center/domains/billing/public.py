@@ -19,6 +19,7 @@ from partner_center.domains.billing.cycles import (
 from partner_center.domains.billing.errors import BillingErrorCode
 from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
+from partner_center.domains.billing.records import FeeRecordView, RecordFilter
 from partner_center.domains.billing.run import BillPolicy, BillRunner, RunReport, bill_id
 from partner_center.domains.billing.service import (
     EXPORT_FIELDS,
@@ -48,10 +49,12 @@ __all__ = [
     "BillingErrorCode",
     "BillingService",
     "CustomerBillView",
+    "FeeRecordView",
     "LineKind",
     "PartnerBillDetail",
     "PartnerBillView",
     "PostpaidSummary",
+    "RecordFilter",
     "ResellerBillView",
     "ResidueLevel",
     "RunReport",

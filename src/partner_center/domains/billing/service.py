@@ -39,6 +39,7 @@ from partner_center.domains.billing.models import (
     ResellerBill,
     RoundingResidue,
 )
+from partner_center.domains.billing.records import FeeRecordView, RecordFilter, customer_records
 from partner_center.domains.billing.run import BillRunner, RunReport
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
@@ -646,6 +647,14 @@ class BillingService:
             CENT
         )
         return MonthlySum(lines, total, consume, consume - debt, debt, bill.currency)
+
+    async def customer_records(
+        self, customer_id: str, cycle: str, window: Page, where: RecordFilter
+    ) -> tuple[list[FeeRecordView], int]:
+        """The customer's own fee records of ``cycle`` (orders paid and usage), per record."""
+        return await customer_records(
+            self.session, self.runner.zone, customer_id, cycle, window, where
+        )
 
     async def consuming_customers(
         self, partner_id: str, cycle: str, window: Page

@@ -6,6 +6,8 @@
   associated with the partner (directly or through its resellers), even if no longer associated.
 * ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
   charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
+* ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
+  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
 
 Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are negative.
 """
@@ -18,12 +20,14 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.billing.public import parse_cycle
+from partner_center.domains.billing.public import RecordFilter, parse_cycle
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import wire_amount
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, RowOffset, TextFilter
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
+from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
@@ -150,11 +154,7 @@ async def show_customer_monthly_sum(
     ctx: OperationContext, query: CustomerMonthlySumQuery
 ) -> ShowCustomerMonthlySumResponse:
     """Query a customer's monthly bill summary"""
-    customer_id = ctx.caller.account_id
-    if query.method not in (None, "oneself", "all"):
-        raise invalid_parameter("method", "Use oneself or all.")
-    if query.sub_customer_id not in (None, customer_id):
-        raise invalid_parameter("sub_customer_id", "Not a member account of the caller.")
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
     cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
     found = await ctx.services.billing.customer_monthly_sum(
         customer_id,
@@ -170,19 +170,16 @@ async def show_customer_monthly_sum(
         total_count=found.total,
         bill_sums=[
             BillSumRecordInfoV2(
+                **same_named(line, "resource_type_code service_type_code charging_mode bill_type"),
                 bill_cycle=cycle,
-                resource_type_code=line.resource_type_code,
-                service_type_code=line.service_type_code,
-                charging_mode=line.charging_mode,
-                official_amount=line.amount,
+                official_amount=wire_amount(line.amount),
                 official_discount_amount=_NONE,
                 truncated_amount=_NONE,
-                consume_amount=line.amount,
-                coupon_amount=line.coupon_amount,
-                debt_amount=line.amount - line.coupon_amount,
+                consume_amount=wire_amount(line.amount),
+                coupon_amount=wire_amount(line.coupon_amount),
+                debt_amount=wire_amount(line.amount - line.coupon_amount),
                 writeoff_amount=_NONE,
                 measure_id=1,
-                bill_type=line.bill_type,
                 customer_id=customer_id,
                 **zero,
             )
@@ -195,4 +192,107 @@ async def show_customer_monthly_sum(
         measure_id=1,
         currency=found.currency,
         **zero,
+    )
+
+
+class CustomerselfResourceRecordsQuery(QueryModel):
+    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cloud_service_type: TextFilter = None
+    region: TextFilter = None
+    charge_mode: Annotated[TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
+    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
+        None
+    )
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    resource_id: TextFilter = None
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+    trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
+    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
+        None
+    )
+    bill_date_end: TextFilter = None
+    statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
+
+
+class ResFeeRecordV2(WireModel):
+    bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
+    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    customer_id: str
+    region: str
+    cloud_service_type: str
+    resource_type: str
+    resource_id: str
+    trade_id: str
+    id: str
+    trade_time: str = Field(description="UTC")
+    charge_mode: str = Field(description="1 yearly/monthly, 3 pay-per-use")
+    usage: Decimal
+    official_amount: Decimal
+    discount_amount: Decimal
+    amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
+    measure_id: int
+
+
+class ListCustomerselfResourceRecordsResponse(WireModel):
+    fee_records: list[ResFeeRecordV2]
+    total_count: int
+    currency: str
+
+
+def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str | None) -> str:
+    """The caller's account: ``method`` oneself/all, ``sub_customer_id`` only itself."""
+    customer_id = ctx.caller.account_id
+    if method not in (None, "oneself", "all"):
+        raise invalid_parameter("method", "Use oneself or all.")
+    if sub_customer_id not in (None, customer_id):
+        raise invalid_parameter("sub_customer_id", "Not a member account of the caller.")
+    return customer_id
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/res-fee-records", kind=CallerKind.CUSTOMER)
+async def list_customerself_resource_records(
+    ctx: OperationContext, query: CustomerselfResourceRecordsQuery, x_language: XLanguage
+) -> ListCustomerselfResourceRecordsResponse:
+    """Query a customer's own resource fee records of a cycle"""
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    if query.statistic_type not in (None, 3):
+        raise invalid_parameter("statistic_type", "Only 3 (per record) is served.")
+    cycle = parse_cycle(query.cycle or "", "cycle")
+    where = RecordFilter(
+        service_type_code=query.cloud_service_type,
+        region_code=query.region,
+        charge_mode=query.charge_mode,
+        bill_type=query.bill_type,
+        resource_id=query.resource_id,
+        trade_id=query.trade_id,
+        date_begin=query.bill_date_begin,
+        date_end=query.bill_date_end,
+        include_zero=query.include_zero_record is not False,
+    )
+    window = page(query.offset, query.limit, max_limit=1000)
+    records, total = await ctx.services.billing.customer_records(customer_id, cycle, window, where)
+    return ListCustomerselfResourceRecordsResponse(
+        fee_records=[
+            ResFeeRecordV2(
+                **same_named(r, "bill_date bill_type resource_id trade_id id charge_mode"),
+                **same_named(r, "usage official_amount amount coupon_amount", via=wire_amount),
+                customer_id=customer_id,
+                region=r.region_code,
+                cloud_service_type=r.service_type_code,
+                resource_type=r.resource_type_code,
+                trade_time=format_utc(r.trade_time),
+                discount_amount=wire_amount(r.official_amount - r.amount),
+                debt_amount=wire_amount(r.amount - r.coupon_amount),
+                measure_id=1,
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
     )
