@@ -22,20 +22,22 @@ from huaweicloudsdkbssintl.v2.model import (
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.provisioning import Credentials
-from partner_center.state import AppState
-from tests.factories.bills import ECS, VM, add_all, fee_row, order_rows, resource_row
+from tests.factories.bills import (
+    ECS,
+    EVS,
+    VM,
+    VOLUME,
+    bill_rows,
+    fee_row,
+    order_rows,
+    resource_row,
+    volume_fee,
+)
 from tests.harness import LiveServer, Partner
 
 D = Decimal
 CYCLE = "2026-10"
 DAY = datetime(2026, 10, 10, 4, 0, tzinfo=UTC)
-EVS, VOLUME = "hws.service.type.ebs", "hws.resource.type.volume"
-
-
-async def _bill(state: AppState, *, rows: list[Any]) -> None:
-    async with state.work() as services:
-        await add_all(services.session, *rows)
-        await services.billing.run_cycle(CYCLE)
 
 
 def _activity(server: LiveServer, partner: Partner, *extra: Any) -> tuple[Credentials, Credentials]:
@@ -44,10 +46,6 @@ def _activity(server: LiveServer, partner: Partner, *extra: Any) -> tuple[Creden
     me = server.customer(partner)
     other = server.customer(partner)
     vm = f"m-{me.account_id}"
-    volume = fee_row(
-        f"v-{vm}", me.account_id, partner.id, "0.005", hour=DAY, rated_at=DAY, cycle=CYCLE
-    )
-    volume.service_type_code, volume.resource_type_code = EVS, VOLUME
     rows: list[Any] = [
         resource_row(vm, me.account_id, partner.id, None, DAY),
         fee_row(vm, me.account_id, partner.id, "12.345", hour=DAY, rated_at=DAY, cycle=CYCLE),
@@ -60,13 +58,13 @@ def _activity(server: LiveServer, partner: Partner, *extra: Any) -> tuple[Creden
             rated_at=DAY,
             cycle=CYCLE,
         ),
-        volume,
+        volume_fee(f"v-{vm}", me.account_id, partner.id, "0.005", at=DAY, cycle=CYCLE),
         *order_rows(me.account_id, partner.id, None, "100.00", coupon="10.00", paid_at=DAY),
         *order_rows(me.account_id, partner.id, None, "30.00", refund=True, paid_at=DAY),
         *order_rows(other.account_id, partner.id, None, "5.00", paid_at=DAY),
     ]
     rows += [row(me.account_id) for row in extra]
-    server._call(_bill, rows=rows)
+    server._call(bill_rows, rows=rows, cycle=CYCLE)
     return me, other
 
 

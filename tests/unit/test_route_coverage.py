@@ -34,7 +34,6 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_sub_customer_bill_detail",
-        "list_subcustomer_monthly_bills",
     }
 )
 

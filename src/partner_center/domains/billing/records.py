@@ -1,7 +1,8 @@
-"""A customer's own resource fee records of one cycle (``list_customerself_resource_records``,
+"""Bill records. A customer's own resource fee records of one cycle (``list_customerself_resource_records``,
 per record): its yearly/monthly order lines paid in the cycle and its charged pay-per-use fee
 records of the cycle, read through the orders' and usage's public selects, filtered and paged in
-one query. Amounts are unrounded (8 decimals); refunds negative."""
+one query. A partner's customers' bill lines summed per customer and product
+(``list_subcustomer_monthly_bills``). Amounts are unrounded (8 decimals); refunds negative."""
 
 from __future__ import annotations
 
@@ -11,11 +12,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.billing.cycles import cycle_bounds, cycle_of, parse_cycle
 from partner_center.domains.billing.errors import invalid
+from partner_center.domains.billing.models import CustomerBillLine
 from partner_center.domains.orders.public import order_records
 from partner_center.domains.usage.public import fee_records
 from partner_center.kernel.money import from_storage_units
@@ -151,3 +162,96 @@ def _utc(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomerSumFilter:
+    """``list_subcustomer_monthly_bills`` filters: ``charge_mode`` "1" yearly/monthly (orders and
+    refunds), "3" pay-per-use (usage and late usage), "11" savings plans (none here);
+    ``bill_type`` "0" normal, "1" unsubscription, "2" write-off (none here);
+    ``indirect_partner_id``: a distributor's reseller whose customers to show (else the
+    caller's own customers)."""
+
+    charge_mode: str
+    customer_id: str | None = None
+    service_type_code: str | None = None
+    bill_type: str | None = None
+    indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomerSum:
+    customer_id: str
+    service_type_code: str
+    resource_type_code: str
+    bill_type: str
+    amount: Decimal
+    """Unrounded; negative for unsubscriptions."""
+    coupon_amount: Decimal
+
+
+_MODE_KINDS = {"1": ("ORDER", "REFUND"), "3": ("USAGE", "ADJUSTMENT"), "11": ()}
+
+
+async def subcustomer_sums(
+    session: AsyncSession, partner_id: str, cycle: str, window: Page, where: SubCustomerSumFilter
+) -> tuple[list[SubCustomerSum], int]:
+    """The partner's customers' bill lines of ``cycle`` summed per customer, product and bill
+    type, by customer, service type, resource type, then bill type.
+
+    Raises:
+        DomainError: ``CBC.0100`` for a malformed cycle, charging mode or bill type.
+    """
+    parse_cycle(cycle, "cycle")
+    if where.charge_mode not in _MODE_KINDS:
+        raise invalid("charge_mode", "Use 1, 3 or 11.")
+    if where.bill_type not in (None, "0", "1", "2"):
+        raise invalid("bill_type", "Use 0, 1 or 2.")
+    line = CustomerBillLine
+    bill_type = case((line.kind == "REFUND", literal("1")), else_=literal("0"))
+    owner = where.indirect_partner_id or partner_id
+    conditions = [
+        line.cycle == cycle,
+        line.kind.in_(_MODE_KINDS[where.charge_mode]),
+        line.owner_partner_id == owner,
+    ]
+    if where.indirect_partner_id:
+        conditions.append(line.billed_partner_id == partner_id)
+    if where.customer_id:
+        conditions.append(line.tenant_id == where.customer_id)
+    if where.service_type_code:
+        conditions.append(line.service_type_code == where.service_type_code)
+    if where.bill_type is not None:
+        conditions.append(bill_type == where.bill_type)
+    query = (
+        select(
+            line.tenant_id,
+            line.service_type_code,
+            line.resource_type_code,
+            bill_type,
+            func.sum(type_coerce(line.amount, BigInteger)),
+            func.sum(type_coerce(line.coupon_amount, BigInteger)),
+        )
+        .where(*conditions)
+        .group_by(line.tenant_id, line.service_type_code, line.resource_type_code, bill_type)
+    )
+    rows, total = await paginate_rows(
+        session,
+        query,
+        window,
+        line.tenant_id,
+        line.service_type_code,
+        line.resource_type_code,
+        bill_type,
+    )
+    return [
+        SubCustomerSum(
+            customer,
+            service,
+            resource,
+            kind,
+            from_storage_units(int(a)),
+            from_storage_units(int(c)),
+        )
+        for customer, service, resource, kind, a, c in rows
+    ], total

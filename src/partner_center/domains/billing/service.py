@@ -39,7 +39,14 @@ from partner_center.domains.billing.models import (
     ResellerBill,
     RoundingResidue,
 )
-from partner_center.domains.billing.records import FeeRecordView, RecordFilter, customer_records
+from partner_center.domains.billing.records import (
+    FeeRecordView,
+    RecordFilter,
+    SubCustomerSum,
+    SubCustomerSumFilter,
+    customer_records,
+    subcustomer_sums,
+)
 from partner_center.domains.billing.run import BillRunner, RunReport
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
@@ -655,6 +662,12 @@ class BillingService:
         return await customer_records(
             self.session, self.runner.zone, customer_id, cycle, window, where
         )
+
+    async def subcustomer_sums(
+        self, partner_id: str, cycle: str, window: Page, where: SubCustomerSumFilter
+    ) -> tuple[list[SubCustomerSum], int]:
+        """The partner's customers' bills of ``cycle`` per customer, product and bill type."""
+        return await subcustomer_sums(self.session, partner_id, cycle, window, where)
 
     async def consuming_customers(
         self, partner_id: str, cycle: str, window: Page

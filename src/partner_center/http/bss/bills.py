@@ -8,6 +8,9 @@
   charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
 * ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
   cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
+* ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
+  customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
+  mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
 
 Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are negative.
 """
@@ -20,7 +23,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.billing.public import RecordFilter, parse_cycle
+from partner_center.domains.billing.public import RecordFilter, SubCustomerSumFilter, parse_cycle
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import wire_amount
 from partner_center.http.headers import XLanguage
@@ -294,5 +297,94 @@ async def list_customerself_resource_records(
             for r in records
         ],
         total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class SubcustomerMonthlyBillsQuery(QueryModel):
+    customer_id: TextFilter = None
+    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cloud_service_type: TextFilter = None
+    charge_mode: Annotated[
+        TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 11 savings plan", required=True)
+    ] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    bill_type: Annotated[TextFilter, Doc("0 normal, 1 unsubscription, 2 write-off")] = None
+    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+
+
+class BalanceTypeDeductSumV2(WireModel):
+    balance_type: str
+    amount: Decimal
+    bill_type: str
+
+
+class BillSumInfoV2(WireModel):
+    customer_id: str
+    cloud_service_type: str
+    resource_type_code: str
+    bill_type: str = Field(description="0 normal, 1 unsubscription (negative), 2 write-off")
+    charge_mode: str
+    amount: Decimal = Field(description="Unrounded (8 decimals)")
+    debt_amount: Decimal = Field(description="amount − coupons, on the partner's bill")
+    adjustment_amount: Decimal
+    discount_amount: Decimal
+    measure_id: int
+    account_details: list[BalanceTypeDeductSumV2]
+
+
+class ListSubcustomerMonthlyBillsResponse(WireModel):
+    bill_sums: list[BillSumInfoV2]
+    count: int
+    currency: str
+
+
+@operation(
+    router, "GET", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", kind=CallerKind.PARTNER
+)
+async def list_subcustomer_monthly_bills(
+    ctx: OperationContext, query: SubcustomerMonthlyBillsQuery
+) -> ListSubcustomerMonthlyBillsResponse:
+    """Query the monthly bills of a partner's customers"""
+    if query.charge_mode is None:
+        raise invalid_parameter("charge_mode", "Required: 1, 3 or 11.")
+    where = SubCustomerSumFilter(
+        charge_mode=query.charge_mode,
+        customer_id=query.customer_id,
+        service_type_code=query.cloud_service_type,
+        bill_type=query.bill_type,
+        indirect_partner_id=query.indirect_partner_id,
+    )
+    sums, total = await ctx.services.billing.subcustomer_sums(
+        ctx.actor.partner_id,
+        parse_cycle(query.cycle or "", "cycle"),
+        page(query.offset, query.limit),
+        where,
+    )
+    return ListSubcustomerMonthlyBillsResponse(
+        bill_sums=[
+            BillSumInfoV2(
+                **same_named(x, "customer_id resource_type_code bill_type"),
+                cloud_service_type=x.service_type_code,
+                charge_mode=where.charge_mode,
+                amount=wire_amount(x.amount),
+                debt_amount=wire_amount(x.amount - x.coupon_amount),
+                adjustment_amount=_NONE,
+                discount_amount=_NONE,
+                measure_id=1,
+                account_details=[
+                    BalanceTypeDeductSumV2(
+                        balance_type="BALANCE_TYPE_COUPON",
+                        amount=wire_amount(x.coupon_amount),
+                        bill_type=x.bill_type,
+                    )
+                ]
+                if x.coupon_amount
+                else [],
+            )
+            for x in sums
+        ],
+        count=total,
         currency=ctx.services.billing.currency,
     )
