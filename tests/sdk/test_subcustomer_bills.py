@@ -1,6 +1,6 @@
 """Partner views of its customers' bills through the official SDK on a live server, on bills
-issued by the bill run: list_subcustomer_monthly_bills (bss), with filters, paging, refusals and
-tenancy (a distributor sees its reseller's customers only when it names the reseller)."""
+issued by the bill run: list_subcustomer_monthly_bills and list_sub_customer_bill_detail (bss), with
+filters, paging, refusals and tenancy (a distributor sees its reseller's customers only when it names the reseller)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from huaweicloudsdkbss.v2.model import ListSubcustomerMonthlyBillsRequest
+from huaweicloudsdkbss.v2.model import (
+    ListSubCustomerBillDetailRequest,
+    ListSubcustomerMonthlyBillsRequest,
+)
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from tests.factories.bills import (
@@ -112,5 +115,65 @@ def test_list_subcustomer_monthly_bills(
     with pytest.raises(ClientRequestException) as bad_cycle:
         server.bss(distributor.creds).list_subcustomer_monthly_bills(
             ListSubcustomerMonthlyBillsRequest(cycle="2026-1", charge_mode="1")
+        )
+    assert bad_cycle.value.error_code == "CBC.0100"
+
+    _bill_detail(server, distributor, reseller, csp, c1, c2)
+
+
+def _bill_detail(
+    server: LiveServer, distributor: Partner, reseller: Partner, csp: Partner, c1: str, c2: str
+) -> None:
+    def detail(partner: Partner, customer: str, **kw: Any) -> Any:
+        return server.bss(partner.creds).list_sub_customer_bill_detail(
+            ListSubCustomerBillDetailRequest(bill_cycle=CYCLE, customer_id=customer, **kw)
+        )
+
+    mine = detail(distributor, c2)
+    assert (mine.total_count, mine.currency) == (3, "USD")
+    got = sorted(
+        (r.bill_detail_type, r.charging_mode, r.service_type_code, r.payment_amount, r.debt_amount)
+        for r in mine.fee_records
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("90.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00")),
+        (5, 3, EVS, D("2.50"), D("2.50")),
+    ]
+    # The records add up to the customer's consumption on the bill to the cent.
+    assert sum(r.payment_amount for r in mine.fee_records) == D("72.50")
+    assert {(r.customer_id, r.partner_id, r.bill_cycle) for r in mine.fee_records} == {
+        (c2, distributor.id, CYCLE)
+    }
+    assert detail(distributor, c2, charging_mode=1).total_count == 2
+    refund = detail(distributor, c2, bill_detail_type=4).fee_records
+    assert [r.payment_amount for r in refund] == [D("-30.00")]
+    assert detail(distributor, c2, service_type_code=EVS).total_count == 1
+    paged = detail(distributor, c2, offset=1, limit=2)
+    assert (paged.total_count, len(paged.fee_records)) == (3, 2)
+
+    # A reseller's customer: only when the distributor names the reseller.
+    assert detail(distributor, c1).total_count == 0
+    theirs = detail(distributor, c1, indirect_partner_id=reseller.id)
+    assert sorted(r.payment_amount for r in theirs.fee_records) == [D("0.00000001"), D("12.345")]
+
+    # Tenancy: another partner sees nothing of these customers, nor of the reseller.
+    assert detail(csp, c2).total_count == 0
+    with pytest.raises(ClientRequestException) as not_theirs:
+        detail(csp, c1, indirect_partner_id=reseller.id)
+    assert not_theirs.value.error_code == "CBC.99000037"
+
+    # Refusals.
+    for kw in (
+        {"limit": 1001},
+        {"bill_date_begin": "2026-10-01"},
+        {"bill_date_begin": "2026-09-30", "bill_date_end": "2026-10-01"},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            detail(distributor, c2, **kw)
+        assert refused.value.error_code == "CBC.0100", kw
+    with pytest.raises(ClientRequestException) as bad_cycle:
+        server.bss(distributor.creds).list_sub_customer_bill_detail(
+            ListSubCustomerBillDetailRequest(bill_cycle="2026-1", customer_id=c2)
         )
     assert bad_cycle.value.error_code == "CBC.0100"

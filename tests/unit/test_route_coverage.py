@@ -33,7 +33,6 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
         "list_customerself_resource_record_details",
         "list_resource_usage",
         "list_resource_usage_summary",
-        "list_sub_customer_bill_detail",
     }
 )
 

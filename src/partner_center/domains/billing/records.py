@@ -47,6 +47,8 @@ class RecordFilter:
     date_begin: str | None = None
     date_end: str | None = None
     include_zero: bool = True
+    partner_id: str | None = None
+    """Only what was spent while the customer was this partner's (a partner's view)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class FeeRecordView:
     id: str
     trade_id: str
     """The order id (bill types 1–4), else the fee record's id."""
+    partner_id: str
+    """The customer's partner when the money was spent."""
     bill_type: int
     """1 purchase, 2 renewal, 3 change, 4 refund, 5 usage."""
     charge_mode: str
@@ -115,6 +119,7 @@ async def customer_records(
         (c.bill_type, where.bill_type),
         (c.resource_id, where.resource_id),
         (c.trade_id, where.trade_id),
+        (c.partner_id, where.partner_id),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -140,6 +145,7 @@ async def customer_records(
         FeeRecordView(
             id=r.id,
             trade_id=r.trade_id,
+            partner_id=r.partner_id,
             bill_type=int(r.bill_type),
             charge_mode=r.charge_mode,
             service_type_code=r.service_type_code,

@@ -70,7 +70,8 @@ def order_lines(
 
 def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
     """One customer's order lines paid in ``[start, end)`` (UTC), one row per line, in the
-    columns of ``usage.public.fee_records``: ``bill_type`` 1 purchase, 2 renewal, 3 change,
+    columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
+    paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
     4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units."""
     order_type = CustomerOrder.order_type
     refund = order_type == int(OrderType.UNSUBSCRIBE)
@@ -80,6 +81,7 @@ def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select
         select(
             OrderLine.id.label("id"),
             CustomerOrder.id.label("trade_id"),
+            CustomerOrder.partner_id.label("partner_id"),
             case((order_type.in_([2, 3, 4]), order_type), else_=1).label("bill_type"),
             literal("1").label("charge_mode"),
             OrderLine.service_type_code.label("service_type_code"),

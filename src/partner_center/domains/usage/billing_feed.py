@@ -95,6 +95,7 @@ def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
     return select(
         FeeRecord.id.label("id"),
         FeeRecord.id.label("trade_id"),
+        FeeRecord.partner_id.label("partner_id"),
         literal(5).label("bill_type"),
         literal("3").label("charge_mode"),
         FeeRecord.service_type_code.label("service_type_code"),

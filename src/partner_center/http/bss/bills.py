@@ -11,6 +11,8 @@
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
+* ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
+  while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
 Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are negative.
 """
@@ -386,5 +388,107 @@ async def list_subcustomer_monthly_bills(
             for x in sums
         ],
         count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class SubCustomerBillDetailQuery(QueryModel):
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
+    service_type_code: TextFilter = None
+    region_code: TextFilter = None
+    charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
+    bill_detail_type: Annotated[
+        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    ] = None
+    resource_id: TextFilter = None
+    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    trade_id: TextFilter = None
+    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
+        None
+    )
+    bill_date_end: TextFilter = None
+
+
+class SubCustomerMonthlyBillDetail(WireModel):
+    bill_cycle: str
+    customer_id: str
+    service_type_code: str
+    resource_type_code: str
+    region_code: str
+    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    trade_time: str = Field(description="UTC")
+    trade_id: str
+    id: str
+    bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    resource_id: str
+    usage_amount: Decimal
+    official_amount: Decimal
+    official_discount_amount: Decimal
+    payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="payment_amount − coupon_amount")
+    partner_id: str
+
+
+class ListSubCustomerBillDetailResponse(WireModel):
+    fee_records: list[SubCustomerMonthlyBillDetail]
+    total_count: int
+    currency: str
+
+
+@operation(router, "GET", "/v2/bills/subcustomer-bills/res-fee-records", kind=CallerKind.PARTNER)
+async def list_sub_customer_bill_detail(
+    ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
+) -> ListSubCustomerBillDetailResponse:
+    """Query a customer's fee records of a cycle (partner)"""
+    if not query.customer_id:
+        raise invalid_parameter("customer_id", "Required.")
+    owner = ctx.actor.partner_id
+    if query.indirect_partner_id:
+        await ctx.services.partners.reseller_of(
+            distributor_id=owner, reseller_id=query.indirect_partner_id
+        )
+        owner = query.indirect_partner_id
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    where = RecordFilter(
+        service_type_code=query.service_type_code,
+        region_code=query.region_code,
+        charge_mode=None if query.charging_mode is None else str(query.charging_mode),
+        bill_type=query.bill_detail_type,
+        resource_id=query.resource_id,
+        trade_id=query.trade_id,
+        date_begin=query.bill_date_begin,
+        date_end=query.bill_date_end,
+        partner_id=owner,
+    )
+    window = page(query.offset, query.limit, max_limit=1000)
+    records, total = await ctx.services.billing.customer_records(
+        query.customer_id, cycle, window, where
+    )
+    return ListSubCustomerBillDetailResponse(
+        fee_records=[
+            SubCustomerMonthlyBillDetail(
+                **same_named(r, "resource_type_code service_type_code region_code"),
+                **same_named(r, "trade_id id resource_id partner_id"),
+                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                bill_cycle=cycle,
+                customer_id=query.customer_id,
+                charging_mode=int(r.charge_mode),
+                trade_time=format_utc(r.trade_time),
+                bill_detail_type=r.bill_type,
+                usage_amount=wire_amount(r.usage),
+                official_discount_amount=wire_amount(r.official_amount - r.amount),
+                payment_amount=wire_amount(r.amount),
+                debt_amount=wire_amount(r.amount - r.coupon_amount),
+            )
+            for r in records
+        ],
+        total_count=total,
         currency=ctx.services.billing.currency,
     )
