@@ -1,5 +1,6 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
-the bill run: show_customer_monthly_sum and list_customerself_resource_records (bss and intl),
+the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) and
+list_customer_bills_fee_records (bss),
 with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from huaweicloudsdkbss.v2.model import (
+    ListCustomerBillsFeeRecordsRequest,
     ListCustomerselfResourceRecordsRequest,
     ShowCustomerMonthlySumRequest,
 )
@@ -222,5 +224,53 @@ def test_list_customerself_resource_records(server: LiveServer, csp: Partner) ->
         with pytest.raises(ClientRequestException) as refused:
             server.bss(me).list_customerself_resource_records(
                 ListCustomerselfResourceRecordsRequest(**{"cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def records(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customer_bills_fee_records(
+            ListCustomerBillsFeeRecordsRequest(bill_cycle=CYCLE, **kw)
+        )
+
+    everything = records(me, limit=1000)
+    assert (everything.total_count, everything.currency) == (5, "USD")
+    got = sorted(
+        (r.bill_type, r.charging_mode, r.service_type_code, r.consume_amount, r.debt_amount)
+        for r in everything.records
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("90.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00")),
+        (5, 3, EVS, D("0.005"), D("0.005")),
+        (5, 3, ECS, D("0.00000001"), D("0.00000001")),
+        (5, 3, ECS, D("12.345"), D("12.345")),
+    ]
+    # To the cent: the records' consumption less coupons is what the bill says is owed.
+    owed = sum(r.consume_amount - r.coupon_amount for r in everything.records)
+    assert owed.quantize(D("0.01")) == D("72.35")
+    assert {(r.customer_id, r.status, r.provider_type) for r in everything.records} == {
+        (me.account_id, 1, 1)
+    }
+    # Filters and paging.
+    assert records(me, resource_type_code=VOLUME).total_count == 1
+    assert records(me, charging_mode=3).total_count == 3
+    assert records(me, bill_type=4).records[0].consume_amount == D("-30.00")
+    assert records(me, status=3).total_count == 0
+    page = records(me, offset=4, limit=2)
+    assert (page.total_count, len(page.records)) == (5, 1)
+    # Tenancy.
+    assert [r.customer_id for r in records(other).records] == [other.account_id]
+    with pytest.raises(ClientRequestException) as partner_call:
+        records(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in ({"bill_cycle": "2026-13"}, {"limit": 1001}, {"status": 4}):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customer_bills_fee_records(
+                ListCustomerBillsFeeRecordsRequest(**{"bill_cycle": CYCLE, **kw})
             )
         assert refused.value.error_code == "CBC.0100", kw

@@ -39,6 +39,7 @@ class RecordFilter:
     both or neither, inside the cycle."""
 
     service_type_code: str | None = None
+    resource_type_code: str | None = None
     region_code: str | None = None
     charge_mode: str | None = None
     bill_type: int | None = None
@@ -114,6 +115,7 @@ async def customer_records(
     conditions: list[ColumnElement[bool]] = []
     for column, value in (
         (c.service_type_code, where.service_type_code),
+        (c.resource_type_code, where.resource_type_code),
         (c.region_code, where.region_code),
         (c.charge_mode, where.charge_mode),
         (c.bill_type, where.bill_type),

@@ -11,6 +11,9 @@
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
+* ``list_customer_bills_fee_records`` (bss, customer): the same records as
+  ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
+  charged fee records and completed orders only).
 * ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
   while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
@@ -20,12 +23,17 @@ Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.billing.public import RecordFilter, SubCustomerSumFilter, parse_cycle
+from partner_center.domains.billing.public import (
+    FeeRecordView,
+    RecordFilter,
+    SubCustomerSumFilter,
+    parse_cycle,
+)
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import wire_amount
 from partner_center.http.headers import XLanguage
@@ -392,30 +400,61 @@ async def list_subcustomer_monthly_bills(
     )
 
 
-class SubCustomerBillDetailQuery(QueryModel):
+class _FeeRecordQuery(QueryModel):
+    """The query parameters the partner's and the customer's fee-record lists share."""
+
     bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
-    customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
     service_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
-    bill_detail_type: Annotated[
-        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
-    ] = None
-    resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
     trade_id: TextFilter = None
-    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
     offset: RowOffset = None
     limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
     bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
         None
     )
     bill_date_end: TextFilter = None
 
+    def records_filter(self, **more: Any) -> RecordFilter:
+        mode = self.charging_mode
+        return RecordFilter(
+            service_type_code=self.service_type_code,
+            region_code=self.region_code,
+            charge_mode=None if mode is None else str(mode),
+            trade_id=self.trade_id,
+            date_begin=self.bill_date_begin,
+            date_end=self.bill_date_end,
+            **more,
+        )
 
-class SubCustomerMonthlyBillDetail(WireModel):
+
+def _record_fields(r: FeeRecordView) -> dict[str, Any]:
+    """The fields the partner's and the customer's fee-record shapes share."""
+    return {
+        **same_named(r, "service_type_code resource_type_code region_code trade_id id"),
+        **same_named(r, "official_amount coupon_amount", via=wire_amount),
+        "charging_mode": int(r.charge_mode),
+        "trade_time": format_utc(r.trade_time),
+        "official_discount_amount": wire_amount(r.official_amount - r.amount),
+        "debt_amount": wire_amount(r.amount - r.coupon_amount),
+    }
+
+
+class SubCustomerBillDetailQuery(_FeeRecordQuery):
+    customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
+    bill_detail_type: Annotated[
+        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    ] = None
+    resource_id: TextFilter = None
+    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
+    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+
+
+class _FeeRecordOut(WireModel):
+    """The fields the partner's and the customer's fee-record shapes share."""
+
     bill_cycle: str
     customer_id: str
     service_type_code: str
@@ -423,16 +462,19 @@ class SubCustomerMonthlyBillDetail(WireModel):
     region_code: str
     charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
     trade_time: str = Field(description="UTC")
-    trade_id: str
+    trade_id: str = Field(description="The order id (bill types 1–4), else the record id")
     id: str
+    official_amount: Decimal
+    official_discount_amount: Decimal
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="The amount less coupons (billed postpaid)")
+
+
+class SubCustomerMonthlyBillDetail(_FeeRecordOut):
     bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
     resource_id: str
     usage_amount: Decimal
-    official_amount: Decimal
-    official_discount_amount: Decimal
     payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
-    coupon_amount: Decimal
-    debt_amount: Decimal = Field(description="payment_amount − coupon_amount")
     partner_id: str
 
 
@@ -456,16 +498,8 @@ async def list_sub_customer_bill_detail(
         )
         owner = query.indirect_partner_id
     cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
-    where = RecordFilter(
-        service_type_code=query.service_type_code,
-        region_code=query.region_code,
-        charge_mode=None if query.charging_mode is None else str(query.charging_mode),
-        bill_type=query.bill_detail_type,
-        resource_id=query.resource_id,
-        trade_id=query.trade_id,
-        date_begin=query.bill_date_begin,
-        date_end=query.bill_date_end,
-        partner_id=owner,
+    where = query.records_filter(
+        bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.customer_records(
@@ -474,18 +508,84 @@ async def list_sub_customer_bill_detail(
     return ListSubCustomerBillDetailResponse(
         fee_records=[
             SubCustomerMonthlyBillDetail(
-                **same_named(r, "resource_type_code service_type_code region_code"),
-                **same_named(r, "trade_id id resource_id partner_id"),
-                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                **_record_fields(r),
+                **same_named(r, "resource_id partner_id"),
                 bill_cycle=cycle,
                 customer_id=query.customer_id,
-                charging_mode=int(r.charge_mode),
-                trade_time=format_utc(r.trade_time),
                 bill_detail_type=r.bill_type,
                 usage_amount=wire_amount(r.usage),
-                official_discount_amount=wire_amount(r.official_amount - r.amount),
                 payment_amount=wire_amount(r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
+    provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
+    resource_type_code: TextFilter = None
+    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
+        None
+    )
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
+        None
+    )
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+
+
+class MonthlyBillRecord(_FeeRecordOut):
+    provider_type: int
+    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    status: int = Field(description="1 paid")
+    erase_amount: Decimal
+    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+
+
+class ListCustomerBillsFeeRecordsResponse(WireModel):
+    total_count: int
+    records: list[MonthlyBillRecord]
+    currency: str
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/fee-records", kind=CallerKind.CUSTOMER)
+async def list_customer_bills_fee_records(
+    ctx: OperationContext, query: CustomerBillsFeeRecordsQuery, x_language: XLanguage
+) -> ListCustomerBillsFeeRecordsResponse:
+    """Query a customer's own fee records of a cycle"""
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    if query.provider_type not in (None, 1, 2):
+        raise invalid_parameter("provider_type", "Use 1 or 2.")
+    if query.status not in (None, 1, 2, 3):
+        raise invalid_parameter("status", "Use 1, 2 or 3.")
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    window = page(query.offset, query.limit, max_limit=1000)
+    records: list[FeeRecordView] = []
+    total = 0
+    if query.provider_type != 2 and query.status in (None, 1):
+        where = query.records_filter(
+            resource_type_code=query.resource_type_code,
+            bill_type=query.bill_type,
+            include_zero=query.include_zero_record is not False,
+        )
+        records, total = await ctx.services.billing.customer_records(
+            customer_id, cycle, window, where
+        )
+    return ListCustomerBillsFeeRecordsResponse(
+        records=[
+            MonthlyBillRecord(
+                **_record_fields(r),
+                bill_cycle=cycle,
+                customer_id=customer_id,
+                bill_type=r.bill_type,
+                provider_type=1,
+                status=1,
+                erase_amount=_NONE,
+                consume_amount=wire_amount(r.amount),
             )
             for r in records
         ],
