@@ -1,6 +1,6 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
-the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) and
-list_customer_bills_fee_records (bss),
+the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) list_customer_bills_fee_records
+(bss) and list_customerself_resource_record_details (both),
 with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
@@ -12,12 +12,18 @@ from typing import Any
 import pytest
 from huaweicloudsdkbss.v2.model import (
     ListCustomerBillsFeeRecordsRequest,
+    ListCustomerselfResourceRecordDetailsRequest,
     ListCustomerselfResourceRecordsRequest,
+    QueryResRecordsDetailReq,
     ShowCustomerMonthlySumRequest,
+)
+from huaweicloudsdkbssintl.v2.model import (
+    ListCustomerselfResourceRecordDetailsRequest as IntlRecordDetailsRequest,
 )
 from huaweicloudsdkbssintl.v2.model import (
     ListCustomerselfResourceRecordsRequest as IntlListCustomerselfResourceRecordsRequest,
 )
+from huaweicloudsdkbssintl.v2.model import QueryResRecordsDetailReq as IntlRecordDetailsReq
 from huaweicloudsdkbssintl.v2.model import (
     ShowCustomerMonthlySumRequest as IntlShowCustomerMonthlySumRequest,
 )
@@ -272,5 +278,79 @@ def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> No
         with pytest.raises(ClientRequestException) as refused:
             server.bss(me).list_customer_bills_fee_records(
                 ListCustomerBillsFeeRecordsRequest(**{"bill_cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customerself_resource_record_details(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def details(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customerself_resource_record_details(
+            ListCustomerselfResourceRecordDetailsRequest(
+                body=QueryResRecordsDetailReq(cycle=CYCLE, **kw)
+            )
+        )
+
+    # Per resource (the default): the VM's two usage records are one line.
+    summed = details(me, limit=1000)
+    assert (summed.total_count, summed.currency) == (4, "USD")
+    got = sorted(
+        (r.bill_type, r.charge_mode, r.cloud_service_type, r.consume_amount, r.debt_amount)
+        for r in summed.monthly_records
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("90.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00")),
+        (5, 3, EVS, D("0.005"), D("0.005")),
+        (5, 3, ECS, D("12.34500001"), D("12.34500001")),
+    ]
+    vm = next(r for r in summed.monthly_records if r.consume_amount == D("12.34500001"))
+    assert (vm.res_instance_id, vm.resource_type_code, vm.trade_id) == (
+        f"m-{me.account_id}",
+        VM,
+        "",
+    )
+    assert {(r.customer_id, r.cycle) for r in summed.monthly_records} == {(me.account_id, CYCLE)}
+    # Per record, and the DAILY window.
+    assert details(me, statistic_type=3).total_count == 5
+    day = details(
+        me,
+        statistic_type=3,
+        query_type="DAILY",
+        bill_cycle_begin="2026-10-10",
+        bill_cycle_end="2026-10-10",
+        charge_mode=3,
+    )
+    assert day.total_count == 3
+    # Filters and paging.
+    assert details(me, resource_type=VOLUME).total_count == 1
+    assert details(me, res_instance_id=f"m-{me.account_id}").total_count == 1
+    assert details(me, bill_type=4).monthly_records[0].consume_amount == D("-30.00")
+    paged = details(me, offset=3, limit=3)
+    assert (paged.total_count, len(paged.monthly_records)) == (4, 1)
+    # The intl client.
+    intl = server.intl(me).list_customerself_resource_record_details(
+        IntlRecordDetailsRequest(body=IntlRecordDetailsReq(cycle=CYCLE, charge_mode=1))
+    )
+    assert intl.total_count == 2
+    # Tenancy.
+    assert [r.customer_id for r in details(other).monthly_records] == [other.account_id]
+    with pytest.raises(ClientRequestException) as partner_call:
+        details(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in (
+        {"cycle": "2018-12"},
+        {"limit": 1001},
+        {"statistic_type": 2},
+        {"query_type": "DAILY"},
+        {"payer_account_id": other.account_id},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customerself_resource_record_details(
+                ListCustomerselfResourceRecordDetailsRequest(
+                    body=QueryResRecordsDetailReq(**{"cycle": CYCLE, **kw})
+                )
             )
         assert refused.value.error_code == "CBC.0100", kw

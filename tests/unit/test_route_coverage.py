@@ -29,7 +29,6 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
         # bills
         "list_costs",
         "list_customer_bills_monthly_break_down",
-        "list_customerself_resource_record_details",
         "list_resource_usage",
         "list_resource_usage_summary",
     }

@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Subquery,
     case,
     func,
     literal,
@@ -99,8 +101,11 @@ async def customer_records(
     cycle: str,
     window: Page,
     where: RecordFilter,
+    *,
+    per_resource: bool = False,
 ) -> tuple[list[FeeRecordView], int]:
-    """The customer's records of ``cycle`` by trade time, then id.
+    """The customer's records of ``cycle`` by trade time, then id (``per_resource``: summed per
+    resource, by product).
 
     Raises:
         DomainError: ``CBC.0100`` for a malformed cycle or dates, one date without the other, or
@@ -140,29 +145,67 @@ async def customer_records(
         ]
     if not where.include_zero:
         conditions.append(c.amount != 0)
+    if per_resource:
+        return await _per_resource(session, zone, records, conditions, window)
     rows, total = await paginate_rows(
         session, select(records).where(*conditions), window, c.trade_time, c.id
     )
-    return [
-        FeeRecordView(
-            id=r.id,
-            trade_id=r.trade_id,
-            partner_id=r.partner_id,
-            bill_type=int(r.bill_type),
-            charge_mode=r.charge_mode,
-            service_type_code=r.service_type_code,
-            resource_type_code=r.resource_type_code,
-            region_code=r.region_code,
-            resource_id=r.resource_id,
-            trade_time=_utc(r.trade_time),
-            bill_date=_utc(r.trade_time).astimezone(zone).date().isoformat(),
-            usage=from_storage_units(int(r.usage)),
-            official_amount=from_storage_units(int(r.official_amount)),
-            amount=from_storage_units(int(r.amount)),
-            coupon_amount=from_storage_units(int(r.coupon_amount)),
+    return [_view(r, zone) for r in rows], total
+
+
+def _view(r: Any, zone: ZoneInfo) -> FeeRecordView:
+    return FeeRecordView(
+        id=r.id,
+        trade_id=r.trade_id,
+        partner_id=r.partner_id,
+        bill_type=int(r.bill_type),
+        charge_mode=r.charge_mode,
+        service_type_code=r.service_type_code,
+        resource_type_code=r.resource_type_code,
+        region_code=r.region_code,
+        resource_id=r.resource_id,
+        trade_time=_utc(r.trade_time),
+        bill_date=_utc(r.trade_time).astimezone(zone).date().isoformat(),
+        usage=from_storage_units(int(r.usage)),
+        official_amount=from_storage_units(int(r.official_amount)),
+        amount=from_storage_units(int(r.amount)),
+        coupon_amount=from_storage_units(int(r.coupon_amount)),
+    )
+
+
+async def _per_resource(
+    session: AsyncSession,
+    zone: ZoneInfo,
+    records: Subquery,
+    conditions: list[ColumnElement[bool]],
+    window: Page,
+) -> tuple[list[FeeRecordView], int]:
+    """The records summed per resource, product, region, charging mode and bill type
+    (``id`` and ``trade_id`` empty; ``trade_time`` the first)."""
+    c = records.c
+    keys = (
+        c.service_type_code,
+        c.resource_type_code,
+        c.resource_id,
+        c.region_code,
+        c.charge_mode,
+        c.bill_type,
+    )
+    query = (
+        select(
+            *keys,
+            literal("").label("id"),
+            literal("").label("trade_id"),
+            func.max(c.partner_id).label("partner_id"),
+            func.min(c.trade_time).label("trade_time"),
+            *(func.sum(col).label(col.name) for col in (c.usage, c.official_amount, c.amount)),
+            func.sum(c.coupon_amount).label("coupon_amount"),
         )
-        for r in rows
-    ], total
+        .where(*conditions)
+        .group_by(*keys)
+    )
+    rows, total = await paginate_rows(session, query, window, *keys)
+    return [_view(r, zone) for r in rows], total
 
 
 def _utc(value: datetime | str) -> datetime:

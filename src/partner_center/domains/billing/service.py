@@ -656,11 +656,24 @@ class BillingService:
         return MonthlySum(lines, total, consume, consume - debt, debt, bill.currency)
 
     async def customer_records(
-        self, customer_id: str, cycle: str, window: Page, where: RecordFilter
+        self,
+        customer_id: str,
+        cycle: str,
+        window: Page,
+        where: RecordFilter,
+        *,
+        per_resource: bool = False,
     ) -> tuple[list[FeeRecordView], int]:
-        """The customer's own fee records of ``cycle`` (orders paid and usage), per record."""
+        """The customer's own fee records of ``cycle`` (orders paid and usage), per record or
+        summed per resource."""
         return await customer_records(
-            self.session, self.runner.zone, customer_id, cycle, window, where
+            self.session,
+            self.runner.zone,
+            customer_id,
+            cycle,
+            window,
+            where,
+            per_resource=per_resource,
         )
 
     async def subcustomer_sums(

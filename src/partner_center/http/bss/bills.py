@@ -11,6 +11,8 @@
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
+* ``list_customerself_resource_record_details`` (both, customer): the same records summed per
+  resource (``statistic_type`` 1, the default) or one by one (3).
 * ``list_customer_bills_fee_records`` (bss, customer): the same records as
   ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
   charged fee records and completed orders only).
@@ -586,6 +588,117 @@ async def list_customer_bills_fee_records(
                 status=1,
                 erase_amount=_NONE,
                 consume_amount=wire_amount(r.amount),
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class QueryResRecordsDetailReq(WireModel):
+    cycle: str = Field(description="YYYY-MM, from 2019-01")
+    cloud_service_type: str | None = None
+    resource_type: str | None = None
+    region: str | None = None
+    res_instance_id: str | None = None
+    charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
+    bill_type: int | None = Field(
+        default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
+    )
+    enterprise_project_id: str | None = Field(default=None, description="Accepted")
+    include_zero_record: bool | None = Field(default=None, description="Default true")
+    offset: int | None = Field(default=None, description=">= 0, default 0")
+    limit: int | None = Field(default=None, description="1 to 1000, default 10")
+    method: str | None = Field(default=None, description="oneself | all")
+    sub_customer_id: str | None = None
+    statistic_type: int | None = Field(
+        default=None, description="1 per resource of the cycle (default), 3 per record"
+    )
+    query_type: str | None = Field(default=None, description="BILLCYCLE (default) | DAILY")
+    bill_cycle_begin: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
+    bill_cycle_end: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
+    payer_account_id: str | None = Field(default=None, description="Only the caller's own")
+
+
+class MonthlyBillRes(WireModel):
+    cycle: str
+    bill_date: str = Field(description="YYYY-MM-DD, billing time zone (per resource: the first)")
+    bill_type: int
+    customer_id: str
+    region: str
+    cloud_service_type: str
+    resource_Type_code: str = Field(description="The reference spells it so")
+    res_instance_id: str
+    charge_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
+    official_amount: Decimal
+    discount_amount: Decimal
+    measure_id: int
+    trade_id: str = Field(description="Per record: the order id or the record id; else empty")
+    id: str
+
+
+class ListCustomerselfResourceRecordDetailsResponse(WireModel):
+    monthly_records: list[MonthlyBillRes]
+    total_count: int
+    currency: str
+
+
+@operation(router, "POST", "/v2/bills/customer-bills/res-records/query", kind=CallerKind.CUSTOMER)
+async def list_customerself_resource_record_details(
+    ctx: OperationContext, body: QueryResRecordsDetailReq, x_language: XLanguage
+) -> ListCustomerselfResourceRecordDetailsResponse:
+    """Query a customer's own resource bills of a cycle (per resource or per record)"""
+    customer_id = _own_account(ctx, body.method, body.sub_customer_id)
+    if body.payer_account_id not in (None, "", customer_id):
+        raise invalid_parameter("payer_account_id", "Not a member account of the caller.")
+    if body.statistic_type not in (None, 1, 3):
+        raise invalid_parameter("statistic_type", "1 (per resource) or 3 (per record).")
+    if body.query_type not in (None, "BILLCYCLE", "DAILY"):
+        raise invalid_parameter("query_type", "BILLCYCLE or DAILY.")
+    daily = body.query_type == "DAILY"
+    if daily and body.statistic_type != 3:
+        raise invalid_parameter("query_type", "DAILY goes with statistic_type 3.")
+    cycle = parse_cycle(body.cycle, "cycle")
+    if cycle < "2019-01":
+        raise invalid_parameter("cycle", "From 2019-01.")
+    where = RecordFilter(
+        service_type_code=body.cloud_service_type or None,
+        resource_type_code=body.resource_type or None,
+        region_code=body.region or None,
+        charge_mode=None if body.charge_mode is None else str(body.charge_mode),
+        bill_type=body.bill_type,
+        resource_id=body.res_instance_id or None,
+        date_begin=body.bill_cycle_begin if daily else None,
+        date_end=body.bill_cycle_end if daily else None,
+        include_zero=body.include_zero_record is not False,
+    )
+    records, total = await ctx.services.billing.customer_records(
+        customer_id,
+        cycle,
+        page(body.offset, body.limit, max_limit=1000),
+        where,
+        per_resource=body.statistic_type != 3,
+    )
+    return ListCustomerselfResourceRecordDetailsResponse(
+        monthly_records=[
+            MonthlyBillRes(
+                **same_named(r, "bill_date bill_type trade_id id"),
+                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                cycle=cycle,
+                customer_id=customer_id,
+                region=r.region_code,
+                cloud_service_type=r.service_type_code,
+                resource_Type_code=r.resource_type_code,
+                res_instance_id=r.resource_id,
+                charge_mode=int(r.charge_mode),
+                consume_amount=wire_amount(r.amount),
+                debt_amount=wire_amount(r.amount - r.coupon_amount),
+                discount_amount=wire_amount(r.official_amount - r.amount),
+                measure_id=1,
             )
             for r in records
         ],
