@@ -18,11 +18,14 @@ from partner_center.domains.orders.models import (
 )
 from partner_center.domains.usage.models import ChargeState, FeeRecord, OnDemandResource
 from partner_center.kernel.ids import new_id
+from partner_center.state import AppState
 
 ZERO = Decimal(0)
 ECS = "hws.service.type.ec2"
 VM = "hws.resource.type.vm"
 HK = "ap-southeast-1"
+EVS = "hws.service.type.ebs"
+VOLUME = "hws.resource.type.volume"
 
 
 def resource_row(
@@ -152,3 +155,19 @@ def order_rows(
 async def add_all(session: AsyncSession, *rows: object) -> None:
     session.add_all(list(rows))
     await session.flush()
+
+
+async def bill_rows(state: AppState, *, rows: list[object], cycle: str) -> None:
+    """Write ``rows`` and run the bill run of ``cycle`` (``LiveServer._call(bill_rows, ...)``)."""
+    async with state.work() as services:
+        await add_all(services.session, *rows)
+        await services.billing.run_cycle(cycle)
+
+
+def volume_fee(
+    rid: str, customer_id: str, partner_id: str, amount: str, *, at: datetime, cycle: str
+) -> FeeRecord:
+    """A pay-per-use fee record of an EVS volume (another product than ``fee_row``'s VM)."""
+    row = fee_row(rid, customer_id, partner_id, amount, hour=at, rated_at=at, cycle=cycle)
+    row.service_type_code, row.resource_type_code = EVS, VOLUME
+    return row

@@ -28,15 +28,9 @@ EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
     {
         # bills
         "list_costs",
-        "list_customer_bills_fee_records",
         "list_customer_bills_monthly_break_down",
-        "list_customerself_resource_record_details",
-        "list_customerself_resource_records",
         "list_resource_usage",
         "list_resource_usage_summary",
-        "list_sub_customer_bill_detail",
-        "list_subcustomer_monthly_bills",
-        "show_customer_monthly_sum",
     }
 )
 

@@ -19,6 +19,12 @@ from partner_center.domains.billing.cycles import (
 from partner_center.domains.billing.errors import BillingErrorCode
 from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
+from partner_center.domains.billing.records import (
+    FeeRecordView,
+    RecordFilter,
+    SubCustomerSum,
+    SubCustomerSumFilter,
+)
 from partner_center.domains.billing.run import BillPolicy, BillRunner, RunReport, bill_id
 from partner_center.domains.billing.service import (
     EXPORT_FIELDS,
@@ -50,13 +56,17 @@ __all__ = [
     "BillingService",
     "CustomerBillLineView",
     "CustomerBillView",
+    "FeeRecordView",
     "LineKind",
     "PartnerBillDetail",
     "PartnerBillView",
     "PostpaidSummary",
+    "RecordFilter",
     "ResellerBillView",
     "ResidueLevel",
     "RunReport",
+    "SubCustomerSum",
+    "SubCustomerSumFilter",
     "bill_id",
     "cycle_bounds",
     "cycle_of",

@@ -34,9 +34,18 @@ from partner_center.domains.billing.models import (
     BillStatus,
     CustomerBill,
     CustomerBillLine,
+    LineKind,
     PartnerBill,
     ResellerBill,
     RoundingResidue,
+)
+from partner_center.domains.billing.records import (
+    FeeRecordView,
+    RecordFilter,
+    SubCustomerSum,
+    SubCustomerSumFilter,
+    customer_records,
+    subcustomer_sums,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
@@ -48,7 +57,7 @@ from partner_center.kernel.money import (
     decimal_places,
     from_storage_units,
 )
-from partner_center.kernel.pagination import Page, paginate
+from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 ZERO = Decimal(0)
 
@@ -142,6 +151,43 @@ class PostpaidSummary:
     @property
     def initial_amount_due(self) -> Decimal:
         return self.consume_amount + self.refunds + self.adjustments
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySumLine:
+    """``show_customer_monthly_sum``: a customer's spend of one cycle per service and resource
+    type, charging mode (1 yearly/monthly, 3 pay-per-use) and summary bill type (1 consumption,
+    2 refund, 3 adjustment); unrounded (8 decimals), refunds negative."""
+
+    service_type_code: str
+    resource_type_code: str
+    charging_mode: int
+    bill_type: int
+    amount: Decimal
+    coupon_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySum:
+    """A customer's bill of one cycle: ``consume_amount`` (refunds and adjustments included,
+    before coupons) and ``coupon_amount`` rounded once to 2 decimals; ``debt_amount`` (what is
+    owed, the bill's total) = consume − coupons."""
+
+    lines: list[MonthlySumLine]
+    total: int
+    consume_amount: Decimal
+    coupon_amount: Decimal
+    debt_amount: Decimal
+    currency: str
+
+
+#: Charging mode and summary bill type of each line kind.
+_SUM_KIND = {
+    LineKind.ORDER: (1, 1),
+    LineKind.USAGE: (3, 1),
+    LineKind.REFUND: (1, 2),
+    LineKind.ADJUSTMENT: (3, 3),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -624,6 +670,88 @@ class BillingService:
             tax_amount=row.tax_amount,
             currency=row.currency,
         )
+
+    async def customer_monthly_sum(
+        self, customer_id: str, cycle: str, window: Page, *, service_type_code: str | None = None
+    ) -> MonthlySum:
+        """The customer's own bill of ``cycle`` summed per product, charging mode and bill type
+        (zeros before the bill is issued), by service type, resource type, then kind.
+
+        Raises:
+            DomainError: ``CBC.0100`` for a malformed cycle.
+        """
+        parse_cycle(cycle, "bill_cycle")
+        line = CustomerBillLine
+        query = (
+            select(
+                line.service_type_code,
+                line.resource_type_code,
+                line.kind,
+                func.sum(type_coerce(line.amount, BigInteger)),
+                func.sum(type_coerce(line.coupon_amount, BigInteger)),
+            )
+            .where(line.tenant_id == customer_id, line.cycle == cycle)
+            .group_by(line.service_type_code, line.resource_type_code, line.kind)
+        )
+        if service_type_code:
+            query = query.where(line.service_type_code == service_type_code)
+        rows, total = await paginate_rows(
+            self.session,
+            query,
+            window,
+            line.service_type_code,
+            line.resource_type_code,
+            line.kind,
+        )
+        bill = await self.session.scalar(
+            select(CustomerBill).where(
+                CustomerBill.tenant_id == customer_id, CustomerBill.cycle == cycle
+            )
+        )
+        lines = [
+            MonthlySumLine(
+                service,
+                resource,
+                *_SUM_KIND[LineKind(kind)],
+                from_storage_units(int(amount)),
+                from_storage_units(int(coupons)),
+            )
+            for service, resource, kind, amount, coupons in rows
+        ]
+        if bill is None:
+            return MonthlySum(lines, total, ZERO, ZERO, ZERO, self.currency)
+        debt = bill.total_amount
+        consume = (bill.consumption_amount + bill.refund_amount + bill.adjustment_amount).quantize(
+            CENT
+        )
+        return MonthlySum(lines, total, consume, consume - debt, debt, bill.currency)
+
+    async def customer_records(
+        self,
+        customer_id: str,
+        cycle: str,
+        window: Page,
+        where: RecordFilter,
+        *,
+        per_resource: bool = False,
+    ) -> tuple[list[FeeRecordView], int]:
+        """The customer's own fee records of ``cycle`` (orders paid and usage), per record or
+        summed per resource."""
+        return await customer_records(
+            self.session,
+            self.runner.zone,
+            customer_id,
+            cycle,
+            window,
+            where,
+            per_resource=per_resource,
+        )
+
+    async def subcustomer_sums(
+        self, partner_id: str, cycle: str, window: Page, where: SubCustomerSumFilter
+    ) -> tuple[list[SubCustomerSum], int]:
+        """The partner's customers' bills of ``cycle`` per customer, product and bill type."""
+        return await subcustomer_sums(self.session, partner_id, cycle, window, where)
 
     async def consuming_customers(
         self, partner_id: str, cycle: str, window: Page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, case, func, literal, select, type_coerce
 
@@ -65,3 +66,41 @@ def order_lines(
     if owner_partner_ids is not None:
         query = query.where(CustomerOrder.partner_id.in_(list(owner_partner_ids)))
     return query
+
+
+def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
+    """One customer's order lines paid in ``[start, end)`` (UTC), one row per line, in the
+    columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
+    paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
+    4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units."""
+    order_type = CustomerOrder.order_type
+    refund = order_type == int(OrderType.UNSUBSCRIBE)
+    amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
+    official = type_coerce(OrderLine.official_amount, BigInteger)
+    return (
+        select(
+            OrderLine.id.label("id"),
+            CustomerOrder.id.label("trade_id"),
+            CustomerOrder.partner_id.label("partner_id"),
+            case((order_type.in_([2, 3, 4]), order_type), else_=1).label("bill_type"),
+            literal("1").label("charge_mode"),
+            OrderLine.service_type_code.label("service_type_code"),
+            OrderLine.resource_type_code.label("resource_type_code"),
+            OrderLine.region_code.label("region_code"),
+            func.coalesce(OrderLine.resource_ref, "").label("resource_id"),
+            CustomerOrder.paid_at.label("trade_time"),
+            literal(0, BigInteger).label("usage"),
+            case((refund, -official), else_=official).label("official_amount"),
+            case((refund, -amount), else_=amount).label("amount"),
+            case(
+                (refund, literal(0)), else_=type_coerce(OrderLine.coupon_amount, BigInteger)
+            ).label("coupon_amount"),
+        )
+        .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+        .where(
+            CustomerOrder.tenant_id == customer_id,
+            CustomerOrder.status == int(OrderStatus.COMPLETED),
+            CustomerOrder.paid_at >= start,
+            CustomerOrder.paid_at < end,
+        )
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -85,3 +86,29 @@ def fee_lines(
     if owner_partner_ids is not None:
         query = query.where(FeeRecord.partner_id.in_(list(owner_partner_ids)))
     return query
+
+
+def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
+    """One customer's charged fee records of ``cycle``, one row per record, in the columns of
+    ``orders.public.order_records``: ``bill_type`` 5 (usage), ``charge_mode`` "3", usage in
+    10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part)."""
+    return select(
+        FeeRecord.id.label("id"),
+        FeeRecord.id.label("trade_id"),
+        FeeRecord.partner_id.label("partner_id"),
+        literal(5).label("bill_type"),
+        literal("3").label("charge_mode"),
+        FeeRecord.service_type_code.label("service_type_code"),
+        FeeRecord.resource_type_code.label("resource_type_code"),
+        FeeRecord.region_code.label("region_code"),
+        FeeRecord.resource_id.label("resource_id"),
+        FeeRecord.usage_hour.label("trade_time"),
+        type_coerce(FeeRecord.quantity, BigInteger).label("usage"),
+        type_coerce(FeeRecord.official_amount, BigInteger).label("official_amount"),
+        type_coerce(FeeRecord.official_amount, BigInteger).label("amount"),
+        literal(0, BigInteger).label("coupon_amount"),
+    ).where(
+        FeeRecord.tenant_id == customer_id,
+        FeeRecord.bill_cycle == cycle,
+        FeeRecord.charge_state == ChargeState.CHARGED,
+    )

@@ -10,7 +10,7 @@ Orders that sell a resource package deliver it with
 ``PackageService.grant(customer_id, PackageGrant(..., order_id=order_id))``.
 """
 
-from partner_center.domains.usage.billing_feed import fee_lines
+from partner_center.domains.usage.billing_feed import fee_lines, fee_records
 from partner_center.domains.usage.errors import RejectReason
 from partner_center.domains.usage.handoffs import HandoffTakeover
 from partner_center.domains.usage.ingest import (
@@ -89,6 +89,7 @@ __all__ = [
     "UsageService",
     "UsageStatus",
     "fee_lines",
+    "fee_records",
     "read_records",
     "records_from_body",
 ]

@@ -4,6 +4,20 @@
   month; ``initial_amount_due = consume_amount + refunds + adjustments``, tax apart.
 * ``list_consume_sub_customers`` (bss, partner): the customers with spending in a cycle while
   associated with the partner (directly or through its resellers), even if no longer associated.
+* ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
+  charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
+* ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
+  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
+* ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
+  customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
+  mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
+* ``list_customerself_resource_record_details`` (both, customer): the same records summed per
+  resource (``statistic_type`` 1, the default) or one by one (3).
+* ``list_customer_bills_fee_records`` (bss, customer): the same records as
+  ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
+  charged fee records and completed orders only).
+* ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
+  while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
 Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are negative.
 """
@@ -11,17 +25,25 @@ Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.billing.public import parse_cycle
+from partner_center.domains.billing.public import (
+    FeeRecordView,
+    RecordFilter,
+    SubCustomerSumFilter,
+    parse_cycle,
+)
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import wire_amount
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import Doc, QueryModel
-from partner_center.http.wire import WireModel
+from partner_center.http.query import Doc, IntOrBlank, QueryModel, RowOffset, TextFilter
+from partner_center.http.wire import WireModel, same_named
+from partner_center.kernel.clock import format_utc
+from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
@@ -90,4 +112,596 @@ async def list_consume_sub_customers(
     ids, total = await ctx.services.billing.consuming_customers(ctx.actor.partner_id, cycle, window)
     return ListConsumeSubCustomersResponse(
         sub_customers=[SubCustomerInfoV3(customer_id=i) for i in ids], total_count=total
+    )
+
+
+class CustomerMonthlySumQuery(QueryModel):
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    service_type_code: TextFilter = None
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+
+
+class BillSumRecordInfoV2(WireModel):
+    bill_cycle: str
+    resource_type_code: str
+    service_type_code: str
+    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    official_amount: Decimal
+    official_discount_amount: Decimal
+    truncated_amount: Decimal
+    consume_amount: Decimal = Field(description="official − discount − truncated; refunds < 0")
+    coupon_amount: Decimal
+    flexipurchase_coupon_amount: Decimal
+    stored_value_card_amount: Decimal
+    debt_amount: Decimal = Field(description="consume_amount − coupon_amount (billed postpaid)")
+    writeoff_amount: Decimal
+    cash_amount: Decimal
+    credit_amount: Decimal
+    measure_id: int
+    bill_type: int = Field(description="1 consumption, 2 refund, 3 adjustment")
+    customer_id: str
+
+
+class ShowCustomerMonthlySumResponse(WireModel):
+    total_count: int
+    bill_sums: list[BillSumRecordInfoV2]
+    consume_amount: Decimal = Field(description="Refunds and adjustments included, 2 decimals")
+    debt_amount: Decimal
+    coupon_amount: Decimal
+    flexipurchase_coupon_amount: Decimal
+    stored_value_card_amount: Decimal
+    cash_amount: Decimal
+    credit_amount: Decimal
+    writeoff_amount: Decimal
+    measure_id: int
+    currency: str
+
+
+_NONE = Decimal("0.00")
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/monthly-sum", kind=CallerKind.CUSTOMER)
+async def show_customer_monthly_sum(
+    ctx: OperationContext, query: CustomerMonthlySumQuery
+) -> ShowCustomerMonthlySumResponse:
+    """Query a customer's monthly bill summary"""
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    found = await ctx.services.billing.customer_monthly_sum(
+        customer_id,
+        cycle,
+        page(query.offset, query.limit),
+        service_type_code=query.service_type_code,
+    )
+    zero = dict.fromkeys(
+        ["flexipurchase_coupon_amount", "stored_value_card_amount", "cash_amount", "credit_amount"],
+        _NONE,
+    )
+    return ShowCustomerMonthlySumResponse(
+        total_count=found.total,
+        bill_sums=[
+            BillSumRecordInfoV2(
+                **same_named(line, "resource_type_code service_type_code charging_mode bill_type"),
+                bill_cycle=cycle,
+                official_amount=wire_amount(line.amount),
+                official_discount_amount=_NONE,
+                truncated_amount=_NONE,
+                consume_amount=wire_amount(line.amount),
+                coupon_amount=wire_amount(line.coupon_amount),
+                debt_amount=wire_amount(line.amount - line.coupon_amount),
+                writeoff_amount=_NONE,
+                measure_id=1,
+                customer_id=customer_id,
+                **zero,
+            )
+            for line in found.lines
+        ],
+        consume_amount=found.consume_amount,
+        debt_amount=found.debt_amount,
+        coupon_amount=found.coupon_amount,
+        writeoff_amount=_NONE,
+        measure_id=1,
+        currency=found.currency,
+        **zero,
+    )
+
+
+class CustomerselfResourceRecordsQuery(QueryModel):
+    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cloud_service_type: TextFilter = None
+    region: TextFilter = None
+    charge_mode: Annotated[TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
+    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
+        None
+    )
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    resource_id: TextFilter = None
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+    trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
+    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
+        None
+    )
+    bill_date_end: TextFilter = None
+    statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
+
+
+class ResFeeRecordV2(WireModel):
+    bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
+    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    customer_id: str
+    region: str
+    cloud_service_type: str
+    resource_type: str
+    resource_id: str
+    trade_id: str
+    id: str
+    trade_time: str = Field(description="UTC")
+    charge_mode: str = Field(description="1 yearly/monthly, 3 pay-per-use")
+    usage: Decimal
+    official_amount: Decimal
+    discount_amount: Decimal
+    amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
+    measure_id: int
+
+
+class ListCustomerselfResourceRecordsResponse(WireModel):
+    fee_records: list[ResFeeRecordV2]
+    total_count: int
+    currency: str
+
+
+def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str | None) -> str:
+    """The caller's account: ``method`` oneself/all, ``sub_customer_id`` only itself."""
+    customer_id = ctx.caller.account_id
+    if method not in (None, "oneself", "all"):
+        raise invalid_parameter("method", "Use oneself or all.")
+    if sub_customer_id not in (None, customer_id):
+        raise invalid_parameter("sub_customer_id", "Not a member account of the caller.")
+    return customer_id
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/res-fee-records", kind=CallerKind.CUSTOMER)
+async def list_customerself_resource_records(
+    ctx: OperationContext, query: CustomerselfResourceRecordsQuery, x_language: XLanguage
+) -> ListCustomerselfResourceRecordsResponse:
+    """Query a customer's own resource fee records of a cycle"""
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    if query.statistic_type not in (None, 3):
+        raise invalid_parameter("statistic_type", "Only 3 (per record) is served.")
+    cycle = parse_cycle(query.cycle or "", "cycle")
+    where = RecordFilter(
+        service_type_code=query.cloud_service_type,
+        region_code=query.region,
+        charge_mode=query.charge_mode,
+        bill_type=query.bill_type,
+        resource_id=query.resource_id,
+        trade_id=query.trade_id,
+        date_begin=query.bill_date_begin,
+        date_end=query.bill_date_end,
+        include_zero=query.include_zero_record is not False,
+    )
+    window = page(query.offset, query.limit, max_limit=1000)
+    records, total = await ctx.services.billing.customer_records(customer_id, cycle, window, where)
+    return ListCustomerselfResourceRecordsResponse(
+        fee_records=[
+            ResFeeRecordV2(
+                **same_named(r, "bill_date bill_type resource_id trade_id id charge_mode"),
+                **same_named(r, "usage official_amount amount coupon_amount", via=wire_amount),
+                customer_id=customer_id,
+                region=r.region_code,
+                cloud_service_type=r.service_type_code,
+                resource_type=r.resource_type_code,
+                trade_time=format_utc(r.trade_time),
+                discount_amount=wire_amount(r.official_amount - r.amount),
+                debt_amount=wire_amount(r.amount - r.coupon_amount),
+                measure_id=1,
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class SubcustomerMonthlyBillsQuery(QueryModel):
+    customer_id: TextFilter = None
+    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cloud_service_type: TextFilter = None
+    charge_mode: Annotated[
+        TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 11 savings plan", required=True)
+    ] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    bill_type: Annotated[TextFilter, Doc("0 normal, 1 unsubscription, 2 write-off")] = None
+    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+
+
+class BalanceTypeDeductSumV2(WireModel):
+    balance_type: str
+    amount: Decimal
+    bill_type: str
+
+
+class BillSumInfoV2(WireModel):
+    customer_id: str
+    cloud_service_type: str
+    resource_type_code: str
+    bill_type: str = Field(description="0 normal, 1 unsubscription (negative), 2 write-off")
+    charge_mode: str
+    amount: Decimal = Field(description="Unrounded (8 decimals)")
+    debt_amount: Decimal = Field(description="amount − coupons, on the partner's bill")
+    adjustment_amount: Decimal
+    discount_amount: Decimal
+    measure_id: int
+    account_details: list[BalanceTypeDeductSumV2]
+
+
+class ListSubcustomerMonthlyBillsResponse(WireModel):
+    bill_sums: list[BillSumInfoV2]
+    count: int
+    currency: str
+
+
+@operation(
+    router, "GET", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", kind=CallerKind.PARTNER
+)
+async def list_subcustomer_monthly_bills(
+    ctx: OperationContext, query: SubcustomerMonthlyBillsQuery
+) -> ListSubcustomerMonthlyBillsResponse:
+    """Query the monthly bills of a partner's customers"""
+    if query.charge_mode is None:
+        raise invalid_parameter("charge_mode", "Required: 1, 3 or 11.")
+    where = SubCustomerSumFilter(
+        charge_mode=query.charge_mode,
+        customer_id=query.customer_id,
+        service_type_code=query.cloud_service_type,
+        bill_type=query.bill_type,
+        indirect_partner_id=query.indirect_partner_id,
+    )
+    sums, total = await ctx.services.billing.subcustomer_sums(
+        ctx.actor.partner_id,
+        parse_cycle(query.cycle or "", "cycle"),
+        page(query.offset, query.limit),
+        where,
+    )
+    return ListSubcustomerMonthlyBillsResponse(
+        bill_sums=[
+            BillSumInfoV2(
+                **same_named(x, "customer_id resource_type_code bill_type"),
+                cloud_service_type=x.service_type_code,
+                charge_mode=where.charge_mode,
+                amount=wire_amount(x.amount),
+                debt_amount=wire_amount(x.amount - x.coupon_amount),
+                adjustment_amount=_NONE,
+                discount_amount=_NONE,
+                measure_id=1,
+                account_details=[
+                    BalanceTypeDeductSumV2(
+                        balance_type="BALANCE_TYPE_COUPON",
+                        amount=wire_amount(x.coupon_amount),
+                        bill_type=x.bill_type,
+                    )
+                ]
+                if x.coupon_amount
+                else [],
+            )
+            for x in sums
+        ],
+        count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class _FeeRecordQuery(QueryModel):
+    """The query parameters the partner's and the customer's fee-record lists share."""
+
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    service_type_code: TextFilter = None
+    region_code: TextFilter = None
+    charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
+    trade_id: TextFilter = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
+        None
+    )
+    bill_date_end: TextFilter = None
+
+    def records_filter(self, **more: Any) -> RecordFilter:
+        mode = self.charging_mode
+        return RecordFilter(
+            service_type_code=self.service_type_code,
+            region_code=self.region_code,
+            charge_mode=None if mode is None else str(mode),
+            trade_id=self.trade_id,
+            date_begin=self.bill_date_begin,
+            date_end=self.bill_date_end,
+            **more,
+        )
+
+
+def _record_fields(r: FeeRecordView) -> dict[str, Any]:
+    """The fields the partner's and the customer's fee-record shapes share."""
+    return {
+        **same_named(r, "service_type_code resource_type_code region_code trade_id id"),
+        **same_named(r, "official_amount coupon_amount", via=wire_amount),
+        "charging_mode": int(r.charge_mode),
+        "trade_time": format_utc(r.trade_time),
+        "official_discount_amount": wire_amount(r.official_amount - r.amount),
+        "debt_amount": wire_amount(r.amount - r.coupon_amount),
+    }
+
+
+class SubCustomerBillDetailQuery(_FeeRecordQuery):
+    customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
+    bill_detail_type: Annotated[
+        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    ] = None
+    resource_id: TextFilter = None
+    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
+    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+
+
+class _FeeRecordOut(WireModel):
+    """The fields the partner's and the customer's fee-record shapes share."""
+
+    bill_cycle: str
+    customer_id: str
+    service_type_code: str
+    resource_type_code: str
+    region_code: str
+    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    trade_time: str = Field(description="UTC")
+    trade_id: str = Field(description="The order id (bill types 1–4), else the record id")
+    id: str
+    official_amount: Decimal
+    official_discount_amount: Decimal
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="The amount less coupons (billed postpaid)")
+
+
+class SubCustomerMonthlyBillDetail(_FeeRecordOut):
+    bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    resource_id: str
+    usage_amount: Decimal
+    payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    partner_id: str
+
+
+class ListSubCustomerBillDetailResponse(WireModel):
+    fee_records: list[SubCustomerMonthlyBillDetail]
+    total_count: int
+    currency: str
+
+
+@operation(router, "GET", "/v2/bills/subcustomer-bills/res-fee-records", kind=CallerKind.PARTNER)
+async def list_sub_customer_bill_detail(
+    ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
+) -> ListSubCustomerBillDetailResponse:
+    """Query a customer's fee records of a cycle (partner)"""
+    if not query.customer_id:
+        raise invalid_parameter("customer_id", "Required.")
+    owner = ctx.actor.partner_id
+    if query.indirect_partner_id:
+        await ctx.services.partners.reseller_of(
+            distributor_id=owner, reseller_id=query.indirect_partner_id
+        )
+        owner = query.indirect_partner_id
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    where = query.records_filter(
+        bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
+    )
+    window = page(query.offset, query.limit, max_limit=1000)
+    records, total = await ctx.services.billing.customer_records(
+        query.customer_id, cycle, window, where
+    )
+    return ListSubCustomerBillDetailResponse(
+        fee_records=[
+            SubCustomerMonthlyBillDetail(
+                **_record_fields(r),
+                **same_named(r, "resource_id partner_id"),
+                bill_cycle=cycle,
+                customer_id=query.customer_id,
+                bill_detail_type=r.bill_type,
+                usage_amount=wire_amount(r.usage),
+                payment_amount=wire_amount(r.amount),
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
+    provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
+    resource_type_code: TextFilter = None
+    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
+        None
+    )
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
+        None
+    )
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+
+
+class MonthlyBillRecord(_FeeRecordOut):
+    provider_type: int
+    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    status: int = Field(description="1 paid")
+    erase_amount: Decimal
+    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+
+
+class ListCustomerBillsFeeRecordsResponse(WireModel):
+    total_count: int
+    records: list[MonthlyBillRecord]
+    currency: str
+
+
+@operation(router, "GET", "/v2/bills/customer-bills/fee-records", kind=CallerKind.CUSTOMER)
+async def list_customer_bills_fee_records(
+    ctx: OperationContext, query: CustomerBillsFeeRecordsQuery, x_language: XLanguage
+) -> ListCustomerBillsFeeRecordsResponse:
+    """Query a customer's own fee records of a cycle"""
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    if query.provider_type not in (None, 1, 2):
+        raise invalid_parameter("provider_type", "Use 1 or 2.")
+    if query.status not in (None, 1, 2, 3):
+        raise invalid_parameter("status", "Use 1, 2 or 3.")
+    cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
+    window = page(query.offset, query.limit, max_limit=1000)
+    records: list[FeeRecordView] = []
+    total = 0
+    if query.provider_type != 2 and query.status in (None, 1):
+        where = query.records_filter(
+            resource_type_code=query.resource_type_code,
+            bill_type=query.bill_type,
+            include_zero=query.include_zero_record is not False,
+        )
+        records, total = await ctx.services.billing.customer_records(
+            customer_id, cycle, window, where
+        )
+    return ListCustomerBillsFeeRecordsResponse(
+        records=[
+            MonthlyBillRecord(
+                **_record_fields(r),
+                bill_cycle=cycle,
+                customer_id=customer_id,
+                bill_type=r.bill_type,
+                provider_type=1,
+                status=1,
+                erase_amount=_NONE,
+                consume_amount=wire_amount(r.amount),
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
+    )
+
+
+class QueryResRecordsDetailReq(WireModel):
+    cycle: str = Field(description="YYYY-MM, from 2019-01")
+    cloud_service_type: str | None = None
+    resource_type: str | None = None
+    region: str | None = None
+    res_instance_id: str | None = None
+    charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
+    bill_type: int | None = Field(
+        default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
+    )
+    enterprise_project_id: str | None = Field(default=None, description="Accepted")
+    include_zero_record: bool | None = Field(default=None, description="Default true")
+    offset: int | None = Field(default=None, description=">= 0, default 0")
+    limit: int | None = Field(default=None, description="1 to 1000, default 10")
+    method: str | None = Field(default=None, description="oneself | all")
+    sub_customer_id: str | None = None
+    statistic_type: int | None = Field(
+        default=None, description="1 per resource of the cycle (default), 3 per record"
+    )
+    query_type: str | None = Field(default=None, description="BILLCYCLE (default) | DAILY")
+    bill_cycle_begin: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
+    bill_cycle_end: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
+    payer_account_id: str | None = Field(default=None, description="Only the caller's own")
+
+
+class MonthlyBillRes(WireModel):
+    cycle: str
+    bill_date: str = Field(description="YYYY-MM-DD, billing time zone (per resource: the first)")
+    bill_type: int
+    customer_id: str
+    region: str
+    cloud_service_type: str
+    resource_Type_code: str = Field(description="The reference spells it so")
+    res_instance_id: str
+    charge_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    coupon_amount: Decimal
+    debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
+    official_amount: Decimal
+    discount_amount: Decimal
+    measure_id: int
+    trade_id: str = Field(description="Per record: the order id or the record id; else empty")
+    id: str
+
+
+class ListCustomerselfResourceRecordDetailsResponse(WireModel):
+    monthly_records: list[MonthlyBillRes]
+    total_count: int
+    currency: str
+
+
+@operation(router, "POST", "/v2/bills/customer-bills/res-records/query", kind=CallerKind.CUSTOMER)
+async def list_customerself_resource_record_details(
+    ctx: OperationContext, body: QueryResRecordsDetailReq, x_language: XLanguage
+) -> ListCustomerselfResourceRecordDetailsResponse:
+    """Query a customer's own resource bills of a cycle (per resource or per record)"""
+    customer_id = _own_account(ctx, body.method, body.sub_customer_id)
+    if body.payer_account_id not in (None, "", customer_id):
+        raise invalid_parameter("payer_account_id", "Not a member account of the caller.")
+    if body.statistic_type not in (None, 1, 3):
+        raise invalid_parameter("statistic_type", "1 (per resource) or 3 (per record).")
+    if body.query_type not in (None, "BILLCYCLE", "DAILY"):
+        raise invalid_parameter("query_type", "BILLCYCLE or DAILY.")
+    daily = body.query_type == "DAILY"
+    if daily and body.statistic_type != 3:
+        raise invalid_parameter("query_type", "DAILY goes with statistic_type 3.")
+    cycle = parse_cycle(body.cycle, "cycle")
+    if cycle < "2019-01":
+        raise invalid_parameter("cycle", "From 2019-01.")
+    where = RecordFilter(
+        service_type_code=body.cloud_service_type or None,
+        resource_type_code=body.resource_type or None,
+        region_code=body.region or None,
+        charge_mode=None if body.charge_mode is None else str(body.charge_mode),
+        bill_type=body.bill_type,
+        resource_id=body.res_instance_id or None,
+        date_begin=body.bill_cycle_begin if daily else None,
+        date_end=body.bill_cycle_end if daily else None,
+        include_zero=body.include_zero_record is not False,
+    )
+    records, total = await ctx.services.billing.customer_records(
+        customer_id,
+        cycle,
+        page(body.offset, body.limit, max_limit=1000),
+        where,
+        per_resource=body.statistic_type != 3,
+    )
+    return ListCustomerselfResourceRecordDetailsResponse(
+        monthly_records=[
+            MonthlyBillRes(
+                **same_named(r, "bill_date bill_type trade_id id"),
+                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                cycle=cycle,
+                customer_id=customer_id,
+                region=r.region_code,
+                cloud_service_type=r.service_type_code,
+                resource_Type_code=r.resource_type_code,
+                res_instance_id=r.resource_id,
+                charge_mode=int(r.charge_mode),
+                consume_amount=wire_amount(r.amount),
+                debt_amount=wire_amount(r.amount - r.coupon_amount),
+                discount_amount=wire_amount(r.official_amount - r.amount),
+                measure_id=1,
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
     )

@@ -1,0 +1,308 @@
+"""Bill records. A customer's own resource fee records of one cycle (``list_customerself_resource_records``,
+per record): its yearly/monthly order lines paid in the cycle and its charged pay-per-use fee
+records of the cycle, read through the orders' and usage's public selects, filtered and paged in
+one query. A partner's customers' bill lines summed per customer and product
+(``list_subcustomer_monthly_bills``). Amounts are unrounded (8 decimals); refunds negative."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Subquery,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_center.domains.billing.cycles import cycle_bounds, cycle_of, parse_cycle
+from partner_center.domains.billing.errors import invalid
+from partner_center.domains.billing.models import CustomerBillLine
+from partner_center.domains.orders.public import order_records
+from partner_center.domains.usage.public import fee_records
+from partner_center.kernel.money import from_storage_units
+from partner_center.kernel.pagination import Page, paginate_rows
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    """Filters of the records; ``None`` = no filter. Dates are days of the billing time zone,
+    both or neither, inside the cycle."""
+
+    service_type_code: str | None = None
+    resource_type_code: str | None = None
+    region_code: str | None = None
+    charge_mode: str | None = None
+    bill_type: int | None = None
+    resource_id: str | None = None
+    trade_id: str | None = None
+    date_begin: str | None = None
+    date_end: str | None = None
+    include_zero: bool = True
+    partner_id: str | None = None
+    """Only what was spent while the customer was this partner's (a partner's view)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRecordView:
+    id: str
+    trade_id: str
+    """The order id (bill types 1–4), else the fee record's id."""
+    partner_id: str
+    """The customer's partner when the money was spent."""
+    bill_type: int
+    """1 purchase, 2 renewal, 3 change, 4 refund, 5 usage."""
+    charge_mode: str
+    """"1" yearly/monthly, "3" pay-per-use."""
+    service_type_code: str
+    resource_type_code: str
+    region_code: str
+    resource_id: str
+    trade_time: datetime
+    bill_date: str
+    """YYYY-MM-DD in the billing time zone."""
+    usage: Decimal
+    official_amount: Decimal
+    amount: Decimal
+    coupon_amount: Decimal
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        if _DAY.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise invalid(field, "A date is YYYY-MM-DD.")
+
+
+def _instant(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+async def customer_records(
+    session: AsyncSession,
+    zone: ZoneInfo,
+    customer_id: str,
+    cycle: str,
+    window: Page,
+    where: RecordFilter,
+    *,
+    per_resource: bool = False,
+) -> tuple[list[FeeRecordView], int]:
+    """The customer's records of ``cycle`` by trade time, then id (``per_resource``: summed per
+    resource, by product).
+
+    Raises:
+        DomainError: ``CBC.0100`` for a malformed cycle or dates, one date without the other, or
+            dates outside the cycle or in the wrong order.
+    """
+    parse_cycle(cycle, "cycle")
+    start, end = cycle_bounds(cycle, zone)
+    records = union_all(
+        order_records(customer_id, start=start, end=end), fee_records(customer_id, cycle=cycle)
+    ).subquery("records")
+    c = records.c
+    conditions: list[ColumnElement[bool]] = []
+    for column, value in (
+        (c.service_type_code, where.service_type_code),
+        (c.resource_type_code, where.resource_type_code),
+        (c.region_code, where.region_code),
+        (c.charge_mode, where.charge_mode),
+        (c.bill_type, where.bill_type),
+        (c.resource_id, where.resource_id),
+        (c.trade_id, where.trade_id),
+        (c.partner_id, where.partner_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if (where.date_begin is None) != (where.date_end is None):
+        raise invalid("bill_date_begin", "Give bill_date_begin and bill_date_end together.")
+    if where.date_begin is not None and where.date_end is not None:
+        first, last = (
+            _day(where.date_begin, "bill_date_begin"),
+            _day(where.date_end, "bill_date_end"),
+        )
+        if last < first or {cycle_of(_instant(d, zone), zone) for d in (first, last)} != {cycle}:
+            raise invalid("bill_date_end", "Both dates in the cycle, the end not before the begin.")
+        conditions += [
+            c.trade_time >= _instant(first, zone),
+            c.trade_time < _instant(last + timedelta(days=1), zone),
+        ]
+    if not where.include_zero:
+        conditions.append(c.amount != 0)
+    if per_resource:
+        return await _per_resource(session, zone, records, conditions, window)
+    rows, total = await paginate_rows(
+        session, select(records).where(*conditions), window, c.trade_time, c.id
+    )
+    return [_view(r, zone) for r in rows], total
+
+
+def _view(r: Any, zone: ZoneInfo) -> FeeRecordView:
+    return FeeRecordView(
+        id=r.id,
+        trade_id=r.trade_id,
+        partner_id=r.partner_id,
+        bill_type=int(r.bill_type),
+        charge_mode=r.charge_mode,
+        service_type_code=r.service_type_code,
+        resource_type_code=r.resource_type_code,
+        region_code=r.region_code,
+        resource_id=r.resource_id,
+        trade_time=_utc(r.trade_time),
+        bill_date=_utc(r.trade_time).astimezone(zone).date().isoformat(),
+        usage=from_storage_units(int(r.usage)),
+        official_amount=from_storage_units(int(r.official_amount)),
+        amount=from_storage_units(int(r.amount)),
+        coupon_amount=from_storage_units(int(r.coupon_amount)),
+    )
+
+
+async def _per_resource(
+    session: AsyncSession,
+    zone: ZoneInfo,
+    records: Subquery,
+    conditions: list[ColumnElement[bool]],
+    window: Page,
+) -> tuple[list[FeeRecordView], int]:
+    """The records summed per resource, product, region, charging mode and bill type
+    (``id`` and ``trade_id`` empty; ``trade_time`` the first)."""
+    c = records.c
+    keys = (
+        c.service_type_code,
+        c.resource_type_code,
+        c.resource_id,
+        c.region_code,
+        c.charge_mode,
+        c.bill_type,
+    )
+    query = (
+        select(
+            *keys,
+            literal("").label("id"),
+            literal("").label("trade_id"),
+            func.max(c.partner_id).label("partner_id"),
+            func.min(c.trade_time).label("trade_time"),
+            *(func.sum(col).label(col.name) for col in (c.usage, c.official_amount, c.amount)),
+            func.sum(c.coupon_amount).label("coupon_amount"),
+        )
+        .where(*conditions)
+        .group_by(*keys)
+    )
+    rows, total = await paginate_rows(session, query, window, *keys)
+    return [_view(r, zone) for r in rows], total
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A union's timestamp column comes back as stored (naive text on SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomerSumFilter:
+    """``list_subcustomer_monthly_bills`` filters: ``charge_mode`` "1" yearly/monthly (orders and
+    refunds), "3" pay-per-use (usage and late usage), "11" savings plans (none here);
+    ``bill_type`` "0" normal, "1" unsubscription, "2" write-off (none here);
+    ``indirect_partner_id``: a distributor's reseller whose customers to show (else the
+    caller's own customers)."""
+
+    charge_mode: str
+    customer_id: str | None = None
+    service_type_code: str | None = None
+    bill_type: str | None = None
+    indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomerSum:
+    customer_id: str
+    service_type_code: str
+    resource_type_code: str
+    bill_type: str
+    amount: Decimal
+    """Unrounded; negative for unsubscriptions."""
+    coupon_amount: Decimal
+
+
+_MODE_KINDS = {"1": ("ORDER", "REFUND"), "3": ("USAGE", "ADJUSTMENT"), "11": ()}
+
+
+async def subcustomer_sums(
+    session: AsyncSession, partner_id: str, cycle: str, window: Page, where: SubCustomerSumFilter
+) -> tuple[list[SubCustomerSum], int]:
+    """The partner's customers' bill lines of ``cycle`` summed per customer, product and bill
+    type, by customer, service type, resource type, then bill type.
+
+    Raises:
+        DomainError: ``CBC.0100`` for a malformed cycle, charging mode or bill type.
+    """
+    parse_cycle(cycle, "cycle")
+    if where.charge_mode not in _MODE_KINDS:
+        raise invalid("charge_mode", "Use 1, 3 or 11.")
+    if where.bill_type not in (None, "0", "1", "2"):
+        raise invalid("bill_type", "Use 0, 1 or 2.")
+    line = CustomerBillLine
+    bill_type = case((line.kind == "REFUND", literal("1")), else_=literal("0"))
+    owner = where.indirect_partner_id or partner_id
+    conditions = [
+        line.cycle == cycle,
+        line.kind.in_(_MODE_KINDS[where.charge_mode]),
+        line.owner_partner_id == owner,
+    ]
+    if where.indirect_partner_id:
+        conditions.append(line.billed_partner_id == partner_id)
+    if where.customer_id:
+        conditions.append(line.tenant_id == where.customer_id)
+    if where.service_type_code:
+        conditions.append(line.service_type_code == where.service_type_code)
+    if where.bill_type is not None:
+        conditions.append(bill_type == where.bill_type)
+    query = (
+        select(
+            line.tenant_id,
+            line.service_type_code,
+            line.resource_type_code,
+            bill_type,
+            func.sum(type_coerce(line.amount, BigInteger)),
+            func.sum(type_coerce(line.coupon_amount, BigInteger)),
+        )
+        .where(*conditions)
+        .group_by(line.tenant_id, line.service_type_code, line.resource_type_code, bill_type)
+    )
+    rows, total = await paginate_rows(
+        session,
+        query,
+        window,
+        line.tenant_id,
+        line.service_type_code,
+        line.resource_type_code,
+        bill_type,
+    )
+    return [
+        SubCustomerSum(
+            customer,
+            service,
+            resource,
+            kind,
+            from_storage_units(int(a)),
+            from_storage_units(int(c)),
+        )
+        for customer, service, resource, kind, a, c in rows
+    ], total

@@ -1,0 +1,356 @@
+"""Customer-self bill operations through the official SDK on a live server, on a bill issued by
+the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) list_customer_bills_fee_records
+(bss) and list_customerself_resource_record_details (both),
+with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from huaweicloudsdkbss.v2.model import (
+    ListCustomerBillsFeeRecordsRequest,
+    ListCustomerselfResourceRecordDetailsRequest,
+    ListCustomerselfResourceRecordsRequest,
+    QueryResRecordsDetailReq,
+    ShowCustomerMonthlySumRequest,
+)
+from huaweicloudsdkbssintl.v2.model import (
+    ListCustomerselfResourceRecordDetailsRequest as IntlRecordDetailsRequest,
+)
+from huaweicloudsdkbssintl.v2.model import (
+    ListCustomerselfResourceRecordsRequest as IntlListCustomerselfResourceRecordsRequest,
+)
+from huaweicloudsdkbssintl.v2.model import QueryResRecordsDetailReq as IntlRecordDetailsReq
+from huaweicloudsdkbssintl.v2.model import (
+    ShowCustomerMonthlySumRequest as IntlShowCustomerMonthlySumRequest,
+)
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+from partner_center.provisioning import Credentials
+from tests.factories.bills import (
+    ECS,
+    EVS,
+    VM,
+    VOLUME,
+    bill_rows,
+    fee_row,
+    order_rows,
+    resource_row,
+    volume_fee,
+)
+from tests.harness import LiveServer, Partner
+
+D = Decimal
+CYCLE = "2026-10"
+DAY = datetime(2026, 10, 10, 4, 0, tzinfo=UTC)
+
+
+def _activity(server: LiveServer, partner: Partner, *extra: Any) -> tuple[Credentials, Credentials]:
+    """One customer's month: an order (10.00 by coupon), a refund, usage of two products;
+    another customer of the same partner with a small order."""
+    me = server.customer(partner)
+    other = server.customer(partner)
+    vm = f"m-{me.account_id}"
+    rows: list[Any] = [
+        resource_row(vm, me.account_id, partner.id, None, DAY),
+        fee_row(vm, me.account_id, partner.id, "12.345", hour=DAY, rated_at=DAY, cycle=CYCLE),
+        fee_row(
+            vm,
+            me.account_id,
+            partner.id,
+            "0.00000001",
+            hour=DAY + timedelta(hours=1),
+            rated_at=DAY,
+            cycle=CYCLE,
+        ),
+        volume_fee(f"v-{vm}", me.account_id, partner.id, "0.005", at=DAY, cycle=CYCLE),
+        *order_rows(me.account_id, partner.id, None, "100.00", coupon="10.00", paid_at=DAY),
+        *order_rows(me.account_id, partner.id, None, "30.00", refund=True, paid_at=DAY),
+        *order_rows(other.account_id, partner.id, None, "5.00", paid_at=DAY),
+    ]
+    rows += [row(me.account_id) for row in extra]
+    server._call(bill_rows, rows=rows, cycle=CYCLE)
+    return me, other
+
+
+def test_show_customer_monthly_sum(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def monthly(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).show_customer_monthly_sum(
+            ShowCustomerMonthlySumRequest(bill_cycle=CYCLE, **kw)
+        )
+
+    answer = monthly(me)
+    # consume 100 + 12.34500001 + 0.005 − 30 = 82.35000001 → 82.35; coupons 10; owed 72.35
+    assert (answer.consume_amount, answer.coupon_amount, answer.debt_amount) == (
+        D("82.35"),
+        D("10.00"),
+        D("72.35"),
+    )
+    assert (answer.cash_amount, answer.writeoff_amount, answer.measure_id) == (D(0), D(0), 1)
+    assert (answer.currency, answer.total_count) == ("USD", 4)
+    lines = [
+        (s.service_type_code, s.resource_type_code, s.charging_mode, s.bill_type, s.consume_amount)
+        for s in answer.bill_sums
+    ]
+    assert lines == [
+        (EVS, VOLUME, 3, 1, D("0.005")),
+        (ECS, VM, 1, 1, D("100.00")),
+        (ECS, VM, 1, 2, D("-30.00")),
+        (ECS, VM, 3, 1, D("12.34500001")),
+    ]
+    order = answer.bill_sums[1]
+    assert (order.coupon_amount, order.debt_amount, order.official_amount) == (
+        D("10.00"),
+        D("90.00"),
+        D("100.00"),
+    )
+    assert {s.customer_id for s in answer.bill_sums} == {me.account_id}
+    assert {s.bill_cycle for s in answer.bill_sums} == {CYCLE}
+
+    # A filter, and paging (the totals stay the month's).
+    ecs = monthly(me, service_type_code=ECS)
+    assert (ecs.total_count, len(ecs.bill_sums), ecs.consume_amount) == (3, 3, D("82.35"))
+    page = monthly(me, offset=2, limit=1)
+    assert page.total_count == 4
+    assert [(s.charging_mode, s.bill_type) for s in page.bill_sums] == [(1, 2)]
+
+    # The same operation of the intl client.
+    intl = server.intl(me).show_customer_monthly_sum(
+        IntlShowCustomerMonthlySumRequest(bill_cycle=CYCLE)
+    )
+    assert (intl.debt_amount, intl.total_count) == (D("72.35"), 4)
+
+    # Tenancy: another customer of the same partner sees only its own bill; nothing billed: zeros.
+    theirs = monthly(other)
+    assert (theirs.total_count, theirs.consume_amount) == (1, D("5.00"))
+    assert [s.customer_id for s in theirs.bill_sums] == [other.account_id]
+    empty = monthly(server.customer(csp))
+    assert (empty.total_count, empty.bill_sums, empty.debt_amount) == (0, [], D(0))
+    with pytest.raises(ClientRequestException) as partner_call:
+        monthly(csp.creds)
+    assert partner_call.value.status_code == 403
+
+    # Refusals: a malformed cycle, a page too large, someone else's account.
+    for kw in (
+        {"bill_cycle": "2026-13"},
+        {"limit": 101},
+        {"sub_customer_id": other.account_id},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).show_customer_monthly_sum(
+                ShowCustomerMonthlySumRequest(**{"bill_cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customerself_resource_records(server: LiveServer, csp: Partner) -> None:
+    later = DAY + timedelta(days=10)
+    me, other = _activity(
+        server,
+        csp,
+        lambda c: fee_row(
+            f"m-{c}", c, csp.id, "0", hour=DAY + timedelta(hours=2), rated_at=DAY, cycle=CYCLE
+        ),
+        lambda c: fee_row(f"m-{c}", c, csp.id, "1.5", hour=later, rated_at=later, cycle=CYCLE),
+    )
+
+    def records(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customerself_resource_records(
+            ListCustomerselfResourceRecordsRequest(cycle=CYCLE, **kw)
+        )
+
+    everything = records(me, limit=1000)
+    assert (everything.total_count, everything.currency) == (7, "USD")
+    got = sorted(
+        (r.bill_type, r.charge_mode, r.cloud_service_type, r.amount, r.coupon_amount)
+        for r in everything.fee_records
+    )
+    assert got == [
+        (1, "1", ECS, D("100.00"), D("10.00")),
+        (4, "1", ECS, D("-30.00"), D(0)),
+        (5, "3", EVS, D("0.005"), D(0)),
+        (5, "3", ECS, D(0), D(0)),
+        (5, "3", ECS, D("0.00000001"), D(0)),
+        (5, "3", ECS, D("1.5"), D(0)),
+        (5, "3", ECS, D("12.345"), D(0)),
+    ]
+    # Every record is the caller's; the records add up to the month's consumption to the cent.
+    assert {r.customer_id for r in everything.fee_records} == {me.account_id}
+    assert sum(r.amount for r in everything.fee_records) == D("83.85000001")
+    purchase = next(r for r in everything.fee_records if r.bill_type == 1)
+    assert purchase.trade_id.startswith("CS") and purchase.debt_amount == D("90.00")
+    assert purchase.bill_date == "2026-10-10" and purchase.trade_time.endswith("Z")
+
+    # Filters.
+    assert records(me, charge_mode="1").total_count == 2
+    assert records(me, bill_type=4).fee_records[0].amount == D("-30.00")
+    assert records(me, cloud_service_type=EVS).total_count == 1
+    assert records(me, include_zero_record=False).total_count == 6
+    assert records(me, trade_id=purchase.trade_id).total_count == 1
+    day = records(me, bill_date_begin="2026-10-20", bill_date_end="2026-10-20")
+    assert [(r.amount, r.bill_date) for r in day.fee_records] == [(D("1.5"), "2026-10-20")]
+
+    # Paging: disjoint pages covering the set, by trade time.
+    pages = [records(me, offset=o, limit=3) for o in (0, 3, 6)]
+    assert [p.total_count for p in pages] == [7, 7, 7]
+    ids = [r.id for p in pages for r in p.fee_records]
+    assert sorted(ids) == sorted(r.id for r in everything.fee_records)
+    assert pages[2].fee_records[0].bill_date == "2026-10-20"
+
+    # The intl client's operation.
+    intl = server.intl(me).list_customerself_resource_records(
+        IntlListCustomerselfResourceRecordsRequest(cycle=CYCLE, charge_mode="3")
+    )
+    assert intl.total_count == 5
+
+    # Tenancy: another customer sees only its own; a partner cannot call it.
+    theirs = records(other)
+    assert [(r.customer_id, r.amount) for r in theirs.fee_records] == [
+        (other.account_id, D("5.00"))
+    ]
+    assert records(server.customer(csp)).total_count == 0
+    with pytest.raises(ClientRequestException) as partner_call:
+        records(csp.creds)
+    assert partner_call.value.status_code == 403
+
+    # Refusals.
+    for kw in (
+        {"cycle": "2026/10"},
+        {"limit": 1001},
+        {"bill_date_begin": "2026-10-01"},
+        {"bill_date_begin": "2026-10-01", "bill_date_end": "2026-11-01"},
+        {"sub_customer_id": other.account_id},
+        {"statistic_type": 2},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customerself_resource_records(
+                ListCustomerselfResourceRecordsRequest(**{"cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def records(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customer_bills_fee_records(
+            ListCustomerBillsFeeRecordsRequest(bill_cycle=CYCLE, **kw)
+        )
+
+    everything = records(me, limit=1000)
+    assert (everything.total_count, everything.currency) == (5, "USD")
+    got = sorted(
+        (r.bill_type, r.charging_mode, r.service_type_code, r.consume_amount, r.debt_amount)
+        for r in everything.records
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("90.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00")),
+        (5, 3, EVS, D("0.005"), D("0.005")),
+        (5, 3, ECS, D("0.00000001"), D("0.00000001")),
+        (5, 3, ECS, D("12.345"), D("12.345")),
+    ]
+    # To the cent: the records' consumption less coupons is what the bill says is owed.
+    owed = sum(r.consume_amount - r.coupon_amount for r in everything.records)
+    assert owed.quantize(D("0.01")) == D("72.35")
+    assert {(r.customer_id, r.status, r.provider_type) for r in everything.records} == {
+        (me.account_id, 1, 1)
+    }
+    # Filters and paging.
+    assert records(me, resource_type_code=VOLUME).total_count == 1
+    assert records(me, charging_mode=3).total_count == 3
+    assert records(me, bill_type=4).records[0].consume_amount == D("-30.00")
+    assert records(me, status=3).total_count == 0
+    page = records(me, offset=4, limit=2)
+    assert (page.total_count, len(page.records)) == (5, 1)
+    # Tenancy.
+    assert [r.customer_id for r in records(other).records] == [other.account_id]
+    with pytest.raises(ClientRequestException) as partner_call:
+        records(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in ({"bill_cycle": "2026-13"}, {"limit": 1001}, {"status": 4}):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customer_bills_fee_records(
+                ListCustomerBillsFeeRecordsRequest(**{"bill_cycle": CYCLE, **kw})
+            )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customerself_resource_record_details(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def details(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customerself_resource_record_details(
+            ListCustomerselfResourceRecordDetailsRequest(
+                body=QueryResRecordsDetailReq(cycle=CYCLE, **kw)
+            )
+        )
+
+    # Per resource (the default): the VM's two usage records are one line.
+    summed = details(me, limit=1000)
+    assert (summed.total_count, summed.currency) == (4, "USD")
+    got = sorted(
+        (r.bill_type, r.charge_mode, r.cloud_service_type, r.consume_amount, r.debt_amount)
+        for r in summed.monthly_records
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("90.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00")),
+        (5, 3, EVS, D("0.005"), D("0.005")),
+        (5, 3, ECS, D("12.34500001"), D("12.34500001")),
+    ]
+    vm = next(r for r in summed.monthly_records if r.consume_amount == D("12.34500001"))
+    assert (vm.res_instance_id, vm.resource_type_code, vm.trade_id) == (
+        f"m-{me.account_id}",
+        VM,
+        "",
+    )
+    assert {(r.customer_id, r.cycle) for r in summed.monthly_records} == {(me.account_id, CYCLE)}
+    # Per record, and the DAILY window.
+    assert details(me, statistic_type=3).total_count == 5
+    day = details(
+        me,
+        statistic_type=3,
+        query_type="DAILY",
+        bill_cycle_begin="2026-10-10",
+        bill_cycle_end="2026-10-10",
+        charge_mode=3,
+    )
+    assert day.total_count == 3
+    # Filters and paging.
+    assert details(me, resource_type=VOLUME).total_count == 1
+    assert details(me, res_instance_id=f"m-{me.account_id}").total_count == 1
+    assert details(me, bill_type=4).monthly_records[0].consume_amount == D("-30.00")
+    paged = details(me, offset=3, limit=3)
+    assert (paged.total_count, len(paged.monthly_records)) == (4, 1)
+    # The intl client.
+    intl = server.intl(me).list_customerself_resource_record_details(
+        IntlRecordDetailsRequest(body=IntlRecordDetailsReq(cycle=CYCLE, charge_mode=1))
+    )
+    assert intl.total_count == 2
+    # Tenancy.
+    assert [r.customer_id for r in details(other).monthly_records] == [other.account_id]
+    with pytest.raises(ClientRequestException) as partner_call:
+        details(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in (
+        {"cycle": "2018-12"},
+        {"limit": 1001},
+        {"statistic_type": 2},
+        {"query_type": "DAILY"},
+        {"payer_account_id": other.account_id},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            server.bss(me).list_customerself_resource_record_details(
+                ListCustomerselfResourceRecordDetailsRequest(
+                    body=QueryResRecordsDetailReq(**{"cycle": CYCLE, **kw})
+                )
+            )
+        assert refused.value.error_code == "CBC.0100", kw
