@@ -52,6 +52,9 @@ KIND_OF: dict[str, str] = {
     "domain_id": "customer",
     "sub_coupon_id": "coupon",
     "ticket_id": "ticket",
+    "payer_account_id": "customer",
+    "res_instance_id": "resource",
+    "account_manager_id": "member",
     # Tenant-owned, but this world has none yet (tried once world.py makes some):
     "attachment_id": "attachment",
     "attachment_ids": "attachment",
