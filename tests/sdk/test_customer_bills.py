@@ -1,6 +1,6 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
 the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) list_customer_bills_fee_records
-(bss) and list_customerself_resource_record_details (both),
+(bss), list_customerself_resource_record_details (both) and list_costs (both),
 with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
@@ -11,12 +11,21 @@ from typing import Any
 
 import pytest
 from huaweicloudsdkbss.v2.model import (
+    FilterFactor,
+    FilterV2,
+    GroupBy,
+    ListCostsReq,
+    ListCostsRequest,
     ListCustomerBillsFeeRecordsRequest,
     ListCustomerselfResourceRecordDetailsRequest,
     ListCustomerselfResourceRecordsRequest,
     QueryResRecordsDetailReq,
     ShowCustomerMonthlySumRequest,
+    TimeCondition,
 )
+from huaweicloudsdkbssintl.v2.model import GroupBy as IntlGroupBy
+from huaweicloudsdkbssintl.v2.model import ListCostsReq as IntlListCostsReq
+from huaweicloudsdkbssintl.v2.model import ListCostsRequest as IntlListCostsRequest
 from huaweicloudsdkbssintl.v2.model import (
     ListCustomerselfResourceRecordDetailsRequest as IntlRecordDetailsRequest,
 )
@@ -27,6 +36,7 @@ from huaweicloudsdkbssintl.v2.model import QueryResRecordsDetailReq as IntlRecor
 from huaweicloudsdkbssintl.v2.model import (
     ShowCustomerMonthlySumRequest as IntlShowCustomerMonthlySumRequest,
 )
+from huaweicloudsdkbssintl.v2.model import TimeCondition as IntlTimeCondition
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.provisioning import Credentials
@@ -353,4 +363,128 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
                     body=QueryResRecordsDetailReq(**{"cycle": CYCLE, **kw})
                 )
             )
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def _costs_req(**kw: Any) -> ListCostsReq:
+    """A monthly ORIGINAL_COST query of the cycle grouped by service type, overridable."""
+    fields: dict[str, Any] = {
+        "time_condition": TimeCondition(time_measure_id=2, begin_time=CYCLE, end_time=CYCLE),
+        "groupby": [GroupBy(type="dimension", key="CLOUD_SERVICE_TYPE")],
+        "cost_type": "ORIGINAL_COST",
+        "amount_type": "PAYMENT_AMOUNT",
+    }
+    return ListCostsReq(**{**fields, **kw})
+
+
+def test_list_costs(server: LiveServer, csp: Partner) -> None:
+    later = DAY + timedelta(days=10)
+    me, other = _activity(
+        server,
+        csp,
+        lambda c: fee_row(f"m-{c}", c, csp.id, "1.5", hour=later, rated_at=later, cycle=CYCLE),
+    )
+
+    def costs(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_costs(ListCostsRequest(body=_costs_req(**kw)))
+
+    # Per service type: ECS 100 − 30 + 12.345 + 0.00000001 + 1.5 = 83.84500001 → 83.85.
+    answer = costs(me)
+    assert (answer.total_count, answer.currency) == (2, "USD")
+    got = [
+        (
+            [(d.key, d.value) for d in g.dimensions],
+            [(c.time_dimension_value, c.time_measure_id, c.amount) for c in g.costs],
+            g.amount_by_costs,
+        )
+        for g in answer.cost_data
+    ]
+    assert got == [
+        ([("CLOUD_SERVICE_TYPE", EVS)], [(CYCLE, 2, "0.01")], "0.01"),
+        ([("CLOUD_SERVICE_TYPE", ECS)], [(CYCLE, 2, "83.85")], "83.85"),
+    ]
+    # Net of the 10.00 coupon; per day; per charging mode and account.
+    net = costs(me, amount_type="NET_AMOUNT")
+    assert [g.amount_by_costs for g in net.cost_data] == ["0.01", "73.85"]
+    daily = costs(
+        me,
+        time_condition=TimeCondition(
+            time_measure_id=1, begin_time="2026-10-01", end_time="2026-10-31"
+        ),
+    )
+    assert [(c.time_dimension_value, c.amount) for c in daily.cost_data[1].costs] == [
+        ("2026-10-10", "82.35"),
+        ("2026-10-20", "1.50"),
+    ]
+    modes = costs(
+        me,
+        groupby=[
+            GroupBy(type="dimension", key="CHARGING_MODE"),
+            GroupBy(type="dimension", key="PAYER_ACCOUNT_ID"),
+        ],
+    )
+    assert [([d.value for d in g.dimensions], g.amount_by_costs) for g in modes.cost_data] == [
+        (["1", me.account_id], "70.00"),
+        (["3", me.account_id], "13.85"),
+    ]
+    # Filters: only EVS; everything but the purchase and refund (bill types 1 and 4).
+    evs = costs(
+        me,
+        filters=[
+            FilterV2(operator=0, filter_factor=FilterFactor(key="CLOUD_SERVICE_TYPE", value=[EVS]))
+        ],
+    )
+    assert [g.dimensions[0].value for g in evs.cost_data] == [EVS]
+    usage = costs(
+        me,
+        filters=[
+            FilterV2(operator=1, filter_factor=FilterFactor(key="BILL_TYPE", value=["1", "4"]))
+        ],
+    )
+    assert [g.amount_by_costs for g in usage.cost_data] == ["0.01", "13.85"]
+    # Paging over the groups.
+    second = costs(me, offset=1, limit=1)
+    assert (second.total_count, [g.dimensions[0].value for g in second.cost_data]) == (2, [ECS])
+    # The intl client.
+    intl = server.intl(me).list_costs(
+        IntlListCostsRequest(
+            body=IntlListCostsReq(
+                time_condition=IntlTimeCondition(
+                    time_measure_id=2, begin_time=CYCLE, end_time=CYCLE
+                ),
+                groupby=[IntlGroupBy(type="dimension", key="RESOURCE_TYPE")],
+                cost_type="ORIGINAL_COST",
+                amount_type="NET_AMOUNT",
+            )
+        )
+    )
+    assert [(g.dimensions[0].value, g.amount_by_costs) for g in intl.cost_data] == [
+        (VM, "73.85"),
+        (VOLUME, "0.01"),
+    ]
+    # Tenancy: another customer sees only its own; naming it as the payer gives nothing;
+    # a partner cannot call it.
+    assert [g.amount_by_costs for g in costs(other).cost_data] == ["5.00"]
+    someone_else = FilterV2(
+        operator=0, filter_factor=FilterFactor(key="PAYER_ACCOUNT_ID", value=[other.account_id])
+    )
+    assert costs(me, filters=[someone_else]).total_count == 0
+    assert costs(server.customer(csp)).total_count == 0
+    with pytest.raises(ClientRequestException) as partner_call:
+        costs(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in (
+        {"cost_type": "AMORTIZED_COST"},
+        {
+            "time_condition": TimeCondition(
+                time_measure_id=2, begin_time="2026-10", end_time="2027-10"
+            )
+        },
+        {"time_condition": TimeCondition(time_measure_id=1, begin_time=CYCLE, end_time=CYCLE)},
+        {"groupby": [GroupBy(type="tag", key="env")]},
+        {"limit": 101},
+    ):
+        with pytest.raises(ClientRequestException) as refused:
+            costs(me, **kw)
         assert refused.value.error_code == "CBC.0100", kw

@@ -20,6 +20,8 @@ from partner_center.domains.billing.errors import BillingErrorCode
 from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
 from partner_center.domains.billing.records import (
+    COST_DIMENSIONS,
+    CostGroup,
     FeeRecordView,
     RecordFilter,
     SubCustomerSum,
@@ -44,6 +46,7 @@ __all__ = [
     "BILL_RUN",
     "BILL_RUN_SCHEDULE",
     "CHECK_CREDIT",
+    "COST_DIMENSIONS",
     "EXPORT_FIELDS",
     "AmountDue",
     "BatchDispatcher",
@@ -54,6 +57,7 @@ __all__ = [
     "BilledDebt",
     "BillingErrorCode",
     "BillingService",
+    "CostGroup",
     "CustomerBillLineView",
     "CustomerBillView",
     "FeeRecordView",

@@ -306,3 +306,81 @@ async def subcustomer_sums(
         )
         for customer, service, resource, kind, a, c in rows
     ], total
+
+
+COST_DIMENSIONS = {
+    "CLOUD_SERVICE_TYPE": "service_type_code",
+    "RESOURCE_TYPE": "resource_type_code",
+    "REGION_CODE": "region_code",
+    "CHARGING_MODE": "charge_mode",
+    "BILL_TYPE": "bill_type",
+    "RESOURCE_ID": "resource_id",
+}
+"""The cost dimensions the records carry, and the record field of each."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostGroup:
+    dimensions: tuple[tuple[str, str], ...]
+    """(dimension key, value) per requested group-by key."""
+    costs: tuple[tuple[str, Decimal, Decimal], ...]
+    """(month YYYY-MM or day YYYY-MM-DD, amount, official amount) by time."""
+
+
+def _cycles(first: str, last: str) -> list[str]:
+    year, month = (int(p) for p in first.split("-"))
+    out: list[str] = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+async def customer_costs(
+    session: AsyncSession,
+    zone: ZoneInfo,
+    customer_id: str,
+    span: tuple[str, str],
+    *,
+    daily: bool,
+    group_keys: list[str],
+    filters: list[tuple[bool, str, set[str]]],
+    net: bool,
+    days: tuple[str, str] | None = None,
+) -> list[CostGroup]:
+    """The customer's records of the cycles ``span`` (both ``YYYY-MM``, at most 12) summed per
+    group (values of ``group_keys``) and per month or day; ``filters`` keep (``True``) or drop the
+    records whose dimension value is in the set; ``net`` subtracts coupons; ``days`` (YYYY-MM-DD,
+    inclusive) keeps the records billed on those days. Groups by their values.
+
+    Raises:
+        DomainError: ``CBC.0100`` for a span of more than 12 cycles or ending before it begins.
+    """
+    cycles = _cycles(*span)
+    if not cycles or len(cycles) > 12:
+        raise invalid("end_time", "From begin_time, at most 12 months on.")
+    everything = Page(offset=0, limit=2_147_483_647)
+    sums: dict[tuple[str, ...], dict[str, list[Decimal]]] = {}
+    for cycle in cycles:
+        records, _ = await customer_records(
+            session, zone, customer_id, cycle, everything, RecordFilter()
+        )
+        for r in records:
+            value = {k: str(getattr(r, f)) for k, f in COST_DIMENSIONS.items()}
+            if days is not None and not days[0] <= r.bill_date <= days[1]:
+                continue
+            if any((value[key] in values) != keep for keep, key, values in filters):
+                continue
+            at = r.bill_date if daily else cycle
+            amounts = sums.setdefault(tuple(value[k] for k in group_keys), {}).setdefault(
+                at, [Decimal(0), Decimal(0)]
+            )
+            amounts[0] += r.amount - r.coupon_amount if net else r.amount
+            amounts[1] += r.official_amount
+    return [
+        CostGroup(
+            dimensions=tuple(zip(group_keys, key, strict=True)),
+            costs=tuple((at, a, o) for at, (a, o) in sorted(by_time.items())),
+        )
+        for key, by_time in sorted(sums.items())
+    ]

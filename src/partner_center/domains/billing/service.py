@@ -40,10 +40,12 @@ from partner_center.domains.billing.models import (
     RoundingResidue,
 )
 from partner_center.domains.billing.records import (
+    CostGroup,
     FeeRecordView,
     RecordFilter,
     SubCustomerSum,
     SubCustomerSumFilter,
+    customer_costs,
     customer_records,
     subcustomer_sums,
 )
@@ -745,6 +747,30 @@ class BillingService:
             window,
             where,
             per_resource=per_resource,
+        )
+
+    async def customer_costs(
+        self,
+        customer_id: str,
+        span: tuple[str, str],
+        *,
+        daily: bool,
+        group_keys: list[str],
+        filters: list[tuple[bool, str, set[str]]],
+        net: bool,
+        days: tuple[str, str] | None = None,
+    ) -> list[CostGroup]:
+        """The customer's own records of the cycles ``span`` summed per group and month/day."""
+        return await customer_costs(
+            self.session,
+            self.runner.zone,
+            customer_id,
+            span,
+            daily=daily,
+            group_keys=group_keys,
+            filters=filters,
+            net=net,
+            days=days,
         )
 
     async def subcustomer_sums(

@@ -16,6 +16,8 @@
 * ``list_customer_bills_fee_records`` (bss, customer): the same records as
   ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
   charged fee records and completed orders only).
+* ``list_costs`` (both, customer): the caller's own fee records summed per dimension and per
+  month or day (amounts as strings with 2 decimals).
 * ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
   while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
@@ -24,6 +26,7 @@ Amounts are exact JSON numbers with 2 decimals in the site currency; refunds are
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -31,6 +34,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from partner_center.domains.billing.public import (
+    COST_DIMENSIONS,
     FeeRecordView,
     RecordFilter,
     SubCustomerSumFilter,
@@ -704,4 +708,149 @@ async def list_customerself_resource_record_details(
         ],
         total_count=total,
         currency=ctx.services.billing.currency,
+    )
+
+
+class TimeCondition(WireModel):
+    time_measure_id: int = Field(description="1 per day, 2 per month")
+    begin_time: str = Field(description="YYYY-MM-DD (per day) or YYYY-MM (per month)")
+    end_time: str = Field(description="Inclusive, at most 12 months after begin_time")
+
+
+class GroupBy(WireModel):
+    type: str = Field(description="dimension (tag and cost_unit: none here)")
+    key: str = Field(description="CLOUD_SERVICE_TYPE, RESOURCE_TYPE, REGION_CODE, ...")
+
+
+class FilterFactor(WireModel):
+    key: str
+    value: list[str]
+
+
+class FilterV2(WireModel):
+    operator: int = Field(description="0 include, 1 exclude")
+    filter_factor: FilterFactor
+
+
+class ListCostsReq(WireModel):
+    time_condition: TimeCondition
+    groupby: list[GroupBy]
+    cost_type: str = Field(description="ORIGINAL_COST (AMORTIZED_COST: not served)")
+    amount_type: str = Field(description="PAYMENT_AMOUNT payable | NET_AMOUNT less coupons")
+    offset: int | None = Field(default=None, description=">= 0, default 0")
+    limit: int | None = Field(default=None, description="1 to 100, default 10")
+    filters: list[FilterV2] | None = None
+
+
+class DimensionGroup(WireModel):
+    key: str
+    value: str
+
+
+class Cost(WireModel):
+    time_dimension_value: str = Field(description="YYYY-MM or YYYY-MM-DD")
+    time_measure_id: int
+    amount: str = Field(description="2 decimals")
+    official_amount: str
+
+
+class CostDataByDimension(WireModel):
+    dimensions: list[DimensionGroup]
+    costs: list[Cost]
+    amount_by_costs: str
+    official_amount_by_costs: str
+
+
+class ListCostsResponse(WireModel):
+    currency: str
+    total_count: int
+    cost_data: list[CostDataByDimension]
+
+
+_ACCOUNT_KEYS = ("PAYER_ACCOUNT_ID", "ASSOCIATED_ACCOUNT")
+
+
+def _dimension(key: str, field: str) -> str:
+    if key not in COST_DIMENSIONS:
+        raise invalid_parameter(field, f"Use one of {', '.join(COST_DIMENSIONS)}.")
+    return key
+
+
+@operation(router, "POST", "/v4/costs/cost-analysed-bills/query", kind=CallerKind.CUSTOMER)
+async def list_costs(
+    ctx: OperationContext, body: ListCostsReq, x_language: XLanguage
+) -> ListCostsResponse:
+    """Query a customer's own cost data
+
+    Computed from the customer's fee records (orders paid and pay-per-use fee records), summed
+    per group and per month or day (the bill date in the billing time zone). Dimensions the
+    records carry: service type, resource type, region, charging mode, bill type and resource;
+    the account dimensions are the caller itself. Tags, cost units and amortization are not
+    modelled: ``AMORTIZED_COST`` and other group types are refused with ``CBC.0100``.
+    """
+    span = body.time_condition
+    if span.time_measure_id not in (1, 2):
+        raise invalid_parameter("time_measure_id", "1 (day) or 2 (month).")
+    daily = span.time_measure_id == 1
+    shape = r"\d{4}-\d{2}-\d{2}" if daily else r"\d{4}-\d{2}"
+    if not all(re.fullmatch(shape, t) for t in (span.begin_time, span.end_time)):
+        raise invalid_parameter("begin_time", "YYYY-MM-DD per day, YYYY-MM per month.")
+    if body.cost_type != "ORIGINAL_COST":
+        raise invalid_parameter("cost_type", "ORIGINAL_COST (amortization is not modelled).")
+    if body.amount_type not in ("PAYMENT_AMOUNT", "NET_AMOUNT"):
+        raise invalid_parameter("amount_type", "PAYMENT_AMOUNT or NET_AMOUNT.")
+    if not body.groupby or any(g.type != "dimension" for g in body.groupby):
+        raise invalid_parameter("groupby", "At least one group of type dimension.")
+    keys = [g.key for g in body.groupby if g.key not in _ACCOUNT_KEYS]
+    keys = [_dimension(k, "groupby") for k in keys]
+    me = ctx.caller.account_id
+    filters: list[tuple[bool, str, set[str]]] = []
+    mine = True  # the account filters keep the caller's records
+    for f in body.filters or []:
+        if f.operator not in (0, 1):
+            raise invalid_parameter("operator", "0 include or 1 exclude.")
+        values, key = set(f.filter_factor.value), f.filter_factor.key
+        if key in _ACCOUNT_KEYS:
+            mine = mine and (me in values) == (f.operator == 0)
+        else:
+            filters.append((f.operator == 0, _dimension(key, "filter_factor"), values))
+    window = page(body.offset, body.limit)
+    groups = (
+        []
+        if not mine
+        else await ctx.services.billing.customer_costs(
+            me,
+            (
+                parse_cycle(span.begin_time[:7], "begin_time"),
+                parse_cycle(span.end_time[:7], "end_time"),
+            ),
+            daily=daily,
+            group_keys=keys,
+            filters=filters,
+            net=body.amount_type == "NET_AMOUNT",
+            days=(span.begin_time, span.end_time) if daily else None,
+        )
+    )
+    accounts = [g.key for g in body.groupby if g.key in _ACCOUNT_KEYS]
+    return ListCostsResponse(
+        currency=ctx.services.billing.currency,
+        total_count=len(groups),
+        cost_data=[
+            CostDataByDimension(
+                dimensions=[DimensionGroup(key=k, value=v) for k, v in g.dimensions]
+                + [DimensionGroup(key=k, value=me) for k in accounts],
+                costs=[
+                    Cost(
+                        time_dimension_value=at,
+                        time_measure_id=span.time_measure_id,
+                        amount=str(to_cents(amount)),
+                        official_amount=str(to_cents(official)),
+                    )
+                    for at, amount, official in g.costs
+                ],
+                amount_by_costs=str(to_cents(sum((c[1] for c in g.costs), Decimal(0)))),
+                official_amount_by_costs=str(to_cents(sum((c[2] for c in g.costs), Decimal(0)))),
+            )
+            for g in groups[window.offset : window.offset + window.limit]
+        ],
     )
