@@ -1,6 +1,7 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
 the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) list_customer_bills_fee_records
-(bss), list_customerself_resource_record_details (both) and list_costs (both),
+(bss), list_customerself_resource_record_details (both), list_costs (both) and
+list_customer_bills_monthly_break_down (bss),
 with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from huaweicloudsdkbss.v2.model import (
     ListCostsReq,
     ListCostsRequest,
     ListCustomerBillsFeeRecordsRequest,
+    ListCustomerBillsMonthlyBreakDownRequest,
     ListCustomerselfResourceRecordDetailsRequest,
     ListCustomerselfResourceRecordsRequest,
     QueryResRecordsDetailReq,
@@ -487,4 +489,67 @@ def test_list_costs(server: LiveServer, csp: Partner) -> None:
     ):
         with pytest.raises(ClientRequestException) as refused:
             costs(me, **kw)
+        assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_customer_bills_monthly_break_down(server: LiveServer, csp: Partner) -> None:
+    me, other = _activity(server, csp)
+
+    def breakdown(creds: Credentials, **kw: Any) -> Any:
+        return server.bss(creds).list_customer_bills_monthly_break_down(
+            ListCustomerBillsMonthlyBreakDownRequest(**{"shared_month": CYCLE, **kw})
+        )
+
+    # Per resource and bill type: the VM's two usage records are one line.
+    answer = breakdown(me, limit=1000)
+    assert (answer.total_count, answer.currency) == (4, "USD")
+    got = sorted(
+        (
+            d.bill_type,
+            d.charging_mode,
+            d.service_type_code,
+            d.consume_amount,
+            d.current_month_amortized_amount,
+            d.amortized_cash_amount,
+            d.amortized_coupon_amount,
+        )
+        for d in answer.details
+    )
+    assert got == [
+        (1, 1, ECS, D("100.00"), D("100.00"), D("90.00"), D("10.00")),
+        (4, 1, ECS, D("-30.00"), D("-30.00"), D("-30.00"), D(0)),
+        (5, 3, EVS, D("0.005"), D("0.005"), D("0.005"), D(0)),
+        (5, 3, ECS, D("12.34500001"), D("12.34500001"), D("12.34500001"), D(0)),
+    ]
+    # To the cent: the month's share adds up to the bill's consumption.
+    month = sum(d.current_month_amortized_amount for d in answer.details)
+    assert month.quantize(D("0.01")) == D("82.35")
+    assert {(d.customer_id, d.shared_month, d.bill_cycle) for d in answer.details} == {
+        (me.account_id, CYCLE, CYCLE)
+    }
+    assert {
+        (d.past_months_amortized_amount, d.future_months_amortized_amount) for d in answer.details
+    } == {(D(0), D(0))}
+    # Filters and paging.
+    assert breakdown(me, charging_mode=3).total_count == 2
+    assert breakdown(me, service_type_code=EVS).details[0].resource_type_code == VOLUME
+    assert breakdown(me, bill_type=4).details[0].consume_amount == D("-30.00")
+    vm = breakdown(me, resource_id=f"m-{me.account_id}")
+    assert [d.usage > 0 for d in vm.details] == [True]
+    pages = [breakdown(me, offset=o, limit=3) for o in (0, 3)]
+    assert [(p.total_count, len(p.details)) for p in pages] == [(4, 3), (4, 1)]
+    # Tenancy: another customer sees only its own; a month without costs is empty; a partner
+    # cannot call it.
+    theirs = breakdown(other)
+    assert [(d.customer_id, d.consume_amount) for d in theirs.details] == [
+        (other.account_id, D("5.00"))
+    ]
+    assert breakdown(me, shared_month="2026-09").total_count == 0
+    with pytest.raises(ClientRequestException) as partner_call:
+        breakdown(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in ({"shared_month": "2026-13"}, {"limit": 1001}, {"sub_customer_id": other.account_id}):
+        with pytest.raises(ClientRequestException) as refused:
+            breakdown(me, **kw)
         assert refused.value.error_code == "CBC.0100", kw

@@ -27,7 +27,6 @@ SHARED = ROOT.parent / "shared" / "spec" / "api-surface.json"
 EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
     {
         # bills
-        "list_customer_bills_monthly_break_down",
         "list_resource_usage",
         "list_resource_usage_summary",
     }

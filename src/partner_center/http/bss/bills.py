@@ -18,6 +18,8 @@
   charged fee records and completed orders only).
 * ``list_costs`` (both, customer): the caller's own fee records summed per dimension and per
   month or day (amounts as strings with 2 decimals).
+* ``list_customer_bills_monthly_break_down`` (bss, customer): the caller's own costs of a
+  month per resource and bill type, each borne in the month it was paid or used.
 * ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
   while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
@@ -853,4 +855,115 @@ async def list_costs(
             )
             for g in groups[window.offset : window.offset + window.limit]
         ],
+    )
+
+
+class MonthlyBreakDownQuery(QueryModel):
+    shared_month: Annotated[
+        str | None, Doc("YYYY-MM, the month costs are borne", required=True)
+    ] = None
+    service_type_code: TextFilter = None
+    resource_type_code: TextFilter = None
+    region_code: TextFilter = None
+    charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use")] = None
+    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
+        None
+    )
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    resource_id: TextFilter = None
+    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    sub_customer_id: TextFilter = None
+
+
+class AmortizedCostInfo(WireModel):
+    shared_month: str
+    bill_cycle: str
+    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    customer_id: str
+    region_code: str
+    service_type_code: str
+    resource_type_code: str
+    resource_id: str
+    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    usage: Decimal
+    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    past_months_amortized_amount: Decimal
+    current_month_amortized_amount: Decimal = Field(description="The month's share: all of it")
+    future_months_amortized_amount: Decimal
+    amortized_cash_amount: Decimal = Field(description="The share not paid by coupons")
+    amortized_credit_amount: Decimal
+    amortized_coupon_amount: Decimal
+    amortized_flexipurchase_coupon_amount: Decimal
+    amortized_stored_value_card_amount: Decimal
+    amortized_bonus_amount: Decimal
+
+
+class ListCustomerBillsMonthlyBreakDownResponse(WireModel):
+    currency: str
+    total_count: int
+    details: list[AmortizedCostInfo]
+
+
+@operation(
+    router, "GET", "/v2/costs/cost-analysed-bills/monthly-breakdown", kind=CallerKind.CUSTOMER
+)
+async def list_customer_bills_monthly_break_down(
+    ctx: OperationContext, query: MonthlyBreakDownQuery
+) -> ListCustomerBillsMonthlyBreakDownResponse:
+    """Query a customer's own amortized costs of a month
+
+    Computed from the customer's fee records of the month (orders paid and pay-per-use fee
+    records) summed per resource, product, region, charging mode and bill type. Spreading a
+    yearly/monthly fee over its subscription period is not modelled: each fee is borne in the
+    month it was paid or used, so the past and future months' shares are zero.
+    """
+    customer_id = _own_account(ctx, query.method, query.sub_customer_id)
+    month = parse_cycle(query.shared_month or "", "shared_month")
+    mode = query.charging_mode
+    where = RecordFilter(
+        service_type_code=query.service_type_code,
+        resource_type_code=query.resource_type_code,
+        region_code=query.region_code,
+        charge_mode=None if mode is None else str(mode),
+        bill_type=query.bill_type,
+        resource_id=query.resource_id,
+    )
+    window = page(query.offset, query.limit, max_limit=1000)
+    records, total = await ctx.services.billing.customer_records(
+        customer_id, month, window, where, per_resource=True
+    )
+    zero = dict.fromkeys(
+        [
+            "past_months_amortized_amount",
+            "future_months_amortized_amount",
+            "amortized_credit_amount",
+            "amortized_flexipurchase_coupon_amount",
+            "amortized_stored_value_card_amount",
+            "amortized_bonus_amount",
+        ],
+        _NONE,
+    )
+    return ListCustomerBillsMonthlyBreakDownResponse(
+        details=[
+            AmortizedCostInfo(
+                **same_named(r, "bill_type service_type_code resource_type_code region_code"),
+                **same_named(r, "resource_id"),
+                **same_named(r, "usage", via=wire_amount),
+                shared_month=month,
+                bill_cycle=month,
+                customer_id=customer_id,
+                charging_mode=int(r.charge_mode),
+                consume_amount=wire_amount(r.amount),
+                current_month_amortized_amount=wire_amount(r.amount),
+                amortized_cash_amount=wire_amount(r.amount - r.coupon_amount),
+                amortized_coupon_amount=wire_amount(r.coupon_amount),
+                **zero,
+            )
+            for r in records
+        ],
+        total_count=total,
+        currency=ctx.services.billing.currency,
     )
