@@ -635,7 +635,7 @@ class Services:
 
     @cached_property
     def usage_queries(self) -> UsageQueries:
-        return UsageQueries(self.session)
+        return UsageQueries(self.session, zone=self.settings.zone)
 
     @cached_property
     def usage_ingest(self) -> UsageIngest:

@@ -157,6 +157,12 @@ async def add_all(session: AsyncSession, *rows: object) -> None:
     await session.flush()
 
 
+async def add_rows(state: AppState, *, rows: list[object]) -> None:
+    """Write ``rows`` (``LiveServer._call(add_rows, ...)``)."""
+    async with state.work() as services:
+        await add_all(services.session, *rows)
+
+
 async def bill_rows(state: AppState, *, rows: list[object], cycle: str) -> None:
     """Write ``rows`` and run the bill run of ``cycle`` (``LiveServer._call(bill_rows, ...)``)."""
     async with state.work() as services:
@@ -170,4 +176,17 @@ def volume_fee(
     """A pay-per-use fee record of an EVS volume (another product than ``fee_row``'s VM)."""
     row = fee_row(rid, customer_id, partner_id, amount, hour=at, rated_at=at, cycle=cycle)
     row.service_type_code, row.resource_type_code = EVS, VOLUME
+    return row
+
+
+VPC, BANDWIDTH = "hws.service.type.vpc", "hws.resource.type.bandwidth"
+
+
+def bandwidth_fee(
+    rid: str, customer_id: str, partner_id: str, mbps: str, *, hour: datetime, cycle: str
+) -> FeeRecord:
+    """A rated hour of a VPC bandwidth's 95th-percentile usage (``mbps`` Mbit/s, measure 15)."""
+    row = fee_row(rid, customer_id, partner_id, "0", hour=hour, rated_at=hour, cycle=cycle)
+    row.service_type_code, row.resource_type_code, row.usage_type = VPC, BANDWIDTH, "95Peak"
+    row.usage_measure_id, row.quantity, row.charged_quantity = 15, Decimal(mbps), Decimal(mbps)
     return row

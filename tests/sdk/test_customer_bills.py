@@ -1,7 +1,7 @@
 """Customer-self bill operations through the official SDK on a live server, on a bill issued by
 the bill run: show_customer_monthly_sum, list_customerself_resource_records (bss and intl) list_customer_bills_fee_records
-(bss), list_customerself_resource_record_details (both), list_costs (both) and
-list_customer_bills_monthly_break_down (bss),
+(bss), list_customerself_resource_record_details (both), list_costs (both),
+list_customer_bills_monthly_break_down, list_resource_usage and list_resource_usage_summary (bss),
 with filters, paging, refusals and tenancy. The cycle's activity is written straight into the orders and pay-per-use tables."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from huaweicloudsdkbss.v2.model import (
     ListCustomerBillsMonthlyBreakDownRequest,
     ListCustomerselfResourceRecordDetailsRequest,
     ListCustomerselfResourceRecordsRequest,
+    ListResourceUsageRequest,
+    ListResourceUsageSummaryRequest,
     QueryResRecordsDetailReq,
     ShowCustomerMonthlySumRequest,
     TimeCondition,
@@ -43,10 +45,14 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from partner_center.provisioning import Credentials
 from tests.factories.bills import (
+    BANDWIDTH,
     ECS,
     EVS,
     VM,
     VOLUME,
+    VPC,
+    add_rows,
+    bandwidth_fee,
     bill_rows,
     fee_row,
     order_rows,
@@ -553,3 +559,92 @@ def test_list_customer_bills_monthly_break_down(server: LiveServer, csp: Partner
         with pytest.raises(ClientRequestException) as refused:
             breakdown(me, **kw)
         assert refused.value.error_code == "CBC.0100", kw
+
+
+def test_list_resource_usage(server: LiveServer, csp: Partner) -> None:
+    """95th percentile of 40 hours over two days: 1..40 Mbit/s → the 38th (ceil(0.95 × 40)),
+    an hour rated twice counts once, summed; another resource and another customer apart."""
+    me, other = _activity(server, csp)
+    bw, bw2 = f"bw-{me.account_id}", f"bw2-{me.account_id}"
+    start = datetime(2026, 10, 5, 0, 0, tzinfo=UTC)
+    rows: list[Any] = [
+        bandwidth_fee(
+            bw, me.account_id, csp.id, str(n), hour=start + timedelta(hours=n - 1), cycle=CYCLE
+        )
+        for n in range(1, 40)
+    ]
+    # Hour 40 (2026-10-06 15:00 UTC) rated in two parts: 30 + 10 = 40.
+    last = start + timedelta(hours=39)
+    rows += [
+        bandwidth_fee(bw, me.account_id, csp.id, q, hour=last, cycle=CYCLE) for q in ("30", "10")
+    ]
+    rows[-1].rated_at = last + timedelta(hours=1)
+    rows += [
+        bandwidth_fee(bw2, me.account_id, csp.id, "7.5", hour=start, cycle=CYCLE),
+        bandwidth_fee(
+            f"bw-{other.account_id}", other.account_id, csp.id, "99", hour=start, cycle=CYCLE
+        ),
+    ]
+    server._call(add_rows, rows=rows)
+
+    def details(creds: Credentials, **kw: Any) -> Any:
+        fields = {
+            "bill_cycle": CYCLE,
+            "service_type_code": VPC,
+            "resource_type_code": BANDWIDTH,
+            "usage_type": "95Peak",
+            "resource_id": bw,
+            **kw,
+        }
+        return server.bss(creds).list_resource_usage(ListResourceUsageRequest(**fields))
+
+    def summary(creds: Credentials, **kw: Any) -> Any:
+        fields = {
+            "bill_cycle": CYCLE,
+            "service_type_code": VPC,
+            "resource_type_code": BANDWIDTH,
+            "usage_type": "95Peak",
+            **kw,
+        }
+        return server.bss(creds).list_resource_usage_summary(
+            ListResourceUsageSummaryRequest(**fields)
+        )
+
+    answer = details(me)
+    assert (answer.band_width, answer.monthly_peak_band_width, answer.actual_days) == (
+        "38.00",
+        "40.00",
+        "2",
+    )
+    assert (answer.band_width_measure_id, answer.monthly_guaranteed_band_width) == (15, "0")
+    # Per day of the billing time zone (UTC+8: 2026-10-05 ends at 16:00 UTC), the day's peak.
+    assert answer.total_count == 2
+    assert [(u.stat_time, u.usage, u.measure_id) for u in answer.usage_info_list] == [
+        ("2026-10-05", "16.00", 15),
+        ("2026-10-06", "40.00", 15),
+    ]
+    # Paging over the days.
+    assert [u.stat_time for u in details(me, offset=1, limit=1).usage_info_list] == ["2026-10-06"]
+    # The summary: one line per resource, by resource id; a filter on the usage type.
+    got = summary(me)
+    assert got.total_count == 2
+    assert [(s.resource_id, s.band_width, s.actual_days) for s in got.summary_usage_info_list] == [
+        (bw, "38.00", "2"),
+        (bw2, "7.50", "1"),
+    ]
+    assert [s.resource_id for s in summary(me, offset=1, limit=1).summary_usage_info_list] == [bw2]
+    assert summary(me, usage_type="95peak_plus").total_count == 0
+    # Tenancy: another customer's resource is not the caller's (the empty result), and its
+    # summary holds only its own; a partner cannot call them.
+    assert details(me, resource_id=f"bw-{other.account_id}").total_count == 0
+    assert details(other).band_width == "0"
+    assert [s.band_width for s in summary(other).summary_usage_info_list] == ["99.00"]
+    with pytest.raises(ClientRequestException) as partner_call:
+        summary(csp.creds)
+    assert partner_call.value.status_code == 403
+    # Refusals.
+    for kw in ({"bill_cycle": "2026-13"}, {"usage_type": "Duration"}, {"limit": 101}):
+        for call in (details, summary):
+            with pytest.raises(ClientRequestException) as refused:
+                call(me, **kw)
+            assert refused.value.error_code == "CBC.0100", kw

@@ -23,14 +23,8 @@ VENDORED = ROOT / "tests" / "spec" / "api-surface.json"
 SHARED = ROOT.parent / "shared" / "spec" / "api-surface.json"
 
 #: Operations without a route yet, each owned by work in flight: the integrator removes them as
-#: they land. Bills (13): the finance work.
-EXPECTED_ELSEWHERE: frozenset[str] = frozenset(
-    {
-        # bills
-        "list_resource_usage",
-        "list_resource_usage_summary",
-    }
-)
+#: they land. None left.
+EXPECTED_ELSEWHERE: frozenset[str] = frozenset()
 
 
 def surface() -> list[dict[str, Any]]:

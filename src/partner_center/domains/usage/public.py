@@ -42,7 +42,7 @@ from partner_center.domains.usage.packages import (
     PackageService,
     PackageView,
 )
-from partner_center.domains.usage.queries import FeeRecordView, UsageQueries
+from partner_center.domains.usage.queries import FeeRecordView, ResourceBandwidth, UsageQueries
 from partner_center.domains.usage.rating import RatingSummary, UsageRating
 from partner_center.domains.usage.resources import (
     MAX_RESOURCE_IDS,
@@ -78,6 +78,7 @@ __all__ = [
     "RatingSummary",
     "RejectReason",
     "Rejection",
+    "ResourceBandwidth",
     "ResourceQuery",
     "ResourceSpec",
     "ResourceStatus",

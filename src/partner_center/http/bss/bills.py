@@ -20,6 +20,8 @@
   month or day (amounts as strings with 2 decimals).
 * ``list_customer_bills_monthly_break_down`` (bss, customer): the caller's own costs of a
   month per resource and bill type, each borne in the month it was paid or used.
+* ``list_resource_usage`` / ``list_resource_usage_summary`` (bss, customer): the 95th-percentile
+  bandwidth of the caller's resources of a cycle, from their rated hourly usage.
 * ``list_sub_customer_bill_detail`` (bss, partner): one customer's fee records of a cycle spent
   while it was the caller's (or, with ``indirect_partner_id``, its reseller's) customer.
 
@@ -42,8 +44,9 @@ from partner_center.domains.billing.public import (
     SubCustomerSumFilter,
     parse_cycle,
 )
+from partner_center.domains.usage.public import ResourceBandwidth
 from partner_center.http.auth import CallerKind
-from partner_center.http.formats import wire_amount
+from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel, RowOffset, TextFilter
@@ -966,4 +969,146 @@ async def list_customer_bills_monthly_break_down(
         ],
         total_count=total,
         currency=ctx.services.billing.currency,
+    )
+
+
+_PEAK_USAGE_TYPES = ("95Peak", "95peak_1000", "bandwidth95peak", "95peak_plus")
+
+
+class _ResourceUsageQuery(QueryModel):
+    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    service_type_code: Annotated[str | None, Doc("CDN, OBS, VPC, IEC", required=True)] = None
+    resource_type_code: Annotated[str | None, Doc("The resource type", required=True)] = None
+    usage_type: Annotated[
+        str | None, Doc("95Peak, 95peak_1000, bandwidth95peak, 95peak_plus", required=True)
+    ] = None
+    offset: RowOffset = None
+    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+
+    async def bandwidth(
+        self, ctx: OperationContext, resource_id: str | None = None
+    ) -> list[ResourceBandwidth]:
+        """The caller's resources' bandwidth of the cycle (validated input)."""
+        cycle = parse_cycle(self.bill_cycle or "", "bill_cycle")
+        for name in ("service_type_code", "resource_type_code"):
+            if not getattr(self, name):
+                raise invalid_parameter(name, "Required.")
+        if self.usage_type not in _PEAK_USAGE_TYPES:
+            raise invalid_parameter("usage_type", f"One of {', '.join(_PEAK_USAGE_TYPES)}.")
+        return await ctx.services.usage_queries.bandwidth(
+            ctx.caller.account_id,
+            cycle,
+            service_type_code=self.service_type_code or "",
+            resource_type_code=self.resource_type_code or "",
+            usage_type=self.usage_type,
+            resource_id=resource_id,
+        )
+
+
+class ResourceUsageQuery(_ResourceUsageQuery):
+    resource_id: Annotated[str | None, Doc("The resource", required=True)] = None
+
+
+class _BandwidthOut(WireModel):
+    actual_days: str = Field(description="Days with usage in the cycle")
+    band_width: str = Field(description="95th percentile of the cycle's hours (nearest rank)")
+    monthly_guaranteed_band_width: str = Field(description="No guaranteed bandwidth here: 0")
+    monthly_peak_band_width: str = Field(description="The cycle's peak hour")
+    band_width_measure_id: int | None = Field(default=None, description="Absent without usage")
+
+
+def _bandwidth_fields(b: ResourceBandwidth | None) -> dict[str, Any]:
+    if b is None:
+        return dict.fromkeys(
+            [
+                "actual_days",
+                "band_width",
+                "monthly_guaranteed_band_width",
+                "monthly_peak_band_width",
+            ],
+            "0",
+        )
+    return {
+        "actual_days": str(len(b.days)),
+        "band_width": wire_text(b.percentile_95),
+        "monthly_guaranteed_band_width": "0",
+        "monthly_peak_band_width": wire_text(b.peak),
+        "band_width_measure_id": b.measure_id,
+    }
+
+
+class UsageInfo(WireModel):
+    stat_time: str = Field(description="YYYY-MM-DD, billing time zone")
+    guaranteed_band_width: str
+    usage: str = Field(description="The day's peak hour")
+    measure_id: int
+
+
+class ListResourceUsageResponse(_BandwidthOut):
+    total_count: int
+    usage_info_list: list[UsageInfo]
+
+
+@operation(
+    router, "GET", "/v2/bills/customer-bills/resources/usage/details", kind=CallerKind.CUSTOMER
+)
+async def list_resource_usage(
+    ctx: OperationContext, query: ResourceUsageQuery
+) -> ListResourceUsageResponse:
+    """Query a resource's 95th-percentile bandwidth of a cycle per day
+
+    Computed from the resource's rated hourly usage of the usage type in the cycle: the
+    95th percentile of the hours (nearest rank), the peak hour, and per day (billing time zone)
+    the day's peak. Guaranteed bandwidth is not modelled (0). A resource without such usage
+    gives the documented empty result.
+    """
+    if not query.resource_id:
+        raise invalid_parameter("resource_id", "Required.")
+    found = await query.bandwidth(ctx, query.resource_id)
+    one = found[0] if found else None
+    days = list(one.days) if one else []
+    window = page(query.offset, query.limit)
+    return ListResourceUsageResponse(
+        **_bandwidth_fields(one),
+        total_count=len(days),
+        usage_info_list=[
+            UsageInfo(
+                stat_time=day,
+                guaranteed_band_width="0",
+                usage=wire_text(peak),
+                measure_id=one.measure_id if one else 0,
+            )
+            for day, peak in days[window.offset : window.offset + window.limit]
+        ],
+    )
+
+
+class SummaryUsageInfo(_BandwidthOut):
+    resource_id: str
+
+
+class ListResourceUsageSummaryResponse(WireModel):
+    total_count: int
+    summary_usage_info_list: list[SummaryUsageInfo]
+
+
+@operation(
+    router, "GET", "/v2/bills/customer-bills/resources/usage/summary", kind=CallerKind.CUSTOMER
+)
+async def list_resource_usage_summary(
+    ctx: OperationContext, query: _ResourceUsageQuery
+) -> ListResourceUsageSummaryResponse:
+    """Query the 95th-percentile bandwidth of a customer's resources of a cycle
+
+    Computed per resource as ``list_resource_usage`` does, from the rated hourly usage of the
+    usage type in the cycle; only resources with such usage are listed, by resource id.
+    """
+    found = await query.bandwidth(ctx)
+    window = page(query.offset, query.limit)
+    return ListResourceUsageSummaryResponse(
+        total_count=len(found),
+        summary_usage_info_list=[
+            SummaryUsageInfo(resource_id=b.resource_id, **_bandwidth_fields(b))
+            for b in found[window.offset : window.offset + window.limit]
+        ],
     )
