@@ -112,7 +112,7 @@ async def rate(world: BudgetWorld, as_of: datetime) -> RatingSummary:
 
 async def fees(world: BudgetWorld, cid: str) -> list[Any]:
     async with world.db.unit_of_work() as uow:
-        return await UsageQueries(uow.session).fee_records(cid)
+        return await UsageQueries(uow.session, zone=ZONE).fee_records(cid)
 
 
 def at(hours: float) -> datetime:
