@@ -4,6 +4,7 @@ run due jobs, reconcile the ledger."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Coroutine
@@ -171,7 +172,14 @@ def demo_seed(
     from partner_center.demo import saved_credentials, seed_demo
 
     settings = load_settings()
-    result = _run(_with_state(settings, lambda s: seed_demo(s, if_empty=if_empty)))
+    with contextlib.ExitStack() as stack:
+        if not as_json and settings.sandbox:
+            stack.enter_context(
+                console.status(
+                    "Seeding the demo and playing its history up to now (about a minute)"
+                )
+            )
+        result = _run(_with_state(settings, lambda s: seed_demo(s, if_empty=if_empty)))
     if result is None:
         result = saved_credentials(settings)
         if result is None:

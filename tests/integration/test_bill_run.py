@@ -253,6 +253,45 @@ async def test_rerun_changes_nothing_and_late_usage_lands_in_april(shop: Shop) -
     assert april.bill.adjustment_amount == D("0.50")
 
 
+async def test_usage_rated_at_the_cutoff_instant_is_billed_once_in_its_month(shop: Shop) -> None:
+    # At 02:00 on the 5th the hour's rating runs just before the bill run; with the sandbox
+    # clock frozen at 02:00 both carry the same instant. Such a record is March's, not an
+    # adjustment of April's bill, and is never counted twice.
+    async with shop.world.db.unit_of_work() as uow:
+        await add_all(
+            uow.session,
+            fee_row(
+                "res-c3",
+                shop.c3,
+                shop.distributor.partner_id,
+                "0.01",
+                hour=APRIL_START - timedelta(hours=2),
+                rated_at=RUN_MARCH,
+                cycle="2027-03",
+            ),
+        )
+    await run(shop, "2027-03", RUN_MARCH)
+    await run(shop, "2027-04", RUN_APRIL)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        march = {
+            b.customer_id: b
+            for b in (
+                await billing.customer_bills(shop.distributor.partner_id, "2027-03", page_all())
+            )[0]
+        }
+        april = {
+            b.customer_id: b
+            for b in (
+                await billing.customer_bills(shop.distributor.partner_id, "2027-04", page_all())
+            )[0]
+        }
+    # c3: 1.23456789 + 0.01 = 1.24456789 → 1.24 in March; April has only its 20.00 order.
+    assert march[shop.c3].consumption_amount == D("1.24456789")
+    assert march[shop.c3].total_amount == D("1.24")
+    assert (april[shop.c3].adjustment_amount, april[shop.c3].total_amount) == (D("0"), D("20.00"))
+
+
 async def test_a_run_stopped_half_way_is_completed_by_the_next(shop: Shop) -> None:
     async with shop.world.db.unit_of_work() as uow:
         svc = services_for(uow.session, FixedClock(RUN_MARCH), bill_batch_size=1)

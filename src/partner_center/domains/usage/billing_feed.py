@@ -1,9 +1,14 @@
 """What the monthly bill run reads from pay-per-use, as set-based selects (no rows in Python).
 
 ``fee_lines`` aggregates charged fee records per customer and product for one cycle: the
-cycle's own records rated before its cutoff (``USAGE``), plus records of earlier cycles rated
+cycle's own records rated by its cutoff (``USAGE``), plus records of earlier cycles rated
 after the previous cutoff (``ADJUSTMENT``: late usage whose bill was already issued). Sums are
 raw 10⁻⁸ units, so nothing is rounded on the way (rule 6.5).
+
+The windows are half-open, ``(previous cutoff, cutoff]``: a record rated at the very instant of
+the cutoff belongs to that run. That instant is common, not a corner: at 02:00 on the 5th the
+hour's rating runs just before the bill run, and in sandbox mode both run with the clock frozen
+at 02:00, so a ``< cutoff`` window sent the month's last hours to the next month's adjustments.
 """
 
 from __future__ import annotations
@@ -33,10 +38,10 @@ ADJUSTMENT_KIND = "ADJUSTMENT"
 
 
 def _window(cycle: str, cutoff: datetime, previous_cutoff: datetime | None) -> ColumnElement[bool]:
-    own = and_(FeeRecord.bill_cycle == cycle, FeeRecord.rated_at < cutoff)
-    late = and_(FeeRecord.bill_cycle < cycle, FeeRecord.rated_at < cutoff)
+    own = and_(FeeRecord.bill_cycle == cycle, FeeRecord.rated_at <= cutoff)
+    late = and_(FeeRecord.bill_cycle < cycle, FeeRecord.rated_at <= cutoff)
     if previous_cutoff is not None:
-        late = and_(late, FeeRecord.rated_at >= previous_cutoff)
+        late = and_(late, FeeRecord.rated_at > previous_cutoff)
     return or_(own, late)
 
 
@@ -53,7 +58,7 @@ def fee_lines(
 
     Args:
         cycle: ``YYYY-MM``.
-        cutoff: records rated at or after it wait for a later cycle.
+        cutoff: records rated after it wait for a later cycle.
         previous_cutoff: the latest earlier run's cutoff (None: every earlier record is late).
         owner_partner_ids: only customers owned by these partners (a batch); None = all.
     """
