@@ -31,6 +31,7 @@ from partner_center.domains.payments.public import (
     StatementRange,
     TopUpAccountView,
     mask,
+    payment_channel,
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.formats import WireAmount, cents_text, wire_amount
@@ -94,6 +95,11 @@ class StatementItem(WireModel):
     counterparty_account_name: str | None = None
     payment_reference: str | None = Field(
         default=None, description="The repayment or bank transfer it came from (masked)"
+    )
+    payment_channel: str | None = Field(
+        default=None,
+        description="How the money of a top-up reached the operator: bank_transfer | "
+        "online_payment (absent on lines that moved no outside money)",
     )
 
 
@@ -189,6 +195,7 @@ def _item(line: StatementLine, currency: str) -> StatementItem:
         **same_named(line, "amount balance_after", via=cents_text),
         currency=currency,
         payment_reference=mask(line.payment_channel_no) or None,
+        payment_channel=payment_channel(line) or None,
     )
 
 

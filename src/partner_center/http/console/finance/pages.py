@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from partner_center.domains.balances.public import StatementKind, statement_kind
 from partner_center.domains.billing.public import previous_cycle
-from partner_center.domains.payments.public import CardInput, StatementRange
+from partner_center.domains.payments.public import CardInput, StatementRange, payment_channel
 from partner_center.domains.tickets.public import TicketCategory, TicketFilter, TicketStatus
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.forms import decimal_field
@@ -148,6 +148,7 @@ async def statements(page: Page) -> Response:
         kind_of={
             line.id: statement_kind(line.trade_type, line.trade_detail_type).value for line in lines
         },
+        channel_of={line.id: payment_channel(line) for line in lines},
         total=total,
         offset=offset,
         limit=20,
