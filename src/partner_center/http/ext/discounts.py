@@ -17,6 +17,7 @@ from partner_center.domains.catalog.public import DiscountState, GrantedDiscount
 from partner_center.domains.orders.public import AdjustmentView, OrderView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import caller_name
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import parse_time
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
@@ -27,9 +28,7 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["discounts (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["discounts (extension)"])
 
 
 class PermissionReq(WireModel):
@@ -151,7 +150,7 @@ def _adjustment(view: AdjustmentView) -> Adjustment:
 @operation(
     router,
     "PUT",
-    _PREFIX + "/operator/partners/{partner_id}/discount-permission",
+    "/operator/partners/{partner_id}/discount-permission",
     kind=CallerKind.OPERATOR,
 )
 async def set_discount_permission(
@@ -172,7 +171,7 @@ async def set_discount_permission(
     return _permission(partner_id, view)
 
 
-@operation(router, "GET", _PREFIX + "/discount-permission", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/discount-permission", kind=CallerKind.PARTNER)
 async def show_discount_permission(ctx: OperationContext) -> Permission:
     """The partner's permission to grant discounts
 
@@ -182,7 +181,7 @@ async def show_discount_permission(ctx: OperationContext) -> Permission:
     return _permission(partner_id, await ctx.services.partner_discounts.permission(partner_id))
 
 
-@operation(router, "POST", _PREFIX + "/discounts", kind=CallerKind.PARTNER, status=201)
+@operation(router, "POST", "/discounts", kind=CallerKind.PARTNER, status=201)
 async def grant_discount(
     ctx: OperationContext, body: GrantDiscountReq, verification_code: VerificationCodeHeader
 ) -> Discount:
@@ -212,7 +211,7 @@ async def grant_discount(
     return _discount(GrantedDiscount(granted, ctx.services.partner_discounts.state_of(granted)))
 
 
-@operation(router, "GET", _PREFIX + "/discounts", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/discounts", kind=CallerKind.PARTNER)
 async def list_granted_discounts(ctx: OperationContext, query: DiscountsQuery) -> DiscountList:
     """The discounts the partner granted, newest first
 
@@ -226,7 +225,7 @@ async def list_granted_discounts(ctx: OperationContext, query: DiscountsQuery) -
     return DiscountList(total_count=total, discounts=[_discount(r) for r in rows])
 
 
-@operation(router, "POST", _PREFIX + "/discounts/{discount_id}/revoke", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/discounts/{discount_id}/revoke", kind=CallerKind.PARTNER)
 async def revoke_discount(
     ctx: OperationContext,
     discount_id: Annotated[str, UNDOCUMENTED],
@@ -245,9 +244,7 @@ async def revoke_discount(
     return _discount(GrantedDiscount(revoked, DiscountState.REVOKED))
 
 
-@operation(
-    router, "POST", _PREFIX + "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER
-)
+@operation(router, "POST", "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
 async def adjust_order_price(
     ctx: OperationContext,
     order_id: Annotated[str, UNDOCUMENTED],
@@ -274,7 +271,7 @@ async def adjust_order_price(
     return _adjusted(view)
 
 
-@operation(router, "GET", _PREFIX + "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
 async def list_order_price_adjustments(
     ctx: OperationContext, order_id: Annotated[str, UNDOCUMENTED]
 ) -> AdjustmentList:
@@ -304,9 +301,7 @@ def _masked(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-@operation(
-    router, "GET", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
-)
+@operation(router, "GET", "/security/critical-operation-protection", kind=CallerKind.PARTNER)
 async def show_critical_operation_protection(ctx: OperationContext) -> Protection:
     """Whether critical operations demand a verification code
 
@@ -315,9 +310,7 @@ async def show_critical_operation_protection(ctx: OperationContext) -> Protectio
     return Protection(enabled=await ctx.services.critical_operations.enabled(ctx.caller.account_id))
 
 
-@operation(
-    router, "PUT", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
-)
+@operation(router, "PUT", "/security/critical-operation-protection", kind=CallerKind.PARTNER)
 async def set_critical_operation_protection(
     ctx: OperationContext, body: ProtectionReq
 ) -> Protection:
@@ -334,7 +327,7 @@ async def set_critical_operation_protection(
 @operation(
     router,
     "POST",
-    _PREFIX + "/security/verification-codes",
+    "/security/verification-codes",
     kind=CallerKind.PARTNER,
     status=201,
     body_required=False,

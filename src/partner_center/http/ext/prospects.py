@@ -8,15 +8,14 @@ from pydantic import Field
 
 from partner_center.domains.associations.public import ProspectView
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import PageQuery
 from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["pre-registration (extension)"])
-
-_PATH = "/v1/partner-center/prospects"
+router = APIRouter(prefix=PREFIX, tags=["pre-registration (extension)"])
 
 
 class PreRegisterReq(WireModel):
@@ -51,7 +50,7 @@ def _wire(view: ProspectView) -> ProspectInfo:
     )
 
 
-@operation(router, "POST", _PATH, kind=CallerKind.ANY_PARTNER, status=201)
+@operation(router, "POST", "/prospects", kind=CallerKind.ANY_PARTNER, status=201)
 async def pre_register_prospect(ctx: OperationContext, body: PreRegisterReq) -> ProspectInfo:
     """Pre-register a prospect by e-mail address
 
@@ -66,7 +65,7 @@ async def pre_register_prospect(ctx: OperationContext, body: PreRegisterReq) -> 
     return _wire(view)
 
 
-@operation(router, "GET", _PATH, kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/prospects", kind=CallerKind.ANY_PARTNER)
 async def list_prospects(ctx: OperationContext, query: PageQuery) -> ProspectList:
     """The partner's pre-registrations, newest first
 

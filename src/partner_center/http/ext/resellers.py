@@ -22,15 +22,14 @@ from partner_center.domains.partners.public import (
     PartnerView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
 from partner_center.kernel.money import to_cents
 
-router = APIRouter(tags=["resellers (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["resellers (extension)"])
 
 
 # -- wire models ----------------------------------------------------------------------------
@@ -174,9 +173,7 @@ def _require_admin(ctx: OperationContext, what: str) -> None:
 # -- grants --------------------------------------------------------------------------------
 
 
-@operation(
-    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR
-)
+@operation(router, "GET", "/resellers/{reseller_id}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR)
 async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> ResellerDetail:
     """A reseller's profile, account state and grants (its distributor or the operator)
 
@@ -208,9 +205,7 @@ async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> Reseller
     )
 
 
-@operation(
-    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
-)
+@operation(router, "GET", "/resellers/{reseller_id}/grants", kind=CallerKind.DISTRIBUTOR)
 async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> ResellerGrants:
     """The permissions and budget quotas the distributor granted a reseller
 
@@ -223,9 +218,7 @@ async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> R
     return _grants(await ctx.services.partners.grants_for(reseller_id))
 
 
-@operation(
-    router, "PUT", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
-)
+@operation(router, "PUT", "/resellers/{reseller_id}/grants", kind=CallerKind.DISTRIBUTOR)
 async def ext_update_reseller_grants(
     ctx: OperationContext, reseller_id: str, body: ResellerGrantsUpdate
 ) -> ResellerGrants:
@@ -273,7 +266,7 @@ async def _set_account_frozen(
 @operation(
     router,
     "POST",
-    f"{_PREFIX}/partners/{{partner_id}}/freeze",
+    "/partners/{partner_id}/freeze",
     kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
 )
 async def ext_freeze_partner_account(
@@ -290,7 +283,7 @@ async def ext_freeze_partner_account(
 @operation(
     router,
     "POST",
-    f"{_PREFIX}/partners/{{partner_id}}/unfreeze",
+    "/partners/{partner_id}/unfreeze",
     kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
 )
 async def ext_unfreeze_partner_account(
@@ -306,7 +299,7 @@ async def ext_unfreeze_partner_account(
 # -- account managers ------------------------------------------------------------------------
 
 
-@operation(router, "PUT", f"{_PREFIX}/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
+@operation(router, "PUT", "/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
 async def ext_assign_reseller_account_manager(
     ctx: OperationContext, body: AccountManagerAssignment
 ) -> AccountManagerAssignmentResult:
@@ -339,7 +332,7 @@ async def ext_assign_reseller_account_manager(
 @operation(
     router,
     "GET",
-    f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
+    "/resellers/{reseller_id}/account-manager-history",
     kind=CallerKind.DISTRIBUTOR,
 )
 async def ext_list_reseller_account_manager_history(

@@ -31,6 +31,7 @@ from partner_center.domains.tickets.public import (
     TicketView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import WireAmount, wire_amount
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel, RowLimit, RowOffset
@@ -39,9 +40,8 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["service tickets (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["service tickets (extension)"])
 
-_PREFIX = "/v1/partner-center"
 #: A file upload: its bytes as sent (any non-JSON type the SDK signs unsigned), at most 2 MB.
 FILE_UPLOAD = Payload(
     media_types=("application/octet-stream",), upload=True, max_bytes=MAX_ATTACHMENT_BYTES
@@ -219,7 +219,7 @@ _FILE_RESPONSES = {**wire_responses(None), 200: {"description": "The file", "con
 @operation(
     router,
     "POST",
-    _PREFIX + "/ticket-attachments",
+    "/ticket-attachments",
     kind=CallerKind.PARTNER,
     status=201,
     payload=FILE_UPLOAD,
@@ -249,7 +249,7 @@ async def upload_ticket_attachment(
 @operation(
     router,
     "DELETE",
-    _PREFIX + "/ticket-attachments/{attachment_id}",
+    "/ticket-attachments/{attachment_id}",
     kind=CallerKind.PARTNER,
     status=204,
 )
@@ -261,7 +261,7 @@ async def delete_ticket_attachment(ctx: OperationContext, attachment_id: str) ->
     await ctx.services.tickets.delete_attachment(ctx.actor.partner_id, attachment_id)
 
 
-@operation(router, "POST", _PREFIX + "/tickets", kind=CallerKind.PARTNER, status=201)
+@operation(router, "POST", "/tickets", kind=CallerKind.PARTNER, status=201)
 async def create_ticket(ctx: OperationContext, body: NewTicketReq) -> TicketItem:
     """Open a service ticket
 
@@ -284,7 +284,7 @@ async def create_ticket(ctx: OperationContext, body: NewTicketReq) -> TicketItem
     return _ticket(view)
 
 
-@operation(router, "GET", _PREFIX + "/tickets", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/tickets", kind=CallerKind.PARTNER)
 async def list_tickets(ctx: OperationContext, query: TicketQuery) -> TicketList:
     """The calling partner's tickets, newest first
 
@@ -297,7 +297,7 @@ async def list_tickets(ctx: OperationContext, query: TicketQuery) -> TicketList:
     return TicketList(tickets=[_ticket(r) for r in rows], count=total)
 
 
-@operation(router, "GET", _PREFIX + "/tickets/{ticket_id}", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/tickets/{ticket_id}", kind=CallerKind.PARTNER)
 async def show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem:
     """One of the calling partner's tickets with its messages and attachments
 
@@ -309,7 +309,7 @@ async def show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem
 @operation(
     router,
     "GET",
-    _PREFIX + "/tickets/{ticket_id}/attachments/{attachment_id}",
+    "/tickets/{ticket_id}/attachments/{attachment_id}",
     kind=CallerKind.PARTNER,
     responses=_FILE_RESPONSES,
 )
@@ -326,7 +326,7 @@ async def download_ticket_attachment(
     return _file(found.name, found.media_type, found.content)
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/messages", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/messages", kind=CallerKind.PARTNER)
 async def add_ticket_message(ctx: OperationContext, ticket_id: str, body: MessageReq) -> TicketItem:
     """Write on one of your tickets
 
@@ -339,7 +339,7 @@ async def add_ticket_message(ctx: OperationContext, ticket_id: str, body: Messag
     return _ticket(view)
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/cancel", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/cancel", kind=CallerKind.PARTNER)
 async def cancel_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     """Cancel one of your tickets while it is pending
 
@@ -348,7 +348,7 @@ async def cancel_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     return _ticket(await ctx.services.tickets.cancel(ctx.actor.partner_id, ticket_id))
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/close", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/close", kind=CallerKind.PARTNER)
 async def close_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     """Close one of your tickets
 
@@ -360,7 +360,7 @@ async def close_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
 # -- the operator's queue --------------------------------------------------------------------
 
 
-@operation(router, "GET", _PREFIX + "/operator/tickets", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets", kind=CallerKind.OPERATOR)
 async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> TicketList:
     """The operator's ticket queue, oldest first (operator)
 
@@ -380,7 +380,7 @@ async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> Tic
     return TicketList(tickets=[_ticket(r) for r in rows], count=total)
 
 
-@operation(router, "GET", _PREFIX + "/operator/tickets/{ticket_id}", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets/{ticket_id}", kind=CallerKind.OPERATOR)
 async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem:
     """A ticket with its messages and attachments (operator)
 
@@ -392,7 +392,7 @@ async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketD
 @operation(
     router,
     "GET",
-    _PREFIX + "/operator/tickets/{ticket_id}/attachments/{attachment_id}",
+    "/operator/tickets/{ticket_id}/attachments/{attachment_id}",
     kind=CallerKind.OPERATOR,
     responses=_FILE_RESPONSES,
 )
@@ -407,9 +407,7 @@ async def operator_download_ticket_attachment(
     return _file(found.name, found.media_type, found.content)
 
 
-@operation(
-    router, "POST", _PREFIX + "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR
-)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR)
 async def operator_reply_ticket(
     ctx: OperationContext, ticket_id: str, body: OperatorReplyReq
 ) -> TicketItem:
@@ -424,9 +422,7 @@ async def operator_reply_ticket(
     return _ticket(view)
 
 
-@operation(
-    router, "POST", _PREFIX + "/operator/tickets/{ticket_id}/status", kind=CallerKind.OPERATOR
-)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/status", kind=CallerKind.OPERATOR)
 async def operator_move_ticket(ctx: OperationContext, ticket_id: str, body: MoveReq) -> TicketItem:
     """Move a ticket to another state (operator)
 

@@ -34,7 +34,6 @@ from partner_center.http.wire import WireModel
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
-PREFIX = "/v1/partner-center"
 TAG = "associations (extension)"
 
 Offset = Annotated[IntOrBlank, Doc("0-based row offset (default 0)", schema={"type": "string"})]

@@ -15,8 +15,8 @@ from partner_center.domains.associations.public import (
     OnBehalfGrantView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     TAG,
     Limit,
     Offset,
@@ -28,7 +28,7 @@ from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class AuthorizationReq(WireModel):
@@ -102,7 +102,7 @@ class AuthorizationsQuery(QueryModel):
 @operation(
     router,
     "POST",
-    f"{PREFIX}/customers/{{customer_id}}/authorizations",
+    "/customers/{customer_id}/authorizations",
     kind=CallerKind.ANY_PARTNER,
     body_required=False,
 )
@@ -127,7 +127,7 @@ async def request_customer_authorization(
     return _authorization(view)
 
 
-@operation(router, "GET", f"{PREFIX}/authorizations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
+@operation(router, "GET", "/authorizations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
 async def list_customer_authorizations(
     ctx: OperationContext, query: AuthorizationsQuery
 ) -> AuthorizationListResponse:
@@ -152,9 +152,7 @@ async def list_customer_authorizations(
     return AuthorizationListResponse(authorizations=[_authorization(r) for r in rows], count=total)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/approve", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/approve", kind=CallerKind.ANY)
 async def approve_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -166,9 +164,7 @@ async def approve_customer_authorization(
     return _authorization(await ctx.services.authorizations.approve(ctx.caller, authorization_id))
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/reject", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/reject", kind=CallerKind.ANY)
 async def reject_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -179,9 +175,7 @@ async def reject_customer_authorization(
     return _authorization(await ctx.services.authorizations.reject(ctx.caller, authorization_id))
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/revoke", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/revoke", kind=CallerKind.ANY)
 async def revoke_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -196,7 +190,7 @@ async def revoke_customer_authorization(
 @operation(
     router,
     "POST",
-    f"{PREFIX}/authorizations/{{authorization_id}}/cancel",
+    "/authorizations/{authorization_id}/cancel",
     kind=CallerKind.ANY_PARTNER,
 )
 async def cancel_customer_authorization(
@@ -213,7 +207,7 @@ async def cancel_customer_authorization(
 @operation(
     router,
     "PUT",
-    f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
+    "/resellers/{reseller_id}/on-behalf-permission",
     kind=CallerKind.ANY_PARTNER,
 )
 async def update_reseller_on_behalf_permission(
@@ -235,7 +229,7 @@ async def update_reseller_on_behalf_permission(
 @operation(
     router,
     "GET",
-    f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
+    "/resellers/{reseller_id}/on-behalf-permission",
     kind=CallerKind.ANY_PARTNER,
 )
 async def show_reseller_on_behalf_permission(

@@ -15,8 +15,8 @@ from partner_center.domains.associations.public import (
     RequestStatus,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     TAG,
     Limit,
     Offset,
@@ -30,7 +30,7 @@ from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class PartnerDisassociationReq(WireModel):
@@ -84,7 +84,7 @@ class DisassociationsQuery(QueryModel):
 @operation(
     router,
     "POST",
-    f"{PREFIX}/customers/{{customer_id}}/disassociations",
+    "/customers/{customer_id}/disassociations",
     kind=CallerKind.ANY_PARTNER,
 )
 async def request_disassociation(
@@ -106,7 +106,7 @@ async def request_disassociation(
     return _disassociation(ctx, view)
 
 
-@operation(router, "POST", f"{PREFIX}/my-partner/disassociations", kind=CallerKind.ANY)
+@operation(router, "POST", "/my-partner/disassociations", kind=CallerKind.ANY)
 async def request_disassociation_by_customer(
     ctx: OperationContext, body: CustomerDisassociationReq
 ) -> DisassociationItem:
@@ -120,7 +120,7 @@ async def request_disassociation_by_customer(
     return _disassociation(ctx, view)
 
 
-@operation(router, "GET", f"{PREFIX}/disassociations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
+@operation(router, "GET", "/disassociations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
 async def list_disassociations(
     ctx: OperationContext, query: DisassociationsQuery
 ) -> DisassociationListResponse:
@@ -162,7 +162,7 @@ async def _decide_disassociation(
 @operation(
     router,
     "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/approve",
+    "/disassociations/{request_id}/approve",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     body_required=False,
 )
@@ -181,7 +181,7 @@ async def approve_disassociation(
 @operation(
     router,
     "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/reject",
+    "/disassociations/{request_id}/reject",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     body_required=False,
 )
@@ -199,7 +199,7 @@ async def reject_disassociation(
 @operation(
     router,
     "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/cancel",
+    "/disassociations/{request_id}/cancel",
     kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
     body_required=False,
 )

@@ -20,8 +20,8 @@ from partner_center.domains.associations.public import (
     IssuedInvitation,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     TAG,
     Limit,
     Offset,
@@ -36,7 +36,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class CreateInvitationReq(WireModel):
@@ -192,7 +192,7 @@ class InvitationRecordsQuery(QueryModel):
     limit: Limit = None
 
 
-@operation(router, "POST", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
+@operation(router, "POST", "/invitations", kind=CallerKind.ANY_PARTNER)
 async def create_invitations(
     ctx: OperationContext, body: CreateInvitationReq
 ) -> CreateInvitationResponse:
@@ -220,7 +220,7 @@ async def create_invitations(
     return CreateInvitationResponse(invitations=[_issued(ctx, i) for i in issued])
 
 
-@operation(router, "GET", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/invitations", kind=CallerKind.ANY_PARTNER)
 async def list_invitations(ctx: OperationContext, query: PageQuery) -> InvitationListResponse:
     """The partner's invitation links, newest first (offset, limit)
 
@@ -233,7 +233,7 @@ async def list_invitations(ctx: OperationContext, query: PageQuery) -> Invitatio
     return InvitationListResponse(invitations=[_invitation(ctx, r) for r in rows], count=total)
 
 
-@operation(router, "GET", f"{PREFIX}/invitations/records", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/invitations/records", kind=CallerKind.ANY_PARTNER)
 async def list_invitation_records(
     ctx: OperationContext, query: InvitationRecordsQuery
 ) -> InvitationHistoryResponse:
@@ -250,9 +250,7 @@ async def list_invitation_records(
     return InvitationHistoryResponse(records=[_record(ctx, r) for r in rows], count=total)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/invitations/{{invitation_id}}/revoke", kind=CallerKind.ANY_PARTNER
-)
+@operation(router, "POST", "/invitations/{invitation_id}/revoke", kind=CallerKind.ANY_PARTNER)
 async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> InvitationItem:
     """Withdraw an invitation link (administrator or its maker)
 
@@ -266,7 +264,7 @@ async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> Invita
 @operation(
     router,
     "POST",
-    f"{PREFIX}/invitations/qrcode",
+    "/invitations/qrcode",
     kind=CallerKind.ANY_PARTNER,
     responses={
         **wire_responses(None),
@@ -283,7 +281,7 @@ async def render_invitation_qrcode(ctx: OperationContext, body: QrCodeReq) -> Re
     return Response(content=png, media_type="image/png")
 
 
-@operation(router, "GET", f"{PREFIX}/invitation-links/{{token}}", kind=CallerKind.PUBLIC)
+@operation(router, "GET", "/invitation-links/{token}", kind=CallerKind.PUBLIC)
 async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetailsResponse:
     """What an invitation link offers (the link itself; no sign-in needed)
 
@@ -304,7 +302,7 @@ async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetails
     )
 
 
-@operation(router, "POST", f"{PREFIX}/invitations/accept", kind=CallerKind.ANY)
+@operation(router, "POST", "/invitations/accept", kind=CallerKind.ANY)
 async def accept_invitation(
     ctx: OperationContext, body: AcceptInvitationReq
 ) -> AcceptInvitationResponse:

@@ -11,15 +11,15 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.domains.identity.public import MemberView
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     optional_time,
 )
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 
-router = APIRouter(tags=["members (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["members (extension)"])
 
 
 class MemberReq(WireModel):
@@ -86,7 +86,7 @@ def _assignment(item: AssignmentView) -> AssignmentItem:
     )
 
 
-@operation(router, "POST", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER, status=201)
+@operation(router, "POST", "/members", kind=CallerKind.ANY_PARTNER, status=201)
 async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     """Add an organization member with 1 to 3 roles (administrator)
 
@@ -99,7 +99,7 @@ async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     return _member(view)
 
 
-@operation(router, "GET", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/members", kind=CallerKind.ANY_PARTNER)
 async def list_members(ctx: OperationContext) -> MemberListResponse:
     """The organization's members (administrator)
 
@@ -110,7 +110,7 @@ async def list_members(ctx: OperationContext) -> MemberListResponse:
     return MemberListResponse(members=[_member(r) for r in rows])
 
 
-@operation(router, "PUT", f"{PREFIX}/members/{{member_id}}/roles", kind=CallerKind.ANY_PARTNER)
+@operation(router, "PUT", "/members/{member_id}/roles", kind=CallerKind.ANY_PARTNER)
 async def update_member_roles(ctx: OperationContext, member_id: str, body: RolesReq) -> MemberItem:
     """Replace a member's roles (administrator)
 
@@ -125,7 +125,7 @@ async def update_member_roles(ctx: OperationContext, member_id: str, body: Roles
 @operation(
     router,
     "POST",
-    f"{PREFIX}/members/{{member_id}}/access-keys",
+    "/members/{member_id}/access-keys",
     kind=CallerKind.ANY_PARTNER,
     status=201,
 )
@@ -142,7 +142,7 @@ async def create_member_access_key(ctx: OperationContext, member_id: str) -> Acc
 @operation(
     router,
     "PUT",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager",
+    "/customers/{customer_id}/account-manager",
     kind=CallerKind.ANY_PARTNER,
 )
 async def assign_customer_account_manager(
@@ -162,7 +162,7 @@ async def assign_customer_account_manager(
 @operation(
     router,
     "DELETE",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager",
+    "/customers/{customer_id}/account-manager",
     kind=CallerKind.ANY_PARTNER,
 )
 async def withdraw_customer_account_manager(
@@ -180,7 +180,7 @@ async def withdraw_customer_account_manager(
 @operation(
     router,
     "GET",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager-history",
+    "/customers/{customer_id}/account-manager-history",
     kind=CallerKind.ANY_PARTNER,
 )
 async def list_customer_account_manager_history(

@@ -8,8 +8,8 @@ from pydantic import StrictBool
 
 from partner_center.domains.associations.public import PartnerSettingsView
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     TAG,
     optional_time,
     type_code,
@@ -17,7 +17,7 @@ from partner_center.http.ext.associations import (
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 
-router = APIRouter(tags=[TAG])
+router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class MyPartnerResponse(WireModel):
@@ -48,7 +48,7 @@ def _settings(view: PartnerSettingsView) -> AssociationSettingsResponse:
     )
 
 
-@operation(router, "GET", f"{PREFIX}/my-partner", kind=CallerKind.ANY)
+@operation(router, "GET", "/my-partner", kind=CallerKind.ANY)
 async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     """The customer's partner and association (customer credentials)
 
@@ -63,7 +63,7 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     )
 
 
-@operation(router, "GET", f"{PREFIX}/association-settings", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/association-settings", kind=CallerKind.ANY_PARTNER)
 async def show_association_settings(ctx: OperationContext) -> AssociationSettingsResponse:
     """Whether the referral model is unlocked and when the commitment letter was accepted
 
@@ -74,9 +74,7 @@ async def show_association_settings(ctx: OperationContext) -> AssociationSetting
     return _settings(view)
 
 
-@operation(
-    router, "PUT", f"{PREFIX}/partners/{{partner_id}}/association-settings", kind=CallerKind.ANY
-)
+@operation(router, "PUT", "/partners/{partner_id}/association-settings", kind=CallerKind.ANY)
 async def update_association_settings(
     ctx: OperationContext, partner_id: str, body: AssociationSettingsReq
 ) -> AssociationSettingsResponse:

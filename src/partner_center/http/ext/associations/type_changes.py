@@ -14,8 +14,8 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
+from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    PREFIX,
     TAG,
     Limit,
     Offset,
@@ -30,7 +30,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class TypeChangeReq(WireModel):
@@ -72,7 +72,7 @@ class TypeChangesQuery(QueryModel):
 @operation(
     router,
     "POST",
-    f"{PREFIX}/customers/{{customer_id}}/association-type-changes",
+    "/customers/{customer_id}/association-type-changes",
     kind=CallerKind.ANY_PARTNER,
 )
 async def request_association_type_change(
@@ -90,9 +90,7 @@ async def request_association_type_change(
     return _type_change(ctx, view)
 
 
-@operation(
-    router, "GET", f"{PREFIX}/association-type-changes", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER
-)
+@operation(router, "GET", "/association-type-changes", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
 async def list_association_type_changes(
     ctx: OperationContext, query: TypeChangesQuery
 ) -> TypeChangeListResponse:
@@ -117,9 +115,7 @@ async def _decide_type_change(
     return _type_change(ctx, view)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/approve", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/approve", kind=CallerKind.ANY)
 async def approve_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Approve an association type change request (customer)
 
@@ -129,9 +125,7 @@ async def approve_association_type_change(ctx: OperationContext, request_id: str
     return await _decide_type_change(ctx, request_id, approve=True)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/reject", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/reject", kind=CallerKind.ANY)
 async def reject_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Reject an association type change request (customer)
 
@@ -144,7 +138,7 @@ async def reject_association_type_change(ctx: OperationContext, request_id: str)
 @operation(
     router,
     "POST",
-    f"{PREFIX}/association-type-changes/{{request_id}}/cancel",
+    "/association-type-changes/{request_id}/cancel",
     kind=CallerKind.ANY_PARTNER,
 )
 async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
