@@ -44,10 +44,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import Caller
-from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import (
+    Admitted,
     CallerKind,
     HeaderCredentials,
     authenticate,
@@ -79,27 +78,25 @@ Method = Literal["GET", "POST", "PUT", "DELETE"]
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-class OperationContext:
-    """Everything a handler needs: the caller, its partner profile, and ``services``, the
-    domain services of this request's unit of work (built by the composition root)."""
+class OperationContext(Admitted):
+    """Everything a handler needs: the caller, its partner profile (``Admitted``), and
+    ``services``, the domain services of this request's unit of work (built by the composition
+    root)."""
 
     def __init__(
         self,
+        admitted: Admitted,
         *,
         state: AppState,
         uow: UnitOfWork,
         services: Services,
-        caller: Caller | None,
-        partner: PartnerView | None,
         request: Request,
         raw: bytes,
     ) -> None:
+        super().__init__(admitted.caller_or_none, admitted.partner)
         self.state = state
         self.uow = uow
         self.services = services
-        self.partner = partner
-        """The calling partner's profile when a partner kind admitted the caller."""
-        self._caller = caller
         self._request = request
         self._raw = raw
 
@@ -107,23 +104,6 @@ class OperationContext:
     def request(self) -> Request:
         """The HTTP request (for what no parameter declares, such as the client's address)."""
         return self._request
-
-    @property
-    def caller(self) -> Caller:
-        assert self._caller is not None, "a PUBLIC operation has no authenticated caller"
-        return self._caller
-
-    @property
-    def actor(self) -> PartnerActor:
-        """The calling partner: for operations whose caller kind admits only partners."""
-        assert self.partner is not None, "operation is not a partner operation"
-        return PartnerActor(caller=self.caller, partner=self.partner)
-
-    @property
-    def partner_actor(self) -> PartnerActor | None:
-        """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
-        (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
-        return None if self.partner is None else self.actor
 
     async def authenticate(self) -> Caller:
         """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
@@ -375,20 +355,20 @@ async def authorize(
     services: Services,
     *,
     op: Operation,
-) -> tuple[Caller | None, PartnerView | None]:
+) -> Admitted:
     """Load the shared sandbox time, verify the signature over the body received, check the
     caller kind and throttle (a ``PUBLIC`` operation per client address)."""
     await state.refresh_clock(services.session)
     if credentials is None:
         if op.throttle:
             await state.limiter.acquire(f"ip:{_client(request)}", op.name)
-        return None, None
+        return Admitted(None, None)
     caller = verify_body(request, credentials, raw, op.payload)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
     partner = await require_kind(caller, op.kind, services.partners)
     if op.throttle:
         await state.limiter.acquire(caller.account_id, op.name)
-    return caller, partner
+    return Admitted(caller, partner)
 
 
 def check_url_text(request: Request) -> None:
@@ -422,20 +402,14 @@ async def run_operation(request: Request, op: Operation) -> Response:
     credentials, raw = await _credentials_and_body(request, state, op)
     async with state.db.unit_of_work(read_only=op.transaction == "read_only") as uow:
         services = state.services(uow.session)
-        caller, partner = await authorize(request, credentials, raw, state, services, op=op)
+        admitted = await authorize(request, credentials, raw, state, services, op=op)
         if op.sandbox_only and state.sandbox_clock is None:
             raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
         require_media_type(request, raw, op.payload)
         check_url_text(request)
         arguments = op.parameters.arguments(request, raw)
         ctx = OperationContext(
-            state=state,
-            uow=uow,
-            services=services,
-            caller=caller,
-            partner=partner,
-            request=request,
-            raw=raw,
+            admitted, state=state, uow=uow, services=services, request=request, raw=raw
         )
         if op.transaction:
             return op.respond(await op.handler(ctx, **arguments))

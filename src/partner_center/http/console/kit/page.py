@@ -31,10 +31,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import AccountKind, Caller
 from partner_center.domains.partners.public import PartnerView
-from partner_center.http.auth import CallerKind, client_address, require_kind
+from partner_center.http.auth import Admitted, CallerKind, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
 from partner_center.http.console.kit.session import (
@@ -67,9 +66,9 @@ SECURITY_HEADERS = {
 }
 
 
-class Page:
-    """One console request: who is signed in, the services of its unit of work, the submitted
-    form, and how to answer (``render``, ``redirect``)."""
+class Page(Admitted):
+    """One console request: who is signed in (``Admitted``), the services of its unit of work,
+    the submitted form, and how to answer (``render``, ``redirect``)."""
 
     def __init__(
         self,
@@ -82,11 +81,10 @@ class Page:
         token: str | None,
         form: FormData | None,
     ) -> None:
+        super().__init__(caller, partner)
         self.request = request
         self.state = state
         self.services = services
-        self.caller_or_none = caller
-        self.partner = partner
         self.token = token
         self.form = form
         self.errors = FormErrors()
@@ -105,16 +103,6 @@ class Page:
             token=self.token,
             form=self.form,
         )
-
-    @property
-    def caller(self) -> Caller:
-        assert self.caller_or_none is not None, "a public page has no signed-in member"
-        return self.caller_or_none
-
-    @property
-    def actor(self) -> PartnerActor:
-        assert self.partner is not None, "not a partner page"
-        return PartnerActor(caller=self.caller, partner=self.partner)
 
     @property
     def csrf(self) -> str:
