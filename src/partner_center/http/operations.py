@@ -66,7 +66,6 @@ from partner_center.http.wire import (
     wire_body,
     wire_responses,
 )
-from partner_center.kernel.db import UnitOfWork
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.logging import caller_var
 from partner_center.kernel.text import check_text
@@ -88,14 +87,12 @@ class OperationContext(Admitted):
         admitted: Admitted,
         *,
         state: AppState,
-        uow: UnitOfWork,
         services: Services,
         request: Request,
         raw: bytes,
     ) -> None:
         super().__init__(admitted.caller_or_none, admitted.partner)
         self.state = state
-        self.uow = uow
         self.services = services
         self._request = request
         self._raw = raw
@@ -408,9 +405,7 @@ async def run_operation(request: Request, op: Operation) -> Response:
         require_media_type(request, raw, op.payload)
         check_url_text(request)
         arguments = op.parameters.arguments(request, raw)
-        ctx = OperationContext(
-            admitted, state=state, uow=uow, services=services, request=request, raw=raw
-        )
+        ctx = OperationContext(admitted, state=state, services=services, request=request, raw=raw)
         if op.transaction:
             return op.respond(await op.handler(ctx, **arguments))
     return op.respond(await op.handler(ctx, **arguments))
