@@ -25,7 +25,7 @@ from partner_center.http.ext import PREFIX
 from partner_center.http.formats import WireAmount, consumption_quota_figures, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
@@ -87,8 +87,7 @@ def _state(partner_id: str, view: ConsumptionQuotaView) -> ConsumptionQuotaState
     return ConsumptionQuotaState(
         partner_id=partner_id,
         **consumption_quota_figures(view),
-        currency=view.currency,
-        restricted=view.restricted,
+        **same_named(view, "currency restricted"),
     )
 
 
@@ -131,9 +130,8 @@ async def operator_top_up_partner(
         transfer_id=movement.id,
         partner_id=partner_id,
         amount=wire_amount(movement.amount),
-        currency=movement.currency,
+        **same_named(movement, "currency replayed"),
         created_at=format_utc(movement.created_at),
-        replayed=movement.replayed,
     )
 
 

@@ -103,10 +103,8 @@ class QuotaThreshold(WireModel):
 
 def bill_wire(view: PartnerBillView) -> PartnerBillOut:
     return PartnerBillOut(
-        bill_id=view.bill_id,
+        **same_named(view, "bill_id currency customer_count"),
         bill_cycle=view.cycle,
-        currency=view.currency,
-        customer_count=view.customer_count,
         **same_named(
             view,
             "consumption_amount refund_amount adjustment_amount coupon_amount total_amount"
@@ -137,8 +135,7 @@ async def list_partner_bills(
         out = bill_wire(detail.bill)
         out.resellers = [
             ResellerBillOut(
-                reseller_id=r.reseller_id,
-                customer_count=r.customer_count,
+                **same_named(r, "reseller_id customer_count"),
                 total_amount=cents_text(r.total_amount),
             )
             for r in detail.resellers

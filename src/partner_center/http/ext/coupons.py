@@ -124,13 +124,13 @@ async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -
     view = await ctx.services.coupons.quotas.grant(
         operator_id=ctx.caller.account_id,
         partner_id=body.partner_id,
-        quota_type=QuotaType(body.quota_type),
         quota_value=body.quota_value,
+        remark=body.remark,
+        quota_type=QuotaType(body.quota_type),
         currency=ctx.state.settings.currency,
         effective_time=parse_time(body.effective_time, "effective_time"),
         expire_time=expire,
         restrictions=_restrictions(body.limit_infos),
-        remark=body.remark,
     )
     return _wire(view)
 

@@ -18,11 +18,11 @@ from partner_center.domains.orders.public import AdjustmentView, OrderView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import caller_name
 from partner_center.http.ext import PREFIX
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, Doc, PageQuery
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
@@ -114,35 +114,25 @@ def _permission(partner_id: str, view: PermissionView | None) -> Permission:
 def _discount(granted: GrantedDiscount) -> Discount:
     d = granted.discount
     return Discount(
-        discount_id=d.discount_id,
+        **same_named(d, "discount_id customer_id name service_type percent_off"),
         discount_type=int(d.discount_type),
-        customer_id=d.customer_id,
-        name=d.name,
-        service_type=d.service_type,
-        percent_off=d.percent_off,
         effective_from=format_utc(d.effective_from),
-        effective_to=format_utc(d.effective_to) if d.effective_to else None,
+        effective_to=optional_utc(d.effective_to),
         state=granted.state.value,
     )
 
 
 def _adjusted(view: OrderView) -> AdjustedOrder:
     return AdjustedOrder(
-        order_id=view.order_id,
-        official_amount=to_cents(view.official_amount),
-        discount_amount=to_cents(view.discount_amount),
-        amount_after_discount=to_cents(view.amount_after_discount),
-        discount_id=view.discount_id,
+        **same_named(view, "order_id discount_id"),
+        **same_named(view, "official_amount discount_amount amount_after_discount", via=to_cents),
     )
 
 
 def _adjustment(view: AdjustmentView) -> Adjustment:
     return Adjustment(
-        adjustment_id=view.adjustment_id,
-        official_amount=to_cents(view.official_amount),
-        previous_discount=to_cents(view.previous_discount),
-        discount_amount=to_cents(view.discount_amount),
-        adjusted_by=view.adjusted_by,
+        **same_named(view, "adjustment_id adjusted_by"),
+        **same_named(view, "official_amount previous_discount discount_amount", via=to_cents),
         created_at=format_utc(view.created_at),
     )
 

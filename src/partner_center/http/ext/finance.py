@@ -479,10 +479,7 @@ async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> Con
     return ConsumptionFileList(
         files=[
             ConsumptionFileItem(
-                cycle=r.cycle,
-                name=r.name,
-                size=r.size,
-                sha256=r.sha256,
+                **same_named(r, "cycle name size sha256"),
                 created_at=format_utc(r.created_at),
             )
             for r in rows

@@ -11,7 +11,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import PageQuery
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
@@ -40,13 +40,9 @@ class ProspectList(WireModel):
 
 def _wire(view: ProspectView) -> ProspectInfo:
     return ProspectInfo(
-        prospect_id=view.prospect_id,
-        email=view.email,
-        name=view.name,
-        customer_id=view.customer_id,
+        **same_named(view, "prospect_id email name customer_id"),
         state=view.state.value,
-        reserved_at=format_utc(view.reserved_at),
-        expires_at=format_utc(view.expires_at),
+        **same_named(view, "reserved_at expires_at", via=format_utc),
     )
 
 

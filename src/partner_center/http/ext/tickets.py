@@ -306,13 +306,18 @@ async def show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem
     return _detail(await ctx.services.tickets.detail(ticket_id, partner_id=ctx.actor.partner_id))
 
 
-@operation(
-    router,
-    "GET",
-    "/tickets/{ticket_id}/attachments/{attachment_id}",
-    kind=CallerKind.PARTNER,
-    responses=_FILE_RESPONSES,
-)
+_ATTACHMENT = "/tickets/{ticket_id}/attachments/{attachment_id}"
+
+
+async def _attachment_file(
+    ctx: OperationContext, ticket_id: str, attachment_id: str, *, partner_id: str | None
+) -> Response:
+    """An attachment's file: of one of ``partner_id``'s tickets, or (None) of any ticket."""
+    found = await ctx.services.tickets.attachment(ticket_id, attachment_id, partner_id=partner_id)
+    return _file(found.name, found.media_type, found.content)
+
+
+@operation(router, "GET", _ATTACHMENT, kind=CallerKind.PARTNER, responses=_FILE_RESPONSES)
 async def download_ticket_attachment(
     ctx: OperationContext, ticket_id: str, attachment_id: str
 ) -> Response:
@@ -320,10 +325,7 @@ async def download_ticket_attachment(
 
     The file's bytes with the media type recognised at upload.
     """
-    found = await ctx.services.tickets.attachment(
-        ticket_id, attachment_id, partner_id=ctx.actor.partner_id
-    )
-    return _file(found.name, found.media_type, found.content)
+    return await _attachment_file(ctx, ticket_id, attachment_id, partner_id=ctx.actor.partner_id)
 
 
 @operation(router, "POST", "/tickets/{ticket_id}/messages", kind=CallerKind.PARTNER)
@@ -390,11 +392,7 @@ async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketD
 
 
 @operation(
-    router,
-    "GET",
-    "/operator/tickets/{ticket_id}/attachments/{attachment_id}",
-    kind=CallerKind.OPERATOR,
-    responses=_FILE_RESPONSES,
+    router, "GET", "/operator" + _ATTACHMENT, kind=CallerKind.OPERATOR, responses=_FILE_RESPONSES
 )
 async def operator_download_ticket_attachment(
     ctx: OperationContext, ticket_id: str, attachment_id: str
@@ -403,8 +401,7 @@ async def operator_download_ticket_attachment(
 
     The file's bytes (a bank transfer certificate, say). Operator credentials.
     """
-    found = await ctx.services.tickets.attachment(ticket_id, attachment_id, partner_id=None)
-    return _file(found.name, found.media_type, found.content)
+    return await _attachment_file(ctx, ticket_id, attachment_id, partner_id=None)
 
 
 @operation(router, "POST", "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR)

@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import StrictBool
 
 from partner_center.domains.associations.public import PartnerSettingsView
 from partner_center.http.auth import CallerKind
-from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    TAG,
-    optional_time,
+    PARTNER_SIDE,
+    area_router,
     type_code,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 
-router = APIRouter(prefix=PREFIX, tags=[TAG])
+router = area_router()
 
 
 class MyPartnerResponse(WireModel):
@@ -42,9 +41,8 @@ class AssociationSettingsResponse(WireModel):
 
 def _settings(view: PartnerSettingsView) -> AssociationSettingsResponse:
     return AssociationSettingsResponse(
-        partner_id=view.partner_id,
-        referral_enabled=view.referral_enabled,
-        commitment_letter_accepted_at=optional_time(view.commitment_accepted_at),
+        **same_named(view, "partner_id referral_enabled"),
+        commitment_letter_accepted_at=optional_utc(view.commitment_accepted_at),
     )
 
 
@@ -59,11 +57,11 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     return MyPartnerResponse(
         **same_named(view, "associated partner_id partner_name restricted"),
         association_type=type_code(ctx, view.association_type) if view.association_type else None,
-        **same_named(view, "associated_on disassociated_on", via=optional_time),
+        **same_named(view, "associated_on disassociated_on", via=optional_utc),
     )
 
 
-@operation(router, "GET", "/association-settings", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/association-settings", kind=PARTNER_SIDE)
 async def show_association_settings(ctx: OperationContext) -> AssociationSettingsResponse:
     """Whether the referral model is unlocked and when the commitment letter was accepted
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import Field
 
 from partner_center.domains.associations.public import (
@@ -14,15 +13,16 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
-from partner_center.http.ext import PREFIX
 from partner_center.http.ext.associations import (
-    TAG,
+    EITHER_SIDE,
+    PARTNER_SIDE,
     Limit,
     Offset,
     RequestItem,
-    optional_time,
+    area_router,
     type_code,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
 from partner_center.http.wire import WireModel, same_named
@@ -30,7 +30,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(prefix=PREFIX, tags=[TAG])
+router = area_router()
 
 
 class TypeChangeReq(WireModel):
@@ -57,7 +57,7 @@ def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
         to_association_type=type_code(ctx, item.to_type),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        decided_at=optional_time(item.decided_at),
+        decided_at=optional_utc(item.decided_at),
     )
 
 
@@ -69,12 +69,7 @@ class TypeChangesQuery(QueryModel):
     limit: Limit = None
 
 
-@operation(
-    router,
-    "POST",
-    "/customers/{customer_id}/association-type-changes",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/customers/{customer_id}/association-type-changes", kind=PARTNER_SIDE)
 async def request_association_type_change(
     ctx: OperationContext, customer_id: str, body: TypeChangeReq
 ) -> TypeChangeItem:
@@ -90,7 +85,7 @@ async def request_association_type_change(
     return _type_change(ctx, view)
 
 
-@operation(router, "GET", "/association-type-changes", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
+@operation(router, "GET", "/association-type-changes", kind=EITHER_SIDE)
 async def list_association_type_changes(
     ctx: OperationContext, query: TypeChangesQuery
 ) -> TypeChangeListResponse:
@@ -135,12 +130,7 @@ async def reject_association_type_change(ctx: OperationContext, request_id: str)
     return await _decide_type_change(ctx, request_id, approve=False)
 
 
-@operation(
-    router,
-    "POST",
-    "/association-type-changes/{request_id}/cancel",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/cancel", kind=PARTNER_SIDE)
 async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Cancel an association type change request (partner)
 
