@@ -22,7 +22,7 @@ Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wi
 JSON body; a ``QueryModel`` the query string (``http/query.py``); a parameter named like a
 ``{path}`` segment that segment; ``Annotated[str | None, Header("X-Name")]`` a header;
 ``bytes`` the raw body. Its return annotation is the response model documented for ``status``
-(``None``: no content). ``UNDOCUMENTED`` in a header's annotation keeps it out of
+(``None``: no content, status 204). ``UNDOCUMENTED`` in a header's annotation keeps it out of
 ``/openapi.json``; every ``{path}`` segment is a parameter of the handler, always documented.
 
 Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
@@ -139,6 +139,13 @@ class Parameters:
     documented_headers: tuple[Header, ...]
     response: type[BaseModel] | None
     """The model the return annotation names, if any."""
+    no_content: bool
+    """The return annotation is ``None``: the operation answers 204 with no body."""
+
+    @property
+    def default_status(self) -> int:
+        """204 (no content) for a handler annotated to return ``None``, 200 otherwise."""
+        return 204 if self.no_content else 200
 
     @classmethod
     def of(cls, handler: Callable[..., Awaitable[Any]], route: str) -> Parameters:
@@ -185,6 +192,7 @@ class Parameters:
             response=returned
             if isinstance(returned, type) and issubclass(returned, BaseModel)
             else None,
+            no_content=returned is type(None),
         )
 
     def arguments(self, request: Request, raw: bytes) -> dict[str, Any]:
@@ -260,7 +268,7 @@ def operation(
     kind: CallerKind,
     summary: str | None = None,
     description: str | None = None,
-    status: int = 200,
+    status: int | None = None,
     tags: list[str] | None = None,
     body_required: bool = True,
     response: type[BaseModel] | None = _NOT_GIVEN,
@@ -277,7 +285,8 @@ def operation(
         kind: who may call it; checked before the body is validated.
         summary, description: its documentation in ``/openapi.json``; by default the first
             paragraph of the handler's docstring and the rest of it.
-        status: the success status; ``None`` returned with 204 is an empty response.
+        status: the success status: by default 200, or 204 (an empty response) for a handler
+            annotated to return ``None``.
         tags: OpenAPI tags in addition to the router's.
         body_required: whether ``/openapi.json`` marks the JSON body required.
         response: the documented success model when the handler returns a ``Response``
@@ -297,10 +306,11 @@ def operation(
 
     def register(handler: H) -> H:
         parameters = Parameters.of(handler, path)
+        success = status if status is not None else parameters.default_status
         op = Operation(
             name=handler.__name__,
             kind=kind,
-            status=status,
+            status=success,
             handler=handler,
             parameters=parameters,
             throttle=throttle,
@@ -324,8 +334,8 @@ def operation(
             summary=summary if summary is not None else " ".join(head.split()) or None,
             description=description if description is not None else _prose(rest) or None,
             tags=list(tags) if tags else None,
-            status_code=status if status != 200 else None,
-            responses=responses if responses is not None else wire_responses(model, status),
+            status_code=success if success != 200 else None,
+            responses=responses if responses is not None else wire_responses(model, success),
             openapi_extra=parameters.openapi_extra(body_required=body_required)
             | (openapi_extra or {})
             or None,

@@ -160,13 +160,7 @@ async def add_notification_recipient(ctx: OperationContext, body: NewRecipientRe
     return _recipient_item(row)
 
 
-@operation(
-    router,
-    "DELETE",
-    "/v1/notifications/recipients/{recipient_id}",
-    kind=CallerKind.PARTNER,
-    status=204,
-)
+@operation(router, "DELETE", "/v1/notifications/recipients/{recipient_id}", kind=CallerKind.PARTNER)
 async def remove_notification_recipient(ctx: OperationContext, recipient_id: str) -> None:
     """Unsubscribe a recipient
 

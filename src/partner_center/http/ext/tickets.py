@@ -246,13 +246,7 @@ async def upload_ticket_attachment(
     return _attachment(view)
 
 
-@operation(
-    router,
-    "DELETE",
-    "/ticket-attachments/{attachment_id}",
-    kind=CallerKind.PARTNER,
-    status=204,
-)
+@operation(router, "DELETE", "/ticket-attachments/{attachment_id}", kind=CallerKind.PARTNER)
 async def delete_ticket_attachment(ctx: OperationContext, attachment_id: str) -> None:
     """Delete an uploaded attachment not yet submitted
 
