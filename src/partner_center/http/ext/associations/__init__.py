@@ -27,12 +27,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
+from partner_center.domains.associations.public import RequestStatus
 from partner_center.domains.customers.public import AssociationType
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN, association_code
 from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext
-from partner_center.http.query import Doc, IntOrBlank
+from partner_center.http.query import CHOICE, Doc, IntOrBlank
 from partner_center.http.wire import WireModel
 from partner_center.kernel.errors import invalid_parameter
 
@@ -48,6 +49,10 @@ each side may do with the request."""
 
 Offset = Annotated[IntOrBlank, Doc("0-based row offset (default 0)", schema={"type": "string"})]
 Limit = Annotated[IntOrBlank, Doc("1 to 100 rows (default 10)", schema={"type": "string"})]
+StatusFilter = Annotated[
+    RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
+]
+"""The state of a request between a partner and a customer (a type change, a disassociation)."""
 
 
 def area_router() -> APIRouter:

@@ -8,11 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
-from partner_center.domains.associations.public import (
-    DisassociationView,
-    Initiator,
-    RequestStatus,
-)
+from partner_center.domains.associations.public import DisassociationView, Initiator
 from partner_center.http.auth import CallerKind
 from partner_center.http.ext.associations import (
     EITHER_SIDE,
@@ -20,6 +16,7 @@ from partner_center.http.ext.associations import (
     Limit,
     Offset,
     RequestItem,
+    StatusFilter,
     area_router,
     type_code,
 )
@@ -75,9 +72,7 @@ def _disassociation(ctx: OperationContext, item: DisassociationView) -> Disassoc
 
 
 class DisassociationsQuery(QueryModel):
-    status: Annotated[
-        RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
-    ] = None
+    status: StatusFilter = None
     initiator: Annotated[Initiator | None, CHOICE, Doc("PARTNER | CUSTOMER")] = None
     offset: Offset = None
     limit: Limit = None

@@ -6,14 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.associations.public import (
-    AssignmentView,
-)
+from partner_center.domains.associations.public import AssignmentView
 from partner_center.domains.identity.public import MemberView
 from partner_center.http.ext import PREFIX
-from partner_center.http.ext.associations import (
-    PARTNER_SIDE,
-)
+from partner_center.http.ext.associations import PARTNER_SIDE
 from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named

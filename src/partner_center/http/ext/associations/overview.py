@@ -7,11 +7,7 @@ from pydantic import StrictBool
 
 from partner_center.domains.associations.public import PartnerSettingsView
 from partner_center.http.auth import CallerKind
-from partner_center.http.ext.associations import (
-    PARTNER_SIDE,
-    area_router,
-    type_code,
-)
+from partner_center.http.ext.associations import PARTNER_SIDE, area_router, type_code
 from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named

@@ -3,14 +3,9 @@ rejects, the partner may withdraw; both sides list their requests."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field
 
-from partner_center.domains.associations.public import (
-    RequestStatus,
-    TypeChangeView,
-)
+from partner_center.domains.associations.public import TypeChangeView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
 from partner_center.http.ext.associations import (
@@ -19,12 +14,13 @@ from partner_center.http.ext.associations import (
     Limit,
     Offset,
     RequestItem,
+    StatusFilter,
     area_router,
     type_code,
 )
 from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import CHOICE, Doc, QueryModel
+from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -62,9 +58,7 @@ def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
 
 
 class TypeChangesQuery(QueryModel):
-    status: Annotated[
-        RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
-    ] = None
+    status: StatusFilter = None
     offset: Offset = None
     limit: Limit = None
 
