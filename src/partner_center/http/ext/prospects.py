@@ -8,15 +8,14 @@ from pydantic import Field
 
 from partner_center.domains.associations.public import ProspectView
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import PageQuery
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["pre-registration (extension)"])
-
-_PATH = "/v1/partner-center/prospects"
+router = APIRouter(prefix=PREFIX, tags=["pre-registration (extension)"])
 
 
 class PreRegisterReq(WireModel):
@@ -41,17 +40,13 @@ class ProspectList(WireModel):
 
 def _wire(view: ProspectView) -> ProspectInfo:
     return ProspectInfo(
-        prospect_id=view.prospect_id,
-        email=view.email,
-        name=view.name,
-        customer_id=view.customer_id,
+        **same_named(view, "prospect_id email name customer_id"),
         state=view.state.value,
-        reserved_at=format_utc(view.reserved_at),
-        expires_at=format_utc(view.expires_at),
+        **same_named(view, "reserved_at expires_at", via=format_utc),
     )
 
 
-@operation(router, "POST", _PATH, kind=CallerKind.ANY_PARTNER, status=201)
+@operation(router, "POST", "/prospects", kind=CallerKind.ANY_PARTNER, status=201)
 async def pre_register_prospect(ctx: OperationContext, body: PreRegisterReq) -> ProspectInfo:
     """Pre-register a prospect by e-mail address
 
@@ -66,7 +61,7 @@ async def pre_register_prospect(ctx: OperationContext, body: PreRegisterReq) -> 
     return _wire(view)
 
 
-@operation(router, "GET", _PATH, kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/prospects", kind=CallerKind.ANY_PARTNER)
 async def list_prospects(ctx: OperationContext, query: PageQuery) -> ProspectList:
     """The partner's pre-registrations, newest first
 
