@@ -57,6 +57,8 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["bills"])
+_SUBCUSTOMER_BILLS = "/v2/bills/subcustomer-bills"
+_CUSTOMER_BILLS = "/v2/bills/customer-bills"
 
 
 class PostpaidBillSumQuery(QueryModel):
@@ -109,7 +111,7 @@ class ListConsumeSubCustomersResponse(WireModel):
 @operation(
     router,
     "POST",
-    "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query",
+    f"{_SUBCUSTOMER_BILLS}/res-fee-records/sub-customers/query",
     kind=CallerKind.PARTNER,
 )
 async def list_consume_sub_customers(
@@ -173,7 +175,7 @@ class ShowCustomerMonthlySumResponse(WireModel):
 _NONE = Decimal("0.00")
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/monthly-sum", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/monthly-sum", kind=CallerKind.CUSTOMER)
 async def show_customer_monthly_sum(
     ctx: OperationContext, query: CustomerMonthlySumQuery
 ) -> ShowCustomerMonthlySumResponse:
@@ -279,7 +281,7 @@ def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str
     return customer_id
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/res-fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/res-fee-records", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_records(
     ctx: OperationContext, query: CustomerselfResourceRecordsQuery, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordsResponse:
@@ -495,7 +497,7 @@ class ListSubCustomerBillDetailResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/subcustomer-bills/res-fee-records", kind=CallerKind.PARTNER)
+@operation(router, "GET", f"{_SUBCUSTOMER_BILLS}/res-fee-records", kind=CallerKind.PARTNER)
 async def list_sub_customer_bill_detail(
     ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
 ) -> ListSubCustomerBillDetailResponse:
@@ -563,7 +565,7 @@ class ListCustomerBillsFeeRecordsResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/fee-records", kind=CallerKind.CUSTOMER)
 async def list_customer_bills_fee_records(
     ctx: OperationContext, query: CustomerBillsFeeRecordsQuery, x_language: XLanguage
 ) -> ListCustomerBillsFeeRecordsResponse:
@@ -656,7 +658,7 @@ class ListCustomerselfResourceRecordDetailsResponse(WireModel):
     currency: str
 
 
-@operation(router, "POST", "/v2/bills/customer-bills/res-records/query", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", f"{_CUSTOMER_BILLS}/res-records/query", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_record_details(
     ctx: OperationContext, body: QueryResRecordsDetailReq, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordDetailsResponse:
@@ -1049,9 +1051,7 @@ class ListResourceUsageResponse(_BandwidthOut):
     usage_info_list: list[UsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/details", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/details", kind=CallerKind.CUSTOMER)
 async def list_resource_usage(
     ctx: OperationContext, query: ResourceUsageQuery
 ) -> ListResourceUsageResponse:
@@ -1092,9 +1092,7 @@ class ListResourceUsageSummaryResponse(WireModel):
     summary_usage_info_list: list[SummaryUsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/summary", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/summary", kind=CallerKind.CUSTOMER)
 async def list_resource_usage_summary(
     ctx: OperationContext, query: _ResourceUsageQuery
 ) -> ListResourceUsageSummaryResponse:

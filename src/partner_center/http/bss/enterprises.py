@@ -25,6 +25,7 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["enterprise multi-account"])
+_MULTI_ACCOUNTS = "/v2/enterprises/multi-accounts"
 
 
 class ListEnterpriseSubCustomersQuery(QueryModel):
@@ -84,7 +85,7 @@ def _info(view: MemberView) -> SubCustomerInfoV2:
     )
 
 
-@operation(router, "GET", "/v2/enterprises/multi-accounts/sub-customers", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER)
 async def list_enterprise_sub_customers(
     ctx: OperationContext, query: ListEnterpriseSubCustomersQuery
 ) -> ListEnterpriseSubCustomersResponse:
@@ -191,13 +192,7 @@ def _node(node: OrgNode) -> EmChildNodeV2:
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/enterprises/multi-accounts/sub-customers",
-    kind=CallerKind.CUSTOMER,
-    status=204,
-)
+@operation(router, "POST", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER, status=204)
 async def create_sub_enterprise_account(
     ctx: OperationContext, body: CreateSubCustomerReqV2
 ) -> None:
@@ -229,12 +224,7 @@ async def create_sub_enterprise_account(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/enterprises/multi-accounts/enterprise-organizations",
-    kind=CallerKind.CUSTOMER,
-)
+@operation(router, "GET", f"{_MULTI_ACCOUNTS}/enterprise-organizations", kind=CallerKind.CUSTOMER)
 async def list_enterprise_organizations(
     ctx: OperationContext, query: ListEnterpriseOrganizationsQuery
 ) -> ListEnterpriseOrganizationsResponse:
@@ -254,11 +244,7 @@ async def list_enterprise_organizations(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/enterprises/multi-accounts/sm-verification-code",
-    kind=CallerKind.CUSTOMER,
-    status=204,
+    router, "POST", f"{_MULTI_ACCOUNTS}/sm-verification-code", kind=CallerKind.CUSTOMER, status=204
 )
 async def send_sms_verification_code(
     ctx: OperationContext, body: SendSmVerificationCodeReq

@@ -35,6 +35,7 @@ from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["yearly/monthly resources"])
+_RESOURCES = "/v2/orders/subscriptions/resources"
 
 MAX_QUERY_IDS = 50
 
@@ -230,7 +231,7 @@ async def list_pay_per_use_customer_resources(
     )
 
 
-@operation(router, "POST", "/v2/orders/subscriptions/resources/renew", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", f"{_RESOURCES}/renew", kind=CallerKind.CUSTOMER)
 async def renewal_resources(
     ctx: OperationContext, body: RenewalResourcesReq
 ) -> RenewalResourcesResponse:
@@ -250,9 +251,7 @@ async def renewal_resources(
     )
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/unsubscribe", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/unsubscribe", kind=CallerKind.CUSTOMER)
 async def cancel_resources_subscription(
     ctx: OperationContext, body: UnsubscribeResourcesReq
 ) -> RenewalResourcesResponse:
@@ -274,7 +273,7 @@ async def cancel_resources_subscription(
 @operation(
     router,
     "POST",
-    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    _RESOURCES + "/autorenew/{resource_id}",
     kind=CallerKind.CUSTOMER,
     status=204,
     body_required=False,
@@ -292,20 +291,14 @@ async def auto_renewal_resources(
 
 
 @operation(
-    router,
-    "DELETE",
-    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
-    kind=CallerKind.CUSTOMER,
-    status=204,
+    router, "DELETE", _RESOURCES + "/autorenew/{resource_id}", kind=CallerKind.CUSTOMER, status=204
 )
 async def cancel_auto_renewal_resources(ctx: OperationContext, resource_id: str) -> None:
     """Turn auto-renew off"""
     await ctx.services.subscriptions.disable_auto_renew(ctx.caller.account_id, resource_id)
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/renew/config", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/renew/config", kind=CallerKind.CUSTOMER)
 async def set_resources_renew_config(
     ctx: OperationContext, body: RenewResourceConfigReq
 ) -> SetResourcesRenewConfigResponse:
@@ -316,9 +309,7 @@ async def set_resources_renew_config(
     return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/to-on-demand", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/to-on-demand", kind=CallerKind.CUSTOMER)
 async def update_period_to_on_demand(
     ctx: OperationContext, body: PeriodToOnDemandReq
 ) -> UpdatePeriodToOnDemandResponse:
@@ -333,12 +324,7 @@ async def update_period_to_on_demand(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/to-on-demand/instantly",
-    kind=CallerKind.CUSTOMER,
-)
+@operation(router, "POST", f"{_RESOURCES}/to-on-demand/instantly", kind=CallerKind.CUSTOMER)
 async def update_period_to_on_demand_instantly(
     ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
 ) -> UpdatePeriodToOnDemandInstantlyResponse:
