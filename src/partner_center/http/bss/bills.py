@@ -57,8 +57,27 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["bills"])
-_SUBCUSTOMER_BILLS = "/v2/bills/subcustomer-bills"
+_SUBCUSTOMER_RECORDS = "/v2/bills/subcustomer-bills/res-fee-records"
 _CUSTOMER_BILLS = "/v2/bills/customer-bills"
+
+# -- what several operations' parameters and fields mean, said once -----------------------------
+
+_BILL_TYPES = "1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
+
+Cycle = Annotated[str | None, Doc("YYYY-MM", required=True)]
+OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
+AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
+NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
+Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
+Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
+Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
+BillTypeFilter = Annotated[IntOrBlank, Doc(_BILL_TYPES)]
+IncludeZero = Annotated[bool | None, Doc("Default true")]
+DateBegin = Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")]
+
+BillType = Annotated[int, Field(description=_BILL_TYPES)]
+ChargingMode = Annotated[int, Field(description="1 yearly/monthly, 3 pay-per-use")]
+Unrounded = Annotated[Decimal, Field(description="Unrounded (8 decimals); refunds negative")]
 
 
 class PostpaidBillSumQuery(QueryModel):
@@ -108,12 +127,7 @@ class ListConsumeSubCustomersResponse(WireModel):
     total_count: int
 
 
-@operation(
-    router,
-    "POST",
-    f"{_SUBCUSTOMER_BILLS}/res-fee-records/sub-customers/query",
-    kind=CallerKind.PARTNER,
-)
+@operation(router, "POST", f"{_SUBCUSTOMER_RECORDS}/sub-customers/query", kind=CallerKind.PARTNER)
 async def list_consume_sub_customers(
     ctx: OperationContext, body: ListConsumeSubCustomersReq, x_language: XLanguage
 ) -> ListConsumeSubCustomersResponse:
@@ -127,12 +141,12 @@ async def list_consume_sub_customers(
 
 
 class CustomerMonthlySumQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: AnyProject = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    limit: Rows100 = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
@@ -140,7 +154,7 @@ class BillSumRecordInfoV2(WireModel):
     bill_cycle: str
     resource_type_code: str
     service_type_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     official_amount: Decimal
     official_discount_amount: Decimal
     truncated_amount: Decimal
@@ -222,31 +236,27 @@ async def show_customer_monthly_sum(
 
 
 class CustomerselfResourceRecordsQuery(QueryModel):
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     region: TextFilter = None
     charge_mode: Annotated[TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    enterprise_project_id: AnyProject = None
+    include_zero_record: IncludeZero = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
     trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
     statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
 
 
 class ResFeeRecordV2(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region: str
     cloud_service_type: str
@@ -259,7 +269,7 @@ class ResFeeRecordV2(WireModel):
     usage: Decimal
     official_amount: Decimal
     discount_amount: Decimal
-    amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
     measure_id: int
@@ -326,15 +336,15 @@ async def list_customerself_resource_records(
 
 class SubcustomerMonthlyBillsQuery(QueryModel):
     customer_id: TextFilter = None
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     charge_mode: Annotated[
         TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 11 savings plan", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
     bill_type: Annotated[TextFilter, Doc("0 normal, 1 unsubscription, 2 write-off")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    indirect_partner_id: Reseller = None
 
 
 class BalanceTypeDeductSumV2(WireModel):
@@ -416,16 +426,14 @@ async def list_subcustomer_monthly_bills(
 class _FeeRecordQuery(QueryModel):
     """The query parameters the partner's and the customer's fee-record lists share."""
 
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
     trade_id: TextFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    limit: Rows1000 = None
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
 
     def records_filter(self, **more: Any) -> RecordFilter:
@@ -455,14 +463,12 @@ def _record_fields(r: FeeRecordView) -> dict[str, Any]:
 
 class SubCustomerBillDetailQuery(_FeeRecordQuery):
     customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
-    bill_detail_type: Annotated[
-        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
-    ] = None
+    bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    resource_name: NotFiltered = None
+    account_manager_id: NotFiltered = None
     association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    indirect_partner_id: Reseller = None
 
 
 class _FeeRecordOut(WireModel):
@@ -473,7 +479,7 @@ class _FeeRecordOut(WireModel):
     service_type_code: str
     resource_type_code: str
     region_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     trade_time: str = Field(description="UTC")
     trade_id: str = Field(description="The order id (bill types 1–4), else the record id")
     id: str
@@ -484,10 +490,10 @@ class _FeeRecordOut(WireModel):
 
 
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
-    bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_detail_type: BillType
     resource_id: str
     usage_amount: Decimal
-    payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    payment_amount: Unrounded
     partner_id: str
 
 
@@ -497,7 +503,7 @@ class ListSubCustomerBillDetailResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", f"{_SUBCUSTOMER_BILLS}/res-fee-records", kind=CallerKind.PARTNER)
+@operation(router, "GET", _SUBCUSTOMER_RECORDS, kind=CallerKind.PARTNER)
 async def list_sub_customer_bill_detail(
     ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
 ) -> ListSubCustomerBillDetailResponse:
@@ -539,24 +545,22 @@ async def list_sub_customer_bill_detail(
 class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
     resource_type_code: TextFilter = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    bill_type: BillTypeFilter = None
+    enterprise_project_id: AnyProject = None
+    include_zero_record: IncludeZero = None
     status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
         None
     )
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class MonthlyBillRecord(_FeeRecordOut):
     provider_type: int
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     status: int = Field(description="1 paid")
     erase_amount: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
 
 
 class ListCustomerBillsFeeRecordsResponse(WireModel):
@@ -614,9 +618,7 @@ class QueryResRecordsDetailReq(WireModel):
     region: str | None = None
     res_instance_id: str | None = None
     charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
-    bill_type: int | None = Field(
-        default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
-    )
+    bill_type: int | None = Field(default=None, description=_BILL_TYPES)
     enterprise_project_id: str | None = Field(default=None, description="Accepted")
     include_zero_record: bool | None = Field(default=None, description="Default true")
     offset: int | None = Field(default=None, description=">= 0, default 0")
@@ -641,8 +643,8 @@ class MonthlyBillRes(WireModel):
     cloud_service_type: str
     resource_Type_code: str = Field(description="The reference spells it so")
     res_instance_id: str
-    charge_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    charge_mode: ChargingMode
+    consume_amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
     official_amount: Decimal
@@ -871,30 +873,28 @@ class MonthlyBreakDownQuery(QueryModel):
     resource_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    resource_name: NotFiltered = None
+    enterprise_project_id: AnyProject = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class AmortizedCostInfo(WireModel):
     shared_month: str
     bill_cycle: str
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region_code: str
     service_type_code: str
     resource_type_code: str
     resource_id: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     usage: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
     past_months_amortized_amount: Decimal
     current_month_amortized_amount: Decimal = Field(description="The month's share: all of it")
     future_months_amortized_amount: Decimal
@@ -978,14 +978,14 @@ _PEAK_USAGE_TYPES = ("95Peak", "95peak_1000", "bandwidth95peak", "95peak_plus")
 
 
 class _ResourceUsageQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: Annotated[str | None, Doc("CDN, OBS, VPC, IEC", required=True)] = None
     resource_type_code: Annotated[str | None, Doc("The resource type", required=True)] = None
     usage_type: Annotated[
         str | None, Doc("95Peak, 95peak_1000, bandwidth95peak, 95peak_plus", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
 
     async def bandwidth(
         self, ctx: OperationContext, resource_id: str | None = None
