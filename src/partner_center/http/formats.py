@@ -48,6 +48,13 @@ def time_filter(value: str | None, field: str) -> datetime | None:
     return parse_time(value or None, field)
 
 
+def zero_or_one(value: int | None, field: str, message: str = "Use 0 or 1.") -> bool:
+    """A 0/1 flag: absent or 0 = False, 1 = True, any other value = ``CBC.0100``."""
+    if value not in (None, 0, 1):
+        raise invalid_parameter(field, message)
+    return value == 1
+
+
 def consumption_quota_figures(view: ConsumptionQuotaView) -> dict[str, str]:
     """A partner's consumption quota as the wire writes it: every figure rounded to cents, and
     ``used_consumption_quota`` computed from the rounded figures, so the formula holds on the

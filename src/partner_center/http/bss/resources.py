@@ -27,7 +27,7 @@ from partner_center.http.bss.order_wire import (
     caller_name,
     enterprise_project,
 )
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import parse_time, zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
@@ -210,14 +210,13 @@ async def list_pay_per_use_customer_resources(
     ids = body.resource_ids or []
     if len(ids) > MAX_QUERY_IDS:
         raise invalid_parameter("resource_ids", f"At most {MAX_QUERY_IDS} ids.")
-    if body.only_main_resource not in (None, 0, 1):
-        raise invalid_parameter("only_main_resource", "Use 0 or 1.")
+    only_main = zero_or_one(body.only_main_resource, "only_main_resource")
     if body.service_type_code == "":
         raise invalid_parameter("service_type_code", "Must not be empty.")
     filters = ResourceFilter(
         resource_ids=tuple(ids),
         order_id=body.order_id.upper() if body.order_id else None,
-        only_main=body.only_main_resource == 1,
+        only_main=only_main,
         statuses=check_status_filter(body.status_list or []),
         expire_after=parse_time(body.expire_time_begin, "expire_time_begin"),
         expire_before=parse_time(body.expire_time_end, "expire_time_end"),
@@ -236,14 +235,13 @@ async def renewal_resources(
     ctx: OperationContext, body: RenewalResourcesReq
 ) -> RenewalResourcesResponse:
     """Renew 1 to 10 primary resources (pending order, or paid at once)"""
-    if body.is_auto_pay not in (None, 0, 1):
-        raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
+    auto_pay = zero_or_one(body.is_auto_pay, "is_auto_pay")
     result = await ctx.services.subscriptions.renew(
         ctx.caller.account_id,
         body.resource_ids,
         period_type=body.period_type,
         period_num=body.period_num,
-        auto_pay=body.is_auto_pay == 1,
+        auto_pay=auto_pay,
         created_by=caller_name(ctx),
     )
     return RenewalResourcesResponse(

@@ -42,8 +42,8 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["coupons"])
 _QUOTAS = "/v2/partners/coupon-quotas"
+router = APIRouter(tags=["coupons"])
 
 
 class QueryCouponQuotasReqExt(WireModel):
