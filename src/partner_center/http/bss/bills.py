@@ -281,6 +281,22 @@ class ListCustomerselfResourceRecordsResponse(WireModel):
     currency: str
 
 
+def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any]:
+    """The fields the customer's two older record shapes (``ResFeeRecordV2``,
+    ``MonthlyBillRes``) share: their names for the codes, the discount (list price less the
+    amount) and the debt (the amount less coupons)."""
+    return {
+        **same_named(r, "bill_date bill_type trade_id id"),
+        **same_named(r, "official_amount coupon_amount", via=wire_amount),
+        "customer_id": customer_id,
+        "region": r.region_code,
+        "cloud_service_type": r.service_type_code,
+        "discount_amount": wire_amount(r.official_amount - r.amount),
+        "debt_amount": wire_amount(r.amount - r.coupon_amount),
+        "measure_id": 1,
+    }
+
+
 def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str | None) -> str:
     """The caller's account: ``method`` oneself/all, ``sub_customer_id`` only itself."""
     customer_id = ctx.caller.account_id
@@ -316,16 +332,11 @@ async def list_customerself_resource_records(
     return ListCustomerselfResourceRecordsResponse(
         fee_records=[
             ResFeeRecordV2(
-                **same_named(r, "bill_date bill_type resource_id trade_id id charge_mode"),
-                **same_named(r, "usage official_amount amount coupon_amount", via=wire_amount),
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
+                **_customer_record_fields(r, customer_id),
+                **same_named(r, "resource_id charge_mode"),
+                **same_named(r, "usage amount", via=wire_amount),
                 resource_type=r.resource_type_code,
                 trade_time=format_utc(r.trade_time),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                measure_id=1,
             )
             for r in records
         ],
@@ -699,19 +710,12 @@ async def list_customerself_resource_record_details(
     return ListCustomerselfResourceRecordDetailsResponse(
         monthly_records=[
             MonthlyBillRes(
-                **same_named(r, "bill_date bill_type trade_id id"),
-                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                **_customer_record_fields(r, customer_id),
                 cycle=cycle,
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
                 resource_Type_code=r.resource_type_code,
                 res_instance_id=r.resource_id,
                 charge_mode=int(r.charge_mode),
                 consume_amount=wire_amount(r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                measure_id=1,
             )
             for r in records
         ],
