@@ -1,5 +1,5 @@
-"""Wire formats of values that operations of several routers share: exact amounts and UTC
-times."""
+"""Wire formats of values that operations of several routers share: exact amounts, UTC times
+and 0/1 flags."""
 
 from __future__ import annotations
 
