@@ -1,5 +1,5 @@
-"""Wire formats of values that operations of several routers share: exact amounts and UTC
-times."""
+"""Wire formats of values that operations of several routers share: exact amounts, UTC times
+and 0/1 flags."""
 
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ def optional_utc(value: datetime | None) -> str | None:
 def time_filter(value: str | None, field: str) -> datetime | None:
     """A UTC time filter: absent or empty = no filter, malformed = ``CBC.0100``."""
     return parse_time(value or None, field)
+
+
+def zero_or_one(value: int | None, field: str, message: str = "Use 0 or 1.") -> bool:
+    """A 0/1 flag: absent or 0 = False, 1 = True, any other value = ``CBC.0100``."""
+    if value not in (None, 0, 1):
+        raise invalid_parameter(field, message)
+    return value == 1
 
 
 def consumption_quota_figures(view: ConsumptionQuotaView) -> dict[str, str]:

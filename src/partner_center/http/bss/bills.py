@@ -57,6 +57,27 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["bills"])
+_SUBCUSTOMER_RECORDS = "/v2/bills/subcustomer-bills/res-fee-records"
+_CUSTOMER_BILLS = "/v2/bills/customer-bills"
+
+# -- what several operations' parameters and fields mean, said once -----------------------------
+
+_BILL_TYPES = "1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
+
+Cycle = Annotated[str | None, Doc("YYYY-MM", required=True)]
+OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
+AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
+NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
+Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
+Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
+Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
+BillTypeFilter = Annotated[IntOrBlank, Doc(_BILL_TYPES)]
+IncludeZero = Annotated[bool | None, Doc("Default true")]
+DateBegin = Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")]
+
+BillType = Annotated[int, Field(description=_BILL_TYPES)]
+ChargingMode = Annotated[int, Field(description="1 yearly/monthly, 3 pay-per-use")]
+Unrounded = Annotated[Decimal, Field(description="Unrounded (8 decimals); refunds negative")]
 
 
 class PostpaidBillSumQuery(QueryModel):
@@ -106,12 +127,7 @@ class ListConsumeSubCustomersResponse(WireModel):
     total_count: int
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query",
-    kind=CallerKind.PARTNER,
-)
+@operation(router, "POST", f"{_SUBCUSTOMER_RECORDS}/sub-customers/query", kind=CallerKind.PARTNER)
 async def list_consume_sub_customers(
     ctx: OperationContext, body: ListConsumeSubCustomersReq, x_language: XLanguage
 ) -> ListConsumeSubCustomersResponse:
@@ -125,12 +141,12 @@ async def list_consume_sub_customers(
 
 
 class CustomerMonthlySumQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: AnyProject = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    limit: Rows100 = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
@@ -138,7 +154,7 @@ class BillSumRecordInfoV2(WireModel):
     bill_cycle: str
     resource_type_code: str
     service_type_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     official_amount: Decimal
     official_discount_amount: Decimal
     truncated_amount: Decimal
@@ -173,7 +189,7 @@ class ShowCustomerMonthlySumResponse(WireModel):
 _NONE = Decimal("0.00")
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/monthly-sum", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/monthly-sum", kind=CallerKind.CUSTOMER)
 async def show_customer_monthly_sum(
     ctx: OperationContext, query: CustomerMonthlySumQuery
 ) -> ShowCustomerMonthlySumResponse:
@@ -220,31 +236,27 @@ async def show_customer_monthly_sum(
 
 
 class CustomerselfResourceRecordsQuery(QueryModel):
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     region: TextFilter = None
     charge_mode: Annotated[TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    enterprise_project_id: AnyProject = None
+    include_zero_record: IncludeZero = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
     trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
     statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
 
 
 class ResFeeRecordV2(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region: str
     cloud_service_type: str
@@ -257,7 +269,7 @@ class ResFeeRecordV2(WireModel):
     usage: Decimal
     official_amount: Decimal
     discount_amount: Decimal
-    amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
     measure_id: int
@@ -267,6 +279,22 @@ class ListCustomerselfResourceRecordsResponse(WireModel):
     fee_records: list[ResFeeRecordV2]
     total_count: int
     currency: str
+
+
+def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any]:
+    """The fields the customer's two older record shapes (``ResFeeRecordV2``,
+    ``MonthlyBillRes``) share: their names for the codes, the discount (list price less the
+    amount) and the debt (the amount less coupons)."""
+    return {
+        **same_named(r, "bill_date bill_type trade_id id"),
+        **same_named(r, "official_amount coupon_amount", via=wire_amount),
+        "customer_id": customer_id,
+        "region": r.region_code,
+        "cloud_service_type": r.service_type_code,
+        "discount_amount": wire_amount(r.official_amount - r.amount),
+        "debt_amount": wire_amount(r.amount - r.coupon_amount),
+        "measure_id": 1,
+    }
 
 
 def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str | None) -> str:
@@ -279,7 +307,7 @@ def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str
     return customer_id
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/res-fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/res-fee-records", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_records(
     ctx: OperationContext, query: CustomerselfResourceRecordsQuery, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordsResponse:
@@ -304,16 +332,11 @@ async def list_customerself_resource_records(
     return ListCustomerselfResourceRecordsResponse(
         fee_records=[
             ResFeeRecordV2(
-                **same_named(r, "bill_date bill_type resource_id trade_id id charge_mode"),
-                **same_named(r, "usage official_amount amount coupon_amount", via=wire_amount),
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
+                **_customer_record_fields(r, customer_id),
+                **same_named(r, "resource_id charge_mode"),
+                **same_named(r, "usage amount", via=wire_amount),
                 resource_type=r.resource_type_code,
                 trade_time=format_utc(r.trade_time),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                measure_id=1,
             )
             for r in records
         ],
@@ -324,15 +347,15 @@ async def list_customerself_resource_records(
 
 class SubcustomerMonthlyBillsQuery(QueryModel):
     customer_id: TextFilter = None
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     charge_mode: Annotated[
         TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 11 savings plan", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
     bill_type: Annotated[TextFilter, Doc("0 normal, 1 unsubscription, 2 write-off")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    indirect_partner_id: Reseller = None
 
 
 class BalanceTypeDeductSumV2(WireModel):
@@ -414,16 +437,14 @@ async def list_subcustomer_monthly_bills(
 class _FeeRecordQuery(QueryModel):
     """The query parameters the partner's and the customer's fee-record lists share."""
 
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
     trade_id: TextFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    limit: Rows1000 = None
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
 
     def records_filter(self, **more: Any) -> RecordFilter:
@@ -453,14 +474,12 @@ def _record_fields(r: FeeRecordView) -> dict[str, Any]:
 
 class SubCustomerBillDetailQuery(_FeeRecordQuery):
     customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
-    bill_detail_type: Annotated[
-        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
-    ] = None
+    bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
+    resource_name: NotFiltered = None
+    account_manager_id: NotFiltered = None
     association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    indirect_partner_id: Reseller = None
 
 
 class _FeeRecordOut(WireModel):
@@ -471,7 +490,7 @@ class _FeeRecordOut(WireModel):
     service_type_code: str
     resource_type_code: str
     region_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     trade_time: str = Field(description="UTC")
     trade_id: str = Field(description="The order id (bill types 1–4), else the record id")
     id: str
@@ -482,10 +501,10 @@ class _FeeRecordOut(WireModel):
 
 
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
-    bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_detail_type: BillType
     resource_id: str
     usage_amount: Decimal
-    payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    payment_amount: Unrounded
     partner_id: str
 
 
@@ -495,7 +514,7 @@ class ListSubCustomerBillDetailResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/subcustomer-bills/res-fee-records", kind=CallerKind.PARTNER)
+@operation(router, "GET", _SUBCUSTOMER_RECORDS, kind=CallerKind.PARTNER)
 async def list_sub_customer_bill_detail(
     ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
 ) -> ListSubCustomerBillDetailResponse:
@@ -537,24 +556,22 @@ async def list_sub_customer_bill_detail(
 class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
     resource_type_code: TextFilter = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    bill_type: BillTypeFilter = None
+    enterprise_project_id: AnyProject = None
+    include_zero_record: IncludeZero = None
     status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
         None
     )
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class MonthlyBillRecord(_FeeRecordOut):
     provider_type: int
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     status: int = Field(description="1 paid")
     erase_amount: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
 
 
 class ListCustomerBillsFeeRecordsResponse(WireModel):
@@ -563,7 +580,7 @@ class ListCustomerBillsFeeRecordsResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/fee-records", kind=CallerKind.CUSTOMER)
 async def list_customer_bills_fee_records(
     ctx: OperationContext, query: CustomerBillsFeeRecordsQuery, x_language: XLanguage
 ) -> ListCustomerBillsFeeRecordsResponse:
@@ -612,9 +629,7 @@ class QueryResRecordsDetailReq(WireModel):
     region: str | None = None
     res_instance_id: str | None = None
     charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
-    bill_type: int | None = Field(
-        default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
-    )
+    bill_type: int | None = Field(default=None, description=_BILL_TYPES)
     enterprise_project_id: str | None = Field(default=None, description="Accepted")
     include_zero_record: bool | None = Field(default=None, description="Default true")
     offset: int | None = Field(default=None, description=">= 0, default 0")
@@ -639,8 +654,8 @@ class MonthlyBillRes(WireModel):
     cloud_service_type: str
     resource_Type_code: str = Field(description="The reference spells it so")
     res_instance_id: str
-    charge_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    charge_mode: ChargingMode
+    consume_amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
     official_amount: Decimal
@@ -656,7 +671,7 @@ class ListCustomerselfResourceRecordDetailsResponse(WireModel):
     currency: str
 
 
-@operation(router, "POST", "/v2/bills/customer-bills/res-records/query", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", f"{_CUSTOMER_BILLS}/res-records/query", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_record_details(
     ctx: OperationContext, body: QueryResRecordsDetailReq, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordDetailsResponse:
@@ -695,19 +710,12 @@ async def list_customerself_resource_record_details(
     return ListCustomerselfResourceRecordDetailsResponse(
         monthly_records=[
             MonthlyBillRes(
-                **same_named(r, "bill_date bill_type trade_id id"),
-                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                **_customer_record_fields(r, customer_id),
                 cycle=cycle,
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
                 resource_Type_code=r.resource_type_code,
                 res_instance_id=r.resource_id,
                 charge_mode=int(r.charge_mode),
                 consume_amount=wire_amount(r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                measure_id=1,
             )
             for r in records
         ],
@@ -869,30 +877,28 @@ class MonthlyBreakDownQuery(QueryModel):
     resource_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    resource_name: NotFiltered = None
+    enterprise_project_id: AnyProject = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class AmortizedCostInfo(WireModel):
     shared_month: str
     bill_cycle: str
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region_code: str
     service_type_code: str
     resource_type_code: str
     resource_id: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     usage: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
     past_months_amortized_amount: Decimal
     current_month_amortized_amount: Decimal = Field(description="The month's share: all of it")
     future_months_amortized_amount: Decimal
@@ -976,14 +982,14 @@ _PEAK_USAGE_TYPES = ("95Peak", "95peak_1000", "bandwidth95peak", "95peak_plus")
 
 
 class _ResourceUsageQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: Annotated[str | None, Doc("CDN, OBS, VPC, IEC", required=True)] = None
     resource_type_code: Annotated[str | None, Doc("The resource type", required=True)] = None
     usage_type: Annotated[
         str | None, Doc("95Peak, 95peak_1000, bandwidth95peak, 95peak_plus", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
 
     async def bandwidth(
         self, ctx: OperationContext, resource_id: str | None = None
@@ -1049,9 +1055,7 @@ class ListResourceUsageResponse(_BandwidthOut):
     usage_info_list: list[UsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/details", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/details", kind=CallerKind.CUSTOMER)
 async def list_resource_usage(
     ctx: OperationContext, query: ResourceUsageQuery
 ) -> ListResourceUsageResponse:
@@ -1092,9 +1096,7 @@ class ListResourceUsageSummaryResponse(WireModel):
     summary_usage_info_list: list[SummaryUsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/summary", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/summary", kind=CallerKind.CUSTOMER)
 async def list_resource_usage_summary(
     ctx: OperationContext, query: _ResourceUsageQuery
 ) -> ListResourceUsageSummaryResponse:
