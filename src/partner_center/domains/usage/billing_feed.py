@@ -49,7 +49,8 @@ def fee_lines(
 ) -> Select[tuple[str, str, str, str, str, str, int]]:
     """Charged usage per (customer, owner partner, kind, service type, resource type, region)
     with the raw sum of ``official_amount`` (10⁻⁸ units). One pass over the fee records, no
-    join: the billing domain resolves whose bill carries each owner partner.
+    join: the billing domain resolves whose bill carries each owner partner. Late usage of
+    several earlier cycles comes as one ``ADJUSTMENT`` row per cycle: sum them again.
 
     Args:
         cycle: ``YYYY-MM``.
@@ -75,9 +76,12 @@ def fee_lines(
             _window(cycle, cutoff, previous_cutoff),
         )
         .group_by(
+            # The plain column, not ``kind``: one row per earlier cycle is harmless (callers
+            # sum again) and lets the planner estimate the groups from the column statistics
+            # (hash aggregation on PostgreSQL, migration 0011).
             FeeRecord.tenant_id,
             FeeRecord.partner_id,
-            kind,
+            FeeRecord.bill_cycle,
             FeeRecord.service_type_code,
             FeeRecord.resource_type_code,
             FeeRecord.region_code,
