@@ -736,9 +736,10 @@ class BillingService:
         where: RecordFilter,
         *,
         per_resource: bool = False,
+        per_day: bool = False,
     ) -> tuple[list[FeeRecordView], int]:
         """The customer's own fee records of ``cycle`` (orders paid and usage), per record or
-        summed per resource."""
+        summed per resource (and per day)."""
         return await customer_records(
             self.session,
             self.runner.zone,
@@ -747,6 +748,7 @@ class BillingService:
             window,
             where,
             per_resource=per_resource,
+            per_day=per_day,
         )
 
     async def customer_costs(

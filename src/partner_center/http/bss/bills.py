@@ -7,12 +7,13 @@
 * ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
   charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
 * ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
-  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
+  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3, the default),
+  or summed per resource of the cycle (1) or per resource and day (2), unrounded.
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
 * ``list_customerself_resource_record_details`` (both, customer): the same records summed per
-  resource (``statistic_type`` 1, the default) or one by one (3).
+  resource (``statistic_type`` 1, the default), per resource and day (2) or one by one (3).
 * ``list_customer_bills_fee_records`` (bss, customer): the same records as
   ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
   charged fee records and completed orders only).
@@ -239,7 +240,10 @@ class CustomerselfResourceRecordsQuery(QueryModel):
         None
     )
     bill_date_end: TextFilter = None
-    statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
+    statistic_type: Annotated[
+        IntOrBlank,
+        Doc("1 per resource of the cycle, 2 per resource and day, 3 per record (default)"),
+    ] = None
 
 
 class ResFeeRecordV2(WireModel):
@@ -285,8 +289,8 @@ async def list_customerself_resource_records(
 ) -> ListCustomerselfResourceRecordsResponse:
     """Query a customer's own resource fee records of a cycle"""
     customer_id = _own_account(ctx, query.method, query.sub_customer_id)
-    if query.statistic_type not in (None, 3):
-        raise invalid_parameter("statistic_type", "Only 3 (per record) is served.")
+    if query.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     cycle = parse_cycle(query.cycle or "", "cycle")
     where = RecordFilter(
         service_type_code=query.cloud_service_type,
@@ -300,7 +304,14 @@ async def list_customerself_resource_records(
         include_zero=query.include_zero_record is not False,
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(customer_id, cycle, window, where)
+    records, total = await ctx.services.billing.customer_records(
+        customer_id,
+        cycle,
+        window,
+        where,
+        per_resource=query.statistic_type == 1,
+        per_day=query.statistic_type == 2,
+    )
     return ListCustomerselfResourceRecordsResponse(
         fee_records=[
             ResFeeRecordV2(
@@ -622,9 +633,12 @@ class QueryResRecordsDetailReq(WireModel):
     method: str | None = Field(default=None, description="oneself | all")
     sub_customer_id: str | None = None
     statistic_type: int | None = Field(
-        default=None, description="1 per resource of the cycle (default), 3 per record"
+        default=None,
+        description="1 per resource of the cycle (default), 2 per resource and day, 3 per record",
     )
-    query_type: str | None = Field(default=None, description="BILLCYCLE (default) | DAILY")
+    query_type: str | None = Field(
+        default=None, description="BILLCYCLE (default) | DAILY (statistic_type 2 or 3)"
+    )
     bill_cycle_begin: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     bill_cycle_end: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     payer_account_id: str | None = Field(default=None, description="Only the caller's own")
@@ -664,13 +678,13 @@ async def list_customerself_resource_record_details(
     customer_id = _own_account(ctx, body.method, body.sub_customer_id)
     if body.payer_account_id not in (None, "", customer_id):
         raise invalid_parameter("payer_account_id", "Not a member account of the caller.")
-    if body.statistic_type not in (None, 1, 3):
-        raise invalid_parameter("statistic_type", "1 (per resource) or 3 (per record).")
+    if body.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     if body.query_type not in (None, "BILLCYCLE", "DAILY"):
         raise invalid_parameter("query_type", "BILLCYCLE or DAILY.")
     daily = body.query_type == "DAILY"
-    if daily and body.statistic_type != 3:
-        raise invalid_parameter("query_type", "DAILY goes with statistic_type 3.")
+    if daily and body.statistic_type not in (2, 3):
+        raise invalid_parameter("query_type", "DAILY goes with statistic_type 2 or 3.")
     cycle = parse_cycle(body.cycle, "cycle")
     if cycle < "2019-01":
         raise invalid_parameter("cycle", "From 2019-01.")
@@ -690,7 +704,8 @@ async def list_customerself_resource_record_details(
         cycle,
         page(body.offset, body.limit, max_limit=1000),
         where,
-        per_resource=body.statistic_type != 3,
+        per_resource=body.statistic_type in (None, 1),
+        per_day=body.statistic_type == 2,
     )
     return ListCustomerselfResourceRecordDetailsResponse(
         monthly_records=[
