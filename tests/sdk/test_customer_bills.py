@@ -305,6 +305,20 @@ def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> No
     with pytest.raises(ClientRequestException) as partner_call:
         records(csp.creds)
     assert partner_call.value.status_code == 403
+    # The enterprise project: an order's own, "0" (the default) for pay-per-use.
+    server._call(
+        add_rows,
+        rows=[
+            *order_rows(
+                me.account_id, csp.id, None, "7.00", paid_at=DAY, enterprise_project_id="ep-1"
+            )
+        ],
+    )
+    assert records(me).total_count == 6
+    assert records(me, enterprise_project_id="0").total_count == 5
+    ep1 = records(me, enterprise_project_id="ep-1").records
+    assert [(r.bill_type, r.consume_amount) for r in ep1] == [(1, D("7.00"))]
+    assert records(me, enterprise_project_id="ep-2").total_count == 0
     # Refusals.
     for kw in ({"bill_cycle": "2026-13"}, {"limit": 1001}, {"status": 4}):
         with pytest.raises(ClientRequestException) as refused:
@@ -380,6 +394,8 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
     assert day.total_count == 3
     # Filters and paging.
     assert details(me, resource_type=VOLUME).total_count == 1
+    assert details(me, enterprise_project_id="0").total_count == 4
+    assert details(me, enterprise_project_id="ep-1").total_count == 0
     assert details(me, res_instance_id=f"m-{me.account_id}").total_count == 1
     assert details(me, bill_type=4).monthly_records[0].consume_amount == D("-30.00")
     paged = details(me, offset=3, limit=3)

@@ -52,6 +52,9 @@ class RecordFilter:
     include_zero: bool = True
     partner_id: str | None = None
     """Only what was spent while the customer was this partner's (a partner's view)."""
+    enterprise_project_id: str | None = None
+    """Only the records of this enterprise project (``"0"`` the default project: every
+    pay-per-use record; an order's is its own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ async def customer_records(
         (c.resource_id, where.resource_id),
         (c.trade_id, where.trade_id),
         (c.partner_id, where.partner_id),
+        (c.enterprise_project_id, where.enterprise_project_id),
     ):
         if value is not None:
             conditions.append(column == value)

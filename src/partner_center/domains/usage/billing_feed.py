@@ -27,6 +27,9 @@ from sqlalchemy import (
 
 from partner_center.domains.usage.models import ChargeState, FeeRecord
 
+#: The enterprise project of every pay-per-use resource (no other is kept for them).
+DEFAULT_ENTERPRISE_PROJECT = "0"
+
 #: ``kind`` values of ``fee_lines`` (the billing domain's line kinds).
 USAGE_KIND = "USAGE"
 ADJUSTMENT_KIND = "ADJUSTMENT"
@@ -95,7 +98,8 @@ def fee_lines(
 def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
     """One customer's charged fee records of ``cycle``, one row per record, in the columns of
     ``orders.public.order_records``: ``bill_type`` 5 (usage), ``charge_mode`` "3", usage in
-    10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part)."""
+    10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part). Pay-per-use
+    resources belong to the default enterprise project (``"0"``)."""
     return select(
         FeeRecord.id.label("id"),
         FeeRecord.id.label("trade_id"),
@@ -111,6 +115,7 @@ def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
         type_coerce(FeeRecord.official_amount, BigInteger).label("official_amount"),
         type_coerce(FeeRecord.official_amount, BigInteger).label("amount"),
         literal(0, BigInteger).label("coupon_amount"),
+        literal(DEFAULT_ENTERPRISE_PROJECT).label("enterprise_project_id"),
     ).where(
         FeeRecord.tenant_id == customer_id,
         FeeRecord.bill_cycle == cycle,

@@ -47,6 +47,7 @@ from partner_center.domains.billing.public import (
 )
 from partner_center.domains.usage.public import ResourceBandwidth
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
 from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
@@ -58,6 +59,9 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["bills"])
+
+#: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
+_EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 
 
 class PostpaidBillSumQuery(QueryModel):
@@ -231,7 +235,7 @@ class CustomerselfResourceRecordsQuery(QueryModel):
     offset: RowOffset = None
     limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
     resource_id: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: Annotated[TextFilter, Doc(_EP_DOC)] = None
     include_zero_record: Annotated[bool | None, Doc("Default true")] = None
     method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
     sub_customer_id: TextFilter = None
@@ -302,6 +306,7 @@ async def list_customerself_resource_records(
         date_begin=query.bill_date_begin,
         date_end=query.bill_date_end,
         include_zero=query.include_zero_record is not False,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.customer_records(
@@ -469,8 +474,12 @@ class SubCustomerBillDetailQuery(_FeeRecordQuery):
     ] = None
     resource_id: TextFilter = None
     resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
+    account_manager_id: Annotated[
+        TextFilter, Doc("Only if the customer is assigned to this account manager")
+    ] = None
+    association_type: Annotated[
+        TextFilter, Doc("1 referral, 2 resale (3 reseller): only if the customer's association is")
+    ] = None
     indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
 
 
@@ -513,6 +522,11 @@ async def list_sub_customer_bill_detail(
     """Query a customer's fee records of a cycle (partner)"""
     if not query.customer_id:
         raise invalid_parameter("customer_id", "Required.")
+    association = None
+    if query.association_type:
+        if query.association_type not in ASSOCIATION_TYPES_IN:
+            raise invalid_parameter("association_type", "1 referral or 2 resale.")
+        association = ASSOCIATION_TYPES_IN[query.association_type]
     owner = ctx.actor.partner_id
     if query.indirect_partner_id:
         await ctx.services.partners.reseller_of(
@@ -524,8 +538,13 @@ async def list_sub_customer_bill_detail(
         bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(
-        query.customer_id, cycle, window, where
+    records, total = await ctx.services.billing.partner_customer_records(
+        query.customer_id,
+        cycle,
+        window,
+        where,
+        association_type=association,
+        account_manager_id=query.account_manager_id or None,
     )
     return ListSubCustomerBillDetailResponse(
         fee_records=[
@@ -551,7 +570,7 @@ class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
         None
     )
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: Annotated[TextFilter, Doc(_EP_DOC)] = None
     include_zero_record: Annotated[bool | None, Doc("Default true")] = None
     status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
         None
@@ -593,6 +612,7 @@ async def list_customer_bills_fee_records(
             resource_type_code=query.resource_type_code,
             bill_type=query.bill_type,
             include_zero=query.include_zero_record is not False,
+            enterprise_project_id=query.enterprise_project_id or None,
         )
         records, total = await ctx.services.billing.customer_records(
             customer_id, cycle, window, where
@@ -626,7 +646,7 @@ class QueryResRecordsDetailReq(WireModel):
     bill_type: int | None = Field(
         default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
     )
-    enterprise_project_id: str | None = Field(default=None, description="Accepted")
+    enterprise_project_id: str | None = Field(default=None, description=_EP_DOC)
     include_zero_record: bool | None = Field(default=None, description="Default true")
     offset: int | None = Field(default=None, description=">= 0, default 0")
     limit: int | None = Field(default=None, description="1 to 1000, default 10")
@@ -698,6 +718,7 @@ async def list_customerself_resource_record_details(
         date_begin=body.bill_cycle_begin if daily else None,
         date_end=body.bill_cycle_end if daily else None,
         include_zero=body.include_zero_record is not False,
+        enterprise_project_id=body.enterprise_project_id or None,
     )
     records, total = await ctx.services.billing.customer_records(
         customer_id,
@@ -891,7 +912,7 @@ class MonthlyBreakDownQuery(QueryModel):
     limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
     resource_id: TextFilter = None
     resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: Annotated[TextFilter, Doc(_EP_DOC)] = None
     method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
     sub_customer_id: TextFilter = None
 
@@ -948,6 +969,7 @@ async def list_customer_bills_monthly_break_down(
         charge_mode=None if mode is None else str(mode),
         bill_type=query.bill_type,
         resource_id=query.resource_id,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.customer_records(
