@@ -99,6 +99,8 @@ _CENT_UNITS = 1_000_000
 ZERO = Decimal(0)
 
 RecheckQuota = Callable[[str], Awaitable[object]]
+#: Post a bill's tax to what the partner owes: (partner id, bill id, tax).
+PostTax = Callable[[str, str, Decimal], Awaitable[object]]
 
 
 def round_units(expr: ColumnElement[int]) -> ColumnElement[int]:
@@ -146,6 +148,7 @@ class BillRunner:
         partners: PartnerService,
         customer_records: CustomerRecords,
         recheck_quota: RecheckQuota | None = None,
+        post_tax: PostTax | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -155,6 +158,7 @@ class BillRunner:
         self.partners = partners
         self.customer_records = customer_records
         self.recheck_quota = recheck_quota
+        self.post_tax = post_tax
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -277,6 +281,18 @@ class BillRunner:
         batch.done_at = now
         run.partner_count += issued
         await self.session.flush()
+        if self.post_tax is not None:
+            taxed = await self.session.execute(
+                select(PartnerBill.tenant_id, PartnerBill.id, PartnerBill.tax_amount)
+                .where(
+                    PartnerBill.cycle == run.cycle,
+                    PartnerBill.tenant_id.in_(billed_ids),
+                    PartnerBill.tax_amount > 0,
+                )
+                .order_by(PartnerBill.tenant_id)
+            )
+            for partner_id, bill, tax in taxed.all():
+                await self.post_tax(partner_id, bill, tax)
         if self.recheck_quota is not None:
             for partner_id in billed_ids:
                 await self.recheck_quota(partner_id)
