@@ -32,6 +32,9 @@ from sqlalchemy import (
 
 from partner_center.domains.usage.models import ChargeState, FeeRecord
 
+#: The enterprise project of every pay-per-use resource (no other is kept for them).
+DEFAULT_ENTERPRISE_PROJECT = "0"
+
 #: ``kind`` values of ``fee_lines`` (the billing domain's line kinds).
 USAGE_KIND = "USAGE"
 ADJUSTMENT_KIND = "ADJUSTMENT"
@@ -54,7 +57,8 @@ def fee_lines(
 ) -> Select[tuple[str, str, str, str, str, str, int]]:
     """Charged usage per (customer, owner partner, kind, service type, resource type, region)
     with the raw sum of ``official_amount`` (10⁻⁸ units). One pass over the fee records, no
-    join: the billing domain resolves whose bill carries each owner partner.
+    join: the billing domain resolves whose bill carries each owner partner. Late usage of
+    several earlier cycles comes as one ``ADJUSTMENT`` row per cycle: sum them again.
 
     Args:
         cycle: ``YYYY-MM``.
@@ -80,9 +84,12 @@ def fee_lines(
             _window(cycle, cutoff, previous_cutoff),
         )
         .group_by(
+            # The plain column, not ``kind``: one row per earlier cycle is harmless (callers
+            # sum again) and lets the planner estimate the groups from the column statistics
+            # (hash aggregation on PostgreSQL, migration 0011).
             FeeRecord.tenant_id,
             FeeRecord.partner_id,
-            kind,
+            FeeRecord.bill_cycle,
             FeeRecord.service_type_code,
             FeeRecord.resource_type_code,
             FeeRecord.region_code,
@@ -96,7 +103,8 @@ def fee_lines(
 def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
     """One customer's charged fee records of ``cycle``, one row per record, in the columns of
     ``orders.public.order_records``: ``bill_type`` 5 (usage), ``charge_mode`` "3", usage in
-    10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part)."""
+    10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part). Pay-per-use
+    resources belong to the default enterprise project (``"0"``)."""
     return select(
         FeeRecord.id.label("id"),
         FeeRecord.id.label("trade_id"),
@@ -112,6 +120,7 @@ def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
         type_coerce(FeeRecord.official_amount, BigInteger).label("official_amount"),
         type_coerce(FeeRecord.official_amount, BigInteger).label("amount"),
         literal(0, BigInteger).label("coupon_amount"),
+        literal(DEFAULT_ENTERPRISE_PROJECT).label("enterprise_project_id"),
     ).where(
         FeeRecord.tenant_id == customer_id,
         FeeRecord.bill_cycle == cycle,
