@@ -101,6 +101,7 @@ def serve(
             err.print("[red]--workers needs PostgreSQL[/red]; SQLite serves from one process.")
             raise typer.Exit(2)
         _metrics_directory(settings)
+        _check_connection_budget(settings, processes)
         uvicorn.run(
             "partner_center.app:create_app",
             factory=True,
@@ -124,6 +125,46 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+def connections_per_process(settings: Settings) -> int:
+    """The most PostgreSQL connections one server process opens: its pool, the pool's
+    overflow and the rate limiter's own small pool."""
+    from partner_center.kernel.db import PG_MAX_OVERFLOW, PG_POOL_SIZE
+    from partner_center.kernel.ratelimit import LIMITER_MAX_OVERFLOW, LIMITER_POOL_SIZE
+
+    pool = PG_POOL_SIZE if settings.db_pool_size is None else settings.db_pool_size
+    overflow = PG_MAX_OVERFLOW if settings.db_max_overflow is None else settings.db_max_overflow
+    limiter = LIMITER_POOL_SIZE + LIMITER_MAX_OVERFLOW if not settings.redis_url else 0
+    return pool + overflow + limiter
+
+
+def _check_connection_budget(settings: Settings, processes: int) -> None:
+    """Warn when ``processes`` servers at their busiest would open more connections than
+    PostgreSQL accepts (``max_connections`` less the superusers' reserve): requests would then
+    fail under load instead of queueing on their process's pool."""
+    from sqlalchemy import text
+
+    from partner_center.kernel.db import Database
+
+    async def available() -> int:
+        db = Database(settings.resolved_database_url, pool=False)
+        try:
+            async with db.engine.connect() as conn:
+                most = int(await conn.scalar(text("SHOW max_connections")) or 0)
+                reserved = int(await conn.scalar(text("SHOW superuser_reserved_connections")) or 0)
+            return most - reserved
+        finally:
+            await db.dispose()
+
+    wanted = processes * connections_per_process(settings)
+    limit = asyncio.run(available())
+    if wanted > limit:
+        err.print(
+            f"[yellow]warning[/yellow]: {processes} processes may open {wanted} PostgreSQL "
+            f"connections and the server accepts {limit}: lower PARTNER_CENTER_DB_POOL_SIZE / "
+            "PARTNER_CENTER_DB_MAX_OVERFLOW (leave room for workers and the CLI)."
+        )
 
 
 def _metrics_directory(settings: Settings) -> None:
