@@ -270,6 +270,30 @@ def partners_create(
     _emit(_run(_with_state(load_settings(), work)), as_json)
 
 
+@partners_app.command("review-prospect")
+def partners_review_prospect(
+    prospect_id: str = typer.Argument(..., help="A pre-registration waiting for review"),
+    approve: bool = typer.Option(..., "--approve/--reject", help="The decision"),
+    opinion: str | None = typer.Option(None, "--opinion", help="The reason (to reject)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve or reject a partner's pre-registration that went to review (rules.md §2.1.4);
+    the partner is e-mailed either way."""
+
+    async def work(state: AppState) -> dict[str, str]:
+        async with state.work() as services:
+            view = await services.prospects.review(prospect_id, approve=approve, opinion=opinion)
+        return {
+            "prospect_id": view.prospect_id,
+            "partner_id": view.partner_id,
+            "email": view.email,
+            "state": view.state.value,
+            "expires_at": format_utc(view.expires_at),
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
 @customers_app.command("create")
 def customers_create(
     partner: str = typer.Option(..., "--partner", help="Owning partner id"),

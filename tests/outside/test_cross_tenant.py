@@ -63,6 +63,7 @@ KIND_OF: dict[str, str] = {
     "parent_id": "enterprise organisation",
     "invoice_id": "invoice",
     "discount_id": "partner discount",
+    "prospect_id": "pre-registration",
 }
 
 #: Id-like names that are not tried, and why.
