@@ -91,6 +91,8 @@ class World:
     r2: Partner
     cr1: Credentials
     p2: Partner
+    c3: Credentials | None = None
+    """Another reseller-model customer of ``p1`` that may buy (made by suites that need one)."""
     objects: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Per owner scenario (``"p1"``, ``"r1"``): kind of object -> ids of that owner's objects."""
 
