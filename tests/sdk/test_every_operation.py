@@ -29,7 +29,7 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.clock import parse_utc
 from partner_center.provisioning import Credentials
-from tests.harness import LiveServer, fresh_server, unique
+from tests.harness import LiveServer, Partner, fresh_server, unique
 from tests.outside.world import World, build_world
 
 SURFACE = json.loads((Path(__file__).parents[1] / "spec" / "api-surface.json").read_text())
@@ -93,18 +93,13 @@ NOT_YET: frozenset[str] = frozenset(
         "claim_enterprise_multi_account_coupon",
         "create_enterprise_project_auth",
         "create_enterprise_realname_authentication",
-        "create_partner_coupons",
         "create_personal_realname_auth",
         "create_sub_enterprise_account",
         "list_business_discount_info",
         "list_consume_sub_customers",
         "list_costs",
-        "list_coupon_quotas_records",
-        "list_customer_account_change_records",
         "list_customer_bills_fee_records",
         "list_customer_bills_monthly_break_down",
-        "list_customer_coupon_change_records",
-        "list_customers_balances_detail",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
         "list_enterprise_multi_account",
@@ -114,38 +109,22 @@ NOT_YET: frozenset[str] = frozenset(
         "list_free_resource_usages",
         "list_free_resources_usage_records",
         "list_invoices",
-        "list_issued_coupon_quotas",
-        "list_issued_partner_coupons",
         "list_multi_account_retrieve_coupons",
         "list_multi_account_transfer_coupons",
-        "list_partner_account_change_records",
-        "list_partner_adjust_records",
-        "list_partner_balances",
-        "list_partner_coupons_record",
         "list_postpaid_bill_sum",
-        "list_quota_coupons",
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_stored_value_cards",
         "list_sub_customer_bill_detail",
-        "list_sub_customer_coupons",
         "list_subcustomer_monthly_bills",
-        "reclaim_coupon_quotas",
         "reclaim_enterprise_multi_account_coupon",
-        "reclaim_indirect_partner_account",
-        "reclaim_partner_coupons",
         "reclaim_sub_enterprise_amount",
-        "reclaim_to_partner_account",
         "send_sms_verification_code",
-        "show_customer_account_balances",
         "show_customer_monthly_sum",
         "show_multi_account_transfer_amount",
         "show_real_name_auth_qr_code",
         "show_real_name_auth_status",
         "show_realname_authentication_review_result",
-        "update_coupon_quotas",
-        "update_customer_account_amount",
-        "update_indirect_partner_account",
         "update_sub_enterprise_amount",
     }
 )
@@ -922,3 +901,302 @@ def _customer_on_demand(w: World, s: Sdk) -> None:
     assert s.refused(w.p1.creds, "list_customer_on_demand_resources", bad) == INVALID
     assert s.refused(w.p2.creds, "list_customer_on_demand_resources", body) == NOT_YOURS
     assert s.refused(w.c1, "list_customer_on_demand_resources", body) == DENIED
+
+
+# -- coupons and coupon quotas ------------------------------------------------------------------
+
+
+def quota_for(w: World, partner: Partner, value: str = "100.00") -> str:
+    from tests.sdk.test_coupons import grant
+
+    return grant(w.server, w.operator, partner, value)
+
+
+@case("create_partner_coupons", "list_issued_partner_coupons", "reclaim_partner_coupons")
+def _partner_coupons(w: World, s: Sdk) -> None:
+    quota = quota_for(w, w.p1)
+    body = {"quota_id": quota, "customer_ids": [w.c2.account_id], "face_value": D("5.00")}
+    issued = s.call(w.p1.creds, "create_partner_coupons", body)
+    assert issued.error_details == []
+    (coupon_id,) = [c.coupon_id for c in issued.coupon_infos]
+    listed = s.call(w.p1.creds, "list_issued_partner_coupons", customer_id=w.c2.account_id)
+    assert coupon_id in {c.coupon_id for c in listed.user_coupons}
+    one = s.call(w.p1.creds, "list_issued_partner_coupons", coupon_id=coupon_id)
+    assert [(c.coupon_id, c.face_value) for c in one.user_coupons] == [(coupon_id, D("5.00"))]
+    paged(s, w.p1.creds, "list_issued_partner_coupons", lambda r: r.user_coupons)
+    # refusals
+    bad = {**body, "face_value": D("0")}
+    assert s.refused(w.p1.creds, "create_partner_coupons", bad) == INVALID
+    assert s.refused(w.p1.creds, "list_issued_partner_coupons", limit=0) == INVALID
+    assert s.refused(w.p1.creds, "reclaim_partner_coupons", {"coupon_id": ""}) == INVALID
+    # tenancy: p2 issues from p1's quota, to p1's customer, lists and reclaims p1's coupon
+    foreign_quota = quota_for(w, w.p2)
+    to_theirs = {**body, "quota_id": foreign_quota}
+    refused_items = s.call(w.p2.creds, "create_partner_coupons", to_theirs).error_details
+    assert [(e.id, e.error_code) for e in refused_items] == [(w.c2.account_id, NOT_YOURS)]
+    assert s.refused(w.p2.creds, "create_partner_coupons", body) != ""
+    assert s.call(w.p2.creds, "list_issued_partner_coupons", coupon_id=coupon_id).user_coupons == []
+    assert s.refused(w.p2.creds, "reclaim_partner_coupons", {"coupon_id": coupon_id}) != ""
+    # the owner reclaims it
+    s.call(w.p1.creds, "reclaim_partner_coupons", {"coupon_id": coupon_id})
+    after = s.call(w.p1.creds, "list_issued_partner_coupons", coupon_id=coupon_id).user_coupons
+    assert after[0].status != 1
+
+
+@case("list_partner_coupons_record")
+def _coupon_records(w: World, s: Sdk) -> None:
+    (coupon_id,) = p1_objects(w, "coupon")
+    mine = s.call(w.p1.creds, "list_partner_coupons_record", coupon_ids=[coupon_id])
+    assert mine.total_count >= 1
+    assert all(r.coupon_id == coupon_id for r in mine.records)
+    assert {r.customer_id for r in mine.records} == {w.c1.account_id}
+    paged(s, w.p1.creds, "list_partner_coupons_record", lambda r: r.records)
+    assert s.refused(w.p1.creds, "list_partner_coupons_record", limit=0) == INVALID
+    foreign = s.call(w.p2.creds, "list_partner_coupons_record", coupon_ids=[coupon_id])
+    assert (foreign.total_count, foreign.records) == (0, [])
+
+
+@case("list_quota_coupons")
+def _quotas(w: World, s: Sdk) -> None:
+    (quota,) = p1_objects(w, "quota")
+    mine = s.call(w.p1.creds, "list_quota_coupons", {"quota_ids": [quota]})
+    assert [(q.quota_id, q.quota_value) for q in mine.quotas] == [(quota, D("1000"))]
+    assert mine.quotas[0].balance == D("990")  # the world's one coupon of 10
+    paged(s, w.p1.creds, "list_quota_coupons", lambda r: r.quotas, body_paging=True)
+    assert s.refused(w.p1.creds, "list_quota_coupons", {"limit": 0}) == INVALID
+    assert s.call(w.p2.creds, "list_quota_coupons", {"quota_ids": [quota]}).quotas == []
+
+
+@case(
+    "update_coupon_quotas",
+    "reclaim_coupon_quotas",
+    "list_issued_coupon_quotas",
+    "list_coupon_quotas_records",
+)
+def _reseller_quotas(w: World, s: Sdk) -> None:
+    parent = quota_for(w, w.d1, "300.00")
+    body = {"quota_id": parent, "indirect_partner_ids": [w.r1.id, w.r2.id], "quota_amount": D(10)}
+    given = s.call(w.d1.creds, "update_coupon_quotas", body)
+    assert [i.id for i in given.simple_quota_infos] == [w.r1.id, w.r2.id]
+    children = {i.id: i.quota_id for i in given.simple_quota_infos}
+    issued = s.call(w.d1.creds, "list_issued_coupon_quotas", parent_quota_id=parent)
+    assert {q.quota_id for q in issued.quotas} == set(children.values())
+    assert all(q.quota_value == D(10) for q in issued.quotas)
+    paged(s, w.d1.creds, "list_issued_coupon_quotas", lambda r: r.quotas, parent_quota_id=parent)
+    records = s.call(w.d1.creds, "list_coupon_quotas_records", parent_quota_id=parent)
+    assert {r.indirect_partner_id for r in records.records} == {w.r1.id, w.r2.id}
+    paged(s, w.d1.creds, "list_coupon_quotas_records", lambda r: r.records, parent_quota_id=parent)
+    taken = s.call(w.d1.creds, "reclaim_coupon_quotas", {"quota_ids": [children[w.r1.id]]})
+    assert [(q.quota_id, q.quota_balance) for q in taken.simple_quota_infos] == [
+        (children[w.r1.id], D(0))
+    ]
+    (back,) = s.call(w.d1.creds, "list_quota_coupons", {"quota_ids": [parent]}).quotas
+    assert back.balance == D("290.00")
+    # refusals
+    assert s.refused(w.d1.creds, "update_coupon_quotas", {**body, "quota_amount": D(-1)}) == (
+        INVALID
+    )
+    assert s.refused(w.d1.creds, "reclaim_coupon_quotas", {"quota_ids": []}) == INVALID
+    assert s.refused(w.d1.creds, "list_issued_coupon_quotas", limit=0) == INVALID
+    assert s.refused(w.d1.creds, "list_coupon_quotas_records", limit=0) == INVALID
+    # tenancy: another distributor names d1's quotas and resellers
+    other = w.server.partner(PartnerType.DISTRIBUTOR)
+    assert s.refused(other.creds, "update_coupon_quotas", body) != ""
+    stolen = s.call(other.creds, "reclaim_coupon_quotas", {"quota_ids": [children[w.r2.id]]})
+    assert [e.id for e in stolen.error_details] == [children[w.r2.id]]
+    assert s.call(other.creds, "list_issued_coupon_quotas", parent_quota_id=parent).quotas == []
+    assert s.call(other.creds, "list_coupon_quotas_records", parent_quota_id=parent).records == []
+    assert s.refused(w.p1.creds, "list_issued_coupon_quotas") == DENIED
+
+
+@case("list_sub_customer_coupons")
+def _sub_customer_coupons(w: World, s: Sdk) -> None:
+    (coupon_id,) = p1_objects(w, "coupon")
+    mine = s.call(w.c1, "list_sub_customer_coupons", coupon_id=coupon_id)
+    assert [(c.coupon_id, c.customer_id) for c in mine.user_coupons] == [
+        (coupon_id, w.c1.account_id)
+    ]
+    assert s.refused(w.c1, "list_sub_customer_coupons", limit=0) == INVALID
+    assert s.call(w.c2, "list_sub_customer_coupons", coupon_id=coupon_id).user_coupons == []
+    paged(s, w.p1.creds, "list_sub_customer_coupons", lambda r: r.user_coupons)
+    assert s.call(w.p2.creds, "list_sub_customer_coupons", coupon_id=coupon_id).user_coupons == []
+
+
+@case("list_customer_coupon_change_records")
+def _coupon_change_records(w: World, s: Sdk) -> None:
+    from tests.sdk.test_coupons import issue
+    from tests.sdk.test_orders import pay
+
+    quota = quota_for(w, w.p1)
+    (coupon,) = issue(w.server, w.p1, quota, [w.c1.account_id], "3.00").coupon_infos
+    order_id = new_order(w)
+    pay(w.server.intl(w.c1), order_id, coupon_id=coupon.coupon_id)
+    coupons = {"balance_type": "BALANCE_TYPE_COUPON", "coupon_id": coupon.coupon_id}
+    mine = s.call(w.c1, "list_customer_coupon_change_records", **coupons)
+    assert mine.total_count >= 1
+    assert {r.coupon_id for r in mine.records} == {coupon.coupon_id}
+    assert D(0) in {D(r.balance_after_change) for r in mine.records}  # spent on the order
+    bad = {**coupons, "limit": 0}
+    assert s.refused(w.c1, "list_customer_coupon_change_records", **bad) == INVALID
+    theirs = s.call(w.c2, "list_customer_coupon_change_records", **coupons)
+    assert (theirs.total_count, theirs.records) == (0, [])
+    assert s.refused(w.p1.creds, "list_customer_coupon_change_records", **coupons) == DENIED
+
+
+# -- partner and customer accounts --------------------------------------------------------------
+
+
+def funded_customer(w: World, amount: str) -> Credentials:
+    """A new customer of ``p1`` that ``p1`` funded with ``amount`` (p1 tops up first)."""
+    from tests.sdk.test_balance_helpers import allocate, funded
+
+    customer = w.server.customer(w.p1)
+    funded(w.server, w.p1, amount)
+    allocate(w.server, w.p1, customer.account_id, amount)
+    return customer
+
+
+@case(
+    "update_customer_account_amount",
+    "reclaim_to_partner_account",
+    "list_partner_adjust_records",
+    "list_customers_balances_detail",
+)
+def _customer_money(w: World, s: Sdk) -> None:
+    from tests.sdk.test_balance_helpers import funded
+
+    customer = w.server.customer(w.p1)
+    funded(w.server, w.p1, "30.00")
+    body = {"customer_id": customer.account_id, "amount": D("20.00")}
+    moved = s.call(w.p1.creds, "update_customer_account_amount", body)
+    assert moved.transfer_id
+    back = s.call(w.p1.creds, "reclaim_to_partner_account", {**body, "amount": D("5.00")})
+    assert back.trans_id
+    details = raw(
+        s.call(
+            w.p1.creds,
+            "list_customers_balances_detail",
+            {"customer_infos": [{"customer_id": customer.account_id}]},
+        )
+    )
+    assert [(b["customer_id"], b["amount"]) for b in details["customer_balances"]] == [
+        (customer.account_id, D("15.00"))
+    ]
+    records = s.call(w.p1.creds, "list_partner_adjust_records", customer_id=customer.account_id)
+    assert sorted(D(r.amount) for r in records.records) == [D("5.00"), D("20.00")]
+    paged(
+        s,
+        w.p1.creds,
+        "list_partner_adjust_records",
+        lambda r: r.records,
+        customer_id=customer.account_id,
+    )
+    # refusals: nothing moves
+    for op in ("update_customer_account_amount", "reclaim_to_partner_account"):
+        assert s.refused(w.p1.creds, op, {**body, "amount": D("-1")}) == INVALID
+        assert s.refused(w.p2.creds, op, {**body, "amount": D("1")}) == NOT_YOURS
+    assert s.refused(w.p1.creds, "list_partner_adjust_records", limit=0) == INVALID
+    assert s.refused(w.p1.creds, "list_customers_balances_detail", {"customer_infos": []}) == (
+        INVALID
+    )
+    # tenancy: the other partner sees nothing of them
+    theirs = s.call(w.p2.creds, "list_partner_adjust_records", customer_id=customer.account_id)
+    assert (theirs.total_count, theirs.records) == (0, [])
+    foreign = raw(
+        s.call(
+            w.p2.creds,
+            "list_customers_balances_detail",
+            {"customer_infos": [{"customer_id": customer.account_id}]},
+        )
+    )
+    assert foreign["customer_balances"] == []
+    again = raw(
+        s.call(
+            w.p1.creds,
+            "list_customers_balances_detail",
+            {"customer_infos": [{"customer_id": customer.account_id}]},
+        )
+    )
+    assert again == details
+
+
+@case("update_indirect_partner_account", "reclaim_indirect_partner_account")
+def _reseller_money(w: World, s: Sdk) -> None:
+    from tests.sdk.test_balance_helpers import funded
+
+    funded(w.server, w.d1, "40.00")
+    body = {"indirect_partner_id": w.r1.id, "amount": D("12.00")}
+    assert s.call(w.d1.creds, "update_indirect_partner_account", body).transfer_id
+    assert s.call(w.d1.creds, "reclaim_indirect_partner_account", {**body, "amount": D("2.00")})
+    shown = raw(s.call(w.d1.creds, "list_partner_balances", indirect_partner_id=w.r1.id))
+    cash = [b for b in shown["account_balances"] if b["account_type"] == 1]
+    assert cash[0]["amount"] >= D("10.00")
+    for op in ("update_indirect_partner_account", "reclaim_indirect_partner_account"):
+        assert s.refused(w.d1.creds, op, {**body, "amount": D("0")}) == INVALID
+        other = w.server.partner(PartnerType.DISTRIBUTOR)
+        assert s.refused(other.creds, op, {**body, "amount": D("1")}) == "CBC.99000037"
+        assert s.refused(w.p1.creds, op, body) == DENIED
+
+
+@case("list_partner_balances")
+def _partner_balances(w: World, s: Sdk) -> None:
+    mine = raw(s.call(w.p1.creds, "list_partner_balances"))
+    assert {b["account_type"] for b in mine["account_balances"]} >= {1}
+    assert all(b["currency"] == "USD" for b in mine["account_balances"])
+    code = s.refused(w.p1.creds, "list_partner_balances", indirect_partner_id=w.r1.id)
+    assert code == "CBC.99000037"
+    other = w.server.partner(PartnerType.DISTRIBUTOR)
+    assert s.refused(other.creds, "list_partner_balances", indirect_partner_id=w.r1.id) == (
+        "CBC.99000037"
+    )
+    assert s.refused(w.c1, "list_partner_balances") == DENIED
+
+
+@case("list_partner_account_change_records")
+def _partner_records(w: World, s: Sdk) -> None:
+    from tests.sdk.test_balance_helpers import funded
+
+    partner = w.server.partner()
+    for amount in ("1.00", "2.00"):
+        funded(w.server, partner, amount)
+    query = {"balance_type": "BALANCE_TYPE_DEBIT"}
+    mine = s.call(partner.creds, "list_partner_account_change_records", **query)
+    assert sorted(D(r.change_amount) for r in mine.records) == [D("1.00"), D("2.00")]
+    paged(s, partner.creds, "list_partner_account_change_records", lambda r: r.records, **query)
+    bad = {**query, "limit": 0}
+    assert s.refused(partner.creds, "list_partner_account_change_records", **bad) == INVALID
+    theirs = s.call(w.p2.creds, "list_partner_account_change_records", **query)
+    assert not {r.account_change_id for r in theirs.records} & {
+        r.account_change_id for r in mine.records
+    }
+    other = w.server.partner(PartnerType.DISTRIBUTOR)
+    code = s.refused(
+        other.creds, "list_partner_account_change_records", indirect_partner_id=w.r1.id, **query
+    )
+    assert code == "CBC.99000037"
+
+
+@case("show_customer_account_balances", "list_customer_account_change_records")
+def _customer_account(w: World, s: Sdk) -> None:
+    customer = funded_customer(w, "9.50")
+    shown = raw(s.call(customer, "show_customer_account_balances"))
+    assert [(a["account_type"], a["amount"]) for a in shown["account_balances"]] == [(1, D("9.50"))]
+    query = {"balance_type": "BALANCE_TYPE_DEBIT"}
+    if s.kind == "bss":
+        from tests.sdk.test_balances import make_referral
+
+        # A reseller-model customer may not read income and expense records (reference).
+        code = s.refused(customer, "list_customer_account_change_records", **query)
+        assert code == "CBC.99000084"
+        make_referral(w.server, customer.account_id)
+        records = s.call(customer, "list_customer_account_change_records", **query)
+        assert [D(r.change_amount) for r in records.records] == [D("9.50")]
+        bad = {**query, "limit": 0}
+        assert s.refused(customer, "list_customer_account_change_records", **bad) == INVALID
+        stranger = w.server.customer(w.p1)
+        make_referral(w.server, stranger.account_id)
+        other = s.call(stranger, "list_customer_account_change_records", **query)
+        assert (other.total_count, other.records) == (0, [])
+    # another customer reads only itself (never funded: no account)
+    assert s.refused(w.c2, "show_customer_account_balances") == "CBC.99000049"
+    assert s.refused(w.p1.creds, "show_customer_account_balances") == DENIED
