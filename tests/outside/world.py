@@ -128,6 +128,7 @@ def operator_credentials(server: LiveServer) -> Credentials:
 
 def build_world(server: LiveServer, client: httpx.Client) -> World:
     """Tenants and their objects, through the API as their owners would make them."""
+    from tests.sdk.test_association_helpers import partner_with_email
     from tests.sdk.test_orders import (
         business_now,
         load_catalog,
@@ -138,7 +139,8 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
     )
 
     load_catalog(server)
-    p1 = server.partner(PartnerType.CSP)
+    # p1 has an e-mail address: a partner needs one to pre-register prospects.
+    p1 = partner_with_email(server, PartnerType.CSP, email=f"{unique('p1')}@example.com")
     d1 = server.partner(PartnerType.DISTRIBUTOR)
     r1 = server.partner(PartnerType.RESELLER, distributor=d1)
     r2 = server.partner(PartnerType.RESELLER, distributor=d1)
@@ -221,6 +223,13 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
     packages = _free_resource_package(world, c1, business)
     invoice = _invoice(world, c1, business)
     discount = _partner_discount(world, business)
+    prospect = world.ok(
+        p1c,
+        "POST",
+        f"{EXT}/prospects",
+        201,
+        body={"email": "prospect-outside-in@example.com", "name": "outside-in prospect"},
+    )["prospect_id"]
     world.objects = {
         "p1": {
             "customer": [c1.account_id],
@@ -245,6 +254,7 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
             "free resource package": packages,
             "invoice": [invoice],
             "partner discount": [discount],
+            "pre-registration": [prospect],
         },
         "r1": {
             "customer": [world.cr1.account_id],
