@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from partner_center.provisioning import Credentials
 from tests.dbutil import create_fresh_database, drop_database, migrate
-from tests.harness import LiveServer
+from tests.harness import LiveServer, Partner, unique
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,11 +79,33 @@ def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture(scope="module")
+def csp(server: LiveServer) -> Partner:
+    """A cloud solution provider whose administrator signs in with ``PASSWORD``."""
+    return server.partner(password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def customers(server: LiveServer, csp: Partner) -> list[Credentials]:
+    return [server.customer(csp, name=unique("cust")) for _ in range(3)]
+
+
+def row(page: Page, customer: Credentials) -> str:
+    """The text of the customer's row in the customer list."""
+    return page.inner_text(f"tr:has(#c-{customer.account_id})")
+
+
 def sign_in(page: Page, account: str, password: str = PASSWORD) -> None:
     page.goto("/console/sign-in")
     page.fill("#account_name", account)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def signed_in(page: Page, partner: Partner) -> None:
+    """The partner's administrator signs in and lands on the dashboard."""
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
 
 
 def check_page(page: Page, name: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from partner_center.http.console.kit.i18n import translations
+from partner_center.http.console.kit.questions import QUESTIONS
 
 
 def money(value: Decimal | int | str | None) -> str:
@@ -37,6 +38,7 @@ def environment(language: str) -> Environment:
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = money
     env.filters["when"] = when
+    env.globals["confirm_questions"] = QUESTIONS
     return env
 
 

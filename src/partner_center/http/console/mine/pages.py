@@ -10,6 +10,7 @@ from partner_center.domains.coupons.public import CouponFilter
 from partner_center.domains.orders.public import OrderFilter, OrderStatus, Payment
 from partner_center.domains.resources.public import ExpirePolicy, ResourceFilter, ResourceStatus
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.page import Page, action, view
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.pagination import page as page_window
@@ -61,6 +62,7 @@ async def my_orders(page: Page) -> Response:
     form=my_orders,
     fields=("resource_id",),
 )
+@confirm_first(lambda page: "unsubscribe" if page.field("change") == "unsubscribe" else None)
 async def change_resource(page: Page) -> Response:
     """Renew one month (a renewal order to pay), unsubscribe, or turn auto-renew on or off."""
     customer_id = page.caller.account_id
@@ -116,6 +118,7 @@ async def my_requests(page: Page) -> Response:
     form=my_requests,
     fields=("authorization_id",),
 )
+@confirm_first(lambda page: "revoke_authorization" if page.field("decision") == "revoke" else None)
 async def decide(page: Page) -> Response:
     authorization_id = page.field("authorization_id")
     decision = page.field("decision")
