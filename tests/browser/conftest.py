@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from partner_center.provisioning import Credentials
 from tests.dbutil import create_fresh_database, drop_database, migrate
@@ -66,17 +66,31 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        locale="en-US",
-        viewport={"width": 1280, "height": 900},
-        bypass_csp=True,  # axe-core is injected as an inline script
-    )
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    yield opened
-    context.close()
+def new_page(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Page]]:
+    """Open a page in a browser context of its own (another person, or JavaScript off:
+    ``new_page(java_script_enabled=False)``); closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(
+            base_url=server.url,
+            locale="en-US",
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=True,  # axe-core is injected as an inline script
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +120,10 @@ def signed_in(page: Page, partner: Partner) -> None:
     """The partner's administrator signs in and lands on the dashboard."""
     sign_in(page, partner.creds.domain_name)
     page.wait_for_url("**/console/dashboard")
+
+
+def notice(page: Page, text: str) -> None:
+    page.wait_for_selector(f".notice:has-text({text!r})")
 
 
 def check_page(page: Page, name: str) -> None:

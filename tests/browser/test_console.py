@@ -17,7 +17,15 @@ from playwright.sync_api import Page
 from partner_center.domains.partners.public import PartnerType
 from partner_center.provisioning import Credentials, ensure_operator
 from partner_center.state import AppState
-from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, row, sign_in
+from tests.browser.conftest import (
+    PASSWORD,
+    check_page,
+    error_code,
+    field_error,
+    notice,
+    row,
+    sign_in,
+)
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_orders import (
     EXT,
@@ -27,10 +35,6 @@ from tests.sdk.test_orders import (
     set_consumption_quota,
     signed,
 )
-
-
-def notice(page: Page, text: str) -> None:
-    page.wait_for_selector(f".notice:has-text({text!r})")
 
 
 def select(page: Page, *chosen: Credentials) -> None:

@@ -4,10 +4,10 @@ without it, and the server refuses to act on an unconfirmed form either way — 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Dialog, Page
 
 from partner_center.provisioning import Credentials
 from tests.browser.conftest import (
@@ -25,14 +25,9 @@ from tests.signed import signed_request
 
 
 @pytest.fixture
-def plain_page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+def plain_page(new_page: Callable[..., Page]) -> Page:
     """A browser with JavaScript off: forms post as plain HTML forms."""
-    context = browser.new_context(
-        base_url=server.url, locale="en-US", java_script_enabled=False, bypass_csp=True
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    return new_page(java_script_enabled=False)
 
 
 def ask_to_freeze(page: Page, customer: Credentials) -> None:
