@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from partner_center.http.console.account import pages as account
+from partner_center.http.console.acting import pages as acting
 from partner_center.http.console.associations import mine as my_association
 from partner_center.http.console.associations import pages as associations
 from partner_center.http.console.customers import pages as customers
@@ -25,6 +26,7 @@ AREAS = (
     customers,
     associations,
     my_association,
+    acting,
     account,
     mine,
     operator,
