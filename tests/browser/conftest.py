@@ -72,13 +72,13 @@ def new_page(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Pag
     contexts: list[BrowserContext] = []
 
     def open_page(**options: Any) -> Page:
-        context = browser.new_context(
-            base_url=server.url,
-            locale="en-US",
-            viewport={"width": 1280, "height": 900},
-            bypass_csp=True,  # axe-core is injected as an inline script
-            **options,
-        )
+        defaults: dict[str, Any] = {
+            "base_url": server.url,
+            "locale": "en-US",
+            "viewport": {"width": 1280, "height": 900},
+            "bypass_csp": True,  # axe-core is injected as an inline script
+        }
+        context = browser.new_context(**(defaults | options))
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

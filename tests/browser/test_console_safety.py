@@ -157,3 +157,21 @@ def test_restrict_and_freeze_needs_the_agreement_as_the_api_does(
     assert shown.json().get("exhaustion_action") == "RESTRICT_AND_FREEZE", shown.text
     page.goto(f"/console/customers/detail?customer_id={customer.account_id}")
     assert "purchases restricted and resources frozen" in page.inner_text("main")
+
+
+def test_a_refusal_is_explained_in_chinese_with_the_apis_code(
+    new_page: Callable[..., Page], csp: Partner, customers: list[Credentials]
+) -> None:
+    page = new_page(locale="zh-CN")
+    signed_in(page, csp)
+    page.goto("/console/customers")
+    page.check(f"#c-{customers[0].account_id}")
+    page.click("summary:has-text('设置预算')")
+    page.fill("#budget_amount", "-5")
+    page.click("#batch button[formaction='/console/customers/budget']")
+    page.wait_for_selector("#budget_amount-error")
+    shown = field_error(page, "budget_amount")
+    assert error_code(shown) == "CBC.0100"
+    assert "参数缺失或无效。" in shown
+    assert page.get_attribute("#budget_amount-error span[lang=en]", "lang") == "en"
+    check_page(page, "customer-list-refused-zh")
