@@ -50,6 +50,9 @@ def test_a_partner_assigns_and_withdraws_an_account_manager(
     assert name in page.inner_text("#current-manager")
     assert name in page.inner_text("#manager-history")
     check_page(page, "customer-association")
+    page.goto(f"/console/customers/detail?customer_id={customer.account_id}")
+    assert page.inner_text("#account-manager") == name
+    relationship(page, customer)
     history = ok(
         call(server, csp.creds, "GET", f"/customers/{customer.account_id}/account-manager-history")
     )
