@@ -58,6 +58,24 @@ def test_a_partner_assigns_and_withdraws_an_account_manager(
     )
     assert [a["member_id"] for a in history["assignments"]] == [member_id]
 
+    # A member without the Account Manager role: refused with the API's code, beside the field.
+    finance_id, _creds = member(server, csp, ["FINANCE"], name=unique("fin"))
+    page.eval_on_selector(
+        "#member_id", "(s, id) => { s.options[0].value = id; s.selectedIndex = 0; }", finance_id
+    )
+    page.click("button:has-text('Assign')")
+    page.wait_for_selector("#member_id-error")
+    api = call(
+        server,
+        csp.creds,
+        "PUT",
+        f"/customers/{customer.account_id}/account-manager",
+        {"member_id": finance_id},
+    )
+    assert api.status_code == 400
+    assert error_code(field_error(page, "member_id")) == api.json()["error_code"]
+    assert name in page.inner_text("#current-manager")
+
     accepting(page).click("button:has-text('Withdraw')")
     notice(page, "The account manager was withdrawn.")
     assert "No account manager" in page.inner_text("#current-manager")
