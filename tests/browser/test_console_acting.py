@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from partner_center.provisioning import Credentials
+from partner_center.state import AppState
 from tests.browser.conftest import (
     PASSWORD,
     check_page,
@@ -102,3 +103,21 @@ def test_a_partner_orders_and_operates_as_the_customer(
     assert not page.is_visible("#acting-banner")
     answer = page.goto("/console/acting/orders")
     assert answer is not None and answer.status == 403
+
+
+async def _revoke(state: AppState, *, customer_id: str, partner_id: str) -> None:
+    async with state.work() as services:
+        await services.identity.revoke_agency(customer_id=customer_id, partner_id=partner_id)
+
+
+def test_a_revoked_authorization_ends_the_mode_at_once(
+    page: Page, server: LiveServer, csp: Partner
+) -> None:
+    customer = server.customer(csp, authorize=True, name=unique("rev"))
+    signed_in(page, csp)
+    act_as(page, customer)
+    notice(page, "You are now acting as the customer.")
+    server._call(_revoke, customer_id=customer.account_id, partner_id=csp.id)
+    answer = page.goto("/console/acting/orders")
+    assert answer is not None and answer.status == 403
+    assert "revoked your authorization" in page.inner_text(".alert")

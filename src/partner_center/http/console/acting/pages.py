@@ -21,6 +21,7 @@ from partner_center.domains.catalog.public import (
     ChargingMode,
     Language,
     PeriodItem,
+    PeriodRating,
     ProductKey,
     SpecPriceQuery,
 )
@@ -99,7 +100,7 @@ def _language(page: Page) -> Language:
     return Language.ZH if page.language == "zh" else Language.EN
 
 
-async def _catalog(page: Page, quote: object | None = None) -> Response:
+async def _catalog(page: Page, quote: PeriodRating | None = None) -> Response:
     """The catalog of yearly/monthly products in a region, the product form and, once priced,
     the quote."""
     customer = await acting_customer(page)
