@@ -39,6 +39,8 @@ PARTNER_PAGES = [
     "/console/customers?q=cust-00&limit=100",
     "/console/customers?offset=9980",
     "/console/customers/invitations",
+    "/console/customers/requests",
+    "/console/customers/requests?tab=type_changes",
     "/console/account/keys",
     "/console/account/members",
     "/console/finance/bills",

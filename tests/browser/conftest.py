@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from partner_center.provisioning import Credentials
 from tests.dbutil import create_fresh_database, drop_database, migrate
-from tests.harness import LiveServer
+from tests.harness import LiveServer, Partner, unique
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -65,17 +66,47 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        locale="en-US",
-        viewport={"width": 1280, "height": 900},
-        bypass_csp=True,  # axe-core is injected as an inline script
-    )
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    yield opened
-    context.close()
+def new_page(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Page]]:
+    """Open a page in a browser context of its own (another person, or JavaScript off:
+    ``new_page(java_script_enabled=False)``); closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        defaults: dict[str, Any] = {
+            "base_url": server.url,
+            "locale": "en-US",
+            "viewport": {"width": 1280, "height": 900},
+            "bypass_csp": True,  # axe-core is injected as an inline script
+        }
+        context = browser.new_context(**(defaults | options))
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
+
+
+@pytest.fixture(scope="module")
+def csp(server: LiveServer) -> Partner:
+    """A cloud solution provider whose administrator signs in with ``PASSWORD``."""
+    return server.partner(password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def customers(server: LiveServer, csp: Partner) -> list[Credentials]:
+    return [server.customer(csp, name=unique("cust")) for _ in range(3)]
+
+
+def row(page: Page, customer: Credentials) -> str:
+    """The text of the customer's row in the customer list."""
+    return page.inner_text(f"tr:has(#c-{customer.account_id})")
 
 
 def sign_in(page: Page, account: str, password: str = PASSWORD) -> None:
@@ -83,6 +114,16 @@ def sign_in(page: Page, account: str, password: str = PASSWORD) -> None:
     page.fill("#account_name", account)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def signed_in(page: Page, partner: Partner) -> None:
+    """The partner's administrator signs in and lands on the dashboard."""
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+
+
+def notice(page: Page, text: str) -> None:
+    page.wait_for_selector(f".notice:has-text({text!r})")
 
 
 def check_page(page: Page, name: str) -> None:

@@ -17,7 +17,15 @@ from playwright.sync_api import Page
 from partner_center.domains.partners.public import PartnerType
 from partner_center.provisioning import Credentials, ensure_operator
 from partner_center.state import AppState
-from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
+from tests.browser.conftest import (
+    PASSWORD,
+    check_page,
+    error_code,
+    field_error,
+    notice,
+    row,
+    sign_in,
+)
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_orders import (
     EXT,
@@ -27,24 +35,6 @@ from tests.sdk.test_orders import (
     set_consumption_quota,
     signed,
 )
-
-
-@pytest.fixture(scope="module")
-def csp(server: LiveServer) -> Partner:
-    return server.partner(password=PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def customers(server: LiveServer, csp: Partner) -> list[Credentials]:
-    return [server.customer(csp, name=unique("cust")) for _ in range(3)]
-
-
-def row(page: Page, customer: Credentials) -> str:
-    return page.inner_text(f"tr:has(#c-{customer.account_id})")
-
-
-def notice(page: Page, text: str) -> None:
-    page.wait_for_selector(f".notice:has-text({text!r})")
 
 
 def select(page: Page, *chosen: Credentials) -> None:
@@ -82,6 +72,7 @@ def test_a_partner_manages_customers(
     select(page, second, third)
     page.click("summary:has-text('Freeze / Unfreeze')")
     page.fill("#reason", "Overdue payments")
+    page.once("dialog", lambda dialog: dialog.accept())  # the confirmation step
     page.click("button:has-text('Freeze selected')")
     notice(page, "The customers were frozen.")
     assert "Frozen" in row(page, second) and "Frozen" in row(page, third)
@@ -303,6 +294,7 @@ def test_a_reseller_lands_on_customer_development(page: Page, server: LiveServer
     key_row = f"tr:has-text('{access_key}')"
     page.click(f"{key_row} >> button:has-text('Disable')")
     notice(page, "The access key was disabled.")
+    page.once("dialog", lambda dialog: dialog.accept())  # the confirmation step
     page.click(f"{key_row} >> button:has-text('Delete')")
     notice(page, "The access key was deleted.")
     assert access_key not in page.inner_text("table")

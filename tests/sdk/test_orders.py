@@ -253,10 +253,11 @@ def business_now(server: LiveServer) -> Any:
     return parse_utc(httpx.get(f"{server.url}/health").json()["now"])
 
 
-def temporary_customer_client(server: LiveServer, partner: Partner, customer: Credentials) -> Any:
-    """The partner's client acting as the customer through its agency (assume_role); the
-    partner was created with ``PASSWORD``."""
-    password = PASSWORD
+def assume_role(
+    server: LiveServer, partner: Partner, customer: Credentials, *, password: str = PASSWORD
+) -> httpx.Response:
+    """The partner (created with ``password``) asks IAM for temporary credentials acting as
+    the customer through its agency (assume_role)."""
     name = partner.creds.domain_name
     token = httpx.post(
         server.url + "/v3/auth/tokens",
@@ -288,6 +289,12 @@ def temporary_customer_client(server: LiveServer, partner: Partner, customer: Cr
             }
         },
     )
+    return response
+
+
+def temporary_customer_client(server: LiveServer, partner: Partner, customer: Credentials) -> Any:
+    """The partner's client acting as the customer through its agency (assume_role)."""
+    response = assume_role(server, partner, customer)
     assert response.status_code == 201, response.text
     cred = response.json()["credential"]
     temp = Credentials(customer.account_id, customer.domain_name, cred["access"], cred["secret"])

@@ -8,6 +8,9 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from partner_center.http.console.account import pages as account
+from partner_center.http.console.acting import pages as acting
+from partner_center.http.console.associations import mine as my_association
+from partner_center.http.console.associations import pages as associations
 from partner_center.http.console.customers import pages as customers
 from partner_center.http.console.dashboard import pages as dashboard
 from partner_center.http.console.finance import cycles as finance_cycles
@@ -21,6 +24,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 AREAS = (
     signin,
     customers,
+    associations,
+    my_association,
+    acting,
     account,
     mine,
     operator,

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from partner_center.domains.identity.public import Role
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.page import Page, action, view
 
 pages = APIRouter()
@@ -43,6 +44,7 @@ async def create_access_key(page: Page) -> Response:
 
 
 @action(pages, "/console/account/keys/change", kind=ANY, form=access_keys, fields="access_key")
+@confirm_first(lambda page: "delete_key" if page.field("change") == "delete" else None)
 async def change_access_key(page: Page) -> Response:
     identity = page.services.identity
     key = page.field("access_key")

@@ -19,6 +19,7 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.orders.public import OrderFilter
 from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
 from partner_center.kernel.errors import invalid_parameter
@@ -85,21 +86,34 @@ def _selected(page: Page) -> list[str]:
     "/console/customers/budget",
     kind=PARTNER,
     form=customer_list,
-    fields="customer_ids budget_amount budget_type exhaustion_action",
+    fields="customer_ids budget_amount budget_type exhaustion_action accept_agreement",
 )
 async def set_budget(page: Page) -> Response:
+    """Set the budget of the selected customers and, when chosen, the exhaustion action. The
+    batch setting takes the reference's two actions; restricting purchases *and freezing
+    resources* is then chosen customer by customer with the agreement accepted, as the API's
+    ``budgets/exhaustion-action`` does (a refusal undoes the whole batch)."""
+    budgets = page.services.budgets
     budget_type = page.field("budget_type", "MONTHLY")
     action_text = page.field("exhaustion_action")
-    outcome = await page.services.budgets.set_budgets(
+    chosen = ExhaustionAction(action_text) if action_text in ExhaustionAction.__members__ else None
+    freezing = chosen == ExhaustionAction.RESTRICT_AND_FREEZE
+    outcome = await budgets.set_budgets(
         page.actor,
         _selected(page),
         amount=decimal_field(page.field("budget_amount"), "budget_amount"),
         budget_type=_budget_type(budget_type),
-        exhaustion_action=ExhaustionAction(action_text)
-        if action_text in ExhaustionAction.__members__
-        else None,
+        exhaustion_action=None if freezing else chosen,
         lift_restrictions=page.field("lift_restrictions") == "1",
     )
+    if freezing:
+        for customer_id in outcome.succeeded:
+            await budgets.set_exhaustion_action(
+                page.actor,
+                customer_id,
+                ExhaustionAction.RESTRICT_AND_FREEZE,
+                accept_agreement=page.field("accept_agreement") == "1",
+            )
     if outcome.failed:
         return await _render_list(page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed])
     return page.redirect("/console/customers", notice="budget_set")
@@ -112,6 +126,7 @@ async def set_budget(page: Page) -> Response:
     form=customer_list,
     fields="customer_ids reason freeze_type unfreeze_type",
 )
+@confirm_first(lambda page: "freeze" if page.field("change") == "freeze" else None)
 async def change_freezing(page: Page) -> Response:
     return await _change_freezing(page, freeze=page.field("change") == "freeze")
 

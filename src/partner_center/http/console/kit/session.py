@@ -21,6 +21,8 @@ from partner_center.domains.identity.public import hash_token, same_secret
 
 SESSION_COOKIE = "pc_session"
 SIGN_IN_CSRF_COOKIE = "pc_signin"
+ACTING_COOKIE = "pc_acting"
+"""The delegated token of the customer a partner acts as (``acting/``), beside its session."""
 CSRF_FIELD = "csrf"
 
 

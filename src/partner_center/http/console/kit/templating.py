@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from partner_center.http.console.kit.error_messages import explain
 from partner_center.http.console.kit.i18n import translations
+from partner_center.http.console.kit.questions import QUESTIONS
 
 
 def money(value: Decimal | int | str | None) -> str:
@@ -34,9 +36,12 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = money
     env.filters["when"] = when
+    env.globals["confirm_questions"] = QUESTIONS
+    env.globals["explain"] = partial(explain, language, catalog.gettext)
     return env
 
 

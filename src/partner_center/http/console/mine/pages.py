@@ -7,9 +7,11 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from partner_center.domains.coupons.public import CouponFilter
+from partner_center.domains.identity.public import Caller
 from partner_center.domains.orders.public import OrderFilter, OrderStatus, Payment
 from partner_center.domains.resources.public import ExpirePolicy, ResourceFilter, ResourceStatus
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.page import Page, action, view
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.pagination import page as page_window
@@ -33,17 +35,21 @@ async def my_partner(page: Page) -> Response:
     )
 
 
-@view(pages, "/console/my/orders", kind=CUSTOMER)
-async def my_orders(page: Page) -> Response:
+async def orders_and_resources(
+    page: Page, customer: Caller, *, template: str = "mine/orders.html", base: str = "/console/my"
+) -> Response:
+    """The customer's orders and its yearly/monthly resources, with the forms that pay, renew,
+    unsubscribe and switch auto-renew (posting under ``base``): the customer's own page, and
+    the partner's Resource O&M while acting as the customer."""
     offset = page.int_query("offset", 0)
     orders, total = await page.services.orders.list_orders(
-        page.caller, None, OrderFilter(), page_window(offset, 20)
+        customer, None, OrderFilter(), page_window(offset, 20)
     )
     resources, _shown = await page.services.resources.list_for_customer(
-        page.caller.account_id, ResourceFilter(only_main=True), page_window(0, 50)
+        customer.account_id, ResourceFilter(only_main=True), page_window(0, 50)
     )
     return page.render(
-        "mine/orders.html",
+        template,
         orders=orders,
         total=total,
         offset=offset,
@@ -51,13 +57,23 @@ async def my_orders(page: Page) -> Response:
         pending=OrderStatus.PENDING_PAYMENT,
         resources=[r for r in resources if r.status != ResourceStatus.CLOSED],
         auto_renew=ExpirePolicy.AUTO_RENEW,
+        base=base,
+        customer=customer,
     )
 
 
-@action(pages, "/console/my/resources", kind=CUSTOMER, form=my_orders, fields="resource_id")
-async def change_resource(page: Page) -> Response:
-    """Renew one month (a renewal order to pay), unsubscribe, or turn auto-renew on or off."""
-    customer_id = page.caller.account_id
+@view(pages, "/console/my/orders", kind=CUSTOMER)
+async def my_orders(page: Page) -> Response:
+    return await orders_and_resources(page, page.caller)
+
+
+def asks_to_unsubscribe(page: Page) -> str | None:
+    return "unsubscribe" if page.field("change") == "unsubscribe" else None
+
+
+async def change_resource_of(page: Page, customer_id: str) -> str:
+    """Renew one month (a renewal order to pay), unsubscribe, or turn auto-renew on or off;
+    the notice to show. ``created_by``: the member who did it (the partner's, acting)."""
     resource_id = page.field("resource_id")
     subscriptions = page.services.subscriptions
     by = page.caller.member_name or page.caller.account_name
@@ -82,15 +98,32 @@ async def change_resource(page: Page) -> Response:
     if failures:
         first = failures[0]
         raise DomainError(first.error_code, first.error_msg, {"field": "resource_id"})
-    return page.redirect("/console/my/orders", notice=f"resource_{change}")
+    return f"resource_{change}"
 
 
-@action(pages, "/console/my/orders/pay", kind=CUSTOMER, form=my_orders, fields="order_id")
-async def pay_order(page: Page) -> Response:
+async def pay_order_of(page: Page, customer_id: str) -> None:
     await page.services.orders.pay(
-        page.caller.account_id,
+        customer_id,
         Payment(order_id=page.field("order_id"), use_discount=page.field("use_discount") == "1"),
     )
+
+
+@action(
+    pages,
+    "/console/my/resources",
+    kind=CUSTOMER,
+    form=my_orders,
+    fields=("resource_id",),
+)
+@confirm_first(asks_to_unsubscribe)
+async def change_resource(page: Page) -> Response:
+    notice = await change_resource_of(page, page.caller.account_id)
+    return page.redirect("/console/my/orders", notice=notice)
+
+
+@action(pages, "/console/my/orders/pay", kind=CUSTOMER, form=my_orders, fields=("order_id",))
+async def pay_order(page: Page) -> Response:
+    await pay_order_of(page, page.caller.account_id)
     return page.redirect("/console/my/orders", notice="paid")
 
 
@@ -108,8 +141,9 @@ async def my_requests(page: Page) -> Response:
     "/console/my/requests/decide",
     kind=CUSTOMER,
     form=my_requests,
-    fields="authorization_id",
+    fields=("authorization_id",),
 )
+@confirm_first(lambda page: "revoke_authorization" if page.field("decision") == "revoke" else None)
 async def decide(page: Page) -> Response:
     authorization_id = page.field("authorization_id")
     decision = page.field("decision")

@@ -20,6 +20,7 @@ from partner_center.http.console.kit.page import (
     view,
 )
 from partner_center.http.console.kit.session import (
+    ACTING_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_CSRF_COOKIE,
     clear_cookie,
@@ -105,6 +106,9 @@ async def sign_out(page: Page) -> Response:
         await page.services.identity.revoke_token(page.token)
     response = page.redirect(SIGN_IN_PATH)
     clear_cookie(page.request, response, SESSION_COOKIE)
+    if acting := page.request.cookies.get(ACTING_COOKIE):
+        await page.services.identity.revoke_token(acting)
+        clear_cookie(page.request, response, ACTING_COOKIE)
     return response
 
 
