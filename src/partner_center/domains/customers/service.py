@@ -415,8 +415,37 @@ class CustomerService:
         if not actor.caller.has(needed):
             raise access_denied("The member lacks the permission to view these customers.")
         owner_id = await self.owner_for(actor, filters.indirect_partner_id)
+        return await self._list(actor, [owner_id], filters, page)
+
+    async def list_resellers_customers(
+        self, actor: PartnerActor, filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        """A distributor's Resellers' Customers tab (rules.md §1.8): the customers of all its
+        resellers at once (or of the one ``filters.indirect_partner_id`` names), newest first;
+        each view's ``owner_partner_id`` is its reseller."""
+        if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_RESELLER,
+                "Only a distributor may act for a reseller (indirect partner).",
+            )
+        if not actor.caller.has(Permission.LIST_RESELLER_CUSTOMERS):
+            raise access_denied("The member lacks the permission to view these customers.")
+        if filters.indirect_partner_id:
+            owners = [await self.owner_for(actor, filters.indirect_partner_id)]
+        else:
+            owners = await self.partners.resellers(actor.partner_id)
+        return await self._list(actor, owners, filters, page)
+
+    async def _list(
+        self, actor: PartnerActor, owner_ids: list[str], filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        owned = (
+            Customer.tenant_id == owner_ids[0]
+            if len(owner_ids) == 1
+            else Customer.tenant_id.in_(owner_ids)
+        )
         stmt: Select[Customer] = select(Customer).where(
-            Customer.tenant_id == owner_id,
+            owned,
             Customer.association_status == AssociationStatus.ASSOCIATED,
         )
         if actor.caller.member_id and sees_only_own_customers(

@@ -15,6 +15,7 @@ from partner_center.http.console.finance import pages as finance
 from partner_center.http.console.finance import tickets as finance_tickets
 from partner_center.http.console.mine import pages as mine
 from partner_center.http.console.operator import pages as operator
+from partner_center.http.console.resellers import pages as resellers
 from partner_center.http.console.signin import pages as signin
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -28,6 +29,7 @@ AREAS = (
     finance,
     finance_cycles,
     finance_tickets,
+    resellers,
 )
 
 
