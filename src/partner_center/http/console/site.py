@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from partner_center.http.console.account import pages as account
+from partner_center.http.console.coupons import pages as coupons
 from partner_center.http.console.customers import pages as customers
 from partner_center.http.console.dashboard import pages as dashboard
 from partner_center.http.console.finance import cycles as finance_cycles
@@ -30,6 +31,7 @@ AREAS = (
     finance_cycles,
     finance_tickets,
     resellers,
+    coupons,
 )
 
 
