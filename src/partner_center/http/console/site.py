@@ -18,6 +18,7 @@ from partner_center.http.console.mine import pages as mine
 from partner_center.http.console.operator import pages as operator
 from partner_center.http.console.resellers import pages as resellers
 from partner_center.http.console.signin import pages as signin
+from partner_center.http.console.work import pages as work
 
 STATIC = Path(__file__).resolve().parent / "static"
 AREAS = (
@@ -32,6 +33,7 @@ AREAS = (
     finance_tickets,
     resellers,
     coupons,
+    work,
 )
 
 
