@@ -45,12 +45,16 @@ PARTNER_PAGES = [
     "/console/finance/repay",
     "/console/finance/statements",
     "/console/finance/invoices",
+    "/console/finance/exports",
+    "/console/coupons",
 ]
 OPERATOR_PAGES = [
     "/console/operator/partners",
     "/console/operator/clock",
     "/console/operator/tickets",
     "/console/operator/bill-runs",
+    "/console/operator/coupon-quotas",
+    "/console/operator/catalog",
 ]
 
 

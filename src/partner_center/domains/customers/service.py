@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,18 @@ class CustomerFilter:
     associated_on_end: datetime | None = None
     customer_id: str | None = None
     indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDistribution:
+    """How a partner's customers are spread (its dashboard)."""
+
+    by_association_type: dict[AssociationType, int]
+    by_account_manager: list[tuple[str | None, int]]
+    """``(manager's login name, or None for no manager, customers)``, most customers first."""
+    frozen: int
+    restricted: int
+    """Purchase-restricted and not frozen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,22 +448,28 @@ class CustomerService:
             owners = await self.partners.resellers(actor.partner_id)
         return await self._list(actor, owners, filters, page)
 
-    async def _list(
-        self, actor: PartnerActor, owner_ids: list[str], filters: CustomerFilter, page: Page
-    ) -> tuple[list[CustomerView], int]:
+    @staticmethod
+    def _scoped(actor: PartnerActor, owner_ids: list[str]) -> Select[Customer]:
+        """The associated customers of ``owner_ids`` the member sees (an account manager: only
+        those it manages)."""
         owned = (
             Customer.tenant_id == owner_ids[0]
             if len(owner_ids) == 1
             else Customer.tenant_id.in_(owner_ids)
         )
         stmt: Select[Customer] = select(Customer).where(
-            owned,
-            Customer.association_status == AssociationStatus.ASSOCIATED,
+            owned, Customer.association_status == AssociationStatus.ASSOCIATED
         )
         if actor.caller.member_id and sees_only_own_customers(
             list(actor.caller.roles), is_admin=actor.caller.is_admin
         ):
             stmt = stmt.where(Customer.account_manager_id == actor.caller.member_id)
+        return stmt
+
+    async def _list(
+        self, actor: PartnerActor, owner_ids: list[str], filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        stmt = self._scoped(actor, owner_ids)
         if filters.account_name:
             stmt = stmt.where(
                 Customer.account_name.ilike(
@@ -479,6 +497,44 @@ class CustomerService:
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)
+
+    async def distribution(self, actor: PartnerActor) -> CustomerDistribution:
+        """How the partner's customers (those it sees in its list) are spread: per association
+        type and frozen or restricted, and per account manager, in two ``GROUP BY`` statements
+        whatever their number."""
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        if not actor.caller.has(Permission.LIST_CUSTOMERS):
+            raise access_denied("The member lacks the permission to view these customers.")
+        stmt = self._scoped(actor, [actor.partner_id])
+        frozen = Customer.freeze_type.is_not(None)
+        grouped = await self.session.execute(
+            stmt.with_only_columns(
+                Customer.association_type,
+                func.count(),
+                func.sum(case((frozen, 1), else_=0)),
+                func.sum(case((and_(Customer.restricted, ~frozen), 1), else_=0)),
+            ).group_by(Customer.association_type)
+        )
+        by_type: dict[AssociationType, int] = {}
+        frozen_count = restricted_count = 0
+        for association, count, frozen_n, restricted_n in grouped.all():
+            by_type[AssociationType(association)] = int(count)
+            frozen_count += int(frozen_n or 0)
+            restricted_count += int(restricted_n or 0)
+        managed = await self.session.execute(
+            stmt.with_only_columns(Customer.account_manager_id, func.count())
+            .group_by(Customer.account_manager_id)
+            .order_by(func.count().desc())
+        )
+        counts = [(manager, int(count)) for manager, count in managed.all()]
+        names = await self._manager_names({m for m, _c in counts})
+        return CustomerDistribution(
+            by_association_type=by_type,
+            by_account_manager=[(names.get(m) if m else None, c) for m, c in counts],
+            frozen=frozen_count,
+            restricted=restricted_count,
+        )
 
     async def new_customer_tags(
         self,

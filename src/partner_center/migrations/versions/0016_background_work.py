@@ -1,5 +1,6 @@
 """background work (issue 12): long work started from the console — catalogue imports,
-account-statement exports, bill runs — with its progress and result file parts
+account-statement exports, bill runs — with its progress and result file parts; bill lines
+indexed by the billed partner and cycle (the dashboard's spend per service and billing mode)
 
 Revision ID: 0016
 Revises: 0007
@@ -73,8 +74,16 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_index(
+        "ix_customer_bill_lines_billed_cycle",
+        "customer_bill_lines",
+        ["billed_partner_id", "cycle"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_customer_bill_lines_billed_cycle", table_name="customer_bill_lines")
     op.drop_index(op.f("ix_background_work_parts_tenant_id"), table_name="background_work_parts")
     op.drop_table("background_work_parts")
     op.drop_index(op.f("ix_background_work_tenant_id"), table_name="background_work")

@@ -3,6 +3,7 @@ is embedded; each chart also comes with its numbers as a table)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pygal
@@ -38,7 +39,7 @@ def _config() -> dict[str, object]:
     }
 
 
-def pie(parts: list[tuple[str, int | Decimal]]) -> Markup | None:
+def pie(parts: Sequence[tuple[str, int | Decimal]]) -> Markup | None:
     """A donut of ``parts``; None when every part is 0 (the page says so in words)."""
     if not any(value for _label, value in parts):
         return None
