@@ -42,6 +42,7 @@ def test_coupon_quotas_and_coupons(page: Page, server: LiveServer) -> None:
     page.wait_for_selector(f"{quota_row}:has-text('Normal')")
     check_page(page, "operator-coupon-quotas")
     page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/console/sign-in")
 
     sign_in(page, csp.creds.domain_name)
     page.wait_for_url("**/console/dashboard")
