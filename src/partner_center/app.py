@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         )
         if settings.run_jobs_in_process:
             runner.start()
+            state.wake_jobs = runner.wake
         try:
             yield
         finally:

@@ -36,6 +36,7 @@ from partner_center.domains.associations.public import (
     TypeChangeService,
     association_hooks,
 )
+from partner_center.domains.background.public import BackgroundWorkService
 from partner_center.domains.balances.public import (
     BalanceEngine,
     BalanceService,
@@ -736,6 +737,19 @@ class Services:
     @cached_property
     def account_statements(self) -> AccountStatements:
         return AccountStatements(self.balances, currency=self.settings.currency)
+
+    @cached_property
+    def background(self) -> BackgroundWorkService:
+        return BackgroundWorkService(
+            self.session,
+            clock=self.clock,
+            identity=self.identity,
+            partners=self.partners,
+            catalog_importer=self.catalog_importer,
+            statements=self.account_statements,
+            billing=self.billing,
+            currency=self.settings.currency,
+        )
 
     @cached_property
     def payment_gateway(self) -> PaymentGateway:

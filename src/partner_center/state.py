@@ -8,9 +8,9 @@ edges in the layers so that every edge can use it without importing the composit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,9 @@ class AppState:
     """Business time: a ``SandboxClock`` in sandbox mode (refreshed per unit of work)."""
     limiter: Limiter
     jobs: JobRegistry[Services]
+    wake_jobs: Callable[[], None] = field(default=lambda: None)
+    """Run due jobs now rather than at the runner's next pass (the server sets it to its
+    in-process runner's ``wake``; without one the worker's next tick runs them)."""
 
     @property
     def settings(self) -> Settings:

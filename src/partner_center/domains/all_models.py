@@ -1,6 +1,7 @@
 """Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests, tooling)."""
 
 from partner_center.domains.associations import models as _associations  # noqa: F401
+from partner_center.domains.background import models as _background  # noqa: F401
 from partner_center.domains.balances import models as _balances  # noqa: F401
 from partner_center.domains.billing import models as _billing  # noqa: F401
 from partner_center.domains.budgets import models as _budgets  # noqa: F401

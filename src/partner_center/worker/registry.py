@@ -7,6 +7,7 @@ at the job's business time.
 from __future__ import annotations
 
 from partner_center.domains.associations import tasks as association_tasks
+from partner_center.domains.background import tasks as background_tasks
 from partner_center.domains.billing import tasks as billing_tasks
 from partner_center.domains.budgets import tasks as budget_tasks
 from partner_center.domains.catalog import tasks as catalog_tasks
@@ -39,6 +40,7 @@ def build_registry(wiring: Wiring) -> JobRegistry[Services]:
     invoice_tasks.register(registry)
     for module in (
         association_tasks,
+        background_tasks,
         catalog_tasks,
         coupon_tasks,
         notification_tasks,

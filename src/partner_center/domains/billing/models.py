@@ -160,6 +160,7 @@ class CustomerBillLine(TenantOwned, Base):
             "tenant_id", "cycle", "kind", "service_type_code", "resource_type_code", "region_code"
         ),
         Index("ix_customer_bill_lines_owner_cycle", "owner_partner_id", "cycle"),
+        Index("ix_customer_bill_lines_billed_cycle", "billed_partner_id", "cycle"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -52,7 +52,8 @@ from partner_center.domains.billing.records import (
 from partner_center.domains.billing.run import BillRunner, RunReport
 from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
-from partner_center.kernel.clock import Clock
+from partner_center.kernel.clock import Clock, utc
+from partner_center.kernel.db import MoneyAmount
 from partner_center.kernel.money import (
     CENT,
     MAX_STORABLE,
@@ -191,6 +192,26 @@ _SUM_KIND = {
     LineKind.REFUND: (1, 2),
     LineKind.ADJUSTMENT: (3, 3),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenditureDistribution:
+    """The spend on a partner's bills of some cycles, per cloud service and per billing mode
+    (``LineKind``: yearly/monthly orders, pay-per-use, refunds, adjustments), largest first."""
+
+    cycles: tuple[str, str]
+    by_service: list[tuple[str, Decimal]]
+    by_kind: list[tuple[LineKind, Decimal]]
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueSummary:
+    """A partner's bills unpaid past their due date (rules.md §6.17)."""
+
+    bills: int
+    amount: Decimal
+    """What is still unpaid on them, in the site currency."""
+    oldest_due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +380,60 @@ class BillingService:
         total = sum((bill.remaining_amount for bill in bills), ZERO)
         cycle, estimate = await self.runner.estimate(partner_id, self.clock.now())
         return AmountDue(Money(total, self.currency), bills, cycle, Money(estimate, self.currency))
+
+    async def overdue_summary(self, partner_id: str) -> OverdueSummary:
+        """The partner's overdue bills at a glance, in one statement."""
+        remaining = type_coerce(PartnerBill.amount_due, BigInteger) - type_coerce(
+            PartnerBill.paid_amount, BigInteger
+        )
+        row = (
+            await self.session.execute(
+                self._unpaid(partner_id)
+                .where(PartnerBill.due_at < self.clock.now())
+                .with_only_columns(
+                    func.count(),
+                    type_coerce(func.coalesce(func.sum(remaining), 0), MoneyAmount()),
+                    func.min(PartnerBill.due_at),
+                )
+            )
+        ).one()
+        oldest = row[2]
+        return OverdueSummary(
+            bills=int(row[0]),
+            amount=row[1],
+            oldest_due_at=utc(oldest) if isinstance(oldest, datetime) else None,
+        )
+
+    async def expenditure_distribution(
+        self, partner_id: str, *, first: str, last: str
+    ) -> ExpenditureDistribution:
+        """The spend on the partner's bills of the cycles ``first`` to ``last`` (its reseller-
+        model customers', its resellers' customers' for a distributor), summed by the database
+        per cloud service and per billing mode."""
+        lines = CustomerBillLine
+        where = (
+            lines.billed_partner_id == partner_id,
+            lines.cycle >= parse_cycle(first, "cycle"),
+            lines.cycle <= parse_cycle(last, "cycle"),
+        )
+        total = type_coerce(func.sum(type_coerce(lines.amount, BigInteger)), MoneyAmount())
+        services = await self.session.execute(
+            select(lines.service_type_code, total)
+            .where(*where)
+            .group_by(lines.service_type_code)
+            .order_by(total.desc(), lines.service_type_code)
+        )
+        kinds = await self.session.execute(
+            select(lines.kind, total).where(*where).group_by(lines.kind).order_by(lines.kind)
+        )
+        return ExpenditureDistribution(
+            cycles=(first, last),
+            by_service=[(code, amount) for code, amount in services.all()],
+            by_kind=sorted(
+                ((LineKind(kind), amount) for kind, amount in kinds.all()),
+                key=lambda pair: -pair[1],
+            ),
+        )
 
     async def has_overdue(self, partner_id: str, *, older_than_days: int = 0) -> bool:
         """Whether a bill of the partner is unpaid ``older_than_days`` past its due date."""

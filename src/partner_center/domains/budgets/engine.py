@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +67,7 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.ledger.public import Guard, LedgerErrorCode, LedgerService
 from partner_center.domains.notifications.public import PARTNER_BUDGET, NotificationService
 from partner_center.kernel.clock import Clock, format_utc, start_of_month, utc
+from partner_center.kernel.db import MoneyAmount
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.money import (
@@ -87,6 +88,23 @@ ALERT_THRESHOLDS = (75, 90, 100)
 EXHAUSTION_REASON = "The customer's budget is used up."
 RESTORED_REASON = "The customer's budget was restored or raised above its use."
 SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUsageSummary:
+    """Budget use over all of a partner's customers with a budget. Amounts in the site
+    currency."""
+
+    budgets: int
+    budget_amount: Decimal
+    used_amount: Decimal
+    reached_75: int
+    """Customers that used at least 75 % of their budget (the first alert)."""
+    reached_90: int
+    exhausted: int
+    """Customers that used all of it."""
+    top: list[tuple[str, Decimal, Decimal]]
+    """``(customer id, budget, used)`` of the customers using the most, most first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +370,76 @@ class BudgetEngine:
         """The budget as it stands now, without writing anything (a month that has begun but
         not been opened yet reads as restored)."""
         return (await self.views([customer_id], currency=currency))[0]
+
+    async def usage_summary(self, partner_id: str, *, top: int = 10) -> BudgetUsageSummary:
+        """Budget use of every customer with an active budget that the partner owns or, as a
+        distributor, whose reseller it is above, in two statements whatever their number: the
+        totals and threshold counts (75 %, 90 %, 100 %, rules.md §3.12), and the ``top``
+        customers by use. Use is read as ``views`` reads it (a month not opened yet is 0)."""
+        net = self.ledger.posted_net_debits()
+        month = start_of_month(self.zone, self.clock.now())
+        current = or_(
+            and_(
+                CustomerBudget.budget_type == BudgetType.PACKAGE,
+                BudgetPeriod.budget_type == BudgetType.PACKAGE,
+            ),
+            and_(
+                CustomerBudget.budget_type == BudgetType.MONTHLY,
+                BudgetPeriod.starts_at >= month,
+            ),
+        )
+        used = case((current, func.coalesce(net.c.net, 0)), else_=0)
+        amount = type_coerce(CustomerBudget.amount, BigInteger)
+        joined = (
+            select(CustomerBudget.customer_id, amount.label("amount"), used.label("used"))
+            .join(BudgetPeriod, BudgetPeriod.id == CustomerBudget.current_period_id)
+            .outerjoin(net, net.c.account_id == BudgetPeriod.ledger_account_id)
+            .where(
+                CustomerBudget.status == BudgetStatus.ACTIVE,
+                or_(
+                    CustomerBudget.tenant_id == partner_id,
+                    CustomerBudget.distributor_id == partner_id,
+                ),
+            )
+            .subquery()
+        )
+
+        def reaching(times: int, of: int) -> ColumnElement[int]:
+            # used / amount >= of / times, in integers (no overflow: amounts < 10^17 units)
+            return func.coalesce(
+                func.sum(case((joined.c.used * times >= joined.c.amount * of, 1), else_=0)), 0
+            )
+
+        totals = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    type_coerce(func.coalesce(func.sum(joined.c.amount), 0), MoneyAmount()),
+                    type_coerce(func.coalesce(func.sum(joined.c.used), 0), MoneyAmount()),
+                    reaching(4, 3),
+                    reaching(10, 9),
+                    reaching(1, 1),
+                )
+            )
+        ).one()
+        leaders = await self.session.execute(
+            select(
+                joined.c.customer_id,
+                type_coerce(joined.c.amount, MoneyAmount()),
+                type_coerce(joined.c.used, MoneyAmount()),
+            )
+            .order_by(joined.c.used.desc(), joined.c.amount.desc(), joined.c.customer_id)
+            .limit(top)
+        )
+        return BudgetUsageSummary(
+            budgets=int(totals[0]),
+            budget_amount=totals[1],
+            used_amount=totals[2],
+            reached_75=int(totals[3]),
+            reached_90=int(totals[4]),
+            exhausted=int(totals[5]),
+            top=[(row[0], row[1], row[2]) for row in leaders.all()],
+        )
 
     async def views(self, customer_ids: list[str], *, currency: str) -> list[BudgetView]:
         """``view`` of many customers, in the order given, in three statements whatever their

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.domains.budgets.engine import (
     SYSTEM,
     BudgetEngine,
+    BudgetUsageSummary,
     BudgetView,
     Reservation,
 )
@@ -254,6 +255,16 @@ class BudgetService:
         )
         await self._customer(scope, customer_id)
         return await self.engine.view(customer_id, currency=self.currency)
+
+    async def usage_summary(self, actor: PartnerActor) -> BudgetUsageSummary:
+        """Budget use over all the partner's customers with a budget (its resellers' too, for a
+        distributor): the dashboard's figures, computed by the database."""
+        if not actor.caller.has(Permission.VIEW_CONSUMPTION_QUOTA):
+            raise budget_error(
+                BudgetErrorCode.ACCESS_DENIED,
+                "Access denied: the member lacks the permission to view budgets.",
+            )
+        return await self.engine.usage_summary(actor.partner_id)
 
     async def list_budgets(
         self,

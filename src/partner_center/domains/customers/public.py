@@ -24,6 +24,7 @@ from partner_center.domains.customers.models import (
 from partner_center.domains.customers.records import CustomerRecord, CustomerRecords
 from partner_center.domains.customers.service import (
     CreatedCustomer,
+    CustomerDistribution,
     CustomerFilter,
     CustomerService,
     CustomerView,
@@ -49,6 +50,7 @@ __all__ = [
     "CreatedCustomer",
     "CustomerAssociations",
     "CustomerControl",
+    "CustomerDistribution",
     "CustomerFilter",
     "CustomerRecord",
     "CustomerRecords",

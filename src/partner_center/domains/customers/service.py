@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +97,18 @@ class CustomerFilter:
     associated_on_end: datetime | None = None
     customer_id: str | None = None
     indirect_partner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDistribution:
+    """How a partner's customers are spread (its dashboard)."""
+
+    by_association_type: dict[AssociationType, int]
+    by_account_manager: list[tuple[str | None, int]]
+    """``(manager's login name, or None for no manager, customers)``, most customers first."""
+    frozen: int
+    restricted: int
+    """Purchase-restricted and not frozen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,14 +428,49 @@ class CustomerService:
         if not actor.caller.has(needed):
             raise access_denied("The member lacks the permission to view these customers.")
         owner_id = await self.owner_for(actor, filters.indirect_partner_id)
+        return await self._list(actor, [owner_id], filters, page)
+
+    async def list_resellers_customers(
+        self, actor: PartnerActor, filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        """A distributor's Resellers' Customers tab (rules.md §1.8): the customers of all its
+        resellers at once (or of the one ``filters.indirect_partner_id`` names), newest first;
+        each view's ``owner_partner_id`` is its reseller."""
+        if actor.partner.partner_type != PartnerType.DISTRIBUTOR:
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_RESELLER,
+                "Only a distributor may act for a reseller (indirect partner).",
+            )
+        if not actor.caller.has(Permission.LIST_RESELLER_CUSTOMERS):
+            raise access_denied("The member lacks the permission to view these customers.")
+        if filters.indirect_partner_id:
+            owners = [await self.owner_for(actor, filters.indirect_partner_id)]
+        else:
+            owners = await self.partners.resellers(actor.partner_id)
+        return await self._list(actor, owners, filters, page)
+
+    @staticmethod
+    def _scoped(actor: PartnerActor, owner_ids: list[str]) -> Select[Customer]:
+        """The associated customers of ``owner_ids`` the member sees (an account manager: only
+        those it manages)."""
+        owned = (
+            Customer.tenant_id == owner_ids[0]
+            if len(owner_ids) == 1
+            else Customer.tenant_id.in_(owner_ids)
+        )
         stmt: Select[Customer] = select(Customer).where(
-            Customer.tenant_id == owner_id,
-            Customer.association_status == AssociationStatus.ASSOCIATED,
+            owned, Customer.association_status == AssociationStatus.ASSOCIATED
         )
         if actor.caller.member_id and sees_only_own_customers(
             list(actor.caller.roles), is_admin=actor.caller.is_admin
         ):
             stmt = stmt.where(Customer.account_manager_id == actor.caller.member_id)
+        return stmt
+
+    async def _list(
+        self, actor: PartnerActor, owner_ids: list[str], filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        stmt = self._scoped(actor, owner_ids)
         if filters.account_name:
             stmt = stmt.where(
                 Customer.account_name.ilike(
@@ -450,6 +498,45 @@ class CustomerService:
         )
         managers = await self._manager_names({r.account_manager_id for r in rows} - {None})
         return [self._view(r, managers) for r in rows], int(total)
+
+    async def distribution(self, actor: PartnerActor) -> CustomerDistribution:
+        """How the partner's customers (those it sees in its list) are spread: per association
+        type and frozen or restricted, and per account manager, in one ``GROUP BY`` statement
+        whatever their number."""
+        if actor.partner.partner_type == PartnerType.RESELLER:
+            raise access_denied("A reseller cannot call this API; its distributor does.")
+        if not actor.caller.has(Permission.LIST_CUSTOMERS):
+            raise access_denied("The member lacks the permission to view these customers.")
+        frozen = Customer.freeze_type.is_not(None)
+        grouped = await self.session.execute(
+            self._scoped(actor, [actor.partner_id])
+            .with_only_columns(
+                Customer.association_type,
+                Customer.account_manager_id,
+                func.count(),
+                func.sum(case((frozen, 1), else_=0)),
+                func.sum(case((and_(Customer.restricted, ~frozen), 1), else_=0)),
+            )
+            .group_by(Customer.association_type, Customer.account_manager_id)
+        )
+        by_type: dict[AssociationType, int] = defaultdict(int)
+        by_manager: dict[str | None, int] = defaultdict(int)
+        frozen_count = restricted_count = 0
+        for association, manager, count, frozen_n, restricted_n in grouped.all():
+            by_type[AssociationType(association)] += int(count)
+            by_manager[manager] += int(count)
+            frozen_count += int(frozen_n or 0)
+            restricted_count += int(restricted_n or 0)
+        names = await self._manager_names(set(by_manager))
+        return CustomerDistribution(
+            by_association_type=dict(by_type),
+            by_account_manager=sorted(
+                ((names.get(m) if m else None, c) for m, c in by_manager.items()),
+                key=lambda pair: (-pair[1], pair[0] or ""),
+            ),
+            frozen=frozen_count,
+            restricted=restricted_count,
+        )
 
     async def new_customer_tags(
         self,

@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import BigInteger, Subquery, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -382,6 +383,19 @@ class LedgerService:
             DomainError: ``CBC.99000047`` if there is no such account.
         """
         return _balance_view(await self._account(account_id))
+
+    @staticmethod
+    def posted_net_debits() -> Subquery:
+        """Every account's posted debits less its posted credits, for set-based reads of other
+        domains (a budget's use is its period account's): a subquery of ``account_id`` and
+        ``net`` (10⁻⁸ units, BIGINT; wrap sums in ``MoneyAmount`` to read Decimals)."""
+        return select(
+            LedgerAccount.id.label("account_id"),
+            (
+                type_coerce(LedgerAccount.debits_posted, BigInteger)
+                - type_coerce(LedgerAccount.credits_posted, BigInteger)
+            ).label("net"),
+        ).subquery("posted_net_debits")
 
     async def balances(self, account_ids: Iterable[str]) -> dict[str, BalanceView]:
         """The current totals of many accounts in one statement, by id (unknown ids are left

@@ -122,10 +122,13 @@ class AccountStatements:
                 break
         return self.csv_text(lines)
 
-    def csv_text(self, lines: Iterable[StatementLine]) -> str:
+    def csv_text(self, lines: Iterable[StatementLine], *, header: bool = True) -> str:
+        """``lines`` as CSV rows; ``header`` False continues a file in parts (an export in
+        the background writes one part per page)."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        if header:
+            writer.writerow(CSV_COLUMNS)
         for line in lines:
             writer.writerow(
                 [

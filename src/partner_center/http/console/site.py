@@ -11,6 +11,7 @@ from partner_center.http.console.account import pages as account
 from partner_center.http.console.acting import pages as acting
 from partner_center.http.console.associations import mine as my_association
 from partner_center.http.console.associations import pages as associations
+from partner_center.http.console.coupons import pages as coupons
 from partner_center.http.console.customers import pages as customers
 from partner_center.http.console.dashboard import pages as dashboard
 from partner_center.http.console.finance import cycles as finance_cycles
@@ -18,7 +19,9 @@ from partner_center.http.console.finance import pages as finance
 from partner_center.http.console.finance import tickets as finance_tickets
 from partner_center.http.console.mine import pages as mine
 from partner_center.http.console.operator import pages as operator
+from partner_center.http.console.resellers import pages as resellers
 from partner_center.http.console.signin import pages as signin
+from partner_center.http.console.work import pages as work
 
 STATIC = Path(__file__).resolve().parent / "static"
 AREAS = (
@@ -34,6 +37,9 @@ AREAS = (
     finance,
     finance_cycles,
     finance_tickets,
+    resellers,
+    coupons,
+    work,
 )
 
 

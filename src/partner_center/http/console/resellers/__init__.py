@@ -1,0 +1,1 @@
+"""A distributor's resellers: their permissions and budget quotas, and their customers."""

@@ -1,0 +1,217 @@
+"""A distributor's resellers (rules.md §1.8–1.13): the reseller list with the permissions and
+budget quotas granted to each (set by the distributor's administrator, as
+``PUT /v1/partner-center/resellers/{id}/grants``), and the Resellers' Customers tab: every
+reseller's customers in one list; with one reseller chosen, Set Budget and Freeze / Unfreeze act
+for it (``indirect_partner_id``) — the budget form only while the reseller does not answer for
+its customers' budgets itself (§1.10), the services deciding the rest as for the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from partner_center.domains.budgets.public import BudgetType
+from partner_center.domains.customers.public import CustomerFilter, parse_freeze_type
+from partner_center.domains.partners.public import GrantView, IndirectPartnerFilter
+from partner_center.http.auth import CallerKind
+from partner_center.http.console.kit.forms import decimal_field
+from partner_center.http.console.kit.page import Page, action, if_permitted, view
+from partner_center.kernel.errors import access_denied, invalid_parameter
+from partner_center.kernel.pagination import page as page_window
+
+pages = APIRouter()
+DISTRIBUTOR = CallerKind.DISTRIBUTOR
+RESELLERS = "/console/resellers"
+CUSTOMERS = "/console/resellers/customers"
+LIMIT = 20
+RESELLER_CHOICES = 100
+"""The reseller filter offers this many resellers, newest first (the search field finds others)."""
+
+
+@view(pages, RESELLERS, kind=DISTRIBUTOR)
+async def resellers(page: Page) -> Response:
+    offset = page.int_query("offset", 0)
+    search = page.query("q")
+    rows, total = await page.services.partners.list_indirect_partners(
+        page.actor.partner_id,
+        IndirectPartnerFilter(account_name=search or None),
+        page_window(offset, LIMIT),
+    )
+    grants = {
+        r.indirect_partner_id: await page.services.partners.grants_for(r.indirect_partner_id)
+        for r in rows
+    }
+    return page.render(
+        "resellers/list.html",
+        rows=rows,
+        grants=grants,
+        total=total,
+        offset=offset,
+        limit=LIMIT,
+        q=search,
+    )
+
+
+@view(pages, RESELLERS + "/grants", kind=DISTRIBUTOR)
+async def reseller_grants(page: Page) -> Response:
+    reseller_id = page.query("reseller_id") or page.field("reseller_id")
+    reseller = await page.services.partners.reseller_of(
+        distributor_id=page.actor.partner_id, reseller_id=reseller_id
+    )
+    grant = await page.services.partners.grants_for(reseller_id)
+    names = ("can_set_budget", "can_restrict", "can_freeze_resources")
+    # A refused form shows what was submitted, not what is stored.
+    checked = {
+        n: page.field(n) == "1" if page.form is not None else getattr(grant, n) for n in names
+    }
+    return page.render("resellers/grants.html", reseller=reseller, grant=grant, checked=checked)
+
+
+@action(
+    pages,
+    RESELLERS + "/grants",
+    kind=DISTRIBUTOR,
+    form=reseller_grants,
+    fields=("monthly_quota", "package_quota"),
+)
+async def set_reseller_grants(page: Page) -> Response:
+    if not page.caller.is_admin:  # as the API: only the administrator grants (ext/resellers.py)
+        raise access_denied("Only the account's administrator may grant reseller permissions.")
+    reseller_id = page.field("reseller_id")
+    monthly = page.field("monthly_quota")
+    package = page.field("package_quota")
+    await page.services.partners.set_grants(
+        distributor_id=page.actor.partner_id,
+        reseller_id=reseller_id,
+        can_set_budget=page.field("can_set_budget") == "1",
+        can_restrict=page.field("can_restrict") == "1",
+        can_freeze_resources=page.field("can_freeze_resources") == "1",
+        monthly_quota=decimal_field(monthly, "monthly_quota") if monthly else None,
+        package_quota=decimal_field(package, "package_quota") if package else None,
+    )
+    return page.redirect(f"{RESELLERS}/grants?reseller_id={reseller_id}", notice="grants_set")
+
+
+# -- Resellers' Customers -----------------------------------------------------------------
+
+
+@view(pages, CUSTOMERS, kind=DISTRIBUTOR)
+async def resellers_customers(page: Page) -> Response:
+    return await _render_customers(page)
+
+
+async def _render_customers(
+    page: Page, failures: list[tuple[str, str, str]] | None = None
+) -> Response:
+    offset = page.int_query("offset", 0)
+    search = page.query("q")
+    reseller_id = page.query("indirect_partner_id") or page.field("indirect_partner_id")
+    partners = page.services.partners
+    choices, _count = await partners.list_indirect_partners(
+        page.actor.partner_id, IndirectPartnerFilter(), page_window(0, RESELLER_CHOICES)
+    )
+    rows, total = await page.services.customers.list_resellers_customers(
+        page.actor,
+        CustomerFilter(account_name=search or None, indirect_partner_id=reseller_id or None),
+        page_window(offset, LIMIT),
+    )
+    owners = {r.owner_partner_id for r in rows}
+    names = await page.services.identity.accounts(owners)
+    grants: dict[str, GrantView] = {o: await partners.grants_for(o) for o in owners}
+    grant = await partners.grants_for(reseller_id) if reseller_id else None
+    budgets = {}
+    if rows and reseller_id:
+        views = await if_permitted(
+            page.services.budgets.list_budgets(
+                page.actor, [r.customer_id for r in rows], indirect_partner_id=reseller_id
+            )
+        )
+        budgets = {v.customer_id: v for v in views or []}
+    return page.render(
+        "resellers/customers.html",
+        rows=rows,
+        total=total,
+        offset=offset,
+        limit=LIMIT,
+        q=search,
+        reseller_id=reseller_id,
+        choices=choices,
+        names={k: v.name for k, v in names.items()},
+        grants=grants,
+        grant=grant,
+        budgets=budgets,
+        selected=set(page.fields("customer_ids")),
+        failures=failures or [],
+    )
+
+
+def _reseller(page: Page) -> str:
+    reseller_id = page.field("indirect_partner_id")
+    if not reseller_id:
+        raise invalid_parameter("indirect_partner_id", "Choose the reseller first.")
+    return reseller_id
+
+
+def _back(reseller_id: str) -> str:
+    return f"{CUSTOMERS}?indirect_partner_id={reseller_id}"
+
+
+@action(
+    pages,
+    CUSTOMERS + "/budget",
+    kind=DISTRIBUTOR,
+    form=resellers_customers,
+    fields=("customer_ids", "budget_amount", "budget_type", "indirect_partner_id"),
+)
+async def set_budget(page: Page) -> Response:
+    reseller_id = _reseller(page)
+    budget_type = page.field("budget_type", "MONTHLY")
+    if budget_type not in BudgetType.__members__:
+        raise invalid_parameter("budget_type", "Choose monthly or one-time.")
+    outcome = await page.services.budgets.set_budgets(
+        page.actor,
+        page.fields("customer_ids"),
+        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
+        budget_type=BudgetType(budget_type),
+        indirect_partner_id=reseller_id,
+    )
+    if outcome.failed:
+        return await _render_customers(
+            page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed]
+        )
+    return page.redirect(_back(reseller_id), notice="budget_set")
+
+
+@action(
+    pages,
+    CUSTOMERS + "/freezing",
+    kind=DISTRIBUTOR,
+    form=resellers_customers,
+    fields=("customer_ids", "reason", "freeze_type", "indirect_partner_id"),
+)
+async def change_freezing(page: Page) -> Response:
+    reseller_id = _reseller(page)
+    freeze = page.field("change") == "freeze"
+    freeze_type = parse_freeze_type(page.field("freeze_type") or None, "freeze_type")
+    freezing, ids, reason = (
+        page.services.freezing,
+        page.fields("customer_ids"),
+        page.field("reason"),
+    )
+    if freeze:
+        failures = await freezing.freeze_customers(
+            page.actor, ids, freeze_type=freeze_type, reason=reason, indirect_partner_id=reseller_id
+        )
+    else:
+        failures = await freezing.unfreeze_customers(
+            page.actor,
+            ids,
+            unfreeze_type=freeze_type,
+            reason=reason,
+            indirect_partner_id=reseller_id,
+        )
+    if failures:
+        return await _render_customers(
+            page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
+        )
+    return page.redirect(_back(reseller_id), notice="frozen" if freeze else "unfrozen")

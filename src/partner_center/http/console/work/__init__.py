@@ -1,0 +1,1 @@
+"""Long work with visible progress: catalogue imports, account-statement exports, bill runs."""

@@ -1,0 +1,142 @@
+"""Long work in the console (``domains/background``): the form that starts it commits the work
+and its first job, wakes the job runner, and leads to the work's page, whose progress bar asks
+for itself again every second (HTMX ``hx-trigger="every 1s"``) until the work is done, then
+shows its result — the file of an export, what an import or a bill run did — or the error, with
+the code the API would give. Without JavaScript the page's Refresh link does the same.
+
+Starting it: the operator uploads a catalogue file (the file ``partner-center catalog import``
+takes) on Catalog Import or starts a cycle's run on Bill Runs; a partner exports its account
+statements of a period as CSV."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from partner_center.domains.background.public import WorkKind, WorkView
+from partner_center.domains.balances.public import StatementKind
+from partner_center.domains.payments.public import StatementRange
+from partner_center.http.auth import CallerKind
+from partner_center.http.console.finance.pages import bill_runs, day_field
+from partner_center.http.console.kit.page import Page, action, view
+from partner_center.kernel.pagination import page as page_window
+
+pages = APIRouter()
+WORK = "/console/work"
+CATALOG = "/console/operator/catalog"
+LISTED = 10
+
+
+def _work_page(work: WorkView) -> str:
+    return f"{WORK}?work_id={work.work_id}"
+
+
+async def _started(page: Page, work: WorkView) -> Response:
+    page.state.wake_jobs()
+    return page.redirect(_work_page(work))
+
+
+@view(pages, WORK, kind=CallerKind.ANY)
+async def work_page(page: Page) -> Response:
+    work = await page.services.background.get(page.caller.account_id, page.query("work_id"))
+    return page.render("work/work.html", work=work)
+
+
+@view(pages, WORK + "/progress", kind=CallerKind.ANY)
+async def work_progress(page: Page) -> Response:
+    """The progress element alone (what the page polls)."""
+    work = await page.services.background.get(page.caller.account_id, page.query("work_id"))
+    return page.render("work/progress.html", work=work)
+
+
+@view(pages, WORK + "/file", kind=CallerKind.ANY)
+async def work_file(page: Page) -> Response:
+    name, content = await page.services.background.result_file(
+        page.caller.account_id, page.query("work_id")
+    )
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- the operator: catalogue import and bill runs ------------------------------------------------
+
+
+@view(pages, CATALOG, kind=CallerKind.OPERATOR)
+async def catalog_import(page: Page) -> Response:
+    rows, total = await page.services.background.list(
+        page.caller.account_id, (WorkKind.CATALOG_IMPORT,), page_window(0, LISTED)
+    )
+    return page.render("work/catalog.html", rows=rows, total=total)
+
+
+@action(
+    pages,
+    CATALOG,
+    kind=CallerKind.OPERATOR,
+    form=catalog_import,
+    fields=("file",),
+    own_transactions=True,
+)
+async def start_catalog_import(page: Page) -> Response:
+    upload = page.upload("file")
+    content = await upload.read() if upload is not None else b""
+    async with page.state.work() as services:
+        work = await services.background.start_catalog_import(
+            operator_id=page.caller.account_id,
+            member_id=page.caller.member_id,
+            file_name=upload.filename or "catalog.json" if upload is not None else "",
+            content=content,
+        )
+    return await _started(page, work)
+
+
+@action(
+    pages,
+    "/console/operator/bill-runs/run",
+    kind=CallerKind.OPERATOR,
+    form=bill_runs,
+    fields=("cycle",),
+    own_transactions=True,
+)
+async def start_bill_run(page: Page) -> Response:
+    async with page.state.work() as services:
+        work = await services.background.start_bill_run(
+            operator_id=page.caller.account_id,
+            member_id=page.caller.member_id,
+            cycle=page.field("cycle"),
+        )
+    return await _started(page, work)
+
+
+# -- partners: account statements as CSV ------------------------------------------------------
+
+
+@view(pages, "/console/finance/exports", kind=CallerKind.PARTNER)
+async def exports(page: Page) -> Response:
+    rows, total = await page.services.background.list(
+        page.caller.account_id, (WorkKind.STATEMENT_EXPORT,), page_window(0, LISTED)
+    )
+    return page.render("work/exports.html", rows=rows, total=total)
+
+
+@action(
+    pages,
+    "/console/finance/exports",
+    kind=CallerKind.PARTNER,
+    form=exports,
+    fields=("begin_date", "end_date"),
+    own_transactions=True,
+)
+async def start_statement_export(page: Page) -> Response:
+    kind_text = page.field("type")
+    window = StatementRange(
+        begin=day_field(page.field("begin_date"), "begin_date"),
+        end=day_field(page.field("end_date"), "end_date"),
+        kind=StatementKind(kind_text) if kind_text in {k.value for k in StatementKind} else None,
+    )
+    async with page.state.work() as services:
+        work = await services.background.start_statement_export(page.actor, window)
+    return await _started(page, work)

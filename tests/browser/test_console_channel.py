@@ -1,0 +1,110 @@
+"""A distributor's channel in the console: its resellers' permissions and budget quotas, and
+the Resellers' Customers tab (every reseller's customers; budgets and freezing for a reseller
+that has not been granted them, read-only for one that has: rules.md §1.8–1.13)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from partner_center.domains.partners.public import PartnerType
+from partner_center.provisioning import Credentials
+from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
+from tests.harness import LiveServer, Partner, unique
+
+
+@pytest.fixture(scope="module")
+def distributor(server: LiveServer) -> Partner:
+    return server.partner(PartnerType.DISTRIBUTOR, password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def resellers(server: LiveServer, distributor: Partner) -> list[Partner]:
+    return [server.partner(PartnerType.RESELLER, distributor=distributor) for _ in range(2)]
+
+
+@pytest.fixture(scope="module")
+def reseller_customers(
+    server: LiveServer, distributor: Partner, resellers: list[Partner]
+) -> dict[str, list[Credentials]]:
+    return {
+        r.id: [server.customer(distributor, reseller=r, name=unique("rc")) for _ in range(2)]
+        for r in resellers
+    }
+
+
+def notice(page: Page, text: str) -> None:
+    page.wait_for_selector(f".notice:has-text({text!r})")
+
+
+def test_a_distributor_manages_its_resellers_and_their_customers(
+    page: Page,
+    distributor: Partner,
+    resellers: list[Partner],
+    reseller_customers: dict[str, list[Credentials]],
+) -> None:
+    granted, managed = resellers
+    sign_in(page, distributor.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    page.click("nav.side >> text=Resellers >> nth=-1")
+    page.wait_for_selector("h1:has-text('Resellers')")
+    assert granted.creds.domain_name in page.inner_text("table")
+    check_page(page, "distributor-resellers")
+
+    # Budget permission for one reseller; only a monthly quota for the other.
+    page.click(f"tr:has-text('{granted.id}') >> text=Permissions and quotas")
+    page.check("input[name=can_set_budget]")
+    page.fill("#monthly_quota", "-3")
+    page.click("button:has-text('Save permissions and quotas')")
+    page.wait_for_selector("#monthly_quota-error")
+    assert error_code(field_error(page, "monthly_quota")) == "CBC.0100"
+    page.fill("#monthly_quota", "2000")
+    page.click("button:has-text('Save permissions and quotas')")
+    notice(page, "The permissions and quotas were saved.")
+    check_page(page, "distributor-reseller-grants")
+    page.goto(f"/console/resellers/grants?reseller_id={managed.id}")
+    page.fill("#monthly_quota", "5000")
+    page.click("button:has-text('Save permissions and quotas')")
+    notice(page, "The permissions and quotas were saved.")
+    page.goto("/console/resellers")
+    assert "Budget" in page.inner_text(f"tr:has-text('{granted.id}')")
+    assert "5,000.00" in page.inner_text(f"tr:has-text('{managed.id}')")
+
+    # Every reseller's customers in one list.
+    page.click("nav.side >> text=Resellers' Customers")
+    page.wait_for_selector('h1:has-text("Resellers\' Customers")')
+    listed = page.inner_text("table")
+    for customers in reseller_customers.values():
+        for customer in customers:
+            assert customer.account_id in listed
+    check_page(page, "distributor-resellers-customers")
+
+    # The granted reseller answers for budgets: read-only here.
+    page.select_option("#indirect_partner_id", granted.id)
+    page.click("form[role=search] >> button:has-text('Search')")
+    page.wait_for_selector("#budget-readonly")
+    assert page.locator("summary:has-text('Set Budget')").count() == 0
+
+    # The other one's customers get their budget and a freeze from the distributor.
+    first, second = reseller_customers[managed.id]
+    page.select_option("#indirect_partner_id", managed.id)
+    page.click("form[role=search] >> button:has-text('Search')")
+    page.wait_for_selector("summary:has-text('Set Budget')")
+    page.check(f"#c-{first.account_id}")
+    page.click("summary:has-text('Set Budget')")
+    page.fill("#budget_amount", "6000")
+    page.click("button:has-text('Set budget of selected customers')")
+    page.wait_for_selector(".alert:has-text('CBC.')")  # beyond the reseller's 5,000 quota
+    page.check(f"#c-{first.account_id}")
+    page.click("summary:has-text('Set Budget')")
+    page.fill("#budget_amount", "150")
+    page.click("button:has-text('Set budget of selected customers')")
+    notice(page, "The budget was set.")
+    assert "150.00" in page.inner_text(f"tr:has(#c-{first.account_id})")
+    page.check(f"#c-{second.account_id}")
+    page.click("summary:has-text('Freeze / Unfreeze')")
+    page.fill("#reason", "Overdue")
+    page.click("button:has-text('Freeze selected')")
+    notice(page, "The customers were frozen.")
+    assert "Frozen" in page.inner_text(f"tr:has(#c-{second.account_id})")
+    check_page(page, "distributor-resellers-customers-managed")

@@ -1,0 +1,35 @@
+"""The Operations Dashboard over all of a partner's customers: counts by association type and
+state, budget use (every budget, not a sample), the account-manager spread and overdue bills,
+each chart with its table; axe-core on the page, in English and Chinese."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.browser.conftest import PASSWORD, check_page, sign_in
+from tests.harness import LiveServer, unique
+from tests.sdk.test_orders import set_budget
+
+
+def test_the_dashboard_counts_every_customer(page: Page, server: LiveServer) -> None:
+    csp = server.partner(password=PASSWORD)
+    customers = [server.customer(csp, name=unique("dash")) for _ in range(4)]
+    server.customer(csp, name=unique("ref"), authorize=False)
+    for customer, amount in zip(customers, ("100", "200", "300"), strict=False):
+        set_budget(server, csp, customer, amount)
+    sign_in(page, csp.creds.domain_name)
+    page.wait_for_url("**/console/dashboard")
+    assert page.inner_text("#customer-count") == "5"
+    assert page.inner_text("#budget-count") == "3"
+    assert page.inner_text("#budget-used") == "0.00"
+    assert page.inner_text("#budget-75") == "0"
+    assert "Nothing is overdue." in page.inner_text("#overdue")
+    assert "No account manager\t5" in page.inner_text("#managers")
+    top = page.inner_text("#budget-top")
+    assert top.index("300.00") < top.index("200.00") < top.index("100.00")
+    assert page.locator("#cap-managers + div[role=img] svg").count() == 1
+    check_page(page, "partner-dashboard-full")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('运营看板')")
+    check_page(page, "partner-dashboard-zh")
+    page.click("nav.langs >> text=English")
