@@ -11,7 +11,7 @@ from pydantic import BeforeValidator
 
 from partner_center.domains.balances.public import ConsumptionQuotaView
 from partner_center.http.wire import number_only
-from partner_center.kernel.clock import parse_utc
+from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import CENT, decimal_places, to_cents
 
@@ -41,6 +41,11 @@ def parse_time(value: str | None, field: str) -> datetime | None:
         return parse_utc(value)
     except ValueError as exc:
         raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
+
+
+def optional_utc(value: datetime | None) -> str | None:
+    """``format_utc`` of a time that may be absent: None stays None."""
+    return format_utc(value) if value is not None else None
 
 
 def time_filter(value: str | None, field: str) -> datetime | None:

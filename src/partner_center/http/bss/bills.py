@@ -7,12 +7,13 @@
 * ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
   charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
 * ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
-  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
+  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3, the default),
+  or summed per resource of the cycle (1) or per resource and day (2), unrounded.
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
 * ``list_customerself_resource_record_details`` (both, customer): the same records summed per
-  resource (``statistic_type`` 1, the default) or one by one (3).
+  resource (``statistic_type`` 1, the default), per resource and day (2) or one by one (3).
 * ``list_customer_bills_fee_records`` (bss, customer): the same records as
   ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
   charged fee records and completed orders only).
@@ -46,6 +47,7 @@ from partner_center.domains.billing.public import (
 )
 from partner_center.domains.usage.public import ResourceBandwidth
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
 from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
@@ -66,6 +68,9 @@ _BILL_TYPES = "1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
 
 Cycle = Annotated[str | None, Doc("YYYY-MM", required=True)]
 OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
+#: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
+_EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
+Project = Annotated[TextFilter, Doc(_EP_DOC)]
 AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
 NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
@@ -241,14 +246,17 @@ class CustomerselfResourceRecordsQuery(QueryModel):
     offset: RowOffset = None
     limit: Rows1000 = None
     resource_id: TextFilter = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     include_zero_record: IncludeZero = None
     method: OwnAccount = None
     sub_customer_id: TextFilter = None
     trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
     bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
-    statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
+    statistic_type: Annotated[
+        IntOrBlank,
+        Doc("1 per resource of the cycle, 2 per resource and day, 3 per record (default)"),
+    ] = None
 
 
 class ResFeeRecordV2(WireModel):
@@ -310,8 +318,8 @@ async def list_customerself_resource_records(
 ) -> ListCustomerselfResourceRecordsResponse:
     """Query a customer's own resource fee records of a cycle"""
     customer_id = _own_account(ctx, query.method, query.sub_customer_id)
-    if query.statistic_type not in (None, 3):
-        raise invalid_parameter("statistic_type", "Only 3 (per record) is served.")
+    if query.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     cycle = parse_cycle(query.cycle or "", "cycle")
     where = RecordFilter(
         service_type_code=query.cloud_service_type,
@@ -323,9 +331,17 @@ async def list_customerself_resource_records(
         date_begin=query.bill_date_begin,
         date_end=query.bill_date_end,
         include_zero=query.include_zero_record is not False,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(customer_id, cycle, window, where)
+    records, total = await ctx.services.billing.customer_records(
+        customer_id,
+        cycle,
+        window,
+        where,
+        per_resource=query.statistic_type == 1,
+        per_day=query.statistic_type == 2,
+    )
     return ListCustomerselfResourceRecordsResponse(
         fee_records=[
             ResFeeRecordV2(
@@ -474,8 +490,12 @@ class SubCustomerBillDetailQuery(_FeeRecordQuery):
     bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
     resource_name: NotFiltered = None
-    account_manager_id: NotFiltered = None
-    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
+    account_manager_id: Annotated[
+        TextFilter, Doc("Only if the customer is assigned to this account manager")
+    ] = None
+    association_type: Annotated[
+        TextFilter, Doc("1 referral, 2 resale (3 reseller): only if the customer's association is")
+    ] = None
     indirect_partner_id: Reseller = None
 
 
@@ -518,6 +538,11 @@ async def list_sub_customer_bill_detail(
     """Query a customer's fee records of a cycle (partner)"""
     if not query.customer_id:
         raise invalid_parameter("customer_id", "Required.")
+    association = None
+    if query.association_type:
+        if query.association_type not in ASSOCIATION_TYPES_IN:
+            raise invalid_parameter("association_type", "1 referral or 2 resale.")
+        association = ASSOCIATION_TYPES_IN[query.association_type]
     owner = ctx.actor.partner_id
     if query.indirect_partner_id:
         await ctx.services.partners.reseller_of(
@@ -529,8 +554,13 @@ async def list_sub_customer_bill_detail(
         bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(
-        query.customer_id, cycle, window, where
+    records, total = await ctx.services.billing.partner_customer_records(
+        query.customer_id,
+        cycle,
+        window,
+        where,
+        association_type=association,
+        account_manager_id=query.account_manager_id or None,
     )
     return ListSubCustomerBillDetailResponse(
         fee_records=[
@@ -554,7 +584,7 @@ class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
     resource_type_code: TextFilter = None
     bill_type: BillTypeFilter = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     include_zero_record: IncludeZero = None
     status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
         None
@@ -596,6 +626,7 @@ async def list_customer_bills_fee_records(
             resource_type_code=query.resource_type_code,
             bill_type=query.bill_type,
             include_zero=query.include_zero_record is not False,
+            enterprise_project_id=query.enterprise_project_id or None,
         )
         records, total = await ctx.services.billing.customer_records(
             customer_id, cycle, window, where
@@ -627,16 +658,19 @@ class QueryResRecordsDetailReq(WireModel):
     res_instance_id: str | None = None
     charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
     bill_type: int | None = Field(default=None, description=_BILL_TYPES)
-    enterprise_project_id: str | None = Field(default=None, description="Accepted")
+    enterprise_project_id: str | None = Field(default=None, description=_EP_DOC)
     include_zero_record: bool | None = Field(default=None, description="Default true")
     offset: int | None = Field(default=None, description=">= 0, default 0")
     limit: int | None = Field(default=None, description="1 to 1000, default 10")
     method: str | None = Field(default=None, description="oneself | all")
     sub_customer_id: str | None = None
     statistic_type: int | None = Field(
-        default=None, description="1 per resource of the cycle (default), 3 per record"
+        default=None,
+        description="1 per resource of the cycle (default), 2 per resource and day, 3 per record",
     )
-    query_type: str | None = Field(default=None, description="BILLCYCLE (default) | DAILY")
+    query_type: str | None = Field(
+        default=None, description="BILLCYCLE (default) | DAILY (statistic_type 2 or 3)"
+    )
     bill_cycle_begin: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     bill_cycle_end: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     payer_account_id: str | None = Field(default=None, description="Only the caller's own")
@@ -676,13 +710,13 @@ async def list_customerself_resource_record_details(
     customer_id = _own_account(ctx, body.method, body.sub_customer_id)
     if body.payer_account_id not in (None, "", customer_id):
         raise invalid_parameter("payer_account_id", "Not a member account of the caller.")
-    if body.statistic_type not in (None, 1, 3):
-        raise invalid_parameter("statistic_type", "1 (per resource) or 3 (per record).")
+    if body.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     if body.query_type not in (None, "BILLCYCLE", "DAILY"):
         raise invalid_parameter("query_type", "BILLCYCLE or DAILY.")
     daily = body.query_type == "DAILY"
-    if daily and body.statistic_type != 3:
-        raise invalid_parameter("query_type", "DAILY goes with statistic_type 3.")
+    if daily and body.statistic_type not in (2, 3):
+        raise invalid_parameter("query_type", "DAILY goes with statistic_type 2 or 3.")
     cycle = parse_cycle(body.cycle, "cycle")
     if cycle < "2019-01":
         raise invalid_parameter("cycle", "From 2019-01.")
@@ -696,13 +730,15 @@ async def list_customerself_resource_record_details(
         date_begin=body.bill_cycle_begin if daily else None,
         date_end=body.bill_cycle_end if daily else None,
         include_zero=body.include_zero_record is not False,
+        enterprise_project_id=body.enterprise_project_id or None,
     )
     records, total = await ctx.services.billing.customer_records(
         customer_id,
         cycle,
         page(body.offset, body.limit, max_limit=1000),
         where,
-        per_resource=body.statistic_type != 3,
+        per_resource=body.statistic_type in (None, 1),
+        per_day=body.statistic_type == 2,
     )
     return ListCustomerselfResourceRecordDetailsResponse(
         monthly_records=[
@@ -879,7 +915,7 @@ class MonthlyBreakDownQuery(QueryModel):
     limit: Rows1000 = None
     resource_id: TextFilter = None
     resource_name: NotFiltered = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
@@ -936,6 +972,7 @@ async def list_customer_bills_monthly_break_down(
         charge_mode=None if mode is None else str(mode),
         bill_type=query.bill_type,
         resource_id=query.resource_id,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.customer_records(

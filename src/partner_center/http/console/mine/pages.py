@@ -54,13 +54,7 @@ async def my_orders(page: Page) -> Response:
     )
 
 
-@action(
-    pages,
-    "/console/my/resources",
-    kind=CUSTOMER,
-    form=my_orders,
-    fields=("resource_id",),
-)
+@action(pages, "/console/my/resources", kind=CUSTOMER, form=my_orders, fields="resource_id")
 async def change_resource(page: Page) -> Response:
     """Renew one month (a renewal order to pay), unsubscribe, or turn auto-renew on or off."""
     customer_id = page.caller.account_id
@@ -91,7 +85,7 @@ async def change_resource(page: Page) -> Response:
     return page.redirect("/console/my/orders", notice=f"resource_{change}")
 
 
-@action(pages, "/console/my/orders/pay", kind=CUSTOMER, form=my_orders, fields=("order_id",))
+@action(pages, "/console/my/orders/pay", kind=CUSTOMER, form=my_orders, fields="order_id")
 async def pay_order(page: Page) -> Response:
     await page.services.orders.pay(
         page.caller.account_id,
@@ -114,7 +108,7 @@ async def my_requests(page: Page) -> Response:
     "/console/my/requests/decide",
     kind=CUSTOMER,
     form=my_requests,
-    fields=("authorization_id",),
+    fields="authorization_id",
 )
 async def decide(page: Page) -> Response:
     authorization_id = page.field("authorization_id")
