@@ -412,9 +412,8 @@ async def list_customers_balances_detail(
     return ListCustomersBalancesDetailResponse(
         customer_balances=[
             CustomerBalancesV2(
-                customer_id=r.customer_id,
+                **same_named(r, "customer_id currency"),
                 **same_named(r, "debt_amount amount", via=wire_amount),
-                currency=r.currency,
                 measure_id=MEASURE_ID,
             )
             for r in rows
@@ -521,10 +520,9 @@ async def show_customer_account_balances(
     return ShowCustomerAccountBalancesResponse(
         account_balances=[
             AccountBalanceV3(
-                account_id=view.account_id,
+                **same_named(view, "account_id currency"),
                 account_type=1,
                 amount=wire_amount(view.amount),
-                currency=view.currency,
                 designated_amount=wire_amount(Decimal(0)),
                 measure_id=MEASURE_ID,
             )

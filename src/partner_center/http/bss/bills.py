@@ -230,12 +230,9 @@ async def show_customer_monthly_sum(
             )
             for line in found.lines
         ],
-        consume_amount=found.consume_amount,
-        debt_amount=found.debt_amount,
-        coupon_amount=found.coupon_amount,
+        **same_named(found, "consume_amount debt_amount coupon_amount currency"),
         writeoff_amount=_NONE,
         measure_id=1,
-        currency=found.currency,
         **zero,
     )
 

@@ -33,6 +33,7 @@ from partner_center.domains.budgets.public import (
     display_amount,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import optional_utc
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, Int, QueryModel
@@ -227,7 +228,7 @@ def _detail(view: BudgetView) -> BudgetDetail:
         remaining_amount=display_amount(view.remaining),
         measure_id=MEASURE_ID,
         exhaustion_action=view.exhaustion_action.value,
-        period_starts_at=format_utc(view.period_starts_at) if view.period_starts_at else None,
+        period_starts_at=optional_utc(view.period_starts_at),
     )
 
 
@@ -274,7 +275,7 @@ async def list_sub_customer_budget(
     )
 
 
-@operation(router, "POST", _BUDGET, kind=CallerKind.PARTNER, status=204)
+@operation(router, "POST", _BUDGET, kind=CallerKind.PARTNER)
 async def update_sub_customer_budget(
     ctx: OperationContext, body: ModSubCustomerBudgetReq, verification_code: VerificationCodeHeader
 ) -> None:

@@ -37,7 +37,7 @@ async def check_user_identity(
     return s.CheckUserIdentityResponse(check_result=result, mobile_remain_available_num=remaining)
 
 
-@operation(router, "POST", "/v2/bases/verificationcode/send", kind=CallerKind.PARTNER, status=204)
+@operation(router, "POST", "/v2/bases/verificationcode/send", kind=CallerKind.PARTNER)
 async def send_verification_message_code(
     ctx: OperationContext, body: s.SendVerificationCodeV2Req
 ) -> None:

@@ -189,7 +189,7 @@ def _node(node: OrgNode) -> EmChildNodeV2:
     )
 
 
-@operation(router, "POST", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "POST", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER)
 async def create_sub_enterprise_account(
     ctx: OperationContext, body: CreateSubCustomerReqV2
 ) -> None:
@@ -237,9 +237,7 @@ async def list_enterprise_organizations(
     )
 
 
-@operation(
-    router, "POST", f"{_MULTI_ACCOUNTS}/sm-verification-code", kind=CallerKind.CUSTOMER, status=204
-)
+@operation(router, "POST", f"{_MULTI_ACCOUNTS}/sm-verification-code", kind=CallerKind.CUSTOMER)
 async def send_sms_verification_code(
     ctx: OperationContext, body: SendSmVerificationCodeReq
 ) -> None:
@@ -259,11 +257,7 @@ async def send_sms_verification_code(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/enterprises/enterprise-projects/authority",
-    kind=CallerKind.CUSTOMER,
-    status=204,
+    router, "POST", "/v2/enterprises/enterprise-projects/authority", kind=CallerKind.CUSTOMER
 )
 async def create_enterprise_project_auth(ctx: OperationContext) -> None:
     """Enable enterprise projects for the calling customer

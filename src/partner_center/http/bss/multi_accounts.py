@@ -214,7 +214,7 @@ async def list_enterprise_multi_account(
     return ListEnterpriseMultiAccountResponse(total_count=len(infos), amount_infos=infos)
 
 
-@operation(router, "POST", f"{_PREFIX}/transfer-amount", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "POST", f"{_PREFIX}/transfer-amount", kind=CallerKind.CUSTOMER)
 async def update_sub_enterprise_amount(
     ctx: OperationContext, body: TransferEnterpriseMultiAccountReq
 ) -> None:
@@ -229,7 +229,7 @@ async def update_sub_enterprise_amount(
     )
 
 
-@operation(router, "POST", f"{_PREFIX}/retrieve-amount", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "POST", f"{_PREFIX}/retrieve-amount", kind=CallerKind.CUSTOMER)
 async def reclaim_sub_enterprise_amount(
     ctx: OperationContext, body: TransferEnterpriseMultiAccountReq
 ) -> None:

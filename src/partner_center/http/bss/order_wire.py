@@ -4,13 +4,13 @@ order extension."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
 from partner_center.domains.orders.public import LineView, OrderView
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
@@ -109,10 +109,6 @@ class OrderLineItemEntityV2(WireModel):
     order_id: str | None = None
 
 
-def format_time(value: datetime | None) -> str | None:
-    return format_utc(value) if value is not None else None
-
-
 def _amount_info(
     *,
     discount: Decimal,
@@ -154,7 +150,7 @@ def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) 
         "official_amount": to_cents(view.official_amount),
         "measure_id": MEASURE_ID,
         "create_time": format_utc(view.created_at),
-        "payment_time": format_time(view.paid_at),
+        "payment_time": optional_utc(view.paid_at),
         "currency": view.currency,
         "amount_info": _amount_info(
             discount=view.discount_amount,
@@ -172,7 +168,7 @@ def order_wire(view: OrderView, model: type[CustomerOrderV2] = CustomerOrderV2) 
     if model is CustomerOrderV3:
         fields["user_name"] = view.created_by
         fields["pending_payment_end_time"] = (
-            format_time(view.payment_deadline) if view.status == 6 else None
+            optional_utc(view.payment_deadline) if view.status == 6 else None
         )
     return model(**fields)
 
@@ -195,7 +191,7 @@ def line_wire(view: LineView, order: OrderView) -> OrderLineItemEntityV2:
             " period_num subscription_num",
         ),
         order_line_item_id=view.line_id,
-        **same_named(view, "effective_time expire_time", via=format_time),
+        **same_named(view, "effective_time expire_time", via=optional_utc),
         **same_named(view, "amount_after_discount official_amount", via=to_cents),
         amount_info=_amount_info(
             discount=view.discount_amount,

@@ -30,11 +30,10 @@ from partner_center.http.bss.order_wire import (
     CustomerOrderV2,
     CustomerOrderV3,
     OrderLineItemEntityV2,
-    format_time,
     line_wire,
     order_wire,
 )
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
@@ -423,7 +422,7 @@ async def list_order_coupons_by_order_id(
                 expire_time=format_utc(coupon.expire_time),
                 use_limits=[],
                 active_time=format_utc(coupon.created_at),
-                last_used_time=format_time(coupon.last_used_at),
+                last_used_time=optional_utc(coupon.last_used_at),
                 create_time=format_utc(coupon.created_at),
                 coupon_version=2,
                 used_by_order_id=coupon.lock_order_id,
@@ -439,13 +438,13 @@ async def list_order_coupons_by_order_id(
     )
 
 
-@operation(router, "POST", "/v3/orders/customer-orders/pay", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "POST", "/v3/orders/customer-orders/pay", kind=CallerKind.CUSTOMER)
 async def pay_orders(ctx: OperationContext, body: PayCustomerOrderV3Req) -> None:
     """The customer pays its pending order (discount first, then one coupon)"""
     await ctx.services.orders.pay(ctx.caller.account_id, payment_of(body))
 
 
-@operation(router, "PUT", f"{_ORDERS}/cancel", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "PUT", f"{_ORDERS}/cancel", kind=CallerKind.CUSTOMER)
 async def cancel_customer_order(ctx: OperationContext, body: CancelCustomerOrderReq) -> None:
     """Cancel a pending-payment order"""
     await ctx.services.orders.cancel(ctx.caller.account_id, body.order_id)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from partner_center.domains.catalog.public import DiscountType
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import optional_utc
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, Int, PageQuery
@@ -109,7 +110,7 @@ async def list_business_discount_info(
                     site_code=ctx.state.site.upper(),
                     discount_ratio=(Decimal(100) - deepest.percent_off) / Decimal(100),
                     effective_time=format_utc(deepest.effective_from),
-                    expire_time=format_utc(deepest.effective_to) if deepest.effective_to else None,
+                    expire_time=optional_utc(deepest.effective_to),
                 )
             )
     first = granted[0] if granted else None

@@ -8,7 +8,6 @@ Batch operations answer 200 with the failed ids listed (``fail_resource_infos`` 
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter
@@ -27,10 +26,9 @@ from partner_center.http.bss.order_wire import (
     caller_name,
     enterprise_project,
 )
-from partner_center.http.formats import parse_time, zero_or_one
+from partner_center.http.formats import optional_utc, parse_time, zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
-from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
 
@@ -154,10 +152,6 @@ class UpdatePeriodToOnDemandInstantlyResponse(WireModel):
     to_ondemand_service_results: list[ToOndemandServiceResult]
 
 
-def _time(value: datetime | None) -> str | None:
-    return format_utc(value) if value is not None else None
-
-
 def instance_wire(view: ResourceView) -> OrderInstanceV2:
     return OrderInstanceV2(
         **same_named(
@@ -168,7 +162,7 @@ def instance_wire(view: ResourceView) -> OrderInstanceV2:
         ),
         is_main_resource=1 if view.is_main else 0,
         **same_named(view, "status expire_policy", via=int),
-        **same_named(view, "effective_time expire_time update_time", via=_time),
+        **same_named(view, "effective_time expire_time update_time", via=optional_utc),
         spec_size=Decimal(view.spec_size) if view.spec_size is not None else None,
         enterprise_project=enterprise_project(view.enterprise_project_id),
     )
@@ -273,7 +267,6 @@ async def cancel_resources_subscription(
     "POST",
     _RESOURCES + "/autorenew/{resource_id}",
     kind=CallerKind.CUSTOMER,
-    status=204,
     body_required=False,
 )
 async def auto_renewal_resources(
@@ -288,9 +281,7 @@ async def auto_renewal_resources(
     )
 
 
-@operation(
-    router, "DELETE", _RESOURCES + "/autorenew/{resource_id}", kind=CallerKind.CUSTOMER, status=204
-)
+@operation(router, "DELETE", _RESOURCES + "/autorenew/{resource_id}", kind=CallerKind.CUSTOMER)
 async def cancel_auto_renewal_resources(ctx: OperationContext, resource_id: str) -> None:
     """Turn auto-renew off"""
     await ctx.services.subscriptions.disable_auto_renew(ctx.caller.account_id, resource_id)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from partner_center.domains.usage.public import PackageView, ResourceView
+from partner_center.http.formats import optional_utc
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 
@@ -49,7 +50,7 @@ def resource_wire(view: ResourceView) -> CustomerOnDemandResource:
             " resource_name resource_spec_code resource_info product_spec_desc",
         ),
         effective_time=format_utc(view.effective_time),
-        expire_time=format_utc(view.expire_time) if view.expire_time else None,
+        expire_time=optional_utc(view.expire_time),
         status=int(view.status),
     )
 

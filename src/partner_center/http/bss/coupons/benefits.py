@@ -36,7 +36,7 @@ from partner_center.http.bss.coupons import (
     text_filter,
     use_limits,
 )
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
@@ -307,9 +307,7 @@ async def create_partner_coupons(
     )
 
 
-@operation(
-    router, "POST", f"{_BENEFITS}/partner-coupons/reclaim", kind=CallerKind.PARTNER, status=204
-)
+@operation(router, "POST", f"{_BENEFITS}/partner-coupons/reclaim", kind=CallerKind.PARTNER)
 async def reclaim_partner_coupons(ctx: OperationContext, body: ReclaimPartnerCouponsReq) -> None:
     """Reclaim an available coupon; its whole balance returns to the quota"""
     await ctx.services.coupons.reclaim(
@@ -353,7 +351,7 @@ async def list_issued_partner_coupons(
             IQueryUserPartnerCouponsResultV2(
                 **_coupon_fields(v),
                 effective_time=format_utc(v.valid_time),
-                last_used_time=format_utc(v.last_used_at) if v.last_used_at else None,
+                last_used_time=optional_utc(v.last_used_at),
             )
             for v in views
         ],
@@ -430,7 +428,7 @@ async def list_sub_customer_coupons(
                 **_coupon_fields(v),
                 promotion_plan_id=v.quota_id,
                 valid_time=format_utc(v.valid_time),
-                reserve_time=format_utc(v.last_used_at) if v.last_used_at else None,
+                reserve_time=optional_utc(v.last_used_at),
                 coupon_version=_REUSABLE,
                 currency=v.currency,
                 source_id=v.issuer_id,
