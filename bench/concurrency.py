@@ -2,10 +2,12 @@
 1,000 customers) and a signed write (``update_sub_customer_budget``), against the real
 ``partner-center serve`` in one process and in N processes, measured in one run.
 
-    .venv/bin/python bench/concurrency.py [--clients 32] [--seconds 20] [--workers 2]
+    .venv/bin/python bench/concurrency.py [--clients 32] [--seconds 20] [--workers 2] [--warmup 3]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/concurrency.py
 
-Prints throughput (requests/s) and p50/p99 latency of each operation. On PostgreSQL the server
+Prints throughput (requests/s) and p50/p99 latency of each operation, measured after a warm-up
+under the same load (a fresh server compiles its statements and opens its connections on its
+first requests). On PostgreSQL the server
 runs with 1 and with ``--workers`` processes (throughput ratio N/1); on SQLite with one
 (target: p99 under 1 s).
 """
@@ -118,11 +120,19 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 async def load(
-    base: str, creds: Credentials, ids: list[str], clients: int, seconds: float
+    base: str,
+    creds: Credentials,
+    ids: list[str],
+    clients: int,
+    seconds: float,
+    warmup: float = 0.0,
 ) -> dict[str, list[float]]:
+    """Latencies of the requests started after the first ``warmup`` seconds (the same load
+    runs during the warm-up: connections open, statements compile, caches fill)."""
     latencies: dict[str, list[float]] = {"list": [], "write": []}
     errors: list[str] = []
-    stop_at = time.monotonic() + seconds
+    measure_from = time.perf_counter() + warmup
+    stop_at = time.monotonic() + warmup + seconds
 
     async def client(n: int) -> None:
         async with httpx.AsyncClient(timeout=120) as http:
@@ -143,7 +153,8 @@ async def load(
                 headers = signed_headers(base, creds, "POST", path, body=body)
                 started = time.perf_counter()
                 answer = await http.post(f"{base}{path}", headers=headers, content=body)
-                latencies[kind].append(time.perf_counter() - started)
+                if started >= measure_from:
+                    latencies[kind].append(time.perf_counter() - started)
                 if answer.status_code >= 300:
                     errors.append(f"{kind} {answer.status_code} {answer.text[:200]}")
                 i += 1
@@ -177,6 +188,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds of the same load before measuring"
+    )
     args = parser.parse_args()
     url, pg_name = asyncio.run(create_fresh_database())
     try:
@@ -186,7 +200,7 @@ def main() -> None:
         backend = "PostgreSQL" if is_postgres() else "SQLite"
         print(
             f"{args.clients} clients x {args.seconds:.0f} s, list + write, {backend}, "
-            f"{args.customers} customers"
+            f"{args.customers} customers, after a {args.warmup:.0f} s warm-up"
         )
         rates = []
         for workers in counts:
@@ -194,7 +208,9 @@ def main() -> None:
             server = start_server(url, port, workers)
             try:
                 base = f"http://127.0.0.1:{port}"
-                latencies = asyncio.run(load(base, creds, ids, args.clients, args.seconds))
+                latencies = asyncio.run(
+                    load(base, creds, ids, args.clients, args.seconds, args.warmup)
+                )
             finally:
                 stop_server(server)
             rates.append(report(f"{workers} process(es)", latencies, args.seconds))

@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         le=1000,
         validation_alias=AliasChoices("PARTNER_CENTER_DB_POOL_SIZE", "db_pool_size"),
         description="Database connections each process keeps open (default 8 on PostgreSQL, "
-        "8 on SQLite).",
+        "32 on SQLite).",
     )
     db_max_overflow: int | None = Field(
         default=None,
@@ -135,7 +135,7 @@ class Settings(BaseSettings):
         le=1000,
         validation_alias=AliasChoices("PARTNER_CENTER_DB_MAX_OVERFLOW", "db_max_overflow"),
         description="Connections a process may open beyond its pool under load, closed when "
-        "returned (default 8 on PostgreSQL, 24 on SQLite).",
+        "returned (default 8 on PostgreSQL, 32 on SQLite).",
     )
     redis_url: str | None = Field(
         default=None,

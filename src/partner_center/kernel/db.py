@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 from partner_center.kernel.clock import SandboxClock, SandboxState, utc
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.money import from_storage_units, to_decimal, to_storage_units
+from partner_center.kernel.sqlite import one_hop_dbapi
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -144,6 +145,11 @@ READ_ONLY = "partner_center_read_only"
 #: their rate limiters and a worker fit a ``max_connections`` of 100.
 PG_POOL_SIZE = 8
 PG_MAX_OVERFLOW = 8
+#: SQLite's: a connection costs milliseconds to open (and a thread), and an overflow
+#: connection is closed when returned, so the pool holds what a busy server reads with at
+#: once (readers do not queue; writers take one connection at a time).
+SQLITE_POOL_SIZE = 32
+SQLITE_MAX_OVERFLOW = 32
 
 
 def make_engine(
@@ -160,7 +166,8 @@ def make_engine(
     PostgreSQL need ``processes × (pool_size + max_overflow)`` (plus the workers' and the
     CLI's) within its ``max_connections``.
 
-    SQLite: pooled connections (opening one costs milliseconds), WAL, and a transaction that
+    SQLite: one thread hop per statement (``kernel/sqlite.py``), pooled connections (opening
+    one costs milliseconds), WAL, and a transaction that
     writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
     never deadlock upgrading) while a read-only one starts with a plain ``BEGIN`` and reads its
     snapshot beside the writer. Writers of one process queue on ``Database``'s in-process lock
@@ -168,10 +175,12 @@ def make_engine(
     (the CLI, a worker)."""
     if url.startswith("sqlite"):
         options: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        if url.startswith("sqlite+aiosqlite"):
+            options["module"] = one_hop_dbapi()
         if pool:
             options.update(
-                pool_size=8 if pool_size is None else pool_size,
-                max_overflow=24 if max_overflow is None else max_overflow,
+                pool_size=SQLITE_POOL_SIZE if pool_size is None else pool_size,
+                max_overflow=SQLITE_MAX_OVERFLOW if max_overflow is None else max_overflow,
                 pool_pre_ping=False,
             )
         else:
