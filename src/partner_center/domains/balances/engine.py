@@ -281,6 +281,44 @@ class BalanceEngine:
         )
         await self.settle_quota_state(funds)
 
+    async def post_bill_adjustment(
+        self, partner_id: str, adjustment_id: str, amount: Decimal, memo: str
+    ) -> None:
+        """An operator's bill adjustment of a customer billed to ``partner_id``: > 0 the
+        partner's ``partner_receivable`` → ``revenue:P`` (it owes more), < 0 the reverse (a
+        reversing entry), an ADJUST line on its credit statement. Ledger transfer
+        ``adj:<adjustment id>``: posted once."""
+        funds = await self.books.lock_partner(partner_id)
+        transfer_id = f"adj:{adjustment_id}"
+        if await self.books.ledger.get_transfer(transfer_id) is not None:
+            return
+        receivable = partner_side(partner_id, Code.PARTNER_RECEIVABLE)
+        revenue = revenue_side(partner_id)
+        more = amount > 0
+        transfer = await self.books.move(
+            transfer_id=transfer_id,
+            debit=receivable if more else revenue,
+            credit=revenue if more else receivable,
+            amount=abs(amount),
+            code="bill_adjustment",
+            caused_by=partner_id,
+            memo=memo[:256],
+        )
+        await self.books.record(
+            funds,
+            EntryLine(
+                statement=Statement.PARTNER_CREDIT,
+                trade_id=transfer_id,
+                transfer_id=transfer.id,
+                trade_type=trades.ADJUST,
+                trade_detail_type=trades.DETAIL_ADJUST_CREDIT,
+                direction=Direction.EXPENSE if more else Direction.INCOME,
+                amount=abs(amount),
+                description=memo[:200],
+            ),
+        )
+        await self.settle_quota_state(funds)
+
     async def return_remaining_on_disassociation(
         self, customer_id: str, *, actor_id: str | None = None
     ) -> MoneyMovement | None:

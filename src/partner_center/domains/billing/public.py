@@ -9,6 +9,7 @@
 ``BillRunner`` (``services.bill_runner``) is the monthly bill run (see ``run.py``).
 """
 
+from partner_center.domains.billing.adjustments import AdjustmentView, NewAdjustment
 from partner_center.domains.billing.cycles import (
     cycle_bounds,
     cycle_of,
@@ -48,6 +49,7 @@ __all__ = [
     "CHECK_CREDIT",
     "COST_DIMENSIONS",
     "EXPORT_FIELDS",
+    "AdjustmentView",
     "AmountDue",
     "BatchDispatcher",
     "BillFanOut",
@@ -62,6 +64,7 @@ __all__ = [
     "CustomerBillView",
     "FeeRecordView",
     "LineKind",
+    "NewAdjustment",
     "PartnerBillDetail",
     "PartnerBillView",
     "PostpaidSummary",
