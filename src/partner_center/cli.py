@@ -748,6 +748,30 @@ def bills_adjust(
     _emit(_run(_with_state(load_settings(), work)), as_json)
 
 
+@bills_app.command("tax-rate")
+def bills_tax_rate(
+    partner: str = typer.Option(..., "--partner", help="A directly billed partner's account id"),
+    rate: str = typer.Option(..., "--rate", help="A fraction: 0.06 is 6 %"),
+    tax_type: str | None = typer.Option(None, "--type", help="VAT, GST, ... (display only)"),
+) -> None:
+    """Set a partner's own tax rate for the bills issued from now on (overrides
+    PARTNER_CENTER_BILL_TAX_RATE)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(rate)
+    except InvalidOperation as exc:
+        raise typer.BadParameter("give a decimal fraction, e.g. 0.06") from exc
+
+    async def work(state: AppState) -> None:
+        async with state.work() as services:
+            if await services.partners.get(partner) is None:
+                raise typer.BadParameter(f"no partner {partner}")
+            await services.billing.set_tax_rate(partner, value, tax_type)
+
+    _run(_with_state(load_settings(), work))
+
+
 @bills_app.command("export")
 def bills_export(
     cycle: str = typer.Option(..., "--cycle", help="The billing cycle, YYYY-MM"),

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,18 @@ async def test_bills_adjust_appends_an_adjustment_once(shop: Shop, tmp_path: Pat
     assert json.loads(again.stdout)["replayed"] == "true"
     other = await cli(shop, tmp_path, *args, "--reason", "Another reason", "--json")
     assert other.returncode != 0 and "CBC.0100" in other.stderr
+
+
+async def test_bills_tax_rate_sets_the_rate_of_the_next_bills(shop: Shop, tmp_path: Path) -> None:
+    from partner_center.domains.billing.models import BillingProfile
+
+    distributor = shop.distributor.partner_id
+    done = await cli(
+        shop, tmp_path, "bills", "tax-rate", "--partner", distributor, "--rate", "0.06"
+    )
+    assert done.returncode == 0, done.stderr
+    async with shop.world.db.unit_of_work() as uow:
+        profile = await uow.session.get(BillingProfile, distributor)
+    assert profile is not None and profile.tax_rate == Decimal("0.06")
+    bad = await cli(shop, tmp_path, "bills", "tax-rate", "--partner", distributor, "--rate", "1.5")
+    assert bad.returncode != 0 and "CBC.0100" in bad.stderr
