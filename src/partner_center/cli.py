@@ -781,6 +781,70 @@ def bills_run(
     )
 
 
+@bills_app.command("adjust")
+def bills_adjust(
+    adjustment_id: str = typer.Option(..., "--id", help="Your id for it (a retry is a no-op)"),
+    customer: str = typer.Option(..., "--customer", help="The reseller-model customer"),
+    amount: str = typer.Option(..., "--amount", help="Signed, 2 decimals: -5.00 credits back"),
+    reason: str = typer.Option(..., "--reason", help="Why (shown with the adjustment)"),
+    service_type: str = typer.Option("", "--service-type", help="The product it corrects"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Append an adjustment to a customer's bill: an ADJUSTMENT line of the bill of the current
+    cycle (issued bills never change), owed by its partner through the ledger at once."""
+    from decimal import Decimal, InvalidOperation
+
+    from partner_center.domains.billing.public import NewAdjustment
+    from partner_center.provisioning import ensure_operator
+
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise typer.BadParameter("give a decimal amount, e.g. -5.00") from exc
+
+    async def work(state: AppState) -> dict[str, str]:
+        operator_id = await ensure_operator(state)
+        async with state.work() as services:
+            done = await services.billing.adjust(
+                NewAdjustment(adjustment_id, customer, value, reason, service_type),
+                actor_id=operator_id,
+            )
+        return {
+            "adjustment_id": done.id,
+            "customer_id": done.customer_id,
+            "bill_cycle": done.cycle,
+            "billed_partner_id": done.billed_partner_id,
+            "amount": f"{done.amount:.2f}",
+            "replayed": str(done.replayed).lower(),
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+@bills_app.command("tax-rate")
+def bills_tax_rate(
+    partner: str = typer.Option(..., "--partner", help="A directly billed partner's account id"),
+    rate: str = typer.Option(..., "--rate", help="A fraction: 0.06 is 6 %"),
+    tax_type: str | None = typer.Option(None, "--type", help="VAT, GST, ... (display only)"),
+) -> None:
+    """Set a partner's own tax rate for the bills issued from now on (overrides
+    PARTNER_CENTER_BILL_TAX_RATE)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(rate)
+    except InvalidOperation as exc:
+        raise typer.BadParameter("give a decimal fraction, e.g. 0.06") from exc
+
+    async def work(state: AppState) -> None:
+        async with state.work() as services:
+            if await services.partners.get(partner) is None:
+                raise typer.BadParameter(f"no partner {partner}")
+            await services.billing.set_tax_rate(partner, value, tax_type)
+
+    _run(_with_state(load_settings(), work))
+
+
 @bills_app.command("export")
 def bills_export(
     cycle: str = typer.Option(..., "--cycle", help="The billing cycle, YYYY-MM"),

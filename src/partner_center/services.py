@@ -705,6 +705,7 @@ class Services:
             fanout=self.wiring.bill_fanout,
             notifications=self.notifications,
             quota=self._used_consumption_quota,
+            post_adjustment=self.balance_engine.post_bill_adjustment,
         )
 
     async def _used_consumption_quota(self, partner_id: str) -> Decimal:

@@ -500,3 +500,54 @@ async def test_a_run_killed_at_any_point_then_rerun_gives_the_same_bills(
         D("110.00"),
     )
     assert count == 5
+
+
+async def test_an_operator_adjustment_is_a_line_of_the_next_bill_owed_through_the_ledger(
+    shop: Shop,
+) -> None:
+    from partner_center.domains.billing.public import NewAdjustment
+    from partner_center.domains.ledger.public import reconcile
+
+    during = MARCH_START + timedelta(days=20)
+    credit = NewAdjustment("adj-c4-1", shop.c4, D("-5.00"), "Overcharged VM hours", "ecs")
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(during))
+        owed_before = await svc.balance_books.owed(shop.csp.partner_id)
+        entered = await svc.billing.adjust(credit, actor_id="operator")
+        assert (entered.cycle, entered.billed_partner_id, entered.replayed) == (
+            "2027-03",
+            shop.csp.partner_id,
+            False,
+        )
+        # Owed through the ledger at once (a reversing entry: 5.00 less).
+        assert await svc.balance_books.owed(shop.csp.partner_id) == owed_before - D(5)
+    async with shop.world.db.unit_of_work() as uow:
+        svc = services_for(uow.session, FixedClock(during))
+        again = await svc.billing.adjust(credit, actor_id="operator")
+        assert again.replayed and await svc.balance_books.owed(shop.csp.partner_id) == (
+            owed_before - D(5)
+        )
+        for bad, field in (
+            (NewAdjustment("adj-c4-1", shop.c4, D("-6.00"), "Overcharged VM hours", "ecs"), None),
+            (NewAdjustment("adj-c5", shop.c5, D("1.00"), "A referral customer"), "customer_id"),
+            (NewAdjustment("adj-x", shop.c4, D("1.001"), "Three decimals"), "amount"),
+            (NewAdjustment("adj-y", shop.c4, D("0"), "Zero"), "amount"),
+        ):
+            with pytest.raises(DomainError) as refused:
+                await svc.billing.adjust(bad, actor_id="operator")
+            assert refused.value.code == "CBC.0100"
+            assert refused.value.details["field"] == (field or "adjustment_id")
+    await run(shop, "2027-03", RUN_MARCH)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        p = await billing.partner_bill(shop.csp.partner_id, "2027-03")
+        bills = (await billing.customer_bills(shop.csp.partner_id, "2027-03", page_all()))[0]
+        assert (await reconcile(uow.session)).ok
+    c4 = next(b for b in bills if b.customer_id == shop.c4)
+    assert c4.adjustment_amount == D("-5")
+    # 100.00499999 − 5 → 95.00, tax 10 % 9.50: 104.50 due (110.00 without the adjustment).
+    assert (p.bill.adjustment_amount, p.bill.total_amount, p.bill.amount_due) == (
+        D("-5.00"),
+        D("95.00"),
+        D("104.50"),
+    )

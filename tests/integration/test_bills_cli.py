@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,34 @@ async def test_the_clock_bills_on_the_5th_and_the_command_changes_nothing(
     assert {row["customer_id"] for row in rows} == {shop.c4, shop.c5}
     amounts = sorted(row["amount"] for row in rows if row["customer_id"] == shop.c4)
     assert amounts == ["0.00499999", "100.00000000"]
+
+
+async def test_bills_adjust_appends_an_adjustment_once(shop: Shop, tmp_path: Path) -> None:
+    args = ("bills", "adjust", "--id", "adj-cli-1", "--customer", shop.c4, "--amount", "-1.25")
+    first = await cli(shop, tmp_path, *args, "--reason", "Goodwill credit", "--json")
+    assert first.returncode == 0, first.stderr
+    entered = json.loads(first.stdout)
+    assert (entered["amount"], entered["billed_partner_id"], entered["replayed"]) == (
+        "-1.25",
+        shop.csp.partner_id,
+        "false",
+    )
+    again = await cli(shop, tmp_path, *args, "--reason", "Goodwill credit", "--json")
+    assert json.loads(again.stdout)["replayed"] == "true"
+    other = await cli(shop, tmp_path, *args, "--reason", "Another reason", "--json")
+    assert other.returncode != 0 and "CBC.0100" in other.stderr
+
+
+async def test_bills_tax_rate_sets_the_rate_of_the_next_bills(shop: Shop, tmp_path: Path) -> None:
+    from partner_center.domains.billing.models import BillingProfile
+
+    distributor = shop.distributor.partner_id
+    done = await cli(
+        shop, tmp_path, "bills", "tax-rate", "--partner", distributor, "--rate", "0.06"
+    )
+    assert done.returncode == 0, done.stderr
+    async with shop.world.db.unit_of_work() as uow:
+        profile = await uow.session.get(BillingProfile, distributor)
+    assert profile is not None and profile.tax_rate == Decimal("0.06")
+    bad = await cli(shop, tmp_path, "bills", "tax-rate", "--partner", distributor, "--rate", "1.5")
+    assert bad.returncode != 0 and "CBC.0100" in bad.stderr

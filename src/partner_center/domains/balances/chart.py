@@ -55,6 +55,9 @@ What each operation moves (debit → credit):
   ``partner_receivable``)                                                          REFUND
 
 * repayment: ``partner_cash`` → ``partner_receivable``                               DEDEUCT
+* a partner bill's tax, at issue: ``partner_receivable`` → ``tax:P`` (platform)       DEDEUCT
+* an operator's bill adjustment: ``partner_receivable`` → ``revenue:B`` (or the reverse for
+  a credit)                                                                        ADJUST
 
 B is the billed partner: the distributor for a reseller's customer (its bill carries its
 resellers' customers' spend, rules.md §6.1), otherwise the owning partner. A repayment (the

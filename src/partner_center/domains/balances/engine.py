@@ -252,31 +252,70 @@ class BalanceEngine:
         partner owes is its consumption plus the tax of its bills, and repaying a taxed bill in
         full leaves the receivable at zero (not at minus the tax). Ledger transfer
         ``tax:<bill id>``: posted once per bill."""
-        if amount <= 0:
-            return
+        if amount > 0:
+            await self._post_owed(
+                partner_id,
+                f"tax:{bill_id}",
+                amount,
+                counter=tax_side(partner_id),
+                code="bill_tax",
+                line=(trades.DEDEUCT, trades.DETAIL_DEDUCT, f"Tax of bill {bill_id}"),
+            )
+
+    async def post_bill_adjustment(
+        self, partner_id: str, adjustment_id: str, amount: Decimal, memo: str
+    ) -> None:
+        """An operator's bill adjustment of a customer billed to ``partner_id``: > 0 the
+        partner's ``partner_receivable`` → ``revenue:P`` (it owes more), < 0 the reverse (a
+        reversing entry), an ADJUST line on its credit statement. Ledger transfer
+        ``adj:<adjustment id>``: posted once."""
+        await self._post_owed(
+            partner_id,
+            f"adj:{adjustment_id}",
+            amount,
+            counter=revenue_side(partner_id),
+            code="bill_adjustment",
+            line=(trades.ADJUST, trades.DETAIL_ADJUST_CREDIT, memo[:200]),
+        )
+
+    async def _post_owed(
+        self,
+        partner_id: str,
+        transfer_id: str,
+        amount: Decimal,
+        *,
+        counter: Side,
+        code: str,
+        line: tuple[str, str, str],
+    ) -> None:
+        """Change what the partner owes by ``amount`` (signed): its ``partner_receivable`` ↔
+        ``counter``, once per ``transfer_id``, with a line on its credit statement."""
         funds = await self.books.lock_partner(partner_id)
-        transfer_id = f"tax:{bill_id}"
         if await self.books.ledger.get_transfer(transfer_id) is not None:
             return
+        receivable = partner_side(partner_id, Code.PARTNER_RECEIVABLE)
+        more = amount > 0
         transfer = await self.books.move(
             transfer_id=transfer_id,
-            debit=partner_side(partner_id, Code.PARTNER_RECEIVABLE),
-            credit=tax_side(partner_id),
-            amount=amount,
-            code="bill_tax",
+            debit=receivable if more else counter,
+            credit=counter if more else receivable,
+            amount=abs(amount),
+            code=code,
             caused_by=partner_id,
+            memo=line[2][:256],
         )
+        trade_type, detail, description = line
         await self.books.record(
             funds,
             EntryLine(
                 statement=Statement.PARTNER_CREDIT,
                 trade_id=transfer_id,
                 transfer_id=transfer.id,
-                trade_type=trades.DEDEUCT,
-                trade_detail_type=trades.DETAIL_DEDUCT,
-                direction=Direction.EXPENSE,
-                amount=amount,
-                description=f"Tax of bill {bill_id}",
+                trade_type=trade_type,
+                trade_detail_type=detail,
+                direction=Direction.EXPENSE if more else Direction.INCOME,
+                amount=abs(amount),
+                description=description,
             ),
         )
         await self.settle_quota_state(funds)

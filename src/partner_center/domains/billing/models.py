@@ -303,3 +303,26 @@ class BillPayment(TenantOwned, Base):
     amount: Mapped[Decimal] = mapped_column(MoneyAmount())
     """2 decimals, > 0."""
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BillAdjustment(TenantOwned, Base):
+    """An operator's correction of a customer's bill (``tenant_id`` = the customer): an
+    ``ADJUSTMENT`` line of the bill of the cycle it was entered in (issued bills never change;
+    a correction of an issued one is this, appended), posted to what the billed partner owes
+    through the ledger when entered. ``id`` is the operator's idempotency id."""
+
+    __tablename__ = "bill_adjustments"
+    __table_args__ = (Index("ix_bill_adjustments_cycle_owner", "cycle", "owner_partner_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(7))
+    """The cycle (billing time zone) it was entered in: the bill it appears on."""
+    owner_partner_id: Mapped[str] = mapped_column(String(32))
+    billed_partner_id: Mapped[str] = mapped_column(String(32))
+    service_type_code: Mapped[str] = mapped_column(String(64))
+    """The product it corrects ("" for none)."""
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """Signed, 2 decimals, non-zero: > 0 charges more, < 0 credits (a reversing entry)."""
+    reason: Mapped[str] = mapped_column(String(256))
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime())

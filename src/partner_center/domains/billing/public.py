@@ -9,6 +9,7 @@
 ``BillRunner`` (``services.bill_runner``) is the monthly bill run (see ``run.py``).
 """
 
+from partner_center.domains.billing.adjustments import AdjustmentView, NewAdjustment
 from partner_center.domains.billing.cycles import (
     cycle_bounds,
     cycle_of,
@@ -50,6 +51,7 @@ __all__ = [
     "CHECK_CREDIT",
     "COST_DIMENSIONS",
     "EXPORT_FIELDS",
+    "AdjustmentView",
     "AmountDue",
     "BatchDispatcher",
     "BillFanOut",
@@ -65,6 +67,7 @@ __all__ = [
     "ExpenditureDistribution",
     "FeeRecordView",
     "LineKind",
+    "NewAdjustment",
     "OverdueSummary",
     "PartnerBillDetail",
     "PartnerBillView",

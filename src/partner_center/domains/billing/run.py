@@ -75,6 +75,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable, Subquery
 from partner_center.domains.billing.cycles import cycle_bounds, previous_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error
 from partner_center.domains.billing.models import (
+    BillAdjustment,
     BillingProfile,
     BillRun,
     BillRunBatch,
@@ -656,9 +657,10 @@ def _activity(
     owners: Sequence[str] | None,
     cutoff: datetime | None = None,
 ) -> Subquery:
-    """SQL: the orders paid in ``[start, end)`` and the fee records of ``cycle`` rated before
-    ``cutoff`` (default ``end``), with late usage rated since ``previous_cutoff``, summed per
-    customer, owner partner, kind, product and region (``owners``: only theirs)."""
+    """SQL: the orders paid in ``[start, end)``, the fee records of ``cycle`` rated before
+    ``cutoff`` (default ``end``) with late usage rated since ``previous_cutoff``, summed per
+    customer, owner partner, kind, product and region, and the operator's adjustments entered
+    in ``cycle`` one by one (``owners``: only theirs)."""
     orders = order_lines(start=start, end=end, owner_partner_ids=owners)
     fees = fee_lines(
         cycle=cycle,
@@ -666,8 +668,20 @@ def _activity(
         previous_cutoff=previous_cutoff,
         owner_partner_ids=owners,
     )
+    adjustments = select(
+        BillAdjustment.tenant_id.label("customer_id"),
+        BillAdjustment.owner_partner_id.label("owner_partner_id"),
+        literal(LineKind.ADJUSTMENT.value).label("kind"),
+        BillAdjustment.service_type_code.label("service_type_code"),
+        literal("").label("resource_type_code"),
+        literal("").label("region_code"),
+        type_coerce(BillAdjustment.amount, BigInteger).label("amount"),
+        literal(0, BigInteger).label("coupon_amount"),
+    ).where(BillAdjustment.cycle == cycle)
+    if owners is not None:
+        adjustments = adjustments.where(BillAdjustment.owner_partner_id.in_(list(owners)))
     return union_all(
-        orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
+        orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount")), adjustments
     ).subquery("activity")
 
 

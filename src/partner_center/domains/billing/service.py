@@ -23,6 +23,12 @@ from sqlalchemy import BigInteger, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_center.domains.balances.public import PartnerDebt as PartnerDebtFigures
+from partner_center.domains.billing.adjustments import (
+    AdjustmentView,
+    NewAdjustment,
+    PostAdjustment,
+    enter_adjustment,
+)
 from partner_center.domains.billing.cycles import parse_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error, invalid
 from partner_center.domains.billing.fanout import BillFanOut
@@ -305,6 +311,7 @@ class BillingService:
         fanout: BillFanOut | None = None,
         notifications: NotificationService | None = None,
         quota: QuotaReader | None = None,
+        post_adjustment: PostAdjustment | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -313,6 +320,7 @@ class BillingService:
         self.fanout = fanout or BillFanOut()
         self.notifications = notifications
         self.quota = quota
+        self.post_adjustment = post_adjustment
 
     # -- bill run ------------------------------------------------------------------------------
 
@@ -341,6 +349,18 @@ class BillingService:
                 await self.runner.bill_batch(current, batch_no)
             await self.runner.complete(current)
         return await self.runner.report(cycle)
+
+    async def adjust(self, new: NewAdjustment, *, actor_id: str) -> AdjustmentView:
+        """Enter an operator's bill adjustment (``adjustments.py``); idempotent on its id."""
+        return await enter_adjustment(
+            self.session,
+            new,
+            clock=self.clock,
+            zone=self.runner.zone,
+            customers=self.runner.customer_records,
+            post=self.post_adjustment,
+            actor_id=actor_id,
+        )
 
     # -- what a partner owes -------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """bill run staging (issue 11): a run's one-pass sums of the cycle's orders and fee records,
 shared by every batch; on PostgreSQL, n-distinct statistics on the fee records' billing keys so
-the planner hash-aggregates them (it otherwise guesses a tenth of the rows as groups and sorts)
+the planner hash-aggregates them (it otherwise guesses a tenth of the rows as groups and sorts).
+Upgrade with no bill run in progress (``partner-center bills run`` first completes one): a run
+planned before it has no staging sums, and its remaining batches would issue empty bills.
 
 Revision ID: 0011
 Revises: 0007

@@ -2,7 +2,7 @@
 the reason and when
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
