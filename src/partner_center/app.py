@@ -34,6 +34,7 @@ from partner_center.http.bss.coupons import benefits as bss_coupon_benefits
 from partner_center.http.bss.coupons import quotas as bss_coupon_quotas
 from partner_center.http.console.site import install_console
 from partner_center.http.errors import install_error_handlers
+from partner_center.http.ext import arrears as ext_arrears
 from partner_center.http.ext import balances as ext_balances
 from partner_center.http.ext import bills as ext_bills
 from partner_center.http.ext import coupons as ext_coupons
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         ext_usage.router,
         ext_discounts.router,
         ext_prospects.router,
+        ext_arrears.router,
         ext_bills.router,
         ext_tickets.router,
         ext_finance.router,

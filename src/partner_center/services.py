@@ -112,6 +112,8 @@ from partner_center.domains.realname.public import RealnameService
 from partner_center.domains.resources.public import ResourceService
 from partner_center.domains.tickets.public import TicketService
 from partner_center.domains.usage.public import (
+    ArrearsPolicy,
+    ArrearsService,
     HandoffTakeover,
     PackageService,
     UsageIngest,
@@ -125,6 +127,8 @@ from partner_center.settings import Settings
 #: The names of the association hooks this container registers for other domains.
 COUPON_RECLAIM_HOOK = "coupons.reclaim_on_disassociation"
 BALANCE_RETURN_HOOK = "balances.return_remaining"
+GRACE_ON_ASSOCIATION_HOOK = "usage.grace_on_association"
+GRACE_ON_DISASSOCIATION_HOOK = "usage.grace_on_disassociation"
 ENTERPRISE_MEMBERS_CHECK = "enterprises.independent_members"
 
 
@@ -338,17 +342,31 @@ class Services:
     def association_hooks(self) -> AssociationHooks:
         """What other domains do when an association starts or ends: this unit of work's own
         handlers first (coupons reclaimed, rules.md §2.6.12; the remaining balance returned,
-        §2.6.11; an enterprise master with independent-accounting members held back, §2.6.5),
+        §2.6.11; pay-per-use grace periods raised, §2.3.4 and §2.6.9; an enterprise master with independent-accounting members held back, §2.6.5),
         then the process-wide ones registered on ``association_hooks``."""
         hooks = AssociationHooks()
         hooks.on_disassociated(COUPON_RECLAIM_HOOK, self._reclaim_coupons)
         hooks.on_disassociated(BALANCE_RETURN_HOOK, self._return_balance)
+        hooks.on_associated(GRACE_ON_ASSOCIATION_HOOK, self._grace_on_association)
+        hooks.on_disassociated(GRACE_ON_DISASSOCIATION_HOOK, self._grace_on_disassociation)
         hooks.disassociation_check(ENTERPRISE_MEMBERS_CHECK, self._enterprise_members_block)
         hooks.include(association_hooks)
         return hooks
 
     async def _reclaim_coupons(self, _session: AsyncSession, event: AssociationEvent) -> None:
         await self.at(event.at).coupons.reclaim_on_disassociation(event.customer_id)
+
+    async def _grace_on_association(self, _session: AsyncSession, event: AssociationEvent) -> None:
+        await self.at(event.at).usage_arrears.raise_on_association(
+            event.customer_id, event.association_type, actor_id=event.partner_id
+        )
+
+    async def _grace_on_disassociation(
+        self, _session: AsyncSession, event: AssociationEvent
+    ) -> None:
+        await self.at(event.at).usage_arrears.raise_on_disassociation(
+            event.customer_id, event.association_type, actor_id=event.partner_id
+        )
 
     async def _enterprise_members_block(
         self, _session: AsyncSession, customer_id: str, _partner_id: str
@@ -632,6 +650,22 @@ class Services:
             control=self.control,
             customer_records=self.customer_records,
             realname=self.realname,
+            arrears=self.usage_arrears,
+        )
+
+    @cached_property
+    def usage_arrears(self) -> ArrearsService:
+        return ArrearsService(
+            self.session,
+            clock=self.clock,
+            policy=ArrearsPolicy(
+                grace_days=self.settings.on_demand_grace_days,
+                retention_days=self.settings.on_demand_retention_days,
+            ),
+            balances=self.balance_engine,
+            customer_records=self.customer_records,
+            identity=self.identity,
+            notifications=self.notifications,
         )
 
     @cached_property
@@ -660,6 +694,7 @@ class Services:
             balances=self.balance_engine,
             budgets=self.budget_engine,
             customer_records=self.customer_records,
+            arrears=self.usage_arrears,
         )
 
     @cached_property

@@ -236,6 +236,24 @@ class Settings(BaseSettings):
         ),
         description="Retention period after the grace period, days; then the resource is released.",
     )
+    on_demand_grace_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_ON_DEMAND_GRACE_DAYS", "on_demand_grace_days"
+        ),
+        description="Pay-per-use grace period in arrears (days) of a customer without its own.",
+    )
+    on_demand_retention_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices(
+            "PARTNER_CENTER_ON_DEMAND_RETENTION_DAYS", "on_demand_retention_days"
+        ),
+        description="Days pay-per-use resources stay frozen after the grace period, then released.",
+    )
     full_refund_days: int = Field(
         default=5,
         ge=0,

@@ -9,7 +9,7 @@ from pathlib import Path
 from partner_center.domains.billing.public import BILL_RUN, CHECK_CREDIT
 from partner_center.domains.budgets.public import RESTORE_MONTHLY_BUDGETS
 from partner_center.domains.invoices.public import ISSUE_INVOICES
-from partner_center.domains.usage.public import RATE_HOURLY, TAKE_OVER_HANDOFFS
+from partner_center.domains.usage.public import ENFORCE_ARREARS, RATE_HOURLY, TAKE_OVER_HANDOFFS
 from partner_center.worker.registry import build_registry
 from tests.wiring import wiring_for
 
@@ -117,6 +117,7 @@ def test_periodic_jobs_at_the_same_instant_run_in_the_declared_order() -> None:
     assert periodic == [
         RESTORE_MONTHLY_BUDGETS,
         TAKE_OVER_HANDOFFS,
+        ENFORCE_ARREARS,
         RATE_HOURLY,
         BILL_RUN,
         CHECK_CREDIT,

@@ -28,7 +28,8 @@ def build_registry(wiring: Wiring) -> JobRegistry[Services]:
     Periodic jobs due at the same instant run in registration order, declared here: at 00:00
     on the 1st the new month of the monthly budgets opens first (``budgets.restore_monthly``),
     then the hand-overs to pay-per-use are taken over (``usage.accept_handoffs``), then the
-    hours that ended are rated (``usage.rate_hourly``). At 02:00 on the 5th the month that
+    arrears cases are settled, frozen or released (``usage.enforce_arrears``), then the hours
+    that ended are rated (``usage.rate_hourly``). At 02:00 on the 5th the month that
     ended is billed (``billing.run_monthly``) after that hour's rating, so every usage rated up
     to the run is on its bill. At 03:00 on the 5th the bills are invoiced and the invoices
     e-mailed (``invoices.issue_monthly``).

@@ -933,6 +933,16 @@ class BalanceEngine:
         if (await self._debt(billed)).overdue_restricted:
             raise self._overdue_error()
 
+    async def customers_in_arrears(self) -> dict[str, Decimal]:
+        """Customer id → the pay-per-use arrears it owes (only those owing something)."""
+        return await self.books.ledger.debit_balances(Code.CUSTOMER_ARREARS.value, self.currency)
+
+    async def arrears_of(self, customer_id: str) -> Decimal:
+        """What the customer owes for pay-per-use usage its balance could not cover."""
+        return await self.books.posted_debit_balance(
+            customer_side(customer_id, Code.CUSTOMER_ARREARS)
+        )
+
     async def charges_of(self, customer_id: str) -> list[ChargeView]:
         """The customer's charges, newest first."""
         stmt = (

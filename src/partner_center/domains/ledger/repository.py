@@ -30,6 +30,20 @@ class LedgerRepository:
         )
         return (await self._session.execute(stmt)).scalar_one_or_none()
 
+    async def owing(self, code: str, currency: str) -> list[LedgerAccount]:
+        """Every ``code`` account whose posted debits exceed its posted credits."""
+        stmt = (
+            select(LedgerAccount)
+            .where(
+                LedgerAccount.code == code,
+                LedgerAccount.currency == currency,
+                LedgerAccount.debits_posted > LedgerAccount.credits_posted,
+            )
+            .order_by(LedgerAccount.tenant_id)
+            .execution_options(populate_existing=True)
+        )
+        return list((await self._session.scalars(stmt)).all())
+
     async def account_by_key(
         self, tenant_id: str, code: str, currency: str
     ) -> LedgerAccount | None:

@@ -376,6 +376,13 @@ class LedgerService:
         row = await self._repo.account_by_key(tenant_id, code, currency)
         return None if row is None else _account_view(row)
 
+    async def debit_balances(self, code: str, currency: str) -> dict[str, Decimal]:
+        """Tenant → posted debit balance of every ``code`` account that has one (> 0)."""
+        return {
+            row.tenant_id: _balance_view(row).debit_balance
+            for row in await self._repo.owing(code, currency)
+        }
+
     async def balance(self, account_id: str) -> BalanceView:
         """The account's current totals (including changes flushed in this transaction).
 

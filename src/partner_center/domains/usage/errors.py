@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from partner_center.kernel.errors import DomainError, invalid_parameter
@@ -13,6 +14,8 @@ class UsageErrorCode(StrEnum):
     NOT_YOUR_CUSTOMER = "CBC.99000035"
     RESELLER_MODEL_ONLY = "CBC.5024"
     RESOURCE_EXISTS = "CBC.99007009"
+    INSUFFICIENT_BALANCE = "CBC.99005003"
+    FROZEN = "CBC.0151"
 
 
 class RejectReason(StrEnum):
@@ -49,4 +52,20 @@ def resource_exists(resource_id: str) -> DomainError:
     return DomainError(
         UsageErrorCode.RESOURCE_EXISTS,
         f"Resource {resource_id} already exists with other attributes.",
+    )
+
+
+def in_arrears(owed: Decimal, currency: str) -> DomainError:
+    return DomainError(
+        UsageErrorCode.INSUFFICIENT_BALANCE,
+        f"Insufficient balance: the account owes {owed:f} {currency} of pay-per-use arrears; "
+        "top up first.",
+        {"arrears": f"{owed:f}"},
+    )
+
+
+def frozen_for_arrears(resource_id: str) -> DomainError:
+    return DomainError(
+        UsageErrorCode.FROZEN,
+        f"Resource {resource_id} is frozen for arrears: pay the arrears to use or close it.",
     )

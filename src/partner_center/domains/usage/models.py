@@ -254,3 +254,84 @@ class FreeResourceDeduction(TenantOwned, Base):
     used_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
     remaining_amount: Mapped[Decimal] = mapped_column(MoneyAmount)
     measure_id: Mapped[int] = mapped_column(Integer)
+
+
+class ArrearsState(enum.StrEnum):
+    """Where a customer's arrears case stands (rules.md: grace → retention → release)."""
+
+    GRACE = "GRACE"
+    """In arrears, resources still running (status 2) until ``grace_until``."""
+    FROZEN = "FROZEN"
+    """Retention period: resources frozen (status 3), not metered, data kept."""
+    RELEASED = "RELEASED"
+    """Retention ended unpaid: the resources were released (status 6). Closed."""
+    SETTLED = "SETTLED"
+    """The arrears were paid (a top-up or allocation paid them first). Closed."""
+
+
+class GraceReason(enum.StrEnum):
+    """Why a customer's pay-per-use grace period changed."""
+
+    OPERATOR = "OPERATOR"
+    ASSOCIATION = "ASSOCIATION"
+    """Reseller-model association: raised to at least 1 day (rules.md §2.3.4)."""
+    DISASSOCIATION = "DISASSOCIATION"
+    """Left the reseller model: raised to at least 15 days (rules.md §2.6.9)."""
+
+
+class GracePeriod(TenantOwned, Base):
+    """A customer's own pay-per-use grace period (default: the deployment's setting). One row per
+    customer (``tenant_id`` = ``customer_id``)."""
+
+    __tablename__ = "usage_grace_periods"
+
+    customer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    grace_days: Mapped[int] = mapped_column(Integer)
+    """Days from the start of arrears that resources keep running; 0 freezes at once."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class GraceAdjustment(TenantOwned, Base):
+    """One change of a customer's grace period, for the record (never updated)."""
+
+    __tablename__ = "usage_grace_adjustments"
+    __table_args__ = (Index("ix_usage_grace_adjustments_tenant_at", "tenant_id", "adjusted_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    """A ``GraceReason``."""
+    old_days: Mapped[int] = mapped_column(Integer)
+    new_days: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The operator, or the partner of the association that changed."""
+    adjusted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ArrearsCase(TenantOwned, Base):
+    """One spell of pay-per-use arrears of a customer, from the rating run that first left it
+    owing to settlement or release. At most one open (GRACE or FROZEN) case per customer: the
+    rating opens one only when none is open, under the customer's balance lock."""
+
+    __tablename__ = "usage_arrears_cases"
+    __table_args__ = (Index("ix_usage_arrears_cases_state", "state", "tenant_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(32))
+    """The partner the customer was associated with when the case opened."""
+    state: Mapped[str] = mapped_column(String(16))
+    """An ``ArrearsState``."""
+    grace_days: Mapped[int] = mapped_column(Integer)
+    """The customer's grace period when opened, or as raised while in grace."""
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    """Business time (UTC) of the rating run that left the customer owing."""
+    grace_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    """``started_at`` + ``grace_days``: resources freeze here (UTC)."""
+    retention_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    """``grace_until`` + the retention days: resources are released here (UTC)."""
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    """When the resources froze (= ``grace_until``); None if never. Usage from here until
+    ``closed_at`` is not metered, whenever it arrives."""
+    opening_arrears: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """What the customer owed when the case opened, site currency, 10⁻⁸ units, > 0."""
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    """When it was settled or its resources released (UTC); None while open."""

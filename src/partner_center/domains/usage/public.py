@@ -10,6 +10,13 @@ Orders that sell a resource package deliver it with
 ``PackageService.grant(customer_id, PackageGrant(..., order_id=order_id))``.
 """
 
+from partner_center.domains.usage.arrears import (
+    ArrearsCaseView,
+    ArrearsPolicy,
+    ArrearsService,
+    ArrearsView,
+    GraceAdjustmentView,
+)
 from partner_center.domains.usage.billing_feed import fee_lines, fee_records
 from partner_center.domains.usage.errors import RejectReason
 from partner_center.domains.usage.handoffs import HandoffTakeover
@@ -24,7 +31,9 @@ from partner_center.domains.usage.ingest import (
     records_from_body,
 )
 from partner_center.domains.usage.models import (
+    ArrearsState,
     ChargeState,
+    GraceReason,
     PackageStatus,
     QuotaReuseMode,
     ResourceStatus,
@@ -51,22 +60,30 @@ from partner_center.domains.usage.resources import (
     ResourceView,
     UsageService,
 )
-from partner_center.domains.usage.tasks import RATE_HOURLY, TAKE_OVER_HANDOFFS
+from partner_center.domains.usage.tasks import ENFORCE_ARREARS, RATE_HOURLY, TAKE_OVER_HANDOFFS
 
 __all__ = [
     "BATCH_SIZE",
     "CSV_FIELDS",
     "DEFAULT_LATE_WINDOW",
+    "ENFORCE_ARREARS",
     "MAX_DEDUCTION_WINDOW_DAYS",
     "MAX_FREE_RESOURCE_IDS",
     "MAX_RESOURCE_IDS",
     "RATE_HOURLY",
     "TAKE_OVER_HANDOFFS",
+    "ArrearsCaseView",
+    "ArrearsPolicy",
+    "ArrearsService",
+    "ArrearsState",
+    "ArrearsView",
     "ChargeState",
     "DeductionView",
     "FeeRecordView",
     "FreeQuota",
     "FreeResourceView",
+    "GraceAdjustmentView",
+    "GraceReason",
     "HandoffTakeover",
     "IngestReport",
     "PackageGrant",

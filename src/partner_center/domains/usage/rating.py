@@ -34,15 +34,16 @@ Amounts:
   customer is charged once per run (balances charge ``usage:<customer>:<run>``), exactly the
   sum of its charged fee records, and the same sum is counted against its budget.
 
-Customers whose resources are frozen (``ACCOUNT_AND_RESOURCE``) are not metered: their usage
-from the freeze on is marked NOT_CHARGED. Restricted customers keep running and paying
+Customers whose resources are frozen (``ACCOUNT_AND_RESOURCE``, or by an arrears case in its
+retention period, ``arrears.py``) are not metered: their usage from the freeze on is marked
+NOT_CHARGED. A charge that leaves a balance-funded customer owing opens its arrears case. Restricted customers keep running and paying
 (rules.md §4.2–4.4).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -79,6 +80,7 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     FreezeType,
 )
+from partner_center.domains.usage.arrears import ArrearsService
 from partner_center.domains.usage.models import (
     ChargeState,
     FeeRecord,
@@ -191,6 +193,34 @@ class _Resource:
     size_measure_id: int | None
 
 
+Window = tuple[datetime, datetime | None]
+"""A freeze ``[start, end)``; ``end`` None while it lasts."""
+
+
+def merged_windows(windows: list[Window]) -> list[Window]:
+    """Overlapping or touching freezes as one, in order (so each record is in one window)."""
+    merged: list[Window] = []
+    for start, end in sorted(windows, key=lambda w: w[0]):
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last_start, last_end = merged[-1]
+            longer = None if end is None or last_end is None else max(end, last_end)
+            merged[-1] = (last_start, longer)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _window_of(windows: Iterable[Window], hour: datetime) -> Window | None:
+    for start, end in windows:
+        if start <= hour and (end is None or hour < end):
+            return start, end
+    return None
+
+
+def _frozen_key(item: tuple[tuple[str, datetime, datetime | None], int]) -> tuple[str, datetime]:
+    return item[0][0], item[0][1]
+
+
 @dataclass(slots=True)
 class _Group:
     """One (customer, hour, resource, usage type) to rate: its sums per measure."""
@@ -220,9 +250,11 @@ class UsageRating:
         balances: BalanceEngine,
         budgets: BudgetEngine,
         customer_records: CustomerRecords,
+        arrears: ArrearsService,
     ) -> None:
         self.session = session
         self.clock = clock
+        self.arrears = arrears
         self.zone = zone
         self.currency = currency
         self.catalog = catalog
@@ -331,6 +363,11 @@ class UsageRating:
         groups = await self._groups_of(customer_ids)
         resources = await self._resources_of(groups)
         customers = await self.customer_records.many(customer_ids)
+        freezes = await self.arrears.frozen_windows(customer_ids)
+        for customer_id, record in customers.items():
+            if record.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE and record.frozen_at:
+                freezes.setdefault(customer_id, []).append((record.frozen_at, None))
+        windows = {c: merged_windows(w) for c, w in freezes.items()}
         await self.packages.preload_quotas(customer_ids)
         with_quotas = {c for c in customer_ids if await self.packages.has_quotas(c)}
         await self._load_month_use(customer_ids, {self.bill_cycle(g.hour) for g in groups})
@@ -338,19 +375,14 @@ class UsageRating:
         fee_ids = new_ids(len(groups))
         rows: list[tuple[Any, ...]] = []
         totals: dict[str, int] = defaultdict(int)
-        frozen: dict[str, tuple[datetime, int]] = {}
+        frozen: dict[tuple[str, datetime, datetime | None], int] = defaultdict(int)
         charge_ids: dict[str, str] = {}
         for index, group in enumerate(groups):
             customer_id = group.customer_id
             customer = customers.get(customer_id)
-            if (
-                customer is not None
-                and customer.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE
-                and customer.frozen_at is not None
-                and group.hour >= customer.frozen_at
-            ):
-                since, count = frozen.get(customer_id, (customer.frozen_at, 0))
-                frozen[customer_id] = (since, count + group.records)
+            window = _window_of(windows.get(customer_id, ()), group.hour)
+            if window is not None:
+                frozen[(customer_id, *window)] += group.records
                 continue
             row = await self._rate_group(
                 group,
@@ -374,19 +406,20 @@ class UsageRating:
             run.rated_records += group.records
         await self._insert_fees(rows)
         run.fee_records += len(rows)
-        for customer_id in sorted(frozen):
-            since, count = frozen[customer_id]
-            await self._mark_not_charged(customer_id, since, run.cut, count)
+        for (customer_id, since, until), count in sorted(frozen.items(), key=_frozen_key):
+            await self._mark_not_charged(customer_id, since, until, run.cut, count)
             run.not_charged += count
         for customer_id in sorted(totals):
             amount = from_storage_units(totals[customer_id])
-            await self.balances.charge_customer(
+            charge = await self.balances.charge_customer(
                 customer_id,
                 amount,
                 self.charge_id(customer_id, run.as_of),
                 kind=ChargeKind.USAGE,
                 description=f"Pay-per-use usage rated {format_utc(run.as_of)}",
             )
+            if charge.arrears_amount > 0:
+                await self.arrears.open_if_owing(customer_id, as_of=run.as_of)
             run.charged += amount
         for customer_id in sorted(totals):
             await self._use_budget(customer_id, from_storage_units(totals[customer_id]), run.as_of)
@@ -632,20 +665,26 @@ class UsageRating:
         return int(result.rowcount)
 
     async def _mark_not_charged(
-        self, customer_id: str, since: datetime, cut: datetime, expected: int
+        self,
+        customer_id: str,
+        since: datetime,
+        until: datetime | None,
+        cut: datetime,
+        expected: int,
     ) -> None:
-        """A frozen customer's pending records from the freeze on → NOT_CHARGED."""
+        """A frozen customer's pending records of a freeze (``[since, until)``) → NOT_CHARGED."""
         records = cast(Table, UsageRecord.__table__)
         connection = await self.session.connection()
+        conditions = [
+            records.c.status == UsageStatus.PENDING.value,
+            records.c.usage_hour <= cut,
+            records.c.usage_hour >= since,
+            records.c.tenant_id == customer_id,
+        ]
+        if until is not None:
+            conditions.append(records.c.usage_hour < until)
         result = await connection.execute(
-            update(records)
-            .values(status=UsageStatus.NOT_CHARGED.value)
-            .where(
-                records.c.status == UsageStatus.PENDING.value,
-                records.c.usage_hour <= cut,
-                records.c.usage_hour >= since,
-                records.c.tenant_id == customer_id,
-            )
+            update(records).values(status=UsageStatus.NOT_CHARGED.value).where(*conditions)
         )
         if int(result.rowcount) != expected:
             raise RatingRaced(f"{customer_id}: {result.rowcount} not charged, {expected} counted")

@@ -24,7 +24,9 @@ from partner_center.domains.customers.public import (
 )
 from partner_center.domains.identity.public import Permission
 from partner_center.domains.realname.public import RealnameService
+from partner_center.domains.usage.arrears import ArrearsService
 from partner_center.domains.usage.errors import (
+    frozen_for_arrears,
     invalid,
     not_reseller_model,
     not_your_customer,
@@ -129,6 +131,7 @@ class UsageService:
         control: CustomerControl,
         customer_records: CustomerRecords,
         realname: RealnameService,
+        arrears: ArrearsService,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -136,6 +139,7 @@ class UsageService:
         self.control = control
         self.customer_records = customer_records
         self.realname = realname
+        self.arrears = arrears
 
     async def _view(
         self,
@@ -197,7 +201,7 @@ class UsageService:
                 associated; ``CBC.99003656`` the customer may not buy (restricted or frozen);
                 ``CBC.99007009`` the resource id exists with other attributes;
                 ``CBC.99007004`` a Chinese-mainland region for a customer without real-name
-                authentication.
+                authentication; ``CBC.99005003`` the customer owes pay-per-use arrears.
         """
         region = _text(spec.region_code, "region_code")
         _text(spec.service_type_code, "service_type_code")
@@ -215,6 +219,7 @@ class UsageService:
         )
         if source_id is None:
             await self.realname.ensure_may_buy_in(customer_id, {region})
+            await self.arrears.ensure_not_in_arrears(customer_id)
         existing = await self.session.get(OnDemandResource, resource_id)
         if existing is None and source_id is not None:
             existing = await self.session.scalar(
@@ -287,11 +292,14 @@ class UsageService:
 
     async def close(self, customer_id: str, resource_id: str) -> ResourceView:
         """Close (release) a resource: metering ends now. Refused while the customer may not
-        delete resources (restricted or frozen, rules.md §4.3)."""
+        delete resources (restricted or frozen, rules.md §4.3) and while the resource is frozen
+        for arrears (retention period)."""
         row = await self.session.get(OnDemandResource, resource_id, with_for_update=True)
         if row is None or row.tenant_id != customer_id:
             raise invalid("resource_id", f"Resource {resource_id} does not exist.")
         customer = await self.customer_records.get(customer_id)
+        if row.status == ResourceStatus.FROZEN:
+            raise frozen_for_arrears(resource_id)
         if row.status != ResourceStatus.CLOSED:
             await self.control.ensure_allowed(customer_id, Action.DELETE)
             row.status = ResourceStatus.CLOSED

@@ -3,7 +3,7 @@ account-statement exports, bill runs — with its progress and result file parts
 indexed by the billed partner and cycle (the dashboard's spend per service and billing mode)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import partner_center.kernel.db
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
