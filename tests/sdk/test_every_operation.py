@@ -90,11 +90,8 @@ def text(response: Any) -> str:
 NOT_YET: frozenset[str] = frozenset(
     {
         "change_enterprise_realname_authentication",
-        "claim_enterprise_multi_account_coupon",
-        "create_enterprise_project_auth",
         "create_enterprise_realname_authentication",
         "create_personal_realname_auth",
-        "create_sub_enterprise_account",
         "list_business_discount_info",
         "list_consume_sub_customers",
         "list_costs",
@@ -102,30 +99,20 @@ NOT_YET: frozenset[str] = frozenset(
         "list_customer_bills_monthly_break_down",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
-        "list_enterprise_multi_account",
-        "list_enterprise_organizations",
-        "list_enterprise_sub_customers",
         "list_free_resource_infos",
         "list_free_resource_usages",
         "list_free_resources_usage_records",
         "list_invoices",
-        "list_multi_account_retrieve_coupons",
-        "list_multi_account_transfer_coupons",
         "list_postpaid_bill_sum",
         "list_resource_usage",
         "list_resource_usage_summary",
         "list_stored_value_cards",
         "list_sub_customer_bill_detail",
         "list_subcustomer_monthly_bills",
-        "reclaim_enterprise_multi_account_coupon",
-        "reclaim_sub_enterprise_amount",
-        "send_sms_verification_code",
         "show_customer_monthly_sum",
-        "show_multi_account_transfer_amount",
         "show_real_name_auth_qr_code",
         "show_real_name_auth_status",
         "show_realname_authentication_review_result",
-        "update_sub_enterprise_amount",
     }
 )
 
@@ -1200,3 +1187,190 @@ def _customer_account(w: World, s: Sdk) -> None:
     # another customer reads only itself (never funded: no account)
     assert s.refused(w.c2, "show_customer_account_balances") == "CBC.99000049"
     assert s.refused(w.p1.creds, "show_customer_account_balances") == DENIED
+
+
+# -- enterprise multi-account -------------------------------------------------------------------
+
+
+_ENTERPRISES: dict[tuple[str, str], tuple[Credentials, str, str]] = {}
+
+
+def enterprise(w: World, role: str = "master") -> tuple[Credentials, str, str]:
+    """An enterprise master of ``p1`` funded with 100.00, with a member in a unit of its own:
+    (master, member id, unit id). One per ``role`` and server (approving real names and hashing
+    member passwords is slow): cases that move money compare before and after."""
+    from tests.sdk.enterprise_helpers import make_master
+    from tests.sdk.test_balance_helpers import allocate, funded
+    from tests.sdk.test_multi_accounts import new_member
+
+    key = (w.server.url, role)
+    if key not in _ENTERPRISES:
+        master = make_master(w.server, w.p1)
+        funded(w.server, w.p1, "100.00")
+        allocate(w.server, w.p1, master.account_id, "100.00")
+        unit = unique("ou")
+        _ENTERPRISES[key] = (master, new_member(w.server, master, party_id=unit), unit)
+    return _ENTERPRISES[key]
+
+
+def member_body(party_id: str, **new: Any) -> dict[str, Any]:
+    return {
+        "party_id": party_id,
+        "sub_customer_association_type": 1,
+        "new_sub_customer": {"customer_name": unique("m"), "password": "Secret-Pass-2024", **new},
+    }
+
+
+@case("create_sub_enterprise_account", "list_enterprise_sub_customers")
+def _members(w: World, s: Sdk) -> None:
+    master, member_id, unit = enterprise(w)
+    if s.op == "create_sub_enterprise_account":
+        body = member_body(unit)
+        assert s.call(master, s.op, body).status_code == 204
+        short = member_body(unit, password="short")
+        assert s.refused(master, s.op, short) == "CBC.99000036"
+        assert s.refused(master, s.op, {**body, "sub_customer_association_type": 2}) == INVALID
+        # the victim's unit id, used by a customer that is no enterprise master
+        assert s.refused(buyer(w), s.op, member_body(unit)) != ""
+        assert s.refused(w.p1.creds, s.op, body) == DENIED
+    listed = s.call(master, "list_enterprise_sub_customers", org_id=unit)
+    assert member_id in {m.id for m in listed.sub_customer_infos}
+    assert all(m.org_id == unit for m in listed.sub_customer_infos)
+    if s.op == "create_sub_enterprise_account":
+        assert listed.total_count >= 2
+        paged(s, master, "list_enterprise_sub_customers", lambda r: r.sub_customer_infos)
+    assert s.refused(master, "list_enterprise_sub_customers", limit=101) == INVALID
+    stranger, _, _ = enterprise(w, "stranger")
+    theirs = s.call(stranger, "list_enterprise_sub_customers", org_id=unit)
+    assert member_id not in {m.id for m in theirs.sub_customer_infos}
+    (victim_unit,) = [u for u in p1_objects(w, "enterprise party") if u.startswith("ou-")]
+    assert s.call(stranger, "list_enterprise_sub_customers", org_id=victim_unit).total_count == 0
+
+
+@case("list_enterprise_organizations")
+def _organizations(w: World, s: Sdk) -> None:
+    master, _, unit = enterprise(w)
+    tree = s.call(master, s.op, recursive_query=1)
+    assert (tree.root_name, [n.id for n in tree.child_nodes]) == (master.domain_name, [unit])
+    assert s.call(master, s.op, parent_id=unit).child_nodes == []
+    assert s.refused(master, s.op, recursive_query=2) == INVALID
+    stranger, _, _ = enterprise(w, "stranger")
+    assert s.refused(stranger, s.op, parent_id=unit) == INVALID  # not one of its units
+    assert unit not in text_of(raw(s.call(stranger, s.op, recursive_query=1)))
+    # a customer that is no enterprise master has a root and nothing under it
+    plain = s.call(w.c2, s.op, recursive_query=1)
+    assert (plain.root_id, plain.child_nodes) == (f"org-{w.c2.account_id}", [])
+
+
+@case("send_sms_verification_code")
+def _sms(w: World, s: Sdk) -> None:
+    from tests.sdk.test_multi_accounts import code_sent, mobile
+
+    master, member_id, _ = enterprise(w)
+    phone = mobile()
+    args = [{"key": "scene", "value": "member"}]
+    sent = s.call(master, s.op, {"mobile_phone": phone, "sm_template_args": args})
+    assert sent.status_code == 204
+    assert len(code_sent(w.server, master, phone)) == 6
+    bad = {"mobile_phone": phone, "sm_template_args": args, "language": "fr-fr"}
+    assert s.refused(master, s.op, bad) == INVALID
+    assert s.refused(master, s.op, {**bad, "language": None, "mobile_phone": "555"}) == "CBC.5017"
+    # a customer that is no enterprise master may not send
+    code = s.refused(w.c2, s.op, {"mobile_phone": phone, "sm_template_args": args})
+    assert code not in ("", INVALID)
+
+
+@case(
+    "show_multi_account_transfer_amount",
+    "list_enterprise_multi_account",
+    "update_sub_enterprise_amount",
+    "reclaim_sub_enterprise_amount",
+)
+def _enterprise_money(w: World, s: Sdk) -> None:
+    master, member_id, _ = enterprise(w)
+    debit = {"balance_type": "BALANCE_TYPE_DEBIT"}
+
+    def free() -> Any:
+        shown = raw(s.call(master, "show_multi_account_transfer_amount", **debit))
+        return shown["amount_infos"][0]["avail_transfer_amount"]
+
+    def held() -> Any:
+        shown = raw(
+            s.call(master, "list_enterprise_multi_account", sub_customer_id=member_id, **debit)
+        )
+        return shown["amount_infos"][0]["avail_retrieve_amount"]
+
+    before = (free(), held())
+    s.call(master, "update_sub_enterprise_amount", {"customer_id": member_id, "amount": "20.00"})
+    s.call(master, "reclaim_sub_enterprise_amount", {"customer_id": member_id, "amount": "5.00"})
+    assert (free(), held()) == (before[0] - 15, before[1] + 15)
+    back = raw(s.call(master, "list_enterprise_multi_account", sub_customer_id=member_id, **debit))
+    # refusals: never overdrawn, bad input
+    over = {"customer_id": member_id, "amount": str(free() + D("0.01"))}
+    assert s.refused(master, "update_sub_enterprise_amount", over) == "CBC.99005003"
+    over = {"customer_id": member_id, "amount": str(held() + D("0.01"))}
+    assert s.refused(master, "reclaim_sub_enterprise_amount", over) == "CBC.99005003"
+    assert s.refused(master, "show_multi_account_transfer_amount", balance_type="CASH") == INVALID
+    assert s.refused(master, "list_enterprise_multi_account", sub_customer_id=member_id) == (
+        INVALID
+    )
+    # tenancy: another master names this member
+    stranger, _, _ = enterprise(w, "stranger")
+    steal = {"customer_id": member_id, "amount": "1.00"}
+    assert s.refused(stranger, "update_sub_enterprise_amount", steal) != ""
+    assert s.refused(stranger, "reclaim_sub_enterprise_amount", steal) != ""
+    code = s.refused(stranger, "list_enterprise_multi_account", sub_customer_id=member_id, **debit)
+    assert code != ""
+    theirs = raw(s.call(stranger, "show_multi_account_transfer_amount", **debit))
+    assert theirs["amount_infos"][0]["avail_transfer_amount"] == D("100.00")
+    again = raw(s.call(master, "list_enterprise_multi_account", sub_customer_id=member_id, **debit))
+    assert again == back
+
+
+@case(
+    "claim_enterprise_multi_account_coupon",
+    "reclaim_enterprise_multi_account_coupon",
+    "list_multi_account_transfer_coupons",
+    "list_multi_account_retrieve_coupons",
+)
+def _enterprise_coupons(w: World, s: Sdk) -> None:
+    from tests.sdk.test_coupons import issue
+
+    master, member_id, _ = enterprise(w)
+    quota = quota_for(w, w.p1)
+    (coupon,) = issue(w.server, w.p1, quota, [master.account_id], "8.00").coupon_infos
+
+    def balance() -> Decimal:
+        listed = s.call(master, "list_multi_account_transfer_coupons", limit=100)
+        (mine,) = [c for c in listed.avail_transfer_coupons if c.coupon_id == coupon.coupon_id]
+        return D(mine.balance)
+
+    assert balance() == D("8.00")
+    share = {"customer_id": member_id, "coupon_id": coupon.coupon_id, "amount": "3.00"}
+    sub = s.call(master, "claim_enterprise_multi_account_coupon", share).sub_coupon_id
+    held = s.call(master, "list_multi_account_retrieve_coupons", sub_customer_id=member_id)
+    assert (sub, "3.00") in {(c.sub_coupon_id, c.balance) for c in held.avail_retrieve_coupons}
+    assert s.refused(master, "list_multi_account_transfer_coupons", limit=101) == INVALID
+    assert s.refused(master, "list_multi_account_retrieve_coupons") == INVALID
+    over = {**share, "amount": "5.01"}
+    assert s.refused(master, "claim_enterprise_multi_account_coupon", over) != ""
+    back = {"customer_id": member_id, "coupon_id": coupon.coupon_id, "sub_coupon_id": sub}
+    # tenancy: another master names this member, coupon and share
+    stranger, _, _ = enterprise(w, "stranger")
+    assert s.refused(stranger, "claim_enterprise_multi_account_coupon", share) != ""
+    assert s.refused(stranger, "reclaim_enterprise_multi_account_coupon", back) != ""
+    theirs = s.call(stranger, "list_multi_account_transfer_coupons", limit=100)
+    assert coupon.coupon_id not in {c.coupon_id for c in theirs.avail_transfer_coupons}
+    code = s.refused(stranger, "list_multi_account_retrieve_coupons", sub_customer_id=member_id)
+    assert code != ""
+    returned = s.call(master, "reclaim_enterprise_multi_account_coupon", back)
+    assert D(returned.real_retrieve_amout) == D("3.00")
+    assert balance() == D("8.00")
+
+
+@case("create_enterprise_project_auth")
+def _project_auth(w: World, s: Sdk) -> None:
+    # It names no object: the caller authorizes its own enterprise projects.
+    assert s.call(buyer(w), s.op).status_code == 204
+    assert s.call(buyer(w), s.op).status_code == 204  # idempotent
+    assert s.refused(w.p1.creds, s.op) == DENIED
