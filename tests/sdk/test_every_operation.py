@@ -1266,7 +1266,7 @@ def _organizations(w: World, s: Sdk) -> None:
 def _sms(w: World, s: Sdk) -> None:
     from tests.sdk.test_multi_accounts import code_sent, mobile
 
-    master, member_id, _ = enterprise(w)
+    master, _, _ = enterprise(w)
     phone = mobile()
     args = [{"key": "scene", "value": "member"}]
     sent = s.call(master, s.op, {"mobile_phone": phone, "sm_template_args": args})
