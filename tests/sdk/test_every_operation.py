@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -89,30 +90,19 @@ def text(response: Any) -> str:
 #: Operations whose case is still to write (shrinks to nothing; the meta-test holds it exact).
 NOT_YET: frozenset[str] = frozenset(
     {
-        "change_enterprise_realname_authentication",
-        "create_enterprise_realname_authentication",
-        "create_personal_realname_auth",
-        "list_business_discount_info",
         "list_consume_sub_customers",
         "list_costs",
         "list_customer_bills_fee_records",
         "list_customer_bills_monthly_break_down",
         "list_customerself_resource_record_details",
         "list_customerself_resource_records",
-        "list_free_resource_infos",
-        "list_free_resource_usages",
-        "list_free_resources_usage_records",
         "list_invoices",
         "list_postpaid_bill_sum",
         "list_resource_usage",
         "list_resource_usage_summary",
-        "list_stored_value_cards",
         "list_sub_customer_bill_detail",
         "list_subcustomer_monthly_bills",
         "show_customer_monthly_sum",
-        "show_real_name_auth_qr_code",
-        "show_real_name_auth_status",
-        "show_realname_authentication_review_result",
     }
 )
 
@@ -1374,3 +1364,182 @@ def _project_auth(w: World, s: Sdk) -> None:
     assert s.call(buyer(w), s.op).status_code == 204
     assert s.call(buyer(w), s.op).status_code == 204  # idempotent
     assert s.refused(w.p1.creds, s.op) == DENIED
+
+
+# -- real-name authentication -------------------------------------------------------------------
+
+
+def individual(w: World, customer_id: str) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "identify_type": 0,
+        "verified_type": 3,
+        "verified_file_url": ["id/data-page.jpg", "id/holding.JPEG"],
+        "name": "Li Si",
+        "verified_number": "E12345678",
+        "change_type": -1,
+        "xaccount_type": w.p1.xaccount_type,
+    }
+
+
+def company(w: World, customer_id: str, **more: Any) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "identify_type": 1,
+        "certificate_type": 0,
+        "verified_file_url": ["licence/front.jpg"],
+        "corp_name": "Example Trading Co., Ltd.",
+        "verified_number": "91330100MA27XYZ12X",
+        "reg_country": "CN",
+        "xaccount_type": w.p1.xaccount_type,
+        "enterprise_person": {
+            "legel_name": "Zhang San",
+            "legel_id_number": "330106199001011234",
+            "certifier_role": "legalPerson",
+        },
+        **more,
+    }
+
+
+@case(
+    "create_personal_realname_auth",
+    "show_realname_authentication_review_result",
+    "show_real_name_auth_status",
+)
+def _personal_realname(w: World, s: Sdk) -> None:
+    from tests.sdk.enterprise_helpers import review
+
+    customer = w.server.customer(w.p1)
+    cid = customer.account_id
+    assert (
+        s.refused(w.p1.creds, "create_personal_realname_auth", {**individual(w, cid), "name": ""})
+        == INVALID
+    )
+    theirs = {**individual(w, cid), "xaccount_type": w.p2.xaccount_type}
+    assert s.refused(w.p2.creds, "create_personal_realname_auth", theirs) == NOT_YOURS
+    assert s.call(w.p1.creds, "create_personal_realname_auth", individual(w, cid)).is_review == 1
+    shown = s.call(w.p1.creds, "show_realname_authentication_review_result", customer_id=cid)
+    assert shown.review_result == 0
+    assert review(w.server, cid, "reject", opinion="Blurred.").status_code == 200
+    shown = s.call(w.p1.creds, "show_realname_authentication_review_result", customer_id=cid)
+    assert (shown.review_result, shown.opinion) == (1, "Blurred.")
+    assert s.refused(w.p1.creds, "show_realname_authentication_review_result") == INVALID
+    code = s.refused(w.p2.creds, "show_realname_authentication_review_result", customer_id=cid)
+    assert code == NOT_YOURS
+    if s.kind == "bss":
+        status = s.call(customer, "show_real_name_auth_status")
+        assert (status.verified_status, status.verified_type) == (1, 0)
+        other = s.call(w.c2, "show_real_name_auth_status")
+        assert other.verified_status == -1
+        assert s.refused(w.p1.creds, "show_real_name_auth_status") == DENIED
+
+
+@case("create_enterprise_realname_authentication", "change_enterprise_realname_authentication")
+def _enterprise_realname(w: World, s: Sdk) -> None:
+    from tests.sdk.enterprise_helpers import approve
+
+    op = s.op
+    customer = w.server.customer(w.p1)
+    cid = customer.account_id
+    if op == "change_enterprise_realname_authentication":
+        # only a verified individual changes to an enterprise
+        assert s.refused(w.p1.creds, op, company(w, cid, change_type=1)) == "CBC.99007004"
+        s.call(w.p1.creds, "create_personal_realname_auth", individual(w, cid))
+        approve(w.server, cid)
+        body = company(w, cid, change_type=1)
+        assert s.refused(w.p1.creds, op, {**body, "change_type": -1}) == INVALID
+    else:
+        body = company(w, cid)
+        assert s.refused(w.p1.creds, op, {**body, "corp_name": ""}) == INVALID
+    assert s.refused(w.p2.creds, op, {**body, "xaccount_type": w.p2.xaccount_type}) == NOT_YOURS
+    assert s.call(w.p1.creds, op, body).is_review == 1
+    approve(w.server, cid)
+    shown = s.call(w.p1.creds, "show_realname_authentication_review_result", customer_id=cid)
+    assert shown.review_result == 2
+    if s.kind == "bss":
+        status = s.call(customer, "show_real_name_auth_status")
+        assert (status.verified_status, status.verified_type) == (2, 1)
+
+
+@case("show_real_name_auth_qr_code")
+def _qr_code(w: World, s: Sdk) -> None:
+    customer = w.server.customer(w.p1)
+    first = s.call(customer, s.op).qr_code_url
+    assert first != s.call(customer, s.op).qr_code_url and "token=" in first
+    path = first.split("/v1/", 1)[1]
+    assert httpx.get(f"{w.server.url}/v1/{path}").json() == {"status": "scanned"}
+    # the code is the customer's own: nothing names another account
+    assert s.refused(w.p1.creds, s.op) == DENIED
+
+
+# -- free resource packages ---------------------------------------------------------------------
+
+
+@case("list_free_resource_infos", "list_free_resource_usages", "list_free_resources_usage_records")
+def _free_resources(w: World, s: Sdk) -> None:
+    (quota_id,) = p1_objects(w, "free resource package")
+    infos = s.call(w.c1, "list_free_resource_infos", {"limit": 10})
+    (package,) = infos.free_resource_packages
+    assert [f.free_resource_id for f in package.free_resources] == [quota_id]
+    assert package.product_name == "outside-in hours"
+    usages = raw(s.call(w.c1, "list_free_resource_usages", {"free_resource_ids": [quota_id]}))
+    assert [(f["free_resource_id"], f["amount"]) for f in usages["free_resources"]] == [
+        (quota_id, D(10))
+    ]
+    today = business_now(w).astimezone(w.server.settings.zone).date()
+    days = {
+        "deduct_time_begin": str(today - timedelta(days=1)),
+        "deduct_time_end": str(today),
+    }
+    records = s.call(w.c1, "list_free_resources_usage_records", free_resource_id=quota_id, **days)
+    assert records.total_count == len(records.free_resource_records) == 0  # nothing used yet
+    # refusals
+    assert s.refused(w.c1, "list_free_resource_infos", {"limit": 0}) == INVALID
+    assert s.refused(w.c1, "list_free_resource_usages", {"free_resource_ids": []}) == INVALID
+    assert s.refused(w.c1, "list_free_resources_usage_records", limit=0, **days) == INVALID
+    assert s.refused(w.c1, "list_free_resources_usage_records") == INVALID
+    # tenancy: another customer sees none of them
+    assert s.call(w.c2, "list_free_resource_infos", {}).free_resource_packages == []
+    theirs = s.call(w.c2, "list_free_resource_usages", {"free_resource_ids": [quota_id]})
+    assert theirs.free_resources == []
+    theirs_records = s.call(
+        w.c2, "list_free_resources_usage_records", free_resource_id=quota_id, **days
+    )
+    assert theirs_records.free_resource_records == []
+    assert s.refused(w.p1.creds, "list_free_resource_infos", {}) == DENIED
+
+
+# -- discounts and stored-value cards ------------------------------------------------------------
+
+
+@case("list_business_discount_info")
+def _business_discounts(w: World, s: Sdk) -> None:
+    from tests.sdk.test_rating import grant, referral_customer
+
+    customer = referral_customer(w.server, w.p1)
+    discount_id = grant(
+        w.server,
+        "business",
+        customer_id=customer.account_id,
+        percent_off=D("12.5"),
+        name="Contract",
+        service_type=ECS,
+    )
+    listed = s.call(customer, s.op, {"quoting_item_type": "CATEGORY_ITEM"})
+    assert (listed.total_count, listed.commerce_id) == (1, discount_id)
+    assert [(i.cloud_service_type, i.discount_ratio) for i in listed.category_quoting_items] == [
+        (ECS, D("0.875"))
+    ]
+    assert s.refused(customer, s.op, {"quoting_item_type": "SKU_ITEM"}) == INVALID
+    assert s.call(buyer(w), s.op, {"quoting_item_type": "CATEGORY_ITEM"}).total_count == 0
+    assert s.refused(w.p1.creds, s.op, {"quoting_item_type": "CATEGORY_ITEM"}) == DENIED
+
+
+@case("list_stored_value_cards")
+def _stored_value_cards(w: World, s: Sdk) -> None:
+    # partner-center sells none (rules.md §7.20): every customer's list is empty and valid.
+    listed = s.call(w.c1, s.op, status=1, offset=0, limit=10)
+    assert (listed.total_count, listed.stored_value_cards) == (0, [])
+    assert s.refused(w.c1, s.op, status=3) == INVALID
+    assert s.refused(w.c1, s.op) == INVALID
+    assert s.refused(w.p1.creds, s.op, status=1) == DENIED
