@@ -868,6 +868,13 @@ def quota_for(w: World, partner: Partner, value: str = "100.00") -> str:
     return grant(w.server, w.operator, partner, value)
 
 
+def another_coupon(w: World) -> None:
+    """A coupon of ``p1`` for ``c2``, so that p1's coupon lists hold two rows to page."""
+    from tests.sdk.test_coupons import issue
+
+    issue(w.server, w.p1, quota_for(w, w.p1), [w.c2.account_id], "1.00")
+
+
 @case("create_partner_coupons", "list_issued_partner_coupons", "reclaim_partner_coupons")
 def _partner_coupons(w: World, s: Sdk) -> None:
     quota = quota_for(w, w.p1)
@@ -901,6 +908,7 @@ def _partner_coupons(w: World, s: Sdk) -> None:
 
 @case("list_partner_coupons_record")
 def _coupon_records(w: World, s: Sdk) -> None:
+    another_coupon(w)
     (coupon_id,) = p1_objects(w, "coupon")
     mine = s.call(w.p1.creds, "list_partner_coupons_record", coupon_ids=[coupon_id])
     assert mine.total_count >= 1
@@ -967,6 +975,7 @@ def _reseller_quotas(w: World, s: Sdk) -> None:
 
 @case("list_sub_customer_coupons")
 def _sub_customer_coupons(w: World, s: Sdk) -> None:
+    another_coupon(w)
     (coupon_id,) = p1_objects(w, "coupon")
     mine = s.call(w.c1, "list_sub_customer_coupons", coupon_id=coupon_id)
     assert [(c.coupon_id, c.customer_id) for c in mine.user_coupons] == [
