@@ -7,13 +7,14 @@ Seeds a fresh database directly with SQL: ``--partners`` CSPs sharing ``--custom
 reseller-model customers, 20 pay-per-use resources each and 30 days of rated usage (one fee
 record per resource and day, 8-decimal amounts: 6,000,000 records at 10,000 customers). Then:
 
-* **ratio**: the bill run's time (planning, every batch, completion; one transaction per batch,
-  as ``partner-center bills run``) against ``SELECT tenant_id, SUM(official_amount) … GROUP BY
+* **ratio**: the bill run's time (planning with its one staging pass over the records, every
+  batch, completion; one transaction per batch, as ``partner-center bills run``) against ``SELECT tenant_id, SUM(official_amount) … GROUP BY
   tenant_id`` of the same records fetched to Python (target ≤ 3×);
 * **memory**: the bill-run process's peak RSS at a tenth of the size and at the full size
   (target: flat, under 300 MB);
 * **workers**: the same run with two worker processes sharing the batches against one
-  (PostgreSQL only: SQLite serializes writers).
+  (PostgreSQL only: SQLite serializes writers). The staging pass of the plan is one statement
+  (PostgreSQL's parallel workers share it), so only the batches' part speeds up.
 
 Each bill run happens in a child process (``--child``) so its peak RSS is its own. Uses SQLite
 unless DATABASE_URL is set (SQLite: ratio and memory only).

@@ -4,6 +4,7 @@ run due jobs, reconcile the ledger."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Coroutine
@@ -100,6 +101,7 @@ def serve(
             err.print("[red]--workers needs PostgreSQL[/red]; SQLite serves from one process.")
             raise typer.Exit(2)
         _metrics_directory(settings)
+        _check_connection_budget(settings, processes)
         uvicorn.run(
             "partner_center.app:create_app",
             factory=True,
@@ -123,6 +125,46 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+def connections_per_process(settings: Settings) -> int:
+    """The most PostgreSQL connections one server process opens: its pool, the pool's
+    overflow and the rate limiter's own small pool."""
+    from partner_center.kernel.db import PG_MAX_OVERFLOW, PG_POOL_SIZE
+    from partner_center.kernel.ratelimit import LIMITER_MAX_OVERFLOW, LIMITER_POOL_SIZE
+
+    pool = PG_POOL_SIZE if settings.db_pool_size is None else settings.db_pool_size
+    overflow = PG_MAX_OVERFLOW if settings.db_max_overflow is None else settings.db_max_overflow
+    limiter = LIMITER_POOL_SIZE + LIMITER_MAX_OVERFLOW if not settings.redis_url else 0
+    return pool + overflow + limiter
+
+
+def _check_connection_budget(settings: Settings, processes: int) -> None:
+    """Warn when ``processes`` servers at their busiest would open more connections than
+    PostgreSQL accepts (``max_connections`` less the superusers' reserve): requests would then
+    fail under load instead of queueing on their process's pool."""
+    from sqlalchemy import text
+
+    from partner_center.kernel.db import Database
+
+    async def available() -> int:
+        db = Database(settings.resolved_database_url, pool=False)
+        try:
+            async with db.engine.connect() as conn:
+                most = int(await conn.scalar(text("SHOW max_connections")) or 0)
+                reserved = int(await conn.scalar(text("SHOW superuser_reserved_connections")) or 0)
+            return most - reserved
+        finally:
+            await db.dispose()
+
+    wanted = processes * connections_per_process(settings)
+    limit = asyncio.run(available())
+    if wanted > limit:
+        err.print(
+            f"[yellow]warning[/yellow]: {processes} processes may open {wanted} PostgreSQL "
+            f"connections and the server accepts {limit}: lower PARTNER_CENTER_DB_POOL_SIZE / "
+            "PARTNER_CENTER_DB_MAX_OVERFLOW (leave room for workers and the CLI)."
+        )
 
 
 def _metrics_directory(settings: Settings) -> None:
@@ -171,7 +213,14 @@ def demo_seed(
     from partner_center.demo import saved_credentials, seed_demo
 
     settings = load_settings()
-    result = _run(_with_state(settings, lambda s: seed_demo(s, if_empty=if_empty)))
+    with contextlib.ExitStack() as stack:
+        if not as_json and settings.sandbox:
+            stack.enter_context(
+                console.status(
+                    "Seeding the demo and playing its history up to now (about a minute)"
+                )
+            )
+        result = _run(_with_state(settings, lambda s: seed_demo(s, if_empty=if_empty)))
     if result is None:
         result = saved_credentials(settings)
         if result is None:
@@ -216,6 +265,30 @@ def partners_create(
             "xaccount_type": xaccount_type,
             "access_key": creds.access_key,
             "secret_key": creds.secret_key,
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
+@partners_app.command("review-prospect")
+def partners_review_prospect(
+    prospect_id: str = typer.Argument(..., help="A pre-registration waiting for review"),
+    approve: bool = typer.Option(..., "--approve/--reject", help="The decision"),
+    opinion: str | None = typer.Option(None, "--opinion", help="The reason (to reject)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve or reject a partner's pre-registration that went to review (rules.md §2.1.4);
+    the partner is e-mailed either way."""
+
+    async def work(state: AppState) -> dict[str, str]:
+        async with state.work() as services:
+            view = await services.prospects.review(prospect_id, approve=approve, opinion=opinion)
+        return {
+            "prospect_id": view.prospect_id,
+            "partner_id": view.partner_id,
+            "email": view.email,
+            "state": view.state.value,
+            "expires_at": format_utc(view.expires_at),
         }
 
     _emit(_run(_with_state(load_settings(), work)), as_json)

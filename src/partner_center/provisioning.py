@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from partner_center.domains.associations.public import AuthorizationView
+from partner_center.domains.budgets.public import BudgetSetting
 from partner_center.domains.catalog.public import CatalogImportProgress, ImportReport
 from partner_center.domains.customers.public import NewCustomer, PartnerActor
 from partner_center.domains.identity.public import AccountKind
@@ -75,6 +77,16 @@ async def create_partner(
     )
 
 
+async def admin_actor(svc: Services, partner_id: str) -> PartnerActor:
+    """``partner_id``'s administrator, acting as through the API."""
+    partner = await svc.partners.get(partner_id)
+    if partner is None:
+        raise DomainError("CBC.99000047", f"Partner {partner_id} does not exist.")
+    admin = await svc.identity.admin_member(partner_id)
+    caller = await svc.identity.caller_for(partner_id, admin.id, method="cli")
+    return PartnerActor(caller=caller, partner=partner)
+
+
 async def create_customer(
     state: AppState,
     *,
@@ -91,16 +103,12 @@ async def create_customer(
     ``indirect_partner_id`` is given) through the authorization flow of the API."""
     async with state.db.unit_of_work() as uow:
         svc = await services(state, uow)
-        partner = await svc.partners.get(partner_id)
-        if partner is None:
-            raise DomainError("CBC.99000047", f"Partner {partner_id} does not exist.")
-        admin = await svc.identity.admin_member(partner_id)
-        caller = await svc.identity.caller_for(partner_id, admin.id, method="cli")
+        actor = await admin_actor(svc, partner_id)
         created = await svc.customers.create_sub_customer(
-            PartnerActor(caller=caller, partner=partner),
+            actor,
             NewCustomer(
                 xaccount_id=xaccount_id,
-                xaccount_type=partner.xaccount_type,
+                xaccount_type=actor.partner.xaccount_type,
                 domain_name=domain_name,
                 password=password,
                 domain_area=domain_area or ("CN" if state.site == "cn" else "US"),
@@ -113,6 +121,25 @@ async def create_customer(
                 svc, customer_id=created.domain_id, partner_id=indirect_partner_id or partner_id
             )
     return Credentials(created.domain_id, created.domain_name, key.access_key, key.secret_key)
+
+
+async def set_monthly_budget(
+    state: AppState,
+    *,
+    partner_id: str,
+    customer_id: str,
+    amount: Decimal,
+    indirect_partner_id: str | None = None,
+) -> None:
+    """Set a customer's monthly budget as its partner's administrator would through the API,
+    lifting the purchase restriction a new reseller-model customer starts with."""
+    async with state.db.unit_of_work() as uow:
+        svc = await services(state, uow)
+        await svc.budgets.set_budget(
+            await admin_actor(svc, partner_id),
+            BudgetSetting(customer_id=customer_id, amount=amount, lift_restrictions=True),
+            indirect_partner_id=indirect_partner_id,
+        )
 
 
 async def create_customer_account(

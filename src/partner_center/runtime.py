@@ -26,7 +26,12 @@ def build_state(
     business: Clock = clock or (SandboxClock(wiring.wall) if settings.sandbox else SystemClock())
     return AppState(
         wiring=wiring,
-        db=db or Database(settings.resolved_database_url),
+        db=db
+        or Database(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        ),
         clock=business,
         limiter=build_limiter(
             settings.rate_limit_per_second,

@@ -691,6 +691,7 @@ class Services:
             partners=self.partners,
             customer_records=self.customer_records,
             recheck_quota=self._recheck_quota,
+            post_tax=self.balance_engine.post_bill_tax,
         )
 
     @cached_property

@@ -121,6 +121,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_WORKERS", "workers"),
         description="Server processes of `serve` (PostgreSQL only; SQLite serves from one).",
     )
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("PARTNER_CENTER_DB_POOL_SIZE", "db_pool_size"),
+        description="Database connections each process keeps open (default 8 on PostgreSQL, "
+        "8 on SQLite).",
+    )
+    db_max_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        validation_alias=AliasChoices("PARTNER_CENTER_DB_MAX_OVERFLOW", "db_max_overflow"),
+        description="Connections a process may open beyond its pool under load, closed when "
+        "returned (default 8 on PostgreSQL, 24 on SQLite).",
+    )
     redis_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("PARTNER_CENTER_REDIS_URL", "redis_url"),

@@ -205,6 +205,8 @@ def test_a_partner_repays_online_and_by_bank_transfer(
     table = page.inner_text("table")
     assert "-300.00" in table and "-200.00" in table, table
     assert table.count("Repayment") >= 2 and table.count("Top-up") >= 2, table
+    # The two top-ups say how the money came: the card payment and the bank transfer.
+    assert "Online payment (card)" in table and "Bank transfer" in table, table
     check_page(page, "finance-statements")
     csv = page.request.get("/console/finance/statements?begin_date=2026-01-01&format=csv")
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")

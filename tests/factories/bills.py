@@ -97,6 +97,7 @@ def order_rows(
     coupon: str = "0",
     refund: bool = False,
     status: OrderStatus = OrderStatus.COMPLETED,
+    enterprise_project_id: str = "0",
 ) -> tuple[CustomerOrder, OrderLine]:
     """A one-line order (an unsubscription with ``refund``: ``amount`` is what was refunded)."""
     value, coupon_value = Decimal(amount), Decimal(coupon)
@@ -120,6 +121,7 @@ def order_rows(
         created_by="test",
         created_at=paid_at,
         paid_at=paid_at if status == OrderStatus.COMPLETED else None,
+        enterprise_project_id=enterprise_project_id,
     )
     line = OrderLine(
         id=new_id(),

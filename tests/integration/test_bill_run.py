@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from partner_center.domains.billing.models import CustomerBill, PartnerBill
+from partner_center.domains.billing.models import BillRunStaging, CustomerBill, PartnerBill
 from partner_center.domains.billing.public import BillStatus, bill_id
 from partner_center.domains.orders.models import OrderStatus
 from partner_center.domains.partners.public import PartnerType, PartnerView
@@ -253,6 +253,45 @@ async def test_rerun_changes_nothing_and_late_usage_lands_in_april(shop: Shop) -
     assert april.bill.adjustment_amount == D("0.50")
 
 
+async def test_usage_rated_at_the_cutoff_instant_is_billed_once_in_its_month(shop: Shop) -> None:
+    # At 02:00 on the 5th the hour's rating runs just before the bill run; with the sandbox
+    # clock frozen at 02:00 both carry the same instant. Such a record is March's, not an
+    # adjustment of April's bill, and is never counted twice.
+    async with shop.world.db.unit_of_work() as uow:
+        await add_all(
+            uow.session,
+            fee_row(
+                "res-c3",
+                shop.c3,
+                shop.distributor.partner_id,
+                "0.01",
+                hour=APRIL_START - timedelta(hours=2),
+                rated_at=RUN_MARCH,
+                cycle="2027-03",
+            ),
+        )
+    await run(shop, "2027-03", RUN_MARCH)
+    await run(shop, "2027-04", RUN_APRIL)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        march = {
+            b.customer_id: b
+            for b in (
+                await billing.customer_bills(shop.distributor.partner_id, "2027-03", page_all())
+            )[0]
+        }
+        april = {
+            b.customer_id: b
+            for b in (
+                await billing.customer_bills(shop.distributor.partner_id, "2027-04", page_all())
+            )[0]
+        }
+    # c3: 1.23456789 + 0.01 = 1.24456789 → 1.24 in March; April has only its 20.00 order.
+    assert march[shop.c3].consumption_amount == D("1.24456789")
+    assert march[shop.c3].total_amount == D("1.24")
+    assert (april[shop.c3].adjustment_amount, april[shop.c3].total_amount) == (D("0"), D("20.00"))
+
+
 async def test_a_run_stopped_half_way_is_completed_by_the_next(shop: Shop) -> None:
     async with shop.world.db.unit_of_work() as uow:
         svc = services_for(uow.session, FixedClock(RUN_MARCH), bill_batch_size=1)
@@ -267,8 +306,13 @@ async def test_a_run_stopped_half_way_is_completed_by_the_next(shop: Shop) -> No
             raise RuntimeError("killed")
     async with shop.world.db.unit_of_work() as uow:
         count = await uow.session.scalar(select(func.count()).select_from(PartnerBill))
-    assert count == 1
+        staged = await uow.session.scalar(select(func.count()).select_from(BillRunStaging))
+    # The staging sums of the plan stay until the run completes.
+    assert (count, staged) == (1, 8)
     await run(shop, "2027-04", RUN_APRIL, bill_batch_size=1)
+    async with shop.world.db.unit_of_work() as uow:
+        staged = await uow.session.scalar(select(func.count()).select_from(BillRunStaging))
+    assert staged == 0
     async with shop.world.db.unit_of_work() as uow:
         billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
         d = await billing.partner_bill(shop.distributor.partner_id, "2027-03")
@@ -409,10 +453,17 @@ async def test_the_open_month_is_estimated_before_tax_and_coupons(shop: Shop) ->
 
 
 @pytest.mark.parametrize(
-    "stop_in", ["_insert_lines", "_insert_customer_bills", "_insert_partner_bills", "complete"]
+    ("stop_in", "at_call"),
+    [
+        ("_stage", 1),  # the planning (staging) transaction
+        ("_insert_lines", 2),  # the second batch's steps
+        ("_insert_customer_bills", 2),
+        ("_insert_partner_bills", 2),
+        ("complete", 2),  # the completion's second step
+    ],
 )
 async def test_a_run_killed_at_any_point_then_rerun_gives_the_same_bills(
-    shop: Shop, stop_in: str, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, stop_in: str, at_call: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from partner_center.domains.billing.run import BillRunner
 
@@ -421,7 +472,7 @@ async def test_a_run_killed_at_any_point_then_rerun_gives_the_same_bills(
 
     async def dying(self: BillRunner, *args: object, **kwargs: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 2:  # the second batch's (or the completion's second) step
+        if calls["n"] == at_call:
             raise RuntimeError("killed")
         return await original(self, *args, **kwargs)
 

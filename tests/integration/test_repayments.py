@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from partner_center.domains.balances.public import StatementQuery
+from partner_center.domains.balances.public import ChargeKind, StatementQuery
 from partner_center.domains.ledger.public import reconcile
 from partner_center.domains.partners.public import PartnerView
 from partner_center.domains.payments.public import CardInput, RepaymentView
@@ -323,3 +323,56 @@ async def test_no_card_number_or_cvc_in_any_log(
     for secret in (PAN, DECLINING, "4242424242424241", CVC):
         # As a value of its own (a CVC's digits may well occur inside an id or a time).
         assert not re.search(rf"(?<![0-9A-Za-z]){secret}(?![0-9A-Za-z])", text), secret
+
+
+async def test_repaying_a_taxed_bill_never_leaves_a_negative_cash_figure(
+    database: Database,
+) -> None:
+    world = BudgetWorld(database, FixedClock(MARCH_START + timedelta(days=1)))
+    partner = await world.partner()
+    customer = await world.customer(partner)
+    pid, day = partner.partner_id, MARCH_START + timedelta(days=3)
+    async with database.unit_of_work() as uow:
+        svc = services(uow.session, FixedClock(day))
+        await svc.billing.set_tax_rate(pid, D("0.06"), "VAT")
+        # The usage as it happens: charged through the ledger to the partner's receivable,
+        # and rated into the fee record the bill run reads.
+        await svc.balance_engine.charge_customer(
+            customer, D("100"), "tax-usage", kind=ChargeKind.USAGE
+        )
+        await add_all(
+            uow.session,
+            resource_row("res-tax", customer, pid, None, day),
+            fee_row("res-tax", customer, pid, "100", hour=day, rated_at=day, cycle="2027-03"),
+        )
+    async with database.unit_of_work() as uow:
+        await services(uow.session, FixedClock(APRIL_START + timedelta(days=5))).billing.run_cycle(
+            "2027-03"
+        )
+    world.clock.set(APRIL_START + timedelta(days=6))
+    debtor = Debtor(world, partner)
+    assert await debtor.due() == D("106.00")
+
+    async def figures(svc: Services) -> tuple[Decimal, ...]:
+        quota = await svc.balances.partner_quota(pid)
+        owed = await svc.balance_books.owed(pid)
+        return (quota.amount, quota.due_amount, quota.unbilled_amount, owed)
+
+    # The tax is owed from the bill's issue, beside the consumption.
+    assert await debtor.run(figures) == (D(0), D("106.00"), D(0), D("106.00"))
+    paid = await debtor.repay(D("106.00"))
+    assert (paid.status.value, paid.remaining_due) == ("succeeded", D(0))
+    # Repaid in full: nothing owed, no cash figure below zero (before the fix the receivable
+    # was left at −6.00, the tax, and the next month's unbilled spend was 6.00 short).
+    assert await debtor.run(figures) == (D(0), D(0), D(0), D(0))
+    assert all(line[3] >= 0 for line in await debtor.statement())
+
+    async def april_usage(svc: Services) -> None:
+        await svc.balance_engine.charge_customer(
+            customer, D("50"), "tax-usage-april", kind=ChargeKind.USAGE
+        )
+
+    await debtor.run(april_usage)
+    assert await debtor.run(figures) == (D(0), D(0), D("50"), D("50"))
+    async with database.unit_of_work() as uow:
+        assert (await reconcile(uow.session)).ok

@@ -55,14 +55,16 @@ KIND_OF: dict[str, str] = {
     "payer_account_id": "customer",
     "res_instance_id": "resource",
     "account_manager_id": "member",
-    # Tenant-owned, but this world has none yet (tried once world.py makes some):
     "attachment_id": "attachment",
     "attachment_ids": "attachment",
-    "card_id": "stored value card",
     "party_id": "enterprise party",
     "parent_id": "enterprise organisation",
+    "org_id": "enterprise organisation",
     "invoice_id": "invoice",
     "discount_id": "partner discount",
+    "prospect_id": "pre-registration",
+    "free_resource_id": "free resource package",
+    "free_resource_ids": "free resource package",
 }
 
 #: Id-like names that are not tried, and why.
@@ -80,9 +82,7 @@ NOT_TENANT_OWNED: dict[str, str] = {
     "payment_channel_id": "a payment channel: public",
     "trade_id": "a filter on the caller's own records",
     "trans_id": "a filter on the caller's own records",
-    "org_id": "an enterprise organisation: none in this world",
-    "free_resource_id": "a free resource package: none in this world",
-    "free_resource_ids": "free resource packages: none in this world",
+    "card_id": "a stored-value card: none can exist (partner-center sells none, rules.md §7.20)",
     "token": "an invitation link's secret: whoever holds it may read it (public)",
     "permission_ids": "names of permissions: public",
     "cycle": "a billing month (yyyy-MM); the file read is always the caller's own",
@@ -285,6 +285,9 @@ def test_no_operation_shows_or_changes_another_tenants_objects(world: World) -> 
         }
     )
     assert not unknown, f"classify these id parameters in KIND_OF or NOT_TENANT_OWNED: {unknown}"
+    owned = {kind for victims in world.objects.values() for kind, ids in victims.items() if ids}
+    unmade = sorted(set(KIND_OF.values()) - owned)
+    assert not unmade, f"world.py makes no object of these kinds, so nothing attacks them: {unmade}"
 
     leaks: list[str] = []
     tried: Counter[str] = Counter()

@@ -2,9 +2,11 @@
 made through the API as their owners would, and one signed-request client for any caller.
 
 Tenants: the operator; a CSP partner ``p1`` with a reseller-model customer ``c1`` (authorized,
-with a budget, a paid and a pending order, a coupon, a ticket, ...) and another customer ``c2``;
-a distributor ``d1`` with two sibling resellers ``r1`` and ``r2``, ``r1`` with a customer
-``cr1``; a foreign CSP partner ``p2``.
+with a budget, a paid and a pending order, a coupon, a ticket with an attachment and a loose
+attachment, a free resource package, an invoiced bill of last month; an enterprise master with a
+member in an organisation unit of its own), a referral customer ``cf1`` with a partner
+discount, and another customer ``c2``; a distributor ``d1`` with two sibling resellers ``r1``
+and ``r2``, ``r1`` with a customer ``cr1``; a foreign CSP partner ``p2``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import simplejson
 
+from partner_center.domains.enterprises.public import root_org_id
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.clock import format_utc
 from partner_center.provisioning import Credentials, create_credentials, ensure_operator
@@ -88,6 +91,8 @@ class World:
     r2: Partner
     cr1: Credentials
     p2: Partner
+    c3: Credentials | None = None
+    """Another reseller-model customer of ``p1`` that may buy (made by suites that need one)."""
     objects: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Per owner scenario (``"p1"``, ``"r1"``): kind of object -> ids of that owner's objects."""
 
@@ -123,6 +128,7 @@ def operator_credentials(server: LiveServer) -> Credentials:
 
 def build_world(server: LiveServer, client: httpx.Client) -> World:
     """Tenants and their objects, through the API as their owners would make them."""
+    from tests.sdk.test_association_helpers import partner_with_email
     from tests.sdk.test_orders import (
         business_now,
         load_catalog,
@@ -133,7 +139,8 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
     )
 
     load_catalog(server)
-    p1 = server.partner(PartnerType.CSP)
+    # p1 has an e-mail address: a partner needs one to pre-register prospects.
+    p1 = partner_with_email(server, PartnerType.CSP, email=f"{unique('p1')}@example.com")
     d1 = server.partner(PartnerType.DISTRIBUTOR)
     r1 = server.partner(PartnerType.RESELLER, distributor=d1)
     r2 = server.partner(PartnerType.RESELLER, distributor=d1)
@@ -199,13 +206,30 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
     authorizations = world.ok(
         p1c, "GET", f"{EXT}/authorizations", query={"customer_id": c1.account_id}
     )
+    attachments = [_attachment(world, p1c) for _ in range(2)]
     ticket = world.ok(
         p1c,
         "POST",
         f"{EXT}/tickets",
         201,
-        body={"category": "general", "title": "outside-in", "description": "a question"},
+        body={
+            "category": "general",
+            "title": "outside-in",
+            "description": "a question",
+            "attachment_ids": attachments[:1],
+        },
     )["id"]
+    units = _enterprise(world, c1)
+    packages = _free_resource_package(world, c1, business)
+    invoice = _invoice(world, c1, business)
+    discount = _partner_discount(world, business)
+    prospect = world.ok(
+        p1c,
+        "POST",
+        f"{EXT}/prospects",
+        201,
+        body={"email": "prospect-outside-in@example.com", "name": "outside-in prospect"},
+    )["prospect_id"]
     world.objects = {
         "p1": {
             "customer": [c1.account_id],
@@ -224,6 +248,13 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
             "authorization": [
                 a["authorization_id"] for a in authorizations.get("authorizations", [])
             ],
+            "attachment": attachments,
+            "enterprise party": units,
+            "enterprise organisation": units,
+            "free resource package": packages,
+            "invoice": [invoice],
+            "partner discount": [discount],
+            "pre-registration": [prospect],
         },
         "r1": {
             "customer": [world.cr1.account_id],
@@ -232,3 +263,111 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
         },
     }
     return world
+
+
+def _attachment(world: World, owner: Credentials) -> str:
+    response = world.call(
+        owner,
+        "POST",
+        f"{EXT}/ticket-attachments",
+        query={"name": "evidence.txt"},
+        raw=b"a receipt",
+        content_type="application/octet-stream",
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _enterprise(world: World, master: Credentials) -> list[str]:
+    """``master`` becomes an enterprise master (approved enterprise real-name authentication)
+    with a member in a unit of its own; the ids of its root and that unit."""
+    from tests.sdk.enterprise_helpers import verify_master
+
+    verify_master(world.server, world.p1, master)
+    root, unit = root_org_id(master.account_id), unique("ou")
+    created = world.call(
+        master,
+        "POST",
+        "/v2/enterprises/multi-accounts/sub-customers",
+        body={
+            "party_id": unit,
+            "sub_customer_association_type": 1,
+            "new_sub_customer": {"customer_name": unique("m"), "password": "Secret-Pass-2024"},
+        },
+    )
+    assert created.status_code == 204, created.text
+    return [root, unit]
+
+
+def _free_resource_package(world: World, customer: Credentials, now: datetime) -> list[str]:
+    """The ids of the free quotas of a package the operator gives ``customer``."""
+    package = world.ok(
+        world.operator,
+        "POST",
+        f"{EXT}/operator/customers/{customer.account_id}/free-resource-packages",
+        body={
+            "product_name": "outside-in hours",
+            "service_type_code": "hws.service.type.ec2",
+            "region_code": "ap-southeast-1",
+            "effective_time": format_utc(now - timedelta(hours=1)),
+            "expire_time": format_utc(now + timedelta(days=30)),
+            "free_resources": [
+                {
+                    "resource_type_code": "hws.resource.type.vm",
+                    "usage_type": "Duration",
+                    "amount": 10,
+                    "measure_id": 4,
+                }
+            ],
+        },
+    )
+    return [f["free_resource_id"] for f in package["free_resources"]]
+
+
+def _invoice(world: World, customer: Credentials, now: datetime) -> str:
+    """The invoice of ``p1``'s bill of last month (an order of ``customer`` paid then)."""
+    from tests.factories.bills import bill_rows, order_rows
+
+    last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=12)
+    cycle = last_month.astimezone(world.server.settings.zone).strftime("%Y-%m")
+    rows = order_rows(customer.account_id, world.p1.id, None, "12.34", paid_at=last_month)
+    world.server._call(bill_rows, rows=list(rows), cycle=cycle)
+    world.ok(world.operator, "POST", f"{EXT}/operator/invoices/issue", body={"cycle": cycle})
+    p1 = world.p1.creds
+    window = {
+        "start_time": format_utc(now - timedelta(days=1)),
+        "end_time": format_utc(now + timedelta(days=1)),
+        "offset": 1,
+        "limit": 10,
+    }
+    listed = world.ok(p1, "GET", f"/v1.0/{p1.account_id}/payments/intl-invoices", query=window)
+    (invoice,) = listed["invoices"]
+    assert invoice["billCycle"] == cycle
+    return str(invoice["requestId"])
+
+
+def _partner_discount(world: World, now: datetime) -> str:
+    """A discount ``p1`` grants its referral customer, within the operator's permission."""
+    from tests.sdk.test_rating import referral_customer
+
+    customer = referral_customer(world.server, world.p1)
+    world.ok(
+        world.operator,
+        "PUT",
+        f"{EXT}/operator/partners/{world.p1.id}/discount-permission",
+        body={"max_percent_off": "20"},
+    )
+    granted = world.ok(
+        world.p1.creds,
+        "POST",
+        f"{EXT}/discounts",
+        201,
+        body={
+            "customer_id": customer.account_id,
+            "percent_off": "10",
+            "name": "outside-in",
+            "effective_to": format_utc(now + timedelta(days=3)),
+            "service_type": "hws.service.type.ec2",
+        },
+    )
+    return str(granted["discount_id"])

@@ -76,6 +76,8 @@ def test_statement_lists_every_movement_with_the_balance_after(
         ("top_up", "income", "1000.00", "1000.00"),
     ]
     assert page["records"][3]["payment_reference"].endswith("0001")
+    channels = [r.get("payment_channel") for r in page["records"]]
+    assert channels == ["online_payment", None, None, "bank_transfer"]
     assert "BANKREF" not in str(page)
 
     only_first_month = statements(
@@ -99,6 +101,7 @@ def test_statement_lists_every_movement_with_the_balance_after(
     assert allocation["counterparty_id"].startswith("*")
     assert "BANKREF" not in export.text
     assert table[3]["payment_channel_no"].endswith("0001")
+    assert [r["payment_channel"] for r in table] == ["online_payment", "", "", "bank_transfer"]
 
     other = server.partner()
     assert statements(server, other, RANGE).json() == {

@@ -213,6 +213,20 @@ def test_list_customerself_resource_records(server: LiveServer, csp: Partner) ->
     day = records(me, bill_date_begin="2026-10-20", bill_date_end="2026-10-20")
     assert [(r.amount, r.bill_date) for r in day.fee_records] == [(D("1.5"), "2026-10-20")]
 
+    # Per resource and day (statistic_type 2): the VM's three records of the 10th are one line.
+    daily = records(me, statistic_type=2, limit=1000)
+    assert sorted((r.bill_type, r.bill_date, r.amount) for r in daily.fee_records) == [
+        (1, "2026-10-10", D("100.00")),
+        (4, "2026-10-10", D("-30.00")),
+        (5, "2026-10-10", D("0.005")),
+        (5, "2026-10-10", D("12.34500001")),
+        (5, "2026-10-20", D("1.5")),
+    ]
+    assert daily.total_count == 5 and {r.id for r in daily.fee_records} == {""}
+    # Per resource of the cycle (1).
+    cycle_sums = records(me, statistic_type=1, charge_mode="3").fee_records
+    assert sorted(r.amount for r in cycle_sums) == [D("0.005"), D("13.84500001")]
+
     # Paging: disjoint pages covering the set, by trade time.
     pages = [records(me, offset=o, limit=3) for o in (0, 3, 6)]
     assert [p.total_count for p in pages] == [7, 7, 7]
@@ -243,7 +257,7 @@ def test_list_customerself_resource_records(server: LiveServer, csp: Partner) ->
         {"bill_date_begin": "2026-10-01"},
         {"bill_date_begin": "2026-10-01", "bill_date_end": "2026-11-01"},
         {"sub_customer_id": other.account_id},
-        {"statistic_type": 2},
+        {"statistic_type": 4},
     ):
         with pytest.raises(ClientRequestException) as refused:
             server.bss(me).list_customerself_resource_records(
@@ -291,6 +305,20 @@ def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> No
     with pytest.raises(ClientRequestException) as partner_call:
         records(csp.creds)
     assert partner_call.value.status_code == 403
+    # The enterprise project: an order's own, "0" (the default) for pay-per-use.
+    server._call(
+        add_rows,
+        rows=[
+            *order_rows(
+                me.account_id, csp.id, None, "7.00", paid_at=DAY, enterprise_project_id="ep-1"
+            )
+        ],
+    )
+    assert records(me).total_count == 6
+    assert records(me, enterprise_project_id="0").total_count == 5
+    ep1 = records(me, enterprise_project_id="ep-1").records
+    assert [(r.bill_type, r.consume_amount) for r in ep1] == [(1, D("7.00"))]
+    assert records(me, enterprise_project_id="ep-2").total_count == 0
     # Refusals.
     for kw in ({"bill_cycle": "2026-13"}, {"limit": 1001}, {"status": 4}):
         with pytest.raises(ClientRequestException) as refused:
@@ -301,7 +329,13 @@ def test_list_customer_bills_fee_records(server: LiveServer, csp: Partner) -> No
 
 
 def test_list_customerself_resource_record_details(server: LiveServer, csp: Partner) -> None:
-    me, other = _activity(server, csp)
+    # 16:00 UTC on the 10th is midnight of the 11th in the billing time zone (UTC+8).
+    midnight = DAY + timedelta(hours=12)
+    me, other = _activity(
+        server,
+        csp,
+        lambda c: fee_row(f"m-{c}", c, csp.id, "2", hour=midnight, rated_at=midnight, cycle=CYCLE),
+    )
 
     def details(creds: Credentials, **kw: Any) -> Any:
         return server.bss(creds).list_customerself_resource_record_details(
@@ -321,9 +355,9 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
         (1, 1, ECS, D("100.00"), D("90.00")),
         (4, 1, ECS, D("-30.00"), D("-30.00")),
         (5, 3, EVS, D("0.005"), D("0.005")),
-        (5, 3, ECS, D("12.34500001"), D("12.34500001")),
+        (5, 3, ECS, D("14.34500001"), D("14.34500001")),
     ]
-    vm = next(r for r in summed.monthly_records if r.consume_amount == D("12.34500001"))
+    vm = next(r for r in summed.monthly_records if r.consume_amount == D("14.34500001"))
     assert (vm.res_instance_id, vm.resource_type_code, vm.trade_id) == (
         f"m-{me.account_id}",
         VM,
@@ -331,7 +365,24 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
     )
     assert {(r.customer_id, r.cycle) for r in summed.monthly_records} == {(me.account_id, CYCLE)}
     # Per record, and the DAILY window.
-    assert details(me, statistic_type=3).total_count == 5
+    assert details(me, statistic_type=3).total_count == 6
+    # Per resource and day (2): the VM's day of the 10th and its first hour of the 11th.
+    per_day = details(me, statistic_type=2, charge_mode=3).monthly_records
+    assert sorted((r.bill_date, r.consume_amount) for r in per_day) == [
+        ("2026-10-10", D("0.005")),
+        ("2026-10-10", D("12.34500001")),
+        ("2026-10-11", D("2")),
+    ]
+    eleventh = details(
+        me,
+        statistic_type=2,
+        query_type="DAILY",
+        bill_cycle_begin="2026-10-11",
+        bill_cycle_end="2026-10-11",
+    )
+    assert [(r.bill_date, r.consume_amount) for r in eleventh.monthly_records] == [
+        ("2026-10-11", D("2"))
+    ]
     day = details(
         me,
         statistic_type=3,
@@ -343,6 +394,8 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
     assert day.total_count == 3
     # Filters and paging.
     assert details(me, resource_type=VOLUME).total_count == 1
+    assert details(me, enterprise_project_id="0").total_count == 4
+    assert details(me, enterprise_project_id="ep-1").total_count == 0
     assert details(me, res_instance_id=f"m-{me.account_id}").total_count == 1
     assert details(me, bill_type=4).monthly_records[0].consume_amount == D("-30.00")
     paged = details(me, offset=3, limit=3)
@@ -361,8 +414,9 @@ def test_list_customerself_resource_record_details(server: LiveServer, csp: Part
     for kw in (
         {"cycle": "2018-12"},
         {"limit": 1001},
-        {"statistic_type": 2},
+        {"statistic_type": 4},
         {"query_type": "DAILY"},
+        {"query_type": "DAILY", "statistic_type": 1},
         {"payer_account_id": other.account_id},
     ):
         with pytest.raises(ClientRequestException) as refused:

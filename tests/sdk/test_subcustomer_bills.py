@@ -14,7 +14,10 @@ from huaweicloudsdkbss.v2.model import (
     ListSubcustomerMonthlyBillsRequest,
 )
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from sqlalchemy import update
 
+from partner_center.domains.customers.models import Customer
+from partner_center.state import AppState
 from tests.factories.bills import (
     ECS,
     EVS,
@@ -121,6 +124,15 @@ def test_list_subcustomer_monthly_bills(
     _bill_detail(server, distributor, reseller, csp, c1, c2)
 
 
+async def _assign_manager(state: AppState, *, customer_id: str, manager_id: str) -> None:
+    async with state.work() as services:
+        await services.session.execute(
+            update(Customer)
+            .where(Customer.account_id == customer_id)
+            .values(account_manager_id=manager_id)
+        )
+
+
 def _bill_detail(
     server: LiveServer, distributor: Partner, reseller: Partner, csp: Partner, c1: str, c2: str
 ) -> None:
@@ -151,6 +163,13 @@ def _bill_detail(
     assert detail(distributor, c2, service_type_code=EVS).total_count == 1
     paged = detail(distributor, c2, offset=1, limit=2)
     assert (paged.total_count, len(paged.fee_records)) == (3, 2)
+    # The customer's association type and account manager filter for real.
+    assert detail(distributor, c2, association_type="2").total_count == 3
+    assert detail(distributor, c2, association_type="1").total_count == 0
+    assert detail(distributor, c2, account_manager_id="m-nobody").total_count == 0
+    server._call(_assign_manager, customer_id=c2, manager_id="m-c2")
+    assert detail(distributor, c2, account_manager_id="m-c2").total_count == 3
+    assert detail(distributor, c2, account_manager_id="m-c2", association_type="1").total_count == 0
 
     # A reseller's customer: only when the distributor names the reseller.
     assert detail(distributor, c1).total_count == 0
@@ -166,6 +185,7 @@ def _bill_detail(
     # Refusals.
     for kw in (
         {"limit": 1001},
+        {"association_type": "9"},
         {"bill_date_begin": "2026-10-01"},
         {"bill_date_begin": "2026-09-30", "bill_date_end": "2026-10-01"},
     ):

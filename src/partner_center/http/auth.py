@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import (
     AccountKind,
     Caller,
@@ -207,6 +208,34 @@ class CallerKind(enum.Enum):
     """Any authenticated account; the domain service decides what it may do."""
     PUBLIC = "public"
     """No credentials checked before the handler (health, sign-in, an invitation link)."""
+
+
+class Admitted:
+    """Who the caller kind admitted, for an API operation (``OperationContext``) and a console
+    page (``Page``) alike: the caller (None where no credentials were checked) and, when a partner
+    kind admitted it, its partner profile."""
+
+    def __init__(self, caller: Caller | None, partner: PartnerView | None) -> None:
+        self.caller_or_none = caller
+        self.partner = partner
+        """The calling partner's profile when a partner kind admitted the caller."""
+
+    @property
+    def caller(self) -> Caller:
+        assert self.caller_or_none is not None, "no credentials were checked: no caller"
+        return self.caller_or_none
+
+    @property
+    def actor(self) -> PartnerActor:
+        """The calling partner: where the caller kind admits only partners."""
+        assert self.partner is not None, "the caller kind admits more than partners"
+        return PartnerActor(caller=self.caller, partner=self.partner)
+
+    @property
+    def partner_actor(self) -> PartnerActor | None:
+        """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
+        (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
+        return None if self.partner is None else self.actor
 
 
 def _denied(message: str) -> DomainError:

@@ -1,5 +1,5 @@
-"""Wire formats of values that operations of several routers share: exact amounts and UTC
-times."""
+"""Wire formats of values that operations of several routers share: exact amounts, UTC times
+and 0/1 flags."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BeforeValidator
 
 from partner_center.domains.balances.public import ConsumptionQuotaView
 from partner_center.http.wire import number_only
-from partner_center.kernel.clock import parse_utc
+from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import CENT, decimal_places, to_cents
 
@@ -43,9 +43,21 @@ def parse_time(value: str | None, field: str) -> datetime | None:
         raise invalid_parameter(field, "Use the UTC format yyyy-MM-ddTHH:mm:ssZ.") from exc
 
 
+def optional_utc(value: datetime | None) -> str | None:
+    """``format_utc`` of a time that may be absent: None stays None."""
+    return format_utc(value) if value is not None else None
+
+
 def time_filter(value: str | None, field: str) -> datetime | None:
     """A UTC time filter: absent or empty = no filter, malformed = ``CBC.0100``."""
     return parse_time(value or None, field)
+
+
+def zero_or_one(value: int | None, field: str, message: str = "Use 0 or 1.") -> bool:
+    """A 0/1 flag: absent or 0 = False, 1 = True, any other value = ``CBC.0100``."""
+    if value not in (None, 0, 1):
+        raise invalid_parameter(field, message)
+    return value == 1
 
 
 def consumption_quota_figures(view: ConsumptionQuotaView) -> dict[str, str]:

@@ -22,7 +22,7 @@ Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wi
 JSON body; a ``QueryModel`` the query string (``http/query.py``); a parameter named like a
 ``{path}`` segment that segment; ``Annotated[str | None, Header("X-Name")]`` a header;
 ``bytes`` the raw body. Its return annotation is the response model documented for ``status``
-(``None``: no content). ``UNDOCUMENTED`` in a header's annotation keeps it out of
+(``None``: no content, status 204). ``UNDOCUMENTED`` in a header's annotation keeps it out of
 ``/openapi.json``; every ``{path}`` segment is a parameter of the handler, always documented.
 
 Every operation runs the same way (``run_operation``): authenticate the caller first (401 beats
@@ -44,10 +44,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import Caller
-from partner_center.domains.partners.public import PartnerView
 from partner_center.http.auth import (
+    Admitted,
     CallerKind,
     HeaderCredentials,
     authenticate,
@@ -67,7 +66,6 @@ from partner_center.http.wire import (
     wire_body,
     wire_responses,
 )
-from partner_center.kernel.db import UnitOfWork
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.logging import caller_var
 from partner_center.kernel.text import check_text
@@ -79,27 +77,23 @@ Method = Literal["GET", "POST", "PUT", "DELETE"]
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-class OperationContext:
-    """Everything a handler needs: the caller, its partner profile, and ``services``, the
-    domain services of this request's unit of work (built by the composition root)."""
+class OperationContext(Admitted):
+    """Everything a handler needs: the caller, its partner profile (``Admitted``), and
+    ``services``, the domain services of this request's unit of work (built by the composition
+    root)."""
 
     def __init__(
         self,
+        admitted: Admitted,
         *,
         state: AppState,
-        uow: UnitOfWork,
         services: Services,
-        caller: Caller | None,
-        partner: PartnerView | None,
         request: Request,
         raw: bytes,
     ) -> None:
+        super().__init__(admitted.caller_or_none, admitted.partner)
         self.state = state
-        self.uow = uow
         self.services = services
-        self.partner = partner
-        """The calling partner's profile when a partner kind admitted the caller."""
-        self._caller = caller
         self._request = request
         self._raw = raw
 
@@ -107,23 +101,6 @@ class OperationContext:
     def request(self) -> Request:
         """The HTTP request (for what no parameter declares, such as the client's address)."""
         return self._request
-
-    @property
-    def caller(self) -> Caller:
-        assert self._caller is not None, "a PUBLIC operation has no authenticated caller"
-        return self._caller
-
-    @property
-    def actor(self) -> PartnerActor:
-        """The calling partner: for operations whose caller kind admits only partners."""
-        assert self.partner is not None, "operation is not a partner operation"
-        return PartnerActor(caller=self.caller, partner=self.partner)
-
-    @property
-    def partner_actor(self) -> PartnerActor | None:
-        """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
-        (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
-        return None if self.partner is None else self.actor
 
     async def authenticate(self) -> Caller:
         """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
@@ -162,6 +139,13 @@ class Parameters:
     documented_headers: tuple[Header, ...]
     response: type[BaseModel] | None
     """The model the return annotation names, if any."""
+    no_content: bool
+    """The return annotation is ``None``: the operation answers 204 with no body."""
+
+    @property
+    def default_status(self) -> int:
+        """204 (no content) for a handler annotated to return ``None``, 200 otherwise."""
+        return 204 if self.no_content else 200
 
     @classmethod
     def of(cls, handler: Callable[..., Awaitable[Any]], route: str) -> Parameters:
@@ -208,6 +192,7 @@ class Parameters:
             response=returned
             if isinstance(returned, type) and issubclass(returned, BaseModel)
             else None,
+            no_content=returned is type(None),
         )
 
     def arguments(self, request: Request, raw: bytes) -> dict[str, Any]:
@@ -283,7 +268,7 @@ def operation(
     kind: CallerKind,
     summary: str | None = None,
     description: str | None = None,
-    status: int = 200,
+    status: int | None = None,
     tags: list[str] | None = None,
     body_required: bool = True,
     response: type[BaseModel] | None = _NOT_GIVEN,
@@ -300,7 +285,8 @@ def operation(
         kind: who may call it; checked before the body is validated.
         summary, description: its documentation in ``/openapi.json``; by default the first
             paragraph of the handler's docstring and the rest of it.
-        status: the success status; ``None`` returned with 204 is an empty response.
+        status: the success status: by default 200, or 204 (an empty response) for a handler
+            annotated to return ``None``.
         tags: OpenAPI tags in addition to the router's.
         body_required: whether ``/openapi.json`` marks the JSON body required.
         response: the documented success model when the handler returns a ``Response``
@@ -320,10 +306,11 @@ def operation(
 
     def register(handler: H) -> H:
         parameters = Parameters.of(handler, path)
+        success = status if status is not None else parameters.default_status
         op = Operation(
             name=handler.__name__,
             kind=kind,
-            status=status,
+            status=success,
             handler=handler,
             parameters=parameters,
             throttle=throttle,
@@ -347,8 +334,8 @@ def operation(
             summary=summary if summary is not None else " ".join(head.split()) or None,
             description=description if description is not None else _prose(rest) or None,
             tags=list(tags) if tags else None,
-            status_code=status if status != 200 else None,
-            responses=responses if responses is not None else wire_responses(model, status),
+            status_code=success if success != 200 else None,
+            responses=responses if responses is not None else wire_responses(model, success),
             openapi_extra=parameters.openapi_extra(body_required=body_required)
             | (openapi_extra or {})
             or None,
@@ -375,20 +362,20 @@ async def authorize(
     services: Services,
     *,
     op: Operation,
-) -> tuple[Caller | None, PartnerView | None]:
+) -> Admitted:
     """Load the shared sandbox time, verify the signature over the body received, check the
     caller kind and throttle (a ``PUBLIC`` operation per client address)."""
     await state.refresh_clock(services.session)
     if credentials is None:
         if op.throttle:
             await state.limiter.acquire(f"ip:{_client(request)}", op.name)
-        return None, None
+        return Admitted(None, None)
     caller = verify_body(request, credentials, raw, op.payload)
     caller_var.set(f"{caller.account_id}/{caller.member_name or '-'}")
     partner = await require_kind(caller, op.kind, services.partners)
     if op.throttle:
         await state.limiter.acquire(caller.account_id, op.name)
-    return caller, partner
+    return Admitted(caller, partner)
 
 
 def check_url_text(request: Request) -> None:
@@ -422,21 +409,13 @@ async def run_operation(request: Request, op: Operation) -> Response:
     credentials, raw = await _credentials_and_body(request, state, op)
     async with state.db.unit_of_work(read_only=op.transaction == "read_only") as uow:
         services = state.services(uow.session)
-        caller, partner = await authorize(request, credentials, raw, state, services, op=op)
+        admitted = await authorize(request, credentials, raw, state, services, op=op)
         if op.sandbox_only and state.sandbox_clock is None:
             raise DomainError("CBC.0151", "Sandbox endpoints are available only in sandbox mode.")
         require_media_type(request, raw, op.payload)
         check_url_text(request)
         arguments = op.parameters.arguments(request, raw)
-        ctx = OperationContext(
-            state=state,
-            uow=uow,
-            services=services,
-            caller=caller,
-            partner=partner,
-            request=request,
-            raw=raw,
-        )
+        ctx = OperationContext(admitted, state=state, services=services, request=request, raw=raw)
         if op.transaction:
             return op.respond(await op.handler(ctx, **arguments))
     return op.respond(await op.handler(ctx, **arguments))

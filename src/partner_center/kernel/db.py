@@ -140,8 +140,25 @@ global_table("alembic_version", "migration bookkeeping")
 READ_ONLY = "partner_center_read_only"
 
 
-def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
+#: PostgreSQL's default pool per process: 16 connections at most, so a few server processes,
+#: their rate limiters and a worker fit a ``max_connections`` of 100.
+PG_POOL_SIZE = 8
+PG_MAX_OVERFLOW = 8
+
+
+def make_engine(
+    url: str,
+    *,
+    pool: bool = True,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
     """An async engine.
+
+    ``pool_size`` / ``max_overflow``: connections kept open by the process / opened beyond
+    them under load (``None``: the backend's default below). Several server processes on one
+    PostgreSQL need ``processes × (pool_size + max_overflow)`` (plus the workers' and the
+    CLI's) within its ``max_connections``.
 
     SQLite: pooled connections (opening one costs milliseconds), WAL, and a transaction that
     writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
@@ -152,7 +169,11 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
     if url.startswith("sqlite"):
         options: dict[str, Any] = {"connect_args": {"timeout": 60}}
         if pool:
-            options.update(pool_size=8, max_overflow=24, pool_pre_ping=False)
+            options.update(
+                pool_size=8 if pool_size is None else pool_size,
+                max_overflow=24 if max_overflow is None else max_overflow,
+                pool_pre_ping=False,
+            )
         else:
             options["poolclass"] = NullPool
         engine = create_async_engine(url, **options)
@@ -175,7 +196,10 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if pool:
-        kwargs.update(pool_size=10, max_overflow=40)
+        kwargs.update(
+            pool_size=PG_POOL_SIZE if pool_size is None else pool_size,
+            max_overflow=PG_MAX_OVERFLOW if max_overflow is None else max_overflow,
+        )
     else:
         kwargs["poolclass"] = NullPool
     return create_async_engine(url, **kwargs)
@@ -191,9 +215,16 @@ class UnitOfWork:
 class Database:
     """Engine + session factory; the composition root owns one."""
 
-    def __init__(self, url: str, *, pool: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool: bool = True,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool=pool)
+        self.engine = make_engine(url, pool=pool, pool_size=pool_size, max_overflow=max_overflow)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite's writers of this process, queued (one lock per event loop: a lock belongs to

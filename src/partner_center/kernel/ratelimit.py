@@ -104,6 +104,12 @@ _UPSERT = text(
 )
 
 
+#: The PostgreSQL limiter's own connections per process (one short upsert each): counted in
+#: a process's connection budget beside the database pool.
+LIMITER_POOL_SIZE = 2
+LIMITER_MAX_OVERFLOW = 6
+
+
 class PostgresRateLimiter:
     """Counters in PostgreSQL: one upsert per request on a small autocommit pool of its own."""
 
@@ -118,7 +124,10 @@ class PostgresRateLimiter:
             return
         if self._engine is None:
             self._engine = create_async_engine(
-                self.url, pool_size=4, max_overflow=16, isolation_level="AUTOCOMMIT"
+                self.url,
+                pool_size=LIMITER_POOL_SIZE,
+                max_overflow=LIMITER_MAX_OVERFLOW,
+                isolation_level="AUTOCOMMIT",
             )
         second = int(self.wall.now().timestamp())
         async with self._engine.connect() as conn:

@@ -257,3 +257,10 @@ class Prospect(TenantOwned, Base):
     """Business time of the pre-registration (UTC)."""
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     """Business time the reservation lapses (UTC, exclusive)."""
+    review_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """The operator's decision on a row that needed review: APPROVED or REJECTED; None while
+    pending (and for rows that never needed review)."""
+    review_opinion: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    """The operator's reason, required to reject."""
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """Business time of the review (UTC). An approval reserves from then on."""

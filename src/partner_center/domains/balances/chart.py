@@ -153,6 +153,11 @@ def revenue_side(partner_id: str) -> Side:
     return Side(PLATFORM_TENANT, revenue_code(partner_id))
 
 
+def tax_side(partner_id: str) -> Side:
+    """The platform's account of the tax a partner's bills charge it."""
+    return Side(PLATFORM_TENANT, f"tax:{partner_id}")
+
+
 @dataclass(frozen=True, slots=True)
 class EntryLine:
     """A statement line to write (see ``BalanceEntry``)."""

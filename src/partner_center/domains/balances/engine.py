@@ -43,6 +43,7 @@ from partner_center.domains.balances.chart import (
     customer_side,
     partner_side,
     revenue_side,
+    tax_side,
 )
 from partner_center.domains.balances.core import (
     ZERO,
@@ -244,6 +245,41 @@ class BalanceEngine:
         )
         await self.settle_quota_state(funds)
         return self.operations.movement(row)
+
+    async def post_bill_tax(self, partner_id: str, bill_id: str, amount: Decimal) -> None:
+        """A partner bill's tax, owed from its issue: the partner's ``partner_receivable`` →
+        the platform's ``tax:<partner>``, a DEDEUCT line on its credit statement. So what the
+        partner owes is its consumption plus the tax of its bills, and repaying a taxed bill in
+        full leaves the receivable at zero (not at minus the tax). Ledger transfer
+        ``tax:<bill id>``: posted once per bill."""
+        if amount <= 0:
+            return
+        funds = await self.books.lock_partner(partner_id)
+        transfer_id = f"tax:{bill_id}"
+        if await self.books.ledger.get_transfer(transfer_id) is not None:
+            return
+        transfer = await self.books.move(
+            transfer_id=transfer_id,
+            debit=partner_side(partner_id, Code.PARTNER_RECEIVABLE),
+            credit=tax_side(partner_id),
+            amount=amount,
+            code="bill_tax",
+            caused_by=partner_id,
+        )
+        await self.books.record(
+            funds,
+            EntryLine(
+                statement=Statement.PARTNER_CREDIT,
+                trade_id=transfer_id,
+                transfer_id=transfer.id,
+                trade_type=trades.DEDEUCT,
+                trade_detail_type=trades.DETAIL_DEDUCT,
+                direction=Direction.EXPENSE,
+                amount=amount,
+                description=f"Tax of bill {bill_id}",
+            ),
+        )
+        await self.settle_quota_state(funds)
 
     async def return_remaining_on_disassociation(
         self, customer_id: str, *, actor_id: str | None = None

@@ -18,7 +18,14 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_center.kernel.db import Base, MoneyAmount, TenantOwned, UtcDateTime, global_table
+from partner_center.kernel.db import (
+    Base,
+    MoneyAmount,
+    TenantOwned,
+    UtcDateTime,
+    global_table,
+    unindexed_tenant,
+)
 
 
 class LineKind(enum.StrEnum):
@@ -79,6 +86,35 @@ class BillRunBatch(Base):
 
 
 global_table("bill_run_batches", "the work list of a cycle's bill run, across partners")
+
+
+class BillRunStaging(Base):
+    """A bill run's staging aggregation: the cycle's orders and fee records summed per
+    (customer, owner partner, kind, product, region) in one pass when the run is planned, so
+    every batch reads its partners' sums here instead of re-scanning the records. Written in the
+    planning transaction (so it matches the run's cutoff), deleted when the run completes."""
+
+    __tablename__ = "bill_run_staging"
+    __table_args__ = (Index("ix_bill_run_staging_cycle_owner", "cycle", "owner_partner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cycle: Mapped[str] = mapped_column(String(7))
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    """The customer (never a filter: batches read by owner partner)."""
+    owner_partner_id: Mapped[str] = mapped_column(String(32))
+    """The partner the records were charged under (a reseller for a reseller's customer)."""
+    kind: Mapped[str] = mapped_column(String(16))
+    """A ``LineKind``."""
+    service_type_code: Mapped[str] = mapped_column(String(64))
+    resource_type_code: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """Unrounded raw sum (10⁻⁸ units stored); negative for refunds."""
+    coupon_amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """Part of ``amount`` paid by coupons, >= 0."""
+
+
+unindexed_tenant("bill_run_staging", "transient run data, read by cycle and owner partner")
 
 
 class CustomerBill(TenantOwned, Base):

@@ -3,18 +3,23 @@
 Cycle M (a calendar month in the billing time zone) is billed by a run that starts before
 12:00 on the 5th of M+1 (``tasks.BILL_RUN``). The run:
 
-1. **plans** (``plan``): the ``bill_runs`` row fixes the cycle's cutoff (the first attempt's
-   business time) and the ``bill_run_batches`` rows split the directly billed partners (CSPs and
-   distributors) into batches of ``batch_size`` partners, in id order;
+1. **plans** (``plan``), in one transaction: the ``bill_runs`` row fixes the cycle's cutoff
+   (the first attempt's business time); the **staging** pass sums the cycle's orders and fee
+   records (``orders.billing_feed``, ``usage.billing_feed``) per (customer, owner partner, kind,
+   product, region) into ``bill_run_staging`` in one set-based pass over the records (on
+   PostgreSQL a parallel ``CREATE TEMPORARY TABLE … AS``); and the ``bill_run_batches`` rows
+   split the directly billed partners (CSPs and distributors) into batches of ``batch_size``
+   partners, in id order;
 2. **bills each batch** (``bill_batch``) in one transaction, by one job, so several workers share
-   a run and a run killed half-way leaves whole batches only. A batch is three statements of
-   set-based statements (the database computes every row) plus one aggregate read per bill: the bill lines of every account from
-   the orders and pay-per-use feeds (``orders.billing_feed``, ``usage.billing_feed``), the
-   customer bills from their lines, then the partner bills (and a distributor's per-reseller
-   breakdown and the rounding residue) from the customer bills. No record passes through Python,
-   so memory does not grow with the number of records;
-3. **completes** (``complete``) once every batch is done. A later run (the next scheduled one or
-   ``partner-center bills run``) first completes any earlier incomplete run.
+   a run and a run killed half-way leaves whole batches only. A batch is three set-based
+   statements (the database computes every row) plus one aggregate read per bill: the bill
+   lines of the batch's customers from the staging sums of its partners (no batch re-scans the
+   records), the customer bills from their lines, then the partner bills (and a distributor's
+   per-reseller breakdown and the rounding residue) from the customer bills. No record passes
+   through Python, so memory does not grow with the number of records;
+3. **completes** (``complete``) once every batch is done, and deletes the staging sums. A later
+   run (the next scheduled one or ``partner-center bills run``) first completes any earlier
+   incomplete run.
 
 Exactly once: every statement skips accounts already billed for the cycle (``NOT EXISTS``) and the
 unique constraints on (account, cycle) refuse a concurrent duplicate (the losing job rolls back
@@ -50,6 +55,7 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    delete,
     exists,
     func,
     insert,
@@ -64,7 +70,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.expression import ClauseElement, Executable, Subquery
 
 from partner_center.domains.billing.cycles import cycle_bounds, previous_cycle
 from partner_center.domains.billing.errors import BillingErrorCode, billing_error
@@ -72,6 +78,7 @@ from partner_center.domains.billing.models import (
     BillingProfile,
     BillRun,
     BillRunBatch,
+    BillRunStaging,
     CustomerBill,
     CustomerBillLine,
     LineKind,
@@ -92,6 +99,8 @@ _CENT_UNITS = 1_000_000
 ZERO = Decimal(0)
 
 RecheckQuota = Callable[[str], Awaitable[object]]
+#: Post a bill's tax to what the partner owes: (partner id, bill id, tax).
+PostTax = Callable[[str, str, Decimal], Awaitable[object]]
 
 
 def round_units(expr: ColumnElement[int]) -> ColumnElement[int]:
@@ -139,6 +148,7 @@ class BillRunner:
         partners: PartnerService,
         customer_records: CustomerRecords,
         recheck_quota: RecheckQuota | None = None,
+        post_tax: PostTax | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -148,6 +158,7 @@ class BillRunner:
         self.partners = partners
         self.customer_records = customer_records
         self.recheck_quota = recheck_quota
+        self.post_tax = post_tax
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -180,6 +191,10 @@ class BillRunner:
             partner_count=0,
         )
         self.session.add(run)
+        # The run's row first: a concurrent planner blocks here and fails on the key before
+        # doing the staging work.
+        await self.session.flush()
+        await self._stage(run)
         after: str | None = None
         batch_no = 0
         while True:
@@ -234,13 +249,7 @@ class BillRunner:
             return cycle, ZERO  # a reseller's customers are on its distributor's bill
         resellers = await self.partners.resellers_of([partner_id])
         owners = [partner_id, *resellers]
-        orders = order_lines(start=start, end=as_of, owner_partner_ids=owners)
-        fees = fee_lines(
-            cycle=cycle, cutoff=as_of, previous_cutoff=previous, owner_partner_ids=owners
-        )
-        activity = union_all(
-            orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
-        ).subquery("activity")
+        activity = _activity(cycle, start, as_of, previous, owners)
         reseller_model = self.customer_records.ids(association_type=AssociationType.RESELLER)
         units = await self.session.scalar(
             select(
@@ -272,74 +281,89 @@ class BillRunner:
         batch.done_at = now
         run.partner_count += issued
         await self.session.flush()
+        if self.post_tax is not None:
+            taxed = await self.session.execute(
+                select(PartnerBill.tenant_id, PartnerBill.id, PartnerBill.tax_amount)
+                .where(
+                    PartnerBill.cycle == run.cycle,
+                    PartnerBill.tenant_id.in_(billed_ids),
+                    PartnerBill.tax_amount > 0,
+                )
+                .order_by(PartnerBill.tenant_id)
+            )
+            for partner_id, bill, tax in taxed.all():
+                await self.post_tax(partner_id, bill, tax)
         if self.recheck_quota is not None:
             for partner_id in billed_ids:
                 await self.recheck_quota(partner_id)
         return issued
 
+    async def _stage(self, run: BillRun) -> None:
+        """Sum the cycle's orders and fee records into ``bill_run_staging`` in one pass (per
+        customer, owner partner, kind, product and region), for every batch to read."""
+        start, end = cycle_bounds(run.cycle, self.zone)
+        # Orders paid in the cycle; usage rated by the cutoff.
+        activity = _activity(run.cycle, start, end, run.previous_cutoff_at, None, run.cutoff_at)
+        columns = ["cycle", "tenant_id", "owner_partner_id", *_LINE_SUMS]
+        source = select(
+            literal(run.cycle).label("cycle"),
+            activity.c.customer_id.label("tenant_id"),
+            activity.c.owner_partner_id,
+            activity.c.kind,
+            activity.c.service_type_code,
+            activity.c.resource_type_code,
+            activity.c.region_code,
+            cast(activity.c.amount, BigInteger).label("amount"),
+            cast(activity.c.coupon_amount, BigInteger).label("coupon_amount"),
+        )
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.session.execute(insert(BillRunStaging).from_select(columns, source))
+            return
+        # PostgreSQL never runs the query of an INSERT … SELECT in parallel; CREATE TABLE AS
+        # may: aggregate into a temporary table (one row per sum), then insert those rows.
+        await self.session.execute(CreateTempTableAs(_STAGING_TMP, source))
+        tmp = table(_STAGING_TMP, *(column(name) for name in columns))
+        await self.session.execute(insert(BillRunStaging).from_select(columns, select(*tmp.c)))
+        await self.session.execute(text(f"DROP TABLE {_STAGING_TMP}"))
+
     async def _insert_lines(
         self, run: BillRun, owners: Sequence[str], resellers: dict[str, str]
     ) -> None:
-        start, end = cycle_bounds(run.cycle, self.zone)
-        orders = order_lines(start=start, end=end, owner_partner_ids=owners)
-        fees = fee_lines(
-            cycle=run.cycle,
-            cutoff=run.cutoff_at,
-            previous_cutoff=run.previous_cutoff_at,
-            owner_partner_ids=owners,
-        )
-        activity = union_all(
-            orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
-        ).subquery("activity")
+        """The batch's customers' bill lines, from the run's staging sums of its owners."""
+        staged = BillRunStaging.__table__.c
         already = (
             select(CustomerBill.id)
-            .where(CustomerBill.tenant_id == activity.c.customer_id)
+            .where(CustomerBill.tenant_id == staged.tenant_id)
             .where(CustomerBill.cycle == run.cycle)
         )
         source = (
             select(
-                activity.c.customer_id,
+                staged.tenant_id,
                 literal(run.cycle),
-                func.max(activity.c.owner_partner_id),
-                func.max(_billed(activity.c.owner_partner_id, resellers)),
-                activity.c.kind,
-                activity.c.service_type_code,
-                activity.c.resource_type_code,
-                activity.c.region_code,
-                cast(func.sum(activity.c.amount), BigInteger),
-                cast(func.sum(activity.c.coupon_amount), BigInteger),
+                func.max(staged.owner_partner_id),
+                func.max(_billed(staged.owner_partner_id, resellers)),
+                staged.kind,
+                staged.service_type_code,
+                staged.resource_type_code,
+                staged.region_code,
+                cast(func.sum(type_coerce(staged.amount, BigInteger)), BigInteger),
+                cast(func.sum(type_coerce(staged.coupon_amount, BigInteger)), BigInteger),
             )
-            .where(~exists(already))
+            .where(
+                staged.cycle == run.cycle,
+                staged.owner_partner_id.in_(list(owners)),
+                ~exists(already),
+            )
             .group_by(
-                activity.c.customer_id,
-                activity.c.kind,
-                activity.c.service_type_code,
-                activity.c.resource_type_code,
-                activity.c.region_code,
+                staged.tenant_id,
+                staged.kind,
+                staged.service_type_code,
+                staged.resource_type_code,
+                staged.region_code,
             )
         )
-        columns = [
-            "tenant_id",
-            "cycle",
-            "owner_partner_id",
-            "billed_partner_id",
-            "kind",
-            "service_type_code",
-            "resource_type_code",
-            "region_code",
-            "amount",
-            "coupon_amount",
-        ]
-        if self.session.get_bind().dialect.name != "postgresql":
-            await self.session.execute(insert(CustomerBillLine).from_select(columns, source))
-            return
-        # PostgreSQL never runs the query of an INSERT … SELECT in parallel; CREATE TABLE AS
-        # may: aggregate into a temporary table (one row per line), then insert those rows.
-        names = [c.label(n) for c, n in zip(source.selected_columns, columns, strict=True)]
-        await self.session.execute(CreateTempTableAs(_LINES_TMP, source.with_only_columns(*names)))
-        tmp = table(_LINES_TMP, *(column(name) for name in columns))
-        await self.session.execute(insert(CustomerBillLine).from_select(columns, select(*tmp.c)))
-        await self.session.execute(text("DROP TABLE bill_lines_batch"))
+        columns = ["tenant_id", "cycle", "owner_partner_id", "billed_partner_id", *_LINE_SUMS]
+        await self.session.execute(insert(CustomerBillLine).from_select(columns, source))
 
     async def _insert_customer_bills(
         self, run: BillRun, owners: Sequence[str], now: datetime
@@ -565,6 +589,7 @@ class BillRunner:
             .where(BillRun.cycle == cycle, BillRun.completed_at.is_(None))
             .values(completed_at=self.clock.now())
         )
+        await self.session.execute(delete(BillRunStaging).where(BillRunStaging.cycle == cycle))
         await self.session.flush()
         return True
 
@@ -593,8 +618,8 @@ class BillRunner:
         return previous_cycle(f"{local.year:04d}-{local.month:02d}")
 
 
-#: The temporary table a batch's bill lines are aggregated into on PostgreSQL.
-_LINES_TMP = "bill_lines_batch"
+#: The temporary table a run's staging sums are aggregated into on PostgreSQL.
+_STAGING_TMP = "bill_run_staging_tmp"
 
 
 class CreateTempTableAs(Executable, ClauseElement):
@@ -610,6 +635,40 @@ class CreateTempTableAs(Executable, ClauseElement):
 @compiles(CreateTempTableAs)
 def _create_temp_table_as(element: CreateTempTableAs, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
+
+
+#: The columns a bill line and a staging sum share, after their keys.
+_LINE_SUMS = (
+    "kind",
+    "service_type_code",
+    "resource_type_code",
+    "region_code",
+    "amount",
+    "coupon_amount",
+)
+
+
+def _activity(
+    cycle: str,
+    start: datetime,
+    end: datetime,
+    previous_cutoff: datetime | None,
+    owners: Sequence[str] | None,
+    cutoff: datetime | None = None,
+) -> Subquery:
+    """SQL: the orders paid in ``[start, end)`` and the fee records of ``cycle`` rated before
+    ``cutoff`` (default ``end``), with late usage rated since ``previous_cutoff``, summed per
+    customer, owner partner, kind, product and region (``owners``: only theirs)."""
+    orders = order_lines(start=start, end=end, owner_partner_ids=owners)
+    fees = fee_lines(
+        cycle=cycle,
+        cutoff=end if cutoff is None else cutoff,
+        previous_cutoff=previous_cutoff,
+        owner_partner_ids=owners,
+    )
+    return union_all(
+        orders, fees.add_columns(literal(0, BigInteger).label("coupon_amount"))
+    ).subquery("activity")
 
 
 def _billed(owner: ColumnElement[str], resellers: dict[str, str]) -> ColumnElement[str]:

@@ -50,6 +50,7 @@ from partner_center.domains.billing.records import (
     subcustomer_sums,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
+from partner_center.domains.customers.public import AssociationType
 from partner_center.domains.notifications.public import PARTNER_BILLING, NotificationService
 from partner_center.kernel.clock import Clock
 from partner_center.kernel.money import (
@@ -736,9 +737,10 @@ class BillingService:
         where: RecordFilter,
         *,
         per_resource: bool = False,
+        per_day: bool = False,
     ) -> tuple[list[FeeRecordView], int]:
         """The customer's own fee records of ``cycle`` (orders paid and usage), per record or
-        summed per resource."""
+        summed per resource (and per day)."""
         return await customer_records(
             self.session,
             self.runner.zone,
@@ -747,7 +749,34 @@ class BillingService:
             window,
             where,
             per_resource=per_resource,
+            per_day=per_day,
         )
+
+    async def partner_customer_records(
+        self,
+        customer_id: str,
+        cycle: str,
+        window: Page,
+        where: RecordFilter,
+        *,
+        association_type: AssociationType | None = None,
+        account_manager_id: str | None = None,
+    ) -> tuple[list[FeeRecordView], int]:
+        """A partner's view of one customer's records (``where.partner_id``: spent while the
+        customer was that partner's): none unless the customer's association is of
+        ``association_type`` and it is assigned to ``account_manager_id`` (each when given;
+        the customer's latest association)."""
+        if association_type is not None or account_manager_id is not None:
+            record = await self.runner.customer_records.get(customer_id)
+            if record is None or (
+                (association_type is not None and record.association_type != association_type)
+                or (
+                    account_manager_id is not None
+                    and record.account_manager_id != account_manager_id
+                )
+            ):
+                return [], 0
+        return await self.customer_records(customer_id, cycle, window, where)
 
     async def customer_costs(
         self,

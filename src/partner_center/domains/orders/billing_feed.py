@@ -72,7 +72,8 @@ def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select
     """One customer's order lines paid in ``[start, end)`` (UTC), one row per line, in the
     columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
     paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
-    4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units."""
+    4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units; the order's
+    ``enterprise_project_id``."""
     order_type = CustomerOrder.order_type
     refund = order_type == int(OrderType.UNSUBSCRIBE)
     amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
@@ -95,6 +96,7 @@ def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select
             case(
                 (refund, literal(0)), else_=type_coerce(OrderLine.coupon_amount, BigInteger)
             ).label("coupon_amount"),
+            CustomerOrder.enterprise_project_id.label("enterprise_project_id"),
         )
         .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
         .where(

@@ -28,6 +28,7 @@ from partner_center.domains.payments.statements import (
     StatementRange,
     mask,
     mask_name,
+    payment_channel,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "luhn_valid",
     "mask",
     "mask_name",
+    "payment_channel",
 ]

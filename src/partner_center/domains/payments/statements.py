@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from partner_center.domains.balances.public import (
+    CHANNEL_BANK_TRANSFER,
+    CHANNEL_ONLINE,
     STATEMENT_KIND_FILTERS,
     BalanceService,
     Direction,
@@ -42,8 +44,17 @@ CSV_COLUMNS = (
     "currency",
     "counterparty_id",
     "counterparty_account_name",
+    "payment_channel",
     "payment_channel_no",
 )
+
+#: How the money of a top-up reached the operator, by the ledger's payment channel id.
+CHANNEL_NAMES = {CHANNEL_BANK_TRANSFER: "bank_transfer", CHANNEL_ONLINE: "online_payment"}
+
+
+def payment_channel(line: StatementLine) -> str:
+    """``bank_transfer``, ``online_payment``, or empty for a line that moved no outside money."""
+    return CHANNEL_NAMES.get(line.payment_channel_id or "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +138,7 @@ class AccountStatements:
                     self.currency,
                     mask(line.counterparty_id),
                     mask_name(line.counterparty_account_name),
+                    payment_channel(line),
                     mask(line.payment_channel_no),
                 ]
             )

@@ -89,7 +89,7 @@ from partner_center.domains.usage.models import (
 from partner_center.domains.usage.packages import PackageService, exact_decimal
 from partner_center.kernel.clock import Clock, format_utc, utc
 from partner_center.kernel.db import MoneyAmount, UtcDateTime
-from partner_center.kernel.ids import new_id
+from partner_center.kernel.ids import new_ids
 from partner_center.kernel.money import STORAGE_SCALE, from_storage_units, to_storage_units
 
 _HOUR = timedelta(hours=1)
@@ -99,9 +99,12 @@ _UNIT = 10**STORAGE_SCALE
 #: not by the number of records (a single customer with more is one batch).
 BATCH_GROUPS = 20_000
 _GROUPS = "rating_groups"
+#: The batch's groups in rating order, one row per measure. Strings compare by code point as
+#: Python's do (PostgreSQL's "C" collation; SQLite's BINARY is the same for UTF-8).
 _SELECT_GROUPS = (
     "SELECT tenant_id, resource_id, usage_type, usage_hour, measure_id, quantity, records "
-    "FROM rating_groups WHERE tenant_id IN :ids"
+    "FROM rating_groups WHERE tenant_id IN :ids ORDER BY tenant_id{c}, usage_hour, "
+    "resource_id{c}, usage_type{c}, measure_id"
 )
 
 _FEES = cast(Table, FeeRecord.__table__)
@@ -177,6 +180,17 @@ def _bands(schedule: TierSchedule) -> tuple[_Band, ...] | None:
     return tuple(bands)
 
 
+@dataclass(frozen=True, slots=True)
+class _Resource:
+    """What a fee record needs of an on-demand resource (read as plain columns)."""
+
+    id: str
+    partner_id: str
+    key: ProductKey
+    size: int | None
+    size_measure_id: int | None
+
+
 @dataclass(slots=True)
 class _Group:
     """One (customer, hour, resource, usage type) to rate: its sums per measure."""
@@ -220,6 +234,7 @@ class UsageRating:
         self._prices: dict[tuple[ProductKey, str], list[tuple[SpecView, PriceView]]] = {}
         self._bands: dict[int, tuple[_Band, ...] | None] = {}
         self._sizes: dict[str, Fraction | None] = {}
+        self._price_at: dict[tuple[ProductKey, str, datetime], tuple[SpecView, PriceView]] = {}
         self._cycles: dict[datetime, str] = {}
         # Charged units (10⁻⁸) per (customer, product, usage type, month) of the batch: the
         # tier window, loaded per batch and advanced as the batch's fees are priced.
@@ -317,36 +332,44 @@ class UsageRating:
         resources = await self._resources_of(groups)
         customers = await self.customer_records.many(customer_ids)
         await self.packages.preload_quotas(customer_ids)
+        with_quotas = {c for c in customer_ids if await self.packages.has_quotas(c)}
         await self._load_month_use(customer_ids, {self.bill_cycle(g.hour) for g in groups})
+        await self._load_prices(groups, resources)
+        fee_ids = new_ids(len(groups))
         rows: list[tuple[Any, ...]] = []
         totals: dict[str, int] = defaultdict(int)
         frozen: dict[str, tuple[datetime, int]] = {}
-        for group in groups:
-            customer = customers.get(group.customer_id)
+        charge_ids: dict[str, str] = {}
+        for index, group in enumerate(groups):
+            customer_id = group.customer_id
+            customer = customers.get(customer_id)
             if (
                 customer is not None
                 and customer.freeze_type == FreezeType.ACCOUNT_AND_RESOURCE
                 and customer.frozen_at is not None
                 and group.hour >= customer.frozen_at
             ):
-                since, count = frozen.get(group.customer_id, (customer.frozen_at, 0))
-                frozen[group.customer_id] = (since, count + group.records)
+                since, count = frozen.get(customer_id, (customer.frozen_at, 0))
+                frozen[customer_id] = (since, count + group.records)
                 continue
-            row = await self._rate_group(group, resources[group.resource_id], run)
-            associated = (
-                customer is not None and customer.association_status == AssociationStatus.ASSOCIATED
+            row = await self._rate_group(
+                group,
+                resources[group.resource_id],
+                run,
+                fee_id=fee_ids[index],
+                quotas=customer_id in with_quotas,
             )
             amount = row[_AMOUNT]
             if amount <= 0:
                 state, charge_id = ChargeState.FREE.value, None
-            elif not associated:
+            elif customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
                 state, charge_id = ChargeState.UNCHARGED.value, None
             else:
-                state, charge_id = (
-                    ChargeState.CHARGED.value,
-                    self.charge_id(group.customer_id, run.as_of),
-                )
-                totals[group.customer_id] += amount
+                state = ChargeState.CHARGED.value
+                charge_id = charge_ids.get(customer_id)
+                if charge_id is None:
+                    charge_id = charge_ids[customer_id] = self.charge_id(customer_id, run.as_of)
+                totals[customer_id] += amount
             rows.append((*row, state, charge_id))
             run.rated_records += group.records
         await self._insert_fees(rows)
@@ -373,27 +396,63 @@ class UsageRating:
         """The batch's groups, in rating order (customer, hour, resource, usage type): the
         month's tier window fills in that order."""
         connection = await self.session.connection()
+        collate = ' COLLATE "C"' if connection.dialect.name == "postgresql" else ""
         result = await connection.execute(
-            text(_SELECT_GROUPS)
+            text(_SELECT_GROUPS.format(c=collate))
             .bindparams(bindparam("ids", customer_ids, expanding=True))
             .columns(usage_hour=UtcDateTime())
         )
-        groups: dict[tuple[str, datetime, str, str], _Group] = {}
+        groups: list[_Group] = []
+        group: _Group | None = None
         for tenant_id, resource_id, usage_type, hour, measure_id, quantity, records in result:
-            key = (tenant_id, hour, resource_id, usage_type)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _Group(tenant_id, hour, resource_id, usage_type)
+            if (
+                group is None
+                or group.resource_id != resource_id
+                or group.hour != hour
+                or group.usage_type != usage_type
+                or group.customer_id != tenant_id
+            ):
+                group = _Group(tenant_id, hour, resource_id, usage_type)
+                groups.append(group)
             group.sums.append((int(measure_id), int(quantity)))
             group.records += int(records)
-        return [groups[key] for key in sorted(groups)]
+        return groups
 
-    async def _resources_of(self, groups: list[_Group]) -> dict[str, OnDemandResource]:
+    async def _resources_of(self, groups: list[_Group]) -> dict[str, _Resource]:
         ids = sorted({g.resource_id for g in groups})
-        rows = await self.session.scalars(
-            select(OnDemandResource).where(OnDemandResource.id.in_(ids))
+        r = cast(Table, OnDemandResource.__table__).c
+        rows = await self.session.execute(
+            select(
+                r.id,
+                r.partner_id,
+                r.service_type_code,
+                r.resource_type_code,
+                r.resource_spec_code,
+                r.region_code,
+                r.resource_size,
+                r.size_measure_id,
+            ).where(r.id.in_(ids))
         )
-        return {r.id: r for r in rows}
+        return {
+            row[0]: _Resource(
+                row[0], row[1], ProductKey(row[2], row[3], row[4], row[5]), row[6], row[7]
+            )
+            for row in rows
+        }
+
+    async def _load_prices(self, groups: list[_Group], resources: dict[str, _Resource]) -> None:
+        """Every (product, usage type, hour) price of the batch, and each resource's size in
+        its spec's unit, resolved before the (synchronous) pricing loop."""
+        for group in groups:
+            resource = resources[group.resource_id]
+            at = (resource.key, group.usage_type, group.hour)
+            if at not in self._price_at:
+                self._price_at[at] = await self._price(*at)
+            if resource.id not in self._sizes:
+                spec = self._price_at[at][0]
+                self._sizes[resource.id] = await self.catalog.size_in_spec_unit(
+                    spec, resource.size, resource.size_measure_id
+                )
 
     async def _load_month_use(self, customer_ids: list[str], cycles: set[str]) -> None:
         """What each customer of the batch was already charged this month per product and
@@ -420,13 +479,6 @@ class UsageRating:
         for *key, used in rows:
             self._month_use[tuple(key)] = int(used or 0)
 
-    async def _size(self, resource: OnDemandResource, spec: SpecView) -> Fraction | None:
-        if resource.id not in self._sizes:
-            self._sizes[resource.id] = await self.catalog.size_in_spec_unit(
-                spec, resource.resource_size, resource.size_measure_id
-            )
-        return self._sizes[resource.id]
-
     def _bands_of(self, price: PriceView) -> tuple[_Band, ...] | None:
         key = id(price.schedule)
         if key not in self._bands:
@@ -434,48 +486,47 @@ class UsageRating:
         return self._bands[key]
 
     async def _rate_group(
-        self, group: _Group, resource: OnDemandResource, run: _Run
+        self, group: _Group, resource: _Resource, run: _Run, *, fee_id: str, quotas: bool
     ) -> tuple[Any, ...]:
         """The fee record of one group, as a row in ``_FEE_COLUMNS`` order without the last
-        two (charge state and charge id); amounts in 10⁻⁸ units."""
-        key = ProductKey(
-            resource.service_type_code,
-            resource.resource_type_code,
-            resource.resource_spec_code,
-            resource.region_code,
-        )
-        spec, price = await self._price(key, group.usage_type, group.hour)
+        two (charge state and charge id); amounts in 10⁻⁸ units. ``quotas``: the customer
+        holds free quotas (else none is looked up)."""
+        key = resource.key
+        _spec, price = self._price_at[(key, group.usage_type, group.hour)]
         measure = price.usage_measure_id
         assert measure is not None
         # The quantity in 10⁻⁸ units of the price's measure, exactly: numerator / denominator.
-        numerator, denominator = 0, 1
-        for source, units in group.sums:
+        if len(group.sums) == 1:
+            source, units = group.sums[0]
             factor = run.factor(source, measure)
-            numerator = numerator * factor.denominator + units * factor.numerator * denominator
-            denominator *= factor.denominator
+            numerator, denominator = units * factor.numerator, factor.denominator
+        else:
+            numerator, denominator = 0, 1
+            for source, units in group.sums:
+                factor = run.factor(source, measure)
+                numerator = numerator * factor.denominator + units * factor.numerator * denominator
+                denominator *= factor.denominator
         quantity_units = _half_up(numerator, denominator)
         cycle = self.bill_cycle(group.hour)
-        size = await self._size(resource, spec)
+        size = self._sizes[resource.id]
         month_key = (
             group.customer_id,
-            resource.service_type_code,
-            resource.resource_type_code,
-            resource.resource_spec_code,
-            resource.region_code,
+            key.service_type,
+            key.resource_type,
+            key.resource_spec,
+            key.region,
             group.usage_type,
             cycle,
         )
         before = self._month_use.get(month_key, 0) if size is None else 0
-        fee_id = new_id()
-        amount: int | None = None
-        if numerator and await self.packages.has_quotas(group.customer_id):
+        if numerator and quotas:
             quantity = Fraction(numerator, denominator * _UNIT)
             free = await self.packages.deduct(
                 customer_id=group.customer_id,
-                region_code=resource.region_code,
-                service_type_code=resource.service_type_code,
-                resource_type_code=resource.resource_type_code,
-                resource_spec_code=resource.resource_spec_code,
+                region_code=key.region,
+                service_type_code=key.service_type,
+                resource_type_code=key.resource_type,
+                resource_spec_code=key.resource_spec,
                 usage_type=group.usage_type,
                 resource_id=resource.id,
                 hour=group.hour,
@@ -499,10 +550,10 @@ class UsageRating:
             fee_id,
             resource.id,
             resource.partner_id,
-            resource.service_type_code,
-            resource.resource_type_code,
-            resource.resource_spec_code,
-            resource.region_code,
+            key.service_type,
+            key.resource_type,
+            key.resource_spec,
+            key.region,
             group.usage_type,
             group.hour,
             run.as_of,

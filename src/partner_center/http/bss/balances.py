@@ -66,6 +66,8 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["balances"])
+_CUSTOMER_ACCOUNTS = "/v2/accounts/customer-accounts"
+_PARTNER_ACCOUNTS = "/v2/accounts/partner-accounts"
 
 MEASURE_ID = 1
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -340,7 +342,7 @@ def _statement_query(
 # -- partner balances and allocations ---------------------------------------------------------
 
 
-@operation(router, "GET", "/v2/accounts/partner-accounts/balances", kind=CallerKind.PARTNER)
+@operation(router, "GET", f"{_PARTNER_ACCOUNTS}/balances", kind=CallerKind.PARTNER)
 async def list_partner_balances(
     ctx: OperationContext, query: PartnerBalancesQuery
 ) -> ListPartnerBalancesResponse:
@@ -361,7 +363,7 @@ async def list_partner_balances(
     )
 
 
-@operation(router, "POST", "/v2/accounts/partner-accounts/adjust-amount", kind=CallerKind.PARTNER)
+@operation(router, "POST", f"{_PARTNER_ACCOUNTS}/adjust-amount", kind=CallerKind.PARTNER)
 async def update_customer_account_amount(
     ctx: OperationContext, body: AdjustAccountReq, idempotency_key: IdempotencyKey
 ) -> UpdateCustomerAccountAmountResponse:
@@ -387,7 +389,7 @@ async def _customer_transfer(
     return movement.id
 
 
-@operation(router, "POST", "/v2/accounts/partner-accounts/reclaim", kind=CallerKind.PARTNER)
+@operation(router, "POST", f"{_PARTNER_ACCOUNTS}/reclaim", kind=CallerKind.PARTNER)
 async def reclaim_to_partner_account(
     ctx: OperationContext, body: ReclaimToPartnerAccountBalancesReq, idempotency_key: IdempotencyKey
 ) -> ReclaimToPartnerAccountResponse:
@@ -397,9 +399,7 @@ async def reclaim_to_partner_account(
     )
 
 
-@operation(
-    router, "POST", "/v2/accounts/customer-accounts/balances/batch-query", kind=CallerKind.PARTNER
-)
+@operation(router, "POST", f"{_CUSTOMER_ACCOUNTS}/balances/batch-query", kind=CallerKind.PARTNER)
 async def list_customers_balances_detail(
     ctx: OperationContext, body: QueryCustomersBalancesReq
 ) -> ListCustomersBalancesDetailResponse:
@@ -446,7 +446,7 @@ def _partner_record(line: StatementLine) -> AccountChangeRecord:
 @operation(
     router,
     "GET",
-    "/v2/accounts/partner-accounts/account-change-records",
+    f"{_PARTNER_ACCOUNTS}/account-change-records",
     kind=CallerKind.PARTNER,
     transaction="read_only",
 )
@@ -512,7 +512,7 @@ async def list_partner_adjust_records(
 # -- customer self-service ----------------------------------------------------------------------
 
 
-@operation(router, "GET", "/v2/accounts/customer-accounts/balances", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_ACCOUNTS}/balances", kind=CallerKind.CUSTOMER)
 async def show_customer_account_balances(
     ctx: OperationContext,
 ) -> ShowCustomerAccountBalancesResponse:
@@ -535,9 +535,7 @@ async def show_customer_account_balances(
     )
 
 
-@operation(
-    router, "GET", "/v2/accounts/customer-accounts/account-change-records", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_ACCOUNTS}/account-change-records", kind=CallerKind.CUSTOMER)
 async def list_customer_account_change_records(
     ctx: OperationContext, query: CustomerStatementQuery
 ) -> ListCustomerAccountChangeRecordsResponse:
@@ -609,9 +607,7 @@ def consumption_quota_response(view: ConsumptionQuotaView) -> ShowPartnerConsump
     )
 
 
-@operation(
-    router, "GET", "/v2/accounts/customer-accounts/expenditure-quota", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_ACCOUNTS}/expenditure-quota", kind=CallerKind.CUSTOMER)
 async def show_customer_expenditure_quota(
     ctx: OperationContext,
 ) -> ShowCustomerExpenditureQuotaResponse:
@@ -629,10 +625,7 @@ async def show_customer_expenditure_quota(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/accounts/partner-accounts/indirect-partner-adjust",
-    kind=CallerKind.DISTRIBUTOR,
+    router, "POST", f"{_PARTNER_ACCOUNTS}/indirect-partner-adjust", kind=CallerKind.DISTRIBUTOR
 )
 async def update_indirect_partner_account(
     ctx: OperationContext, body: AdjustToIndirectPartnerReq, idempotency_key: IdempotencyKey
@@ -656,10 +649,7 @@ async def _reseller_transfer(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/accounts/partner-accounts/indirect-partner-reclaim",
-    kind=CallerKind.DISTRIBUTOR,
+    router, "POST", f"{_PARTNER_ACCOUNTS}/indirect-partner-reclaim", kind=CallerKind.DISTRIBUTOR
 )
 async def reclaim_indirect_partner_account(
     ctx: OperationContext, body: ReclaimIndirectPartnerAccountReq, idempotency_key: IdempotencyKey

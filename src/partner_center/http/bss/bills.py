@@ -7,12 +7,13 @@
 * ``show_customer_monthly_sum`` (both, customer): the caller's own bill of a cycle per product,
   charging mode and bill type (lines unrounded, 8 decimals; totals rounded once to 2 decimals).
 * ``list_customerself_resource_records`` (both, customer): the caller's own fee records of a
-  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3), unrounded.
+  cycle, one per order line paid or pay-per-use fee record (``statistic_type`` 3, the default),
+  or summed per resource of the cycle (1) or per resource and day (2), unrounded.
 * ``list_subcustomer_monthly_bills`` (bss, partner): its customers' bills of a cycle per
   customer, product and bill type ("0" normal, "1" unsubscription: negative), of one charging
   mode; a distributor names a reseller with ``indirect_partner_id`` to see its customers.
 * ``list_customerself_resource_record_details`` (both, customer): the same records summed per
-  resource (``statistic_type`` 1, the default) or one by one (3).
+  resource (``statistic_type`` 1, the default), per resource and day (2) or one by one (3).
 * ``list_customer_bills_fee_records`` (bss, customer): the same records as
   ``list_customerself_resource_records`` in the fee-record shape; all are paid (``status`` 1:
   charged fee records and completed orders only).
@@ -46,6 +47,7 @@ from partner_center.domains.billing.public import (
 )
 from partner_center.domains.usage.public import ResourceBandwidth
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
 from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
@@ -57,6 +59,30 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["bills"])
+_SUBCUSTOMER_RECORDS = "/v2/bills/subcustomer-bills/res-fee-records"
+_CUSTOMER_BILLS = "/v2/bills/customer-bills"
+
+# -- what several operations' parameters and fields mean, said once -----------------------------
+
+_BILL_TYPES = "1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
+
+Cycle = Annotated[str | None, Doc("YYYY-MM", required=True)]
+OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
+#: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
+_EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
+Project = Annotated[TextFilter, Doc(_EP_DOC)]
+AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
+NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
+Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
+Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
+Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
+BillTypeFilter = Annotated[IntOrBlank, Doc(_BILL_TYPES)]
+IncludeZero = Annotated[bool | None, Doc("Default true")]
+DateBegin = Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")]
+
+BillType = Annotated[int, Field(description=_BILL_TYPES)]
+ChargingMode = Annotated[int, Field(description="1 yearly/monthly, 3 pay-per-use")]
+Unrounded = Annotated[Decimal, Field(description="Unrounded (8 decimals); refunds negative")]
 
 
 class PostpaidBillSumQuery(QueryModel):
@@ -106,12 +132,7 @@ class ListConsumeSubCustomersResponse(WireModel):
     total_count: int
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query",
-    kind=CallerKind.PARTNER,
-)
+@operation(router, "POST", f"{_SUBCUSTOMER_RECORDS}/sub-customers/query", kind=CallerKind.PARTNER)
 async def list_consume_sub_customers(
     ctx: OperationContext, body: ListConsumeSubCustomersReq, x_language: XLanguage
 ) -> ListConsumeSubCustomersResponse:
@@ -125,12 +146,12 @@ async def list_consume_sub_customers(
 
 
 class CustomerMonthlySumQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
+    enterprise_project_id: AnyProject = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    limit: Rows100 = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
@@ -138,7 +159,7 @@ class BillSumRecordInfoV2(WireModel):
     bill_cycle: str
     resource_type_code: str
     service_type_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     official_amount: Decimal
     official_discount_amount: Decimal
     truncated_amount: Decimal
@@ -173,7 +194,7 @@ class ShowCustomerMonthlySumResponse(WireModel):
 _NONE = Decimal("0.00")
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/monthly-sum", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/monthly-sum", kind=CallerKind.CUSTOMER)
 async def show_customer_monthly_sum(
     ctx: OperationContext, query: CustomerMonthlySumQuery
 ) -> ShowCustomerMonthlySumResponse:
@@ -220,31 +241,30 @@ async def show_customer_monthly_sum(
 
 
 class CustomerselfResourceRecordsQuery(QueryModel):
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     region: TextFilter = None
     charge_mode: Annotated[TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    enterprise_project_id: Project = None
+    include_zero_record: IncludeZero = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
     trade_id: Annotated[TextFilter, Doc("The order id (bill types 1–4), else the record id")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
-    statistic_type: Annotated[IntOrBlank, Doc("3 per record (the default, the only one)")] = None
+    statistic_type: Annotated[
+        IntOrBlank,
+        Doc("1 per resource of the cycle, 2 per resource and day, 3 per record (default)"),
+    ] = None
 
 
 class ResFeeRecordV2(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region: str
     cloud_service_type: str
@@ -257,7 +277,7 @@ class ResFeeRecordV2(WireModel):
     usage: Decimal
     official_amount: Decimal
     discount_amount: Decimal
-    amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
     measure_id: int
@@ -267,6 +287,22 @@ class ListCustomerselfResourceRecordsResponse(WireModel):
     fee_records: list[ResFeeRecordV2]
     total_count: int
     currency: str
+
+
+def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any]:
+    """The fields the customer's two older record shapes (``ResFeeRecordV2``,
+    ``MonthlyBillRes``) share: their names for the codes, the discount (list price less the
+    amount) and the debt (the amount less coupons)."""
+    return {
+        **same_named(r, "bill_date bill_type trade_id id"),
+        **same_named(r, "official_amount coupon_amount", via=wire_amount),
+        "customer_id": customer_id,
+        "region": r.region_code,
+        "cloud_service_type": r.service_type_code,
+        "discount_amount": wire_amount(r.official_amount - r.amount),
+        "debt_amount": wire_amount(r.amount - r.coupon_amount),
+        "measure_id": 1,
+    }
 
 
 def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str | None) -> str:
@@ -279,14 +315,14 @@ def _own_account(ctx: OperationContext, method: str | None, sub_customer_id: str
     return customer_id
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/res-fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/res-fee-records", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_records(
     ctx: OperationContext, query: CustomerselfResourceRecordsQuery, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordsResponse:
     """Query a customer's own resource fee records of a cycle"""
     customer_id = _own_account(ctx, query.method, query.sub_customer_id)
-    if query.statistic_type not in (None, 3):
-        raise invalid_parameter("statistic_type", "Only 3 (per record) is served.")
+    if query.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     cycle = parse_cycle(query.cycle or "", "cycle")
     where = RecordFilter(
         service_type_code=query.cloud_service_type,
@@ -298,22 +334,25 @@ async def list_customerself_resource_records(
         date_begin=query.bill_date_begin,
         date_end=query.bill_date_end,
         include_zero=query.include_zero_record is not False,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(customer_id, cycle, window, where)
+    records, total = await ctx.services.billing.customer_records(
+        customer_id,
+        cycle,
+        window,
+        where,
+        per_resource=query.statistic_type == 1,
+        per_day=query.statistic_type == 2,
+    )
     return ListCustomerselfResourceRecordsResponse(
         fee_records=[
             ResFeeRecordV2(
-                **same_named(r, "bill_date bill_type resource_id trade_id id charge_mode"),
-                **same_named(r, "usage official_amount amount coupon_amount", via=wire_amount),
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
+                **_customer_record_fields(r, customer_id),
+                **same_named(r, "resource_id charge_mode"),
+                **same_named(r, "usage amount", via=wire_amount),
                 resource_type=r.resource_type_code,
                 trade_time=format_utc(r.trade_time),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                measure_id=1,
             )
             for r in records
         ],
@@ -324,15 +363,15 @@ async def list_customerself_resource_records(
 
 class SubcustomerMonthlyBillsQuery(QueryModel):
     customer_id: TextFilter = None
-    cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    cycle: Cycle = None
     cloud_service_type: TextFilter = None
     charge_mode: Annotated[
         TextFilter, Doc("1 yearly/monthly, 3 pay-per-use, 11 savings plan", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
     bill_type: Annotated[TextFilter, Doc("0 normal, 1 unsubscription, 2 write-off")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    indirect_partner_id: Reseller = None
 
 
 class BalanceTypeDeductSumV2(WireModel):
@@ -414,16 +453,14 @@ async def list_subcustomer_monthly_bills(
 class _FeeRecordQuery(QueryModel):
     """The query parameters the partner's and the customer's fee-record lists share."""
 
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use, 10, 11")] = None
     trade_id: TextFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
-    bill_date_begin: Annotated[TextFilter, Doc("YYYY-MM-DD in the cycle, with bill_date_end")] = (
-        None
-    )
+    limit: Rows1000 = None
+    bill_date_begin: DateBegin = None
     bill_date_end: TextFilter = None
 
     def records_filter(self, **more: Any) -> RecordFilter:
@@ -453,14 +490,16 @@ def _record_fields(r: FeeRecordView) -> dict[str, Any]:
 
 class SubCustomerBillDetailQuery(_FeeRecordQuery):
     customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
-    bill_detail_type: Annotated[
-        IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
-    ] = None
+    bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    account_manager_id: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    association_type: Annotated[TextFilter, Doc("1 referral, 2 resale; accepted")] = None
-    indirect_partner_id: Annotated[TextFilter, Doc("A distributor's reseller")] = None
+    resource_name: NotFiltered = None
+    account_manager_id: Annotated[
+        TextFilter, Doc("Only if the customer is assigned to this account manager")
+    ] = None
+    association_type: Annotated[
+        TextFilter, Doc("1 referral, 2 resale (3 reseller): only if the customer's association is")
+    ] = None
+    indirect_partner_id: Reseller = None
 
 
 class _FeeRecordOut(WireModel):
@@ -471,7 +510,7 @@ class _FeeRecordOut(WireModel):
     service_type_code: str
     resource_type_code: str
     region_code: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     trade_time: str = Field(description="UTC")
     trade_id: str = Field(description="The order id (bill types 1–4), else the record id")
     id: str
@@ -482,10 +521,10 @@ class _FeeRecordOut(WireModel):
 
 
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
-    bill_detail_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_detail_type: BillType
     resource_id: str
     usage_amount: Decimal
-    payment_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    payment_amount: Unrounded
     partner_id: str
 
 
@@ -495,13 +534,18 @@ class ListSubCustomerBillDetailResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/subcustomer-bills/res-fee-records", kind=CallerKind.PARTNER)
+@operation(router, "GET", _SUBCUSTOMER_RECORDS, kind=CallerKind.PARTNER)
 async def list_sub_customer_bill_detail(
     ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
 ) -> ListSubCustomerBillDetailResponse:
     """Query a customer's fee records of a cycle (partner)"""
     if not query.customer_id:
         raise invalid_parameter("customer_id", "Required.")
+    association = None
+    if query.association_type:
+        if query.association_type not in ASSOCIATION_TYPES_IN:
+            raise invalid_parameter("association_type", "1 referral or 2 resale.")
+        association = ASSOCIATION_TYPES_IN[query.association_type]
     owner = ctx.actor.partner_id
     if query.indirect_partner_id:
         await ctx.services.partners.reseller_of(
@@ -513,8 +557,13 @@ async def list_sub_customer_bill_detail(
         bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(
-        query.customer_id, cycle, window, where
+    records, total = await ctx.services.billing.partner_customer_records(
+        query.customer_id,
+        cycle,
+        window,
+        where,
+        association_type=association,
+        account_manager_id=query.account_manager_id or None,
     )
     return ListSubCustomerBillDetailResponse(
         fee_records=[
@@ -537,24 +586,22 @@ async def list_sub_customer_bill_detail(
 class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     provider_type: Annotated[IntOrBlank, Doc("1 Huawei Cloud, 2 marketplace (none here)")] = None
     resource_type_code: TextFilter = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    include_zero_record: Annotated[bool | None, Doc("Default true")] = None
+    bill_type: BillTypeFilter = None
+    enterprise_project_id: Project = None
+    include_zero_record: IncludeZero = None
     status: Annotated[IntOrBlank, Doc("1 paid (every record here), 2 unsettled, 3 not billed")] = (
         None
     )
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class MonthlyBillRecord(_FeeRecordOut):
     provider_type: int
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     status: int = Field(description="1 paid")
     erase_amount: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
 
 
 class ListCustomerBillsFeeRecordsResponse(WireModel):
@@ -563,7 +610,7 @@ class ListCustomerBillsFeeRecordsResponse(WireModel):
     currency: str
 
 
-@operation(router, "GET", "/v2/bills/customer-bills/fee-records", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/fee-records", kind=CallerKind.CUSTOMER)
 async def list_customer_bills_fee_records(
     ctx: OperationContext, query: CustomerBillsFeeRecordsQuery, x_language: XLanguage
 ) -> ListCustomerBillsFeeRecordsResponse:
@@ -582,6 +629,7 @@ async def list_customer_bills_fee_records(
             resource_type_code=query.resource_type_code,
             bill_type=query.bill_type,
             include_zero=query.include_zero_record is not False,
+            enterprise_project_id=query.enterprise_project_id or None,
         )
         records, total = await ctx.services.billing.customer_records(
             customer_id, cycle, window, where
@@ -612,19 +660,20 @@ class QueryResRecordsDetailReq(WireModel):
     region: str | None = None
     res_instance_id: str | None = None
     charge_mode: int | None = Field(default=None, description="1 yearly/monthly, 3 pay-per-use")
-    bill_type: int | None = Field(
-        default=None, description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage"
-    )
-    enterprise_project_id: str | None = Field(default=None, description="Accepted")
+    bill_type: int | None = Field(default=None, description=_BILL_TYPES)
+    enterprise_project_id: str | None = Field(default=None, description=_EP_DOC)
     include_zero_record: bool | None = Field(default=None, description="Default true")
     offset: int | None = Field(default=None, description=">= 0, default 0")
     limit: int | None = Field(default=None, description="1 to 1000, default 10")
     method: str | None = Field(default=None, description="oneself | all")
     sub_customer_id: str | None = None
     statistic_type: int | None = Field(
-        default=None, description="1 per resource of the cycle (default), 3 per record"
+        default=None,
+        description="1 per resource of the cycle (default), 2 per resource and day, 3 per record",
     )
-    query_type: str | None = Field(default=None, description="BILLCYCLE (default) | DAILY")
+    query_type: str | None = Field(
+        default=None, description="BILLCYCLE (default) | DAILY (statistic_type 2 or 3)"
+    )
     bill_cycle_begin: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     bill_cycle_end: str | None = Field(default=None, description="DAILY: YYYY-MM-DD")
     payer_account_id: str | None = Field(default=None, description="Only the caller's own")
@@ -639,8 +688,8 @@ class MonthlyBillRes(WireModel):
     cloud_service_type: str
     resource_Type_code: str = Field(description="The reference spells it so")
     res_instance_id: str
-    charge_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    charge_mode: ChargingMode
+    consume_amount: Unrounded
     coupon_amount: Decimal
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
     official_amount: Decimal
@@ -656,7 +705,7 @@ class ListCustomerselfResourceRecordDetailsResponse(WireModel):
     currency: str
 
 
-@operation(router, "POST", "/v2/bills/customer-bills/res-records/query", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", f"{_CUSTOMER_BILLS}/res-records/query", kind=CallerKind.CUSTOMER)
 async def list_customerself_resource_record_details(
     ctx: OperationContext, body: QueryResRecordsDetailReq, x_language: XLanguage
 ) -> ListCustomerselfResourceRecordDetailsResponse:
@@ -664,13 +713,13 @@ async def list_customerself_resource_record_details(
     customer_id = _own_account(ctx, body.method, body.sub_customer_id)
     if body.payer_account_id not in (None, "", customer_id):
         raise invalid_parameter("payer_account_id", "Not a member account of the caller.")
-    if body.statistic_type not in (None, 1, 3):
-        raise invalid_parameter("statistic_type", "1 (per resource) or 3 (per record).")
+    if body.statistic_type not in (None, 1, 2, 3):
+        raise invalid_parameter("statistic_type", "1 (per cycle), 2 (per day) or 3 (per record).")
     if body.query_type not in (None, "BILLCYCLE", "DAILY"):
         raise invalid_parameter("query_type", "BILLCYCLE or DAILY.")
     daily = body.query_type == "DAILY"
-    if daily and body.statistic_type != 3:
-        raise invalid_parameter("query_type", "DAILY goes with statistic_type 3.")
+    if daily and body.statistic_type not in (2, 3):
+        raise invalid_parameter("query_type", "DAILY goes with statistic_type 2 or 3.")
     cycle = parse_cycle(body.cycle, "cycle")
     if cycle < "2019-01":
         raise invalid_parameter("cycle", "From 2019-01.")
@@ -684,30 +733,25 @@ async def list_customerself_resource_record_details(
         date_begin=body.bill_cycle_begin if daily else None,
         date_end=body.bill_cycle_end if daily else None,
         include_zero=body.include_zero_record is not False,
+        enterprise_project_id=body.enterprise_project_id or None,
     )
     records, total = await ctx.services.billing.customer_records(
         customer_id,
         cycle,
         page(body.offset, body.limit, max_limit=1000),
         where,
-        per_resource=body.statistic_type != 3,
+        per_resource=body.statistic_type in (None, 1),
+        per_day=body.statistic_type == 2,
     )
     return ListCustomerselfResourceRecordDetailsResponse(
         monthly_records=[
             MonthlyBillRes(
-                **same_named(r, "bill_date bill_type trade_id id"),
-                **same_named(r, "official_amount coupon_amount", via=wire_amount),
+                **_customer_record_fields(r, customer_id),
                 cycle=cycle,
-                customer_id=customer_id,
-                region=r.region_code,
-                cloud_service_type=r.service_type_code,
                 resource_Type_code=r.resource_type_code,
                 res_instance_id=r.resource_id,
                 charge_mode=int(r.charge_mode),
                 consume_amount=wire_amount(r.amount),
-                debt_amount=wire_amount(r.amount - r.coupon_amount),
-                discount_amount=wire_amount(r.official_amount - r.amount),
-                measure_id=1,
             )
             for r in records
         ],
@@ -869,30 +913,28 @@ class MonthlyBreakDownQuery(QueryModel):
     resource_type_code: TextFilter = None
     region_code: TextFilter = None
     charging_mode: Annotated[IntOrBlank, Doc("1 yearly/monthly, 3 pay-per-use")] = None
-    bill_type: Annotated[IntOrBlank, Doc("1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")] = (
-        None
-    )
+    bill_type: BillTypeFilter = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")] = None
+    limit: Rows1000 = None
     resource_id: TextFilter = None
-    resource_name: Annotated[TextFilter, Doc("Accepted, not filtered")] = None
-    enterprise_project_id: Annotated[TextFilter, Doc("Accepted; every resource is in one")] = None
-    method: Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")] = None
+    resource_name: NotFiltered = None
+    enterprise_project_id: Project = None
+    method: OwnAccount = None
     sub_customer_id: TextFilter = None
 
 
 class AmortizedCostInfo(WireModel):
     shared_month: str
     bill_cycle: str
-    bill_type: int = Field(description="1 purchase, 2 renewal, 3 change, 4 refund, 5 usage")
+    bill_type: BillType
     customer_id: str
     region_code: str
     service_type_code: str
     resource_type_code: str
     resource_id: str
-    charging_mode: int = Field(description="1 yearly/monthly, 3 pay-per-use")
+    charging_mode: ChargingMode
     usage: Decimal
-    consume_amount: Decimal = Field(description="Unrounded (8 decimals); refunds negative")
+    consume_amount: Unrounded
     past_months_amortized_amount: Decimal
     current_month_amortized_amount: Decimal = Field(description="The month's share: all of it")
     future_months_amortized_amount: Decimal
@@ -933,6 +975,7 @@ async def list_customer_bills_monthly_break_down(
         charge_mode=None if mode is None else str(mode),
         bill_type=query.bill_type,
         resource_id=query.resource_id,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.customer_records(
@@ -976,14 +1019,14 @@ _PEAK_USAGE_TYPES = ("95Peak", "95peak_1000", "bandwidth95peak", "95peak_plus")
 
 
 class _ResourceUsageQuery(QueryModel):
-    bill_cycle: Annotated[str | None, Doc("YYYY-MM", required=True)] = None
+    bill_cycle: Cycle = None
     service_type_code: Annotated[str | None, Doc("CDN, OBS, VPC, IEC", required=True)] = None
     resource_type_code: Annotated[str | None, Doc("The resource type", required=True)] = None
     usage_type: Annotated[
         str | None, Doc("95Peak, 95peak_1000, bandwidth95peak, 95peak_plus", required=True)
     ] = None
     offset: RowOffset = None
-    limit: Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")] = None
+    limit: Rows100 = None
 
     async def bandwidth(
         self, ctx: OperationContext, resource_id: str | None = None
@@ -1049,9 +1092,7 @@ class ListResourceUsageResponse(_BandwidthOut):
     usage_info_list: list[UsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/details", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/details", kind=CallerKind.CUSTOMER)
 async def list_resource_usage(
     ctx: OperationContext, query: ResourceUsageQuery
 ) -> ListResourceUsageResponse:
@@ -1092,9 +1133,7 @@ class ListResourceUsageSummaryResponse(WireModel):
     summary_usage_info_list: list[SummaryUsageInfo]
 
 
-@operation(
-    router, "GET", "/v2/bills/customer-bills/resources/usage/summary", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_CUSTOMER_BILLS}/resources/usage/summary", kind=CallerKind.CUSTOMER)
 async def list_resource_usage_summary(
     ctx: OperationContext, query: _ResourceUsageQuery
 ) -> ListResourceUsageSummaryResponse:

@@ -42,6 +42,9 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["budgets"])
+_EXTENSION = "/v1/partner-center/budgets"
+_EXTENSION_TAGS = ["budgets (extension)"]
+_BUDGET = "/v2/partners/sub-customers/budget"
 
 MEASURE_ID = 1
 #: ``frozen_operate_type`` → the exhaustion action it selects.
@@ -231,7 +234,7 @@ def _detail(view: BudgetView) -> BudgetDetail:
 # -- the reference operations -----------------------------------------------------------------
 
 
-@operation(router, "GET", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER)
+@operation(router, "GET", _BUDGET, kind=CallerKind.PARTNER)
 async def show_sub_customer_budget(
     ctx: OperationContext, query: CustomerBudgetQuery
 ) -> ShowSubCustomerBudgetResponse:
@@ -249,13 +252,7 @@ async def show_sub_customer_budget(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/sub-customers/budget/query",
-    kind=CallerKind.PARTNER,
-    transaction="read_only",
-)
+@operation(router, "POST", f"{_BUDGET}/query", kind=CallerKind.PARTNER, transaction="read_only")
 async def list_sub_customer_budget(
     ctx: OperationContext, body: ListSubCustomerBudgetReq
 ) -> ListSubCustomerBudgetResponse:
@@ -277,7 +274,7 @@ async def list_sub_customer_budget(
     )
 
 
-@operation(router, "POST", "/v2/partners/sub-customers/budget", kind=CallerKind.PARTNER, status=204)
+@operation(router, "POST", _BUDGET, kind=CallerKind.PARTNER, status=204)
 async def update_sub_customer_budget(
     ctx: OperationContext, body: ModSubCustomerBudgetReq, verification_code: VerificationCodeHeader
 ) -> None:
@@ -297,13 +294,7 @@ async def update_sub_customer_budget(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/partners/sub-customers/budget/records",
-    kind=CallerKind.PARTNER,
-    transaction="read_only",
-)
+@operation(router, "GET", f"{_BUDGET}/records", kind=CallerKind.PARTNER, transaction="read_only")
 async def list_sub_customer_budget_records(
     ctx: OperationContext, query: BudgetRecordsQuery
 ) -> ListSubCustomerBudgetRecordsResponse:
@@ -346,13 +337,7 @@ async def list_sub_customer_budget_records(
 # -- extensions of ours -----------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v1/partner-center/budgets",
-    kind=CallerKind.PARTNER,
-    tags=["budgets (extension)"],
-)
+@operation(router, "GET", _EXTENSION, kind=CallerKind.PARTNER, tags=_EXTENSION_TAGS)
 async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) -> BudgetDetail:
     """A customer's budget with its reservations, remaining amount and exhaustion action
 
@@ -370,11 +355,7 @@ async def show_budget_detail(ctx: OperationContext, query: CustomerBudgetQuery) 
 
 
 @operation(
-    router,
-    "POST",
-    "/v1/partner-center/budgets/exhaustion-action",
-    kind=CallerKind.PARTNER,
-    tags=["budgets (extension)"],
+    router, "POST", f"{_EXTENSION}/exhaustion-action", kind=CallerKind.PARTNER, tags=_EXTENSION_TAGS
 )
 async def set_budget_exhaustion_action(
     ctx: OperationContext, body: ExhaustionActionReq
@@ -401,13 +382,7 @@ async def set_budget_exhaustion_action(
     return _detail(view)
 
 
-@operation(
-    router,
-    "POST",
-    "/v1/partner-center/budgets/batch",
-    kind=CallerKind.PARTNER,
-    tags=["budgets (extension)"],
-)
+@operation(router, "POST", f"{_EXTENSION}/batch", kind=CallerKind.PARTNER, tags=_EXTENSION_TAGS)
 async def batch_update_sub_customer_budget(
     ctx: OperationContext, body: BatchBudgetReq
 ) -> BatchBudgetResponse:

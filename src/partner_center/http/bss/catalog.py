@@ -33,6 +33,7 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["products"])
+_PRODUCTS = "/v2/products"
 
 #: The reference's measure id of an hour: pay-per-use prices per hour are sold by the hour.
 _HOUR_MEASURE_ID = 4
@@ -272,7 +273,7 @@ def price_text(value: Decimal) -> str:
 # -- routes ------------------------------------------------------------------------------------
 
 
-@operation(router, "GET", "/v2/products/service-types", kind=CallerKind.ANY)
+@operation(router, "GET", f"{_PRODUCTS}/service-types", kind=CallerKind.ANY)
 async def list_service_types(
     ctx: OperationContext, query: ServiceTypesQuery, x_language: XLanguage
 ) -> ListServiceTypesResponse:
@@ -295,7 +296,7 @@ async def list_service_types(
     )
 
 
-@operation(router, "GET", "/v2/products/resource-types", kind=CallerKind.ANY)
+@operation(router, "GET", f"{_PRODUCTS}/resource-types", kind=CallerKind.ANY)
 async def list_resource_types(
     ctx: OperationContext, query: PageQuery, x_language: XLanguage
 ) -> ListResourceTypesResponse:
@@ -318,7 +319,7 @@ async def list_resource_types(
     )
 
 
-@operation(router, "GET", "/v2/products/service-resources", kind=CallerKind.ANY)
+@operation(router, "GET", f"{_PRODUCTS}/service-resources", kind=CallerKind.ANY)
 async def list_service_resources(
     ctx: OperationContext, query: ServiceResourcesQuery, x_language: XLanguage
 ) -> ListServiceResourcesResponse:
@@ -348,7 +349,7 @@ async def list_service_resources(
     )
 
 
-@operation(router, "GET", "/v2/products/usage-types", kind=CallerKind.ANY)
+@operation(router, "GET", f"{_PRODUCTS}/usage-types", kind=CallerKind.ANY)
 async def list_usage_types(
     ctx: OperationContext, query: UsageTypesQuery, x_language: XLanguage
 ) -> ListUsageTypesResponse:
@@ -416,7 +417,7 @@ def _marker_limit(value: int | None, *, default: int, maximum: int) -> int:
 @operation(
     router,
     "POST",
-    "/v2/products/resource-specs-query",
+    f"{_PRODUCTS}/resource-specs-query",
     kind=CallerKind.ANY,
     response=ListResourceSpecsResponse,
 )
@@ -499,7 +500,7 @@ def _price_item(price: PriceView) -> PriceItem:
 @operation(
     router,
     "POST",
-    "/v2/products/resource-specs-price/query",
+    f"{_PRODUCTS}/resource-specs-price/query",
     kind=CallerKind.ANY,
     response=ListResourceSpecsPriceResponse,
 )
@@ -584,7 +585,7 @@ def end_of_month(text: str | None, zone: ZoneInfo) -> datetime:
     return (start - timedelta(seconds=1)).astimezone(UTC)
 
 
-@operation(router, "GET", "/v2/products/incentive-discount-policies", kind=CallerKind.PARTNER)
+@operation(router, "GET", f"{_PRODUCTS}/incentive-discount-policies", kind=CallerKind.PARTNER)
 async def list_incentive_discount_policies(
     ctx: OperationContext, query: PoliciesQuery, x_language: XLanguage
 ) -> ListIncentiveDiscountPoliciesResponse:

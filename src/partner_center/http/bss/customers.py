@@ -23,11 +23,10 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["customers"])
+_SUB_CUSTOMERS = "/v2/partners/sub-customers"
 
 
-@operation(
-    router, "POST", "/v2/partners/sub-customers/users/check-identity", kind=CallerKind.PARTNER
-)
+@operation(router, "POST", f"{_SUB_CUSTOMERS}/users/check-identity", kind=CallerKind.PARTNER)
 async def check_user_identity(
     ctx: OperationContext, body: s.CheckSubcustomerUserReq
 ) -> s.CheckUserIdentityResponse:
@@ -69,7 +68,7 @@ async def send_verification_message_code(
     )
 
 
-@operation(router, "POST", "/v2/partners/sub-customers", kind=CallerKind.PARTNER)
+@operation(router, "POST", _SUB_CUSTOMERS, kind=CallerKind.PARTNER)
 async def create_sub_customer(
     ctx: OperationContext, body: s.CreateCustomerV2Req
 ) -> s.CreateSubCustomerResponse:
@@ -92,7 +91,7 @@ async def create_sub_customer(
 @operation(
     router,
     "POST",
-    "/v2/partners/sub-customers/query",
+    f"{_SUB_CUSTOMERS}/query",
     kind=CallerKind.PARTNER,
     body_required=False,
     transaction="read_only",
@@ -170,7 +169,7 @@ class ListSubCustomerNewTagResponse(WireModel):
 @operation(
     router,
     "POST",
-    "/v2/partners/sub-customers/new-customers-tags/batch-query",
+    f"{_SUB_CUSTOMERS}/new-customers-tags/batch-query",
     kind=CallerKind.PARTNER,
     body_required=False,
 )

@@ -17,6 +17,7 @@ from partner_center.domains.enterprises.public import (
     OrgNode,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
@@ -24,6 +25,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
+_MULTI_ACCOUNTS = "/v2/enterprises/multi-accounts"
 router = APIRouter(tags=["enterprise multi-account"])
 
 
@@ -84,17 +86,16 @@ def _info(view: MemberView) -> SubCustomerInfoV2:
     )
 
 
-@operation(router, "GET", "/v2/enterprises/multi-accounts/sub-customers", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER)
 async def list_enterprise_sub_customers(
     ctx: OperationContext, query: ListEnterpriseSubCustomersQuery
 ) -> ListEnterpriseSubCustomersResponse:
     """List the member accounts of the calling enterprise master"""
-    if query.fuzzy_query not in (None, 0, 1):
-        raise invalid_parameter("fuzzy_query", "Use 0 (exact) or 1 (fuzzy).")
+    fuzzy = zero_or_one(query.fuzzy_query, "fuzzy_query", "Use 0 (exact) or 1 (fuzzy).")
     filters = MemberFilter(
         account_name=_name_filter(query.sub_customer_account_name, "sub_customer_account_name"),
         display_name=_name_filter(query.sub_customer_display_name, "sub_customer_display_name"),
-        fuzzy=query.fuzzy_query == 1,
+        fuzzy=fuzzy,
         org_id=query.org_id or None,
     )
     views, total = await ctx.services.enterprises.list_members(
@@ -184,20 +185,11 @@ class ListEnterpriseOrganizationsResponse(WireModel):
 
 def _node(node: OrgNode) -> EmChildNodeV2:
     return EmChildNodeV2(
-        relation_id=node.relation_id,
-        id=node.id,
-        name=node.name,
-        child_nodes=[_node(c) for c in node.children],
+        **same_named(node, "relation_id id name"), child_nodes=[_node(c) for c in node.children]
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/enterprises/multi-accounts/sub-customers",
-    kind=CallerKind.CUSTOMER,
-    status=204,
-)
+@operation(router, "POST", f"{_MULTI_ACCOUNTS}/sub-customers", kind=CallerKind.CUSTOMER, status=204)
 async def create_sub_enterprise_account(
     ctx: OperationContext, body: CreateSubCustomerReqV2
 ) -> None:
@@ -229,22 +221,14 @@ async def create_sub_enterprise_account(
     )
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/enterprises/multi-accounts/enterprise-organizations",
-    kind=CallerKind.CUSTOMER,
-)
+@operation(router, "GET", f"{_MULTI_ACCOUNTS}/enterprise-organizations", kind=CallerKind.CUSTOMER)
 async def list_enterprise_organizations(
     ctx: OperationContext, query: ListEnterpriseOrganizationsQuery
 ) -> ListEnterpriseOrganizationsResponse:
     """Show the calling enterprise master's organization units"""
-    if query.recursive_query not in (None, 0, 1):
-        raise invalid_parameter("recursive_query", "Use 0 or 1.")
+    recursive = zero_or_one(query.recursive_query, "recursive_query")
     tree = await ctx.services.enterprises.organizations(
-        ctx.caller.account_id,
-        parent_id=query.parent_id or None,
-        recursive=query.recursive_query == 1,
+        ctx.caller.account_id, parent_id=query.parent_id or None, recursive=recursive
     )
     return ListEnterpriseOrganizationsResponse(
         root_id=tree.root_id,
@@ -254,11 +238,7 @@ async def list_enterprise_organizations(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/enterprises/multi-accounts/sm-verification-code",
-    kind=CallerKind.CUSTOMER,
-    status=204,
+    router, "POST", f"{_MULTI_ACCOUNTS}/sm-verification-code", kind=CallerKind.CUSTOMER, status=204
 )
 async def send_sms_verification_code(
     ctx: OperationContext, body: SendSmVerificationCodeReq

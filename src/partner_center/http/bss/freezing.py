@@ -18,6 +18,7 @@ from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel
 
 router = APIRouter(tags=["customers"])
+_SUB_CUSTOMERS = "/v2/partners/sub-customers"
 
 _TYPES = "ACCOUNT (default) | ACCOUNT_AND_RESOURCE; an empty string is refused"
 
@@ -69,7 +70,7 @@ def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
     ]
 
 
-@operation(router, "POST", "/v2/partners/sub-customers/freeze", kind=CallerKind.PARTNER)
+@operation(router, "POST", f"{_SUB_CUSTOMERS}/freeze", kind=CallerKind.PARTNER)
 async def freeze_sub_customers(
     ctx: OperationContext, body: FreezeSubCustomersReq, verification_code: VerificationCodeHeader
 ) -> FreezeSubCustomersResponse:
@@ -92,7 +93,7 @@ async def freeze_sub_customers(
     return FreezeSubCustomersResponse(error_details=_details(failures))
 
 
-@operation(router, "POST", "/v2/partners/sub-customers/unfreeze", kind=CallerKind.PARTNER)
+@operation(router, "POST", f"{_SUB_CUSTOMERS}/unfreeze", kind=CallerKind.PARTNER)
 async def unfreeze_sub_customers(
     ctx: OperationContext, body: UnfreezeSubCustomersReq, verification_code: VerificationCodeHeader
 ) -> UnfreezeSubCustomersResponse:

@@ -100,10 +100,7 @@ def _invoice(view: InvoiceView) -> InvoiceRequestInfoIntl:
 
 
 @operation(
-    router,
-    "GET",
-    "/v1.0/{domain_id}/payments/intl-invoices",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
+    router, "GET", "/v1.0/{domain_id}/payments/intl-invoices", kind=CallerKind.PARTNER_OR_CUSTOMER
 )
 async def list_invoices(
     ctx: OperationContext, domain_id: str, query: ListInvoicesQuery

@@ -12,6 +12,7 @@ customers of partner-center hold no credit line of their own."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -39,6 +40,13 @@ class TransferAmountQuery(QueryModel):
     balance_type: str | None = Field(default=None, description="BALANCE_TYPE_DEBIT or _CREDIT")
     offset: int | None = None
     limit: int | None = None
+
+    def cash(self) -> bool:
+        """Whether the cash balance is asked for (``balance_type``, required; a credit line
+        holds nothing here), once the page is checked too."""
+        cash = _balance_type(self.balance_type, required=True)
+        page(self.offset, self.limit)
+        return cash
 
 
 class RetrieveAmountQuery(TransferAmountQuery):
@@ -157,6 +165,15 @@ def _cash(amount: AvailableAmount, cash: bool) -> list[AvailableAmount]:
     return [amount] if cash else []
 
 
+def _amount_info(amount: AvailableAmount) -> dict[str, Any]:
+    """The ``_AmountInfo`` fields of a transferable or retrievable amount."""
+    return {
+        "measure_id": MEASURE_YUAN,
+        "currency": amount.currency,
+        "amount": wire_amount(amount.posted),
+    }
+
+
 def _transfer_coupon(view: CouponView, coupon_id: str | None = None) -> AvailTransferCoupon:
     return AvailTransferCoupon(
         coupon_id=coupon_id or view.coupon_id,
@@ -172,16 +189,10 @@ async def show_multi_account_transfer_amount(
     ctx: OperationContext, query: TransferAmountQuery
 ) -> ShowMultiAccountTransferAmountResponse:
     """Show what the calling enterprise master can give its member accounts"""
-    cash = _balance_type(query.balance_type, required=True)
-    page(query.offset, query.limit)
+    cash = query.cash()
     amount = await ctx.services.enterprise_funds.transferable(ctx.caller.account_id)
     infos = [
-        TransferAmountInfoV2(
-            avail_transfer_amount=wire_amount(a.available),
-            measure_id=MEASURE_YUAN,
-            currency=a.currency,
-            amount=wire_amount(a.posted),
-        )
+        TransferAmountInfoV2(avail_transfer_amount=wire_amount(a.available), **_amount_info(a))
         for a in _cash(amount, cash)
     ]
     return ShowMultiAccountTransferAmountResponse(total_count=len(infos), amount_infos=infos)
@@ -192,18 +203,12 @@ async def list_enterprise_multi_account(
     ctx: OperationContext, query: RetrieveAmountQuery
 ) -> ListEnterpriseMultiAccountResponse:
     """Show what the calling enterprise master can take back from one member account"""
-    cash = _balance_type(query.balance_type, required=True)
-    page(query.offset, query.limit)
+    cash = query.cash()
     amount = await ctx.services.enterprise_funds.retrievable(
         ctx.caller.account_id, query.sub_customer_id
     )
     infos = [
-        RetrieveAmountInfoV2(
-            avail_retrieve_amount=wire_amount(a.available),
-            measure_id=MEASURE_YUAN,
-            currency=a.currency,
-            amount=wire_amount(a.posted),
-        )
+        RetrieveAmountInfoV2(avail_retrieve_amount=wire_amount(a.available), **_amount_info(a))
         for a in _cash(amount, cash)
     ]
     return ListEnterpriseMultiAccountResponse(total_count=len(infos), amount_infos=infos)

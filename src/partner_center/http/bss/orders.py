@@ -44,6 +44,7 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["orders"])
+_ORDERS = "/v2/orders/customer-orders"
 
 #: ``list_customer_orders``: a create or payment time window spans at most one year.
 MAX_WINDOW = timedelta(days=366)
@@ -272,13 +273,7 @@ def payment_of(body: PayCustomerOrderV3Req) -> Payment:
 # ---------------------------------------------------------------------------------------------
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
-    transaction="read_only",
-)
+@operation(router, "GET", _ORDERS, kind=CallerKind.PARTNER_OR_CUSTOMER, transaction="read_only")
 async def list_customer_orders(
     ctx: OperationContext, query: ListCustomerOrdersQuery
 ) -> ListCustomerOrdersResponse:
@@ -338,12 +333,7 @@ async def _enterprise_member(ctx: OperationContext, customer_id: str) -> str:
     return customer_id
 
 
-@operation(
-    router,
-    "GET",
-    "/v2/orders/customer-orders/details/{order_id}",
-    kind=CallerKind.PARTNER_OR_CUSTOMER,
-)
+@operation(router, "GET", _ORDERS + "/details/{order_id}", kind=CallerKind.PARTNER_OR_CUSTOMER)
 async def show_customer_order_details(
     ctx: OperationContext, order_id: str, query: DetailsQuery
 ) -> ShowCustomerOrderDetailsResponse:
@@ -370,7 +360,7 @@ def _required_order_id(order_id: str | None) -> str:
     return order_id
 
 
-@operation(router, "GET", "/v2/orders/customer-orders/order-discounts", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_ORDERS}/order-discounts", kind=CallerKind.CUSTOMER)
 async def list_order_discounts(
     ctx: OperationContext, query: OrderIdQuery
 ) -> ListOrderDiscountsResponse:
@@ -408,7 +398,7 @@ async def list_order_discounts(
     )
 
 
-@operation(router, "GET", "/v2/orders/customer-orders/order-coupons", kind=CallerKind.CUSTOMER)
+@operation(router, "GET", f"{_ORDERS}/order-coupons", kind=CallerKind.CUSTOMER)
 async def list_order_coupons_by_order_id(
     ctx: OperationContext, query: OrderIdQuery
 ) -> ListOrderCouponsByOrderIdResponse:
@@ -455,15 +445,13 @@ async def pay_orders(ctx: OperationContext, body: PayCustomerOrderV3Req) -> None
     await ctx.services.orders.pay(ctx.caller.account_id, payment_of(body))
 
 
-@operation(router, "PUT", "/v2/orders/customer-orders/cancel", kind=CallerKind.CUSTOMER, status=204)
+@operation(router, "PUT", f"{_ORDERS}/cancel", kind=CallerKind.CUSTOMER, status=204)
 async def cancel_customer_order(ctx: OperationContext, body: CancelCustomerOrderReq) -> None:
     """Cancel a pending-payment order"""
     await ctx.services.orders.cancel(ctx.caller.account_id, body.order_id)
 
 
-@operation(
-    router, "GET", "/v2/orders/customer-orders/refund-orders", kind=CallerKind.PARTNER_OR_CUSTOMER
-)
+@operation(router, "GET", f"{_ORDERS}/refund-orders", kind=CallerKind.PARTNER_OR_CUSTOMER)
 async def show_refund_order_details(
     ctx: OperationContext, query: RefundQuery
 ) -> ShowRefundOrderDetailsResponse:

@@ -27,7 +27,7 @@ from partner_center.http.bss.order_wire import (
     caller_name,
     enterprise_project,
 )
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import parse_time, zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
@@ -35,6 +35,7 @@ from partner_center.kernel.errors import access_denied, invalid_parameter
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["yearly/monthly resources"])
+_RESOURCES = "/v2/orders/subscriptions/resources"
 
 MAX_QUERY_IDS = 50
 
@@ -209,14 +210,13 @@ async def list_pay_per_use_customer_resources(
     ids = body.resource_ids or []
     if len(ids) > MAX_QUERY_IDS:
         raise invalid_parameter("resource_ids", f"At most {MAX_QUERY_IDS} ids.")
-    if body.only_main_resource not in (None, 0, 1):
-        raise invalid_parameter("only_main_resource", "Use 0 or 1.")
+    only_main = zero_or_one(body.only_main_resource, "only_main_resource")
     if body.service_type_code == "":
         raise invalid_parameter("service_type_code", "Must not be empty.")
     filters = ResourceFilter(
         resource_ids=tuple(ids),
         order_id=body.order_id.upper() if body.order_id else None,
-        only_main=body.only_main_resource == 1,
+        only_main=only_main,
         statuses=check_status_filter(body.status_list or []),
         expire_after=parse_time(body.expire_time_begin, "expire_time_begin"),
         expire_before=parse_time(body.expire_time_end, "expire_time_end"),
@@ -230,19 +230,18 @@ async def list_pay_per_use_customer_resources(
     )
 
 
-@operation(router, "POST", "/v2/orders/subscriptions/resources/renew", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", f"{_RESOURCES}/renew", kind=CallerKind.CUSTOMER)
 async def renewal_resources(
     ctx: OperationContext, body: RenewalResourcesReq
 ) -> RenewalResourcesResponse:
     """Renew 1 to 10 primary resources (pending order, or paid at once)"""
-    if body.is_auto_pay not in (None, 0, 1):
-        raise invalid_parameter("is_auto_pay", "Use 0 or 1.")
+    auto_pay = zero_or_one(body.is_auto_pay, "is_auto_pay")
     result = await ctx.services.subscriptions.renew(
         ctx.caller.account_id,
         body.resource_ids,
         period_type=body.period_type,
         period_num=body.period_num,
-        auto_pay=body.is_auto_pay == 1,
+        auto_pay=auto_pay,
         created_by=caller_name(ctx),
     )
     return RenewalResourcesResponse(
@@ -250,9 +249,7 @@ async def renewal_resources(
     )
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/unsubscribe", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/unsubscribe", kind=CallerKind.CUSTOMER)
 async def cancel_resources_subscription(
     ctx: OperationContext, body: UnsubscribeResourcesReq
 ) -> RenewalResourcesResponse:
@@ -274,7 +271,7 @@ async def cancel_resources_subscription(
 @operation(
     router,
     "POST",
-    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    _RESOURCES + "/autorenew/{resource_id}",
     kind=CallerKind.CUSTOMER,
     status=204,
     body_required=False,
@@ -292,20 +289,14 @@ async def auto_renewal_resources(
 
 
 @operation(
-    router,
-    "DELETE",
-    "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
-    kind=CallerKind.CUSTOMER,
-    status=204,
+    router, "DELETE", _RESOURCES + "/autorenew/{resource_id}", kind=CallerKind.CUSTOMER, status=204
 )
 async def cancel_auto_renewal_resources(ctx: OperationContext, resource_id: str) -> None:
     """Turn auto-renew off"""
     await ctx.services.subscriptions.disable_auto_renew(ctx.caller.account_id, resource_id)
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/renew/config", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/renew/config", kind=CallerKind.CUSTOMER)
 async def set_resources_renew_config(
     ctx: OperationContext, body: RenewResourceConfigReq
 ) -> SetResourcesRenewConfigResponse:
@@ -316,9 +307,7 @@ async def set_resources_renew_config(
     return SetResourcesRenewConfigResponse(error_code="CBC.0000", error_msg="success")
 
 
-@operation(
-    router, "POST", "/v2/orders/subscriptions/resources/to-on-demand", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", f"{_RESOURCES}/to-on-demand", kind=CallerKind.CUSTOMER)
 async def update_period_to_on_demand(
     ctx: OperationContext, body: PeriodToOnDemandReq
 ) -> UpdatePeriodToOnDemandResponse:
@@ -333,12 +322,7 @@ async def update_period_to_on_demand(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/orders/subscriptions/resources/to-on-demand/instantly",
-    kind=CallerKind.CUSTOMER,
-)
+@operation(router, "POST", f"{_RESOURCES}/to-on-demand/instantly", kind=CallerKind.CUSTOMER)
 async def update_period_to_on_demand_instantly(
     ctx: OperationContext, body: PeriodToOnDemandInstantlyReq
 ) -> UpdatePeriodToOnDemandInstantlyResponse:

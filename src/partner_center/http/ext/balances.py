@@ -21,16 +21,15 @@ from pydantic import Field, StrictBool
 
 from partner_center.domains.balances.public import ConsumptionQuotaView, TopUpChannel
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import WireAmount, consumption_quota_figures, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
-router = APIRouter(tags=["balances (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["balances (extension)"])
 
 
 class TopUpReq(WireModel):
@@ -88,8 +87,7 @@ def _state(partner_id: str, view: ConsumptionQuotaView) -> ConsumptionQuotaState
     return ConsumptionQuotaState(
         partner_id=partner_id,
         **consumption_quota_figures(view),
-        currency=view.currency,
-        restricted=view.restricted,
+        **same_named(view, "currency restricted"),
     )
 
 
@@ -99,9 +97,7 @@ def _checked(partner_id: str) -> str:
     return partner_id
 
 
-@operation(
-    router, "POST", _PREFIX + "/operator/partners/{partner_id}/top-ups", kind=CallerKind.OPERATOR
-)
+@operation(router, "POST", "/operator/partners/{partner_id}/top-ups", kind=CallerKind.OPERATOR)
 async def operator_top_up_partner(
     ctx: OperationContext,
     partner_id: str,
@@ -134,16 +130,15 @@ async def operator_top_up_partner(
         transfer_id=movement.id,
         partner_id=partner_id,
         amount=wire_amount(movement.amount),
-        currency=movement.currency,
+        **same_named(movement, "currency replayed"),
         created_at=format_utc(movement.created_at),
-        replayed=movement.replayed,
     )
 
 
 @operation(
     router,
     "PUT",
-    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
+    "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
 )
 async def operator_set_consumption_quota(
@@ -165,7 +160,7 @@ async def operator_set_consumption_quota(
 @operation(
     router,
     "GET",
-    _PREFIX + "/operator/partners/{partner_id}/consumption-quota",
+    "/operator/partners/{partner_id}/consumption-quota",
     kind=CallerKind.OPERATOR,
 )
 async def operator_show_consumption_quota(
@@ -182,7 +177,7 @@ async def operator_show_consumption_quota(
     return _state(partner_id, view)
 
 
-@operation(router, "GET", _PREFIX + "/consumption-quota", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/consumption-quota", kind=CallerKind.PARTNER)
 async def show_own_consumption_quota_state(ctx: OperationContext) -> ConsumptionQuotaState:
     """The calling partner's consumption quota and whether it is restricted
 
@@ -194,9 +189,7 @@ async def show_own_consumption_quota_state(ctx: OperationContext) -> Consumption
     return _state(ctx.actor.partner_id, view)
 
 
-@operation(
-    router, "GET", _PREFIX + "/operator/balances/statements/verify", kind=CallerKind.OPERATOR
-)
+@operation(router, "GET", "/operator/balances/statements/verify", kind=CallerKind.OPERATOR)
 async def operator_verify_statements(ctx: OperationContext) -> StatementProof:
     """Prove every partner and customer statement against the ledger (operator)
 

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from partner_center.domains.billing.public import PartnerBillView, parse_cycle
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import cents_text
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset
@@ -29,9 +30,7 @@ from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import Page, page
 
-router = APIRouter(tags=["partner bills (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["partner bills (extension)"])
 
 
 class ResellerBillOut(WireModel):
@@ -104,10 +103,8 @@ class QuotaThreshold(WireModel):
 
 def bill_wire(view: PartnerBillView) -> PartnerBillOut:
     return PartnerBillOut(
-        bill_id=view.bill_id,
+        **same_named(view, "bill_id currency customer_count"),
         bill_cycle=view.cycle,
-        currency=view.currency,
-        customer_count=view.customer_count,
         **same_named(
             view,
             "consumption_amount refund_amount adjustment_amount coupon_amount total_amount"
@@ -121,7 +118,7 @@ def bill_wire(view: PartnerBillView) -> PartnerBillOut:
     )
 
 
-@operation(router, "GET", _PREFIX + "/partner-bills", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/partner-bills", kind=CallerKind.ANY_PARTNER)
 async def list_partner_bills(
     ctx: OperationContext, query: PartnerBillsQuery
 ) -> PartnerBillsResponse:
@@ -138,8 +135,7 @@ async def list_partner_bills(
         out = bill_wire(detail.bill)
         out.resellers = [
             ResellerBillOut(
-                reseller_id=r.reseller_id,
-                customer_count=r.customer_count,
+                **same_named(r, "reseller_id customer_count"),
                 total_amount=cents_text(r.total_amount),
             )
             for r in detail.resellers
@@ -151,7 +147,7 @@ async def list_partner_bills(
     return PartnerBillsResponse(total_count=total, bills=[bill_wire(v) for v in views])
 
 
-@operation(router, "GET", _PREFIX + "/amount-due", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/amount-due", kind=CallerKind.ANY_PARTNER)
 async def show_amount_due(ctx: OperationContext) -> AmountDueResponse:
     """What the partner owes (partner)
 
@@ -170,7 +166,7 @@ async def show_amount_due(ctx: OperationContext) -> AmountDueResponse:
     )
 
 
-@operation(router, "PUT", _PREFIX + "/consumption-quota/threshold", kind=CallerKind.PARTNER)
+@operation(router, "PUT", "/consumption-quota/threshold", kind=CallerKind.PARTNER)
 async def set_consumption_quota_threshold(
     ctx: OperationContext, body: QuotaThreshold
 ) -> QuotaThreshold:

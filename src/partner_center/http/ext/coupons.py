@@ -23,6 +23,7 @@ from partner_center.domains.coupons.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import LimitValue, QuotaLimitInfo, wire_limit_infos
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Int, QueryModel
@@ -32,9 +33,7 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["coupon quotas (extension)"])
-
-_PREFIX = "/v1/partner-center/coupon-quotas"
+router = APIRouter(prefix=PREFIX, tags=["coupon quotas (extension)"])
 
 
 class GrantCouponQuotaReq(WireModel):
@@ -109,7 +108,7 @@ class OperatorQuotasQuery(QueryModel):
     limit: Int = None
 
 
-@operation(router, "POST", _PREFIX, kind=CallerKind.OPERATOR, status=201)
+@operation(router, "POST", "/coupon-quotas", kind=CallerKind.OPERATOR, status=201)
 async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -> OperatorQuota:
     """Grant a coupon quota to a CSP or distributor (operator)
 
@@ -125,18 +124,18 @@ async def grant_coupon_quota(ctx: OperationContext, body: GrantCouponQuotaReq) -
     view = await ctx.services.coupons.quotas.grant(
         operator_id=ctx.caller.account_id,
         partner_id=body.partner_id,
-        quota_type=QuotaType(body.quota_type),
         quota_value=body.quota_value,
+        remark=body.remark,
+        quota_type=QuotaType(body.quota_type),
         currency=ctx.state.settings.currency,
         effective_time=parse_time(body.effective_time, "effective_time"),
         expire_time=expire,
         restrictions=_restrictions(body.limit_infos),
-        remark=body.remark,
     )
     return _wire(view)
 
 
-@operation(router, "PUT", _PREFIX + "/{quota_id}/status", kind=CallerKind.OPERATOR)
+@operation(router, "PUT", "/coupon-quotas/{quota_id}/status", kind=CallerKind.OPERATOR)
 async def set_coupon_quota_status(
     ctx: OperationContext, quota_id: str, body: SetQuotaStatusReq
 ) -> OperatorQuota:
@@ -153,7 +152,7 @@ async def set_coupon_quota_status(
     return _wire(view)
 
 
-@operation(router, "GET", _PREFIX, kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/coupon-quotas", kind=CallerKind.OPERATOR)
 async def list_coupon_quotas_operator(
     ctx: OperationContext, query: OperatorQuotasQuery
 ) -> OperatorQuotaList:

@@ -14,6 +14,7 @@ from partner_center.domains.customers.public import CustomerFilter
 from partner_center.domains.identity.public import Permission
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import association_code
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, QueryModel, TextFilter
 from partner_center.http.wire import WireModel, same_named
@@ -21,7 +22,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import DomainError, access_denied
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["customers (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["customers (extension)"])
 
 
 class BudgetDetail(WireModel):
@@ -66,7 +67,7 @@ class CustomerDetailQuery(QueryModel):
     indirect_partner_id: Annotated[TextFilter, UNDOCUMENTED] = None
 
 
-@operation(router, "GET", "/v1/partner-center/customers/{customer_id}", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/customers/{customer_id}", kind=CallerKind.PARTNER)
 async def show_customer_detail(
     ctx: OperationContext, customer_id: str, query: CustomerDetailQuery
 ) -> CustomerDetail:

@@ -17,19 +17,18 @@ from partner_center.domains.catalog.public import DiscountState, GrantedDiscount
 from partner_center.domains.orders.public import AdjustmentView, OrderView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import caller_name
-from partner_center.http.formats import parse_time
+from partner_center.http.ext import PREFIX
+from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import UNDOCUMENTED, Doc, PageQuery
-from partner_center.http.wire import WireModel
+from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["discounts (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["discounts (extension)"])
 
 
 class PermissionReq(WireModel):
@@ -115,35 +114,25 @@ def _permission(partner_id: str, view: PermissionView | None) -> Permission:
 def _discount(granted: GrantedDiscount) -> Discount:
     d = granted.discount
     return Discount(
-        discount_id=d.discount_id,
+        **same_named(d, "discount_id customer_id name service_type percent_off"),
         discount_type=int(d.discount_type),
-        customer_id=d.customer_id,
-        name=d.name,
-        service_type=d.service_type,
-        percent_off=d.percent_off,
         effective_from=format_utc(d.effective_from),
-        effective_to=format_utc(d.effective_to) if d.effective_to else None,
+        effective_to=optional_utc(d.effective_to),
         state=granted.state.value,
     )
 
 
 def _adjusted(view: OrderView) -> AdjustedOrder:
     return AdjustedOrder(
-        order_id=view.order_id,
-        official_amount=to_cents(view.official_amount),
-        discount_amount=to_cents(view.discount_amount),
-        amount_after_discount=to_cents(view.amount_after_discount),
-        discount_id=view.discount_id,
+        **same_named(view, "order_id discount_id"),
+        **same_named(view, "official_amount discount_amount amount_after_discount", via=to_cents),
     )
 
 
 def _adjustment(view: AdjustmentView) -> Adjustment:
     return Adjustment(
-        adjustment_id=view.adjustment_id,
-        official_amount=to_cents(view.official_amount),
-        previous_discount=to_cents(view.previous_discount),
-        discount_amount=to_cents(view.discount_amount),
-        adjusted_by=view.adjusted_by,
+        **same_named(view, "adjustment_id adjusted_by"),
+        **same_named(view, "official_amount previous_discount discount_amount", via=to_cents),
         created_at=format_utc(view.created_at),
     )
 
@@ -151,7 +140,7 @@ def _adjustment(view: AdjustmentView) -> Adjustment:
 @operation(
     router,
     "PUT",
-    _PREFIX + "/operator/partners/{partner_id}/discount-permission",
+    "/operator/partners/{partner_id}/discount-permission",
     kind=CallerKind.OPERATOR,
 )
 async def set_discount_permission(
@@ -172,7 +161,7 @@ async def set_discount_permission(
     return _permission(partner_id, view)
 
 
-@operation(router, "GET", _PREFIX + "/discount-permission", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/discount-permission", kind=CallerKind.PARTNER)
 async def show_discount_permission(ctx: OperationContext) -> Permission:
     """The partner's permission to grant discounts
 
@@ -182,7 +171,7 @@ async def show_discount_permission(ctx: OperationContext) -> Permission:
     return _permission(partner_id, await ctx.services.partner_discounts.permission(partner_id))
 
 
-@operation(router, "POST", _PREFIX + "/discounts", kind=CallerKind.PARTNER, status=201)
+@operation(router, "POST", "/discounts", kind=CallerKind.PARTNER, status=201)
 async def grant_discount(
     ctx: OperationContext, body: GrantDiscountReq, verification_code: VerificationCodeHeader
 ) -> Discount:
@@ -212,7 +201,7 @@ async def grant_discount(
     return _discount(GrantedDiscount(granted, ctx.services.partner_discounts.state_of(granted)))
 
 
-@operation(router, "GET", _PREFIX + "/discounts", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/discounts", kind=CallerKind.PARTNER)
 async def list_granted_discounts(ctx: OperationContext, query: DiscountsQuery) -> DiscountList:
     """The discounts the partner granted, newest first
 
@@ -226,7 +215,7 @@ async def list_granted_discounts(ctx: OperationContext, query: DiscountsQuery) -
     return DiscountList(total_count=total, discounts=[_discount(r) for r in rows])
 
 
-@operation(router, "POST", _PREFIX + "/discounts/{discount_id}/revoke", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/discounts/{discount_id}/revoke", kind=CallerKind.PARTNER)
 async def revoke_discount(
     ctx: OperationContext,
     discount_id: Annotated[str, UNDOCUMENTED],
@@ -245,9 +234,7 @@ async def revoke_discount(
     return _discount(GrantedDiscount(revoked, DiscountState.REVOKED))
 
 
-@operation(
-    router, "POST", _PREFIX + "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER
-)
+@operation(router, "POST", "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
 async def adjust_order_price(
     ctx: OperationContext,
     order_id: Annotated[str, UNDOCUMENTED],
@@ -274,7 +261,7 @@ async def adjust_order_price(
     return _adjusted(view)
 
 
-@operation(router, "GET", _PREFIX + "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/orders/{order_id}/price-adjustments", kind=CallerKind.PARTNER)
 async def list_order_price_adjustments(
     ctx: OperationContext, order_id: Annotated[str, UNDOCUMENTED]
 ) -> AdjustmentList:
@@ -304,9 +291,7 @@ def _masked(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-@operation(
-    router, "GET", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
-)
+@operation(router, "GET", "/security/critical-operation-protection", kind=CallerKind.PARTNER)
 async def show_critical_operation_protection(ctx: OperationContext) -> Protection:
     """Whether critical operations demand a verification code
 
@@ -315,9 +300,7 @@ async def show_critical_operation_protection(ctx: OperationContext) -> Protectio
     return Protection(enabled=await ctx.services.critical_operations.enabled(ctx.caller.account_id))
 
 
-@operation(
-    router, "PUT", _PREFIX + "/security/critical-operation-protection", kind=CallerKind.PARTNER
-)
+@operation(router, "PUT", "/security/critical-operation-protection", kind=CallerKind.PARTNER)
 async def set_critical_operation_protection(
     ctx: OperationContext, body: ProtectionReq
 ) -> Protection:
@@ -334,7 +317,7 @@ async def set_critical_operation_protection(
 @operation(
     router,
     "POST",
-    _PREFIX + "/security/verification-codes",
+    "/security/verification-codes",
     kind=CallerKind.PARTNER,
     status=201,
     body_required=False,

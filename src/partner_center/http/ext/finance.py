@@ -31,8 +31,10 @@ from partner_center.domains.payments.public import (
     StatementRange,
     TopUpAccountView,
     mask,
+    payment_channel,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import WireAmount, cents_text, wire_amount
 from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
@@ -42,9 +44,8 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["finance (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["finance (extension)"])
 
-_PREFIX = "/v1/partner-center"
 _KINDS = " | ".join(k.value for k in StatementKind)
 
 
@@ -94,6 +95,11 @@ class StatementItem(WireModel):
     counterparty_account_name: str | None = None
     payment_reference: str | None = Field(
         default=None, description="The repayment or bank transfer it came from (masked)"
+    )
+    payment_channel: str | None = Field(
+        default=None,
+        description="How the money of a top-up reached the operator: bank_transfer | "
+        "online_payment (absent on lines that moved no outside money)",
     )
 
 
@@ -189,10 +195,11 @@ def _item(line: StatementLine, currency: str) -> StatementItem:
         **same_named(line, "amount balance_after", via=cents_text),
         currency=currency,
         payment_reference=mask(line.payment_channel_no) or None,
+        payment_channel=payment_channel(line) or None,
     )
 
 
-@operation(router, "GET", _PREFIX + "/top-up-account", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/top-up-account", kind=CallerKind.ANY_PARTNER)
 async def show_top_up_account(ctx: OperationContext) -> TopUpAccountItem:
     """The standard top-up account for bank transfers
 
@@ -202,7 +209,7 @@ async def show_top_up_account(ctx: OperationContext) -> TopUpAccountItem:
     return _account(await ctx.services.top_up_accounts.current())
 
 
-@operation(router, "PUT", _PREFIX + "/operator/top-up-account", kind=CallerKind.OPERATOR)
+@operation(router, "PUT", "/operator/top-up-account", kind=CallerKind.OPERATOR)
 async def operator_set_top_up_account(
     ctx: OperationContext, body: TopUpAccountReq
 ) -> TopUpAccountItem:
@@ -223,7 +230,7 @@ async def operator_set_top_up_account(
 @operation(
     router,
     "GET",
-    _PREFIX + "/account-statements",
+    "/account-statements",
     kind=CallerKind.PARTNER,
     response=StatementList,
     responses={
@@ -271,7 +278,7 @@ async def list_account_statements(
     return StatementList(records=[_item(line, currency) for line in lines], count=total)
 
 
-@operation(router, "POST", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/repayments", kind=CallerKind.PARTNER)
 async def create_repayment(
     ctx: OperationContext, body: RepaymentReq, idempotency_key: IdempotencyKey
 ) -> RepaymentItem:
@@ -298,7 +305,7 @@ async def create_repayment(
     return _repayment(view)
 
 
-@operation(router, "GET", _PREFIX + "/repayments", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/repayments", kind=CallerKind.PARTNER)
 async def list_repayments(ctx: OperationContext, query: PageQuery) -> RepaymentList:
     """The calling partner's payment records, newest first
 
@@ -314,7 +321,7 @@ async def list_repayments(ctx: OperationContext, query: PageQuery) -> RepaymentL
 @operation(
     router,
     "POST",
-    _PREFIX + "/operator/tickets/{ticket_id}/confirm-transfer",
+    "/operator/tickets/{ticket_id}/confirm-transfer",
     kind=CallerKind.OPERATOR,
 )
 async def operator_confirm_bank_transfer(
@@ -363,7 +370,7 @@ class IssueInvoicesResult(WireModel):
 @operation(
     router,
     "GET",
-    _PREFIX + "/invoices/{invoice_id}/pdf",
+    "/invoices/{invoice_id}/pdf",
     kind=CallerKind.PARTNER,
     responses={
         **wire_responses(None),
@@ -384,7 +391,7 @@ async def download_invoice(ctx: OperationContext, invoice_id: str) -> Response:
     )
 
 
-@operation(router, "GET", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/invoice-settings", kind=CallerKind.PARTNER)
 async def show_invoice_settings(ctx: OperationContext) -> InvoiceSettingsItem:
     """Your invoice address and e-mail
 
@@ -397,7 +404,7 @@ async def show_invoice_settings(ctx: OperationContext) -> InvoiceSettingsItem:
     )
 
 
-@operation(router, "PUT", _PREFIX + "/invoice-settings", kind=CallerKind.PARTNER)
+@operation(router, "PUT", "/invoice-settings", kind=CallerKind.PARTNER)
 async def set_invoice_settings(
     ctx: OperationContext, body: InvoiceSettingsReq
 ) -> InvoiceSettingsItem:
@@ -416,7 +423,7 @@ async def set_invoice_settings(
     )
 
 
-@operation(router, "POST", _PREFIX + "/operator/invoices/issue", kind=CallerKind.OPERATOR)
+@operation(router, "POST", "/operator/invoices/issue", kind=CallerKind.OPERATOR)
 async def operator_issue_invoices(
     ctx: OperationContext, body: IssueInvoicesReq
 ) -> IssueInvoicesResult:
@@ -453,7 +460,7 @@ class ConsumptionFileList(WireModel):
     count: int
 
 
-@operation(router, "PUT", _PREFIX + "/consumption-files/subscription", kind=CallerKind.PARTNER)
+@operation(router, "PUT", "/consumption-files/subscription", kind=CallerKind.PARTNER)
 async def set_consumption_file_subscription(
     ctx: OperationContext, body: ConsumptionSubscriptionReq
 ) -> ConsumptionSubscriptionItem:
@@ -467,7 +474,7 @@ async def set_consumption_file_subscription(
     return ConsumptionSubscriptionItem(subscribed=done)
 
 
-@operation(router, "GET", _PREFIX + "/consumption-files", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/consumption-files", kind=CallerKind.PARTNER)
 async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> ConsumptionFileList:
     """Your monthly consumption detail files, newest cycle first
 
@@ -479,10 +486,7 @@ async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> Con
     return ConsumptionFileList(
         files=[
             ConsumptionFileItem(
-                cycle=r.cycle,
-                name=r.name,
-                size=r.size,
-                sha256=r.sha256,
+                **same_named(r, "cycle name size sha256"),
                 created_at=format_utc(r.created_at),
             )
             for r in rows
@@ -494,7 +498,7 @@ async def list_consumption_files(ctx: OperationContext, query: PageQuery) -> Con
 @operation(
     router,
     "GET",
-    _PREFIX + "/consumption-files/{cycle}",
+    "/consumption-files/{cycle}",
     kind=CallerKind.PARTNER,
     responses={
         **wire_responses(None),

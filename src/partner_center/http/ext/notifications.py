@@ -9,7 +9,7 @@ Finance); the delivery log is the administrator's.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -23,6 +23,7 @@ from partner_center.domains.notifications.public import (
     require_manager,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, QueryModel, RowLimit, RowOffset, TextFilter
 from partner_center.http.wire import WireModel, same_named
@@ -103,17 +104,13 @@ def _recipient_item(row: RecipientView) -> RecipientItem:
     )
 
 
-def _time(value: Any) -> str | None:
-    return format_utc(value) if value is not None else None
-
-
 def _message_item(row: MessageView) -> MessageItem:
     return MessageItem(
         **same_named(row, "id recipient subject attempts last_error"),
         channel=row.channel.value,
         status=row.status.value,
         created_at=format_utc(row.created_at),
-        **same_named(row, "next_attempt_at last_attempt_at sent_at", via=_time),
+        **same_named(row, "next_attempt_at last_attempt_at sent_at", via=optional_utc),
     )
 
 
@@ -163,13 +160,7 @@ async def add_notification_recipient(ctx: OperationContext, body: NewRecipientRe
     return _recipient_item(row)
 
 
-@operation(
-    router,
-    "DELETE",
-    "/v1/notifications/recipients/{recipient_id}",
-    kind=CallerKind.PARTNER,
-    status=204,
-)
+@operation(router, "DELETE", "/v1/notifications/recipients/{recipient_id}", kind=CallerKind.PARTNER)
 async def remove_notification_recipient(ctx: OperationContext, recipient_id: str) -> None:
     """Unsubscribe a recipient
 

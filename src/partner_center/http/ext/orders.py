@@ -25,11 +25,12 @@ from partner_center.http.bss.order_wire import (
     line_wire,
     order_wire,
 )
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.errors import invalid_parameter
 
-router = APIRouter(tags=["orders (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["orders (extension)"])
 
 
 class OrderProductReq(WireModel):
@@ -68,9 +69,7 @@ class CreateCustomerOrderResponse(WireModel):
     order_line_items: list[OrderLineItemEntityV2]
 
 
-@operation(
-    router, "POST", "/v1/partner-center/customer-orders", kind=CallerKind.PARTNER, status=201
-)
+@operation(router, "POST", "/customer-orders", kind=CallerKind.PARTNER, status=201)
 async def create_customer_order(
     ctx: OperationContext, body: CreateCustomerOrderReq
 ) -> CreateCustomerOrderResponse:

@@ -10,10 +10,10 @@ from pydantic import Field
 
 from partner_center.domains.realname.public import FACE_PATH
 from partner_center.http.auth import CallerKind
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
-from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
 router = APIRouter(tags=["real-name authentication"])
@@ -69,11 +69,10 @@ async def review_realname_authentication(
     )
     return RealnameReview(
         customer_id=customer_id,
-        submission_id=view.submission_id,
+        **same_named(view, "submission_id opinion"),
         **same_named(view, "review_result identify_type", via=int),
         verified_on=view.verified_on.isoformat() if view.verified_on else None,
-        opinion=view.opinion,
-        reviewed_at=format_utc(view.reviewed_at) if view.reviewed_at else None,
+        reviewed_at=optional_utc(view.reviewed_at),
     )
 
 

@@ -22,15 +22,15 @@ from partner_center.domains.partners.public import (
     PartnerView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import access_denied
 from partner_center.kernel.money import to_cents
 
-router = APIRouter(tags=["resellers (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["resellers (extension)"])
 
 
 # -- wire models ----------------------------------------------------------------------------
@@ -150,14 +150,14 @@ def _grants(view: GrantView) -> ResellerGrants:
             view, "reseller_id distributor_id can_set_budget can_restrict can_freeze_resources"
         ),
         **same_named(view, "monthly_quota package_quota", via=_amount),
-        updated_at=format_utc(view.updated_at) if view.updated_at else None,
+        updated_at=optional_utc(view.updated_at),
     )
 
 
 def _account_state(view: PartnerView) -> PartnerAccountState:
     return PartnerAccountState(
         **same_named(view, "partner_id frozen frozen_reason"),
-        frozen_at=format_utc(view.frozen_at) if view.frozen_at else None,
+        frozen_at=optional_utc(view.frozen_at),
     )
 
 
@@ -174,9 +174,7 @@ def _require_admin(ctx: OperationContext, what: str) -> None:
 # -- grants --------------------------------------------------------------------------------
 
 
-@operation(
-    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR
-)
+@operation(router, "GET", "/resellers/{reseller_id}", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR)
 async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> ResellerDetail:
     """A reseller's profile, account state and grants (its distributor or the operator)
 
@@ -201,16 +199,14 @@ async def ext_show_reseller(ctx: OperationContext, reseller_id: str) -> Reseller
         reseller_id=reseller.partner_id,
         account_name=reseller.name,
         name=reseller.company_name,
-        associated_on=format_utc(reseller.created_at) if reseller.created_at else None,
-        frozen_at=format_utc(reseller.frozen_at) if reseller.frozen_at else None,
+        associated_on=optional_utc(reseller.created_at),
+        frozen_at=optional_utc(reseller.frozen_at),
         account_manager_id=managers.get(reseller.account_manager_id or ""),
         grants=_grants(grants),
     )
 
 
-@operation(
-    router, "GET", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
-)
+@operation(router, "GET", "/resellers/{reseller_id}/grants", kind=CallerKind.DISTRIBUTOR)
 async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> ResellerGrants:
     """The permissions and budget quotas the distributor granted a reseller
 
@@ -223,9 +219,7 @@ async def ext_show_reseller_grants(ctx: OperationContext, reseller_id: str) -> R
     return _grants(await ctx.services.partners.grants_for(reseller_id))
 
 
-@operation(
-    router, "PUT", f"{_PREFIX}/resellers/{{reseller_id}}/grants", kind=CallerKind.DISTRIBUTOR
-)
+@operation(router, "PUT", "/resellers/{reseller_id}/grants", kind=CallerKind.DISTRIBUTOR)
 async def ext_update_reseller_grants(
     ctx: OperationContext, reseller_id: str, body: ResellerGrantsUpdate
 ) -> ResellerGrants:
@@ -239,11 +233,9 @@ async def ext_update_reseller_grants(
     view = await ctx.services.partners.set_grants(
         distributor_id=ctx.actor.partner_id,
         reseller_id=reseller_id,
-        can_set_budget=body.can_set_budget,
-        can_restrict=body.can_restrict,
-        can_freeze_resources=body.can_freeze_resources,
-        monthly_quota=body.monthly_quota,
-        package_quota=body.package_quota,
+        **same_named(
+            body, "can_set_budget can_restrict can_freeze_resources monthly_quota package_quota"
+        ),
     )
     return _grants(view)
 
@@ -270,12 +262,7 @@ async def _set_account_frozen(
     return _account_state(view)
 
 
-@operation(
-    router,
-    "POST",
-    f"{_PREFIX}/partners/{{partner_id}}/freeze",
-    kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
-)
+@operation(router, "POST", "/partners/{partner_id}/freeze", kind=CallerKind.DISTRIBUTOR_OR_OPERATOR)
 async def ext_freeze_partner_account(
     ctx: OperationContext, partner_id: str, body: AccountStateChange
 ) -> PartnerAccountState:
@@ -290,7 +277,7 @@ async def ext_freeze_partner_account(
 @operation(
     router,
     "POST",
-    f"{_PREFIX}/partners/{{partner_id}}/unfreeze",
+    "/partners/{partner_id}/unfreeze",
     kind=CallerKind.DISTRIBUTOR_OR_OPERATOR,
 )
 async def ext_unfreeze_partner_account(
@@ -306,7 +293,7 @@ async def ext_unfreeze_partner_account(
 # -- account managers ------------------------------------------------------------------------
 
 
-@operation(router, "PUT", f"{_PREFIX}/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
+@operation(router, "PUT", "/resellers/account-manager", kind=CallerKind.DISTRIBUTOR)
 async def ext_assign_reseller_account_manager(
     ctx: OperationContext, body: AccountManagerAssignment
 ) -> AccountManagerAssignmentResult:
@@ -339,7 +326,7 @@ async def ext_assign_reseller_account_manager(
 @operation(
     router,
     "GET",
-    f"{_PREFIX}/resellers/{{reseller_id}}/account-manager-history",
+    "/resellers/{reseller_id}/account-manager-history",
     kind=CallerKind.DISTRIBUTOR,
 )
 async def ext_list_reseller_account_manager_history(
@@ -358,7 +345,7 @@ async def ext_list_reseller_account_manager_history(
             AccountManagerRecord(
                 account_manager_id=r.member_name,
                 assigned_at=format_utc(r.assigned_at),
-                withdrawn_at=format_utc(r.withdrawn_at) if r.withdrawn_at else None,
+                withdrawn_at=optional_utc(r.withdrawn_at),
             )
             for r in rows
         ]

@@ -31,6 +31,7 @@ from partner_center.domains.tickets.public import (
     TicketView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.ext import PREFIX
 from partner_center.http.formats import WireAmount, wire_amount
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel, RowLimit, RowOffset
@@ -39,9 +40,8 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=["service tickets (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["service tickets (extension)"])
 
-_PREFIX = "/v1/partner-center"
 #: A file upload: its bytes as sent (any non-JSON type the SDK signs unsigned), at most 2 MB.
 FILE_UPLOAD = Payload(
     media_types=("application/octet-stream",), upload=True, max_bytes=MAX_ATTACHMENT_BYTES
@@ -219,7 +219,7 @@ _FILE_RESPONSES = {**wire_responses(None), 200: {"description": "The file", "con
 @operation(
     router,
     "POST",
-    _PREFIX + "/ticket-attachments",
+    "/ticket-attachments",
     kind=CallerKind.PARTNER,
     status=201,
     payload=FILE_UPLOAD,
@@ -246,13 +246,7 @@ async def upload_ticket_attachment(
     return _attachment(view)
 
 
-@operation(
-    router,
-    "DELETE",
-    _PREFIX + "/ticket-attachments/{attachment_id}",
-    kind=CallerKind.PARTNER,
-    status=204,
-)
+@operation(router, "DELETE", "/ticket-attachments/{attachment_id}", kind=CallerKind.PARTNER)
 async def delete_ticket_attachment(ctx: OperationContext, attachment_id: str) -> None:
     """Delete an uploaded attachment not yet submitted
 
@@ -261,7 +255,7 @@ async def delete_ticket_attachment(ctx: OperationContext, attachment_id: str) ->
     await ctx.services.tickets.delete_attachment(ctx.actor.partner_id, attachment_id)
 
 
-@operation(router, "POST", _PREFIX + "/tickets", kind=CallerKind.PARTNER, status=201)
+@operation(router, "POST", "/tickets", kind=CallerKind.PARTNER, status=201)
 async def create_ticket(ctx: OperationContext, body: NewTicketReq) -> TicketItem:
     """Open a service ticket
 
@@ -284,7 +278,7 @@ async def create_ticket(ctx: OperationContext, body: NewTicketReq) -> TicketItem
     return _ticket(view)
 
 
-@operation(router, "GET", _PREFIX + "/tickets", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/tickets", kind=CallerKind.PARTNER)
 async def list_tickets(ctx: OperationContext, query: TicketQuery) -> TicketList:
     """The calling partner's tickets, newest first
 
@@ -297,7 +291,7 @@ async def list_tickets(ctx: OperationContext, query: TicketQuery) -> TicketList:
     return TicketList(tickets=[_ticket(r) for r in rows], count=total)
 
 
-@operation(router, "GET", _PREFIX + "/tickets/{ticket_id}", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/tickets/{ticket_id}", kind=CallerKind.PARTNER)
 async def show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem:
     """One of the calling partner's tickets with its messages and attachments
 
@@ -306,13 +300,18 @@ async def show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem
     return _detail(await ctx.services.tickets.detail(ticket_id, partner_id=ctx.actor.partner_id))
 
 
-@operation(
-    router,
-    "GET",
-    _PREFIX + "/tickets/{ticket_id}/attachments/{attachment_id}",
-    kind=CallerKind.PARTNER,
-    responses=_FILE_RESPONSES,
-)
+_ATTACHMENT = "/tickets/{ticket_id}/attachments/{attachment_id}"
+
+
+async def _attachment_file(
+    ctx: OperationContext, ticket_id: str, attachment_id: str, *, partner_id: str | None
+) -> Response:
+    """An attachment's file: of one of ``partner_id``'s tickets, or (None) of any ticket."""
+    found = await ctx.services.tickets.attachment(ticket_id, attachment_id, partner_id=partner_id)
+    return _file(found.name, found.media_type, found.content)
+
+
+@operation(router, "GET", _ATTACHMENT, kind=CallerKind.PARTNER, responses=_FILE_RESPONSES)
 async def download_ticket_attachment(
     ctx: OperationContext, ticket_id: str, attachment_id: str
 ) -> Response:
@@ -320,13 +319,10 @@ async def download_ticket_attachment(
 
     The file's bytes with the media type recognised at upload.
     """
-    found = await ctx.services.tickets.attachment(
-        ticket_id, attachment_id, partner_id=ctx.actor.partner_id
-    )
-    return _file(found.name, found.media_type, found.content)
+    return await _attachment_file(ctx, ticket_id, attachment_id, partner_id=ctx.actor.partner_id)
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/messages", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/messages", kind=CallerKind.PARTNER)
 async def add_ticket_message(ctx: OperationContext, ticket_id: str, body: MessageReq) -> TicketItem:
     """Write on one of your tickets
 
@@ -339,7 +335,7 @@ async def add_ticket_message(ctx: OperationContext, ticket_id: str, body: Messag
     return _ticket(view)
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/cancel", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/cancel", kind=CallerKind.PARTNER)
 async def cancel_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     """Cancel one of your tickets while it is pending
 
@@ -348,7 +344,7 @@ async def cancel_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     return _ticket(await ctx.services.tickets.cancel(ctx.actor.partner_id, ticket_id))
 
 
-@operation(router, "POST", _PREFIX + "/tickets/{ticket_id}/close", kind=CallerKind.PARTNER)
+@operation(router, "POST", "/tickets/{ticket_id}/close", kind=CallerKind.PARTNER)
 async def close_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
     """Close one of your tickets
 
@@ -360,7 +356,7 @@ async def close_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
 # -- the operator's queue --------------------------------------------------------------------
 
 
-@operation(router, "GET", _PREFIX + "/operator/tickets", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets", kind=CallerKind.OPERATOR)
 async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> TicketList:
     """The operator's ticket queue, oldest first (operator)
 
@@ -380,7 +376,7 @@ async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> Tic
     return TicketList(tickets=[_ticket(r) for r in rows], count=total)
 
 
-@operation(router, "GET", _PREFIX + "/operator/tickets/{ticket_id}", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets/{ticket_id}", kind=CallerKind.OPERATOR)
 async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem:
     """A ticket with its messages and attachments (operator)
 
@@ -390,11 +386,7 @@ async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketD
 
 
 @operation(
-    router,
-    "GET",
-    _PREFIX + "/operator/tickets/{ticket_id}/attachments/{attachment_id}",
-    kind=CallerKind.OPERATOR,
-    responses=_FILE_RESPONSES,
+    router, "GET", "/operator" + _ATTACHMENT, kind=CallerKind.OPERATOR, responses=_FILE_RESPONSES
 )
 async def operator_download_ticket_attachment(
     ctx: OperationContext, ticket_id: str, attachment_id: str
@@ -403,13 +395,10 @@ async def operator_download_ticket_attachment(
 
     The file's bytes (a bank transfer certificate, say). Operator credentials.
     """
-    found = await ctx.services.tickets.attachment(ticket_id, attachment_id, partner_id=None)
-    return _file(found.name, found.media_type, found.content)
+    return await _attachment_file(ctx, ticket_id, attachment_id, partner_id=None)
 
 
-@operation(
-    router, "POST", _PREFIX + "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR
-)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR)
 async def operator_reply_ticket(
     ctx: OperationContext, ticket_id: str, body: OperatorReplyReq
 ) -> TicketItem:
@@ -424,9 +413,7 @@ async def operator_reply_ticket(
     return _ticket(view)
 
 
-@operation(
-    router, "POST", _PREFIX + "/operator/tickets/{ticket_id}/status", kind=CallerKind.OPERATOR
-)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/status", kind=CallerKind.OPERATOR)
 async def operator_move_ticket(ctx: OperationContext, ticket_id: str, body: MoveReq) -> TicketItem:
     """Move a ticket to another state (operator)
 

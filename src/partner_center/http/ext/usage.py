@@ -40,15 +40,14 @@ from partner_center.http.bss.usage_wire import (
     package_wire,
     resource_wire,
 )
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, QueryModel
 from partner_center.http.wire import Payload, WireModel, same_named, schema_ref
 from partner_center.kernel.clock import format_utc, parse_utc
 from partner_center.kernel.errors import invalid_parameter
 
-router = APIRouter(tags=["pay-per-use (extension)"])
-
-_PREFIX = "/v1/partner-center"
+router = APIRouter(prefix=PREFIX, tags=["pay-per-use (extension)"])
 
 #: The one bulk upload: up to PARTNER_CENTER_MAX_UPLOAD_BYTES, a JSON array or JSON lines; as
 #: JSON lines (a non-JSON type) the SDK signs it with an unsigned payload.
@@ -106,7 +105,7 @@ def report_wire(report: IngestReport) -> IngestResult:
 @operation(
     router,
     "POST",
-    _PREFIX + "/usage/records",
+    "/usage/records",
     kind=CallerKind.OPERATOR,
     openapi_extra={
         "requestBody": {
@@ -159,7 +158,7 @@ class CreateOnDemandResourceReq(WireModel):
     size_measure_id: int | None = None
 
 
-@operation(router, "POST", _PREFIX + "/on-demand-resources", kind=CallerKind.CUSTOMER)
+@operation(router, "POST", "/on-demand-resources", kind=CallerKind.CUSTOMER)
 async def create_on_demand_resource(
     ctx: OperationContext, body: CreateOnDemandResourceReq
 ) -> CustomerOnDemandResource:
@@ -184,9 +183,7 @@ async def create_on_demand_resource(
     return resource_wire(view)
 
 
-@operation(
-    router, "POST", _PREFIX + "/on-demand-resources/{resource_id}/close", kind=CallerKind.CUSTOMER
-)
+@operation(router, "POST", "/on-demand-resources/{resource_id}/close", kind=CallerKind.CUSTOMER)
 async def close_on_demand_resource(
     ctx: OperationContext, resource_id: str
 ) -> CustomerOnDemandResource:
@@ -228,7 +225,7 @@ class GivePackageReq(WireModel):
 @operation(
     router,
     "POST",
-    _PREFIX + "/operator/customers/{customer_id}/free-resource-packages",
+    "/operator/customers/{customer_id}/free-resource-packages",
     kind=CallerKind.OPERATOR,
 )
 async def operator_give_free_resource_package(
@@ -306,7 +303,7 @@ class FeeRecordsResponse(WireModel):
     total_amount: str
 
 
-@operation(router, "GET", _PREFIX + "/usage/fee-records", kind=CallerKind.PARTNER)
+@operation(router, "GET", "/usage/fee-records", kind=CallerKind.PARTNER)
 async def list_usage_fee_records(
     ctx: OperationContext, query: FeeRecordsQuery
 ) -> FeeRecordsResponse:

@@ -8,6 +8,12 @@ existing account registered more than 7 days earlier is recorded for manual revi
 nothing (§2.1.4). While a reservation is in force, an invitation from any other partner fails
 with ``PRE_REGISTERED_BY_ANOTHER_PARTNER`` (``InvitationService``). Pre-registering again
 within the partner's own reservation returns it unchanged.
+
+The operator reviews a pre-registration that went to review (``review``): an approval reserves
+the prospect for the partner from the review on, for the full validity period, unless meanwhile
+the prospect was associated with a partner or another partner's reservation came into force
+(the approval is then refused with that reason and the row stays pending); a rejection, with
+the operator's reason, reserves nothing. Either way the partner is told by e-mail.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
+from partner_center.domains.associations import errors
 from partner_center.domains.associations.errors import FailureReason
 from partner_center.domains.associations.models import Prospect
 from partner_center.domains.associations.service.common import ServiceBase
 from partner_center.domains.customers.public import PartnerActor, check_email
+from partner_center.domains.identity.public import AccountView
+from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.ids import new_id
 from partner_center.kernel.pagination import Page, paginate
@@ -34,6 +43,12 @@ class ProspectState(enum.StrEnum):
     RESERVED = "RESERVED"
     EXPIRED = "EXPIRED"
     PENDING_REVIEW = "PENDING_REVIEW"
+    REJECTED = "REJECTED"
+
+
+class ReviewResult(enum.StrEnum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,9 @@ class ProspectView:
     state: ProspectState
     reserved_at: datetime
     expires_at: datetime
+    partner_id: str = ""
+    review_opinion: str | None = None
+    reviewed_at: datetime | None = None
 
 
 class ProspectService(ServiceBase):
@@ -62,15 +80,7 @@ class ProspectService(ServiceBase):
                 "partner", "Save an e-mail address or mobile number in the partner's account first."
             )
         now = self.clock.now()
-        account = await self.identity.get_account_by_email(email)
-        if account is not None:
-            current = await self.associations.current(account.id)
-            if current is not None and current.associated:
-                raise (
-                    FailureReason.ALREADY_ASSOCIATED_WITH_THIS_PARTNER
-                    if current.partner_id == actor.partner_id
-                    else FailureReason.ASSOCIATED_WITH_ANOTHER_PARTNER
-                ).error()
+        account = await self._refuse_associated(email, actor.partner_id)
         holder = await self.reservation(email, now)
         if holder is not None:
             if holder.tenant_id == actor.partner_id:
@@ -92,6 +102,19 @@ class ProspectService(ServiceBase):
         await self.session.flush()
         return _view(row, now)
 
+    async def _refuse_associated(self, email: str, partner_id: str) -> AccountView | None:
+        """The account with ``email``, if any; refused when it is associated with a partner."""
+        account = await self.identity.get_account_by_email(email)
+        if account is not None:
+            current = await self.associations.current(account.id)
+            if current is not None and current.associated:
+                raise (
+                    FailureReason.ALREADY_ASSOCIATED_WITH_THIS_PARTNER
+                    if current.partner_id == partner_id
+                    else FailureReason.ASSOCIATED_WITH_ANOTHER_PARTNER
+                ).error()
+        return account
+
     async def reservation(self, email: str, now: datetime) -> Prospect | None:
         """The reservation in force for ``email`` (reviews reserve nothing)."""
         stmt = (
@@ -108,6 +131,20 @@ class ProspectService(ServiceBase):
         )
         return (await self.session.execute(stmt)).scalars().first()
 
+    async def list_for_review(
+        self, window: Page, *, pending_only: bool = True
+    ) -> tuple[list[ProspectView], int]:
+        """Every partner's pre-registrations that went to review (operator), oldest first: those
+        still waiting, or with ``pending_only=False`` the reviewed ones too."""
+        stmt: Select[Prospect] = select(Prospect).where(
+            Prospect.needs_review.is_(True) | Prospect.review_result.is_not(None)
+        )
+        if pending_only:
+            stmt = stmt.where(Prospect.review_result.is_(None))
+        rows, total = await paginate(self.session, stmt, window, Prospect.reserved_at, Prospect.id)
+        now = self.clock.now()
+        return [_view(r, now) for r in rows], total
+
     async def list(self, actor: PartnerActor, window: Page) -> tuple[list[ProspectView], int]:
         """The partner's pre-registrations, newest first, with their state now."""
         stmt: Select[Prospect] = select(Prospect).where(Prospect.tenant_id == actor.partner_id)
@@ -117,9 +154,66 @@ class ProspectService(ServiceBase):
         now = self.clock.now()
         return [_view(r, now) for r in rows], total
 
+    async def review(
+        self, prospect_id: str, *, approve: bool, opinion: str | None = None
+    ) -> ProspectView:
+        """The operator approves or rejects a pre-registration waiting for review.
+
+        Raises:
+            DomainError: ``CBC.0100`` unknown prospect, or a rejection without a reason;
+                ``CBC.99110030`` the row is not waiting for review; the association failure
+                codes when an approval would reserve a prospect that is associated with a
+                partner or reserved by another partner meanwhile.
+        """
+        opinion = (opinion or "").strip() or None
+        if opinion is not None and len(opinion) > 512:
+            raise invalid_parameter("opinion", "Give a reason of at most 512 characters.")
+        if not approve and opinion is None:
+            raise invalid_parameter("opinion", "Give the reason for the rejection.")
+        row = await self.session.get(Prospect, prospect_id, with_for_update=True)
+        if row is None:
+            raise errors.no_such("pre-registration", "prospect_id")
+        now = self.clock.now()
+        if not row.needs_review or row.review_result is not None:
+            raise errors.not_pending("pre-registration", _view(row, now).state.value)
+        if approve:
+            await self._refuse_associated(row.email, row.tenant_id)
+            holder = await self.reservation(row.email, now)
+            if holder is not None and holder.tenant_id != row.tenant_id:
+                raise FailureReason.PRE_REGISTERED_BY_ANOTHER_PARTNER.error()
+            row.needs_review = False
+            row.reserved_at = now
+            row.expires_at = now + timedelta(days=self.policy.pre_registration_days)
+            row.review_result = ReviewResult.APPROVED.value
+        else:
+            row.review_result = ReviewResult.REJECTED.value
+        row.review_opinion = opinion
+        row.reviewed_at = now
+        await self.session.flush()
+        view = _view(row, now)
+        await self._tell_partner(view)
+        return view
+
+    async def _tell_partner(self, view: ProspectView) -> None:
+        if view.state is ProspectState.RESERVED:
+            subject = f"Pre-registration of {view.email} approved"
+            body = (
+                f"Your pre-registration of {view.name} ({view.email}) was approved: the prospect "
+                f"is reserved for you until {format_utc(view.expires_at)}."
+            )
+        else:
+            subject = f"Pre-registration of {view.email} rejected"
+            body = (
+                f"Your pre-registration of {view.name} ({view.email}) was rejected: "
+                f"{view.review_opinion}"
+            )
+        await self.notify_partner(view.partner_id, subject=subject, body=body)
+
 
 def _view(row: Prospect, now: datetime) -> ProspectView:
-    if row.needs_review:
+    if row.review_result == ReviewResult.REJECTED.value:
+        state = ProspectState.REJECTED
+    elif row.needs_review:
         state = ProspectState.PENDING_REVIEW
     elif row.expires_at <= now:
         state = ProspectState.EXPIRED
@@ -133,4 +227,7 @@ def _view(row: Prospect, now: datetime) -> ProspectView:
         state=state,
         reserved_at=row.reserved_at,
         expires_at=row.expires_at,
+        partner_id=row.tenant_id,
+        review_opinion=row.review_opinion,
+        reviewed_at=row.reviewed_at,
     )

@@ -47,6 +47,7 @@ from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
 router = APIRouter(tags=["coupons"])
+_BENEFITS = "/v2/promotions/benefits"
 
 #: Partner coupons are electronic, issued online, and reusable until their balance is spent.
 _ELECTRONIC = 1
@@ -282,7 +283,7 @@ def _coupon_fields(v: CouponView) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-@operation(router, "POST", "/v2/promotions/benefits/partner-coupons", kind=CallerKind.PARTNER)
+@operation(router, "POST", f"{_BENEFITS}/partner-coupons", kind=CallerKind.PARTNER)
 async def create_partner_coupons(
     ctx: OperationContext, body: CreatePartnerCouponsReq, idempotency_key: CouponIdempotencyKey
 ) -> CreatePartnerCouponsResponse:
@@ -307,11 +308,7 @@ async def create_partner_coupons(
 
 
 @operation(
-    router,
-    "POST",
-    "/v2/promotions/benefits/partner-coupons/reclaim",
-    kind=CallerKind.PARTNER,
-    status=204,
+    router, "POST", f"{_BENEFITS}/partner-coupons/reclaim", kind=CallerKind.PARTNER, status=204
 )
 async def reclaim_partner_coupons(ctx: OperationContext, body: ReclaimPartnerCouponsReq) -> None:
     """Reclaim an available coupon; its whole balance returns to the quota"""
@@ -327,7 +324,7 @@ def _status(value: int | None) -> CouponStatus | None:
     return None if checked is None else CouponStatus(checked)
 
 
-@operation(router, "GET", "/v2/promotions/benefits/partner-coupons", kind=CallerKind.PARTNER)
+@operation(router, "GET", f"{_BENEFITS}/partner-coupons", kind=CallerKind.PARTNER)
 async def list_issued_partner_coupons(
     ctx: OperationContext, query: ListIssuedPartnerCouponsQuery
 ) -> ListIssuedPartnerCouponsResponse:
@@ -363,9 +360,7 @@ async def list_issued_partner_coupons(
     )
 
 
-@operation(
-    router, "GET", "/v2/promotions/benefits/partner-coupons/records/query", kind=CallerKind.PARTNER
-)
+@operation(router, "GET", f"{_BENEFITS}/partner-coupons/records/query", kind=CallerKind.PARTNER)
 async def list_partner_coupons_record(
     ctx: OperationContext, query: ListPartnerCouponsRecordQuery
 ) -> ListPartnerCouponsRecordResponse:
@@ -406,7 +401,7 @@ async def list_partner_coupons_record(
     )
 
 
-@operation(router, "GET", "/v2/promotions/benefits/coupons", kind=CallerKind.PARTNER_OR_CUSTOMER)
+@operation(router, "GET", f"{_BENEFITS}/coupons", kind=CallerKind.PARTNER_OR_CUSTOMER)
 async def list_sub_customer_coupons(
     ctx: OperationContext, query: ListSubCustomerCouponsQuery
 ) -> ListSubCustomerCouponsResponse:
@@ -460,9 +455,7 @@ def _local_date(value: str | None, field: str, default: date) -> date:
     return parsed
 
 
-@operation(
-    router, "GET", "/v2/promotions/benefits/account-change-records", kind=CallerKind.CUSTOMER
-)
+@operation(router, "GET", f"{_BENEFITS}/account-change-records", kind=CallerKind.CUSTOMER)
 async def list_customer_coupon_change_records(
     ctx: OperationContext, query: ListCustomerCouponChangeRecordsQuery
 ) -> ListCustomerCouponChangeRecordsResponse:

@@ -42,6 +42,7 @@ from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.money import to_cents
 from partner_center.kernel.pagination import page
 
+_QUOTAS = "/v2/partners/coupon-quotas"
 router = APIRouter(tags=["coupons"])
 
 
@@ -181,9 +182,7 @@ def _quota_wire(view: QuotaView) -> dict[str, Any]:
     }
 
 
-@operation(
-    router, "POST", "/v2/partners/coupon-quotas/query", kind=CallerKind.PARTNER, body_required=False
-)
+@operation(router, "POST", f"{_QUOTAS}/query", kind=CallerKind.PARTNER, body_required=False)
 async def list_quota_coupons(
     ctx: OperationContext, body: QueryCouponQuotasReqExt
 ) -> ListQuotaCouponsResponse:
@@ -217,12 +216,7 @@ async def list_quota_coupons(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/coupon-quotas/indirect-partner-adjust",
-    kind=CallerKind.DISTRIBUTOR,
-)
+@operation(router, "POST", f"{_QUOTAS}/indirect-partner-adjust", kind=CallerKind.DISTRIBUTOR)
 async def update_coupon_quotas(
     ctx: OperationContext, body: AdjustCouponQuotasReq, idempotency_key: CouponIdempotencyKey
 ) -> UpdateCouponQuotasResponse:
@@ -240,12 +234,7 @@ async def update_coupon_quotas(
     )
 
 
-@operation(
-    router,
-    "POST",
-    "/v2/partners/coupon-quotas/indirect-partner-reclaim",
-    kind=CallerKind.DISTRIBUTOR,
-)
+@operation(router, "POST", f"{_QUOTAS}/indirect-partner-reclaim", kind=CallerKind.DISTRIBUTOR)
 async def reclaim_coupon_quotas(
     ctx: OperationContext, body: ReclaimCouponQuotasReq
 ) -> ReclaimCouponQuotasResponse:
@@ -286,7 +275,7 @@ async def list_issued_coupon_quotas(
     )
 
 
-@operation(router, "GET", "/v2/partners/coupon-quotas/records", kind=CallerKind.DISTRIBUTOR)
+@operation(router, "GET", f"{_QUOTAS}/records", kind=CallerKind.DISTRIBUTOR)
 async def list_coupon_quotas_records(
     ctx: OperationContext, query: ListCouponQuotasRecordsQuery
 ) -> ListCouponQuotasRecordsResponse:

@@ -13,6 +13,7 @@ from partner_center.http.console.kit.page import Page, action, view
 
 pages = APIRouter()
 ANY = CallerKind.ANY
+PARTNER = CallerKind.ANY_PARTNER
 
 
 def _member(page: Page) -> str:
@@ -33,7 +34,7 @@ async def access_keys(page: Page) -> Response:
     return await _keys_page(page)
 
 
-@action(pages, "/console/account/keys", kind=ANY, form=access_keys, fields=("description",))
+@action(pages, "/console/account/keys", kind=ANY, form=access_keys, fields="description")
 async def create_access_key(page: Page) -> Response:
     description = page.field("description") or None
     issued = await page.services.identity.create_access_key(
@@ -42,7 +43,7 @@ async def create_access_key(page: Page) -> Response:
     return await _keys_page(page, issued)
 
 
-@action(pages, "/console/account/keys/change", kind=ANY, form=access_keys, fields=("access_key",))
+@action(pages, "/console/account/keys/change", kind=ANY, form=access_keys, fields="access_key")
 @confirm_first(lambda page: "delete_key" if page.field("change") == "delete" else None)
 async def change_access_key(page: Page) -> Response:
     identity = page.services.identity
@@ -64,7 +65,7 @@ async def change_access_key(page: Page) -> Response:
     )
 
 
-@view(pages, "/console/account/members", kind=CallerKind.ANY_PARTNER)
+@view(pages, "/console/account/members", kind=PARTNER)
 async def members(page: Page) -> Response:
     """The partner organization's members and their roles (rules.md §1.18-1.21); the
     administrator adds members and changes roles."""
@@ -72,13 +73,7 @@ async def members(page: Page) -> Response:
     return page.render("account/members.html", rows=rows, roles=[r.value for r in Role])
 
 
-@action(
-    pages,
-    "/console/account/members",
-    kind=CallerKind.ANY_PARTNER,
-    form=members,
-    fields=("name", "roles", "password"),
-)
+@action(pages, "/console/account/members", kind=PARTNER, form=members, fields="name roles password")
 async def create_member(page: Page) -> Response:
     await page.services.members.create_member(
         page.actor,
@@ -92,9 +87,9 @@ async def create_member(page: Page) -> Response:
 @action(
     pages,
     "/console/account/members/roles",
-    kind=CallerKind.ANY_PARTNER,
+    kind=PARTNER,
     form=members,
-    fields=("member_id", "roles"),
+    fields="member_id roles",
 )
 async def set_member_roles(page: Page) -> Response:
     await page.services.members.set_roles(page.actor, page.field("member_id"), page.fields("roles"))

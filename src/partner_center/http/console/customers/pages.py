@@ -9,7 +9,7 @@ import base64
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.associations.public import InvitationChannel
+from partner_center.domains.associations.public import InvitationChannel, IssuedInvitation
 from partner_center.domains.budgets.public import BudgetType, ExhaustionAction, RecordFilter
 from partner_center.domains.customers.public import (
     AssociationType,
@@ -86,13 +86,7 @@ def _selected(page: Page) -> list[str]:
     "/console/customers/budget",
     kind=PARTNER,
     form=customer_list,
-    fields=(
-        "customer_ids",
-        "budget_amount",
-        "budget_type",
-        "exhaustion_action",
-        "accept_agreement",
-    ),
+    fields="customer_ids budget_amount budget_type exhaustion_action accept_agreement",
 )
 async def set_budget(page: Page) -> Response:
     """Set the budget of the selected customers and, when chosen, the exhaustion action. The
@@ -130,7 +124,7 @@ async def set_budget(page: Page) -> Response:
     "/console/customers/freezing",
     kind=PARTNER,
     form=customer_list,
-    fields=("customer_ids", "reason", "freeze_type", "unfreeze_type"),
+    fields="customer_ids reason freeze_type unfreeze_type",
 )
 @confirm_first(lambda page: "freeze" if page.field("change") == "freeze" else None)
 async def change_freezing(page: Page) -> Response:
@@ -208,8 +202,17 @@ async def budget_records(page: Page) -> Response:
 @view(pages, "/console/customers/invitations", kind=PARTNER)
 async def invitations(page: Page) -> Response:
     offset, limit = _window(page)
+    return await _render_invitations(page, offset, limit, emails=page.field("emails"))
+
+
+async def _render_invitations(
+    page: Page, offset: int, limit: int, *, issued: IssuedInvitation | None = None, emails: str = ""
+) -> Response:
+    """The invitation history and recent links; after an offline invitation, its link (and QR
+    code) once (``issued``)."""
     records, total = await page.services.invitations.history(page.actor, page_window(offset, limit))
     links, _ = await page.services.invitations.invitations(page.actor, page_window(0, 10))
+    qr_png = issued.qr_png if issued is not None else None
     return page.render(
         "customers/invitations.html",
         records=records,
@@ -217,9 +220,9 @@ async def invitations(page: Page) -> Response:
         total=total,
         offset=offset,
         limit=limit,
-        issued=None,
-        qr_data=None,
-        emails=page.field("emails"),
+        issued=issued,
+        qr_data=base64.b64encode(qr_png).decode() if qr_png else None,
+        emails=emails,
     )
 
 
@@ -228,7 +231,7 @@ async def invitations(page: Page) -> Response:
     "/console/customers/invitations",
     kind=PARTNER,
     form=invitations,
-    fields=("emails", "channel", "association_type"),
+    fields="emails channel association_type",
 )
 async def invite(page: Page) -> Response:
     association = _association(page.field("association_type")) or AssociationType.RESELLER
@@ -244,20 +247,7 @@ async def invite(page: Page) -> Response:
     link = await page.services.invitations.create_link(
         page.actor, InvitationChannel(channel), association
     )
-    records, total = await page.services.invitations.history(page.actor, page_window(0, 20))
-    links, _ = await page.services.invitations.invitations(page.actor, page_window(0, 10))
-    qr_data = base64.b64encode(link.qr_png).decode() if link.qr_png else None
-    return page.render(
-        "customers/invitations.html",
-        records=records,
-        links=links,
-        total=total,
-        offset=0,
-        limit=20,
-        issued=link,
-        qr_data=qr_data,
-        emails="",
-    )
+    return await _render_invitations(page, 0, 20, issued=link)
 
 
 @view(pages, "/console/customers/invitations/qr", kind=PARTNER)

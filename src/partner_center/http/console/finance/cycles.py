@@ -78,7 +78,7 @@ async def transfer_ticket(page: Page) -> Response:
     "/console/finance/repay/transfer",
     kind=PARTNER,
     form=transfer_ticket,
-    fields=("amount", "transfer_date", "payer", "attachment_ids", "title", "description"),
+    fields="amount transfer_date payer attachment_ids title description",
 )
 async def repay_by_transfer(page: Page) -> Response:
     partner_id = page.actor.partner_id

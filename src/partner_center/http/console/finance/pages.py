@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from partner_center.domains.balances.public import StatementKind, statement_kind
 from partner_center.domains.billing.public import previous_cycle
-from partner_center.domains.payments.public import CardInput, StatementRange
+from partner_center.domains.payments.public import CardInput, StatementRange, payment_channel
 from partner_center.domains.tickets.public import TicketCategory, TicketFilter, TicketStatus
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.forms import decimal_field
@@ -24,6 +24,7 @@ from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
 PARTNER = CallerKind.PARTNER
+OPERATOR = CallerKind.OPERATOR
 BILLS = "/console/finance/bills"
 
 
@@ -70,7 +71,7 @@ def _int(text: str, field: str) -> int:
     return int(text)
 
 
-@action(pages, "/console/finance/repay/amount", kind=PARTNER, form=repay, fields=("amount",))
+@action(pages, "/console/finance/repay/amount", kind=PARTNER, form=repay, fields="amount")
 async def repay_amount(page: Page) -> Response:
     """Online Payment, first step: the amount (checked by the service), then the card."""
     amount = await page.services.repayments.check_online_amount(
@@ -94,7 +95,7 @@ async def repay_card(page: Page) -> Response:
     "/console/finance/repay/online",
     kind=PARTNER,
     form=repay_card,
-    fields=("amount", "number", "exp_month", "exp_year", "cvc", "holder_name", "card"),
+    fields="amount number exp_month exp_year cvc holder_name card",
 )
 async def repay_online(page: Page) -> Response:
     result = await page.services.repayments.repay_online(
@@ -148,6 +149,7 @@ async def statements(page: Page) -> Response:
         kind_of={
             line.id: statement_kind(line.trade_type, line.trade_detail_type).value for line in lines
         },
+        channel_of={line.id: payment_channel(line) for line in lines},
         total=total,
         offset=offset,
         limit=20,
@@ -186,7 +188,7 @@ async def invoice_pdf(page: Page) -> Response:
 # -- the operator: bank-transfer tickets ------------------------------------------------------
 
 
-@view(pages, "/console/operator/tickets", kind=CallerKind.OPERATOR)
+@view(pages, "/console/operator/tickets", kind=OPERATOR)
 async def ticket_queue(page: Page) -> Response:
     offset = page.int_query("offset", 0)
     status_text = page.query("status")
@@ -218,9 +220,9 @@ async def ticket_queue(page: Page) -> Response:
 @action(
     pages,
     "/console/operator/tickets/confirm",
-    kind=CallerKind.OPERATOR,
+    kind=OPERATOR,
     form=ticket_queue,
-    fields=("received_amount", "ticket_id"),
+    fields="received_amount ticket_id",
 )
 async def confirm_transfer(page: Page) -> Response:
     await page.services.repayments.confirm_bank_transfer(
@@ -234,7 +236,7 @@ async def confirm_transfer(page: Page) -> Response:
 # -- the operator: consumption quotas and bill runs -------------------------------------------
 
 
-@view(pages, "/console/operator/quota", kind=CallerKind.OPERATOR)
+@view(pages, "/console/operator/quota", kind=OPERATOR)
 async def partner_quota(page: Page) -> Response:
     partner_id = page.query("partner_id") or page.field("partner_id")
     partner = await page.services.partners.get(partner_id)
@@ -247,9 +249,9 @@ async def partner_quota(page: Page) -> Response:
 @action(
     pages,
     "/console/operator/quota",
-    kind=CallerKind.OPERATOR,
+    kind=OPERATOR,
     form=partner_quota,
-    fields=("consumption_quota",),
+    fields="consumption_quota",
 )
 async def set_partner_quota(page: Page) -> Response:
     partner_id = page.field("partner_id")
@@ -261,7 +263,7 @@ async def set_partner_quota(page: Page) -> Response:
     return page.redirect(f"/console/operator/quota?partner_id={partner_id}", notice="quota_set")
 
 
-@view(pages, "/console/operator/bill-runs", kind=CallerKind.OPERATOR)
+@view(pages, "/console/operator/bill-runs", kind=OPERATOR)
 async def bill_runs(page: Page) -> Response:
     """The bill runs of the last twelve cycles and their state."""
     runner = page.services.billing.runner

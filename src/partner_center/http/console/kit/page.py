@@ -31,10 +31,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from partner_center.domains.customers.public import PartnerActor
-from partner_center.domains.identity.public import AccountKind, Caller
-from partner_center.domains.partners.public import PartnerView
-from partner_center.http.auth import CallerKind, client_address, require_kind
+from partner_center.domains.identity.public import AccountKind
+from partner_center.http.auth import Admitted, CallerKind, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
 from partner_center.http.console.kit.session import (
@@ -67,26 +65,24 @@ SECURITY_HEADERS = {
 }
 
 
-class Page:
-    """One console request: who is signed in, the services of its unit of work, the submitted
-    form, and how to answer (``render``, ``redirect``)."""
+class Page(Admitted):
+    """One console request: who is signed in (``Admitted``), the services of its unit of work,
+    the submitted form, and how to answer (``render``, ``redirect``)."""
 
     def __init__(
         self,
         request: Request,
+        admitted: Admitted,
         *,
         state: AppState,
         services: Services,
-        caller: Caller | None,
-        partner: PartnerView | None,
         token: str | None,
         form: FormData | None,
     ) -> None:
+        super().__init__(admitted.caller_or_none, admitted.partner)
         self.request = request
         self.state = state
         self.services = services
-        self.caller_or_none = caller
-        self.partner = partner
         self.token = token
         self.form = form
         self.errors = FormErrors()
@@ -98,23 +94,12 @@ class Page:
         """The same request in a new unit of work (to show a refused form again)."""
         return Page(
             self.request,
+            self,
             state=self.state,
             services=services,
-            caller=self.caller_or_none,
-            partner=self.partner,
             token=self.token,
             form=self.form,
         )
-
-    @property
-    def caller(self) -> Caller:
-        assert self.caller_or_none is not None, "a public page has no signed-in member"
-        return self.caller_or_none
-
-    @property
-    def actor(self) -> PartnerActor:
-        assert self.partner is not None, "not a partner page"
-        return PartnerActor(caller=self.caller, partner=self.partner)
 
     @property
     def csrf(self) -> str:
@@ -238,15 +223,8 @@ async def _open(
         presented = form.get(CSRF_FIELD)
         if not csrf_matches(expected, presented if isinstance(presented, str) else None):
             raise DomainError("CBC.0151", "The form has expired or did not come from this site.")
-    return Page(
-        request,
-        state=state,
-        services=services,
-        caller=caller,
-        partner=partner,
-        token=token,
-        form=form,
-    )
+    admitted = Admitted(caller, partner)
+    return Page(request, admitted, state=state, services=services, token=token, form=form)
 
 
 async def _run(
@@ -304,11 +282,12 @@ def action(
     *,
     kind: CallerKind | None,
     form: Handler | None = None,
-    fields: tuple[str, ...] = (),
+    fields: str | tuple[str, ...] = (),
     own_transactions: bool = False,
 ) -> Callable[[H], H]:
     """Declare a form's target (POST, CSRF-checked). On a ``DomainError`` the ``form`` page is
-    rendered again with the error beside the field it names (one of ``fields``).
+    rendered again with the error beside the field it names (one of ``fields``: the form's
+    field names, space-separated like ``same_named``'s, or a tuple).
     ``own_transactions``: the handler runs after the unit of work that authenticated the
     member has committed and opens its own (``page.services`` is then closed)."""
 
@@ -319,7 +298,7 @@ def action(
                 kind,
                 handler,
                 on_error=form,
-                known_fields=frozenset(fields),
+                known_fields=frozenset(fields.split() if isinstance(fields, str) else fields),
                 own_transactions=own_transactions,
             )
 

@@ -76,7 +76,7 @@ async def clock(page: Page) -> Response:
     "/console/operator/clock",
     kind=OPERATOR,
     form=clock,
-    fields=("days",),
+    fields="days",
     own_transactions=True,
 )
 async def advance_clock(page: Page) -> Response:

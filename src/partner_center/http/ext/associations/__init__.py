@@ -23,22 +23,41 @@ Association types on the wire are the reference codes: ``"1"`` referral, ``"3"``
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
+from fastapi import APIRouter
+
+from partner_center.domains.associations.public import RequestStatus
 from partner_center.domains.customers.public import AssociationType
+from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN, association_code
+from partner_center.http.ext import PREFIX
 from partner_center.http.operations import OperationContext
-from partner_center.http.query import Doc, IntOrBlank
+from partner_center.http.query import CHOICE, Doc, IntOrBlank
 from partner_center.http.wire import WireModel
-from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 
-PREFIX = "/v1/partner-center"
 TAG = "associations (extension)"
+
+PARTNER_SIDE = CallerKind.ANY_PARTNER
+"""Who may call a partner's operation: any partner (CSP, distributor or reseller) with its own
+credentials."""
+EITHER_SIDE = CallerKind.ANY_PARTNER_OR_CUSTOMER
+"""Who may call an operation on a request between a partner and a customer: either side of the
+association (any partner with its own credentials, or the customer); the domain decides what
+each side may do with the request."""
 
 Offset = Annotated[IntOrBlank, Doc("0-based row offset (default 0)", schema={"type": "string"})]
 Limit = Annotated[IntOrBlank, Doc("1 to 100 rows (default 10)", schema={"type": "string"})]
+StatusFilter = Annotated[
+    RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
+]
+"""The state of a request between a partner and a customer (a type change, a disassociation)."""
+
+
+def area_router() -> APIRouter:
+    """A router of this area: its operations under ``PREFIX``, tagged ``TAG``."""
+    return APIRouter(prefix=PREFIX, tags=[TAG])
 
 
 class RequestItem(WireModel):
@@ -62,7 +81,3 @@ def association_type_of(value: str | None) -> AssociationType:
 
 def type_code(ctx: OperationContext, kind: AssociationType) -> str:
     return association_code(kind, ctx.state.site)
-
-
-def optional_time(value: datetime | None) -> str | None:
-    return format_utc(value) if value is not None else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import Field, StrictBool
 
 from partner_center.domains.associations.public import (
@@ -16,19 +15,20 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.ext.associations import (
-    PREFIX,
-    TAG,
+    EITHER_SIDE,
+    PARTNER_SIDE,
     Limit,
     Offset,
-    optional_time,
+    area_router,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel, TextFilter
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = area_router()
 
 
 class AuthorizationReq(WireModel):
@@ -75,14 +75,14 @@ def _authorization(item: AuthorizationView) -> AuthorizationItem:
         ),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        **same_named(item, "decided_at revoked_at", via=optional_time),
+        **same_named(item, "decided_at revoked_at", via=optional_utc),
     )
 
 
 def _on_behalf(item: OnBehalfGrantView) -> OnBehalfResponse:
     return OnBehalfResponse(
         **same_named(item, "reseller_id distributor_id granted revoked_authorizations"),
-        updated_at=optional_time(item.updated_at),
+        updated_at=optional_utc(item.updated_at),
     )
 
 
@@ -102,8 +102,8 @@ class AuthorizationsQuery(QueryModel):
 @operation(
     router,
     "POST",
-    f"{PREFIX}/customers/{{customer_id}}/authorizations",
-    kind=CallerKind.ANY_PARTNER,
+    "/customers/{customer_id}/authorizations",
+    kind=PARTNER_SIDE,
     body_required=False,
 )
 async def request_customer_authorization(
@@ -127,7 +127,7 @@ async def request_customer_authorization(
     return _authorization(view)
 
 
-@operation(router, "GET", f"{PREFIX}/authorizations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
+@operation(router, "GET", "/authorizations", kind=EITHER_SIDE)
 async def list_customer_authorizations(
     ctx: OperationContext, query: AuthorizationsQuery
 ) -> AuthorizationListResponse:
@@ -152,9 +152,7 @@ async def list_customer_authorizations(
     return AuthorizationListResponse(authorizations=[_authorization(r) for r in rows], count=total)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/approve", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/approve", kind=CallerKind.ANY)
 async def approve_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -166,9 +164,7 @@ async def approve_customer_authorization(
     return _authorization(await ctx.services.authorizations.approve(ctx.caller, authorization_id))
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/reject", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/reject", kind=CallerKind.ANY)
 async def reject_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -179,9 +175,7 @@ async def reject_customer_authorization(
     return _authorization(await ctx.services.authorizations.reject(ctx.caller, authorization_id))
 
 
-@operation(
-    router, "POST", f"{PREFIX}/authorizations/{{authorization_id}}/revoke", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/revoke", kind=CallerKind.ANY)
 async def revoke_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -193,12 +187,7 @@ async def revoke_customer_authorization(
     return _authorization(await ctx.services.authorizations.revoke(ctx.caller, authorization_id))
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/authorizations/{{authorization_id}}/cancel",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/authorizations/{authorization_id}/cancel", kind=PARTNER_SIDE)
 async def cancel_customer_authorization(
     ctx: OperationContext, authorization_id: str
 ) -> AuthorizationItem:
@@ -210,12 +199,7 @@ async def cancel_customer_authorization(
     return _authorization(await ctx.services.authorizations.cancel(ctx.actor, authorization_id))
 
 
-@operation(
-    router,
-    "PUT",
-    f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "PUT", "/resellers/{reseller_id}/on-behalf-permission", kind=PARTNER_SIDE)
 async def update_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str, body: OnBehalfReq
 ) -> OnBehalfResponse:
@@ -232,12 +216,7 @@ async def update_reseller_on_behalf_permission(
     return _on_behalf(view)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/resellers/{{reseller_id}}/on-behalf-permission",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "GET", "/resellers/{reseller_id}/on-behalf-permission", kind=PARTNER_SIDE)
 async def show_reseller_on_behalf_permission(
     ctx: OperationContext, reseller_id: str
 ) -> OnBehalfResponse:

@@ -6,31 +6,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import Field, StrictBool
 
-from partner_center.domains.associations.public import (
-    DisassociationView,
-    Initiator,
-    RequestStatus,
-)
+from partner_center.domains.associations.public import DisassociationView, Initiator
 from partner_center.http.auth import CallerKind
 from partner_center.http.ext.associations import (
-    PREFIX,
-    TAG,
+    EITHER_SIDE,
+    PARTNER_SIDE,
     Limit,
     Offset,
     RequestItem,
-    optional_time,
+    StatusFilter,
+    area_router,
     type_code,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
 from partner_center.http.wire import MultiLineText, WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = area_router()
+
+_REQUEST = "/disassociations/{request_id}"
 
 
 class PartnerDisassociationReq(WireModel):
@@ -68,25 +67,18 @@ def _disassociation(ctx: OperationContext, item: DisassociationView) -> Disassoc
         association_type=type_code(ctx, item.association_type),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        decided_at=optional_time(item.decided_at),
+        decided_at=optional_utc(item.decided_at),
     )
 
 
 class DisassociationsQuery(QueryModel):
-    status: Annotated[
-        RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
-    ] = None
+    status: StatusFilter = None
     initiator: Annotated[Initiator | None, CHOICE, Doc("PARTNER | CUSTOMER")] = None
     offset: Offset = None
     limit: Limit = None
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/customers/{{customer_id}}/disassociations",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/customers/{customer_id}/disassociations", kind=PARTNER_SIDE)
 async def request_disassociation(
     ctx: OperationContext, customer_id: str, body: PartnerDisassociationReq
 ) -> DisassociationItem:
@@ -106,7 +98,7 @@ async def request_disassociation(
     return _disassociation(ctx, view)
 
 
-@operation(router, "POST", f"{PREFIX}/my-partner/disassociations", kind=CallerKind.ANY)
+@operation(router, "POST", "/my-partner/disassociations", kind=CallerKind.ANY)
 async def request_disassociation_by_customer(
     ctx: OperationContext, body: CustomerDisassociationReq
 ) -> DisassociationItem:
@@ -120,7 +112,7 @@ async def request_disassociation_by_customer(
     return _disassociation(ctx, view)
 
 
-@operation(router, "GET", f"{PREFIX}/disassociations", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER)
+@operation(router, "GET", "/disassociations", kind=EITHER_SIDE)
 async def list_disassociations(
     ctx: OperationContext, query: DisassociationsQuery
 ) -> DisassociationListResponse:
@@ -159,13 +151,7 @@ async def _decide_disassociation(
     return _disassociation(ctx, view)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/approve",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    body_required=False,
-)
+@operation(router, "POST", f"{_REQUEST}/approve", kind=EITHER_SIDE, body_required=False)
 async def approve_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:
@@ -178,13 +164,7 @@ async def approve_disassociation(
     return await _decide_disassociation(ctx, request_id, body, approve=True)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/reject",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    body_required=False,
-)
+@operation(router, "POST", f"{_REQUEST}/reject", kind=EITHER_SIDE, body_required=False)
 async def reject_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:
@@ -196,13 +176,7 @@ async def reject_disassociation(
     return await _decide_disassociation(ctx, request_id, body, approve=False)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/disassociations/{{request_id}}/cancel",
-    kind=CallerKind.ANY_PARTNER_OR_CUSTOMER,
-    body_required=False,
-)
+@operation(router, "POST", f"{_REQUEST}/cancel", kind=EITHER_SIDE, body_required=False)
 async def cancel_disassociation(
     ctx: OperationContext, request_id: str, body: DecisionReq
 ) -> DisassociationItem:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
@@ -21,14 +20,14 @@ from partner_center.domains.associations.public import (
 )
 from partner_center.http.auth import CallerKind
 from partner_center.http.ext.associations import (
-    PREFIX,
-    TAG,
+    PARTNER_SIDE,
     Limit,
     Offset,
+    area_router,
     association_type_of,
-    optional_time,
     type_code,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import CHOICE, Doc, QueryModel
 from partner_center.http.wire import WireModel, same_named, wire_responses
@@ -36,7 +35,7 @@ from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = area_router()
 
 
 class CreateInvitationReq(WireModel):
@@ -137,7 +136,7 @@ def _issued(ctx: OperationContext, item: IssuedInvitation) -> IssuedInvitationIt
         **same_named(item, "invitation_id link invitee_email"),
         channel=item.channel.value,
         association_type=type_code(ctx, item.association_type),
-        expires_at=optional_time(item.expires_at),
+        expires_at=optional_utc(item.expires_at),
         qr_code_png=base64.b64encode(item.qr_png).decode() if item.qr_png else None,
     )
 
@@ -155,7 +154,7 @@ def _record(ctx: OperationContext, item: InvitationRecordView) -> InvitationReco
         retryable=reason.retryable if reason else None,
         created_by=item.created_by_name,
         **same_named(item, "created_at updated_at", via=format_utc),
-        expires_at=optional_time(item.expires_at),
+        expires_at=optional_utc(item.expires_at),
     )
 
 
@@ -166,7 +165,7 @@ def _invitation(ctx: OperationContext, item: InvitationView) -> InvitationItem:
         association_type=type_code(ctx, item.association_type),
         created_by=item.created_by_name,
         created_at=format_utc(item.created_at),
-        **same_named(item, "expires_at revoked_at", via=optional_time),
+        **same_named(item, "expires_at revoked_at", via=optional_utc),
     )
 
 
@@ -192,7 +191,7 @@ class InvitationRecordsQuery(QueryModel):
     limit: Limit = None
 
 
-@operation(router, "POST", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
+@operation(router, "POST", "/invitations", kind=PARTNER_SIDE)
 async def create_invitations(
     ctx: OperationContext, body: CreateInvitationReq
 ) -> CreateInvitationResponse:
@@ -220,7 +219,7 @@ async def create_invitations(
     return CreateInvitationResponse(invitations=[_issued(ctx, i) for i in issued])
 
 
-@operation(router, "GET", f"{PREFIX}/invitations", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/invitations", kind=PARTNER_SIDE)
 async def list_invitations(ctx: OperationContext, query: PageQuery) -> InvitationListResponse:
     """The partner's invitation links, newest first (offset, limit)
 
@@ -233,7 +232,7 @@ async def list_invitations(ctx: OperationContext, query: PageQuery) -> Invitatio
     return InvitationListResponse(invitations=[_invitation(ctx, r) for r in rows], count=total)
 
 
-@operation(router, "GET", f"{PREFIX}/invitations/records", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/invitations/records", kind=PARTNER_SIDE)
 async def list_invitation_records(
     ctx: OperationContext, query: InvitationRecordsQuery
 ) -> InvitationHistoryResponse:
@@ -250,9 +249,7 @@ async def list_invitation_records(
     return InvitationHistoryResponse(records=[_record(ctx, r) for r in rows], count=total)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/invitations/{{invitation_id}}/revoke", kind=CallerKind.ANY_PARTNER
-)
+@operation(router, "POST", "/invitations/{invitation_id}/revoke", kind=PARTNER_SIDE)
 async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> InvitationItem:
     """Withdraw an invitation link (administrator or its maker)
 
@@ -266,8 +263,8 @@ async def revoke_invitation(ctx: OperationContext, invitation_id: str) -> Invita
 @operation(
     router,
     "POST",
-    f"{PREFIX}/invitations/qrcode",
-    kind=CallerKind.ANY_PARTNER,
+    "/invitations/qrcode",
+    kind=PARTNER_SIDE,
     responses={
         **wire_responses(None),
         200: {"description": "The QR code", "content": {"image/png": {}}},
@@ -283,7 +280,7 @@ async def render_invitation_qrcode(ctx: OperationContext, body: QrCodeReq) -> Re
     return Response(content=png, media_type="image/png")
 
 
-@operation(router, "GET", f"{PREFIX}/invitation-links/{{token}}", kind=CallerKind.PUBLIC)
+@operation(router, "GET", "/invitation-links/{token}", kind=CallerKind.PUBLIC)
 async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetailsResponse:
     """What an invitation link offers (the link itself; no sign-in needed)
 
@@ -294,17 +291,16 @@ async def show_invitation_link(ctx: OperationContext, token: str) -> LinkDetails
     details = await ctx.services.invitations.describe(token)
     reason = details.failure_reason
     return LinkDetailsResponse(
-        partner_name=details.partner_name,
+        **same_named(details, "partner_name usable"),
         association_type=type_code(ctx, details.association_type),
         channel=details.channel.value,
-        expires_at=optional_time(details.expires_at),
-        usable=details.usable,
+        expires_at=optional_utc(details.expires_at),
         failure_reason=reason.value if reason else None,
         failure_msg=reason.message if reason else None,
     )
 
 
-@operation(router, "POST", f"{PREFIX}/invitations/accept", kind=CallerKind.ANY)
+@operation(router, "POST", "/invitations/accept", kind=CallerKind.ANY)
 async def accept_invitation(
     ctx: OperationContext, body: AcceptInvitationReq
 ) -> AcceptInvitationResponse:

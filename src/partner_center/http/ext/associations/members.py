@@ -6,20 +6,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.associations.public import (
-    AssignmentView,
-)
+from partner_center.domains.associations.public import AssignmentView
 from partner_center.domains.identity.public import MemberView
-from partner_center.http.auth import CallerKind
-from partner_center.http.ext.associations import (
-    PREFIX,
-    optional_time,
-)
+from partner_center.http.ext import PREFIX
+from partner_center.http.ext.associations import PARTNER_SIDE
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 
-router = APIRouter(tags=["members (extension)"])
+router = APIRouter(prefix=PREFIX, tags=["members (extension)"])
 
 
 class MemberReq(WireModel):
@@ -82,11 +78,11 @@ def _assignment(item: AssignmentView) -> AssignmentItem:
     return AssignmentItem(
         **same_named(item, "assignment_id customer_id member_id member_name"),
         **same_named(item, "assigned_at effective_from", via=format_utc),
-        **same_named(item, "ended_at effective_to", via=optional_time),
+        **same_named(item, "ended_at effective_to", via=optional_utc),
     )
 
 
-@operation(router, "POST", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER, status=201)
+@operation(router, "POST", "/members", kind=PARTNER_SIDE, status=201)
 async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     """Add an organization member with 1 to 3 roles (administrator)
 
@@ -99,7 +95,7 @@ async def create_member(ctx: OperationContext, body: MemberReq) -> MemberItem:
     return _member(view)
 
 
-@operation(router, "GET", f"{PREFIX}/members", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/members", kind=PARTNER_SIDE)
 async def list_members(ctx: OperationContext) -> MemberListResponse:
     """The organization's members (administrator)
 
@@ -110,7 +106,7 @@ async def list_members(ctx: OperationContext) -> MemberListResponse:
     return MemberListResponse(members=[_member(r) for r in rows])
 
 
-@operation(router, "PUT", f"{PREFIX}/members/{{member_id}}/roles", kind=CallerKind.ANY_PARTNER)
+@operation(router, "PUT", "/members/{member_id}/roles", kind=PARTNER_SIDE)
 async def update_member_roles(ctx: OperationContext, member_id: str, body: RolesReq) -> MemberItem:
     """Replace a member's roles (administrator)
 
@@ -122,13 +118,7 @@ async def update_member_roles(ctx: OperationContext, member_id: str, body: Roles
     return _member(view)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/members/{{member_id}}/access-keys",
-    kind=CallerKind.ANY_PARTNER,
-    status=201,
-)
+@operation(router, "POST", "/members/{member_id}/access-keys", kind=PARTNER_SIDE, status=201)
 async def create_member_access_key(ctx: OperationContext, member_id: str) -> AccessKeyResponse:
     """A permanent AK/SK for a member (administrator); the SK is shown once
 
@@ -139,12 +129,7 @@ async def create_member_access_key(ctx: OperationContext, member_id: str) -> Acc
     return AccessKeyResponse(access_key=key.access_key, secret_key=key.secret_key)
 
 
-@operation(
-    router,
-    "PUT",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "PUT", "/customers/{customer_id}/account-manager", kind=PARTNER_SIDE)
 async def assign_customer_account_manager(
     ctx: OperationContext, customer_id: str, body: AssignManagerReq
 ) -> AssignmentItem:
@@ -159,12 +144,7 @@ async def assign_customer_account_manager(
     return _assignment(view)
 
 
-@operation(
-    router,
-    "DELETE",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "DELETE", "/customers/{customer_id}/account-manager", kind=PARTNER_SIDE)
 async def withdraw_customer_account_manager(
     ctx: OperationContext, customer_id: str
 ) -> AssignmentItem:
@@ -177,12 +157,7 @@ async def withdraw_customer_account_manager(
     return _assignment(view)
 
 
-@operation(
-    router,
-    "GET",
-    f"{PREFIX}/customers/{{customer_id}}/account-manager-history",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "GET", "/customers/{customer_id}/account-manager-history", kind=PARTNER_SIDE)
 async def list_customer_account_manager_history(
     ctx: OperationContext, customer_id: str
 ) -> AssignmentHistoryResponse:

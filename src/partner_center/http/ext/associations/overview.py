@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import StrictBool
 
 from partner_center.domains.associations.public import PartnerSettingsView
 from partner_center.http.auth import CallerKind
-from partner_center.http.ext.associations import (
-    PREFIX,
-    TAG,
-    optional_time,
-    type_code,
-)
+from partner_center.http.ext.associations import PARTNER_SIDE, area_router, type_code
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 
-router = APIRouter(tags=[TAG])
+router = area_router()
 
 
 class MyPartnerResponse(WireModel):
@@ -42,13 +37,12 @@ class AssociationSettingsResponse(WireModel):
 
 def _settings(view: PartnerSettingsView) -> AssociationSettingsResponse:
     return AssociationSettingsResponse(
-        partner_id=view.partner_id,
-        referral_enabled=view.referral_enabled,
-        commitment_letter_accepted_at=optional_time(view.commitment_accepted_at),
+        **same_named(view, "partner_id referral_enabled"),
+        commitment_letter_accepted_at=optional_utc(view.commitment_accepted_at),
     )
 
 
-@operation(router, "GET", f"{PREFIX}/my-partner", kind=CallerKind.ANY)
+@operation(router, "GET", "/my-partner", kind=CallerKind.ANY)
 async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     """The customer's partner and association (customer credentials)
 
@@ -59,11 +53,11 @@ async def show_my_partner(ctx: OperationContext) -> MyPartnerResponse:
     return MyPartnerResponse(
         **same_named(view, "associated partner_id partner_name restricted"),
         association_type=type_code(ctx, view.association_type) if view.association_type else None,
-        **same_named(view, "associated_on disassociated_on", via=optional_time),
+        **same_named(view, "associated_on disassociated_on", via=optional_utc),
     )
 
 
-@operation(router, "GET", f"{PREFIX}/association-settings", kind=CallerKind.ANY_PARTNER)
+@operation(router, "GET", "/association-settings", kind=PARTNER_SIDE)
 async def show_association_settings(ctx: OperationContext) -> AssociationSettingsResponse:
     """Whether the referral model is unlocked and when the commitment letter was accepted
 
@@ -74,9 +68,7 @@ async def show_association_settings(ctx: OperationContext) -> AssociationSetting
     return _settings(view)
 
 
-@operation(
-    router, "PUT", f"{PREFIX}/partners/{{partner_id}}/association-settings", kind=CallerKind.ANY
-)
+@operation(router, "PUT", "/partners/{partner_id}/association-settings", kind=CallerKind.ANY)
 async def update_association_settings(
     ctx: OperationContext, partner_id: str, body: AssociationSettingsReq
 ) -> AssociationSettingsResponse:

@@ -3,34 +3,30 @@ rejects, the partner may withdraw; both sides list their requests."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.associations.public import (
-    RequestStatus,
-    TypeChangeView,
-)
+from partner_center.domains.associations.public import TypeChangeView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
 from partner_center.http.ext.associations import (
-    PREFIX,
-    TAG,
+    EITHER_SIDE,
+    PARTNER_SIDE,
     Limit,
     Offset,
     RequestItem,
-    optional_time,
+    StatusFilter,
+    area_router,
     type_code,
 )
+from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext, operation
-from partner_center.http.query import CHOICE, Doc, QueryModel
+from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page
 
-router = APIRouter(tags=[TAG])
+router = area_router()
 
 
 class TypeChangeReq(WireModel):
@@ -57,24 +53,17 @@ def _type_change(ctx: OperationContext, item: TypeChangeView) -> TypeChangeItem:
         to_association_type=type_code(ctx, item.to_type),
         status=item.status.value,
         created_at=format_utc(item.created_at),
-        decided_at=optional_time(item.decided_at),
+        decided_at=optional_utc(item.decided_at),
     )
 
 
 class TypeChangesQuery(QueryModel):
-    status: Annotated[
-        RequestStatus | None, CHOICE, Doc("PENDING | APPROVED | REJECTED | CANCELLED")
-    ] = None
+    status: StatusFilter = None
     offset: Offset = None
     limit: Limit = None
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/customers/{{customer_id}}/association-type-changes",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/customers/{customer_id}/association-type-changes", kind=PARTNER_SIDE)
 async def request_association_type_change(
     ctx: OperationContext, customer_id: str, body: TypeChangeReq
 ) -> TypeChangeItem:
@@ -90,9 +79,7 @@ async def request_association_type_change(
     return _type_change(ctx, view)
 
 
-@operation(
-    router, "GET", f"{PREFIX}/association-type-changes", kind=CallerKind.ANY_PARTNER_OR_CUSTOMER
-)
+@operation(router, "GET", "/association-type-changes", kind=EITHER_SIDE)
 async def list_association_type_changes(
     ctx: OperationContext, query: TypeChangesQuery
 ) -> TypeChangeListResponse:
@@ -117,9 +104,7 @@ async def _decide_type_change(
     return _type_change(ctx, view)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/approve", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/approve", kind=CallerKind.ANY)
 async def approve_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Approve an association type change request (customer)
 
@@ -129,9 +114,7 @@ async def approve_association_type_change(ctx: OperationContext, request_id: str
     return await _decide_type_change(ctx, request_id, approve=True)
 
 
-@operation(
-    router, "POST", f"{PREFIX}/association-type-changes/{{request_id}}/reject", kind=CallerKind.ANY
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/reject", kind=CallerKind.ANY)
 async def reject_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Reject an association type change request (customer)
 
@@ -141,12 +124,7 @@ async def reject_association_type_change(ctx: OperationContext, request_id: str)
     return await _decide_type_change(ctx, request_id, approve=False)
 
 
-@operation(
-    router,
-    "POST",
-    f"{PREFIX}/association-type-changes/{{request_id}}/cancel",
-    kind=CallerKind.ANY_PARTNER,
-)
+@operation(router, "POST", "/association-type-changes/{request_id}/cancel", kind=PARTNER_SIDE)
 async def cancel_association_type_change(ctx: OperationContext, request_id: str) -> TypeChangeItem:
     """Cancel an association type change request (partner)
 
