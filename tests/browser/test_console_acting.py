@@ -68,6 +68,7 @@ def test_a_partner_orders_and_operates_as_the_customer(
     # Catalog → price → order (refused first as the API refuses the same period).
     page.select_option("#region-choice", HK)
     page.click("button:has-text('Show products')")
+    page.wait_for_url(f"**/console/acting/order?region={HK}")
     page.check(f"input[name=product][value$='|{SPEC}']")
     price(page)
     assert "List price" in page.inner_text("#quote")

@@ -74,6 +74,8 @@ def test_without_javascript_a_confirmation_page_asks(
     ask_to_freeze(page, customer)
     page.wait_for_selector("h1:has-text('Please confirm')")
     assert "Freeze the selected customers?" in page.inner_text("#question")
+    assert page.get_attribute("#confirmation a.button", "href") == "/console/customers"
+    assert "←" not in page.inner_text("main")  # no stray link above the question
     page.screenshot(path=str(SCREENSHOTS / "confirmation-without-js.png"), full_page=True)
     page.click("text=Cancel")
     page.wait_for_url("**/console/customers")

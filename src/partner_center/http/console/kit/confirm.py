@@ -62,7 +62,7 @@ def confirmation_page(page: Page, key: str) -> Response:
         question=QUESTIONS[key],
         carried=carried,
         target=page.request.url.path,
-        back=_back(page),
+        cancel_to=_back(page),
     )
 
 
