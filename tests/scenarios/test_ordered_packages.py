@@ -36,6 +36,7 @@ from partner_center.provisioning import Credentials, import_catalog
 from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database, migrate
 from tests.harness import LiveServer, unique
+from tests.scenarios.test_period_resource_lifecycle import move_to
 from tests.sdk.test_orders import (
     ECS,
     EXT,
@@ -132,18 +133,6 @@ def server() -> Iterator[LiveServer]:
     yield live
     live.stop()
     asyncio.run(drop_database(pg_name))
-
-
-def move_to(server: LiveServer, when: datetime) -> None:
-    response = signed(
-        server,
-        operator(server),
-        "POST",
-        "/v1/sandbox/clock",
-        {"to": format_utc(when), "freeze": True},
-        timeout=600,
-    )
-    assert response.status_code == 200, response.text
 
 
 def start_vm(server: LiveServer, customer: Credentials) -> str:
