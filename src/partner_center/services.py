@@ -95,6 +95,7 @@ from partner_center.domains.notifications.public import (
     SmtpSender,
 )
 from partner_center.domains.orders.public import (
+    OrderedPackages,
     OrderPolicy,
     OrderService,
     PriceAdjustments,
@@ -629,6 +630,7 @@ class Services:
             resources=self.resources,
             customer_records=self.customer_records,
             realname=self.realname,
+            packages=OrderedPackages(catalog=self.catalog, packages=self.packages),
         )
 
     @cached_property

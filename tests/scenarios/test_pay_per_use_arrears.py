@@ -10,6 +10,8 @@ grace periods to 0 days before they associate; the reseller-model association ra
 
 * Hours 0–24 (25 × 0.416 = 10.40) are rated at t0+25h: each balance covers 10.00, 0.40 becomes
   arrears, and a case opens: grace until t0+49h, retention until t0+97h.
+* The operator raises B's grace period to 3 days while B is in grace: its case is re-timed from
+  its start (grace until t0+97h, retention until t0+145h).
 * B's partner allocates 20.00 at t0+48h30m: 0.40 pays B's arrears first; at t0+49h B's case is
   settled and its VM runs normally again; hours 25–48 are charged from the balance (9.984).
 * A pays nothing: at t0+49h its VM freezes; hours 25–48 (before the freeze) are charged into
@@ -232,6 +234,24 @@ def test_arrears_grace_then_freeze_then_release_or_settlement() -> None:
             s == f"Customer {a.account_id}: Your account is in arrears: 0.40 USD"
             for s in subjects(server, csp.creds, csp_email)
         )
+        # A grace period raised while the case is in grace re-times it from its start.
+        retimed = ok(
+            call(
+                server,
+                op,
+                "PUT",
+                f"/operator/customers/{b.account_id}/on-demand-grace-period",
+                {"grace_days": 3},
+            )
+        )
+        assert retimed["adjustments"][-1] == {
+            "reason": "OPERATOR",
+            "old_days": 1,
+            "new_days": 3,
+            "adjusted_at": retimed["adjustments"][-1]["adjusted_at"],
+        }
+        assert parse_utc(retimed["arrears_case"]["grace_until"]) == t0 + timedelta(hours=97)
+        assert parse_utc(retimed["arrears_case"]["retention_until"]) == t0 + timedelta(hours=145)
         # A customer in arrears starts nothing new.
         refused(start_vm(server, a), 400, "CBC.99005003")
 

@@ -14,6 +14,7 @@ from partner_center.domains.orders.models import (
     OrderType,
     SourceType,
 )
+from partner_center.domains.orders.packages import OrderedPackages
 from partner_center.domains.orders.service import (
     EXPIRE_UNPAID_JOB,
     MAX_PRODUCTS,
@@ -80,6 +81,7 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "OrderView",
+    "OrderedPackages",
     "Payment",
     "PriceAdjustments",
     "ProductRequest",

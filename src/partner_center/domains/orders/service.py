@@ -71,6 +71,7 @@ from partner_center.domains.orders.models import (
     OrderType,
     SourceType,
 )
+from partner_center.domains.orders.packages import OrderedPackages
 from partner_center.domains.orders.views import (
     LineView,
     NewOrder,
@@ -259,8 +260,10 @@ class OrderService:
         resources: ResourceService,
         customer_records: CustomerRecords,
         realname: RealnameService,
+        packages: OrderedPackages,
     ) -> None:
         self.session = session
+        self.packages = packages
         self.clock = clock
         self.zone = zone
         self.currency = currency
@@ -681,6 +684,16 @@ class OrderService:
         made: dict[str, list[str]] = {}
         for line in sorted(lines, key=lambda x: (x.parent_line_id is not None, x.position)):
             line.effective_time, line.expire_time = now, expire
+            package = await self.packages.grant_of(
+                ProductKey(
+                    line.service_type_code,
+                    line.resource_type_code,
+                    line.resource_spec_code,
+                    line.region_code,
+                ),
+                product_id=line.product_id,
+                name=line.product_spec_desc,
+            )
             count = line.subscription_num
             paid = split(line.amount_after_discount - line.coupon_amount, [Decimal(1)] * count)
             coupon = split(line.coupon_amount, [Decimal(1)] * count)
@@ -720,6 +733,15 @@ class OrderService:
                     )
                 )
                 made[line.id].append(view.id)
+                if package is not None:
+                    await self.packages.deliver(
+                        package,
+                        customer_id=row.tenant_id,
+                        resource_id=view.id,
+                        order_id=row.id,
+                        effective_time=now,
+                        expire_time=expire,
+                    )
         await self.session.flush()
 
     async def _renew_resources(
@@ -753,6 +775,7 @@ class OrderService:
             await self.resources.extend(
                 resource, ends_at=ends, period_type=line.period_type, period_num=line.period_num
             )
+            await self.packages.follow(row.tenant_id, resource.id, ends)
         await self.session.flush()
 
     # -- cancelling and expiring -----------------------------------------------------------

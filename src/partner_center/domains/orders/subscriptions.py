@@ -552,8 +552,11 @@ class SubscriptionService:
                         period_type=row.period_type,
                         period_num=row.period_num,
                     )
+                    await self.orders.packages.follow(customer.account_id, row.id, min(starts))
         else:
             await self.resources.close(rows)
+            for row in rows:
+                await self.orders.packages.stop(customer.account_id, row.id)
         return order.id
 
     async def _refund_order(

@@ -300,6 +300,21 @@ class PackageService:
             await self.session.flush()
         return await self._view(package, now)
 
+    async def set_expiry(self, customer_id: str, package_id: str, expire_time: datetime) -> None:
+        """A bought package's expiry follows its order's resource (renewal, or unstarted
+        renewals unsubscribed); nothing for an unknown package."""
+        package = await self.session.get(FreeResourcePackage, package_id, with_for_update=True)
+        if package is None or package.tenant_id != customer_id:
+            return
+        package.expire_time = utc(expire_time)
+        await self.session.flush()
+
+    async def stop_if_any(self, customer_id: str, package_id: str) -> None:
+        """Unsubscribe the package ``package_id`` if the customer has one by that id."""
+        package = await self.session.get(FreeResourcePackage, package_id)
+        if package is not None and package.tenant_id == customer_id:
+            await self.unsubscribe(customer_id, package_id)
+
     # -- quotas ---------------------------------------------------------------------------
 
     async def used_in_cycle(self, free_resource_id: str, cycle_start: datetime) -> Decimal:
