@@ -126,3 +126,54 @@ def test_my_coupons_type_in_words(language: str, word: str) -> None:
     html = _page(language, "mine/coupons.html", coupons=[coupon])
     assert f"<td>{word}</td>" in html
     assert ">CASH<" not in html and ">AVAILABLE<" not in html
+
+
+def test_statement_line_detail_is_not_a_wire_code() -> None:
+    """The Detail column showed the wire's SOURCE_OPERATION_REPAYMENT beside the Type column
+    that already says Repayment."""
+    line = SimpleNamespace(
+        id="l1",
+        trade_time=WHEN,
+        trade_type="SOURCE_OPERATION_DEDEUCT",
+        trade_detail_type="SOURCE_OPERATION_REPAYMENT",
+        description=None,
+        trade_id="t1",
+        direction=_enum("EXPENSE", 2),
+        amount=Decimal("17.34"),
+        balance_after=Decimal("0"),
+    )
+    html = _page(
+        "en",
+        "finance/statements.html",
+        lines=[line],
+        kinds=[],
+        kind_of={"l1": "repayment"},
+        channel_of={},
+        currency="USD",
+        begin="2026-11-01",
+        end="2026-12-01",
+        type="",
+        page=SimpleNamespace(field=lambda _name: ""),
+    )
+    assert "<td>Repayment</td>" in html
+    assert "SOURCE_OPERATION_REPAYMENT" not in html
+    assert "-17.34 USD" in html
+
+
+@pytest.mark.parametrize("bills", [1, 2])
+def test_overdue_summary_reads_for_one_bill_and_many(bills: int) -> None:
+    """ "unpaid on 1 bills" read badly."""
+    overdue = SimpleNamespace(amount=Decimal("117.34"), bills=bills, oldest_due_at=WHEN)
+    html = _page(
+        "en",
+        "dashboard/dashboard.html",
+        overdue=overdue,
+        counts={},
+        total=0,
+        managers=[],
+        trend=[],
+        spend=SimpleNamespace(cycles=("2025-12", "2026-11"), by_service=[], by_kind=[]),
+    )
+    assert "117.34" in html
+    assert f"overdue bills: {bills}," in html
+    assert "1 bills" not in html
