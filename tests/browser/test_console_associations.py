@@ -172,3 +172,61 @@ def test_disassociation_requests_either_way(
     accepting(mine).click("#disassociations >> button:has-text('Approve')")
     notice(mine, "The request was approved.")
     assert mine.is_visible("#no-partner")
+
+
+def test_the_customer_list_filters_by_account_manager_and_names_each_customers_manager(
+    page: Page, server: LiveServer
+) -> None:
+    partner = server.partner(password=PASSWORD)
+    first, second, unmanaged = (server.customer(partner, name=unique("amf")) for _ in range(3))
+    ann, bob = unique("ann"), unique("bob")
+    ann_id, _creds = member(server, partner, ["ACCOUNT_MANAGER"], name=ann)
+    bob_id, _creds = member(server, partner, ["ACCOUNT_MANAGER"], name=bob)
+    member(server, partner, ["FINANCE"], name=unique("fin"))
+    for customer, manager_id in ((first, ann_id), (second, bob_id)):
+        path = f"/customers/{customer.account_id}/account-manager"
+        ok(call(server, partner.creds, "PUT", path, {"member_id": manager_id}))
+
+    signed_in(page, partner)
+    page.goto("/console/customers")
+    # Only account managers are offered, and every row names its manager.
+    options = page.eval_on_selector_all("#account_manager option", "os => os.map(o => o.value)")
+    assert sorted(options) == sorted(["", ann_id, bob_id])
+    assert page.inner_text(f"tr:has(#c-{first.account_id}) .account-manager") == ann
+    assert page.inner_text(f"tr:has(#c-{second.account_id}) .account-manager") == bob
+    assert page.inner_text(f"tr:has(#c-{unmanaged.account_id}) .account-manager") == "-"
+
+    page.select_option("#account_manager", ann_id)
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url(f"**account_manager={ann_id}**")
+    shown = page.eval_on_selector_all(
+        "input[name=customer_ids]", "boxes => boxes.map(b => b.value)"
+    )
+    assert shown == [first.account_id]
+    assert page.input_value("#account_manager") == ann_id
+    check_page(page, "customer-list-by-manager")
+    # Paging keeps the filter: "Previous" from a page past the end leads back to the same list.
+    page.goto(f"/console/customers?account_manager={ann_id}&offset=10&limit=10")
+    assert "of 1" in page.inner_text(".pager")
+    page.click(".pager >> text=Previous")
+    page.wait_for_url(f"**account_manager={ann_id}**offset=0**")
+    shown = page.eval_on_selector_all(
+        "input[name=customer_ids]", "boxes => boxes.map(b => b.value)"
+    )
+    assert shown == [first.account_id]
+
+    # An id that is not one of the account's managers filters nothing out.
+    page.goto("/console/customers?account_manager=nobody")
+    assert page.input_value("#account_manager") == ""
+    assert page.locator("input[name=customer_ids]").count() == 3
+
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('客户管理')")
+    page.goto(f"/console/customers?account_manager={bob_id}")
+    assert page.inner_text("label[for=account_manager]") == "客户经理"
+    assert "客户经理" in page.inner_text("table thead")
+    assert page.eval_on_selector_all(
+        "input[name=customer_ids]", "boxes => boxes.map(b => b.value)"
+    ) == [second.account_id]
+    check_page(page, "customer-list-by-manager-zh")
+    page.click("nav.langs >> text=English")

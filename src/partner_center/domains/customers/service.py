@@ -97,6 +97,9 @@ class CustomerFilter:
     associated_on_end: datetime | None = None
     customer_id: str | None = None
     indirect_partner_id: str | None = None
+    account_manager_id: str | None = None
+    """Only the customers assigned to this member (an account manager); within what the
+    caller sees, so an account manager who sees only its own customers gets none of another's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +496,8 @@ class CustomerService:
             stmt = stmt.where(Customer.associated_on <= filters.associated_on_end)
         if filters.customer_id:
             stmt = stmt.where(Customer.account_id == filters.customer_id)
+        if filters.account_manager_id:
+            stmt = stmt.where(Customer.account_manager_id == filters.account_manager_id)
         rows, total = await paginate(
             self.session, stmt, page, Customer.associated_on.desc(), Customer.account_id.desc()
         )

@@ -11,10 +11,9 @@ from starlette.responses import Response
 
 from partner_center.domains.associations.public import RequestStatus
 from partner_center.domains.customers.public import AssociationType, CustomerFilter
-from partner_center.domains.identity.public import Role
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
-from partner_center.http.console.kit.page import Page, action, if_permitted, view
+from partner_center.http.console.kit.page import Page, account_managers, action, if_permitted, view
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
@@ -40,12 +39,7 @@ async def relationship(page: Page) -> Response:
     if not rows:
         raise invalid_parameter("customer_id", "Not one of your customers.")
     history = await if_permitted(page.services.account_managers.history(page.actor, customer_id))
-    members = await if_permitted(page.services.members.list_members(page.actor))
-    managers = [
-        m
-        for m in members or []
-        if Role.ACCOUNT_MANAGER.value in m.roles and m.status.value == "ACTIVE"
-    ]
+    managers = await account_managers(page)
     current = history[0] if history and history[0].ended_at is None else None
     return page.render(
         "associations/relationship.html",

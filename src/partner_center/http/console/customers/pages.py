@@ -21,7 +21,7 @@ from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.forms import decimal_field
-from partner_center.http.console.kit.page import Page, action, view
+from partner_center.http.console.kit.page import Page, account_managers, action, view
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
@@ -49,7 +49,15 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
     offset, limit = _window(page)
     search = page.query("q")
     association = _association(page.query("association_type"))
-    filters = CustomerFilter(account_name=search or None, association_type=association)
+    managers = await account_managers(page)
+    manager_id = page.query("account_manager")
+    if manager_id not in {m.member_id for m in managers}:
+        manager_id = ""
+    filters = CustomerFilter(
+        account_name=search or None,
+        association_type=association,
+        account_manager_id=manager_id or None,
+    )
     rows, total = await page.services.customers.list_sub_customers(
         page.actor, filters, page_window(offset, limit)
     )
@@ -65,6 +73,8 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
         limit=limit,
         q=search,
         association_type=association.value if association else "",
+        managers=managers,
+        account_manager=manager_id,
         budgets=budgets,
         selected=set(page.fields("customer_ids")),
         failures=failures or [],

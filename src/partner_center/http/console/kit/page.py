@@ -31,7 +31,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from partner_center.domains.identity.public import AccountKind
+from partner_center.domains.identity.public import AccountKind, MemberView, Role
 from partner_center.http.auth import Admitted, CallerKind, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
@@ -325,3 +325,14 @@ async def if_permitted(call: Awaitable[T]) -> T | None:
         if exc.code != "CBC.0151":
             raise
         return None
+
+
+async def account_managers(page: Page) -> list[MemberView]:
+    """The active members of the caller's account who hold the Account Manager role (the
+    choices of an account-manager field or filter); none when the member may not list members."""
+    members = await if_permitted(page.services.members.list_members(page.actor))
+    return [
+        m
+        for m in members or []
+        if Role.ACCOUNT_MANAGER.value in m.roles and m.status.value == "ACTIVE"
+    ]
