@@ -1,7 +1,9 @@
 """Console pages' server time with 10,000 customers in the data: every main page of the partner
 and operator consoles, median of several requests each, slowest first, against the 300 ms
 target (issue 12). Every customer has a monthly budget (``--budgets``), so the dashboard sums
-10,000 budgets.
+10,000 budgets. A distributor's reseller has as many customers again (the Resellers' Customers
+tab lists them all); the partner acts as one authorized customer (Place Order on Customer's
+Behalf, Resource O&M) and starts a statement export (the work page and its progress fragment).
 
     .venv/bin/python bench/console.py [--customers 10000] [--budgets 10000] [--requests 10]
 
@@ -25,14 +27,16 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sqlalchemy import select, update
 from tests.dbutil import create_fresh_database, drop_database, migrate
 from tests.harness import LiveServer
 
 from gateway import seed  # the 10,000 customers of the gateway benchmark
+from partner_center.domains.customers.models import Customer
 from partner_center.domains.customers.public import CustomerFilter, PartnerActor
 from partner_center.domains.partners.public import PartnerType
 from partner_center.kernel.pagination import page
-from partner_center.provisioning import ensure_operator
+from partner_center.provisioning import ensure_operator, import_demo_catalog
 from partner_center.state import AppState
 
 PASSWORD = "Bench-Passw0rd"  # noqa: S105  (a throwaway benchmark database)
@@ -53,6 +57,21 @@ PARTNER_PAGES = [
     "/console/finance/invoices",
     "/console/finance/exports",
     "/console/coupons",
+    "/console/customers?account_manager={manager}",
+    "/console/customers/detail?customer_id={customer}",
+    "/console/customers/association?customer_id={customer}",
+    "/console/customers/budget-records?customer_id={customer}",
+    "/console/acting/order",
+    "/console/acting/orders",
+    "/console/work?work_id={work}",
+    "/console/work/progress?work_id={work}",
+]
+DISTRIBUTOR_PAGES = [
+    "/console/dashboard",
+    "/console/resellers",
+    "/console/resellers/customers",
+    "/console/resellers/customers?q=res-00&limit=100",
+    "/console/resellers/grants?reseller_id={reseller}",
 ]
 OPERATOR_PAGES = [
     "/console/operator/partners",
@@ -61,6 +80,7 @@ OPERATOR_PAGES = [
     "/console/operator/bill-runs",
     "/console/operator/coupon-quotas",
     "/console/operator/catalog",
+    "/console/operator/quota?partner_id={partner}",
 ]
 
 
@@ -75,6 +95,15 @@ def signed_in(url: str, account: str) -> httpx.Client:
     )
     assert answer.status_code == 303, answer.text
     return client
+
+
+def posted(client: httpx.Client, form_page: str, action: str, data: dict[str, str]) -> str:
+    """Submit a console form (with the CSRF token of ``form_page``); the redirect's target."""
+    csrf = re.search(r'name="csrf" value="([^"]*)"', client.get(form_page).text)
+    assert csrf is not None, form_page
+    answer = client.post(action, data={"csrf": csrf.group(1)} | data)
+    assert answer.status_code == 303, (action, answer.status_code, answer.text[:500])
+    return answer.headers["location"]
 
 
 def timed(client: httpx.Client, path: str, n: int) -> float:
@@ -108,6 +137,29 @@ async def budgets(state: AppState, *, partner_id: str, count: int) -> None:
             )
 
 
+async def manage_half(state: AppState, *, partner_id: str) -> str:
+    """An account manager of the partner who manages every other customer (the list's
+    account-manager filter then matches half of them); its member id."""
+    async with state.work() as services:
+        manager = await services.identity.create_member(
+            account_id=partner_id, name="bench-manager", roles=["ACCOUNT_MANAGER"]
+        )
+    async with state.db.unit_of_work() as uow:
+        ids = (
+            await uow.session.scalars(
+                select(Customer.account_id)
+                .where(Customer.tenant_id == partner_id)
+                .order_by(Customer.account_id)
+            )
+        ).all()
+        await uow.session.execute(
+            update(Customer)
+            .where(Customer.account_id.in_(ids[::2]))
+            .values(account_manager_id=manager.id)
+        )
+    return manager.id
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=10_000)
@@ -121,6 +173,10 @@ def main() -> None:
     try:
         partner = server.partner(PartnerType.CSP, password=PASSWORD)
         asyncio.run(seed(server, partner.id, partner.xaccount_type, args.customers))
+        acted_for = server.customer(partner, authorize=True)
+        distributor = server.partner(PartnerType.DISTRIBUTOR, password=PASSWORD)
+        reseller = server.partner(PartnerType.RESELLER, distributor=distributor)
+        asyncio.run(seed(server, reseller.id, reseller.xaccount_type, args.customers, prefix="res"))
 
         async def operator(state: AppState) -> None:
             operator_id = await ensure_operator(state)
@@ -129,6 +185,7 @@ def main() -> None:
                 await services.identity.set_password(member_id=admin.id, password=PASSWORD)
 
         server._call(operator)
+        server._call(import_demo_catalog)  # regions and products for Place Order
         started = time.perf_counter()
         server._call(budgets, partner_id=partner.id, count=args.budgets)
         print(
@@ -136,12 +193,32 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s (the dashboard sums every one)"
         )
         results = []
-        for account, pages in (
-            (partner.creds.domain_name, PARTNER_PAGES),
-            ("operator", OPERATOR_PAGES),
+        client = signed_in(server.url, partner.creds.domain_name)
+        detail = f"/console/customers/detail?customer_id={acted_for.account_id}"
+        posted(client, detail, "/console/acting/start", {"customer_id": acted_for.account_id})
+        work = posted(
+            client,
+            "/console/finance/exports",
+            "/console/finance/exports",
+            {"begin_date": "2026-01-01", "end_date": "2026-12-31"},
+        ).split("work_id=")[1]
+        names = {
+            "customer": acted_for.account_id,
+            "work": work,
+            "reseller": reseller.id,
+            "partner": partner.id,
+        }
+        names["manager"] = server._call(manage_half, partner_id=partner.id)
+        for account, pages, label in (
+            (partner.creds.domain_name, PARTNER_PAGES, ""),
+            (distributor.creds.domain_name, DISTRIBUTOR_PAGES, " (distributor)"),
+            ("operator", OPERATOR_PAGES, ""),
         ):
-            client = signed_in(server.url, account)
-            results += [(p, timed(client, p, args.requests)) for p in pages]
+            if account != partner.creds.domain_name:
+                client = signed_in(server.url, account)
+            for path in pages:
+                ms = timed(client, path.format(**names), args.requests)
+                results.append((path + label, ms))
             client.close()
         print(f"console pages over {args.customers} customers, median of {args.requests}:")
         for path, ms in sorted(results, key=lambda r: r[1], reverse=True):

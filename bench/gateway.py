@@ -41,13 +41,15 @@ PATH = "/v2/partners/sub-customers/query"
 BODY = b'{"offset": 0, "limit": 10, "account_name": "cust-00"}'
 
 
-async def seed(server: LiveServer, partner_id: str, platform: str, count: int) -> None:
+async def seed(
+    server: LiveServer, partner_id: str, platform: str, count: int, *, prefix: str = "cust"
+) -> None:
     state = server._state()
     now = datetime(2026, 11, 1, tzinfo=UTC)
     accounts, members, customers = [], [], []
     for i in range(count):
         cid = new_domain_id()
-        name = f"cust-{i:05d}"
+        name = f"{prefix}-{i:05d}"
         accounts.append(
             {
                 "id": cid,
@@ -76,7 +78,7 @@ async def seed(server: LiveServer, partner_id: str, platform: str, count: int) -
                 "created_by": partner_id,
                 "association_type": AssociationType.RESELLER,
                 "associated_on": now,
-                "xaccount_id": f"x-{i}",
+                "xaccount_id": f"x-{prefix}-{i}",
                 "xaccount_type": platform,
                 "account_name": name,
                 "customer_type": -1,
