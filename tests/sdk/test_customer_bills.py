@@ -596,6 +596,13 @@ def test_list_customer_bills_monthly_break_down(server: LiveServer, csp: Partner
     assert breakdown(me, bill_type=4).details[0].consume_amount == D("-30.00")
     vm = breakdown(me, resource_id=f"m-{me.account_id}")
     assert [d.usage > 0 for d in vm.details] == [True]
+    # By the resource's name: the VM (named "vm"; the volume has no resource kept here and
+    # orders keep no name).
+    named = breakdown(me, resource_name="vm")
+    assert [(d.resource_id, d.consume_amount) for d in named.details] == [
+        (f"m-{me.account_id}", D("12.34500001"))
+    ]
+    assert breakdown(me, resource_name="other").total_count == 0
     pages = [breakdown(me, offset=o, limit=3) for o in (0, 3)]
     assert [(p.total_count, len(p.details)) for p in pages] == [(4, 3), (4, 1)]
     # Tenancy: another customer sees only its own; a month without costs is empty; a partner

@@ -61,6 +61,8 @@ class RecordFilter:
     enterprise_project_id: str | None = None
     """Only the records of this enterprise project (``"0"`` the default project: every
     pay-per-use record; an order's is its own)."""
+    resource_name: str | None = None
+    """Only the records of the resource of this name (pay-per-use: order lines keep none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,7 @@ async def customer_records(
         (c.trade_id, where.trade_id),
         (c.partner_id, where.partner_id),
         (c.enterprise_project_id, where.enterprise_project_id),
+        (c.resource_name, where.resource_name),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -526,7 +529,7 @@ async def monthly_breakdown(
             )
             for r in usage
         ]
-    if where.charge_mode in (None, "1"):
+    if where.charge_mode in (None, "1") and where.resource_name is None:
         first, last = month_days(month)
         start, end = cycle_bounds(month, zone)
         wanted = {

@@ -12,7 +12,18 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+)
 
 from partner_center.domains.orders.models import CustomerOrder, OrderLine, OrderStatus, OrderType
 
@@ -81,7 +92,7 @@ def _paid_lines(customer_id: str) -> Select[*tuple[Any, ...]]:
     columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
     paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
     4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units; the order's
-    ``enterprise_project_id``."""
+    ``enterprise_project_id``; ``resource_name`` NULL (order lines keep no resource name)."""
     order_type = CustomerOrder.order_type
     refund = order_type == int(OrderType.UNSUBSCRIBE)
     amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
@@ -105,6 +116,7 @@ def _paid_lines(customer_id: str) -> Select[*tuple[Any, ...]]:
                 (refund, literal(0)), else_=type_coerce(OrderLine.coupon_amount, BigInteger)
             ).label("coupon_amount"),
             CustomerOrder.enterprise_project_id.label("enterprise_project_id"),
+            cast(null(), String(128)).label("resource_name"),
         )
         .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
         .where(

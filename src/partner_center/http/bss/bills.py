@@ -72,7 +72,9 @@ OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
 _EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 Project = Annotated[TextFilter, Doc(_EP_DOC)]
 AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
-NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
+ResourceName = Annotated[
+    TextFilter, Doc("The resource's name, exact (pay-per-use records: order lines keep none)")
+]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
 Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
 Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
@@ -489,7 +491,7 @@ class SubCustomerBillDetailQuery(_FeeRecordQuery):
     customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
     bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
-    resource_name: NotFiltered = None
+    resource_name: ResourceName = None
     account_manager_id: Annotated[
         TextFilter, Doc("Only if the customer is assigned to this account manager")
     ] = None
@@ -551,7 +553,10 @@ async def list_sub_customer_bill_detail(
         owner = query.indirect_partner_id
     cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
     where = query.records_filter(
-        bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
+        bill_type=query.bill_detail_type,
+        resource_id=query.resource_id,
+        resource_name=query.resource_name,
+        partner_id=owner,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.partner_customer_records(
@@ -918,7 +923,7 @@ class MonthlyBreakDownQuery(QueryModel):
     offset: RowOffset = None
     limit: Rows1000 = None
     resource_id: TextFilter = None
-    resource_name: NotFiltered = None
+    resource_name: ResourceName = None
     enterprise_project_id: Project = None
     method: OwnAccount = None
     sub_customer_id: TextFilter = None
@@ -977,6 +982,7 @@ async def list_customer_bills_monthly_break_down(
         charge_mode=None if mode is None else str(mode),
         bill_type=query.bill_type,
         resource_id=query.resource_id,
+        resource_name=query.resource_name,
         enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
