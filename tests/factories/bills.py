@@ -98,8 +98,10 @@ def order_rows(
     refund: bool = False,
     status: OrderStatus = OrderStatus.COMPLETED,
     enterprise_project_id: str = "0",
+    expire_at: datetime | None = None,
 ) -> tuple[CustomerOrder, OrderLine]:
-    """A one-line order (an unsubscription with ``refund``: ``amount`` is what was refunded)."""
+    """A one-line order (an unsubscription with ``refund``: ``amount`` is what was refunded);
+    ``expire_at``: its period runs from ``paid_at`` to then (else it has none)."""
     value, coupon_value = Decimal(amount), Decimal(coupon)
     order = CustomerOrder(
         id=f"CS{new_id()}",
@@ -149,7 +151,7 @@ def order_rows(
         amount_after_discount=value,
         coupon_amount=coupon_value,
         effective_time=paid_at,
-        expire_time=None,
+        expire_time=expire_at,
     )
     return order, line
 

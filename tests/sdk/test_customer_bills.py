@@ -537,7 +537,7 @@ def test_list_costs(server: LiveServer, csp: Partner) -> None:
     assert partner_call.value.status_code == 403
     # Refusals.
     for kw in (
-        {"cost_type": "AMORTIZED_COST"},
+        {"cost_type": "AMORTIZED"},
         {
             "time_condition": TimeCondition(
                 time_measure_id=2, begin_time="2026-10", end_time="2027-10"
@@ -596,6 +596,13 @@ def test_list_customer_bills_monthly_break_down(server: LiveServer, csp: Partner
     assert breakdown(me, bill_type=4).details[0].consume_amount == D("-30.00")
     vm = breakdown(me, resource_id=f"m-{me.account_id}")
     assert [d.usage > 0 for d in vm.details] == [True]
+    # By the resource's name: the VM (named "vm"; the volume has no resource kept here and
+    # orders keep no name).
+    named = breakdown(me, resource_name="vm")
+    assert [(d.resource_id, d.consume_amount) for d in named.details] == [
+        (f"m-{me.account_id}", D("12.34500001"))
+    ]
+    assert breakdown(me, resource_name="other").total_count == 0
     pages = [breakdown(me, offset=o, limit=3) for o in (0, 3)]
     assert [(p.total_count, len(p.details)) for p in pages] == [(4, 3), (4, 1)]
     # Tenancy: another customer sees only its own; a month without costs is empty; a partner
@@ -613,6 +620,156 @@ def test_list_customer_bills_monthly_break_down(server: LiveServer, csp: Partner
         with pytest.raises(ClientRequestException) as refused:
             breakdown(me, **kw)
         assert refused.value.error_code == "CBC.0100", kw
+
+
+def _subscriptions(server: LiveServer, partner: Partner) -> Credentials:
+    """A customer's yearly/monthly orders and a pay-per-use fee (billing time zone UTC+8):
+    a month for 30.00 (6.00 by coupon) bought 2026-06-16 10:00, so June 16 to July 15, 30 days
+    of 1.00 (0.20 coupon); a year for 100.00 bought 2026-07-01 04:00 (June 30 in UTC), so 365
+    days of 0.27397260 and a residue of 0.00000100 on 2027-06-30; 2.50 of usage on July 10."""
+    me = server.customer(partner)
+    month = datetime(2026, 6, 16, 2, 0, tzinfo=UTC)
+    year = datetime(2026, 6, 30, 20, 0, tzinfo=UTC)
+    july = datetime(2026, 7, 10, 4, 0, tzinfo=UTC)
+    c = me.account_id
+    rows: list[Any] = [
+        *order_rows(
+            c,
+            partner.id,
+            None,
+            "30.00",
+            coupon="6.00",
+            paid_at=month,
+            expire_at=datetime(2026, 7, 16, 2, 0, tzinfo=UTC),
+        ),
+        *order_rows(
+            c,
+            partner.id,
+            None,
+            "100.00",
+            paid_at=year,
+            expire_at=datetime(2027, 6, 30, 20, 0, tzinfo=UTC),
+        ),
+        resource_row(f"m-{c}", c, partner.id, None, july),
+        fee_row(f"m-{c}", c, partner.id, "2.50", hour=july, rated_at=july, cycle="2026-07"),
+    ]
+    server._call(add_rows, rows=rows)
+    return me
+
+
+def test_amortized_costs(server: LiveServer, csp: Partner) -> None:
+    me = _subscriptions(server, csp)
+
+    def costs(first: str, last: str, measure: int = 2, **kw: Any) -> Any:
+        fields: dict[str, Any] = {
+            "time_condition": TimeCondition(
+                time_measure_id=measure, begin_time=first, end_time=last
+            ),
+            "groupby": [GroupBy(type="dimension", key="CHARGING_MODE")],
+            "cost_type": "AMORTIZED_COST",
+            **kw,
+        }
+        return server.bss(me).list_costs(ListCostsRequest(body=_costs_req(**fields)))
+
+    def per_mode(answer: Any) -> list[Any]:
+        return [
+            (
+                g.dimensions[0].value,
+                [(c.time_dimension_value, c.amount) for c in g.costs],
+                g.amount_by_costs,
+            )
+            for g in answer.cost_data
+        ]
+
+    # June: half the month's fee; July: the other half + 31 × 0.27397260 = 8.4931506 of the
+    # year; usage in full.
+    assert per_mode(costs("2026-06", "2026-07")) == [
+        ("1", [("2026-06", "15.00"), ("2026-07", "23.49")], "38.49"),
+        ("3", [("2026-07", "2.50")], "2.50"),
+    ]
+    # Net of coupons: 15 − 3 = 12 per half.
+    net = costs("2026-06", "2026-07", amount_type="NET_AMOUNT")
+    assert per_mode(net)[0] == ("1", [("2026-06", "12.00"), ("2026-07", "20.49")], "32.49")
+    # Paid as is: the month's fee in June, the year's in July (bill date in UTC+8).
+    original = costs("2026-06", "2026-07", cost_type="ORIGINAL_COST")
+    assert per_mode(original)[0] == ("1", [("2026-06", "30.00"), ("2026-07", "100.00")], "130.00")
+    # The year's twelve months sum exactly to 100.00 with July's half month: June 2027 bears
+    # 30 × 0.27397260 + the residue 0.00000100 = 8.219179.
+    year = per_mode(costs("2026-07", "2027-06"))[0]
+    assert year[2] == "115.00"
+    assert (year[1][0], year[1][-1], len(year[1])) == (
+        ("2026-07", "23.49"),
+        ("2027-06", "8.22"),
+        12,
+    )
+    # Per day: both fees on July 15 (the month's last day), only the year's from July 16.
+    daily = costs("2026-07-14", "2026-07-16", measure=1)
+    assert per_mode(daily)[0][1] == [
+        ("2026-07-14", "1.27"),
+        ("2026-07-15", "1.27"),
+        ("2026-07-16", "0.27"),
+    ]
+    assert per_mode(costs("2026-05", "2026-05")) == []
+
+    def breakdown(month: str, **kw: Any) -> Any:
+        return server.bss(me).list_customer_bills_monthly_break_down(
+            ListCustomerBillsMonthlyBreakDownRequest(shared_month=month, **kw)
+        )
+
+    def shares(answer: Any) -> list[Any]:
+        return [
+            (
+                d.charging_mode,
+                d.bill_cycle,
+                d.consume_amount,
+                d.past_months_amortized_amount,
+                d.current_month_amortized_amount,
+                d.future_months_amortized_amount,
+                d.amortized_cash_amount,
+                d.amortized_coupon_amount,
+            )
+            for d in answer.details
+        ]
+
+    july = breakdown("2026-07")
+    assert july.total_count == 3
+    assert sorted(shares(july)) == [
+        (1, "2026-06", D("30.00"), D("15.00"), D("15.00"), D("0.00"), D("12.00"), D("3.00")),
+        (
+            1,
+            "2026-07",
+            D("100.00"),
+            D("0.00"),
+            D("8.4931506"),
+            D("91.5068494"),
+            D("8.4931506"),
+            D("0.00"),
+        ),
+        (3, "2026-07", D("2.50"), D("0.00"), D("2.50"), D("0.00"), D("2.50"), D("0.00")),
+    ]
+    assert {d.shared_month for d in july.details} == {"2026-07"}
+    assert shares(breakdown("2026-06")) == [
+        (1, "2026-06", D("30.00"), D("0.00"), D("15.00"), D("15.00"), D("12.00"), D("3.00"))
+    ]
+    last = shares(breakdown("2027-06"))
+    assert last == [
+        (
+            1,
+            "2026-07",
+            D("100.00"),
+            D("91.780821"),
+            D("8.219179"),
+            D("0.00"),
+            D("8.219179"),
+            D("0.00"),
+        )
+    ]
+    # Filters: the mode, and the paid cycle's orders stay out of a month they do not reach.
+    assert [d.charging_mode for d in breakdown("2026-07", charging_mode=3).details] == [3]
+    assert breakdown("2026-07", charging_mode=1).total_count == 2
+    assert breakdown("2027-07").total_count == 0
+    page = breakdown("2026-07", offset=1, limit=1)
+    assert (page.total_count, len(page.details)) == (3, 1)
 
 
 def test_list_resource_usage(server: LiveServer, csp: Partner) -> None:

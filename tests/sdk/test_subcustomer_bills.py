@@ -161,6 +161,10 @@ def _bill_detail(
     refund = detail(distributor, c2, bill_detail_type=4).fee_records
     assert [r.payment_amount for r in refund] == [D("-30.00")]
     assert detail(distributor, c2, service_type_code=EVS).total_count == 1
+    # By the resource's name: the pay-per-use volume (named "vm"); orders keep no name.
+    named = detail(distributor, c2, resource_name="vm").fee_records
+    assert [(r.bill_detail_type, r.payment_amount) for r in named] == [(5, D("2.50"))]
+    assert detail(distributor, c2, resource_name="other").total_count == 0
     paged = detail(distributor, c2, offset=1, limit=2)
     assert (paged.total_count, len(paged.fee_records)) == (3, 2)
     # The customer's association type and account manager filter for real.

@@ -22,6 +22,7 @@ from partner_center.domains.billing.fanout import BatchDispatcher, BillFanOut
 from partner_center.domains.billing.models import BillStatus, LineKind, ResidueLevel
 from partner_center.domains.billing.records import (
     COST_DIMENSIONS,
+    BreakdownRow,
     CostGroup,
     FeeRecordView,
     RecordFilter,
@@ -61,6 +62,7 @@ __all__ = [
     "BilledDebt",
     "BillingErrorCode",
     "BillingService",
+    "BreakdownRow",
     "CostGroup",
     "CustomerBillLineView",
     "CustomerBillView",

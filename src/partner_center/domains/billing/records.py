@@ -7,9 +7,10 @@ one query. A partner's customers' bill lines summed per customer and product
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_center.domains.billing.amortization import (
+    AmortizedLine,
+    amortized_lines,
+    month_days,
+)
 from partner_center.domains.billing.cycles import cycle_bounds, cycle_of, parse_cycle
 from partner_center.domains.billing.errors import invalid
 from partner_center.domains.billing.models import CustomerBillLine
@@ -55,6 +61,8 @@ class RecordFilter:
     enterprise_project_id: str | None = None
     """Only the records of this enterprise project (``"0"`` the default project: every
     pay-per-use record; an order's is its own)."""
+    resource_name: str | None = None
+    """Only the records of the resource of this name (pay-per-use: order lines keep none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ class FeeRecordView:
     coupon_amount: Decimal
 
 
+_EVERYTHING = Page(offset=0, limit=2_147_483_647)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -133,6 +142,7 @@ async def customer_records(
         (c.trade_id, where.trade_id),
         (c.partner_id, where.partner_id),
         (c.enterprise_project_id, where.enterprise_project_id),
+        (c.resource_name, where.resource_name),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -373,11 +383,13 @@ async def customer_costs(
     filters: list[tuple[bool, str, set[str]]],
     net: bool,
     days: tuple[str, str] | None = None,
+    amortized: bool = False,
 ) -> list[CostGroup]:
     """The customer's records of the cycles ``span`` (both ``YYYY-MM``, at most 12) summed per
     group (values of ``group_keys``) and per month or day; ``filters`` keep (``True``) or drop the
     records whose dimension value is in the set; ``net`` subtracts coupons; ``days`` (YYYY-MM-DD,
-    inclusive) keeps the records billed on those days. Groups by their values.
+    inclusive) keeps the records billed on those days; ``amortized``: a yearly/monthly order
+    line is borne over its period (``amortization``), not when paid. Groups by their values.
 
     Raises:
         DomainError: ``CBC.0100`` for a span of more than 12 cycles or ending before it begins.
@@ -385,24 +397,49 @@ async def customer_costs(
     cycles = _cycles(*span)
     if not cycles or len(cycles) > 12:
         raise invalid("end_time", "From begin_time, at most 12 months on.")
-    everything = Page(offset=0, limit=2_147_483_647)
     sums: dict[tuple[str, ...], dict[str, list[Decimal]]] = {}
+
+    def add(
+        record: FeeRecordView | AmortizedLine, at: str, amount: Decimal, official: Decimal
+    ) -> None:
+        value = {k: str(getattr(record, f)) for k, f in COST_DIMENSIONS.items()}
+        if any((value[key] in values) != keep for keep, key, values in filters):
+            return
+        amounts = sums.setdefault(tuple(value[k] for k in group_keys), {}).setdefault(
+            at, [Decimal(0), Decimal(0)]
+        )
+        amounts[0] += amount
+        amounts[1] += official
+
     for cycle in cycles:
         records, _ = await customer_records(
-            session, zone, customer_id, cycle, everything, RecordFilter()
+            session, zone, customer_id, cycle, _EVERYTHING, RecordFilter()
         )
         for r in records:
-            value = {k: str(getattr(r, f)) for k, f in COST_DIMENSIONS.items()}
             if days is not None and not days[0] <= r.bill_date <= days[1]:
                 continue
-            if any((value[key] in values) != keep for keep, key, values in filters):
+            if amortized and r.charge_mode == "1":
                 continue
-            at = r.bill_date if daily else cycle
-            amounts = sums.setdefault(tuple(value[k] for k in group_keys), {}).setdefault(
-                at, [Decimal(0), Decimal(0)]
-            )
-            amounts[0] += r.amount - r.coupon_amount if net else r.amount
-            amounts[1] += r.official_amount
+            amount = r.amount - r.coupon_amount if net else r.amount
+            add(r, r.bill_date if daily else cycle, amount, r.official_amount)
+    if amortized:
+        lo, hi = month_days(cycles[0])[0], month_days(cycles[-1])[1]
+        if days is not None:
+            lo, hi = max(lo, date.fromisoformat(days[0])), min(hi, date.fromisoformat(days[1]))
+        start, end = _instant(lo, zone), _instant(hi + timedelta(days=1), zone)
+        buckets = (
+            [(d.isoformat(), d, d) for d in (lo + timedelta(n) for n in range((hi - lo).days + 1))]
+            if daily
+            else [(c, *month_days(c)) for c in cycles]
+        )
+        for line in await amortized_lines(session, zone, customer_id, start, end):
+            for at, first, last in buckets:
+                if last < line.first or first > line.last:
+                    continue
+                amount = line.amount.share(first, last)
+                if net:
+                    amount -= line.coupon_amount.share(first, last)
+                add(line, at, amount, line.official_amount.share(first, last))
     return [
         CostGroup(
             dimensions=tuple(zip(group_keys, key, strict=True)),
@@ -410,3 +447,129 @@ async def customer_costs(
         )
         for key, by_time in sorted(sums.items())
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownRow:
+    """A customer's cost borne in a month, per resource, product, region, charging mode, bill
+    type and the cycle it was billed in (``list_customer_bills_monthly_break_down``)."""
+
+    service_type_code: str
+    resource_type_code: str
+    resource_id: str
+    region_code: str
+    charge_mode: str
+    bill_type: int
+    bill_cycle: str
+    usage: Decimal
+    amount: Decimal
+    """The whole fee (refunds negative)."""
+    past: Decimal
+    """Its share borne before the month."""
+    current: Decimal
+    """Its share borne in the month."""
+    future: Decimal
+    """Its share borne after the month."""
+    coupon: Decimal
+    """The part of ``current`` paid by coupons."""
+
+
+_BREAKDOWN_FIELDS = (
+    "service_type_code",
+    "resource_type_code",
+    "resource_id",
+    "region_code",
+    "charge_mode",
+    "bill_type",
+    "bill_cycle",
+)
+"""A break-down row's group, in its sort order."""
+_breakdown_key = attrgetter(*_BREAKDOWN_FIELDS)
+
+
+async def monthly_breakdown(
+    session: AsyncSession, zone: ZoneInfo, customer_id: str, month: str, where: RecordFilter
+) -> list[BreakdownRow]:
+    """The customer's costs borne in ``month``: its pay-per-use records of the month summed per
+    resource (borne in full), and its yearly/monthly order lines whose period has days in the
+    month, whenever paid, amortized (``amortization``) and summed per resource and paid cycle.
+    Sorted by product, resource, region, charging mode, bill type and cycle.
+
+    Raises:
+        DomainError: ``CBC.0100`` for a malformed month.
+    """
+    parse_cycle(month, "shared_month")
+    rows: list[BreakdownRow] = []
+    if where.charge_mode in (None, "3"):
+        usage, _ = await customer_records(
+            session,
+            zone,
+            customer_id,
+            month,
+            _EVERYTHING,
+            replace(where, charge_mode="3"),
+            per_resource=True,
+        )
+        zero = Decimal(0)
+        rows += [
+            BreakdownRow(
+                r.service_type_code,
+                r.resource_type_code,
+                r.resource_id,
+                r.region_code,
+                r.charge_mode,
+                r.bill_type,
+                month,
+                r.usage,
+                r.amount,
+                zero,
+                r.amount,
+                zero,
+                r.coupon_amount,
+            )
+            for r in usage
+        ]
+    if where.charge_mode in (None, "1") and where.resource_name is None:
+        first, last = month_days(month)
+        start, end = cycle_bounds(month, zone)
+        wanted = {
+            "service_type_code": where.service_type_code,
+            "resource_type_code": where.resource_type_code,
+            "region_code": where.region_code,
+            "bill_type": where.bill_type,
+            "resource_id": where.resource_id,
+            "enterprise_project_id": where.enterprise_project_id,
+        }
+        groups: dict[tuple[Any, ...], list[Decimal]] = {}
+        for line in await amortized_lines(session, zone, customer_id, start, end):
+            if line.last < first or line.first > last:
+                continue
+            if any(v is not None and getattr(line, k) != v for k, v in wanted.items()):
+                continue
+            key = _breakdown_key(line)
+            sums = groups.setdefault(key, [Decimal(0)] * 5)
+            before = first - timedelta(days=1)
+            for i, part in enumerate(
+                (
+                    line.amount.amount,
+                    line.amount.share(line.first, before),
+                    line.amount.share(first, last),
+                    line.amount.share(last + timedelta(days=1), line.last),
+                    line.coupon_amount.share(first, last),
+                )
+            ):
+                sums[i] += part
+        rows += [
+            BreakdownRow(
+                **dict(zip(_BREAKDOWN_FIELDS, key, strict=True)),
+                usage=Decimal(0),
+                amount=amount,
+                past=past,
+                current=current,
+                future=future,
+                coupon=coupon,
+            )
+            for key, (amount, past, current, future, coupon) in groups.items()
+        ]
+    rows.sort(key=_breakdown_key)
+    return rows

@@ -46,6 +46,7 @@ from partner_center.domains.billing.models import (
     RoundingResidue,
 )
 from partner_center.domains.billing.records import (
+    BreakdownRow,
     CostGroup,
     FeeRecordView,
     RecordFilter,
@@ -53,6 +54,7 @@ from partner_center.domains.billing.records import (
     SubCustomerSumFilter,
     customer_costs,
     customer_records,
+    monthly_breakdown,
     subcustomer_sums,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
@@ -883,8 +885,10 @@ class BillingService:
         filters: list[tuple[bool, str, set[str]]],
         net: bool,
         days: tuple[str, str] | None = None,
+        amortized: bool = False,
     ) -> list[CostGroup]:
-        """The customer's own records of the cycles ``span`` summed per group and month/day."""
+        """The customer's own records of the cycles ``span`` summed per group and month/day
+        (``amortized``: yearly/monthly fees spread over their periods)."""
         return await customer_costs(
             self.session,
             self.runner.zone,
@@ -895,7 +899,14 @@ class BillingService:
             filters=filters,
             net=net,
             days=days,
+            amortized=amortized,
         )
+
+    async def monthly_breakdown(
+        self, customer_id: str, month: str, where: RecordFilter
+    ) -> list[BreakdownRow]:
+        """The customer's own costs borne in ``month``, yearly/monthly fees amortized."""
+        return await monthly_breakdown(self.session, self.runner.zone, customer_id, month, where)
 
     async def subcustomer_sums(
         self, partner_id: str, cycle: str, window: Page, where: SubCustomerSumFilter

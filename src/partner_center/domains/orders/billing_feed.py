@@ -12,7 +12,18 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+)
 
 from partner_center.domains.orders.models import CustomerOrder, OrderLine, OrderStatus, OrderType
 
@@ -69,11 +80,19 @@ def order_lines(
 
 
 def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
-    """One customer's order lines paid in ``[start, end)`` (UTC), one row per line, in the
+    """One customer's order lines paid in ``[start, end)`` (UTC), one row per line: see
+    ``_paid_lines``."""
+    return _paid_lines(customer_id).where(
+        CustomerOrder.paid_at >= start, CustomerOrder.paid_at < end
+    )
+
+
+def _paid_lines(customer_id: str) -> Select[*tuple[Any, ...]]:
+    """One customer's paid order lines, one row per line, in the
     columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
     paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
     4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units; the order's
-    ``enterprise_project_id``."""
+    ``enterprise_project_id``; ``resource_name`` NULL (order lines keep no resource name)."""
     order_type = CustomerOrder.order_type
     refund = order_type == int(OrderType.UNSUBSCRIBE)
     amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
@@ -97,12 +116,28 @@ def order_records(customer_id: str, *, start: datetime, end: datetime) -> Select
                 (refund, literal(0)), else_=type_coerce(OrderLine.coupon_amount, BigInteger)
             ).label("coupon_amount"),
             CustomerOrder.enterprise_project_id.label("enterprise_project_id"),
+            cast(null(), String(128)).label("resource_name"),
         )
         .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
         .where(
             CustomerOrder.tenant_id == customer_id,
             CustomerOrder.status == int(OrderStatus.COMPLETED),
-            CustomerOrder.paid_at >= start,
-            CustomerOrder.paid_at < end,
         )
+    )
+
+
+def order_periods(customer_id: str, *, start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
+    """One customer's paid order lines whose subscription period meets ``[start, end)`` (UTC),
+    whenever they were paid: the columns of ``order_records`` plus ``effective_time`` and
+    ``expire_time`` (the period; a line without one counts as its paid instant), for amortizing
+    a yearly/monthly fee over its period."""
+    effective = func.coalesce(OrderLine.effective_time, CustomerOrder.paid_at)
+    expire = func.coalesce(OrderLine.expire_time, CustomerOrder.paid_at)
+    return (
+        _paid_lines(customer_id)
+        .add_columns(
+            OrderLine.effective_time.label("effective_time"),
+            OrderLine.expire_time.label("expire_time"),
+        )
+        .where(effective < end, expire >= start)
     )

@@ -6,7 +6,7 @@ resources (renew, unsubscribe, auto-renew, renewal settings, switch to pay-per-u
 """
 
 from partner_center.domains.orders.adjustments import AdjustmentView, PriceAdjustments
-from partner_center.domains.orders.billing_feed import order_lines, order_records
+from partner_center.domains.orders.billing_feed import order_lines, order_periods, order_records
 from partner_center.domains.orders.errors import OrderErrorCode, order_error
 from partner_center.domains.orders.models import (
     FILTERABLE_STATUSES,
@@ -96,6 +96,7 @@ __all__ = [
     "check_status_filter",
     "order_error",
     "order_lines",
+    "order_periods",
     "order_records",
     "split",
     "term_refund",

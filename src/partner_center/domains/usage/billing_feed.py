@@ -30,7 +30,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from partner_center.domains.usage.models import ChargeState, FeeRecord
+from partner_center.domains.usage.models import ChargeState, FeeRecord, OnDemandResource
 
 #: The enterprise project of every pay-per-use resource (no other is kept for them).
 DEFAULT_ENTERPRISE_PROJECT = "0"
@@ -104,25 +104,35 @@ def fee_records(customer_id: str, *, cycle: str) -> Select[*tuple[Any, ...]]:
     """One customer's charged fee records of ``cycle``, one row per record, in the columns of
     ``orders.public.order_records``: ``bill_type`` 5 (usage), ``charge_mode`` "3", usage in
     10⁻⁸ units of the usage measure, amounts raw 10⁻⁸ units (no coupon part). Pay-per-use
-    resources belong to the default enterprise project (``"0"``)."""
-    return select(
-        FeeRecord.id.label("id"),
-        FeeRecord.id.label("trade_id"),
-        FeeRecord.partner_id.label("partner_id"),
-        literal(5).label("bill_type"),
-        literal("3").label("charge_mode"),
-        FeeRecord.service_type_code.label("service_type_code"),
-        FeeRecord.resource_type_code.label("resource_type_code"),
-        FeeRecord.region_code.label("region_code"),
-        FeeRecord.resource_id.label("resource_id"),
-        FeeRecord.usage_hour.label("trade_time"),
-        type_coerce(FeeRecord.quantity, BigInteger).label("usage"),
-        type_coerce(FeeRecord.official_amount, BigInteger).label("official_amount"),
-        type_coerce(FeeRecord.official_amount, BigInteger).label("amount"),
-        literal(0, BigInteger).label("coupon_amount"),
-        literal(DEFAULT_ENTERPRISE_PROJECT).label("enterprise_project_id"),
-    ).where(
-        FeeRecord.tenant_id == customer_id,
-        FeeRecord.bill_cycle == cycle,
-        FeeRecord.charge_state == ChargeState.CHARGED,
+    resources belong to the default enterprise project (``"0"``); ``resource_name``: the
+    resource's name (NULL for a record of a resource not kept here)."""
+    resource = OnDemandResource
+    return (
+        select(
+            FeeRecord.id.label("id"),
+            FeeRecord.id.label("trade_id"),
+            FeeRecord.partner_id.label("partner_id"),
+            literal(5).label("bill_type"),
+            literal("3").label("charge_mode"),
+            FeeRecord.service_type_code.label("service_type_code"),
+            FeeRecord.resource_type_code.label("resource_type_code"),
+            FeeRecord.region_code.label("region_code"),
+            FeeRecord.resource_id.label("resource_id"),
+            FeeRecord.usage_hour.label("trade_time"),
+            type_coerce(FeeRecord.quantity, BigInteger).label("usage"),
+            type_coerce(FeeRecord.official_amount, BigInteger).label("official_amount"),
+            type_coerce(FeeRecord.official_amount, BigInteger).label("amount"),
+            literal(0, BigInteger).label("coupon_amount"),
+            literal(DEFAULT_ENTERPRISE_PROJECT).label("enterprise_project_id"),
+            resource.resource_name.label("resource_name"),
+        )
+        .outerjoin(
+            resource,
+            and_(resource.id == FeeRecord.resource_id, resource.tenant_id == FeeRecord.tenant_id),
+        )
+        .where(
+            FeeRecord.tenant_id == customer_id,
+            FeeRecord.bill_cycle == cycle,
+            FeeRecord.charge_state == ChargeState.CHARGED,
+        )
     )

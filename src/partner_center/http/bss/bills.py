@@ -72,7 +72,9 @@ OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
 _EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 Project = Annotated[TextFilter, Doc(_EP_DOC)]
 AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
-NotFiltered = Annotated[TextFilter, Doc("Accepted, not filtered")]
+ResourceName = Annotated[
+    TextFilter, Doc("The resource's name, exact (pay-per-use records: order lines keep none)")
+]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
 Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
 Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
@@ -489,7 +491,7 @@ class SubCustomerBillDetailQuery(_FeeRecordQuery):
     customer_id: Annotated[str | None, Doc("The customer", required=True)] = None
     bill_detail_type: BillTypeFilter = None
     resource_id: TextFilter = None
-    resource_name: NotFiltered = None
+    resource_name: ResourceName = None
     account_manager_id: Annotated[
         TextFilter, Doc("Only if the customer is assigned to this account manager")
     ] = None
@@ -551,7 +553,10 @@ async def list_sub_customer_bill_detail(
         owner = query.indirect_partner_id
     cycle = parse_cycle(query.bill_cycle or "", "bill_cycle")
     where = query.records_filter(
-        bill_type=query.bill_detail_type, resource_id=query.resource_id, partner_id=owner
+        bill_type=query.bill_detail_type,
+        resource_id=query.resource_id,
+        resource_name=query.resource_name,
+        partner_id=owner,
     )
     window = page(query.offset, query.limit, max_limit=1000)
     records, total = await ctx.services.billing.partner_customer_records(
@@ -781,7 +786,9 @@ class FilterV2(WireModel):
 class ListCostsReq(WireModel):
     time_condition: TimeCondition
     groupby: list[GroupBy]
-    cost_type: str = Field(description="ORIGINAL_COST (AMORTIZED_COST: not served)")
+    cost_type: str = Field(
+        description="ORIGINAL_COST when paid | AMORTIZED_COST yearly/monthly spread by day"
+    )
     amount_type: str = Field(description="PAYMENT_AMOUNT payable | NET_AMOUNT less coupons")
     offset: int | None = Field(default=None, description=">= 0, default 0")
     limit: int | None = Field(default=None, description="1 to 100, default 10")
@@ -831,8 +838,9 @@ async def list_costs(
     Computed from the customer's fee records (orders paid and pay-per-use fee records), summed
     per group and per month or day (the bill date in the billing time zone). Dimensions the
     records carry: service type, resource type, region, charging mode, bill type and resource;
-    the account dimensions are the caller itself. Tags, cost units and amortization are not
-    modelled: ``AMORTIZED_COST`` and other group types are refused with ``CBC.0100``.
+    the account dimensions are the caller itself. ``AMORTIZED_COST`` spreads a yearly/monthly
+    order line over its subscription period by day (pay-per-use as is). Tags and cost units are
+    not modelled: other group types are refused with ``CBC.0100``.
     """
     span = body.time_condition
     if span.time_measure_id not in (1, 2):
@@ -841,8 +849,8 @@ async def list_costs(
     shape = r"\d{4}-\d{2}-\d{2}" if daily else r"\d{4}-\d{2}"
     if not all(re.fullmatch(shape, t) for t in (span.begin_time, span.end_time)):
         raise invalid_parameter("begin_time", "YYYY-MM-DD per day, YYYY-MM per month.")
-    if body.cost_type != "ORIGINAL_COST":
-        raise invalid_parameter("cost_type", "ORIGINAL_COST (amortization is not modelled).")
+    if body.cost_type not in ("ORIGINAL_COST", "AMORTIZED_COST"):
+        raise invalid_parameter("cost_type", "ORIGINAL_COST or AMORTIZED_COST.")
     if body.amount_type not in ("PAYMENT_AMOUNT", "NET_AMOUNT"):
         raise invalid_parameter("amount_type", "PAYMENT_AMOUNT or NET_AMOUNT.")
     if not body.groupby or any(g.type != "dimension" for g in body.groupby):
@@ -875,6 +883,7 @@ async def list_costs(
             filters=filters,
             net=body.amount_type == "NET_AMOUNT",
             days=(span.begin_time, span.end_time) if daily else None,
+            amortized=body.cost_type == "AMORTIZED_COST",
         )
     )
     accounts = [g.key for g in body.groupby if g.key in _ACCOUNT_KEYS]
@@ -914,7 +923,7 @@ class MonthlyBreakDownQuery(QueryModel):
     offset: RowOffset = None
     limit: Rows1000 = None
     resource_id: TextFilter = None
-    resource_name: NotFiltered = None
+    resource_name: ResourceName = None
     enterprise_project_id: Project = None
     method: OwnAccount = None
     sub_customer_id: TextFilter = None
@@ -933,9 +942,9 @@ class AmortizedCostInfo(WireModel):
     usage: Decimal
     consume_amount: Unrounded
     past_months_amortized_amount: Decimal
-    current_month_amortized_amount: Decimal = Field(description="The month's share: all of it")
+    current_month_amortized_amount: Decimal = Field(description="The month's share")
     future_months_amortized_amount: Decimal
-    amortized_cash_amount: Decimal = Field(description="The share not paid by coupons")
+    amortized_cash_amount: Decimal = Field(description="The month's share not paid by coupons")
     amortized_credit_amount: Decimal
     amortized_coupon_amount: Decimal
     amortized_flexipurchase_coupon_amount: Decimal
@@ -957,10 +966,11 @@ async def list_customer_bills_monthly_break_down(
 ) -> ListCustomerBillsMonthlyBreakDownResponse:
     """Query a customer's own amortized costs of a month
 
-    Computed from the customer's fee records of the month (orders paid and pay-per-use fee
-    records) summed per resource, product, region, charging mode and bill type. Spreading a
-    yearly/monthly fee over its subscription period is not modelled: each fee is borne in the
-    month it was paid or used, so the past and future months' shares are zero.
+    The customer's pay-per-use fee records of the month (borne in full) and its yearly/monthly
+    order lines whose subscription period has days in the month, whenever paid, spread over
+    the period by day of the billing time zone (the past, current and future months' shares
+    sum to the fee), summed per resource, product, region, charging mode, bill type and the
+    cycle billed.
     """
     customer_id = _own_account(ctx, query.method, query.sub_customer_id)
     month = parse_cycle(query.shared_month or "", "shared_month")
@@ -972,16 +982,13 @@ async def list_customer_bills_monthly_break_down(
         charge_mode=None if mode is None else str(mode),
         bill_type=query.bill_type,
         resource_id=query.resource_id,
+        resource_name=query.resource_name,
         enterprise_project_id=query.enterprise_project_id or None,
     )
     window = page(query.offset, query.limit, max_limit=1000)
-    records, total = await ctx.services.billing.customer_records(
-        customer_id, month, window, where, per_resource=True
-    )
+    rows = await ctx.services.billing.monthly_breakdown(customer_id, month, where)
     zero = dict.fromkeys(
         [
-            "past_months_amortized_amount",
-            "future_months_amortized_amount",
             "amortized_credit_amount",
             "amortized_flexipurchase_coupon_amount",
             "amortized_stored_value_card_amount",
@@ -993,21 +1000,22 @@ async def list_customer_bills_monthly_break_down(
         details=[
             AmortizedCostInfo(
                 **same_named(r, "bill_type service_type_code resource_type_code region_code"),
-                **same_named(r, "resource_id"),
+                **same_named(r, "resource_id bill_cycle"),
                 **same_named(r, "usage", via=wire_amount),
                 shared_month=month,
-                bill_cycle=month,
                 customer_id=customer_id,
                 charging_mode=int(r.charge_mode),
                 consume_amount=wire_amount(r.amount),
-                current_month_amortized_amount=wire_amount(r.amount),
-                amortized_cash_amount=wire_amount(r.amount - r.coupon_amount),
-                amortized_coupon_amount=wire_amount(r.coupon_amount),
+                past_months_amortized_amount=wire_amount(r.past),
+                current_month_amortized_amount=wire_amount(r.current),
+                future_months_amortized_amount=wire_amount(r.future),
+                amortized_cash_amount=wire_amount(r.current - r.coupon),
+                amortized_coupon_amount=wire_amount(r.coupon),
                 **zero,
             )
-            for r in records
+            for r in rows[window.offset : window.offset + window.limit]
         ],
-        total_count=total,
+        total_count=len(rows),
         currency=ctx.services.billing.currency,
     )
 
