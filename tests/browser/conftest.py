@@ -127,9 +127,14 @@ def notice(page: Page, text: str) -> None:
 
 
 def check_page(page: Page, name: str) -> None:
-    """Screenshot the page, then run axe-core on it: no serious or critical violation."""
+    """Screenshot the page, check that it fits the window's width (no sideways scrolling), then
+    run axe-core on it: no serious or critical violation."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{name}: the page is wider than the window: {widths}"
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"

@@ -167,7 +167,7 @@ def test_a_customer_grants_authorization_and_pays_an_order(
     page.click("nav.side >> text=Association and Authorization")
     page.click("button:has-text('Grant authorization')")
     notice(page, "The request was approved.")
-    assert "AUTHORIZED" in page.inner_text("table")
+    assert "\tAuthorized\t" in page.inner_text("table")
     check_page(page, "customer-requests")
 
     set_consumption_quota(server, csp, "5000")
@@ -214,7 +214,7 @@ def test_the_operator_moves_the_sandbox_clock(page: Page, server: LiveServer) ->
     sign_in(page, "operator")
     page.wait_for_url("**/console/operator/partners")
     check_page(page, "operator-partners")
-    page.click("tr:has-text('CSP') >> text=View and set")
+    page.click("tr:has-text('Cloud solution provider') >> text=View and set")
     page.fill("#consumption_quota", "-1")
     page.click("button:has-text('Set quota')")
     page.wait_for_selector("#consumption_quota-error:has-text('CBC.0100')")
