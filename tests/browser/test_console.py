@@ -67,6 +67,14 @@ def test_a_partner_manages_customers(
     page.click("button:has-text('Set budget of selected customers')")
     notice(page, "The budget was set.")
     assert "1,234.50" in row(page, first) and "monthly" in row(page, first)
+    # Its adjustment records: the heading names the customer, the operation is in words.
+    page.click(f"tr:has(#c-{first.account_id}) >> a:has-text('1,234.50')")
+    page.wait_for_url("**/console/customers/budget-records*")
+    assert first.domain_name in page.inner_text("h1")
+    assert "\tSet\t" in page.inner_text("table")
+    check_page(page, "customer-budget-records")
+    page.click("nav.side >> text=Customer Management")
+    page.wait_for_url("**/console/customers")
 
     # Freeze two customers, then unfreeze them.
     select(page, second, third)

@@ -10,6 +10,7 @@ from playwright.sync_api import Page
 from partner_center.domains.partners.public import PartnerType
 from partner_center.provisioning import Credentials
 from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
+from tests.browser.test_console import _operator_password
 from tests.harness import LiveServer, Partner, unique
 
 
@@ -108,3 +109,16 @@ def test_a_distributor_manages_its_resellers_and_their_customers(
     notice(page, "The customers were frozen.")
     assert "Frozen" in page.inner_text(f"tr:has(#c-{second.account_id})")
     check_page(page, "distributor-resellers-customers-managed")
+
+
+def test_the_operator_sees_a_resellers_distributor_by_name(
+    page: Page, server: LiveServer, distributor: Partner, resellers: list[Partner]
+) -> None:
+    """The operator's partner list named a reseller's distributor by its 32-character id."""
+    server._call(_operator_password)
+    sign_in(page, "operator")
+    page.wait_for_url("**/console/operator/partners")
+    page.goto("/console/operator/partners?partner_type=RESELLER")
+    row = page.inner_text(f"tr:has-text('{resellers[0].creds.domain_name}')")
+    assert f"\t{distributor.creds.domain_name}\t" in row
+    assert distributor.id not in row

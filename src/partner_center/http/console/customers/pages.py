@@ -195,8 +195,14 @@ async def budget_records(page: Page) -> Response:
         page.actor, customer_id, filters=RecordFilter(), page=page_window(offset, limit)
     )
     budget = await page.services.budgets.show_budget(page.actor, customer_id)
+    # The heading names the customer (a reseller's customer, which a distributor may manage,
+    # is not among the caller's own: its id stands for it).
+    own, _one = await page.services.customers.list_sub_customers(
+        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
+    )
     return page.render(
         "customers/budget_records.html",
+        customer_name=own[0].account_name if own else None,
         rows=rows,
         total=total,
         offset=offset,

@@ -29,9 +29,16 @@ async def partners(page: Page) -> Response:
     rows, total = await page.services.partners.list_partners(
         page_window(offset, 20), partner_type=partner_type
     )
+    # The distributor column names the distributor (at most 20 look-ups, one per page row).
+    names = {row.partner_id: row.name for row in rows}
+    for distributor_id in {row.distributor_id for row in rows if row.distributor_id}:
+        if distributor_id not in names:
+            found = await page.services.partners.get(distributor_id)
+            names[distributor_id] = found.name if found else distributor_id
     return page.render(
         "operator/partners.html",
         rows=rows,
+        names=names,
         total=total,
         offset=offset,
         limit=20,
