@@ -177,3 +177,20 @@ def test_overdue_summary_reads_for_one_bill_and_many(bills: int) -> None:
     assert "117.34" in html
     assert f"overdue bills: {bills}," in html
     assert "1 bills" not in html
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Amount (CNY)"), ("zh", "金额（CNY）")])
+def test_repay_names_the_deployments_currency_not_usd(language: str, label: str) -> None:
+    html = _page(
+        language,
+        "finance/repay.html",
+        currency="CNY",
+        due=Decimal("12.30"),
+        limit_online=Decimal("40000"),
+        tab="online",
+        csrf="x",
+        csrf_field="csrf",
+        page=SimpleNamespace(field=lambda name, default="": default),
+    )
+    assert label in html
+    assert "USD" not in html and "美元" not in html

@@ -148,6 +148,7 @@ class Page(Admitted):
             "notice": self.request.query_params.get("notice"),
             "sandbox": self.state.sandbox_clock is not None,
             "now": self.services.clock.now(),
+            "currency": self.state.settings.currency,
             **extra,
         }
 
