@@ -1,7 +1,9 @@
-"""The customer's own console: its partner and budget, its orders (pay), and the partner's
-authorization requests to approve, reject or revoke."""
+"""The customer's own console: its partner and budget, its bills, its orders (pay), and the
+partner's authorization requests to approve, reject or revoke."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -18,6 +20,20 @@ from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
 CUSTOMER = CallerKind.CUSTOMER
+
+
+@view(pages, "/console/my/bills", kind=CUSTOMER)
+async def my_bills(page: Page) -> Response:
+    """The customer's own bill of a month (last month by default), per service, resource type,
+    charging mode and bill type: what ``show_customer_monthly_sum`` answers the SDK."""
+    local = page.services.clock.now().astimezone(page.services.settings.zone)
+    last_month = (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    cycle = page.query("cycle") or last_month
+    offset = page.int_query("offset", 0)
+    bill = await page.services.billing.customer_monthly_sum(
+        page.caller.account_id, cycle, page_window(offset, 50)
+    )
+    return page.render("mine/bills.html", bill=bill, cycle=cycle, offset=offset, limit=50)
 
 
 @view(pages, "/console/my", kind=CUSTOMER)
