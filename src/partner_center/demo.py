@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from partner_center.domains.partners.public import PartnerType
+from partner_center.domains.payments.public import CardInput
 from partner_center.domains.usage.public import ResourceSpec
 from partner_center.kernel.clock import SandboxClock, format_utc, start_of_month, utc
 from partner_center.kernel.db import load_sandbox_state, save_sandbox_state
@@ -175,7 +176,28 @@ async def _play_history(
     await move_sandbox_clock(
         state.db, state.jobs, zone=state.settings.zone, wall=state.wall, to=state.wall.now()
     )
+    await _pay_overdue_bills(state, partners)
     return count
+
+
+async def _pay_overdue_bills(state: AppState, partners: list[str]) -> None:
+    """The demo partners paid on time: a bill already past its due date is repaid by the
+    sandbox test card (so the demo is never overdue nor restricted on its first day, and the
+    statements show a repayment); a bill not yet due is left to repay."""
+    async with state.work() as services:
+        now = services.clock.now()
+        year = now.astimezone(state.settings.zone).year
+        for partner_id in partners:
+            for bill in await services.billing.unpaid_bills(partner_id):
+                if bill.due_at > now:
+                    continue
+                await services.repayments.repay_online(
+                    partner_id,
+                    bill.remaining_amount,
+                    CardInput("4242 4242 4242 4242", 12, year + 2, "123", "Demo Partner"),
+                    actor_id=partner_id,
+                    idempotency_key=f"demo-{bill.bill_id}",
+                )
 
 
 async def seed_demo(state: AppState, *, if_empty: bool) -> dict[str, Any] | None:

@@ -27,15 +27,19 @@ from partner_center.state import AppState
 from tests.dbutil import create_fresh_database, drop_database, migrate
 
 NOW = datetime.fromisoformat("2026-11-06T04:00:00+00:00")
+#: The October bill (issued 5 November, due 19 November) is overdue by then.
+LATER = datetime.fromisoformat("2026-12-03T04:00:00+00:00")
 
 
 class StoppedWall(WallClock):
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
     def now(self) -> datetime:
-        return NOW
+        return self.at
 
 
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[AppState]:
+def fresh_state(tmp_path: Path, at: datetime) -> Iterator[AppState]:
     url, pg_name = asyncio.run(create_fresh_database())
     migrate(url)
     settings = Settings(
@@ -45,8 +49,18 @@ def state(tmp_path: Path) -> Iterator[AppState]:
         secret_key="test-secret-key-not-for-production",
         log_level="WARNING",
     )
-    yield build_state(settings, db=Database(url), wall=StoppedWall())
+    yield build_state(settings, db=Database(url), wall=StoppedWall(at))
     asyncio.run(drop_database(pg_name))
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[AppState]:
+    yield from fresh_state(tmp_path, NOW)
+
+
+@pytest.fixture
+def later_state(tmp_path: Path) -> Iterator[AppState]:
+    yield from fresh_state(tmp_path, LATER)
 
 
 def test_history_starts_on_the_first_of_the_last_billed_month(state: AppState) -> None:
@@ -84,5 +98,30 @@ def test_the_demo_has_a_billed_month_and_ends_at_real_time(state: AppState) -> N
         assert ([b.cycle for b in listed], total) == (["2026-10"], 1)
         # A second seed of a database that holds the demo changes nothing.
         assert await seed_demo(state, if_empty=True) is None
+
+    asyncio.run(scenario())
+
+
+def test_a_bill_past_its_due_date_is_repaid_so_the_demo_starts_in_good_standing(
+    later_state: AppState,
+) -> None:
+    async def scenario() -> None:
+        credentials = await seed_demo(later_state, if_empty=True)
+        assert credentials is not None
+        csp = credentials["csp"]["domain_id"]
+        async with later_state.work() as services:
+            assert services.clock.now() == LATER
+            october = await services.billing.partner_bill(csp, "2026-10")
+            due = await services.billing.amount_due(csp)
+            overdue = await services.billing.has_overdue(csp)
+            repayments, count = await services.repayments.repayments(csp, Page(0, 10))
+        # Same October as above, paid in full by the test card; November is billed on
+        # 5 December, so nothing is owed yet.
+        assert (october.bill.amount_due, october.bill.remaining_amount) == (
+            Decimal("117.34"),
+            Decimal("0.00"),
+        )
+        assert due.amount == 0 and not overdue
+        assert count == 1 and repayments[0].repaid_amount == Decimal("117.34")
 
     asyncio.run(scenario())
