@@ -109,6 +109,12 @@ def test_show_customer_monthly_sum(server: LiveServer, csp: Partner) -> None:
         D("10.00"),
         D("72.35"),
     )
+    # Every amount of the sum is written with 2 decimals (the bill's total is stored at scale 8).
+    assert [str(a) for a in (answer.consume_amount, answer.coupon_amount, answer.debt_amount)] == [
+        "82.35",
+        "10.00",
+        "72.35",
+    ]
     assert (answer.cash_amount, answer.writeoff_amount, answer.measure_id) == (D(0), D(0), 1)
     assert (answer.currency, answer.total_count) == ("USD", 4)
     lines = [

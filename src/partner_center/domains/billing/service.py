@@ -820,7 +820,7 @@ class BillingService:
         ]
         if bill is None:
             return MonthlySum(lines, total, ZERO, ZERO, ZERO, self.currency)
-        debt = bill.total_amount
+        debt = bill.total_amount.quantize(CENT)  # stored at scale 8, already whole cents
         consume = (bill.consumption_amount + bill.refund_amount + bill.adjustment_amount).quantize(
             CENT
         )
