@@ -35,7 +35,9 @@ from partner_center.provisioning import Credentials
 from tests.harness import LiveServer, Partner, fresh_server, unique
 from tests.outside.world import World, build_world
 
-SURFACE = json.loads((Path(__file__).parents[1] / "spec" / "api-surface.json").read_text())
+SURFACE = json.loads(
+    (Path(__file__).parents[2] / "src/partner_center/http/bss/api_surface.json").read_text()
+)
 SPECS: dict[str, dict[str, Any]] = {op["operation"]: op for op in SURFACE["operations"]}
 PAIRS = sorted((op, client) for op, spec in SPECS.items() for client in spec["clients"])
 

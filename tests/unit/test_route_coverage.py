@@ -1,8 +1,9 @@
 """Every operation of the official SDKs has a route with its method and path (issue 13).
 
-The surface is read from ``tests/spec/api-surface.json``, a byte-for-byte copy of
-``../shared/spec/api-surface.json`` vendored so that a clean checkout can run this in CI; when the
-shared copy is reachable the two must be identical.
+The surface is read from ``src/partner_center/http/bss/api_surface.json``, a byte-for-byte copy of
+``../shared/spec/api-surface.json`` vendored so that a clean checkout can run this in CI (the wire
+models are generated from it too, ``http/bss/sdk_models.py``); when the shared copy is reachable
+the two must be identical.
 
 ``EXPECTED_ELSEWHERE`` names the operations other work in flight is building. It must stay true in
 both directions: an operation listed there that already has a route fails too, so the list shrinks
@@ -19,7 +20,7 @@ from partner_center.app import create_app
 from partner_center.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDORED = ROOT / "tests" / "spec" / "api-surface.json"
+VENDORED = ROOT / "src" / "partner_center" / "http" / "bss" / "api_surface.json"
 SHARED = ROOT.parent / "shared" / "spec" / "api-surface.json"
 
 #: Operations without a route yet, each owned by work in flight: the integrator removes them as

@@ -49,6 +49,7 @@ from partner_center.domains.balances.public import (
     StatementQuery,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import (
     WireAmount,
     consumption_quota_figures,
@@ -76,22 +77,20 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # -- wire models (field for field as the official SDK's) --------------------------------------
 
 
+@sdk_model()
 class AccountBalanceV3(WireModel):
-    account_id: str | None = None
     account_type: int | None = Field(default=None, description="1 cash, 2 credit")
-    amount: Decimal | None = None
-    currency: str | None = None
-    designated_amount: Decimal | None = None
     credit_amount: Decimal | None = Field(default=None, description="Type 2 only: the quota")
-    measure_id: int | None = None
 
 
+@sdk_model()
 class AccountBalanceV2(AccountBalanceV3):
-    memo: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListPartnerBalancesResponse(WireModel):
-    account_balances: list[AccountBalanceV2]
+    pass
 
 
 class AdjustAccountReq(WireModel):
@@ -107,12 +106,14 @@ class ReclaimToPartnerAccountBalancesReq(AdjustAccountReq):
     pass
 
 
+@sdk_model(required="*")
 class UpdateCustomerAccountAmountResponse(WireModel):
-    transfer_id: str
+    pass
 
 
+@sdk_model(required="*")
 class ReclaimToPartnerAccountResponse(WireModel):
-    trans_id: str
+    pass
 
 
 class CustomerInfoV2(WireModel):
@@ -124,105 +125,68 @@ class QueryCustomersBalancesReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model()
 class CustomerBalancesV2(WireModel):
-    customer_id: str | None = None
-    debt_amount: Decimal | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    measure_id: int | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListCustomersBalancesDetailResponse(WireModel):
-    customer_balances: list[CustomerBalancesV2]
+    pass
 
 
 class _ChangeRecord(WireModel):
-    """What the partner's and the customer's account change records write first."""
+    """What the partner's and the customer's account change records say alike."""
 
-    account_change_id: str | None = None
-    trade_detail_type: str | None = None
     trade_time: str | None = Field(default=None, description="UTC")
-    trade_id: str | None = None
-    change_amount: str | None = None
-    balance_after_change: str | None = None
 
 
+@sdk_model()
 class AccountChangeRecord(_ChangeRecord):
     type: str | None = Field(default=None, description="1 income, 2 expense")
-    customer_id: str | None = None
-    account_name: str | None = None
 
 
-class _Statement(WireModel):
-    """A page of account change records: how many there are in all, in which currency."""
-
-    total_count: int
-    currency: str
+@sdk_model(required="*")
+class ListPartnerAccountChangeRecordsResponse(WireModel):
+    pass
 
 
-class ListPartnerAccountChangeRecordsResponse(_Statement):
-    records: list[AccountChangeRecord]
-
-
+@sdk_model()
 class AdjustRecordV3(WireModel):
-    customer_id: str | None = None
-    customer_name: str | None = None
-    operation_type: str | None = None
-    amount: str | None = None
-    currency: str | None = None
-    apply_scene: str | None = None
     operation_time: str | None = Field(default=None, description="UTC")
-    measure_id: int | None = None
-    trans_id: str | None = None
-    memo: str | None = None
 
 
+@sdk_model(required="*")
 class ListPartnerAdjustRecordsResponse(WireModel):
-    records: list[AdjustRecordV3]
-    total_count: int
+    pass
 
 
+@sdk_model(required="*")
 class ShowCustomerAccountBalancesResponse(WireModel):
-    account_balances: list[AccountBalanceV3]
-    debt_amount: Decimal
-    measure_id: int
-    currency: str
+    pass
 
 
+@sdk_model()
 class CustomerAccountChangeRecord(_ChangeRecord):
     revenue_expense_type: str | None = Field(default=None, description="REVENUE | EXPENSE")
     bill_cycle: str | None = Field(default=None, description="YYYY-MM, billing time zone")
-    payment_channel_id: str | None = None
-    payment_channel_no: str | None = None
-    consume_time: str | None = None
-    account_name: str | None = None
-    cloud_service_type_name: str | None = None
-    resource_type_name: str | None = None
 
 
-class ListCustomerAccountChangeRecordsResponse(_Statement):
-    records: list[CustomerAccountChangeRecord]
+@sdk_model(required="*")
+class ListCustomerAccountChangeRecordsResponse(WireModel):
+    pass
 
 
+@sdk_model(required="*")
 class ShowPartnerConsumptionQuotaResponse(WireModel):
-    consumption_quota: str
-    amount: str
-    coupon_amount: str
-    due_amount: str
-    unbilled_amount: str
     used_consumption_quota: str = Field(
         description="due_amount + unbilled_amount - amount - coupon_amount"
     )
-    measure_id: int
-    currency: str
 
 
+@sdk_model(required="*")
 class ShowCustomerExpenditureQuotaResponse(WireModel):
-    granting_amount: Decimal
-    granting_amount_used: Decimal
-    percentage_granting_amount_used: Decimal
-    measure_id: int
-    currency: str
+    pass
 
 
 class AdjustToIndirectPartnerReq(WireModel):
@@ -422,7 +386,7 @@ async def list_customers_balances_detail(
 
 
 def _change_record(line: StatementLine) -> dict[str, Any]:
-    """The fields of ``_ChangeRecord`` for a statement line."""
+    """The fields both account change records write first, for a statement line."""
     return {
         "account_change_id": line.id,
         "trade_detail_type": line.trade_detail_type,

@@ -48,6 +48,7 @@ from partner_center.domains.billing.public import (
 from partner_center.domains.usage.public import ResourceBandwidth
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.schemas import ASSOCIATION_TYPES_IN
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.headers import XLanguage
 from partner_center.http.operations import OperationContext, operation
@@ -91,14 +92,11 @@ class PostpaidBillSumQuery(QueryModel):
     bill_cycle: Annotated[str | None, Doc("YYYY-MM, a billed month", required=True)] = None
 
 
+@sdk_model(required="*")
 class ListPostpaidBillSumResponse(WireModel):
-    bill_cycle: str
     initial_amount_due: Decimal = Field(description="consume_amount + refunds + adjustments")
-    consume_amount: Decimal
     refunds: Decimal = Field(description="<= 0")
-    adjustments: Decimal
     tax_amount: Decimal = Field(description="Not included in initial_amount_due")
-    currency: str
 
 
 @operation(router, "GET", "/v2/bills/partner-bills/postpaid-bill-summary", kind=CallerKind.PARTNER)
@@ -125,13 +123,14 @@ class ListConsumeSubCustomersReq(WireModel):
     limit: int | None = Field(default=None, description="1 to 100, default 10")
 
 
+@sdk_model(required="*")
 class SubCustomerInfoV3(WireModel):
-    customer_id: str
+    pass
 
 
+@sdk_model(required="*")
 class ListConsumeSubCustomersResponse(WireModel):
-    sub_customers: list[SubCustomerInfoV3]
-    total_count: int
+    pass
 
 
 @operation(router, "POST", f"{_SUBCUSTOMER_RECORDS}/sub-customers/query", kind=CallerKind.PARTNER)
@@ -157,40 +156,17 @@ class CustomerMonthlySumQuery(QueryModel):
     sub_customer_id: TextFilter = None
 
 
+@sdk_model(omit="service_type_name resource_type_name account_name", required="*")
 class BillSumRecordInfoV2(WireModel):
-    bill_cycle: str
-    resource_type_code: str
-    service_type_code: str
     charging_mode: ChargingMode
-    official_amount: Decimal
-    official_discount_amount: Decimal
-    truncated_amount: Decimal
     consume_amount: Decimal = Field(description="official − discount − truncated; refunds < 0")
-    coupon_amount: Decimal
-    flexipurchase_coupon_amount: Decimal
-    stored_value_card_amount: Decimal
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount (billed postpaid)")
-    writeoff_amount: Decimal
-    cash_amount: Decimal
-    credit_amount: Decimal
-    measure_id: int
     bill_type: int = Field(description="1 consumption, 2 refund, 3 adjustment")
-    customer_id: str
 
 
+@sdk_model(required="*")
 class ShowCustomerMonthlySumResponse(WireModel):
-    total_count: int
-    bill_sums: list[BillSumRecordInfoV2]
     consume_amount: Decimal = Field(description="Refunds and adjustments included, 2 decimals")
-    debt_amount: Decimal
-    coupon_amount: Decimal
-    flexipurchase_coupon_amount: Decimal
-    stored_value_card_amount: Decimal
-    cash_amount: Decimal
-    credit_amount: Decimal
-    writeoff_amount: Decimal
-    measure_id: int
-    currency: str
 
 
 _NONE = Decimal("0.00")
@@ -261,31 +237,26 @@ class CustomerselfResourceRecordsQuery(QueryModel):
     ] = None
 
 
+@sdk_model(
+    fields=(
+        "bill_date bill_type customer_id region cloud_service_type resource_type "
+        "resource_id trade_id id trade_time charge_mode usage official_amount "
+        "discount_amount amount coupon_amount debt_amount measure_id"
+    ),
+    required="*",
+)
 class ResFeeRecordV2(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
     bill_type: BillType
-    customer_id: str
-    region: str
-    cloud_service_type: str
-    resource_type: str
-    resource_id: str
-    trade_id: str
-    id: str
     trade_time: str = Field(description="UTC")
     charge_mode: str = Field(description="1 yearly/monthly, 3 pay-per-use")
-    usage: Decimal
-    official_amount: Decimal
-    discount_amount: Decimal
     amount: Unrounded
-    coupon_amount: Decimal
     debt_amount: Decimal = Field(description="amount − coupon_amount (billed postpaid)")
-    measure_id: int
 
 
+@sdk_model(required="*")
 class ListCustomerselfResourceRecordsResponse(WireModel):
-    fee_records: list[ResFeeRecordV2]
-    total_count: int
-    currency: str
+    pass
 
 
 def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any]:
@@ -373,30 +344,27 @@ class SubcustomerMonthlyBillsQuery(QueryModel):
     indirect_partner_id: Reseller = None
 
 
+@sdk_model(required="*")
 class BalanceTypeDeductSumV2(WireModel):
-    balance_type: str
-    amount: Decimal
-    bill_type: str
+    pass
 
 
+@sdk_model(
+    fields=(
+        "customer_id cloud_service_type resource_type_code bill_type charge_mode amount "
+        "debt_amount adjustment_amount discount_amount measure_id account_details"
+    ),
+    required="*",
+)
 class BillSumInfoV2(WireModel):
-    customer_id: str
-    cloud_service_type: str
-    resource_type_code: str
     bill_type: str = Field(description="0 normal, 1 unsubscription (negative), 2 write-off")
-    charge_mode: str
     amount: Decimal = Field(description="Unrounded (8 decimals)")
     debt_amount: Decimal = Field(description="amount − coupons, on the partner's bill")
-    adjustment_amount: Decimal
-    discount_amount: Decimal
-    measure_id: int
-    account_details: list[BalanceTypeDeductSumV2]
 
 
+@sdk_model(required="*")
 class ListSubcustomerMonthlyBillsResponse(WireModel):
-    bill_sums: list[BillSumInfoV2]
-    count: int
-    currency: str
+    pass
 
 
 @operation(
@@ -519,18 +487,23 @@ class _FeeRecordOut(WireModel):
     debt_amount: Decimal = Field(description="The amount less coupons (billed postpaid)")
 
 
+@sdk_model(
+    fields=(
+        "bill_cycle customer_id service_type_code resource_type_code region_code "
+        "charging_mode trade_time trade_id id official_amount official_discount_amount "
+        "coupon_amount debt_amount bill_detail_type resource_id usage_amount "
+        "payment_amount partner_id"
+    ),
+    required="*",
+)
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
     bill_detail_type: BillType
-    resource_id: str
-    usage_amount: Decimal
     payment_amount: Unrounded
-    partner_id: str
 
 
+@sdk_model(fields="fee_records total_count currency", required="*")
 class ListSubCustomerBillDetailResponse(WireModel):
-    fee_records: list[SubCustomerMonthlyBillDetail]
-    total_count: int
-    currency: str
+    pass
 
 
 @operation(router, "GET", _SUBCUSTOMER_RECORDS, kind=CallerKind.PARTNER)
@@ -598,18 +571,24 @@ class CustomerBillsFeeRecordsQuery(_FeeRecordQuery):
     sub_customer_id: TextFilter = None
 
 
+@sdk_model(
+    fields=(
+        "bill_cycle customer_id service_type_code resource_type_code region_code "
+        "charging_mode trade_time trade_id id official_amount official_discount_amount "
+        "coupon_amount debt_amount provider_type bill_type status erase_amount "
+        "consume_amount"
+    ),
+    required="*",
+)
 class MonthlyBillRecord(_FeeRecordOut):
-    provider_type: int
     bill_type: BillType
     status: int = Field(description="1 paid")
-    erase_amount: Decimal
     consume_amount: Unrounded
 
 
+@sdk_model(required="*")
 class ListCustomerBillsFeeRecordsResponse(WireModel):
-    total_count: int
-    records: list[MonthlyBillRecord]
-    currency: str
+    pass
 
 
 @operation(router, "GET", f"{_CUSTOMER_BILLS}/fee-records", kind=CallerKind.CUSTOMER)
@@ -681,30 +660,26 @@ class QueryResRecordsDetailReq(WireModel):
     payer_account_id: str | None = Field(default=None, description="Only the caller's own")
 
 
+@sdk_model(
+    fields=(
+        "cycle bill_date bill_type customer_id region cloud_service_type "
+        "resource_Type_code res_instance_id charge_mode consume_amount coupon_amount "
+        "debt_amount official_amount discount_amount measure_id trade_id id"
+    ),
+    required="*",
+)
 class MonthlyBillRes(WireModel):
-    cycle: str
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone (per resource: the first)")
-    bill_type: int
-    customer_id: str
-    region: str
-    cloud_service_type: str
     resource_Type_code: str = Field(description="The reference spells it so")
-    res_instance_id: str
     charge_mode: ChargingMode
     consume_amount: Unrounded
-    coupon_amount: Decimal
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount")
-    official_amount: Decimal
-    discount_amount: Decimal
-    measure_id: int
     trade_id: str = Field(description="Per record: the order id or the record id; else empty")
-    id: str
 
 
+@sdk_model(required="*")
 class ListCustomerselfResourceRecordDetailsResponse(WireModel):
-    monthly_records: list[MonthlyBillRes]
-    total_count: int
-    currency: str
+    pass
 
 
 @operation(router, "POST", f"{_CUSTOMER_BILLS}/res-records/query", kind=CallerKind.CUSTOMER)
@@ -795,29 +770,25 @@ class ListCostsReq(WireModel):
     filters: list[FilterV2] | None = None
 
 
+@sdk_model(required="*")
 class DimensionGroup(WireModel):
-    key: str
-    value: str
+    pass
 
 
+@sdk_model(required="*")
 class Cost(WireModel):
     time_dimension_value: str = Field(description="YYYY-MM or YYYY-MM-DD")
-    time_measure_id: int
     amount: str = Field(description="2 decimals")
-    official_amount: str
 
 
+@sdk_model(required="*")
 class CostDataByDimension(WireModel):
-    dimensions: list[DimensionGroup]
-    costs: list[Cost]
-    amount_by_costs: str
-    official_amount_by_costs: str
+    pass
 
 
+@sdk_model(required="*")
 class ListCostsResponse(WireModel):
-    currency: str
-    total_count: int
-    cost_data: list[CostDataByDimension]
+    pass
 
 
 _ACCOUNT_KEYS = ("PAYER_ACCOUNT_ID", "ASSOCIATED_ACCOUNT")
@@ -952,9 +923,8 @@ class AmortizedCostInfo(WireModel):
     amortized_bonus_amount: Decimal
 
 
+@sdk_model(required="*")
 class ListCustomerBillsMonthlyBreakDownResponse(WireModel):
-    currency: str
-    total_count: int
     details: list[AmortizedCostInfo]
 
 
@@ -1092,8 +1062,8 @@ class UsageInfo(WireModel):
     measure_id: int
 
 
+@sdk_model(required="*")
 class ListResourceUsageResponse(_BandwidthOut):
-    total_count: int
     usage_info_list: list[UsageInfo]
 
 
@@ -1133,8 +1103,8 @@ class SummaryUsageInfo(_BandwidthOut):
     resource_id: str
 
 
+@sdk_model(required="*")
 class ListResourceUsageSummaryResponse(WireModel):
-    total_count: int
     summary_usage_info_list: list[SummaryUsageInfo]
 
 

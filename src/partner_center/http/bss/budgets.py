@@ -33,6 +33,7 @@ from partner_center.domains.budgets.public import (
     display_amount,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
@@ -70,12 +71,9 @@ class ModSubCustomerBudgetReq(WireModel):
     )
 
 
+@sdk_model()
 class ShowSubCustomerBudgetResponse(WireModel):
-    budget_amount: Decimal | None = None
-    used_amount: Decimal | None = None
-    measure_id: int | None = None
-    currency: str | None = None
-    budget_type: str | None = None
+    pass
 
 
 class ListSubCustomerBudgetReq(WireModel):
@@ -83,33 +81,23 @@ class ListSubCustomerBudgetReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model()
 class BudgetInfo(WireModel):
-    customer_id: str | None = None
-    budget_amount: Decimal | None = None
-    used_amount: Decimal | None = None
-    budget_type: str | None = None
+    pass
 
 
+@sdk_model()
 class ListSubCustomerBudgetResponse(WireModel):
-    measure_id: int | None = None
-    currency: str | None = None
     budget_infos: list[BudgetInfo] = Field(default_factory=list)
 
 
+@sdk_model()
 class BudgetRecordInfo(WireModel):
-    budget_amount: Decimal | None = None
-    operation_type: str | None = None
-    operation_time: str | None = None
-    operator: str | None = None
-    budget_type: str | None = None
-    partner_corp_name: str | None = None
-    partner_account_name: str | None = None
+    pass
 
 
+@sdk_model()
 class ListSubCustomerBudgetRecordsResponse(WireModel):
-    total_count: int | None = None
-    measure_id: int | None = None
-    currency: str | None = None
     record_list: list[BudgetRecordInfo] = Field(default_factory=list)
 
 
@@ -152,10 +140,9 @@ class BatchBudgetReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model(fields="id error_code error_msg", required="*")
 class ErrorDetail(WireModel):
-    id: str
-    error_code: str
-    error_msg: str
+    pass
 
 
 class BatchBudgetResponse(WireModel):

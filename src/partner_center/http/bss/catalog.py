@@ -25,6 +25,7 @@ from partner_center.domains.catalog.public import (
     SpecView,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import NOT_BLANK, Doc, Int, Limit, Offset, PageQuery, QueryModel
@@ -78,79 +79,69 @@ class PoliciesQuery(QueryModel):
 # -- wire models -------------------------------------------------------------------------------
 
 
+@sdk_model()
 class ServiceTypes(WireModel):
-    service_type_name: str | None = None
-    service_type_code: str | None = None
-    abbreviation: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListServiceTypesResponse(WireModel):
-    total_count: int
-    service_types: list[ServiceTypes]
+    pass
 
 
+@sdk_model()
 class ResourceTypes(WireModel):
-    resource_type_code: str | None = None
-    resource_type_name: str | None = None
-    resource_type_desc: str | None = None
-    service_type_code: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListResourceTypesResponse(WireModel):
-    total_count: int
-    resource_types: list[ResourceTypes]
+    pass
 
 
+@sdk_model()
 class ResourceBasicInfo(WireModel):
-    resource_type_code: str | None = None
-    product_owner_service: str | None = None
-    name: str | None = None
-    description: str | None = None
+    pass
 
 
+@sdk_model()
 class ServiceResourceInfo(WireModel):
-    basic_info: ResourceBasicInfo | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListServiceResourcesResponse(WireModel):
-    total_count: int
-    infos: list[ServiceResourceInfo]
+    pass
 
 
+@sdk_model()
 class UsageType(WireModel):
-    code: str | None = None
-    name: str | None = None
-    resource_type_code: str | None = None
-    service_type_code: str | None = None
-    resource_type_name: str | None = None
-    service_type_name: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListUsageTypesResponse(WireModel):
-    total_count: int
-    usage_types: list[UsageType]
+    pass
 
 
+@sdk_model()
 class MeasureUnitRest(WireModel):
-    measure_id: int | None = None
-    measure_name: str | None = None
-    abbreviation: str | None = None
-    measure_type: int | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListMeasureUnitsResponse(WireModel):
-    measure_units: list[MeasureUnitRest]
+    pass
 
 
+@sdk_model()
 class Conversion(WireModel):
-    measure_id: int | None = None
-    ref_measure_id: int | None = None
-    conversion_ratio: int | None = None
-    measure_type: int | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListConversionsResponse(WireModel):
-    conversions: list[Conversion]
+    pass
 
 
 class ResourceSpecsFilter(WireModel):
@@ -194,14 +185,14 @@ def _spec_names(spec: SpecView) -> dict[str, Any]:
     }
 
 
+@sdk_model()
 class CloudServiceBasic(_SpecNames):
-    charge_mode: str | None = None
-    region_code: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListResourceSpecsResponse(WireModel):
-    page_info: PageInfo
-    cloud_service_basics: list[CloudServiceBasic]
+    pass
 
 
 class ResourceSpecsPriceFilter(ResourceSpecsFilter):
@@ -219,41 +210,31 @@ class ResourceSpecsPriceQueryReq(WireModel):
     limit: int | None = Field(default=None, description="1-50, default 50")
 
 
+@sdk_model()
 class LinearRange(WireModel):
-    min: int | None = None
-    max: int | None = None
-    step: int | None = None
+    pass
 
 
+@sdk_model()
 class Attribute(WireModel):
-    code: str | None = None
-    name: str | None = None
-    value: str | None = None
-    unit: str | None = None
-    linear_range: LinearRange | None = None
+    pass
 
 
+@sdk_model()
 class PriceItem(WireModel):
-    offering_id: str | None = None
-    currency: str | None = None
     official_price: str | None = Field(
         default=None, description="Price per unit; for tiered prices the first tier's"
     )
-    charging_mode: str | None = None
-    period_type: int | None = None
-    period_nums: list[int] | None = None
-    billing_usage_factor: str | None = None
 
 
+@sdk_model()
 class ResourceSpecInfo(_SpecNames):
-    attributes: list[Attribute] | None = None
-    price_lists: list[PriceItem] | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListResourceSpecsPriceResponse(WireModel):
     page_info: PageInfo
-    region_code: str
-    resource_spec_infos: list[ResourceSpecInfo]
 
 
 def _with_page_info(model: WireModel, next_marker: str | None) -> dict[str, Any]:
@@ -556,9 +537,8 @@ async def list_resource_specs_price(
     return WireResponse(_with_page_info(response, result.next_marker))
 
 
+@sdk_model(required="*")
 class IncentiveAndDiscountPolicy(WireModel):
-    service_type_code: str
-    service_type_name: str
     incentive_policy: str = Field(
         description="0 non-specific product, 1 specific product, 2 no performance and no "
         "rebate, 13 performance but no rebate"
@@ -566,9 +546,9 @@ class IncentiveAndDiscountPolicy(WireModel):
     allow_discount: str = Field(description="YES or NO: whether partner discounts may apply")
 
 
+@sdk_model(required="*")
 class ListIncentiveDiscountPoliciesResponse(WireModel):
-    policies: list[IncentiveAndDiscountPolicy]
-    total_count: int
+    pass
 
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from partner_center.domains.catalog.public import Division, divisions
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, PageQuery
@@ -35,18 +36,18 @@ class DivisionInfo(WireModel):
     name: str
 
 
+@sdk_model(required="*")
 class ListProvincesResponse(WireModel):
-    count: int
     provinces: list[DivisionInfo]
 
 
+@sdk_model(required="*")
 class ListCitiesResponse(WireModel):
-    count: int
     cities: list[DivisionInfo]
 
 
+@sdk_model(required="*")
 class ListCountiesResponse(WireModel):
-    count: int
     counties: list[DivisionInfo]
 
 

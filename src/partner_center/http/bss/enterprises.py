@@ -17,6 +17,7 @@ from partner_center.domains.enterprises.public import (
     OrgNode,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
@@ -44,18 +45,14 @@ class ListEnterpriseSubCustomersQuery(QueryModel):
     org_id: str | None = Field(default=None, description="Organization unit of the members")
 
 
+@sdk_model(required="id name display_name org_id")
 class SubCustomerInfoV2(WireModel):
-    id: str
-    name: str
-    display_name: str
     status: int = Field(description="1 normal, 2 creating, 3 closing, 4 closed")
-    org_id: str
-    org_name: str | None = None
 
 
+@sdk_model(required="*")
 class ListEnterpriseSubCustomersResponse(WireModel):
-    total_count: int
-    sub_customer_infos: list[SubCustomerInfoV2]
+    pass
 
 
 class CreateEnterpriseMemberReq(WireModel):
@@ -170,17 +167,14 @@ class ListEnterpriseOrganizationsQuery(QueryModel):
     parent_id: str | None = Field(default=None, description="Default: the root unit")
 
 
+@sdk_model(required="*")
 class EmChildNodeV2(WireModel):
-    relation_id: str
-    id: str
-    name: str
-    child_nodes: list[EmChildNodeV2]
+    pass
 
 
+@sdk_model(required="*")
 class ListEnterpriseOrganizationsResponse(WireModel):
-    root_id: str
-    root_name: str
-    child_nodes: list[EmChildNodeV2]
+    pass
 
 
 def _node(node: OrgNode) -> EmChildNodeV2:

@@ -13,6 +13,7 @@ from partner_center.domains.customers.public import (
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.headers import VerificationCodeHeader
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel
@@ -47,10 +48,9 @@ class UnfreezeSubCustomersReq(_CustomersReason):
     )
 
 
+@sdk_model(fields="id error_code error_msg", required="*")
 class CustomerErrorDetail(WireModel):
     id: str = Field(description="The customer that was not changed")
-    error_code: str
-    error_msg: str
 
 
 class FreezeSubCustomersResponse(WireModel):

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from partner_center.domains.invoices.public import InvoiceView
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import parse_time, wire_amount
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Doc, IntOrBlank, QueryModel
@@ -43,37 +44,35 @@ class ListInvoicesQuery(QueryModel):
     ] = None
 
 
+@sdk_model(fields="address recipients")
 class PostAddressInfoIntl(WireModel):
-    address: str | None = None
-    recipients: str | None = None
+    pass
 
 
+@sdk_model(fields="taxClass taxRate taxAmount", required="*")
 class TaxInfo(WireModel):
     """The reference spells these fields in camelCase."""
 
-    taxClass: str
-    taxRate: str
-    taxAmount: Decimal
 
-
+@sdk_model(
+    fields=(
+        "requestId invoiceNo invoiceTitle invoiceAmount invoiceMethod invoiceState "
+        "requestMode applyTime billCycle email addressInfo taxList"
+    ),
+    required="invoiceNo invoiceTitle billCycle taxList",
+)
 class InvoiceRequestInfoIntl(WireModel):
     requestId: str = Field(description="The invoice's id")
-    invoiceNo: str
-    invoiceTitle: str
     invoiceAmount: Decimal = Field(description="The bill's amount due, tax included")
     invoiceMethod: int = Field(description="0 per billing cycle")
     invoiceState: int = Field(description="8 done")
     requestMode: str = Field(description='"0" issue')
     applyTime: str = Field(description="When it was issued, UTC")
-    billCycle: str
-    email: str | None = None
-    addressInfo: PostAddressInfoIntl | None = None
-    taxList: list[TaxInfo]
 
 
+@sdk_model(required="*")
 class ListInvoicesResponse(WireModel):
-    count: int
-    invoices: list[InvoiceRequestInfoIntl]
+    pass
 
 
 def _invoice(view: InvoiceView) -> InvoiceRequestInfoIntl:

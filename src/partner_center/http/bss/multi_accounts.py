@@ -21,7 +21,8 @@ from partner_center.domains.balances.public import BALANCE_TYPE_CREDIT, BALANCE_
 from partner_center.domains.coupons.public import CouponView
 from partner_center.domains.enterprises.public import AvailableAmount, parse_amount
 from partner_center.http.auth import CallerKind
-from partner_center.http.bss.coupons import MEASURE_YUAN, ICouponUseLimitInfoV2, use_limits
+from partner_center.http.bss.coupons import MEASURE_YUAN, use_limits
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import wire_amount, wire_text
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
@@ -72,22 +73,30 @@ class _AmountInfo(WireModel):
     expire_time: str | None = None
 
 
+@sdk_model(
+    fields="measure_id currency amount credit_amount expire_time avail_transfer_amount",
+    required="*",
+)
 class TransferAmountInfoV2(_AmountInfo):
-    avail_transfer_amount: Decimal
+    pass
 
 
+@sdk_model(
+    fields="measure_id currency amount credit_amount expire_time avail_retrieve_amount",
+    required="*",
+)
 class RetrieveAmountInfoV2(_AmountInfo):
-    avail_retrieve_amount: Decimal
+    pass
 
 
+@sdk_model(required="*")
 class ShowMultiAccountTransferAmountResponse(WireModel):
-    total_count: int
-    amount_infos: list[TransferAmountInfoV2]
+    pass
 
 
+@sdk_model(required="*")
 class ListEnterpriseMultiAccountResponse(WireModel):
-    total_count: int
-    amount_infos: list[RetrieveAmountInfoV2]
+    pass
 
 
 class TransferEnterpriseMultiAccountReq(WireModel):
@@ -105,8 +114,9 @@ class TransferEnterpriseMultiAccountCouponReq(WireModel):
     trans_id: str | None = None
 
 
+@sdk_model(required="*")
 class ClaimEnterpriseMultiAccountCouponResponse(WireModel):
-    sub_coupon_id: str
+    pass
 
 
 class RetrieveEnterpriseMultiAccountCouponReq(WireModel):
@@ -120,27 +130,27 @@ class ReclaimEnterpriseMultiAccountCouponResponse(WireModel):
     real_retrieve_amout: str = Field(description="[sic] What returned to the master's coupon")
 
 
+@sdk_model(required="coupon_id balance effective_time expire_time use_limits")
 class AvailTransferCoupon(WireModel):
-    coupon_id: str
-    plan_name: str | None = None
-    balance: str
-    effective_time: str
-    expire_time: str
-    use_limits: list[ICouponUseLimitInfoV2]
+    pass
 
 
+@sdk_model(
+    fields="coupon_id plan_name balance effective_time expire_time use_limits sub_coupon_id",
+    required="*",
+)
 class AvailRetrieveCoupons(AvailTransferCoupon):
-    sub_coupon_id: str
+    pass
 
 
+@sdk_model(required="*")
 class ListMultiAccountTransferCouponsResponse(WireModel):
-    total_count: int
-    avail_transfer_coupons: list[AvailTransferCoupon]
+    pass
 
 
+@sdk_model(required="*")
 class ListMultiAccountRetrieveCouponsResponse(WireModel):
-    total_count: int
-    avail_retrieve_coupons: list[AvailRetrieveCoupons]
+    pass
 
 
 def _balance_type(value: str | None, *, required: bool) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from partner_center.domains.orders.public import LineView, OrderView
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc
 from partner_center.http.operations import OperationContext
 from partner_center.http.wire import WireModel, same_named
@@ -24,48 +25,28 @@ def caller_name(ctx: OperationContext) -> str:
     return ctx.caller.member_name or ctx.caller.account_name
 
 
+@sdk_model()
 class DiscountItemV2(WireModel):
-    discount_type: str | None = None
-    discount_amount: Decimal | None = None
+    pass
 
 
+@sdk_model()
 class AmountInfomationV2(WireModel):
-    discounts: list[DiscountItemV2] | None = None
-    flexipurchase_coupon_amount: Decimal | None = None
-    coupon_amount: Decimal | None = None
-    stored_card_amount: Decimal | None = None
-    commission_amount: Decimal | None = None
-    consumed_amount: Decimal | None = None
+    pass
 
 
+@sdk_model()
 class EnterpriseProject(WireModel):
-    id: str | None = None
-    name: str | None = None
+    pass
 
 
+@sdk_model()
 class AgentPayInfoV2(WireModel):
-    paying_agent_id: str | None = None
-    is_agent_pay: bool | None = None
+    pass
 
 
+@sdk_model(omit="sub_order_infos")
 class CustomerOrderV2(WireModel):
-    order_id: str | None = None
-    customer_id: str | None = None
-    service_type_code: str | None = None
-    service_type_name: str | None = None
-    source_type: int | None = None
-    status: int | None = None
-    order_type: int | None = None
-    amount_after_discount: Decimal | None = None
-    official_amount: Decimal | None = None
-    measure_id: int | None = None
-    create_time: str | None = None
-    payment_time: str | None = None
-    currency: str | None = None
-    contract_id: str | None = None
-    amount_info: AmountInfomationV2 | None = None
-    enterprise_projects: list[EnterpriseProject] | None = None
-    agent_pay_info: AgentPayInfoV2 | None = None
     unsubscribe_reason_type: int | None = Field(
         default=None, description="Extension: an unsubscription order's reason type (1-5)"
     )
@@ -74,39 +55,26 @@ class CustomerOrderV2(WireModel):
     )
 
 
+@sdk_model(
+    fields=(
+        "order_id customer_id service_type_code service_type_name source_type status "
+        "order_type amount_after_discount official_amount measure_id create_time "
+        "payment_time currency contract_id amount_info enterprise_projects agent_pay_info "
+        "unsubscribe_reason_type unsubscribe_reason user_name pending_payment_end_time"
+    )
+)
 class CustomerOrderV3(CustomerOrderV2):
-    user_name: str | None = None
-    pending_payment_end_time: str | None = None
+    pass
 
 
+@sdk_model()
 class ProductObject(WireModel):
-    product_id: str | None = None
-    product_spec_desc: str | None = None
-    category_code: str | None = None
-    product_owner_service: str | None = None
-    commercial_resource: str | None = None
+    pass
 
 
+@sdk_model()
 class OrderLineItemEntityV2(WireModel):
-    order_line_item_id: str | None = None
-    service_type_code: str | None = None
-    service_type_name: str | None = None
-    product_id: str | None = None
-    product_spec_desc: str | None = None
-    period_type: int | None = None
-    period_num: int | None = None
-    effective_time: str | None = None
-    expire_time: str | None = None
-    subscription_num: int | None = None
-    amount_after_discount: Decimal | None = None
-    official_amount: Decimal | None = None
-    amount_info: AmountInfomationV2 | None = None
-    currency: str | None = None
-    category_code: str | None = None
-    product_owner_service: str | None = None
-    commercial_resource: str | None = None
-    base_product_info: ProductObject | None = None
-    order_id: str | None = None
+    pass
 
 
 def _amount_info(

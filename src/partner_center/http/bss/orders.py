@@ -27,12 +27,11 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import ICouponUseLimitInfoV2
 from partner_center.http.bss.order_wire import (
     MEASURE_ID,
-    CustomerOrderV2,
     CustomerOrderV3,
-    OrderLineItemEntityV2,
     line_wire,
     order_wire,
 )
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
@@ -75,9 +74,9 @@ class ListCustomerOrdersQuery(QueryModel):
     method: str | None = Field(default=None, description="oneself (default) or sub_customer")
 
 
+@sdk_model(required="*")
 class ListCustomerOrdersResponse(WireModel):
-    total_count: int
-    order_infos: list[CustomerOrderV2]
+    pass
 
 
 class DetailsQuery(QueryModel):
@@ -88,10 +87,9 @@ class DetailsQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
+@sdk_model(required="*")
 class ShowCustomerOrderDetailsResponse(WireModel):
-    total_count: int
-    order_info: CustomerOrderV3
-    order_line_items: list[OrderLineItemEntityV2]
+    pass
 
 
 class OrderIdQuery(QueryModel):
@@ -100,61 +98,44 @@ class OrderIdQuery(QueryModel):
     order_id: str | None = None
 
 
+@sdk_model(required="*")
 class OrderLineItemV3(WireModel):
-    order_line_item_ids: list[str]
-    discount_mode: int
-    discount_amount: Decimal
-    discount_ratio: Decimal
+    pass
 
 
+@sdk_model(required="*")
 class OrderV3(WireModel):
-    order_id: str
-    order_line_items: list[OrderLineItemV3]
+    pass
 
 
+@sdk_model(required="discount_id discount_type orders")
 class DiscountInfoV3(WireModel):
-    discount_id: str
-    discount_value: str | None = None
-    discount_type: int
-    orders: list[OrderV3]
+    pass
 
 
+@sdk_model(required="*")
 class ListOrderDiscountsResponse(WireModel):
-    discounts: list[DiscountInfoV3]
+    pass
 
 
+@sdk_model(
+    required=(
+        "coupon_id status coupon_type measure_id face_value effective_time expire_time "
+        "create_time coupon_version balance coupon_group"
+    )
+)
 class CouponInfoV2(WireModel):
-    coupon_id: str
-    coupon_code: str | None = None
-    status: int
-    coupon_type: int
-    measure_id: int
-    face_value: Decimal
-    effective_time: str
-    expire_time: str
-    plan_name: str | None = None
-    plan_desc: str | None = None
     use_limits: list[ICouponUseLimitInfoV2]
-    active_time: str | None = None
-    last_used_time: str | None = None
-    create_time: str
-    coupon_version: int
-    balance: Decimal
-    used_by_order_id: str | None = None
-    coupon_usage: str | None = None
-    coupon_group: int
 
 
+@sdk_model(required="*")
 class CouponMaxUseQuantity(WireModel):
-    coupon_type: int
-    coupon_group: int
-    use_quantity_value: int
+    pass
 
 
+@sdk_model(required="*")
 class ListOrderCouponsByOrderIdResponse(WireModel):
-    count: int
-    user_coupons: list[CouponInfoV2]
-    coupon_max_use_quantity: list[CouponMaxUseQuantity]
+    pass
 
 
 class CouponSimpleInfoOrderPayV3(WireModel):
@@ -187,22 +168,14 @@ class RefundQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
+@sdk_model(required="*")
 class OrderRefundInfoV2(WireModel):
-    id: str
-    amount: Decimal
-    measure_id: str
-    customer_id: str
-    resource_type_code: str
-    service_type_code: str
-    resource_type_name: str
-    service_type_name: str
-    region_code: str
-    base_order_id: str
+    pass
 
 
+@sdk_model(required="*")
 class ShowRefundOrderDetailsResponse(WireModel):
-    total_count: int
-    refund_infos: list[OrderRefundInfoV2]
+    pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from partner_center.domains.catalog.public import DiscountType
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc
 from partner_center.http.headers import XLanguage, language_of
 from partner_center.http.operations import OperationContext, operation
@@ -38,29 +39,30 @@ class QueryBusinessDiscountReq(WireModel):
     limit: int | None = None
 
 
+@sdk_model(
+    fields=(
+        "item_id cloud_service_type cloud_service_type_name site_code charging_mode "
+        "discount_ratio effective_time expire_time"
+    ),
+    required=(
+        "item_id cloud_service_type cloud_service_type_name site_code discount_ratio effective_time"
+    ),
+)
 class CategoryQuotingItem(WireModel):
-    item_id: str
-    cloud_service_type: str
-    cloud_service_type_name: str
-    site_code: str
-    charging_mode: str | None = None
-    discount_ratio: Decimal
-    effective_time: str
-    expire_time: str | None = None
+    pass
 
 
+@sdk_model(fields="item_id product_id", required="*")
 class ProductQuotingItem(WireModel):
-    item_id: str
-    product_id: str
+    pass
 
 
+@sdk_model(
+    omit="commerce_code category_quoting_item_steps accumulation_cycle_type sites",
+    required="total_count product_quoting_items category_quoting_items",
+)
 class ListBusinessDiscountInfoResponse(WireModel):
-    total_count: int
-    commerce_id: str | None = None
-    effective_time: str | None = None
-    expire_time: str | None = None
-    product_quoting_items: list[ProductQuotingItem]
-    category_quoting_items: list[CategoryQuotingItem]
+    pass
 
 
 @operation(router, "POST", "/v2/promotions/business/discount-info", kind=CallerKind.CUSTOMER)
@@ -139,8 +141,8 @@ class StoredValueCard(WireModel):
     expire_time: str
 
 
+@sdk_model(required="*")
 class ListStoredValueCardsResponse(WireModel):
-    total_count: int
     stored_value_cards: list[StoredValueCard]
 
 

@@ -22,6 +22,7 @@ from partner_center.domains.catalog.public import (
 )
 from partner_center.domains.orders.public import RenewalLines, RenewalQuote
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.errors import invalid_parameter
@@ -51,11 +52,9 @@ class _ProductInfo(WireModel):
     size_measure_id: int | None = Field(default=None, description="15 Mbit/s, 17 GB, 14 count")
 
 
+@sdk_model(required="*")
 class DemandProductInfo(_ProductInfo):
     usage_factor: str = _CODE
-    usage_value: Decimal
-    usage_measure_id: int
-    subscription_num: int
 
 
 class RateOnDemandReq(WireModel):
@@ -64,12 +63,9 @@ class RateOnDemandReq(WireModel):
     product_infos: list[DemandProductInfo] = Field(min_length=1, max_length=MAX_PRODUCTS)
 
 
+@sdk_model()
 class DemandDiscountRatingResult(WireModel):
-    discount_id: str | None = None
-    discount_type: int | None = None
-    amount: Decimal | None = None
-    measure_id: int | None = None
-    discount_name: str | None = None
+    pass
 
 
 class _RatedProduct(WireModel):
@@ -80,26 +76,19 @@ class _RatedProduct(WireModel):
     amount: Decimal | None = None
 
 
+@sdk_model()
 class DemandProductRatingResult(_RatedProduct):
-    discount_amount: Decimal | None = None
-    official_website_amount: Decimal | None = None
-    measure_id: int | None = None
-    discount_rating_results: list[DemandDiscountRatingResult] | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListOnDemandResourceRatingsResponse(WireModel):
-    amount: Decimal
-    discount_amount: Decimal
-    official_website_amount: Decimal
-    measure_id: int
-    currency: str
-    product_rating_results: list[DemandProductRatingResult]
+    pass
 
 
+@sdk_model(required="*")
 class PeriodProductInfo(_ProductInfo):
     period_type: int = Field(description="0 day, 2 month, 3 year, 4 hour")
-    period_num: int
-    subscription_num: int
     fee_installment_mode: str | None = Field(
         default=None, description="NA (installments are not offered)"
     )
@@ -110,41 +99,39 @@ class RateOnPeriodReq(WireModel):
     product_infos: list[PeriodProductInfo] = Field(min_length=1, max_length=MAX_PRODUCTS)
 
 
+@sdk_model(omit="installment_official_website_amount installment_period_type")
 class PeriodProductOfficialRatingResult(WireModel):
-    id: str | None = None
-    product_id: str | None = None
-    official_website_amount: Decimal | None = None
-    measure_id: int | None = None
+    pass
 
 
+@sdk_model(omit="installment_official_website_amount installment_period_type")
 class OfficialWebsiteRatingResult(WireModel):
-    official_website_amount: Decimal | None = None
-    measure_id: int | None = None
-    product_rating_results: list[PeriodProductOfficialRatingResult] | None = None
+    pass
 
 
+@sdk_model(
+    omit=(
+        "installment_official_website_amount installment_official_discount_amount "
+        "installment_amount installment_period_type"
+    )
+)
 class PeriodProductRatingResult(_RatedProduct):
-    official_website_amount: Decimal | None = None
-    discount_amount: Decimal | None = None
-    measure_id: int | None = None
+    pass
 
 
+@sdk_model(
+    omit=(
+        "installment_official_website_amount installment_official_discount_amount "
+        "installment_amount installment_period_type"
+    )
+)
 class OptionalDiscountRatingResult(WireModel):
-    discount_id: str | None = None
-    amount: Decimal | None = None
-    official_website_amount: Decimal | None = None
-    discount_amount: Decimal | None = None
-    measure_id: int | None = None
-    discount_type: int | None = None
-    discount_name: str | None = None
     best_offer: int | None = Field(default=None, description="1 for the best discount")
-    product_rating_results: list[PeriodProductRatingResult] | None = None
 
 
+@sdk_model(required="*")
 class ListRateOnPeriodDetailResponse(WireModel):
-    official_website_rating_result: OfficialWebsiteRatingResult
-    optional_discount_rating_results: list[OptionalDiscountRatingResult]
-    currency: str
+    pass
 
 
 def _key(info: _ProductInfo) -> ProductKey:
@@ -318,8 +305,8 @@ class RenewFailResourceInfo(WireModel):
     resource_id: str
 
 
+@sdk_model(required="*")
 class ListRenewRateOnPeriodResponse(WireModel):
-    currency: str
     renew_inquiry_results: list[RenewInquiryResult]
     official_website_rating_result: RenewOfficialRatingResult
     optional_discount_rating_results: list[RenewDiscountRatingResult]

@@ -16,6 +16,7 @@ from partner_center.domains.realname.public import (
     PersonalIdentity,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import QueryModel
 from partner_center.http.wire import WireModel, same_named
@@ -24,15 +25,13 @@ router = APIRouter(tags=["real-name authentication"])
 _PREFIX = "/v2/customers/realname-auths"
 
 
+@sdk_model(required="*")
 class BankCardInfoV2(WireModel):
-    bank_account: str
-    areacode: str
-    mobile: str
-    verification_code: str
+    pass
 
 
+@sdk_model(required="customer_id name xaccount_type")
 class ApplyIndividualRealnameAuthsReq(WireModel):
-    customer_id: str
     identify_type: int = Field(description="0 ID document (4 bank card: not offered)")
     verified_type: int | None = Field(
         default=None,
@@ -41,11 +40,8 @@ class ApplyIndividualRealnameAuthsReq(WireModel):
     verified_file_url: list[str] = Field(
         description="Object keys in the partner's bucket, in the reference's order"
     )
-    name: str
     verified_number: str = Field(description="Document number; stored encrypted")
     change_type: int | None = Field(default=None, description="-1 first authentication")
-    xaccount_type: str
-    bank_card_info: BankCardInfoV2 | None = None
 
 
 class EnterprisePersonNew(WireModel):
@@ -83,11 +79,11 @@ class ReviewResultQuery(QueryModel):
     customer_id: str | None = None
 
 
+@sdk_model()
 class ShowRealnameAuthenticationReviewResultResponse(WireModel):
     review_result: int | None = Field(
         default=None, description="0 in review, 1 rejected, 2 approved; absent before any"
     )
-    opinion: str | None = None
 
 
 class ShowRealNameAuthStatusResponse(WireModel):
@@ -95,8 +91,9 @@ class ShowRealNameAuthStatusResponse(WireModel):
     verified_type: int | None = Field(default=None, description="0 individual, 1 enterprise")
 
 
+@sdk_model(required="*")
 class ShowRealNameAuthQrCodeResponse(WireModel):
-    qr_code_url: str
+    pass
 
 
 def _enterprise(

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from partner_center.domains.partners.public import IndirectPartnerFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import time_filter
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import WireModel, same_named
@@ -32,22 +33,17 @@ class QueryIndirectPartnersReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model()
 class IndirectPartnerInfo(WireModel):
-    indirect_partner_id: str | None = None
-    mobile_phone: str | None = None
-    email: str | None = None
-    account_name: str | None = None
-    name: str | None = None
     associated_on: str | None = Field(default=None, description="UTC")
     account_manager_id: str | None = Field(
         default=None, description="Login name of the distributor's account manager"
     )
-    account_manager_name: str | None = None
 
 
+@sdk_model(required="*")
 class ListIndirectPartnersResponse(WireModel):
-    count: int
-    indirect_partners: list[IndirectPartnerInfo]
+    pass
 
 
 @operation(

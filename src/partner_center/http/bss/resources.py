@@ -22,10 +22,10 @@ from partner_center.domains.orders.public import (
 from partner_center.domains.resources.public import ResourceFilter, ResourceView
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.order_wire import (
-    EnterpriseProject,
     caller_name,
     enterprise_project,
 )
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc, parse_time, zero_or_one
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.wire import MultiLineText, WireModel, same_named
@@ -51,34 +51,14 @@ class QueryResourcesReq(WireModel):
     customer_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model(required="id resource_id is_main_resource status expire_policy")
 class OrderInstanceV2(WireModel):
-    id: str
-    resource_id: str
-    resource_name: str | None = None
-    region_code: str | None = None
-    service_type_code: str | None = None
-    resource_type_code: str | None = None
-    resource_type_name: str | None = None
-    service_type_name: str | None = None
-    resource_spec_code: str | None = None
-    project_id: str | None = None
-    product_id: str | None = None
-    parent_resource_id: str | None = None
-    is_main_resource: int
-    status: int
-    effective_time: str | None = None
-    expire_time: str | None = None
-    expire_policy: int
-    product_spec_desc: str | None = None
-    spec_size: Decimal | None = None
-    spec_size_measure_id: int | None = None
-    update_time: str | None = None
-    enterprise_project: EnterpriseProject | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListPayPerUseCustomerResourcesResponse(WireModel):
-    data: list[OrderInstanceV2]
-    total_count: int
+    pass
 
 
 class RenewalResourcesReq(WireModel):
@@ -88,15 +68,14 @@ class RenewalResourcesReq(WireModel):
     is_auto_pay: int | None = None
 
 
+@sdk_model(required="*")
 class FailResourceInfo(WireModel):
-    error_code: str
-    error_msg: str
-    resource_id: str
+    pass
 
 
+@sdk_model(required="*")
 class RenewalResourcesResponse(WireModel):
-    order_ids: list[str]
-    fail_resource_infos: list[FailResourceInfo]
+    pass
 
 
 class UnsubscribeResourcesReq(WireModel):
@@ -116,9 +95,9 @@ class RenewResourceConfigReq(WireModel):
     config_value: str
 
 
+@sdk_model()
 class SetResourcesRenewConfigResponse(WireModel):
-    error_code: str | None = None
-    error_msg: str | None = None
+    pass
 
 
 class PeriodToOnDemandReq(WireModel):
@@ -126,30 +105,28 @@ class PeriodToOnDemandReq(WireModel):
     resource_ids: list[str]
 
 
+@sdk_model(required="*")
 class ErrorDetail(WireModel):
-    error_code: str
-    error_msg: str
-    id: str
+    pass
 
 
+@sdk_model(required="*")
 class UpdatePeriodToOnDemandResponse(WireModel):
-    error_details: list[ErrorDetail]
+    pass
 
 
 class PeriodToOnDemandInstantlyReq(WireModel):
     resource_ids: list[str]
 
 
+@sdk_model(required="resource_id result")
 class ToOndemandServiceResult(WireModel):
-    resource_id: str
-    result: str
-    error_code: str | None = None
-    error_msg: str | None = None
-    order_id: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class UpdatePeriodToOnDemandInstantlyResponse(WireModel):
-    to_ondemand_service_results: list[ToOndemandServiceResult]
+    pass
 
 
 def instance_wire(view: ResourceView) -> OrderInstanceV2:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from partner_center.domains.customers.public import AssociationType
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.wire import WireModel
 
 #: Wire codes of association types: "1" referral; "3" reseller (intl), "2" resale (China site).
@@ -28,11 +29,9 @@ class CheckSubcustomerUserReq(WireModel):
     search_value: str = Field(max_length=64)
 
 
+@sdk_model(fields="check_result mobile_remain_available_num error_code error_msg")
 class CheckUserIdentityResponse(WireModel):
     check_result: str | None = Field(default=None, description="available | used_by_user")
-    mobile_remain_available_num: int | None = None
-    error_code: str | None = None
-    error_msg: str | None = None
 
 
 class SendVerificationCodeV2Req(WireModel):
@@ -60,9 +59,9 @@ class CreateCustomerV2Req(WireModel):
     domain_area: str | None = None
 
 
+@sdk_model(required="*")
 class CreateSubCustomerResponse(WireModel):
-    domain_id: str
-    domain_name: str
+    pass
 
 
 class QuerySubCustomerListReq(WireModel):
@@ -78,29 +77,16 @@ class QuerySubCustomerListReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model()
 class AccountManager(WireModel):
-    account_name: str | None = None
+    pass
 
 
+@sdk_model()
 class CustomerInformation(WireModel):
-    customer: str | None = None
-    account_name: str | None = None
-    customer_id: str | None = None
-    associated_on: str | None = None
-    association_type: str | None = None
-    label: str | None = None
-    telephone: str | None = None
-    verified_status: str | None = None
-    country_code: str | None = None
-    customer_type: int | None = None
-    is_frozen: int | None = None
-    account_managers: list[AccountManager] | None = None
-    xaccount_id: str | None = None
-    xaccount_type: str | None = None
-    customer_level: str | None = None
-    email: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListSubCustomersResponse(WireModel):
-    customer_infos: list[CustomerInformation]
-    count: int
+    pass

@@ -25,9 +25,8 @@ from partner_center.domains.usage.public import (
     ResourceQuery,
 )
 from partner_center.http.auth import CallerKind
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.bss.usage_wire import (
-    CustomerOnDemandResource,
-    FreeResourcePackageV3,
     amount_number,
     amount_text,
     package_wire,
@@ -64,9 +63,9 @@ class QueryCustomerOnDemandResourcesReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model(required="*")
 class ListCustomerOnDemandResourcesResponse(WireModel):
-    resources: list[CustomerOnDemandResource]
-    total_count: int
+    pass
 
 
 @operation(
@@ -122,9 +121,9 @@ class ListFreeResourceInfosReq(WireModel):
     service_type_code_list: list[str] | None = Field(default=None, description="Case-insensitive")
 
 
+@sdk_model(required="*")
 class ListFreeResourceInfosResponse(WireModel):
-    free_resource_packages: list[FreeResourcePackageV3]
-    total_count: int
+    pass
 
 
 @operation(
@@ -166,25 +165,20 @@ class ListFreeResourceUsagesReq(WireModel):
     free_resource_ids: list[str] = Field(description="1 to 100 ids, each at most 64 characters")
 
 
+@sdk_model(required="*")
 class FreeResourceDetail(WireModel):
-    free_resource_id: str
-    free_resource_type_name: str
     quota_reuse_cycle: int | None = Field(
         default=None, description="1 hour, 2 day, 3 week, 4 month, 5 year; absent: not reset"
     )
     quota_reuse_cycle_type: int | None = Field(
         default=None, description="1 calendar cycle (the only kind)"
     )
-    usage_type_name: str
-    start_time: str
-    end_time: str
     amount: Decimal = Field(description="Remaining in the current cycle")
-    original_amount: Decimal
-    measure_id: int
 
 
+@sdk_model(required="*")
 class ListFreeResourceUsagesResponse(WireModel):
-    free_resources: list[FreeResourceDetail]
+    pass
 
 
 def usage_wire(view: FreeResourceView) -> FreeResourceDetail:
@@ -214,27 +208,20 @@ async def list_free_resource_usages(
 # -- list_free_resources_usage_records --------------------------------------------------------
 
 
+@sdk_model(
+    required=(
+        "deduct_time free_resource_id resource_id resource_type_code product_id "
+        "product_name usage_type_code available_amount remaining_amount used_amount "
+        "measure_id effective_time expire_time"
+    )
+)
 class FreeResourceRecord(WireModel):
-    deduct_time: str
-    free_resource_id: str
-    resource_id: str
-    resource_type_code: str
-    resource_type_name: str | None = None
-    resource_tag: str | None = None
-    product_id: str
-    product_name: str
-    usage_type_code: str
-    available_amount: str
-    remaining_amount: str
-    used_amount: str
-    measure_id: int
-    effective_time: str
-    expire_time: str
+    pass
 
 
+@sdk_model(required="*")
 class ListFreeResourcesUsageRecordsResponse(WireModel):
-    free_resource_records: list[FreeResourceRecord]
-    total_count: int
+    pass
 
 
 class FreeResourcesUsageRecordsQuery(QueryModel):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from partner_center.domains.usage.public import PackageView, ResourceView
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc
 from partner_center.http.wire import WireModel, same_named
 from partner_center.kernel.clock import format_utc
@@ -23,22 +24,15 @@ def amount_number(value: Decimal) -> Decimal:
     return Decimal(amount_text(value))
 
 
+@sdk_model(
+    required=(
+        "customer_id region_code service_type_code resource_type_code service_type_name "
+        "resource_type_name resource_id resource_name effective_time status "
+        "resource_spec_code resource_info product_spec_desc"
+    )
+)
 class CustomerOnDemandResource(WireModel):
-    customer_id: str
-    region_code: str
-    availability_zone_code: str | None = None
-    service_type_code: str
-    resource_type_code: str
-    service_type_name: str
-    resource_type_name: str
-    resource_id: str
-    resource_name: str
-    effective_time: str
-    expire_time: str | None = None
-    status: int
-    resource_spec_code: str
-    resource_info: str
-    product_spec_desc: str
+    pass
 
 
 def resource_wire(view: ResourceView) -> CustomerOnDemandResource:
@@ -55,31 +49,22 @@ def resource_wire(view: ResourceView) -> CustomerOnDemandResource:
     )
 
 
+@sdk_model(required="*")
 class FreeResourceV3(WireModel):
-    free_resource_id: str
-    usage_type_name: str
     amount: str = Field(description="Remaining in the current cycle")
-    original_amount: str
-    measure_id: int
 
 
+@sdk_model(
+    required=(
+        "order_instance_id product_id product_name effective_time expire_time status "
+        "service_type_code region_code source_type bundle_type quota_reuse_mode "
+        "free_resources"
+    )
+)
 class FreeResourcePackageV3(WireModel):
-    order_instance_id: str
     order_id: str = Field(description="Empty for a given (gift) package")
-    product_id: str
-    product_name: str
     enterprise_project_id: str = "0"
     enterprise_project_scope: int = 0
-    effective_time: str
-    expire_time: str
-    status: int
-    service_type_code: str
-    service_type_name: str | None = None
-    region_code: str
-    source_type: int
-    bundle_type: str
-    quota_reuse_mode: int
-    free_resources: list[FreeResourceV3]
 
 
 def package_wire(view: PackageView) -> FreeResourcePackageV3:

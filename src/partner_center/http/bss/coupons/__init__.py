@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from partner_center.domains.coupons.public import CouponView, ItemError, Restrictions
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.wire import WireModel
 from partner_center.kernel.errors import invalid_parameter
 
@@ -29,10 +30,9 @@ class QuotaLimitInfo(WireModel):
     limit_values: list[LimitValue] | None = None
 
 
+@sdk_model()
 class ErrorDetail(WireModel):
-    error_code: str | None = None
-    error_msg: str | None = None
-    id: str | None = None
+    pass
 
 
 class BatchResult(WireModel):
@@ -41,14 +41,9 @@ class BatchResult(WireModel):
     error_details: list[ErrorDetail]
 
 
+@sdk_model()
 class ICouponUseLimitInfoV2(WireModel):
-    use_limiti_info_id: str | None = None
-    limit_key: str | None = None
-    value1: str | None = None
-    value2: str | None = None
-    value_unit: str | None = None
-    limit_type: str | None = None
-    promotion_plan_id: str | None = None
+    pass
 
 
 def text_filter(value: str | None) -> str | None:

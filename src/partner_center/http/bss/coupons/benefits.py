@@ -30,12 +30,12 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import (
     MEASURE_YUAN,
     BatchResult,
-    ICouponUseLimitInfoV2,
     enum_int,
     error_details,
     text_filter,
     use_limits,
 )
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import optional_utc, parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
@@ -77,13 +77,14 @@ class CreatePartnerCouponsReq(WireModel):
     )
 
 
+@sdk_model()
 class CouponSimpleInfo(WireModel):
-    id: str | None = None
-    coupon_id: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class CreatePartnerCouponsResponse(BatchResult):
-    coupon_infos: list[CouponSimpleInfo]
+    pass
 
 
 class ReclaimPartnerCouponsReq(WireModel):
@@ -91,30 +92,9 @@ class ReclaimPartnerCouponsReq(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
-class _CouponHead(WireModel):
-    """What both coupon lists write first about a coupon."""
-
-    coupon_id: str | None = None
-    status: int | None = None
-    customer_id: str | None = None
-    coupon_type: int | None = None
-    measure_id: int | None = None
-    face_value: Decimal | None = None
-
-
-class IQueryUserPartnerCouponsResultV2(_CouponHead):
-    effective_time: str | None = None
-    expire_time: str | None = None
-    order_id: str | None = None
-    media_type: int | None = None
-    fetch_method: int | None = None
-    use_limits: list[ICouponUseLimitInfoV2] | None = None
-    active_time: str | None = None
-    last_used_time: str | None = None
-    create_time: str | None = None
-    balance: Decimal | None = None
-    lock_order_id: str | None = None
-    is_frozen: str | None = None
+@sdk_model(omit="promotion_plan_id promotion_plan_name promotion_plan_desc promotion_id")
+class IQueryUserPartnerCouponsResultV2(WireModel):
+    pass
 
 
 class ListIssuedPartnerCouponsQuery(QueryModel):
@@ -136,9 +116,9 @@ class ListIssuedPartnerCouponsQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
+@sdk_model(required="*")
 class ListIssuedPartnerCouponsResponse(WireModel):
-    total_count: int
-    user_coupons: list[IQueryUserPartnerCouponsResultV2]
+    pass
 
 
 class ListPartnerCouponsRecordQuery(QueryModel):
@@ -157,22 +137,14 @@ class ListPartnerCouponsRecordQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
+@sdk_model()
 class CouponRecordV2(WireModel):
-    id: str | None = None
-    operation_type: str | None = None
-    quota_id: str | None = None
-    quota_type: int | None = None
-    coupon_id: str | None = None
-    customer_id: str | None = None
-    operation_amount: Decimal | None = None
-    operation_time: str | None = None
-    result: str | None = None
-    remark: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListPartnerCouponsRecordResponse(WireModel):
-    total_count: int
-    records: list[CouponRecordV2]
+    pass
 
 
 class ListSubCustomerCouponsQuery(QueryModel):
@@ -191,30 +163,16 @@ class ListSubCustomerCouponsQuery(QueryModel):
     indirect_partner_id: str | None = None
 
 
-class IQueryUserCouponsResultV2(_CouponHead):
-    valid_time: str | None = None
-    expire_time: str | None = None
-    order_id: str | None = None
+@sdk_model(omit="coupon_code plan_name plan_desc promotion_id coupon_usage extend_param1")
+class IQueryUserCouponsResultV2(WireModel):
     promotion_plan_id: str | None = Field(
         default=None, description="The coupon quota the coupon was issued from"
     )
-    media_type: int | None = None
-    fetch_method: int | None = None
-    use_limits: list[ICouponUseLimitInfoV2] | None = None
-    active_time: str | None = None
-    reserve_time: str | None = None
-    create_time: str | None = None
-    coupon_version: int | None = None
-    balance: Decimal | None = None
-    lock_order_id: str | None = None
-    is_frozen: str | None = None
-    currency: str | None = None
-    source_id: str | None = None
 
 
+@sdk_model(required="*")
 class ListSubCustomerCouponsResponse(WireModel):
-    count: int
-    user_coupons: list[IQueryUserCouponsResultV2]
+    pass
 
 
 class ListCustomerCouponChangeRecordsQuery(QueryModel):
@@ -231,24 +189,14 @@ class ListCustomerCouponChangeRecordsQuery(QueryModel):
     limit: int | None = None
 
 
+@sdk_model()
 class CustomerCouponChangeRecord(WireModel):
-    coupon_id: str | None = None
-    trade_detail_type: str | None = None
-    trade_time: str | None = None
-    trade_id: str | None = None
-    change_amount: str | None = None
-    balance_after_change: str | None = None
-    revenue_expense_type: str | None = None
-    bill_cycle: str | None = None
-    account_name: str | None = None
-    cloud_service_type_name: str | None = None
-    resource_type_name: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListCustomerCouponChangeRecordsResponse(WireModel):
-    total_count: int
-    currency: str
-    records: list[CustomerCouponChangeRecord]
+    pass
 
 
 # ---------------------------------------------------------------------------------------------

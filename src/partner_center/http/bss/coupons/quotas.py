@@ -26,12 +26,12 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import (
     MEASURE_YUAN,
     BatchResult,
-    QuotaLimitInfo,
     enum_int,
     error_details,
     text_filter,
     wire_limit_infos,
 )
+from partner_center.http.bss.sdk_models import sdk_model
 from partner_center.http.formats import parse_time
 from partner_center.http.headers import CouponIdempotencyKey
 from partner_center.http.operations import OperationContext, operation
@@ -61,24 +61,14 @@ class QueryCouponQuotasReqExt(WireModel):
     indirect_partner_id: str | None = Field(default=None, max_length=64)
 
 
+@sdk_model()
 class CouponQuotaV2(WireModel):
-    quota_id: str | None = None
-    quota_type: int | None = None
-    create_time: str | None = None
-    last_update_time: str | None = None
-    quota_value: Decimal | None = None
-    quota_status: int | None = None
-    balance: Decimal | None = None
-    measure_id: int | None = None
-    currency: str | None = None
-    effective_time: str | None = None
-    expire_time: str | None = None
-    limit_infos: list[QuotaLimitInfo] | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListQuotaCouponsResponse(WireModel):
-    total_count: int
-    quotas: list[CouponQuotaV2]
+    pass
 
 
 class AdjustCouponQuotasReq(WireModel):
@@ -87,13 +77,14 @@ class AdjustCouponQuotasReq(WireModel):
     quota_amount: Decimal = Field(description="> 0, 2 decimals, given to each reseller")
 
 
+@sdk_model()
 class QuotaSimpleInfo(WireModel):
-    id: str | None = None
-    quota_id: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class UpdateCouponQuotasResponse(BatchResult):
-    simple_quota_infos: list[QuotaSimpleInfo]
+    pass
 
 
 class ReclaimCouponQuotasReq(WireModel):
@@ -101,13 +92,14 @@ class ReclaimCouponQuotasReq(WireModel):
     remark: str | None = None
 
 
+@sdk_model()
 class QuotaReclaim(WireModel):
-    quota_id: str | None = None
-    quota_balance: Decimal | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ReclaimCouponQuotasResponse(BatchResult):
-    simple_quota_infos: list[QuotaReclaim]
+    pass
 
 
 class ListIssuedCouponQuotasQuery(QueryModel):
@@ -120,16 +112,14 @@ class ListIssuedCouponQuotasQuery(QueryModel):
     limit: int | None = None
 
 
+@sdk_model()
 class IssuedCouponQuota(CouponQuotaV2):
-    indirect_partner_id: str | None = None
-    indirect_partner_account_name: str | None = None
-    indirect_partner_name: str | None = None
-    parent_quota_id: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListIssuedCouponQuotasResponse(WireModel):
-    total_count: int
-    quotas: list[IssuedCouponQuota]
+    pass
 
 
 class ListCouponQuotasRecordsQuery(QueryModel):
@@ -145,24 +135,14 @@ class ListCouponQuotasRecordsQuery(QueryModel):
     limit: int | None = None
 
 
+@sdk_model()
 class QuotaRecord(WireModel):
-    id: str | None = None
-    operator: str | None = None
-    operation_type: str | None = None
-    quota_id: str | None = None
-    parent_quota_id: str | None = None
-    amount: Decimal | None = None
-    operation_time: str | None = None
-    result: str | None = None
-    indirect_partner_account_name: str | None = None
-    indirect_partner_id: str | None = None
-    indirect_partner_name: str | None = None
-    remark: str | None = None
+    pass
 
 
+@sdk_model(required="*")
 class ListCouponQuotasRecordsResponse(WireModel):
-    total_count: int
-    records: list[QuotaRecord]
+    pass
 
 
 def _quota_wire(view: QuotaView) -> dict[str, Any]:
