@@ -9,7 +9,6 @@ from pydantic import Field
 
 from partner_center.domains.customers.public import (
     MAX_CUSTOMERS_PER_CALL,
-    ItemFailure,
     parse_freeze_type,
 )
 from partner_center.http.auth import CallerKind
@@ -63,7 +62,31 @@ class UnfreezeSubCustomersResponse(FreezeSubCustomersResponse):
     pass
 
 
-def _details(failures: list[ItemFailure]) -> list[CustomerErrorDetail]:
+async def _change(
+    ctx: OperationContext,
+    body: _CustomersReason,
+    verification_code: str | None,
+    *,
+    unfreeze: bool,
+    type_text: str | None,
+) -> list[CustomerErrorDetail]:
+    """Freeze (or ``unfreeze``) the body's customers once the verification code is checked;
+    the customers that were not changed."""
+    name = "unfreeze" if unfreeze else "freeze"
+    await ctx.services.critical_operations.check(
+        ctx.caller.account_id, verification_code, operation=f"{name}_sub_customers"
+    )
+    freezing = ctx.services.freezing
+    kind = parse_freeze_type(type_text, f"{name}_type")
+    ids, reason, reseller = body.customer_ids, body.reason, body.indirect_partner_id or None
+    if unfreeze:
+        failures = await freezing.unfreeze_customers(
+            ctx.actor, ids, unfreeze_type=kind, reason=reason, indirect_partner_id=reseller
+        )
+    else:
+        failures = await freezing.freeze_customers(
+            ctx.actor, ids, freeze_type=kind, reason=reason, indirect_partner_id=reseller
+        )
     return [
         CustomerErrorDetail(id=f.customer_id, error_code=f.error_code, error_msg=f.error_msg)
         for f in failures
@@ -80,17 +103,11 @@ async def freeze_sub_customers(
     with indirect_partner_id. Customers that cannot be frozen are listed in error_details (HTTP
     200); the others are frozen.
     """
-    await ctx.services.critical_operations.check(
-        ctx.caller.account_id, verification_code, operation="freeze_sub_customers"
+    return FreezeSubCustomersResponse(
+        error_details=await _change(
+            ctx, body, verification_code, unfreeze=False, type_text=body.freeze_type
+        )
     )
-    failures = await ctx.services.freezing.freeze_customers(
-        ctx.actor,
-        body.customer_ids,
-        freeze_type=parse_freeze_type(body.freeze_type, "freeze_type"),
-        reason=body.reason,
-        indirect_partner_id=body.indirect_partner_id or None,
-    )
-    return FreezeSubCustomersResponse(error_details=_details(failures))
 
 
 @operation(router, "POST", f"{_SUB_CUSTOMERS}/unfreeze", kind=CallerKind.PARTNER)
@@ -103,14 +120,8 @@ async def unfreeze_sub_customers(
     ACCOUNT). A partner whose own account is frozen cannot unfreeze. Customers that cannot be
     unfrozen are listed in error_details (HTTP 200); the others are unfrozen.
     """
-    await ctx.services.critical_operations.check(
-        ctx.caller.account_id, verification_code, operation="unfreeze_sub_customers"
+    return UnfreezeSubCustomersResponse(
+        error_details=await _change(
+            ctx, body, verification_code, unfreeze=True, type_text=body.unfreeze_type
+        )
     )
-    failures = await ctx.services.freezing.unfreeze_customers(
-        ctx.actor,
-        body.customer_ids,
-        unfreeze_type=parse_freeze_type(body.unfreeze_type, "unfreeze_type"),
-        reason=body.reason,
-        indirect_partner_id=body.indirect_partner_id or None,
-    )
-    return UnfreezeSubCustomersResponse(error_details=_details(failures))
