@@ -1,6 +1,10 @@
 """Customer Management: the customer list (search, filters, server-side paging) with the batch
 actions Set Budget, Freeze and Unfreeze; a customer's budget adjustment records; Customer
-Development: invitations by e-mail, offline link and QR code, and their history."""
+Development: invitations by e-mail, offline link and QR code, and their history.
+
+A reseller sees its own customers here too (the reference's reseller guide: Sales > Customers >
+Customer Management), never another reseller's; it is offered Set Budget and Freeze only for
+what its distributor granted, and its budget quota is shown above the list."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from partner_center.domains.customers.public import (
     parse_freeze_type,
 )
 from partner_center.domains.orders.public import OrderFilter
+from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
@@ -58,9 +63,12 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
         association_type=association,
         account_manager_id=manager_id or None,
     )
-    rows, total = await page.services.customers.list_sub_customers(
+    rows, total = await page.services.customers.list_own_customers(
         page.actor, filters, page_window(offset, limit)
     )
+    grant = None
+    if page.partner is not None and page.partner.partner_type == PartnerType.RESELLER:
+        grant = await page.services.partners.grants_for(page.partner.partner_id)
     budgets = {}
     if rows:
         views = await page.services.budgets.list_budgets(page.actor, [r.customer_id for r in rows])
@@ -78,6 +86,7 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
         budgets=budgets,
         selected=set(page.fields("customer_ids")),
         failures=failures or [],
+        grant=grant,
     )
 
 
@@ -165,7 +174,7 @@ async def _change_freezing(page: Page, *, freeze: bool) -> Response:
 async def customer_detail(page: Page) -> Response:
     """One customer: its association, budget, orders and yearly/monthly resources."""
     customer_id = page.query("customer_id")
-    rows, _one = await page.services.customers.list_sub_customers(
+    rows, _one = await page.services.customers.list_own_customers(
         page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
     )
     if not rows:
@@ -197,7 +206,7 @@ async def budget_records(page: Page) -> Response:
     budget = await page.services.budgets.show_budget(page.actor, customer_id)
     # The heading names the customer (a reseller's customer, which a distributor may manage,
     # is not among the caller's own: its id stands for it).
-    own, _one = await page.services.customers.list_sub_customers(
+    own, _one = await page.services.customers.list_own_customers(
         page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
     )
     return page.render(
