@@ -31,6 +31,14 @@ def _work_page(work: WorkView) -> str:
     return f"{WORK}?work_id={work.work_id}"
 
 
+async def _listed(page: Page, kind: WorkKind, template: str) -> Response:
+    """The form that starts work of ``kind``, above the caller's latest such work."""
+    rows, total = await page.services.background.list(
+        page.caller.account_id, (kind,), page_window(0, LISTED)
+    )
+    return page.render(template, rows=rows, total=total)
+
+
 async def _started(page: Page, work: WorkView) -> Response:
     page.state.wake_jobs()
     return page.redirect(_work_page(work))
@@ -66,10 +74,7 @@ async def work_file(page: Page) -> Response:
 
 @view(pages, CATALOG, kind=CallerKind.OPERATOR)
 async def catalog_import(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id, (WorkKind.CATALOG_IMPORT,), page_window(0, LISTED)
-    )
-    return page.render("work/catalog.html", rows=rows, total=total)
+    return await _listed(page, WorkKind.CATALOG_IMPORT, "work/catalog.html")
 
 
 @action(
@@ -116,10 +121,7 @@ async def start_bill_run(page: Page) -> Response:
 
 @view(pages, "/console/finance/exports", kind=CallerKind.PARTNER)
 async def exports(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id, (WorkKind.STATEMENT_EXPORT,), page_window(0, LISTED)
-    )
-    return page.render("work/exports.html", rows=rows, total=total)
+    return await _listed(page, WorkKind.STATEMENT_EXPORT, "work/exports.html")
 
 
 @action(
