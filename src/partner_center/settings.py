@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PARTNER_CENTER_MAX_UPLOAD_BYTES", "max_upload_bytes"),
         description="Largest body of a bulk upload (the usage ingest), bytes.",
     )
+    key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        validation_alias=AliasChoices("PARTNER_CENTER_KEY_CACHE", "key_cache_seconds"),
+        description="How long a process keeps a permanent access key's verified material in "
+        "memory, seconds (0: read it on every request). A change made by this process applies "
+        "at once; one made by another process within this time.",
+    )
     token_ttl_seconds: int = Field(
         default=86_400,
         validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),
