@@ -80,6 +80,8 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
+    KeyCache,
+    KeyMaterial,
     SecretCipher,
     SignInGuard,
     SignInPolicy,
@@ -165,6 +167,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    key_cache: KeyCache[KeyMaterial] = field(default_factory=lambda: KeyCache(timedelta(0)))
+    """Permanent access keys' verified material, shared by the process's units of work."""
     bill_fanout: BillFanOut = field(default_factory=BillFanOut)
     """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
@@ -175,6 +179,7 @@ class Wiring:
             wall=wall or WallClock(),
             cipher=SecretCipher(settings.encryption_key),
             senders=notification_senders(settings),
+            key_cache=KeyCache(timedelta(seconds=settings.key_cache_seconds)),
         )
 
     @property
@@ -213,6 +218,7 @@ class Services:
             cipher=self.wiring.cipher,
             sign_in_guard=self.sign_in_guard,
             token_ttl=timedelta(seconds=self.settings.token_ttl_seconds),
+            key_cache=self.wiring.key_cache,
         )
 
     @cached_property

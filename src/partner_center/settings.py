@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         ge=1024,
         doc="Largest body of a bulk upload (the usage ingest), bytes.",
     )
+    key_cache_seconds: float = env(
+        "PARTNER_CENTER_KEY_CACHE",
+        5.0,
+        ge=0,
+        le=60,
+        doc="How long a process keeps a permanent access key's verified material in memory, "
+        "seconds (0: read it on every request). A change made by this process applies at once; "
+        "one made by another process within this time.",
+    )
     token_ttl_seconds: int = env("PARTNER_CENTER_TOKEN_TTL", 86_400)
     sign_in_max_failures: int = env(
         "PARTNER_CENTER_SIGNIN_MAX_FAILURES",

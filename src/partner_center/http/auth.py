@@ -267,7 +267,7 @@ async def require_kind(
     if kind in (CallerKind.ANY_PARTNER, CallerKind.ANY_PARTNER_OR_CUSTOMER):
         if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
             raise _denied("Access denied: this operation is called with partner credentials.")
-        any_partner = await partners.get(caller.account_id)
+        any_partner = await partners.get(caller.account_id, account_name=caller.account_name)
         if any_partner is None:
             raise _denied("Access denied: the account is not a partner.")
         return any_partner
@@ -275,7 +275,7 @@ async def require_kind(
         raise _denied("Access denied: call with partner or customer credentials.")
     if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
         raise _denied("Access denied: this API is called with partner credentials.")
-    partner = await partners.get(caller.account_id)
+    partner = await partners.get(caller.account_id, account_name=caller.account_name)
     if partner is None or partner.partner_type == PartnerType.RESELLER:
         raise _denied(
             "Access denied: only a cloud solution provider or a distributor may call this API."
