@@ -22,6 +22,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, account_managers, action, view
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
@@ -184,6 +185,13 @@ async def customer_detail(page: Page) -> Response:
         orders=orders,
         total=total,
         resources=resources,
+        products=await product_names(
+            page,
+            services={
+                *(x.service_type_code for x in orders),
+                *(r.service_type_code for r in resources),
+            },
+        ),
     )
 
 
