@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -945,39 +946,62 @@ class BillingService:
             profile.tax_type = tax_type
         await self.session.flush()
 
-    async def export_lines(self, partner_id: str, cycle: str) -> AsyncIterator[str]:
-        """The partner's customers' bill lines of ``cycle`` as CSV text, streamed in chunks."""
+    def _export_query(self, partner_id: str, cycle: str) -> Select[*tuple[Any, ...]]:
+        """The partner's customers' bill lines of ``cycle`` (in ``_export_order``)."""
         parse_cycle(cycle, "cycle")
         line = CustomerBillLine
-        stmt = (
-            select(
-                line.cycle,
-                line.tenant_id,
-                line.owner_partner_id,
-                line.kind,
-                line.service_type_code,
-                line.resource_type_code,
-                line.region_code,
-                line.amount,
-                line.coupon_amount,
-            )
-            .where(
-                line.cycle == cycle,
-                (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
-            )
-            .order_by(line.tenant_id, line.kind, line.service_type_code, line.id)
+        return select(
+            line.cycle,
+            line.tenant_id,
+            line.owner_partner_id,
+            line.kind,
+            line.service_type_code,
+            line.resource_type_code,
+            line.region_code,
+            line.amount,
+            line.coupon_amount,
+        ).where(
+            line.cycle == cycle,
+            (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
         )
+
+    # A line's id last: the order is total, so an export can be read a page at a time.
+    _export_order = (
+        CustomerBillLine.tenant_id,
+        CustomerBillLine.kind,
+        CustomerBillLine.service_type_code,
+        CustomerBillLine.id,
+    )
+
+    @staticmethod
+    def _export_csv(rows: Iterable[Sequence[object]], *, header: bool) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(EXPORT_FIELDS)
+        if header:
+            writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            writer.writerow([str(value) for value in row])
+        return buffer.getvalue()
+
+    async def export_lines(self, partner_id: str, cycle: str) -> AsyncIterator[str]:
+        """The partner's customers' bill lines of ``cycle`` as CSV text, streamed in chunks
+        (``partner-center bills export``)."""
+        stmt = self._export_query(partner_id, cycle).order_by(*self._export_order)
+        yield self._export_csv((), header=True)
         result = await self.session.stream(stmt.execution_options(yield_per=1000))
         async for partition in result.partitions():
-            for row in partition:
-                writer.writerow([str(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+            yield self._export_csv(partition, header=False)
+
+    async def export_page(
+        self, partner_id: str, cycle: str, window: Page, *, header: bool
+    ) -> tuple[str, int, int]:
+        """One window of ``export_lines``'s lines as CSV text (with its header line when
+        ``header``), how many lines it holds and how many there are in all: the windows'
+        texts joined are ``export_lines``'s file."""
+        rows, total = await paginate_rows(
+            self.session, self._export_query(partner_id, cycle), window, *self._export_order
+        )
+        return self._export_csv(rows, header=header), len(rows), total
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from partner_center.http.console.kit.page import (
     own_customer,
     view,
 )
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
@@ -176,6 +177,13 @@ async def customer_detail(page: Page) -> Response:
         orders=orders,
         total=total,
         resources=resources,
+        products=await product_names(
+            page,
+            services={
+                *(x.service_type_code for x in orders),
+                *(r.service_type_code for r in resources),
+            },
+        ),
     )
 
 
