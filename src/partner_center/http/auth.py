@@ -26,6 +26,7 @@ from partner_center.domains.partners.public import PartnerService, PartnerType, 
 from partner_center.http import signing
 from partner_center.http.wire import JSON_PAYLOAD, Payload, read_body
 from partner_center.kernel.errors import DomainError
+from partner_center.services import Services
 from partner_center.state import AppState
 
 
@@ -236,6 +237,22 @@ class Admitted:
         """The calling partner, or None when a ``..._OR_CUSTOMER`` kind admitted a customer
         (or ``DISTRIBUTOR_OR_OPERATOR`` the operator)."""
         return None if self.partner is None else self.actor
+
+
+class Served(Admitted):
+    """An admitted caller with what serving its request takes: the request, the application
+    state and ``services``, the domain services of the request's unit of work (built by the
+    composition root). An API handler's ``OperationContext`` and a console ``Page`` are both
+    one."""
+
+    def __init__(
+        self, admitted: Admitted, *, request: Request, state: AppState, services: Services
+    ) -> None:
+        super().__init__(admitted.caller_or_none, admitted.partner)
+        self.request = request
+        """The HTTP request (for what no parameter declares, such as the client's address)."""
+        self.state = state
+        self.services = services
 
 
 def _denied(message: str) -> DomainError:

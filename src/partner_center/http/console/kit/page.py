@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from partner_center.domains.customers.public import CustomerFilter, CustomerView
 from partner_center.domains.identity.public import AccountKind, MemberView, Role
-from partner_center.http.auth import Admitted, CallerKind, client_address, require_kind
+from partner_center.http.auth import Admitted, CallerKind, Served, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
 from partner_center.http.console.kit.session import (
@@ -67,8 +67,8 @@ SECURITY_HEADERS = {
 }
 
 
-class Page(Admitted):
-    """One console request: who is signed in (``Admitted``), the services of its unit of work,
+class Page(Served):
+    """One console request: who is signed in, the services of its unit of work (``Served``),
     the submitted form, and how to answer (``render``, ``redirect``)."""
 
     def __init__(
@@ -81,10 +81,7 @@ class Page(Admitted):
         token: str | None,
         form: FormData | None,
     ) -> None:
-        super().__init__(admitted.caller_or_none, admitted.partner)
-        self.request = request
-        self.state = state
-        self.services = services
+        super().__init__(admitted, request=request, state=state, services=services)
         self.token = token
         self.form = form
         self.errors = FormErrors()
