@@ -166,15 +166,14 @@ def make_engine(
     PostgreSQL need ``processes × (pool_size + max_overflow)`` (plus the workers' and the
     CLI's) within its ``max_connections``.
 
-    SQLite: one thread hop per statement (``kernel/sqlite.py``), pooled connections (opening
-    one costs milliseconds), WAL, and a transaction that
-    writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
+    SQLite: no thread hop inside a write transaction (``kernel/sqlite.py``), pooled
+    connections (opening one costs milliseconds), WAL, and a transaction that writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
     never deadlock upgrading) while a read-only one starts with a plain ``BEGIN`` and reads its
     snapshot beside the writer. Writers of one process queue on ``Database``'s in-process lock
     before they begin, not in SQLite's busy-wait; the busy timeout stays for other processes
     (the CLI, a worker)."""
     if url.startswith("sqlite"):
-        options: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        options: dict[str, Any] = {"connect_args": {"timeout": 60, "check_same_thread": False}}
         if url.startswith("sqlite+aiosqlite"):
             options["module"] = one_hop_dbapi()
         if pool:
