@@ -80,6 +80,9 @@ class FeeRecordView:
     resource_type_code: str
     region_code: str
     resource_id: str
+    resource_name: str | None
+    """The resource's name (yearly/monthly: the resource the order line bought, renewed or
+    unsubscribed); None when there is none (an order that provisioned nothing)."""
     trade_time: datetime
     bill_date: str
     """YYYY-MM-DD in the billing time zone."""
@@ -181,6 +184,7 @@ def _view(r: Any, zone: ZoneInfo) -> FeeRecordView:
         resource_type_code=r.resource_type_code,
         region_code=r.region_code,
         resource_id=r.resource_id,
+        resource_name=r.resource_name,
         trade_time=_utc(r.trade_time),
         bill_date=_utc(r.trade_time).astimezone(zone).date().isoformat(),
         usage=from_storage_units(int(r.usage)),
@@ -225,6 +229,7 @@ async def _per_resource(
             literal("").label("id"),
             literal("").label("trade_id"),
             func.max(c.partner_id).label("partner_id"),
+            func.max(c.resource_name).label("resource_name"),
             func.min(c.trade_time).label("trade_time"),
             *(func.sum(col).label(col.name) for col in (c.usage, c.official_amount, c.amount)),
             func.sum(c.coupon_amount).label("coupon_amount"),
@@ -529,7 +534,7 @@ async def monthly_breakdown(
             )
             for r in usage
         ]
-    if where.charge_mode in (None, "1") and where.resource_name is None:
+    if where.charge_mode in (None, "1"):
         first, last = month_days(month)
         start, end = cycle_bounds(month, zone)
         wanted = {
@@ -538,6 +543,7 @@ async def monthly_breakdown(
             "region_code": where.region_code,
             "bill_type": where.bill_type,
             "resource_id": where.resource_id,
+            "resource_name": where.resource_name,
             "enterprise_project_id": where.enterprise_project_id,
         }
         groups: dict[tuple[Any, ...], list[Decimal]] = {}
