@@ -71,7 +71,6 @@ OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
 #: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
 _EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 Project = Annotated[TextFilter, Doc(_EP_DOC)]
-AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
 ResourceName = Annotated[TextFilter, Doc("The resource's name, exact")]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
 Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
@@ -148,7 +147,7 @@ async def list_consume_sub_customers(
 class CustomerMonthlySumQuery(QueryModel):
     bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     offset: RowOffset = None
     limit: Rows100 = None
     method: OwnAccount = None
@@ -206,6 +205,7 @@ async def show_customer_monthly_sum(
         cycle,
         page(query.offset, query.limit),
         service_type_code=query.service_type_code,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     zero = dict.fromkeys(
         ["flexipurchase_coupon_amount", "stored_value_card_amount", "cash_amount", "credit_amount"],
