@@ -212,3 +212,19 @@ async def test_issuing_checks_the_partner_the_customer_and_the_window(shop: Shop
             with pytest.raises(DomainError) as refused:
                 await svc.issue(**args)  # type: ignore[arg-type]
             assert (refused.value.code, refused.value.details["field"]) == ("CBC.0100", field)
+
+
+async def test_a_bill_after_the_coupons_are_used_up_deducts_nothing(shop: Shop) -> None:
+    from tests.integration.test_bill_run import RUN_APRIL
+
+    d = shop.distributor.partner_id
+    await issue(shop, d, "7.24", DECEMBER)
+    await run(shop, "2027-03", RUN_MARCH)
+    await run(shop, "2027-04", RUN_APRIL)
+    async with shop.world.db.unit_of_work() as uow:
+        billing = services_for(uow.session, FixedClock(RUN_APRIL)).billing
+        march = (await billing.partner_bill(d, "2027-03")).bill
+        april = (await billing.partner_bill(d, "2027-04")).bill
+    assert (march.partner_coupon_amount, march.amount_due) == (D("7.24"), D("0"))
+    # April (20.75, see test_bill_run): the used-up coupon is still valid but has nothing left.
+    assert (april.partner_coupon_amount, april.amount_due) == (D("0"), D("20.75"))

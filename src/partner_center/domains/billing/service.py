@@ -56,6 +56,7 @@ from partner_center.domains.billing.records import (
     customer_costs,
     customer_records,
     monthly_breakdown,
+    project_sums,
     subcustomer_sums,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
@@ -69,6 +70,7 @@ from partner_center.kernel.money import (
     Money,
     decimal_places,
     from_storage_units,
+    to_cents,
 )
 from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
@@ -775,42 +777,55 @@ class BillingService:
         )
 
     async def customer_monthly_sum(
-        self, customer_id: str, cycle: str, window: Page, *, service_type_code: str | None = None
+        self,
+        customer_id: str,
+        cycle: str,
+        window: Page,
+        *,
+        service_type_code: str | None = None,
+        enterprise_project_id: str | None = None,
     ) -> MonthlySum:
         """The customer's own bill of ``cycle`` summed per product, charging mode and bill type
-        (zeros before the bill is issued), by service type, resource type, then kind.
+        (zeros before the bill is issued), by service type, resource type, then kind. With
+        ``enterprise_project_id`` the sums (and the totals, each rounded once) are those of the
+        cycle's records in that project (``records.project_sums``): the bill lines keep no
+        project.
 
         Raises:
             DomainError: ``CBC.0100`` for a malformed cycle.
         """
         parse_cycle(cycle, "bill_cycle")
-        line = CustomerBillLine
-        query = (
-            select(
-                line.service_type_code,
-                line.resource_type_code,
-                line.kind,
-                func.sum(type_coerce(line.amount, BigInteger)),
-                func.sum(type_coerce(line.coupon_amount, BigInteger)),
-            )
-            .where(line.tenant_id == customer_id, line.cycle == cycle)
-            .group_by(line.service_type_code, line.resource_type_code, line.kind)
-        )
-        if service_type_code:
-            query = query.where(line.service_type_code == service_type_code)
-        rows, total = await paginate_rows(
-            self.session,
-            query,
-            window,
-            line.service_type_code,
-            line.resource_type_code,
-            line.kind,
-        )
         bill = await self.session.scalar(
             select(CustomerBill).where(
                 CustomerBill.tenant_id == customer_id, CustomerBill.cycle == cycle
             )
         )
+        if enterprise_project_id is None:
+            line = CustomerBillLine
+            query = (
+                select(
+                    line.service_type_code,
+                    line.resource_type_code,
+                    line.kind,
+                    func.sum(type_coerce(line.amount, BigInteger)),
+                    func.sum(type_coerce(line.coupon_amount, BigInteger)),
+                )
+                .where(line.tenant_id == customer_id, line.cycle == cycle)
+                .group_by(line.service_type_code, line.resource_type_code, line.kind)
+            )
+            if service_type_code:
+                query = query.where(line.service_type_code == service_type_code)
+        elif bill is None:
+            return MonthlySum([], 0, ZERO, ZERO, ZERO, self.currency)
+        else:
+            query = project_sums(
+                self.runner.zone,
+                customer_id,
+                cycle,
+                enterprise_project_id,
+                service_type_code=service_type_code,
+            )
+        rows, total = await paginate_rows(self.session, query, window, *query.selected_columns[:3])
         lines = [
             MonthlySumLine(
                 service,
@@ -823,6 +838,16 @@ class BillingService:
         ]
         if bill is None:
             return MonthlySum(lines, total, ZERO, ZERO, ZERO, self.currency)
+        if enterprise_project_id is not None:
+            sums = query.subquery()
+            amount, coupons = (
+                await self.session.execute(
+                    select(func.sum(sums.c.amount), func.sum(sums.c.coupon_amount))
+                )
+            ).one()
+            consume = to_cents(from_storage_units(int(amount or 0)))
+            debt = to_cents(from_storage_units(int(amount or 0) - int(coupons or 0)))
+            return MonthlySum(lines, total, consume, consume - debt, debt, bill.currency)
         debt = bill.total_amount.quantize(CENT)  # stored at scale 8, already whole cents
         consume = (bill.consumption_amount + bill.refund_amount + bill.adjustment_amount).quantize(
             CENT

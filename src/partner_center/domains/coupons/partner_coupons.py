@@ -279,10 +279,10 @@ class PartnerCoupons:
                 )
             ).all()
         )
-        if not rows:
-            return ZERO
         balances = await self.book.ledger.balances([r.ledger_account_id for r in rows])
         rows = [r for r in rows if balances[r.ledger_account_id].credit_balance > 0]
+        if not rows:
+            return ZERO
         tied = sorted({r.customer_id for r in rows if r.customer_id is not None})
         per_customer = dict(await customer_totals(tied)) if tied else {}
         rows.sort(key=lambda r: (r.customer_id is None, r.expire_time, r.created_at, r.id))

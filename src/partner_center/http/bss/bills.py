@@ -71,10 +71,7 @@ OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
 #: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
 _EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 Project = Annotated[TextFilter, Doc(_EP_DOC)]
-AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
-ResourceName = Annotated[
-    TextFilter, Doc("The resource's name, exact (pay-per-use records: order lines keep none)")
-]
+ResourceName = Annotated[TextFilter, Doc("The resource's name, exact")]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
 Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
 Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
@@ -150,7 +147,7 @@ async def list_consume_sub_customers(
 class CustomerMonthlySumQuery(QueryModel):
     bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     offset: RowOffset = None
     limit: Rows100 = None
     method: OwnAccount = None
@@ -208,6 +205,7 @@ async def show_customer_monthly_sum(
         cycle,
         page(query.offset, query.limit),
         service_type_code=query.service_type_code,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     zero = dict.fromkeys(
         ["flexipurchase_coupon_amount", "stored_value_card_amount", "cash_amount", "credit_amount"],
@@ -269,6 +267,7 @@ class ResFeeRecordV2(WireModel):
     cloud_service_type: str
     resource_type: str
     resource_id: str
+    resource_name: str | None = None
     trade_id: str
     id: str
     trade_time: str = Field(description="UTC")
@@ -293,7 +292,7 @@ def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any
     ``MonthlyBillRes``) share: their names for the codes, the discount (list price less the
     amount) and the debt (the amount less coupons)."""
     return {
-        **same_named(r, "bill_date bill_type trade_id id"),
+        **same_named(r, "bill_date bill_type trade_id id resource_name"),
         **same_named(r, "official_amount coupon_amount", via=wire_amount),
         "customer_id": customer_id,
         "region": r.region_code,
@@ -522,6 +521,7 @@ class _FeeRecordOut(WireModel):
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
     bill_detail_type: BillType
     resource_id: str
+    resource_name: str | None = None
     usage_amount: Decimal
     payment_amount: Unrounded
     partner_id: str
@@ -571,7 +571,7 @@ async def list_sub_customer_bill_detail(
         fee_records=[
             SubCustomerMonthlyBillDetail(
                 **_record_fields(r),
-                **same_named(r, "resource_id partner_id"),
+                **same_named(r, "resource_id resource_name partner_id"),
                 bill_cycle=cycle,
                 customer_id=query.customer_id,
                 bill_detail_type=r.bill_type,
@@ -690,6 +690,7 @@ class MonthlyBillRes(WireModel):
     cloud_service_type: str
     resource_Type_code: str = Field(description="The reference spells it so")
     res_instance_id: str
+    resource_name: str | None = None
     charge_mode: ChargingMode
     consume_amount: Unrounded
     coupon_amount: Decimal
