@@ -235,6 +235,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool=pool, pool_size=pool_size, max_overflow=max_overflow)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A read-only unit of work begins (``BEGIN`` on SQLite) with its first statement, like
+        # any other: one that finds everything it needs in memory (a cached key) costs nothing.
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite's writers of this process, queued (one lock per event loop: a lock belongs to
         # the loop it first waits on, and tests run several loops over one Database).
@@ -269,9 +274,8 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, read_only: bool) -> AsyncIterator[UnitOfWork]:
-        async with self.sessions() as session:
-            if read_only and self.is_sqlite:
-                await session.connection(execution_options={READ_ONLY: True})
+        sessions = self._read_sessions if read_only else self.sessions
+        async with sessions() as session:
             uow = UnitOfWork(session)
             try:
                 yield uow

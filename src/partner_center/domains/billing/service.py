@@ -74,6 +74,8 @@ from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 ZERO = Decimal(0)
 
+#: What the partner's cash coupons valid at a time have left: (session, partner id, time).
+CouponBalance = Callable[[AsyncSession, str, datetime], Awaitable[Decimal]]
 #: The partner's used consumption quota (balances' ``used = due + unbilled − cash − coupons``).
 QuotaReader = Callable[[str], Awaitable[Decimal]]
 
@@ -1006,11 +1008,13 @@ class BillingService:
 class BilledDebt:
     """Billing's figures for the consumption quota (balances' ``PartnerDebtSource``):
     ``due_amount`` = the unpaid part of every issued bill; ``unbilled_amount`` left to the
-    ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = the
-    partner's own cash coupons not yet used (none are held yet: 0); ``overdue_restricted``
-    when a bill is unpaid ``overdue_restrict_days`` past its due date."""
+    ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = what the
+    partner's own cash coupons valid at ``as_of`` have left (``coupon_balance``, the coupons
+    domain; 0 without it); ``overdue_restricted`` when a bill is unpaid
+    ``overdue_restrict_days`` past its due date."""
 
     overdue_restrict_days: int = 15
+    coupon_balance: CouponBalance | None = None
 
     async def partner_debt(
         self, session: AsyncSession, *, partner_id: str, currency: str, as_of: datetime
@@ -1041,6 +1045,10 @@ class BilledDebt:
         return PartnerDebtFigures(
             due_amount=from_storage_units(int(units or 0)),
             unbilled_amount=None,
-            coupon_amount=ZERO,
+            coupon_amount=(
+                ZERO
+                if self.coupon_balance is None
+                else await self.coupon_balance(session, partner_id, as_of)
+            ),
             overdue_restricted=overdue is not None,
         )

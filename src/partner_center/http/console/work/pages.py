@@ -34,6 +34,14 @@ def _work_page(work: WorkView) -> str:
     return f"{WORK}?work_id={work.work_id}"
 
 
+async def _listed(page: Page, kinds: tuple[WorkKind, ...], template: str) -> Response:
+    """The form that starts work of ``kinds``, above the caller's latest such work."""
+    rows, total = await page.services.background.list(
+        page.caller.account_id, kinds, page_window(0, LISTED)
+    )
+    return page.render(template, rows=rows, total=total)
+
+
 def _starts_work(
     path: str, kind: CallerKind, *, form: Handler, fields: tuple[str, ...]
 ) -> Callable[[Handler], Handler]:
@@ -77,10 +85,7 @@ async def work_file(page: Page) -> Response:
 
 @view(pages, CATALOG, kind=CallerKind.OPERATOR)
 async def catalog_import(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id, (WorkKind.CATALOG_IMPORT,), page_window(0, LISTED)
-    )
-    return page.render("work/catalog.html", rows=rows, total=total)
+    return await _listed(page, (WorkKind.CATALOG_IMPORT,), "work/catalog.html")
 
 
 @_starts_work(CATALOG, CallerKind.OPERATOR, form=catalog_import, fields=("file",))
@@ -115,12 +120,9 @@ async def start_bill_run(page: Page) -> Response:
 
 @view(pages, "/console/finance/exports", kind=CallerKind.PARTNER)
 async def exports(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id,
-        (WorkKind.STATEMENT_EXPORT, WorkKind.BILL_EXPORT),
-        page_window(0, LISTED),
+    return await _listed(
+        page, (WorkKind.STATEMENT_EXPORT, WorkKind.BILL_EXPORT), "work/exports.html"
     )
-    return page.render("work/exports.html", rows=rows, total=total)
 
 
 @_starts_work(
