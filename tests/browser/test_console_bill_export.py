@@ -15,7 +15,15 @@ from playwright.sync_api import Page
 from partner_center.provisioning import Credentials
 from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, sign_in, signed_in
-from tests.factories.bills import ECS, VM, bill_rows, fee_row, resource_row
+from tests.factories.bills import (
+    ECS,
+    VM,
+    add_rows,
+    bill_rows,
+    fee_row,
+    order_rows,
+    resource_row,
+)
 from tests.harness import LiveServer, Partner, unique
 from tests.sdk.test_orders import load_catalog
 
@@ -24,8 +32,9 @@ CYCLE = "2026-11"
 
 @pytest.fixture(scope="module")
 def billed(server: LiveServer) -> tuple[Partner, Credentials]:
-    """A partner whose customer spent 250 + 0.125 on a cloud server in November 2026, billed;
-    the demo catalogue names the server's service and resource types."""
+    """A partner whose customer spent 250 + 0.125 on a cloud server in November 2026, billed,
+    and ordered one in December; the demo catalogue names the server's service and resource
+    types."""
     load_catalog(server)
     partner = server.partner(password=PASSWORD)
     customer = server.customer(partner, password=PASSWORD, name=unique("exported"))
@@ -46,6 +55,9 @@ def billed(server: LiveServer) -> tuple[Partner, Credentials]:
     ]
     resource = resource_row(rid, customer.account_id, partner.id, None, at)
     server._call(bill_rows, rows=[resource, *fees], cycle=CYCLE)
+    # An order paid after the bill run (its stored service name is the short "ECS").
+    order = order_rows(customer.account_id, partner.id, None, "9", paid_at=at.replace(month=12))
+    server._call(add_rows, rows=list(order))
     return partner, customer
 
 
@@ -110,6 +122,9 @@ def test_service_and_resource_types_are_named_as_the_catalogue_names_them(
     assert "Elastic Cloud Server" in lines and "Cloud server" in lines, lines
     assert ECS not in lines and VM not in lines
     check_page(page, "finance-customer-bill-named")
+    page.goto(f"/console/customers/detail?customer_id={customer.account_id}")
+    orders = page.inner_text("table >> nth=0")
+    assert "Elastic Cloud Server" in orders and "ECS" not in orders, orders
     page.goto("/console/dashboard")
     by_service = page.inner_text("#by-service")
     assert "Elastic Cloud Server" in by_service and ECS not in by_service, by_service
@@ -132,3 +147,10 @@ def test_service_and_resource_types_are_named_as_the_catalogue_names_them(
     assert "Elastic Cloud Server" in table and "Cloud server" in table, table
     assert ECS not in table
     check_page(mine, "my-bills-named")
+    mine.click("nav.langs >> text=中文")
+    mine.wait_for_selector("html[lang^=zh]")
+    mine.goto("/console/my/orders")
+    orders = mine.inner_text("table >> nth=0")
+    assert "弹性云服务器" in orders and "ECS" not in orders, orders
+    check_page(mine, "my-orders-zh-named")
+    mine.click("nav.langs >> text=English")

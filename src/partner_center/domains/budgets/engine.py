@@ -95,6 +95,19 @@ RESTORED_REASON = "The customer's budget was restored or raised above its use."
 SYSTEM = "system"
 
 
+_UNITS_PER_CENT = 10 ** (STORAGE_SCALE - 2)
+
+
+def _to_cents_units(units: ColumnElement[int]) -> ColumnElement[int]:
+    """``to_cents`` in SQL on an amount of 10⁻⁸ units (still in units): half away from zero,
+    in integers (``//`` of non-negative integers truncates alike on SQLite and PostgreSQL)."""
+    half = _UNITS_PER_CENT // 2
+    return case(
+        (units >= 0, (units + half) // _UNITS_PER_CENT * _UNITS_PER_CENT),
+        else_=-((half - units) // _UNITS_PER_CENT) * _UNITS_PER_CENT,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BudgetUsageSummary:
     """Budget use over all of a partner's customers with a budget. Amounts in the site
@@ -103,13 +116,16 @@ class BudgetUsageSummary:
     budgets: int
     budget_amount: Decimal
     used_amount: Decimal
+    """The sum of each customer's use rounded to cents (``to_cents``, half up), so it equals
+    the rows of the customers as a page shows them, not the exact sum rounded once."""
     reached_75: int
     """Customers that used at least 75 % of their budget (the first alert)."""
     reached_90: int
     exhausted: int
     """Customers that used all of it."""
     top: list[tuple[str, Decimal, Decimal]]
-    """``(customer id, budget, used)`` of the customers using the most, most first."""
+    """``(customer id, budget, used)`` of the customers using the most, most first; ``used``
+    rounded to cents like ``used_amount``'s terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +414,12 @@ class BudgetEngine:
         used = case((current, func.coalesce(net.c.net, 0)), else_=0)
         amount = type_coerce(CustomerBudget.amount, BigInteger)
         joined = (
-            select(CustomerBudget.customer_id, amount.label("amount"), used.label("used"))
+            select(
+                CustomerBudget.customer_id,
+                amount.label("amount"),
+                used.label("used"),
+                _to_cents_units(used).label("shown"),
+            )
             .join(BudgetPeriod, BudgetPeriod.id == CustomerBudget.current_period_id)
             .outerjoin(net, net.c.account_id == BudgetPeriod.ledger_account_id)
             .where(
@@ -422,7 +443,7 @@ class BudgetEngine:
                 select(
                     func.count(),
                     type_coerce(func.coalesce(func.sum(joined.c.amount), 0), MoneyAmount()),
-                    type_coerce(func.coalesce(func.sum(joined.c.used), 0), MoneyAmount()),
+                    type_coerce(func.coalesce(func.sum(joined.c.shown), 0), MoneyAmount()),
                     reaching(4, 3),
                     reaching(10, 9),
                     reaching(1, 1),
@@ -433,7 +454,7 @@ class BudgetEngine:
             select(
                 joined.c.customer_id,
                 type_coerce(joined.c.amount, MoneyAmount()),
-                type_coerce(joined.c.used, MoneyAmount()),
+                type_coerce(joined.c.shown, MoneyAmount()),
             )
             .order_by(joined.c.used.desc(), joined.c.amount.desc(), joined.c.customer_id)
             .limit(top)
