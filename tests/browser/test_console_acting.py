@@ -147,7 +147,20 @@ def test_a_partner_orders_and_operates_as_the_customer(
     page.click(f"{resource_row} >> button:has-text('Unsubscribe')")
     notice(page, "The resource was unsubscribed.")
 
+    # The order page in Chinese; a line altered on its way is refused.
+    page.goto("/console/acting/order")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('代客下单')")
+    assert "加入订单" in page.inner_text("main")
+    check_page(page, "acting-order-zh")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Place Order')")
+    answer = page.goto(f"/console/acting/order?line=ecs|vm|{SPEC}|{HK}|two|")
+    assert answer is not None and answer.status == 400
+    assert "CBC.0100" in page.inner_text(".alert")
+
     # Exit: the banner is gone and the mode with it.
+    page.goto("/console/acting/orders")
     page.click("button:has-text('Exit customer mode')")
     notice(page, "You have left the customer's mode.")
     assert not page.is_visible("#acting-banner")

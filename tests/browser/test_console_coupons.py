@@ -154,6 +154,12 @@ def test_a_distributor_allocates_coupon_quota_to_its_resellers(
     assert page.locator(f"{second_row} >> button:has-text('Reclaim')").count() == 0
     assert "700.00" in page.inner_text("#quota_id")
     assert "Reclaimed" in page.inner_text("#records")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('经销商代金券额度')")
+    assert "分配额度" in page.inner_text("main")
+    check_page(page, "distributor-reseller-coupon-quotas-zh")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Coupon Quotas')")
 
     # The reseller: its own quota (never its sibling's), coupons to its customer within it.
     mine = signed_in_at(new_page(), first, "customers/invitations", "Coupons")
