@@ -58,7 +58,7 @@ def test_a_distributor_manages_its_resellers_and_their_customers(
     granted, managed = resellers
     sign_in(page, distributor.creds.domain_name)
     page.wait_for_url("**/console/dashboard")
-    page.click("nav.side >> text=Resellers >> nth=-1")
+    page.click('nav.side >> text="Resellers"')
     page.wait_for_selector("h1:has-text('Resellers')")
     assert granted.creds.domain_name in page.inner_text("table")
     check_page(page, "distributor-resellers")
