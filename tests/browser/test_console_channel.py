@@ -161,7 +161,9 @@ def test_a_reseller_manages_only_its_own_customers(page: Page, server: LiveServe
     assert all(c.account_id in listed for c in mine)
     assert theirs.account_id not in listed and distributors_own.account_id not in listed
     assert "1,000.00" in page.inner_text("#budget-quota")
-    assert page.locator("summary:has-text('Freeze / Unfreeze')").count() == 0  # not granted
+    # Not granted: restricting purchases, so neither freezing nor lifting a restriction.
+    assert page.locator("summary:has-text('Freeze / Unfreeze')").count() == 0
+    assert page.locator("input[name=lift_restrictions]").count() == 0
 
     first = mine[0]
     set_budget(page, first, "1500")
