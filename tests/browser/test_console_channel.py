@@ -173,6 +173,10 @@ def test_a_reseller_manages_only_its_own_customers(page: Page, server: LiveServe
     notice(page, "The budget was set.")
     assert "200.00" in page.inner_text(f"tr:has(#c-{first.account_id})")
     check_page(page, "reseller-customers")
+    page.click(f"tr:has(#c-{first.account_id}) >> a:has-text('200.00')")
+    page.wait_for_selector(f"h1:has-text('{first.domain_name}')")
+    assert "200.00" in page.inner_text("main table")
+    page.go_back()
 
     page.click(f"tr:has(#c-{first.account_id}) >> text=Details")
     page.wait_for_selector(f"h1:has-text('{first.domain_name}')")
