@@ -63,11 +63,14 @@ def test_acting_needs_the_customers_authorization(
     assert "CBC.0151" in page.inner_text(".alert")
 
 
-def add_line(page: Page, spec: str, quantity: str, size: str = "") -> None:
-    """Choose ``spec`` in the catalog and add it to the order (priced again)."""
+def add_line(page: Page, spec: str, quantity: str, size: str = "", attach: str = "") -> None:
+    """Choose ``spec`` in the catalog and add it to the order (priced again), attached to the
+    line numbered ``attach`` if given."""
     page.check(f"input[name=product][value$='|{spec}']")
     page.fill("#subscription_num", quantity)
     page.fill("#resource_size", size)
+    if page.locator("#parent_id").count():
+        page.select_option("#parent_id", attach)
     page.click("#add-line")
 
 
@@ -86,7 +89,8 @@ def test_a_partner_orders_and_operates_as_the_customer(
     assert customer.domain_name in banner and "Acting as customer" in banner
     assert page.is_visible("#acting-banner >> text=Exit customer mode")
 
-    # An order of several lines: two servers and a 40 GB disk, priced as the API prices them.
+    # An order of several lines: two servers, each with a 40 GB disk attached, priced as the API
+    # prices them.
     page.select_option("#region-choice", HK)
     page.click("button:has-text('Show products')")
     page.wait_for_url(f"**/console/acting/order?region={HK}")
@@ -98,24 +102,34 @@ def test_a_partner_orders_and_operates_as_the_customer(
     add_line(page, SPEC, "2")
     page.wait_for_selector("#order-total")
     assert total(page) == "50.80"  # 2 x 25.40
-    add_line(page, "SSD", "1", "40")
+    add_line(page, "SSD", "1", "40", attach="1")  # fewer disks than servers: refused on placing
     page.wait_for_selector("#order-lines tbody tr:nth-child(2)")
-    assert total(page) == "59.48"  # + 40 GB x 0.217
+    page.click("#place-order")
+    page.wait_for_selector("#subscription_num-error")
+    disks = vm_with_disk()
+    api = place(server, csp, customer, products=[disks[0] | {"subscription_num": 2}, disks[1]])
+    assert error_code(field_error(page, "subscription_num")) == api.json()["error_code"]
+    page.click("#order-lines tbody tr:nth-child(2) >> button:has-text('Remove')")
+    page.wait_for_selector("#order-lines tbody tr:nth-child(2)", state="detached")
+    add_line(page, "SSD", "2", "40", attach="1")
+    page.wait_for_selector("#order-lines tbody tr:nth-child(2)")
+    assert "attached to line 1" in page.inner_text("#order-lines tbody tr:nth-child(2)")
+    assert total(page) == "68.16"  # + 2 x 40 GB x 0.217
     rated = rate_period(
         server.intl(customer),
         customer,
         [
             period("1", ECS, VM, SPEC, 2, 1, 2),
-            period("2", EVS, VOLUME, "SSD", 2, 1, 1, resource_size=40, size_measure_id=DISK_GB),
+            period("2", EVS, VOLUME, "SSD", 2, 1, 2, resource_size=40, size_measure_id=DISK_GB),
         ],
     )
     assert total(page) == str(rated.official_website_rating_result.official_website_amount)
     add_line(page, SPEC, "1")
     page.wait_for_selector("#order-lines tbody tr:nth-child(3)")
-    assert total(page) == "84.88"
+    assert total(page) == "93.56"
     page.click("#order-lines tbody tr:nth-child(3) >> button:has-text('Remove')")
     page.wait_for_selector("#order-lines tbody tr:nth-child(3)", state="detached")
-    assert total(page) == "59.48"
+    assert total(page) == "68.16"
     check_page(page, "acting-order")
 
     # The order's period, refused first as the API refuses it.
@@ -133,7 +147,7 @@ def test_a_partner_orders_and_operates_as_the_customer(
     assert "Acting as customer" in page.inner_text("#acting-banner")
     order_row = "tr:has(button:has-text('Pay'))"
     assert "Pending payment" in page.inner_text(order_row)
-    assert "59.48" in page.inner_text(order_row)  # one order for every line
+    assert "68.16" in page.inner_text(order_row)  # one order for every line
     page.click(f"{order_row} >> button:has-text('Pay')")
     notice(page, "The order was paid.")
 
@@ -147,7 +161,20 @@ def test_a_partner_orders_and_operates_as_the_customer(
     page.click(f"{resource_row} >> button:has-text('Unsubscribe')")
     notice(page, "The resource was unsubscribed.")
 
+    # The order page in Chinese; a line altered on its way is refused.
+    page.goto("/console/acting/order")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('代客下单')")
+    assert "加入订单" in page.inner_text("main")
+    check_page(page, "acting-order-zh")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Place Order')")
+    answer = page.goto(f"/console/acting/order?line=ecs|vm|{SPEC}|{HK}|two|")
+    assert answer is not None and answer.status == 400
+    assert "CBC.0100" in page.inner_text(".alert")
+
     # Exit: the banner is gone and the mode with it.
+    page.goto("/console/acting/orders")
     page.click("button:has-text('Exit customer mode')")
     notice(page, "You have left the customer's mode.")
     assert not page.is_visible("#acting-banner")

@@ -58,7 +58,7 @@ def test_a_distributor_manages_its_resellers_and_their_customers(
     granted, managed = resellers
     sign_in(page, distributor.creds.domain_name)
     page.wait_for_url("**/console/dashboard")
-    page.click("nav.side >> text=Resellers >> nth=-1")
+    page.click('nav.side >> text="Resellers"')
     page.wait_for_selector("h1:has-text('Resellers')")
     assert granted.creds.domain_name in page.inner_text("table")
     check_page(page, "distributor-resellers")
@@ -161,7 +161,9 @@ def test_a_reseller_manages_only_its_own_customers(page: Page, server: LiveServe
     assert all(c.account_id in listed for c in mine)
     assert theirs.account_id not in listed and distributors_own.account_id not in listed
     assert "1,000.00" in page.inner_text("#budget-quota")
-    assert page.locator("summary:has-text('Freeze / Unfreeze')").count() == 0  # not granted
+    # Not granted: restricting purchases, so neither freezing nor lifting a restriction.
+    assert page.locator("summary:has-text('Freeze / Unfreeze')").count() == 0
+    assert page.locator("input[name=lift_restrictions]").count() == 0
 
     first = mine[0]
     set_budget(page, first, "1500")
@@ -171,6 +173,10 @@ def test_a_reseller_manages_only_its_own_customers(page: Page, server: LiveServe
     notice(page, "The budget was set.")
     assert "200.00" in page.inner_text(f"tr:has(#c-{first.account_id})")
     check_page(page, "reseller-customers")
+    page.click(f"tr:has(#c-{first.account_id}) >> a:has-text('200.00')")
+    page.wait_for_selector(f"h1:has-text('{first.domain_name}')")
+    assert "200.00" in page.inner_text("main table")
+    page.go_back()
 
     page.click(f"tr:has(#c-{first.account_id}) >> text=Details")
     page.wait_for_selector(f"h1:has-text('{first.domain_name}')")

@@ -16,6 +16,7 @@ from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
 from tests.browser.test_console import _operator_password
 from tests.harness import LiveServer, Partner, unique
+from tests.sdk.test_orders import signed
 
 
 def notice(page: Page, text: str) -> None:
@@ -128,12 +129,19 @@ def test_a_distributor_allocates_coupon_quota_to_its_resellers(
     page.fill("#quota_amount", "300")
     page.click("button:has-text('Allocate quota')")  # no reseller chosen
     page.wait_for_selector("#indirect_partner_ids-error")
-    assert error_code(field_error(page, "indirect_partner_ids")) == "CBC.0100"
+    api = signed(
+        server,
+        distributor.creds,
+        "POST",
+        "/v2/partners/coupon-quotas/indirect-partner-adjust",
+        {"quota_id": quota_id, "indirect_partner_ids": [], "quota_amount": Decimal("300")},
+    )
+    assert error_code(field_error(page, "indirect_partner_ids")) == api.json()["error_code"]
     for reseller in (first, second):
         page.check(f"input[name=indirect_partner_ids][value='{reseller.id}']")
     page.fill("#quota_amount", "600")
     page.click("button:has-text('Allocate quota')")  # 2 x 600 > 1,000: nothing is allocated
-    page.wait_for_selector(".alert:has-text('CBC.99000013')")
+    page.wait_for_selector(".alert:has-text('CBC.99000013')")  # as the API answers (SDK tests)
     assert page.locator("#allocated >> text=600.00").count() == 0
     page.fill("#quota_amount", "300")
     page.click("button:has-text('Allocate quota')")
@@ -154,6 +162,12 @@ def test_a_distributor_allocates_coupon_quota_to_its_resellers(
     assert page.locator(f"{second_row} >> button:has-text('Reclaim')").count() == 0
     assert "700.00" in page.inner_text("#quota_id")
     assert "Reclaimed" in page.inner_text("#records")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('经销商代金券额度')")
+    assert "分配额度" in page.inner_text("main")
+    check_page(page, "distributor-reseller-coupon-quotas-zh")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Coupon Quotas')")
 
     # The reseller: its own quota (never its sibling's), coupons to its customer within it.
     mine = signed_in_at(new_page(), first, "customers/invitations", "Coupons")

@@ -14,7 +14,7 @@ API's customer operations do with the delegated token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -52,6 +52,7 @@ ORDER_FIELDS = (
     "period_type",
     "period_num",
     "product_infos",
+    "parent_id",
 )
 
 
@@ -116,29 +117,46 @@ async def exit_mode(page: Page) -> Response:
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
-    """One line of the order being built."""
+    """One line of the order being built; ``parent`` is the position (from 1) of the primary
+    line it is attached to (an EVS disk to its ECS), as ``parent_id`` in the API."""
 
     key: ProductKey
     quantity: int
     size: int | None
+    parent: int | None = None
 
     @property
     def token(self) -> str:
         """The line as the form carries it."""
         k = self.key
-        size = "" if self.size is None else str(self.size)
-        parts = (k.service_type, k.resource_type, k.resource_spec, k.region)
-        return "|".join((*parts, str(self.quantity), size))
+        optional = ("" if n is None else str(n) for n in (self.size, self.parent))
+        return "|".join(
+            (
+                k.service_type,
+                k.resource_type,
+                k.resource_spec,
+                k.region,
+                str(self.quantity),
+                *optional,
+            )
+        )
 
     @classmethod
     def parse(cls, token: str) -> OrderLine:
         parts = token.split("|")
-        if len(parts) != 6 or not all(parts[:5]) or not parts[4].isdigit():
+        numbers = parts[4:]
+        if len(parts) != 7 or not all(parts[:5]) or not all(n.isdigit() for n in numbers if n):
             raise invalid_parameter("product_infos", "The order's lines were altered; start again.")
-        size = parts[5]
-        if size and not size.isdigit():
-            raise invalid_parameter("product_infos", "The order's lines were altered; start again.")
-        return cls(ProductKey(*parts[:4]), int(parts[4]), int(size) if size else None)
+        quantity, size, parent = (int(n) if n else None for n in numbers)
+        assert quantity is not None
+        return cls(ProductKey(*parts[:4]), quantity, size, parent)
+
+    def after_removing(self, position: int) -> OrderLine:
+        """This line once the line at ``position`` left the order: attached to it, it stands
+        alone; attached to a later one, it follows that line's new position."""
+        if self.parent is None or self.parent < position:
+            return self
+        return replace(self, parent=None if self.parent == position else self.parent - 1)
 
 
 def _language(page: Page) -> Language:
@@ -193,6 +211,7 @@ async def _catalog(
         quote=quote,
         best=next((o for o in quote.options if o.best_offer), None) if quote else None,
         carried=urlencode([("line", line.token) for line in lines] + _terms(page)),
+        path=f"{BASE}/order",  # after a POST too: the menu and the language switch
     )
 
 
@@ -231,7 +250,7 @@ def _chosen_line(page: Page) -> OrderLine:
     quantity = _number(page, "subscription_num", 1)
     assert quantity is not None
     key = ProductKey(parts[0], parts[1], parts[2], page.field("region"))
-    return OrderLine(key, quantity, _number(page, "resource_size"))
+    return OrderLine(key, quantity, _number(page, "resource_size"), _number(page, "parent_id"))
 
 
 async def _size_measure(page: Page, line: OrderLine) -> int | None:
@@ -276,7 +295,7 @@ async def remove_line(page: Page) -> Response:
     position = _number(page, "remove")
     if position is None or not 1 <= position <= len(lines):
         raise invalid_parameter("product_infos", "Choose a line of the order.")
-    del lines[position - 1]
+    lines = [line.after_removing(position) for line in lines[: position - 1] + lines[position:]]
     return await _catalog(page, lines, await _quote(page, lines) if lines else None)
 
 
@@ -312,6 +331,7 @@ async def place_order(page: Page) -> Response:
                         subscription_num=line.quantity,
                         resource_size=line.size,
                         size_measure_id=await _size_measure(page, line),
+                        parent_id=None if line.parent is None else str(line.parent),
                     )
                     for position, line in enumerate(lines, start=1)
                 ]
