@@ -72,6 +72,7 @@ DISTRIBUTOR_PAGES = [
     "/console/resellers/customers",
     "/console/resellers/customers?q=res-00&limit=100",
     "/console/resellers/grants?reseller_id={reseller}",
+    "/console/coupons/reseller-quotas",
 ]
 OPERATOR_PAGES = [
     "/console/operator/partners",

@@ -845,6 +845,72 @@ def bills_tax_rate(
     _run(_with_state(load_settings(), work))
 
 
+def _utc_option(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{option}: use yyyy-MM-ddTHH:mm:ssZ") from exc
+
+
+@bills_app.command("partner-coupon")
+def bills_partner_coupon(
+    partner: str = typer.Option(..., "--partner", help="A CSP or distributor (billed partner)"),
+    amount: str = typer.Option(..., "--amount", help="Face value, > 0, 2 decimals"),
+    expires: str = typer.Option(..., "--expires", help="UTC, e.g. 2027-12-31T16:00:00Z"),
+    valid_from: str | None = typer.Option(None, "--valid-from", help="UTC; default now"),
+    customer: str | None = typer.Option(
+        None, "--customer", help="Tie it to one reseller-model customer of the partner"
+    ),
+    source: str = typer.Option("operator", "--source", help="operator | incentive | test"),
+    key: str | None = typer.Option(None, "--id", help="Your id for it (a retry is a no-op)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Issue a partner a cash coupon of its own, deducted from its next bills at the bill run
+    (customer-tied coupons first, then the one expiring first; rules.md §7.8)."""
+    from decimal import Decimal, InvalidOperation
+
+    from partner_center.domains.coupons.public import PartnerCouponSource
+    from partner_center.provisioning import ensure_operator
+
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise typer.BadParameter("give a decimal amount, e.g. 100.00") from exc
+    try:
+        kind = PartnerCouponSource(source)
+    except ValueError as exc:
+        raise typer.BadParameter("use operator, incentive or test") from exc
+    expire_time = _utc_option(expires, "--expires")
+    valid_time = _utc_option(valid_from, "--valid-from")
+
+    async def work(state: AppState) -> dict[str, str]:
+        operator_id = await ensure_operator(state)
+        async with state.work() as services:
+            issued = await services.partner_coupons.issue(
+                operator_id=operator_id,
+                partner_id=partner,
+                amount=value,
+                currency=state.settings.currency,
+                expire_time=expire_time,
+                valid_time=valid_time,
+                customer_id=customer,
+                source=kind,
+                issue_key=key,
+            )
+        return {
+            "coupon_id": issued.coupon_id,
+            "partner_id": issued.partner_id,
+            "customer_id": issued.customer_id or "",
+            "balance": f"{issued.balance:.2f}",
+            "valid_time": format_utc(issued.valid_time),
+            "expire_time": format_utc(issued.expire_time),
+        }
+
+    _emit(_run(_with_state(load_settings(), work)), as_json)
+
+
 @bills_app.command("export")
 def bills_export(
     cycle: str = typer.Option(..., "--cycle", help="The billing cycle, YYYY-MM"),

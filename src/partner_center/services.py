@@ -65,8 +65,10 @@ from partner_center.domains.coupons.public import (
     CouponBook,
     CouponRedemptions,
     CouponService,
+    CustomerTotals,
     IdempotencyKeys,
     MemberCoupons,
+    PartnerCoupons,
     QuotaService,
 )
 from partner_center.domains.customers.public import (
@@ -80,6 +82,8 @@ from partner_center.domains.customers.public import (
 from partner_center.domains.enterprises.public import EnterpriseFunds, EnterpriseService
 from partner_center.domains.identity.public import (
     IdentityService,
+    KeyCache,
+    KeyMaterial,
     SecretCipher,
     SignInGuard,
     SignInPolicy,
@@ -165,6 +169,8 @@ class Wiring:
     wall: WallClock
     cipher: SecretCipher
     senders: Senders
+    key_cache: KeyCache[KeyMaterial] = field(default_factory=lambda: KeyCache(timedelta(0)))
+    """Permanent access keys' verified material, shared by the process's units of work."""
     bill_fanout: BillFanOut = field(default_factory=BillFanOut)
     """Where scheduled bill runs send their batches (the procrastinate worker installs it)."""
 
@@ -175,6 +181,7 @@ class Wiring:
             wall=wall or WallClock(),
             cipher=SecretCipher(settings.encryption_key),
             senders=notification_senders(settings),
+            key_cache=KeyCache(timedelta(seconds=settings.key_cache_seconds)),
         )
 
     @property
@@ -213,6 +220,7 @@ class Services:
             cipher=self.wiring.cipher,
             sign_in_guard=self.sign_in_guard,
             token_ttl=timedelta(seconds=self.settings.token_ttl_seconds),
+            key_cache=self.wiring.key_cache,
         )
 
     @cached_property
@@ -456,7 +464,10 @@ class Services:
         registered = registered_sources()
         return Sources(
             debt=registered.debt
-            or BilledDebt(overdue_restrict_days=self.settings.bill_overdue_restrict_days),
+            or BilledDebt(
+                overdue_restrict_days=self.settings.bill_overdue_restrict_days,
+                coupon_balance=self._partner_coupon_balance,
+            ),
             expenditure=registered.expenditure,
         )
 
@@ -550,6 +561,38 @@ class Services:
             clock=self.clock,
             book=self.coupon_book,
             redemptions=self.coupon_redemptions,
+        )
+
+    @cached_property
+    def partner_coupons(self) -> PartnerCoupons:
+        return PartnerCoupons(
+            self.session,
+            clock=self.clock,
+            book=self.coupon_book,
+            partners=self.partners,
+            customer_records=self.customer_records,
+        )
+
+    async def _partner_coupon_balance(
+        self, session: AsyncSession, partner_id: str, at: datetime
+    ) -> Decimal:
+        assert session is self.session, "one unit of work"
+        return await self.partner_coupons.usable_balance(partner_id, at)
+
+    async def _apply_partner_coupons(
+        self,
+        partner_id: str,
+        bill_id: str,
+        cycle: str,
+        total: Decimal,
+        customer_totals: CustomerTotals,
+    ) -> Decimal:
+        return await self.partner_coupons.apply_to_bill(
+            partner_id=partner_id,
+            bill_id=bill_id,
+            cycle=cycle,
+            total=total,
+            customer_totals=customer_totals,
         )
 
     @cached_property
@@ -730,6 +773,8 @@ class Services:
             customer_records=self.customer_records,
             recheck_quota=self._recheck_quota,
             post_tax=self.balance_engine.post_bill_tax,
+            apply_coupons=self._apply_partner_coupons,
+            post_coupons=self.balance_engine.post_bill_coupons,
         )
 
     @cached_property

@@ -10,325 +10,289 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def env(name: str, default: Any, *, doc: str | None = None, **bounds: Any) -> Any:
+    """A setting read from the environment variable ``name``, else ``default``; ``doc`` says
+    what it means (README.md's table says it at length), ``bounds`` are ``Field``'s checks
+    (``ge``, ``le``, ``max_length`` …). Like every field it may also be given by its own name
+    (``Settings(sandbox=True)``; ``populate_by_name``)."""
+    return Field(default=default, validation_alias=name, description=doc, **bounds)
+
+
 class Settings(BaseSettings):
-    """Environment-driven settings. Field aliases are the environment variable names."""
+    """Environment-driven settings: each declared by ``env`` with its environment variable."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    database_url: str = Field(
-        default="",
-        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
-        description="SQLAlchemy URL; empty means SQLite at <data dir>/partner-center.db. "
+    database_url: str = env(
+        "DATABASE_URL",
+        "",
+        doc="SQLAlchemy URL; empty means SQLite at <data dir>/partner-center.db. "
         "postgresql:// URLs are served by asyncpg.",
     )
-    sandbox: bool = Field(
-        default=False,
-        validation_alias=AliasChoices("PARTNER_CENTER_SANDBOX", "sandbox"),
-        description="Sandbox mode: a persisted, movable business clock and time-travel endpoints.",
+    sandbox: bool = env(
+        "PARTNER_CENTER_SANDBOX",
+        False,
+        doc="Sandbox mode: a persisted, movable business clock and time-travel endpoints.",
     )
-    billing_timezone: str = Field(
-        default="Asia/Shanghai",
-        validation_alias=AliasChoices("BILLING_TIMEZONE", "billing_timezone"),
-    )
-    currency: str = Field(default="USD", validation_alias=AliasChoices("CURRENCY", "currency"))
-    secret_key: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("PARTNER_CENTER_SECRET_KEY", "secret_key"),
-        description="Key that encrypts secret access keys at rest. If unset, a random key is "
+    billing_timezone: str = env("BILLING_TIMEZONE", "Asia/Shanghai")
+    currency: str = env("CURRENCY", "USD")
+    secret_key: str | None = env(
+        "PARTNER_CENTER_SECRET_KEY",
+        None,
+        doc="Key that encrypts secret access keys at rest. If unset, a random key is "
         "created once in <data dir>/secret.key.",
     )
-    data_dir: Path = Field(
-        default=Path("var"), validation_alias=AliasChoices("PARTNER_CENTER_DATA_DIR", "data_dir")
+    data_dir: Path = env("PARTNER_CENTER_DATA_DIR", Path("var"))
+    host: str = env("HOST", "127.0.0.1")
+    port: int = env("PORT", 8000)
+    rate_limit_per_second: int = env(
+        "PARTNER_CENTER_RATE_LIMIT",
+        10,
+        doc="Requests per second per (caller, API); 0 disables limiting.",
     )
-    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "host"))
-    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "port"))
-    rate_limit_per_second: int = Field(
-        default=10,
-        validation_alias=AliasChoices("PARTNER_CENTER_RATE_LIMIT", "rate_limit_per_second"),
-        description="Requests per second per (caller, API); 0 disables limiting.",
-    )
-    signature_skew_seconds: int = Field(
-        default=900,
-        validation_alias=AliasChoices("PARTNER_CENTER_SIGNATURE_SKEW", "signature_skew_seconds"),
-    )
-    max_body_bytes: int = Field(
-        default=1_048_576,
+    signature_skew_seconds: int = env("PARTNER_CENTER_SIGNATURE_SKEW", 900)
+    max_body_bytes: int = env(
+        "PARTNER_CENTER_MAX_BODY_BYTES",
+        1_048_576,
         ge=1024,
-        validation_alias=AliasChoices("PARTNER_CENTER_MAX_BODY_BYTES", "max_body_bytes"),
-        description="Largest request body of an API operation, bytes; a larger one is refused "
+        doc="Largest request body of an API operation, bytes; a larger one is refused "
         "with 413 APIG.0201 as soon as it is known (Content-Length) or read (chunked).",
     )
-    max_upload_bytes: int = Field(
-        default=104_857_600,
+    max_upload_bytes: int = env(
+        "PARTNER_CENTER_MAX_UPLOAD_BYTES",
+        104_857_600,
         ge=1024,
-        validation_alias=AliasChoices("PARTNER_CENTER_MAX_UPLOAD_BYTES", "max_upload_bytes"),
-        description="Largest body of a bulk upload (the usage ingest), bytes.",
+        doc="Largest body of a bulk upload (the usage ingest), bytes.",
     )
-    token_ttl_seconds: int = Field(
-        default=86_400,
-        validation_alias=AliasChoices("PARTNER_CENTER_TOKEN_TTL", "token_ttl_seconds"),
+    key_cache_seconds: float = env(
+        "PARTNER_CENTER_KEY_CACHE",
+        5.0,
+        ge=0,
+        le=60,
+        doc="How long a process keeps a permanent access key's verified material in memory, "
+        "seconds (0: read it on every request). A change made by this process applies at once; "
+        "one made by another process within this time.",
     )
-    sign_in_max_failures: int = Field(
-        default=5,
+    token_ttl_seconds: int = env("PARTNER_CENTER_TOKEN_TTL", 86_400)
+    sign_in_max_failures: int = env(
+        "PARTNER_CENTER_SIGNIN_MAX_FAILURES",
+        5,
         ge=1,
         le=1000,
-        validation_alias=AliasChoices("PARTNER_CENTER_SIGNIN_MAX_FAILURES", "sign_in_max_failures"),
-        description="Failed password sign-ins of one account + user that lock it.",
+        doc="Failed password sign-ins of one account + user that lock it.",
     )
-    sign_in_source_max_failures: int = Field(
-        default=30,
+    sign_in_source_max_failures: int = env(
+        "PARTNER_CENTER_SIGNIN_SOURCE_MAX_FAILURES",
+        30,
         ge=0,
         le=100_000,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_SIGNIN_SOURCE_MAX_FAILURES", "sign_in_source_max_failures"
-        ),
-        description="Failed password sign-ins from one client address that block it; 0: no limit.",
+        doc="Failed password sign-ins from one client address that block it; 0: no limit.",
     )
-    sign_in_window_minutes: int = Field(
-        default=15,
+    sign_in_window_minutes: int = env(
+        "PARTNER_CENTER_SIGNIN_WINDOW_MINUTES",
+        15,
         ge=1,
         le=24 * 60,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_SIGNIN_WINDOW_MINUTES", "sign_in_window_minutes"
-        ),
-        description="A failure this long after the previous one starts the count again.",
+        doc="A failure this long after the previous one starts the count again.",
     )
-    sign_in_lockout_minutes: int = Field(
-        default=15,
+    sign_in_lockout_minutes: int = env(
+        "PARTNER_CENTER_SIGNIN_LOCKOUT_MINUTES",
+        15,
         ge=1,
         le=24 * 60,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_SIGNIN_LOCKOUT_MINUTES", "sign_in_lockout_minutes"
-        ),
-        description="How long a locked account + user, or a blocked address, is refused.",
+        doc="How long a locked account + user, or a blocked address, is refused.",
     )
-    job_interval_seconds: float = Field(
-        default=30.0,
+    job_interval_seconds: float = env(
+        "PARTNER_CENTER_JOB_INTERVAL",
+        30.0,
         gt=0,
-        validation_alias=AliasChoices("PARTNER_CENTER_JOB_INTERVAL", "job_interval_seconds"),
-        description="How often the in-process runner looks for due jobs, seconds.",
+        doc="How often the in-process runner looks for due jobs, seconds.",
     )
-    workers: int = Field(
-        default=1,
+    workers: int = env(
+        "PARTNER_CENTER_WORKERS",
+        1,
         ge=1,
         le=64,
-        validation_alias=AliasChoices("PARTNER_CENTER_WORKERS", "workers"),
-        description="Server processes of `serve` (PostgreSQL only; SQLite serves from one).",
+        doc="Server processes of `serve` (PostgreSQL only; SQLite serves from one).",
     )
-    db_pool_size: int | None = Field(
-        default=None,
+    db_pool_size: int | None = env(
+        "PARTNER_CENTER_DB_POOL_SIZE",
+        None,
         ge=1,
         le=1000,
-        validation_alias=AliasChoices("PARTNER_CENTER_DB_POOL_SIZE", "db_pool_size"),
-        description="Database connections each process keeps open (default 8 on PostgreSQL, "
-        "32 on SQLite).",
+        doc="Database connections each process keeps open (default 8 on PostgreSQL, 32 on SQLite).",
     )
-    db_max_overflow: int | None = Field(
-        default=None,
+    db_max_overflow: int | None = env(
+        "PARTNER_CENTER_DB_MAX_OVERFLOW",
+        None,
         ge=0,
         le=1000,
-        validation_alias=AliasChoices("PARTNER_CENTER_DB_MAX_OVERFLOW", "db_max_overflow"),
-        description="Connections a process may open beyond its pool under load, closed when "
+        doc="Connections a process may open beyond its pool under load, closed when "
         "returned (default 8 on PostgreSQL, 32 on SQLite).",
     )
-    redis_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("PARTNER_CENTER_REDIS_URL", "redis_url"),
-        description="Redis for the shared rate limiter (else PostgreSQL's, or process memory).",
+    redis_url: str | None = env(
+        "PARTNER_CENTER_REDIS_URL",
+        None,
+        doc="Redis for the shared rate limiter (else PostgreSQL's, or process memory).",
     )
-    metrics_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "metrics_dir"),
-        description="prometheus-client's multiprocess directory (set by `serve --workers N`).",
+    metrics_dir: Path | None = env(
+        "PROMETHEUS_MULTIPROC_DIR",
+        None,
+        doc="prometheus-client's multiprocess directory (set by `serve --workers N`).",
     )
-    run_jobs_in_process: bool = Field(
-        default=True,
-        validation_alias=AliasChoices("PARTNER_CENTER_INPROCESS_JOBS", "run_jobs_in_process"),
-        description="Run due jobs inside the server; turn off when a procrastinate worker runs.",
+    run_jobs_in_process: bool = env(
+        "PARTNER_CENTER_INPROCESS_JOBS",
+        True,
+        doc="Run due jobs inside the server; turn off when a procrastinate worker runs.",
     )
-    disassociation_limit: int = Field(
-        default=3,
+    disassociation_limit: int = env(
+        "PARTNER_CENTER_DISASSOCIATION_LIMIT",
+        3,
         ge=1,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_DISASSOCIATION_LIMIT", "disassociation_limit"
-        ),
-        description="Disassociation requests a party may start per window (rules.md §2.6.4).",
+        doc="Disassociation requests a party may start per window (rules.md §2.6.4).",
     )
-    disassociation_window_months: int = Field(
-        default=3,
+    disassociation_window_months: int = env("PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", 3, ge=1)
+    pre_registration_days: int = env(
+        "PARTNER_CENTER_PRE_REGISTRATION_DAYS",
+        90,
         ge=1,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_DISASSOCIATION_WINDOW_MONTHS", "disassociation_window_months"
-        ),
+        doc="How long a pre-registration reserves a prospect for its partner (§2.1.1).",
     )
-    pre_registration_days: int = Field(
-        default=90,
-        ge=1,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_PRE_REGISTRATION_DAYS", "pre_registration_days"
-        ),
-        description="How long a pre-registration reserves a prospect for its partner (§2.1.1).",
-    )
-    usage_late_window_hours: int = Field(
-        default=72,
+    usage_late_window_hours: int = env(
+        "PARTNER_CENTER_USAGE_LATE_HOURS",
+        72,
         ge=0,
         le=24 * 90,
-        validation_alias=AliasChoices("PARTNER_CENTER_USAGE_LATE_HOURS", "usage_late_window_hours"),
-        description="Hours after the end of its hour that a usage record is still accepted.",
+        doc="Hours after the end of its hour that a usage record is still accepted.",
     )
-    bill_due_days: int = Field(
-        default=15,
+    bill_due_days: int = env(
+        "PARTNER_CENTER_BILL_DUE_DAYS",
+        15,
         ge=0,
         le=90,
-        validation_alias=AliasChoices("PARTNER_CENTER_BILL_DUE_DAYS", "bill_due_days"),
-        description="Days after issue a partner bill is due; unpaid after that it is overdue.",
+        doc="Days after issue a partner bill is due; unpaid after that it is overdue.",
     )
-    bill_overdue_restrict_days: int = Field(
-        default=15,
+    bill_overdue_restrict_days: int = env(
+        "PARTNER_CENTER_BILL_OVERDUE_RESTRICT_DAYS",
+        15,
         ge=0,
         le=365,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_BILL_OVERDUE_RESTRICT_DAYS", "bill_overdue_restrict_days"
-        ),
-        description="Days a bill may stay overdue before the partner's reseller-model "
+        doc="Days a bill may stay overdue before the partner's reseller-model "
         "customers are restricted from purchasing.",
     )
-    bill_tax_rate: Decimal = Field(
-        default=Decimal(0),
+    bill_tax_rate: Decimal = env(
+        "PARTNER_CENTER_BILL_TAX_RATE",
+        Decimal(0),
         ge=0,
         lt=1,
-        validation_alias=AliasChoices("PARTNER_CENTER_BILL_TAX_RATE", "bill_tax_rate"),
-        description="Default tax rate of partner bills (a fraction; per-partner rates override).",
+        doc="Default tax rate of partner bills (a fraction; per-partner rates override).",
     )
-    bill_batch_size: int = Field(
-        default=100,
+    bill_batch_size: int = env(
+        "PARTNER_CENTER_BILL_BATCH_SIZE",
+        100,
         ge=1,
         le=10_000,
-        validation_alias=AliasChoices("PARTNER_CENTER_BILL_BATCH_SIZE", "bill_batch_size"),
-        description="Directly billed partners per bill-run batch (one transaction, one job).",
+        doc="Directly billed partners per bill-run batch (one transaction, one job).",
     )
-    order_payment_days: int = Field(
-        default=7,
+    order_payment_days: int = env(
+        "PARTNER_CENTER_ORDER_PAYMENT_DAYS",
+        7,
         ge=1,
         le=30,
-        validation_alias=AliasChoices("PARTNER_CENTER_ORDER_PAYMENT_DAYS", "order_payment_days"),
-        description="Days a pending yearly/monthly order may be paid (then CBC.99003110).",
+        doc="Days a pending yearly/monthly order may be paid (then CBC.99003110).",
     )
-    period_grace_days: int = Field(
-        default=15,
+    period_grace_days: int = env(
+        "PARTNER_CENTER_PERIOD_GRACE_DAYS",
+        15,
         ge=0,
         le=365,
-        validation_alias=AliasChoices("PARTNER_CENTER_PERIOD_GRACE_DAYS", "period_grace_days"),
-        description="Grace period of an expired yearly/monthly resource, days.",
+        doc="Grace period of an expired yearly/monthly resource, days.",
     )
-    period_retention_days: int = Field(
-        default=15,
+    period_retention_days: int = env(
+        "PARTNER_CENTER_PERIOD_RETENTION_DAYS",
+        15,
         ge=0,
         le=365,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_PERIOD_RETENTION_DAYS", "period_retention_days"
-        ),
-        description="Retention period after the grace period, days; then the resource is released.",
+        doc="Retention period after the grace period, days; then the resource is released.",
     )
-    on_demand_grace_days: int = Field(
-        default=15,
+    on_demand_grace_days: int = env(
+        "PARTNER_CENTER_ON_DEMAND_GRACE_DAYS",
+        15,
         ge=0,
         le=365,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_ON_DEMAND_GRACE_DAYS", "on_demand_grace_days"
-        ),
-        description="Pay-per-use grace period in arrears (days) of a customer without its own.",
+        doc="Pay-per-use grace period in arrears (days) of a customer without its own.",
     )
-    on_demand_retention_days: int = Field(
-        default=15,
+    on_demand_retention_days: int = env(
+        "PARTNER_CENTER_ON_DEMAND_RETENTION_DAYS",
+        15,
         ge=0,
         le=365,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_ON_DEMAND_RETENTION_DAYS", "on_demand_retention_days"
-        ),
-        description="Days pay-per-use resources stay frozen after the grace period, then released.",
+        doc="Days pay-per-use resources stay frozen after the grace period, then released.",
     )
-    full_refund_days: int = Field(
-        default=5,
+    full_refund_days: int = env(
+        "PARTNER_CENTER_FULL_REFUND_DAYS",
+        5,
         ge=0,
         le=30,
-        validation_alias=AliasChoices("PARTNER_CENTER_FULL_REFUND_DAYS", "full_refund_days"),
-        description="Days after a new purchase in which unsubscribing refunds everything paid.",
+        doc="Days after a new purchase in which unsubscribing refunds everything paid.",
     )
-    smtp_host: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("SMTP_HOST", "smtp_host"),
-        description="Mail server for the notification outbox; unset keeps messages queued "
+    smtp_host: str | None = env(
+        "SMTP_HOST",
+        None,
+        doc="Mail server for the notification outbox; unset keeps messages queued "
         "(readable in the sandbox outbox).",
     )
-    smtp_port: int = Field(default=25, validation_alias=AliasChoices("SMTP_PORT", "smtp_port"))
-    smtp_user: str | None = Field(
-        default=None, validation_alias=AliasChoices("SMTP_USER", "smtp_user")
+    smtp_port: int = env("SMTP_PORT", 25)
+    smtp_user: str | None = env("SMTP_USER", None)
+    smtp_password: str | None = env("SMTP_PASSWORD", None)
+    smtp_starttls: bool = env("SMTP_STARTTLS", False)
+    mail_from: str = env("MAIL_FROM", "partner-center@localhost")
+    public_url: str = env(
+        "PARTNER_CENTER_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        doc="Base URL used in links sent to people (invitations).",
     )
-    smtp_password: str | None = Field(
-        default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "smtp_password")
-    )
-    smtp_starttls: bool = Field(
-        default=False, validation_alias=AliasChoices("SMTP_STARTTLS", "smtp_starttls")
-    )
-    mail_from: str = Field(
-        default="partner-center@localhost", validation_alias=AliasChoices("MAIL_FROM", "mail_from")
-    )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        validation_alias=AliasChoices("PARTNER_CENTER_PUBLIC_URL", "public_url"),
-        description="Base URL used in links sent to people (invitations).",
-    )
-    log_level: str = Field(
-        default="INFO", validation_alias=AliasChoices("PARTNER_CENTER_LOG_LEVEL", "log_level")
-    )
-    online_payment_limit: int = Field(
-        default=40000,
+    log_level: str = env("PARTNER_CENTER_LOG_LEVEL", "INFO")
+    online_payment_limit: int = env(
+        "PARTNER_CENTER_ONLINE_PAYMENT_LIMIT",
+        40000,
         ge=1,
         le=100_000_000,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_ONLINE_PAYMENT_LIMIT", "online_payment_limit"
-        ),
-        description="Largest single online repayment by card, in the site currency (rules.md "
+        doc="Largest single online repayment by card, in the site currency (rules.md "
         "§6.12: 40,000 USD).",
     )
-    invoice_issuer: str = Field(
-        default="Partner Center",
+    invoice_issuer: str = env(
+        "PARTNER_CENTER_INVOICE_ISSUER",
+        "Partner Center",
         max_length=64,
-        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_ISSUER", "invoice_issuer"),
-        description="The issuer printed on invoices; invoice numbers run without gaps per issuer.",
+        doc="The issuer printed on invoices; invoice numbers run without gaps per issuer.",
     )
-    invoice_issuer_address: str = Field(
-        default="",
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_INVOICE_ISSUER_ADDRESS", "invoice_issuer_address"
-        ),
-        description="The issuer's address printed on invoices.",
+    invoice_issuer_address: str = env(
+        "PARTNER_CENTER_INVOICE_ISSUER_ADDRESS", "", doc="The issuer's address printed on invoices."
     )
-    invoice_prefix: str = Field(
-        default="PC-",
+    invoice_prefix: str = env(
+        "PARTNER_CENTER_INVOICE_PREFIX",
+        "PC-",
         max_length=16,
-        validation_alias=AliasChoices("PARTNER_CENTER_INVOICE_PREFIX", "invoice_prefix"),
-        description="Invoice numbers are this prefix and 8 digits (PC-00000001).",
+        doc="Invoice numbers are this prefix and 8 digits (PC-00000001).",
     )
-    consumption_files_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices(
-            "PARTNER_CENTER_CONSUMPTION_FILES_DIR", "consumption_files_dir"
-        ),
-        description="Folder of the monthly consumption detail files (default: "
+    consumption_files_dir: Path | None = env(
+        "PARTNER_CENTER_CONSUMPTION_FILES_DIR",
+        None,
+        doc="Folder of the monthly consumption detail files (default: "
         "<PARTNER_CENTER_DATA_DIR>/consumption-files).",
     )
-    holidays: str = Field(
-        default="",
-        validation_alias=AliasChoices("PARTNER_CENTER_HOLIDAYS", "holidays"),
-        description="Public holidays (YYYY-MM-DD, comma-separated) that are not working days: "
+    holidays: str = env(
+        "PARTNER_CENTER_HOLIDAYS",
+        "",
+        doc="Public holidays (YYYY-MM-DD, comma-separated) that are not working days: "
         "the bank-transfer confirmation deadline skips them and weekends.",
     )
 

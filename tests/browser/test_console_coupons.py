@@ -4,11 +4,19 @@ listed with the API's error code — and reclaims one, whose balance returns to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
 from playwright.sync_api import Page
 
+from partner_center.domains.coupons.public import QuotaType, Restrictions
+from partner_center.domains.partners.public import PartnerType
+from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, error_code, field_error, sign_in
 from tests.browser.test_console import _operator_password
-from tests.harness import LiveServer, unique
+from tests.harness import LiveServer, Partner, unique
+from tests.sdk.test_orders import signed
 
 
 def notice(page: Page, text: str) -> None:
@@ -70,3 +78,110 @@ def test_coupon_quotas_and_coupons(page: Page, server: LiveServer) -> None:
     page.click("button:has-text('Issue coupons')")
     page.wait_for_selector(".alert")
     assert "CBC.990000" in page.inner_text(".alert")
+
+
+def signed_in_at(page: Page, partner: Partner, landing: str, entry: str) -> Page:
+    """The partner's administrator signs in (landing on ``/console/<landing>``) and opens the
+    menu entry ``entry``, whose page is headed by the same words."""
+    sign_in(page, partner.creds.domain_name)
+    page.wait_for_url(f"**/console/{landing}")
+    page.click(f"nav.side >> text={entry}")
+    page.wait_for_selector(f"h1:has-text({entry!r})")
+    return page
+
+
+async def _quota_for(state: AppState, *, partner_id: str, value: str) -> str:
+    async with state.work() as services:
+        now = services.clock.now()
+        view = await services.coupons.quotas.grant(
+            operator_id="operator",
+            partner_id=partner_id,
+            quota_type=QuotaType.CASH,
+            quota_value=Decimal(value),
+            currency=services.settings.currency,
+            effective_time=now - timedelta(days=1),
+            expire_time=now + timedelta(days=365),
+            restrictions=Restrictions(),
+        )
+        return view.quota_id
+
+
+def test_a_distributor_allocates_coupon_quota_to_its_resellers(
+    new_page: Callable[..., Page], server: LiveServer
+) -> None:
+    """rules.md §1.17a: a distributor gives resellers part of its coupon quota and reclaims
+    what is left; a reseller sees only its own quota and issues coupons within it."""
+    distributor = server.partner(PartnerType.DISTRIBUTOR, password=PASSWORD)
+    first, second = (
+        server.partner(PartnerType.RESELLER, distributor=distributor, password=PASSWORD)
+        for _ in range(2)
+    )
+    stranger = server.partner(
+        PartnerType.RESELLER, distributor=server.partner(PartnerType.DISTRIBUTOR)
+    )
+    customer = server.customer(distributor, reseller=first, name=unique("rcc"))
+    quota_id = server._call(_quota_for, partner_id=distributor.id, value="1000")
+
+    page = signed_in_at(new_page(), distributor, "dashboard", "Resellers' Coupon Quotas")
+    offered = page.inner_text("#allocate")
+    assert first.creds.domain_name in offered and second.creds.domain_name in offered
+    assert stranger.creds.domain_name not in offered
+    page.fill("#quota_amount", "300")
+    page.click("button:has-text('Allocate quota')")  # no reseller chosen
+    page.wait_for_selector("#indirect_partner_ids-error")
+    api = signed(
+        server,
+        distributor.creds,
+        "POST",
+        "/v2/partners/coupon-quotas/indirect-partner-adjust",
+        {"quota_id": quota_id, "indirect_partner_ids": [], "quota_amount": Decimal("300")},
+    )
+    assert error_code(field_error(page, "indirect_partner_ids")) == api.json()["error_code"]
+    for reseller in (first, second):
+        page.check(f"input[name=indirect_partner_ids][value='{reseller.id}']")
+    page.fill("#quota_amount", "600")
+    page.click("button:has-text('Allocate quota')")  # 2 x 600 > 1,000: nothing is allocated
+    page.wait_for_selector(".alert:has-text('CBC.99000013')")  # as the API answers (SDK tests)
+    assert page.locator("#allocated >> text=600.00").count() == 0
+    page.fill("#quota_amount", "300")
+    page.click("button:has-text('Allocate quota')")
+    notice(page, "The quota was allocated to the resellers.")
+    for reseller in (first, second):
+        assert "300.00" in page.inner_text(
+            f"#allocated tr:has-text('{reseller.creds.domain_name}')"
+        )
+    assert quota_id in page.inner_text("#allocated")
+    assert "400.00" in page.inner_text("#quota_id")  # what the distributor has left
+    check_page(page, "distributor-reseller-coupon-quotas")
+
+    second_row = f"#allocated tr:has-text('{second.creds.domain_name}')"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"{second_row} >> button:has-text('Reclaim')")
+    notice(page, "What was left of the reseller's quota was reclaimed.")
+    assert "Reclaimed" in page.inner_text(second_row)
+    assert page.locator(f"{second_row} >> button:has-text('Reclaim')").count() == 0
+    assert "700.00" in page.inner_text("#quota_id")
+    assert "Reclaimed" in page.inner_text("#records")
+    page.click("nav.langs >> text=中文")
+    page.wait_for_selector("h1:has-text('经销商代金券额度')")
+    assert "分配额度" in page.inner_text("main")
+    check_page(page, "distributor-reseller-coupon-quotas-zh")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Coupon Quotas')")
+
+    # The reseller: its own quota (never its sibling's), coupons to its customer within it.
+    mine = signed_in_at(new_page(), first, "customers/invitations", "Coupons")
+    quotas = mine.inner_text("#quotas")
+    assert "300.00" in quotas and quota_id not in quotas
+    assert mine.locator("#quotas tbody tr").count() == 1
+    mine.fill("#customer_ids", customer.account_id)
+    mine.fill("#face_value", "50")
+    mine.click("button:has-text('Issue coupons')")
+    notice(mine, "The coupons were issued.")
+    assert "250.00" in mine.inner_text("#quotas")
+    assert customer.account_id in mine.inner_text("#issued")
+    check_page(mine, "reseller-coupons")
+    answer = mine.goto("/console/coupons/reseller-quotas")
+    assert answer is not None and answer.status == 403
+    page.reload()
+    assert "250.00" in page.inner_text(f"#allocated tr:has-text('{first.creds.domain_name}')")

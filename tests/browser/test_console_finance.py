@@ -8,7 +8,6 @@ finance page (screenshots in ``tests/browser/screenshots/``); Partner Bills in C
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from partner_center.domains.payments.public import NewTopUpAccount
 from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, field_error, sign_in
 from tests.browser.test_console import _operator_password
-from tests.factories.bills import add_all, fee_row, resource_row
+from tests.factories.bills import billed_usage
 from tests.harness import LiveServer, Partner, unique
 
 
@@ -31,32 +30,23 @@ def debtor(server: LiveServer) -> tuple[Partner, str]:
     name = unique("billed")
     customer = server.customer(partner, name=name)
 
-    async def bill(state: AppState) -> None:
-        at = datetime(2026, 11, 10, tzinfo=UTC)
-        rid = f"res-{customer.account_id[:8]}"
-        async with state.db.unit_of_work() as uow:
-            await add_all(
-                uow.session,
-                resource_row(rid, customer.account_id, partner.id, None, at),
-                fee_row(
-                    rid,
-                    customer.account_id,
-                    partner.id,
-                    "1000",
-                    hour=at,
-                    rated_at=at,
-                    cycle="2026-11",
-                ),
-            )
+    server._call(
+        billed_usage,
+        customer_id=customer.account_id,
+        partner_id=partner.id,
+        amount="1000",
+        cycle="2026-11",
+    )
+
+    async def publish(state: AppState) -> None:
         async with state.work() as services:
-            await services.billing.run_cycle("2026-11")
             await services.top_up_accounts.publish(
                 NewTopUpAccount("Demo Bank", "Partner Center Ltd", "6222 0000 1111 2222"),
                 actor_id="operator",
             )
         await _operator_password(state)
 
-    server._call(bill)
+    server._call(publish)
     return partner, name
 
 

@@ -4,7 +4,6 @@ axe-core checks the page; screenshots in English and Chinese."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,9 +12,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from playwright.sync_api import Page
 
 from partner_center.provisioning import Credentials
-from partner_center.state import AppState
 from tests.browser.conftest import PASSWORD, check_page, error_code, sign_in
-from tests.factories.bills import add_all, fee_row, resource_row
+from tests.factories.bills import billed_usage
 from tests.harness import LiveServer, unique
 
 CYCLE = "2026-10"
@@ -27,27 +25,13 @@ def billed_customer(server: LiveServer) -> Credentials:
     partner = server.partner()
     customer = server.customer(partner, password=PASSWORD, name=unique("my-bills"))
 
-    async def bill(state: AppState) -> None:
-        at = datetime(2026, 10, 10, tzinfo=UTC)
-        rid = f"res-{customer.account_id[:8]}"
-        async with state.db.unit_of_work() as uow:
-            await add_all(
-                uow.session,
-                resource_row(rid, customer.account_id, partner.id, None, at),
-                fee_row(
-                    rid,
-                    customer.account_id,
-                    partner.id,
-                    "12.34500001",
-                    hour=at,
-                    rated_at=at,
-                    cycle=CYCLE,
-                ),
-            )
-        async with state.work() as services:
-            await services.billing.run_cycle(CYCLE)
-
-    server._call(bill)
+    server._call(
+        billed_usage,
+        customer_id=customer.account_id,
+        partner_id=partner.id,
+        amount="12.34500001",
+        cycle=CYCLE,
+    )
     return customer
 
 

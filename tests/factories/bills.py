@@ -4,7 +4,7 @@ own tests)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,6 +172,20 @@ async def bill_rows(state: AppState, *, rows: list[object], cycle: str) -> None:
     async with state.work() as services:
         await add_all(services.session, *rows)
         await services.billing.run_cycle(cycle)
+
+
+async def billed_usage(
+    state: AppState, *, customer_id: str, partner_id: str, amount: str, cycle: str
+) -> None:
+    """Bill ``cycle`` with one pay-per-use charge of the customer: a VM rated ``amount`` for an
+    hour on the 10th (``LiveServer._call(billed_usage, ...)``)."""
+    year, month = (int(part) for part in cycle.split("-"))
+    at = datetime(year, month, 10, tzinfo=UTC)
+    rid = f"res-{customer_id[:8]}"
+    fee = fee_row(rid, customer_id, partner_id, amount, hour=at, rated_at=at, cycle=cycle)
+    await bill_rows(
+        state, rows=[resource_row(rid, customer_id, partner_id, None, at), fee], cycle=cycle
+    )
 
 
 def volume_fee(

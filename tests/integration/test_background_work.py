@@ -172,3 +172,43 @@ async def test_a_catalogue_import_is_checked_then_applied(clock: FixedClock) -> 
     finally:
         await db.dispose()
         await drop_database(pg_name)
+
+
+async def test_a_bill_export_is_the_cli_file_of_the_partner_alone(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("partner_center.domains.background.service.EXPORT_PAGE", 2)
+    db, clock = shop.world.db, shop.world.clock
+    clock.set(RUN_MARCH - timedelta(hours=1))
+    await step(db, clock, await _start_bill_run(shop, "2027-03"))
+    await run_jobs(db, clock)
+    csp = shop.csp.partner_id
+    async with db.unit_of_work() as uow:
+        svc = services_for(uow.session, clock)
+        actor = await admin_actor(svc, csp)
+        started = await svc.background.start_bill_export(actor, "2027-03")
+        with pytest.raises(DomainError) as refused:
+            await svc.background.start_bill_export(actor, "2027-3")
+        assert refused.value.code == "CBC.0100"
+        cli_file = "".join([chunk async for chunk in svc.billing.export_lines(csp, "2027-03")])
+    await step(db, clock, started.work_id)
+    halfway = await work(db, clock, csp, started.work_id)
+    assert halfway.status == WorkStatus.RUNNING and halfway.done == 2
+    await run_jobs(db, clock)
+    finished = await work(db, clock, csp, started.work_id)
+    assert finished.status == WorkStatus.DONE and finished.done == finished.total
+    async with db.unit_of_work() as uow:
+        name, content = await services_for(uow.session, clock).background.result_file(
+            csp, started.work_id
+        )
+    assert name == "customer-bill-lines-2027-03.csv"
+    assert content.decode() == cli_file
+    rows = list(csv.DictReader(io.StringIO(cli_file)))
+    assert len(rows) == finished.total > 2
+    assert {r["customer_id"] for r in rows} == {shop.c4, shop.c5}
+    with pytest.raises(DomainError) as hidden:
+        async with db.unit_of_work() as uow:
+            await services_for(uow.session, clock).background.result_file(
+                shop.distributor.partner_id, started.work_id
+            )
+    assert hidden.value.code == "CBC.0100"

@@ -106,3 +106,39 @@ async def test_bills_tax_rate_sets_the_rate_of_the_next_bills(shop: Shop, tmp_pa
     assert profile is not None and profile.tax_rate == Decimal("0.06")
     bad = await cli(shop, tmp_path, "bills", "tax-rate", "--partner", distributor, "--rate", "1.5")
     assert bad.returncode != 0 and "CBC.0100" in bad.stderr
+
+
+async def test_bills_partner_coupon_issues_a_coupon_the_next_bill_uses(
+    shop: Shop, tmp_path: Path
+) -> None:
+    from tests.integration.test_bill_run import RUN_MARCH, run
+
+    csp = shop.csp.partner_id
+    args = ("bills", "partner-coupon", "--partner", csp, "--amount", "12.50")
+    args += ("--expires", "2027-12-31T16:00:00Z", "--source", "incentive", "--id", "cli-1")
+    first = await cli(shop, tmp_path, *args, "--json")
+    assert first.returncode == 0, first.stderr
+    issued = json.loads(first.stdout)
+    assert (issued["partner_id"], issued["balance"]) == (csp, "12.50")
+    again = await cli(shop, tmp_path, *args, "--json")
+    assert json.loads(again.stdout)["coupon_id"] == issued["coupon_id"]
+    bad = await cli(
+        shop, tmp_path, *args[:4], "--amount", "1.001", "--expires", "2027-12-31T16:00:00Z"
+    )
+    assert bad.returncode != 0 and "CBC.0100" in bad.stderr
+    await run(shop, "2027-03", RUN_MARCH)
+    from partner_center.kernel.clock import FixedClock
+    from tests.wiring import services_for
+
+    async with shop.world.db.unit_of_work() as uow:
+        bill = (
+            await services_for(uow.session, FixedClock(RUN_MARCH)).billing.partner_bill(
+                csp, "2027-03"
+            )
+        ).bill
+    # 100.00 − 12.50 = 87.50, 10 % tax 8.75: 96.25 due.
+    assert (bill.partner_coupon_amount, bill.tax_amount, bill.amount_due) == (
+        Decimal("12.50"),
+        Decimal("8.75"),
+        Decimal("96.25"),
+    )

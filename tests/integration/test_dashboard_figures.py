@@ -108,3 +108,20 @@ async def test_overdue_bills_and_spend_per_service_and_mode(shop: Shop) -> None:
             assert overdue.bills == count
             assert overdue.amount == (due.total_amount_due.amount if count else D(0))
             assert overdue.oldest_due_at == (bill.due_at if count else None)
+
+
+async def test_used_in_all_is_the_sum_of_the_rows_as_shown(database: Database) -> None:
+    world = BudgetWorld(database, FixedClock(datetime(2026, 11, 10, 8, 0, tzinfo=UTC)))
+    partner = await world.partner()
+    customers = [await world.customer(partner) for _ in range(3)]
+    for customer in customers:
+        await world.set_budget(partner, customer, "100", lift=True)
+    for customer, amount in zip(customers, ("0.005", "0.005", "0.004"), strict=True):
+        await world.purchase(customer, amount)
+    async with database.unit_of_work() as uow:
+        svc = services(uow.session, world.clock)
+        summary = await svc.budgets.usage_summary(await admin_actor(svc, partner.partner_id))
+        views = await svc.budget_engine.views(customers, currency="USD")
+    assert sum(v.used_amount for v in views) == D("0.014")  # shown once rounded: 0.01
+    assert sorted(used for _c, _b, used in summary.top) == [D("0.00"), D("0.01"), D("0.01")]
+    assert summary.used_amount == sum(used for _c, _b, used in summary.top) == D("0.02")

@@ -55,3 +55,27 @@ async def test_only_a_distributor_has_the_tab(database: Database, clock: FixedCl
                 await svc.customers.list_resellers_customers(
                     await admin_actor(svc, partner_id), CustomerFilter(), page(0, 10)
                 )
+
+
+async def test_a_reseller_lists_only_its_own_customers(
+    database: Database, clock: FixedClock
+) -> None:
+    ch = await channel(database, clock)
+    async with database.unit_of_work() as uow:
+        svc = services(uow.session, clock)
+        actor = await admin_actor(svc, ch.reseller.partner_id)
+        rows, total = await svc.customers.list_own_customers(actor, CustomerFilter(), page(0, 10))
+        assert {r.customer_id for r in rows} == set(ch.reseller_customers) and total == 2
+        assert all(r.owner_partner_id == ch.reseller.partner_id for r in rows)
+        none, count = await svc.customers.list_own_customers(
+            actor, CustomerFilter(customer_id=ch.sibling_customer), page(0, 1)
+        )
+        assert none == [] and count == 0  # a sibling reseller's customer stays unseen
+        with pytest.raises(DomainError) as refused:
+            await svc.customers.list_own_customers(
+                actor, CustomerFilter(indirect_partner_id=ch.sibling.partner_id), page(0, 1)
+            )
+        assert refused.value.code == "CBC.99000037"
+        distributor = await admin_actor(svc, ch.distributor.partner_id)
+        own, _ = await svc.customers.list_own_customers(distributor, CustomerFilter(), page(0, 10))
+        assert [r.customer_id for r in own] == [ch.own_customer]

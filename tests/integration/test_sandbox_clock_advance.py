@@ -19,6 +19,8 @@ from partner_center.kernel.clock import SandboxClock, SandboxState, WallClock, t
 from partner_center.kernel.db import Database, load_sandbox_state, save_sandbox_state
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.jobs import (
+    Daily,
+    Hourly,
     JobContext,
     JobLoopLimitExceeded,
     JobRegistry,
@@ -29,6 +31,7 @@ from partner_center.kernel.jobs import (
     advance_sandbox_clock,
     schedule,
 )
+from partner_center.kernel.sandbox import upcoming_jobs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime.fromisoformat("2026-11-29T08:00:00+00:00")
@@ -222,3 +225,49 @@ async def test_a_failing_job_is_retried_later_in_the_catch_up(database: Database
     ]
     assert seen == [(i + 1, at, at) for i, at in enumerate(retried)]
     assert await sandbox_state(database) == SandboxState(frozen_at_us=to_micros(target))
+
+
+async def test_the_upcoming_list_shows_a_coalescing_job_where_it_will_run(
+    database: Database,
+) -> None:
+    """The clock page's list (``upcoming_jobs``) is what moving the clock then runs: a
+    coalescing hourly job once per stretch between the other jobs, at the stretch's last hour,
+    not once at the last hour of all."""
+    suffix = uuid.uuid4().hex[:10]
+    hourly, daily, expire = f"rate.{suffix}", f"daily.{suffix}", f"expire.{suffix}"
+
+    async def record(ctx: JobContext, payload: dict[str, Any]) -> None:
+        return None
+
+    registry = JobRegistry()
+    registry.register_periodic(hourly, Hourly(0), record, coalesce=True)
+    registry.register_periodic(daily, Daily(12, 0), record)  # 04:00 UTC
+    registry.register(expire, record)
+    await set_sandbox(database, SandboxState(frozen_at_us=to_micros(START)))
+    async with database.unit_of_work() as uow:
+        await schedule(uow.session, name=expire, due_at=z("2026-11-30T09:30Z"), payload={})
+    target = START + timedelta(days=2)  # 2026-12-01T08:00Z
+    async with database.sessions() as session:
+        upcoming = await upcoming_jobs(session, registry, zone=SHANGHAI, start=START, until=target)
+
+    records = await advance_sandbox_clock(
+        database, registry, to=target, zone=SHANGHAI, wall=WallClock()
+    )
+
+    listed = [(j.name, j.due_at) for j in upcoming]
+    assert listed == [(r.name, r.due_at) for r in records]
+    assert listed == [
+        (hourly, z("2026-11-30T04:00Z")),  # 09:00Z on the 29th to 04:00Z: the daily job's hour
+        (daily, z("2026-11-30T04:00Z")),
+        (hourly, z("2026-11-30T09:00Z")),
+        (expire, z("2026-11-30T09:30Z")),
+        (hourly, z("2026-12-01T04:00Z")),
+        (daily, z("2026-12-01T04:00Z")),
+        (hourly, z("2026-12-01T08:00Z")),
+    ]
+    assert [(j.covers, j.since) for j in upcoming if j.name == hourly] == [
+        (20, z("2026-11-29T09:00Z")),
+        (5, z("2026-11-30T05:00Z")),
+        (19, z("2026-11-30T10:00Z")),
+        (4, z("2026-12-01T05:00Z")),
+    ]

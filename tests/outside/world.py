@@ -179,6 +179,19 @@ def build_world(server: LiveServer, client: httpx.Client) -> World:
             "limit_infos": [],
         },
     )["quota_id"]
+    # p1's own cash coupon (deducted from its bills), tied to c1: listed to p1 only.
+    world.ok(
+        world.operator,
+        "POST",
+        f"{EXT}/partner-cash-coupons",
+        201,
+        body={
+            "partner_id": p1.id,
+            "amount": 5,
+            "customer_id": c1.account_id,
+            "expire_time": format_utc(business + timedelta(days=30)),
+        },
+    )
     coupons = world.ok(
         p1c,
         "POST",

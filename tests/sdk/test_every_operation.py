@@ -1725,7 +1725,8 @@ def _invoices(w: World, s: Sdk) -> None:
     # The SDK puts the credentials' domain id in the path: always the caller's own.
     mine = s.call(p1, s.op, **window)
     assert [i.request_id for i in mine.invoices] == p1_objects(w, "invoice")
-    assert mine.invoices[0].invoice_amount == D("12.34")
+    # The bill's 12.34 less p1's 5.00 cash coupon (tied to c1, world.py): 7.34 due.
+    assert mine.invoices[0].invoice_amount == D("7.34")
     assert s.refused(p1, s.op, **{**window, "limit": 101}) == INVALID
     theirs = s.call(w.p2.creds, s.op, **window)
     assert (theirs.count, theirs.invoices) == (0, [])

@@ -24,7 +24,7 @@ class Partners:
     def __init__(self, *views: PartnerView) -> None:
         self.views = {v.partner_id: v for v in views}
 
-    async def get(self, partner_id: str) -> PartnerView | None:
+    async def get(self, partner_id: str, *, account_name: str | None = None) -> PartnerView | None:
         return self.views.get(partner_id)
 
 

@@ -26,6 +26,7 @@ from partner_center.domains.partners.public import PartnerService, PartnerType, 
 from partner_center.http import signing
 from partner_center.http.wire import JSON_PAYLOAD, Payload, read_body
 from partner_center.kernel.errors import DomainError
+from partner_center.services import Services
 from partner_center.state import AppState
 
 
@@ -238,6 +239,22 @@ class Admitted:
         return None if self.partner is None else self.actor
 
 
+class Served(Admitted):
+    """An admitted caller with what serving its request takes: the request, the application
+    state and ``services``, the domain services of the request's unit of work (built by the
+    composition root). An API handler's ``OperationContext`` and a console ``Page`` are both
+    one."""
+
+    def __init__(
+        self, admitted: Admitted, *, request: Request, state: AppState, services: Services
+    ) -> None:
+        super().__init__(admitted.caller_or_none, admitted.partner)
+        self.request = request
+        """The HTTP request (for what no parameter declares, such as the client's address)."""
+        self.state = state
+        self.services = services
+
+
 def _denied(message: str) -> DomainError:
     return DomainError("CBC.0151", message)
 
@@ -267,7 +284,7 @@ async def require_kind(
     if kind in (CallerKind.ANY_PARTNER, CallerKind.ANY_PARTNER_OR_CUSTOMER):
         if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
             raise _denied("Access denied: this operation is called with partner credentials.")
-        any_partner = await partners.get(caller.account_id)
+        any_partner = await partners.get(caller.account_id, account_name=caller.account_name)
         if any_partner is None:
             raise _denied("Access denied: the account is not a partner.")
         return any_partner
@@ -275,7 +292,7 @@ async def require_kind(
         raise _denied("Access denied: call with partner or customer credentials.")
     if caller.kind != AccountKind.PARTNER or caller.delegated_by is not None:
         raise _denied("Access denied: this API is called with partner credentials.")
-    partner = await partners.get(caller.account_id)
+    partner = await partners.get(caller.account_id, account_name=caller.account_name)
     if partner is None or partner.partner_type == PartnerType.RESELLER:
         raise _denied(
             "Access denied: only a cloud solution provider or a distributor may call this API."

@@ -49,6 +49,7 @@ from partner_center.http.auth import (
     Admitted,
     CallerKind,
     HeaderCredentials,
+    Served,
     authenticate,
     authenticate_and_read_body,
     require_kind,
@@ -77,10 +78,9 @@ Method = Literal["GET", "POST", "PUT", "DELETE"]
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-class OperationContext(Admitted):
-    """Everything a handler needs: the caller, its partner profile (``Admitted``), and
-    ``services``, the domain services of this request's unit of work (built by the composition
-    root)."""
+class OperationContext(Served):
+    """Everything a handler needs: the caller, its partner profile, the request and the
+    services of its unit of work (``Served``)."""
 
     def __init__(
         self,
@@ -91,21 +91,13 @@ class OperationContext(Admitted):
         request: Request,
         raw: bytes,
     ) -> None:
-        super().__init__(admitted.caller_or_none, admitted.partner)
-        self.state = state
-        self.services = services
-        self._request = request
+        super().__init__(admitted, request=request, state=state, services=services)
         self._raw = raw
-
-    @property
-    def request(self) -> Request:
-        """The HTTP request (for what no parameter declares, such as the client's address)."""
-        return self._request
 
     async def authenticate(self) -> Caller:
         """Authenticate the request's credentials now: for a ``PUBLIC`` operation that needs
         them for some of its uses (sign-in by ``assume_role``)."""
-        return await authenticate(self._request, self._raw, self.state, self.services.identity)
+        return await authenticate(self.request, self._raw, self.state, self.services.identity)
 
 
 @dataclass(frozen=True)

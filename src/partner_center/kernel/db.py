@@ -166,15 +166,14 @@ def make_engine(
     PostgreSQL need ``processes × (pool_size + max_overflow)`` (plus the workers' and the
     CLI's) within its ``max_connections``.
 
-    SQLite: one thread hop per statement (``kernel/sqlite.py``), pooled connections (opening
-    one costs milliseconds), WAL, and a transaction that
-    writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
+    SQLite: no thread hop inside a write transaction (``kernel/sqlite.py``), pooled
+    connections (opening one costs milliseconds), WAL, and a transaction that writes starts with ``BEGIN IMMEDIATE`` (it takes the write lock first, so two writers
     never deadlock upgrading) while a read-only one starts with a plain ``BEGIN`` and reads its
     snapshot beside the writer. Writers of one process queue on ``Database``'s in-process lock
     before they begin, not in SQLite's busy-wait; the busy timeout stays for other processes
     (the CLI, a worker)."""
     if url.startswith("sqlite"):
-        options: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        options: dict[str, Any] = {"connect_args": {"timeout": 60, "check_same_thread": False}}
         if url.startswith("sqlite+aiosqlite"):
             options["module"] = one_hop_dbapi()
         if pool:
@@ -235,6 +234,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool=pool, pool_size=pool_size, max_overflow=max_overflow)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A read-only unit of work begins (``BEGIN`` on SQLite) with its first statement, like
+        # any other: one that finds everything it needs in memory (a cached key) costs nothing.
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite's writers of this process, queued (one lock per event loop: a lock belongs to
         # the loop it first waits on, and tests run several loops over one Database).
@@ -269,9 +273,8 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, read_only: bool) -> AsyncIterator[UnitOfWork]:
-        async with self.sessions() as session:
-            if read_only and self.is_sqlite:
-                await session.connection(execution_options={READ_ONLY: True})
+        sessions = self._read_sessions if read_only else self.sessions
+        async with sessions() as session:
             uow = UnitOfWork(session)
             try:
                 yield uow

@@ -4,6 +4,7 @@ call returns."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from partner_center.kernel.clock import SandboxClock, WallClock, format_utc
 from partner_center.kernel.db import Database, load_sandbox_state, save_sandbox_state
 from partner_center.kernel.errors import DomainError
-from partner_center.kernel.jobs import JobRegistry, JobStatus, RunRecord, advance_sandbox_clock
+from partner_center.kernel.jobs import (
+    JobRegistry,
+    JobStatus,
+    PeriodicJob,
+    RunRecord,
+    advance_sandbox_clock,
+)
 from partner_center.kernel.jobs.models import ScheduledJob
 
 
@@ -71,6 +78,14 @@ class UpcomingJob:
     name: str
     due_at: datetime
     periodic: bool
+    covers: int = 1
+    """How many occurrences this run stands for (a coalescing job: those since the last run)."""
+    since: datetime | None = None
+    """A coalescing run's first occurrence (None when it stands for one)."""
+
+
+#: Bound on the occurrences of one coalescing job a list walks (the runner's own bound).
+_COALESCE_WALK = 600_000
 
 
 async def upcoming_jobs(
@@ -83,25 +98,49 @@ async def upcoming_jobs(
     limit: int = 200,
 ) -> list[UpcomingJob]:
     """What moving the clock from ``start`` to ``until`` would run, in time order (at most
-    ``limit``): every occurrence of the periodic jobs (a coalescing job once, at its last
-    occurrence) and the pending one-off jobs due by then."""
-    found: list[UpcomingJob] = []
+    ``limit``): every occurrence of the periodic jobs and the registered one-off jobs pending by
+    then.
+    A coalescing job runs as the runner runs it (``jobs/run.py``): once for all its occurrences
+    before the next other job due, at the last of them, and once more for those after it; so
+    it is listed at each of those occurrences, with how many occurrences each run stands for.
+    (Jobs that the runs themselves schedule are not known yet.)"""
+    # In the runner's order: by time; at one instant the periodic jobs first, in their
+    # registration order, then the one-off jobs by name.
+    listed: list[tuple[tuple[datetime, int, int, str], UpcomingJob]] = []
+    coalescing: list[tuple[PeriodicJob[Any], list[datetime]]] = []
     for job in registry.periodic_jobs.values():
+        bound = _COALESCE_WALK if job.coalesce else limit
         due = job.schedule.next_after(start, zone)
         occurrences: list[datetime] = []
-        while due <= until and len(occurrences) < limit:
+        while due <= until and len(occurrences) < bound:
             occurrences.append(due)
             due = job.schedule.next_after(due, zone)
-        if job.coalesce and occurrences:
-            occurrences = occurrences[-1:]
-        found.extend(UpcomingJob(job.name, at, True) for at in occurrences)
+        if job.coalesce:
+            coalescing.append((job, occurrences))
+        else:
+            listed.extend(
+                ((at, 0, job.rank, job.name), UpcomingJob(job.name, at, True)) for at in occurrences
+            )
     rows = await session.execute(
         select(ScheduledJob.name, ScheduledJob.next_attempt_at)
         .where(ScheduledJob.status == JobStatus.PENDING)
+        .where(ScheduledJob.name.in_(sorted(registry.one_off_names)))
         .where(ScheduledJob.next_attempt_at <= until)
         .order_by(ScheduledJob.next_attempt_at, ScheduledJob.id)
         .limit(limit)
     )
-    found.extend(UpcomingJob(name, at, False) for name, at in rows.all())
-    found.sort(key=lambda j: (j.due_at, j.name))
-    return found[:limit]
+    listed.extend(((at, 1, 0, name), UpcomingJob(name, at, False)) for name, at in rows.all())
+    others = sorted(key for key, _job in listed)
+    for job, occurrences in coalescing:
+        runs: dict[int, list[datetime]] = {}
+        for at in occurrences:  # grouped by the next other job after them
+            runs.setdefault(bisect_right(others, (at, 0, job.rank, job.name)), []).append(at)
+        listed.extend(
+            (
+                (run[-1], 0, job.rank, job.name),
+                UpcomingJob(job.name, run[-1], True, len(run), run[0] if len(run) > 1 else None),
+            )
+            for run in runs.values()
+        )
+    listed.sort(key=lambda item: item[0])
+    return [job for _key, job in listed[:limit]]

@@ -17,6 +17,7 @@ class WorkKind(enum.StrEnum):
     CATALOG_IMPORT = "CATALOG_IMPORT"
     STATEMENT_EXPORT = "STATEMENT_EXPORT"
     BILL_RUN = "BILL_RUN"
+    BILL_EXPORT = "BILL_EXPORT"
 
 
 class WorkStatus(enum.StrEnum):

@@ -11,6 +11,9 @@ it advance, and a crash loses at most the step in progress (its job is retried).
 * ``STATEMENT_EXPORT`` (a partner): the account statements of a date range as CSV, one page of
   ``EXPORT_PAGE`` lines per step, as the member who asked may see them; the file is the steps'
   parts joined. Lines posted to the range while the export runs may shift a page boundary.
+* ``BILL_EXPORT`` (a partner): its customers' bill lines of a cycle as CSV, the file
+  ``partner-center bills export`` writes (``BillingService.export_page``, the same query and
+  writer), ``EXPORT_PAGE`` lines per step; the partner's own lines only.
 * ``BILL_RUN`` (the operator): a cycle's bill run (any earlier incomplete run first), one batch
   of partners per step, the run's own batches being the progress (``billing/run.py``).
 
@@ -84,6 +87,8 @@ class WorkView:
     @property
     def file_name(self) -> str | None:
         """The result file's name (an export), None for work without a file."""
+        if self.kind == WorkKind.BILL_EXPORT:
+            return f"customer-bill-lines-{self.params['cycle']}.csv"
         if self.kind != WorkKind.STATEMENT_EXPORT:
             return None
         return f"account-statements-{self.params['begin']}-{self.params['end']}.csv"
@@ -176,6 +181,13 @@ class BackgroundWorkService:
         }
         return await self._start(
             actor.partner_id, actor.caller.member_id, WorkKind.STATEMENT_EXPORT, params
+        )
+
+    async def start_bill_export(self, actor: PartnerActor, cycle: str) -> WorkView:
+        """Export the partner's customers' bill lines of ``cycle`` (``YYYY-MM``) as CSV."""
+        params = {"cycle": parse_cycle(cycle, "cycle")}
+        return await self._start(
+            actor.partner_id, actor.caller.member_id, WorkKind.BILL_EXPORT, params
         )
 
     async def start_bill_run(
@@ -294,6 +306,8 @@ class BackgroundWorkService:
             return await self._catalog_step(row)
         if kind == WorkKind.STATEMENT_EXPORT:
             return await self._export_step(row)
+        if kind == WorkKind.BILL_EXPORT:
+            return await self._bill_export_step(row)
         return await self._bill_run_step(row)
 
     async def _catalog_step(self, row: BackgroundWork) -> StepOutcome:
@@ -345,6 +359,23 @@ class BackgroundWorkService:
         )
         done = row.done + len(lines)
         return StepOutcome(done, total, "exporting", not lines or done >= total, {"lines": done})
+
+    async def _bill_export_step(self, row: BackgroundWork) -> StepOutcome:
+        cycle = row.params["cycle"]
+        text, count, total = await self.billing.export_page(
+            row.tenant_id, cycle, Page(row.done, EXPORT_PAGE), header=row.done == 0
+        )
+        self.session.add(
+            BackgroundWorkPart(
+                work_id=row.id,
+                tenant_id=row.tenant_id,
+                seq=row.done // EXPORT_PAGE,
+                data=text.encode(),
+            )
+        )
+        done = row.done + count
+        finished = count < EXPORT_PAGE or done >= total
+        return StepOutcome(done, total, "exporting", finished, {"lines": done})
 
     async def _bill_run_step(self, row: BackgroundWork) -> StepOutcome:
         cycle = row.params["cycle"]

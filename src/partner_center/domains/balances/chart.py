@@ -56,6 +56,8 @@ What each operation moves (debit → credit):
 
 * repayment: ``partner_cash`` → ``partner_receivable``                               DEDEUCT
 * a partner bill's tax, at issue: ``partner_receivable`` → ``tax:P`` (platform)       DEDEUCT
+* a partner bill's cash coupons, at issue: ``partner_coupons:P`` (platform clearing, funded
+  by the coupons' ledger accounts) → ``partner_receivable``                        ADJUST
 * an operator's bill adjustment: ``partner_receivable`` → ``revenue:B`` (or the reverse for
   a credit)                                                                        ADJUST
 
@@ -159,6 +161,12 @@ def revenue_side(partner_id: str) -> Side:
 def tax_side(partner_id: str) -> Side:
     """The platform's account of the tax a partner's bills charge it."""
     return Side(PLATFORM_TENANT, f"tax:{partner_id}")
+
+
+def partner_coupons_side(partner_id: str) -> Side:
+    """The platform's clearing account of a partner's cash coupons used on its bills (the
+    coupons domain moves each use into it; ``post_bill_coupons`` moves a bill's total out)."""
+    return Side(PLATFORM_TENANT, f"partner_coupons:{partner_id}")
 
 
 @dataclass(frozen=True, slots=True)

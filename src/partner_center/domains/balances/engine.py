@@ -41,6 +41,7 @@ from partner_center.domains.balances.chart import (
     EntryLine,
     Side,
     customer_side,
+    partner_coupons_side,
     partner_side,
     revenue_side,
     tax_side,
@@ -260,6 +261,25 @@ class BalanceEngine:
                 counter=tax_side(partner_id),
                 code="bill_tax",
                 line=(trades.DEDEUCT, trades.DETAIL_DEDUCT, f"Tax of bill {bill_id}"),
+            )
+
+    async def post_bill_coupons(self, partner_id: str, bill_id: str, amount: Decimal) -> None:
+        """What a partner bill's cash coupons paid (rules.md §7.8), at its issue: the platform's
+        ``partner_coupons:<partner>`` clearing account → the partner's ``partner_receivable``
+        (it owes that much less), an ADJUST line on its credit statement. Ledger transfer
+        ``pcoupons:<bill id>``: posted once per bill."""
+        if amount > 0:
+            await self._post_owed(
+                partner_id,
+                f"pcoupons:{bill_id}",
+                -amount,
+                counter=partner_coupons_side(partner_id),
+                code="bill_partner_coupons",
+                line=(
+                    trades.ADJUST,
+                    trades.DETAIL_PARTNER_COUPON,
+                    f"Cash coupons on bill {bill_id}",
+                ),
             )
 
     async def post_bill_adjustment(

@@ -61,6 +61,8 @@ class AmortizedLine:
     resource_type_code: str
     region_code: str
     resource_id: str
+    resource_name: str | None
+    """The resource's name (None when the order provisioned none)."""
     enterprise_project_id: str
     bill_cycle: str
     """The cycle it was paid in."""
@@ -117,6 +119,7 @@ async def amortized_lines(
                 resource_type_code=r.resource_type_code,
                 region_code=r.region_code,
                 resource_id=r.resource_id,
+                resource_name=r.resource_name,
                 enterprise_project_id=r.enterprise_project_id,
                 bill_cycle=cycle_of(paid, zone),
                 amount=spread(r.amount),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Select,
     Subquery,
     case,
     func,
@@ -34,7 +35,7 @@ from partner_center.domains.billing.amortization import (
 )
 from partner_center.domains.billing.cycles import cycle_bounds, cycle_of, parse_cycle
 from partner_center.domains.billing.errors import invalid
-from partner_center.domains.billing.models import CustomerBillLine
+from partner_center.domains.billing.models import CustomerBillLine, LineKind
 from partner_center.domains.orders.public import order_records
 from partner_center.domains.usage.public import fee_records
 from partner_center.kernel.money import from_storage_units
@@ -80,6 +81,9 @@ class FeeRecordView:
     resource_type_code: str
     region_code: str
     resource_id: str
+    resource_name: str | None
+    """The resource's name (yearly/monthly: the resource the order line bought, renewed or
+    unsubscribed); None when there is none (an order that provisioned nothing)."""
     trade_time: datetime
     bill_date: str
     """YYYY-MM-DD in the billing time zone."""
@@ -127,9 +131,7 @@ async def customer_records(
     """
     parse_cycle(cycle, "cycle")
     start, end = cycle_bounds(cycle, zone)
-    records = union_all(
-        order_records(customer_id, start=start, end=end), fee_records(customer_id, cycle=cycle)
-    ).subquery("records")
+    records = _cycle_records(customer_id, cycle, zone)
     c = records.c
     conditions: list[ColumnElement[bool]] = []
     for column, value in (
@@ -170,6 +172,54 @@ async def customer_records(
     return [_view(r, zone) for r in rows], total
 
 
+def _cycle_records(customer_id: str, cycle: str, zone: ZoneInfo) -> Subquery:
+    """SQL: the customer's records of ``cycle``: orders paid in it and its fee records."""
+    start, end = cycle_bounds(cycle, zone)
+    return union_all(
+        order_records(customer_id, start=start, end=end), fee_records(customer_id, cycle=cycle)
+    ).subquery("records")
+
+
+#: A record's bill line kind: refunds (bill type 4), usage (5), else an order.
+def _record_kind(bill_type: ColumnElement[Any]) -> ColumnElement[str]:
+    return case(
+        (bill_type == 4, literal(LineKind.REFUND.value)),
+        (bill_type == 5, literal(LineKind.USAGE.value)),
+        else_=literal(LineKind.ORDER.value),
+    )
+
+
+def project_sums(
+    zone: ZoneInfo,
+    customer_id: str,
+    cycle: str,
+    enterprise_project_id: str,
+    *,
+    service_type_code: str | None = None,
+) -> Select[Any]:
+    """SQL: the customer's records of ``cycle`` in one enterprise project summed per product
+    and bill line kind, in the columns of the bill lines' sums (service, resource type, kind,
+    amount, coupons; raw 10⁻⁸ units). Pay-per-use resources are all in the default project
+    ``"0"``; operator adjustments belong to none."""
+    records = _cycle_records(customer_id, cycle, zone)
+    c = records.c
+    kind = _record_kind(c.bill_type).label("kind")
+    query = (
+        select(
+            c.service_type_code,
+            c.resource_type_code,
+            kind,
+            func.sum(c.amount).label("amount"),
+            func.sum(c.coupon_amount).label("coupon_amount"),
+        )
+        .where(c.enterprise_project_id == enterprise_project_id)
+        .group_by(c.service_type_code, c.resource_type_code, kind)
+    )
+    if service_type_code:
+        query = query.where(c.service_type_code == service_type_code)
+    return query
+
+
 def _view(r: Any, zone: ZoneInfo) -> FeeRecordView:
     return FeeRecordView(
         id=r.id,
@@ -181,6 +231,7 @@ def _view(r: Any, zone: ZoneInfo) -> FeeRecordView:
         resource_type_code=r.resource_type_code,
         region_code=r.region_code,
         resource_id=r.resource_id,
+        resource_name=r.resource_name,
         trade_time=_utc(r.trade_time),
         bill_date=_utc(r.trade_time).astimezone(zone).date().isoformat(),
         usage=from_storage_units(int(r.usage)),
@@ -225,6 +276,7 @@ async def _per_resource(
             literal("").label("id"),
             literal("").label("trade_id"),
             func.max(c.partner_id).label("partner_id"),
+            func.max(c.resource_name).label("resource_name"),
             func.min(c.trade_time).label("trade_time"),
             *(func.sum(col).label(col.name) for col in (c.usage, c.official_amount, c.amount)),
             func.sum(c.coupon_amount).label("coupon_amount"),
@@ -529,7 +581,7 @@ async def monthly_breakdown(
             )
             for r in usage
         ]
-    if where.charge_mode in (None, "1") and where.resource_name is None:
+    if where.charge_mode in (None, "1"):
         first, last = month_days(month)
         start, end = cycle_bounds(month, zone)
         wanted = {
@@ -538,6 +590,7 @@ async def monthly_breakdown(
             "region_code": where.region_code,
             "bill_type": where.bill_type,
             "resource_id": where.resource_id,
+            "resource_name": where.resource_name,
             "enterprise_project_id": where.enterprise_project_id,
         }
         groups: dict[tuple[Any, ...], list[Decimal]] = {}

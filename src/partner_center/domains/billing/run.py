@@ -34,7 +34,12 @@ level.
 
 Amount due (6.4, 6.6): ``max(0, total − partner cash coupons + tax)``, tax =
 ``round(max(0, total − coupons) × rate)`` with the partner's rate (``billing_profiles``, default
-``BILL_TAX_RATE``).
+``BILL_TAX_RATE``). The partner's cash coupons (7.8) are applied as each partner bill is made
+(``apply_coupons``, the coupons domain: customer-tied coupons first, then expiring first, at
+most the bill's total), in the batch's transaction: a batch that rolls back uses no coupon, and
+every use is a ledger transfer whose id derives from (bill, coupon), so nothing is used twice.
+What the coupons paid and the tax then change what the partner owes (``post_coupons``,
+``post_tax``: the balances domain, once per bill).
 """
 
 from __future__ import annotations
@@ -102,6 +107,11 @@ ZERO = Decimal(0)
 RecheckQuota = Callable[[str], Awaitable[object]]
 #: Post a bill's tax to what the partner owes: (partner id, bill id, tax).
 PostTax = Callable[[str, str, Decimal], Awaitable[object]]
+#: The totals (2 decimals) of the given customers on the partner bill being issued.
+CustomerTotals = Callable[[Sequence[str]], Awaitable[dict[str, Decimal]]]
+#: Pay up to ``total`` of a partner bill with the partner's cash coupons, once per bill:
+#: (partner id, bill id, cycle, total, the customers' totals) → the amount the coupons paid.
+ApplyCoupons = Callable[[str, str, str, Decimal, CustomerTotals], Awaitable[Decimal]]
 
 
 def round_units(expr: ColumnElement[int]) -> ColumnElement[int]:
@@ -150,6 +160,8 @@ class BillRunner:
         customer_records: CustomerRecords,
         recheck_quota: RecheckQuota | None = None,
         post_tax: PostTax | None = None,
+        apply_coupons: ApplyCoupons | None = None,
+        post_coupons: PostTax | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -160,6 +172,8 @@ class BillRunner:
         self.customer_records = customer_records
         self.recheck_quota = recheck_quota
         self.post_tax = post_tax
+        self.apply_coupons = apply_coupons
+        self.post_coupons = post_coupons
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -282,22 +296,36 @@ class BillRunner:
         batch.done_at = now
         run.partner_count += issued
         await self.session.flush()
-        if self.post_tax is not None:
-            taxed = await self.session.execute(
-                select(PartnerBill.tenant_id, PartnerBill.id, PartnerBill.tax_amount)
-                .where(
-                    PartnerBill.cycle == run.cycle,
-                    PartnerBill.tenant_id.in_(billed_ids),
-                    PartnerBill.tax_amount > 0,
-                )
-                .order_by(PartnerBill.tenant_id)
-            )
-            for partner_id, bill, tax in taxed.all():
-                await self.post_tax(partner_id, bill, tax)
+        await self._post_owed(run.cycle, billed_ids)
         if self.recheck_quota is not None:
             for partner_id in billed_ids:
                 await self.recheck_quota(partner_id)
         return issued
+
+    async def _post_owed(self, cycle: str, billed_ids: Sequence[str]) -> None:
+        """What the batch's bills change in what their partners owe, through the ledger (each
+        posting idempotent per bill): the cash coupons deducted, then the tax."""
+        if self.post_tax is None and self.post_coupons is None:
+            return
+        rows = await self.session.execute(
+            select(
+                PartnerBill.tenant_id,
+                PartnerBill.id,
+                PartnerBill.partner_coupon_amount,
+                PartnerBill.tax_amount,
+            )
+            .where(
+                PartnerBill.cycle == cycle,
+                PartnerBill.tenant_id.in_(list(billed_ids)),
+                (PartnerBill.tax_amount > 0) | (PartnerBill.partner_coupon_amount > 0),
+            )
+            .order_by(PartnerBill.tenant_id)
+        )
+        for partner_id, bill, coupons, tax in rows.all():
+            if self.post_coupons is not None and coupons > 0:
+                await self.post_coupons(partner_id, bill, coupons)
+            if self.post_tax is not None and tax > 0:
+                await self.post_tax(partner_id, bill, tax)
 
     async def _stage(self, run: BillRun) -> None:
         """Sum the cycle's orders and fee records into ``bill_run_staging`` in one pass (per
@@ -471,14 +499,23 @@ class BillRunner:
         per_reseller = await self._reseller_totals(run.cycle, scope)
         for partner_id, count, cons, refund, adjust, coupon, net_units, parts_units in rows:
             total = to_cents(from_storage_units(int(net_units)))
+            the_bill = bill_id(run.cycle, partner_id)
             partner_coupons = ZERO
+            if self.apply_coupons is not None and total > 0:
+                partner_coupons = await self.apply_coupons(
+                    partner_id,
+                    the_bill,
+                    run.cycle,
+                    total,
+                    self._customer_totals(run.cycle, partner_id),
+                )
             taxable = max(ZERO, total - partner_coupons)
             rate = rates.get(partner_id, self.policy.default_tax_rate)
             tax = to_cents(taxable * rate)
             due = max(ZERO, to_cents(total - partner_coupons + tax))
             self.session.add(
                 PartnerBill(
-                    id=bill_id(run.cycle, partner_id),
+                    id=the_bill,
                     tenant_id=partner_id,
                     cycle=run.cycle,
                     currency=self.currency,
@@ -535,6 +572,22 @@ class BillRunner:
                 )
         await self.session.flush()
         return len(rows)
+
+    def _customer_totals(self, cycle: str, partner_id: str) -> CustomerTotals:
+        """The totals of the partner's reseller-model customers on its bill of ``cycle``."""
+
+        async def totals(customer_ids: Sequence[str]) -> dict[str, Decimal]:
+            rows = await self.session.execute(
+                select(CustomerBill.tenant_id, CustomerBill.total_amount).where(
+                    CustomerBill.cycle == cycle,
+                    CustomerBill.billed_partner_id == partner_id,
+                    CustomerBill.reseller_model.is_(True),
+                    CustomerBill.tenant_id.in_(list(customer_ids)),
+                )
+            )
+            return {customer: to_cents(total) for customer, total in rows.all()}
+
+        return totals
 
     async def _reseller_totals(
         self, cycle: str, scope: ColumnElement[bool]

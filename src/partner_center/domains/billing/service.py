@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +56,7 @@ from partner_center.domains.billing.records import (
     customer_costs,
     customer_records,
     monthly_breakdown,
+    project_sums,
     subcustomer_sums,
 )
 from partner_center.domains.billing.run import BillRunner, RunReport
@@ -68,11 +70,14 @@ from partner_center.kernel.money import (
     Money,
     decimal_places,
     from_storage_units,
+    to_cents,
 )
 from partner_center.kernel.pagination import Page, paginate, paginate_rows
 
 ZERO = Decimal(0)
 
+#: What the partner's cash coupons valid at a time have left: (session, partner id, time).
+CouponBalance = Callable[[AsyncSession, str, datetime], Awaitable[Decimal]]
 #: The partner's used consumption quota (balances' ``used = due + unbilled − cash − coupons``).
 QuotaReader = Callable[[str], Awaitable[Decimal]]
 
@@ -772,42 +777,55 @@ class BillingService:
         )
 
     async def customer_monthly_sum(
-        self, customer_id: str, cycle: str, window: Page, *, service_type_code: str | None = None
+        self,
+        customer_id: str,
+        cycle: str,
+        window: Page,
+        *,
+        service_type_code: str | None = None,
+        enterprise_project_id: str | None = None,
     ) -> MonthlySum:
         """The customer's own bill of ``cycle`` summed per product, charging mode and bill type
-        (zeros before the bill is issued), by service type, resource type, then kind.
+        (zeros before the bill is issued), by service type, resource type, then kind. With
+        ``enterprise_project_id`` the sums (and the totals, each rounded once) are those of the
+        cycle's records in that project (``records.project_sums``): the bill lines keep no
+        project.
 
         Raises:
             DomainError: ``CBC.0100`` for a malformed cycle.
         """
         parse_cycle(cycle, "bill_cycle")
-        line = CustomerBillLine
-        query = (
-            select(
-                line.service_type_code,
-                line.resource_type_code,
-                line.kind,
-                func.sum(type_coerce(line.amount, BigInteger)),
-                func.sum(type_coerce(line.coupon_amount, BigInteger)),
-            )
-            .where(line.tenant_id == customer_id, line.cycle == cycle)
-            .group_by(line.service_type_code, line.resource_type_code, line.kind)
-        )
-        if service_type_code:
-            query = query.where(line.service_type_code == service_type_code)
-        rows, total = await paginate_rows(
-            self.session,
-            query,
-            window,
-            line.service_type_code,
-            line.resource_type_code,
-            line.kind,
-        )
         bill = await self.session.scalar(
             select(CustomerBill).where(
                 CustomerBill.tenant_id == customer_id, CustomerBill.cycle == cycle
             )
         )
+        if enterprise_project_id is None:
+            line = CustomerBillLine
+            query = (
+                select(
+                    line.service_type_code,
+                    line.resource_type_code,
+                    line.kind,
+                    func.sum(type_coerce(line.amount, BigInteger)),
+                    func.sum(type_coerce(line.coupon_amount, BigInteger)),
+                )
+                .where(line.tenant_id == customer_id, line.cycle == cycle)
+                .group_by(line.service_type_code, line.resource_type_code, line.kind)
+            )
+            if service_type_code:
+                query = query.where(line.service_type_code == service_type_code)
+        elif bill is None:
+            return MonthlySum([], 0, ZERO, ZERO, ZERO, self.currency)
+        else:
+            query = project_sums(
+                self.runner.zone,
+                customer_id,
+                cycle,
+                enterprise_project_id,
+                service_type_code=service_type_code,
+            )
+        rows, total = await paginate_rows(self.session, query, window, *query.selected_columns[:3])
         lines = [
             MonthlySumLine(
                 service,
@@ -820,6 +838,16 @@ class BillingService:
         ]
         if bill is None:
             return MonthlySum(lines, total, ZERO, ZERO, ZERO, self.currency)
+        if enterprise_project_id is not None:
+            sums = query.subquery()
+            amount, coupons = (
+                await self.session.execute(
+                    select(func.sum(sums.c.amount), func.sum(sums.c.coupon_amount))
+                )
+            ).one()
+            consume = to_cents(from_storage_units(int(amount or 0)))
+            debt = to_cents(from_storage_units(int(amount or 0) - int(coupons or 0)))
+            return MonthlySum(lines, total, consume, consume - debt, debt, bill.currency)
         debt = bill.total_amount.quantize(CENT)  # stored at scale 8, already whole cents
         consume = (bill.consumption_amount + bill.refund_amount + bill.adjustment_amount).quantize(
             CENT
@@ -943,50 +971,75 @@ class BillingService:
             profile.tax_type = tax_type
         await self.session.flush()
 
-    async def export_lines(self, partner_id: str, cycle: str) -> AsyncIterator[str]:
-        """The partner's customers' bill lines of ``cycle`` as CSV text, streamed in chunks."""
+    def _export_query(self, partner_id: str, cycle: str) -> Select[*tuple[Any, ...]]:
+        """The partner's customers' bill lines of ``cycle`` (in ``_export_order``)."""
         parse_cycle(cycle, "cycle")
         line = CustomerBillLine
-        stmt = (
-            select(
-                line.cycle,
-                line.tenant_id,
-                line.owner_partner_id,
-                line.kind,
-                line.service_type_code,
-                line.resource_type_code,
-                line.region_code,
-                line.amount,
-                line.coupon_amount,
-            )
-            .where(
-                line.cycle == cycle,
-                (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
-            )
-            .order_by(line.tenant_id, line.kind, line.service_type_code, line.id)
+        return select(
+            line.cycle,
+            line.tenant_id,
+            line.owner_partner_id,
+            line.kind,
+            line.service_type_code,
+            line.resource_type_code,
+            line.region_code,
+            line.amount,
+            line.coupon_amount,
+        ).where(
+            line.cycle == cycle,
+            (line.billed_partner_id == partner_id) | (line.owner_partner_id == partner_id),
         )
+
+    # A line's id last: the order is total, so an export can be read a page at a time.
+    _export_order = (
+        CustomerBillLine.tenant_id,
+        CustomerBillLine.kind,
+        CustomerBillLine.service_type_code,
+        CustomerBillLine.id,
+    )
+
+    @staticmethod
+    def _export_csv(rows: Iterable[Sequence[object]], *, header: bool) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(EXPORT_FIELDS)
+        if header:
+            writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            writer.writerow([str(value) for value in row])
+        return buffer.getvalue()
+
+    async def export_lines(self, partner_id: str, cycle: str) -> AsyncIterator[str]:
+        """The partner's customers' bill lines of ``cycle`` as CSV text, streamed in chunks
+        (``partner-center bills export``)."""
+        stmt = self._export_query(partner_id, cycle).order_by(*self._export_order)
+        yield self._export_csv((), header=True)
         result = await self.session.stream(stmt.execution_options(yield_per=1000))
         async for partition in result.partitions():
-            for row in partition:
-                writer.writerow([str(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+            yield self._export_csv(partition, header=False)
+
+    async def export_page(
+        self, partner_id: str, cycle: str, window: Page, *, header: bool
+    ) -> tuple[str, int, int]:
+        """One window of ``export_lines``'s lines as CSV text (with its header line when
+        ``header``), how many lines it holds and how many there are in all: the windows'
+        texts joined are ``export_lines``'s file."""
+        rows, total = await paginate_rows(
+            self.session, self._export_query(partner_id, cycle), window, *self._export_order
+        )
+        return self._export_csv(rows, header=header), len(rows), total
 
 
 @dataclass(frozen=True, slots=True)
 class BilledDebt:
     """Billing's figures for the consumption quota (balances' ``PartnerDebtSource``):
     ``due_amount`` = the unpaid part of every issued bill; ``unbilled_amount`` left to the
-    ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = the
-    partner's own cash coupons not yet used (none are held yet: 0); ``overdue_restricted``
-    when a bill is unpaid ``overdue_restrict_days`` past its due date."""
+    ledger (postpaid consumption not repaid, less what is due); ``coupon_amount`` = what the
+    partner's own cash coupons valid at ``as_of`` have left (``coupon_balance``, the coupons
+    domain; 0 without it); ``overdue_restricted`` when a bill is unpaid
+    ``overdue_restrict_days`` past its due date."""
 
     overdue_restrict_days: int = 15
+    coupon_balance: CouponBalance | None = None
 
     async def partner_debt(
         self, session: AsyncSession, *, partner_id: str, currency: str, as_of: datetime
@@ -1017,6 +1070,10 @@ class BilledDebt:
         return PartnerDebtFigures(
             due_amount=from_storage_units(int(units or 0)),
             unbilled_amount=None,
-            coupon_amount=ZERO,
+            coupon_amount=(
+                ZERO
+                if self.coupon_balance is None
+                else await self.coupon_balance(session, partner_id, as_of)
+            ),
             overdue_restricted=overdue is not None,
         )

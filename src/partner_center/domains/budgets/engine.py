@@ -64,7 +64,12 @@ from partner_center.domains.customers.public import (
     CustomerRecords,
     FreezeType,
 )
-from partner_center.domains.ledger.public import Guard, LedgerErrorCode, LedgerService
+from partner_center.domains.ledger.public import (
+    BalanceView,
+    Guard,
+    LedgerErrorCode,
+    LedgerService,
+)
 from partner_center.domains.notifications.public import PARTNER_BUDGET, NotificationService
 from partner_center.kernel.clock import Clock, format_utc, start_of_month, utc
 from partner_center.kernel.db import MoneyAmount
@@ -90,6 +95,19 @@ RESTORED_REASON = "The customer's budget was restored or raised above its use."
 SYSTEM = "system"
 
 
+_UNITS_PER_CENT = 10 ** (STORAGE_SCALE - 2)
+
+
+def _to_cents_units(units: ColumnElement[int]) -> ColumnElement[int]:
+    """``to_cents`` in SQL on an amount of 10⁻⁸ units (still in units): half away from zero,
+    in integers (``//`` of non-negative integers truncates alike on SQLite and PostgreSQL)."""
+    half = _UNITS_PER_CENT // 2
+    return case(
+        (units >= 0, (units + half) // _UNITS_PER_CENT * _UNITS_PER_CENT),
+        else_=-((half - units) // _UNITS_PER_CENT) * _UNITS_PER_CENT,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BudgetUsageSummary:
     """Budget use over all of a partner's customers with a budget. Amounts in the site
@@ -98,13 +116,16 @@ class BudgetUsageSummary:
     budgets: int
     budget_amount: Decimal
     used_amount: Decimal
+    """The sum of each customer's use rounded to cents (``to_cents``, half up), so it equals
+    the rows of the customers as a page shows them, not the exact sum rounded once."""
     reached_75: int
     """Customers that used at least 75 % of their budget (the first alert)."""
     reached_90: int
     exhausted: int
     """Customers that used all of it."""
     top: list[tuple[str, Decimal, Decimal]]
-    """``(customer id, budget, used)`` of the customers using the most, most first."""
+    """``(customer id, budget, used)`` of the customers using the most, most first; ``used``
+    rounded to cents like ``used_amount``'s terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,11 +379,13 @@ class BudgetEngine:
         await self.lift_exhaustion_restriction(budget)
         return period
 
-    async def sync_limit(self, budget: CustomerBudget, period: BudgetPeriod) -> None:
-        """Make the period's guard follow the budget (never below what it already uses)."""
-        await self.ledger.set_limit(
+    async def sync_limit(self, budget: CustomerBudget, period: BudgetPeriod) -> Decimal:
+        """Make the period's guard follow the budget (never below what it already uses);
+        returns the period's use as its account, locked, has it."""
+        balance = await self.ledger.set_limit(
             account_id=period.ledger_account_id, limit=budget.amount, clamp_to_usage=True
         )
+        return balance.debits_posted - balance.credits_posted
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -391,7 +414,12 @@ class BudgetEngine:
         used = case((current, func.coalesce(net.c.net, 0)), else_=0)
         amount = type_coerce(CustomerBudget.amount, BigInteger)
         joined = (
-            select(CustomerBudget.customer_id, amount.label("amount"), used.label("used"))
+            select(
+                CustomerBudget.customer_id,
+                amount.label("amount"),
+                used.label("used"),
+                _to_cents_units(used).label("shown"),
+            )
             .join(BudgetPeriod, BudgetPeriod.id == CustomerBudget.current_period_id)
             .outerjoin(net, net.c.account_id == BudgetPeriod.ledger_account_id)
             .where(
@@ -415,7 +443,7 @@ class BudgetEngine:
                 select(
                     func.count(),
                     type_coerce(func.coalesce(func.sum(joined.c.amount), 0), MoneyAmount()),
-                    type_coerce(func.coalesce(func.sum(joined.c.used), 0), MoneyAmount()),
+                    type_coerce(func.coalesce(func.sum(joined.c.shown), 0), MoneyAmount()),
                     reaching(4, 3),
                     reaching(10, 9),
                     reaching(1, 1),
@@ -426,7 +454,7 @@ class BudgetEngine:
             select(
                 joined.c.customer_id,
                 type_coerce(joined.c.amount, MoneyAmount()),
-                type_coerce(joined.c.used, MoneyAmount()),
+                type_coerce(joined.c.shown, MoneyAmount()),
             )
             .order_by(joined.c.used.desc(), joined.c.amount.desc(), joined.c.customer_id)
             .limit(top)
@@ -476,29 +504,49 @@ class BudgetEngine:
             if budget is None:
                 views.append(_unset_view(customer_id, currency))
                 continue
-            assert budget.current_period_id is not None
             period = current.get(customer_id)
-            if period is not None:
-                balance = balances[period.ledger_account_id]
-                used = balance.debits_posted - balance.credits_posted
-                held, starts_at = balance.debits_pending, period.starts_at
-            else:
-                used, held, starts_at = ZERO, ZERO, start_of_month(self.zone, now)
-            views.append(
-                BudgetView(
-                    customer_id=customer_id,
-                    is_set=True,
-                    budget_type=BudgetType(budget.budget_type),
-                    budget_amount=budget.amount,
-                    used_amount=used,
-                    reserved_amount=held,
-                    currency=budget.currency,
-                    exhaustion_action=ExhaustionAction(budget.exhaustion_action),
-                    period_starts_at=starts_at,
-                    owner_partner_id=budget.tenant_id,
-                )
-            )
+            balance = balances[period.ledger_account_id] if period is not None else None
+            views.append(self._set_view(budget, period, balance, now))
         return views
+
+    async def view_of(self, budget: CustomerBudget, *, currency: str) -> BudgetView:
+        """``view`` of a budget row this unit of work holds (one just set): its period comes
+        from the unit of work, its use from one read of the period's account."""
+        if budget.status != BudgetStatus.ACTIVE or budget.current_period_id is None:
+            return _unset_view(budget.customer_id, currency)
+        now = self.clock.now()
+        period = await self._period(budget.current_period_id)
+        if not self._period_is_current(budget, period, now):
+            return self._set_view(budget, None, None, now)
+        balance = await self.ledger.balance(period.ledger_account_id)
+        return self._set_view(budget, period, balance, now)
+
+    def _set_view(
+        self,
+        budget: CustomerBudget,
+        period: BudgetPeriod | None,
+        balance: BalanceView | None,
+        now: datetime,
+    ) -> BudgetView:
+        """An active budget's view: ``period`` and its account's ``balance`` when the period
+        is current, else None (a month not opened yet reads as restored)."""
+        if period is not None and balance is not None:
+            used = balance.debits_posted - balance.credits_posted
+            held, starts_at = balance.debits_pending, period.starts_at
+        else:
+            used, held, starts_at = ZERO, ZERO, start_of_month(self.zone, now)
+        return BudgetView(
+            customer_id=budget.customer_id,
+            is_set=True,
+            budget_type=BudgetType(budget.budget_type),
+            budget_amount=budget.amount,
+            used_amount=used,
+            reserved_amount=held,
+            currency=budget.currency,
+            exhaustion_action=ExhaustionAction(budget.exhaustion_action),
+            period_starts_at=starts_at,
+            owner_partner_id=budget.tenant_id,
+        )
 
     async def applies_to(self, customer_id: str) -> bool:
         """Whether purchases of this customer go through its budget: an associated
@@ -750,8 +798,11 @@ class BudgetEngine:
         period = await self.current_period(budget, now=now)
         used_before, _ = await self.usage(period)
         budget_before = budget.amount
+        # Every change of the row before the first flush: one UPDATE.
+        budget.updated_at = now
         if action is not None:
             budget.exhaustion_action = action
+        used: Decimal | None = None
         if budget_type != budget.budget_type:
             carry = await self.month_to_date_spend(budget, now)
             budget.budget_type = budget_type
@@ -759,17 +810,17 @@ class BudgetEngine:
             period = await self.open_period(budget, now=now, carry=carry, calendar=False)
         else:
             budget.amount = amount
-            await self.sync_limit(budget, period)
-        budget.updated_at = now
+            used = await self.sync_limit(budget, period)
         await self.session.flush()
-        await self.evaluate(
+        # Alerts and exhaustion record no transfer: the use they saw is the use after them.
+        used_after = await self.evaluate(
             budget,
             period,
             used_before=used_before,
             budget_before=budget_before,
             apply_action=apply_action,
+            used=used,
         )
-        used_after, _ = await self.usage(period)
         if used_after < budget.amount:
             await self.lift_exhaustion_restriction(budget)
         return budget
@@ -796,10 +847,14 @@ class BudgetEngine:
         used_before: Decimal,
         budget_before: Decimal,
         apply_action: bool = True,
-    ) -> None:
+        used: Decimal | None = None,
+    ) -> Decimal:
         """After use or the budget changed: send the alerts now due (each once per period) and,
-        if the budget has just run out, apply the exhaustion action."""
-        used, _held = await self.usage(period)
+        if the budget has just run out, apply the exhaustion action. ``used``: the period's use
+        if the caller has just read it with the account locked (else it is read here).
+        Returns the use evaluated."""
+        if used is None:
+            used, _held = await self.usage(period)
         amount = budget.amount
         for threshold in ALERT_THRESHOLDS:
             if used * 100 >= amount * threshold:
@@ -808,6 +863,7 @@ class BudgetEngine:
         was_exhausted = used_before >= budget_before
         if apply_action and exhausted and not was_exhausted:
             await self.apply_exhaustion_action(budget)
+        return used
 
     async def _fire_alert(
         self, budget: CustomerBudget, period: BudgetPeriod, threshold: int, used: Decimal

@@ -492,7 +492,7 @@ class BudgetService:
             )
         )
         await self.session.flush()
-        return await self.engine.view(customer.account_id, currency=self.currency)
+        return await self.engine.view_of(budget, currency=self.currency)
 
     async def _responsible_for_lift(
         self, actor: PartnerActor, scope: _Scope, customer: CustomerRecord

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -51,6 +52,22 @@ class Language(enum.StrEnum):
 
     def pick(self, en: str, zh: str) -> str:
         return zh if self == Language.ZH else en
+
+
+@dataclass(frozen=True, slots=True)
+class ProductNames:
+    """Names of service and resource types in one language, for people: a type without a
+    name in that language is named in English, and one the catalogue does not know by
+    ``fallback`` (a name stored with an order), else by its code."""
+
+    services: Mapping[str, str]
+    resources: Mapping[str, str]
+
+    def service(self, code: str, fallback: str = "") -> str:
+        return self.services.get(code) or fallback or code
+
+    def resource(self, code: str, fallback: str = "") -> str:
+        return self.resources.get(code) or fallback or code
 
 
 class ChargingMode(enum.StrEnum):
@@ -238,6 +255,27 @@ class CatalogService:
             ServiceTypeView(r.code, language.pick(r.name_en, r.name_zh), r.abbreviation)
             for r in rows
         ], total
+
+    async def product_names(
+        self, service_codes: Iterable[str], resource_codes: Iterable[str], language: Language
+    ) -> ProductNames:
+        """The names of these service and resource types in ``language`` (English where the
+        catalogue has no name in it); two queries whatever their number."""
+
+        async def names(
+            model: type[CatalogServiceType] | type[CatalogResourceType], codes: set[str]
+        ) -> dict[str, str]:
+            if not codes:
+                return {}
+            rows = await self.session.execute(
+                select(model.code, model.name_en, model.name_zh).where(model.code.in_(codes))
+            )
+            return {code: language.pick(en, zh) or en for code, en, zh in rows}
+
+        return ProductNames(
+            await names(CatalogServiceType, set(service_codes)),
+            await names(CatalogResourceType, set(resource_codes)),
+        )
 
     async def service_policies(
         self, *, at: datetime, service_type: str | None, window: Page, language: Language

@@ -119,6 +119,31 @@ class CouponBook:
             tenant_id=tenant_id,
         )
 
+    async def add_funded(
+        self,
+        row: object,
+        *,
+        transfer_id: str,
+        from_account: str,
+        to_account: str,
+        amount: Decimal,
+        currency: str,
+        code: str,
+        tenant_id: str,
+    ) -> None:
+        """Add a new quota or coupon row and fund its account (one ledger transfer)."""
+        self.session.add(row)
+        await self.session.flush()
+        await self.move(
+            transfer_id=transfer_id,
+            from_account=from_account,
+            to_account=to_account,
+            amount=amount,
+            currency=currency,
+            code=code,
+            tenant_id=tenant_id,
+        )
+
     async def return_to_quota(
         self,
         coupon: Coupon,

@@ -245,3 +245,69 @@ class CouponIdempotencyKey(TenantOwned, Base):
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     """Business time of the first request (UTC)."""
+
+
+class PartnerCashCoupon(TenantOwned, Base):
+    """A cash coupon the partner itself holds (rules.md §7.8): deducted from its bills at bill
+    generation, not spent by customers' orders. ``tenant_id`` is the holding partner (a CSP or
+    distributor: the partners that receive bills). The balance is the ledger account's."""
+
+    __tablename__ = "partner_cash_coupons"
+    __table_args__ = (
+        CheckConstraint("face_value > 0", name="face_value_positive"),
+        CheckConstraint("valid_time < expire_time", name="window"),
+        CheckConstraint("source IN ('operator', 'incentive', 'test')", name="source"),
+        UniqueConstraint("tenant_id", "issue_key"),
+        Index("ix_partner_cash_coupons_tenant_expire", "tenant_id", "expire_time"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Tied to this reseller-model customer: only its spend on the bill is paid with it, and
+    such coupons are used before the partner's general ones (7.8, 7.9). NULL: any customer."""
+    source: Mapped[str] = mapped_column(String(16))
+    """Where it came from: ``operator`` (issued by the operator), ``incentive`` (an incentive
+    payout, 10.10) or ``test`` (a PoC test coupon, 7.12)."""
+    face_value: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """Value at issue, in ``currency``; 2 decimals, > 0. Never changes."""
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    """From when a bill may use it (UTC): bills issued before it do not."""
+    expire_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    """From when it is expired (UTC): bills issued at or after it do not use it."""
+    ledger_account_id: Mapped[str] = mapped_column(String(32))
+    """The coupon's guarded ledger account: its balance is the coupon balance."""
+    issued_by: Mapped[str] = mapped_column(String(32))
+    """The operator account that issued it."""
+    issue_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The issuer's idempotency key: issuing again with it returns this coupon."""
+    remark: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    """Business time of issue (UTC)."""
+
+
+class PartnerCouponUse(TenantOwned, Base):
+    """One partner cash coupon paying part of one partner bill. ``tenant_id`` is the partner.
+    At most one row per (bill, coupon): the key and the ledger transfer id both derive from it,
+    so a re-run of the bill cannot use a coupon twice."""
+
+    __tablename__ = "partner_coupon_uses"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("bill_id", "coupon_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bill_id: Mapped[str] = mapped_column(String(64), index=True)
+    cycle: Mapped[str] = mapped_column(String(7))
+    """The bill's cycle, YYYY-MM (billing time zone)."""
+    coupon_id: Mapped[str] = mapped_column(ForeignKey("partner_cash_coupons.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """Deducted from the bill, in ``currency``; 2 decimals, > 0."""
+    balance_after: Mapped[Decimal] = mapped_column(MoneyAmount)
+    """The coupon's balance after this use, in ``currency``."""
+    currency: Mapped[str] = mapped_column(String(3))
+    transfer_id: Mapped[str] = mapped_column(String(128))
+    """The ledger transfer (coupon → the partner's coupon clearing account)."""
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    """Business time of the bill's issue (UTC)."""

@@ -12,6 +12,13 @@ from partner_center.domains.coupons.book import CouponBook
 from partner_center.domains.coupons.idempotency import IdempotencyKeys
 from partner_center.domains.coupons.limits import LimitInfo, LimitKey, Restrictions, SubscribeType
 from partner_center.domains.coupons.members import MemberCoupons, SharedCoupon
+from partner_center.domains.coupons.partner_coupons import (
+    CustomerTotals,
+    PartnerCoupons,
+    PartnerCouponSource,
+    PartnerCouponUseView,
+    PartnerCouponView,
+)
 from partner_center.domains.coupons.pricing import (
     REFUNDABLE_CASES,
     CouponGroup,
@@ -86,6 +93,7 @@ __all__ = [
     "CouponTerms",
     "CouponType",
     "CouponView",
+    "CustomerTotals",
     "IdempotencyKeys",
     "IssueRequest",
     "IssueResult",
@@ -96,6 +104,10 @@ __all__ = [
     "OrderContext",
     "OrderLine",
     "OrderLineNames",
+    "PartnerCouponSource",
+    "PartnerCouponUseView",
+    "PartnerCouponView",
+    "PartnerCoupons",
     "QuotaFilter",
     "QuotaOperation",
     "QuotaRecordFilter",

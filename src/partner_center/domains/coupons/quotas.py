@@ -145,6 +145,34 @@ def check_remark(remark: str | None) -> str | None:
     return remark
 
 
+async def top_level_partner(
+    partners: PartnerService, partner_id: str, if_reseller: str
+) -> PartnerView:
+    """A CSP or distributor that has not exited, for an operator's grant (``CBC.0100`` else;
+    ``if_reseller`` says why a reseller cannot have it)."""
+    partner = await partners.get(partner_id)
+    if partner is None:
+        raise invalid_parameter("partner_id", f"Partner {partner_id} does not exist.")
+    if partner.partner_type == PartnerType.RESELLER:
+        raise invalid_parameter("partner_id", if_reseller)
+    if partner.status == PartnerStatus.EXITED:
+        raise invalid_parameter("partner_id", "The partner has exited.")
+    return partner
+
+
+def check_window(
+    now: datetime, start: datetime | None, expire_time: datetime, start_field: str
+) -> datetime:
+    """A validity window from ``start`` (default ``now``) to ``expire_time``, which must be
+    after it and in the future (``CBC.0100``); returns the start."""
+    begin = start or now
+    if begin >= expire_time:
+        raise invalid_parameter("expire_time", f"Must be after {start_field}.")
+    if expire_time <= now:
+        raise invalid_parameter("expire_time", "Must be in the future.")
+    return begin
+
+
 def operator_name(actor: PartnerActor) -> str:
     return actor.caller.member_name or actor.caller.account_name
 
@@ -281,22 +309,12 @@ class QuotaService:
             DomainError: ``CBC.0100`` unknown partner, a reseller (its distributor grants it
                 quotas), a bad amount or window.
         """
-        partner = await self.partners.get(partner_id)
-        if partner is None:
-            raise invalid_parameter("partner_id", f"Partner {partner_id} does not exist.")
-        if partner.partner_type == PartnerType.RESELLER:
-            raise invalid_parameter(
-                "partner_id", "A reseller receives coupon quotas from its distributor."
-            )
-        if partner.status == PartnerStatus.EXITED:
-            raise invalid_parameter("partner_id", "The partner has exited.")
+        partner = await top_level_partner(
+            self.partners, partner_id, "A reseller receives coupon quotas from its distributor."
+        )
         check_amount(quota_value, "quota_value")
         now = self.clock.now()
-        start = effective_time or now
-        if start >= expire_time:
-            raise invalid_parameter("expire_time", "Must be after effective_time.")
-        if expire_time <= now:
-            raise invalid_parameter("expire_time", "Must be in the future.")
+        start = check_window(now, effective_time, expire_time, "effective_time")
         quota_id = new_id()
         account = await self.book.open_guarded(
             tenant_id=partner_id, code=f"coupon_quota:{quota_id}", currency=currency
@@ -322,9 +340,8 @@ class QuotaService:
             created_at=now,
             updated_at=now,
         )
-        self.session.add(row)
-        await self.session.flush()
-        await self.book.move(
+        await self.book.add_funded(
+            row,
             transfer_id=f"coupon-quota-grant:{quota_id}",
             from_account=source,
             to_account=account,

@@ -433,6 +433,25 @@ class CustomerService:
         owner_id = await self.owner_for(actor, filters.indirect_partner_id)
         return await self._list(actor, [owner_id], filters, page)
 
+    async def list_own_customers(
+        self, actor: PartnerActor, filters: CustomerFilter, page: Page
+    ) -> tuple[list[CustomerView], int]:
+        """The caller's own customers for any kind of partner: a CSP's or distributor's as
+        ``list_sub_customers`` gives them, a reseller's for its console's Customer Management
+        page (the reference's reseller guide: Sales > Customers > Customer Management, where a
+        granted reseller sets its customers' budgets). ``indirect_partner_id`` is refused here:
+        a distributor reaches its resellers' customers through ``list_resellers_customers``."""
+        if actor.partner.partner_type != PartnerType.RESELLER:
+            return await self.list_sub_customers(actor, filters, page)
+        if filters.indirect_partner_id:
+            raise DomainError(
+                CustomerErrorCode.NOT_YOUR_RESELLER,
+                "Only a distributor may act for a reseller (indirect partner).",
+            )
+        if not actor.caller.has(Permission.LIST_CUSTOMERS):
+            raise access_denied("The member lacks the permission to view these customers.")
+        return await self._list(actor, [actor.partner_id], filters, page)
+
     async def list_resellers_customers(
         self, actor: PartnerActor, filters: CustomerFilter, page: Page
     ) -> tuple[list[CustomerView], int]:

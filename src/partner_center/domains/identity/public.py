@@ -1,6 +1,7 @@
 """The identity domain's public surface (the only module other domains import)."""
 
 from partner_center.domains.identity.crypto import SecretCipher, hash_token, same_secret
+from partner_center.domains.identity.keycache import KeyCache
 from partner_center.domains.identity.models import AccountKind, AccountStatus
 from partner_center.domains.identity.permissions import (
     Permission,
@@ -31,6 +32,7 @@ __all__ = [
     "IdentityService",
     "IssuedKey",
     "IssuedToken",
+    "KeyCache",
     "KeyMaterial",
     "MemberView",
     "Permission",

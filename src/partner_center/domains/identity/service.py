@@ -18,6 +18,7 @@ from partner_center.domains.identity.crypto import (
     verify_password,
 )
 from partner_center.domains.identity.errors import IdentityErrorCode
+from partner_center.domains.identity.keycache import KeyCache, current_generation
 from partner_center.domains.identity.models import (
     AccessKey,
     Account,
@@ -193,8 +194,12 @@ class IdentityService:
         cipher: SecretCipher,
         sign_in_guard: SignInGuard,
         token_ttl: timedelta = timedelta(hours=24),
+        key_cache: KeyCache[KeyMaterial] | None = None,
     ) -> None:
+        """``key_cache``: the process's cache of permanent keys' material (``keycache.py``);
+        None reads every key from the database."""
         self.session = session
+        self.key_cache = key_cache
         self.clock = clock
         self.wall = wall
         self.cipher = cipher
@@ -503,7 +508,14 @@ class IdentityService:
         await self.session.flush()
 
     async def key_material(self, access_key: str) -> KeyMaterial:
-        """Look up an AK for signature verification; unknown, disabled or expired → 401."""
+        """Look up an AK for signature verification; unknown, disabled or expired → 401. A
+        permanent key's material comes from the process's ``key_cache`` when it is there."""
+        now = self.wall.now()
+        if self.key_cache is not None:
+            cached = self.key_cache.get(access_key, now)
+            if cached is not None:
+                return cached
+        generation = current_generation()
         # One round trip: the key, its account and member land in the session's identity map,
         # so building the caller below issues no further queries.
         stmt = (
@@ -529,12 +541,17 @@ class IdentityService:
         )
         if key.agency_id is not None:
             await self._require_active_agency(key.agency_id)
-        return KeyMaterial(
+        material = KeyMaterial(
             secret=self.cipher.decrypt(key.secret_encrypted),
             security_token_hash=key.security_token_hash,
             expires_at=key.expires_at,
             caller=caller,
         )
+        permanent = key.security_token_hash is None and key.expires_at is None
+        own = key.agency_id is None and key.delegated_by is None
+        if self.key_cache is not None and permanent and own:
+            self.key_cache.put(access_key, material, now=now, generation=generation)
+        return material
 
     # -- tokens ------------------------------------------------------------------------
 

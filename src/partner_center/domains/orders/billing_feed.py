@@ -15,17 +15,15 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Select,
-    String,
     case,
-    cast,
     func,
     literal,
-    null,
     select,
     type_coerce,
 )
 
 from partner_center.domains.orders.models import CustomerOrder, OrderLine, OrderStatus, OrderType
+from partner_center.domains.resources.public import order_line_resource_name
 
 ORDER_KIND = "ORDER"
 REFUND_KIND = "REFUND"
@@ -92,7 +90,7 @@ def _paid_lines(customer_id: str) -> Select[*tuple[Any, ...]]:
     columns of ``usage.public.fee_records`` (``partner_id``: the customer's partner when it was
     paid): ``bill_type`` 1 purchase, 2 renewal, 3 change,
     4 refund (amount negative, no coupon part); amounts raw 10⁻⁸ units; the order's
-    ``enterprise_project_id``; ``resource_name`` NULL (order lines keep no resource name)."""
+    ``enterprise_project_id``; ``resource_name`` the resource's (``order_line_resource_name``)."""
     order_type = CustomerOrder.order_type
     refund = order_type == int(OrderType.UNSUBSCRIBE)
     amount = type_coerce(OrderLine.amount_after_discount, BigInteger)
@@ -116,7 +114,12 @@ def _paid_lines(customer_id: str) -> Select[*tuple[Any, ...]]:
                 (refund, literal(0)), else_=type_coerce(OrderLine.coupon_amount, BigInteger)
             ).label("coupon_amount"),
             CustomerOrder.enterprise_project_id.label("enterprise_project_id"),
-            cast(null(), String(128)).label("resource_name"),
+            order_line_resource_name(
+                customer_id=CustomerOrder.tenant_id,
+                resource_ref=OrderLine.resource_ref,
+                order_id=CustomerOrder.id,
+                product_id=OrderLine.product_id,
+            ).label("resource_name"),
         )
         .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
         .where(

@@ -219,13 +219,17 @@ class PartnerService:
         names = await self.identity.accounts(r.account_id for r in rows)
         return [_view(r, names[r.account_id].name) for r in rows], total
 
-    async def get(self, partner_id: str) -> PartnerView | None:
+    async def get(self, partner_id: str, *, account_name: str | None = None) -> PartnerView | None:
+        """The partner's profile; ``account_name``: its account's name when the caller knows
+        it already (the authenticated caller's own), which saves reading the account."""
         partner = await self.session.get(Partner, partner_id)
         if partner is None:
             return None
-        account = await self.identity.get_account(partner_id)
-        assert account is not None
-        return _view(partner, account.name)
+        if account_name is None:
+            account = await self.identity.get_account(partner_id)
+            assert account is not None
+            account_name = account.name
+        return _view(partner, account_name)
 
     async def reseller_of(self, *, distributor_id: str, reseller_id: str) -> PartnerView:
         """The reseller, if it belongs to the distributor; else ``CBC.99000037``."""

@@ -8,6 +8,7 @@ at ``switch_at``) and ``accept_handoff(id)`` acknowledges one.
 """
 
 from partner_center.domains.resources.errors import ResourceErrorCode, resource_error
+from partner_center.domains.resources.feed import order_line_resource_name
 from partner_center.domains.resources.models import (
     ExpirePolicy,
     ResourceStatus,
@@ -50,6 +51,7 @@ __all__ = [
     "ResourceView",
     "TermKind",
     "TermView",
+    "order_line_resource_name",
     "resource_error",
     "term_view",
 ]

@@ -72,10 +72,7 @@ OwnAccount = Annotated[TextFilter, Doc("oneself | all (no sub-accounts here)")]
 #: The record operations' enterprise-project filter (an order's project; pay-per-use: "0").
 _EP_DOC = 'Only this enterprise project\'s records ("0" default: all pay-per-use)'
 Project = Annotated[TextFilter, Doc(_EP_DOC)]
-AnyProject = Annotated[TextFilter, Doc("Accepted; every resource is in one")]
-ResourceName = Annotated[
-    TextFilter, Doc("The resource's name, exact (pay-per-use records: order lines keep none)")
-]
+ResourceName = Annotated[TextFilter, Doc("The resource's name, exact")]
 Reseller = Annotated[TextFilter, Doc("A distributor's reseller")]
 Rows100 = Annotated[IntOrBlank, Doc("Rows, 1–100, default 10")]
 Rows1000 = Annotated[IntOrBlank, Doc("Rows, 1–1000, default 10")]
@@ -149,7 +146,7 @@ async def list_consume_sub_customers(
 class CustomerMonthlySumQuery(QueryModel):
     bill_cycle: Cycle = None
     service_type_code: TextFilter = None
-    enterprise_project_id: AnyProject = None
+    enterprise_project_id: Project = None
     offset: RowOffset = None
     limit: Rows100 = None
     method: OwnAccount = None
@@ -184,6 +181,7 @@ async def show_customer_monthly_sum(
         cycle,
         page(query.offset, query.limit),
         service_type_code=query.service_type_code,
+        enterprise_project_id=query.enterprise_project_id or None,
     )
     zero = dict.fromkeys(
         ["flexipurchase_coupon_amount", "stored_value_card_amount", "cash_amount", "credit_amount"],
@@ -240,7 +238,7 @@ class CustomerselfResourceRecordsQuery(QueryModel):
 @sdk_model(
     fields=(
         "bill_date bill_type customer_id region cloud_service_type resource_type "
-        "resource_id trade_id id trade_time charge_mode usage official_amount "
+        "resource_id resource_name trade_id id trade_time charge_mode usage official_amount "
         "discount_amount amount coupon_amount debt_amount measure_id"
     ),
     required="*",
@@ -248,6 +246,7 @@ class CustomerselfResourceRecordsQuery(QueryModel):
 class ResFeeRecordV2(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone")
     bill_type: BillType
+    resource_name: str | None = None
     trade_time: str = Field(description="UTC")
     charge_mode: str = Field(description="1 yearly/monthly, 3 pay-per-use")
     amount: Unrounded
@@ -264,7 +263,7 @@ def _customer_record_fields(r: FeeRecordView, customer_id: str) -> dict[str, Any
     ``MonthlyBillRes``) share: their names for the codes, the discount (list price less the
     amount) and the debt (the amount less coupons)."""
     return {
-        **same_named(r, "bill_date bill_type trade_id id"),
+        **same_named(r, "bill_date bill_type trade_id id resource_name"),
         **same_named(r, "official_amount coupon_amount", via=wire_amount),
         "customer_id": customer_id,
         "region": r.region_code,
@@ -491,13 +490,14 @@ class _FeeRecordOut(WireModel):
     fields=(
         "bill_cycle customer_id service_type_code resource_type_code region_code "
         "charging_mode trade_time trade_id id official_amount official_discount_amount "
-        "coupon_amount debt_amount bill_detail_type resource_id usage_amount "
+        "coupon_amount debt_amount bill_detail_type resource_id resource_name usage_amount "
         "payment_amount partner_id"
     ),
     required="*",
 )
 class SubCustomerMonthlyBillDetail(_FeeRecordOut):
     bill_detail_type: BillType
+    resource_name: str | None = None
     payment_amount: Unrounded
 
 
@@ -544,7 +544,7 @@ async def list_sub_customer_bill_detail(
         fee_records=[
             SubCustomerMonthlyBillDetail(
                 **_record_fields(r),
-                **same_named(r, "resource_id partner_id"),
+                **same_named(r, "resource_id resource_name partner_id"),
                 bill_cycle=cycle,
                 customer_id=query.customer_id,
                 bill_detail_type=r.bill_type,
@@ -663,7 +663,7 @@ class QueryResRecordsDetailReq(WireModel):
 @sdk_model(
     fields=(
         "cycle bill_date bill_type customer_id region cloud_service_type "
-        "resource_Type_code res_instance_id charge_mode consume_amount coupon_amount "
+        "resource_Type_code res_instance_id resource_name charge_mode consume_amount coupon_amount "
         "debt_amount official_amount discount_amount measure_id trade_id id"
     ),
     required="*",
@@ -671,6 +671,7 @@ class QueryResRecordsDetailReq(WireModel):
 class MonthlyBillRes(WireModel):
     bill_date: str = Field(description="YYYY-MM-DD, billing time zone (per resource: the first)")
     resource_Type_code: str = Field(description="The reference spells it so")
+    resource_name: str | None = None
     charge_mode: ChargingMode
     consume_amount: Unrounded
     debt_amount: Decimal = Field(description="consume_amount − coupon_amount")

@@ -12,6 +12,7 @@ from partner_center.http.console.acting import pages as acting
 from partner_center.http.console.associations import mine as my_association
 from partner_center.http.console.associations import pages as associations
 from partner_center.http.console.coupons import pages as coupons
+from partner_center.http.console.coupons import resellers as reseller_coupons
 from partner_center.http.console.customers import pages as customers
 from partner_center.http.console.dashboard import pages as dashboard
 from partner_center.http.console.finance import cycles as finance_cycles
@@ -39,6 +40,7 @@ AREAS = (
     finance_tickets,
     resellers,
     coupons,
+    reseller_coupons,
     work,
 )
 

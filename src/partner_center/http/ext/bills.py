@@ -39,6 +39,13 @@ class ResellerBillOut(WireModel):
     total_amount: str = Field(description="The reseller's customers' spend, 2 decimals")
 
 
+class PartnerCouponUseOut(WireModel):
+    coupon_id: str
+    customer_id: str | None = Field(description="Set when the coupon is tied to a customer")
+    amount: str = Field(description="Deducted from this bill, 2 decimals")
+    balance_after: str = Field(description="The coupon's balance after this bill")
+
+
 class PartnerBillOut(WireModel):
     bill_id: str
     bill_cycle: str = Field(description="YYYY-MM in the billing time zone")
@@ -62,6 +69,11 @@ class PartnerBillOut(WireModel):
     status: str = Field(description="unpaid | partially_paid | paid | overdue")
     resellers: list[ResellerBillOut] | None = Field(
         default=None, description="With bill_cycle, for a distributor: the spend per reseller"
+    )
+    partner_coupons: list[PartnerCouponUseOut] | None = Field(
+        default=None,
+        description="With bill_cycle: the partner's cash coupons that paid partner_coupon_amount, "
+        "in the order they were used",
     )
     rounding_residue: dict[str, str] | None = Field(
         default=None,
@@ -126,8 +138,8 @@ async def list_partner_bills(
 
     The calling partner's bills, newest cycle first, with consumption, refunds, adjustments,
     coupons, tax, amount due, paid and remaining amounts, due date and status. With
-    ``bill_cycle`` only that cycle's bill, with the distributor's per-reseller breakdown and the
-    rounding residue; a cycle without a bill is ``CBC.0100``.
+    ``bill_cycle`` only that cycle's bill, with the distributor's per-reseller breakdown, the
+    partner's cash coupons that paid part of it and the rounding residue; a cycle without a bill is ``CBC.0100``.
     """
     partner_id = ctx.actor.partner_id
     if query.bill_cycle is not None:
@@ -141,6 +153,13 @@ async def list_partner_bills(
             for r in detail.resellers
         ]
         out.rounding_residue = {k: cents_text(v) for k, v in detail.residue.items()}
+        out.partner_coupons = [
+            PartnerCouponUseOut(
+                **same_named(u, "coupon_id customer_id"),
+                **same_named(u, "amount balance_after", via=cents_text),
+            )
+            for u in await ctx.services.partner_coupons.uses_of_bill(detail.bill.bill_id)
+        ]
         return PartnerBillsResponse(total_count=1, bills=[out])
     window: Page = page(query.offset, query.limit)
     views, total = await ctx.services.billing.list_partner_bills(partner_id, window)

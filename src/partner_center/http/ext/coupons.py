@@ -1,6 +1,7 @@
 """Extension endpoints (ours, not the reference API) for the platform operator: grant coupon
 quotas to CSPs and distributors (rules.md §7.1 — "a cash-coupon quota that Huawei operations set
-up"), change a quota's status, and list quotas.
+up"), change a quota's status, and list quotas; issue a partner its own cash coupons (rules.md
+§7.8, deducted from its bills by the bill run), which the partner lists.
 
 Every call is signed like the SDK's; only the operator account may call them (403 ``CBC.0151``).
 ``limit_infos`` uses the reference's wire form; the keys are documented in
@@ -16,6 +17,8 @@ from pydantic import Field
 
 from partner_center.domains.coupons.public import (
     LimitInfo,
+    PartnerCouponSource,
+    PartnerCouponView,
     QuotaStatus,
     QuotaType,
     QuotaView,
@@ -24,7 +27,8 @@ from partner_center.domains.coupons.public import (
 from partner_center.http.auth import CallerKind
 from partner_center.http.bss.coupons import LimitValue, QuotaLimitInfo, wire_limit_infos
 from partner_center.http.ext import PREFIX
-from partner_center.http.formats import parse_time
+from partner_center.http.formats import WireAmount, cents_text, parse_time
+from partner_center.http.headers import IdempotencyKey
 from partner_center.http.operations import OperationContext, operation
 from partner_center.http.query import Int, QueryModel
 from partner_center.http.wire import MultiLineText, WireModel, same_named
@@ -165,3 +169,102 @@ async def list_coupon_quotas_operator(
         partner_id=query.partner_id or None, page=page(query.offset, query.limit)
     )
     return OperatorQuotaList(total_count=total, quotas=[_wire(v) for v in views])
+
+
+class IssuePartnerCouponReq(WireModel):
+    partner_id: str = Field(max_length=32, description="A CSP or distributor (billed partners)")
+    amount: WireAmount = Field(description="> 0, 2 decimals, in the site currency")
+    valid_time: str | None = Field(default=None, description="UTC; default now")
+    expire_time: str = Field(description="UTC")
+    customer_id: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Tie it to one reseller-model customer billed to the partner: only that "
+        "customer's spend, used before the partner's general coupons",
+    )
+    source: str = Field(default="operator", description="operator | incentive | test")
+    remark: MultiLineText | None = Field(default=None, max_length=256)
+
+
+class PartnerCashCouponOut(WireModel):
+    coupon_id: str
+    partner_id: str
+    customer_id: str | None = None
+    source: str
+    face_value: str
+    balance: str
+    currency: str
+    valid_time: str
+    expire_time: str
+    create_time: str
+    remark: str | None = None
+
+
+class PartnerCashCouponList(WireModel):
+    total_count: int
+    coupons: list[PartnerCashCouponOut] = Field(description="Expiring first")
+
+
+class PartnerCashCouponsQuery(QueryModel):
+    offset: Int = None
+    limit: Int = None
+
+
+def _coupon_wire(view: PartnerCouponView) -> PartnerCashCouponOut:
+    return PartnerCashCouponOut(
+        **same_named(view, "coupon_id partner_id customer_id currency remark"),
+        source=view.source.value,
+        **same_named(view, "face_value balance", via=cents_text),
+        **same_named(view, "valid_time expire_time", via=format_utc),
+        create_time=format_utc(view.created_at),
+    )
+
+
+@operation(router, "POST", "/partner-cash-coupons", kind=CallerKind.OPERATOR, status=201)
+async def issue_partner_cash_coupon(
+    ctx: OperationContext,
+    body: IssuePartnerCouponReq,
+    idempotency_key: IdempotencyKey,
+) -> PartnerCashCouponOut:
+    """Issue a cash coupon to a partner (operator)
+
+    Gives a CSP or distributor a cash coupon of its own (an incentive payout, a PoC test coupon
+    or the operator's grant), valid from valid_time (default now) to expire_time, optionally tied
+    to one of its reseller-model customers. The bill run deducts it from the partner's bills
+    (tied coupons first, then expiring first); a partly used coupon keeps its balance. The same
+    X-Idempotency-Key returns the first coupon. Operator credentials.
+    """
+    try:
+        source = PartnerCouponSource(body.source)
+    except ValueError:
+        raise invalid_parameter("source", "Use operator, incentive or test.") from None
+    expire = parse_time(body.expire_time, "expire_time")
+    assert expire is not None
+    view = await ctx.services.partner_coupons.issue(
+        operator_id=ctx.caller.account_id,
+        partner_id=body.partner_id,
+        amount=body.amount,
+        currency=ctx.state.settings.currency,
+        expire_time=expire,
+        valid_time=parse_time(body.valid_time, "valid_time"),
+        customer_id=body.customer_id or None,
+        source=source,
+        remark=body.remark,
+        issue_key=idempotency_key,
+    )
+    return _coupon_wire(view)
+
+
+@operation(router, "GET", "/partner-cash-coupons", kind=CallerKind.ANY_PARTNER)
+async def list_partner_cash_coupons(
+    ctx: OperationContext, query: PartnerCashCouponsQuery
+) -> PartnerCashCouponList:
+    """The partner's own cash coupons (partner)
+
+    The calling partner's cash coupons, expiring first, with their balances: what its next
+    bills will deduct.
+    """
+    views, total = await ctx.services.partner_coupons.list_coupons(
+        ctx.actor.partner_id, page(query.offset, query.limit)
+    )
+    return PartnerCashCouponList(total_count=total, coupons=[_coupon_wire(v) for v in views])

@@ -14,6 +14,9 @@ API's customer operations do with the delegated token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -42,7 +45,15 @@ from partner_center.kernel.errors import DomainError, access_denied, invalid_par
 pages = APIRouter()
 PARTNER = CallerKind.PARTNER
 BASE = "/console/acting"
-PRODUCT_FIELDS = ("product", "period_type", "period_num", "subscription_num", "resource_size")
+ORDER_FIELDS = (
+    "product",
+    "subscription_num",
+    "resource_size",
+    "period_type",
+    "period_num",
+    "product_infos",
+    "parent_id",
+)
 
 
 async def acting_customer(page: Page) -> Caller:
@@ -94,15 +105,76 @@ async def exit_mode(page: Page) -> Response:
 
 
 # -- Place Order on Customer's Behalf -------------------------------------------------------
+#
+# The order is built line by line: each line is a product of the catalogue (any region), a
+# quantity and, for a linear product, a size; the period and auto-renew are the order's, as in
+# ``POST /v1/partner-center/customer-orders`` (one period per order: its resources expire and
+# renew together). The lines travel in the form (``line`` fields, ``OrderLine.token``), so the
+# order being built lives in the page, never on the server, until it is placed. Every change
+# prices the whole order again with the inquiry service the API's ``list_rate_on_period_detail``
+# uses, with the customer's discounts offered.
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """One line of the order being built; ``parent`` is the position (from 1) of the primary
+    line it is attached to (an EVS disk to its ECS), as ``parent_id`` in the API."""
+
+    key: ProductKey
+    quantity: int
+    size: int | None
+    parent: int | None = None
+
+    @property
+    def token(self) -> str:
+        """The line as the form carries it."""
+        k = self.key
+        optional = ("" if n is None else str(n) for n in (self.size, self.parent))
+        return "|".join(
+            (
+                k.service_type,
+                k.resource_type,
+                k.resource_spec,
+                k.region,
+                str(self.quantity),
+                *optional,
+            )
+        )
+
+    @classmethod
+    def parse(cls, token: str) -> OrderLine:
+        parts = token.split("|")
+        numbers = parts[4:]
+        if len(parts) != 7 or not all(parts[:5]) or not all(n.isdigit() for n in numbers if n):
+            raise invalid_parameter("product_infos", "The order's lines were altered; start again.")
+        quantity, size, parent = (int(n) if n else None for n in numbers)
+        assert quantity is not None
+        return cls(ProductKey(*parts[:4]), quantity, size, parent)
+
+    def after_removing(self, position: int) -> OrderLine:
+        """This line once the line at ``position`` left the order: attached to it, it stands
+        alone; attached to a later one, it follows that line's new position."""
+        if self.parent is None or self.parent < position:
+            return self
+        return replace(self, parent=None if self.parent == position else self.parent - 1)
 
 
 def _language(page: Page) -> Language:
     return Language.ZH if page.language == "zh" else Language.EN
 
 
-async def _catalog(page: Page, quote: PeriodRating | None = None) -> Response:
-    """The catalog of yearly/monthly products in a region, the product form and, once priced,
-    the quote."""
+def _lines(page: Page) -> list[OrderLine]:
+    """The lines carried by the form (or the query string of a GET)."""
+    return [OrderLine.parse(token) for token in page.fields("line")]
+
+
+async def _catalog(
+    page: Page,
+    lines: list[OrderLine] | None = None,
+    quote: PeriodRating | None = None,
+) -> Response:
+    """The catalog of yearly/monthly products in a region, the line form, the order's lines
+    and, once priced, their prices and the order's total."""
     customer = await acting_customer(page)
     catalog = page.services.catalog
     regions = await catalog.regions()
@@ -119,6 +191,12 @@ async def _catalog(page: Page, quote: PeriodRating | None = None) -> Response:
         language=_language(page),
         as_of=page.services.clock.now(),
     )
+    if lines is None:
+        lines = _lines(page)
+    names = {}
+    for line in lines:
+        if line.key not in names:
+            names[line.key] = await catalog.spec(line.key, language=_language(page))
     return page.render(
         "acting/order.html",
         customer=customer,
@@ -128,8 +206,19 @@ async def _catalog(page: Page, quote: PeriodRating | None = None) -> Response:
         next_marker=specs.next_marker,
         marker=page.field("marker"),
         prices=prices,
+        lines=lines,
+        names=names,
         quote=quote,
+        best=next((o for o in quote.options if o.best_offer), None) if quote else None,
+        carried=urlencode([("line", line.token) for line in lines] + _terms(page)),
+        path=f"{BASE}/order",  # after a POST too: the menu and the language switch
     )
+
+
+def _terms(page: Page) -> list[tuple[str, str]]:
+    """The order's terms as a query string carries them (to a region or a catalog page)."""
+    names = ("period_type", "period_num", "is_auto_renew")
+    return [(name, page.field(name)) for name in names if page.field(name)]
 
 
 @view(pages, f"{BASE}/order", kind=PARTNER)
@@ -146,51 +235,84 @@ def _number(page: Page, name: str, default: int | None = None) -> int | None:
     return int(text)
 
 
-def _product(page: Page) -> tuple[ProductKey, int, int, int, int | None]:
-    """The chosen product: its catalogue key, period type and number, quantity and size."""
+def _period(page: Page) -> tuple[int, int]:
+    period_type = _number(page, "period_type", 2)
+    period_num = _number(page, "period_num", 1)
+    assert period_type is not None and period_num is not None
+    return period_type, period_num
+
+
+def _chosen_line(page: Page) -> OrderLine:
+    """The product chosen in the catalog, with its quantity and size."""
     parts = page.field("product").split("|")
     if len(parts) != 3 or not all(parts):
         raise invalid_parameter("product", "Choose a product.")
-    key = ProductKey(parts[0], parts[1], parts[2], page.field("region"))
-    period_type = _number(page, "period_type", 2)
-    period_num = _number(page, "period_num", 1)
     quantity = _number(page, "subscription_num", 1)
-    assert period_type is not None and period_num is not None and quantity is not None
-    return key, period_type, period_num, quantity, _number(page, "resource_size")
+    assert quantity is not None
+    key = ProductKey(parts[0], parts[1], parts[2], page.field("region"))
+    return OrderLine(key, quantity, _number(page, "resource_size"), _number(page, "parent_id"))
 
 
-async def _size_measure(page: Page, key: ProductKey, size: int | None) -> int | None:
-    return None if size is None else (await page.services.catalog.spec(key)).size_measure_id
+async def _size_measure(page: Page, line: OrderLine) -> int | None:
+    if line.size is None:
+        return None
+    return (await page.services.catalog.spec(line.key)).size_measure_id
 
 
-@action(pages, f"{BASE}/order/price", kind=PARTNER, form=order_page, fields=PRODUCT_FIELDS)
-async def price(page: Page) -> Response:
-    """Price the chosen product for the customer (its discounts offered), as the API's
+async def _quote(page: Page, lines: list[OrderLine]) -> PeriodRating:
+    """Price the order for the customer (its discounts offered), as the API's
     ``list_rate_on_period_detail`` with the delegated token."""
     customer = await acting_customer(page)
-    key, period_type, period_num, quantity, size = _product(page)
-    quote = await page.services.inquiry.rate_period(
-        customer.account_id,
-        [
-            PeriodItem(
-                id="1",
-                key=key,
-                period_type=period_type,
-                period_num=period_num,
-                subscription_num=quantity,
-                resource_size=size,
-                size_measure_id=await _size_measure(page, key, size),
-            )
-        ],
-    )
-    return await _catalog(page, quote)
+    if not lines:
+        raise invalid_parameter("product_infos", "Add at least one product to the order.")
+    period_type, period_num = _period(page)
+    items = [
+        PeriodItem(
+            id=str(position),
+            key=line.key,
+            period_type=period_type,
+            period_num=period_num,
+            subscription_num=line.quantity,
+            resource_size=line.size,
+            size_measure_id=await _size_measure(page, line),
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
+    return await page.services.inquiry.rate_period(customer.account_id, items)
 
 
-@action(pages, f"{BASE}/order", kind=PARTNER, form=order_page, fields=PRODUCT_FIELDS)
+@action(pages, f"{BASE}/order/add", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+async def add_line(page: Page) -> Response:
+    """Add the chosen product to the order and price the order again."""
+    lines = [*_lines(page), _chosen_line(page)]
+    return await _catalog(page, lines, await _quote(page, lines))
+
+
+@action(pages, f"{BASE}/order/remove", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+async def remove_line(page: Page) -> Response:
+    """Take a line out of the order; the rest is priced again."""
+    lines = _lines(page)
+    position = _number(page, "remove")
+    if position is None or not 1 <= position <= len(lines):
+        raise invalid_parameter("product_infos", "Choose a line of the order.")
+    lines = [line.after_removing(position) for line in lines[: position - 1] + lines[position:]]
+    return await _catalog(page, lines, await _quote(page, lines) if lines else None)
+
+
+@action(pages, f"{BASE}/order/price", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+async def price(page: Page) -> Response:
+    """Price the order again (after its period changed)."""
+    lines = _lines(page)
+    return await _catalog(page, lines, await _quote(page, lines))
+
+
+@action(pages, f"{BASE}/order", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
 async def place_order(page: Page) -> Response:
-    """Place the order pending payment, as ``POST /v1/partner-center/customer-orders``."""
+    """Place the order, every line in it, pending payment, as
+    ``POST /v1/partner-center/customer-orders``."""
     customer = await acting_customer(page)
-    key, period_type, period_num, quantity, size = _product(page)
+    lines = _lines(page)
+    period_type, period_num = _period(page)
     await page.services.orders.create_for_customer(
         page.actor,
         NewOrder(
@@ -198,17 +320,21 @@ async def place_order(page: Page) -> Response:
             period_type=period_type,
             period_num=period_num,
             auto_renew=page.field("is_auto_renew") == "1",
-            products=(
-                ProductRequest(
-                    id="1",
-                    service_type=key.service_type,
-                    resource_type=key.resource_type,
-                    resource_spec=key.resource_spec,
-                    region=key.region,
-                    subscription_num=quantity,
-                    resource_size=size,
-                    size_measure_id=await _size_measure(page, key, size),
-                ),
+            products=tuple(
+                [
+                    ProductRequest(
+                        id=str(position),
+                        service_type=line.key.service_type,
+                        resource_type=line.key.resource_type,
+                        resource_spec=line.key.resource_spec,
+                        region=line.key.region,
+                        subscription_num=line.quantity,
+                        resource_size=line.size,
+                        size_measure_id=await _size_measure(page, line),
+                        parent_id=None if line.parent is None else str(line.parent),
+                    )
+                    for position, line in enumerate(lines, start=1)
+                ]
             ),
         ),
     )

@@ -10,10 +10,17 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from partner_center.domains.associations.public import RequestStatus
-from partner_center.domains.customers.public import AssociationType, CustomerFilter
+from partner_center.domains.customers.public import AssociationType
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
-from partner_center.http.console.kit.page import Page, account_managers, action, if_permitted, view
+from partner_center.http.console.kit.page import (
+    Page,
+    account_managers,
+    action,
+    if_permitted,
+    one_of_your_customers,
+    view,
+)
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
@@ -33,17 +40,13 @@ async def relationship(page: Page) -> Response:
     """One customer: its account manager and history, and the forms that ask to change its
     association type or to end the association."""
     customer_id = page.field("customer_id")
-    rows, _one = await page.services.customers.list_sub_customers(
-        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
-    )
-    if not rows:
-        raise invalid_parameter("customer_id", "Not one of your customers.")
+    customer = await one_of_your_customers(page, customer_id)
     history = await if_permitted(page.services.account_managers.history(page.actor, customer_id))
     managers = await account_managers(page)
     current = history[0] if history and history[0].ended_at is None else None
     return page.render(
         "associations/relationship.html",
-        customer=rows[0],
+        customer=customer,
         history=history,
         managers=managers,
         current=current,

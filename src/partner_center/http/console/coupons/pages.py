@@ -6,6 +6,8 @@
   a quota (``create_partner_coupons``: the customers that cannot receive one are listed with
   the reason), the coupons it issued, and reclaiming an available one (its balance returns to
   the quota).
+* A reseller: the same page, with the quotas its distributor gave it (rules.md §1.17a) and
+  coupons to its own customers within them (the services decide, as for a CSP).
 * The operator (Operations > Coupon Quotas): every partner's quotas, granting a new one to a
   CSP or distributor, and disabling, freezing or restoring one.
 
@@ -71,7 +73,7 @@ def _ids(text: str) -> tuple[str, ...]:
 # -- partners -------------------------------------------------------------------------------
 
 
-@view(pages, COUPONS, kind=CallerKind.PARTNER)
+@view(pages, COUPONS, kind=CallerKind.ANY_PARTNER)
 async def coupons(page: Page) -> Response:
     return await _render(page)
 
@@ -102,7 +104,7 @@ async def _render(page: Page, result: object | None = None) -> Response:
 @action(
     pages,
     COUPONS + "/issue",
-    kind=CallerKind.PARTNER,
+    kind=CallerKind.ANY_PARTNER,
     form=coupons,
     fields=("quota_id", "customer_ids", "face_value", "valid_time", "expire_time", "memo"),
 )
@@ -124,7 +126,7 @@ async def issue(page: Page) -> Response:
     return page.redirect(COUPONS, notice="coupons_issued")
 
 
-@action(pages, COUPONS + "/reclaim", kind=CallerKind.PARTNER, form=coupons)
+@action(pages, COUPONS + "/reclaim", kind=CallerKind.ANY_PARTNER, form=coupons)
 async def reclaim(page: Page) -> Response:
     await page.services.coupons.reclaim(
         page.actor, coupon_id=page.field("coupon_id"), indirect_partner_id=None

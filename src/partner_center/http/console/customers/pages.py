@@ -1,6 +1,10 @@
 """Customer Management: the customer list (search, filters, server-side paging) with the batch
 actions Set Budget, Freeze and Unfreeze; a customer's budget adjustment records; Customer
-Development: invitations by e-mail, offline link and QR code, and their history."""
+Development: invitations by e-mail, offline link and QR code, and their history.
+
+A reseller sees its own customers here too (the reference's reseller guide: Sales > Customers >
+Customer Management), never another reseller's; it is offered Set Budget and Freeze only for
+what its distributor granted, and its budget quota is shown above the list."""
 
 from __future__ import annotations
 
@@ -10,24 +14,34 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from partner_center.domains.associations.public import InvitationChannel, IssuedInvitation
-from partner_center.domains.budgets.public import BudgetType, ExhaustionAction, RecordFilter
+from partner_center.domains.budgets.public import ExhaustionAction, RecordFilter
 from partner_center.domains.customers.public import (
     AssociationType,
     CustomerFilter,
     parse_freeze_type,
 )
 from partner_center.domains.orders.public import OrderFilter
+from partner_center.domains.partners.public import PartnerType
 from partner_center.domains.resources.public import ResourceFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.customers import batch
 from partner_center.http.console.kit.confirm import confirm_first
-from partner_center.http.console.kit.forms import decimal_field
-from partner_center.http.console.kit.page import Page, account_managers, action, view
+from partner_center.http.console.kit.page import (
+    Page,
+    account_managers,
+    action,
+    one_of_your_customers,
+    own_customer,
+    view,
+)
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.errors import invalid_parameter
 from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
 PARTNER = CallerKind.ANY_PARTNER
 PAGE_SIZES = (10, 20, 50, 100)
+CUSTOMERS = "/console/customers"
 
 
 def _window(page: Page) -> tuple[int, int]:
@@ -44,7 +58,7 @@ async def customer_list(page: Page) -> Response:
     return await _render_list(page)
 
 
-async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None = None) -> Response:
+async def _render_list(page: Page, failures: batch.Failures | None = None) -> Response:
     """The list; after a batch, with the customers that were not changed (``failures``)."""
     offset, limit = _window(page)
     search = page.query("q")
@@ -58,13 +72,18 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
         association_type=association,
         account_manager_id=manager_id or None,
     )
-    rows, total = await page.services.customers.list_sub_customers(
+    rows, total = await page.services.customers.list_own_customers(
         page.actor, filters, page_window(offset, limit)
     )
+    grant = None
+    if page.partner is not None and page.partner.partner_type == PartnerType.RESELLER:
+        grant = await page.services.partners.grants_for(page.partner.partner_id)
     budgets = {}
     if rows:
-        views = await page.services.budgets.list_budgets(page.actor, [r.customer_id for r in rows])
-        budgets = {v.customer_id: v for v in views}
+        ids = [r.customer_id for r in rows]
+        budgets = batch.budgets_by_customer(
+            await page.services.budgets.list_budgets(page.actor, ids)
+        )
     return page.render(
         "customers/list.html",
         rows=rows,
@@ -76,19 +95,9 @@ async def _render_list(page: Page, failures: list[tuple[str, str, str]] | None =
         managers=managers,
         account_manager=manager_id,
         budgets=budgets,
-        selected=set(page.fields("customer_ids")),
-        failures=failures or [],
+        grant=grant,
+        **batch.context(page, failures),
     )
-
-
-def _budget_type(text: str) -> BudgetType:
-    if text not in BudgetType.__members__:
-        raise invalid_parameter("budget_type", "Choose monthly or one-time.")
-    return BudgetType(text)
-
-
-def _selected(page: Page) -> list[str]:
-    return page.fields("customer_ids")
 
 
 @action(
@@ -104,15 +113,14 @@ async def set_budget(page: Page) -> Response:
     resources* is then chosen customer by customer with the agreement accepted, as the API's
     ``budgets/exhaustion-action`` does (a refusal undoes the whole batch)."""
     budgets = page.services.budgets
-    budget_type = page.field("budget_type", "MONTHLY")
     action_text = page.field("exhaustion_action")
     chosen = ExhaustionAction(action_text) if action_text in ExhaustionAction.__members__ else None
     freezing = chosen == ExhaustionAction.RESTRICT_AND_FREEZE
     outcome = await budgets.set_budgets(
         page.actor,
-        _selected(page),
-        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
-        budget_type=_budget_type(budget_type),
+        batch.selected(page),
+        amount=batch.budget_amount(page),
+        budget_type=batch.budget_type(page),
         exhaustion_action=None if freezing else chosen,
         lift_restrictions=page.field("lift_restrictions") == "1",
     )
@@ -124,9 +132,13 @@ async def set_budget(page: Page) -> Response:
                 ExhaustionAction.RESTRICT_AND_FREEZE,
                 accept_agreement=page.field("accept_agreement") == "1",
             )
-    if outcome.failed:
-        return await _render_list(page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed])
-    return page.redirect("/console/customers", notice="budget_set")
+    return await batch.answer(
+        page,
+        batch.budget_failures(outcome),
+        again=_render_list,
+        back=CUSTOMERS,
+        notice="budget_set",
+    )
 
 
 @action(
@@ -138,38 +150,19 @@ async def set_budget(page: Page) -> Response:
 )
 @confirm_first(lambda page: "freeze" if page.field("change") == "freeze" else None)
 async def change_freezing(page: Page) -> Response:
-    return await _change_freezing(page, freeze=page.field("change") == "freeze")
-
-
-async def _change_freezing(page: Page, *, freeze: bool) -> Response:
-    """Freeze or unfreeze the selected customers (at most 10; the service says so)."""
+    freeze = page.field("change") == "freeze"
     field = "freeze_type" if freeze else "unfreeze_type"
     freeze_type = parse_freeze_type(page.field(field) or None, field)
-    freezing = page.services.freezing
-    if freeze:
-        failures = await freezing.freeze_customers(
-            page.actor, _selected(page), freeze_type=freeze_type, reason=page.field("reason")
-        )
-    else:
-        failures = await freezing.unfreeze_customers(
-            page.actor, _selected(page), unfreeze_type=freeze_type, reason=page.field("reason")
-        )
-    if failures:
-        return await _render_list(
-            page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
-        )
-    return page.redirect("/console/customers", notice="frozen" if freeze else "unfrozen")
+    failures = await batch.freeze_selected(page, freeze=freeze, freeze_type=freeze_type)
+    notice = "frozen" if freeze else "unfrozen"
+    return await batch.answer(page, failures, again=_render_list, back=CUSTOMERS, notice=notice)
 
 
 @view(pages, "/console/customers/detail", kind=PARTNER)
 async def customer_detail(page: Page) -> Response:
     """One customer: its association, budget, orders and yearly/monthly resources."""
     customer_id = page.query("customer_id")
-    rows, _one = await page.services.customers.list_sub_customers(
-        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
-    )
-    if not rows:
-        raise invalid_parameter("customer_id", "Not one of your customers.")
+    customer = await one_of_your_customers(page, customer_id)
     orders, total = await page.services.orders.list_orders(
         page.caller, page.actor, OrderFilter(customer_id=customer_id), page_window(0, 20)
     )
@@ -179,11 +172,18 @@ async def customer_detail(page: Page) -> Response:
     )
     return page.render(
         "customers/detail.html",
-        customer=rows[0],
+        customer=customer,
         budget=budgets[0] if budgets else None,
         orders=orders,
         total=total,
         resources=resources,
+        products=await product_names(
+            page,
+            services={
+                *(x.service_type_code for x in orders),
+                *(r.service_type_code for r in resources),
+            },
+        ),
     )
 
 
@@ -197,12 +197,10 @@ async def budget_records(page: Page) -> Response:
     budget = await page.services.budgets.show_budget(page.actor, customer_id)
     # The heading names the customer (a reseller's customer, which a distributor may manage,
     # is not among the caller's own: its id stands for it).
-    own, _one = await page.services.customers.list_sub_customers(
-        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
-    )
+    own = await own_customer(page, customer_id)
     return page.render(
         "customers/budget_records.html",
-        customer_name=own[0].account_name if own else None,
+        customer_name=own.account_name if own else None,
         rows=rows,
         total=total,
         offset=offset,

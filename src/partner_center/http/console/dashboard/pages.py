@@ -19,6 +19,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.console.dashboard import charts
 from partner_center.http.console.kit.i18n import translations
 from partner_center.http.console.kit.page import Page, if_permitted, view
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
@@ -52,6 +53,8 @@ async def dashboard(page: Page) -> Response:
         LineKind.ADJUSTMENT: _("Adjustments"),
     }
     by_kind = [(kind_names[k], amount) for k, amount in spend.by_kind]
+    products = await product_names(page, services={code for code, _a in spend.by_service})
+    by_service = [(products.service(code), amount) for code, amount in spend.by_service]
     managers = (
         [(name or _("No account manager"), n) for name, n in spread.by_account_manager]
         if spread
@@ -79,11 +82,12 @@ async def dashboard(page: Page) -> Response:
         overdue=overdue,
         spend=spend,
         by_kind=by_kind,
+        by_service=by_service,
         managers=managers,
         months=[(m, by_month[m]) for m in months],
         customer_chart=charts.pie(association),
         manager_chart=charts.pie(managers[:TOP]),
-        service_chart=charts.pie([(code, a) for code, a in spend.by_service[:TOP] if a > 0]),
+        service_chart=charts.pie([(name, a) for name, a in by_service[:TOP] if a > 0]),
         kind_chart=charts.pie([(label, a) for label, a in by_kind if a > 0]),
         budget_chart=charts.bars(
             [names.get(c, c) for c, _a, _u in top],

@@ -12,6 +12,7 @@ from partner_center.http.auth import CallerKind
 from partner_center.http.console.finance.pages import day_field
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, view
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
@@ -56,6 +57,11 @@ async def customer_bill(page: Page) -> Response:
         bill=bill,
         lines=lines,
         name=names[customer_id].name if customer_id in names else customer_id,
+        products=await product_names(
+            page,
+            services={x.service_type_code for x in lines},
+            resources={x.resource_type_code for x in lines},
+        ),
     )
 
 

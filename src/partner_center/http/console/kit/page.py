@@ -31,8 +31,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from partner_center.domains.customers.public import CustomerFilter, CustomerView
 from partner_center.domains.identity.public import AccountKind, MemberView, Role
-from partner_center.http.auth import Admitted, CallerKind, client_address, require_kind
+from partner_center.http.auth import Admitted, CallerKind, Served, client_address, require_kind
 from partner_center.http.console.kit.forms import FormErrors
 from partner_center.http.console.kit.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
 from partner_center.http.console.kit.session import (
@@ -45,7 +46,8 @@ from partner_center.http.console.kit.session import (
 )
 from partner_center.http.console.kit.templating import render_template
 from partner_center.http.state import app_state
-from partner_center.kernel.errors import DomainError
+from partner_center.kernel.errors import DomainError, invalid_parameter
+from partner_center.kernel.pagination import page as page_window
 from partner_center.services import Services
 from partner_center.state import AppState
 
@@ -65,8 +67,8 @@ SECURITY_HEADERS = {
 }
 
 
-class Page(Admitted):
-    """One console request: who is signed in (``Admitted``), the services of its unit of work,
+class Page(Served):
+    """One console request: who is signed in, the services of its unit of work (``Served``),
     the submitted form, and how to answer (``render``, ``redirect``)."""
 
     def __init__(
@@ -79,10 +81,7 @@ class Page(Admitted):
         token: str | None,
         form: FormData | None,
     ) -> None:
-        super().__init__(admitted.caller_or_none, admitted.partner)
-        self.request = request
-        self.state = state
-        self.services = services
+        super().__init__(admitted, request=request, state=state, services=services)
         self.token = token
         self.form = form
         self.errors = FormErrors()
@@ -326,6 +325,22 @@ async def if_permitted(call: Awaitable[T]) -> T | None:
         if exc.code != "CBC.0151":
             raise
         return None
+
+
+async def own_customer(page: Page, customer_id: str) -> CustomerView | None:
+    """The caller's own customer ``customer_id``; None when it is not one of them."""
+    rows, _one = await page.services.customers.list_own_customers(
+        page.actor, CustomerFilter(customer_id=customer_id or "-"), page_window(0, 1)
+    )
+    return rows[0] if rows else None
+
+
+async def one_of_your_customers(page: Page, customer_id: str) -> CustomerView:
+    """The caller's own customer ``customer_id``, refused (``customer_id``) when it is not."""
+    customer = await own_customer(page, customer_id)
+    if customer is None:
+        raise invalid_parameter("customer_id", "Not one of your customers.")
+    return customer
 
 
 async def account_managers(page: Page) -> list[MemberView]:

@@ -31,6 +31,10 @@ QUESTIONS: dict[str, str] = {
         "Ask to end the association with your partner? A referral association ends at once."
     ),
     "approve_disassociation": N_("Approve the request? The association ends at once."),
+    "reclaim_quota": N_(
+        "Reclaim what is left of this reseller's coupon quota? The reseller can no longer issue "
+        "coupons from it."
+    ),
     "withdraw_manager": N_(
         "Withdraw the customer's account manager? Attribution ends at the next midnight."
     ),

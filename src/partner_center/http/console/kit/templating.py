@@ -13,13 +13,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from partner_center.http.console.kit.error_messages import explain
 from partner_center.http.console.kit.i18n import translations
 from partner_center.http.console.kit.questions import QUESTIONS
+from partner_center.kernel.money import to_cents
 
 
 def money(value: Decimal | int | str | None) -> str:
-    """``1234.5`` → ``1,234.50`` (display rounding; the amount itself stays a Decimal)."""
+    """``1234.5`` → ``1,234.50``: display rounding, ``to_cents`` (half up, as bills round; a
+    format's own rounding is half even: 250.125 would show 250.12 beside a bill of 250.13)."""
     if value is None:
         return "-"
-    return f"{Decimal(value):,.2f}"
+    return f"{to_cents(Decimal(value)):,.2f}"
 
 
 def when(value: datetime | None) -> str:

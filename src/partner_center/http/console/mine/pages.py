@@ -15,6 +15,7 @@ from partner_center.domains.resources.public import ExpirePolicy, ResourceFilter
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.kit.confirm import confirm_first
 from partner_center.http.console.kit.page import Page, action, view
+from partner_center.http.console.kit.products import product_names
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.pagination import page as page_window
 
@@ -33,7 +34,14 @@ async def my_bills(page: Page) -> Response:
     bill = await page.services.billing.customer_monthly_sum(
         page.caller.account_id, cycle, page_window(offset, 50)
     )
-    return page.render("mine/bills.html", bill=bill, cycle=cycle, offset=offset, limit=50)
+    products = await product_names(
+        page,
+        services={x.service_type_code for x in bill.lines},
+        resources={x.resource_type_code for x in bill.lines},
+    )
+    return page.render(
+        "mine/bills.html", bill=bill, cycle=cycle, offset=offset, limit=50, products=products
+    )
 
 
 @view(pages, "/console/my", kind=CUSTOMER)
@@ -72,6 +80,13 @@ async def orders_and_resources(
         limit=20,
         pending=OrderStatus.PENDING_PAYMENT,
         resources=[r for r in resources if r.status != ResourceStatus.CLOSED],
+        products=await product_names(
+            page,
+            services={
+                *(x.service_type_code for x in orders),
+                *(r.service_type_code for r in resources),
+            },
+        ),
         auto_renew=ExpirePolicy.AUTO_RENEW,
         base=base,
         customer=customer,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from partner_center.domains.budgets.public import BudgetType
 from partner_center.domains.customers.public import CustomerFilter, parse_freeze_type
 from partner_center.domains.partners.public import GrantView, IndirectPartnerFilter
 from partner_center.http.auth import CallerKind
+from partner_center.http.console.customers import batch
 from partner_center.http.console.kit.forms import decimal_field
 from partner_center.http.console.kit.page import Page, action, if_permitted, view
 from partner_center.kernel.errors import access_denied, invalid_parameter
@@ -100,9 +100,7 @@ async def resellers_customers(page: Page) -> Response:
     return await _render_customers(page)
 
 
-async def _render_customers(
-    page: Page, failures: list[tuple[str, str, str]] | None = None
-) -> Response:
+async def _render_customers(page: Page, failures: batch.Failures | None = None) -> Response:
     offset = page.int_query("offset", 0)
     search = page.query("q")
     reseller_id = page.query("indirect_partner_id") or page.field("indirect_partner_id")
@@ -126,7 +124,7 @@ async def _render_customers(
                 page.actor, [r.customer_id for r in rows], indirect_partner_id=reseller_id
             )
         )
-        budgets = {v.customer_id: v for v in views or []}
+        budgets = batch.budgets_by_customer(views)
     return page.render(
         "resellers/customers.html",
         rows=rows,
@@ -140,8 +138,7 @@ async def _render_customers(
         grants=grants,
         grant=grant,
         budgets=budgets,
-        selected=set(page.fields("customer_ids")),
-        failures=failures or [],
+        **batch.context(page, failures),
     )
 
 
@@ -165,21 +162,18 @@ def _back(reseller_id: str) -> str:
 )
 async def set_budget(page: Page) -> Response:
     reseller_id = _reseller(page)
-    budget_type = page.field("budget_type", "MONTHLY")
-    if budget_type not in BudgetType.__members__:
-        raise invalid_parameter("budget_type", "Choose monthly or one-time.")
     outcome = await page.services.budgets.set_budgets(
         page.actor,
-        page.fields("customer_ids"),
-        amount=decimal_field(page.field("budget_amount"), "budget_amount"),
-        budget_type=BudgetType(budget_type),
+        batch.selected(page),
+        amount=batch.budget_amount(page),
+        budget_type=batch.budget_type(page),
         indirect_partner_id=reseller_id,
     )
-    if outcome.failed:
-        return await _render_customers(
-            page, [(f.id, f.error_code, f.error_msg) for f in outcome.failed]
-        )
-    return page.redirect(_back(reseller_id), notice="budget_set")
+    back = _back(reseller_id)
+    failures = batch.budget_failures(outcome)
+    return await batch.answer(
+        page, failures, again=_render_customers, back=back, notice="budget_set"
+    )
 
 
 @action(
@@ -193,25 +187,9 @@ async def change_freezing(page: Page) -> Response:
     reseller_id = _reseller(page)
     freeze = page.field("change") == "freeze"
     freeze_type = parse_freeze_type(page.field("freeze_type") or None, "freeze_type")
-    freezing, ids, reason = (
-        page.services.freezing,
-        page.fields("customer_ids"),
-        page.field("reason"),
+    failures = await batch.freeze_selected(
+        page, freeze=freeze, freeze_type=freeze_type, indirect_partner_id=reseller_id
     )
-    if freeze:
-        failures = await freezing.freeze_customers(
-            page.actor, ids, freeze_type=freeze_type, reason=reason, indirect_partner_id=reseller_id
-        )
-    else:
-        failures = await freezing.unfreeze_customers(
-            page.actor,
-            ids,
-            unfreeze_type=freeze_type,
-            reason=reason,
-            indirect_partner_id=reseller_id,
-        )
-    if failures:
-        return await _render_customers(
-            page, [(f.customer_id, f.error_code, f.error_msg) for f in failures]
-        )
-    return page.redirect(_back(reseller_id), notice="frozen" if freeze else "unfrozen")
+    notice = "frozen" if freeze else "unfrozen"
+    back = _back(reseller_id)
+    return await batch.answer(page, failures, again=_render_customers, back=back, notice=notice)

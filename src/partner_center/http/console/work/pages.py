@@ -6,9 +6,12 @@ the code the API would give. Without JavaScript the page's Refresh link does the
 
 Starting it: the operator uploads a catalogue file (the file ``partner-center catalog import``
 takes) on Catalog Import or starts a cycle's run on Bill Runs; a partner exports its account
-statements of a period as CSV."""
+statements of a period as CSV, or a cycle's customer bill lines from Partner Bills (the file
+``partner-center bills export`` writes)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -17,8 +20,8 @@ from partner_center.domains.background.public import WorkKind, WorkView
 from partner_center.domains.balances.public import StatementKind
 from partner_center.domains.payments.public import StatementRange
 from partner_center.http.auth import CallerKind
-from partner_center.http.console.finance.pages import bill_runs, day_field
-from partner_center.http.console.kit.page import Page, action, view
+from partner_center.http.console.finance.pages import bill_runs, day_field, partner_bills
+from partner_center.http.console.kit.page import Handler, Page, action, view
 from partner_center.kernel.pagination import page as page_window
 
 pages = APIRouter()
@@ -29,6 +32,22 @@ LISTED = 10
 
 def _work_page(work: WorkView) -> str:
     return f"{WORK}?work_id={work.work_id}"
+
+
+async def _listed(page: Page, kinds: tuple[WorkKind, ...], template: str) -> Response:
+    """The form that starts work of ``kinds``, above the caller's latest such work."""
+    rows, total = await page.services.background.list(
+        page.caller.account_id, kinds, page_window(0, LISTED)
+    )
+    return page.render(template, rows=rows, total=total)
+
+
+def _starts_work(
+    path: str, kind: CallerKind, *, form: Handler, fields: tuple[str, ...]
+) -> Callable[[Handler], Handler]:
+    """A form that starts work: it commits the work itself (``_started``), so the job runner
+    it wakes finds it."""
+    return action(pages, path, kind=kind, form=form, fields=fields, own_transactions=True)
 
 
 async def _started(page: Page, work: WorkView) -> Response:
@@ -66,20 +85,10 @@ async def work_file(page: Page) -> Response:
 
 @view(pages, CATALOG, kind=CallerKind.OPERATOR)
 async def catalog_import(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id, (WorkKind.CATALOG_IMPORT,), page_window(0, LISTED)
-    )
-    return page.render("work/catalog.html", rows=rows, total=total)
+    return await _listed(page, (WorkKind.CATALOG_IMPORT,), "work/catalog.html")
 
 
-@action(
-    pages,
-    CATALOG,
-    kind=CallerKind.OPERATOR,
-    form=catalog_import,
-    fields=("file",),
-    own_transactions=True,
-)
+@_starts_work(CATALOG, CallerKind.OPERATOR, form=catalog_import, fields=("file",))
 async def start_catalog_import(page: Page) -> Response:
     upload = page.upload("file")
     content = await upload.read() if upload is not None else b""
@@ -93,13 +102,8 @@ async def start_catalog_import(page: Page) -> Response:
     return await _started(page, work)
 
 
-@action(
-    pages,
-    "/console/operator/bill-runs/run",
-    kind=CallerKind.OPERATOR,
-    form=bill_runs,
-    fields=("cycle",),
-    own_transactions=True,
+@_starts_work(
+    "/console/operator/bill-runs/run", CallerKind.OPERATOR, form=bill_runs, fields=("cycle",)
 )
 async def start_bill_run(page: Page) -> Response:
     async with page.state.work() as services:
@@ -111,24 +115,18 @@ async def start_bill_run(page: Page) -> Response:
     return await _started(page, work)
 
 
-# -- partners: account statements as CSV ------------------------------------------------------
+# -- partners: account statements and a cycle's bill lines as CSV ------------------------------------------------------
 
 
 @view(pages, "/console/finance/exports", kind=CallerKind.PARTNER)
 async def exports(page: Page) -> Response:
-    rows, total = await page.services.background.list(
-        page.caller.account_id, (WorkKind.STATEMENT_EXPORT,), page_window(0, LISTED)
+    return await _listed(
+        page, (WorkKind.STATEMENT_EXPORT, WorkKind.BILL_EXPORT), "work/exports.html"
     )
-    return page.render("work/exports.html", rows=rows, total=total)
 
 
-@action(
-    pages,
-    "/console/finance/exports",
-    kind=CallerKind.PARTNER,
-    form=exports,
-    fields=("begin_date", "end_date"),
-    own_transactions=True,
+@_starts_work(
+    "/console/finance/exports", CallerKind.PARTNER, form=exports, fields=("begin_date", "end_date")
 )
 async def start_statement_export(page: Page) -> Response:
     kind_text = page.field("type")
@@ -139,4 +137,14 @@ async def start_statement_export(page: Page) -> Response:
     )
     async with page.state.work() as services:
         work = await services.background.start_statement_export(page.actor, window)
+    return await _started(page, work)
+
+
+@_starts_work(
+    "/console/finance/bills/export", CallerKind.PARTNER, form=partner_bills, fields=("cycle",)
+)
+async def start_bill_export(page: Page) -> Response:
+    """A cycle's customer bill lines, the file ``partner-center bills export`` writes."""
+    async with page.state.work() as services:
+        work = await services.background.start_bill_export(page.actor, page.field("cycle"))
     return await _started(page, work)
