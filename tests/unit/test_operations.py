@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import pkgutil
 import tomllib
 from pathlib import Path
@@ -17,6 +18,13 @@ from fastapi.routing import APIRoute
 
 import partner_center.http
 from partner_center.app import create_app
+from partner_center.http.auth import CallerKind
+from partner_center.http.operations import (
+    OPERATOR_PREFIX,
+    Operation,
+    OperationContext,
+    operation,
+)
 from partner_center.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +153,74 @@ def test_every_extension_operation_is_described(tmp_path: Path) -> None:
 )
 def test_the_nested_handler_check_sees_closures(source: str, nested: bool) -> None:
     assert bool(nested_functions(ast.parse(source))) is nested
+
+
+async def _handler(ctx: OperationContext) -> None:
+    """A handler to declare (never run)"""
+
+
+async def _show_thing(ctx: OperationContext, thing_id: str) -> None:
+    """A handler of a path with a segment (never run)"""
+
+
+def _declared(router: APIRouter) -> Operation:
+    (route,) = [r for r in router.routes if isinstance(r, APIRoute)]
+    op = inspect.getclosurevars(route.endpoint).nonlocals["op"]
+    assert isinstance(op, Operation)
+    return op
+
+
+@pytest.mark.parametrize(
+    ("prefix", "path"),
+    [("/v1/partner-center", "/operator/things"), ("", OPERATOR_PREFIX + "things/{thing_id}")],
+)
+def test_a_path_under_the_operator_prefix_makes_the_operation_operator_only(
+    prefix: str, path: str
+) -> None:
+    router = APIRouter(prefix=prefix)
+    handler = _show_thing if "{thing_id}" in path else _handler
+    operation(router, "GET", path)(handler)
+    assert _declared(router).kind is CallerKind.OPERATOR
+
+
+@pytest.mark.parametrize("kind", sorted(set(CallerKind) - {CallerKind.OPERATOR}, key=str))
+def test_a_path_under_the_operator_prefix_refuses_another_kind(kind: CallerKind) -> None:
+    router = APIRouter(prefix="/v1/partner-center")
+    with pytest.raises(TypeError, match="operator"):
+        operation(router, "GET", "/operator/things", kind=kind)(_handler)
+    assert router.routes == []
+
+
+def test_elsewhere_the_operation_says_who_may_call_it() -> None:
+    router = APIRouter(prefix="/v1/partner-center")
+    with pytest.raises(TypeError, match="kind="):
+        operation(router, "GET", "/operators-things")(_handler)
+    operation(router, "GET", "/things", kind=CallerKind.OPERATOR)(_handler)
+    assert _declared(router).kind is CallerKind.OPERATOR
+
+
+def test_operator_only_operations_outside_the_prefix_are_the_known_ones() -> None:
+    """Paths clients already use (the coupon-quota grants, usage records) and the sandbox
+    clock: any other operator-only operation belongs under ``OPERATOR_PREFIX``."""
+    outside = {
+        route.operation_id
+        for name in router_modules()
+        for route in importlib.import_module(name).router.routes
+        if isinstance(route, APIRoute)
+        and _declared_kind(route) is CallerKind.OPERATOR
+        and not route.path.startswith(OPERATOR_PREFIX)
+    }
+    assert outside == {
+        "grant_coupon_quota",
+        "set_coupon_quota_status",
+        "list_coupon_quotas_operator",
+        "issue_partner_cash_coupon",
+        "ingest_usage_records",
+        "sandbox_move_clock",
+    }
+
+
+def _declared_kind(route: APIRoute) -> CallerKind:
+    op = inspect.getclosurevars(route.endpoint).nonlocals["op"]
+    assert isinstance(op, Operation)
+    return op.kind

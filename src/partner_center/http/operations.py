@@ -16,6 +16,11 @@
         view = await ctx.services.budgets.show_budget(ctx.actor, ...)
         return ShowSubCustomerBudgetResponse(...)
 
+An operation whose path lies under ``OPERATOR_PREFIX`` is the operator's own tool: the path says
+who may call it (``OPERATOR``), so it takes no ``kind``, and it may declare no other. Everywhere
+else ``kind`` is required, so an operator-only operation outside that prefix (the coupon-quota
+grants, usage records, the sandbox clock) says so itself.
+
 The function's name is the operation's name: its ``operationId`` in ``/openapi.json`` and its
 throttling key. Its docstring is the operation's summary (first paragraph) and description.
 Its parameters say what it takes: the ``OperationContext`` first; ``body``, a wire model, the
@@ -76,6 +81,21 @@ from partner_center.state import AppState
 H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
+OPERATOR_PREFIX = "/v1/partner-center/operator/"
+"""Paths under it serve the operator alone: their operations are ``OPERATOR`` by their path."""
+
+
+def caller_kind(route: str, kind: CallerKind | None) -> CallerKind:
+    """Who may call the operation at ``route`` (the router's prefix included): ``OPERATOR``
+    under ``OPERATOR_PREFIX``, where another kind is refused; elsewhere ``kind``, which must
+    be given. Raised when the operation is declared, that is when its module is imported."""
+    if route.startswith(OPERATOR_PREFIX):
+        if kind not in (None, CallerKind.OPERATOR):
+            raise TypeError(f"{route}: a path under {OPERATOR_PREFIX} is the operator's only")
+        return CallerKind.OPERATOR
+    if kind is None:
+        raise TypeError(f"{route}: say who may call it (kind=); only {OPERATOR_PREFIX} implies it")
+    return kind
 
 
 class OperationContext(Served):
@@ -257,7 +277,7 @@ def operation(
     method: Method,
     path: str,
     *,
-    kind: CallerKind,
+    kind: CallerKind | None = None,
     summary: str | None = None,
     description: str | None = None,
     status: int | None = None,
@@ -274,7 +294,8 @@ def operation(
     """Declare the decorated handler as the operation ``method path`` on ``router``.
 
     Args:
-        kind: who may call it; checked before the body is validated.
+        kind: who may call it; checked before the body is validated. Left out under
+            ``OPERATOR_PREFIX`` (the path says ``OPERATOR``), required elsewhere.
         summary, description: its documentation in ``/openapi.json``; by default the first
             paragraph of the handler's docstring and the rest of it.
         status: the success status: by default 200, or 204 (an empty response) for a handler
@@ -296,12 +317,14 @@ def operation(
             declares its own media types, size limit and unsigned payload.
     """
 
+    admits = caller_kind(router.prefix + path, kind)
+
     def register(handler: H) -> H:
         parameters = Parameters.of(handler, path)
         success = status if status is not None else parameters.default_status
         op = Operation(
             name=handler.__name__,
-            kind=kind,
+            kind=admits,
             status=success,
             handler=handler,
             parameters=parameters,

@@ -85,7 +85,7 @@ def _wire(view: ArrearsView) -> ArrearsInfo:
     )
 
 
-@operation(router, "PUT", _OPERATOR_PATH, kind=CallerKind.OPERATOR)
+@operation(router, "PUT", _OPERATOR_PATH)
 async def operator_set_on_demand_grace_period(
     ctx: OperationContext, customer_id: str, body: GracePeriodReq
 ) -> ArrearsInfo:
@@ -103,7 +103,7 @@ async def operator_set_on_demand_grace_period(
     return _wire(view)
 
 
-@operation(router, "GET", _OPERATOR_PATH, kind=CallerKind.OPERATOR)
+@operation(router, "GET", _OPERATOR_PATH)
 async def operator_show_customer_arrears(ctx: OperationContext, customer_id: str) -> ArrearsInfo:
     """A customer's grace period, arrears and arrears case (operator)
 

@@ -97,7 +97,7 @@ def _checked(partner_id: str) -> str:
     return partner_id
 
 
-@operation(router, "POST", "/operator/partners/{partner_id}/top-ups", kind=CallerKind.OPERATOR)
+@operation(router, "POST", "/operator/partners/{partner_id}/top-ups")
 async def operator_top_up_partner(
     ctx: OperationContext,
     partner_id: str,
@@ -135,12 +135,7 @@ async def operator_top_up_partner(
     )
 
 
-@operation(
-    router,
-    "PUT",
-    "/operator/partners/{partner_id}/consumption-quota",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "PUT", "/operator/partners/{partner_id}/consumption-quota")
 async def operator_set_consumption_quota(
     ctx: OperationContext, partner_id: str, body: ConsumptionQuotaReq
 ) -> ConsumptionQuotaState:
@@ -157,12 +152,7 @@ async def operator_set_consumption_quota(
     return _state(partner_id, view)
 
 
-@operation(
-    router,
-    "GET",
-    "/operator/partners/{partner_id}/consumption-quota",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "GET", "/operator/partners/{partner_id}/consumption-quota")
 async def operator_show_consumption_quota(
     ctx: OperationContext, partner_id: str
 ) -> ConsumptionQuotaState:
@@ -189,7 +179,7 @@ async def show_own_consumption_quota_state(ctx: OperationContext) -> Consumption
     return _state(ctx.actor.partner_id, view)
 
 
-@operation(router, "GET", "/operator/balances/statements/verify", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/balances/statements/verify")
 async def operator_verify_statements(ctx: OperationContext) -> StatementProof:
     """Prove every partner and customer statement against the ledger (operator)
 

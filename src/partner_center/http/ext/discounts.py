@@ -137,12 +137,7 @@ def _adjustment(view: AdjustmentView) -> Adjustment:
     )
 
 
-@operation(
-    router,
-    "PUT",
-    "/operator/partners/{partner_id}/discount-permission",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "PUT", "/operator/partners/{partner_id}/discount-permission")
 async def set_discount_permission(
     ctx: OperationContext, partner_id: Annotated[str, UNDOCUMENTED], body: PermissionReq
 ) -> Permission:

@@ -209,7 +209,7 @@ async def show_top_up_account(ctx: OperationContext) -> TopUpAccountItem:
     return _account(await ctx.services.top_up_accounts.current())
 
 
-@operation(router, "PUT", "/operator/top-up-account", kind=CallerKind.OPERATOR)
+@operation(router, "PUT", "/operator/top-up-account")
 async def operator_set_top_up_account(
     ctx: OperationContext, body: TopUpAccountReq
 ) -> TopUpAccountItem:
@@ -318,12 +318,7 @@ async def list_repayments(ctx: OperationContext, query: PageQuery) -> RepaymentL
     return RepaymentList(repayments=[_repayment(r) for r in rows], count=total)
 
 
-@operation(
-    router,
-    "POST",
-    "/operator/tickets/{ticket_id}/confirm-transfer",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/confirm-transfer")
 async def operator_confirm_bank_transfer(
     ctx: OperationContext, ticket_id: str, body: ConfirmTransferReq
 ) -> RepaymentItem:
@@ -423,7 +418,7 @@ async def set_invoice_settings(
     )
 
 
-@operation(router, "POST", "/operator/invoices/issue", kind=CallerKind.OPERATOR)
+@operation(router, "POST", "/operator/invoices/issue")
 async def operator_issue_invoices(
     ctx: OperationContext, body: IssueInvoicesReq
 ) -> IssueInvoicesResult:

@@ -104,7 +104,7 @@ async def list_prospects(ctx: OperationContext, query: PageQuery) -> ProspectLis
     return ProspectList(total_count=total, prospects=[_wire(r) for r in rows])
 
 
-@operation(router, "GET", "/operator/prospects", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/prospects")
 async def list_prospects_for_review(
     ctx: OperationContext, query: ProspectReviewQuery
 ) -> OperatorProspectList:
@@ -121,12 +121,7 @@ async def list_prospects_for_review(
     return OperatorProspectList(total_count=total, prospects=[_operator_wire(r) for r in rows])
 
 
-@operation(
-    router,
-    "POST",
-    "/operator/prospects/{prospect_id}/review",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "POST", "/operator/prospects/{prospect_id}/review")
 async def review_prospect(
     ctx: OperationContext, prospect_id: str, body: ProspectReviewReq
 ) -> OperatorProspectInfo:

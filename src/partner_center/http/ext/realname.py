@@ -37,12 +37,7 @@ class RealnameReview(WireModel):
     reviewed_at: str | None = None
 
 
-@operation(
-    router,
-    "POST",
-    "/v1/partner-center/operator/customers/{customer_id}/realname-review",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "POST", "/v1/partner-center/operator/customers/{customer_id}/realname-review")
 async def review_realname_authentication(
     ctx: OperationContext, customer_id: str, body: RealnameReviewReq
 ) -> RealnameReview:

@@ -356,7 +356,7 @@ async def close_ticket(ctx: OperationContext, ticket_id: str) -> TicketItem:
 # -- the operator's queue --------------------------------------------------------------------
 
 
-@operation(router, "GET", "/operator/tickets", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets")
 async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> TicketList:
     """The operator's ticket queue, oldest first (operator)
 
@@ -376,7 +376,7 @@ async def operator_list_tickets(ctx: OperationContext, query: QueueQuery) -> Tic
     return TicketList(tickets=[_ticket(r) for r in rows], count=total)
 
 
-@operation(router, "GET", "/operator/tickets/{ticket_id}", kind=CallerKind.OPERATOR)
+@operation(router, "GET", "/operator/tickets/{ticket_id}")
 async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketDetailItem:
     """A ticket with its messages and attachments (operator)
 
@@ -385,9 +385,7 @@ async def operator_show_ticket(ctx: OperationContext, ticket_id: str) -> TicketD
     return _detail(await ctx.services.tickets.detail(ticket_id, partner_id=None))
 
 
-@operation(
-    router, "GET", "/operator" + _ATTACHMENT, kind=CallerKind.OPERATOR, responses=_FILE_RESPONSES
-)
+@operation(router, "GET", "/operator" + _ATTACHMENT, responses=_FILE_RESPONSES)
 async def operator_download_ticket_attachment(
     ctx: OperationContext, ticket_id: str, attachment_id: str
 ) -> Response:
@@ -398,7 +396,7 @@ async def operator_download_ticket_attachment(
     return await _attachment_file(ctx, ticket_id, attachment_id, partner_id=None)
 
 
-@operation(router, "POST", "/operator/tickets/{ticket_id}/messages", kind=CallerKind.OPERATOR)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/messages")
 async def operator_reply_ticket(
     ctx: OperationContext, ticket_id: str, body: OperatorReplyReq
 ) -> TicketItem:
@@ -413,7 +411,7 @@ async def operator_reply_ticket(
     return _ticket(view)
 
 
-@operation(router, "POST", "/operator/tickets/{ticket_id}/status", kind=CallerKind.OPERATOR)
+@operation(router, "POST", "/operator/tickets/{ticket_id}/status")
 async def operator_move_ticket(ctx: OperationContext, ticket_id: str, body: MoveReq) -> TicketItem:
     """Move a ticket to another state (operator)
 

@@ -222,12 +222,7 @@ class GivePackageReq(WireModel):
     free_resources: list[FreeQuotaIn]
 
 
-@operation(
-    router,
-    "POST",
-    "/operator/customers/{customer_id}/free-resource-packages",
-    kind=CallerKind.OPERATOR,
-)
+@operation(router, "POST", "/operator/customers/{customer_id}/free-resource-packages")
 async def operator_give_free_resource_package(
     ctx: OperationContext, customer_id: str, body: GivePackageReq
 ) -> FreeResourcePackageV3:

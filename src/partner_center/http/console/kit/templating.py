@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from partner_center.http.console.kit.error_messages import explain
 from partner_center.http.console.kit.i18n import translations
+from partner_center.http.console.kit.notices import notice_text
 from partner_center.http.console.kit.questions import QUESTIONS
 from partner_center.kernel.money import to_cents
 
@@ -43,6 +44,7 @@ def environment(language: str) -> Environment:
     env.filters["money"] = money
     env.filters["when"] = when
     env.globals["confirm_questions"] = QUESTIONS
+    env.globals["notice_text"] = notice_text
     env.globals["explain"] = partial(explain, language, catalog.gettext)
     return env
 
