@@ -10,7 +10,9 @@ transaction as its fee record: re-running a run, or rating again, changes nothin
 The run is set-based (issue 10): the database does what scales with the number of records.
 
 1. One aggregation: the pending records' sums per (customer, resource, usage type, hour,
-   measure) go into a temporary table (``rating_groups``), never through Python row by row.
+   measure) go into a temporary table (``rating_groups``), never through Python row by row,
+   numbered in rating order (``position``): a batch is a range of positions, read along an
+   index without sorting.
 2. Customer batch by customer batch (at most ``BATCH_GROUPS`` groups, so memory stays flat in
    the number of records): the batch's groups, resources, free quotas and month-to-date tier
    use are read in a few statements; each group is priced (integer maths in 10⁻⁸ units when the
@@ -45,7 +47,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -58,7 +60,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    insert,
     select,
     text,
     update,
@@ -101,17 +102,19 @@ _UNIT = 10**STORAGE_SCALE
 #: not by the number of records (a single customer with more is one batch).
 BATCH_GROUPS = 20_000
 _GROUPS = "rating_groups"
-#: The batch's groups in rating order, one row per measure. Strings compare by code point as
-#: Python's do (PostgreSQL's "C" collation; SQLite's BINARY is the same for UTF-8).
+#: Rating order (customer, hour, resource, usage type, measure). Strings compare by code point
+#: as Python's do (PostgreSQL's "C" collation; SQLite's BINARY is the same for UTF-8).
+_RATING_ORDER = "tenant_id{c}, usage_hour, resource_id{c}, usage_type{c}, measure_id"
+#: A batch's groups, one row per measure: a range of positions (customers are contiguous),
+#: read along the position index, so no batch sorts anything.
 _SELECT_GROUPS = (
     "SELECT tenant_id, resource_id, usage_type, usage_hour, measure_id, quantity, records "
-    "FROM rating_groups WHERE tenant_id IN :ids ORDER BY tenant_id{c}, usage_hour, "
-    "resource_id{c}, usage_type{c}, measure_id"
+    "FROM rating_groups WHERE position > :after ORDER BY position LIMIT :rows"
 )
 
 _FEES = cast(Table, FeeRecord.__table__)
-#: ``usage_fee_records`` with its amounts as the stored integers (10⁻⁸ units): the batch
-#: insert of SQLite writes the units the pricing computed, without a Decimal round trip.
+#: ``usage_fee_records`` with its amounts as the stored integers (10⁻⁸ units): the month's use
+#: is read as the units the pricing computes with, without a Decimal round trip.
 _FEE_UNITS = Table(
     _FEES.name,
     MetaData(),
@@ -229,6 +232,8 @@ class _Group:
     hour: datetime
     resource_id: str
     usage_type: str
+    stored_hour: Any
+    """The hour as the database stores it (written back as is into the fee record)."""
     sums: list[tuple[int, int]] = field(default_factory=list)
     """(measure id, quantity in 10⁻⁸ units)."""
     records: int = 0
@@ -271,6 +276,7 @@ class UsageRating:
         # Charged units (10⁻⁸) per (customer, product, usage type, month) of the batch: the
         # tier window, loaded per batch and advanced as the batch's fees are priced.
         self._month_use: dict[tuple[str, ...], int] = {}
+        self._stored_hours: dict[Any, datetime] = {}
 
     def bill_cycle(self, when: datetime) -> str:
         cycle = self._cycles.get(when)
@@ -314,6 +320,7 @@ class UsageRating:
         """The pending records' sums per group and measure, into the temporary table."""
         connection = await self.session.connection()
         postgres = connection.dialect.name == "postgresql"
+        collate = ' COLLATE "C"' if postgres else ""
         await connection.execute(text(f"DROP TABLE IF EXISTS {_GROUPS}"))
         await connection.execute(
             text(
@@ -321,17 +328,18 @@ class UsageRating:
                 f"CREATE TEMPORARY TABLE {_GROUPS} "  # noqa: S608
                 f"{'ON COMMIT DROP ' if postgres else ''}AS "
                 "SELECT tenant_id, resource_id, usage_type, usage_hour, measure_id, "
-                "SUM(quantity) AS quantity, COUNT(*) AS records FROM usage_records "
-                "WHERE status = :pending AND usage_hour <= :cut "
+                "SUM(quantity) AS quantity, COUNT(*) AS records, "
+                f"ROW_NUMBER() OVER (ORDER BY {_RATING_ORDER.format(c=collate)}) AS position "
+                "FROM usage_records WHERE status = :pending AND usage_hour <= :cut "
                 "GROUP BY tenant_id, resource_id, usage_type, usage_hour, measure_id"
             ).bindparams(
                 bindparam("cut", cut, type_=UtcDateTime()),
                 bindparam("pending", UsageStatus.PENDING.value),
             )
         )
-        await connection.execute(text(f"CREATE INDEX ix_{_GROUPS}_tenant ON {_GROUPS} (tenant_id)"))
-        if postgres:
-            await connection.execute(text(f"ANALYZE {_GROUPS}"))
+        await connection.execute(
+            text(f"CREATE UNIQUE INDEX ix_{_GROUPS}_position ON {_GROUPS} (position)")
+        )
 
     async def _rate_groups(self, as_of: datetime, cut: datetime) -> RatingSummary:
         connection = await self.session.connection()
@@ -346,9 +354,15 @@ class UsageRating:
         if not tenants:
             return RatingSummary(0, 0, 0, ZERO)
         conversions = await self.catalog.conversion_table()
-        run = _Run(as_of=as_of, cut=cut, conversions=conversions)
+        dialect = connection.dialect
+        store = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+        stored_as_of = store(as_of) if store else as_of
+        run = _Run(as_of=as_of, stored_as_of=stored_as_of, cut=cut, conversions=conversions)
+        after = 0
         for batch in _batches(sorted((t, int(n)) for t, n in tenants)):
-            await self._rate_batch(batch, run)
+            positions = sum(n for _, n in batch)
+            await self._rate_batch([c for c, _ in batch], run, after=after, positions=positions)
+            after += positions
         marked = await self._mark_rated(as_of, cut)
         if marked != run.rated_records:
             raise RatingRaced(
@@ -359,8 +373,10 @@ class UsageRating:
             run.rated_records + run.not_charged, run.fee_records, run.not_charged, run.charged
         )
 
-    async def _rate_batch(self, customer_ids: list[str], run: _Run) -> None:
-        groups = await self._groups_of(customer_ids)
+    async def _rate_batch(
+        self, customer_ids: list[str], run: _Run, *, after: int, positions: int
+    ) -> None:
+        groups = await self._groups_of(customer_ids, after=after, positions=positions)
         resources = await self._resources_of(groups)
         customers = await self.customer_records.many(customer_ids)
         freezes = await self.arrears.frozen_windows(customer_ids)
@@ -425,31 +441,45 @@ class UsageRating:
             await self._use_budget(customer_id, from_storage_units(totals[customer_id]), run.as_of)
         self._month_use.clear()
 
-    async def _groups_of(self, customer_ids: list[str]) -> list[_Group]:
-        """The batch's groups, in rating order (customer, hour, resource, usage type): the
-        month's tier window fills in that order."""
+    async def _groups_of(
+        self, customer_ids: list[str], *, after: int, positions: int
+    ) -> list[_Group]:
+        """The batch's groups (its ``positions`` after ``after``), in rating order
+        (customer, hour, resource, usage type): the month's tier window fills in that order.
+        The rows come as the driver gives them (no per-row type processing): hours are
+        converted once per distinct hour."""
         connection = await self.session.connection()
-        collate = ' COLLATE "C"' if connection.dialect.name == "postgresql" else ""
-        result = await connection.execute(
-            text(_SELECT_GROUPS.format(c=collate))
-            .bindparams(bindparam("ids", customer_ids, expanding=True))
-            .columns(usage_hour=UtcDateTime())
-        )
+        result = await connection.execute(text(_SELECT_GROUPS), {"after": after, "rows": positions})
+        hours = self._stored_hours
         groups: list[_Group] = []
         group: _Group | None = None
-        for tenant_id, resource_id, usage_type, hour, measure_id, quantity, records in result:
+        for tenant_id, resource_id, usage_type, stored, measure_id, quantity, records in result:
             if (
                 group is None
                 or group.resource_id != resource_id
-                or group.hour != hour
+                or group.stored_hour != stored
                 or group.usage_type != usage_type
                 or group.customer_id != tenant_id
             ):
-                group = _Group(tenant_id, hour, resource_id, usage_type)
+                hour = hours.get(stored)
+                if hour is None:
+                    hour = hours[stored] = self._hour_of(stored)
+                group = _Group(tenant_id, hour, resource_id, usage_type, stored)
                 groups.append(group)
             group.sums.append((int(measure_id), int(quantity)))
             group.records += int(records)
+        if groups and (groups[0].customer_id, groups[-1].customer_id) != (
+            customer_ids[0],
+            customer_ids[-1],
+        ):
+            raise RuntimeError("rating positions out of step with the batch's customers")
         return groups
+
+    def _hour_of(self, stored: Any) -> datetime:
+        """An hour as the driver returned it (an aware datetime; a text on SQLite) → aware UTC."""
+        if isinstance(stored, str):
+            return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+        return utc(stored)
 
     async def _resources_of(self, groups: list[_Group]) -> dict[str, _Resource]:
         ids = sorted({g.resource_id for g in groups})
@@ -588,8 +618,8 @@ class UsageRating:
             key.resource_spec,
             key.region,
             group.usage_type,
-            group.hour,
-            run.as_of,
+            group.stored_hour,
+            run.stored_as_of,
             cycle,
             measure,
             quantity_units,
@@ -632,19 +662,17 @@ class UsageRating:
         return _units(_cost(price.schedule, usage=usage, size=None, before=Fraction(before, _UNIT)))
 
     async def _insert_fees(self, rows: list[tuple[Any, ...]]) -> None:
-        """The batch's fee records in one statement: ``COPY`` on PostgreSQL, one executemany
-        on SQLite."""
+        """The batch's fee records in one statement on the driver's connection, the values
+        already in their stored form: ``COPY`` on PostgreSQL, one executemany on SQLite."""
         if not rows:
             return
         connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
         if connection.dialect.name == "postgresql":
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
             await driver.copy_records_to_table(_FEES.name, records=rows, columns=_ROW_COLUMNS)
-            return
-        await connection.execute(
-            insert(_FEE_UNITS), [dict(zip(_ROW_COLUMNS, row, strict=True)) for row in rows]
-        )
+        else:
+            await driver.executemany(_SQLITE_INSERT_FEES, rows)
 
     async def _mark_rated(self, as_of: datetime, cut: datetime) -> int:
         """Every pending record of a rated group → RATED with its fee record (one statement)."""
@@ -738,6 +766,10 @@ _ROW_COLUMNS = [
     "charge_id",
 ]
 _AMOUNT = _ROW_COLUMNS.index("official_amount")
+_SQLITE_INSERT_FEES = (
+    f"INSERT INTO {_FEES.name} ({', '.join(_ROW_COLUMNS)}) "  # noqa: S608 - constants
+    f"VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
+)
 assert sorted(_ROW_COLUMNS) == sorted(_FEE_COLUMNS), "every fee column is written"
 
 
@@ -746,6 +778,8 @@ class _Run:
     """What one run carries across its batches."""
 
     as_of: datetime
+    stored_as_of: Any
+    """``as_of`` as the database stores it (fee records are written without type processing)."""
     cut: datetime
     conversions: Any
     rated_records: int = 0
@@ -764,16 +798,16 @@ class _Run:
         return found
 
 
-def _batches(tenants: list[tuple[str, int]]) -> Iterator[list[str]]:
-    """Customers in id order, in batches of at most ``BATCH_GROUPS`` groups (a customer with
-    more is a batch of its own)."""
-    batch: list[str] = []
+def _batches(tenants: list[tuple[str, int]]) -> Iterator[list[tuple[str, int]]]:
+    """Customers in id order with their rows, in batches of at most ``BATCH_GROUPS`` rows (a
+    customer with more is a batch of its own)."""
+    batch: list[tuple[str, int]] = []
     size = 0
     for customer_id, groups in tenants:
         if batch and size + groups > BATCH_GROUPS:
             yield batch
             batch, size = [], 0
-        batch.append(customer_id)
+        batch.append((customer_id, groups))
         size += groups
     if batch:
         yield batch
