@@ -5,6 +5,7 @@ busy-wait."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
@@ -71,3 +72,43 @@ async def test_a_reader_reads_beside_a_writer_and_writers_queue(db: Database) ->
     # The second writer waited in-process for the first to finish, then began.
     assert order == ["first in", "first out", "second in", "second out"]
     assert begins.count("BEGIN") >= 1 and begins.count("BEGIN IMMEDIATE") == 2
+
+
+async def test_a_writer_waits_for_another_process_without_blocking_the_loop(
+    db: Database,
+) -> None:
+    """Another process holds the write lock: this process's writer waits for it on the
+    connection's thread (the event loop keeps serving), then writes once it is released."""
+    path = db.url.split(":///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t (v) VALUES (7)")
+
+    async def write() -> None:
+        async with db.unit_of_work() as uow:
+            await uow.session.execute(text("INSERT INTO t (v) VALUES (8)"))
+
+    writing = asyncio.create_task(write())
+    ticks = 0
+    while ticks < 20:  # the loop runs while the writer waits for the lock
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not writing.done()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writing, 30)
+    async with db.unit_of_work(read_only=True) as uow:
+        values = (await uow.session.scalars(text("SELECT v FROM t ORDER BY v"))).all()
+    assert values == [7, 8]
+
+
+async def test_a_failed_write_rolls_back_and_frees_the_lock(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work() as uow:
+            await uow.session.execute(text("INSERT INTO t (v) VALUES (1)"))
+            raise RuntimeError("undone")
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(text("INSERT INTO t (v) VALUES (2)"))
+    async with db.unit_of_work(read_only=True) as uow:
+        values = (await uow.session.scalars(text("SELECT v FROM t"))).all()
+    assert values == [2]
