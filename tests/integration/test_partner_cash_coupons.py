@@ -171,14 +171,31 @@ async def test_a_rerun_and_a_killed_run_use_no_coupon_twice(
     assert first[0] == ((D("7.24"), D("0"), D("0")), (D("30.00"), D("7.00"), D("77.00")))
 
 
-async def test_two_concurrent_runs_use_each_coupon_once(shop: Shop) -> None:
+async def bill_batch(shop: Shop, batch_no: int) -> int:
+    async with shop.world.db.unit_of_work() as uow:
+        runner = services_for(uow.session, FixedClock(RUN_MARCH)).bill_runner
+        return await runner.bill_batch("2027-03", batch_no)
+
+
+@pytest.mark.parametrize("level", ["run", "batch"])
+async def test_two_concurrent_runs_use_each_coupon_once(shop: Shop, level: str) -> None:
     await coupons(shop)
-    results = await asyncio.gather(
-        run(shop, "2027-03", RUN_MARCH),
-        run(shop, "2027-03", RUN_MARCH),
-        return_exceptions=True,
-    )
-    assert any(r is None for r in results), results
+    if level == "run":
+        results = await asyncio.gather(
+            run(shop, "2027-03", RUN_MARCH),
+            run(shop, "2027-03", RUN_MARCH),
+            return_exceptions=True,
+        )
+        assert any(r is None for r in results), results
+    else:
+        # Two workers given the same planned batch: one bills it, the other waits on the
+        # batch's lock and then finds it done (or, on SQLite, loses the write lock).
+        async with shop.world.db.unit_of_work() as uow:
+            await services_for(uow.session, FixedClock(RUN_MARCH)).bill_runner.plan("2027-03")
+        results = await asyncio.gather(
+            bill_batch(shop, 0), bill_batch(shop, 0), return_exceptions=True
+        )
+        assert sorted(r for r in results if isinstance(r, int))[-1:] == [2], results
     await run(shop, "2027-03", RUN_MARCH + timedelta(minutes=1))  # finishes a loser's leftovers
     bills, uses, _ = await state(shop)
     assert bills == ((D("7.24"), D("0"), D("0")), (D("30.00"), D("7.00"), D("77.00")))
