@@ -29,7 +29,7 @@ from sqlalchemy.types import TypeDecorator
 from partner_center.kernel.clock import SandboxClock, SandboxState, utc
 from partner_center.kernel.errors import DomainError
 from partner_center.kernel.money import from_storage_units, to_decimal, to_storage_units
-from partner_center.kernel.sqlite import BUSY_TIMEOUT_MS, one_hop_dbapi
+from partner_center.kernel.sqlite import one_hop_dbapi
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -192,7 +192,7 @@ def make_engine(
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA busy_timeout=60000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 

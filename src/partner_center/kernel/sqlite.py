@@ -11,16 +11,14 @@ event loop to everything else ready to run: 0.1 ms on an idle machine, 5-15 ms w
 machine is oversubscribed (the thread waits for a time slice), against microseconds for the
 statement. A writer pays it while holding SQLite's single write lock and the process's
 writer queue, so every writer behind it waits for all its hops: that is what made writes
-queue for seconds at 32 clients. So a write transaction runs on the event loop's thread from
-``BEGIN IMMEDIATE`` to ``COMMIT``/``ROLLBACK``; only a ``BEGIN IMMEDIATE`` that finds the lock
-taken (by another process: this one's writers queue before they begin) waits for it on the
-connection's thread, within the busy timeout, so the loop never sleeps in SQLite's busy
-handler. Readers keep the thread: in WAL mode a reader can briefly sleep inside SQLite, and
-a long report must not freeze the loop.
+queue for seconds at 32 clients. So once a transaction holds the write lock (it began with
+``BEGIN IMMEDIATE``, which itself still goes to the thread: it may wait on another process's
+lock), its statements run on the event loop's thread; ``COMMIT`` and ``ROLLBACK`` go back to
+the connection's thread (a commit may checkpoint the WAL). Readers keep the thread: in WAL
+mode a reader can briefly sleep inside SQLite, and a long report must not freeze the loop.
 
 The trade: a long statement of a write transaction (a bill run's) now holds the loop for its
-duration, as it already held every other writer, and so does the WAL checkpoint a commit
-runs every ~1,000 pages written. Connections are opened with
+duration, as it already held every other writer. Connections are opened with
 ``check_same_thread=False`` (``kernel/db.py``): the loop's thread and the connection's take
 turns, never at once, since every call is awaited before the next is made.
 """
@@ -36,9 +34,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-
-#: SQLite's busy timeout on every connection (``kernel/db.py`` sets it at connect).
-BUSY_TIMEOUT_MS = 60_000
 
 
 class _StatementCursor:
@@ -80,27 +75,12 @@ class _StatementCursor:
         return self._adapted.holds_write_lock
 
     async def execute(self, sql: str, parameters: Any = ()) -> None:
-        if sql.startswith("BEGIN IMMEDIATE"):
-            await self._begin_immediate(sql)
-        elif self._inline(sql):
+        if self._inline(sql):
             self._run(sql, parameters, False)
         else:
             await self._connection._execute(self._run, sql, parameters, False)
-
-    async def _begin_immediate(self, sql: str) -> None:
-        """Take the write lock on the loop's thread when it is free (this process's writers
-        queue before they begin, so it is unless another process writes); else wait for it
-        on the connection's thread, within the busy timeout."""
-        conn = self._connection._conn
-        conn.execute("PRAGMA busy_timeout=0")
-        try:
-            conn.execute(sql)
-        except sqlite3.OperationalError:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            await self._connection._execute(self._run, sql, (), False)
-        else:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._adapted.holds_write_lock = True
+        if sql.startswith("BEGIN IMMEDIATE"):
+            self._adapted.holds_write_lock = True
 
     async def executemany(self, sql: str, parameters: Any) -> None:
         if self._inline(sql):
@@ -134,26 +114,13 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         self.holds_write_lock = False
         """The connection's transaction began with ``BEGIN IMMEDIATE`` and has not ended."""
 
-    def _end(self, statement: str) -> bool:
-        """End a write transaction on the loop's thread; False if there is none."""
-        if not self.holds_write_lock:
-            return False
-        self.holds_write_lock = False
-        try:
-            conn = self._connection._conn
-            if conn.in_transaction:
-                conn.execute(statement)
-        except Exception as error:
-            self._handle_exception(error)
-        return True
-
     def commit(self) -> None:
-        if not self._end("COMMIT"):
-            super().commit()
+        self.holds_write_lock = False
+        super().commit()
 
     def rollback(self) -> None:
-        if not self._end("ROLLBACK"):
-            super().rollback()
+        self.holds_write_lock = False
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
