@@ -165,7 +165,9 @@ class _Band:
 
     lower: int
     upper: int | None
-    price: Fraction
+    numerator: int
+    denominator: int
+    """The band's unit price, numerator / denominator."""
 
 
 def _bands(schedule: TierSchedule) -> tuple[_Band, ...] | None:
@@ -179,7 +181,8 @@ def _bands(schedule: TierSchedule) -> tuple[_Band, ...] | None:
             if scaled.denominator != 1:
                 return None
             upper = int(scaled)
-        bands.append(_Band(lower, upper, Fraction(tier.unit_price)))
+        price = Fraction(tier.unit_price)
+        bands.append(_Band(lower, upper, price.numerator, price.denominator))
         if upper is not None:
             lower = upper
     return tuple(bands)
@@ -194,6 +197,8 @@ class _Resource:
     key: ProductKey
     size: int | None
     size_measure_id: int | None
+    product: tuple[str, str, str, str]
+    """``key`` as a plain tuple: what the price cache is keyed by (hashed natively)."""
 
 
 Window = tuple[datetime, datetime | None]
@@ -271,7 +276,7 @@ class UsageRating:
         self._prices: dict[tuple[ProductKey, str], list[tuple[SpecView, PriceView]]] = {}
         self._bands: dict[int, tuple[_Band, ...] | None] = {}
         self._sizes: dict[str, Fraction | None] = {}
-        self._price_at: dict[tuple[ProductKey, str, datetime], tuple[SpecView, PriceView]] = {}
+        self._price_at: dict[tuple[tuple[str, ...], str, datetime], tuple[SpecView, PriceView]] = {}
         self._cycles: dict[datetime, str] = {}
         # Charged units (10⁻⁸) per (customer, product, usage type, month) of the batch: the
         # tier window, loaded per batch and advanced as the batch's fees are priced.
@@ -400,20 +405,19 @@ class UsageRating:
             if window is not None:
                 frozen[(customer_id, *window)] += group.records
                 continue
-            row = await self._rate_group(
-                group,
-                resources[group.resource_id],
-                run,
-                fee_id=fee_ids[index],
-                quotas=customer_id in with_quotas,
-            )
+            resource = resources[group.resource_id]
+            fee_id = fee_ids[index]
+            free = None
+            if customer_id in with_quotas:
+                free = await self._free_quantity(group, resource, run, fee_id=fee_id)
+            row = self._rate_group(group, resource, run, fee_id=fee_id, free=free)
             amount = row[_AMOUNT]
             if amount <= 0:
-                state, charge_id = ChargeState.FREE.value, None
+                state, charge_id = _FREE, None
             elif customer is None or customer.association_status != AssociationStatus.ASSOCIATED:
-                state, charge_id = ChargeState.UNCHARGED.value, None
+                state, charge_id = _UNCHARGED, None
             else:
-                state = ChargeState.CHARGED.value
+                state = _CHARGED
                 charge_id = charge_ids.get(customer_id)
                 if charge_id is None:
                     charge_id = charge_ids[customer_id] = self.charge_id(customer_id, run.as_of)
@@ -498,7 +502,12 @@ class UsageRating:
         )
         return {
             row[0]: _Resource(
-                row[0], row[1], ProductKey(row[2], row[3], row[4], row[5]), row[6], row[7]
+                row[0],
+                row[1],
+                ProductKey(row[2], row[3], row[4], row[5]),
+                row[6],
+                row[7],
+                (row[2], row[3], row[4], row[5]),
             )
             for row in rows
         }
@@ -508,9 +517,9 @@ class UsageRating:
         its spec's unit, resolved before the (synchronous) pricing loop."""
         for group in groups:
             resource = resources[group.resource_id]
-            at = (resource.key, group.usage_type, group.hour)
+            at = (resource.product, group.usage_type, group.hour)
             if at not in self._price_at:
-                self._price_at[at] = await self._price(*at)
+                self._price_at[at] = await self._price(resource.key, group.usage_type, group.hour)
             if resource.id not in self._sizes:
                 spec = self._price_at[at][0]
                 self._sizes[resource.id] = await self.catalog.size_in_spec_unit(
@@ -548,27 +557,58 @@ class UsageRating:
             self._bands[key] = _bands(price.schedule)
         return self._bands[key]
 
-    async def _rate_group(
-        self, group: _Group, resource: _Resource, run: _Run, *, fee_id: str, quotas: bool
-    ) -> tuple[Any, ...]:
-        """The fee record of one group, as a row in ``_FEE_COLUMNS`` order without the last
-        two (charge state and charge id); amounts in 10⁻⁸ units. ``quotas``: the customer
-        holds free quotas (else none is looked up)."""
-        key = resource.key
-        _spec, price = self._price_at[(key, group.usage_type, group.hour)]
-        measure = price.usage_measure_id
-        assert measure is not None
-        # The quantity in 10⁻⁸ units of the price's measure, exactly: numerator / denominator.
+    def _quantity(self, group: _Group, measure: int, run: _Run) -> tuple[int, int]:
+        """The group's quantity in 10⁻⁸ units of ``measure``, exactly: (numerator,
+        denominator)."""
         if len(group.sums) == 1:
             source, units = group.sums[0]
             factor = run.factor(source, measure)
-            numerator, denominator = units * factor.numerator, factor.denominator
-        else:
-            numerator, denominator = 0, 1
-            for source, units in group.sums:
-                factor = run.factor(source, measure)
-                numerator = numerator * factor.denominator + units * factor.numerator * denominator
-                denominator *= factor.denominator
+            return units * factor.numerator, factor.denominator
+        numerator, denominator = 0, 1
+        for source, units in group.sums:
+            factor = run.factor(source, measure)
+            numerator = numerator * factor.denominator + units * factor.numerator * denominator
+            denominator *= factor.denominator
+        return numerator, denominator
+
+    async def _free_quantity(
+        self, group: _Group, resource: _Resource, run: _Run, *, fee_id: str
+    ) -> Fraction | None:
+        """What the customer's free quotas cover of the group (deducted now, in the price's
+        usage unit), or None if the group used nothing."""
+        key = resource.key
+        _spec, price = self._price_at[(resource.product, group.usage_type, group.hour)]
+        measure = price.usage_measure_id
+        assert measure is not None
+        numerator, denominator = self._quantity(group, measure, run)
+        if not numerator:
+            return None
+        return await self.packages.deduct(
+            customer_id=group.customer_id,
+            region_code=key.region,
+            service_type_code=key.service_type,
+            resource_type_code=key.resource_type,
+            resource_spec_code=key.resource_spec,
+            usage_type=group.usage_type,
+            resource_id=resource.id,
+            hour=group.hour,
+            quantity=Fraction(numerator, denominator * _UNIT),
+            measure_id=measure,
+            fee_record_id=fee_id,
+            conversions=run.conversions,
+        )
+
+    def _rate_group(
+        self, group: _Group, resource: _Resource, run: _Run, *, fee_id: str, free: Fraction | None
+    ) -> tuple[Any, ...]:
+        """The fee record of one group, as a row in ``_FEE_COLUMNS`` order without the last
+        two (charge state and charge id); amounts in 10⁻⁸ units. ``free``: what free quotas
+        covered (``_free_quantity``), None for a customer without any."""
+        key = resource.key
+        _spec, price = self._price_at[(resource.product, group.usage_type, group.hour)]
+        measure = price.usage_measure_id
+        assert measure is not None
+        numerator, denominator = self._quantity(group, measure, run)
         quantity_units = _half_up(numerator, denominator)
         cycle = self.bill_cycle(group.hour)
         size = self._sizes[resource.id]
@@ -582,24 +622,9 @@ class UsageRating:
             cycle,
         )
         before = self._month_use.get(month_key, 0) if size is None else 0
-        if numerator and quotas:
-            quantity = Fraction(numerator, denominator * _UNIT)
-            free = await self.packages.deduct(
-                customer_id=group.customer_id,
-                region_code=key.region,
-                service_type_code=key.service_type,
-                resource_type_code=key.resource_type,
-                resource_spec_code=key.resource_spec,
-                usage_type=group.usage_type,
-                resource_id=resource.id,
-                hour=group.hour,
-                quantity=quantity,
-                measure_id=measure,
-                fee_record_id=fee_id,
-                conversions=run.conversions,
-            )
+        if free is not None:
             free_units = to_storage_units(exact_decimal(free))
-            charged = quantity - free
+            charged = Fraction(numerator, denominator * _UNIT) - free
             amount = _units(
                 _cost(price.schedule, usage=charged, size=size, before=Fraction(before, _UNIT))
             )
@@ -655,8 +680,7 @@ class UsageRating:
                     band.upper is None
                     or before * denominator + numerator <= band.upper * denominator
                 ):
-                    p = band.price
-                    return _half_up(p.numerator * numerator, p.denominator * denominator)
+                    return _half_up(band.numerator * numerator, band.denominator * denominator)
                 break
         usage = Fraction(numerator, denominator * _UNIT)
         return _units(_cost(price.schedule, usage=usage, size=None, before=Fraction(before, _UNIT)))
@@ -766,6 +790,11 @@ _ROW_COLUMNS = [
     "charge_id",
 ]
 _AMOUNT = _ROW_COLUMNS.index("official_amount")
+_FREE, _UNCHARGED, _CHARGED = (
+    ChargeState.FREE.value,
+    ChargeState.UNCHARGED.value,
+    ChargeState.CHARGED.value,
+)
 _SQLITE_INSERT_FEES = (
     f"INSERT INTO {_FEES.name} ({', '.join(_ROW_COLUMNS)}) "  # noqa: S608 - constants
     f"VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
