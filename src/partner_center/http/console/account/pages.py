@@ -34,7 +34,7 @@ async def access_keys(page: Page) -> Response:
     return await _keys_page(page)
 
 
-@action(pages, "/console/account/keys", kind=ANY, form=access_keys, fields="description")
+@action(pages, "/console/account/keys", form=access_keys, fields="description")
 async def create_access_key(page: Page) -> Response:
     description = page.field("description") or None
     issued = await page.services.identity.create_access_key(
@@ -43,7 +43,7 @@ async def create_access_key(page: Page) -> Response:
     return await _keys_page(page, issued)
 
 
-@action(pages, "/console/account/keys/change", kind=ANY, form=access_keys, fields="access_key")
+@action(pages, "/console/account/keys/change", form=access_keys, fields="access_key")
 @confirm_first(lambda page: "delete_key" if page.field("change") == "delete" else None)
 async def change_access_key(page: Page) -> Response:
     identity = page.services.identity
@@ -73,7 +73,7 @@ async def members(page: Page) -> Response:
     return page.render("account/members.html", rows=rows, roles=[r.value for r in Role])
 
 
-@action(pages, "/console/account/members", kind=PARTNER, form=members, fields="name roles password")
+@action(pages, "/console/account/members", form=members, fields="name roles password")
 async def create_member(page: Page) -> Response:
     await page.services.members.create_member(
         page.actor,
@@ -84,13 +84,7 @@ async def create_member(page: Page) -> Response:
     return page.redirect("/console/account/members", notice="member_created")
 
 
-@action(
-    pages,
-    "/console/account/members/roles",
-    kind=PARTNER,
-    form=members,
-    fields="member_id roles",
-)
+@action(pages, "/console/account/members/roles", form=members, fields="member_id roles")
 async def set_member_roles(page: Page) -> Response:
     await page.services.members.set_roles(page.actor, page.field("member_id"), page.fields("roles"))
     return page.redirect("/console/account/members", notice="roles_set")

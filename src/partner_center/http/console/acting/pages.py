@@ -281,14 +281,14 @@ async def _quote(page: Page, lines: list[OrderLine]) -> PeriodRating:
     return await page.services.inquiry.rate_period(customer.account_id, items)
 
 
-@action(pages, f"{BASE}/order/add", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+@action(pages, f"{BASE}/order/add", form=order_page, fields=ORDER_FIELDS)
 async def add_line(page: Page) -> Response:
     """Add the chosen product to the order and price the order again."""
     lines = [*_lines(page), _chosen_line(page)]
     return await _catalog(page, lines, await _quote(page, lines))
 
 
-@action(pages, f"{BASE}/order/remove", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+@action(pages, f"{BASE}/order/remove", form=order_page, fields=ORDER_FIELDS)
 async def remove_line(page: Page) -> Response:
     """Take a line out of the order; the rest is priced again."""
     lines = _lines(page)
@@ -299,14 +299,14 @@ async def remove_line(page: Page) -> Response:
     return await _catalog(page, lines, await _quote(page, lines) if lines else None)
 
 
-@action(pages, f"{BASE}/order/price", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+@action(pages, f"{BASE}/order/price", form=order_page, fields=ORDER_FIELDS)
 async def price(page: Page) -> Response:
     """Price the order again (after its period changed)."""
     lines = _lines(page)
     return await _catalog(page, lines, await _quote(page, lines))
 
 
-@action(pages, f"{BASE}/order", kind=PARTNER, form=order_page, fields=ORDER_FIELDS)
+@action(pages, f"{BASE}/order", form=order_page, fields=ORDER_FIELDS)
 async def place_order(page: Page) -> Response:
     """Place the order, every line in it, pending payment, as
     ``POST /v1/partner-center/customer-orders``."""
@@ -350,14 +350,14 @@ async def acting_orders(page: Page) -> Response:
     return await orders_and_resources(page, customer, template="acting/orders.html", base=BASE)
 
 
-@action(pages, f"{BASE}/orders/pay", kind=PARTNER, form=acting_orders, fields=("order_id",))
+@action(pages, f"{BASE}/orders/pay", form=acting_orders, fields=("order_id",))
 async def pay(page: Page) -> Response:
     customer = await acting_customer(page)
     await pay_order_of(page, customer.account_id)
     return page.redirect(f"{BASE}/orders", notice="paid")
 
 
-@action(pages, f"{BASE}/resources", kind=PARTNER, form=acting_orders, fields=("resource_id",))
+@action(pages, f"{BASE}/resources", form=acting_orders, fields=("resource_id",))
 @confirm_first(asks_to_unsubscribe)
 async def change_resource(page: Page) -> Response:
     customer = await acting_customer(page)

@@ -40,7 +40,7 @@ async def my_association(page: Page) -> Response:
     )
 
 
-@action(pages, f"{MINE}/disassociation", kind=CUSTOMER, form=my_association, fields=("reason",))
+@action(pages, f"{MINE}/disassociation", form=my_association, fields=("reason",))
 @confirm_first(lambda page: "disassociate_partner")
 async def request_disassociation(page: Page) -> Response:
     await page.services.disassociations.request_by_customer(
@@ -49,7 +49,7 @@ async def request_disassociation(page: Page) -> Response:
     return page.redirect(MINE, notice="associations.disassociation_requested")
 
 
-@action(pages, f"{MINE}/decide", kind=CUSTOMER, form=my_association, fields=("request_id",))
+@action(pages, f"{MINE}/decide", form=my_association, fields=("request_id",))
 @confirm_first(
     lambda page: (
         "approve_disassociation"

@@ -54,7 +54,7 @@ async def relationship(page: Page) -> Response:
     )
 
 
-@action(pages, f"{RELATIONSHIP}/manager", kind=PARTNER, form=relationship, fields=("member_id",))
+@action(pages, f"{RELATIONSHIP}/manager", form=relationship, fields=("member_id",))
 @confirm_first(lambda page: "withdraw_manager" if page.field("change") == "withdraw" else None)
 async def change_manager(page: Page) -> Response:
     customer_id = page.field("customer_id")
@@ -68,13 +68,7 @@ async def change_manager(page: Page) -> Response:
     return page.redirect(f"{RELATIONSHIP}?customer_id={customer_id}", notice=notice)
 
 
-@action(
-    pages,
-    f"{RELATIONSHIP}/type-change",
-    kind=PARTNER,
-    form=relationship,
-    fields=("association_type",),
-)
+@action(pages, f"{RELATIONSHIP}/type-change", form=relationship, fields=("association_type",))
 async def request_type_change(page: Page) -> Response:
     target = page.field("association_type")
     if target not in AssociationType.__members__:
@@ -90,7 +84,6 @@ async def request_type_change(page: Page) -> Response:
 @action(
     pages,
     f"{RELATIONSHIP}/disassociation",
-    kind=PARTNER,
     form=relationship,
     fields=("reason", "statement_accepted"),
 )
@@ -158,7 +151,7 @@ async def requests(page: Page) -> Response:
     )
 
 
-@action(pages, f"{REQUESTS}/decide", kind=PARTNER, form=requests, fields=("request_id",))
+@action(pages, f"{REQUESTS}/decide", form=requests, fields=("request_id",))
 @confirm_first(
     lambda page: "approve_disassociation" if page.field("decision") == "approve" else None
 )

@@ -104,7 +104,6 @@ async def _render(page: Page, result: object | None = None) -> Response:
 @action(
     pages,
     COUPONS + "/issue",
-    kind=CallerKind.ANY_PARTNER,
     form=coupons,
     fields=("quota_id", "customer_ids", "face_value", "valid_time", "expire_time", "memo"),
 )
@@ -126,7 +125,7 @@ async def issue(page: Page) -> Response:
     return page.redirect(COUPONS, notice="coupons_issued")
 
 
-@action(pages, COUPONS + "/reclaim", kind=CallerKind.ANY_PARTNER, form=coupons)
+@action(pages, COUPONS + "/reclaim", form=coupons)
 async def reclaim(page: Page) -> Response:
     await page.services.coupons.reclaim(
         page.actor, coupon_id=page.field("coupon_id"), indirect_partner_id=None
@@ -159,7 +158,6 @@ async def coupon_quotas(page: Page) -> Response:
 @action(
     pages,
     QUOTAS,
-    kind=CallerKind.OPERATOR,
     form=coupon_quotas,
     fields=("partner_id", "quota_type", "quota_value", "effective_time", "expire_time", "remark"),
 )
@@ -185,7 +183,7 @@ async def grant_quota(page: Page) -> Response:
     return page.redirect(f"{QUOTAS}?partner_id={partner_id}", notice="quota_granted")
 
 
-@action(pages, QUOTAS + "/status", kind=CallerKind.OPERATOR, form=coupon_quotas)
+@action(pages, QUOTAS + "/status", form=coupon_quotas)
 async def set_quota_status(page: Page) -> Response:
     text = page.field("quota_status")
     if text not in {str(int(s)) for s in QuotaStatus}:

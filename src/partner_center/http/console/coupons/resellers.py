@@ -89,7 +89,6 @@ async def _render(
 @action(
     pages,
     RESELLER_QUOTAS,
-    kind=DISTRIBUTOR,
     form=reseller_quotas,
     fields=("quota_id", "indirect_partner_ids", "quota_amount"),
 )
@@ -108,7 +107,7 @@ async def allocate(page: Page) -> Response:
     return page.redirect(RESELLER_QUOTAS, notice="coupons.quota_allocated")
 
 
-@action(pages, RESELLER_QUOTAS + "/reclaim", kind=DISTRIBUTOR, form=reseller_quotas)
+@action(pages, RESELLER_QUOTAS + "/reclaim", form=reseller_quotas)
 @confirm_first(lambda page: "reclaim_quota")
 async def reclaim(page: Page) -> Response:
     """Take back what is left of one reseller quota, as ``reclaim_coupon_quotas``."""

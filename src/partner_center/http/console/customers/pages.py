@@ -103,7 +103,6 @@ async def _render_list(page: Page, failures: batch.Failures | None = None) -> Re
 @action(
     pages,
     "/console/customers/budget",
-    kind=PARTNER,
     form=customer_list,
     fields="customer_ids budget_amount budget_type exhaustion_action accept_agreement",
 )
@@ -144,7 +143,6 @@ async def set_budget(page: Page) -> Response:
 @action(
     pages,
     "/console/customers/freezing",
-    kind=PARTNER,
     form=customer_list,
     fields="customer_ids reason freeze_type unfreeze_type",
 )
@@ -243,7 +241,6 @@ async def _render_invitations(
 @action(
     pages,
     "/console/customers/invitations",
-    kind=PARTNER,
     form=invitations,
     fields="emails channel association_type",
 )

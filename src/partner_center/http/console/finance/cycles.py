@@ -82,7 +82,6 @@ async def transfer_ticket(page: Page) -> Response:
 @action(
     pages,
     "/console/finance/repay/transfer",
-    kind=PARTNER,
     form=transfer_ticket,
     fields="amount transfer_date payer attachment_ids title description",
 )

@@ -71,7 +71,7 @@ def _int(text: str, field: str) -> int:
     return int(text)
 
 
-@action(pages, "/console/finance/repay/amount", kind=PARTNER, form=repay, fields="amount")
+@action(pages, "/console/finance/repay/amount", form=repay, fields="amount")
 async def repay_amount(page: Page) -> Response:
     """Online Payment, first step: the amount (checked by the service), then the card."""
     amount = await page.services.repayments.check_online_amount(
@@ -93,7 +93,6 @@ async def repay_card(page: Page) -> Response:
 @action(
     pages,
     "/console/finance/repay/online",
-    kind=PARTNER,
     form=repay_card,
     fields="amount number exp_month exp_year cvc holder_name card",
 )
@@ -220,7 +219,6 @@ async def ticket_queue(page: Page) -> Response:
 @action(
     pages,
     "/console/operator/tickets/confirm",
-    kind=OPERATOR,
     form=ticket_queue,
     fields="received_amount ticket_id",
 )
@@ -246,13 +244,7 @@ async def partner_quota(page: Page) -> Response:
     return page.render("finance/quota.html", partner_view=partner, quota=quota)
 
 
-@action(
-    pages,
-    "/console/operator/quota",
-    kind=OPERATOR,
-    form=partner_quota,
-    fields="consumption_quota",
-)
+@action(pages, "/console/operator/quota", form=partner_quota, fields="consumption_quota")
 async def set_partner_quota(page: Page) -> Response:
     partner_id = page.field("partner_id")
     await page.services.balances.set_consumption_quota(

@@ -53,6 +53,9 @@ from partner_center.state import AppState
 
 Handler = Callable[["Page"], Awaitable[Response]]
 H = TypeVar("H", bound=Handler)
+_VIEW_KINDS: dict[Handler, CallerKind | None] = {}
+"""Who may open each declared page, and so post the actions whose form it is."""
+_FROM_FORM: Any = object()
 
 SIGN_IN_PATH = "/console/sign-in"
 SECURITY_HEADERS = {
@@ -271,6 +274,7 @@ def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H
 
         endpoint.__name__ = f"console_{handler.__name__}"
         pages.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
+        _VIEW_KINDS[handler] = kind
         return handler
 
     return register
@@ -280,7 +284,7 @@ def action(
     pages: APIRouter,
     path: str,
     *,
-    kind: CallerKind | None,
+    kind: CallerKind | None = _FROM_FORM,
     form: Handler | None = None,
     fields: str | tuple[str, ...] = (),
     own_transactions: bool = False,
@@ -288,14 +292,18 @@ def action(
     """Declare a form's target (POST, CSRF-checked). On a ``DomainError`` the ``form`` page is
     rendered again with the error beside the field it names (one of ``fields``: the form's
     field names, space-separated like ``same_named``'s, or a tuple).
+    ``kind``: who may post it; by default its ``form``'s, a page declared before it, since
+    whoever may open the form may post it and no one else (a different ``kind`` is refused
+    when the module is imported). An action without a form names it.
     ``own_transactions``: the handler runs after the unit of work that authenticated the
     member has committed and opens its own (``page.services`` is then closed)."""
+    admits = _action_kind(path, kind, form)
 
     def register(handler: H) -> H:
         async def endpoint(request: Request) -> Response:
             return await _run(
                 request,
-                kind,
+                admits,
                 handler,
                 on_error=form,
                 known_fields=frozenset(fields.split() if isinstance(fields, str) else fields),
@@ -307,6 +315,18 @@ def action(
         return handler
 
     return register
+
+
+def _action_kind(path: str, kind: CallerKind | None, form: Handler | None) -> CallerKind | None:
+    """The kind an action admits: its form page's (``action``)."""
+    if form is not None and form in _VIEW_KINDS:
+        shown = _VIEW_KINDS[form]
+        if kind is not _FROM_FORM and kind != shown:
+            raise TypeError(f"{path}: whoever may open {form.__name__} may post it ({shown})")
+        return shown
+    if kind is _FROM_FORM:
+        raise TypeError(f"{path}: say who may post it (kind=), or name the page of its form")
+    return kind
 
 
 def client_of(page: Page) -> str | None:

@@ -139,20 +139,14 @@ async def pay_order_of(page: Page, customer_id: str) -> None:
     )
 
 
-@action(
-    pages,
-    "/console/my/resources",
-    kind=CUSTOMER,
-    form=my_orders,
-    fields=("resource_id",),
-)
+@action(pages, "/console/my/resources", form=my_orders, fields=("resource_id",))
 @confirm_first(asks_to_unsubscribe)
 async def change_resource(page: Page) -> Response:
     notice = await change_resource_of(page, page.caller.account_id)
     return page.redirect("/console/my/orders", notice=notice)
 
 
-@action(pages, "/console/my/orders/pay", kind=CUSTOMER, form=my_orders, fields=("order_id",))
+@action(pages, "/console/my/orders/pay", form=my_orders, fields=("order_id",))
 async def pay_order(page: Page) -> Response:
     await pay_order_of(page, page.caller.account_id)
     return page.redirect("/console/my/orders", notice="paid")
@@ -167,13 +161,7 @@ async def my_requests(page: Page) -> Response:
     return page.render("mine/requests.html", rows=rows, total=total, offset=offset, limit=20)
 
 
-@action(
-    pages,
-    "/console/my/requests/decide",
-    kind=CUSTOMER,
-    form=my_requests,
-    fields=("authorization_id",),
-)
+@action(pages, "/console/my/requests/decide", form=my_requests, fields=("authorization_id",))
 @confirm_first(lambda page: "revoke_authorization" if page.field("decision") == "revoke" else None)
 async def decide(page: Page) -> Response:
     authorization_id = page.field("authorization_id")

@@ -78,14 +78,7 @@ async def clock(page: Page) -> Response:
     return page.render(template, days=days, jobs=jobs, ran=None)
 
 
-@action(
-    pages,
-    "/console/operator/clock",
-    kind=OPERATOR,
-    form=clock,
-    fields="days",
-    own_transactions=True,
-)
+@action(pages, "/console/operator/clock", form=clock, fields="days", own_transactions=True)
 async def advance_clock(page: Page) -> Response:
     _require_sandbox(page)
     days = _days(page.field("days"))

@@ -68,11 +68,7 @@ async def reseller_grants(page: Page) -> Response:
 
 
 @action(
-    pages,
-    RESELLERS + "/grants",
-    kind=DISTRIBUTOR,
-    form=reseller_grants,
-    fields=("monthly_quota", "package_quota"),
+    pages, RESELLERS + "/grants", form=reseller_grants, fields=("monthly_quota", "package_quota")
 )
 async def set_reseller_grants(page: Page) -> Response:
     if not page.caller.is_admin:  # as the API: only the administrator grants (ext/resellers.py)
@@ -156,7 +152,6 @@ def _back(reseller_id: str) -> str:
 @action(
     pages,
     CUSTOMERS + "/budget",
-    kind=DISTRIBUTOR,
     form=resellers_customers,
     fields=("customer_ids", "budget_amount", "budget_type", "indirect_partner_id"),
 )
@@ -179,7 +174,6 @@ async def set_budget(page: Page) -> Response:
 @action(
     pages,
     CUSTOMERS + "/freezing",
-    kind=DISTRIBUTOR,
     form=resellers_customers,
     fields=("customer_ids", "reason", "freeze_type", "indirect_partner_id"),
 )

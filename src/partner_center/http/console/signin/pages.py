@@ -83,7 +83,7 @@ async def sign_in_form(page: Page) -> Response:
     return response
 
 
-@action(pages, SIGN_IN_PATH, kind=None, form=sign_in_form, fields="account_name user_name password")
+@action(pages, SIGN_IN_PATH, form=sign_in_form, fields="account_name user_name password")
 async def sign_in(page: Page) -> Response:
     account_name = page.field("account_name")
     issued = await page.services.identity.token_by_password(
