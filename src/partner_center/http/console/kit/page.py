@@ -253,13 +253,17 @@ async def _run(
         if on_error is None or submitted is None:
             return _with_headers(error_page(request, exc))
         refused = exc
-    # The action's unit of work rolled back; render its form again, with the error.
-    async with state.db.unit_of_work() as uow:
-        services = state.services(uow.session)
-        await state.refresh_clock(uow.session)
-        page = submitted.again(services)
-        page.errors = FormErrors.of(refused, known=known_fields)
-        return _with_headers(await on_error(page))
+    # The action's unit of work rolled back; render its form again, with the error (or, when
+    # the member may not see the form's page either, the refusal of that page).
+    try:
+        async with state.db.unit_of_work() as uow:
+            services = state.services(uow.session)
+            await state.refresh_clock(uow.session)
+            page = submitted.again(services)
+            page.errors = FormErrors.of(refused, known=known_fields)
+            return _with_headers(await on_error(page))
+    except DomainError as exc:
+        return _with_headers(error_page(request, exc))
 
 
 def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H], H]:
