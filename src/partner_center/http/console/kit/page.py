@@ -54,6 +54,10 @@ from partner_center.state import AppState
 Handler = Callable[["Page"], Awaitable[Response]]
 H = TypeVar("H", bound=Handler)
 
+# The GET address of each page (``view``): where a page rendered from a POST — a refused
+# form shown again — leads the menu and the language switch, never the POST-only path.
+_VIEW_PATHS: dict[Handler, str] = {}
+
 SIGN_IN_PATH = "/console/sign-in"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -85,13 +89,14 @@ class Page(Served):
         self.token = token
         self.form = form
         self.errors = FormErrors()
+        self.view_path: str | None = None  # the page's GET path when it answers a POST
         self.language = choose_language(
             request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
         )
 
     def again(self, services: Services) -> Page:
         """The same request in a new unit of work (to show a refused form again)."""
-        return Page(
+        page = Page(
             self.request,
             self,
             state=self.state,
@@ -99,6 +104,15 @@ class Page(Served):
             token=self.token,
             form=self.form,
         )
+        page.view_path = self.view_path
+        return page
+
+    @property
+    def address(self) -> str:
+        """The page's GET address with its query: what a reload or the language switch
+        opens (after a POST, the form's page rather than the POST-only path)."""
+        query = self.request.url.query
+        return (self.view_path or self.request.url.path) + (f"?{query}" if query else "")
 
     @property
     def csrf(self) -> str:
@@ -143,7 +157,8 @@ class Page(Served):
             "csrf": self.csrf,
             "csrf_field": CSRF_FIELD,
             "errors": self.errors,
-            "path": self.request.url.path,
+            "path": self.view_path or self.request.url.path,
+            "here": self.address,
             "notice": self.request.query_params.get("notice"),
             "sandbox": self.state.sandbox_clock is not None,
             "now": self.services.clock.now(),
@@ -244,6 +259,8 @@ async def _run(
             if isinstance(opened, Response):
                 return _with_headers(opened)
             submitted = opened
+            if on_error is not None:
+                opened.view_path = _VIEW_PATHS.get(on_error)
             if not own_transactions:
                 return _with_headers(await handler(opened))
         # The handler opens its own units of work (moving the sandbox clock runs each due
@@ -275,6 +292,7 @@ def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H
 
         endpoint.__name__ = f"console_{handler.__name__}"
         pages.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
+        _VIEW_PATHS[handler] = path
         return handler
 
     return register
