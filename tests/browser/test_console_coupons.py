@@ -78,6 +78,16 @@ def test_coupon_quotas_and_coupons(page: Page, server: LiveServer) -> None:
     page.click("button:has-text('Issue coupons')")
     page.wait_for_selector(".alert")
     assert "CBC.990000" in page.inner_text(".alert")
+    # The language switch after the refused form: the coupons page (GET) in Chinese, no 405.
+    assert page.url.endswith("/console/coupons/issue")
+    with page.expect_response(
+        lambda r: r.request.method == "GET" and "/language" not in r.url
+    ) as to:
+        page.click("nav.langs >> text=中文")
+    assert (to.value.status, to.value.url) == (200, f"{server.url}/console/coupons")
+    page.wait_for_selector("html[lang=zh-CN] h1:has-text('代金券')")
+    page.click("nav.langs >> text=English")
+    page.wait_for_selector("h1:has-text('Coupons')")
 
 
 def signed_in_at(page: Page, partner: Partner, landing: str, entry: str) -> Page:

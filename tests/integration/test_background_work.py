@@ -19,6 +19,7 @@ from partner_center.domains.background.public import WorkKind, WorkStatus, WorkV
 from partner_center.domains.balances.public import TopUpChannel
 from partner_center.domains.billing.models import PartnerBill
 from partner_center.domains.catalog.models import CatalogVersion
+from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.payments.public import StatementRange
 from partner_center.kernel.clock import FixedClock
 from partner_center.kernel.db import Base, Database
@@ -212,3 +213,34 @@ async def test_a_bill_export_is_the_cli_file_of_the_partner_alone(
                 shop.distributor.partner_id, started.work_id
             )
     assert hidden.value.code == "CBC.0100"
+
+
+async def test_exports_need_the_permission_to_view_partner_bills(
+    database: Database, clock: FixedClock
+) -> None:
+    """A Sales Manager may not export the bills or statements it may not read (CBC.0151);
+    a Finance member may."""
+    partner = await new_partner(database, clock)
+    today = clock.now().astimezone(ZONE).date()
+    window = StatementRange(begin=today, end=today)
+    async with database.unit_of_work() as uow:
+        svc = services_for(uow.session, clock)
+        admin = await admin_actor(svc, partner.partner_id)
+        actors: dict[str, PartnerActor] = {}
+        for role in ("SALES_MANAGER", "FINANCE"):
+            made = await svc.identity.create_member(
+                account_id=partner.partner_id, name=f"m-{role}", roles=[role]
+            )
+            caller = await svc.identity.caller_for(partner.partner_id, made.id, method="test")
+            actors[role] = PartnerActor(caller=caller, partner=admin.partner)
+        for start in (
+            svc.background.start_bill_export(actors["SALES_MANAGER"], "2027-03"),
+            svc.background.start_statement_export(actors["SALES_MANAGER"], window),
+        ):
+            with pytest.raises(DomainError) as refused:
+                await start
+            assert refused.value.code == "CBC.0151"
+        started = await svc.background.start_bill_export(actors["FINANCE"], "2027-03")
+        assert started.status == WorkStatus.QUEUED
+        started = await svc.background.start_statement_export(actors["FINANCE"], window)
+        assert started.status == WorkStatus.QUEUED

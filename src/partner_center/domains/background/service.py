@@ -39,7 +39,7 @@ from partner_center.domains.background.models import (
     WorkStatus,
 )
 from partner_center.domains.balances.public import StatementKind
-from partner_center.domains.billing.public import BillingService, parse_cycle
+from partner_center.domains.billing.public import BillingService, bill_reader, parse_cycle
 from partner_center.domains.catalog.public import CatalogImporter, ImportReport, read_catalog
 from partner_center.domains.customers.public import PartnerActor
 from partner_center.domains.identity.public import IdentityService
@@ -184,7 +184,9 @@ class BackgroundWorkService:
         )
 
     async def start_bill_export(self, actor: PartnerActor, cycle: str) -> WorkView:
-        """Export the partner's customers' bill lines of ``cycle`` (``YYYY-MM``) as CSV."""
+        """Export the partner's customers' bill lines of ``cycle`` (``YYYY-MM``) as CSV
+        (``CBC.0151`` for a member without the permission to view partner bills)."""
+        bill_reader(actor)
         params = {"cycle": parse_cycle(cycle, "cycle")}
         return await self._start(
             actor.partner_id, actor.caller.member_id, WorkKind.BILL_EXPORT, params

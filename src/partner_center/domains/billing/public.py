@@ -9,6 +9,7 @@
 ``BillRunner`` (``services.bill_runner``) is the monthly bill run (see ``run.py``).
 """
 
+from partner_center.domains.billing.access import bill_reader
 from partner_center.domains.billing.adjustments import AdjustmentView, NewAdjustment
 from partner_center.domains.billing.cycles import (
     cycle_bounds,
@@ -81,6 +82,7 @@ __all__ = [
     "SubCustomerSum",
     "SubCustomerSumFilter",
     "bill_id",
+    "bill_reader",
     "cycle_bounds",
     "cycle_of",
     "next_cycle",

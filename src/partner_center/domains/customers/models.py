@@ -59,6 +59,16 @@ class Customer(TenantOwned, Base):
             "account_name",
             "customer_name",
         ),
+        # The list filtered by account manager (and an account manager's own list): the
+        # manager's customers of the owner, already in the list's order (newest first).
+        Index(
+            "ix_customers_tenant_status_manager_associated",
+            "tenant_id",
+            "association_status",
+            "account_manager_id",
+            "associated_on",
+            "account_id",
+        ),
         # Name searches (``ILIKE '%…%'``) by trigram on PostgreSQL; SQLite has no such index.
         *(_trigram(column) for column in ("account_name", "customer_name")),
     )

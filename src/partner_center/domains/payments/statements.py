@@ -22,6 +22,7 @@ from partner_center.domains.balances.public import (
     StatementQuery,
     statement_kind,
 )
+from partner_center.domains.billing.public import bill_reader
 from partner_center.domains.customers.public import PartnerActor
 from partner_center.kernel.clock import format_utc
 from partner_center.kernel.errors import invalid_parameter
@@ -105,12 +106,14 @@ class AccountStatements:
         self, actor: PartnerActor, window: StatementRange, page: Page
     ) -> tuple[list[StatementLine], int]:
         """One page of the lines in the range, newest first, and how many match."""
+        bill_reader(actor)
         return await self.balances.partner_statement(
             actor, credit=False, query=self._query(window), page=page
         )
 
     async def export_csv(self, actor: PartnerActor, window: StatementRange) -> str:
         """Every line in the range as CSV, newest first, sensitive fields masked."""
+        bill_reader(actor)
         query = self._query(window)
         lines: list[StatementLine] = []
         while len(lines) < MAX_EXPORT_LINES:

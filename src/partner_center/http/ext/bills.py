@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from partner_center.domains.billing.public import PartnerBillView, parse_cycle
+from partner_center.domains.billing.public import PartnerBillView, bill_reader, parse_cycle
 from partner_center.http.auth import CallerKind
 from partner_center.http.ext import PREFIX
 from partner_center.http.formats import cents_text
@@ -140,8 +140,9 @@ async def list_partner_bills(
     coupons, tax, amount due, paid and remaining amounts, due date and status. With
     ``bill_cycle`` only that cycle's bill, with the distributor's per-reseller breakdown, the
     partner's cash coupons that paid part of it and the rounding residue; a cycle without a bill is ``CBC.0100``.
+    A member without the permission to view partner bills is refused, ``CBC.0151``.
     """
-    partner_id = ctx.actor.partner_id
+    partner_id = bill_reader(ctx.actor)
     if query.bill_cycle is not None:
         detail = await ctx.services.billing.partner_bill(partner_id, parse_cycle(query.bill_cycle))
         out = bill_wire(detail.bill)
@@ -172,8 +173,9 @@ async def show_amount_due(ctx: OperationContext) -> AmountDueResponse:
 
     The total amount due over every unpaid bill of the calling partner (current and earlier
     cycles, rule 6.7) and those bills, oldest first: the Repayment page's "unpaid bills".
+    A member without the permission to view partner bills is refused, ``CBC.0151``.
     """
-    partner_id = ctx.actor.partner_id
+    partner_id = bill_reader(ctx.actor)
     due = await ctx.services.billing.amount_due_view(partner_id)
     return AmountDueResponse(
         total_amount_due=cents_text(due.total_amount_due.amount),

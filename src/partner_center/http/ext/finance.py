@@ -24,6 +24,7 @@ from partner_center.domains.balances.public import (
     StatementLine,
     statement_kind,
 )
+from partner_center.domains.billing.public import bill_reader
 from partner_center.domains.payments.public import (
     CardInput,
     NewTopUpAccount,
@@ -378,7 +379,7 @@ async def download_invoice(ctx: OperationContext, invoice_id: str) -> Response:
     The invoice as issued: issuer, number, the bill's lines, tax, the amount due and the
     standard top-up account current at issue. list_invoices lists them (requestId is the id).
     """
-    number, pdf = await ctx.services.invoices.pdf(ctx.actor.partner_id, invoice_id)
+    number, pdf = await ctx.services.invoices.pdf(bill_reader(ctx.actor), invoice_id)
     return Response(
         content=pdf,
         media_type="application/pdf",

@@ -211,7 +211,6 @@ async def _catalog(
         quote=quote,
         best=next((o for o in quote.options if o.best_offer), None) if quote else None,
         carried=urlencode([("line", line.token) for line in lines] + _terms(page)),
-        path=f"{BASE}/order",  # after a POST too: the menu and the language switch
     )
 
 

@@ -82,7 +82,6 @@ async def _render(
         reclaimed=QuotaStatus.RECLAIMED,
         # A retried submission (a double click, a reload) is answered from the first one.
         idempotency_key=page.field("idempotency_key") or new_id(),
-        path=RESELLER_QUOTAS,  # after a refused reclaim too: the menu and the language switch
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from partner_center.domains.billing.public import bill_reader
 from partner_center.domains.tickets.public import BankTransfer, NewTicket, TicketCategory
 from partner_center.http.auth import CallerKind
 from partner_center.http.console.finance.pages import day_field
@@ -23,7 +24,7 @@ CUSTOMERS_PER_PAGE = 20
 @view(pages, "/console/finance/bills/customers", kind=PARTNER)
 async def cycle_bill(page: Page) -> Response:
     """One cycle's partner bill and the customers' bills it is made of."""
-    partner_id = page.actor.partner_id
+    partner_id = bill_reader(page.actor)
     cycle = page.query("cycle")
     billing = page.services.billing
     detail = await billing.partner_bill(partner_id, cycle)
@@ -49,7 +50,7 @@ async def customer_bill(page: Page) -> Response:
     """One customer's bill of a cycle, line by line."""
     customer_id = page.query("customer_id")
     bill, lines = await page.services.billing.customer_bill_lines(
-        page.actor.partner_id, customer_id, page.query("cycle")
+        bill_reader(page.actor), customer_id, page.query("cycle")
     )
     names = await page.services.identity.accounts({customer_id})
     return page.render(
@@ -68,7 +69,7 @@ async def customer_bill(page: Page) -> Response:
 @view(pages, "/console/finance/repay/ticket", kind=PARTNER)
 async def transfer_ticket(page: Page) -> Response:
     """Create Service Ticket, category bank transfer, prefilled with the amount due."""
-    due = await page.services.billing.amount_due_view(page.actor.partner_id)
+    due = await page.services.billing.amount_due_view(bill_reader(page.actor))
     today = page.services.clock.now().astimezone(page.services.settings.zone).date()
     return page.render(
         "finance/ticket.html",

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from partner_center.domains.balances.public import StatementKind, statement_kind
-from partner_center.domains.billing.public import previous_cycle
+from partner_center.domains.billing.public import bill_reader, previous_cycle
 from partner_center.domains.payments.public import CardInput, StatementRange, payment_channel
 from partner_center.domains.tickets.public import TicketCategory, TicketFilter, TicketStatus
 from partner_center.http.auth import CallerKind
@@ -29,7 +29,7 @@ BILLS = "/console/finance/bills"
 
 
 async def _bills_context(page: Page) -> dict[str, Any]:
-    partner_id = page.actor.partner_id
+    partner_id = bill_reader(page.actor)
     due = await page.services.billing.amount_due_view(partner_id)
     offset = page.int_query("offset", 0)
     bills, total = await page.services.billing.list_partner_bills(
@@ -166,7 +166,7 @@ async def invoices(page: Page) -> Response:
     now = page.services.clock.now()
     offset = page.int_query("offset", 0)
     rows, total = await page.services.invoices.invoices(
-        page.actor.partner_id,
+        bill_reader(page.actor),
         start=now - timedelta(days=366),
         end=now,
         page=page_window(offset, 20),
@@ -176,7 +176,9 @@ async def invoices(page: Page) -> Response:
 
 @view(pages, "/console/finance/invoices/pdf", kind=PARTNER)
 async def invoice_pdf(page: Page) -> Response:
-    number, pdf = await page.services.invoices.pdf(page.actor.partner_id, page.query("invoice_id"))
+    number, pdf = await page.services.invoices.pdf(
+        bill_reader(page.actor), page.query("invoice_id")
+    )
     return Response(
         pdf,
         media_type="application/pdf",

@@ -57,6 +57,10 @@ _VIEW_KINDS: dict[Handler, CallerKind | None] = {}
 """Who may open each declared page, and so post the actions whose form it is."""
 _FROM_FORM: Any = object()
 
+# The GET address of each page (``view``): where a page rendered from a POST — a refused
+# form shown again — leads the menu and the language switch, never the POST-only path.
+_VIEW_PATHS: dict[Handler, str] = {}
+
 SIGN_IN_PATH = "/console/sign-in"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -88,13 +92,14 @@ class Page(Served):
         self.token = token
         self.form = form
         self.errors = FormErrors()
+        self.view_path: str | None = None  # the page's GET path when it answers a POST
         self.language = choose_language(
             request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
         )
 
     def again(self, services: Services) -> Page:
         """The same request in a new unit of work (to show a refused form again)."""
-        return Page(
+        page = Page(
             self.request,
             self,
             state=self.state,
@@ -102,6 +107,15 @@ class Page(Served):
             token=self.token,
             form=self.form,
         )
+        page.view_path = self.view_path
+        return page
+
+    @property
+    def address(self) -> str:
+        """The page's GET address with its query: what a reload or the language switch
+        opens (after a POST, the form's page rather than the POST-only path)."""
+        query = self.request.url.query
+        return (self.view_path or self.request.url.path) + (f"?{query}" if query else "")
 
     @property
     def csrf(self) -> str:
@@ -146,7 +160,8 @@ class Page(Served):
             "csrf": self.csrf,
             "csrf_field": CSRF_FIELD,
             "errors": self.errors,
-            "path": self.request.url.path,
+            "path": self.view_path or self.request.url.path,
+            "here": self.address,
             "notice": self.request.query_params.get("notice"),
             "sandbox": self.state.sandbox_clock is not None,
             "now": self.services.clock.now(),
@@ -247,6 +262,8 @@ async def _run(
             if isinstance(opened, Response):
                 return _with_headers(opened)
             submitted = opened
+            if on_error is not None:
+                opened.view_path = _VIEW_PATHS.get(on_error)
             if not own_transactions:
                 return _with_headers(await handler(opened))
         # The handler opens its own units of work (moving the sandbox clock runs each due
@@ -256,13 +273,17 @@ async def _run(
         if on_error is None or submitted is None:
             return _with_headers(error_page(request, exc))
         refused = exc
-    # The action's unit of work rolled back; render its form again, with the error.
-    async with state.db.unit_of_work() as uow:
-        services = state.services(uow.session)
-        await state.refresh_clock(uow.session)
-        page = submitted.again(services)
-        page.errors = FormErrors.of(refused, known=known_fields)
-        return _with_headers(await on_error(page))
+    # The action's unit of work rolled back; render its form again, with the error (or, when
+    # the member may not see the form's page either, the refusal of that page).
+    try:
+        async with state.db.unit_of_work() as uow:
+            services = state.services(uow.session)
+            await state.refresh_clock(uow.session)
+            page = submitted.again(services)
+            page.errors = FormErrors.of(refused, known=known_fields)
+            return _with_headers(await on_error(page))
+    except DomainError as exc:
+        return _with_headers(error_page(request, exc))
 
 
 def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H], H]:
@@ -275,6 +296,7 @@ def view(pages: APIRouter, path: str, *, kind: CallerKind | None) -> Callable[[H
         endpoint.__name__ = f"console_{handler.__name__}"
         pages.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
         _VIEW_KINDS[handler] = kind
+        _VIEW_PATHS[handler] = path
         return handler
 
     return register
