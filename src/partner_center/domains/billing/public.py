@@ -9,7 +9,7 @@
 ``BillRunner`` (``services.bill_runner``) is the monthly bill run (see ``run.py``).
 """
 
-from partner_center.domains.billing.access import bill_reader
+from partner_center.domains.billing.access import bill_reader, expenditure_reader
 from partner_center.domains.billing.adjustments import AdjustmentView, NewAdjustment
 from partner_center.domains.billing.cycles import (
     cycle_bounds,
@@ -85,6 +85,7 @@ __all__ = [
     "bill_reader",
     "cycle_bounds",
     "cycle_of",
+    "expenditure_reader",
     "next_cycle",
     "parse_cycle",
     "previous_cycle",

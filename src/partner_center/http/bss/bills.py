@@ -43,6 +43,7 @@ from partner_center.domains.billing.public import (
     FeeRecordView,
     RecordFilter,
     SubCustomerSumFilter,
+    expenditure_reader,
     parse_cycle,
 )
 from partner_center.domains.usage.public import ResourceBandwidth
@@ -135,9 +136,10 @@ async def list_consume_sub_customers(
     ctx: OperationContext, body: ListConsumeSubCustomersReq, x_language: XLanguage
 ) -> ListConsumeSubCustomersResponse:
     """Query the customers with spending in a billing cycle"""
+    partner_id = expenditure_reader(ctx.actor)
     cycle = parse_cycle(body.bill_cycle, "bill_cycle")
     window = page(body.offset, body.limit, max_offset=2_147_483_646)
-    ids, total = await ctx.services.billing.consuming_customers(ctx.actor.partner_id, cycle, window)
+    ids, total = await ctx.services.billing.consuming_customers(partner_id, cycle, window)
     return ListConsumeSubCustomersResponse(
         sub_customers=[SubCustomerInfoV3(customer_id=i) for i in ids], total_count=total
     )
@@ -373,6 +375,7 @@ async def list_subcustomer_monthly_bills(
     ctx: OperationContext, query: SubcustomerMonthlyBillsQuery
 ) -> ListSubcustomerMonthlyBillsResponse:
     """Query the monthly bills of a partner's customers"""
+    partner_id = expenditure_reader(ctx.actor)
     if query.charge_mode is None:
         raise invalid_parameter("charge_mode", "Required: 1, 3 or 11.")
     where = SubCustomerSumFilter(
@@ -383,7 +386,7 @@ async def list_subcustomer_monthly_bills(
         indirect_partner_id=query.indirect_partner_id,
     )
     sums, total = await ctx.services.billing.subcustomer_sums(
-        ctx.actor.partner_id,
+        partner_id,
         parse_cycle(query.cycle or "", "cycle"),
         page(query.offset, query.limit),
         where,
@@ -511,6 +514,7 @@ async def list_sub_customer_bill_detail(
     ctx: OperationContext, query: SubCustomerBillDetailQuery, x_language: XLanguage
 ) -> ListSubCustomerBillDetailResponse:
     """Query a customer's fee records of a cycle (partner)"""
+    owner = expenditure_reader(ctx.actor)
     if not query.customer_id:
         raise invalid_parameter("customer_id", "Required.")
     association = None
@@ -518,7 +522,6 @@ async def list_sub_customer_bill_detail(
         if query.association_type not in ASSOCIATION_TYPES_IN:
             raise invalid_parameter("association_type", "1 referral or 2 resale.")
         association = ASSOCIATION_TYPES_IN[query.association_type]
-    owner = ctx.actor.partner_id
     if query.indirect_partner_id:
         await ctx.services.partners.reseller_of(
             distributor_id=owner, reseller_id=query.indirect_partner_id
