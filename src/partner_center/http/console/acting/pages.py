@@ -7,9 +7,9 @@ customer must have authorized the partner (an active agency named after the part
 ``xaccount_type``), else ``IAM.0003``. The delegated token lands in a cookie of its own beside
 the partner's session; every acting page resolves it again, so a revoked authorization ends the
 mode at once, and it only ever works with the session of the partner it was issued to. Orders
-are placed as ``POST /v1/partner-center/customer-orders`` places them (a CSP or distributor,
-``create_for_customer``); prices, payment and resource changes run as the customer, as the
-API's customer operations do with the delegated token.
+are placed as ``POST /v1/partner-center/customer-orders`` places them (``create_for_customer``;
+in the console a reseller too, rules.md §1.14); prices, payment and resource changes run as the
+customer, as the API's customer operations do with the delegated token.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ from partner_center.http.console.mine.pages import (
 from partner_center.kernel.errors import DomainError, access_denied, invalid_parameter
 
 pages = APIRouter()
-PARTNER = CallerKind.PARTNER
+# Any partner: a reseller too, once its distributor allowed it and the customer authorized it
+# (rules.md §1.14; the authorization is what ``assume_role`` checks).
+PARTNER = CallerKind.ANY_PARTNER
 BASE = "/console/acting"
 ORDER_FIELDS = (
     "product",

@@ -83,6 +83,24 @@ async def request_type_change(page: Page) -> Response:
 
 @action(
     pages,
+    f"{RELATIONSHIP}/authorization",
+    form=relationship,
+    fields=("commitment_letter_accepted",),
+)
+async def request_authorization(page: Page) -> Response:
+    """Ask the customer to authorize orders and O&M on its behalf, as the API's authorization
+    request; a reseller is refused until its distributor allows it (rules.md §1.14)."""
+    customer_id = page.field("customer_id")
+    await page.services.authorizations.request(
+        page.actor, customer_id, commitment_accepted=page.field("commitment_accepted") == "1"
+    )
+    return page.redirect(
+        f"{RELATIONSHIP}?customer_id={customer_id}", notice="associations.authorization_requested"
+    )
+
+
+@action(
+    pages,
     f"{RELATIONSHIP}/disassociation",
     form=relationship,
     fields=("reason", "statement_accepted"),

@@ -168,9 +168,12 @@ async def customer_detail(page: Page) -> Response:
     resources, _shown = await page.services.resources.list_for_customer(
         customer_id, ResourceFilter(only_main=True), page_window(0, 50)
     )
+    assert page.partner is not None
     return page.render(
         "customers/detail.html",
         customer=customer,
+        # A reseller acts for its customers once its distributor allows it (rules.md §1.14).
+        may_act=await page.services.authorizations.reseller_may_act(page.partner),
         budget=budgets[0] if budgets else None,
         orders=orders,
         total=total,

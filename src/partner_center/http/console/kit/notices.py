@@ -46,6 +46,13 @@ NOTICES: dict[str, str] = {
     "coupons.quota_allocated": N_("The quota was allocated to the resellers."),
     "coupons.quota_reclaimed": N_("What was left of the reseller's quota was reclaimed."),
     "grants_set": N_("The permissions and quotas were saved."),
+    "grants_set_revoked": N_(
+        "The permissions and quotas were saved; the customers' authorizations of the reseller "
+        "were revoked with its permission to act for them."
+    ),
+    "associations.authorization_requested": N_(
+        "The authorization was requested; the customer approves or rejects it."
+    ),
     "coupons_issued": N_("The coupons were issued."),
     "coupon_reclaimed": N_("The coupon was reclaimed; its balance returned to the quota."),
     "quota_granted": N_("The coupon quota was granted."),

@@ -59,11 +59,15 @@ async def reseller_grants(page: Page) -> Response:
         distributor_id=page.actor.partner_id, reseller_id=reseller_id
     )
     grant = await page.services.partners.grants_for(reseller_id)
-    names = ("can_set_budget", "can_restrict", "can_freeze_resources")
-    # A refused form shows what was submitted, not what is stored.
-    checked = {
-        n: page.field(n) == "1" if page.form is not None else getattr(grant, n) for n in names
+    on_behalf = await page.services.authorizations.on_behalf_permission(page.actor, reseller_id)
+    stored = {
+        "can_set_budget": grant.can_set_budget,
+        "can_restrict": grant.can_restrict,
+        "can_freeze_resources": grant.can_freeze_resources,
+        "on_behalf": on_behalf.granted,
     }
+    # A refused form shows what was submitted, not what is stored.
+    checked = {n: page.field(n) == "1" if page.form is not None else v for n, v in stored.items()}
     return page.render("resellers/grants.html", reseller=reseller, grant=grant, checked=checked)
 
 
@@ -85,7 +89,13 @@ async def set_reseller_grants(page: Page) -> Response:
         monthly_quota=decimal_field(monthly, "monthly_quota") if monthly else None,
         package_quota=decimal_field(package, "package_quota") if package else None,
     )
-    return page.redirect(f"{RESELLERS}/grants?reseller_id={reseller_id}", notice="grants_set")
+    # The distributor's permission to order and do O&M for its customers (rules.md §1.14);
+    # withdrawing it revokes the authorizations its customers gave it.
+    on_behalf = await page.services.authorizations.set_on_behalf_permission(
+        page.actor, reseller_id, granted=page.field("on_behalf") == "1"
+    )
+    notice = "grants_set_revoked" if on_behalf.revoked_authorizations else "grants_set"
+    return page.redirect(f"{RESELLERS}/grants?reseller_id={reseller_id}", notice=notice)
 
 
 # -- Resellers' Customers -----------------------------------------------------------------
