@@ -1,7 +1,9 @@
 """A customer's association from the partner's side: its account manager (assign, withdraw,
 history; rules.md §1.19–1.20, §8.5), association-type change requests (§2.5) and
 disassociation requests (§2.6) — filed, listed with their state, withdrawn, and, for the
-customer's own disassociation requests, approved or rejected. The same services as the API's
+customer's own disassociation requests, approved or rejected — and the request for the
+customer's authorization to order and do O&M on its behalf (§5.1–5.2; a reseller's needs its
+distributor's permission first, §1.14). The same services as the API's
 ``/v1/partner-center/…`` association operations."""
 
 from __future__ import annotations
